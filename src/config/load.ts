@@ -1,0 +1,178 @@
+/**
+ * YAML → secrets substituted → validated, defaults applied → checked across keys → frozen.
+ * Every problem is collected before anything is thrown, so one run lists them all.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { parseDocument, type Document, type YAMLError } from 'yaml';
+import { ConfigError, formatPath, isSecretKey, problemLine, problemsFromAjv, type KeyPath, type Problem } from './errors.js';
+import { configJsonSchema, type Config, type FileConfig } from './schema.js';
+
+export interface ParseOptions {
+  env: Record<string, string | undefined>;
+  /** Folder that relative paths (storage.dir, ${file:...}) resolve against: the config file's. */
+  baseDir: string;
+  /** Where the text came from, for the error message (usually the file path). */
+  source?: string;
+}
+
+export function loadConfigFile(path: string, env: Record<string, string | undefined>): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`cannot read the config file (${errorCode(error)})`], path);
+  }
+  return parseConfig(text, { env, baseDir: dirname(resolve(path)), source: path });
+}
+
+export function parseConfig(text: string, options: ParseOptions): Config {
+  const doc = parseDocument(text, { merge: true });
+  if (doc.errors.length > 0) throw new ConfigError(doc.errors.map(yamlProblem), options.source);
+  let data: unknown;
+  try {
+    data = doc.toJS() ?? {}; // an empty file means "all defaults"
+  } catch (error) {
+    throw new ConfigError([`invalid YAML: ${(error as Error).message}`], options.source);
+  }
+
+  const substituted = new Set<string>();
+  const problems: Problem[] = [];
+  data = substituteSecrets(data, [], options, substituted, problems);
+  const failedKeys = new Set(problems.map((p) => formatPath(p.path)));
+  const isHidden = (path: KeyPath) => isSecretKey(path.at(-1)) || substituted.has(formatPath(path));
+
+  const validate = compileValidator();
+  if (!validate(data)) {
+    // A key whose ${...} failed already has its problem; its leftover text would only add noise.
+    const invalid = problemsFromAjv(validate.errors ?? [], data, isHidden);
+    problems.push(...invalid.filter((p) => !failedKeys.has(formatPath(p.path))));
+  }
+  problems.push(...duplicateProblems(data));
+  if (problems.length > 0) throw new ConfigError(inDocumentOrder(problems, doc).map(problemLine), options.source);
+
+  const config = data as FileConfig;
+  config.storage.dir = resolve(options.baseDir, config.storage.dir);
+  return deepFreeze({ ...config, demo: false });
+}
+
+/**
+ * The defaults for a start without a config file: open to any charger and any idTag, so a
+ * first try works. main.ts warns loudly when `demo` is true; a real site uses a file.
+ * storage.dir stays './data', relative to the working directory.
+ */
+export function demoConfig(): Config {
+  const data: unknown = { chargers: { allowUnknown: true, list: [] }, authorization: { mode: 'accept-all', list: [] } };
+  const validate = compileValidator();
+  if (!validate(data)) throw new Error('demo configuration does not match the schema');
+  return deepFreeze({ ...data, demo: true });
+}
+
+function compileValidator(): ValidateFunction<FileConfig> {
+  // useDefaults fills omitted keys in place; verbose gives each error its schema node and value.
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true });
+  ajv.addKeyword('allowed'); // our wording of what a value may be (see schema.ts)
+  addFormatsModule.default(ajv, ['date-time']);
+  return ajv.compile<FileConfig>(configJsonSchema());
+}
+
+const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
+
+/**
+ * In every string value, `${NAME}` becomes the environment variable NAME and `${file:path}` the
+ * trimmed contents of that file; `$${` stands for a literal `${`. Results are not expanded again.
+ */
+function substituteSecrets(value: unknown, path: KeyPath, options: ParseOptions, substituted: Set<string>, problems: Problem[]): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => substituteSecrets(v, [...path, i], options, substituted, problems));
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(([k, v]) => [k, substituteSecrets(v, [...path, k], options, substituted, problems)]);
+    return Object.fromEntries(entries);
+  }
+  if (typeof value !== 'string' || !value.includes('${')) return value;
+
+  let replacedAny = false;
+  const result = value.replace(REFERENCE, (whole, escaped: string, reference: string) => {
+    if (escaped) return whole.slice(1);
+    replacedAny = true;
+    const found = resolveReference(reference, options);
+    if ('problem' in found) problems.push({ path, text: found.problem });
+    return found.value ?? '';
+  });
+  if (replacedAny) substituted.add(formatPath(path));
+  return result;
+}
+
+function resolveReference(reference: string, options: ParseOptions): { value: string } | { problem: string; value?: undefined } {
+  if (reference.startsWith('file:')) {
+    const file = resolve(options.baseDir, reference.slice('file:'.length));
+    try {
+      return { value: readFileSync(file, 'utf8').trim() };
+    } catch (error) {
+      return { problem: `cannot read secret file ${JSON.stringify(file)} (${errorCode(error)})` };
+    }
+  }
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(reference)) {
+    return { problem: `invalid reference \${${reference}} (allowed: \${NAME} for an environment variable, \${file:path} for a file, $\${ for a literal \${)` };
+  }
+  const value = options.env[reference];
+  if (value === undefined) return { problem: `environment variable ${reference} is not set` };
+  return { value };
+}
+
+/** Charger ids must be unique (they are the URL identity); so must idTags, compared as OCPP does, ignoring case. */
+function duplicateProblems(data: unknown): Problem[] {
+  const root = data as { chargers?: { list?: unknown }; authorization?: { list?: unknown } };
+  return [
+    ...duplicates(root.chargers?.list, ['chargers', 'list'], 'id', 'charger id', (id) => id),
+    ...duplicates(root.authorization?.list, ['authorization', 'list'], 'idTag', 'idTag', (tag) => tag.toUpperCase()),
+  ];
+}
+
+function duplicates(list: unknown, at: KeyPath, field: string, label: string, normalize: (s: string) => string): Problem[] {
+  if (!Array.isArray(list)) return [];
+  const firstIndex = new Map<string, number>();
+  const problems: Problem[] = [];
+  list.forEach((entry: unknown, index) => {
+    const value = entry !== null && typeof entry === 'object' ? (entry as Record<string, unknown>)[field] : undefined;
+    if (typeof value !== 'string') return;
+    const first = firstIndex.get(normalize(value));
+    if (first === undefined) firstIndex.set(normalize(value), index);
+    else problems.push({ path: [...at, index, field], text: `duplicate ${label} ${JSON.stringify(value)} (also at ${formatPath([...at, first])})` });
+  });
+  return problems;
+}
+
+function yamlProblem(error: YAMLError): string {
+  const where = error.linePos?.[0];
+  const what = error.message.split(' at line ')[0]; // the rest repeats the position and a source excerpt
+  return where ? `line ${where.line}, column ${where.col}: invalid YAML: ${what}` : `invalid YAML: ${what}`;
+}
+
+/** Sorts problems as the keys appear in the file (a missing key sorts at the end of its parent). */
+function inDocumentOrder(problems: Problem[], doc: Document): Problem[] {
+  const offset = (path: KeyPath): number => {
+    for (let n = path.length; n > 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node?.range) return n === path.length ? node.range[0] : node.range[1];
+    }
+    return -1;
+  };
+  return problems
+    .map((problem, order) => ({ problem, order, at: offset(problem.path) }))
+    .sort((a, b) => a.at - b.at || a.order - b.order)
+    .map((entry) => entry.problem);
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

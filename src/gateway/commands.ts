@@ -1,0 +1,43 @@
+/**
+ * Commands to chargers (OCPP 1.6 §5), one typed function per central-system action:
+ * `commands.RemoteStartTransaction('CP1', { idTag: '04A2B3C4', connectorId: 1 })`.
+ * Each payload is validated against the official schema before it is sent (the session does
+ * this); the promise resolves with the charger's answer or rejects with a clear error:
+ * OcppOfflineError (charger not connected), OcppTimeoutError, OcppCallError (its CALLERROR,
+ * or an invalid payload: then nothing was sent).
+ */
+import type { Logger } from '../log.js';
+import { OcppOfflineError } from '../ocpp/errors.js';
+import { CENTRAL_INITIATED_16, type CentralAction16 } from '../ocpp/v16/actions.js';
+import type { Requests16, Responses16 } from '../ocpp/v16/types.js';
+import type { Registry } from './registry.js';
+
+export type Commands = {
+  [A in CentralAction16]: (chargerId: string, payload: Requests16[A]) => Promise<Responses16[A]>;
+} & {
+  /** The same, with the action as a value (MQTT and HTTP route by name). */
+  send<A extends CentralAction16>(chargerId: string, action: A, payload: Requests16[A]): Promise<Responses16[A]>;
+};
+
+export function createCommands(registry: Registry, logger: Logger): Commands {
+  async function send<A extends CentralAction16>(chargerId: string, action: A, payload: Requests16[A]): Promise<Responses16[A]> {
+    const connection = registry.connection(chargerId);
+    if (!connection) throw new OcppOfflineError(chargerId);
+    try {
+      const answer = await connection.session.call<Responses16[A]>(action, payload);
+      connection.logger.info({ action, answer }, 'command answered');
+      return answer;
+    } catch (err) {
+      const e = err as Error;
+      // Offline errors from the session name "peer": say which charger.
+      if (e instanceof OcppOfflineError) throw new OcppOfflineError(chargerId, e.message.replace(/^peer is offline: /, ''));
+      logger.warn({ chargerId, action, err: e.message }, 'command failed');
+      throw e;
+    }
+  }
+  const commands = { send } as Commands;
+  for (const action of CENTRAL_INITIATED_16) {
+    (commands as unknown as Record<string, unknown>)[action] = (chargerId: string, payload: never) => send(chargerId, action, payload);
+  }
+  return commands;
+}

@@ -1,0 +1,58 @@
+/**
+ * Charger passwords for OCPP security profile 1 (HTTP Basic auth). Kept only as salted
+ * SHA-256 digests, compared in constant time. The 1.6 AuthorizationKey is 16-20 bytes; some
+ * chargers send it as those raw bytes, others as its hex string, so a configured key written
+ * in hex also matches its raw bytes, and a received hex string also matches a raw key.
+ * SHA-256 rather than a slow KDF: these are machine-generated keys, not human passwords, and
+ * a slow hash would make 500 chargers reconnecting at once a denial of service.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AuthDecision } from '../ocpp/server.js';
+
+const HEX = /^(?:[0-9a-fA-F]{2})+$/;
+
+export interface ChargerCredential {
+  id: string;
+  password: string;
+}
+
+export interface CredentialCheck {
+  /** Known identity (in the config list). */
+  knows(identity: string): boolean;
+  /** Decides an upgrade: unknown identities are allowed only when allowUnknown. */
+  authenticate(identity: string, password: Buffer | null): AuthDecision;
+}
+
+export function createCredentialCheck(list: readonly ChargerCredential[], allowUnknown: boolean): CredentialCheck {
+  const salt = randomBytes(16);
+  const digest = (bytes: Buffer) => createHash('sha256').update(salt).update(bytes).digest();
+  const digests = new Map<string, Buffer[]>();
+  for (const { id, password } of list) digests.set(id, keyForms(Buffer.from(password, 'utf8')).map(digest));
+
+  return {
+    knows: (identity) => digests.has(identity),
+    authenticate(identity, password) {
+      const expected = digests.get(identity);
+      if (!expected) {
+        if (allowUnknown) return { ok: true };
+        return { ok: false, status: 401, reason: 'unknown charger (not in chargers.list)' };
+      }
+      if (!password) return { ok: false, status: 401, reason: 'password required (HTTP Basic auth)' };
+      let match = false;
+      // Compare every form against every expected digest, so timing does not tell which matched.
+      for (const form of keyForms(password)) {
+        const got = digest(form);
+        for (const want of expected) match = timingSafeEqual(got, want) || match;
+      }
+      return match ? { ok: true } : { ok: false, status: 401, reason: 'wrong password' };
+    },
+  };
+}
+
+/** The byte strings a key may stand for: itself, and its hex decoding when it is hex text. */
+export function keyForms(bytes: Buffer): Buffer[] {
+  const forms = [bytes];
+  const text = bytes.toString('latin1');
+  if (HEX.test(text)) forms.push(Buffer.from(text, 'hex'));
+  return forms;
+}

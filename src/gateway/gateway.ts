@@ -1,0 +1,113 @@
+/**
+ * The gateway core: accepts chargers on the OCPP server, answers them as their central system
+ * and keeps the registry current. No globals: everything it uses is passed in.
+ */
+import type { EventBus } from '../events.js';
+import type { Logger } from '../log.js';
+import { createOcppServer, type AcceptedConnection, type OcppServer } from '../ocpp/server.js';
+import type { Store } from '../store/ports.js';
+import type { AuthorizationMode } from './authorize.js';
+import { createCommands, type Commands } from './commands.js';
+import { createCredentialCheck } from './credentials.js';
+import type { DataTransferHandler, HandlerContext } from './handlers/context.js';
+import { dispatch16 } from './handlers/index.js';
+import { stopIsSalvageable } from './handlers/transactions.js';
+import { Registry } from './registry.js';
+
+export interface GatewayOptions {
+  ocpp: {
+    host: string;
+    port: number;
+    path: string;
+    maxFrameBytes: number;
+    /** Seconds; 0 disables pings. */
+    pingInterval: number;
+    /** Seconds to wait for a charger's answer to a command. */
+    callTimeout: number;
+    /** Seconds, given to chargers in BootNotification.conf. */
+    heartbeatInterval: number;
+  };
+  chargers: { allowUnknown: boolean; list: readonly { id: string; password: string }[] };
+  authorization: { mode: AuthorizationMode };
+}
+
+export interface GatewayDeps {
+  options: GatewayOptions;
+  store: Store;
+  events: EventBus;
+  logger: Logger;
+  now: () => Date;
+}
+
+export interface Gateway {
+  registry: Registry;
+  commands: Commands;
+  /** Register a DataTransfer handler for a vendorId (else chargers get UnknownVendorId). */
+  onDataTransfer(vendorId: string, handler: DataTransferHandler): void;
+  start(): Promise<number>;
+  stop(): Promise<void>;
+  readonly server: OcppServer;
+}
+
+export function createGateway({ options, store, events, logger, now }: GatewayDeps): Gateway {
+  const registry = new Registry();
+  const dataTransfer = new Map<string, DataTransferHandler>();
+  const credentials = createCredentialCheck(options.chargers.list, options.chargers.allowUnknown);
+  const settings = { heartbeatInterval: options.ocpp.heartbeatInterval, authorizationMode: options.authorization.mode };
+
+  // What the store remembers is shown (offline) until the chargers come back.
+  for (const rec of store.chargers.list()) {
+    const live = registry.ensure(rec.id);
+    if (rec.vendor && rec.model && rec.lastBootAt) {
+      live.boot = { vendor: rec.vendor, model: rec.model, at: rec.lastBootAt, ...(rec.firmwareVersion ? { firmwareVersion: rec.firmwareVersion } : {}), ...(rec.serialNumber ? { serialNumber: rec.serialNumber } : {}) };
+    }
+  }
+  for (const state of store.chargers.connectors()) registry.ensure(state.chargerId).connectors.set(state.connectorId, state);
+
+  const server = createOcppServer({
+    host: options.ocpp.host,
+    port: options.ocpp.port,
+    path: options.ocpp.path,
+    protocols: ['ocpp1.6'],
+    maxFrameBytes: options.ocpp.maxFrameBytes,
+    pingIntervalMs: options.ocpp.pingInterval * 1000,
+    callTimeoutMs: options.ocpp.callTimeout * 1000,
+    logger,
+    authenticate: (identity, password) => credentials.authenticate(identity, password),
+    sessionHooks(identity, _protocol, chargerLogger) {
+      const ctx: HandlerContext = { chargerId: identity, logger: chargerLogger, now, store, registry, events, settings, dataTransfer };
+      return {
+        handler: (action, payload) => {
+          registry.ensure(identity).lastMessageAt = now().toISOString();
+          return dispatch16(ctx, action, payload);
+        },
+        acceptInvalid: (action, payload) => action === 'StopTransaction' && stopIsSalvageable(payload),
+        onProtocolError: (info) => events.emit('ocpp.error', { chargerId: identity, ...info }),
+      };
+    },
+    onOpen(conn: AcceptedConnection) {
+      const live = registry.ensure(conn.identity);
+      const at = now().toISOString();
+      Object.assign(live, { online: true, connection: conn, protocol: conn.protocol, connectedAt: at });
+      events.emit('charger.connected', { chargerId: conn.identity, protocol: conn.protocol, remoteAddress: conn.remoteAddress, at });
+    },
+    onClose(conn, code, reason) {
+      const live = registry.ensure(conn.identity);
+      if (live.connection !== conn) return;
+      const at = now().toISOString();
+      live.online = false;
+      delete live.connection;
+      live.disconnectedAt = at;
+      events.emit('charger.disconnected', { chargerId: conn.identity, code, reason, at });
+    },
+  });
+
+  return {
+    registry,
+    server,
+    commands: createCommands(registry, logger),
+    onDataTransfer: (vendorId, handler) => void dataTransfer.set(vendorId, handler),
+    start: () => server.listen(),
+    stop: () => server.close(),
+  };
+}

@@ -1,0 +1,33 @@
+import type { EventBus } from '../../events.js';
+import type { Logger } from '../../log.js';
+import type { Store } from '../../store/ports.js';
+import type { ChargerAction16 } from '../../ocpp/v16/actions.js';
+import type { Requests16, Responses16 } from '../../ocpp/v16/types.js';
+import type { AuthorizationMode } from '../authorize.js';
+import type { Registry } from '../registry.js';
+
+/** A handler for DataTransfer from a charger, registered per vendorId. */
+export type DataTransferHandler = (chargerId: string, payload: Requests16['DataTransfer']) => Responses16['DataTransfer'];
+
+export interface GatewaySettings {
+  /** Seconds, sent in BootNotification.conf (OCPP 1.6 §4.2). */
+  heartbeatInterval: number;
+  authorizationMode: AuthorizationMode;
+}
+
+/** Everything a handler may use; one per charger connection. */
+export interface HandlerContext {
+  chargerId: string;
+  logger: Logger;
+  now(): Date;
+  store: Store;
+  registry: Registry;
+  events: EventBus;
+  settings: GatewaySettings;
+  dataTransfer: ReadonlyMap<string, DataTransferHandler>;
+}
+
+export type Handler<A extends ChargerAction16> = (
+  ctx: HandlerContext,
+  payload: Requests16[A],
+) => Responses16[A] | Promise<Responses16[A]>;

@@ -1,0 +1,59 @@
+/**
+ * What the gateway knows about each charger right now: connection, boot info, connector
+ * states and the latest meter reading per connector/measurand/phase. In memory; the durable
+ * part lives in the store. A charger stays in the registry after it disconnects (online=false).
+ */
+import type { AcceptedConnection } from '../ocpp/server.js';
+import type { ChargerInfo, ConnectorState, MeterSample } from '../store/ports.js';
+
+export interface LiveCharger {
+  id: string;
+  online: boolean;
+  connection?: AcceptedConnection;
+  protocol?: string;
+  connectedAt?: string;
+  disconnectedAt?: string;
+  lastMessageAt?: string;
+  boot?: ChargerInfo & { at: string };
+  connectors: Map<number, ConnectorState>;
+  /** Latest sample per `${connectorId}/${measurand}/${phase}`. */
+  latest: Map<string, MeterSample>;
+  firmwareStatus?: string;
+  diagnosticsStatus?: string;
+}
+
+export function meterKey(connectorId: number, measurand: string, phase?: string): string {
+  return `${connectorId}/${measurand}/${phase ?? ''}`;
+}
+
+export class Registry {
+  private readonly chargers = new Map<string, LiveCharger>();
+
+  get(id: string): LiveCharger | undefined {
+    return this.chargers.get(id);
+  }
+
+  ensure(id: string): LiveCharger {
+    let c = this.chargers.get(id);
+    if (!c) {
+      c = { id, online: false, connectors: new Map(), latest: new Map() };
+      this.chargers.set(id, c);
+    }
+    return c;
+  }
+
+  list(): LiveCharger[] {
+    return [...this.chargers.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  connection(id: string): AcceptedConnection | undefined {
+    const c = this.chargers.get(id);
+    return c?.online ? c.connection : undefined;
+  }
+
+  /** The latest value of a measurand on a connector (phase optional), as a number. */
+  latestValue(id: string, connectorId: number, measurand: string, phase?: string): number | undefined {
+    const s = this.chargers.get(id)?.latest.get(meterKey(connectorId, measurand, phase));
+    return s ? Number(s.value) : undefined;
+  }
+}

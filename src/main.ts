@@ -1,0 +1,138 @@
+/**
+ * The composition root and the `chargegate` command line. The only module that touches
+ * `process`: argv, env, stdout/stderr, signals and the exit code.
+ *
+ *   chargegate start [--config FILE]      run the gateway (no file: demo defaults)
+ *   chargegate config check FILE          validate a config file without starting
+ *   chargegate sim [options]              run simulated chargers (chargegate sim --help)
+ */
+import { createApp } from './app.js';
+import { ConfigError } from './config/errors.js';
+import { demoConfig, loadConfigFile } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { createLogger } from './log.js';
+import { simCommand } from './sim/cli.js';
+import { VERSION } from './version.js';
+
+const USAGE = `chargegate ${VERSION}: an edge gateway for EV charging sites
+
+Usage:
+  chargegate start [--config FILE]   start the gateway (no file and no CHARGEGATE_CONFIG: demo defaults)
+  chargegate config check FILE       validate a config file and exit (0 valid, 2 invalid)
+  chargegate sim [options]           run simulated chargers against a gateway (see: chargegate sim --help)
+  chargegate --version | --help
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start(rest);
+    case 'config':
+      return configCommand(rest);
+    case 'sim': {
+      const controller = new AbortController();
+      onSignals(() => controller.abort());
+      return simCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+    }
+    case '--version':
+    case '-v':
+      process.stdout.write(VERSION + '\n');
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`chargegate: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+function loadOrExplain(path: string): Config | null {
+  try {
+    return loadConfigFile(path, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`chargegate: ${path} is not a valid configuration:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+      return null;
+    }
+    throw err;
+  }
+}
+
+async function start(args: string[]): Promise<number> {
+  let configPath = process.env.CHARGEGATE_CONFIG;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--config' || a === '-c') configPath = args[++i];
+    else if (a.startsWith('--config=')) configPath = a.slice('--config='.length);
+    else {
+      process.stderr.write(`chargegate start: unknown option "${a}" (allowed: --config FILE)\n`);
+      return 2;
+    }
+  }
+  if (configPath === '') {
+    process.stderr.write('chargegate start: --config needs a file name\n');
+    return 2;
+  }
+  const config = configPath ? loadOrExplain(configPath) : demoConfig();
+  if (!config) return 2;
+  const logger = createLogger({ level: config.log.level, format: config.log.format }, process.stdout);
+  if (config.demo) {
+    const lines = [
+      'RUNNING ON DEMO DEFAULTS: no config file was given.',
+      'Any charger may connect WITHOUT a password, and ANY idTag may charge.',
+      'For a real site: copy config/chargegate.example.yaml, edit it, and run',
+      '  chargegate start --config chargegate.yaml',
+    ];
+    logger.warn({ demo: true, example: 'config/chargegate.example.yaml' }, lines.join(' '));
+    process.stderr.write('\n' + lines.map((l) => `  !! ${l}`).join('\n') + '\n\n');
+  }
+  const app = createApp(config, { logger });
+  try {
+    await app.start();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    logger.fatal({ err: e.message, code: e.code }, 'chargegate could not start');
+    await app.stop().catch(() => undefined);
+    return 1;
+  }
+  await new Promise<void>((resolve) => onSignals(resolve));
+  logger.info('shutting down');
+  await app.stop();
+  return 0;
+}
+
+function configCommand(args: string[]): number {
+  const [sub, file, ...extra] = args;
+  if (sub !== 'check' || !file || extra.length > 0) {
+    process.stderr.write('Usage: chargegate config check FILE\n');
+    return 2;
+  }
+  const config = loadOrExplain(file);
+  if (!config) return 2;
+  process.stdout.write(
+    `${file}: valid. OCPP on ${config.ocpp.host}:${config.ocpp.port}${config.ocpp.path}, ` +
+      `${config.chargers.list.length} charger(s)${config.chargers.allowUnknown ? ' + unknown chargers allowed' : ''}, ` +
+      `authorization ${config.authorization.mode}, data in ${config.storage.dir}\n`,
+  );
+  return 0;
+}
+
+function onSignals(handler: () => void): void {
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`chargegate: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,101 @@
+/**
+ * OCPP-J framing (OCPP-J 1.6 §4): pure parse and encode of the three message types.
+ *   CALL        [2, "<id>", "<action>", {payload}]
+ *   CALLRESULT  [3, "<id>", {payload}]
+ *   CALLERROR   [4, "<id>", "<code>", "<description>", {details}]
+ * No I/O, no clock: the session decides what to do with a parse failure.
+ */
+import type { ErrorCode } from './errors.js';
+
+export const CALL = 2;
+export const CALLRESULT = 3;
+export const CALLERROR = 4;
+
+/** OCPP-J 1.6 §4.1.3: the message id is a string of at most 36 characters. */
+export const MAX_MESSAGE_ID_LENGTH = 36;
+
+export interface CallFrame { type: typeof CALL; id: string; action: string; payload: unknown }
+export interface CallResultFrame { type: typeof CALLRESULT; id: string; payload: unknown }
+export interface CallErrorFrame { type: typeof CALLERROR; id: string; code: string; description: string; details: unknown }
+export type Frame = CallFrame | CallResultFrame | CallErrorFrame;
+
+/** Why a frame could not be taken, and the id to answer to (null: cannot be answered). */
+export interface FrameProblem {
+  id: string | null;
+  /** Whether the unparseable frame was (as far as we can tell) a CALL: only CALLs get a CALLERROR. */
+  wasCall: boolean;
+  code: ErrorCode;
+  description: string;
+}
+
+export type ParseResult = { ok: true; frame: Frame } | { ok: false; problem: FrameProblem };
+
+const fail = (id: string | null, wasCall: boolean, code: ErrorCode, description: string): ParseResult => ({
+  ok: false,
+  problem: { id, wasCall, code, description },
+});
+
+export function parseFrame(text: string): ParseResult {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    // Not JSON: still try to recover the id so the peer can match our CALLERROR to its call.
+    return fail(salvageId(text), true, 'FormationViolation', 'frame is not valid JSON');
+  }
+  if (!Array.isArray(data)) return fail(null, true, 'FormationViolation', 'frame is not a JSON array');
+  if (data.length === 0) return fail(null, true, 'FormationViolation', 'frame is an empty array');
+  const [type, id] = data;
+  const idText = typeof id === 'string' ? id : typeof id === 'number' ? String(id) : null;
+  if (type !== CALL && type !== CALLRESULT && type !== CALLERROR) {
+    return fail(idText, true, 'ProtocolError', `message type ${JSON.stringify(type)} is not 2 (CALL), 3 (CALLRESULT) or 4 (CALLERROR)`);
+  }
+  const isCall = type === CALL;
+  if (typeof id !== 'string') return fail(idText, isCall, 'FormationViolation', 'message id must be a string');
+  if (id.length === 0 || id.length > MAX_MESSAGE_ID_LENGTH) {
+    return fail(id, isCall, 'FormationViolation', `message id must be 1 to ${MAX_MESSAGE_ID_LENGTH} characters`);
+  }
+  switch (type) {
+    case CALL: {
+      const [, , action, payload] = data;
+      if (data.length < 4) return fail(id, true, 'ProtocolError', 'CALL must have 4 elements: [2, id, action, payload]');
+      if (typeof action !== 'string' || action.length === 0) return fail(id, true, 'FormationViolation', 'action must be a non-empty string');
+      if (!isPlainObject(payload)) return fail(id, true, 'FormationViolation', 'payload must be a JSON object');
+      return { ok: true, frame: { type: CALL, id, action, payload } };
+    }
+    case CALLRESULT: {
+      if (data.length < 3) return fail(id, false, 'ProtocolError', 'CALLRESULT must have 3 elements: [3, id, payload]');
+      return { ok: true, frame: { type: CALLRESULT, id, payload: data[2] } };
+    }
+    default: {
+      const [, , code, description, details] = data;
+      if (typeof code !== 'string') return fail(id, false, 'FormationViolation', 'CALLERROR code must be a string');
+      return {
+        ok: true,
+        frame: { type: CALLERROR, id, code, description: typeof description === 'string' ? description : '', details: details ?? {} },
+      };
+    }
+  }
+}
+
+export function encodeCall(id: string, action: string, payload: unknown): string {
+  return JSON.stringify([CALL, id, action, payload]);
+}
+
+export function encodeCallResult(id: string, payload: unknown): string {
+  return JSON.stringify([CALLRESULT, id, payload]);
+}
+
+export function encodeCallError(id: string, code: string, description: string, details: unknown = {}): string {
+  return JSON.stringify([CALLERROR, id, code, description, details]);
+}
+
+/** The message id of a frame too broken to parse, when its start is still readable. */
+export function salvageId(text: string): string | null {
+  const m = /^\s*\[\s*[234]\s*,\s*"([^"\\]{1,36})"/.exec(text);
+  return m ? m[1]! : null;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

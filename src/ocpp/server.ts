@@ -1,0 +1,197 @@
+/**
+ * The OCPP-J endpoint chargers connect to: HTTP upgrade, identity from the URL, subprotocol
+ * negotiation, Basic auth (security profile 1), pings, and one OcppSession per connection.
+ * It knows nothing of the gateway: what to answer comes from the callbacks.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../log.js';
+import type { OcppVersion } from './errors.js';
+import { basicAuthPassword, chooseSubprotocol, identityFromPath } from './identity.js';
+import { OcppSession, type SessionOptions } from './session.js';
+
+export type AuthDecision = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string };
+
+/** What the owner wants for each new connection's session. */
+export type SessionHooks = Pick<SessionOptions, 'handler' | 'acceptInvalid' | 'onProtocolError' | 'onCall'>;
+
+export interface AcceptedConnection {
+  identity: string;
+  protocol: OcppVersion;
+  remoteAddress: string;
+  session: OcppSession;
+  logger: Logger;
+  close(code?: number, reason?: string): void;
+}
+
+export interface OcppServerOptions {
+  host: string;
+  port: number;
+  path: string;
+  /** Server preference order (OCPP-J 1.6 §3.1.2). */
+  protocols: readonly OcppVersion[];
+  maxFrameBytes: number;
+  pingIntervalMs: number;
+  callTimeoutMs: number;
+  logger: Logger;
+  authenticate(identity: string, password: Buffer | null): AuthDecision;
+  sessionHooks(identity: string, protocol: OcppVersion, logger: Logger): SessionHooks;
+  onOpen(connection: AcceptedConnection): void;
+  onClose(connection: AcceptedConnection, code: number, reason: string): void;
+}
+
+export interface OcppServer {
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  listen(): Promise<number>;
+  close(): Promise<void>;
+  readonly connections: ReadonlyMap<string, AcceptedConnection>;
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 426: 'Upgrade Required' };
+
+/** Frames above the configured limit get a CALLERROR; far above it, ws closes the socket (1009). */
+const HARD_LIMIT_FACTOR = 4;
+
+export function createOcppServer(opts: OcppServerOptions): OcppServer {
+  const log = opts.logger;
+  const connections = new Map<string, AcceptedConnection>();
+  /** Marks a connection as replaced, so its later close event is not reported twice. */
+  const replacers = new WeakMap<AcceptedConnection, () => void>();
+  const alive = new WeakMap<WebSocket, boolean>();
+  const chosen = new WeakMap<IncomingMessage, string>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: Math.max(opts.maxFrameBytes * HARD_LIMIT_FACTOR, 1 << 20),
+    handleProtocols: (_offered, req) => chosen.get(req) ?? false,
+    perMessageDeflate: false,
+  });
+  const http: Server = createServer((req, res) => {
+    res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
+    res.end(`chargegate OCPP endpoint: connect with a WebSocket to ${opts.path}/<chargerId>\n`);
+  });
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const remoteAddress = req.socket.remoteAddress ?? '';
+    const refuse = (status: number, reason: string, extra: Record<string, string> = {}) => {
+      log.warn({ status, reason, url: req.url, remoteAddress }, 'connection refused');
+      const body = reason + '\n';
+      const headers = { 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close', ...extra };
+      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
+    };
+    const id = identityFromPath(req.url ?? '', opts.path);
+    if (!id.ok) return refuse(id.reason.startsWith('path') ? 404 : 400, id.reason);
+    const identity = id.identity;
+    const protocol = chooseSubprotocol(req.headers['sec-websocket-protocol'], opts.protocols) as OcppVersion | null;
+    if (!protocol) {
+      return refuse(400, `no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (supported: ${opts.protocols.join(', ')})`);
+    }
+    const decision = opts.authenticate(identity, basicAuthPassword(req.headers.authorization, identity));
+    if (!decision.ok) {
+      return refuse(decision.status, decision.reason, decision.status === 401 ? { 'WWW-Authenticate': 'Basic realm="chargegate"' } : {});
+    }
+    chosen.set(req, protocol);
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, identity, protocol, remoteAddress));
+  });
+
+  function accept(ws: WebSocket, identity: string, protocol: OcppVersion, remoteAddress: string): void {
+    const logger = log.child({ chargerId: identity });
+    let replaced = false;
+    const previous = connections.get(identity);
+    const hooks = opts.sessionHooks(identity, protocol, logger);
+    const session = new OcppSession({
+      ...hooks,
+      version: protocol,
+      role: 'central',
+      logger,
+      callTimeoutMs: opts.callTimeoutMs,
+      maxFrameBytes: opts.maxFrameBytes,
+      socket: { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) },
+    });
+    const connection: AcceptedConnection = {
+      identity,
+      protocol,
+      remoteAddress,
+      session,
+      logger,
+      close: (code = 1000, reason = '') => ws.close(code, reason),
+    };
+    replacers.set(connection, () => {
+      replaced = true;
+    });
+    if (previous) {
+      // The charger reconnected before we noticed the old socket die: the newest wins, and the
+      // old one is closed as "replaced" before the new one is announced, so listeners never
+      // see the new connection go away.
+      logger.info('a new connection with the same identity replaces the old one');
+      replacers.get(previous)?.();
+      previous.session.closed('replaced by a new connection');
+      previous.close(1000, 'replaced by a new connection');
+      opts.onClose(previous, 1000, 'replaced by a new connection');
+    }
+    connections.set(identity, connection);
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      alive.set(ws, true);
+      if (isBinary) logger.debug('binary frame received; read as UTF-8 text');
+      session.receive(data.toString('utf8'));
+    });
+    ws.on('error', (err) => logger.warn({ err }, 'websocket error'));
+    ws.on('close', (code: number, reasonBuf: Buffer) => {
+      const reason = reasonBuf.toString();
+      session.closed(reason || `closed (${code})`);
+      if (replaced) return;
+      if (connections.get(identity) === connection) connections.delete(identity);
+      logger.info({ code, reason }, 'charger disconnected');
+      opts.onClose(connection, code, reason);
+    });
+    logger.info({ protocol, remoteAddress }, 'charger connected');
+    opts.onOpen(connection);
+  }
+
+  let pinger: NodeJS.Timeout | null = null;
+  if (opts.pingIntervalMs > 0) {
+    pinger = setInterval(() => {
+      for (const ws of wss.clients) {
+        if (alive.get(ws) === false) {
+          // No pong and no frame since the last ping: the TCP connection is dead.
+          ws.terminate();
+          continue;
+        }
+        alive.set(ws, false);
+        ws.ping();
+      }
+    }, opts.pingIntervalMs);
+    pinger.unref();
+  }
+
+  return {
+    connections,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(opts.port, opts.host, () => {
+          http.off('error', reject);
+          const addr = http.address();
+          resolve(typeof addr === 'object' && addr ? addr.port : opts.port);
+        });
+      }),
+    close: async () => {
+      if (pinger) clearInterval(pinger);
+      for (const ws of wss.clients) ws.close(1001, 'chargegate is shutting down');
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          for (const ws of wss.clients) ws.terminate();
+        }, 2000);
+        force.unref();
+        wss.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      http.closeAllConnections?.();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * One OCPP-J conversation over one connection, either side (central system or charger).
+ * Inbound CALLs are validated, handed to the handler and answered, concurrently: some chargers
+ * send two CALLs at once and both must be answered. Outbound CALLs go out one at a time
+ * (OCPP-J 1.6 §4.1.1: a side SHOULD NOT send a CALL until the previous one was answered or
+ * timed out), in order, each with a timeout. The transport feeds frames in and is told to send.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../log.js';
+import {
+  OcppCallError,
+  OcppOfflineError,
+  OcppTimeoutError,
+  normalizeErrorCode,
+  wireErrorCode,
+  type ErrorCode,
+  type OcppVersion,
+} from './errors.js';
+import { CALL, CALLERROR, CALLRESULT, encodeCall, encodeCallError, encodeCallResult, parseFrame } from './frame.js';
+import { validatorFor, type Direction, type Validator } from './validate.js';
+
+export interface FrameSocket {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** Answers one inbound CALL. Throw an OcppCallError to answer with that CALLERROR. */
+export type CallHandler = (action: string, payload: unknown) => Promise<unknown> | unknown;
+
+export interface ProtocolErrorInfo {
+  direction: 'in' | 'out';
+  code: ErrorCode;
+  description: string;
+  action?: string;
+}
+
+export interface SessionOptions {
+  version: OcppVersion;
+  /** Which side this session is: decides which inbound actions are allowed. */
+  role: 'central' | 'charger';
+  socket: FrameSocket;
+  handler: CallHandler;
+  logger: Logger;
+  callTimeoutMs: number;
+  /** Frames larger than this are answered with a CALLERROR instead of being processed. */
+  maxFrameBytes?: number;
+  validator?: Validator;
+  /**
+   * Lets a schema-invalid inbound CALL through to the handler anyway. For StopTransaction: a
+   * charger that gets a CALLERROR for a Stop may drop it for good (1.6 §3.7), so a Stop that
+   * still names its transaction is better kept than refused.
+   */
+  acceptInvalid?: (action: string, payload: unknown, problem: OcppCallError) => boolean;
+  /** Told of every CALLERROR this session sends or receives (for events and metrics). */
+  onProtocolError?: (info: ProtocolErrorInfo) => void;
+  /** Told of every CALL handled or sent (for metrics). */
+  onCall?: (action: string, direction: 'in' | 'out') => void;
+}
+
+interface QueuedCall {
+  id: string;
+  action: string;
+  payload: unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+export class OcppSession {
+  private readonly validator: Validator;
+  private readonly inboundDirection: Direction;
+  private readonly queue: QueuedCall[] = [];
+  private outstanding: (QueuedCall & { timer: NodeJS.Timeout }) | null = null;
+  private readonly inboundInFlight = new Set<string>();
+  private closedReason: string | null = null;
+
+  constructor(private readonly opts: SessionOptions) {
+    this.validator = opts.validator ?? validatorFor(opts.version);
+    this.inboundDirection = opts.role === 'central' ? 'toCentral' : 'toCharger';
+  }
+
+  get isOpen(): boolean {
+    return this.closedReason === null;
+  }
+
+  /** Calls waiting to be sent plus the one outstanding. */
+  get pendingCalls(): number {
+    return this.queue.length + (this.outstanding ? 1 : 0);
+  }
+
+  /**
+   * Sends a CALL and resolves with the peer's validated answer. Rejects with OcppCallError
+   * (invalid request: nothing is sent; or the peer's CALLERROR), OcppTimeoutError or
+   * OcppOfflineError.
+   */
+  call<T = unknown>(action: string, payload: unknown): Promise<T> {
+    if (this.closedReason !== null) return Promise.reject(new OcppOfflineError('peer', this.closedReason));
+    const invalid = this.validator.checkRequest(action, payload);
+    if (invalid) return Promise.reject(invalid);
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ id: randomUUID(), action, payload, resolve: resolve as (v: unknown) => void, reject });
+      this.pump();
+    });
+  }
+
+  /** The transport received a text frame. */
+  receive(text: string): void {
+    const max = this.opts.maxFrameBytes;
+    if (max !== undefined && text.length > max / 4 && Buffer.byteLength(text) > max) {
+      const parsed = /^\s*\[\s*2\s*,\s*"([^"\\]{1,36})"/.exec(text);
+      this.protocolError('in', 'FormationViolation', `frame of ${Buffer.byteLength(text)} bytes is larger than the limit of ${max} bytes`);
+      if (parsed) this.sendError(parsed[1]!, 'FormationViolation', `frame larger than ${max} bytes`);
+      return;
+    }
+    const result = parseFrame(text);
+    if (!result.ok) {
+      const { problem } = result;
+      this.protocolError('in', problem.code, problem.description);
+      // A CALLERROR answers a CALL only (OCPP-J 1.6 §4.2.3); "-1" when the id is unreadable.
+      if (problem.wasCall) this.sendError(problem.id ?? '-1', problem.code, problem.description);
+      return;
+    }
+    const frame = result.frame;
+    if (frame.type === CALL) void this.handleCall(frame.id, frame.action, frame.payload);
+    else if (frame.type === CALLRESULT) this.settle(frame.id, { payload: frame.payload });
+    else if (frame.type === CALLERROR) this.settle(frame.id, { error: new OcppCallError(normalizeErrorCode(frame.code), frame.description, asDetails(frame.details)) });
+  }
+
+  /** The transport closed: everything waiting fails as offline. */
+  closed(reason: string): void {
+    if (this.closedReason !== null) return;
+    this.closedReason = reason;
+    const error = new OcppOfflineError('peer', reason);
+    if (this.outstanding) {
+      clearTimeout(this.outstanding.timer);
+      this.outstanding.reject(error);
+      this.outstanding = null;
+    }
+    for (const q of this.queue.splice(0)) q.reject(error);
+  }
+
+  private async handleCall(id: string, action: string, payload: unknown): Promise<void> {
+    const log = this.opts.logger;
+    if (this.inboundInFlight.has(id)) {
+      // A resend of a CALL still being handled: the one answer we are about to send serves both.
+      log.warn({ messageId: id, action }, 'duplicate message id while the first call is still being handled; ignored');
+      return;
+    }
+    this.opts.onCall?.(action, 'in');
+    if (!this.validator.knows(action)) return this.refuse(id, action, new OcppCallError('NotImplemented', `action ${action} is not an OCPP ${this.validator.version} action`));
+    if (!this.validator.allows(action, this.inboundDirection)) {
+      return this.refuse(id, action, new OcppCallError('NotSupported', `${action} is not initiated by the ${this.opts.role === 'central' ? 'charge point' : 'central system'}`));
+    }
+    const invalid = this.validator.checkRequest(action, payload);
+    if (invalid) {
+      if (!this.opts.acceptInvalid?.(action, payload, invalid)) return this.refuse(id, action, invalid);
+      log.warn({ messageId: id, action, problem: invalid.description }, 'schema-invalid call accepted so that nothing is lost');
+    }
+    this.inboundInFlight.add(id);
+    try {
+      const response = await this.opts.handler(action, payload);
+      const bad = this.validator.checkResponse(action, response);
+      if (bad) {
+        log.error({ messageId: id, action, problem: bad.description }, 'our own response failed schema validation');
+        return this.refuse(id, action, new OcppCallError('InternalError', 'the response could not be built'));
+      }
+      this.send(encodeCallResult(id, response));
+    } catch (err) {
+      if (err instanceof OcppCallError) return this.refuse(id, action, err);
+      log.error({ err, messageId: id, action }, 'handler failed');
+      this.refuse(id, action, new OcppCallError('InternalError', `${action} could not be processed`));
+    } finally {
+      this.inboundInFlight.delete(id);
+    }
+  }
+
+  private refuse(id: string, action: string, error: OcppCallError): void {
+    this.protocolError('in', error.code, error.description, action);
+    this.sendError(id, error.code, error.description, error.details);
+  }
+
+  private sendError(id: string, code: ErrorCode, description: string, details: unknown = {}): void {
+    this.send(encodeCallError(id, wireErrorCode(code, this.opts.version), description, details));
+  }
+
+  private protocolError(direction: 'in' | 'out', code: ErrorCode, description: string, action?: string): void {
+    this.opts.logger.warn({ direction, code, action, description }, 'OCPP protocol error');
+    this.opts.onProtocolError?.({ direction, code, description, ...(action ? { action } : {}) });
+  }
+
+  private settle(id: string, outcome: { payload: unknown } | { error: OcppCallError }): void {
+    const current = this.outstanding;
+    if (!current || current.id !== id) {
+      this.opts.logger.warn({ messageId: id }, 'answer to a call we are not waiting for (late or unknown); ignored');
+      return;
+    }
+    clearTimeout(current.timer);
+    this.outstanding = null;
+    if ('error' in outcome) {
+      this.protocolError('out', outcome.error.code, outcome.error.description, current.action);
+      current.reject(outcome.error);
+    } else {
+      const bad = this.validator.checkResponse(current.action, outcome.payload);
+      if (bad) {
+        this.protocolError('out', bad.code, `invalid answer: ${bad.description}`, current.action);
+        current.reject(bad);
+      } else current.resolve(outcome.payload);
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.outstanding || this.closedReason !== null) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    const timer = setTimeout(() => {
+      if (this.outstanding?.id !== next.id) return;
+      this.outstanding = null;
+      next.reject(new OcppTimeoutError(next.action, this.opts.callTimeoutMs));
+      this.pump();
+    }, this.opts.callTimeoutMs);
+    timer.unref?.();
+    this.outstanding = { ...next, timer };
+    this.opts.onCall?.(next.action, 'out');
+    this.send(encodeCall(next.id, next.action, next.payload));
+  }
+
+  private send(text: string): void {
+    if (this.closedReason !== null) return;
+    try {
+      this.opts.socket.send(text);
+    } catch (err) {
+      this.opts.logger.warn({ err }, 'send failed');
+    }
+  }
+}
+
+function asDetails(details: unknown): Record<string, unknown> {
+  return typeof details === 'object' && details !== null && !Array.isArray(details) ? (details as Record<string, unknown>) : {};
+}

@@ -1,0 +1,129 @@
+/**
+ * Payload validation against the official OCA JSON schemas (unmodified, see
+ * schemas/v16/NOTICE.md), and the mapping of a schema failure to the CALLERROR code that
+ * OCPP-J 1.6 §4.2.3 names for it.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import Ajv04 from 'ajv-draft-04';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { OcppCallError, type ErrorCode, type OcppVersion } from './errors.js';
+import { CENTRAL_INITIATED_16, CHARGER_INITIATED_16 } from './v16/actions.js';
+
+/** Who sends a CALL: the charger ("toCentral") or the central system ("toCharger"). */
+export type Direction = 'toCentral' | 'toCharger';
+
+export interface Validator {
+  readonly version: OcppVersion;
+  /** The action exists in this version at all (else NotImplemented). */
+  knows(action: string): boolean;
+  /** The action may be initiated in this direction (else NotSupported). */
+  allows(action: string, direction: Direction): boolean;
+  /** null when valid, else the CALLERROR that answers it. */
+  checkRequest(action: string, payload: unknown): OcppCallError | null;
+  checkResponse(action: string, payload: unknown): OcppCallError | null;
+}
+
+/** OCPP-J 1.6 §4.2.3 meanings: which code fits which kind of schema failure. */
+const CODE_BY_KEYWORD: Record<string, ErrorCode> = {
+  required: 'OccurenceConstraintViolation',
+  minItems: 'OccurenceConstraintViolation',
+  maxItems: 'OccurenceConstraintViolation',
+  type: 'TypeConstraintViolation',
+  enum: 'PropertyConstraintViolation',
+  maxLength: 'PropertyConstraintViolation',
+  minLength: 'PropertyConstraintViolation',
+  format: 'PropertyConstraintViolation',
+  multipleOf: 'PropertyConstraintViolation',
+  minimum: 'PropertyConstraintViolation',
+  maximum: 'PropertyConstraintViolation',
+  pattern: 'PropertyConstraintViolation',
+  additionalProperties: 'FormationViolation',
+};
+
+export function errorCodeFor(error: ErrorObject): ErrorCode {
+  return CODE_BY_KEYWORD[error.keyword] ?? 'FormationViolation';
+}
+
+export function describeSchemaError(action: string, error: ErrorObject): string {
+  const where = error.instancePath ? error.instancePath.slice(1).replaceAll('/', '.') : 'payload';
+  if (error.keyword === 'required') {
+    const missing = (error.params as { missingProperty: string }).missingProperty;
+    return `${action}: ${error.instancePath ? where + '.' : ''}${missing} is required`;
+  }
+  if (error.keyword === 'additionalProperties') {
+    const extra = (error.params as { additionalProperty: string }).additionalProperty;
+    return `${action}: ${where} has a property the schema does not allow: ${extra}`;
+  }
+  if (error.keyword === 'enum') {
+    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+    return `${action}: ${where} must be one of ${allowed.join(', ')}`;
+  }
+  return `${action}: ${where} ${error.message ?? 'is invalid'}`;
+}
+
+/**
+ * RFC 3339 date-time. Tolerates a missing UTC offset (read as UTC): chargers of several makers
+ * send "2024-05-01T12:00:00", and refusing their StopTransaction would lose it for good.
+ */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+export function isDateTime(value: string): boolean {
+  return DATE_TIME.test(value) && !Number.isNaN(Date.parse(value));
+}
+const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
+
+const SCHEMA_DIRS: Record<OcppVersion, URL | null> = {
+  'ocpp1.6': new URL('./schemas/v16/', import.meta.url),
+  'ocpp2.0.1': null, // seam for 2.0.1: add the OCA 2.0.1 schema set (draft-06) here
+};
+
+const cache = new Map<OcppVersion, Validator>();
+
+/** One validator per version, compiled once per process (schemas are static). */
+export function validatorFor(version: OcppVersion): Validator {
+  let v = cache.get(version);
+  if (!v) {
+    v = compileValidator(version);
+    cache.set(version, v);
+  }
+  return v;
+}
+
+function compileValidator(version: OcppVersion): Validator {
+  const dir = SCHEMA_DIRS[version];
+  if (!dir) throw new Error(`OCPP version ${version} is not supported yet`);
+  // The OCA 1.6 files declare draft-04. multipleOfPrecision: 0.1 multiples such as 6.3 are not
+  // exact in binary floating point; 6 digits is far below any meaningful current or power.
+  const ajv = new Ajv04.default({ allErrors: false, strict: false, multipleOfPrecision: 6 });
+  ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
+  ajv.addFormat('uri', { type: 'string', validate: (s: string) => URI.test(s) });
+  const requests = new Map<string, ValidateFunction>();
+  const responses = new Map<string, ValidateFunction>();
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith('.json')) continue;
+    const schema = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as object;
+    const compiled = ajv.compile(schema);
+    if (file.endsWith('Response.json')) responses.set(file.slice(0, -'Response.json'.length), compiled);
+    else requests.set(file.slice(0, -'.json'.length), compiled);
+  }
+  const toCentral = new Set<string>(CHARGER_INITIATED_16);
+  const toCharger = new Set<string>(CENTRAL_INITIATED_16);
+
+  const check = (table: Map<string, ValidateFunction>, action: string, payload: unknown): OcppCallError | null => {
+    const fn = table.get(action);
+    if (!fn) return new OcppCallError('NotImplemented', `unknown action ${action}`);
+    if (fn(payload)) return null;
+    const first = fn.errors![0]!;
+    return new OcppCallError(errorCodeFor(first), describeSchemaError(action, first), {
+      path: first.instancePath,
+      keyword: first.keyword,
+    });
+  };
+
+  return {
+    version,
+    knows: (action) => requests.has(action),
+    allows: (action, direction) => (direction === 'toCentral' ? toCentral : toCharger).has(action),
+    checkRequest: (action, payload) => check(requests, action, payload),
+    checkResponse: (action, payload) => check(responses, action, payload),
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * The database schema as an ordered list of migrations. Migration N brings a database from
+ * `PRAGMA user_version = N-1` to N; each runs in its own transaction together with the
+ * user_version bump, so a crash leaves the database at a whole version. Never edit a
+ * migration that has shipped: append a new one.
+ *
+ * Pure data and one pure planning function: the driver that applies them lives in sqlite.ts.
+ */
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE chargers (
+        id               TEXT PRIMARY KEY,
+        vendor           TEXT,
+        model            TEXT,
+        serial_number    TEXT,
+        firmware_version TEXT,
+        last_boot_at     TEXT,
+        last_seen_at     TEXT
+      );
+
+      CREATE TABLE connector_state (
+        charger_id        TEXT NOT NULL REFERENCES chargers(id),
+        connector_id      INTEGER NOT NULL,
+        status            TEXT NOT NULL,
+        error_code        TEXT NOT NULL,
+        info              TEXT,
+        vendor_error_code TEXT,
+        timestamp         TEXT NOT NULL,
+        PRIMARY KEY (charger_id, connector_id)
+      );
+
+      -- AUTOINCREMENT (not a plain rowid) so an id is never handed out twice, even after
+      -- the highest row was deleted: a charger may still hold the old id.
+      CREATE TABLE sessions (
+        transaction_id   INTEGER PRIMARY KEY AUTOINCREMENT,
+        charger_id       TEXT NOT NULL REFERENCES chargers(id),
+        connector_id     INTEGER NOT NULL,
+        id_tag           TEXT NOT NULL,
+        started_at       TEXT NOT NULL,
+        meter_start      INTEGER NOT NULL,
+        reservation_id   INTEGER,
+        auth_status      TEXT NOT NULL,
+        received_at      TEXT NOT NULL,
+        state            TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'completed')),
+        stopped_at       TEXT,
+        meter_stop       INTEGER,
+        energy_wh        INTEGER,
+        stop_reason      TEXT,
+        stop_id_tag      TEXT,
+        transaction_data TEXT,            -- JSON, as the charger sent it
+        stop_received_at TEXT
+      );
+      -- A StartTransaction resent after a reconnect carries the same five values: the
+      -- unique index is what lets start() hand back the first id instead of a second session.
+      CREATE UNIQUE INDEX sessions_replay
+        ON sessions (charger_id, connector_id, id_tag, started_at, meter_start);
+      CREATE INDEX sessions_started_at ON sessions (started_at);
+      CREATE INDEX sessions_charger ON sessions (charger_id, started_at);
+
+      -- Stops for ids this gateway never issued (a previous CSMS, an offline start with -1).
+      -- Kept out of sessions: such an id may equal one AUTOINCREMENT hands out later.
+      CREATE TABLE unmatched_stops (
+        id               INTEGER PRIMARY KEY,
+        charger_id       TEXT NOT NULL,
+        transaction_id   INTEGER NOT NULL,
+        stopped_at       TEXT NOT NULL,
+        meter_stop       INTEGER NOT NULL,
+        reason           TEXT,
+        id_tag           TEXT,
+        transaction_data TEXT,
+        received_at      TEXT NOT NULL
+      );
+      -- The same Stop resent by the charger is recorded once.
+      CREATE UNIQUE INDEX unmatched_stops_resend
+        ON unmatched_stops (charger_id, transaction_id, stopped_at, meter_stop);
+
+      -- No foreign keys here on purpose: samples are a log and must be kept even when they
+      -- name a transaction or charger the gateway has no row for.
+      CREATE TABLE meter_samples (
+        id             INTEGER PRIMARY KEY,
+        charger_id     TEXT NOT NULL,
+        connector_id   INTEGER NOT NULL,
+        transaction_id INTEGER,
+        timestamp      TEXT NOT NULL,
+        value          TEXT NOT NULL,
+        measurand      TEXT NOT NULL,
+        phase          TEXT,
+        unit           TEXT,
+        context        TEXT,
+        location       TEXT,
+        format         TEXT
+      );
+      CREATE INDEX meter_samples_transaction ON meter_samples (transaction_id);
+      CREATE INDEX meter_samples_connector ON meter_samples (charger_id, connector_id, id);
+
+      CREATE TABLE auth_list (
+        id_tag        TEXT PRIMARY KEY,
+        status        TEXT NOT NULL CHECK (status IN ('Accepted', 'Blocked', 'Expired', 'Invalid')),
+        expiry_date   TEXT,
+        parent_id_tag TEXT
+      );
+
+      -- Small named values (the local authorization list version, ...).
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+]);
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * The migrations a database at `currentVersion` still needs, in order. A database written
+ * by a newer chargegate is refused: this code cannot know what the newer schema means, and
+ * writing to it could corrupt what the newer version relies on.
+ */
+export function pendingMigrations(
+  currentVersion: number,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Migration[] {
+  const latest = migrations.length;
+  if (currentVersion > latest) {
+    throw new Error(
+      `database schema version ${currentVersion} is newer than this chargegate supports ` +
+        `(${latest}): upgrade chargegate, or point it at another data directory`,
+    );
+  }
+  return migrations.filter((m) => m.version > currentVersion);
+}

@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { pendingMigrations } from './migrations.js';
+import type { Store } from './ports.js';
+import { createAuthStore } from './sqlite/auth.js';
+import { createChargerStore } from './sqlite/chargers.js';
+import { createMeterStore } from './sqlite/meters.js';
+import type { Db } from './sqlite/rows.js';
+import { createSessionStore } from './sqlite/sessions.js';
+
+export const DEFAULT_DB_FILE = 'chargegate.db';
+
+export interface SqliteStoreOptions {
+  /** The database file inside `dir`; chargegate.db unless set. */
+  fileName?: string;
+  /** How long a write waits for another connection's lock before failing, in ms. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating if needed) the gateway's database in `dir`, brings its schema up to date,
+ * and returns the store. Throws if the database was written by a newer chargegate.
+ */
+export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): Store {
+  mkdirSync(dir, { recursive: true });
+  const db = new Database(join(dir, options.fileName ?? DEFAULT_DB_FILE));
+  try {
+    configure(db, options.busyTimeoutMs ?? 5000);
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return {
+    chargers: createChargerStore(db),
+    sessions: createSessionStore(db),
+    meters: createMeterStore(db),
+    auth: createAuthStore(db),
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+function configure(db: Db, busyTimeoutMs: number): void {
+  // WAL: readers never block the writer, and a commit is one sequential append.
+  db.pragma('journal_mode = WAL');
+  // FULL (not WAL's usual NORMAL): fsync the WAL on every commit. With NORMAL a power cut
+  // can lose the last commits, and those are exactly what we already acknowledged to a
+  // charger (a transactionId it will keep using, a Stop it will not resend).
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+}
+
+/** Applies each pending migration in its own transaction, together with its user_version. */
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (const migration of pendingMigrations(current)) {
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}

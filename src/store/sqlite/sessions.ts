@@ -1,0 +1,171 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { NewSession, SessionFilter, SessionRecord, SessionStore, StopInput } from '../ports.js';
+import { fromJson, omitEmpty, orNull, orUndefined, toJson, type Db } from './rows.js';
+
+/** OCPP 1.6 declares transactionId an `integer`; chargers store it as int32. */
+export const MAX_TRANSACTION_ID = 2 ** 31 - 1;
+
+interface SessionRow {
+  transaction_id: number;
+  charger_id: string;
+  connector_id: number;
+  id_tag: string;
+  started_at: string;
+  meter_start: number;
+  reservation_id: number | null;
+  auth_status: string;
+  received_at: string;
+  state: 'active' | 'completed';
+  stopped_at: string | null;
+  meter_stop: number | null;
+  energy_wh: number | null;
+  stop_reason: string | null;
+  stop_id_tag: string | null;
+  transaction_data: string | null;
+}
+
+interface UnmatchedStopRow {
+  charger_id: string;
+  transaction_id: number;
+  stopped_at: string;
+  meter_stop: number;
+  reason: string | null;
+  id_tag: string | null;
+  transaction_data: string | null;
+  received_at: string;
+}
+
+export function createSessionStore(db: Db): SessionStore {
+  const ensureCharger = db.prepare('INSERT OR IGNORE INTO chargers (id) VALUES (?)');
+  const findReplay = db.prepare<NewSession, { transaction_id: number }>(`
+    SELECT transaction_id FROM sessions
+    WHERE charger_id = @chargerId AND connector_id = @connectorId AND id_tag = @idTag
+      AND started_at = @startedAt AND meter_start = @meterStart`);
+  const insertSession = db.prepare(`
+    INSERT INTO sessions (charger_id, connector_id, id_tag, started_at, meter_start,
+                          reservation_id, auth_status, received_at)
+    VALUES (@chargerId, @connectorId, @idTag, @startedAt, @meterStart,
+            @reservationId, @authStatus, @receivedAt)`);
+  const getSession = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE transaction_id = ?');
+  const closeSession = db.prepare(`
+    UPDATE sessions SET state = 'completed', stopped_at = @stoppedAt, meter_stop = @meterStop,
+      energy_wh = @meterStop - meter_start, stop_reason = @reason, stop_id_tag = @idTag,
+      transaction_data = @transactionData, stop_received_at = @receivedAt
+    WHERE transaction_id = @transactionId`);
+  const insertUnmatched = db.prepare(`
+    INSERT OR IGNORE INTO unmatched_stops (charger_id, transaction_id, stopped_at, meter_stop,
+                                           reason, id_tag, transaction_data, received_at)
+    VALUES (@chargerId, @transactionId, @stoppedAt, @meterStop,
+            @reason, @idTag, @transactionData, @receivedAt)`);
+  const listUnmatched = db.prepare<[], UnmatchedStopRow>('SELECT * FROM unmatched_stops ORDER BY id');
+  const listQueries = new Map<string, BetterSqlite3.Statement<unknown[], SessionRow>>();
+
+  // IMMEDIATE: take the write lock before the replay lookup, so a second writer cannot
+  // slip the same start in between the lookup and the insert.
+  const start = db.transaction((input: NewSession) => {
+    const existing = findReplay.get(input);
+    if (existing) return { transactionId: existing.transaction_id, replayed: true };
+    ensureCharger.run(input.chargerId);
+    const { lastInsertRowid } = insertSession.run({ ...input, reservationId: orNull(input.reservationId) });
+    const transactionId = Number(lastInsertRowid);
+    // Throwing rolls the insert back (and the AUTOINCREMENT counter with it).
+    if (transactionId > MAX_TRANSACTION_ID) throw new Error(`transaction ids exhausted: ${transactionId} exceeds int32`);
+    return { transactionId, replayed: false };
+  });
+
+  const stop = db.transaction((input: StopInput) => {
+    const row = getSession.get(input.transactionId);
+    // An id issued to another charger is not this charger's transaction: closing it would
+    // end someone else's session, so it is kept apart like any id we never issued.
+    if (!row || row.charger_id !== input.chargerId) {
+      insertUnmatched.run(stopParams(input));
+      return { known: false as const };
+    }
+    if (row.state === 'completed') return { known: true as const, session: toSession(row), alreadyStopped: true };
+    closeSession.run(stopParams(input));
+    return { known: true as const, session: toSession(getSession.get(input.transactionId)!), alreadyStopped: false };
+  });
+
+  function listQuery(filter: SessionFilter): BetterSqlite3.Statement<unknown[], SessionRow> {
+    const conditions = [
+      filter.chargerId !== undefined && 'charger_id = @chargerId',
+      filter.from !== undefined && 'started_at >= @from',
+      filter.to !== undefined && 'started_at < @to',
+      filter.state !== undefined && 'state = @state',
+    ].filter((c): c is string => c !== false);
+    const key = conditions.join(' AND ');
+    let statement = listQueries.get(key);
+    if (!statement) {
+      // One statement per combination of filters (16 at most), so each can use its index.
+      statement = db.prepare<unknown[], SessionRow>(
+        `SELECT * FROM sessions ${key ? `WHERE ${key}` : ''}
+         ORDER BY started_at, transaction_id LIMIT @limit`,
+      );
+      listQueries.set(key, statement);
+    }
+    return statement;
+  }
+
+  return {
+    start: (input) => start.immediate(input),
+    stop: (input) => stop.immediate(input),
+    get(transactionId) {
+      const row = getSession.get(transactionId);
+      return row && toSession(row);
+    },
+    list(filter = {}) {
+      // LIMIT -1 is SQLite for no limit.
+      return listQuery(filter).all({ ...filter, limit: filter.limit ?? -1 }).map(toSession);
+    },
+    unmatchedStops() {
+      return listUnmatched.all().map(toStopInput);
+    },
+  };
+}
+
+function stopParams(input: StopInput) {
+  return {
+    chargerId: input.chargerId,
+    transactionId: input.transactionId,
+    stoppedAt: input.stoppedAt,
+    meterStop: input.meterStop,
+    reason: orNull(input.reason),
+    idTag: orNull(input.idTag),
+    transactionData: toJson(input.transactionData),
+    receivedAt: input.receivedAt,
+  };
+}
+
+function toSession(row: SessionRow): SessionRecord {
+  return omitEmpty<SessionRecord>({
+    transactionId: row.transaction_id,
+    chargerId: row.charger_id,
+    connectorId: row.connector_id,
+    idTag: row.id_tag,
+    startedAt: row.started_at,
+    meterStart: row.meter_start,
+    reservationId: orUndefined(row.reservation_id),
+    authStatus: row.auth_status,
+    receivedAt: row.received_at,
+    state: row.state,
+    stoppedAt: orUndefined(row.stopped_at),
+    meterStop: orUndefined(row.meter_stop),
+    energyWh: orUndefined(row.energy_wh),
+    stopReason: orUndefined(row.stop_reason),
+    stopIdTag: orUndefined(row.stop_id_tag),
+    transactionData: fromJson(row.transaction_data),
+  });
+}
+
+function toStopInput(row: UnmatchedStopRow): StopInput {
+  return omitEmpty<StopInput>({
+    chargerId: row.charger_id,
+    transactionId: row.transaction_id,
+    stoppedAt: row.stopped_at,
+    meterStop: row.meter_stop,
+    reason: orUndefined(row.reason),
+    idTag: orUndefined(row.id_tag),
+    transactionData: fromJson(row.transaction_data),
+    receivedAt: row.received_at,
+  });
+}

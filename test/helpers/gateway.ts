@@ -1,0 +1,73 @@
+/**
+ * Starts a real chargegate (createApp) on 127.0.0.1, port 0, with its data in a temp folder,
+ * from a config built the way an installer writes one (YAML through the real loader).
+ */
+import type { Test } from 'tap';
+import { stringify } from 'yaml';
+import { createApp, type App } from '../../src/app.js';
+import { parseConfig } from '../../src/config/load.js';
+import { createLogger, silentLogger, type Logger } from '../../src/log.js';
+
+export const PASSWORDS = { CP1: 'cp1-secret-key-01', CP2: 'cp2-secret-key-02' } as const;
+
+export function baseConfig(dir: string): Record<string, unknown> {
+  return {
+    ocpp: { host: '127.0.0.1', port: 0, path: '/ocpp', pingInterval: 0, callTimeout: 2 },
+    chargers: {
+      allowUnknown: false,
+      list: [
+        { id: 'CP1', password: PASSWORDS.CP1, maxCurrent: 16, phases: 3 },
+        { id: 'CP2', password: PASSWORDS.CP2, maxCurrent: 32, phases: 1 },
+      ],
+    },
+    authorization: {
+      mode: 'list',
+      list: [{ idTag: 'TAG1' }, { idTag: 'TAG2' }, { idTag: 'BLOCKED1', status: 'Blocked' }, { idTag: 'OLD1', expiryDate: '2020-01-01T00:00:00Z' }],
+    },
+    storage: { dir },
+    log: { level: 'silent' },
+  };
+}
+
+export interface RunningGateway {
+  app: App;
+  port: number;
+  /** ws://127.0.0.1:<port>/ocpp */
+  url: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  dir?: string;
+  patch?: (config: Record<string, any>) => void;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+export async function startGateway(t: Test, options: StartOptions = {}): Promise<RunningGateway> {
+  const dir = options.dir ?? t.testdir();
+  const raw = baseConfig(dir);
+  options.patch?.(raw);
+  const config = parseConfig(stringify(raw), { env: {}, baseDir: dir });
+  const logger = options.logger ?? (process.env.TEST_LOG ? createLogger({ level: 'debug', format: 'pretty' }, process.stderr) : silentLogger());
+  const app = createApp(config, { logger, ...(options.now ? { now: options.now } : {}) });
+  const { ocppPort } = await app.start();
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await app.stop();
+  };
+  t.teardown(stop);
+  return { app, port: ocppPort, url: `ws://127.0.0.1:${ocppPort}/ocpp`, dir, stop };
+}
+
+/** Waits until `check` is true, polling; fails with `what` after `ms`. */
+export async function eventually(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * An independent OCPP 1.6 charger built on ocpp-rpc in strict mode: everything chargegate
+ * sends it is schema-checked by a different implementation than ours.
+ */
+import type { Test } from 'tap';
+import rpc from 'ocpp-rpc';
+
+const { RPCClient } = rpc as unknown as { RPCClient: new (options: Record<string, unknown>) => RpcClient };
+
+export interface RpcClient {
+  connect(): Promise<unknown>;
+  call<T = any>(method: string, params?: unknown, options?: Record<string, unknown>): Promise<T>;
+  handle(method: string, handler: (ctx: { params: any; method: string }) => unknown): void;
+  close(options?: { code?: number; reason?: string; force?: boolean }): Promise<unknown>;
+  sendRaw(message: string): void;
+  on(event: string, listener: (...args: any[]) => void): void;
+  once(event: string, listener: (...args: any[]) => void): void;
+  readonly state: number;
+}
+
+export async function rpcCharger(t: Test, url: string, identity: string, password?: string, extra: Record<string, unknown> = {}): Promise<RpcClient> {
+  const client = new RPCClient({
+    endpoint: url,
+    identity,
+    protocols: ['ocpp1.6'],
+    strictMode: true,
+    reconnect: false,
+    callTimeoutMs: 5000,
+    ...(password !== undefined ? { password } : {}),
+    ...extra,
+  });
+  await client.connect();
+  t.teardown(() => client.close({ force: true }).catch(() => undefined));
+  return client;
+}
+
+export const bootPayload = { chargePointVendor: 'TestVendor', chargePointModel: 'TestModel', chargePointSerialNumber: 'SN-1', firmwareVersion: '1.2.3' };

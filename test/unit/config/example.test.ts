@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { loadConfigFile } from '../../../src/config/load.js';
+
+const EXAMPLE = fileURLToPath(new URL('../../../config/chargegate.example.yaml', import.meta.url));
+
+t.test('the example config validates with its secrets provided', async (t) => {
+  const config = loadConfigFile(EXAMPLE, { GARAGE_LEFT_PASSWORD: 'left-secret-123', GARAGE_RIGHT_PASSWORD: 'right-secret-456' });
+  t.same(config.chargers.list.map((c) => [c.id, c.password]), [
+    ['garage-left', 'left-secret-123'],
+    ['garage-right', 'right-secret-456'],
+  ]);
+  t.equal(config.chargers.allowUnknown, false, 'a real site is closed');
+  t.equal(config.authorization.mode, 'list');
+  t.ok(config.authorization.list.length > 0);
+});
+
+t.test('the example config names the secrets it needs', async (t) => {
+  t.throws(() => loadConfigFile(EXAMPLE, {}), {
+    problems: [
+      'chargers.list[0].password: environment variable GARAGE_LEFT_PASSWORD is not set',
+      'chargers.list[1].password: environment variable GARAGE_RIGHT_PASSWORD is not set',
+    ],
+  });
+});
