@@ -1,28 +1,38 @@
 import t from 'tap';
 import { ConfigError, closestKey, describeAllowed, formatPath } from '../../../src/config/errors.js';
 import { parseConfig } from '../../../src/config/load.js';
-import { problemsOf } from './problems.js';
+
+/** The problem lines a config text produces (none when it is valid). */
+function problemsOf(text: string, env: Record<string, string | undefined> = {}, baseDir = '/nonexistent'): string[] {
+  try {
+    parseConfig(text, { env, baseDir });
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
 
 const OCPP_KEYS = 'host, port, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval';
 const CHARGER_KEYS = 'id, password, maxCurrent, phases, connectors';
 
 t.test('unknown key names the allowed keys and suggests the closest', async (t) => {
-  t.same(problemsOf('ocpp:\n  prot: 9000\n'), [`ocpp.prot: unknown key (allowed: ${OCPP_KEYS}); did you mean "port"?`]);
-  t.same(problemsOf('ocpp:\n  MaxFrameBytes: 9000\n'), [`ocpp.MaxFrameBytes: unknown key (allowed: ${OCPP_KEYS}); did you mean "maxFrameBytes"?`]);
-  t.same(problemsOf('ocpp:\n  colour: red\n'), [`ocpp.colour: unknown key (allowed: ${OCPP_KEYS})`], 'no suggestion when nothing is close');
-  t.same(problemsOf('ocp:\n  port: 1\n'), ['ocp: unknown key (allowed: ocpp, chargers, authorization, storage, log); did you mean "ocpp"?']);
+  t.strictSame(problemsOf('ocpp:\n  prot: 9000\n'), [`ocpp.prot: unknown key (allowed: ${OCPP_KEYS}); did you mean "port"?`]);
+  t.strictSame(problemsOf('ocpp:\n  MaxFrameBytes: 9000\n'), [`ocpp.MaxFrameBytes: unknown key (allowed: ${OCPP_KEYS}); did you mean "maxFrameBytes"?`]);
+  t.strictSame(problemsOf('ocpp:\n  colour: red\n'), [`ocpp.colour: unknown key (allowed: ${OCPP_KEYS})`], 'no suggestion when nothing is close');
+  t.strictSame(problemsOf('ocp:\n  port: 1\n'), ['ocp: unknown key (allowed: ocpp, chargers, authorization, storage, log); did you mean "ocpp"?']);
 });
 
 t.test('a misspelt required key is reported once, as unknown, not also as missing', async (t) => {
-  t.same(problemsOf('chargers:\n  list:\n    - id: CP1\n      pasword: secret-123\n'), [
+  t.strictSame(problemsOf('chargers:\n  list:\n    - id: CP1\n      pasword: secret-123\n'), [
     `chargers.list[0].pasword: unknown key (allowed: ${CHARGER_KEYS}); did you mean "password"?`,
   ]);
 });
 
 t.test('required key', async (t) => {
-  t.same(problemsOf('chargers:\n  list:\n    - id: CP1\n'), ['chargers.list[0].password: required']);
-  t.same(problemsOf('chargers:\n  list:\n    - password: secret-123\n'), ['chargers.list[0].id: required']);
-  t.same(problemsOf('authorization:\n  list:\n    - status: Blocked\n'), ['authorization.list[0].idTag: required']);
+  t.strictSame(problemsOf('chargers:\n  list:\n    - id: CP1\n'), ['chargers.list[0].password: required']);
+  t.strictSame(problemsOf('chargers:\n  list:\n    - password: secret-123\n'), ['chargers.list[0].id: required']);
+  t.strictSame(problemsOf('authorization:\n  list:\n    - status: Blocked\n'), ['authorization.list[0].idTag: required']);
 });
 
 t.test('wrong values say what is allowed and what was given', async (t) => {
@@ -46,23 +56,23 @@ t.test('wrong values say what is allowed and what was given', async (t) => {
     ['log:\n  level: verbose\n', 'log.level: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     ['- ocpp\n', '(top level): must be a mapping with the keys ocpp, chargers, authorization, storage, log, got ["ocpp"]'],
   ];
-  for (const [text, expected] of cases) t.same(problemsOf(text), [expected], expected);
+  for (const [text, expected] of cases) t.strictSame(problemsOf(text), [expected], expected);
 });
 
 t.test('duplicate charger ids and idTags (idTags compared ignoring case, as OCPP does)', async (t) => {
   const chargers = 'chargers:\n  list:\n' + ['CP1', 'CP2', 'CP1'].map((id) => `    - { id: ${id}, password: secret-123 }\n`).join('');
-  t.same(problemsOf(chargers), ['chargers.list[2].id: duplicate charger id "CP1" (also at chargers.list[0])']);
-  t.same(problemsOf('authorization:\n  list:\n    - idTag: abc\n    - idTag: ABC\n'), ['authorization.list[1].idTag: duplicate idTag "ABC" (also at authorization.list[0])']);
+  t.strictSame(problemsOf(chargers), ['chargers.list[2].id: duplicate charger id "CP1" (also at chargers.list[0])']);
+  t.strictSame(problemsOf('authorization:\n  list:\n    - idTag: abc\n    - idTag: ABC\n'), ['authorization.list[1].idTag: duplicate idTag "ABC" (also at authorization.list[0])']);
 });
 
 t.test('secret values are never echoed', async (t) => {
-  t.same(problemsOf('chargers:\n  list:\n    - { id: CP1, password: short }\n'), ['chargers.list[0].password: must be a string of 8 to 128 characters, got (hidden)']);
-  t.same(problemsOf('chargers:\n  list:\n    - { id: "${ID}", password: secret-123 }\n', { ID: 'not valid!' }), [
+  t.strictSame(problemsOf('chargers:\n  list:\n    - { id: CP1, password: short }\n'), ['chargers.list[0].password: must be a string of 8 to 128 characters, got (hidden)']);
+  t.strictSame(problemsOf('chargers:\n  list:\n    - { id: "${ID}", password: secret-123 }\n', { ID: 'not valid!' }), [
     'chargers.list[0].id: must be a string of 1 to 48 characters of [A-Za-z0-9*_=:+|@.-], got (hidden)',
   ], 'a value filled from ${...} is hidden too');
   const [problem] = problemsOf('chargers:\n  list:\n    id: CP1\n    password: hunter2-secret\n');
   t.equal(problem, 'chargers.list: must be a list, got {"id":"CP1","password":"(hidden)"}', 'a secret inside a shown mapping is hidden');
-  t.same(problemsOf('ocpp:\n  token: abc\n'), [`ocpp.token: unknown key (allowed: ${OCPP_KEYS})`], 'an unknown key never shows its value');
+  t.strictSame(problemsOf('ocpp:\n  token: abc\n'), [`ocpp.token: unknown key (allowed: ${OCPP_KEYS})`], 'an unknown key never shows its value');
 });
 
 t.test('long values are cut', async (t) => {
@@ -71,11 +81,11 @@ t.test('long values are cut', async (t) => {
 });
 
 t.test('YAML syntax errors give line and column', async (t) => {
-  t.same(problemsOf('ocpp:\n  port: 1\n  port: 2\n'), ['line 3, column 3: invalid YAML: Map keys must be unique']);
-  t.same(problemsOf('ocpp:\n  path: "/ocpp\n'), ['line 3, column 1: invalid YAML: Missing closing "quote']);
-  t.same(problemsOf('ocpp:\n\tport: 1\n'), ['line 2, column 1: invalid YAML: Tabs are not allowed as indentation']);
+  t.strictSame(problemsOf('ocpp:\n  port: 1\n  port: 2\n'), ['line 3, column 3: invalid YAML: Map keys must be unique']);
+  t.strictSame(problemsOf('ocpp:\n  path: "/ocpp\n'), ['line 3, column 1: invalid YAML: Missing closing "quote']);
+  t.strictSame(problemsOf('ocpp:\n\tport: 1\n'), ['line 2, column 1: invalid YAML: Tabs are not allowed as indentation']);
   // yaml finds an unresolved alias only when building values, without a position: the name must do.
-  t.same(problemsOf('ocpp: *nowhere\n'), ['invalid YAML: Unresolved alias (the anchor must be set before the alias): nowhere']);
+  t.strictSame(problemsOf('ocpp: *nowhere\n'), ['invalid YAML: Unresolved alias (the anchor must be set before the alias): nowhere']);
 });
 
 t.test('all problems are reported together, in the order of the file', async (t) => {
@@ -103,7 +113,7 @@ t.test('all problems are reported together, in the order of the file', async (t)
     'chargers.list[2].password: required',
     'authorization.mode: must be one of list, accept-all, got "open"',
   ];
-  t.same(problemsOf(text), expected);
+  t.strictSame(problemsOf(text), expected);
   const error = t.throws(() => parseConfig(text, { env: {}, baseDir: '/', source: '/etc/chargegate.yaml' })) as ConfigError;
   t.ok(error instanceof ConfigError);
   t.equal(error.name, 'ConfigError');

@@ -1,12 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import type { ConfigError } from '../../../src/config/errors.js';
 import { loadConfigFile } from '../../../src/config/load.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../config/chargegate.example.yaml', import.meta.url));
 
 t.test('the example config validates with its secrets provided', async (t) => {
   const config = loadConfigFile(EXAMPLE, { GARAGE_LEFT_PASSWORD: 'left-secret-123', GARAGE_RIGHT_PASSWORD: 'right-secret-456' });
-  t.same(config.chargers.list.map((c) => [c.id, c.password]), [
+  t.strictSame(config.chargers.list.map((c) => [c.id, c.password]), [
     ['garage-left', 'left-secret-123'],
     ['garage-right', 'right-secret-456'],
   ]);
@@ -16,10 +17,9 @@ t.test('the example config validates with its secrets provided', async (t) => {
 });
 
 t.test('the example config names the secrets it needs', async (t) => {
-  t.throws(() => loadConfigFile(EXAMPLE, {}), {
-    problems: [
-      'chargers.list[0].password: environment variable GARAGE_LEFT_PASSWORD is not set',
-      'chargers.list[1].password: environment variable GARAGE_RIGHT_PASSWORD is not set',
-    ],
-  });
+  const error = t.throws(() => loadConfigFile(EXAMPLE, {})) as ConfigError;
+  t.strictSame(error.problems, [
+    'chargers.list[0].password: environment variable GARAGE_LEFT_PASSWORD is not set',
+    'chargers.list[1].password: environment variable GARAGE_RIGHT_PASSWORD is not set',
+  ]);
 });

@@ -2,13 +2,23 @@ import { join } from 'node:path';
 import t from 'tap';
 import { ConfigError } from '../../../src/config/errors.js';
 import { demoConfig, loadConfigFile, parseConfig } from '../../../src/config/load.js';
-import { problemsOf } from './problems.js';
+
+/** The problem lines a config text produces (none when it is valid). */
+function problemsOf(text: string, env: Record<string, string | undefined> = {}, baseDir = '/nonexistent'): string[] {
+  try {
+    parseConfig(text, { env, baseDir });
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
 
 const ONE_CHARGER = 'chargers:\n  list:\n    - id: CP1\n      password: "${CP1_PASSWORD}"\n';
 
 t.test('an empty file gives every default, closed to strangers', async (t) => {
   const config = parseConfig('', { env: {}, baseDir: '/srv/site' });
-  t.same(config, {
+  t.strictSame(config, {
     ocpp: { host: '0.0.0.0', port: 9000, path: '/ocpp', maxFrameBytes: 65536, pingInterval: 30, callTimeout: 30, heartbeatInterval: 300 },
     chargers: { allowUnknown: false, list: [] },
     authorization: { mode: 'list', list: [] },
@@ -21,11 +31,11 @@ t.test('an empty file gives every default, closed to strangers', async (t) => {
 t.test('defaults fill each list entry; given values are kept', async (t) => {
   const text = `${ONE_CHARGER}    - { id: CP2, password: other-secret, maxCurrent: 16.5, phases: 1, connectors: 2 }\nauthorization:\n  list:\n    - idTag: A1\n    - { idTag: B2, status: Blocked, expiryDate: "2027-01-01T00:00:00+01:00", parentIdTag: FAMILY }\n`;
   const config = parseConfig(text, { env: { CP1_PASSWORD: 'cp1-secret' }, baseDir: '/' });
-  t.same(config.chargers.list, [
+  t.strictSame(config.chargers.list, [
     { id: 'CP1', password: 'cp1-secret', maxCurrent: 32, phases: 3, connectors: 1 },
     { id: 'CP2', password: 'other-secret', maxCurrent: 16.5, phases: 1, connectors: 2 },
   ]);
-  t.same(config.authorization.list, [
+  t.strictSame(config.authorization.list, [
     { idTag: 'A1', status: 'Accepted' },
     { idTag: 'B2', status: 'Blocked', expiryDate: '2027-01-01T00:00:00+01:00', parentIdTag: 'FAMILY' },
   ]);
@@ -34,14 +44,14 @@ t.test('defaults fill each list entry; given values are kept', async (t) => {
 t.test('${NAME} takes an environment variable', async (t) => {
   const config = parseConfig(ONE_CHARGER, { env: { CP1_PASSWORD: 'from-the-env' }, baseDir: '/' });
   t.equal(config.chargers.list[0]?.password, 'from-the-env');
-  t.same(problemsOf(ONE_CHARGER), ['chargers.list[0].password: environment variable CP1_PASSWORD is not set']);
+  t.strictSame(problemsOf(ONE_CHARGER), ['chargers.list[0].password: environment variable CP1_PASSWORD is not set']);
 });
 
 t.test('references can sit inside text, be escaped, and are not expanded twice', async (t) => {
   const text = 'storage:\n  dir: "/var/${SITE}/$${LITERAL}/${TWICE}"\n';
   const config = parseConfig(text, { env: { SITE: 'north', TWICE: '${SITE}' }, baseDir: '/' });
   t.equal(config.storage.dir, '/var/north/${LITERAL}/${SITE}');
-  t.same(problemsOf('storage:\n  dir: "${not a name}"\n'), [
+  t.strictSame(problemsOf('storage:\n  dir: "${not a name}"\n'), [
     'storage.dir: invalid reference ${not a name} (allowed: ${NAME} for an environment variable, ${file:path} for a file, $${ for a literal ${)',
   ]);
 });
@@ -50,17 +60,17 @@ t.test('${file:path} takes the trimmed contents of a file, relative to the confi
   const dir = t.testdir({ secrets: { cp1: '  file-secret-1\n' }, 'cp2.txt': 'file-secret-2\n' });
   const text = `chargers:\n  list:\n    - { id: CP1, password: "\${file:secrets/cp1}" }\n    - { id: CP2, password: "\${file:${join(dir, 'cp2.txt')}}" }\n`;
   const config = parseConfig(text, { env: {}, baseDir: dir });
-  t.same(config.chargers.list.map((c) => c.password), ['file-secret-1', 'file-secret-2']);
+  t.strictSame(config.chargers.list.map((c) => c.password), ['file-secret-1', 'file-secret-2']);
 
   const missing = join(dir, 'secrets', 'nope');
-  t.same(problemsOf('chargers:\n  list:\n    - { id: CP1, password: "${file:secrets/nope}" }\n', {}, dir), [
+  t.strictSame(problemsOf('chargers:\n  list:\n    - { id: CP1, password: "${file:secrets/nope}" }\n', {}, dir), [
     `chargers.list[0].password: cannot read secret file ${JSON.stringify(missing)} (ENOENT)`,
   ]);
 });
 
 t.test('a secret that resolves but is invalid is not shown', async (t) => {
   const problems = problemsOf(ONE_CHARGER, { CP1_PASSWORD: 'short' });
-  t.same(problems, ['chargers.list[0].password: must be a string of 8 to 128 characters, got (hidden)']);
+  t.strictSame(problems, ['chargers.list[0].password: must be a string of 8 to 128 characters, got (hidden)']);
 });
 
 t.test('loadConfigFile reads the file and resolves storage.dir against its folder', async (t) => {
@@ -81,11 +91,11 @@ t.test('loadConfigFile reads the file and resolves storage.dir against its folde
 t.test('demo config: open to everyone, flagged as demo', async (t) => {
   const demo = demoConfig();
   t.equal(demo.demo, true);
-  t.same(demo.ocpp, { host: '0.0.0.0', port: 9000, path: '/ocpp', maxFrameBytes: 65536, pingInterval: 30, callTimeout: 30, heartbeatInterval: 300 });
-  t.same(demo.chargers, { allowUnknown: true, list: [] });
-  t.same(demo.authorization, { mode: 'accept-all', list: [] });
-  t.same(demo.storage, { dir: './data' });
-  t.same(demo.log, { level: 'info', format: 'json' });
+  t.strictSame(demo.ocpp, { host: '0.0.0.0', port: 9000, path: '/ocpp', maxFrameBytes: 65536, pingInterval: 30, callTimeout: 30, heartbeatInterval: 300 });
+  t.strictSame(demo.chargers, { allowUnknown: true, list: [] });
+  t.strictSame(demo.authorization, { mode: 'accept-all', list: [] });
+  t.strictSame(demo.storage, { dir: './data' });
+  t.strictSame(demo.log, { level: 'info', format: 'json' });
   t.not(demoConfig(), demo, 'each call builds its own');
 });
 
@@ -106,5 +116,5 @@ t.test('the result is deep-frozen', async (t) => {
 t.test('YAML anchors and merge keys work, to share charger settings', async (t) => {
   const text = 'chargers:\n  list:\n    - &garage { id: A, password: secret-123, maxCurrent: 16, phases: 1 }\n    - { <<: *garage, id: B }\n';
   const config = parseConfig(text, { env: {}, baseDir: '/' });
-  t.same(config.chargers.list[1], { id: 'B', password: 'secret-123', maxCurrent: 16, phases: 1, connectors: 1 });
+  t.strictSame(config.chargers.list[1], { id: 'B', password: 'secret-123', maxCurrent: 16, phases: 1, connectors: 1 });
 });

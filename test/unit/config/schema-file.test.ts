@@ -17,7 +17,7 @@ t.test('keys with defaults may be omitted; required keys are required', async (t
   const schema = configJsonSchema() as { required?: string[]; properties: Record<string, any> };
   t.equal(schema.required, undefined);
   t.equal(schema.properties.ocpp.required, undefined);
-  t.same(schema.properties.chargers.properties.list.items.required, ['id', 'password']);
-  t.same(schema.properties.authorization.properties.list.items.required, ['idTag']);
+  t.strictSame(schema.properties.chargers.properties.list.items.required, ['id', 'password']);
+  t.strictSame(schema.properties.authorization.properties.list.items.required, ['idTag']);
   t.equal(schema.properties.ocpp.additionalProperties, false);
 });

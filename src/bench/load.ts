@@ -1,0 +1,88 @@
+/**
+ * The load generator: N chargers on raw `ws` connections, each sending one CALL at a time
+ * (as OCPP-J §4.1.1 wants) for a fixed time. The same client code runs against the bare-ws
+ * baseline and against chargegate, so the difference is the server.
+ */
+import { WebSocket } from 'ws';
+
+export interface LoadResult {
+  chargers: number;
+  messages: number;
+  seconds: number;
+  perSecond: number;
+  p50ms: number;
+  p99ms: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  chargers: number;
+  seconds: number;
+  idPrefix: string;
+  /** The CALL each charger sends, given the charger's index and a sequence number. */
+  frame: (charger: number, seq: number) => [string, unknown];
+  /** Sent once per charger before the measurement (e.g. BootNotification). */
+  warmup?: [string, unknown][];
+}
+
+export async function connectAll(url: string, count: number, idPrefix: string): Promise<WebSocket[]> {
+  const sockets: WebSocket[] = [];
+  const batch = 50; // connect in batches: a real site does not open 500 sockets in one tick
+  for (let i = 0; i < count; i += batch) {
+    const part = await Promise.all(
+      Array.from({ length: Math.min(batch, count - i) }, (_, k) => open(`${url}/${idPrefix}-${String(i + k + 1).padStart(4, '0')}`)),
+    );
+    sockets.push(...part);
+  }
+  return sockets;
+}
+
+function open(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, ['ocpp1.6'], { perMessageDeflate: false });
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode} for ${url}`)));
+  });
+}
+
+/** One CALL, resolved with the round-trip time in ms. */
+function roundTrip(ws: WebSocket, id: string, action: string, payload: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const onMessage = (data: Buffer) => {
+      const text = data.toString();
+      if (!text.includes(`"${id}"`)) return;
+      ws.off('message', onMessage);
+      if (text.startsWith('[4')) reject(new Error(`CALLERROR for ${action}: ${text.slice(0, 200)}`));
+      else resolve(performance.now() - t0);
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify([2, id, action, payload]));
+  });
+}
+
+export async function runLoad(sockets: WebSocket[], options: Omit<LoadOptions, 'url' | 'chargers' | 'idPrefix'>): Promise<LoadResult> {
+  for (const [action, payload] of options.warmup ?? []) {
+    await Promise.all(sockets.map((ws, i) => roundTrip(ws, `w-${i}-${action}`, action, payload)));
+  }
+  const latencies: number[] = [];
+  const deadline = performance.now() + options.seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    sockets.map(async (ws, i) => {
+      for (let seq = 0; performance.now() < deadline; seq++) {
+        const [action, payload] = options.frame(i, seq);
+        latencies.push(await roundTrip(ws, `${i}-${seq}`, action, payload));
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+  return { chargers: sockets.length, messages: latencies.length, seconds, perSecond: latencies.length / seconds, p50ms: pct(0.5), p99ms: pct(0.99) };
+}
+
+export function closeAll(sockets: WebSocket[]): void {
+  for (const ws of sockets) ws.terminate();
+}

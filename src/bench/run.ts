@@ -1,0 +1,173 @@
+/**
+ * `npm run bench`: throughput and latency of the OCPP path, against a bare-ws baseline measured
+ * in the same run on the same machine. A benchmark, not a test: it prints figures and ratios.
+ *
+ * Topology: the server under test (chargegate, or the bare-ws baseline) runs in its own
+ * process, the load generator in this one, so each has a core of the 2-core box.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closeAll, connectAll, runLoad, type LoadResult } from './load.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const COUNTS = (process.env.BENCH_CHARGERS ?? '10,100,500').split(',').map(Number);
+const dist = new URL('../', import.meta.url);
+
+const progress = (line: string) => process.stderr.write(`· ${line}\n`);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForLine(child: ChildProcess, match: (line: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      for (const line of buf.split('\n')) {
+        if (match(line)) {
+          child.stdout!.off('data', onData);
+          return resolve(line);
+        }
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`child exited with ${code} before it was ready`)));
+  });
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function startBaseline(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [new URL('bench/echo-server.js', dist).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = Number(await waitForLine(child, (l) => /^\d+$/.test(l.trim())));
+  return { url: `ws://127.0.0.1:${port}/ocpp`, child };
+}
+
+async function startGateway(dir: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const configFile = join(dir, 'bench.yaml');
+  writeFileSync(
+    configFile,
+    [
+      `ocpp: { host: 127.0.0.1, port: ${port}, pingInterval: 0 }`,
+      'chargers: { allowUnknown: true }',
+      'authorization: { mode: accept-all }',
+      `storage: { dir: ${JSON.stringify(join(dir, 'data'))} }`,
+      'log: { level: warn }',
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, [new URL('main.js', dist).pathname, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The listening line is logged at info; with level warn we poll the port instead.
+  child.stdout!.resume();
+  const url = `ws://127.0.0.1:${port}/ocpp`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      const probe = await connectAll(url, 1, 'PROBE');
+      closeAll(probe);
+      return { url, child };
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error('chargegate did not start');
+}
+
+const heartbeat = (): [string, unknown] => ['Heartbeat', {}];
+const boot: [string, unknown] = ['BootNotification', { chargePointVendor: 'bench', chargePointModel: 'load' }];
+const meterValues = (i: number, seq: number): [string, unknown] => [
+  'MeterValues',
+  {
+    connectorId: 1,
+    meterValue: [
+      {
+        timestamp: new Date().toISOString(),
+        sampledValue: [
+          { value: String(1000 + seq * 10), measurand: 'Energy.Active.Import.Register', unit: 'Wh' },
+          { value: '11040', measurand: 'Power.Active.Import', unit: 'W' },
+          { value: '16.0', measurand: 'Current.Import', phase: 'L1', unit: 'A' },
+          { value: String(230 + (i % 3)), measurand: 'Voltage', phase: 'L1-N', unit: 'V' },
+        ],
+      },
+    ],
+  },
+];
+
+interface Row { scenario: string; result: LoadResult; baseline?: LoadResult }
+
+async function measure(url: string, label: string, frame: (i: number, s: number) => [string, unknown], warmup: [string, unknown][]): Promise<LoadResult[]> {
+  const results: LoadResult[] = [];
+  for (const n of COUNTS) {
+    progress(`${label}: ${n} chargers for ${SECONDS} s…`);
+    const sockets = await connectAll(url, n, `BENCH${label.length}`);
+    const r = await runLoad(sockets, { seconds: SECONDS, frame, warmup });
+    closeAll(sockets);
+    progress(`${label}: ${n} chargers → ${Math.round(r.perSecond)} msg/s, p99 ${r.p99ms.toFixed(2)} ms`);
+    results.push(r);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'chargegate-bench-'));
+  const rows: Row[] = [];
+  try {
+    const base = await startBaseline();
+    const baseline = await measure(base.url, 'bare ws baseline', heartbeat, []);
+    base.child.kill();
+
+    const gw = await startGateway(dir);
+    const hb = await measure(gw.url, 'chargegate Heartbeat', heartbeat, [boot]);
+    const mv = await measure(gw.url, 'chargegate MeterValues (stored, fsync)', meterValues, [boot]);
+    hb.forEach((r, i) => rows.push({ scenario: 'Heartbeat', result: r, baseline: baseline[i]! }));
+    mv.forEach((r, i) => rows.push({ scenario: 'MeterValues', result: r, baseline: baseline[i]! }));
+    baseline.forEach((r) => rows.push({ scenario: 'bare ws (baseline)', result: r }));
+
+    const maxN = Math.max(...COUNTS);
+    progress(`RSS: connecting ${maxN} chargers and booting them…`);
+    const sockets = await connectAll(gw.url, maxN, 'RSS');
+    await runLoad(sockets, { seconds: 0, frame: heartbeat, warmup: [boot] });
+    const rss = rssMiB(gw.child.pid!);
+    closeAll(sockets);
+    gw.child.kill('SIGTERM');
+
+    printTable(rows);
+    process.stdout.write(`\nchargegate RSS with ${maxN} chargers connected: ${rss.toFixed(1)} MiB\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function printTable(rows: Row[]): void {
+  const head = ['scenario', 'chargers', 'msg/s', 'p50 ms', 'p99 ms', 'vs bare ws'];
+  const lines = rows.map(({ scenario, result: r, baseline: b }) => [
+    scenario,
+    String(r.chargers),
+    String(Math.round(r.perSecond)),
+    r.p50ms.toFixed(2),
+    r.p99ms.toFixed(2),
+    b ? `${((r.perSecond / b.perSecond) * 100).toFixed(0)} %` : '—',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  process.stdout.write(`\nOCPP request/response through chargegate vs a bare ws server (same load generator, ${SECONDS} s each)\n\n`);
+  process.stdout.write(fmt(head) + '\n' + widths.map((w) => '-'.repeat(w)).join('  ') + '\n');
+  for (const l of lines) process.stdout.write(fmt(l) + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});
