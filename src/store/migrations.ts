@@ -104,7 +104,8 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX meter_samples_connector ON meter_samples (charger_id, connector_id, id);
 
       CREATE TABLE auth_list (
-        id_tag        TEXT PRIMARY KEY,
+        -- idTags are CiString20 (OCPP 1.6 §7.25): compared without regard to case.
+        id_tag        TEXT PRIMARY KEY COLLATE NOCASE,
         status        TEXT NOT NULL CHECK (status IN ('Accepted', 'Blocked', 'Expired', 'Invalid')),
         expiry_date   TEXT,
         parent_id_tag TEXT

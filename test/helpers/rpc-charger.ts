@@ -18,7 +18,7 @@ export interface RpcClient {
   readonly state: number;
 }
 
-export async function rpcCharger(t: Test, url: string, identity: string, password?: string, extra: Record<string, unknown> = {}): Promise<RpcClient> {
+export async function rpcCharger(t: Test, url: string, identity: string, password?: string | Buffer, extra: Record<string, unknown> = {}): Promise<RpcClient> {
   const client = new RPCClient({
     endpoint: url,
     identity,

@@ -1,0 +1,95 @@
+import t from 'tap';
+import { encodeCall, encodeCallError, encodeCallResult, MAX_MESSAGE_ID_LENGTH, parseFrame, salvageId, type FrameProblem } from '../../../src/ocpp/frame.js';
+
+function problemOf(text: string): FrameProblem {
+  const r = parseFrame(text);
+  if (r.ok) throw new Error(`expected ${text} to be refused`);
+  return r.problem;
+}
+
+t.test('the three well-formed message types parse', async (t) => {
+  t.same(parseFrame('[2,"m1","Heartbeat",{}]'), { ok: true, frame: { type: 2, id: 'm1', action: 'Heartbeat', payload: {} } });
+  t.same(parseFrame('[3,"m1",{"currentTime":"2024-01-01T00:00:00Z"}]'), { ok: true, frame: { type: 3, id: 'm1', payload: { currentTime: '2024-01-01T00:00:00Z' } } });
+  t.same(parseFrame('[4,"m1","NotSupported","nope",{"a":1}]'), {
+    ok: true,
+    frame: { type: 4, id: 'm1', code: 'NotSupported', description: 'nope', details: { a: 1 } },
+  });
+  t.same(parseFrame(' [ 2 , "m2" , "Heartbeat" , { } ] '), { ok: true, frame: { type: 2, id: 'm2', action: 'Heartbeat', payload: {} } }, 'whitespace is fine');
+});
+
+t.test('a CALLERROR missing its description or details still parses', async (t) => {
+  t.same(parseFrame('[4,"m1","GenericError"]'), { ok: true, frame: { type: 4, id: 'm1', code: 'GenericError', description: '', details: {} } });
+  t.same(parseFrame('[4,"m1","GenericError",7,null]'), { ok: true, frame: { type: 4, id: 'm1', code: 'GenericError', description: '', details: {} } });
+});
+
+t.test('not JSON: FormationViolation, with the id salvaged when the start is readable', async (t) => {
+  t.same(problemOf('[2,"abc-1","Heartbeat",{'), { id: 'abc-1', wasCall: true, code: 'FormationViolation', description: 'frame is not valid JSON' });
+  t.same(problemOf('  [ 3 , "r9", {oops}]').id, 'r9');
+  t.equal(problemOf('hello').id, null);
+  t.equal(problemOf('').id, null, 'an empty frame');
+  t.equal(problemOf('[2,123,"Heartbeat",').id, null, 'a numeric id is not salvaged from broken text');
+  t.equal(problemOf('[2,"' + 'x'.repeat(37) + '","Heartbeat",').id, null, 'an id over 36 characters is not salvaged');
+  t.equal(problemOf('[2,"' + 'x'.repeat(36) + '","Heartbeat",').id, 'x'.repeat(36));
+  t.equal(problemOf('[7,"id","Heartbeat",').id, null, 'only message types 2, 3 and 4 are salvaged');
+});
+
+t.test('JSON that is not an array, or an empty array: FormationViolation, no id', async (t) => {
+  for (const text of ['{}', '{"id":"m1"}', '"[2]"', '42', 'null', 'true']) {
+    t.same(problemOf(text), { id: null, wasCall: true, code: 'FormationViolation', description: 'frame is not a JSON array' }, text);
+  }
+  t.same(problemOf('[]'), { id: null, wasCall: true, code: 'FormationViolation', description: 'frame is an empty array' });
+});
+
+t.test('an unknown message type: ProtocolError, answered with the id when it has one', async (t) => {
+  const p = problemOf('[5,"m1","Heartbeat",{}]');
+  t.equal(p.code, 'ProtocolError');
+  t.equal(p.id, 'm1');
+  t.equal(p.wasCall, true);
+  t.match(p.description, /message type 5 is not 2/);
+  t.equal(problemOf('["2","m1","Heartbeat",{}]').code, 'ProtocolError', 'the type must be a number, not a string');
+  t.equal(problemOf('[5,7]').id, '7', 'a numeric id is kept as text');
+  t.equal(problemOf('[5]').id, null);
+});
+
+t.test('the message id: a string of 1 to 36 characters (OCPP-J 1.6 §4.1.3)', async (t) => {
+  t.equal(MAX_MESSAGE_ID_LENGTH, 36);
+  const longest = 'a'.repeat(36);
+  t.ok(parseFrame(`[2,"${longest}","Heartbeat",{}]`).ok, '36 characters are fine');
+  const tooLong = problemOf(`[2,"${'a'.repeat(37)}","Heartbeat",{}]`);
+  t.same(tooLong, { id: 'a'.repeat(37), wasCall: true, code: 'FormationViolation', description: 'message id must be 1 to 36 characters' });
+  t.equal(problemOf('[2,"","Heartbeat",{}]').code, 'FormationViolation', 'an empty id');
+  const numeric = problemOf('[2,42,"Heartbeat",{}]');
+  t.same([numeric.code, numeric.id, numeric.description], ['FormationViolation', '42', 'message id must be a string']);
+  t.equal(problemOf('[2,null,"Heartbeat",{}]').id, null);
+  t.equal(problemOf('[3,42,{}]').wasCall, false, 'a broken CALLRESULT is not answered');
+});
+
+t.test('a CALL must have an action and an object payload', async (t) => {
+  t.same(problemOf('[2,"m1","Heartbeat"]'), { id: 'm1', wasCall: true, code: 'ProtocolError', description: 'CALL must have 4 elements: [2, id, action, payload]' });
+  t.equal(problemOf('[2,"m1",5,{}]').code, 'FormationViolation');
+  t.equal(problemOf('[2,"m1","",{}]').code, 'FormationViolation', 'an empty action');
+  for (const payload of ['[]', 'null', '"x"', '3']) {
+    t.same(problemOf(`[2,"m1","Heartbeat",${payload}]`), { id: 'm1', wasCall: true, code: 'FormationViolation', description: 'payload must be a JSON object' }, payload);
+  }
+});
+
+t.test('broken answers are not CALLs: never answered with a CALLERROR', async (t) => {
+  t.same(problemOf('[3,"m1"]'), { id: 'm1', wasCall: false, code: 'ProtocolError', description: 'CALLRESULT must have 3 elements: [3, id, payload]' });
+  t.same(problemOf('[4,"m1",5,"x",{}]'), { id: 'm1', wasCall: false, code: 'FormationViolation', description: 'CALLERROR code must be a string' });
+});
+
+t.test('encoding gives the OCPP-J arrays back', async (t) => {
+  t.equal(encodeCall('m1', 'Reset', { type: 'Soft' }), '[2,"m1","Reset",{"type":"Soft"}]');
+  t.equal(encodeCallResult('m1', { status: 'Accepted' }), '[3,"m1",{"status":"Accepted"}]');
+  t.equal(encodeCallError('m1', 'NotSupported', 'no'), '[4,"m1","NotSupported","no",{}]');
+  t.equal(encodeCallError('-1', 'FormationViolation', 'bad', { at: 1 }), '[4,"-1","FormationViolation","bad",{"at":1}]');
+  const round = parseFrame(encodeCall('id "quoted"', 'DataTransfer', { vendorId: 'v', data: 'ä\n' }));
+  t.same(round, { ok: true, frame: { type: 2, id: 'id "quoted"', action: 'DataTransfer', payload: { vendorId: 'v', data: 'ä\n' } } });
+});
+
+t.test('salvageId reads only a quoted id after a valid message type', async (t) => {
+  t.equal(salvageId('[2,"a"'), 'a');
+  t.equal(salvageId('[4 ,  "id-4"'), 'id-4');
+  t.equal(salvageId('[2,"a\\"b",'), null, 'an escaped quote is not guessed at');
+  t.equal(salvageId('x[2,"a",'), null);
+});
