@@ -1,0 +1,612 @@
+/**
+ * One simulated OCPP 1.6J AC charger on one connection: connects (and reconnects with back-off),
+ * boots, heartbeats, reports status, answers the central system (central-calls.ts), and offers a
+ * deterministic programmatic API for tests and the fleet: nothing happens by itself except the
+ * connection's own housekeeping (reconnect, boot, heartbeat) and, when asked for with
+ * `autoMeterValues`, periodic MeterValues during a transaction.
+ */
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../log.js';
+import { connectOcpp, HandshakeError, type ClientConnection } from '../ocpp/client.js';
+import { OcppOfflineError } from '../ocpp/errors.js';
+import type {
+  AuthorizeResponse,
+  BootNotificationResponse,
+  MeterValuesRequest,
+  StartTransactionRequest,
+  StartTransactionResponse,
+  StatusNotificationRequest,
+  StopTransactionRequest,
+} from '../ocpp/v16/types.js';
+import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { answerCentralCall, type ChargerCore } from './central-calls.js';
+import { Configuration } from './configuration.js';
+import { LocalAuthorization } from './local-auth.js';
+import { measurandList, sampleMeter } from './meter-values.js';
+import { ChargerModel, type Car, type ConnectorStatus, type StartRefusal } from './model.js';
+import type { ChargingProfile, InstalledProfile } from './schedule.js';
+import { sleep } from './sleep.js';
+import { TransactionQueue, type TxMessage } from './tx-queue.js';
+
+export type StopReason = NonNullable<StopTransactionRequest['reason']>;
+export type IdTagStatus = AuthorizeResponse['idTagInfo']['status'];
+
+export interface SimulatedChargerOptions {
+  /** Central system base URL, e.g. ws://127.0.0.1:9000/ocpp (the identity is appended). */
+  url: string;
+  identity: string;
+  password?: string;
+  connectors?: number;
+  phases?: 1 | 3;
+  /** The charger's per-phase maximum (A). */
+  maxCurrentA?: number;
+  voltageV?: number;
+  serialNumber?: string;
+  firmwareVersion?: string;
+  /** The car plugged in by RemoteStartTransaction and by plugIn() without a car. */
+  defaultCar?: Car;
+  logger: Logger;
+  /** Injectable clock (epoch ms). */
+  now?: () => number;
+  random?: () => number;
+  callTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  /** Initial configuration values (not checked: tests may use fractional seconds). */
+  configuration?: Record<string, string>;
+  /** Send MeterValues every MeterValueSampleInterval seconds during transactions. */
+  autoMeterValues?: boolean;
+  /** How often schedules are re-evaluated (a period may start without any message). */
+  tickMs?: number;
+  /** Pause between the steps of a firmware update or diagnostics upload. */
+  firmwareStepMs?: number;
+}
+
+export type StartOutcome =
+  | { accepted: true; transactionId: number }
+  | { accepted: false; reason: StartRefusal | Exclude<IdTagStatus, 'Accepted'> | 'Dropped'; transactionId?: number };
+
+export interface StopOutcome {
+  /** Undefined when the Start was never answered. */
+  transactionId: number | undefined;
+  energyWh: number;
+  /** The central system acknowledged the StopTransaction. */
+  delivered: boolean;
+}
+
+export interface SimChargerEvents {
+  connected: [];
+  disconnected: [{ code: number; reason: string }];
+  booted: [BootNotificationResponse];
+  /** An action received from the central system. */
+  call: [action: string, payload: unknown];
+  profile: [{ connectorId: number; profile: ChargingProfile | undefined; status: string }];
+  status: [{ connector: number; status: ConnectorStatus }];
+  limit: [{ connector: number; limitA: number; currentA: number }];
+  transactionStarted: [{ connector: number; transactionId: number; idTag: string; accepted: boolean }];
+  transactionStopped: [{ connector: number; transactionId: number | undefined; energyWh: number; reason: StopReason }];
+}
+
+export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
+  readonly identity: string;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly model: ChargerModel;
+  private readonly config: Configuration;
+  private readonly auth = new LocalAuthorization();
+  private readonly queue: TransactionQueue;
+  private readonly core: ChargerCore;
+  private readonly defaultCar: Car;
+  private conn: ClientConnection | undefined;
+  private booted = false;
+  private running = false;
+  private stopSignal = new AbortController();
+  private loop: Promise<void> | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private readonly meterTimers = new Map<number, NodeJS.Timeout>();
+  private readonly lastLoggedLimit = new Map<number, number>();
+  private readonly pendingTxProfiles = new Map<number, ChargingProfile>();
+  private nextRef = 1;
+
+  constructor(private readonly opts: SimulatedChargerOptions) {
+    super();
+    this.identity = opts.identity;
+    this.logger = opts.logger.child({ charger: opts.identity });
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
+    const connectors = opts.connectors ?? 1;
+    const phases = opts.phases ?? 3;
+    this.defaultCar = opts.defaultCar ?? { maxCurrentA: 32, phases };
+    this.config = new Configuration({ connectors, heartbeatIntervalS: 300, meterValueSampleIntervalS: 60 }, opts.configuration);
+    this.model = new ChargerModel(
+      {
+        connectors,
+        phases,
+        maxCurrentA: opts.maxCurrentA ?? 16,
+        ...(opts.voltageV !== undefined ? { voltageV: opts.voltageV } : {}),
+        maxStackLevel: this.config.number('ChargeProfileMaxStackLevel'),
+        maxProfilesInstalled: this.config.number('MaxChargingProfilesInstalled'),
+        maxSchedulePeriods: this.config.number('ChargingScheduleMaxPeriods'),
+      },
+      this.now(),
+    );
+    this.queue = new TransactionQueue({
+      send: (action, payload) => this.callNow(action, payload),
+      attempts: () => Math.max(1, this.config.number('TransactionMessageAttempts')),
+      retryIntervalMs: () => this.config.number('TransactionMessageRetryInterval') * 1000,
+      sleep: (ms) => sleep(ms, this.stopSignal.signal),
+      logger: this.logger,
+      onStartAnswered: (ref, answer) => this.onStartAnswered(ref, answer),
+      onDropped: (message) => this.onDropped(message),
+    });
+    this.core = this.buildCore(opts.firmwareStepMs ?? 1000);
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  /** Connects in the background, retrying with back-off until stop(); listen for 'booted'. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stopSignal = new AbortController();
+    this.tickTimer = setInterval(() => this.refresh(), this.opts.tickMs ?? 1000);
+    this.loop = this.connectLoop();
+  }
+
+  /** Powers the charger off: no messages are sent any more (running transactions are not stopped). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.stopSignal.abort();
+    clearInterval(this.tickTimer);
+    this.stopHeartbeat();
+    for (const c of [...this.meterTimers.keys()]) this.stopAutoMeter(c);
+    this.conn?.close(1000, 'charger stopped');
+    await this.loop;
+  }
+
+  /** Drops the connection as a network failure would; the charger reconnects by itself. */
+  disconnect(): void {
+    this.conn?.close(1001, 'simulated network failure');
+  }
+
+  // ---- state -------------------------------------------------------------------------------
+
+  get connected(): boolean {
+    return this.conn !== undefined;
+  }
+
+  get isBooted(): boolean {
+    return this.booted;
+  }
+
+  get connectorCount(): number {
+    return this.model.connectorCount;
+  }
+
+  /** Transaction messages waiting to be delivered. */
+  get queuedMessages(): number {
+    return this.queue.length;
+  }
+
+  transactionId(connector: number): number | undefined {
+    return this.model.connector(connector).transaction?.transactionId;
+  }
+
+  hasTransaction(connector: number): boolean {
+    return this.model.connector(connector).transaction !== undefined;
+  }
+
+  status(connector: number): ConnectorStatus {
+    this.refresh();
+    return this.model.status(connector);
+  }
+
+  currentA(connector: number): number {
+    this.refresh();
+    return this.model.connector(connector).currentA;
+  }
+
+  limitA(connector: number): number {
+    this.refresh();
+    return this.model.connector(connector).limitA;
+  }
+
+  energyWh(connector: number): number {
+    this.refresh();
+    return this.model.connector(connector).energyWh;
+  }
+
+  /** Active power of a connector (W). */
+  powerW(connector: number): number {
+    const c = this.model.connector(connector);
+    return this.currentA(connector) * this.model.voltageV * c.phases;
+  }
+
+  profiles(): readonly InstalledProfile[] {
+    return this.model.profiles();
+  }
+
+  configurationValue(key: string): string | undefined {
+    return this.config.get(key);
+  }
+
+  /** Resolves once every queued transaction message was delivered or dropped. */
+  whenQueueEmpty(): Promise<void> {
+    return this.queue.drained();
+  }
+
+  // ---- what a driver and a car do -----------------------------------------------------------
+
+  plugIn(connector: number, car: Partial<Car> = {}): void {
+    this.model.plugIn(connector, { ...this.defaultCar, ...car }, this.now());
+    this.announce();
+  }
+
+  /** Unplugging ends a running transaction (StopTransactionOnEVSideDisconnect, reason EVDisconnected). */
+  async unplug(connector: number): Promise<void> {
+    const stopping = this.hasTransaction(connector) && this.config.bool('StopTransactionOnEVSideDisconnect') ? this.stopTransaction(connector, 'EVDisconnected') : undefined;
+    this.model.unplug(connector, this.now());
+    this.announce();
+    await stopping;
+  }
+
+  setCarMaxCurrent(connector: number, maxCurrentA: number): void {
+    this.model.setCarMaxCurrent(connector, maxCurrentA, this.now());
+    this.announce();
+  }
+
+  /** A connector fault: current stops and a running transaction ends (reason Other). */
+  async fault(connector: number): Promise<void> {
+    this.model.fault(connector, this.now());
+    this.announce();
+    if (this.hasTransaction(connector)) await this.stopTransaction(connector, 'Other');
+  }
+
+  clearFault(connector: number): void {
+    this.model.clearFault(connector, this.now());
+    this.announce();
+  }
+
+  /** Authorize.req when online (and remember the answer); offline, the local list / cache rules (§3.5). */
+  async authorize(idTag: string): Promise<IdTagStatus> {
+    if (this.booted) {
+      try {
+        const res = await this.callNow<AuthorizeResponse>('Authorize', { idTag });
+        if (this.config.bool('AuthorizationCacheEnabled')) this.auth.remember(idTag, res.idTagInfo);
+        return res.idTagInfo.status;
+      } catch (err) {
+        if (!(err instanceof OcppOfflineError)) this.logger.warn({ err: (err as Error).message }, 'Authorize failed; deciding locally');
+      }
+    }
+    return this.auth.offlineStatus(idTag, {
+      useList: this.config.bool('LocalAuthListEnabled'),
+      useCache: this.config.bool('LocalAuthorizeOffline') && this.config.bool('AuthorizationCacheEnabled'),
+      allowUnknown: this.config.bool('AllowOfflineTxForUnknownId'),
+    });
+  }
+
+  /**
+   * Starts a transaction now (charging begins at once, online or not) and queues the
+   * StartTransaction; resolves when the central system answered it. Refused locally when the
+   * connector cannot charge (not plugged in, busy, faulted, unavailable, reserved for another).
+   */
+  startTransaction(connector: number, idTag: string): Promise<StartOutcome> {
+    const ref = this.nextRef++;
+    const now = this.now();
+    const begun = this.model.beginTransaction(connector, idTag, ref, now);
+    this.announce();
+    if (!begun.ok) {
+      this.logger.info({ connector, reason: begun.reason }, 'transaction refused locally');
+      return Promise.resolve({ accepted: false, reason: begun.reason });
+    }
+    const tx = begun.transaction;
+    const payload: StartTransactionRequest = {
+      connectorId: connector,
+      idTag,
+      meterStart: tx.meterStartWh,
+      timestamp: new Date(now).toISOString(),
+      ...(tx.reservationId !== undefined ? { reservationId: tx.reservationId } : {}),
+    };
+    this.startAutoMeter(connector);
+    return this.queue.enqueue({ action: 'StartTransaction', ref, payload }).then((answer): StartOutcome => {
+      if (answer === undefined) return { accepted: false, reason: 'Dropped' };
+      const { idTagInfo, transactionId } = answer as StartTransactionResponse;
+      return idTagInfo.status === 'Accepted' ? { accepted: true, transactionId } : { accepted: false, reason: idTagInfo.status, transactionId };
+    });
+  }
+
+  /** Ends the transaction on a connector now and queues the StopTransaction; undefined when none runs. */
+  stopTransaction(connector: number, reason: StopReason = 'Local'): Promise<StopOutcome | undefined> {
+    const now = this.now();
+    const ended = this.model.endTransaction(connector, now);
+    if (!ended) return Promise.resolve(undefined);
+    this.stopAutoMeter(connector);
+    this.pendingTxProfiles.delete(connector);
+    this.announce();
+    const { transaction: tx, meterStopWh } = ended;
+    const energyWh = meterStopWh - tx.meterStartWh;
+    const transactionId = this.queue.transactionIdFor(tx.ref);
+    this.logger.info({ connector, transactionId: transactionId ?? 'pending', reason, kWh: round(energyWh / 1000, 3) }, 'session stopped');
+    this.emit('transactionStopped', { connector, transactionId, energyWh, reason });
+    const endData = measurandList(this.config.get('StopTxnSampledData'));
+    const view = this.model.connector(connector);
+    const payload: Omit<StopTransactionRequest, 'transactionId'> = {
+      idTag: tx.idTag,
+      meterStop: meterStopWh,
+      timestamp: new Date(now).toISOString(),
+      reason,
+      ...(endData.length > 0 ? { transactionData: [sampleMeter(view, this.model.voltageV, endData, 'Transaction.End', now)] } : {}),
+    };
+    return this.queue.enqueue({ action: 'StopTransaction', ref: tx.ref, payload }).then((answer) => ({
+      transactionId: this.queue.transactionIdFor(tx.ref),
+      energyWh,
+      delivered: answer !== undefined,
+    }));
+  }
+
+  /**
+   * Takes a meter reading now. During a transaction it is a transaction message (queued while
+   * offline, §3.7); otherwise it is sent only when online. Resolves true when delivered.
+   */
+  async sendMeterValues(connector: number, context: 'Sample.Periodic' | 'Trigger' = 'Sample.Periodic'): Promise<boolean> {
+    this.refresh();
+    const view = this.model.connector(connector);
+    const meterValue = [sampleMeter(view, this.model.voltageV, measurandList(this.config.get('MeterValuesSampledData')), context, this.now())];
+    if (view.transaction && context === 'Sample.Periodic') {
+      return (await this.queue.enqueue({ action: 'MeterValues', ref: view.transaction.ref, payload: { connectorId: connector, meterValue } })) !== undefined;
+    }
+    const payload: MeterValuesRequest = { connectorId: connector, meterValue, ...(view.transaction?.transactionId !== undefined ? { transactionId: view.transaction.transactionId } : {}) };
+    return (await this.send('MeterValues', payload)) !== undefined;
+  }
+
+  // ---- connection ----------------------------------------------------------------------------
+
+  private async connectLoop(): Promise<void> {
+    let attempt = 0;
+    while (this.running) {
+      let conn: ClientConnection;
+      try {
+        conn = await connectOcpp({
+          url: this.opts.url,
+          identity: this.identity,
+          ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
+          protocols: ['ocpp1.6'],
+          handler: (action, payload) => this.onCentralCall(action, payload),
+          logger: this.logger,
+          callTimeoutMs: this.opts.callTimeoutMs ?? 30_000,
+        });
+      } catch (err) {
+        const delay = backoffDelayMs(attempt++, this.random, this.opts.backoff ?? DEFAULT_BACKOFF);
+        const detail = err instanceof HandshakeError ? { status: err.status } : { err: (err as Error).message };
+        this.logger.warn({ ...detail, retryInMs: Math.round(delay) }, 'connection failed');
+        await sleep(delay, this.stopSignal.signal);
+        continue;
+      }
+      if (!this.running) {
+        conn.close(1000, 'charger stopped');
+        break;
+      }
+      this.conn = conn;
+      this.logger.debug({ url: this.opts.url }, 'connected');
+      this.emit('connected');
+      const connectionOver = new AbortController();
+      void this.bootSequence(conn, connectionOver.signal);
+      const closed = await conn.closed;
+      connectionOver.abort();
+      const wasBooted = this.booted;
+      this.conn = undefined;
+      this.booted = false;
+      this.queue.setOnline(false);
+      this.stopHeartbeat();
+      this.emit('disconnected', closed);
+      if (this.running) this.logger.warn({ code: closed.code, reason: closed.reason }, 'disconnected');
+      if (wasBooted) attempt = 0;
+      if (!this.running) break;
+      await sleep(backoffDelayMs(attempt++, this.random, this.opts.backoff ?? DEFAULT_BACKOFF), this.stopSignal.signal);
+    }
+  }
+
+  /** BootNotification until Accepted (§4.2: Pending/Rejected → try again after `interval`). */
+  private async bootSequence(conn: ClientConnection, over: AbortSignal): Promise<void> {
+    while (!over.aborted) {
+      let res: BootNotificationResponse;
+      try {
+        res = await conn.session.call<BootNotificationResponse>('BootNotification', this.bootPayload());
+      } catch (err) {
+        if (err instanceof OcppOfflineError) return;
+        this.logger.warn({ err: (err as Error).message }, 'BootNotification failed');
+        await sleep(5000, over);
+        continue;
+      }
+      if (res.status === 'Accepted') return this.onBooted(conn, res);
+      this.logger.warn({ status: res.status, retryInS: res.interval }, 'boot not accepted yet');
+      await sleep((res.interval > 0 ? res.interval : 10) * 1000, over);
+    }
+  }
+
+  private bootPayload(): Record<string, string> {
+    return {
+      chargePointVendor: 'chargegate',
+      chargePointModel: 'sim-ac',
+      chargePointSerialNumber: this.opts.serialNumber ?? `SIM${this.identity.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 25),
+      firmwareVersion: this.opts.firmwareVersion ?? '1.0.0',
+    };
+  }
+
+  private onBooted(conn: ClientConnection, res: BootNotificationResponse): void {
+    if (this.conn !== conn) return;
+    if (res.interval > 0) this.config.change('HeartbeatInterval', String(res.interval));
+    this.booted = true;
+    this.logger.info({ heartbeatS: Number(this.config.get('HeartbeatInterval')) }, 'charger booted');
+    this.emit('booted', res);
+    this.startHeartbeat();
+    // After a (re)boot the central system learns every connector's status afresh (§4.9).
+    this.refresh();
+    this.model.takeChanges();
+    for (let c = 0; c <= this.model.connectorCount; c++) void this.sendStatus(c);
+    this.queue.setOnline(true);
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    const seconds = this.config.number('HeartbeatInterval');
+    if (!this.booted || !(seconds > 0)) return;
+    this.heartbeatTimer = setInterval(() => void this.send('Heartbeat', {}), seconds * 1000);
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+
+  private startAutoMeter(connector: number): void {
+    this.stopAutoMeter(connector);
+    const seconds = this.config.number('MeterValueSampleInterval');
+    if (!this.opts.autoMeterValues || !(seconds > 0)) return;
+    this.meterTimers.set(connector, setInterval(() => void this.sendMeterValues(connector), seconds * 1000));
+  }
+
+  private stopAutoMeter(connector: number): void {
+    clearInterval(this.meterTimers.get(connector));
+    this.meterTimers.delete(connector);
+  }
+
+  /** A CALL on the current connection, whatever its state; rejects when offline. */
+  private callNow<T = unknown>(action: string, payload: unknown): Promise<T> {
+    const conn = this.conn;
+    if (!conn || !this.booted) return Promise.reject(new OcppOfflineError('central system'));
+    return conn.session.call<T>(action, payload);
+  }
+
+  /** A CALL that is not a transaction message: lost when offline (undefined), failures logged. */
+  private async send(action: string, payload: unknown): Promise<unknown> {
+    try {
+      return await this.callNow(action, payload);
+    } catch (err) {
+      if (!(err instanceof OcppOfflineError)) this.logger.warn({ action, err: (err as Error).message }, 'call failed');
+      return undefined;
+    }
+  }
+
+  private async sendStatus(connector: number): Promise<void> {
+    const status = this.model.status(connector);
+    const payload: StatusNotificationRequest = {
+      connectorId: connector,
+      errorCode: status === 'Faulted' ? 'OtherError' : 'NoError',
+      status,
+      timestamp: new Date(this.now()).toISOString(),
+    };
+    await this.send('StatusNotification', payload);
+  }
+
+  // ---- model changes ----------------------------------------------------------------------
+
+  private refresh(): void {
+    this.model.advance(this.now());
+    this.announce();
+  }
+
+  /** Tells the central system (StatusNotification) and listeners what the model changed. */
+  private announce(): void {
+    const { statuses, limits } = this.model.takeChanges();
+    for (const l of limits) {
+      this.emit('limit', l);
+      if (this.lastLoggedLimit.get(l.connector) !== l.limitA) {
+        this.lastLoggedLimit.set(l.connector, l.limitA);
+        this.logger.info({ connector: l.connector, limitA: round(l.limitA, 1), currentA: round(l.currentA, 1) }, `limit changed to ${round(l.limitA, 1)} A`);
+      }
+    }
+    for (const s of statuses) {
+      this.emit('status', s);
+      this.logger.debug(s, 'status');
+      if (this.booted) void this.sendStatus(s.connector);
+    }
+  }
+
+  private onStartAnswered(ref: number, answer: StartTransactionResponse): void {
+    const connector = this.model.assignTransactionId(ref, answer.transactionId);
+    const accepted = answer.idTagInfo.status === 'Accepted';
+    this.logger.info({ connector, transactionId: answer.transactionId, idTagStatus: answer.idTagInfo.status }, accepted ? 'session started' : 'session refused by the central system');
+    if (connector === undefined) return; // it already ended offline; its Stop is patched by the queue
+    const idTag = this.model.connector(connector).transaction?.idTag ?? '';
+    this.emit('transactionStarted', { connector, transactionId: answer.transactionId, idTag, accepted });
+    // §3.5 / StopTransactionOnInvalidId: a late refusal ends the session.
+    if (!accepted && this.config.bool('StopTransactionOnInvalidId')) void this.stopTransaction(connector, 'DeAuthorized');
+  }
+
+  private onDropped(message: TxMessage): void {
+    if (message.action === 'StartTransaction') this.logger.error({ connectorId: message.payload.connectorId }, 'StartTransaction dropped: the session will not be known to the central system');
+  }
+
+  private onCentralCall(action: string, payload: unknown): unknown {
+    this.emit('call', action, payload);
+    this.logger.debug({ action }, 'call from central system');
+    return answerCentralCall(this.core, action, payload);
+  }
+
+  private async reboot(type: 'Hard' | 'Soft'): Promise<void> {
+    this.logger.info({ type }, 'resetting');
+    const reason: StopReason = type === 'Hard' ? 'HardReset' : 'SoftReset';
+    for (let c = 1; c <= this.model.connectorCount; c++) if (this.hasTransaction(c)) void this.stopTransaction(c, reason);
+    await Promise.race([this.queue.drained(), sleep(3000, this.stopSignal.signal)]);
+    this.conn?.close(1012, 'reset');
+  }
+
+  private buildCore(firmwareStepMs: number): ChargerCore {
+    const self = this;
+    return {
+      identity: this.identity,
+      model: this.model,
+      config: this.config,
+      auth: this.auth,
+      logger: this.logger,
+      firmwareStepMs,
+      firmwareStatus: 'Idle',
+      diagnosticsStatus: 'Idle',
+      now: () => this.now(),
+      after: (fn) => {
+        setImmediate(() => {
+          if (!self.running) return;
+          Promise.resolve()
+            .then(fn)
+            .catch((err: unknown) => self.logger.error({ err }, 'follow-up of a central system call failed'));
+        });
+      },
+      sleep: (ms) => sleep(ms, this.stopSignal.signal),
+      send: (action, payload) => this.send(action, payload),
+      announce: () => this.announce(),
+      authorize: (idTag) => this.authorize(idTag),
+      startTransaction: (connector, idTag) => this.startTransaction(connector, idTag),
+      stopTransaction: (connector, reason) => this.stopTransaction(connector, reason),
+      plugInDefaultCar: (connector) => this.plugIn(connector),
+      installTxProfileOnStart: (connector, profile) => {
+        const result = this.model.setChargingProfile(connector, profile, this.now());
+        this.emit('profile', { connectorId: connector, profile, status: result.status });
+        this.announce();
+      },
+      profileChanged: (connectorId, profile, status) => this.emit('profile', { connectorId, profile, status }),
+      reboot: (type) => this.reboot(type),
+      boot: async () => {
+        const res = (await this.send('BootNotification', this.bootPayload())) as BootNotificationResponse | undefined;
+        if (res && res.interval > 0) {
+          this.config.change('HeartbeatInterval', String(res.interval));
+          this.startHeartbeat();
+        }
+      },
+      heartbeat: async () => void (await this.send('Heartbeat', {})),
+      sendStatus: (connector) => this.sendStatus(connector),
+      sendTriggeredMeterValues: async (connector) => void (await this.sendMeterValues(connector, 'Trigger')),
+      configurationChanged: (key) => {
+        if (key === 'HeartbeatInterval') this.startHeartbeat();
+        if (key === 'MeterValueSampleInterval') for (const c of [...this.meterTimers.keys()]) this.startAutoMeter(c);
+      },
+    };
+  }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

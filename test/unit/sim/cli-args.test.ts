@@ -1,0 +1,32 @@
+import t from 'tap';
+import { parseSimArgs, UsageError } from '../../../src/sim/cli.js';
+
+t.test('defaults', async (t) => {
+  t.match(parseSimArgs([], {}), { url: 'ws://127.0.0.1:9000/ocpp', chargers: 1, connectors: 1, phases: 3, maxCurrent: 16, meterInterval: 10, idPrefix: 'SIM', idTag: 'SIMTAG01', logLevel: 'info', help: false });
+  t.notOk('password' in parseSimArgs([], {}));
+});
+
+t.test('flags, --flag=value, env password', async (t) => {
+  const a = parseSimArgs(['--chargers', '5', '--connectors=2', '--phases', '1', '--max-current', '32', '--meter-interval', '0.5', '--session-seconds', '10-20', '--id-prefix', 'LAB', '--id-tag', 'T1', '--log-level', 'debug'], { CHARGEGATE_SIM_PASSWORD: 'envpw' });
+  t.match(a, { chargers: 5, connectors: 2, phases: 1, maxCurrent: 32, meterInterval: 0.5, sessionSeconds: [10, 20], idPrefix: 'LAB', idTag: 'T1', logLevel: 'debug', password: 'envpw' });
+  t.equal(parseSimArgs(['--password', 'flagpw'], { CHARGEGATE_SIM_PASSWORD: 'envpw' }).password, 'flagpw', 'the flag wins');
+  t.same(parseSimArgs(['--session-seconds', '30'], {}).sessionSeconds, [30, 30]);
+  t.equal(parseSimArgs(['--help'], {}).help, true);
+});
+
+t.test('bad arguments name the flag and what is allowed', async (t) => {
+  const cases: [string[], RegExp][] = [
+    [['--connectors', '0'], /--connectors must be a whole number 1..10, got "0"/],
+    [['--max-current', '5'], /--max-current must be amperes 6..80/],
+    [['--meter-interval', 'x'], /--meter-interval must be seconds/],
+    [['--session-seconds', '20-10'], /--session-seconds must be N or MIN-MAX/],
+    [['--id-prefix', 'a b'], /--id-prefix must be/],
+    [['--id-tag', '123456789012345678901'], /CiString20/],
+    [['--log-level', 'loud'], /--log-level must be one of/],
+    [['--password', ''], /--password must not be empty/],
+    [['chargers'], /unexpected argument "chargers"/],
+    [['--url'], /--url needs a value/],
+  ];
+  for (const [argv, re] of cases) t.throws(() => parseSimArgs(argv, {}), re, argv.join(' '));
+  t.throws(() => parseSimArgs(['--nope', '1'], {}), UsageError);
+});
