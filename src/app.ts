@@ -39,7 +39,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     async start() {
       const ocppPort = await gateway.start();
       logger.info(
-        { ocpp: `ws://${config.ocpp.host}:${ocppPort}${config.ocpp.path}/<chargerId>`, dataDir: config.storage.dir, authorization: config.authorization.mode },
+        { ocpp: `ws://${config.ocpp.host}:${ocppPort}${config.ocpp.path}/<chargerId>`, dataDir: config.storage.dir, authorizationMode: config.authorization.mode },
         'chargegate is listening',
       );
       return { ocppPort };

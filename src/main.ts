@@ -80,7 +80,8 @@ async function start(args: string[]): Promise<number> {
   }
   const config = configPath ? loadOrExplain(configPath) : demoConfig();
   if (!config) return 2;
-  const logger = createLogger({ level: config.log.level, format: config.log.format }, process.stdout);
+  // Demo mode is someone trying chargegate at a terminal: readable lines rather than JSON.
+  const logger = createLogger({ level: config.log.level, format: config.demo ? 'pretty' : config.log.format }, process.stdout);
   if (config.demo) {
     const lines = [
       'RUNNING ON DEMO DEFAULTS: no config file was given.',
