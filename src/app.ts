@@ -28,7 +28,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   const logger = deps.logger;
   const store = openSqliteStore(config.storage.dir);
   seedAuthorizationList(store, config);
-  const events = new EventBus();
+  const events = new EventBus((event, err) => logger.error({ event, err }, 'an event listener failed'));
   const gateway = createGateway({ options: config, store, events, logger, now });
   let stopped = false;
 

@@ -23,7 +23,11 @@ export type EventName = keyof GatewayEvents;
 export class EventBus {
   private readonly emitter = new EventEmitter({ captureRejections: false });
 
-  constructor() {
+  /**
+   * @param onListenerError told when a listener throws. The error never reaches the emitter:
+   *   a broken MQTT mirror must not turn a charger's StartTransaction into a CALLERROR.
+   */
+  constructor(private readonly onListenerError: (event: string, error: unknown) => void = () => undefined) {
     this.emitter.setMaxListeners(100);
   }
 
@@ -32,8 +36,15 @@ export class EventBus {
   }
 
   on<K extends EventName>(name: K, listener: (payload: GatewayEvents[K]) => void): () => void {
-    this.emitter.on(name, listener);
-    return () => this.emitter.off(name, listener);
+    const guarded = (payload: GatewayEvents[K]) => {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.onListenerError(name, error);
+      }
+    };
+    this.emitter.on(name, guarded);
+    return () => this.emitter.off(name, guarded);
   }
 
   once<K extends EventName>(name: K): Promise<GatewayEvents[K]> {
