@@ -35,8 +35,8 @@ const KNOWN: ReadonlySet<string> = new Set<ErrorCode>([
 
 /** Maps a code a peer sent (either spelling) to ours; anything unknown becomes GenericError. */
 export function normalizeErrorCode(code: string): ErrorCode {
-  const alias = INBOUND_ALIASES[code];
-  if (alias) return alias;
+  // Own keys only: a peer's "constructor" or "__proto__" must not reach Object.prototype.
+  if (Object.hasOwn(INBOUND_ALIASES, code)) return INBOUND_ALIASES[code]!;
   return KNOWN.has(code) ? (code as ErrorCode) : 'GenericError';
 }
 

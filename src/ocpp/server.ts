@@ -63,7 +63,12 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: Math.max(opts.maxFrameBytes * HARD_LIMIT_FACTOR, 1 << 20),
-    handleProtocols: (_offered, req) => chosen.get(req) ?? false,
+    // Echo the charger's own spelling of the chosen protocol ("OCPP1.6"): a client accepts
+    // only a token it offered (RFC 6455 §4.1), and the choice itself is case-insensitive.
+    handleProtocols: (offered, req) => {
+      const protocol = chosen.get(req)?.toLowerCase();
+      return [...offered].find((o) => o.toLowerCase() === protocol) ?? false;
+    },
     perMessageDeflate: false,
   });
   const http: Server = createServer((req, res) => {

@@ -16,7 +16,7 @@ import {
   type ErrorCode,
   type OcppVersion,
 } from './errors.js';
-import { CALL, CALLERROR, CALLRESULT, encodeCall, encodeCallError, encodeCallResult, parseFrame } from './frame.js';
+import { CALL, CALLERROR, CALLRESULT, encodeCall, encodeCallError, encodeCallResult, parseFrame, salvageId } from './frame.js';
 import { validatorFor, type Direction, type Validator } from './validate.js';
 
 export interface FrameSocket {
@@ -94,6 +94,12 @@ export class OcppSession {
    */
   call<T = unknown>(action: string, payload: unknown): Promise<T> {
     if (this.closedReason !== null) return Promise.reject(new OcppOfflineError('peer', this.closedReason));
+    // Callers may route by a name from outside (MQTT, HTTP): only what this side may initiate
+    // is sent (OCPP 1.6 §4 and §5), the same rule handleCall applies to the peer.
+    const outbound: Direction = this.inboundDirection === 'toCentral' ? 'toCharger' : 'toCentral';
+    if (this.validator.knows(action) && !this.validator.allows(action, outbound)) {
+      return Promise.reject(new OcppCallError('NotSupported', `${action} is not initiated by the ${this.opts.role === 'central' ? 'central system' : 'charge point'}`));
+    }
     const invalid = this.validator.checkRequest(action, payload);
     if (invalid) return Promise.reject(invalid);
     return new Promise<T>((resolve, reject) => {
@@ -106,9 +112,10 @@ export class OcppSession {
   receive(text: string): void {
     const max = this.opts.maxFrameBytes;
     if (max !== undefined && text.length > max / 4 && Buffer.byteLength(text) > max) {
-      const parsed = /^\s*\[\s*2\s*,\s*"([^"\\]{1,36})"/.exec(text);
       this.protocolError('in', 'FormationViolation', `frame of ${Buffer.byteLength(text)} bytes is larger than the limit of ${max} bytes`);
-      if (parsed) this.sendError(parsed[1]!, 'FormationViolation', `frame larger than ${max} bytes`);
+      // Not parsed (that is the point of the limit): only its start is read. Like any other
+      // unreadable frame it gets a CALLERROR ("-1" without an id) unless it is an answer.
+      if (!/^\s*\[\s*[34]\s*,/.test(text)) this.sendError(salvageId(text) ?? '-1', 'FormationViolation', `frame larger than ${max} bytes`);
       return;
     }
     const result = parseFrame(text);
@@ -146,7 +153,7 @@ export class OcppSession {
       return;
     }
     this.opts.onCall?.(action, 'in');
-    if (!this.validator.knows(action)) return this.refuse(id, action, new OcppCallError('NotImplemented', `action ${action} is not an OCPP ${this.validator.version} action`));
+    if (!this.validator.knows(action)) return this.refuse(id, action, new OcppCallError('NotImplemented', `action ${action} is not an ${this.validator.version} action`));
     if (!this.validator.allows(action, this.inboundDirection)) {
       return this.refuse(id, action, new OcppCallError('NotSupported', `${action} is not initiated by the ${this.opts.role === 'central' ? 'charge point' : 'central system'}`));
     }

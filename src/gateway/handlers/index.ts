@@ -19,8 +19,9 @@ export const HANDLERS_16: { [A in ChargerAction16]: Handler<A> } = {
 };
 
 export function dispatch16(ctx: HandlerContext, action: string, payload: unknown): unknown {
-  const handler = HANDLERS_16[action as ChargerAction16] as Handler<ChargerAction16> | undefined;
-  // The session has already refused unknown and wrong-direction actions; this is a safety net.
-  if (!handler) throw new Error(`no handler for ${action}`);
+  // The session has already refused unknown and wrong-direction actions; this is a safety net
+  // (own keys only, so "toString" is not an action).
+  if (!Object.hasOwn(HANDLERS_16, action)) throw new Error(`no handler for ${action}`);
+  const handler = HANDLERS_16[action as ChargerAction16] as Handler<ChargerAction16>;
   return handler(ctx, payload as never);
 }

@@ -71,10 +71,11 @@ export const stopTransaction: Handler<'StopTransaction'> = (ctx, req) => {
   });
   if (outcome.known) {
     const { session } = outcome;
-    if (req.transactionData) record(ctx, toSamples(ctx.chargerId, session.connectorId, req.transactionId, req.transactionData));
     if (outcome.alreadyStopped) {
+      // A resend (the charger missed our answer): its transactionData was recorded the first time.
       ctx.logger.info({ transactionId: req.transactionId }, 'StopTransaction for a session already closed (a resend): accepted');
     } else {
+      if (req.transactionData) record(ctx, toSamples(ctx.chargerId, session.connectorId, req.transactionId, req.transactionData));
       ctx.logger.info({ transactionId: req.transactionId, energyWh: session.energyWh, reason: req.reason }, 'session ended');
       ctx.events.emit('session.ended', session);
     }

@@ -73,7 +73,6 @@ t.test('multipleOf 0.1 accepts 6.3 despite binary floating point', async (t) => 
       },
     },
   });
-  t.equal(6.3 / 0.1 === 63, false, 'the floating-point trap this guards against is real');
   for (const ok of [6.3, 16, 0.1, 31.7, 7.7]) t.equal(codeOf('SetChargingProfile', profile(ok)), null, String(ok));
   t.equal(codeOf('SetChargingProfile', profile(16, 6.3)), null, 'minChargingRate 6.3');
   t.equal(codeOf('SetChargingProfile', profile(6.35)), 'PropertyConstraintViolation', '6.35 is not a multiple of 0.1');

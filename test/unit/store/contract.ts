@@ -358,6 +358,7 @@ function authContract(t: Test, makeStore: MakeStore): void {
     });
     t.strictSame(s.store.auth.get('A'), { idTag: 'A', status: 'Blocked' });
     t.equal(s.store.auth.get('Z'), undefined);
+    t.strictSame(s.store.auth.get('a'), { idTag: 'A', status: 'Blocked' }, 'idTags are CiString20: found whatever their case');
 
     s.store.auth.upsert([{ idTag: 'B', status: 'Expired' }, { idTag: 'D', status: 'Invalid' }], 4);
     t.strictSame(s.store.auth.get('B'), { idTag: 'B', status: 'Expired' }, 'an upsert replaces the whole entry');

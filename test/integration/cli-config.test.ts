@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function chargegate(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'src/main.ts', ...args], {
+      cwd: ROOT,
+      // Transpile only (as tap runs the tests): type checking is `tsc`'s job, and takes seconds.
+      env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const VALID = `ocpp:
+  port: 0
+chargers:
+  list:
+    - id: CP1
+      password: cp1-secret-key-01
+      maxCurrent: 32
+`;
+
+t.test('config check and start refuse a bad file with exit 2 and say what is wrong', async (t) => {
+  const dir = t.testdir({
+    'bad.yaml': VALID.replace('maxCurrent: 32', 'maxCurrent: "32A"'),
+    'good.yaml': VALID + `storage:\n  dir: ./data\n`,
+  });
+  const bad = join(dir, 'bad.yaml');
+  const [check, start, good] = await Promise.all([
+    chargegate(['config', 'check', bad]),
+    chargegate(['start', '--config', bad]),
+    chargegate(['config', 'check', join(dir, 'good.yaml')]),
+  ]);
+  const problem = 'chargers.list[0].maxCurrent: must be a number from 6 to 80, got "32A"';
+  t.equal(check.code, 2, 'config check: exit code 2');
+  t.match(check.stderr, `${bad} is not a valid configuration:`);
+  t.match(check.stderr, problem);
+  t.notMatch(check.stderr, 'cp1-secret-key-01', 'the password is not echoed');
+  t.equal(start.code, 2, 'start: exit code 2');
+  t.match(start.stderr, problem);
+  t.equal(start.stdout, '', 'start did not get as far as logging');
+  t.equal(good.code, 0, 'a valid file: exit 0');
+  t.match(good.stdout, `${join(dir, 'good.yaml')}: valid.`);
+  t.match(good.stdout, '1 charger(s)');
+  t.equal(good.stderr, '');
+});

@@ -1,0 +1,58 @@
+import t from 'tap';
+import { PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
+
+const START = { connectorId: 1, idTag: 'TAG1', meterStart: 4000, timestamp: '2025-06-01T10:00:00.000Z' };
+
+t.test('a Stop for a transaction id never issued is accepted and kept in unmatchedStops', async (t) => {
+  const gw = await startGateway(t);
+  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  t.same(await cp.call('StopTransaction', { transactionId: 987654, meterStop: 100, timestamp: '2025-06-01T10:00:00Z' }), {}, 'no idTag: an empty answer');
+  t.same(await cp.call('StopTransaction', { transactionId: -1, meterStop: 200, timestamp: '2025-06-01T10:05:00Z', idTag: 'TAG2', reason: 'PowerLoss' }), { idTagInfo: { status: 'Accepted' } }, 'an offline start (-1), with idTag');
+  t.same(gw.app.store.sessions.unmatchedStops().map((s) => [s.chargerId, s.transactionId, s.meterStop, s.reason]), [
+    ['CP1', 987654, 100, undefined],
+    ['CP1', -1, 200, 'PowerLoss'],
+  ]);
+  await cp.call('StopTransaction', { transactionId: 987654, meterStop: 100, timestamp: '2025-06-01T10:00:00Z' });
+  t.equal(gw.app.store.sessions.unmatchedStops().length, 2, 'the same Stop resent is recorded once');
+  t.same(gw.app.store.sessions.list(), [], 'no session invented');
+});
+
+t.test('a Stop resent for a closed session is accepted and changes nothing', async (t) => {
+  const gw = await startGateway(t);
+  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const ended: unknown[] = [];
+  gw.app.events.on('session.ended', (s) => ended.push(s));
+  const { transactionId } = await cp.call('StartTransaction', START);
+  const stop = {
+    transactionId, meterStop: 6000, timestamp: '2025-06-01T11:00:00.000Z', reason: 'Local', idTag: 'TAG1',
+    transactionData: [{ timestamp: '2025-06-01T11:00:00.000Z', sampledValue: [{ value: '6000', context: 'Transaction.End' }] }],
+  };
+  await cp.call('StopTransaction', stop);
+  const closed = gw.app.store.sessions.get(transactionId);
+  t.same(await cp.call('StopTransaction', stop), { idTagInfo: { status: 'Accepted' } }, 'the resend is accepted');
+  t.same(await cp.call('StopTransaction', { ...stop, meterStop: 9000, reason: 'Other' }), { idTagInfo: { status: 'Accepted' } }, 'a conflicting resend too');
+  t.same(gw.app.store.sessions.get(transactionId), closed, 'the session is unchanged');
+  t.equal(gw.app.store.meters.forTransaction(transactionId).length, 1, 'its transactionData is stored once');
+  t.equal(ended.length, 1, 'session.ended once');
+  t.same(gw.app.store.sessions.unmatchedStops(), []);
+});
+
+t.test('a StartTransaction replayed after a reconnect gets the same transactionId: one session', async (t) => {
+  const gw = await startGateway(t);
+  const started: unknown[] = [];
+  gw.app.events.on('session.started', (s) => started.push(s));
+  const first = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  await first.call('BootNotification', bootPayload);
+  const a = await first.call('StartTransaction', START);
+  // The charger lost the answer (the link broke): it reconnects and sends the same message.
+  await first.close({ code: 1006 as number, force: true }).catch(() => undefined);
+  const again = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const b = await again.call('StartTransaction', START);
+  t.equal(b.transactionId, a.transactionId, 'the same id');
+  t.same(b.idTagInfo, { status: 'Accepted' });
+  t.equal(gw.app.store.sessions.list().length, 1, 'one session');
+  t.equal(started.length, 1, 'session.started once');
+  const other = await again.call('StartTransaction', { ...START, meterStart: 4001 });
+  t.not(other.transactionId, a.transactionId, 'a different meterStart is a different transaction');
+});

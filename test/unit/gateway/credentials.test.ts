@@ -1,0 +1,63 @@
+import t from 'tap';
+import { createCredentialCheck, keyForms } from '../../../src/gateway/credentials.js';
+
+const RAW_KEY = Buffer.from('0123456789abcdef0123', 'latin1'); // 20 bytes, not hex text
+const HEX_CONFIGURED = 'a1b2c3d4e5f60718293a4b5c6d7e8f90'; // a 16-byte key written in hex
+const HEX_BYTES = Buffer.from(HEX_CONFIGURED, 'hex');
+
+const check = createCredentialCheck(
+  [
+    { id: 'CP1', password: 'cp1-secret' },
+    { id: 'HEX', password: HEX_CONFIGURED },
+    { id: 'RAW', password: RAW_KEY.toString('latin1') },
+    { id: 'site:cp:1', password: 'a:b:c' },
+  ],
+  false,
+);
+
+const refused = (reason: string) => ({ ok: false, status: 401, reason });
+
+t.test('the configured password is accepted, anything else refused', async (t) => {
+  t.same(check.authenticate('CP1', Buffer.from('cp1-secret')), { ok: true });
+  t.same(check.authenticate('CP1', Buffer.from('cp1-secreT')), refused('wrong password'));
+  t.same(check.authenticate('CP1', Buffer.from('cp1-secret ')), refused('wrong password'), 'a trailing space');
+  t.same(check.authenticate('CP1', Buffer.alloc(0)), refused('wrong password'), 'an empty password');
+  t.same(check.authenticate('CP1', null), refused('password required (HTTP Basic auth)'));
+  t.same(check.authenticate('site:cp:1', Buffer.from('a:b:c')), { ok: true }, 'colons on both sides');
+  t.same(check.authenticate('CP1', Buffer.from('a:b:c')), refused('wrong password'), "another charger's password");
+});
+
+t.test('AuthorizationKey configured in hex: the charger may send the raw bytes or the hex text', async (t) => {
+  t.same(check.authenticate('HEX', HEX_BYTES), { ok: true }, 'raw bytes');
+  t.same(check.authenticate('HEX', Buffer.from(HEX_CONFIGURED)), { ok: true }, 'hex text');
+  t.same(check.authenticate('HEX', Buffer.from(HEX_CONFIGURED.toUpperCase())), { ok: true }, 'hex text in upper case');
+  const wrong = Buffer.from(HEX_BYTES);
+  wrong[15] = wrong[15]! ^ 1;
+  t.same(check.authenticate('HEX', wrong), refused('wrong password'), 'one bit off');
+  t.same(check.authenticate('HEX', Buffer.from(HEX_CONFIGURED.slice(0, -2))), refused('wrong password'), 'hex text one byte short');
+});
+
+t.test('AuthorizationKey configured raw: the charger may send its hex text', async (t) => {
+  t.same(check.authenticate('RAW', RAW_KEY), { ok: true }, 'raw bytes');
+  t.same(check.authenticate('RAW', Buffer.from(RAW_KEY.toString('hex'))), { ok: true }, 'hex text of the key');
+  t.same(check.authenticate('RAW', Buffer.from(RAW_KEY.toString('hex').slice(2))), refused('wrong password'));
+});
+
+t.test('unknown identities: refused, unless allowUnknown (then no password is needed)', async (t) => {
+  t.notOk(check.knows('CP9'));
+  t.ok(check.knows('CP1'));
+  t.same(check.authenticate('CP9', Buffer.from('anything')), refused('unknown charger (not in chargers.list)'));
+  t.same(check.authenticate('CP9', null), refused('unknown charger (not in chargers.list)'));
+  const open = createCredentialCheck([{ id: 'CP1', password: 'cp1-secret' }], true);
+  t.same(open.authenticate('CP9', null), { ok: true });
+  t.same(open.authenticate('CP9', Buffer.from('whatever')), { ok: true });
+  t.same(open.authenticate('CP1', null), refused('password required (HTTP Basic auth)'), 'a listed charger still needs its password');
+  t.same(open.authenticate('CP1', Buffer.from('nope')), refused('wrong password'));
+});
+
+t.test('keyForms: the key itself, plus its decoding when it is hex text', async (t) => {
+  t.same(keyForms(Buffer.from('abcd')), [Buffer.from('abcd'), Buffer.from([0xab, 0xcd])]);
+  t.same(keyForms(Buffer.from('abc')), [Buffer.from('abc')], 'odd length is not hex');
+  t.same(keyForms(Buffer.from('secret')), [Buffer.from('secret')]);
+  t.same(keyForms(Buffer.alloc(0)), [Buffer.alloc(0)]);
+});

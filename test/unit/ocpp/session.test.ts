@@ -1,0 +1,162 @@
+import t from 'tap';
+import { OcppCallError, OcppOfflineError, OcppTimeoutError, type ErrorCode } from '../../../src/ocpp/errors.js';
+import { OcppSession, type CallHandler, type ProtocolErrorInfo, type SessionOptions } from '../../../src/ocpp/session.js';
+import { silentLogger } from '../../../src/log.js';
+
+/**
+ * One session with its wire exposed: what it sends is collected, what the "peer" says is fed
+ * in with receive(). The session under test is real; only the transport is a list.
+ */
+function session(role: 'central' | 'charger', handler: CallHandler, extra: Partial<SessionOptions> = {}) {
+  const sent: unknown[] = [];
+  const errors: ProtocolErrorInfo[] = [];
+  let waiter: (() => void) | null = null;
+  const s = new OcppSession({
+    version: 'ocpp1.6',
+    role,
+    handler,
+    logger: silentLogger(),
+    callTimeoutMs: 2000,
+    onProtocolError: (e) => errors.push(e),
+    socket: {
+      send: (text) => {
+        sent.push(JSON.parse(text));
+        waiter?.();
+      },
+      close: () => undefined,
+    },
+    ...extra,
+  });
+  /** Resolves once `count` frames have been sent in total. */
+  const sentCount = async (count: number) => {
+    while (sent.length < count) await new Promise<void>((r) => (waiter = r));
+  };
+  return { s, sent, errors, sentCount };
+}
+
+const boot = { chargePointVendor: 'V', chargePointModel: 'M' };
+
+t.test('an inbound CALL is validated, handled and answered', async (t) => {
+  const seen: unknown[] = [];
+  const { s, sent, sentCount } = session('central', (action, payload) => {
+    seen.push([action, payload]);
+    return { status: 'Accepted', currentTime: '2025-06-01T00:00:00Z', interval: 60 };
+  });
+  s.receive(JSON.stringify([2, 'b1', 'BootNotification', boot]));
+  await sentCount(1);
+  t.same(sent, [[3, 'b1', { status: 'Accepted', currentTime: '2025-06-01T00:00:00Z', interval: 60 }]]);
+  t.same(seen, [['BootNotification', boot]]);
+});
+
+t.test('a handler that fails: its OcppCallError, or InternalError without internals', async (t) => {
+  const { s, sent, sentCount, errors } = session('central', (action) => {
+    if (action === 'Authorize') throw new OcppCallError('SecurityError', 'not here');
+    if (action === 'Heartbeat') throw new Error('database is locked at /var/lib/secret');
+    return { wrong: true };
+  });
+  s.receive(JSON.stringify([2, 'a1', 'Authorize', { idTag: 'T' }]));
+  s.receive(JSON.stringify([2, 'h1', 'Heartbeat', {}]));
+  s.receive(JSON.stringify([2, 'b1', 'BootNotification', boot]));
+  await sentCount(3);
+  t.same(sent, [
+    [4, 'a1', 'SecurityError', 'not here', {}],
+    [4, 'h1', 'InternalError', 'Heartbeat could not be processed', {}],
+    [4, 'b1', 'InternalError', 'the response could not be built', {}],
+  ], 'our own invalid response is never sent');
+  t.same(errors.map((e) => [e.direction, e.code, e.action]), [['in', 'SecurityError', 'Authorize'], ['in', 'InternalError', 'Heartbeat'], ['in', 'InternalError', 'BootNotification']]);
+});
+
+t.test('acceptInvalid lets a chosen invalid CALL through to the handler', async (t) => {
+  const { s, sent, sentCount } = session('central', () => ({}), { acceptInvalid: (action) => action === 'StopTransaction' });
+  s.receive(JSON.stringify([2, 's1', 'StopTransaction', { transactionId: 1, meterStop: 1, timestamp: 'x', reason: 'Nope' }]));
+  s.receive(JSON.stringify([2, 'm1', 'MeterValues', { connectorId: 1 }]));
+  await sentCount(2);
+  const byId = Object.fromEntries(sent.map((f) => [(f as unknown[])[1], f]));
+  t.same(byId, { s1: [3, 's1', {}], m1: [4, 'm1', 'OccurenceConstraintViolation', 'MeterValues: meterValue is required', { path: '', keyword: 'required' }] });
+});
+
+t.test('a resend of a CALL still being handled is answered once', async (t) => {
+  let release!: () => void;
+  let calls = 0;
+  const { s, sent, sentCount } = session('central', async () => {
+    calls++;
+    await new Promise<void>((r) => (release = r));
+    return { currentTime: '2025-06-01T00:00:00Z' };
+  });
+  s.receive(JSON.stringify([2, 'dup', 'Heartbeat', {}]));
+  s.receive(JSON.stringify([2, 'dup', 'Heartbeat', {}]));
+  release();
+  await sentCount(1);
+  s.receive(JSON.stringify([2, 'next', 'Heartbeat', {}]));
+  release();
+  await sentCount(2);
+  t.equal(calls, 2, 'the handler ran for the first and for the later call, not for the resend');
+  t.same(sent.map((f) => (f as unknown[])[1]), ['dup', 'next']);
+});
+
+t.test('outbound: one CALL at a time, answers matched by id, in order', async (t) => {
+  const { s, sent, sentCount } = session('central', () => ({}));
+  const a = s.call('Reset', { type: 'Soft' });
+  const b = s.call('ClearCache', {});
+  await sentCount(1);
+  t.equal(sent.length, 1, 'the second waits');
+  t.equal(s.pendingCalls, 2);
+  const [, idA, actionA] = sent[0] as [number, string, string];
+  t.equal(actionA, 'Reset');
+  s.receive(JSON.stringify([3, 'someone-else', { status: 'Accepted' }]));
+  t.equal(sent.length, 1, 'an answer to another id does not release the queue');
+  s.receive(JSON.stringify([3, idA, { status: 'Accepted' }]));
+  t.same(await a, { status: 'Accepted' });
+  await sentCount(2);
+  const [, idB, actionB] = sent[1] as [number, string, string];
+  t.equal(actionB, 'ClearCache');
+  s.receive(JSON.stringify([4, idB, 'OccurrenceConstraintViolation', 'their spelling', { x: 1 }]));
+  const err = await b.catch((e: unknown) => e);
+  t.match(err, { code: 'OccurenceConstraintViolation', description: 'their spelling', details: { x: 1 } });
+  t.equal(s.pendingCalls, 0);
+});
+
+t.test('outbound: refused before sending when invalid or not ours to send', async (t) => {
+  const central = session('central', () => ({}));
+  const codeOf = async (p: Promise<unknown>) => ((await p.catch((e: unknown) => e)) as OcppCallError).code as ErrorCode;
+  t.equal(await codeOf(central.s.call('Reset', { type: 'Later' })), 'PropertyConstraintViolation');
+  t.equal(await codeOf(central.s.call('Heartbeat', {})), 'NotSupported', 'the central system does not send Heartbeat');
+  t.equal(await codeOf(central.s.call('Teleport', {})), 'NotImplemented');
+  t.same(central.sent, []);
+  const charger = session('charger', () => ({}));
+  t.equal(await codeOf(charger.s.call('Reset', { type: 'Soft' })), 'NotSupported', 'a charger does not send Reset');
+  void charger.s.call('Heartbeat', {});
+  await charger.sentCount(1);
+  t.match(charger.sent[0], [2, String, 'Heartbeat', {}], 'but it does send Heartbeat');
+});
+
+t.test('outbound: a timeout frees the queue, and the late answer is ignored', async (t) => {
+  const { s, sent, sentCount } = session('central', () => ({}), { callTimeoutMs: 20 });
+  // The session's timers do not hold the process open (a socket does that in real use).
+  const keepAlive = setInterval(() => undefined, 1000);
+  t.teardown(() => clearInterval(keepAlive));
+  const a = s.call('Reset', { type: 'Soft' }).catch((e: unknown) => e);
+  const b = s.call('Reset', { type: 'Hard' });
+  const err = await a;
+  t.ok(err instanceof OcppTimeoutError);
+  await sentCount(2);
+  s.receive(JSON.stringify([3, (sent[0] as unknown[])[1], { status: 'Accepted' }]));
+  s.receive(JSON.stringify([3, (sent[1] as unknown[])[1], { status: 'Rejected' }]));
+  t.same(await b, { status: 'Rejected' }, 'the late answer to the first did not settle the second');
+});
+
+t.test('closing rejects the outstanding and queued calls as offline, and later calls too', async (t) => {
+  const { s, sent, sentCount } = session('central', () => ({}));
+  const a = s.call('Reset', { type: 'Soft' }).catch((e: unknown) => e);
+  const b = s.call('Reset', { type: 'Hard' }).catch((e: unknown) => e);
+  await sentCount(1);
+  s.closed('closed (1006)');
+  for (const err of [await a, await b, await s.call('ClearCache', {}).catch((e: unknown) => e)]) {
+    t.ok(err instanceof OcppOfflineError);
+    t.equal((err as Error).message, 'peer is offline: closed (1006)');
+  }
+  t.equal(s.isOpen, false);
+  s.receive(JSON.stringify([2, 'h', 'Heartbeat', {}]));
+  await new Promise((r) => setImmediate(r));
+  t.equal(sent.length, 1, 'nothing is sent on a closed session');
+});
