@@ -98,6 +98,7 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
       live.online = false;
       delete live.connection;
       live.disconnectedAt = at;
+      store.chargers.touch(conn.identity, live.lastMessageAt ?? at);
       events.emit('charger.disconnected', { chargerId: conn.identity, code, reason, at });
     },
   });

@@ -93,7 +93,10 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
     }
     const decision = opts.authenticate(identity, basicAuthPassword(req.headers.authorization, identity));
     if (!decision.ok) {
-      return refuse(decision.status, decision.reason, decision.status === 401 ? { 'WWW-Authenticate': 'Basic realm="chargegate"' } : {});
+      // The log says why (unknown id, wrong password); the charger is told only that it failed,
+      // so probing cannot learn which charger ids exist.
+      log.warn({ chargerId: identity, reason: decision.reason, remoteAddress }, 'authentication failed');
+      return refuse(decision.status, 'authentication failed', decision.status === 401 ? { 'WWW-Authenticate': 'Basic realm="chargegate"' } : {});
     }
     chosen.set(req, protocol);
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, identity, protocol, remoteAddress));

@@ -3,6 +3,7 @@
  * from a config built the way an installer writes one (YAML through the real loader).
  */
 import type { Test } from 'tap';
+import { PassThrough } from 'node:stream';
 import { stringify } from 'yaml';
 import { createApp, type App } from '../../src/app.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -70,4 +71,17 @@ export async function eventually(check: () => boolean, what: string, ms = 5000):
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A real pino logger whose JSON lines the test can read back. */
+export function capturingLogger(level = 'info'): { logger: Logger; entries(): Record<string, any>[] } {
+  const out = new PassThrough();
+  const lines: string[] = [];
+  let rest = '';
+  out.on('data', (d: Buffer) => {
+    const parts = (rest + d.toString()).split('\n');
+    rest = parts.pop() ?? '';
+    lines.push(...parts.filter(Boolean));
+  });
+  return { logger: createLogger({ level, format: 'json' }, out), entries: () => lines.map((l) => JSON.parse(l) as Record<string, any>) };
 }

@@ -56,3 +56,40 @@ t.test('a StartTransaction replayed after a reconnect gets the same transactionI
   const other = await again.call('StartTransaction', { ...START, meterStart: 4001 });
   t.not(other.transactionId, a.transactionId, 'a different meterStart is a different transaction');
 });
+
+t.test('a new Start on a connector whose session never got its Stop closes that session', async (t) => {
+  const gw = await startGateway(t);
+  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const first = await cp.call('StartTransaction', START);
+  const other = await cp.call('StartTransaction', { ...START, connectorId: 2, meterStart: 100 });
+  // The charger lost power, forgot the first transaction, and starts a new one on connector 1.
+  const second = await cp.call('StartTransaction', { ...START, meterStart: 5200, timestamp: '2025-06-01T12:00:00.000Z' });
+  t.not(second.transactionId, first.transactionId);
+  t.match(gw.app.store.sessions.get(first.transactionId), { state: 'completed', meterStop: 5200, energyWh: 1200, stoppedAt: '2025-06-01T12:00:00.000Z', stopReason: 'Other' }, 'closed at the new start, energy up to the new meterStart');
+  t.equal(gw.app.store.sessions.get(other.transactionId)?.state, 'active', 'another connector is not touched');
+  t.equal(gw.app.store.sessions.get(second.transactionId)?.state, 'active');
+});
+
+t.test("MeterValues naming another charger's transaction are kept, but not filed under it", async (t) => {
+  const gw = await startGateway(t);
+  const cp1 = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const cp2 = await rpcCharger(t, gw.url, 'CP2', PASSWORDS.CP2);
+  const { transactionId } = await cp1.call('StartTransaction', START);
+  const reading = (value: string) => [{ timestamp: '2025-06-01T10:30:00.000Z', sampledValue: [{ value, measurand: 'Energy.Active.Import.Register', unit: 'Wh' }] }];
+  await cp1.call('MeterValues', { connectorId: 1, transactionId, meterValue: reading('4500') });
+  await cp2.call('MeterValues', { connectorId: 1, transactionId, meterValue: reading('99999') });
+  t.same(gw.app.store.meters.forTransaction(transactionId).map((s) => [s.chargerId, s.value]), [['CP1', '4500']]);
+  t.same(gw.app.store.meters.recent('CP2').map((s) => [s.value, s.transactionId]), [['99999', undefined]], "CP2's sample is kept, without the id");
+});
+
+t.test('last seen is written to the store when a charger disconnects', async (t) => {
+  const gw = await startGateway(t);
+  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  await cp.call('BootNotification', bootPayload);
+  await cp.call('Heartbeat', {});
+  await cp.close();
+  const { eventually } = await import('../helpers/gateway.js');
+  await eventually(() => gw.app.gateway.registry.get('CP1')?.online === false, 'CP1 offline');
+  const seen = gw.app.store.chargers.get('CP1')?.lastSeenAt;
+  t.ok(seen && seen >= gw.app.store.chargers.get('CP1')!.lastBootAt!, 'last seen is at or after the boot');
+});

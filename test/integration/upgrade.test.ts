@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { WebSocket } from 'ws';
 import { silentLogger } from '../../src/log.js';
 import { connectOcpp, HandshakeError } from '../../src/ocpp/client.js';
-import { PASSWORDS, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { capturingLogger, PASSWORDS, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { rawCharger, refusedUpgrade, type RawOptions } from '../helpers/raw.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
 
@@ -15,12 +15,23 @@ async function refusal(t: Test, gw: RunningGateway, identity: string, options: R
 }
 
 t.test('refused at the upgrade, with an HTTP status and a reason', async (t) => {
-  const gw = await startGateway(t);
-  t.same(await refusal(t, gw, 'CP9', { password: 'whatever' }), { status: 401, body: 'unknown charger (not in chargers.list)', authenticate: 'Basic realm="chargegate"' }, 'unknown charger');
-  t.same(await refusal(t, gw, 'CP1', { password: 'cp1-wrong' }), { status: 401, body: 'wrong password', authenticate: 'Basic realm="chargegate"' }, 'wrong password');
-  t.same(await refusal(t, gw, 'CP1', { password: PASSWORDS.CP2 }), { status: 401, body: 'wrong password', authenticate: 'Basic realm="chargegate"' }, "another charger's password");
-  t.same(await refusal(t, gw, 'CP1', {}), { status: 401, body: 'password required (HTTP Basic auth)', authenticate: 'Basic realm="chargegate"' }, 'no password');
-  t.same(await refusal(t, gw, 'CP1', { headers: { Authorization: 'Bearer ' + PASSWORDS.CP1 } }), { status: 401, body: 'password required (HTTP Basic auth)', authenticate: 'Basic realm="chargegate"' }, 'not Basic auth');
+  const log = capturingLogger();
+  const gw = await startGateway(t, { logger: log.logger });
+  t.same(await refusal(t, gw, 'CP9', { password: 'whatever' }), { status: 401, body: 'authentication failed', authenticate: 'Basic realm="chargegate"' }, 'unknown charger');
+  t.same(await refusal(t, gw, 'CP1', { password: 'cp1-wrong' }), { status: 401, body: 'authentication failed', authenticate: 'Basic realm="chargegate"' }, 'wrong password');
+  t.same(await refusal(t, gw, 'CP1', { password: PASSWORDS.CP2 }), { status: 401, body: 'authentication failed', authenticate: 'Basic realm="chargegate"' }, "another charger's password");
+  t.same(await refusal(t, gw, 'CP1', {}), { status: 401, body: 'authentication failed', authenticate: 'Basic realm="chargegate"' }, 'no password');
+  t.same(await refusal(t, gw, 'CP1', { headers: { Authorization: 'Bearer ' + PASSWORDS.CP1 } }), { status: 401, body: 'authentication failed', authenticate: 'Basic realm="chargegate"' }, 'not Basic auth');
+  // The charger learns nothing about which ids exist; the installer's log says why.
+  const reasons = log.entries().filter((e) => e.msg === 'authentication failed').map((e) => `${e.chargerId}: ${e.reason}`);
+  t.same(reasons, [
+    'CP9: unknown charger (not in chargers.list)',
+    'CP1: wrong password',
+    'CP1: wrong password',
+    'CP1: password required (HTTP Basic auth)',
+    'CP1: password required (HTTP Basic auth)',
+  ]);
+  t.notMatch(JSON.stringify(log.entries()), new RegExp(PASSWORDS.CP1), 'no password in the log');
   const noProtocol = 'no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (supported: ocpp1.6)';
   t.same(await refusal(t, gw, 'CP1', { password: PASSWORDS.CP1, protocols: [] }), { status: 400, body: noProtocol, authenticate: undefined }, 'no subprotocol offered');
   t.same(await refusal(t, gw, 'CP1', { password: PASSWORDS.CP1, protocols: ['ocpp2.0.1'] }), { status: 400, body: noProtocol, authenticate: undefined }, 'only ocpp2.0.1 (not supported yet)');
@@ -72,7 +83,7 @@ t.test('allowUnknown lets an unknown identity in without a password; listed ones
   t.equal((await stranger.call('BootNotification', bootPayload)).status, 'Accepted');
   t.equal(gw.app.gateway.registry.get('GUEST-7')?.online, true);
   const r = await refusedUpgrade(gw.url, 'CP1', {});
-  t.same([r.status, r.body.trim()], [401, 'password required (HTTP Basic auth)']);
+  t.same([r.status, r.body.trim()], [401, 'authentication failed']);
 });
 
 t.test('AuthorizationKey: hex configured, raw bytes sent; raw configured, hex sent', async (t) => {
@@ -103,7 +114,7 @@ t.test('connectOcpp (our client): refusals come back as HandshakeError with stat
   const base = { url: gw.url, protocols: ['ocpp1.6'] as const, handler: () => ({}), logger: silentLogger(), callTimeoutMs: 2000 };
   const refused = await connectOcpp({ ...base, identity: 'CP1', password: 'nope' }).catch((e: unknown) => e);
   t.ok(refused instanceof HandshakeError);
-  t.match(refused, { status: 401, body: 'wrong password\n' });
+  t.match(refused, { status: 401, body: 'authentication failed\n' });
   const conn = await connectOcpp({ ...base, identity: 'CP1', password: Buffer.from(PASSWORDS.CP1) });
   t.equal(conn.protocol, 'ocpp1.6');
   t.match(await conn.session.call('BootNotification', bootPayload), { status: 'Accepted', interval: 300 });

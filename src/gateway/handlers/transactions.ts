@@ -3,7 +3,7 @@
  * §3.7). The session is committed to the store before the charger gets its answer, so what a
  * charger was told survives a power cut.
  */
-import type { MeterValuesRequest, StopTransactionRequest } from '../../ocpp/v16/types.js';
+import type { MeterValuesRequest, StartTransactionRequest, StopTransactionRequest } from '../../ocpp/v16/types.js';
 import type { MeterSample } from '../../store/ports.js';
 import { decideIdTag, type IdTagInfo } from '../authorize.js';
 import { meterKey } from '../registry.js';
@@ -38,6 +38,7 @@ export const startTransaction: Handler<'StartTransaction'> = (ctx, req) => {
   if (replayed) {
     ctx.logger.info({ transactionId, connectorId: req.connectorId }, 'replayed StartTransaction: same transaction id again');
   } else {
+    closeSuperseded(ctx, req, transactionId);
     ctx.logger.info({ transactionId, connectorId: req.connectorId, idTag: req.idTag, status: idTagInfo.status }, 'session started');
     const session = ctx.store.sessions.get(transactionId);
     if (session) ctx.events.emit('session.started', session);
@@ -45,13 +46,42 @@ export const startTransaction: Handler<'StartTransaction'> = (ctx, req) => {
   return { transactionId, idTagInfo };
 };
 
+/**
+ * A connector runs one transaction at a time. A new Start on a connector whose session is still
+ * open means the charger lost that session's Stop (a power cut, a reboot): close it at the new
+ * start, with the new meterStart as its best-known meterStop, so it does not stay open forever.
+ */
+function closeSuperseded(ctx: HandlerContext, req: StartTransactionRequest, newId: number): void {
+  const open = ctx.store.sessions.list({ chargerId: ctx.chargerId, state: 'active' });
+  for (const old of open) {
+    if (old.connectorId !== req.connectorId || old.transactionId === newId) continue;
+    const outcome = ctx.store.sessions.stop({
+      chargerId: ctx.chargerId,
+      transactionId: old.transactionId,
+      stoppedAt: req.timestamp,
+      meterStop: Math.max(old.meterStart, req.meterStart),
+      reason: 'Other',
+      receivedAt: ctx.now().toISOString(),
+    });
+    ctx.logger.warn({ transactionId: old.transactionId, newTransactionId: newId, connectorId: req.connectorId }, 'session closed by a later StartTransaction on the same connector (its Stop was lost)');
+    if (outcome.known) ctx.events.emit('session.ended', outcome.session);
+  }
+}
+
 export const meterValues: Handler<'MeterValues'> = (ctx, req) => {
-  const samples = toSamples(ctx.chargerId, req.connectorId, req.transactionId, req.meterValue);
+  // Kept either way, but filed under the transaction only when it is this charger's: a
+  // confused charger must not add energy samples to another charger's session.
+  let transactionId = req.transactionId;
+  if (transactionId !== undefined && ctx.store.sessions.get(transactionId)?.chargerId !== ctx.chargerId) {
+    ctx.logger.warn({ transactionId }, 'MeterValues name a transaction that is not this charger\'s: kept without it');
+    transactionId = undefined;
+  }
+  const samples = toSamples(ctx.chargerId, req.connectorId, transactionId, req.meterValue);
   record(ctx, samples);
   ctx.events.emit('meter.values', {
     chargerId: ctx.chargerId,
     connectorId: req.connectorId,
-    ...(req.transactionId !== undefined ? { transactionId: req.transactionId } : {}),
+    ...(transactionId !== undefined ? { transactionId } : {}),
     samples,
   });
   return {};

@@ -63,21 +63,23 @@ t.test('StartTransaction for a refused tag still gets a transactionId (1.6 §4.1
 
 t.test('MeterValues: samples stored with the 1.6 defaults, latest values in the registry', async (t) => {
   const ctx = handlerContext(t);
+  const { transactionId: tx } = await startTransaction(ctx, { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: '2025-06-01T11:00:00Z' });
+  ctx.emitted.length = 0;
   const answer = await meterValues(ctx, {
     connectorId: 1,
-    transactionId: 7,
+    transactionId: tx,
     meterValue: [
       { timestamp: '2025-06-01T11:10:00Z', sampledValue: [{ value: '1500' }, { value: '7200', measurand: 'Power.Active.Import', unit: 'W' }] },
       { timestamp: '2025-06-01T11:11:00Z', sampledValue: [{ value: '10.5', measurand: 'Current.Import', phase: 'L1' }, { value: '231', measurand: 'Voltage', phase: 'L1-N', context: 'Sample.Clock', location: 'Outlet', format: 'Raw' }] },
     ],
   });
   t.same(answer, {});
-  const samples = ctx.store.meters.forTransaction(7);
+  const samples = ctx.store.meters.forTransaction(tx);
   t.same(samples, [
-    { chargerId: 'CP1', connectorId: 1, transactionId: 7, timestamp: '2025-06-01T11:10:00Z', value: '1500', measurand: 'Energy.Active.Import.Register', unit: 'Wh', context: 'Sample.Periodic' },
-    { chargerId: 'CP1', connectorId: 1, transactionId: 7, timestamp: '2025-06-01T11:10:00Z', value: '7200', measurand: 'Power.Active.Import', unit: 'W', context: 'Sample.Periodic' },
-    { chargerId: 'CP1', connectorId: 1, transactionId: 7, timestamp: '2025-06-01T11:11:00Z', value: '10.5', measurand: 'Current.Import', unit: 'A', context: 'Sample.Periodic', phase: 'L1' },
-    { chargerId: 'CP1', connectorId: 1, transactionId: 7, timestamp: '2025-06-01T11:11:00Z', value: '231', measurand: 'Voltage', unit: 'V', context: 'Sample.Clock', phase: 'L1-N', location: 'Outlet', format: 'Raw' },
+    { chargerId: 'CP1', connectorId: 1, transactionId: tx, timestamp: '2025-06-01T11:10:00Z', value: '1500', measurand: 'Energy.Active.Import.Register', unit: 'Wh', context: 'Sample.Periodic' },
+    { chargerId: 'CP1', connectorId: 1, transactionId: tx, timestamp: '2025-06-01T11:10:00Z', value: '7200', measurand: 'Power.Active.Import', unit: 'W', context: 'Sample.Periodic' },
+    { chargerId: 'CP1', connectorId: 1, transactionId: tx, timestamp: '2025-06-01T11:11:00Z', value: '10.5', measurand: 'Current.Import', unit: 'A', context: 'Sample.Periodic', phase: 'L1' },
+    { chargerId: 'CP1', connectorId: 1, transactionId: tx, timestamp: '2025-06-01T11:11:00Z', value: '231', measurand: 'Voltage', unit: 'V', context: 'Sample.Clock', phase: 'L1-N', location: 'Outlet', format: 'Raw' },
   ]);
   t.equal(ctx.registry.latestValue('CP1', 1, 'Energy.Active.Import.Register'), 1500);
   t.equal(ctx.registry.latestValue('CP1', 1, 'Current.Import', 'L1'), 10.5);
