@@ -14,6 +14,8 @@ export interface GatewayEvents {
   'meter.values': { chargerId: string; connectorId: number; transactionId?: number; samples: MeterSample[] };
   'session.started': SessionRecord;
   'session.ended': SessionRecord;
+  /** Every CALL handled ('in', from a charger) or sent ('out', a command): for metrics. */
+  'ocpp.call': { chargerId: string; action: string; direction: 'in' | 'out' };
   /** A frame a charger sent that chargegate answered with a CALLERROR. */
   'ocpp.error': { chargerId: string; direction: 'in' | 'out'; code: string; description: string; action?: string };
 }

@@ -83,6 +83,7 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
         },
         acceptInvalid: (action, payload) => action === 'StopTransaction' && stopIsSalvageable(payload),
         onProtocolError: (info) => events.emit('ocpp.error', { chargerId: identity, ...info }),
+        onCall: (action, direction) => events.emit('ocpp.call', { chargerId: identity, action, direction }),
       };
     },
     onOpen(conn: AcceptedConnection) {
