@@ -2,24 +2,43 @@
  * createApp(config, deps) → { start(), stop() }: builds every part from the frozen config and
  * the few things only main.ts may know (logger destination, clock). No globals.
  */
+import { createBalancer, type Balancer } from './balancer/loop.js';
+import { siteModel, siteProblems } from './balancer/site.js';
+import { ConfigError } from './config/errors.js';
+import { fileURLToPath } from 'node:url';
 import { EventBus } from './events.js';
+import { createGridMeter } from './meters/index.js';
 import type { Config } from './config/schema.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
+import { createOperatorView, type OperatorView } from './http/index.js';
 import type { Logger } from './log.js';
+import { createMqtt, type Mqtt } from './mqtt/index.js';
 import { openSqliteStore } from './store/sqlite.js';
+import { createUpstream, type Upstream } from './upstream/upstream.js';
 import type { AuthEntry, Store } from './store/ports.js';
+import { VERSION } from './version.js';
 
 export interface AppDeps {
   logger: Logger;
   now?: () => Date;
+  /** Folder of the built dashboard; default: web/ beside this module (dist/web). */
+  webRoot?: string;
 }
 
 export interface App {
   gateway: Gateway;
   events: EventBus;
   store: Store;
-  /** Starts listening; resolves with the bound OCPP port. */
-  start(): Promise<{ ocppPort: number }>;
+  /** Telemetry and commands over MQTT; undefined when `mqtt.broker` is off. */
+  mqtt: Mqtt | undefined;
+  /** Local load balancing; undefined without a `site:` section (then nothing is balanced). */
+  balancer: Balancer | undefined;
+  /** The cloud upstream (outbox, dead letters, link state); undefined when `upstream.mode` is none. */
+  upstream: Upstream | undefined;
+  /** The HTTP API, dashboard and /metrics. */
+  http: OperatorView;
+  /** Starts listening; resolves with the bound OCPP port (and the HTTP API's, once it listens). */
+  start(): Promise<{ ocppPort: number; httpPort?: number }>;
   stop(): Promise<void>;
 }
 
@@ -30,28 +49,100 @@ export function createApp(config: Config, deps: AppDeps): App {
   seedAuthorizationList(store, config);
   const events = new EventBus((event, err) => logger.error({ event, err }, 'an event listener failed'));
   const gateway = createGateway({ options: config, store, events, logger, now });
+  const balancer = createSiteBalancer(config, { events, gateway, store, logger, now });
+  const upstream = createUpstream({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer });
+  if (upstream) gateway.attachUpstream(upstream.port);
+  const mqtt = createMqtt({
+    config,
+    gateway,
+    sessions: store.sessions,
+    events,
+    // The balancer is its LimitControl; without a site: section MQTT answers "not configured".
+    limits: () => balancer,
+    logger,
+    version: VERSION,
+  });
+  const http = createOperatorView({
+    config,
+    gateway,
+    store,
+    events,
+    peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstream ? { upstream: true } : {}) }),
+    logger,
+    now,
+    version: VERSION,
+    webRoot: deps.webRoot ?? fileURLToPath(new URL('./web/', import.meta.url)),
+  });
   let stopped = false;
 
-  return {
+  const app: App = {
     gateway,
     events,
     store,
+    mqtt,
+    balancer,
+    upstream,
+    http,
     async start() {
+      await startMqtt(mqtt, config, logger);
       const ocppPort = await gateway.start();
+      balancer?.start();
+      upstream?.start();
+      const web = await startHttp(http, config, logger);
       logger.info(
-        { ocpp: `ws://${config.ocpp.host}:${ocppPort}${config.ocpp.path}/<chargerId>`, dataDir: config.storage.dir, authorizationMode: config.authorization.mode },
+        { ocpp: `ws://${config.ocpp.host}:${ocppPort}${config.ocpp.path}/<chargerId>`, ...(web ? { dashboard: web.url } : {}), dataDir: config.storage.dir, authorizationMode: config.authorization.mode },
         'chargegate is listening',
       );
-      return { ocppPort };
+      return { ocppPort, ...(web ? { httpPort: web.port } : {}) };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      await http.stop();
+      await mqtt?.stop();
+      await balancer?.stop();
+      await upstream?.stop();
       await gateway.stop();
       store.close();
       logger.info('chargegate stopped');
     },
   };
+  return app;
+}
+
+/**
+ * A configured broker that cannot start stops chargegate; in demo mode (no config file) a busy
+ * port 1883 is only a warning: the demo is about chargers, and MQTT can be fixed in a file later.
+ */
+async function startMqtt(mqtt: Mqtt | undefined, config: Config, logger: Logger): Promise<void> {
+  if (!mqtt) return;
+  try {
+    await mqtt.start();
+  } catch (err) {
+    if (!config.demo) throw err;
+    logger.warn({ err: (err as Error).message }, 'MQTT is off for this demo run');
+  }
+}
+
+/** Like MQTT: a busy HTTP port stops a configured chargegate, but only warns in demo mode. */
+async function startHttp(http: OperatorView, config: Config, logger: Logger): Promise<{ url: string; port: number } | undefined> {
+  try {
+    return await http.start();
+  } catch (err) {
+    if (!config.demo) throw err;
+    logger.warn({ err: (err as Error).message }, 'the dashboard and HTTP API are off for this demo run');
+    return undefined;
+  }
+}
+
+/** The load balancer and its grid meter, only when the config describes the site. */
+function createSiteBalancer(config: Config, deps: { events: EventBus; gateway: Gateway; store: Store; logger: Logger; now: () => Date }): Balancer | undefined {
+  const site = siteModel(config);
+  if (!site) return undefined;
+  const problems = siteProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const meter = createGridMeter(config, deps.logger, deps.now);
+  return createBalancer({ config, site, ...deps, ...(meter ? { meter } : {}), timeZone: config.site?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone });
 }
 
 /** The config's authorization list is the local list's source of truth at start. */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ChargerInfo, ConnectorState, MeterSample, SessionRecord } from './store/ports.js';
+import type { ChargerInfo, ConnectorState, DeadLetter, MeterSample, SessionRecord } from './store/ports.js';
 
 /**
  * What happens on the site, as typed events. The gateway core emits; the MQTT mirror, the
@@ -16,11 +16,46 @@ export interface GatewayEvents {
   'session.ended': SessionRecord;
   /** Every CALL handled ('in', from a charger) or sent ('out', a command): for metrics. */
   'ocpp.call': { chargerId: string; action: string; direction: 'in' | 'out' };
+  /**
+   * The load balancer's allocation changed (limits or reasons): per connector the limit in A
+   * per phase and why. For the MQTT mirror and the HTTP API.
+   */
+  'allocation.changed': AllocationChanged;
   /** A frame a charger sent that chargegate answered with a CALLERROR. */
   'ocpp.error': { chargerId: string; direction: 'in' | 'out'; code: string; description: string; action?: string };
+  /** The grid meter's latest reading (emitted by the balancer's meter); a field left out is unknown. */
+  'site.state': { powerW?: number; limitA?: number | null; availableA?: readonly number[]; grid?: { powerW?: number; currentA?: readonly number[]; at?: string } };
+  /** The link to the cloud CSMS (emitted by the upstream link). */
+  'upstream.state': { online: boolean; outboxDepth: number; deadLetters: number; /** When the oldest outbox message was queued (for its age in /metrics). */ oldestAt?: string };
+  /** A message for the cloud was given up after its attempts (or could not be mapped): kept in the dead letters. */
+  'upstream.deadLetter': DeadLetter;
+  /** The outbox was full: these messages were given up (status, then every second MeterValues; never Start/Stop). */
+  'upstream.evicted': { count: number; status: number; meterValues: number; outboxDepth: number; at: string };
 }
 
 export type EventName = keyof GatewayEvents;
+
+export interface AllocationChanged {
+  at: string;
+  /** The supply limit in force (A per phase) and what set it: "supply", "schedule 17:00-20:00", a demand-response source… */
+  siteLimit: { amps: number; source: string };
+  /** Allocated A per site phase L1, L2, L3. */
+  load: readonly [number, number, number];
+  /** Set while the grid meter is stale and the worst is assumed. */
+  failsafe?: string;
+  connectors: {
+    chargerId: string;
+    connectorId: number;
+    amps: number;
+    /** Site phases, e.g. ['L1'] for a 1-phase car. */
+    phases: string[];
+    /** A session runs on it (else the limit is its standing share). */
+    active: boolean;
+    /** max, cap, released, fair-share, circuit-full, external, failsafe, paused-rotation, paused-priority, paused-capacity, fixed, standby. */
+    reason: string;
+    detail: string;
+  }[];
+}
 
 export class EventBus {
   private readonly emitter = new EventEmitter({ captureRejections: false });

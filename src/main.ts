@@ -5,12 +5,15 @@
  *   chargegate start [--config FILE]      run the gateway (no file: demo defaults)
  *   chargegate config check FILE          validate a config file without starting
  *   chargegate sim [options]              run simulated chargers (chargegate sim --help)
+ *   chargegate report sessions|energy     sessions and energy from the database (chargegate report --help)
  */
 import { createApp } from './app.js';
+import { siteProblems } from './balancer/site.js';
 import { ConfigError } from './config/errors.js';
 import { demoConfig, loadConfigFile } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createLogger } from './log.js';
+import { reportCommand } from './report/cli.js';
 import { simCommand } from './sim/cli.js';
 import { VERSION } from './version.js';
 
@@ -20,6 +23,7 @@ Usage:
   chargegate start [--config FILE]   start the gateway (no file and no CHARGEGATE_CONFIG: demo defaults)
   chargegate config check FILE       validate a config file and exit (0 valid, 2 invalid)
   chargegate sim [options]           run simulated chargers against a gateway (see: chargegate sim --help)
+  chargegate report sessions|energy  sessions or energy as CSV or JSON (see: chargegate report --help)
   chargegate --version | --help
 `;
 
@@ -35,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       onSignals(() => controller.abort());
       return simCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
     }
+    case 'report':
+      return reportCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
     case '--version':
     case '-v':
       process.stdout.write(VERSION + '\n');
@@ -52,13 +58,17 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function loadOrExplain(path: string): Config | null {
+  const explain = (problems: readonly string[]) => {
+    process.stderr.write(`chargegate: ${path} is not a valid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+    return null;
+  };
   try {
-    return loadConfigFile(path, process.env);
+    const config = loadConfigFile(path, process.env);
+    // Checks across keys that need the site model (circuits, meters): the same wording.
+    const across = siteProblems(config);
+    return across.length > 0 ? explain(across) : config;
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`chargegate: ${path} is not a valid configuration:\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
-      return null;
-    }
+    if (err instanceof ConfigError) return explain(err.problems);
     throw err;
   }
 }
@@ -86,6 +96,7 @@ async function start(args: string[]): Promise<number> {
     const lines = [
       'RUNNING ON DEMO DEFAULTS: no config file was given.',
       'Any charger may connect WITHOUT a password, and ANY idTag may charge.',
+      'MQTT on 127.0.0.1:1883: clients on this machine may read without a password; nobody may command.',
       'For a real site: copy config/chargegate.example.yaml, edit it, and run',
       '  chargegate start --config chargegate.yaml',
     ];

@@ -10,10 +10,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { printBalancerBench, runBalancerBench } from './balancer.js';
 import { closeAll, connectAll, runLoad, type LoadResult } from './load.js';
+import { runUpstreamBench } from './upstream.js';
+import { benchHttp } from './http.js';
+import { benchMqtt } from './mqtt.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const COUNTS = (process.env.BENCH_CHARGERS ?? '10,100,500').split(',').map(Number);
+/** Which parts run: BENCH_PARTS=ocpp,mqtt,http (default all). */
+const PARTS = (process.env.BENCH_PARTS ?? 'ocpp,mqtt,http').split(',');
 const dist = new URL('../', import.meta.url);
 
 const progress = (line: string) => process.stderr.write(`· ${line}\n`);
@@ -66,6 +72,8 @@ async function startGateway(dir: string): Promise<{ url: string; child: ChildPro
       'authorization: { mode: accept-all }',
       `storage: { dir: ${JSON.stringify(join(dir, 'data'))} }`,
       'log: { level: warn }',
+      'mqtt: { port: 0 }', // the mirror runs, as on a real site, on a port no other run holds
+      'http: { port: 0 }', // so does the HTTP API
     ].join('\n'),
   );
   const child = spawn(process.execPath, [new URL('main.js', dist).pathname, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -121,6 +129,18 @@ async function measure(url: string, label: string, frame: (i: number, s: number)
 }
 
 async function main(): Promise<void> {
+  if (PARTS.includes('ocpp')) await benchOcpp();
+  if (PARTS.includes('mqtt')) {
+    const chargers = Number(process.env.BENCH_MQTT_CHARGERS ?? 1000);
+    const seconds = Number(process.env.BENCH_MQTT_SECONDS ?? 30);
+    process.stdout.write(await benchMqtt({ chargers, seconds, meterIntervalS: 10, messages: 50_000 }));
+  }
+  if (PARTS.includes('http')) {
+    process.stdout.write(await benchHttp({ chargers: Number(process.env.BENCH_HTTP_CHARGERS ?? 100), seconds: SECONDS, rounds: 3, progress }));
+  }
+}
+
+async function benchOcpp(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'chargegate-bench-'));
   const rows: Row[] = [];
   try {
@@ -144,7 +164,9 @@ async function main(): Promise<void> {
     gw.child.kill('SIGTERM');
 
     printTable(rows);
+    await runUpstreamBench(progress);
     process.stdout.write(`\nchargegate RSS with ${maxN} chargers connected: ${rss.toFixed(1)} MiB\n`);
+    printBalancerBench(await runBalancerBench(progress), (line) => process.stdout.write(line));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,6 +9,9 @@ import addFormatsModule from 'ajv-formats';
 import { parseDocument, type Document, type YAMLError } from 'yaml';
 import { ConfigError, formatPath, isSecretKey, problemLine, problemsFromAjv, type KeyPath, type Problem } from './errors.js';
 import { configJsonSchema, type Config, type FileConfig } from './schema.js';
+import { mqttConfigProblems } from '../mqtt/options.js';
+import { upstreamConfigProblems } from '../upstream/options.js';
+import { httpConfigProblems } from '../http/options.js';
 
 export interface ParseOptions {
   env: Record<string, string | undefined>;
@@ -51,6 +54,9 @@ export function parseConfig(text: string, options: ParseOptions): Config {
     problems.push(...invalid.filter((p) => !failedKeys.has(formatPath(p.path))));
   }
   problems.push(...duplicateProblems(data));
+  problems.push(...mqttConfigProblems(data));
+  problems.push(...upstreamConfigProblems(data));
+  problems.push(...httpConfigProblems(data));
   if (problems.length > 0) throw new ConfigError(inDocumentOrder(problems, doc).map(problemLine), options.source);
 
   const config = data as FileConfig;

@@ -48,6 +48,9 @@ const OcppSection = Section(
   'The OCPP 1.6J server chargers connect to.',
 );
 
+/** Charger L1, L2, L3 → site phases; R/S/T is the older naming of L1/L2/L3. L1/L2/L3 alone: a 1-phase charger's phase. */
+const PHASE_ROTATIONS = ['L1L2L3', 'L2L3L1', 'L3L1L2', 'L1L3L2', 'L3L2L1', 'L2L1L3', 'RST', 'STR', 'TRS', 'RTS', 'TSR', 'SRT', 'L1', 'L2', 'L3'] as const;
+
 const ChargerEntry = Type.Object(
   {
     id: Type.String({
@@ -61,6 +64,32 @@ const ChargerEntry = Type.Object(
     maxCurrent: Type.Number({ default: 32, minimum: 6, maximum: 80, description: 'Most current the charger may draw, in A per phase.' }),
     phases: OneOf([1, 3], { default: 3, description: 'Phases the charger is wired to.' }),
     connectors: Type.Integer({ default: 1, minimum: 1, maximum: 8, description: 'Number of connectors.' }),
+    // Load balancing (used only when the config has a site: section).
+    minCurrent: Type.Number({ default: 6, minimum: 1, maximum: 80, description: 'Least current a session is given when it charges, A per phase (IEC 61851: 6); below it, it pauses.' }),
+    priority: Type.Integer({ default: 0, minimum: -100, maximum: 100, description: 'Higher charges first when not everyone can; the lowest pauses first.' }),
+    phaseRotation: OneOf(PHASE_ROTATIONS, {
+      default: 'L1L2L3',
+      description: "Which site phases the charger's L1, L2, L3 are wired to (RST = L1L2L3); a 1-phase charger uses the first (L2 alone means its L1 is on the site's L2).",
+    }),
+    circuit: Type.String({ default: 'supply', minLength: 1, description: 'The site circuit (site.circuits[].id) the charger hangs off; supply = directly on the main supply.' }),
+    upstream: Type.Optional(
+      Type.Object(
+        {
+          identity: Type.Optional(Type.String({ minLength: 1, maxLength: 48, pattern: '^[A-Za-z0-9*_=:+|@.-]+$', description: 'The identity the cloud knows this charger by. Default: its id.' })),
+          password: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Its Basic-auth password at the cloud. Use ${ENV_VAR} or ${file:/path}.' })),
+        },
+        { additionalProperties: false, description: 'upstream.mode transparent: how this charger connects to the cloud.' },
+      ),
+    ),
+    quirks: Section(
+      {
+        stackLevelZeroOnly: Type.Boolean({ default: false, description: 'The charger accepts only stackLevel 0.' }),
+        wattsOnly: Type.Boolean({ default: false, description: 'The charger accepts only chargingRateUnit W: limits are sent in W.' }),
+        noTxProfile: Type.Boolean({ default: false, description: 'The charger does not support TxProfile: the TxDefaultProfile carries the live limit.' }),
+        noZeroAmps: Type.Boolean({ default: false, description: '0 A ends the transaction or is ignored: pause through ChangeAvailability instead.' }),
+      },
+      'Vendor quirks the load balancer works around.',
+    ),
   },
   { additionalProperties: false },
 );
@@ -106,6 +135,236 @@ const LogSection = Section(
   'Logging.',
 );
 
+/** An API bearer token: long enough that guessing is hopeless. */
+const ApiToken = (description: string) => Type.Optional(Type.String({ minLength: 16, maxLength: 256, pattern: '^[\\x21-\\x7e]+$', allowed: '16..256 printable characters without spaces', description }));
+
+const HttpSection = Section(
+  {
+    host: Type.Optional(Type.String({ minLength: 1, description: 'Address the HTTP API and dashboard listen on. Default: 0.0.0.0 when a token is set, else 127.0.0.1 (without a token only this machine may connect).' })),
+    port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535, description: 'TCP port of the HTTP API and dashboard; 0 picks any free port (tests).' }),
+    token: ApiToken('Bearer token that may read everything and send commands. Use ${ENV_VAR} or ${file:/path}.'),
+    readToken: ApiToken('Bearer token that may only read (dashboard, API, /metrics), never command.'),
+  },
+  'The HTTP API, the web dashboard and /metrics.',
+);
+
+const MqttUser = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 64, description: 'MQTT user name.' }),
+    password: Type.String({ minLength: 8, maxLength: 128, description: 'Its password, 8..128 characters. Use ${ENV_VAR} or ${file:/path}.' }),
+    access: OneOf(['command', 'read'], { default: 'command', description: 'command: may read everything and send commands; read: may only subscribe.' }),
+  },
+  { additionalProperties: false },
+);
+
+/** A topic prefix: one or more levels, no wildcards, no empty level. */
+const TOPIC_PREFIX = '^[^#+/\\s]+(/[^#+/\\s]+)*$';
+
+const MqttSection = Section(
+  {
+    broker: Type.Optional(
+      OneOf(['embedded', 'external', 'off'], { description: 'embedded: chargegate runs its own broker; external: it connects to mqtt.url; off: no MQTT. Default: external when url is set, else embedded.' }),
+    ),
+    host: Type.String({ default: '127.0.0.1', minLength: 1, description: 'Address the embedded broker listens on. Beyond loopback it needs mqtt.users.' }),
+    port: Type.Integer({ default: 1883, minimum: 0, maximum: 65535, description: 'TCP port of the embedded broker (MQTT 3.1.1); 0 picks any free port.' }),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          port: Type.Integer({ default: 8883, minimum: 0, maximum: 65535, description: 'Port of the embedded broker\'s MQTT-over-TLS listener.' }),
+          cert: Type.String({ minLength: 1, description: 'PEM certificate (chain): use ${file:/path/to/cert.pem}.' }),
+          key: Type.String({ minLength: 1, description: 'PEM private key: use ${file:/path/to/key.pem}.' }),
+        },
+        { additionalProperties: false, description: 'An extra TLS listener on the embedded broker.' },
+      ),
+    ),
+    websocket: Type.Optional(
+      Type.Object(
+        {
+          port: Type.Integer({ default: 8083, minimum: 0, maximum: 65535, description: 'Port of the embedded broker\'s MQTT-over-WebSocket listener (path /mqtt).' }),
+        },
+        { additionalProperties: false, description: 'An extra WebSocket listener on the embedded broker, for browser clients.' },
+      ),
+    ),
+    users: Type.Array(MqttUser, { default: [], description: 'Who may connect to the embedded broker with a password; only users with access: command may send commands.' }),
+    anonymous: Type.Optional(
+      OneOf(['read', 'none'], { description: 'Clients without a user name on the embedded broker: read (subscribe only) or none. Default: read when the broker listens on loopback only, else none.' }),
+    ),
+    url: Type.Optional(
+      Type.String({ pattern: '^(mqtt|mqtts|ws|wss)://[^\\s]+$', allowed: 'a URL such as mqtt://broker.local:1883 or mqtts://broker.local:8883', description: 'The external broker (broker: external).' }),
+    ),
+    username: Type.Optional(Type.String({ minLength: 1, description: 'User name on the external broker.' })),
+    password: Type.Optional(Type.String({ minLength: 1, description: 'Password on the external broker. Use ${ENV_VAR} or ${file:/path}.' })),
+    clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 23, description: 'Client id on the external broker. Default chargegate-<8 hex>.' })),
+    ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA certificate the external broker\'s TLS certificate must chain to: use ${file:/path}.' })),
+    prefix: Type.String({ default: 'chargegate', pattern: TOPIC_PREFIX, allowed: 'topic levels without + or # or spaces, e.g. chargegate or site1/chargegate', description: 'First topic level(s) of every chargegate topic.' }),
+    throttle: Type.Number({ default: 1, minimum: 0, maximum: 3600, description: 'Seconds: a state topic is published at most once per this interval (on change); 0 = every change.' }),
+    showIdTag: Type.Boolean({ default: false, description: 'true: session topics include the idTag. Default false (idTags identify people).' }),
+    startIdTag: Type.Optional(IdTag('idTag used by a start command that names none (the Home Assistant start button).')),
+    homeAssistant: Section(
+      {
+        discovery: Type.Boolean({ default: true, description: 'Publish Home Assistant MQTT discovery configs (retained).' }),
+        prefix: Type.String({ default: 'homeassistant', pattern: TOPIC_PREFIX, allowed: 'topic levels without + or # or spaces', description: 'Home Assistant\'s discovery prefix.' }),
+      },
+      'Home Assistant MQTT discovery.',
+    ),
+  },
+  'Telemetry and commands over MQTT (embedded broker by default).',
+);
+
+/** A circuit or site id: letters, digits, - _ . */
+const CircuitId = (description: string) => Type.String({ minLength: 1, maxLength: 48, pattern: '^[A-Za-z0-9_.-]+$', description });
+const ClockTime = (description: string) =>
+  Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', allowed: 'a time of day HH:MM, e.g. 17:00', description });
+
+const SiteMeter = Type.Object(
+  {
+    type: OneOf(['modbus-tcp', 'mqtt'], { description: 'modbus-tcp: polled over Modbus TCP with a register map; mqtt: per-phase values read from an MQTT topic.' }),
+    model: Type.String({ default: 'generic', pattern: '^[a-z0-9-]+$', allowed: 'a register map name from adapters/meters, e.g. sdm630', description: 'Register map (adapters/meters/<model>.yaml) for modbus-tcp.' }),
+    host: Type.Optional(Type.String({ minLength: 1, description: 'Modbus TCP address of the meter (or its gateway).' })),
+    port: Type.Integer({ default: 502, minimum: 1, maximum: 65535, description: 'Modbus TCP port.' }),
+    unitId: Type.Integer({ default: 1, minimum: 0, maximum: 255, description: 'Modbus unit (slave) id.' }),
+    interval: Type.Number({ default: 2, minimum: 0.2, maximum: 60, description: 'Seconds between Modbus reads.' }),
+    url: Type.Optional(Type.String({ pattern: '^(mqtt|mqtts|ws|wss)://[^\\s]+$', allowed: 'a URL such as mqtt://homeassistant.local:1883', description: 'MQTT broker of an mqtt meter.' })),
+    username: Type.Optional(Type.String({ minLength: 1, description: 'MQTT user name.' })),
+    password: Type.Optional(Type.String({ minLength: 1, description: 'MQTT password. Use ${ENV_VAR} or ${file:/path}.' })),
+    topic: Type.Optional(Type.String({ minLength: 1, description: 'mqtt: one topic whose JSON payload holds the three phase values (see fields).' })),
+    fields: Type.Array(Type.String({ minLength: 1 }), { default: ['L1', 'L2', 'L3'], minItems: 1, maxItems: 3, description: 'mqtt: the JSON keys (dotted paths allowed) of the L1, L2, L3 values in the payload of topic.' }),
+    topics: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 3, description: 'mqtt: instead of topic, one topic per phase (L1, L2, L3), each a plain number.' })),
+    quantity: OneOf(['current', 'power'], { default: 'current', description: 'mqtt: the values are currents (A) or powers (W, divided by the supply voltage).' }),
+  },
+  { additionalProperties: false, description: 'The grid meter: available current per phase = limit − (meter − the chargers\' own measured current).' },
+);
+
+const SiteSection = Type.Object(
+  {
+    supply: Type.Object(
+      {
+        maxCurrent: Type.Number({ minimum: 1, maximum: 4000, description: 'The main fuse, A per phase (required).' }),
+        phases: OneOf([1, 3], { default: 3, description: 'Phases of the supply.' }),
+        voltage: Type.Number({ default: 230, minimum: 100, maximum: 480, description: 'Phase-to-neutral voltage, V (for W limits and power meters).' }),
+        margin: Type.Number({ default: 0, minimum: 0, maximum: 100, description: 'A per phase kept free on top of everything (meter error, reaction time).' }),
+      },
+      { additionalProperties: false, description: 'The site\'s connection to the grid.' },
+    ),
+    circuits: Type.Array(
+      Type.Object(
+        {
+          id: CircuitId('Circuit id, referenced by chargers.list[].circuit and other circuits\' parent.'),
+          maxCurrent: Type.Number({ minimum: 1, maximum: 4000, description: 'Its breaker, A per phase.' }),
+          parent: Type.String({ default: 'supply', minLength: 1, description: 'The circuit it hangs off; supply = the main supply.' }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [], description: 'Sub-distributions with their own per-phase limits, nested through parent.' },
+    ),
+    meter: Type.Optional(SiteMeter),
+    failsafe: Section(
+      {
+        meterTimeout: Type.Number({ default: 10, minimum: 1, maximum: 600, description: 'Seconds without a meter reading before it counts as stale.' }),
+        current: Type.Optional(Type.Number({ minimum: 0, maximum: 4000, description: 'While the meter is stale, the chargers together get at most this, A per phase. Default: the limit minus the peak other load of the last peakWindow.' })),
+        peakWindow: Type.Number({ default: 900, minimum: 10, maximum: 86400, description: 'Seconds of other-load history whose peak is assumed while the meter is stale.' }),
+        overdrawTolerance: Type.Number({ default: 2, minimum: 0, maximum: 32, description: 'A above its limit a charger may draw before it counts as ignoring it.' }),
+        overdrawSamples: Type.Integer({ default: 3, minimum: 1, maximum: 100, description: 'Meter samples in a row above limit + tolerance that flag a charger (then assumed at its maximum).' }),
+      },
+      'What is assumed when a meter or a charger cannot be trusted.',
+    ),
+    balancing: Section(
+      {
+        settleTime: Type.Number({ default: 30, minimum: 0, maximum: 3600, description: 'Seconds after a raise before a car drawing less than offered releases the rest to others.' }),
+        releaseHeadroom: Type.Number({ default: 2, minimum: 0.5, maximum: 16, description: 'A kept above what a released car draws, so it can show it wants more.' }),
+        turn: Type.Number({ default: 900, minimum: 10, maximum: 86400, description: 'Seconds a running session keeps its turn before a waiting one may take it (rotation when not all fit).' }),
+        maxWait: Type.Number({ default: 1800, minimum: 10, maximum: 86400, description: 'Seconds: nobody stays paused longer, whatever its priority (no starvation).' }),
+        hysteresis: Type.Number({ default: 1, minimum: 0, maximum: 32, description: 'A: an increase smaller than this is not sent (a decrease always is, at once).' }),
+        rampStep: Type.Number({ default: 4, minimum: 0.1, maximum: 80, description: 'A: an increase is sent in steps of at most this much.' }),
+        rampInterval: Type.Number({ default: 5, minimum: 0, maximum: 600, description: 'Seconds between two increase steps of one connector.' }),
+        recheckInterval: Type.Number({ default: 5, minimum: 0.1, maximum: 600, description: 'Seconds between allocations when nothing happened (schedules, expiries, ramps).' }),
+        phaseThreshold: Type.Number({ default: 1, minimum: 0.1, maximum: 10, description: 'A on a phase above which a car counts as using it (tells 1- and 3-phase cars apart).' }),
+        stackLevel: Type.Integer({ default: 1, minimum: 0, maximum: 100, description: 'stackLevel of the profiles chargegate sends (0 for chargers with quirks.stackLevelZeroOnly).' }),
+      },
+      'How the supply is shared.',
+    ),
+    timeZone: Type.Optional(Type.String({ minLength: 1, description: 'IANA time zone of schedule times, e.g. Europe/Berlin. Default: the system\'s.' })),
+    schedule: Type.Array(
+      Type.Object(
+        {
+          from: ClockTime('Start, local time.'),
+          to: ClockTime('End, local time (before from: the window runs past midnight).'),
+          days: Type.Optional(Type.Array(OneOf(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { description: 'A weekday.' }), { minItems: 1, description: 'Weekdays it applies on (of the from time). Default: every day.' })),
+          maxCurrent: Type.Number({ minimum: 0, maximum: 4000, description: 'Site limit in this window, A per phase.' }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [], description: 'Time-of-use site limits, e.g. a lower limit from 17:00 to 20:00.' },
+    ),
+    prices: Type.Optional(
+      Type.Object(
+        {
+          threshold: Type.Number({ description: 'While the price is above this, the site limit is maxCurrent.' }),
+          maxCurrent: Type.Number({ minimum: 0, maximum: 4000, description: 'Site limit while the price is above the threshold, A per phase.' }),
+          table: Type.Array(
+            Type.Object(
+              {
+                from: Type.String({ format: 'date-time', allowed: 'a date-time with a time zone', description: 'From when this price holds (until the next entry).' }),
+                price: Type.Number({ description: 'The price, in any unit (the same as threshold).' }),
+              },
+              { additionalProperties: false },
+            ),
+            { default: [], description: 'Known prices; a dynamic tariff can replace them at run time.' },
+          ),
+        },
+        { additionalProperties: false, description: 'Dynamic pricing: reduce charging while the price is high.' },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'The site\'s supply and how chargegate shares it (local load balancing). Without it, no balancing runs.' },
+);
+
+const UpstreamSection = Section(
+  {
+    mode: Type.Optional(OneOf(['aggregate', 'transparent', 'none'], { description: 'aggregate: the cloud sees chargegate as one charge point with all connectors; transparent: one connection per charger; none: no cloud. Default: aggregate when url is set, else none.' })),
+    url: Type.Optional(Type.String({ pattern: '^wss?://[^\\s]+$', allowed: 'a ws:// or wss:// URL such as wss://csms.example.com/ocpp', description: 'The cloud CSMS base URL; the identity is appended.' })),
+    identity: Type.Optional(Type.String({ minLength: 1, maxLength: 48, pattern: '^[A-Za-z0-9*_=:+|@.-]+$', description: 'aggregate: the charge point identity the cloud sees (required in aggregate mode).' })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'aggregate: Basic-auth password at the cloud. Use ${ENV_VAR} or ${file:/path}.' })),
+    ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA certificate(s) the cloud\'s TLS certificate must chain to (default: the system CAs). Use ${file:/path}.' })),
+    answerTimeout: Type.Number({ default: 2, minimum: 0, maximum: 30, description: 'Seconds an Authorize or StartTransaction waits for the cloud\'s idTagInfo before chargegate decides itself.' }),
+    callTimeout: Type.Number({ default: 30, minimum: 0.1, maximum: 600, description: 'Seconds to wait for the cloud to answer a message; then it counts as failed.' }),
+    transactionMessageAttempts: Type.Integer({ default: 5, minimum: 1, maximum: 100, description: 'Times a message is sent before it goes to the dead letters (1.6 TransactionMessageAttempts).' }),
+    transactionMessageRetryInterval: Type.Number({ default: 60, minimum: 0, maximum: 86400, description: 'Seconds; the n-th retry waits n times this (1.6 TransactionMessageRetryInterval).' }),
+    stopTransactionOnInvalidId: Type.Boolean({ default: true, description: 'A late non-Accepted idTagInfo from the cloud stops the running session (RemoteStopTransaction).' }),
+    reconnect: Section(
+      {
+        initialDelay: Type.Number({ default: 1, minimum: 0.05, maximum: 3600, description: 'Seconds before the first reconnect; doubles on each failure (with jitter).' }),
+        maxDelay: Type.Number({ default: 300, minimum: 0.05, maximum: 86400, description: 'Longest wait between reconnects, seconds.' }),
+      },
+      'Reconnecting to the cloud.',
+    ),
+    offline: Section(
+      {
+        unknownIdTag: OneOf(['reject', 'accept'], { default: 'reject', description: 'While the cloud is away, an idTag in neither the local list nor the cache is rejected or accepted (1.6 AllowOfflineTxForUnknownId).' }),
+      },
+      'Authorization while the cloud does not answer.',
+    ),
+    outbox: Section(
+      {
+        maxMessages: Type.Integer({ default: 500000, minimum: 100, maximum: 100000000, description: 'Messages kept for the cloud at most (about three weeks of 20 chargers sampling every minute); when full, status then every second MeterValues are given up, never a Start or Stop.' }),
+      },
+      'The durable queue of messages for the cloud.',
+    ),
+    connectors: Type.Array(
+      Type.Object(
+        {
+          charger: Type.String({ minLength: 1, description: 'A charger id.' }),
+          connector: Type.Integer({ minimum: 1, maximum: 8, description: 'Its connector.' }),
+          virtual: Type.Integer({ minimum: 1, maximum: 1000, description: 'The connector number the cloud sees.' }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [], description: 'aggregate: pinned virtual connector numbers; the rest are numbered in order and remembered.' },
+    ),
+  },
+  'The cloud CSMS chargegate proxies the site to (OCPP 1.6J).',
+);
+
 export const ConfigSchema = Type.Object(
   {
     ocpp: OcppSection,
@@ -113,6 +372,10 @@ export const ConfigSchema = Type.Object(
     authorization: AuthorizationSection,
     storage: StorageSection,
     log: LogSection,
+    site: Type.Optional(SiteSection),
+    mqtt: MqttSection,
+    upstream: UpstreamSection,
+    http: HttpSection,
   },
   { additionalProperties: false, title: 'chargegate configuration' },
 );
@@ -130,7 +393,11 @@ type DeepReadonly<T> = T extends (infer E)[]
 export type Config = DeepReadonly<FileConfig & { demo: boolean }>;
 export type OcppConfig = Config['ocpp'];
 export type ChargerConfig = Config['chargers']['list'][number];
+export type SiteConfig = NonNullable<Config['site']>;
 export type AuthorizationEntryConfig = Config['authorization']['list'][number];
+export type MqttConfig = Config['mqtt'];
+export type UpstreamConfig = Config['upstream'];
+export type HttpConfig = Config['http'];
 
 /**
  * The JSON schema a file is validated against (and editors use): plain JSON, and a key with a

@@ -31,3 +31,25 @@ export function decideIdTag(
   }
   return info;
 }
+
+/**
+ * While the cloud gives no answer (offline, or too slow): the local list beats the cache of the
+ * cloud's earlier answers (1.6 §3.5.3), and an idTag known to neither gets `unknownIdTag` (the
+ * AllowOfflineTxForUnknownId of 1.6 §9.1.1). accept-all still never unblocks a listed tag.
+ */
+export function decideOffline(
+  mode: AuthorizationMode,
+  entry: AuthEntry | undefined,
+  parent: AuthEntry | undefined,
+  cached: IdTagInfo | undefined,
+  unknownIdTag: 'accept' | 'reject',
+  now: Date,
+): IdTagInfo {
+  if (entry) return decideIdTag(mode, entry, parent, now);
+  if (cached) {
+    const info: IdTagInfo = { ...cached };
+    if (info.status === 'Accepted' && info.expiryDate && Date.parse(info.expiryDate) <= now.getTime()) info.status = 'Expired';
+    return info;
+  }
+  return { status: mode === 'accept-all' || unknownIdTag === 'accept' ? 'Accepted' : 'Invalid' };
+}

@@ -13,6 +13,7 @@ import type { DataTransferHandler, HandlerContext } from './handlers/context.js'
 import { dispatch16 } from './handlers/index.js';
 import { stopIsSalvageable } from './handlers/transactions.js';
 import { Registry } from './registry.js';
+import type { UpstreamPort } from './upstream-port.js';
 
 export interface GatewayOptions {
   ocpp: {
@@ -44,6 +45,8 @@ export interface Gateway {
   commands: Commands;
   /** Register a DataTransfer handler for a vendorId (else chargers get UnknownVendorId). */
   onDataTransfer(vendorId: string, handler: DataTransferHandler): void;
+  /** Connects the cloud upstream (before start): handlers then stage messages for it and ask it. */
+  attachUpstream(port: UpstreamPort): void;
   start(): Promise<number>;
   stop(): Promise<void>;
   readonly server: OcppServer;
@@ -53,6 +56,7 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
   const registry = new Registry();
   const dataTransfer = new Map<string, DataTransferHandler>();
   const credentials = createCredentialCheck(options.chargers.list, options.chargers.allowUnknown);
+  let upstream: UpstreamPort | undefined;
   const settings = { heartbeatInterval: options.ocpp.heartbeatInterval, authorizationMode: options.authorization.mode };
 
   // What the store remembers is shown (offline) until the chargers come back.
@@ -75,7 +79,7 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
     logger,
     authenticate: (identity, password) => credentials.authenticate(identity, password),
     sessionHooks(identity, _protocol, chargerLogger) {
-      const ctx: HandlerContext = { chargerId: identity, logger: chargerLogger, now, store, registry, events, settings, dataTransfer };
+      const ctx: HandlerContext = { chargerId: identity, logger: chargerLogger, now, store, registry, events, settings, dataTransfer, ...(upstream ? { upstream } : {}) };
       return {
         handler: (action, payload) => {
           registry.ensure(identity).lastMessageAt = now().toISOString();
@@ -109,6 +113,9 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
     server,
     commands: createCommands(registry, logger),
     onDataTransfer: (vendorId, handler) => void dataTransfer.set(vendorId, handler),
+    attachUpstream: (port) => {
+      upstream = port;
+    },
     start: () => server.listen(),
     stop: () => server.close(),
   };

@@ -21,6 +21,11 @@ export interface ClientOptions {
   callTimeoutMs: number;
   maxFrameBytes?: number;
   handshakeTimeoutMs?: number;
+  /**
+   * wss:// only: PEM CA certificate(s) the server's certificate must chain to, instead of the
+   * system's. The certificate and host name are always verified (security profile 2).
+   */
+  ca?: string | Buffer;
   /** Extra headers (tests use this to send malformed auth). */
   headers?: Record<string, string>;
 }
@@ -57,6 +62,7 @@ export function connectOcpp(opts: ClientOptions): Promise<ClientConnection> {
       handshakeTimeout: opts.handshakeTimeoutMs ?? 10_000,
       maxPayload: Math.max((opts.maxFrameBytes ?? 65536) * 4, 1 << 20),
       perMessageDeflate: false,
+      ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
     });
     const rawListeners: ((text: string) => void)[] = [];
     let session: OcppSession | null = null;

@@ -118,6 +118,70 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 2,
+    name: 'upstream outbox, transaction map, idTag cache, virtual connectors',
+    sql: `
+      -- Every message bound for the cloud CSMS, committed before the charger hears its answer.
+      -- seq is the delivery order; channel is the upstream connection (the aggregate identity,
+      -- or the charger id in transparent mode). payload is JSON in the cloud's terms (virtual
+      -- connector numbers), except transactionId, filled from upstream_transactions when sent.
+      CREATE TABLE upstream_outbox (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel      TEXT NOT NULL,
+        action       TEXT NOT NULL,
+        kind         TEXT NOT NULL CHECK (kind IN ('start', 'meter', 'stop', 'status', 'other')),
+        payload      TEXT NOT NULL,
+        local_tx     INTEGER,
+        -- Rows with the same key replace each other while unsent (the latest status per connector).
+        coalesce_key TEXT,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        created_at   TEXT NOT NULL
+      );
+      CREATE INDEX upstream_outbox_channel ON upstream_outbox (channel, seq);
+      CREATE INDEX upstream_outbox_coalesce ON upstream_outbox (channel, coalesce_key) WHERE coalesce_key IS NOT NULL;
+
+      -- Messages the cloud refused for good (or that could not be mapped): never dropped silently.
+      CREATE TABLE upstream_dead_letters (
+        id         INTEGER PRIMARY KEY,
+        seq        INTEGER NOT NULL,
+        channel    TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        payload    TEXT NOT NULL,
+        local_tx   INTEGER,
+        attempts   INTEGER NOT NULL,
+        error      TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        dead_at    TEXT NOT NULL
+      );
+
+      -- chargegate's transactionId ↔ the cloud's, per upstream connection.
+      CREATE TABLE upstream_transactions (
+        local_tx  INTEGER PRIMARY KEY,
+        channel   TEXT NOT NULL,
+        cloud_tx  INTEGER,
+        state     TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'mapped', 'dead'))
+      );
+      CREATE INDEX upstream_transactions_cloud ON upstream_transactions (channel, cloud_tx);
+
+      -- The cloud's earlier idTagInfo answers, for offline authorization (1.6 §3.5.2).
+      CREATE TABLE upstream_idtag_cache (
+        id_tag        TEXT PRIMARY KEY COLLATE NOCASE,
+        status        TEXT NOT NULL,
+        expiry_date   TEXT,
+        parent_id_tag TEXT,
+        updated_at    TEXT NOT NULL
+      );
+
+      -- Aggregate mode: charger + connector ↔ the connector number the cloud sees.
+      CREATE TABLE upstream_connectors (
+        charger_id   TEXT NOT NULL,
+        connector_id INTEGER NOT NULL,
+        virtual      INTEGER NOT NULL UNIQUE,
+        PRIMARY KEY (charger_id, connector_id)
+      );
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -98,6 +98,8 @@ export interface SessionStore {
    */
   start(input: NewSession): { transactionId: number; replayed: boolean };
   stop(input: StopInput): StopOutcome;
+  /** Records the idTagInfo.status the charger was finally told (the cloud's, when it answered in time). */
+  setAuthStatus(transactionId: number, status: string): void;
   get(transactionId: number): SessionRecord | undefined;
   list(filter?: SessionFilter): SessionRecord[];
   /** Stops received for transaction ids this gateway does not know. */
@@ -144,10 +146,118 @@ export interface AuthStore {
   version(): number;
 }
 
+// ---- the cloud upstream (issue 3) ------------------------------------------------------------
+
+/** What a queued upstream message is, for the eviction order when the outbox is full. */
+export type OutboxKind = 'start' | 'meter' | 'stop' | 'status' | 'other';
+
+export interface NewOutboxMessage {
+  /** The upstream connection it goes out on: the aggregate identity, or a charger id (transparent). */
+  channel: string;
+  action: string;
+  /** In the cloud's terms already (virtual connector numbers); transactionId is filled when sent. */
+  payload: unknown;
+  kind: OutboxKind;
+  /** chargegate's transactionId, for Start/MeterValues/Stop: mapped to the cloud's when sent. */
+  localTransactionId?: number;
+  /** An unsent message with the same key is replaced (the latest status per connector). */
+  coalesceKey?: string;
+}
+
+export interface OutboxMessage extends NewOutboxMessage {
+  seq: number;
+  attempts: number;
+  createdAt: string;
+}
+
+export interface DeadLetter {
+  id: number;
+  seq: number;
+  channel: string;
+  action: string;
+  payload: unknown;
+  localTransactionId?: number;
+  attempts: number;
+  /** Why: the cloud's CALLERROR code and description, or what could not be mapped. */
+  error: string;
+  createdAt: string;
+  deadAt: string;
+}
+
+export interface OutboxStore {
+  /**
+   * Appends a message; returns its seq and how many queued messages with its coalesceKey it
+   * replaced. Only messages after `sentThrough` are replaced (those up to it were sent).
+   */
+  add(message: NewOutboxMessage, at: string, sentThrough?: number): { seq: number; replaced: number };
+  /** Messages of a channel with afterSeq < seq <= upToSeq, in order. */
+  page(channel: string, afterSeq: number, upToSeq: number, limit: number): OutboxMessage[];
+  remove(seqs: readonly number[]): void;
+  setAttempts(seq: number, attempts: number): void;
+  /** Moves a message to the dead letters. */
+  deadLetter(seq: number, error: string, at: string): DeadLetter | undefined;
+  count(): number;
+  maxSeq(): number;
+  /** Every evictable message (status and MeterValues), in seq order. */
+  evictable(): { seq: number; kind: OutboxKind; localTransactionId?: number }[];
+  deadLetters(limit?: number): DeadLetter[];
+  deadLetterCount(): number;
+  /** When the oldest queued message was queued. */
+  oldestAt(): string | undefined;
+}
+
+export type MappedTransaction = { channel: string; state: 'pending' | 'mapped' | 'dead'; cloudTransactionId?: number };
+
+export interface TransactionMapStore {
+  open(localTransactionId: number, channel: string): void;
+  setCloud(localTransactionId: number, cloudTransactionId: number): void;
+  markDead(localTransactionId: number): void;
+  get(localTransactionId: number): MappedTransaction | undefined;
+  localFor(channel: string, cloudTransactionId: number): number | undefined;
+}
+
+export interface CachedIdTag {
+  status: string;
+  expiryDate?: string;
+  parentIdTag?: string;
+}
+
+export interface IdTagCacheStore {
+  get(idTag: string): CachedIdTag | undefined;
+  put(idTag: string, info: CachedIdTag, at: string): void;
+  clear(): void;
+}
+
+export interface VirtualConnector {
+  chargerId: string;
+  connectorId: number;
+  virtual: number;
+}
+
+export interface ConnectorMapStore {
+  list(): VirtualConnector[];
+  assign(mapping: VirtualConnector): void;
+}
+
+export interface UpstreamStore {
+  outbox: OutboxStore;
+  transactions: TransactionMapStore;
+  idTagCache: IdTagCacheStore;
+  connectors: ConnectorMapStore;
+}
+
 export interface Store {
   chargers: ChargerStore;
   sessions: SessionStore;
   meters: MeterStore;
   auth: AuthStore;
+  upstream: UpstreamStore;
+  /**
+   * Group commit. Runs `work` now, inside the transaction shared by everything written in this
+   * turn of the event loop (opening it if none is open), and resolves with its result once that
+   * transaction is on disk: many handlers, one fsync. If `work` throws, only its own writes are
+   * undone and the promise rejects. Handlers await it before answering a charger.
+   */
+  durably<T>(work: () => T): Promise<T>;
   close(): void;
 }

@@ -7,7 +7,9 @@ import { createAuthStore } from './sqlite/auth.js';
 import { createChargerStore } from './sqlite/chargers.js';
 import { createMeterStore } from './sqlite/meters.js';
 import type { Db } from './sqlite/rows.js';
+import { createGroupCommit } from './sqlite/group-commit.js';
 import { createSessionStore } from './sqlite/sessions.js';
+import { createUpstreamStore } from './sqlite/upstream.js';
 
 export const DEFAULT_DB_FILE = 'chargegate.db';
 
@@ -32,13 +34,18 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     db.close();
     throw error;
   }
+  const group = createGroupCommit(db);
   return {
     chargers: createChargerStore(db),
     sessions: createSessionStore(db),
     meters: createMeterStore(db),
     auth: createAuthStore(db),
+    upstream: createUpstreamStore(db),
+    durably: (work) => group.durably(work),
     close() {
-      if (db.open) db.close();
+      if (!db.open) return;
+      group.flush();
+      db.close();
     },
   };
 }

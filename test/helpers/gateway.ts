@@ -27,6 +27,10 @@ export function baseConfig(dir: string): Record<string, unknown> {
     },
     storage: { dir },
     log: { level: 'silent' },
+    // Off unless a test asks for it: parallel tests must not race for port 1883.
+    mqtt: { broker: 'off' },
+    // Any free port: parallel tests must not race for 8080 either.
+    http: { port: 0 },
   };
 }
 
@@ -35,6 +39,8 @@ export interface RunningGateway {
   port: number;
   /** ws://127.0.0.1:<port>/ocpp */
   url: string;
+  /** http://127.0.0.1:<port> of the HTTP API and dashboard */
+  httpUrl: string;
   dir: string;
   stop(): Promise<void>;
 }
@@ -44,6 +50,8 @@ export interface StartOptions {
   patch?: (config: Record<string, any>) => void;
   logger?: Logger;
   now?: () => Date;
+  /** The built dashboard to serve (test/helpers/web.ts builds one). */
+  webRoot?: string;
 }
 
 export async function startGateway(t: Test, options: StartOptions = {}): Promise<RunningGateway> {
@@ -52,8 +60,8 @@ export async function startGateway(t: Test, options: StartOptions = {}): Promise
   options.patch?.(raw);
   const config = parseConfig(stringify(raw), { env: {}, baseDir: dir });
   const logger = options.logger ?? (process.env.TEST_LOG ? createLogger({ level: 'debug', format: 'pretty' }, process.stderr) : silentLogger());
-  const app = createApp(config, { logger, ...(options.now ? { now: options.now } : {}) });
-  const { ocppPort } = await app.start();
+  const app = createApp(config, { logger, ...(options.now ? { now: options.now } : {}), ...(options.webRoot ? { webRoot: options.webRoot } : {}) });
+  const { ocppPort, httpPort } = await app.start();
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -61,7 +69,7 @@ export async function startGateway(t: Test, options: StartOptions = {}): Promise
     await app.stop();
   };
   t.teardown(stop);
-  return { app, port: ocppPort, url: `ws://127.0.0.1:${ocppPort}/ocpp`, dir, stop };
+  return { app, port: ocppPort, url: `ws://127.0.0.1:${ocppPort}/ocpp`, httpUrl: `http://127.0.0.1:${httpPort}`, dir, stop };
 }
 
 /** Waits until `check` is true, polling; fails with `what` after `ms`. */

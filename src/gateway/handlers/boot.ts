@@ -13,6 +13,7 @@ export const bootNotification: Handler<'BootNotification'> = (ctx, req) => {
   ctx.registry.ensure(ctx.chargerId).boot = { ...info, at };
   ctx.logger.info({ vendor: info.vendor, model: info.model, firmware: info.firmwareVersion }, 'charger booted');
   ctx.events.emit('charger.boot', { chargerId: ctx.chargerId, info, at });
+  ctx.upstream?.booted(ctx.chargerId, info);
   return { status: 'Accepted', currentTime: at, interval: ctx.settings.heartbeatInterval };
 };
 

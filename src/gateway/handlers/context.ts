@@ -5,6 +5,7 @@ import type { ChargerAction16 } from '../../ocpp/v16/actions.js';
 import type { Requests16, Responses16 } from '../../ocpp/v16/types.js';
 import type { AuthorizationMode } from '../authorize.js';
 import type { Registry } from '../registry.js';
+import type { UpstreamPort } from '../upstream-port.js';
 
 /** A handler for DataTransfer from a charger, registered per vendorId. */
 export type DataTransferHandler = (chargerId: string, payload: Requests16['DataTransfer']) => Responses16['DataTransfer'];
@@ -25,6 +26,8 @@ export interface HandlerContext {
   events: EventBus;
   settings: GatewaySettings;
   dataTransfer: ReadonlyMap<string, DataTransferHandler>;
+  /** The cloud upstream, when one is configured. */
+  upstream?: UpstreamPort;
 }
 
 export type Handler<A extends ChargerAction16> = (

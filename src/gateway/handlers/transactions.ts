@@ -4,45 +4,66 @@
  * charger was told survives a power cut.
  */
 import type { MeterValuesRequest, StartTransactionRequest, StopTransactionRequest } from '../../ocpp/v16/types.js';
-import type { MeterSample } from '../../store/ports.js';
-import { decideIdTag, type IdTagInfo } from '../authorize.js';
+import type { MeterSample, SessionRecord } from '../../store/ports.js';
+import { decideIdTag, decideOffline, type IdTagInfo } from '../authorize.js';
 import { meterKey } from '../registry.js';
+import type { PendingStart } from '../upstream-port.js';
 import type { Handler, HandlerContext } from './context.js';
 
+/** The idTagInfo chargegate decides itself: the local list, and with a cloud upstream its cache. */
 export function idTagInfoFor(ctx: HandlerContext, idTag: string): IdTagInfo {
   const entry = ctx.store.auth.get(idTag);
   const parent = entry?.parentIdTag ? ctx.store.auth.get(entry.parentIdTag) : undefined;
-  return decideIdTag(ctx.settings.authorizationMode, entry, parent, ctx.now());
+  const mode = ctx.settings.authorizationMode;
+  if (!ctx.upstream) return decideIdTag(mode, entry, parent, ctx.now());
+  return decideOffline(mode, entry, parent, ctx.upstream.cachedIdTag(idTag), ctx.upstream.unknownIdTagOffline, ctx.now());
 }
 
-export const authorize: Handler<'Authorize'> = (ctx, req) => {
-  const idTagInfo = idTagInfoFor(ctx, req.idTag);
-  ctx.logger.info({ idTag: req.idTag, status: idTagInfo.status }, 'authorize');
+/** With a cloud upstream the cloud decides when it answers in time (1.6 §4.1); else the offline rules. */
+export const authorize: Handler<'Authorize'> = async (ctx, req) => {
+  const cloud = ctx.upstream ? await ctx.upstream.authorize(ctx.chargerId, req.idTag) : null;
+  const idTagInfo = cloud ?? idTagInfoFor(ctx, req.idTag);
+  ctx.logger.info({ idTag: req.idTag, status: idTagInfo.status, decidedBy: cloud ? 'cloud' : 'chargegate' }, 'authorize');
   return { idTagInfo };
 };
 
-export const startTransaction: Handler<'StartTransaction'> = (ctx, req) => {
-  const idTagInfo = idTagInfoFor(ctx, req.idTag);
+export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) => {
+  const local = idTagInfoFor(ctx, req.idTag);
   // A transactionId is returned whatever the status: the charger ends a refused transaction
-  // itself and still needs an id for its StopTransaction (1.6 §4.10).
-  const { transactionId, replayed } = ctx.store.sessions.start({
-    chargerId: ctx.chargerId,
-    connectorId: req.connectorId,
-    idTag: req.idTag,
-    startedAt: req.timestamp,
-    meterStart: req.meterStart,
-    ...(req.reservationId !== undefined ? { reservationId: req.reservationId } : {}),
-    authStatus: idTagInfo.status,
-    receivedAt: ctx.now().toISOString(),
+  // itself and still needs an id for its StopTransaction (1.6 §4.10). The session and the
+  // message bound for the cloud commit together, before the answer.
+  const written = await ctx.store.durably(() => {
+    const { transactionId, replayed } = ctx.store.sessions.start({
+      chargerId: ctx.chargerId,
+      connectorId: req.connectorId,
+      idTag: req.idTag,
+      startedAt: req.timestamp,
+      meterStart: req.meterStart,
+      ...(req.reservationId !== undefined ? { reservationId: req.reservationId } : {}),
+      authStatus: local.status,
+      receivedAt: ctx.now().toISOString(),
+    });
+    if (replayed) return { transactionId, replayed, superseded: [] as SessionRecord[] };
+    const superseded = closeSuperseded(ctx, req, transactionId);
+    const session = ctx.store.sessions.get(transactionId)!;
+    const pending: PendingStart | undefined = ctx.upstream?.transactionStarted(session);
+    return { transactionId, replayed, superseded, session, pending };
   });
-  if (replayed) {
+  const { transactionId } = written;
+  for (const old of written.superseded) ctx.events.emit('session.ended', old);
+  if (written.replayed) {
     ctx.logger.info({ transactionId, connectorId: req.connectorId }, 'replayed StartTransaction: same transaction id again');
-  } else {
-    closeSuperseded(ctx, req, transactionId);
-    ctx.logger.info({ transactionId, connectorId: req.connectorId, idTag: req.idTag, status: idTagInfo.status }, 'session started');
-    const session = ctx.store.sessions.get(transactionId);
-    if (session) ctx.events.emit('session.started', session);
+    return { transactionId, idTagInfo: local };
   }
+  let idTagInfo = local;
+  const cloud = await written.pending?.cloudIdTagInfo();
+  if (cloud) {
+    idTagInfo = cloud;
+    if (cloud.status !== local.status) await ctx.store.durably(() => ctx.store.sessions.setAuthStatus(transactionId, cloud.status));
+  }
+  ctx.logger.info({ transactionId, connectorId: req.connectorId, idTag: req.idTag, status: idTagInfo.status, decidedBy: cloud ? 'cloud' : 'chargegate' }, 'session started');
+  const session = ctx.store.sessions.get(transactionId);
+  if (session) ctx.events.emit('session.started', session);
   return { transactionId, idTagInfo };
 };
 
@@ -50,25 +71,32 @@ export const startTransaction: Handler<'StartTransaction'> = (ctx, req) => {
  * A connector runs one transaction at a time. A new Start on a connector whose session is still
  * open means the charger lost that session's Stop (a power cut, a reboot): close it at the new
  * start, with the new meterStart as its best-known meterStop, so it does not stay open forever.
+ * Runs inside the Start's durable write; returns the sessions it closed.
  */
-function closeSuperseded(ctx: HandlerContext, req: StartTransactionRequest, newId: number): void {
+function closeSuperseded(ctx: HandlerContext, req: StartTransactionRequest, newId: number): SessionRecord[] {
+  const closed: SessionRecord[] = [];
   const open = ctx.store.sessions.list({ chargerId: ctx.chargerId, state: 'active' });
   for (const old of open) {
     if (old.connectorId !== req.connectorId || old.transactionId === newId) continue;
+    const stop: StopTransactionRequest = { transactionId: old.transactionId, timestamp: req.timestamp, meterStop: Math.max(old.meterStart, req.meterStart), reason: 'Other' };
     const outcome = ctx.store.sessions.stop({
       chargerId: ctx.chargerId,
       transactionId: old.transactionId,
-      stoppedAt: req.timestamp,
-      meterStop: Math.max(old.meterStart, req.meterStart),
+      stoppedAt: stop.timestamp,
+      meterStop: stop.meterStop,
       reason: 'Other',
       receivedAt: ctx.now().toISOString(),
     });
     ctx.logger.warn({ transactionId: old.transactionId, newTransactionId: newId, connectorId: req.connectorId }, 'session closed by a later StartTransaction on the same connector (its Stop was lost)');
-    if (outcome.known) ctx.events.emit('session.ended', outcome.session);
+    if (outcome.known) {
+      ctx.upstream?.transactionStopped(ctx.chargerId, stop, outcome.session);
+      closed.push(outcome.session);
+    }
   }
+  return closed;
 }
 
-export const meterValues: Handler<'MeterValues'> = (ctx, req) => {
+export const meterValues: Handler<'MeterValues'> = async (ctx, req) => {
   // Kept either way, but filed under the transaction only when it is this charger's: a
   // confused charger must not add energy samples to another charger's session.
   let transactionId = req.transactionId;
@@ -77,7 +105,11 @@ export const meterValues: Handler<'MeterValues'> = (ctx, req) => {
     transactionId = undefined;
   }
   const samples = toSamples(ctx.chargerId, req.connectorId, transactionId, req.meterValue);
-  record(ctx, samples);
+  await ctx.store.durably(() => {
+    ctx.store.meters.append(samples);
+    ctx.upstream?.meterValues(ctx.chargerId, req, transactionId);
+  });
+  remember(ctx, samples);
   ctx.events.emit('meter.values', {
     chargerId: ctx.chargerId,
     connectorId: req.connectorId,
@@ -87,17 +119,28 @@ export const meterValues: Handler<'MeterValues'> = (ctx, req) => {
   return {};
 };
 
-export const stopTransaction: Handler<'StopTransaction'> = (ctx, req) => {
+export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
   const receivedAt = ctx.now().toISOString();
-  const outcome = ctx.store.sessions.stop({
-    chargerId: ctx.chargerId,
-    transactionId: req.transactionId,
-    stoppedAt: req.timestamp,
-    meterStop: req.meterStop,
-    receivedAt,
-    ...(req.reason ? { reason: req.reason } : {}),
-    ...(req.idTag ? { idTag: req.idTag } : {}),
-    ...(req.transactionData ? { transactionData: req.transactionData } : {}),
+  const { outcome, endSamples } = await ctx.store.durably(() => {
+    const outcome = ctx.store.sessions.stop({
+      chargerId: ctx.chargerId,
+      transactionId: req.transactionId,
+      stoppedAt: req.timestamp,
+      meterStop: req.meterStop,
+      receivedAt,
+      ...(req.reason ? { reason: req.reason } : {}),
+      ...(req.idTag ? { idTag: req.idTag } : {}),
+      ...(req.transactionData ? { transactionData: req.transactionData } : {}),
+    });
+    let endSamples: MeterSample[] = [];
+    if (outcome.known && !outcome.alreadyStopped) {
+      if (req.transactionData) {
+        endSamples = toSamples(ctx.chargerId, outcome.session.connectorId, req.transactionId, req.transactionData);
+        ctx.store.meters.append(endSamples);
+      }
+      ctx.upstream?.transactionStopped(ctx.chargerId, req, outcome.session);
+    }
+    return { outcome, endSamples };
   });
   if (outcome.known) {
     const { session } = outcome;
@@ -105,7 +148,7 @@ export const stopTransaction: Handler<'StopTransaction'> = (ctx, req) => {
       // A resend (the charger missed our answer): its transactionData was recorded the first time.
       ctx.logger.info({ transactionId: req.transactionId }, 'StopTransaction for a session already closed (a resend): accepted');
     } else {
-      if (req.transactionData) record(ctx, toSamples(ctx.chargerId, session.connectorId, req.transactionId, req.transactionData));
+      remember(ctx, endSamples);
       ctx.logger.info({ transactionId: req.transactionId, energyWh: session.energyWh, reason: req.reason }, 'session ended');
       ctx.events.emit('session.ended', session);
     }
@@ -125,9 +168,8 @@ export function stopIsSalvageable(payload: unknown): boolean {
   return !!p && Number.isInteger(p.transactionId) && typeof p.meterStop === 'number' && typeof p.timestamp === 'string';
 }
 
-function record(ctx: HandlerContext, samples: MeterSample[]): void {
-  if (samples.length === 0) return;
-  ctx.store.meters.append(samples);
+/** Keeps the latest sample per connector/measurand/phase in the registry (in memory). */
+function remember(ctx: HandlerContext, samples: MeterSample[]): void {
   const live = ctx.registry.ensure(ctx.chargerId);
   for (const s of samples) {
     const key = meterKey(s.connectorId, s.measurand, s.phase);

@@ -58,6 +58,7 @@ export function createSessionStore(db: Db): SessionStore {
     VALUES (@chargerId, @transactionId, @stoppedAt, @meterStop,
             @reason, @idTag, @transactionData, @receivedAt)`);
   const listUnmatched = db.prepare<[], UnmatchedStopRow>('SELECT * FROM unmatched_stops ORDER BY id');
+  const setAuthStatus = db.prepare('UPDATE sessions SET auth_status = ? WHERE transaction_id = ?');
   const listQueries = new Map<string, BetterSqlite3.Statement<unknown[], SessionRow>>();
 
   // IMMEDIATE: take the write lock before the replay lookup, so a second writer cannot
@@ -109,6 +110,7 @@ export function createSessionStore(db: Db): SessionStore {
   return {
     start: (input) => start.immediate(input),
     stop: (input) => stop.immediate(input),
+    setAuthStatus: (transactionId, status) => void setAuthStatus.run(status, transactionId),
     get(transactionId) {
       const row = getSession.get(transactionId);
       return row && toSession(row);

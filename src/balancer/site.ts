@@ -1,0 +1,83 @@
+/**
+ * The config's `site:` section and per-charger keys → the SiteModel allocate() works on, and
+ * the cross-key checks the schema cannot express (a parent that exists, no circuit loop, a
+ * charger on a circuit that exists, the meter's required keys). Pure.
+ */
+import type { ChargerConfig, Config, SiteConfig } from '../config/schema.js';
+import { SUPPLY, type ChargerModel, type CircuitModel, type Phase, type SiteModel } from './model.js';
+
+const PHASE_OF: Record<string, Phase> = { L1: 0, L2: 1, L3: 2, R: 0, S: 1, T: 2 };
+
+/** 'L2L3L1' / 'STR' / 'L2' → the site phase of the charger's L1, L2, L3. */
+export function parseRotation(text: string): [Phase, Phase, Phase] {
+  const names = text.match(/L[123]|[RST]/g) ?? ['L1'];
+  const first = PHASE_OF[names[0]!]!;
+  if (names.length === 1) return [first, ((first + 1) % 3) as Phase, ((first + 2) % 3) as Phase];
+  return [first, PHASE_OF[names[1]!]!, PHASE_OF[names[2]!]!];
+}
+
+export function chargerModel(c: ChargerConfig): ChargerModel {
+  return {
+    id: c.id,
+    connectors: c.connectors,
+    phases: c.phases,
+    minCurrent: Math.min(c.minCurrent, c.maxCurrent),
+    maxCurrent: c.maxCurrent,
+    rotation: parseRotation(c.phaseRotation),
+    circuit: c.circuit,
+    priority: c.priority,
+    quirks: { ...c.quirks },
+  };
+}
+
+export function siteModel(config: Config): SiteModel | undefined {
+  const site = config.site;
+  if (!site) return undefined;
+  const circuits = new Map<string, CircuitModel>([[SUPPLY, { id: SUPPLY, parent: undefined, maxCurrent: site.supply.maxCurrent }]]);
+  for (const c of site.circuits) circuits.set(c.id, { id: c.id, parent: c.parent, maxCurrent: c.maxCurrent });
+  const b = site.balancing;
+  return {
+    supply: { ...site.supply },
+    circuits,
+    chargers: new Map(config.chargers.list.map((c) => [c.id, chargerModel(c)])),
+    balancing: {
+      settleMs: b.settleTime * 1000,
+      releaseHeadroom: b.releaseHeadroom,
+      turnMs: b.turn * 1000,
+      maxWaitMs: b.maxWait * 1000,
+      phaseThreshold: b.phaseThreshold,
+    },
+  };
+}
+
+/** Problems across keys, worded like the loader's: `key: what is wrong`. */
+export function siteProblems(config: Config): string[] {
+  const site: SiteConfig | undefined = config.site;
+  if (!site) return [];
+  const problems: string[] = [];
+  const ids = new Set<string>([SUPPLY]);
+  site.circuits.forEach((c, i) => {
+    if (ids.has(c.id)) problems.push(`site.circuits[${i}].id: duplicate circuit id "${c.id}"`);
+    ids.add(c.id);
+  });
+  site.circuits.forEach((c, i) => {
+    if (!ids.has(c.parent)) problems.push(`site.circuits[${i}].parent: no circuit "${c.parent}" (known: ${[...ids].join(', ')})`);
+    const seen = new Set<string>();
+    for (let at: string | undefined = c.id; at && at !== SUPPLY; at = site.circuits.find((x) => x.id === at)?.parent) {
+      if (seen.has(at)) {
+        problems.push(`site.circuits[${i}].parent: circuit "${c.id}" is its own ancestor`);
+        break;
+      }
+      seen.add(at);
+    }
+  });
+  config.chargers.list.forEach((c, i) => {
+    if (!ids.has(c.circuit)) problems.push(`chargers.list[${i}].circuit: no circuit "${c.circuit}" in site.circuits`);
+    if (c.minCurrent > c.maxCurrent) problems.push(`chargers.list[${i}].minCurrent: ${c.minCurrent} is above maxCurrent ${c.maxCurrent}`);
+  });
+  const m = site.meter;
+  if (m?.type === 'modbus-tcp' && !m.host) problems.push('site.meter.host: required for a modbus-tcp meter');
+  if (m?.type === 'mqtt' && !m.url) problems.push('site.meter.url: required for an mqtt meter');
+  if (m?.type === 'mqtt' && !m.topic && !m.topics) problems.push('site.meter.topic: an mqtt meter needs topic (or topics)');
+  return problems;
+}

@@ -1,0 +1,96 @@
+/**
+ * An allocation → the OCPP 1.6 SetChargingProfile requests (§5.16, §3.13) that put it in force
+ * on one connector. Pure.
+ *
+ * - A TxDefaultProfile on the connector (not on connector 0: that would apply to every
+ *   connector) is the standing limit: it stays in force when chargegate is gone, so the sum of
+ *   the standing limits is what protects the fuse then (allocate() keeps that sum within the
+ *   supply). It carries the live limit of a running session too, so there is no moment where
+ *   a session ending falls back to something larger.
+ * - A TxProfile for a running transaction, where supported (it outranks any TxDefault, also
+ *   one a cloud installed, §3.13.2).
+ * - Schedules are Absolute from a fixed instant in the past with one open-ended period: a
+ *   charger whose clock is wrong still applies them at once (a startSchedule "now" in a slow
+ *   charger's future would leave it without a limit until then).
+ */
+import type { SetChargingProfileRequest } from '../ocpp/v16/types.js';
+import type { ChargerModel, ConnectorAllocation } from './model.js';
+
+export type ChargingProfile = SetChargingProfileRequest['csChargingProfiles'];
+
+/** Our profile ids: fixed per connector and purpose, so a resend replaces rather than adds. */
+export const TX_DEFAULT_PROFILE_ID = 7100;
+export const TX_PROFILE_ID = 7200;
+const SCHEDULE_START = '2020-01-01T00:00:00.000Z';
+
+export interface ProfileOptions {
+  voltage: number;
+  /** balancing.stackLevel; chargers with quirks.stackLevelZeroOnly get 0. */
+  stackLevel: number;
+  /** The running transaction's id (undefined until StartTransaction was answered). */
+  transactionId?: number;
+}
+
+export interface ConnectorOrders {
+  /** In the order to send them. */
+  profiles: SetChargingProfileRequest[];
+  /** noZeroAmps chargers pause through ChangeAvailability (§5.2) instead of a 0 A limit. */
+  availability?: 'Operative' | 'Inoperative';
+  /** The limit the connector should end up with, A per phase. */
+  amps: number;
+}
+
+/** The value of a limit in the charger's unit: A per phase, or W for all phases together (§3.13.1). */
+export function limitValue(amps: number, phases: number, charger: ChargerModel, voltage: number): { unit: 'A' | 'W'; limit: number; numberPhases?: number } {
+  if (!charger.quirks.wattsOnly) return { unit: 'A', limit: tenth(amps) };
+  // W is total power: the charger divides it by the phases the car uses. Too many phases
+  // assumed would let a 1-phase car draw several times the current on its one phase.
+  return { unit: 'W', limit: tenth(amps * voltage * phases), numberPhases: phases };
+}
+
+export function ordersFor(a: ConnectorAllocation, charger: ChargerModel, options: ProfileOptions): ConnectorOrders {
+  const stackLevel = charger.quirks.stackLevelZeroOnly ? 0 : options.stackLevel;
+  const pauseByAvailability = charger.quirks.noZeroAmps && a.active && a.amps === 0;
+  // W limits assume one phase until the car's currents showed its phases: a 1-phase car
+  // given a 3-phase W limit would draw three times the current on its phase.
+  const knownPhases = a.phasesMeasured || charger.phases === 1 ? a.phases.length : 1;
+  const profiles: SetChargingProfileRequest[] = [];
+  if (pauseByAvailability) {
+    return { profiles, availability: 'Inoperative', amps: 0 };
+  }
+  profiles.push(request(a.connectorId, TX_DEFAULT_PROFILE_ID + a.connectorId, 'TxDefaultProfile', stackLevel, limitValue(a.amps, knownPhases, charger, options.voltage)));
+  if (a.active && options.transactionId !== undefined && !charger.quirks.noTxProfile) {
+    const tx = request(a.connectorId, TX_PROFILE_ID + a.connectorId, 'TxProfile', stackLevel, limitValue(a.amps, knownPhases, charger, options.voltage));
+    tx.csChargingProfiles.transactionId = options.transactionId;
+    profiles.push(tx);
+  }
+  return { profiles, amps: a.amps, ...(charger.quirks.noZeroAmps && a.active ? { availability: 'Operative' as const } : {}) };
+}
+
+function request(
+  connectorId: number,
+  chargingProfileId: number,
+  purpose: 'TxDefaultProfile' | 'TxProfile',
+  stackLevel: number,
+  value: { unit: 'A' | 'W'; limit: number; numberPhases?: number },
+): SetChargingProfileRequest {
+  return {
+    connectorId,
+    csChargingProfiles: {
+      chargingProfileId,
+      stackLevel,
+      chargingProfilePurpose: purpose,
+      chargingProfileKind: 'Absolute',
+      chargingSchedule: {
+        startSchedule: SCHEDULE_START,
+        chargingRateUnit: value.unit,
+        chargingSchedulePeriod: [{ startPeriod: 0, limit: value.limit, ...(value.numberPhases !== undefined ? { numberPhases: value.numberPhases } : {}) }],
+      },
+    },
+  };
+}
+
+/** OCPP 1.6 §7.13: a limit is a decimal with at most one digit after the point. */
+function tenth(x: number): number {
+  return Math.floor(x * 10 + 1e-6) / 10;
+}

@@ -1,0 +1,184 @@
+/**
+ * Load-balancing figures for `npm run bench` (printed, never asserted):
+ * 1. allocate() for 1,000 connectors on 100 circuits (target ≤ 1 ms);
+ * 2. with 100 chargers connected and 60 sessions running, the time from a StartTransaction
+ *    to the last SetChargingProfile it causes (every running session is reduced), p50/p99
+ *    (target p99 ≤ 20 ms). The gateway runs in this process, the chargers are raw `ws`
+ *    sockets that accept every profile.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { WebSocket } from 'ws';
+import { allocate } from '../balancer/allocate.js';
+import { SUPPLY, type ChargerModel, type CircuitModel, type ConnectorInput, type Phase, type SiteModel } from '../balancer/model.js';
+import { createApp } from '../app.js';
+import { parseConfig } from '../config/load.js';
+import { silentLogger } from '../log.js';
+
+export interface BalancerBench {
+  allocateMs: { p50: number; p99: number; connectors: number; circuits: number };
+  startToLastProfileMs: { p50: number; p99: number; chargers: number; sessions: number; profilesPerStart: number };
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** A car park: 100 circuits of 10 chargers, a third of them 1-phase spread over the phases. */
+export function bigSite(): { site: SiteModel; connectors: ConnectorInput[] } {
+  const circuits = new Map<string, CircuitModel>([[SUPPLY, { id: SUPPLY, parent: undefined, maxCurrent: 2000 }]]);
+  const chargers = new Map<string, ChargerModel>();
+  const connectors: ConnectorInput[] = [];
+  for (let c = 0; c < 100; c++) {
+    circuits.set(`c${c}`, { id: `c${c}`, parent: c < 10 ? SUPPLY : `c${c % 10}`, maxCurrent: c < 10 ? 400 : 63 });
+    for (let i = 0; i < 10; i++) {
+      const id = `CP${c}-${i}`;
+      const onePhase = i % 3 === 0;
+      const first = (i % 3) as Phase;
+      chargers.set(id, {
+        id, connectors: 1, phases: onePhase ? 1 : 3, minCurrent: 6, maxCurrent: 16 + (i % 3) * 8,
+        rotation: [first, ((first + 1) % 3) as Phase, ((first + 2) % 3) as Phase], circuit: `c${c}`, priority: i % 2,
+        quirks: { stackLevelZeroOnly: false, wattsOnly: false, noTxProfile: false, noZeroAmps: false },
+      });
+      connectors.push({ chargerId: id, connectorId: 1, ...(i % 5 !== 4 ? { session: { transactionId: c * 10 + i, startedAt: 0 } } : {}) });
+    }
+  }
+  const site: SiteModel = {
+    supply: { maxCurrent: 2000, phases: 3, voltage: 230, margin: 0 },
+    circuits,
+    chargers,
+    balancing: { settleMs: 30_000, releaseHeadroom: 2, turnMs: 900_000, maxWaitMs: 1_800_000, phaseThreshold: 1 },
+  };
+  return { site, connectors };
+}
+
+function benchAllocate(): BalancerBench['allocateMs'] {
+  const { site, connectors } = bigSite();
+  const times: number[] = [];
+  let state = {};
+  for (let i = 0; i < 300; i++) {
+    const t0 = performance.now();
+    state = allocate({ site, connectors, external: [], state, now: 1_000_000 + i * 1000 }).state;
+    if (i >= 50) times.push(performance.now() - t0); // after the JIT warmed up
+  }
+  return { p50: percentile(times, 50), p99: percentile(times, 99), connectors: connectors.length, circuits: 100 };
+}
+
+interface BenchCharger {
+  ws: WebSocket;
+  call(action: string, payload: unknown): Promise<any>;
+}
+
+async function connectCharger(url: string, id: string, onProfile: () => void): Promise<BenchCharger> {
+  const ws = new WebSocket(`${url}/${id}`, ['ocpp1.6']);
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const pending = new Map<string, (v: unknown) => void>();
+  let seq = 0;
+  ws.on('message', (data) => {
+    const msg = JSON.parse(data.toString()) as unknown[];
+    if (msg[0] === 3) pending.get(msg[1] as string)?.(msg[2]);
+    if (msg[0] === 2) {
+      if (msg[2] === 'SetChargingProfile') onProfile();
+      ws.send(JSON.stringify([3, msg[1], msg[2] === 'SetChargingProfile' ? { status: 'Accepted' } : {}]));
+    }
+  });
+  return {
+    ws,
+    call(action, payload) {
+      const id = `${++seq}`;
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        ws.send(JSON.stringify([2, id, action, payload]));
+      });
+    },
+  };
+}
+
+async function benchStartToProfiles(): Promise<BalancerBench['startToLastProfileMs']> {
+  const dir = mkdtempSync(join(tmpdir(), 'chargegate-bench-balancer-'));
+  const config = parseConfig(
+    stringify({
+      ocpp: { host: '127.0.0.1', port: 0, pingInterval: 0 },
+      chargers: { allowUnknown: true },
+      authorization: { mode: 'accept-all' },
+      storage: { dir },
+      log: { level: 'silent' },
+      site: { supply: { maxCurrent: 400 }, balancing: { rampInterval: 0, rampStep: 80, hysteresis: 0, recheckInterval: 600 } },
+    }),
+    { env: {}, baseDir: dir },
+  );
+  const app = createApp(config, { logger: silentLogger() });
+  const { ocppPort } = await app.start();
+  const url = `ws://127.0.0.1:${ocppPort}/ocpp`;
+  let lastProfileAt = 0;
+  let profiles = 0;
+  const onProfile = () => {
+    lastProfileAt = performance.now();
+    profiles++;
+  };
+  const chargers: BenchCharger[] = [];
+  try {
+    for (let i = 0; i < 100; i++) chargers.push(await connectCharger(url, `BAL${String(i).padStart(3, '0')}`, onProfile));
+    for (const c of chargers) await c.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' });
+    const quiet = async () => {
+      for (let seen = -1; seen !== profiles; ) {
+        seen = profiles;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    };
+    const start = (c: BenchCharger) => c.call('StartTransaction', { connectorId: 1, idTag: 'BENCH', meterStart: 0, timestamp: new Date().toISOString() });
+    const running = 60;
+    for (let i = 0; i < running; i++) await start(chargers[i]!);
+    await quiet();
+    const times: number[] = [];
+    let perStart = 0;
+    for (let trial = 0; trial < 40; trial++) {
+      const c = chargers[running + (trial % (chargers.length - running))]!;
+      const before = profiles;
+      const t0 = performance.now();
+      const { transactionId } = (await start(c)) as { transactionId: number };
+      await quiet();
+      times.push(lastProfileAt - t0);
+      perStart = profiles - before;
+      await c.call('StopTransaction', { transactionId, meterStop: 10, timestamp: new Date().toISOString() });
+      await quiet();
+    }
+    return { p50: percentile(times, 50), p99: percentile(times, 99), chargers: chargers.length, sessions: running + 1, profilesPerStart: perStart };
+  } finally {
+    for (const c of chargers) c.ws.terminate();
+    await app.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runBalancerBench(progress: (line: string) => void): Promise<BalancerBench> {
+  progress('load balancing: allocate() for 1,000 connectors on 100 circuits…');
+  const allocateMs = benchAllocate();
+  progress('load balancing: StartTransaction → last SetChargingProfile with 100 chargers…');
+  const startToLastProfileMs = await benchStartToProfiles();
+  return { allocateMs, startToLastProfileMs };
+}
+
+export function printBalancerBench(b: BalancerBench, write: (s: string) => void): void {
+  const a = b.allocateMs;
+  const s = b.startToLastProfileMs;
+  write('\nLoad balancing\n\n');
+  write(`allocate(): ${a.connectors} connectors on ${a.circuits} circuits: p50 ${a.p50.toFixed(3)} ms, p99 ${a.p99.toFixed(3)} ms (target ≤ 1 ms)\n`);
+  write(
+    `StartTransaction → last SetChargingProfile: ${s.chargers} chargers, ${s.sessions} sessions, ${s.profilesPerStart} profiles per start: ` +
+      `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms (target p99 ≤ 20 ms)\n`,
+  );
+}
+
+/** `node dist/bench/balancer.js` runs this part alone. */
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runBalancerBench((l) => process.stderr.write(`· ${l}\n`))
+    .then((b) => printBalancerBench(b, (s) => process.stdout.write(s)))
+    .catch((err: unknown) => {
+      process.stderr.write(`${(err as Error).stack}\n`);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,153 @@
+/**
+ * The upstream part of `npm run bench`: durable enqueues per second (group commit, synchronous =
+ * FULL), the replay of 100,000 queued messages to a bare-ws cloud next to a bare ws
+ * request/response loop to the same server in the same run, and memory while they wait.
+ * Prints figures; asserts nothing.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { EventBus } from '../events.js';
+import { silentLogger } from '../log.js';
+import type { Store } from '../store/ports.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import { Courier } from '../upstream/courier.js';
+import { UpstreamLink } from '../upstream/link.js';
+import { Outbox } from '../upstream/outbox.js';
+
+const REPLAY = Number(process.env.BENCH_UPSTREAM_MESSAGES ?? 100_000);
+const ENQUEUE_SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const PRODUCERS = 100;
+
+const meterValues = (seq: number) => ({
+  connectorId: 1 + (seq % 20),
+  meterValue: [
+    {
+      timestamp: new Date(1_750_000_000_000 + seq * 1000).toISOString(),
+      sampledValue: [
+        { value: String(1000 + seq), measurand: 'Energy.Active.Import.Register', unit: 'Wh' },
+        { value: '11040', measurand: 'Power.Active.Import', unit: 'W' },
+        { value: '16.0', measurand: 'Current.Import', phase: 'L1', unit: 'A' },
+      ],
+    },
+  ],
+});
+
+function mib(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
+
+async function startCloud(): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, [new URL('cloud-echo.js', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  return { url: `ws://127.0.0.1:${port}/ocpp`, stop: () => child.kill() };
+}
+
+function newOutbox(store: Store, maxMessages = 10_000_000): Outbox {
+  return new Outbox({ store, events: new EventBus(), logger: silentLogger(), now: () => new Date(), maxMessages });
+}
+
+/** PRODUCERS handlers at once, each staging a message and waiting for its commit, as chargers' MeterValues would. */
+async function durableEnqueueRate(store: Store): Promise<number> {
+  const outbox = newOutbox(store);
+  let count = 0;
+  const until = Date.now() + ENQUEUE_SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: PRODUCERS }, async () => {
+      while (Date.now() < until) {
+        await store.durably(() => outbox.stage({ channel: 'enqueue', action: 'MeterValues', kind: 'meter', payload: meterValues(count) }));
+        count++;
+      }
+    }),
+  );
+  return count / ENQUEUE_SECONDS;
+}
+
+/** The same frames, one at a time, over a bare ws: the ceiling a replay can reach. */
+async function bareLoop(url: string, messages: number): Promise<number> {
+  const ws = new WebSocket(`${url}/BARE`, ['ocpp1.6'], { perMessageDeflate: false });
+  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  const started = performance.now();
+  for (let i = 0; i < messages; i++) {
+    await new Promise<void>((resolve) => {
+      ws.once('message', () => resolve());
+      ws.send(JSON.stringify([2, String(i), 'MeterValues', meterValues(i)]));
+    });
+  }
+  const perSecond = messages / ((performance.now() - started) / 1000);
+  ws.close();
+  return perSecond;
+}
+
+async function replay(store: Store, url: string): Promise<{ perSecond: number; heapWaitingMiB: number; heapEmptyMiB: number; rssPeakMiB: number }> {
+  const outbox = newOutbox(store);
+  global.gc?.();
+  const heapEmpty = process.memoryUsage().heapUsed;
+  for (let i = 0; i < REPLAY; i += 1000) {
+    await store.durably(() => {
+      for (let k = i; k < Math.min(REPLAY, i + 1000); k++) outbox.stage({ channel: 'replay', action: 'MeterValues', kind: 'meter', payload: meterValues(k) });
+    });
+  }
+  global.gc?.();
+  const heapWaiting = process.memoryUsage().heapUsed;
+  let rssPeak = process.memoryUsage().rss;
+  const link = new UpstreamLink({
+    url,
+    identity: 'BENCH-SITE',
+    callTimeoutMs: 10_000,
+    backoff: { initialMs: 100, maxMs: 1000 },
+    handler: () => ({}),
+    bootPayload: () => ({ chargePointVendor: 'chargegate', chargePointModel: 'bench' }),
+    onState: (state) => state === 'accepted' && courier.wake(),
+    logger: silentLogger(),
+  });
+  const courier = new Courier({
+    channel: 'replay',
+    outbox,
+    logger: silentLogger(),
+    retry: { attempts: 3, retryIntervalS: 0 },
+    ready: () => link.ready,
+    call: (action, payload) => link.call(action, payload),
+    prepare: (m) => ({ payload: m.payload }),
+    onAnswer: () => undefined,
+    onGivenUp: () => undefined,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  });
+  link.start();
+  while (!link.ready) await new Promise((r) => setTimeout(r, 5));
+  const started = performance.now();
+  while (outbox.depth > 0) {
+    await new Promise((r) => setTimeout(r, 20));
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  }
+  const perSecond = REPLAY / ((performance.now() - started) / 1000);
+  outbox.flush();
+  await link.stop();
+  return { perSecond, heapWaitingMiB: Number(mib(heapWaiting)), heapEmptyMiB: Number(mib(heapEmpty)), rssPeakMiB: Number(mib(rssPeak)) };
+}
+
+export async function runUpstreamBench(progress: (line: string) => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'chargegate-upstream-bench-'));
+  const cloud = await startCloud();
+  try {
+    progress(`upstream: durable enqueue, ${PRODUCERS} concurrent handlers for ${ENQUEUE_SECONDS} s (synchronous = FULL)…`);
+    const store = openSqliteStore(join(dir, 'enqueue'));
+    const enqueue = await durableEnqueueRate(store);
+    store.close();
+    progress(`upstream: bare ws request/response loop, ${REPLAY} messages…`);
+    const bare = await bareLoop(cloud.url, REPLAY);
+    progress(`upstream: queueing ${REPLAY} messages, then replaying them to the cloud…`);
+    const replayStore = openSqliteStore(join(dir, 'replay'));
+    const r = await replay(replayStore, cloud.url);
+    replayStore.close();
+    process.stdout.write(`\nUpstream outbox (cloud = bare ws in its own process)\n\n`);
+    process.stdout.write(`durable enqueue (group commit, fsync each commit)   ${Math.round(enqueue)} msg/s\n`);
+    process.stdout.write(`replay of ${REPLAY} queued messages                 ${Math.round(r.perSecond)} msg/s  (${((r.perSecond / bare) * 100).toFixed(0)} % of a bare ws loop: ${Math.round(bare)} msg/s)\n`);
+    process.stdout.write(`heap with the outbox empty / with ${REPLAY} waiting     ${r.heapEmptyMiB} / ${r.heapWaitingMiB} MiB; peak RSS during replay ${r.rssPeakMiB} MiB\n`);
+  } finally {
+    cloud.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * The seam between the gateway core and the cloud upstream (src/upstream implements it). The
+ * gateway never imports the upstream; when one is configured, handlers call this port. Every
+ * method either returns at once or waits a bounded, short time: a charger never waits on an
+ * absent cloud.
+ *
+ * The staging methods (transactionStarted, meterValues, transactionStopped, status) must be
+ * called inside `store.durably(...)`, so that the message bound upstream commits in the same
+ * transaction as the session write it mirrors, before the charger gets its answer.
+ */
+import type { DataTransferRequest, DataTransferResponse, MeterValuesRequest, StopTransactionRequest } from '../ocpp/v16/types.js';
+import type { ChargerInfo, ConnectorState, SessionRecord } from '../store/ports.js';
+import type { IdTagInfo } from './authorize.js';
+
+/** A StartTransaction staged for the cloud. */
+export interface PendingStart {
+  /** The cloud's idTagInfo if it answers within `upstream.answerTimeout`, else undefined. */
+  cloudIdTagInfo(): Promise<IdTagInfo | undefined>;
+}
+
+export type ChargerNotification = 'FirmwareStatusNotification' | 'DiagnosticsStatusNotification';
+
+export interface UpstreamPort {
+  /** Authorize.req to the cloud when its link is up, with a short timeout; null: no answer (decide offline). */
+  authorize(chargerId: string, idTag: string): Promise<IdTagInfo | null>;
+  /** The cloud's earlier answer for this idTag (the authorization cache, 1.6 §3.5.2). */
+  cachedIdTag(idTag: string): IdTagInfo | undefined;
+  /** What an idTag known neither to the local list nor to the cache gets while the cloud is away. */
+  readonly unknownIdTagOffline: 'accept' | 'reject';
+
+  transactionStarted(session: SessionRecord): PendingStart;
+  meterValues(chargerId: string, request: MeterValuesRequest, localTransactionId: number | undefined): void;
+  transactionStopped(chargerId: string, request: StopTransactionRequest, session: SessionRecord): void;
+  status(state: ConnectorState): void;
+
+  /** Mirrored when the link is up, never queued: a stale boot or notification means nothing later. */
+  booted(chargerId: string, info: ChargerInfo): void;
+  notification(chargerId: string, action: ChargerNotification, payload: { status: string }): void;
+  /** Relayed to the cloud when online; null when it cannot be (then the charger gets Rejected). */
+  dataTransfer(chargerId: string, request: DataTransferRequest): Promise<DataTransferResponse | null>;
+}

@@ -1,0 +1,91 @@
+/** GET /api/site, /api/site/history, /api/upstream: the site against its supply, and the cloud link. */
+import type { Config } from '../../config/schema.js';
+import type { OutboxStore } from '../../store/ports.js';
+import { HISTORY_MS, SAMPLE_INTERVAL_MS, type LoadHistory } from '../load-history.js';
+import type { PeersLookup } from '../peers.js';
+import { route, type Route } from '../route.js';
+import type { SiteView } from '../site-view.js';
+
+export const NO_BALANCING = 'load balancing not configured';
+export const NO_UPSTREAM = 'no upstream configured';
+
+export interface SiteDeps {
+  config: Config;
+  outbox: Pick<OutboxStore, 'count' | 'oldestAt' | 'deadLetterCount' | 'deadLetters'>;
+  site: SiteView;
+  history: LoadHistory;
+  peers: PeersLookup;
+}
+
+export function siteSummary(deps: SiteDeps) {
+  const supply = deps.config.site?.supply;
+  const allocation = deps.site.allocation;
+  const balancing = deps.peers().limits !== undefined;
+  return {
+    balancing,
+    ...(balancing ? {} : { message: NO_BALANCING }),
+    supply: supply ? { maxCurrentA: supply.maxCurrent, phases: supply.phases, voltageV: supply.voltage, marginA: supply.margin } : null,
+    /** The limit in force and what set it (lower than the fuse under a schedule or demand response). */
+    limit: allocation?.siteLimit ?? (supply ? { amps: supply.maxCurrent, source: 'supply' } : null),
+    /** A per site phase L1, L2, L3 given to the chargers. */
+    allocatedA: allocation?.load ?? null,
+    /** Set while the grid meter is stale and the worst is assumed. */
+    failsafe: allocation?.failsafe ?? null,
+    allocatedAt: allocation?.at ?? null,
+    connectors: allocation?.connectors ?? [],
+    grid: deps.site.site?.grid ?? null,
+    gridAt: deps.site.gridAt ?? null,
+    load: deps.history.latest() ?? null,
+  };
+}
+
+export function upstreamSummary(deps: Pick<SiteDeps, 'config' | 'site' | 'outbox'>) {
+  if (upstreamMode(deps.config) === 'none') return { configured: false, message: NO_UPSTREAM };
+  const state = deps.site.upstream;
+  const outbox = deps.outbox;
+  return {
+    configured: true,
+    mode: upstreamMode(deps.config),
+    /** null until the link reported its state. */
+    online: state?.online ?? null,
+    // The store is the truth for what waits: right even before the link's first report.
+    outboxDepth: outbox.count(),
+    oldestQueuedAt: outbox.oldestAt() ?? null,
+    deadLetterCount: outbox.deadLetterCount(),
+    deadLetters: outbox.deadLetters(20),
+    updatedAt: state?.at ?? null,
+  };
+}
+
+export function upstreamMode(config: Config): 'aggregate' | 'transparent' | 'none' {
+  return config.upstream.mode ?? (config.upstream.url ? 'aggregate' : 'none');
+}
+
+export function siteRoutes(deps: SiteDeps): Route[] {
+  return [
+    route({
+      method: 'GET',
+      path: '/api/site',
+      access: 'read',
+      tag: 'site',
+      summary: 'The supply, the limit in force, grid meter readings, and the allocation per connector with its reason.',
+      handle: () => ({ json: siteSummary(deps) }),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/site/history',
+      access: 'read',
+      tag: 'site',
+      summary: `Load per phase against the limit, one sample every ${SAMPLE_INTERVAL_MS / 1000} s over the last ${HISTORY_MS / 3600_000} h, oldest first.`,
+      handle: () => ({ json: { intervalS: SAMPLE_INTERVAL_MS / 1000, windowS: HISTORY_MS / 1000, samples: deps.history.toArray() } }),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/upstream',
+      access: 'read',
+      tag: 'site',
+      summary: 'The link to the cloud CSMS: online, outbox depth and oldest message, the latest 20 dead letters.',
+      handle: () => ({ json: upstreamSummary(deps) }),
+    }),
+  ];
+}

@@ -1,0 +1,42 @@
+/**
+ * Every error the HTTP API answers, in one catalogue: a stable code (what clients match on),
+ * the HTTP status, and what it means (also listed in the OpenAPI document and the README).
+ * The body is always `{ "error": { "code", "message" } }`, the message saying what was wrong.
+ */
+export const ERRORS = {
+  bad_query: { status: 400, means: 'a path or query parameter is unknown, missing or malformed' },
+  bad_body: { status: 400, means: 'the JSON body is missing a field, has an unknown one, or a value out of range' },
+  bad_json: { status: 400, means: 'the body is not valid JSON' },
+  unauthorized: { status: 401, means: 'no token, or an unknown one (send Authorization: Bearer <token>)' },
+  forbidden: { status: 403, means: 'the read-only token may not send commands' },
+  not_found: { status: 404, means: 'no such path' },
+  unknown_charger: { status: 404, means: 'chargegate does not know this charger' },
+  method_not_allowed: { status: 405, means: 'the path exists, but not with this method' },
+  charger_offline: { status: 409, means: 'the charger is not connected' },
+  no_session: { status: 409, means: 'no transaction is running on this connector' },
+  not_configured: { status: 409, means: 'the part this needs is not configured (load balancing, upstream)' },
+  payload_too_large: { status: 413, means: 'the body is larger than 16 KiB' },
+  unsupported_media_type: { status: 415, means: 'the body must be application/json' },
+  charger_error: { status: 502, means: 'the charger answered with an OCPP CALLERROR' },
+  charger_timeout: { status: 504, means: 'the charger did not answer in time (ocpp.callTimeout)' },
+  internal: { status: 500, means: 'a fault inside chargegate (logged); never caused by the request' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = ERRORS[code].status;
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string): { error: { code: ErrorCode; message: string } } {
+  return { error: { code, message } };
+}

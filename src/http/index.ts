@@ -1,0 +1,135 @@
+/**
+ * The operator's view: the HTTP API, the live feed, the dashboard's files and /metrics on one
+ * port, composed from the gateway's registry, commands and store, and the bus.
+ */
+import type { Config } from '../config/schema.js';
+import type { EventBus } from '../events.js';
+import type { Gateway } from '../gateway/gateway.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/ports.js';
+import { chargerRoutes } from './api/chargers.js';
+import { commandRoutes } from './api/commands.js';
+import { sessionRoutes } from './api/sessions.js';
+import { siteRoutes } from './api/site.js';
+import { createAuth } from './auth.js';
+import { LiveFeed } from './live.js';
+import { LoadHistory, SAMPLE_INTERVAL_MS } from './load-history.js';
+import { createMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { resolveHttpOptions } from './options.js';
+import type { PeersLookup } from './peers.js';
+import { route, type Route } from './route.js';
+import { createHttpServer } from './server.js';
+import { SiteView } from './site-view.js';
+import { loadStaticFiles } from './static.js';
+import { loadSample, type ViewDeps } from './views.js';
+
+export interface OperatorViewDeps {
+  config: Config;
+  gateway: Pick<Gateway, 'registry' | 'commands'>;
+  store: Pick<Store, 'sessions' | 'upstream'>;
+  events: EventBus;
+  peers: PeersLookup;
+  logger: Logger;
+  now: () => Date;
+  version: string;
+  /** Folder of the built dashboard (index.html and its files). */
+  webRoot?: string;
+  /** How often the live feed sends coalesced changes, ms (tests shorten it). */
+  liveFlushMs?: number;
+}
+
+export interface OperatorView {
+  /** Resolves with the base URL, e.g. http://127.0.0.1:8080 */
+  start(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+  /** Takes a load sample now (the timer does it every SAMPLE_INTERVAL_MS). */
+  sampleLoad(): void;
+  readonly history: LoadHistory;
+  readonly live: LiveFeed;
+  /** Bytes of the dashboard's files as served (gzip where smaller). */
+  readonly pageBytes: () => number;
+}
+
+export function createOperatorView(deps: OperatorViewDeps): OperatorView {
+  const options = resolveHttpOptions(deps.config.http);
+  const logger = deps.logger.child({ component: 'http' });
+  const site = new SiteView(deps.events, deps.now);
+  const history = new LoadHistory();
+  const views: ViewDeps = { config: deps.config, registry: deps.gateway.registry, sessions: deps.store.sessions, site };
+  const siteDeps = { config: deps.config, site, history, peers: deps.peers, outbox: deps.store.upstream.outbox };
+  const live = new LiveFeed({ events: deps.events, views, site: siteDeps, logger, ...(deps.liveFlushMs !== undefined ? { flushMs: deps.liveFlushMs } : {}) });
+  const metrics = createMetrics({ ...views, outbox: deps.store.upstream.outbox, events: deps.events, peers: deps.peers, now: deps.now, liveClients: () => live.clientCount });
+  const auth = createAuth(options);
+  const staticFiles = loadStaticFiles(deps.webRoot);
+
+  const routes: Route[] = [
+    ...chargerRoutes(views),
+    ...sessionRoutes({ sessions: deps.store.sessions, timeZone: deps.config.site?.timeZone ?? 'UTC' }),
+    ...siteRoutes(siteDeps),
+    ...commandRoutes({ ...views, commands: deps.gateway.commands, peers: deps.peers }),
+    route({
+      method: 'GET',
+      path: '/api/events',
+      access: 'read',
+      tag: 'live',
+      summary: 'Server-sent events: snapshot (chargers, site, upstream) on connect, then charger, site, session, upstream and load events.',
+      produces: ['text/event-stream'],
+      handle({ res }) {
+        live.attach(res);
+        return { streaming: true };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/api/whoami',
+      access: 'public',
+      tag: 'meta',
+      summary: 'Whether a token is needed, and what the presented one may do (read, command or none).',
+      handle: ({ req }) => ({ json: { authRequired: options.authRequired, role: auth.roleOf(req) } }),
+    }),
+    route({
+      method: 'GET',
+      path: '/metrics',
+      access: 'read',
+      tag: 'meta',
+      summary: 'Prometheus metrics.',
+      produces: ['text/plain'],
+      handle: async () => ({ text: await metrics.text(), contentType: metrics.contentType }),
+    }),
+  ];
+  const openApi = JSON.stringify(openApiDocument([...routes, openApiRoute()], deps.version, options.authRequired));
+  function openApiRoute(): Route {
+    return route({ method: 'GET', path: '/api/openapi.json', access: 'public', tag: 'meta', summary: 'This document.', handle: () => ({ text: openApi, contentType: 'application/json' }) });
+  }
+  routes.push(openApiRoute());
+
+  const server = createHttpServer({ host: options.host, port: options.port, routes, auth, staticFiles, logger });
+  let sampler: NodeJS.Timeout | undefined;
+  const sampleLoad = () => {
+    const sample = loadSample(views, deps.now());
+    history.push(sample);
+    live.load(sample);
+  };
+
+  return {
+    history,
+    live,
+    sampleLoad,
+    pageBytes: () => [...staticFiles.files.values()].reduce((sum, f) => sum + Math.min(f.bytes, f.gzipBytes), 0),
+    async start() {
+      const port = await server.listen();
+      sampleLoad();
+      sampler = setInterval(sampleLoad, SAMPLE_INTERVAL_MS);
+      sampler.unref();
+      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+      return { url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`, port };
+    },
+    async stop() {
+      clearInterval(sampler);
+      live.close();
+      metrics.close();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * node:http plumbing: match the route, check the token, read and validate the input, run the
+ * handler, write the reply. A child logger per request. Any HttpError becomes its status and
+ * code; anything else is a bug in chargegate: 500, logged with its stack.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+import type { Auth } from './auth.js';
+import { errorBody, HttpError } from './errors.js';
+import { parseBody, parseQuery } from './params.js';
+import { compileRoutes, matchRoute, type Reply, type Route } from './route.js';
+import type { StaticFiles } from './static.js';
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+export interface HttpServerDeps {
+  host: string;
+  port: number;
+  routes: readonly Route[];
+  auth: Auth;
+  staticFiles: StaticFiles;
+  logger: Logger;
+  /** Told about each finished request (metrics). */
+  onResponse?: (route: string, status: number) => void;
+}
+
+export interface HttpServer {
+  listen(): Promise<number>;
+  close(): Promise<void>;
+  readonly server: Server;
+}
+
+export function createHttpServer(deps: HttpServerDeps): HttpServer {
+  const table = compileRoutes(deps.routes);
+  let nextId = 1;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const logger = deps.logger.child({ req: nextId++, method: req.method, path: url.pathname });
+    let label = 'static';
+    try {
+      const match = matchRoute(table, req.method ?? 'GET', url.pathname);
+      if (match && 'allowed' in match) {
+        res.setHeader('Allow', [...new Set(match.allowed)].join(', '));
+        throw new HttpError('method_not_allowed', `${req.method} is not allowed on ${url.pathname} (allowed: ${match.allowed.join(', ')})`);
+      }
+      if (!match) {
+        if ((req.method === 'GET' || req.method === 'HEAD') && deps.staticFiles.serve(req, res, url.pathname)) return;
+        throw new HttpError('not_found', `no such path: ${url.pathname}${url.pathname.startsWith('/api/') ? ' (see /api/openapi.json)' : ''}`);
+      }
+      const { route } = match;
+      label = `${route.method} ${route.path}`;
+      deps.auth.check(deps.auth.roleOf(req), route.access);
+      const params = parseQuery(route.params ?? {}, new URLSearchParams(Object.entries(match.params).map(([k, v]): [string, string] => [k, decodeSegment(v)])));
+      const query = parseQuery(route.query ?? {}, url.searchParams);
+      const body = route.method === 'POST' ? parseBody(route.body ?? {}, await readJson(req)) : {};
+      const reply = await route.handle({ params, query, body, logger, req, res });
+      write(res, reply, req.method === 'HEAD');
+    } catch (err) {
+      if (res.headersSent) {
+        logger.error({ err }, 'failed while streaming a reply');
+        res.destroy();
+        return;
+      }
+      if (err instanceof HttpError) {
+        if (err.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="chargegate"');
+        writeJson(res, err.status, errorBody(err.code, err.message));
+        logger.debug({ status: err.status, code: err.code, reason: err.message }, 'request refused');
+      } else {
+        writeJson(res, 500, errorBody('internal', 'chargegate failed to answer; the log has the details'));
+        logger.error({ err }, 'request failed inside chargegate');
+      }
+    } finally {
+      deps.onResponse?.(label, res.statusCode);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => deps.logger.error({ err }, 'request handling failed'));
+  });
+  // A dashboard's live feed is a long request: never time it out; idle keep-alive sockets are.
+  server.requestTimeout = 0;
+  server.headersTimeout = 30_000;
+
+  return {
+    server,
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(deps.port, deps.host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        if (!server.listening) return resolve();
+        server.close(() => resolve());
+        // Live-feed clients never end on their own.
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError('bad_query', `path segment ${JSON.stringify(segment)} is not valid percent-encoding`);
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = String(req.headers['content-type'] ?? '');
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new HttpError('payload_too_large', `the body is ${declared} bytes; at most ${MAX_BODY_BYTES}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError('payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  // An empty body is an empty object: `curl -X POST …/stop` needs nothing more.
+  if (text.trim() === '') return {};
+  if (type && !/^application\/json\b/i.test(type)) throw new HttpError('unsupported_media_type', `send the body as application/json, not ${type}`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new HttpError('bad_json', `the body is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+function write(res: ServerResponse, reply: Reply, headOnly: boolean): void {
+  if ('streaming' in reply) return;
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if ('json' in reply) return writeJson(res, reply.status ?? 200, reply.json, headOnly);
+  const [type, body] = 'csv' in reply ? ['text/csv; charset=utf-8', reply.csv] : [reply.contentType, reply.text];
+  if ('csv' in reply) res.setHeader('Content-Disposition', `attachment; filename="${reply.filename}"`);
+  res.writeHead(200, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+  res.end(headOnly ? undefined : body);
+}
+
+function writeJson(res: ServerResponse, status: number, value: unknown, headOnly = false): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.end(headOnly ? undefined : body);
+}

@@ -1,0 +1,163 @@
+/**
+ * The view of chargers and the site that the API returns and the live feed pushes: one shape,
+ * built here from the registry (live), the store (sessions) and what the balancer said.
+ */
+import { parseRotation } from '../balancer/site.js';
+import type { Config } from '../config/schema.js';
+import type { LiveCharger, Registry } from '../gateway/registry.js';
+import type { MeterSample, SessionRecord, SessionStore } from '../store/ports.js';
+import type { LoadSample } from './load-history.js';
+import type { ConnectorAllocation, SiteView } from './site-view.js';
+
+export interface ConnectorView {
+  connectorId: number;
+  status: string;
+  errorCode?: string;
+  info?: string;
+  since?: string;
+  /** Only while a session runs (a finished session's last reading is not a live one). */
+  powerW: number | null;
+  currentA: [number | null, number | null, number | null] | null;
+  session: { transactionId: number; idTag: string; startedAt: string; energyWh: number | null } | null;
+  /** The balancer's limit for it, A per phase, and why (null without load balancing). */
+  allocation: (Omit<ConnectorAllocation, 'chargerId' | 'connectorId'> & { at: string }) | null;
+}
+
+export interface ChargerView {
+  id: string;
+  online: boolean;
+  /** In chargers.list (else it connected while chargers.allowUnknown is on). */
+  configured: boolean;
+  status: string;
+  protocol?: string;
+  connectedAt?: string;
+  disconnectedAt?: string;
+  lastMessageAt?: string;
+  vendor?: string;
+  model?: string;
+  serialNumber?: string;
+  firmwareVersion?: string;
+  maxCurrentA?: number;
+  phases?: number;
+  connectors: ConnectorView[];
+}
+
+export interface ViewDeps {
+  config: Config;
+  registry: Registry;
+  sessions: Pick<SessionStore, 'list'>;
+  site: SiteView;
+}
+
+const PHASES = ['L1', 'L2', 'L3'] as const;
+
+/** W and Wh, whatever unit the charger reported in (1.6 allows kW and kWh). */
+function inBaseUnit(sample: MeterSample | undefined): number | null {
+  if (!sample) return null;
+  const value = Number(sample.value);
+  if (!Number.isFinite(value)) return null;
+  return sample.unit === 'kW' || sample.unit === 'kWh' ? value * 1000 : value;
+}
+
+function latest(live: LiveCharger | undefined, connectorId: number, measurand: string, phase?: string): MeterSample | undefined {
+  return live?.latest.get(`${connectorId}/${measurand}/${phase ?? ''}`);
+}
+
+export function activeSessions(sessions: Pick<SessionStore, 'list'>): Map<string, SessionRecord> {
+  return new Map(sessions.list({ state: 'active' }).map((s) => [`${s.chargerId}/${s.connectorId}`, s]));
+}
+
+export function chargerIds(deps: Pick<ViewDeps, 'config' | 'registry'>): string[] {
+  const ids = new Set([...deps.config.chargers.list.map((c) => c.id), ...deps.registry.list().map((c) => c.id)]);
+  return [...ids].sort((a, b) => a.localeCompare(b));
+}
+
+export function knowsCharger(deps: Pick<ViewDeps, 'config' | 'registry'>, id: string): boolean {
+  return deps.config.chargers.list.some((c) => c.id === id) || deps.registry.get(id) !== undefined;
+}
+
+export function chargerView(deps: ViewDeps, id: string, active = activeSessions(deps.sessions)): ChargerView {
+  const live = deps.registry.get(id);
+  const configured = deps.config.chargers.list.find((c) => c.id === id);
+  const connectorIds = new Set<number>();
+  for (let c = 1; c <= (configured?.connectors ?? 0); c++) connectorIds.add(c);
+  for (const c of live?.connectors.keys() ?? []) if (c > 0) connectorIds.add(c);
+  const connectors = [...connectorIds].sort((a, b) => a - b).map((c) => connectorView(deps, id, c, live, active.get(`${id}/${c}`)));
+  const boot = live?.boot;
+  return {
+    id,
+    online: live?.online ?? false,
+    configured: configured !== undefined,
+    status: live?.online ? (live.connectors.get(0)?.status ?? 'Available') : live?.connectedAt || boot ? 'Offline' : 'Never connected',
+    ...(live?.protocol ? { protocol: live.protocol } : {}),
+    ...(live?.connectedAt ? { connectedAt: live.connectedAt } : {}),
+    ...(live?.disconnectedAt ? { disconnectedAt: live.disconnectedAt } : {}),
+    ...(live?.lastMessageAt ? { lastMessageAt: live.lastMessageAt } : {}),
+    ...(boot ? { vendor: boot.vendor, model: boot.model } : {}),
+    ...(boot?.serialNumber ? { serialNumber: boot.serialNumber } : {}),
+    ...(boot?.firmwareVersion ? { firmwareVersion: boot.firmwareVersion } : {}),
+    ...(configured ? { maxCurrentA: configured.maxCurrent, phases: configured.phases } : {}),
+    connectors,
+  };
+}
+
+function connectorView(deps: ViewDeps, chargerId: string, connectorId: number, live: LiveCharger | undefined, session: SessionRecord | undefined): ConnectorView {
+  const state = live?.connectors.get(connectorId);
+  const allocation = deps.site.connector(chargerId, connectorId);
+  const running = session !== undefined;
+  const register = inBaseUnit(latest(live, connectorId, 'Energy.Active.Import.Register'));
+  return {
+    connectorId,
+    status: live?.online ? (state?.status ?? 'Unknown') : 'Unavailable',
+    ...(state && state.errorCode !== 'NoError' ? { errorCode: state.errorCode } : {}),
+    ...(state?.info ? { info: state.info } : {}),
+    ...(state ? { since: state.timestamp } : {}),
+    powerW: running ? inBaseUnit(latest(live, connectorId, 'Power.Active.Import')) : null,
+    currentA: running ? phaseCurrents(live, connectorId) : null,
+    session: session
+      ? {
+          transactionId: session.transactionId,
+          idTag: session.idTag,
+          startedAt: session.startedAt,
+          energyWh: register !== null && register >= session.meterStart ? register - session.meterStart : null,
+        }
+      : null,
+    allocation: allocation ? { amps: allocation.amps, phases: allocation.phases, active: allocation.active, reason: allocation.reason, detail: allocation.detail, at: deps.site.allocation!.at } : null,
+  };
+}
+
+function phaseCurrents(live: LiveCharger | undefined, connectorId: number): [number | null, number | null, number | null] {
+  const read = (phase?: string) => {
+    const s = latest(live, connectorId, 'Current.Import', phase);
+    const v = s ? Number(s.value) : NaN;
+    return Number.isFinite(v) ? v : null;
+  };
+  const perPhase = PHASES.map((p) => read(p)) as [number | null, number | null, number | null];
+  // A 1-phase charger may report Current.Import without a phase: that is its L1.
+  if (perPhase.every((v) => v === null)) perPhase[0] = read();
+  return perPhase;
+}
+
+/** The chargers' current per site phase now, following each charger's phase rotation. */
+export function loadSample(deps: ViewDeps, at: Date): LoadSample {
+  const chargersA: [number, number, number] = [0, 0, 0];
+  const active = activeSessions(deps.sessions);
+  for (const session of active.values()) {
+    const live = deps.registry.get(session.chargerId);
+    if (!live?.online) continue;
+    const rotation = parseRotation(deps.config.chargers.list.find((c) => c.id === session.chargerId)?.phaseRotation ?? 'L1L2L3');
+    phaseCurrents(live, session.connectorId).forEach((amps, i) => {
+      if (amps !== null && amps > 0) chargersA[rotation[i]!] += amps;
+    });
+  }
+  const gridA = deps.site.site?.grid?.currentA;
+  const limitA = deps.site.allocation?.siteLimit.amps ?? deps.config.site?.supply.maxCurrent ?? null;
+  return {
+    at: at.toISOString(),
+    chargersA: chargersA.map(round1) as [number, number, number],
+    ...(gridA && gridA.length === 3 ? { gridA: gridA.map(round1) as [number, number, number] } : {}),
+    limitA,
+  };
+}
+
+const round1 = (v: number) => Math.round(v * 10) / 10;

@@ -1,0 +1,154 @@
+/**
+ * Command payloads → typed commands, or a rejection in words (pure). Every command accepts a
+ * JSON object (with an optional "id" that is echoed on the result topic, for callers that
+ * match answers to questions); the commands Home Assistant sends also accept its plain forms
+ * (a number, ON/OFF, soft/hard). A payload that fits nothing is rejected, never guessed at.
+ */
+import type { CommandAddress } from './topics.js';
+
+export type Command =
+  | { kind: 'start'; chargerId: string; connectorId: number; idTag?: string }
+  | { kind: 'stop'; chargerId: string; connectorId: number }
+  | { kind: 'unlock'; chargerId: string; connectorId: number }
+  /** connectorId 0: the whole charger (OCPP 1.6 §5.2). */
+  | { kind: 'available'; chargerId: string; connectorId: number; available: boolean }
+  /** connectorId undefined: the whole charger. amps null removes the cap. */
+  | { kind: 'maxcurrent'; chargerId: string; connectorId?: number; amps: number | null }
+  | { kind: 'reset'; chargerId: string; type: 'Soft' | 'Hard' }
+  /** amps null clears the temporary limit. */
+  | { kind: 'siteLimit'; amps: number | null; durationS: number };
+
+export type ParseResult = { ok: true; command: Command; id?: CorrelationId } | { ok: false; reason: string; id?: CorrelationId };
+export type CorrelationId = string | number;
+
+const MAX_PAYLOAD_BYTES = 4096;
+const MAX_AMPS = 1000;
+const MAX_DURATION_S = 7 * 24 * 3600;
+
+export function parseCommand(address: CommandAddress, payload: string): ParseResult {
+  if (payload.length > MAX_PAYLOAD_BYTES) return { ok: false, reason: `payload too large (${payload.length} bytes, at most ${MAX_PAYLOAD_BYTES})` };
+  const text = payload.trim();
+  const json = parseJson(text);
+  const object = json !== null && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
+  const id = object ? correlationId(object.id) : undefined;
+  const result = parseFor(address, text, json, object);
+  return id === undefined ? result : { ...result, id };
+}
+
+function parseFor(address: CommandAddress, text: string, json: unknown, object: Record<string, unknown> | undefined): ParseResult {
+  if (address.target === 'site') return siteLimit(text, object);
+  const { chargerId } = address;
+  if (address.target === 'charger') {
+    switch (address.command) {
+      case 'available':
+        return available(chargerId, 0, text, json, object);
+      case 'maxcurrent':
+        return maxCurrent(chargerId, undefined, json, object);
+      case 'reset':
+        return reset(chargerId, text, object);
+    }
+  }
+  const { connectorId } = address;
+  switch (address.command) {
+    case 'start': {
+      if (!object) return { ok: false, reason: 'expected a JSON object such as {"idTag":"04A2B3C4"} or {} (then mqtt.startIdTag is used)' };
+      const unknown = unknownKeys(object, ['idTag', 'id']);
+      if (unknown) return { ok: false, reason: unknown };
+      if (object.idTag === undefined) return { ok: true, command: { kind: 'start', chargerId, connectorId } };
+      if (typeof object.idTag !== 'string' || object.idTag.length < 1 || object.idTag.length > 20) {
+        return { ok: false, reason: 'idTag must be a string of 1 to 20 characters' };
+      }
+      return { ok: true, command: { kind: 'start', chargerId, connectorId, idTag: object.idTag } };
+    }
+    case 'stop':
+    case 'unlock': {
+      if (!object) return { ok: false, reason: 'expected a JSON object, e.g. {}' };
+      const unknown = unknownKeys(object, ['id']);
+      if (unknown) return { ok: false, reason: unknown };
+      return { ok: true, command: { kind: address.command, chargerId, connectorId } };
+    }
+    case 'available':
+      return available(chargerId, connectorId, text, json, object);
+    case 'maxcurrent':
+      return maxCurrent(chargerId, connectorId, json, object);
+  }
+}
+
+function available(chargerId: string, connectorId: number, text: string, json: unknown, object: Record<string, unknown> | undefined): ParseResult {
+  let value: unknown = object ? object.available : json;
+  if (object) {
+    const unknown = unknownKeys(object, ['available', 'id']);
+    if (unknown) return { ok: false, reason: unknown };
+  }
+  if (!object && /^(on|off)$/i.test(text)) value = text.toUpperCase() === 'ON';
+  if (typeof value !== 'boolean') return { ok: false, reason: 'expected ON, OFF, true, false or {"available": true|false}' };
+  return { ok: true, command: { kind: 'available', chargerId, connectorId, available: value } };
+}
+
+function maxCurrent(chargerId: string, connectorId: number | undefined, json: unknown, object: Record<string, unknown> | undefined): ParseResult {
+  if (object) {
+    const unknown = unknownKeys(object, ['amps', 'id']);
+    if (unknown) return { ok: false, reason: unknown };
+  }
+  const value = object ? object.amps : json;
+  const amps = ampsOrNull(value);
+  if (amps === undefined) return { ok: false, reason: `expected a current in A from 0 to ${MAX_AMPS} (e.g. 16 or {"amps":16}), or null to remove the cap` };
+  return { ok: true, command: { kind: 'maxcurrent', chargerId, ...(connectorId !== undefined ? { connectorId } : {}), amps } };
+}
+
+function reset(chargerId: string, text: string, object: Record<string, unknown> | undefined): ParseResult {
+  let type: unknown = object ? (object.type ?? 'soft') : text;
+  if (object) {
+    const unknown = unknownKeys(object, ['type', 'id']);
+    if (unknown) return { ok: false, reason: unknown };
+  }
+  type = typeof type === 'string' ? type.toLowerCase() : type;
+  if (type !== 'soft' && type !== 'hard') return { ok: false, reason: 'expected soft, hard or {"type":"soft"|"hard"}' };
+  return { ok: true, command: { kind: 'reset', chargerId, type: type === 'soft' ? 'Soft' : 'Hard' } };
+}
+
+function siteLimit(text: string, object: Record<string, unknown> | undefined): ParseResult {
+  const usage = 'expected {"amps": 20, "duration": 3600} (A per phase, seconds), or {"amps": null} to clear the limit';
+  if (!object) return { ok: false, reason: text === 'null' ? 'expected {"amps": null} to clear the limit' : usage };
+  const unknown = unknownKeys(object, ['amps', 'duration', 'id']);
+  if (unknown) return { ok: false, reason: unknown };
+  const amps = ampsOrNull(object.amps);
+  if (amps === undefined) return { ok: false, reason: usage };
+  if (amps === null) return { ok: true, command: { kind: 'siteLimit', amps: null, durationS: 0 } };
+  const duration = object.duration;
+  if (typeof duration !== 'number' || !Number.isInteger(duration) || duration < 1 || duration > MAX_DURATION_S) {
+    return { ok: false, reason: `duration must be a whole number of seconds from 1 to ${MAX_DURATION_S}` };
+  }
+  return { ok: true, command: { kind: 'siteLimit', amps, durationS: duration } };
+}
+
+function ampsOrNull(value: unknown): number | null | undefined {
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_AMPS) return undefined;
+  return value;
+}
+
+function unknownKeys(object: Record<string, unknown>, allowed: string[]): string | undefined {
+  const extra = Object.keys(object).filter((k) => !allowed.includes(k));
+  return extra.length === 0 ? undefined : `unknown key ${extra.map((k) => JSON.stringify(k)).join(', ')} (allowed: ${allowed.join(', ')})`;
+}
+
+/** The "id" of a JSON object payload, for answers given before the payload is parsed (refusals). */
+export function correlationIdOf(payload: string): CorrelationId | undefined {
+  const json = parseJson(payload.trim());
+  return json !== null && typeof json === 'object' && !Array.isArray(json) ? correlationId((json as Record<string, unknown>).id) : undefined;
+}
+
+function correlationId(value: unknown): CorrelationId | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.length <= 64) return value;
+  return undefined;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

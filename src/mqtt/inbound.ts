@@ -1,0 +1,67 @@
+/**
+ * Messages that reach chargegate from the broker: commands on …/set topics, and Home
+ * Assistant's birth message. Every command gets one answer on its result topic (not retained,
+ * QoS 1): {"command", "result": "accepted"|"rejected", "reason", "id"?}.
+ */
+import type { ControlResult } from '../control/ports.js';
+import type { Logger } from '../log.js';
+import { commandRefusal } from './access.js';
+import { correlationIdOf, parseCommand, type Command, type CorrelationId } from './command-parse.js';
+import type { Publisher } from './publisher.js';
+import type { Topics } from './topics.js';
+import type { InboundMessage } from './transport.js';
+
+export interface InboundDeps {
+  topics: Topics;
+  publisher: Publisher;
+  run: (command: Command) => Promise<ControlResult>;
+  /** Home Assistant came (back) online: discovery is published again. */
+  onDiscoveryBirth: () => void;
+  discoveryPrefix?: string;
+  /** The broker is external: a retained command found there is removed from it. */
+  clearRetainedCommands: boolean;
+  logger: Logger;
+}
+
+export function createInboundHandler(deps: InboundDeps): (message: InboundMessage) => void {
+  const { topics, publisher } = deps;
+  const log = deps.logger.child({ component: 'mqtt-commands' });
+
+  return (message) => {
+    const payload = message.payload.toString('utf8');
+    if (deps.discoveryPrefix !== undefined && message.topic === `${deps.discoveryPrefix}/status`) {
+      if (payload === 'online') deps.onDiscoveryBirth();
+      return;
+    }
+    if (!topics.isCommandTopic(message.topic)) return;
+    // An empty message is how a retained message is removed [MQTT-3.3.1-10]: not a command.
+    if (message.payload.length === 0) return;
+
+    const answer = (result: ControlResult, command: string, id?: CorrelationId) => {
+      publisher.event(
+        topics.resultTopic(message.topic),
+        JSON.stringify({ command, result: result.accepted ? 'accepted' : 'rejected', reason: result.reason, ...(id !== undefined ? { id } : {}) }),
+      );
+      log.info({ topic: message.topic, user: message.sender?.username, result: result.accepted ? 'accepted' : 'rejected', reason: result.reason }, 'MQTT command answered');
+    };
+    const name = commandName(message.topic);
+
+    if (message.retained) {
+      answer({ accepted: false, reason: 'retained command ignored: publish commands without the retain flag' }, name, correlationIdOf(payload));
+      if (deps.clearRetainedCommands) publisher.clear(message.topic);
+      return;
+    }
+    const refusal = commandRefusal(message.sender);
+    if (refusal) return answer({ accepted: false, reason: refusal }, name, correlationIdOf(payload));
+    const address = topics.parseCommand(message.topic);
+    if ('unknown' in address) return answer({ accepted: false, reason: address.unknown }, name, correlationIdOf(payload));
+    const parsed = parseCommand(address, payload);
+    if (!parsed.ok) return answer({ accepted: false, reason: `malformed payload: ${parsed.reason}` }, name, parsed.id);
+    void deps.run(parsed.command).then((result) => answer(result, name, parsed.id));
+  };
+}
+
+/** …/connectors/1/start/set → start; site/limit/set → limit. */
+function commandName(topic: string): string {
+  return topic.split('/').at(-2) ?? '';
+}

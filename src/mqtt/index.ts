@@ -1,0 +1,127 @@
+/**
+ * MQTT for chargegate, composed from its parts: a transport (the embedded broker, or a client
+ * of an external one), the mirror (bus → retained state, events, discovery), and the command
+ * handler (…/set → OCPP commands or the balancer → …/result).
+ */
+import type { Config } from '../config/schema.js';
+import type { LimitControl } from '../control/ports.js';
+import type { EventBus } from '../events.js';
+import type { Gateway } from '../gateway/gateway.js';
+import type { Logger } from '../log.js';
+import type { SessionStore } from '../store/ports.js';
+import { createEmbeddedBroker, type EmbeddedBroker } from './broker.js';
+import { createCommandRunner } from './commands.js';
+import { createExternalBroker } from './external.js';
+import { createInboundHandler } from './inbound.js';
+import { createMirror, type Mirror } from './mirror.js';
+import { resolveMqttOptions, type EmbeddedOptions, type ExternalOptions } from './options.js';
+import { Publisher } from './publisher.js';
+import { Throttle } from './throttle.js';
+import { Topics } from './topics.js';
+import type { MqttTransport } from './transport.js';
+
+export interface MqttDeps {
+  config: Config;
+  gateway: Pick<Gateway, 'registry' | 'commands'>;
+  sessions: Pick<SessionStore, 'list'>;
+  events: EventBus;
+  /** The balancer's control port, when one runs (looked up at each command). */
+  limits: () => LimitControl | undefined;
+  logger: Logger;
+  version: string;
+  /** Milliseconds, for the throttle. */
+  nowMs?: () => number;
+}
+
+export interface Mqtt {
+  readonly mode: 'embedded' | 'external';
+  readonly topics: Topics;
+  /** Ports the embedded broker listens on (undefined with an external broker). */
+  readonly ports: EmbeddedBroker['ports'] | undefined;
+  readonly mirror: Mirror;
+  readonly publisher: Publisher;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** undefined when `mqtt.broker` is off. */
+export function createMqtt(deps: MqttDeps): Mqtt | undefined {
+  const options = resolveMqttOptions(deps.config.mqtt);
+  if (options.mode === 'off') return undefined;
+  const logger = deps.logger.child({ component: 'mqtt' });
+  const topics = new Topics(options.prefix);
+  const transport = options.mode === 'embedded' ? embedded(options, topics, logger) : external(options, topics, logger);
+  const nowMs = deps.nowMs ?? (() => performance.now());
+  const publisher = new Publisher({ transport, throttle: new Throttle(options.throttleMs), nowMs });
+  const { registry } = deps.gateway;
+  const configured = new Set(deps.config.chargers.list.map((c) => c.id));
+  const mirror = createMirror({
+    events: deps.events,
+    registry,
+    sessions: deps.sessions,
+    chargers: deps.config.chargers.list,
+    allowUnknown: deps.config.chargers.allowUnknown,
+    topics,
+    publisher,
+    showIdTag: options.showIdTag,
+    ...(options.discoveryPrefix !== undefined ? { discoveryPrefix: options.discoveryPrefix } : {}),
+    version: deps.version,
+    logger,
+  });
+  const run = createCommandRunner({
+    commands: deps.gateway.commands,
+    sessions: deps.sessions,
+    knowsCharger: (id) => configured.has(id) || (deps.config.chargers.allowUnknown && registry.get(id) !== undefined),
+    limits: deps.limits,
+    ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}),
+  });
+  transport.onMessage(
+    createInboundHandler({
+      topics,
+      publisher,
+      run,
+      onDiscoveryBirth: () => mirror.republishDiscovery(),
+      ...(options.discoveryPrefix !== undefined ? { discoveryPrefix: options.discoveryPrefix } : {}),
+      clearRetainedCommands: options.mode === 'external',
+      logger,
+    }),
+  );
+  let started = false;
+  transport.onConnect(() => {
+    if (!started) {
+      started = true;
+      mirror.start();
+    } else {
+      // A broker that restarted may have lost its retained store: say everything again.
+      publisher.stateNow(topics.status, 'online');
+      publisher.republishAll();
+    }
+  });
+
+  return {
+    mode: options.mode,
+    topics,
+    ports: 'ports' in transport ? (transport as EmbeddedBroker).ports : undefined,
+    mirror,
+    publisher,
+    async start() {
+      await transport.start();
+      const where = options.mode === 'embedded' ? { listen: `mqtt://${options.host}:${(transport as EmbeddedBroker).ports.mqtt}`, users: options.users.length, anonymous: options.anonymous } : { broker: options.url.replace(/\/\/[^@/]*@/, '//') };
+      logger.info({ ...where, prefix: options.prefix, discovery: options.discoveryPrefix ?? 'off' }, options.mode === 'embedded' ? 'MQTT broker listening' : 'MQTT connecting to the external broker');
+    },
+    async stop() {
+      mirror.stop();
+      publisher.stop();
+      await transport.stop({ topic: topics.status, payload: 'offline' });
+    },
+  };
+}
+
+function embedded(options: EmbeddedOptions, topics: Topics, logger: Logger): MqttTransport {
+  return createEmbeddedBroker({ options, topics, logger });
+}
+
+function external(options: ExternalOptions, topics: Topics, logger: Logger): MqttTransport {
+  const subscriptions = [...topics.commandFilters, ...(options.discoveryPrefix !== undefined ? [`${options.discoveryPrefix}/status`] : [])];
+  return createExternalBroker({ options, subscriptions, statusTopic: topics.status, logger });
+}

@@ -1,0 +1,301 @@
+/**
+ * The MQTT mirror: listens to the event bus and keeps the broker's retained state, events and
+ * Home Assistant discovery in step with the site. Never called by the gateway core, and never
+ * slows it: a bus listener only queues the event; the work happens on the next turn of the
+ * event loop, in batches.
+ */
+import type { ChargerConfig } from '../config/schema.js';
+import type { EventBus, EventName, GatewayEvents } from '../events.js';
+import type { Registry } from '../gateway/registry.js';
+import type { Logger } from '../log.js';
+import type { ChargerInfo, ConnectorState, SessionRecord, SessionStore } from '../store/ports.js';
+import { discoveryMessages, removalMessages, type DiscoveredCharger } from './discovery.js';
+import type { Publisher } from './publisher.js';
+import { readingsFromSamples } from './telemetry.js';
+import { PHASES, type Topics } from './topics.js';
+
+export interface MirrorDeps {
+  events: EventBus;
+  registry: Registry;
+  sessions: Pick<SessionStore, 'list'>;
+  chargers: readonly ChargerConfig[];
+  /** Unknown chargers may connect (demo): none of the chargers the store remembers counts as removed. */
+  allowUnknown: boolean;
+  topics: Topics;
+  publisher: Publisher;
+  showIdTag: boolean;
+  discoveryPrefix?: string;
+  version: string;
+  logger: Logger;
+}
+
+/** Events waiting for the mirror; beyond this, new ones are dropped (and counted) rather than eat memory. */
+const MAX_QUEUED = 100_000;
+
+interface ActiveSession {
+  record: SessionRecord;
+  energyWh: number;
+}
+
+export interface Mirror {
+  /** Publishes the whole current state (and discovery); then follows the bus. */
+  start(): void;
+  /** Publishes everything again: after a reconnect, or when Home Assistant restarts. */
+  republishDiscovery(): void;
+  stop(): void;
+  /** Events dropped because the queue was full (should stay 0). */
+  readonly dropped: number;
+}
+
+export function createMirror(deps: MirrorDeps): Mirror {
+  const { topics, publisher, registry } = deps;
+  const log = deps.logger.child({ component: 'mqtt-mirror' });
+  const configured = new Map(deps.chargers.map((c) => [c.id, c]));
+  const sessions = new Map<string, ActiveSession>();
+  const lastStatus = new Map<string, ConnectorState>();
+  /** Connectors announced to Home Assistant per charger. */
+  const announced = new Map<string, number>();
+  const queue: (() => void)[] = [];
+  const unsubscribe: (() => void)[] = [];
+  let draining = false;
+  let dropped = 0;
+
+  const key = (chargerId: string, connectorId: number) => `${chargerId}\u0000${connectorId}`;
+
+  function listen<K extends EventName>(name: K, handle: (payload: GatewayEvents[K]) => void): void {
+    unsubscribe.push(
+      deps.events.on(name, (payload) => {
+        if (queue.length >= MAX_QUEUED) {
+          if (dropped++ % 10_000 === 0) log.warn({ dropped }, 'MQTT mirror is behind: events dropped');
+          return;
+        }
+        queue.push(() => handle(payload));
+        if (!draining) {
+          draining = true;
+          setImmediate(drain);
+        }
+      }),
+    );
+  }
+
+  function drain(): void {
+    draining = false;
+    // Events queued while draining wait for the next turn: the OCPP path keeps its share.
+    for (const job of queue.splice(0, queue.length)) {
+      try {
+        job();
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'MQTT mirror failed on an event');
+      }
+    }
+  }
+
+  // ---- discovery -----------------------------------------------------------------------
+
+  function describe(chargerId: string): DiscoveredCharger {
+    const conf = configured.get(chargerId);
+    const live = registry.get(chargerId);
+    const seen = Math.max(0, ...[...(live?.connectors.keys() ?? [])]);
+    const boot = live?.boot;
+    const info: ChargerInfo | undefined = boot ? { vendor: boot.vendor, model: boot.model, ...(boot.firmwareVersion ? { firmwareVersion: boot.firmwareVersion } : {}), ...(boot.serialNumber ? { serialNumber: boot.serialNumber } : {}) } : undefined;
+    return {
+      id: chargerId,
+      ...(info ? { info } : {}),
+      connectors: Math.max(conf?.connectors ?? 1, seen),
+      phases: conf?.phases ?? 3,
+      maxCurrentA: conf?.maxCurrent ?? 32,
+    };
+  }
+
+  function announce(chargerId: string): void {
+    const charger = describe(chargerId);
+    announced.set(chargerId, charger.connectors);
+    if (deps.discoveryPrefix === undefined) return;
+    for (const m of discoveryMessages(charger, topics, deps.discoveryPrefix, deps.version)) publisher.stateNow(m.topic, m.payload);
+  }
+
+  /** A charger removed from the config: its entities and its retained state go. */
+  function retire(chargerId: string): void {
+    const charger = describe(chargerId);
+    if (deps.discoveryPrefix !== undefined) {
+      for (const m of removalMessages({ ...charger, phases: 3 }, topics, deps.discoveryPrefix)) publisher.clear(m.topic);
+    }
+    for (const topic of topics.chargerStateTopics(chargerId, charger.connectors)) publisher.clear(topic);
+    log.info({ chargerId }, 'charger no longer configured: its MQTT topics and Home Assistant entities were removed');
+  }
+
+  function ensureAnnounced(chargerId: string, connectorId = 0): void {
+    const count = announced.get(chargerId);
+    if (count === undefined || connectorId > count) announce(chargerId);
+  }
+
+  // ---- state -----------------------------------------------------------------------------
+
+  function connected(chargerId: string, online: boolean): void {
+    ensureAnnounced(chargerId);
+    publisher.state(topics.charger(chargerId, 'connected'), online ? 'online' : 'offline', 1);
+  }
+
+  /** @param replay true for the snapshot at start: a stored fault is not news. */
+  function status(state: ConnectorState, replay = false): void {
+    const { chargerId, connectorId } = state;
+    ensureAnnounced(chargerId, connectorId);
+    const previous = lastStatus.get(key(chargerId, connectorId));
+    lastStatus.set(key(chargerId, connectorId), state);
+    const available = state.status === 'Unavailable' ? 'OFF' : 'ON';
+    if (connectorId === 0) {
+      publisher.state(topics.charger(chargerId, 'status'), state.status, 1);
+      publisher.state(topics.charger(chargerId, 'error'), state.errorCode, 1);
+      publisher.state(topics.charger(chargerId, 'available'), available, 1);
+    } else {
+      publisher.state(topics.connector(chargerId, connectorId, 'status'), state.status, 1);
+      publisher.state(topics.connector(chargerId, connectorId, 'error'), state.errorCode, 1);
+      publisher.state(topics.connector(chargerId, connectorId, 'available'), available, 1);
+    }
+    const faulty = state.status === 'Faulted' || state.errorCode !== 'NoError';
+    const wasFaulty = previous !== undefined && (previous.status === 'Faulted' || previous.errorCode !== 'NoError');
+    if (faulty && !replay && (!wasFaulty || previous?.errorCode !== state.errorCode)) {
+      publisher.event(
+        topics.event(chargerId, 'fault'),
+        JSON.stringify({ connectorId, status: state.status, errorCode: state.errorCode, info: state.info, vendorErrorCode: state.vendorErrorCode, at: state.timestamp }),
+      );
+    }
+  }
+
+  function meterValues(e: GatewayEvents['meter.values']): void {
+    if (e.connectorId === 0) return; // the charger's main meter: not mapped to a connector's topics
+    ensureAnnounced(e.chargerId, e.connectorId);
+    for (const { leaf, value } of readingsFromSamples(e.samples)) {
+      publisher.state(topics.connector(e.chargerId, e.connectorId, leaf), String(value), 0);
+      if (leaf === 'energy') sessionEnergy(e.chargerId, e.connectorId, value);
+    }
+  }
+
+  function sessionEnergy(chargerId: string, connectorId: number, registerWh: number): void {
+    const active = sessions.get(key(chargerId, connectorId));
+    if (!active) return;
+    active.energyWh = Math.max(0, registerWh - active.record.meterStart);
+    publishSession(active.record, active.energyWh);
+  }
+
+  function publishSession(record: SessionRecord, energyWh: number): void {
+    publisher.state(topics.connector(record.chargerId, record.connectorId, 'session'), JSON.stringify(sessionJson(record, energyWh, deps.showIdTag)), 1);
+  }
+
+  function sessionStarted(record: SessionRecord): void {
+    ensureAnnounced(record.chargerId, record.connectorId);
+    sessions.set(key(record.chargerId, record.connectorId), { record, energyWh: 0 });
+    publishSession(record, 0);
+    publisher.event(topics.event(record.chargerId, 'session-started'), JSON.stringify(sessionJson(record, 0, deps.showIdTag)));
+  }
+
+  function sessionEnded(record: SessionRecord): void {
+    const k = key(record.chargerId, record.connectorId);
+    if (sessions.get(k)?.record.transactionId === record.transactionId) sessions.delete(k);
+    const energyWh = record.energyWh ?? 0;
+    publishSession(record, energyWh);
+    publisher.event(topics.event(record.chargerId, 'session-ended'), JSON.stringify(sessionJson(record, energyWh, deps.showIdTag)));
+  }
+
+  function boot(e: GatewayEvents['charger.boot']): void {
+    announce(e.chargerId);
+    publisher.state(topics.charger(e.chargerId, 'info'), JSON.stringify({ ...e.info, bootedAt: e.at }), 1);
+    publisher.event(topics.event(e.chargerId, 'boot'), JSON.stringify({ ...e.info, at: e.at }));
+  }
+
+  /** Per connector its limit and why; for the site its limit in force and what is left per phase. */
+  function allocation(e: GatewayEvents['allocation.changed']): void {
+    for (const c of e.connectors) {
+      publisher.state(topics.connector(c.chargerId, c.connectorId, 'limit'), String(c.amps), 1);
+      publisher.state(topics.connector(c.chargerId, c.connectorId, 'limitReason'), c.detail ? `${c.reason}: ${c.detail}` : c.reason, 1);
+    }
+    site({ limitA: e.siteLimit.amps, availableA: e.load.map((amps) => Math.max(0, e.siteLimit.amps - amps)) });
+  }
+
+  function site(e: GatewayEvents['site.state']): void {
+    if (e.powerW !== undefined) publisher.state(topics.site('power'), String(Math.round(e.powerW)), 0);
+    if (e.limitA !== undefined) publisher.state(topics.site('limit'), e.limitA === null ? 'none' : String(e.limitA), 1);
+    e.availableA?.slice(0, 3).forEach((a, i) => publisher.state(topics.site(`available/${PHASES[i]!}`), String(round1(a)), 0));
+    if (e.grid?.powerW !== undefined) publisher.state(topics.site('grid/power'), String(Math.round(e.grid.powerW)), 0);
+    e.grid?.currentA?.slice(0, 3).forEach((a, i) => publisher.state(topics.site(`grid/current/${PHASES[i]!}`), String(round1(a)), 0));
+  }
+
+  function upstream(e: GatewayEvents['upstream.state']): void {
+    publisher.state(topics.gateway('upstream'), e.online ? 'online' : 'offline', 1);
+    publisher.state(topics.gateway('outbox'), String(e.outboxDepth), 1);
+    publisher.state(topics.gateway('deadLetters'), String(e.deadLetters), 1);
+  }
+
+  /** The state as the registry and the store know it now (at start: every charger offline). */
+  function snapshot(): void {
+    const known = new Set([...configured.keys(), ...registry.list().map((c) => c.id)]);
+    for (const chargerId of known) {
+      if (!configured.has(chargerId) && !deps.allowUnknown) {
+        retire(chargerId);
+        continue;
+      }
+      announce(chargerId);
+      const live = registry.get(chargerId);
+      publisher.state(topics.charger(chargerId, 'connected'), live?.online ? 'online' : 'offline', 1);
+      if (live?.boot) publisher.state(topics.charger(chargerId, 'info'), JSON.stringify({ vendor: live.boot.vendor, model: live.boot.model, serialNumber: live.boot.serialNumber, firmwareVersion: live.boot.firmwareVersion, bootedAt: live.boot.at }), 1);
+      for (const state of live?.connectors.values() ?? []) status(state, true);
+      const byConnector = new Map<number, GatewayEvents['meter.values']['samples']>();
+      for (const sample of live?.latest.values() ?? []) byConnector.set(sample.connectorId, [...(byConnector.get(sample.connectorId) ?? []), sample]);
+      for (const [connectorId, samples] of byConnector) meterValues({ chargerId, connectorId, samples });
+    }
+    for (const record of deps.sessions.list({ state: 'active' })) {
+      if (!known.has(record.chargerId) || (!configured.has(record.chargerId) && !deps.allowUnknown)) continue;
+      sessions.set(key(record.chargerId, record.connectorId), { record, energyWh: 0 });
+      const register = registry.latestValue(record.chargerId, record.connectorId, 'Energy.Active.Import.Register');
+      const energyWh = register === undefined ? 0 : Math.max(0, register - record.meterStart);
+      sessions.get(key(record.chargerId, record.connectorId))!.energyWh = energyWh;
+      publishSession(record, energyWh);
+    }
+  }
+
+  return {
+    get dropped() {
+      return dropped;
+    },
+    start() {
+      publisher.stateNow(topics.status, 'online');
+      snapshot();
+      listen('charger.connected', (e) => connected(e.chargerId, true));
+      listen('charger.disconnected', (e) => connected(e.chargerId, false));
+      listen('charger.boot', boot);
+      listen('connector.status', (e) => status(e));
+      listen('meter.values', meterValues);
+      listen('session.started', sessionStarted);
+      listen('session.ended', sessionEnded);
+      listen('allocation.changed', allocation);
+      listen('site.state', site);
+      listen('upstream.state', upstream);
+    },
+    republishDiscovery() {
+      for (const chargerId of announced.keys()) announce(chargerId);
+    },
+    stop() {
+      unsubscribe.splice(0).forEach((off) => off());
+      queue.length = 0;
+    },
+  };
+}
+
+/** A session as published: idTags identify people, so they are left out unless mqtt.showIdTag. */
+export function sessionJson(record: SessionRecord, energyWh: number, showIdTag: boolean): Record<string, unknown> {
+  return {
+    transactionId: record.transactionId,
+    connectorId: record.connectorId,
+    state: record.state,
+    startedAt: record.startedAt,
+    meterStart: record.meterStart,
+    energyWh,
+    ...(showIdTag ? { idTag: record.idTag } : {}),
+    ...(record.stoppedAt ? { stoppedAt: record.stoppedAt } : {}),
+    ...(record.stopReason ? { stopReason: record.stopReason } : {}),
+  };
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}

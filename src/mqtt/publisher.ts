@@ -1,0 +1,99 @@
+/**
+ * Retained state, events and command results on their way to the broker. Keeps the latest
+ * value of every retained topic, so that a reconnect (or a restarted broker that lost its
+ * retained store) gets the whole state again, and applies the throttle to telemetry and state.
+ */
+import type { Throttle } from './throttle.js';
+import type { MqttTransport } from './transport.js';
+
+export interface PublisherDeps {
+  transport: MqttTransport;
+  throttle: Throttle;
+  /** Milliseconds, for the throttle only. */
+  nowMs: () => number;
+}
+
+interface Retained {
+  value: string;
+  qos: 0 | 1;
+}
+
+export class Publisher {
+  private readonly retained = new Map<string, Retained>();
+  private timer: NodeJS.Timeout | undefined;
+  /** Publishes sent to the transport, for the bench and the tests. */
+  published = 0;
+
+  constructor(private readonly deps: PublisherDeps) {}
+
+  /**
+   * Retained state, published on change and at most once per throttle interval per topic.
+   * qos 0 for telemetry (a lost value is replaced by the next), 1 for state.
+   */
+  state(topic: string, value: string, qos: 0 | 1): void {
+    this.retained.set(topic, { value, qos });
+    if (!this.deps.transport.connected) return;
+    const decision = this.deps.throttle.offer(topic, value, this.deps.nowMs());
+    if (decision === 'send') this.send(topic, value, qos, true);
+    else if (decision === 'hold') this.scheduleFlush();
+  }
+
+  /** Retained and not throttled: discovery configs and other rare, whole messages. */
+  stateNow(topic: string, value: string): void {
+    this.retained.set(topic, { value, qos: 1 });
+    this.deps.throttle.markSent(topic, value, this.deps.nowMs());
+    this.send(topic, value, 1, true);
+  }
+
+  /** Removes a retained message from the broker: an empty retained PUBLISH [MQTT-3.3.1-10]. */
+  clear(topic: string): void {
+    this.retained.delete(topic);
+    this.deps.throttle.forget(topic);
+    this.send(topic, '', 1, true);
+  }
+
+  /** Not retained, QoS 1: events and command results (lost while disconnected). */
+  event(topic: string, payload: string): void {
+    this.send(topic, payload, 1, false);
+  }
+
+  has(topic: string): boolean {
+    return this.retained.has(topic);
+  }
+
+  /** After a (re)connect: every retained value again, at once. */
+  republishAll(): void {
+    const now = this.deps.nowMs();
+    for (const [topic, { value, qos }] of this.retained) {
+      this.deps.throttle.markSent(topic, value, now);
+      this.send(topic, value, qos, true);
+    }
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private send(topic: string, value: string, qos: 0 | 1, retain: boolean): void {
+    if (!this.deps.transport.connected) return;
+    this.published++;
+    this.deps.transport.publish(topic, value, { qos, retain });
+  }
+
+  private scheduleFlush(): void {
+    if (this.timer) return;
+    const at = this.deps.throttle.nextDueAt();
+    if (at === undefined) return;
+    this.timer = setTimeout(() => this.flush(), Math.max(0, at - this.deps.nowMs()));
+    this.timer.unref();
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    for (const [topic, value] of this.deps.throttle.due(this.deps.nowMs())) {
+      this.send(topic, value, this.retained.get(topic)?.qos ?? 1, true);
+    }
+    this.scheduleFlush();
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The topic layout, in one place (pure: no I/O, no clock). Every topic chargegate publishes or
+ * listens to is built or parsed here; the README's topic table describes the same layout.
+ *
+ *   <prefix>/status                                   online | offline (gateway availability)
+ *   <prefix>/chargers/<id>/…                          per charger
+ *   <prefix>/chargers/<id>/connectors/<n>/…           per connector
+ *   <prefix>/site/…, <prefix>/gateway/…               site and gateway
+ *   …/<command>/set  →  …/<command>/result            commands and their answers
+ */
+
+/**
+ * A charger id as one topic level. OCPP identities may contain `+`, a wildcard that a topic
+ * name must not contain [MQTT-4.7.1-1]; `%` is not allowed in identities, so `%2B` cannot be
+ * confused with anything an identity spells.
+ */
+export function idLevel(chargerId: string): string {
+  return chargerId.replace(/\+/g, '%2B');
+}
+
+export function idFromLevel(level: string): string {
+  return level.replace(/%2B/g, '+');
+}
+
+export class Topics {
+  constructor(readonly prefix: string) {}
+
+  /** The gateway's own availability: online while chargegate runs (its last will says offline). */
+  get status(): string {
+    return `${this.prefix}/status`;
+  }
+
+  charger(chargerId: string, leaf: ChargerLeaf): string {
+    return `${this.prefix}/chargers/${idLevel(chargerId)}/${leaf}`;
+  }
+
+  connector(chargerId: string, connectorId: number, leaf: ConnectorLeaf): string {
+    return `${this.prefix}/chargers/${idLevel(chargerId)}/connectors/${connectorId}/${leaf}`;
+  }
+
+  /** Non-retained events: boot, fault, session-started, session-ended. */
+  event(chargerId: string, kind: ChargerEventKind): string {
+    return `${this.prefix}/chargers/${idLevel(chargerId)}/event/${kind}`;
+  }
+
+  site(leaf: SiteLeaf): string {
+    return `${this.prefix}/site/${leaf}`;
+  }
+
+  gateway(leaf: GatewayLeaf): string {
+    return `${this.prefix}/gateway/${leaf}`;
+  }
+
+  chargerCommand(chargerId: string, command: ChargerCommandName): string {
+    return `${this.prefix}/chargers/${idLevel(chargerId)}/${command}/set`;
+  }
+
+  connectorCommand(chargerId: string, connectorId: number, command: ConnectorCommandName): string {
+    return `${this.prefix}/chargers/${idLevel(chargerId)}/connectors/${connectorId}/${command}/set`;
+  }
+
+  get siteLimitCommand(): string {
+    return `${this.prefix}/site/limit/set`;
+  }
+
+  /** Filters an MQTT client subscribes to in order to receive every command topic. */
+  get commandFilters(): string[] {
+    return [`${this.prefix}/chargers/+/+/set`, `${this.prefix}/chargers/+/connectors/+/+/set`, this.siteLimitCommand];
+  }
+
+  /** Any topic under the prefix ending in /set is a command topic (an unknown one gets a rejection). */
+  isCommandTopic(topic: string): boolean {
+    return topic.startsWith(`${this.prefix}/`) && topic.endsWith('/set');
+  }
+
+  /** Where the answer to a command goes: the command topic with /set replaced by /result. */
+  resultTopic(commandTopic: string): string {
+    return commandTopic.replace(/\/set$/, '/result');
+  }
+
+  /** What a command topic addresses, or a reason why it addresses nothing chargegate knows. */
+  parseCommand(topic: string): CommandAddress | { unknown: string } {
+    if (!this.isCommandTopic(topic)) return { unknown: 'not a command topic' };
+    const levels = topic.slice(this.prefix.length + 1).split('/');
+    if (levels.join('/') === 'site/limit/set') return { target: 'site', command: 'limit' };
+    if (levels[0] !== 'chargers' || !levels[1]) return { unknown: `unknown command topic (commands are ${this.prefix}/chargers/<id>/…/set and ${this.prefix}/site/limit/set)` };
+    const chargerId = idFromLevel(levels[1]);
+    if (levels.length === 4) {
+      const command = levels[2]!;
+      if (!isOneOf(command, CHARGER_COMMANDS)) return { unknown: `unknown charger command "${command}" (known: ${CHARGER_COMMANDS.join(', ')})` };
+      return { target: 'charger', chargerId, command };
+    }
+    if (levels.length === 6 && levels[2] === 'connectors') {
+      const connectorId = Number(levels[3]);
+      if (!/^[1-9]\d{0,2}$/.test(levels[3]!)) return { unknown: `connector must be a number from 1, got "${levels[3]}"` };
+      const command = levels[4]!;
+      if (!isOneOf(command, CONNECTOR_COMMANDS)) return { unknown: `unknown connector command "${command}" (known: ${CONNECTOR_COMMANDS.join(', ')})` };
+      return { target: 'connector', chargerId, connectorId, command };
+    }
+    return { unknown: 'unknown command topic' };
+  }
+
+  /** Every retained state topic a charger with these connectors and phases can have (to clear them when it is removed). */
+  chargerStateTopics(chargerId: string, connectors: number): string[] {
+    const topics = CHARGER_LEAVES.map((leaf) => this.charger(chargerId, leaf));
+    for (let n = 1; n <= connectors; n++) {
+      for (const leaf of CONNECTOR_LEAVES) topics.push(this.connector(chargerId, n, leaf));
+    }
+    return topics;
+  }
+}
+
+export const PHASES = ['L1', 'L2', 'L3'] as const;
+export type Phase = (typeof PHASES)[number];
+
+const CHARGER_LEAVES = ['connected', 'status', 'error', 'available', 'info'] as const;
+export type ChargerLeaf = (typeof CHARGER_LEAVES)[number];
+
+const CONNECTOR_LEAVES = [
+  'status',
+  'error',
+  'available',
+  'power',
+  'energy',
+  'current/L1',
+  'current/L2',
+  'current/L3',
+  'voltage/L1',
+  'voltage/L2',
+  'voltage/L3',
+  'soc',
+  'session',
+  'limit',
+  'limitReason',
+] as const;
+export type ConnectorLeaf = (typeof CONNECTOR_LEAVES)[number];
+
+export type SiteLeaf = 'power' | 'limit' | `available/${Phase}` | 'grid/power' | `grid/current/${Phase}`;
+export type GatewayLeaf = 'upstream' | 'outbox' | 'deadLetters';
+export type ChargerEventKind = 'boot' | 'fault' | 'session-started' | 'session-ended';
+
+export const CHARGER_COMMANDS = ['available', 'maxcurrent', 'reset'] as const;
+export const CONNECTOR_COMMANDS = ['start', 'stop', 'maxcurrent', 'available', 'unlock'] as const;
+export type ChargerCommandName = (typeof CHARGER_COMMANDS)[number];
+export type ConnectorCommandName = (typeof CONNECTOR_COMMANDS)[number];
+
+export type CommandAddress =
+  | { target: 'charger'; chargerId: string; command: ChargerCommandName }
+  | { target: 'connector'; chargerId: string; connectorId: number; command: ConnectorCommandName }
+  | { target: 'site'; command: 'limit' };
+
+function isOneOf<T extends string>(value: string, list: readonly T[]): value is T {
+  return (list as readonly string[]).includes(value);
+}

@@ -1,0 +1,205 @@
+/** The cloud upstream's durable state: outbox, dead letters, transaction map, idTag cache, virtual connectors. */
+import type {
+  CachedIdTag,
+  ConnectorMapStore,
+  DeadLetter,
+  IdTagCacheStore,
+  MappedTransaction,
+  OutboxKind,
+  OutboxMessage,
+  OutboxStore,
+  TransactionMapStore,
+  UpstreamStore,
+  VirtualConnector,
+} from '../ports.js';
+import { omitEmpty, orNull, orUndefined, type Db } from './rows.js';
+
+interface OutboxRow {
+  seq: number;
+  channel: string;
+  action: string;
+  kind: OutboxKind;
+  payload: string;
+  local_tx: number | null;
+  coalesce_key: string | null;
+  attempts: number;
+  created_at: string;
+}
+
+interface DeadRow {
+  id: number;
+  seq: number;
+  channel: string;
+  action: string;
+  payload: string;
+  local_tx: number | null;
+  attempts: number;
+  error: string;
+  created_at: string;
+  dead_at: string;
+}
+
+export function createUpstreamStore(db: Db): UpstreamStore {
+  return {
+    outbox: createOutboxStore(db),
+    transactions: createTransactionMapStore(db),
+    idTagCache: createIdTagCacheStore(db),
+    connectors: createConnectorMapStore(db),
+  };
+}
+
+function createOutboxStore(db: Db): OutboxStore {
+  const insert = db.prepare(`
+    INSERT INTO upstream_outbox (channel, action, kind, payload, local_tx, coalesce_key, created_at)
+    VALUES (@channel, @action, @kind, @payload, @localTx, @coalesceKey, @createdAt)`);
+  const dropCoalesced = db.prepare('DELETE FROM upstream_outbox WHERE channel = ? AND coalesce_key = ? AND seq > ?');
+  const page = db.prepare<[string, number, number, number], OutboxRow>(
+    'SELECT * FROM upstream_outbox WHERE channel = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
+  );
+  const removeOne = db.prepare('DELETE FROM upstream_outbox WHERE seq = ?');
+  const getOne = db.prepare<[number], OutboxRow>('SELECT * FROM upstream_outbox WHERE seq = ?');
+  const setAttempts = db.prepare('UPDATE upstream_outbox SET attempts = ? WHERE seq = ?');
+  const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM upstream_outbox');
+  const maxSeq = db.prepare<[], { m: number | null }>('SELECT max(seq) AS m FROM upstream_outbox');
+  const evictable = db.prepare<[], { seq: number; kind: OutboxKind; local_tx: number | null }>(
+    "SELECT seq, kind, local_tx FROM upstream_outbox WHERE kind IN ('status', 'meter') ORDER BY seq",
+  );
+  const insertDead = db.prepare(`
+    INSERT INTO upstream_dead_letters (seq, channel, action, payload, local_tx, attempts, error, created_at, dead_at)
+    VALUES (@seq, @channel, @action, @payload, @local_tx, @attempts, @error, @created_at, @deadAt)`);
+  const getDead = db.prepare<[number], DeadRow>('SELECT * FROM upstream_dead_letters WHERE id = ?');
+  const countDead = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM upstream_dead_letters');
+  const oldest = db.prepare<[], { created_at: string }>('SELECT created_at FROM upstream_outbox ORDER BY seq LIMIT 1');
+  const listDead = db.prepare<[number], DeadRow>('SELECT * FROM upstream_dead_letters ORDER BY id DESC LIMIT ?');
+
+  const remove = db.transaction((seqs: readonly number[]) => {
+    for (const seq of seqs) removeOne.run(seq);
+  });
+  const deadLetter = db.transaction((seq: number, error: string, at: string): DeadLetter | undefined => {
+    const row = getOne.get(seq);
+    if (!row) return undefined;
+    const { lastInsertRowid } = insertDead.run({ ...row, error, deadAt: at });
+    removeOne.run(seq);
+    return toDeadLetter(getDead.get(Number(lastInsertRowid))!);
+  });
+  const add = db.transaction((m: Parameters<OutboxStore['add']>[0], at: string, sentThrough: number) => {
+    const replaced = m.coalesceKey !== undefined ? dropCoalesced.run(m.channel, m.coalesceKey, sentThrough).changes : 0;
+    const { lastInsertRowid } = insert.run({
+      channel: m.channel,
+      action: m.action,
+      kind: m.kind,
+      payload: JSON.stringify(m.payload),
+      localTx: orNull(m.localTransactionId),
+      coalesceKey: orNull(m.coalesceKey),
+      createdAt: at,
+    });
+    return { seq: Number(lastInsertRowid), replaced };
+  });
+
+  return {
+    add: (message, at, sentThrough = 0) => add(message, at, sentThrough),
+    page: (channel, afterSeq, upToSeq, limit) => page.all(channel, afterSeq, upToSeq, limit).map(toMessage),
+    remove: (seqs) => {
+      if (seqs.length > 0) remove(seqs);
+    },
+    setAttempts: (seq, attempts) => void setAttempts.run(attempts, seq),
+    deadLetter: (seq, error, at) => deadLetter(seq, error, at),
+    count: () => count.get()!.n,
+    maxSeq: () => maxSeq.get()!.m ?? 0,
+    evictable: () => evictable.all().map((r) => omitEmpty({ seq: r.seq, kind: r.kind, localTransactionId: orUndefined(r.local_tx) })),
+    deadLetters: (limit = 100) => listDead.all(limit).map(toDeadLetter),
+    deadLetterCount: () => countDead.get()!.n,
+    oldestAt: () => oldest.get()?.created_at,
+  };
+}
+
+function toMessage(row: OutboxRow): OutboxMessage {
+  return omitEmpty<OutboxMessage>({
+    seq: row.seq,
+    channel: row.channel,
+    action: row.action,
+    kind: row.kind,
+    payload: JSON.parse(row.payload) as unknown,
+    localTransactionId: orUndefined(row.local_tx),
+    coalesceKey: orUndefined(row.coalesce_key),
+    attempts: row.attempts,
+    createdAt: row.created_at,
+  });
+}
+
+function toDeadLetter(row: DeadRow): DeadLetter {
+  return omitEmpty<DeadLetter>({
+    id: row.id,
+    seq: row.seq,
+    channel: row.channel,
+    action: row.action,
+    payload: JSON.parse(row.payload) as unknown,
+    localTransactionId: orUndefined(row.local_tx),
+    attempts: row.attempts,
+    error: row.error,
+    createdAt: row.created_at,
+    deadAt: row.dead_at,
+  });
+}
+
+function createTransactionMapStore(db: Db): TransactionMapStore {
+  const open = db.prepare('INSERT OR IGNORE INTO upstream_transactions (local_tx, channel) VALUES (?, ?)');
+  const setCloud = db.prepare("UPDATE upstream_transactions SET cloud_tx = ?, state = 'mapped' WHERE local_tx = ?");
+  const markDead = db.prepare("UPDATE upstream_transactions SET state = 'dead' WHERE local_tx = ?");
+  const get = db.prepare<[number], { channel: string; cloud_tx: number | null; state: MappedTransaction['state'] }>(
+    'SELECT channel, cloud_tx, state FROM upstream_transactions WHERE local_tx = ?',
+  );
+  const localFor = db.prepare<[string, number], { local_tx: number }>(
+    'SELECT local_tx FROM upstream_transactions WHERE channel = ? AND cloud_tx = ? ORDER BY local_tx DESC LIMIT 1',
+  );
+  return {
+    open: (local, channel) => void open.run(local, channel),
+    setCloud: (local, cloud) => void setCloud.run(cloud, local),
+    markDead: (local) => void markDead.run(local),
+    get(local) {
+      const row = get.get(local);
+      return row && omitEmpty<MappedTransaction>({ channel: row.channel, state: row.state, cloudTransactionId: orUndefined(row.cloud_tx) });
+    },
+    localFor: (channel, cloud) => localFor.get(channel, cloud)?.local_tx,
+  };
+}
+
+function createIdTagCacheStore(db: Db): IdTagCacheStore {
+  const get = db.prepare<[string], { status: string; expiry_date: string | null; parent_id_tag: string | null }>(
+    'SELECT status, expiry_date, parent_id_tag FROM upstream_idtag_cache WHERE id_tag = ?',
+  );
+  const put = db.prepare(`
+    INSERT INTO upstream_idtag_cache (id_tag, status, expiry_date, parent_id_tag, updated_at)
+    VALUES (@idTag, @status, @expiryDate, @parentIdTag, @at)
+    ON CONFLICT (id_tag) DO UPDATE SET status = excluded.status, expiry_date = excluded.expiry_date,
+      parent_id_tag = excluded.parent_id_tag, updated_at = excluded.updated_at`);
+  const clear = db.prepare('DELETE FROM upstream_idtag_cache');
+  return {
+    get(idTag) {
+      const row = get.get(idTag);
+      return row && omitEmpty<CachedIdTag>({ status: row.status, expiryDate: orUndefined(row.expiry_date), parentIdTag: orUndefined(row.parent_id_tag) });
+    },
+    put: (idTag, info: CachedIdTag, at) =>
+      void put.run({ idTag, status: info.status, expiryDate: orNull(info.expiryDate), parentIdTag: orNull(info.parentIdTag), at }),
+    clear: () => void clear.run(),
+  };
+}
+
+function createConnectorMapStore(db: Db): ConnectorMapStore {
+  const list = db.prepare<[], { charger_id: string; connector_id: number; virtual: number }>(
+    'SELECT * FROM upstream_connectors ORDER BY virtual',
+  );
+  const assign = db.prepare(`
+    INSERT INTO upstream_connectors (charger_id, connector_id, virtual) VALUES (@chargerId, @connectorId, @virtual)
+    ON CONFLICT (charger_id, connector_id) DO UPDATE SET virtual = excluded.virtual`);
+  const freeNumber = db.prepare('DELETE FROM upstream_connectors WHERE virtual = ? AND NOT (charger_id = ? AND connector_id = ?)');
+  const assignOne = db.transaction((m: VirtualConnector) => {
+    // A pinned number wins over an earlier automatic assignment of the same number.
+    freeNumber.run(m.virtual, m.chargerId, m.connectorId);
+    assign.run(m);
+  });
+  return {
+    list: () => list.all().map((r) => ({ chargerId: r.charger_id, connectorId: r.connector_id, virtual: r.virtual })),
+    assign: (m) => assignOne(m),
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * Commands from the cloud CSMS (OCPP 1.6 §5), routed by routing.routeFromCloud: sent to the
+ * charger they map to (connector numbers and transactionIds translated) with the answer
+ * relayed; answered by chargegate from what it keeps; or refused with NotSupported and a
+ * description. A charger that is not connected gets the action's own refusal (Rejected,
+ * Unavailable...), never a timeout.
+ */
+import type { Commands } from '../gateway/commands.js';
+import type { Registry } from '../gateway/registry.js';
+import type { Logger } from '../log.js';
+import { OcppCallError } from '../ocpp/errors.js';
+import type { CallHandler } from '../ocpp/session.js';
+import type { CentralAction16 } from '../ocpp/v16/actions.js';
+import type { Requests16, Responses16 } from '../ocpp/v16/types.js';
+import type { Store } from '../store/ports.js';
+import type { ConnectorMapping } from './connectors.js';
+import type { TransactionIdMap } from './idmap.js';
+import { sendLocalList } from './local-list.js';
+import { routeFromCloud, type UpstreamMode } from './routing.js';
+
+/** What aggregate mode answers itself: chargegate's own configuration keys and triggered messages. */
+export interface OwnChargePoint {
+  getConfiguration(req: Requests16['GetConfiguration']): Promise<Responses16['GetConfiguration']>;
+  changeConfiguration(req: Requests16['ChangeConfiguration']): Promise<Responses16['ChangeConfiguration']>;
+  trigger(req: Requests16['TriggerMessage']): Promise<Responses16['TriggerMessage']>;
+}
+
+export interface SiteLimitSink {
+  setExternalLimit(source: string, amps: number | null, untilMs?: number): { accepted: boolean; reason: string };
+}
+
+export interface CloudCallDeps {
+  mode: UpstreamMode;
+  channel: string;
+  connectors: ConnectorMapping;
+  /** The chargers behind this channel. */
+  chargers(): string[];
+  commands: Commands;
+  registry: Registry;
+  store: Store;
+  idmap: TransactionIdMap;
+  own?: OwnChargePoint;
+  /** Aggregate: the load balancer takes a ChargePointMaxProfile as the site's limit. */
+  siteLimit?: (profile: Requests16['SetChargingProfile']['csChargingProfiles']) => boolean;
+  logger: Logger;
+}
+
+type Handlers = { [A in CentralAction16]: (req: Requests16[A]) => Promise<Responses16[A]> };
+
+export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
+  const { commands, connectors, channel, store, idmap } = deps;
+  const reservations = new Map<number, string>();
+
+  /** Sends to a charger; offline or timed out: `refusal`. The charger's own CALLERROR is relayed. */
+  async function forward<A extends CentralAction16>(chargerId: string, action: A, payload: Requests16[A], refusal: Responses16[A]): Promise<Responses16[A]> {
+    try {
+      return await commands.send(chargerId, action, payload);
+    } catch (err) {
+      if (err instanceof OcppCallError) throw err;
+      deps.logger.warn({ chargerId, action, err: (err as Error).message }, 'command from the cloud not delivered to the charger');
+      return refusal;
+    }
+  }
+
+  function mapped(cloudConnectorId: number): { chargerId: string; connectorId: number } | undefined {
+    return connectors.toCharger(channel, cloudConnectorId);
+  }
+
+  /** Sends to every charger of the channel (connector 0 = the whole charge point) and combines the answers. */
+  async function toAll<A extends CentralAction16>(action: A, payload: Requests16[A], refusal: Responses16[A]): Promise<Responses16[A][]> {
+    return Promise.all(deps.chargers().map((id) => forward(id, action, payload, refusal).catch(() => refusal)));
+  }
+
+  const notMapped = (what: string) => new OcppCallError('NotSupported', what);
+
+  const handlers: Handlers = {
+    async RemoteStartTransaction(req) {
+      const target = req.connectorId !== undefined ? mapped(req.connectorId) : freeConnector();
+      if (!target) return { status: 'Rejected' };
+      return forward(target.chargerId, 'RemoteStartTransaction', { ...req, connectorId: target.connectorId }, { status: 'Rejected' });
+    },
+    async RemoteStopTransaction(req) {
+      const session = sessionFor(req.transactionId);
+      if (!session) return { status: 'Rejected' };
+      return forward(session.chargerId, 'RemoteStopTransaction', { transactionId: session.transactionId }, { status: 'Rejected' });
+    },
+    async Reset(req) {
+      return forward(channel, 'Reset', req, { status: 'Rejected' });
+    },
+    async ChangeAvailability(req) {
+      if (req.connectorId === 0) {
+        const answers = await toAll('ChangeAvailability', req, { status: 'Rejected' });
+        return { status: answers.every((a) => a.status === 'Accepted') ? 'Accepted' : answers.some((a) => a.status === 'Scheduled') ? 'Scheduled' : 'Rejected' };
+      }
+      const target = mapped(req.connectorId);
+      if (!target) return { status: 'Rejected' };
+      return forward(target.chargerId, 'ChangeAvailability', { ...req, connectorId: target.connectorId }, { status: 'Rejected' });
+    },
+    async UnlockConnector(req) {
+      const target = mapped(req.connectorId);
+      if (!target) return { status: 'NotSupported' };
+      return forward(target.chargerId, 'UnlockConnector', { connectorId: target.connectorId }, { status: 'UnlockFailed' });
+    },
+    async GetConfiguration(req) {
+      if (deps.own) return deps.own.getConfiguration(req);
+      return forward(channel, 'GetConfiguration', req, { unknownKey: req.key ?? [] });
+    },
+    async ChangeConfiguration(req) {
+      if (deps.own) return deps.own.changeConfiguration(req);
+      return forward(channel, 'ChangeConfiguration', req, { status: 'Rejected' });
+    },
+    async TriggerMessage(req) {
+      if (deps.own) return deps.own.trigger(req);
+      return forward(channel, 'TriggerMessage', req, { status: 'Rejected' });
+    },
+    async SetChargingProfile(req) {
+      const profile = req.csChargingProfiles;
+      if (req.connectorId === 0) {
+        if (profile.chargingProfilePurpose === 'ChargePointMaxProfile' && deps.siteLimit?.(profile)) return { status: 'Accepted' };
+        const answers = await toAll('SetChargingProfile', req, { status: 'Rejected' });
+        return { status: answers.length > 0 && answers.every((a) => a.status === 'Accepted') ? 'Accepted' : 'Rejected' };
+      }
+      const target = mapped(req.connectorId);
+      if (!target) return { status: 'Rejected' };
+      let forwarded = profile;
+      if (profile.transactionId !== undefined) {
+        // 1.6 §5.16: a TxProfile names the cloud's transactionId; the charger knows chargegate's.
+        const session = sessionFor(profile.transactionId);
+        if (!session) return { status: 'Rejected' };
+        forwarded = { ...profile, transactionId: session.transactionId };
+      }
+      return forward(target.chargerId, 'SetChargingProfile', { connectorId: target.connectorId, csChargingProfiles: forwarded }, { status: 'Rejected' });
+    },
+    async ClearChargingProfile(req) {
+      if (req.connectorId !== undefined && req.connectorId > 0) {
+        const target = mapped(req.connectorId);
+        if (!target) return { status: 'Unknown' };
+        return forward(target.chargerId, 'ClearChargingProfile', { ...req, connectorId: target.connectorId }, { status: 'Unknown' });
+      }
+      const answers = await toAll('ClearChargingProfile', req, { status: 'Unknown' });
+      return { status: answers.some((a) => a.status === 'Accepted') ? 'Accepted' : 'Unknown' };
+    },
+    async GetCompositeSchedule(req) {
+      const target = req.connectorId > 0 ? mapped(req.connectorId) : deps.mode === 'transparent' ? { chargerId: channel, connectorId: 0 } : undefined;
+      if (!target) return { status: 'Rejected' };
+      const answer = await forward(target.chargerId, 'GetCompositeSchedule', { ...req, connectorId: target.connectorId }, { status: 'Rejected' });
+      return answer.connectorId !== undefined ? { ...answer, connectorId: req.connectorId } : answer;
+    },
+    SendLocalList: (req) => sendLocalList(store, req),
+    async GetLocalListVersion() {
+      return { listVersion: store.auth.version() };
+    },
+    async ClearCache() {
+      await store.durably(() => store.upstream.idTagCache.clear());
+      return { status: 'Accepted' };
+    },
+    async ReserveNow(req) {
+      const target = req.connectorId > 0 ? mapped(req.connectorId) : deps.mode === 'transparent' ? { chargerId: channel, connectorId: 0 } : undefined;
+      if (!target) return { status: 'Rejected' };
+      const answer = await forward(target.chargerId, 'ReserveNow', { ...req, connectorId: target.connectorId }, { status: 'Unavailable' });
+      if (answer.status === 'Accepted') reservations.set(req.reservationId, target.chargerId);
+      return answer;
+    },
+    async CancelReservation(req) {
+      const chargerId = reservations.get(req.reservationId) ?? (deps.mode === 'transparent' ? channel : undefined);
+      if (!chargerId) return { status: 'Rejected' };
+      const answer = await forward(chargerId, 'CancelReservation', req, { status: 'Rejected' });
+      if (answer.status === 'Accepted') reservations.delete(req.reservationId);
+      return answer;
+    },
+    UpdateFirmware: (req) => forward(channel, 'UpdateFirmware', req, {}),
+    GetDiagnostics: (req) => forward(channel, 'GetDiagnostics', req, {}),
+    DataTransfer: (req) => forward(channel, 'DataTransfer', req, { status: 'Rejected', data: 'the charger is not connected' }),
+  };
+
+  function sessionFor(cloudTransactionId: number) {
+    const local = idmap.localFor(channel, cloudTransactionId);
+    const session = local === undefined ? undefined : store.sessions.get(local);
+    return session?.state === 'active' ? session : undefined;
+  }
+
+  /** RemoteStart without a connector: one whose car is plugged in (Preparing), else an Available one. */
+  function freeConnector(): { chargerId: string; connectorId: number } | undefined {
+    const candidates = connectors.connectorsOf(channel).filter((c) => deps.registry.connection(c.chargerId));
+    const status = (c: { chargerId: string; connectorId: number }) => deps.registry.get(c.chargerId)?.connectors.get(c.connectorId)?.status;
+    return candidates.find((c) => status(c) === 'Preparing') ?? candidates.find((c) => status(c) === 'Available');
+  }
+
+  return async (action, payload) => {
+    const name = action as CentralAction16;
+    if (routeFromCloud(name, deps.mode) === 'not-supported') {
+      throw notMapped(`${action} addresses one charger, but this charge point is a site gateway (aggregate mode) of ${deps.chargers().length} chargers; use transparent mode to manage chargers one by one`);
+    }
+    const handler = handlers[name] as ((req: unknown) => Promise<unknown>) | undefined;
+    if (!handler) throw notMapped(`${action} is not supported by chargegate`);
+    const answer = await handler(payload);
+    deps.logger.info({ action, answer }, 'command from the cloud answered');
+    return answer;
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * One upstream connection to the cloud CSMS, as a charge point (role 'charger'): connect
+ * (ws:// or wss:// with certificate verification, Basic auth), BootNotification after every
+ * (re)connect (OCPP 1.6 §4.2), nothing else sent until the boot is Accepted (a Pending or
+ * Rejected boot is retried after the interval the cloud gave, §4.2.1), Heartbeat at the cloud's
+ * interval (§4.6), and reconnect with exponential back-off and jitter.
+ */
+import type { Logger } from '../log.js';
+import { connectOcpp, type ClientConnection } from '../ocpp/client.js';
+import { OcppOfflineError } from '../ocpp/errors.js';
+import type { CallHandler } from '../ocpp/session.js';
+import type { BootNotificationRequest, BootNotificationResponse } from '../ocpp/v16/types.js';
+import { reconnectDelayMs, type Backoff } from './policy.js';
+
+export type LinkState = 'connecting' | 'booting' | 'pending' | 'rejected' | 'accepted' | 'offline' | 'stopped';
+
+export interface LinkOptions {
+  url: string;
+  identity: string;
+  password?: string;
+  ca?: string;
+  callTimeoutMs: number;
+  backoff: Backoff;
+  /** Answers the cloud's CALLs (commands). */
+  handler: CallHandler;
+  bootPayload(): BootNotificationRequest;
+  onState(state: LinkState): void;
+  logger: Logger;
+  random?: () => number;
+}
+
+/** When a boot answer gives interval 0 (1.6 leaves the retry to the charge point). */
+const DEFAULT_BOOT_RETRY_S = 60;
+
+export class UpstreamLink {
+  private conn: ClientConnection | undefined;
+  private stateNow: LinkState = 'offline';
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly opts: LinkOptions) {}
+
+  /** The heartbeat interval the cloud gave in its last accepted boot, seconds. */
+  heartbeatIntervalS = 0;
+
+  get state(): LinkState {
+    return this.stateNow;
+  }
+
+  /** Connected and booted: messages may flow. */
+  get ready(): boolean {
+    return this.stateNow === 'accepted';
+  }
+
+  start(): void {
+    this.loop ??= this.connectLoop();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.conn?.close(1000, 'chargegate is shutting down');
+    await this.loop;
+    this.setState('stopped');
+  }
+
+  /** Sends a CALL; only once the boot was accepted (else OcppOfflineError, the message waits). */
+  call<T = unknown>(action: string, payload: unknown): Promise<T> {
+    if (!this.ready || !this.conn) return Promise.reject(new OcppOfflineError('cloud', `link ${this.stateNow}`));
+    return this.conn.session.call<T>(action, payload);
+  }
+
+  private setState(state: LinkState): void {
+    if (state === this.stateNow) return;
+    this.stateNow = state;
+    this.opts.onState(state);
+  }
+
+  private async connectLoop(): Promise<void> {
+    const log = this.opts.logger;
+    const random = this.opts.random ?? Math.random;
+    let failures = 0;
+    while (!this.abort.signal.aborted) {
+      this.setState('connecting');
+      try {
+        this.conn = await connectOcpp({
+          url: this.opts.url,
+          identity: this.opts.identity,
+          ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
+          ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
+          protocols: ['ocpp1.6'],
+          role: 'charger',
+          handler: this.opts.handler,
+          logger: log,
+          callTimeoutMs: this.opts.callTimeoutMs,
+        });
+      } catch (err) {
+        this.setState('offline');
+        const delay = reconnectDelayMs(failures++, random, this.opts.backoff);
+        log.warn({ err: (err as Error).message, retryInMs: Math.round(delay) }, 'cannot reach the cloud CSMS');
+        await this.sleep(delay);
+        continue;
+      }
+      failures = 0;
+      log.info({ url: this.opts.url }, 'connected to the cloud CSMS');
+      const closed = this.conn.closed;
+      if (this.abort.signal.aborted) this.conn.close(1000, 'chargegate is shutting down');
+      void this.boot(this.conn);
+      const { code, reason } = await closed;
+      this.stopHeartbeat();
+      this.conn = undefined;
+      this.setState('offline');
+      if (this.abort.signal.aborted) return;
+      const delay = reconnectDelayMs(failures++, random, this.opts.backoff);
+      log.warn({ code, reason, retryInMs: Math.round(delay) }, 'the cloud CSMS connection closed');
+      await this.sleep(delay);
+    }
+  }
+
+  /** BootNotification until Accepted (1.6 §4.2); Pending/Rejected: nothing else, retry after the interval. */
+  private async boot(conn: ClientConnection): Promise<void> {
+    while (conn.session.isOpen && !this.abort.signal.aborted) {
+      this.setState('booting');
+      let answer: BootNotificationResponse;
+      try {
+        answer = await conn.session.call<BootNotificationResponse>('BootNotification', this.opts.bootPayload());
+      } catch (err) {
+        if (!conn.session.isOpen) return;
+        this.opts.logger.warn({ err: (err as Error).message }, 'BootNotification to the cloud failed; retrying');
+        await this.sleep(DEFAULT_BOOT_RETRY_S * 1000);
+        continue;
+      }
+      if (answer.status === 'Accepted') {
+        this.opts.logger.info({ heartbeatInterval: answer.interval }, 'the cloud CSMS accepted the boot');
+        this.heartbeatIntervalS = answer.interval;
+        this.startHeartbeat(conn, answer.interval);
+        this.setState('accepted');
+        return;
+      }
+      const waitS = answer.interval > 0 ? answer.interval : DEFAULT_BOOT_RETRY_S;
+      this.setState(answer.status === 'Pending' ? 'pending' : 'rejected');
+      this.opts.logger.warn({ status: answer.status, retryInS: waitS }, 'the cloud CSMS did not accept the boot yet; nothing is sent until it does');
+      await this.sleep(waitS * 1000);
+    }
+  }
+
+  private startHeartbeat(conn: ClientConnection, intervalS: number): void {
+    this.stopHeartbeat();
+    if (intervalS <= 0) return;
+    this.heartbeat = setInterval(() => {
+      conn.session.call('Heartbeat', {}).catch((err: unknown) => this.opts.logger.debug({ err: (err as Error).message }, 'heartbeat to the cloud failed'));
+    }, intervalS * 1000);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    const signal = this.abort.signal;
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

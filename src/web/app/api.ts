@@ -1,0 +1,92 @@
+/**
+ * Talks to chargegate's API. With a token configured, the one typed into the login field is
+ * kept in sessionStorage (gone when the tab closes) and sent as a bearer header; the live feed
+ * is read with fetch rather than EventSource, which cannot send that header.
+ */
+const TOKEN_KEY = 'chargegate.token';
+
+export class Unauthorized extends Error {}
+
+export function token(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(value: string | null): void {
+  if (value) sessionStorage.setItem(TOKEN_KEY, value);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+function headers(extra: Record<string, string> = {}): Record<string, string> {
+  const t = token();
+  return t ? { ...extra, authorization: `Bearer ${t}` } : extra;
+}
+
+export async function get<T>(path: string): Promise<T> {
+  const res = await fetch(path, { headers: headers() });
+  if (res.status === 401) throw new Unauthorized();
+  if (!res.ok) throw new Error(await errorText(res));
+  return (await res.json()) as T;
+}
+
+export async function post(path: string, body: unknown): Promise<{ accepted: boolean; reason: string }> {
+  const res = await fetch(path, { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
+  if (res.status === 401) throw new Unauthorized();
+  if (!res.ok) return { accepted: false, reason: await errorText(res) };
+  return (await res.json()) as { accepted: boolean; reason: string };
+}
+
+/** Downloads a CSV through fetch, so the token travels in a header and never in a URL. */
+export async function download(path: string, filename: string): Promise<void> {
+  const res = await fetch(path, { headers: headers() });
+  if (!res.ok) throw new Error(await errorText(res));
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+async function errorText(res: Response): Promise<string> {
+  try {
+    const body = (await res.json()) as { error?: { message?: string } };
+    return body.error?.message ?? `HTTP ${res.status}`;
+  } catch {
+    return `HTTP ${res.status}`;
+  }
+}
+
+/** Reads /api/events, calling onEvent per event; reconnects with back-off until the page closes. */
+export function liveFeed(onEvent: (event: string, data: unknown) => void, onState: (live: boolean) => void, onUnauthorized: () => void): void {
+  let delay = 1000;
+  const connect = async () => {
+    try {
+      const res = await fetch('/api/events', { headers: headers() });
+      if (res.status === 401) return onUnauthorized();
+      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+      onState(true);
+      delay = 1000;
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(frame)?.[1];
+          const data = /^data: (.*)$/m.exec(frame)?.[1];
+          if (event && data) onEvent(event, JSON.parse(data));
+        }
+      }
+    } catch {
+      /* reconnect below */
+    }
+    onState(false);
+    setTimeout(connect, delay);
+    delay = Math.min(delay * 2, 15_000);
+  };
+  void connect();
+}

@@ -1,0 +1,152 @@
+/** The dashboard: loads what is there, then follows the live feed. */
+import { download, get, liveFeed, setToken, token, Unauthorized } from './api.js';
+import { drawLoadChart } from './chart.js';
+import { chargerCard } from './chargers.js';
+import { byId, h, time } from './dom.js';
+import { sessionRows, SHOWN_SESSIONS } from './sessions.js';
+import type { Charger, LoadSample, Session, Site, Snapshot, Upstream } from './types.js';
+
+const state = {
+  role: 'none' as 'none' | 'read' | 'command',
+  chargers: new Map<string, Charger>(),
+  sessions: new Map<number, Session>(),
+  samples: [] as LoadSample[],
+  windowS: 4 * 3600,
+  maxSamples: 960,
+};
+
+function notify(text: string, ok: boolean): void {
+  const box = byId('notice');
+  box.textContent = text;
+  box.className = ok ? 'notice ok' : 'notice bad';
+  box.hidden = false;
+}
+
+function showLogin(message?: string): void {
+  byId('login').hidden = false;
+  byId('app').hidden = true;
+  if (message) byId('login-error').textContent = message;
+}
+
+function renderCharger(c: Charger): void {
+  state.chargers.set(c.id, c);
+  const card = chargerCard(c, { mayCommand: state.role === 'command', notify, onUnauthorized: () => showLogin('your token was refused') });
+  const old = document.getElementById(`charger-${c.id}`);
+  if (old) old.replaceWith(card);
+  else {
+    const list = byId('chargers');
+    const next = [...list.children].find((el) => (el as HTMLElement).dataset.charger! > c.id);
+    list.insertBefore(card, next ?? null);
+  }
+  byId('charger-count').textContent = `${[...state.chargers.values()].filter((x) => x.online).length} of ${state.chargers.size} online`;
+}
+
+function renderSite(site: Site): void {
+  const parts: string[] = [];
+  if (site.limit) parts.push(`limit ${site.limit.amps} A per phase (${site.limit.source})`);
+  if (site.allocatedA) parts.push(`allocated ${site.allocatedA.map((a) => a.toFixed(1)).join(' / ')} A`);
+  if (site.failsafe) parts.push(`FAILSAFE: ${site.failsafe}`);
+  if (!site.balancing) parts.push(site.message ?? 'load balancing not configured');
+  byId('site-summary').textContent = parts.join(' · ');
+}
+
+function renderUpstream(u: Upstream): void {
+  const box = byId('upstream');
+  if (!u.configured) {
+    box.replaceChildren(h('p', { class: 'muted' }, u.message ?? 'no upstream configured'));
+    return;
+  }
+  const status = u.online === null || u.online === undefined ? 'unknown' : u.online ? 'online' : 'offline';
+  box.replaceChildren(
+    h(
+      'dl',
+      {},
+      h('div', {}, h('dt', {}, 'Cloud link'), h('dd', {}, h('span', { class: `badge ${u.online ? 'ok' : 'bad'}` }, status))),
+      h('div', {}, h('dt', {}, 'Outbox'), h('dd', {}, `${u.outboxDepth ?? 0} waiting${u.oldestQueuedAt ? `, oldest ${time(u.oldestQueuedAt)}` : ''}`)),
+      h('div', {}, h('dt', {}, 'Dead letters'), h('dd', {}, String(u.deadLetterCount ?? 0))),
+    ),
+  );
+}
+
+function renderSessions(): void {
+  byId('sessions-body').replaceChildren(...sessionRows([...state.sessions.values()]));
+}
+
+function drawChart(): void {
+  drawLoadChart(byId<HTMLElement>('load-chart') as unknown as SVGSVGElement, state.samples, state.windowS);
+}
+
+function onEvent(event: string, data: unknown): void {
+  switch (event) {
+    case 'snapshot': {
+      const s = data as Snapshot;
+      state.chargers.clear();
+      byId('chargers').replaceChildren();
+      s.chargers.forEach(renderCharger);
+      renderSite(s.site);
+      renderUpstream(s.upstream);
+      break;
+    }
+    case 'charger':
+      renderCharger(data as Charger);
+      break;
+    case 'site':
+      renderSite(data as Site);
+      break;
+    case 'upstream':
+      renderUpstream(data as Upstream);
+      break;
+    case 'session': {
+      const s = data as Session;
+      state.sessions.set(s.transactionId, s);
+      renderSessions();
+      break;
+    }
+    case 'load':
+      state.samples.push(data as LoadSample);
+      if (state.samples.length > state.maxSamples) state.samples.shift();
+      drawChart();
+      break;
+  }
+}
+
+async function start(): Promise<void> {
+  const who = await get<{ authRequired: boolean; role: 'none' | 'read' | 'command' }>('/api/whoami');
+  state.role = who.role;
+  if (who.authRequired && who.role === 'none') return showLogin(token() ? 'that token was refused' : undefined);
+  byId('login').hidden = true;
+  byId('app').hidden = false;
+  byId('logout').hidden = !who.authRequired;
+  byId('role').textContent = who.role === 'command' ? '' : 'read-only';
+  try {
+    const history = await get<{ windowS: number; samples: LoadSample[] }>('/api/site/history');
+    state.windowS = history.windowS;
+    state.samples = history.samples;
+    drawChart();
+    const recent = await get<{ sessions: Session[] }>(`/api/sessions?limit=${SHOWN_SESSIONS}`);
+    for (const s of recent.sessions) state.sessions.set(s.transactionId, s);
+    renderSessions();
+  } catch (err) {
+    if (err instanceof Unauthorized) return showLogin('your token was refused');
+    notify(`could not load: ${(err as Error).message}`, false);
+  }
+  liveFeed(onEvent, (live) => {
+    const badge = byId('live');
+    badge.textContent = live ? 'live' : 'reconnecting…';
+    badge.className = `badge ${live ? 'ok' : 'warn'}`;
+  }, () => showLogin('your token was refused'));
+}
+
+byId<HTMLFormElement>('login-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  setToken(byId<HTMLInputElement>('token').value.trim());
+  location.reload();
+});
+byId('logout').addEventListener('click', () => {
+  setToken(null);
+  location.reload();
+});
+byId('csv').addEventListener('click', () => {
+  download('/api/sessions?format=csv', 'chargegate-sessions.csv').catch((err: Error) => notify(`download failed: ${err.message}`, false));
+});
+start().catch((err: Error) => notify(`chargegate is not reachable: ${err.message}`, false));

@@ -1,0 +1,71 @@
+/** The API's shapes as the page uses them (see /api/openapi.json). */
+export interface Allocation {
+  amps: number;
+  phases: string[];
+  active: boolean;
+  reason: string;
+  detail: string;
+}
+
+export interface Connector {
+  connectorId: number;
+  status: string;
+  errorCode?: string;
+  powerW: number | null;
+  currentA: (number | null)[] | null;
+  session: { transactionId: number; idTag: string; startedAt: string; energyWh: number | null } | null;
+  allocation: Allocation | null;
+}
+
+export interface Charger {
+  id: string;
+  online: boolean;
+  status: string;
+  vendor?: string;
+  model?: string;
+  maxCurrentA?: number;
+  connectors: Connector[];
+}
+
+export interface LoadSample {
+  at: string;
+  chargersA: [number, number, number];
+  gridA?: [number, number, number];
+  limitA: number | null;
+}
+
+export interface Site {
+  balancing: boolean;
+  message?: string;
+  limit: { amps: number; source: string } | null;
+  allocatedA: [number, number, number] | null;
+  failsafe: string | null;
+  load: LoadSample | null;
+}
+
+export interface Upstream {
+  configured: boolean;
+  message?: string;
+  online?: boolean | null;
+  outboxDepth?: number;
+  oldestQueuedAt?: string | null;
+  deadLetterCount?: number;
+}
+
+export interface Session {
+  transactionId: number;
+  chargerId: string;
+  connectorId: number;
+  idTag: string;
+  state: 'active' | 'completed';
+  startedAt: string;
+  stoppedAt?: string;
+  energyWh?: number;
+  stopReason?: string;
+}
+
+export interface Snapshot {
+  chargers: Charger[];
+  site: Site;
+  upstream: Upstream;
+}

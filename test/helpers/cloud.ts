@@ -1,0 +1,206 @@
+/**
+ * A test cloud CSMS on ocpp-rpc's RPCServer in strict mode: every frame chargegate sends up is
+ * schema-checked by an independent implementation. It keeps what a real CSMS keeps (sessions
+ * with energy, per identity), deduplicating a resent StartTransaction as a real one would, and
+ * it records every CALL it received, raw, so a test can also see what was sent twice.
+ * It can go down and come back on the same port (its records survive, like a cloud's database).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import rpc from 'ocpp-rpc';
+
+const { RPCServer, createRPCError } = rpc as unknown as {
+  RPCServer: new (options: Record<string, unknown>) => RpcServer;
+  createRPCError: (type: string, message?: string, details?: unknown) => Error;
+};
+
+interface RpcServerClient {
+  identity: string;
+  handshake: { password?: Buffer };
+  handle(method: string, handler: (ctx: { params: any; method: string }) => unknown): void;
+  call<T = any>(method: string, params?: unknown, options?: Record<string, unknown>): Promise<T>;
+  close(options?: { code?: number; reason?: string; force?: boolean }): Promise<unknown>;
+  on(event: string, listener: (...args: any[]) => void): void;
+}
+interface RpcServer {
+  handleUpgrade: (...args: any[]) => void;
+  on(event: 'client', listener: (client: RpcServerClient) => void): void;
+  auth(cb: (accept: (session?: unknown, protocol?: string) => void, reject: (code?: number, message?: string) => void, handshake: { identity: string; password?: Buffer }) => void): void;
+  close(options?: Record<string, unknown>): Promise<void>;
+}
+
+export interface CloudCall {
+  identity: string;
+  action: string;
+  params: any;
+}
+
+export interface CloudSession {
+  identity: string;
+  transactionId: number;
+  connectorId: number;
+  idTag: string;
+  meterStart: number;
+  startedAt: string;
+  meterStop?: number;
+  stoppedAt?: string;
+  meterValues: number;
+}
+
+export interface TestCloud {
+  url: string;
+  port: number;
+  /** Every CALL received, in order (including resends). */
+  calls: CloudCall[];
+  /** The cloud's record: sessions by its transactionId. */
+  sessions: Map<number, CloudSession>;
+  /** Frames from chargegate that failed ocpp-rpc's schema check (should stay empty). */
+  validationFailures: unknown[];
+  /** Connected clients by identity. */
+  clients: Map<string, RpcServerClient>;
+  /** Passwords the cloud requires, by identity (none listed: any). */
+  passwords: Map<string, string>;
+  /** idTagInfo.status the cloud gives an idTag (default Accepted). */
+  idTagStatus: Map<string, string>;
+  /** BootNotification answer. */
+  boot: { status: 'Accepted' | 'Pending' | 'Rejected'; interval: number };
+  /** Answer the next N calls of an action with this CALLERROR. */
+  failNext(action: string, times: number, code?: string): void;
+  /** Delay answers to an action (ms). */
+  delay: Map<string, number>;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  close(): Promise<void>;
+  /** Resolves when a call matching `match` has been received. */
+  waitFor(match: (c: CloudCall) => boolean, what: string, ms?: number): Promise<CloudCall>;
+}
+
+export async function startCloud(port = 0): Promise<TestCloud> {
+  const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true, callTimeoutMs: 5000 });
+  const calls: CloudCall[] = [];
+  const sessions = new Map<number, CloudSession>();
+  const byStart = new Map<string, number>();
+  const clients = new Map<string, RpcServerClient>();
+  const passwords = new Map<string, string>();
+  const idTagStatus = new Map<string, string>();
+  const failures = new Map<string, { times: number; code: string }>();
+  const delay = new Map<string, number>();
+  const validationFailures: unknown[] = [];
+  const waiters: { match: (c: CloudCall) => boolean; resolve: (c: CloudCall) => void }[] = [];
+  let nextId = 5001;
+  const cloud = { boot: { status: 'Accepted' as const, interval: 300 } } as TestCloud;
+
+  server.auth((accept, reject, handshake) => {
+    const wanted = passwords.get(handshake.identity);
+    if (wanted !== undefined && handshake.password?.toString('utf8') !== wanted) return reject(401, 'bad password');
+    accept();
+  });
+
+  server.on('client', (client) => {
+    clients.set(client.identity, client);
+    client.on('strictValidationFailure', (e: unknown) => validationFailures.push(e));
+    const record = (action: string, params: any) => {
+      const call = { identity: client.identity, action, params };
+      calls.push(call);
+      for (const w of [...waiters]) {
+        if (w.match(call)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(call);
+        }
+      }
+    };
+    const answer = (action: string, build: (params: any) => unknown) =>
+      client.handle(action, async ({ params }) => {
+        record(action, params);
+        const fail = failures.get(action);
+        if (fail && fail.times > 0) {
+          fail.times--;
+          throw createRPCError(fail.code, `test cloud refuses ${action}`);
+        }
+        const ms = delay.get(action);
+        if (ms) await new Promise((r) => setTimeout(r, ms));
+        return build(params);
+      });
+    const idTagInfo = (idTag: string) => ({ status: idTagStatus.get(idTag) ?? 'Accepted' });
+    answer('BootNotification', () => ({ status: cloud.boot.status, currentTime: new Date().toISOString(), interval: cloud.boot.interval }));
+    answer('Heartbeat', () => ({ currentTime: new Date().toISOString() }));
+    answer('StatusNotification', () => ({}));
+    answer('Authorize', (p) => ({ idTagInfo: idTagInfo(p.idTag) }));
+    answer('DataTransfer', (p) => ({ status: 'Accepted', data: `cloud got ${p.vendorId}` }));
+    answer('FirmwareStatusNotification', () => ({}));
+    answer('DiagnosticsStatusNotification', () => ({}));
+    answer('StartTransaction', (p) => {
+      // A real CSMS deduplicates a resent Start: same charge point, connector, idTag, time, meter.
+      const key = [client.identity, p.connectorId, p.idTag, p.timestamp, p.meterStart].join('|');
+      let id = byStart.get(key);
+      if (id === undefined) {
+        id = nextId++;
+        byStart.set(key, id);
+        sessions.set(id, { identity: client.identity, transactionId: id, connectorId: p.connectorId, idTag: p.idTag, meterStart: p.meterStart, startedAt: p.timestamp, meterValues: 0 });
+      }
+      return { transactionId: id, idTagInfo: idTagInfo(p.idTag) };
+    });
+    answer('MeterValues', (p) => {
+      const s = p.transactionId !== undefined ? sessions.get(p.transactionId) : undefined;
+      if (s) s.meterValues++;
+      return {};
+    });
+    answer('StopTransaction', (p) => {
+      const s = sessions.get(p.transactionId);
+      if (s && s.meterStop === undefined) Object.assign(s, { meterStop: p.meterStop, stoppedAt: p.timestamp });
+      return p.idTag ? { idTagInfo: idTagInfo(p.idTag) } : {};
+    });
+  });
+
+  let http: Server | undefined;
+  let boundPort = port;
+  const up = async () => {
+    http = createServer();
+    http.on('upgrade', server.handleUpgrade);
+    await new Promise<void>((resolve) => http!.listen(boundPort, '127.0.0.1', () => resolve()));
+    boundPort = (http.address() as AddressInfo).port;
+  };
+  const down = async () => {
+    const h = http;
+    http = undefined;
+    if (!h) return;
+    await Promise.all([...clients.values()].map((c) => c.close({ force: true, code: 1001, reason: 'cloud going down' }).catch(() => undefined)));
+    clients.clear();
+    h.closeAllConnections();
+    await new Promise<void>((resolve) => h.close(() => resolve()));
+  };
+  await up();
+
+  return Object.assign(cloud, {
+    get url() {
+      return `ws://127.0.0.1:${boundPort}/ocpp`;
+    },
+    get port() {
+      return boundPort;
+    },
+    calls,
+    validationFailures,
+    sessions,
+    clients,
+    passwords,
+    idTagStatus,
+    delay,
+    failNext(action: string, times: number, code = 'InternalError') {
+      failures.set(action, { times, code });
+    },
+    down,
+    up,
+    async close() {
+      await down();
+      await server.close({ force: true }).catch(() => undefined);
+    },
+    waitFor(match: (c: CloudCall) => boolean, what: string, ms = 10_000) {
+      const found = calls.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise<CloudCall>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the cloud never got ${what}`)), ms);
+        waiters.push({ match, resolve: (c) => (clearTimeout(timer), resolve(c)) });
+      });
+    },
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * An MQTT client for tests, as a user's tool would be (MQTT.js, MQTT 3.1.1): it records every
+ * message it receives, and lets a test wait for the one it expects.
+ */
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Test } from 'tap';
+
+export interface Received {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+export interface TestClient {
+  client: MqttClient;
+  received: Received[];
+  /** The latest payload seen on a topic. */
+  latest(topic: string): string | undefined;
+  /** Resolves with the first message (already received, or to come) on `topic` that matches. */
+  waitFor(topic: string, match?: (payload: string) => boolean, ms?: number): Promise<Received>;
+  publish(topic: string, payload: string, options?: { retain?: boolean; qos?: 0 | 1 }): Promise<void>;
+  subscribe(filter: string | string[]): Promise<void>;
+  end(): Promise<void>;
+}
+
+export async function connectClient(t: Test, url: string, options: IClientOptions = {}): Promise<TestClient> {
+  const client = connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...options });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  const received: Received[] = [];
+  const waiters = new Set<() => void>();
+  client.on('message', (topic, payload, packet) => {
+    received.push({ topic, payload: payload.toString(), retain: packet.retain });
+    for (const w of waiters) w();
+  });
+  const end = () => client.endAsync(true).then(() => undefined);
+  t.teardown(end);
+  return {
+    client,
+    received,
+    latest: (topic) => received.filter((m) => m.topic === topic).at(-1)?.payload,
+    waitFor(topic, match = () => true, ms = 5000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = received.find((m) => m.topic === topic && match(m.payload));
+          if (!found) return false;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`no message on ${topic} matching within ${ms} ms (last: ${received.filter((m) => m.topic === topic).at(-1)?.payload ?? 'none'})`));
+        }, ms);
+        if (!check()) waiters.add(check);
+      });
+    },
+    publish: (topic, payload, o = {}) => client.publishAsync(topic, payload, { qos: o.qos ?? 1, retain: o.retain ?? false }).then(() => undefined),
+    subscribe: (filter) => client.subscribeAsync(filter, { qos: 1 }).then(() => undefined),
+    end,
+  };
+}

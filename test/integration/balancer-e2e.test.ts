@@ -1,0 +1,172 @@
+/**
+ * End to end: chargegate with a site of 3 × 32 A, simulated chargers that follow their
+ * profiles, a charger that ignores them (an independent ocpp-rpc charger drawing 16 A whatever
+ * it is told), and a simulated SDM630 grid meter (a jsmodbus TCP server on 127.0.0.1, port 0)
+ * that sees the chargers plus a house load. The physical current per phase is sampled all
+ * along; the assertion is on those samples: over the fuse for no longer than the reaction time.
+ */
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import Modbus from 'jsmodbus';
+import t from 'tap';
+import type { AllocationChanged } from '../../src/events.js';
+import { silentLogger } from '../../src/log.js';
+import { encodeValue } from '../../src/meters/decode.js';
+import { SimulatedCharger } from '../../src/sim/charger.js';
+import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
+
+const FUSE = 32;
+/** The longest the site may stay above its fuse: meter poll + allocation + profile round trip, with slack for a busy CI box. */
+const REACTION_MS = 3000;
+const SDM630_CURRENTS = [0x0006, 0x0008, 0x000a];
+
+interface Sample {
+  at: number;
+  currents: [number, number, number];
+}
+
+/** A simulated SDM630: the phase currents as float32 input registers; silent() stops answering. */
+async function startMeter() {
+  const input = Buffer.alloc(64);
+  let server: Server = createServer();
+  new Modbus.server.TCP(server, { input });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return {
+    port,
+    show(currents: readonly number[]) {
+      SDM630_CURRENTS.forEach((address, i) => {
+        const [hi, lo] = encodeValue(currents[i]!, 'float32', 'big');
+        input.writeUInt16BE(hi!, address * 2);
+        input.writeUInt16BE(lo!, address * 2 + 2);
+      });
+    },
+    silent() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+    async back() {
+      server = createServer();
+      new Modbus.server.TCP(server, { input });
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    },
+    close() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+t.test('the site never stays above its fuse: sessions, a house load, a silent meter, a charger that ignores its limit', async (t) => {
+  const meter = await startMeter();
+  t.teardown(() => meter.close());
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.chargers.list[1].phaseRotation = 'L1';
+      c.chargers.list.push({ id: 'CP3', password: 'cp3-secret-key-03', maxCurrent: 16, phases: 3 });
+      c.site = {
+        supply: { maxCurrent: FUSE, phases: 3 },
+        meter: { type: 'modbus-tcp', model: 'sdm630', host: '127.0.0.1', port: meter.port, interval: 0.2 },
+        failsafe: { meterTimeout: 1, overdrawTolerance: 1, overdrawSamples: 2 },
+        balancing: { settleTime: 1, rampInterval: 0.2, rampStep: 32, hysteresis: 0.5, recheckInterval: 0.2 },
+      };
+    },
+  });
+  const allocations: AllocationChanged[] = [];
+  gw.app.events.on('allocation.changed', (a) => allocations.push(a));
+  const reason = (chargerId: string) => allocations.at(-1)?.connectors.find((c) => c.chargerId === chargerId)?.reason;
+
+  const sim = (identity: string, phases: 1 | 3, maxCurrentA: number) => {
+    const c = new SimulatedCharger({
+      url: gw.url, identity, password: PASSWORDS[identity as 'CP1' | 'CP2'], phases, maxCurrentA, logger: silentLogger(),
+      autoMeterValues: true, configuration: { MeterValueSampleInterval: '0.2' }, tickMs: 100,
+    });
+    t.teardown(() => c.stop());
+    c.start();
+    return c;
+  };
+  const cp1 = sim('CP1', 3, 16);
+  const cp2 = sim('CP2', 1, 32);
+  await eventually(() => cp1.isBooted && cp2.isBooted, 'both simulated chargers booted');
+
+  // The site as physics sees it: every charger's real current plus the house, per site phase.
+  let house: [number, number, number] = [0, 0, 0];
+  let rogueAmps = 0;
+  const samples: Sample[] = [];
+  const physical = (): [number, number, number] => {
+    const a = cp1.currentA(1);
+    const b = cp2.currentA(1);
+    return [house[0] + a + b + rogueAmps, house[1] + a + rogueAmps, house[2] + a + rogueAmps];
+  };
+  let meterLive = true;
+  const sampler = setInterval(() => {
+    const currents = physical();
+    samples.push({ at: Date.now(), currents });
+    if (meterLive) meter.show(currents);
+  }, 50);
+  t.teardown(() => clearInterval(sampler));
+
+  // 1. Two sessions start: both charge, within the fuse.
+  cp1.plugIn(1);
+  cp2.plugIn(1, { phases: 1 });
+  await cp1.startTransaction(1, 'TAG1');
+  await cp2.startTransaction(1, 'TAG2');
+  await eventually(() => cp1.currentA(1) > 0 && cp2.currentA(1) > 0, 'both cars charging');
+  await eventually(() => cp1.currentA(1) + cp2.currentA(1) >= FUSE - 1, 'L1 shared out');
+  t.ok(cp1.profiles().some((p) => p.profile.chargingProfilePurpose === 'TxDefaultProfile'), 'a standing TxDefaultProfile is installed');
+  t.ok(cp1.profiles().some((p) => p.profile.chargingProfilePurpose === 'TxProfile'), 'and a TxProfile for the running transaction');
+
+  // 2. A house load appears on L1: the chargers on L1 make room.
+  house = [20, 0, 0];
+  await eventually(() => physical()[0] <= FUSE && reason('CP2') !== undefined && cp1.currentA(1) + cp2.currentA(1) <= 12 + 1e-9, 'L1 back under the fuse with 20 A of house load');
+
+  // 3. The meter goes silent: the peak house load is assumed (failsafe), the site stays safe.
+  meterLive = false;
+  meter.silent();
+  await eventually(() => allocations.at(-1)?.failsafe !== undefined, 'the failsafe is in force', 5000);
+  t.match(allocations.at(-1)!.failsafe, /meter silent/);
+  house = [10, 0, 0];
+  await meter.back();
+  meterLive = true;
+  await eventually(() => allocations.at(-1)?.failsafe === undefined, 'the meter is trusted again', 5000);
+
+  // 4. A session ends: the other car gets its share back.
+  await cp1.stopTransaction(1, 'Local');
+  await eventually(() => cp2.currentA(1) >= FUSE - 10 - 1, 'CP2 takes what CP1 left (32 − 10 A house)');
+
+  // 5. A charger that ignores its limit: flagged, assumed at its 16 A, the others reduced.
+  const rogue = await rpcCharger(t, gw.url, 'CP3', 'cp3-secret-key-03');
+  rogue.handle('SetChargingProfile', () => ({ status: 'Accepted' }));
+  await rogue.call('BootNotification', bootPayload);
+  const start = await rogue.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
+  rogueAmps = 16;
+  const rogueMeter = setInterval(() => {
+    const sampledValue = ['L1', 'L2', 'L3'].map((phase) => ({ value: '16.0', measurand: 'Current.Import', phase, unit: 'A' }));
+    void rogue.call('MeterValues', { connectorId: 1, transactionId: start.transactionId, meterValue: [{ timestamp: new Date().toISOString(), sampledValue }] }).catch(() => undefined);
+  }, 200);
+  t.teardown(() => clearInterval(rogueMeter));
+  await eventually(() => reason('CP3') === 'fixed', 'CP3 flagged and counted at its maximum', 8000);
+  await eventually(() => physical()[0] <= FUSE, 'L1 under the fuse with the rogue charger');
+  t.ok(cp2.currentA(1) <= FUSE - 10 - 16, `CP2 reduced to ${cp2.currentA(1)} A`);
+  await new Promise((r) => setTimeout(r, 500));
+
+  // Over the whole run: never above the fuse for longer than the reaction time.
+  clearInterval(sampler);
+  let overSince: number | undefined;
+  let longest = 0;
+  for (const s of samples) {
+    const over = s.currents.some((a) => a > FUSE + 1e-9);
+    if (over && overSince === undefined) overSince = s.at;
+    if (!over) overSince = undefined;
+    if (overSince !== undefined) longest = Math.max(longest, s.at - overSince);
+  }
+  t.ok(samples.length > 20, `${samples.length} samples`);
+  t.ok(longest <= REACTION_MS, `longest stretch above ${FUSE} A: ${longest} ms (≤ ${REACTION_MS} ms)`);
+  const last = samples.at(-1)!.currents;
+  t.ok(last.every((a) => a <= FUSE), `the site ends within its fuse: ${last.join(' / ')} A`);
+});

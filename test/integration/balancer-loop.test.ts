@@ -1,0 +1,75 @@
+/**
+ * The controller against independent chargers (ocpp-rpc, strict): what they are sent, in
+ * which order, and what happens when they reconnect, reject, or an operator steps in.
+ */
+import t from 'tap';
+import type { AllocationChanged } from '../../src/events.js';
+import { eventually, startGateway } from '../helpers/gateway.js';
+import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
+
+const site = (c: Record<string, any>) => {
+  c.site = { supply: { maxCurrent: 32, phases: 3 }, balancing: { rampInterval: 0, rampStep: 32, recheckInterval: 0.2 } };
+};
+
+async function charger(t: Parameters<typeof rpcCharger>[0], url: string, id: 'CP1' | 'CP2', answer: () => string = () => 'Accepted') {
+  const limits: { purpose: string; limit: number; connectorId: number }[] = [];
+  const cp = await rpcCharger(t, url, id, id === 'CP1' ? 'cp1-secret-key-01' : 'cp2-secret-key-02');
+  cp.handle('SetChargingProfile', ({ params }) => {
+    limits.push({ purpose: params.csChargingProfiles.chargingProfilePurpose, limit: params.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit, connectorId: params.connectorId });
+    return { status: answer() };
+  });
+  cp.handle('ChangeAvailability', () => ({ status: 'Accepted' }));
+  await cp.call('BootNotification', bootPayload);
+  await cp.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' });
+  return { cp, limits };
+}
+
+t.test('without a site section there is no balancer', async (t) => {
+  const gw = await startGateway(t);
+  t.equal(gw.app.balancer, undefined);
+});
+
+t.test('standing limits, a session, an operator cap, a demand-response limit, a reconnect', async (t) => {
+  const gw = await startGateway(t, { patch: site });
+  const seen: AllocationChanged[] = [];
+  gw.app.events.on('allocation.changed', (a) => seen.push(a));
+  const one = await charger(t, gw.url, 'CP1');
+  await eventually(() => one.limits.some((l) => l.purpose === 'TxDefaultProfile'), 'a standing limit for the idle connector');
+  t.equal(one.limits.at(-1)!.limit, 16, "idle: its standing share is its maximum (16 A), the rest of the 32 A stays free");
+
+  const start = await one.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
+  await eventually(() => one.limits.some((l) => l.purpose === 'TxProfile'), 'a TxProfile for the transaction');
+  t.ok(start.transactionId > 0);
+
+  const capped = gw.app.balancer!.setCap('CP1', 1, 10, 'mqtt');
+  t.same(capped, { accepted: true, reason: 'capped at 10 A' });
+  await eventually(() => one.limits.at(-1)?.limit === 10, 'the cap goes out');
+  t.equal(seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP1')!.reason, 'cap');
+  gw.app.balancer!.setCap('CP1', 1, null, 'mqtt');
+
+  const dr = gw.app.balancer!.setSiteLimit(8, 60, 'http');
+  t.equal(dr.accepted, true);
+  await eventually(() => one.limits.at(-1)?.limit === 8, 'the demand-response limit goes out at once');
+  const cp1 = seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP1')!;
+  t.equal(cp1.reason, 'external');
+  t.match(cp1.detail, /demand-response \(http\)/);
+  t.equal(gw.app.balancer!.setSiteLimit(-1, 60, 'http').accepted, false, 'nonsense is refused with a reason');
+
+  // A reconnect: everything is sent again.
+  const before = one.limits.length;
+  await one.cp.close({ force: true });
+  const again = await charger(t, gw.url, 'CP1');
+  await eventually(() => again.limits.some((l) => l.purpose === 'TxDefaultProfile'), 'profiles re-sent after the reconnect');
+  t.ok(before > 0);
+});
+
+t.test('a charger that rejects its profiles is flagged and counted at its maximum', async (t) => {
+  const gw = await startGateway(t, { patch: site });
+  const seen: AllocationChanged[] = [];
+  gw.app.events.on('allocation.changed', (a) => seen.push(a));
+  await charger(t, gw.url, 'CP2', () => 'Rejected');
+  await eventually(() => seen.at(-1)?.connectors.find((c) => c.chargerId === 'CP2')?.reason === 'fixed', 'CP2 flagged');
+  const cp2 = seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP2')!;
+  t.equal(cp2.amps, 32, 'assumed at its 32 A');
+  t.match(cp2.detail, /flagged/);
+});

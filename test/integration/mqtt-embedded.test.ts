@@ -1,0 +1,242 @@
+/**
+ * MQTT through the embedded broker, as a Home Assistant user sees it: a real chargegate, a
+ * simulated charger, and MQTT.js clients logging in as the configured users.
+ */
+import t, { type Test } from 'tap';
+import { silentLogger } from '../../src/log.js';
+import { SimulatedCharger } from '../../src/sim/charger.js';
+import { PASSWORDS, eventually, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { connectClient, type TestClient } from '../helpers/mqtt.js';
+
+const COMMANDER = { username: 'homeassistant', password: 'ha-secret-pw1' };
+const VIEWER = { username: 'viewer', password: 'viewer-secret-pw' };
+const CP1 = 'chargegate/chargers/CP1';
+
+async function site(t: Test, mqtt: Record<string, unknown> = {}) {
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.mqtt = {
+        port: 0,
+        throttle: 0,
+        users: [
+          { ...COMMANDER, access: 'command' },
+          { ...VIEWER, access: 'read' },
+        ],
+        ...mqtt,
+      };
+    },
+  });
+  const url = `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`;
+  const charger = new SimulatedCharger({ url: gw.url, identity: 'CP1', password: PASSWORDS.CP1, connectors: 1, phases: 3, maxCurrentA: 16, serialNumber: 'SN-0001', firmwareVersion: '1.2.3', logger: silentLogger(), backoff: { initialMs: 50, maxMs: 200 } });
+  const calls: { action: string; payload: any }[] = [];
+  charger.on('call', (action, payload) => calls.push({ action, payload }));
+  charger.start();
+  t.teardown(() => charger.stop());
+  await new Promise((resolve) => charger.once('booted', resolve));
+  return { gw, url, charger, calls };
+}
+
+async function viewer(t: Test, url: string): Promise<TestClient> {
+  const c = await connectClient(t, url, VIEWER);
+  await c.subscribe(['chargegate/#', 'homeassistant/#']);
+  return c;
+}
+
+t.test('the documented topics and Home Assistant discovery appear', async (t) => {
+  const { gw, url, charger } = await site(t);
+  const v = await viewer(t, url);
+
+  t.equal((await v.waitFor('chargegate/status')).payload, 'online');
+  await v.waitFor(`${CP1}/connected`, (p) => p === 'online');
+  const info = JSON.parse((await v.waitFor(`${CP1}/info`)).payload);
+  t.match(info, { serialNumber: 'SN-0001', firmwareVersion: '1.2.3' });
+  await v.waitFor(`${CP1}/connectors/1/status`, (p) => p === 'Available');
+
+  const power = JSON.parse((await v.waitFor('homeassistant/sensor/chargegate_CP1/c1_power/config')).payload);
+  t.match(power, {
+    state_topic: `${CP1}/connectors/1/power`,
+    device_class: 'power',
+    unit_of_measurement: 'W',
+    state_class: 'measurement',
+    unique_id: 'chargegate_CP1_c1_power',
+    availability: [{ topic: 'chargegate/status' }, { topic: `${CP1}/connected` }],
+    device: { identifiers: ['chargegate_CP1'], name: 'CP1', manufacturer: info.vendor, model: info.model, sw_version: '1.2.3', serial_number: 'SN-0001' },
+  });
+  const energy = JSON.parse((await v.waitFor('homeassistant/sensor/chargegate_CP1/c1_energy/config')).payload);
+  t.match(energy, { device_class: 'energy', state_class: 'total_increasing', unit_of_measurement: 'Wh' });
+  for (const phase of ['L1', 'L2', 'L3']) await v.waitFor(`homeassistant/sensor/chargegate_CP1/c1_current_${phase.toLowerCase()}/config`);
+  const limit = JSON.parse((await v.waitFor('homeassistant/number/chargegate_CP1/c1_limit/config')).payload);
+  t.match(limit, { command_topic: `${CP1}/connectors/1/maxcurrent/set`, max: 16 });
+  const available = JSON.parse((await v.waitFor('homeassistant/switch/chargegate_CP1/available/config')).payload);
+  t.match(available, { command_topic: `${CP1}/available/set`, state_topic: `${CP1}/available` });
+  await v.waitFor('homeassistant/button/chargegate_CP1/c1_start/config');
+  await v.waitFor('homeassistant/button/chargegate_CP1/c1_stop/config');
+  // CP2 is configured but never connected: it is there, offline, maker unknown.
+  t.equal((await v.waitFor('chargegate/chargers/CP2/connected')).payload, 'offline');
+  t.match(JSON.parse((await v.waitFor('homeassistant/sensor/chargegate_CP2/c1_power/config')).payload), { device: { manufacturer: 'unknown' } });
+  t.ok(v.received.filter((m) => m.topic.startsWith('homeassistant/')).every((m) => m.retain), 'discovery configs are retained');
+
+  charger.plugIn(1);
+  const started = await charger.startTransaction(1, 'TAG1');
+  t.ok(started.accepted);
+  const event = JSON.parse((await v.waitFor(`${CP1}/event/session-started`)).payload);
+  t.match(event, { connectorId: 1, energyWh: 0, state: 'active' });
+  t.notOk('idTag' in event, 'the idTag is hidden unless mqtt.showIdTag');
+  await charger.sendMeterValues(1);
+  const energyWh = Number((await v.waitFor(`${CP1}/connectors/1/energy`)).payload);
+  t.ok(Number.isInteger(energyWh), 'energy register in Wh');
+  t.ok(Number((await v.waitFor(`${CP1}/connectors/1/power`)).payload) > 0, 'power in W');
+  for (const phase of ['L1', 'L2', 'L3']) t.ok(Number((await v.waitFor(`${CP1}/connectors/1/current/${phase}`)).payload) > 0, `current ${phase}`);
+  await v.waitFor(`${CP1}/connectors/1/voltage/L1`);
+  await v.waitFor(`${CP1}/connectors/1/status`, (p) => p === 'Charging');
+  const session = JSON.parse((await v.waitFor(`${CP1}/connectors/1/session`, (p) => JSON.parse(p).transactionId === started.transactionId)).payload);
+  t.equal(session.state, 'active');
+
+  await charger.stopTransaction(1, 'Local');
+  const ended = JSON.parse((await v.waitFor(`${CP1}/event/session-ended`)).payload);
+  t.match(ended, { transactionId: (started as { transactionId: number }).transactionId, state: 'completed', stopReason: 'Local' });
+
+  // A late subscriber gets the whole state from the retained messages.
+  const late = await viewer(t, url);
+  t.equal((await late.waitFor(`${CP1}/connected`)).payload, 'online');
+  t.equal((await late.waitFor(`${CP1}/connectors/1/session`)).payload, v.latest(`${CP1}/connectors/1/session`));
+  await gw.stop();
+});
+
+t.test('commands reach the charger and are answered on the result topic', async (t) => {
+  const { url, charger, calls } = await site(t, { startIdTag: 'TAG1' });
+  const ha = await connectClient(t, url, COMMANDER);
+  await ha.subscribe('chargegate/+/+/+/+/+/result');
+  await ha.subscribe('chargegate/+/+/+/result');
+  await ha.subscribe('chargegate/site/limit/result');
+  charger.plugIn(1);
+
+  await ha.publish(`${CP1}/connectors/1/start/set`, '{"idTag":"TAG2","id":"req-1"}');
+  const start = JSON.parse((await ha.waitFor(`${CP1}/connectors/1/start/result`)).payload);
+  t.strictSame(start, { command: 'start', result: 'accepted', reason: 'charger answered Accepted to RemoteStartTransaction', id: 'req-1' });
+  t.match(calls.find((c) => c.action === 'RemoteStartTransaction')?.payload, { connectorId: 1, idTag: 'TAG2' });
+  await eventually(() => charger.hasTransaction(1), 'the remote-started transaction');
+
+  await ha.publish(`${CP1}/connectors/1/stop/set`, '{}');
+  const stop = JSON.parse((await ha.waitFor(`${CP1}/connectors/1/stop/result`)).payload);
+  t.equal(stop.result, 'accepted');
+  t.equal(calls.find((c) => c.action === 'RemoteStopTransaction')?.payload.transactionId, charger.transactionId(1) ?? calls.find((c) => c.action === 'RemoteStopTransaction')?.payload.transactionId);
+  await eventually(() => !charger.hasTransaction(1), 'the transaction to stop');
+
+  // The Home Assistant start button sends {}: mqtt.startIdTag is used.
+  await ha.publish(`${CP1}/connectors/1/start/set`, '{}');
+  await ha.waitFor(`${CP1}/connectors/1/start/result`, (p) => p !== ha.received.find((m) => m.topic.endsWith('start/result'))!.payload);
+  t.equal(calls.filter((c) => c.action === 'RemoteStartTransaction').at(-1)?.payload.idTag, 'TAG1');
+
+  await ha.publish(`${CP1}/available/set`, 'OFF');
+  t.match(JSON.parse((await ha.waitFor(`${CP1}/available/result`)).payload), { result: 'accepted' });
+  t.match(calls.find((c) => c.action === 'ChangeAvailability')?.payload, { connectorId: 0, type: 'Inoperative' });
+
+  await ha.publish(`${CP1}/connectors/1/unlock/set`, '{}');
+  t.match(JSON.parse((await ha.waitFor(`${CP1}/connectors/1/unlock/result`)).payload), { command: 'unlock', result: 'accepted' });
+  t.match(calls.find((c) => c.action === 'UnlockConnector')?.payload, { connectorId: 1 });
+
+  await ha.publish(`${CP1}/reset/set`, 'soft');
+  t.match(JSON.parse((await ha.waitFor(`${CP1}/reset/result`)).payload), { result: 'accepted' });
+  t.match(calls.find((c) => c.action === 'Reset')?.payload, { type: 'Soft' });
+
+  // No site: section, so no balancer: limits are refused with the reason.
+  await ha.publish(`${CP1}/connectors/1/maxcurrent/set`, '10');
+  t.strictSame(JSON.parse((await ha.waitFor(`${CP1}/connectors/1/maxcurrent/result`)).payload), {
+    command: 'maxcurrent',
+    result: 'rejected',
+    reason: 'load balancing is not configured (no site: section)',
+  });
+  await ha.publish('chargegate/site/limit/set', '{"amps":20,"duration":3600}');
+  t.match(JSON.parse((await ha.waitFor('chargegate/site/limit/result')).payload), { result: 'rejected', reason: 'load balancing is not configured (no site: section)' });
+
+  // A charger that is configured but not connected.
+  await ha.publish('chargegate/chargers/CP2/connectors/1/unlock/set', '{}');
+  t.match(JSON.parse((await ha.waitFor('chargegate/chargers/CP2/connectors/1/unlock/result')).payload), { result: 'rejected', reason: /not connected/ });
+  await ha.publish('chargegate/chargers/NOPE/connectors/1/unlock/set', '{}');
+  t.match(JSON.parse((await ha.waitFor('chargegate/chargers/NOPE/connectors/1/unlock/result')).payload), { result: 'rejected', reason: 'unknown charger "NOPE"' });
+});
+
+t.test('a garbage payload is rejected and nothing else changes', async (t) => {
+  const { url, calls } = await site(t);
+  const ha = await connectClient(t, url, COMMANDER);
+  const v = await viewer(t, url);
+  await ha.subscribe(`${CP1}/#`);
+  await v.waitFor(`${CP1}/connectors/1/status`);
+  const before = v.received.length;
+  const callsBefore = calls.length;
+
+  for (const [topic, payload] of [
+    [`${CP1}/connectors/1/start/set`, '\u0000\u00ff not json {'],
+    [`${CP1}/connectors/1/maxcurrent/set`, '"sixteen"'],
+    [`${CP1}/available/set`, 'maybe'],
+    [`${CP1}/connectors/1/start/set`, '{"idTag":"TAG1","extra":1}'],
+    [`${CP1}/connectors/1/explode/set`, '{}'],
+  ] as const) {
+    await ha.publish(topic, payload);
+  }
+  const results = await Promise.all([
+    ha.waitFor(`${CP1}/connectors/1/start/result`, (p) => p.includes('expected a JSON object')),
+    ha.waitFor(`${CP1}/connectors/1/maxcurrent/result`),
+    ha.waitFor(`${CP1}/available/result`),
+    ha.waitFor(`${CP1}/connectors/1/start/result`, (p) => p.includes('unknown key')),
+    ha.waitFor(`${CP1}/connectors/1/explode/result`),
+  ]);
+  for (const r of results) t.match(JSON.parse(r.payload), { result: 'rejected' }, r.topic);
+  t.match(JSON.parse(results[0].payload).reason, /^malformed payload: /);
+  t.match(JSON.parse(results[4].payload).reason, /unknown connector command "explode"/);
+  t.equal(calls.length, callsBefore, 'nothing reached the charger');
+  const stateChanges = v.received.slice(before).filter((m) => !m.topic.endsWith('/set') && !m.topic.endsWith('/result'));
+  t.strictSame(stateChanges, [], 'no state topic changed');
+  t.equal(ha.client.connected, true, 'the client that sent garbage stays connected');
+});
+
+t.test('a retained command is ignored and not kept by the broker', async (t) => {
+  const { url, calls } = await site(t);
+  const ha = await connectClient(t, url, COMMANDER);
+  await ha.subscribe(`${CP1}/connectors/1/unlock/result`);
+  await ha.publish(`${CP1}/connectors/1/unlock/set`, '{}', { retain: true });
+  t.match(JSON.parse((await ha.waitFor(`${CP1}/connectors/1/unlock/result`)).payload), { result: 'rejected', reason: /retained command ignored/ });
+  t.notOk(calls.some((c) => c.action === 'UnlockConnector'));
+  const later = await connectClient(t, url, VIEWER);
+  await later.subscribe(`${CP1}/connectors/1/unlock/set`);
+  await later.subscribe(`${CP1}/connected`);
+  await later.waitFor(`${CP1}/connected`);
+  t.equal(later.latest(`${CP1}/connectors/1/unlock/set`), undefined, 'a new subscriber does not get the command');
+});
+
+t.test('who may write what on the embedded broker', async (t) => {
+  const { url, calls } = await site(t, { anonymous: 'read' });
+  const v = await viewer(t, url);
+  const power = `${CP1}/connectors/1/status`;
+  const real = (await v.waitFor(power)).payload;
+
+  const ha = await connectClient(t, url, COMMANDER);
+  const closed = new Promise<void>((resolve) => ha.client.once('close', () => resolve()));
+  ha.client.publish(power, 'Hacked', { qos: 1, retain: true });
+  await closed;
+  t.pass('a write outside the command topics closes the connection (MQTT-3.3.5-2)');
+  const fresh = await viewer(t, url);
+  t.equal((await fresh.waitFor(power)).payload, real, 'the retained state is unchanged');
+  t.notOk(v.received.some((m) => m.payload === 'Hacked'), 'no subscriber saw the forged value');
+
+  const reader = await connectClient(t, url, VIEWER);
+  await reader.subscribe(`${CP1}/connectors/1/unlock/result`);
+  await reader.publish(`${CP1}/connectors/1/unlock/set`, '{}');
+  t.match(JSON.parse((await reader.waitFor(`${CP1}/connectors/1/unlock/result`)).payload), { result: 'rejected', reason: 'user "viewer" may not send commands (its access is read)' });
+
+  const anonymous = await connectClient(t, url);
+  await anonymous.subscribe([`${CP1}/connectors/1/unlock/result`, `${CP1}/connected`]);
+  t.equal((await anonymous.waitFor(`${CP1}/connected`)).payload, 'online', 'anonymous clients may read');
+  await anonymous.publish(`${CP1}/connectors/1/unlock/set`, '{"id":7}');
+  t.match(JSON.parse((await anonymous.waitFor(`${CP1}/connectors/1/unlock/result`, (p) => p.includes('"id":7'))).payload), { result: 'rejected', reason: /anonymous clients may not send commands/ });
+  t.notOk(calls.some((c) => c.action === 'UnlockConnector'), 'no refused command reached the charger');
+
+  await t.rejects(connectClient(t, url, { username: VIEWER.username, password: 'wrong-password' }), 'a wrong password is refused');
+  await t.rejects(connectClient(t, url, { username: 'nobody', password: 'whatever-1' }), 'an unknown user is refused');
+});
+
+t.test('anonymous clients are refused when mqtt.anonymous is none', async (t) => {
+  const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { port: 0, anonymous: 'none' }) });
+  await t.rejects(connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`));
+});

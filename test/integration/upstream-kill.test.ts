@@ -1,0 +1,96 @@
+/**
+ * kill -9 of chargegate while messages for the cloud are queued, then a restart: nothing the
+ * chargers were told is lost, nothing is sent twice. chargegate runs as a child process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t, { type Test } from 'tap';
+import { stringify } from 'yaml';
+import { startCloud } from '../helpers/cloud.js';
+import { baseConfig, eventually, PASSWORDS } from '../helpers/gateway.js';
+import { rpcCharger } from '../helpers/rpc-charger.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const at = (minute: number) => `2025-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function spawnGateway(t: Test, configFile: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'src/main.ts', 'start', '--config', configFile], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('chargegate is listening')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`chargegate exited with ${code}: ${out}`)));
+  });
+  return child;
+}
+
+t.test('kill -9 with messages queued for the cloud: after the restart each arrives exactly once', async (t) => {
+  const cloud = await startCloud();
+  t.teardown(() => cloud.close());
+  await cloud.down();
+  const dir = t.testdir();
+  const port = await freePort();
+  const config = baseConfig(join(dir, 'data'));
+  Object.assign(config, {
+    ocpp: { host: '127.0.0.1', port, path: '/ocpp', pingInterval: 0, callTimeout: 2 },
+    log: { level: 'info' },
+    mqtt: { broker: 'off' },
+    upstream: { url: cloud.url, identity: 'SITE-GW-1', callTimeout: 2, transactionMessageRetryInterval: 0, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } },
+  });
+  const file = join(dir, 'chargegate.yaml');
+  writeFileSync(file, stringify(config));
+
+  const first = await spawnGateway(t, file);
+  const url = `ws://127.0.0.1:${port}/ocpp`;
+  const cp1 = await rpcCharger(t, url, 'CP1', PASSWORDS.CP1);
+  const told: number[] = [];
+  for (let s = 0; s < 3; s++) {
+    const start = await cp1.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 1000 * s, timestamp: at(10 * s) });
+    await cp1.call('MeterValues', { connectorId: 1, transactionId: start.transactionId, meterValue: [{ timestamp: at(10 * s + 5), sampledValue: [{ value: String(1000 * s + 400) }] }] });
+    // The third session is still running when chargegate dies.
+    if (s < 2) await cp1.call('StopTransaction', { transactionId: start.transactionId, meterStop: 1000 * s + 700, timestamp: at(10 * s + 9) });
+    told.push(start.transactionId);
+  }
+  first.kill('SIGKILL');
+  await once(first, 'exit');
+  await cp1.close({ force: true });
+
+  await cloud.up();
+  await spawnGateway(t, file);
+  await eventually(() => cloud.calls.filter((c) => c.action === 'StartTransaction').length === 3 && cloud.calls.filter((c) => c.action === 'StopTransaction').length === 2, 'the queued messages at the cloud', 20_000);
+  // The running session ends after the restart: its Stop follows the queued messages.
+  const again = await rpcCharger(t, url, 'CP1', PASSWORDS.CP1);
+  await again.call('StopTransaction', { transactionId: told[2]!, meterStop: 2900, timestamp: at(29) });
+  await eventually(() => cloud.calls.filter((c) => c.action === 'StopTransaction').length === 3, 'the last Stop', 10_000);
+
+  const tx = cloud.calls.filter((c) => ['StartTransaction', 'MeterValues', 'StopTransaction'].includes(c.action));
+  const ids = [...cloud.sessions.keys()];
+  t.same(tx.map((c) => [c.action, c.params.transactionId ?? c.params.meterStart]), [
+    ['StartTransaction', 0], ['MeterValues', ids[0]], ['StopTransaction', ids[0]],
+    ['StartTransaction', 1000], ['MeterValues', ids[1]], ['StopTransaction', ids[1]],
+    ['StartTransaction', 2000], ['MeterValues', ids[2]], ['StopTransaction', ids[2]],
+  ], 'every message once, in order, none lost, none doubled');
+  t.same([...cloud.sessions.values()].map((s) => [s.meterStart, s.meterStop]), [[0, 700], [1000, 1700], [2000, 2900]], 'the cloud\'s record equals what the charger did');
+});

@@ -1,0 +1,207 @@
+/**
+ * Properties of allocate() over random sites (fast-check): the fuse and every circuit breaker
+ * hold; 0 or [min, max]; order does not matter; lowering a limit raises nobody; nobody starves.
+ */
+import fc from 'fast-check';
+import t from 'tap';
+import { allocate, chargerOf } from '../../../src/balancer/allocate.js';
+import { SUPPLY, type Allocation, type AllocationInput, type BalancerState, type ConnectorInput, type Phase, type SiteModel } from '../../../src/balancer/model.js';
+import { site } from '../../helpers/balancer-site.js';
+
+const NOW = 1_700_000_000_000;
+const ROTATIONS: [Phase, Phase, Phase][] = [[0, 1, 2], [1, 2, 0], [2, 0, 1], [0, 2, 1]];
+
+const siteArb = fc
+  .record({
+    supply: fc.integer({ min: 6, max: 100 }),
+    phases: fc.constantFrom(1 as const, 3 as const, 3 as const),
+    margin: fc.constantFrom(0, 0, 1, 2),
+    circuits: fc.array(fc.record({ maxCurrent: fc.integer({ min: 6, max: 63 }), parentPick: fc.nat() }), { maxLength: 4 }),
+    chargers: fc.array(
+      fc.record({
+        phases: fc.constantFrom(1 as const, 3 as const),
+        rotation: fc.constantFrom(...ROTATIONS),
+        min: fc.integer({ min: 6, max: 10 }),
+        extra: fc.integer({ min: 0, max: 26 }),
+        priority: fc.integer({ min: 0, max: 2 }),
+        connectors: fc.constantFrom(1, 1, 2),
+        circuitPick: fc.nat(),
+      }),
+      { minLength: 1, maxLength: 8 },
+    ),
+  })
+  .map((spec): SiteModel => {
+    const circuits = spec.circuits.map((c, i) => ({ id: `c${i}`, maxCurrent: c.maxCurrent, parent: c.parentPick % (i + 1) === 0 ? SUPPLY : `c${c.parentPick % i}` }));
+    const ids = [SUPPLY, ...circuits.map((c) => c.id)];
+    return site({
+      supply: spec.supply,
+      phases: spec.phases,
+      margin: spec.margin,
+      circuits,
+      chargers: spec.chargers.map((c, i) => ({
+        id: `CP${i}`,
+        phases: c.phases,
+        rotation: c.rotation,
+        minCurrent: c.min,
+        maxCurrent: c.min + c.extra,
+        priority: c.priority,
+        connectors: c.connectors,
+        circuit: ids[c.circuitPick % ids.length]!,
+      })),
+    });
+  });
+
+const connectorArb = fc.record({
+  active: fc.boolean(),
+  measured: fc.option(fc.tuple(fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 32 })), { nil: undefined }),
+  cap: fc.option(fc.integer({ min: 0, max: 32 }), { nil: undefined }),
+  offered: fc.option(fc.integer({ min: 6, max: 32 }), { nil: undefined }),
+});
+
+const scenarioArb = siteArb.chain((s) =>
+  fc.record({
+    site: fc.constant(s),
+    connectors: fc.array(connectorArb, { minLength: 10, maxLength: 10 }),
+    other: fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 30 })),
+    external: fc.array(fc.record({ source: fc.constantFrom('schedule', 'price', 'mqtt'), amps: fc.integer({ min: 0, max: 100 }) }), { maxLength: 2 }),
+  }),
+);
+
+type Scenario = typeof scenarioArb extends fc.Arbitrary<infer S> ? S : never;
+
+function inputs(sc: Scenario): AllocationInput {
+  const s: SiteModel = sc.site;
+  const list: ConnectorInput[] = [];
+  let n = 0;
+  for (const c of s.chargers.values()) {
+    for (let k = 1; k <= c.connectors; k++) {
+      const g = sc.connectors[n++ % sc.connectors.length]!;
+      list.push({
+        chargerId: c.id,
+        connectorId: k,
+        ...(g.active ? { session: { transactionId: n, startedAt: NOW - 100_000 } } : {}),
+        ...(g.measured ? { measured: { currents: g.measured, at: NOW } } : {}),
+        ...(g.cap !== undefined ? { cap: { amps: g.cap, source: 'test' } } : {}),
+        ...(g.offered !== undefined ? { offered: { amps: g.offered, raisedAt: NOW - 60_000 } } : {}),
+      });
+    }
+  }
+  return { site: s, connectors: list, otherLoad: { currents: sc.other }, external: sc.external, state: {}, now: NOW };
+}
+
+/** Sum per (circuit or supply, phase) of what the result allocates, walking up the circuit tree. */
+function circuitLoads(s: SiteModel, result: Allocation): Map<string, number> {
+  const loads = new Map<string, number>();
+  for (const c of result.connectors) {
+    const charger = chargerOf(s, c.chargerId);
+    for (let at: string | undefined = charger.circuit; at !== undefined; at = s.circuits.get(at)?.parent) {
+      for (const p of c.phases) loads.set(`${at}/${p}`, (loads.get(`${at}/${p}`) ?? 0) + c.amps);
+    }
+    for (const p of c.phases) loads.set(`charger:${c.chargerId}/${p}`, (loads.get(`charger:${c.chargerId}/${p}`) ?? 0) + c.amps);
+  }
+  return loads;
+}
+
+t.test('never above any phase, circuit or charger limit (standing limits included)', async (t) => {
+  fc.assert(
+    fc.property(scenarioArb, (sc) => {
+      const input = inputs(sc);
+      const result = allocate(input);
+      const s = input.site;
+      for (const [key, load] of circuitLoads(s, result)) {
+        const [id, phase] = key.split('/') as [string, string];
+        const p = Number(phase);
+        let cap: number;
+        if (id.startsWith('charger:')) cap = chargerOf(s, id.slice(8)).maxCurrent;
+        else if (id === SUPPLY) cap = s.supply.phases === 1 && p > 0 ? 0 : result.siteLimit.amps - s.supply.margin - input.otherLoad!.currents[p]!;
+        else cap = s.circuits.get(id)!.maxCurrent;
+        if (load > Math.max(0, cap) + 1e-6) throw new Error(`${key}: ${load} A > ${cap} A`);
+      }
+    }),
+    { numRuns: 400 },
+  );
+  t.pass('400 random sites');
+});
+
+t.test('every connector gets 0 or within [min, max], a multiple of 0.1 A', async (t) => {
+  fc.assert(
+    fc.property(scenarioArb, (sc) => {
+      const input = inputs(sc);
+      for (const c of allocate(input).connectors) {
+        const charger = chargerOf(input.site, c.chargerId);
+        const cap = input.connectors.find((x) => x.chargerId === c.chargerId && x.connectorId === c.connectorId)!.cap?.amps ?? Infinity;
+        const max = Math.min(charger.maxCurrent, cap);
+        if (c.amps !== 0 && (c.amps < charger.minCurrent - 1e-9 || c.amps > max + 1e-9)) throw new Error(`${c.key}: ${c.amps} A outside [${charger.minCurrent}, ${max}]`);
+        if (Math.abs(c.amps * 10 - Math.round(c.amps * 10)) > 1e-6) throw new Error(`${c.key}: ${c.amps} is not a multiple of 0.1`);
+      }
+    }),
+    { numRuns: 400 },
+  );
+  t.pass();
+});
+
+t.test('independent of input order', async (t) => {
+  fc.assert(
+    fc.property(scenarioArb, fc.integer(), (sc, seed) => {
+      const input = inputs(sc);
+      const shuffled = [...input.connectors].sort((a, b) => hash(`${seed}${a.chargerId}${a.connectorId}`) - hash(`${seed}${b.chargerId}${b.connectorId}`));
+      const a = Object.fromEntries(allocate(input).connectors.map((c) => [c.key, c.amps]));
+      const b = Object.fromEntries(allocate({ ...input, connectors: shuffled }).connectors.map((c) => [c.key, c.amps]));
+      t.same(b, a);
+      return JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+    }),
+    { numRuns: 200 },
+  );
+});
+
+t.test('lowering the site limit never raises a running session (while nobody changes pause state)', async (t) => {
+  fc.assert(
+    fc.property(scenarioArb, fc.integer({ min: 1, max: 40 }), (sc, cut) => {
+      const input = inputs({ ...sc, external: [] });
+      const before = allocate(input);
+      const after = allocate({ ...input, external: [{ source: 'test', amps: Math.max(0, before.siteLimit.amps - cut) }] });
+      const was = new Map(before.connectors.map((c) => [c.key, c]));
+      const pausesChanged = after.connectors.some((c) => c.active && (c.amps === 0) !== (was.get(c.key)!.amps === 0));
+      if (pausesChanged) return true;
+      for (const c of after.connectors) {
+        if (c.active && c.amps > was.get(c.key)!.amps + 1e-9) throw new Error(`${c.key} rose from ${was.get(c.key)!.amps} to ${c.amps}`);
+      }
+      return true;
+    }),
+    { numRuns: 400 },
+  );
+  t.pass();
+});
+
+t.test('nobody starves: every session charges within maxWait plus one turn per session', async (t) => {
+  fc.assert(
+    fc.property(scenarioArb, (sc) => {
+      const base = inputs(sc);
+      const s = base.site;
+      s.balancing.turnMs = 60_000;
+      s.balancing.maxWaitMs = 180_000;
+      const sessions = base.connectors.filter((c) => c.session).map((c) => ({ ...c, measured: undefined, offered: undefined, cap: undefined }));
+      // Only sessions whose minimum fits on an empty site can be expected to charge.
+      const alone = new Set(sessions.filter((c) => allocate({ ...base, connectors: [c] }).connectors[0]!.amps > 0).map((c) => `${c.chargerId}/${c.connectorId}`));
+      const served = new Set<string>();
+      let state: BalancerState = {};
+      const step = 10_000;
+      const horizon = s.balancing.maxWaitMs + (sessions.length + 1) * (s.balancing.turnMs + step);
+      for (let now = NOW; now <= NOW + horizon; now += step) {
+        const r = allocate({ ...base, connectors: sessions, state, now });
+        state = r.state;
+        for (const c of r.connectors) if (c.amps > 0) served.add(c.key);
+      }
+      for (const key of alone) if (!served.has(key)) throw new Error(`${key} never charged in ${horizon / 1000} s`);
+      return true;
+    }),
+    { numRuns: 100 },
+  );
+  t.pass();
+});
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}

@@ -1,0 +1,42 @@
+import t from 'tap';
+import type { ConnectorAllocation } from '../../../src/balancer/model.js';
+import { ordersFor, TX_DEFAULT_PROFILE_ID, TX_PROFILE_ID } from '../../../src/balancer/to-profile.js';
+import { charger } from '../../helpers/balancer-site.js';
+
+const active = (amps: number, extra: Partial<ConnectorAllocation> = {}): ConnectorAllocation => ({
+  key: 'CP1/1', chargerId: 'CP1', connectorId: 1, amps, phases: [0, 1, 2], phasesMeasured: false, active: true, reason: 'fair-share', detail: '', ...extra,
+});
+
+t.test('a running session: standing TxDefaultProfile and TxProfile, in A', async (t) => {
+  const { profiles } = ordersFor(active(12.34), charger({ id: 'CP1' }), { voltage: 230, stackLevel: 1, transactionId: 42 });
+  t.equal(profiles.length, 2);
+  const [standing, tx] = profiles;
+  t.match(standing, { connectorId: 1, csChargingProfiles: { chargingProfileId: TX_DEFAULT_PROFILE_ID + 1, chargingProfilePurpose: 'TxDefaultProfile', stackLevel: 1, chargingProfileKind: 'Absolute' } });
+  t.same(standing!.csChargingProfiles.chargingSchedule.chargingSchedulePeriod, [{ startPeriod: 0, limit: 12.3 }], 'floored to 0.1 A');
+  t.match(tx, { connectorId: 1, csChargingProfiles: { chargingProfileId: TX_PROFILE_ID + 1, chargingProfilePurpose: 'TxProfile', transactionId: 42 } });
+});
+
+t.test('no TxProfile before the transactionId is known, or for noTxProfile chargers', async (t) => {
+  t.equal(ordersFor(active(10), charger({ id: 'CP1' }), { voltage: 230, stackLevel: 1 }).profiles.length, 1);
+  const quirky = charger({ id: 'CP1', quirks: { noTxProfile: true, stackLevelZeroOnly: true, wattsOnly: false, noZeroAmps: false } });
+  const { profiles } = ordersFor(active(10), quirky, { voltage: 230, stackLevel: 3, transactionId: 1 });
+  t.equal(profiles.length, 1);
+  t.equal(profiles[0]!.csChargingProfiles.stackLevel, 0, 'stackLevelZeroOnly');
+});
+
+t.test('wattsOnly: W for the phases known to be used, one phase until then', async (t) => {
+  const w = charger({ id: 'CP1', quirks: { wattsOnly: true, noTxProfile: false, stackLevelZeroOnly: false, noZeroAmps: false } });
+  const unknown = ordersFor(active(10), w, { voltage: 230, stackLevel: 1 }).profiles[0]!.csChargingProfiles.chargingSchedule;
+  t.match(unknown, { chargingRateUnit: 'W', chargingSchedulePeriod: [{ limit: 2300, numberPhases: 1 }] });
+  const measured = ordersFor(active(10, { phasesMeasured: true }), w, { voltage: 230, stackLevel: 1 }).profiles[0]!.csChargingProfiles.chargingSchedule;
+  t.match(measured, { chargingRateUnit: 'W', chargingSchedulePeriod: [{ limit: 6900, numberPhases: 3 }] });
+});
+
+t.test('noZeroAmps: a pause is ChangeAvailability Inoperative, not a 0 A profile', async (t) => {
+  const nz = charger({ id: 'CP1', quirks: { noZeroAmps: true, wattsOnly: false, noTxProfile: false, stackLevelZeroOnly: false } });
+  const paused = ordersFor(active(0), nz, { voltage: 230, stackLevel: 1, transactionId: 1 });
+  t.same(paused, { profiles: [], availability: 'Inoperative', amps: 0 });
+  const running = ordersFor(active(8), nz, { voltage: 230, stackLevel: 1, transactionId: 1 });
+  t.equal(running.availability, 'Operative');
+  t.equal(running.profiles.length, 2);
+});

@@ -1,0 +1,44 @@
+import t from 'tap';
+import { parseCommand } from '../../../src/mqtt/command-parse.js';
+import type { CommandAddress } from '../../../src/mqtt/topics.js';
+
+const connector = (command: 'start' | 'stop' | 'maxcurrent' | 'available' | 'unlock'): CommandAddress => ({ target: 'connector', chargerId: 'CP1', connectorId: 2, command });
+const charger = (command: 'available' | 'maxcurrent' | 'reset'): CommandAddress => ({ target: 'charger', chargerId: 'CP1', command });
+const site: CommandAddress = { target: 'site', command: 'limit' };
+
+t.test('the documented payloads become commands', async (t) => {
+  t.strictSame(parseCommand(connector('start'), '{"idTag":"TAG1","id":"a"}'), { ok: true, command: { kind: 'start', chargerId: 'CP1', connectorId: 2, idTag: 'TAG1' }, id: 'a' });
+  t.strictSame(parseCommand(connector('start'), '{}'), { ok: true, command: { kind: 'start', chargerId: 'CP1', connectorId: 2 } });
+  t.strictSame(parseCommand(connector('stop'), '{}'), { ok: true, command: { kind: 'stop', chargerId: 'CP1', connectorId: 2 } });
+  t.strictSame(parseCommand(connector('unlock'), '{"id":3}'), { ok: true, command: { kind: 'unlock', chargerId: 'CP1', connectorId: 2 }, id: 3 });
+  t.strictSame(parseCommand(connector('maxcurrent'), '16'), { ok: true, command: { kind: 'maxcurrent', chargerId: 'CP1', connectorId: 2, amps: 16 } });
+  t.strictSame(parseCommand(charger('maxcurrent'), '{"amps":null}'), { ok: true, command: { kind: 'maxcurrent', chargerId: 'CP1', amps: null } });
+  t.strictSame(parseCommand(charger('available'), 'OFF'), { ok: true, command: { kind: 'available', chargerId: 'CP1', connectorId: 0, available: false } });
+  t.strictSame(parseCommand(connector('available'), 'true'), { ok: true, command: { kind: 'available', chargerId: 'CP1', connectorId: 2, available: true } });
+  t.strictSame(parseCommand(charger('available'), '{"available":true}'), { ok: true, command: { kind: 'available', chargerId: 'CP1', connectorId: 0, available: true } });
+  t.strictSame(parseCommand(charger('reset'), 'HARD'), { ok: true, command: { kind: 'reset', chargerId: 'CP1', type: 'Hard' } });
+  t.strictSame(parseCommand(charger('reset'), '{}'), { ok: true, command: { kind: 'reset', chargerId: 'CP1', type: 'Soft' } });
+  t.strictSame(parseCommand(site, '{"amps":20,"duration":3600}'), { ok: true, command: { kind: 'siteLimit', amps: 20, durationS: 3600 } });
+  t.strictSame(parseCommand(site, '{"amps":null}'), { ok: true, command: { kind: 'siteLimit', amps: null, durationS: 0 } });
+});
+
+t.test('anything else is rejected with what was expected', async (t) => {
+  const reasons: [CommandAddress, string, RegExp][] = [
+    [connector('start'), 'TAG1', /expected a JSON object/],
+    [connector('start'), '{"idTag":"012345678901234567890"}', /1 to 20 characters/],
+    [connector('start'), '{"idtag":"x"}', /unknown key "idtag"/],
+    [connector('stop'), '[]', /expected a JSON object/],
+    [connector('maxcurrent'), '-1', /from 0 to 1000/],
+    [connector('maxcurrent'), '"16"', /from 0 to 1000/],
+    [charger('available'), 'yes', /expected ON, OFF/],
+    [charger('reset'), 'reboot', /expected soft, hard/],
+    [site, '{"amps":20}', /duration must be a whole number/],
+    [site, '20', /expected \{"amps": 20/],
+    [site, 'x'.repeat(5000), /payload too large/],
+  ];
+  for (const [address, payload, reason] of reasons) {
+    const result = parseCommand(address, payload);
+    t.equal(result.ok, false, payload.slice(0, 40));
+    if (!result.ok) t.match(result.reason, reason);
+  }
+});

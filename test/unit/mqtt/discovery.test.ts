@@ -1,0 +1,44 @@
+import t from 'tap';
+import { discoveryMessages, nodeId, removalMessages } from '../../../src/mqtt/discovery.js';
+import { Topics } from '../../../src/mqtt/topics.js';
+
+const topics = new Topics('chargegate');
+const charger = { id: 'garage-left', info: { vendor: 'ACME', model: 'Wallbox 11', firmwareVersion: '2.1', serialNumber: 'S1' }, connectors: 2, phases: 1 as const, maxCurrentA: 16 };
+
+t.test('one device per charger, with the entities Home Assistant needs', async (t) => {
+  const messages = discoveryMessages(charger, topics, 'homeassistant', '0.1.0');
+  const byTopic = new Map(messages.map((m) => [m.topic, JSON.parse(m.payload)]));
+  const power = byTopic.get('homeassistant/sensor/chargegate_garage-left/c2_power/config');
+  t.match(power, {
+    name: 'Connector 2 power',
+    state_topic: 'chargegate/chargers/garage-left/connectors/2/power',
+    device_class: 'power',
+    state_class: 'measurement',
+    unit_of_measurement: 'W',
+    device: { identifiers: ['chargegate_garage-left'], manufacturer: 'ACME', model: 'Wallbox 11', sw_version: '2.1', serial_number: 'S1' },
+    origin: { name: 'chargegate', sw_version: '0.1.0' },
+    availability_mode: 'all',
+  });
+  t.ok(byTopic.has('homeassistant/sensor/chargegate_garage-left/c1_current_l1/config'));
+  t.notOk(byTopic.has('homeassistant/sensor/chargegate_garage-left/c1_current_l2/config'), 'one phase: L1 only');
+  t.match(byTopic.get('homeassistant/number/chargegate_garage-left/c1_limit/config'), { min: 0, max: 16, command_topic: 'chargegate/chargers/garage-left/connectors/1/maxcurrent/set' });
+  t.match(byTopic.get('homeassistant/switch/chargegate_garage-left/available/config'), { payload_on: 'ON', payload_off: 'OFF' });
+  t.match(byTopic.get('homeassistant/sensor/chargegate_garage-left/c1_session_energy/config'), { value_template: '{{ value_json.energyWh }}', state_class: 'total_increasing' });
+  t.ok(byTopic.has('homeassistant/button/chargegate_garage-left/c2_start/config'));
+  t.ok(byTopic.has('homeassistant/button/chargegate_garage-left/c2_stop/config'));
+  const ids = messages.map((m) => JSON.parse(m.payload).unique_id);
+  t.equal(new Set(ids).size, ids.length, 'unique ids are unique');
+});
+
+t.test('removal: the same topics, empty', async (t) => {
+  const removal = removalMessages(charger, topics, 'homeassistant');
+  t.strictSame(removal.map((m) => m.topic), discoveryMessages(charger, topics, 'homeassistant', 'x').map((m) => m.topic));
+  t.ok(removal.every((m) => m.payload === ''));
+});
+
+t.test('node ids are valid for Home Assistant and never collide', async (t) => {
+  t.equal(nodeId('CP_1'), 'chargegate_CP_1');
+  t.match(nodeId('cp.1'), /^chargegate_cp_1_[0-9a-f]{8}$/);
+  t.not(nodeId('cp.1'), nodeId('cp:1'));
+  t.not(nodeId('cp.1'), nodeId('cp_1'));
+});

@@ -1,0 +1,36 @@
+import t from 'tap';
+import { readingsFromSamples } from '../../../src/mqtt/telemetry.js';
+import type { MeterSample } from '../../../src/store/ports.js';
+
+const sample = (measurand: string, value: string, extra: Partial<MeterSample> = {}): MeterSample => ({ chargerId: 'CP1', connectorId: 1, timestamp: '2026-01-01T00:00:00Z', measurand, value, ...extra });
+
+t.test('samples become one value per topic in W, Wh, A, V', async (t) => {
+  const readings = readingsFromSamples([
+    sample('Energy.Active.Import.Register', '12.3456', { unit: 'kWh' }),
+    sample('Power.Active.Import', '7.4', { unit: 'kW' }),
+    sample('Current.Import', '16.04', { phase: 'L1', unit: 'A' }),
+    sample('Current.Import', '15.96', { phase: 'L2', unit: 'A' }),
+    sample('Voltage', '231.27', { phase: 'L1-N', unit: 'V' }),
+    sample('Voltage', '400', { phase: 'L1-L2', unit: 'V' }),
+    sample('SoC', '55.4', { unit: 'Percent' }),
+    sample('Temperature', '30'),
+  ]);
+  t.strictSame(Object.fromEntries(readings.map((r) => [r.leaf, r.value])), {
+    energy: 12346,
+    power: 7400,
+    'current/L1': 16,
+    'current/L2': 16,
+    'voltage/L1': 231.3,
+    soc: 55,
+  });
+});
+
+t.test('power reported only per phase is summed; a phase-less current is L1', async (t) => {
+  const readings = readingsFromSamples([
+    sample('Power.Active.Import', '1000', { phase: 'L1' }),
+    sample('Power.Active.Import', '1100', { phase: 'L2' }),
+    sample('Current.Import', '10'),
+    sample('Energy.Active.Import.Register', 'not a number'),
+  ]);
+  t.strictSame(Object.fromEntries(readings.map((r) => [r.leaf, r.value])), { 'current/L1': 10, power: 2100 });
+});

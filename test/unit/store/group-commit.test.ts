@@ -1,0 +1,46 @@
+import t from 'tap';
+import { openSqliteStore } from '../../../src/store/sqlite.js';
+
+t.test('group commit: writes of one turn share a transaction; each caller resolves after it is on disk', async (t) => {
+  const dir = t.testdir();
+  const store = openSqliteStore(dir);
+  const seqs = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => store.durably(() => store.upstream.outbox.add({ channel: 'A', action: 'MeterValues', kind: 'meter', payload: { i } }, '2025-01-01T00:00:00Z').seq)),
+  );
+  t.same(seqs, Array.from({ length: 50 }, (_, i) => i + 1), 'in order');
+  const failing = store.durably(() => {
+    store.upstream.outbox.add({ channel: 'A', action: 'X', kind: 'other', payload: {} }, '2025-01-01T00:00:00Z');
+    throw new Error('boom');
+  });
+  const kept = store.durably(() => store.upstream.outbox.add({ channel: 'A', action: 'Y', kind: 'other', payload: {} }, '2025-01-01T00:00:00Z'));
+  await t.rejects(failing, /boom/);
+  await kept;
+  store.close();
+  const reopened = openSqliteStore(dir);
+  t.teardown(() => reopened.close());
+  const page = reopened.upstream.outbox.page('A', 0, 1e9, 100);
+  t.equal(page.length, 51, 'a failing caller undoes only its own writes');
+  t.same(page.at(-1)?.action, 'Y');
+});
+
+t.test('outbox: coalescing, dead letters, transaction map, idTag cache', async (t) => {
+  const store = openSqliteStore(t.testdir());
+  t.teardown(() => store.close());
+  const o = store.upstream.outbox;
+  const at = '2025-01-01T00:00:00Z';
+  const s1 = o.add({ channel: 'A', action: 'StatusNotification', kind: 'status', payload: { s: 1 }, coalesceKey: 'status/1' }, at);
+  const s2 = o.add({ channel: 'A', action: 'StatusNotification', kind: 'status', payload: { s: 2 }, coalesceKey: 'status/1' }, at);
+  t.same([s1.replaced, s2.replaced], [0, 1], 'the unsent older status is replaced');
+  const s3 = o.add({ channel: 'A', action: 'StatusNotification', kind: 'status', payload: { s: 3 }, coalesceKey: 'status/1' }, at, s2.seq);
+  t.equal(s3.replaced, 0, 'a sent one is not');
+  const dead = o.deadLetter(s3.seq, 'GenericError: no', at);
+  t.match(dead, { action: 'StatusNotification', payload: { s: 3 }, error: 'GenericError: no' });
+  t.equal(o.count(), 1);
+  t.equal(o.deadLetterCount(), 1);
+  store.upstream.transactions.open(12, 'A');
+  t.same(store.upstream.transactions.get(12), { channel: 'A', state: 'pending' });
+  store.upstream.transactions.setCloud(12, 9001);
+  t.equal(store.upstream.transactions.localFor('A', 9001), 12);
+  store.upstream.idTagCache.put('Card1', { status: 'Blocked' }, at);
+  t.same(store.upstream.idTagCache.get('CARD1'), { status: 'Blocked' }, 'idTags without case');
+});
