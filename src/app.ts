@@ -6,6 +6,7 @@ import { createBalancer, type Balancer } from './balancer/loop.js';
 import { siteModel, siteProblems } from './balancer/site.js';
 import { ConfigError } from './config/errors.js';
 import { fileURLToPath } from 'node:url';
+import { createSiteCommands } from './control/site-commands.js';
 import { EventBus } from './events.js';
 import { createGridMeter } from './meters/index.js';
 import type { Config } from './config/schema.js';
@@ -52,13 +53,20 @@ export function createApp(config: Config, deps: AppDeps): App {
   const balancer = createSiteBalancer(config, { events, gateway, store, logger, now });
   const upstream = createUpstream({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer });
   if (upstream) gateway.attachUpstream(upstream.port);
+  // One meaning of "stop", "max current"… for MQTT and HTTP; without a site: section the
+  // limit commands answer "not configured".
+  const control = createSiteCommands({
+    commands: gateway.commands,
+    sessions: store.sessions,
+    knowsCharger: (id) => config.chargers.list.some((c) => c.id === id) || (config.chargers.allowUnknown && gateway.registry.get(id) !== undefined),
+    limits: () => balancer,
+  });
   const mqtt = createMqtt({
     config,
     gateway,
     sessions: store.sessions,
     events,
-    // The balancer is its LimitControl; without a site: section MQTT answers "not configured".
-    limits: () => balancer,
+    control,
     logger,
     version: VERSION,
   });
@@ -67,6 +75,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     gateway,
     store,
     events,
+    control,
     peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstream ? { upstream: true } : {}) }),
     logger,
     now,

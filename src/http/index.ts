@@ -18,6 +18,7 @@ import { createMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { resolveHttpOptions } from './options.js';
 import type { PeersLookup } from './peers.js';
+import type { SiteCommands } from '../control/site-commands.js';
 import { route, type Route } from './route.js';
 import { createHttpServer } from './server.js';
 import { SiteView } from './site-view.js';
@@ -30,6 +31,8 @@ export interface OperatorViewDeps {
   store: Pick<Store, 'sessions' | 'upstream'>;
   events: EventBus;
   peers: PeersLookup;
+  /** The site commands, shared with MQTT. */
+  control: SiteCommands;
   logger: Logger;
   now: () => Date;
   version: string;
@@ -67,7 +70,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...chargerRoutes(views),
     ...sessionRoutes({ sessions: deps.store.sessions, timeZone: deps.config.site?.timeZone ?? 'UTC' }),
     ...siteRoutes(siteDeps),
-    ...commandRoutes({ ...views, commands: deps.gateway.commands, peers: deps.peers }),
+    ...commandRoutes({ control: deps.control }),
     route({
       method: 'GET',
       path: '/api/events',

@@ -4,7 +4,7 @@
  * handler (…/set → OCPP commands or the balancer → …/result).
  */
 import type { Config } from '../config/schema.js';
-import type { LimitControl } from '../control/ports.js';
+import type { SiteCommands } from '../control/site-commands.js';
 import type { EventBus } from '../events.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
@@ -25,8 +25,8 @@ export interface MqttDeps {
   gateway: Pick<Gateway, 'registry' | 'commands'>;
   sessions: Pick<SessionStore, 'list'>;
   events: EventBus;
-  /** The balancer's control port, when one runs (looked up at each command). */
-  limits: () => LimitControl | undefined;
+  /** The site commands, shared with the HTTP API. */
+  control: SiteCommands;
   logger: Logger;
   version: string;
   /** Milliseconds, for the throttle. */
@@ -68,13 +68,7 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     version: deps.version,
     logger,
   });
-  const run = createCommandRunner({
-    commands: deps.gateway.commands,
-    sessions: deps.sessions,
-    knowsCharger: (id) => configured.has(id) || (deps.config.chargers.allowUnknown && registry.get(id) !== undefined),
-    limits: deps.limits,
-    ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}),
-  });
+  const run = createCommandRunner({ control: deps.control, ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}) });
   transport.onMessage(
     createInboundHandler({
       topics,

@@ -125,7 +125,7 @@ t.test('without load balancing or upstream the API says so; limit commands are r
   t.match((await api(gw.httpUrl, '/api/site', { token: TOKENS.read })).json, { balancing: false, message: 'load balancing not configured', connectors: [] });
   t.same((await api(gw.httpUrl, '/api/upstream', { token: TOKENS.read })).json, { configured: false, message: 'no upstream configured' });
   const cap = await api(gw.httpUrl, '/api/chargers/CP1/max-current', { token: TOKENS.full, body: { amps: 10 } });
-  t.match(cap, { status: 409, json: { error: { code: 'not_configured', message: /load balancing not configured/ } } });
+  t.match(cap, { status: 409, json: { error: { code: 'not_configured', message: /load balancing is not configured/ } } });
   const history = await api(gw.httpUrl, '/api/site/history', { token: TOKENS.read });
   t.match(history.json, { intervalS: 15, samples: [{ chargersA: [Number, Number, Number], limitA: null }] }, 'a sample taken at start');
 });
