@@ -18,8 +18,8 @@ import { benchMqtt } from './mqtt.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const COUNTS = (process.env.BENCH_CHARGERS ?? '10,100,500').split(',').map(Number);
-/** Which parts run: BENCH_PARTS=ocpp,mqtt,http (default all). */
-const PARTS = (process.env.BENCH_PARTS ?? 'ocpp,mqtt,http').split(',');
+/** Which parts run: BENCH_PARTS=ocpp,upstream,balancer,mqtt,http (default all). */
+const PARTS = (process.env.BENCH_PARTS ?? 'ocpp,upstream,balancer,mqtt,http').split(',');
 const dist = new URL('../', import.meta.url);
 
 const progress = (line: string) => process.stderr.write(`· ${line}\n`);
@@ -130,6 +130,8 @@ async function measure(url: string, label: string, frame: (i: number, s: number)
 
 async function main(): Promise<void> {
   if (PARTS.includes('ocpp')) await benchOcpp();
+  if (PARTS.includes('upstream')) await runUpstreamBench(progress);
+  if (PARTS.includes('balancer')) printBalancerBench(await runBalancerBench(progress), (line) => process.stdout.write(line));
   if (PARTS.includes('mqtt')) {
     const chargers = Number(process.env.BENCH_MQTT_CHARGERS ?? 1000);
     const seconds = Number(process.env.BENCH_MQTT_SECONDS ?? 30);
@@ -150,7 +152,7 @@ async function benchOcpp(): Promise<void> {
 
     const gw = await startGateway(dir);
     const hb = await measure(gw.url, 'chargegate Heartbeat', heartbeat, [boot]);
-    const mv = await measure(gw.url, 'chargegate MeterValues (stored, fsync)', meterValues, [boot]);
+    const mv = await measure(gw.url, 'chargegate MeterValues (stored, group commit)', meterValues, [boot]);
     hb.forEach((r, i) => rows.push({ scenario: 'Heartbeat', result: r, baseline: baseline[i]! }));
     mv.forEach((r, i) => rows.push({ scenario: 'MeterValues', result: r, baseline: baseline[i]! }));
     baseline.forEach((r) => rows.push({ scenario: 'bare ws (baseline)', result: r }));
@@ -164,9 +166,7 @@ async function benchOcpp(): Promise<void> {
     gw.child.kill('SIGTERM');
 
     printTable(rows);
-    await runUpstreamBench(progress);
     process.stdout.write(`\nchargegate RSS with ${maxN} chargers connected: ${rss.toFixed(1)} MiB\n`);
-    printBalancerBench(await runBalancerBench(progress), (line) => process.stdout.write(line));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
