@@ -6,6 +6,7 @@
  * It can go down and come back on the same port (its records survive, like a cloud's database).
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import rpc from 'ocpp-rpc';
 
@@ -75,7 +76,8 @@ export interface TestCloud {
   waitFor(match: (c: CloudCall) => boolean, what: string, ms?: number): Promise<CloudCall>;
 }
 
-export async function startCloud(port = 0): Promise<TestCloud> {
+/** With `tls`, the cloud listens for wss:// with this key and certificate (PEM). */
+export async function startCloud(port = 0, tls?: { key: string; cert: string }): Promise<TestCloud> {
   const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true, callTimeoutMs: 5000 });
   const calls: CloudCall[] = [];
   const sessions = new Map<number, CloudSession>();
@@ -155,7 +157,7 @@ export async function startCloud(port = 0): Promise<TestCloud> {
   let http: Server | undefined;
   let boundPort = port;
   const up = async () => {
-    http = createServer();
+    http = tls ? createTlsServer(tls) : createServer();
     http.on('upgrade', server.handleUpgrade);
     await new Promise<void>((resolve) => http!.listen(boundPort, '127.0.0.1', () => resolve()));
     boundPort = (http.address() as AddressInfo).port;
@@ -173,7 +175,7 @@ export async function startCloud(port = 0): Promise<TestCloud> {
 
   return Object.assign(cloud, {
     get url() {
-      return `ws://127.0.0.1:${boundPort}/ocpp`;
+      return `${tls ? 'wss' : 'ws'}://127.0.0.1:${boundPort}/ocpp`;
     },
     get port() {
       return boundPort;
