@@ -11,6 +11,7 @@ import { EventBus } from './events.js';
 import { createGridMeter } from './meters/index.js';
 import type { Config } from './config/schema.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
+import { startLocalListPush } from './gateway/local-list-push.js';
 import { createOperatorView, type OperatorView } from './http/index.js';
 import type { Logger } from './log.js';
 import { createMqtt, type Mqtt } from './mqtt/index.js';
@@ -50,6 +51,14 @@ export function createApp(config: Config, deps: AppDeps): App {
   seedAuthorizationList(store, config);
   const events = new EventBus((event, err) => logger.error({ event, err }, 'an event listener failed'));
   const gateway = createGateway({ options: config, store, events, logger, now });
+  const stopLocalListPush = startLocalListPush({
+    events,
+    auth: store.auth,
+    commands: gateway.commands,
+    chargers: config.chargers.list.filter((c) => c.pushLocalList).map((c) => c.id),
+    online: (id) => gateway.registry.connection(id) !== undefined,
+    logger,
+  });
   const balancer = createSiteBalancer(config, { events, gateway, store, logger, now });
   const upstream = createUpstream({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer });
   if (upstream) gateway.attachUpstream(upstream.port);
@@ -107,6 +116,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopLocalListPush();
       await http.stop();
       await mqtt?.stop();
       await balancer?.stop();

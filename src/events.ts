@@ -21,6 +21,8 @@ export interface GatewayEvents {
    * per phase and why. For the MQTT mirror and the HTTP API.
    */
   'allocation.changed': AllocationChanged;
+  /** chargegate's local authorization list changed (the cloud's SendLocalList). */
+  'localList.changed': { version: number };
   /** A frame a charger sent that chargegate answered with a CALLERROR. */
   'ocpp.error': { chargerId: string; direction: 'in' | 'out'; code: string; description: string; action?: string };
   /** The grid meter's latest reading (emitted by the balancer's meter); a field left out is unknown. */

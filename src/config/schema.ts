@@ -71,6 +71,10 @@ const ChargerEntry = Type.Object(
       default: 'L1L2L3',
       description: "Which site phases the charger's L1, L2, L3 are wired to (RST = L1L2L3); a 1-phase charger uses the first (L2 alone means its L1 is on the site's L2).",
     }),
+    pushLocalList: Type.Boolean({
+      default: false,
+      description: "Keep the charger's own local authorization list equal to chargegate's (sent in full at boot when its version differs, and after every change from the cloud), so it can authorize even when chargegate is gone.",
+    }),
     circuit: Type.String({ default: 'supply', minLength: 1, description: 'The site circuit (site.circuits[].id) the charger hangs off; supply = directly on the main supply.' }),
     upstream: Type.Optional(
       Type.Object(

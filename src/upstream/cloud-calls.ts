@@ -42,6 +42,8 @@ export interface CloudCallDeps {
   own?: OwnChargePoint;
   /** Aggregate: the load balancer takes a ChargePointMaxProfile as the site's limit. */
   siteLimit?: (profile: Requests16['SetChargingProfile']['csChargingProfiles']) => boolean;
+  /** Told after the cloud changed the local list (chargers with pushLocalList get it). */
+  onLocalListChanged?: () => void;
   logger: Logger;
 }
 
@@ -146,7 +148,11 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
       const answer = await forward(target.chargerId, 'GetCompositeSchedule', { ...req, connectorId: target.connectorId }, { status: 'Rejected' });
       return answer.connectorId !== undefined ? { ...answer, connectorId: req.connectorId } : answer;
     },
-    SendLocalList: (req) => sendLocalList(store, req),
+    async SendLocalList(req) {
+      const answer = await sendLocalList(store, req);
+      if (answer.status === 'Accepted') deps.onLocalListChanged?.();
+      return answer;
+    },
     async GetLocalListVersion() {
       return { listVersion: store.auth.version() };
     },

@@ -192,6 +192,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         registry: deps.gateway.registry,
         store,
         idmap,
+        onLocalListChanged: () => deps.events.emit('localList.changed', { version: store.auth.version() }),
         logger: channelLog,
         ...(mode === 'aggregate' ? { own: ownCharger(channel), siteLimit: (profile) => siteLimitFromProfile(profile, config, now(), deps.balancer?.()) } : {}),
       }),

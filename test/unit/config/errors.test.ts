@@ -14,7 +14,7 @@ function problemsOf(text: string, env: Record<string, string | undefined> = {}, 
 }
 
 const OCPP_KEYS = 'host, port, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval';
-const CHARGER_KEYS = 'id, password, maxCurrent, phases, connectors, minCurrent, priority, phaseRotation, circuit, upstream, quirks';
+const CHARGER_KEYS = 'id, password, maxCurrent, phases, connectors, minCurrent, priority, phaseRotation, pushLocalList, circuit, upstream, quirks';
 
 t.test('unknown key names the allowed keys and suggests the closest', async (t) => {
   t.strictSame(problemsOf('ocpp:\n  prot: 9000\n'), [`ocpp.prot: unknown key (allowed: ${OCPP_KEYS}); did you mean "port"?`]);
