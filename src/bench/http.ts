@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeAll, connectAll, runLoad, type LoadResult } from './load.js';
+import { bootFrame, closeAll, connectAll, meterValuesFrame as meterValues, runLoad, type LoadResult } from './load.js';
 
 export interface HttpBenchOptions {
   chargers: number;
@@ -26,22 +26,6 @@ function freePort(): Promise<number> {
   });
 }
 
-const meterValues = (i: number, seq: number): [string, unknown] => [
-  'MeterValues',
-  {
-    connectorId: 1,
-    meterValue: [
-      {
-        timestamp: new Date().toISOString(),
-        sampledValue: [
-          { value: String(1000 + seq * 10), measurand: 'Energy.Active.Import.Register', unit: 'Wh' },
-          { value: '11040', measurand: 'Power.Active.Import', unit: 'W' },
-          { value: String(16 + (i % 3)), measurand: 'Current.Import', phase: 'L1', unit: 'A' },
-        ],
-      },
-    ],
-  },
-];
 
 /** A dashboard as the server sees it: one live-feed client reading everything it is sent. */
 async function openDashboard(httpUrl: string): Promise<{ bytes: () => number; close: () => void }> {
@@ -102,8 +86,7 @@ export async function benchHttp(options: HttpBenchOptions): Promise<string> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const sockets = await connectAll(`ws://127.0.0.1:${ocppPort}/ocpp`, options.chargers, 'HTTPB');
-    const boot: [string, unknown] = ['BootNotification', { chargePointVendor: 'bench', chargePointModel: 'load' }];
-    await runLoad(sockets, { seconds: 1, frame: meterValues, warmup: [boot] });
+    await runLoad(sockets, { seconds: 1, frame: meterValues, warmup: [bootFrame] });
     const without: LoadResult[] = [];
     const withDashboard: LoadResult[] = [];
     let streamed = 0;

@@ -86,3 +86,24 @@ export async function runLoad(sockets: WebSocket[], options: Omit<LoadOptions, '
 export function closeAll(sockets: WebSocket[]): void {
   for (const ws of sockets) ws.terminate();
 }
+
+/** The BootNotification each bench charger sends first. */
+export const bootFrame: [string, unknown] = ['BootNotification', { chargePointVendor: 'bench', chargePointModel: 'load' }];
+/** A typical MeterValues of a charging 3-phase car: energy register, power, current, voltage. */
+export const meterValuesFrame = (i: number, seq: number): [string, unknown] => [
+  'MeterValues',
+  {
+    connectorId: 1,
+    meterValue: [
+      {
+        timestamp: new Date().toISOString(),
+        sampledValue: [
+          { value: String(1000 + seq * 10), measurand: 'Energy.Active.Import.Register', unit: 'Wh' },
+          { value: '11040', measurand: 'Power.Active.Import', unit: 'W' },
+          { value: '16.0', measurand: 'Current.Import', phase: 'L1', unit: 'A' },
+          { value: String(230 + (i % 3)), measurand: 'Voltage', phase: 'L1-N', unit: 'V' },
+        ],
+      },
+    ],
+  },
+];

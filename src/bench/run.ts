@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { printBalancerBench, runBalancerBench } from './balancer.js';
-import { closeAll, connectAll, runLoad, type LoadResult } from './load.js';
+import { bootFrame as boot, closeAll, connectAll, meterValuesFrame as meterValues, runLoad, type LoadResult } from './load.js';
 import { runUpstreamBench } from './upstream.js';
 import { benchHttp } from './http.js';
 import { benchMqtt } from './mqtt.js';
@@ -93,24 +93,6 @@ async function startGateway(dir: string): Promise<{ url: string; child: ChildPro
 }
 
 const heartbeat = (): [string, unknown] => ['Heartbeat', {}];
-const boot: [string, unknown] = ['BootNotification', { chargePointVendor: 'bench', chargePointModel: 'load' }];
-const meterValues = (i: number, seq: number): [string, unknown] => [
-  'MeterValues',
-  {
-    connectorId: 1,
-    meterValue: [
-      {
-        timestamp: new Date().toISOString(),
-        sampledValue: [
-          { value: String(1000 + seq * 10), measurand: 'Energy.Active.Import.Register', unit: 'Wh' },
-          { value: '11040', measurand: 'Power.Active.Import', unit: 'W' },
-          { value: '16.0', measurand: 'Current.Import', phase: 'L1', unit: 'A' },
-          { value: String(230 + (i % 3)), measurand: 'Voltage', phase: 'L1-N', unit: 'V' },
-        ],
-      },
-    ],
-  },
-];
 
 interface Row { scenario: string; result: LoadResult; baseline?: LoadResult }
 
