@@ -107,8 +107,9 @@ async function start(args: string[]): Promise<number> {
   try {
     await app.start();
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
+    const e = err as NodeJS.ErrnoException & { port?: number };
     logger.fatal({ err: e.message, code: e.code }, 'chargegate could not start');
+    if (e.code === 'EADDRINUSE') process.stderr.write(`chargegate: ${portAdvice(config, e.port)}\n`);
     await app.stop().catch(() => undefined);
     return 1;
   }
@@ -116,6 +117,17 @@ async function start(args: string[]): Promise<number> {
   logger.info('shutting down');
   await app.stop();
   return 0;
+}
+
+/** Which key to change when a port is taken: the installer's next step, in words. */
+function portAdvice(config: Config, port: number | undefined): string {
+  const owners: [number | undefined, string][] = [
+    [config.ocpp.port, 'change ocpp.port in the config'],
+    [config.http?.port, 'change http.port in the config'],
+    [config.mqtt?.port, 'change mqtt.port in the config, or use the broker already running there (mqtt.broker: external with mqtt.url), or mqtt.broker: off'],
+  ];
+  const advice = owners.find(([p]) => p !== undefined && p === port)?.[1];
+  return `port ${port ?? '?'} is already in use by another program${advice ? `: ${advice}` : ''}`;
 }
 
 function configCommand(args: string[]): number {

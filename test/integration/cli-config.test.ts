@@ -55,3 +55,15 @@ t.test('config check and start refuse a bad file with exit 2 and say what is wro
   t.match(good.stdout, '1 charger(s)');
   t.equal(good.stderr, '');
 });
+
+t.test('a port already in use stops start-up with exit 1 and names the key to change', async (t) => {
+  const { createServer } = await import('node:net');
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => busy.close());
+  const port = (busy.address() as { port: number }).port;
+  const dir = t.testdir({ 'site.yaml': VALID + `mqtt:\n  port: ${port}\nhttp:\n  port: 0\nstorage:\n  dir: ./data\nlog:\n  level: silent\n` });
+  const run = await chargegate(['start', '--config', join(dir, 'site.yaml')]);
+  t.equal(run.code, 1);
+  t.match(run.stderr, `port ${port} is already in use by another program: change mqtt.port in the config`);
+});
