@@ -34,10 +34,8 @@ t.test('a full outbox gives up every second intermediate MeterValues, never the 
     await cp.call('MeterValues', { connectorId: 1, transactionId, meterValue: [{ timestamp, sampledValue: [{ value: String(i * 100), measurand: 'Energy.Active.Import.Register', unit: 'Wh' }] }] });
   }
   await cp.call('StopTransaction', { transactionId, meterStop: READINGS * 100 + 50, timestamp: '2025-06-01T13:00:00.000Z' });
-  t.ok(evicted.length > 0, 'the eviction is announced (upstream.evicted, and an error in the log)');
-  const givenUp = evicted.reduce((n, e) => n + e.meterValues, 0);
-  t.ok(givenUp > 0, 'MeterValues were given up');
-  t.ok(gw.app.upstream!.outboxDepth() <= MAX + 1, 'the outbox stays near its bound');
+  await eventually(() => evicted.length > 0, 'the eviction announced (upstream.evicted, and an error in the log)');
+  await eventually(() => gw.app.upstream!.outboxDepth() <= MAX + 1, 'the outbox back near its bound');
 
   await cloud.up();
   await eventually(() => [...cloud.sessions.values()].some((s) => s.meterStop !== undefined), 'the Stop at the cloud', 10_000);
@@ -46,7 +44,10 @@ t.test('a full outbox gives up every second intermediate MeterValues, never the 
   t.equal(sent[0]!.action, 'StartTransaction', 'the Start first');
   t.equal(sent.at(-1)!.action, 'StopTransaction', 'the Stop last');
   const readings = sent.filter((c) => c.action === 'MeterValues').map((c) => Number(c.params.meterValue[0].sampledValue[0].value));
-  t.equal(readings.length, READINGS - givenUp, 'every MeterValues not given up arrives, once');
+  // Evictions run after the commit that overfilled the outbox: counted once all is delivered.
+  const givenUp = evicted.reduce((n, e) => n + e.meterValues, 0);
+  t.ok(givenUp > 0, 'MeterValues were given up');
+  t.equal(readings.length, READINGS - givenUp, 'every MeterValues not announced as given up arrives, once');
   t.same(readings, [...readings].sort((a, b) => a - b), 'in order');
   t.equal(readings[0], 100, 'the first reading kept');
   t.equal(readings.at(-1), READINGS * 100, 'the last reading kept');
