@@ -44,21 +44,12 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export interface SimArgs {
+/** The fleet's options as flags, plus what only the command line has (the scenario as a file). */
+export type SimArgs = Pick<FleetOptions, 'url' | 'chargers' | 'connectors' | 'phases' | 'maxCurrent' | 'meterInterval' | 'sessionSeconds' | 'idPrefix' | 'idTag' | 'password'> & {
   help: boolean;
-  url: string;
-  chargers: number;
-  connectors: number;
-  phases: 1 | 3;
-  maxCurrent: number;
-  meterInterval: number;
-  sessionSeconds: [number, number];
-  idPrefix: string;
-  idTag: string;
-  password?: string;
   scenario?: string;
   logLevel: string;
-}
+};
 
 /** Parses `--flag value` / `--flag=value`; throws UsageError naming the flag and what it allows. */
 export function parseSimArgs(argv: string[], env: Record<string, string | undefined>): SimArgs {

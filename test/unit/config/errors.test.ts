@@ -1,17 +1,8 @@
 import t from 'tap';
+import { problemsOf } from '../../helpers/config.js';
 import { ConfigError, closestKey, describeAllowed, formatPath } from '../../../src/config/errors.js';
 import { parseConfig } from '../../../src/config/load.js';
 
-/** The problem lines a config text produces (none when it is valid). */
-function problemsOf(text: string, env: Record<string, string | undefined> = {}, baseDir = '/nonexistent'): string[] {
-  try {
-    parseConfig(text, { env, baseDir });
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
 
 const OCPP_KEYS = 'host, port, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval';
 const CHARGER_KEYS = 'id, password, maxCurrent, phases, connectors, minCurrent, priority, phaseRotation, pushLocalList, circuit, upstream, quirks';

@@ -1,18 +1,9 @@
 import { join } from 'node:path';
 import t from 'tap';
+import { problemsOf } from '../../helpers/config.js';
 import { ConfigError } from '../../../src/config/errors.js';
 import { demoConfig, loadConfigFile, parseConfig } from '../../../src/config/load.js';
 
-/** The problem lines a config text produces (none when it is valid). */
-function problemsOf(text: string, env: Record<string, string | undefined> = {}, baseDir = '/nonexistent'): string[] {
-  try {
-    parseConfig(text, { env, baseDir });
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
 
 const ONE_CHARGER = 'chargers:\n  list:\n    - id: CP1\n      password: "${CP1_PASSWORD}"\n';
 
