@@ -14,11 +14,15 @@
  *    not fit is paused (0 A): IEC 61851-1 cars need 6 A or nothing.
  * 4. Priority tier by tier, the admitted sessions rise together from their minimum
  *    (water-filling); a session stops at its maximum (or at what its car actually draws, once
- *    settled), everyone on a constraint stops when it is full.
+ *    settled), everyone on a constraint stops when it is full. Under an external limit
+ *    (demand response, schedule, price, cloud) nobody gets more than the same sessions would
+ *    at the full fuse, so that a lower limit never raises anyone.
  * 5. Idle connectors share what is left, as their standing limit for a car that arrives.
  * The result is floored to 0.1 A (OCPP 1.6 §7.13: limits are multiples of 0.1).
  */
-import { MinHeap } from './heap.js';
+import { ConstraintTable } from './constraints.js';
+import { NOT_FROZEN, fillUnderCeilings, waterFill, type Fillable } from './fill.js';
+import { chainOf, siteIndex, type SiteIndex } from './site-index.js';
 import {
   PHASE_NAMES,
   SUPPLY,
@@ -70,144 +74,159 @@ export function effectiveSiteLimit(supply: SupplyModel, external: readonly Exter
  * the phases carrying current tell (a 1-phase car on a 3-phase charger loads one site phase).
  * Before that, all the charger's phases are assumed: the safe side.
  */
-export function phasesOf(charger: ChargerModel, supplyPhases: 1 | 3, measured: ConnectorInput['measured'], threshold: number): Phase[] {
-  if (supplyPhases === 1) return [0];
-  if (charger.phases === 1) return [charger.rotation[0]];
-  if (measured) {
-    const used = [0, 1, 2].filter((i) => measured.currents[i]! > threshold).map((i) => charger.rotation[i]!);
-    if (used.length > 0) return used;
-  }
-  return [...charger.rotation];
+export function phasesOf(charger: ChargerModel, index: SiteIndex, measured: ConnectorInput['measured'], threshold: number): readonly Phase[] {
+  const wired = index.wired(charger);
+  if (!measured || wired.length === 1) return wired;
+  const used: Phase[] = [];
+  for (let i = 0; i < 3; i++) if (measured.currents[i]! > threshold) used.push(charger.rotation[i]!);
+  return used.length > 0 ? used : wired;
 }
 
-interface Constraint {
-  kind: 'supply' | 'circuit' | 'charger';
-  id: string;
-  phase: Phase;
-  remaining: number;
-  /** Water level at which `remaining` was last brought up to date. */
-  at: number;
-  /** Members still rising. */
-  rising: number;
-  members: Item[];
-  version: number;
-  /** Lowest priority admitted on it (for the pause reason). */
-  lowestAdmitted: number;
-}
-
-interface Item {
+interface Item extends Fillable {
   key: string;
   input: ConnectorInput;
   charger: ChargerModel;
-  phases: Phase[];
-  constraints: Constraint[];
+  phases: readonly Phase[];
+  cons: number[];
+  /** A running session whose limit chargegate sets (not fixed). */
+  session: boolean;
   min: number;
-  max: number;
   maxReason: Reason;
   maxDetail: string;
-  level: number;
-  frozenBy: Constraint | 'max' | undefined;
   admitted: boolean;
-  blockedBy: Constraint | undefined;
+  /** The constraint its minimum did not fit on, or -1. */
+  blockedBy: number;
+  rank: Rank | undefined;
 }
 
 export function allocate(input: AllocationInput): Allocation {
   const { site, now } = input;
   const b = site.balancing;
   const siteLimit = effectiveSiteLimit(site.supply, input.external);
-  const constraints = new Map<string, (Constraint | undefined)[]>();
-  const supplyCap = supplyCapacity(site.supply, siteLimit.amps, input.otherLoad);
-
-  const constraint = (kind: Constraint['kind'], id: string, phase: Phase, cap: number): Constraint => {
-    const k = kind === 'charger' ? `charger:${id}` : id;
-    let perPhase = constraints.get(k);
-    if (!perPhase) {
-      perPhase = [undefined, undefined, undefined];
-      constraints.set(k, perPhase);
-    }
-    let c = perPhase[phase];
-    if (!c) {
-      c = { kind, id, phase, remaining: cap, at: 0, rising: 0, members: [], version: 0, lowestAdmitted: Infinity };
-      perPhase[phase] = c;
-    }
-    return c;
-  };
-  const chain = circuitChains(site);
-
-  const items: Item[] = [...input.connectors]
-    .map((c) => ({ c, key: connectorKey(c.chargerId, c.connectorId) }))
-    .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
-    .map(({ c, key }) => {
-      const charger = chargerOf(site, c.chargerId);
-      // Idle and fixed connectors may start drawing on every phase they have.
-      const phases = c.session && !c.fixed ? phasesOf(charger, site.supply.phases, c.measured, b.phaseThreshold) : phasesOf(charger, site.supply.phases, undefined, 0);
-      const cs: Constraint[] = [];
-      for (const circuitId of chain.get(charger.circuit) ?? [SUPPLY]) {
-        const circuit = site.circuits.get(circuitId);
-        for (const p of phases) {
-          if (circuitId === SUPPLY) cs.push(constraint('supply', SUPPLY, p, supplyCap[p]!));
-          else cs.push(constraint('circuit', circuitId, p, circuit?.maxCurrent ?? 0));
-        }
-      }
-      if (charger.connectors > 1) for (const p of phases) cs.push(constraint('charger', charger.id, p, charger.maxCurrent));
-      const { max, maxReason, maxDetail } = demand(c, charger, phases, now, b);
-      return { key, input: c, charger, phases, constraints: cs, min: charger.minCurrent, max, maxReason, maxDetail, level: 0, frozenBy: undefined, admitted: false, blockedBy: undefined } satisfies Item;
-    });
-
-  const take = (item: Item, amps: number) => {
-    item.level = amps;
-    for (const c of item.constraints) c.remaining -= amps;
+  const index = siteIndex(site);
+  const room = (limit: number) => supplyCapacity(site.supply, limit, input.otherLoad);
+  const table = new ConstraintTable(index, room(siteLimit.amps));
+  const items = sortedByKey(input.connectors).map(({ c, key }) => itemOf(c, key, site, index, table, now));
+  const { remaining } = table;
+  const admit = (item: Item) => {
+    item.admitted = true;
+    take(item, item.min, remaining);
+    for (const c of item.cons) if (item.charger.priority < table.lowestAdmitted[c]!) table.lowestAdmitted[c] = item.charger.priority;
   };
 
   // 2. What cannot change is counted first, even when it overfills.
-  for (const item of items) if (item.input.fixed) take(item, item.input.fixed.amps);
+  for (const item of items) if (item.input.fixed) take(item, item.input.fixed.amps, remaining);
 
   // 3. Admission at the minimum, in rank order.
-  const sessions = items.filter((i) => i.input.session && !i.input.fixed);
-  const ranked = sessions
-    .map((item) => ({ item, rank: rankOf(item, input.state[item.key], now, b.turnMs, b.maxWaitMs) }))
-    .sort((x, y) => compareRank(x.rank, y.rank))
-    .map((x) => x.item);
-  for (const item of ranked) {
-    if (item.max < item.min) continue; // capped below its minimum: paused by the cap
-    const blocking = item.constraints.find((c) => c.remaining < item.min - EPS);
-    if (blocking && !item.input.cannotPause) {
-      item.blockedBy = blocking;
-      continue;
+  const candidates = items.filter((i) => i.session && i.max >= i.min);
+  if (allMinimaFit(candidates, remaining)) {
+    // Nobody is blocked whatever the order: the ranking is not needed.
+    for (const item of candidates) admit(item);
+  } else {
+    for (const item of candidates) item.rank = rankOf(item, input.state[item.key], now, b.turnMs, b.maxWaitMs);
+    candidates.sort((x, y) => compareRank(x.rank!, y.rank!));
+    for (const item of candidates) {
+      let blocking = -1;
+      for (const c of item.cons) {
+        if (remaining[c]! < item.min - EPS) {
+          blocking = c;
+          break;
+        }
+      }
+      if (blocking >= 0 && !item.input.cannotPause) item.blockedBy = blocking;
+      else admit(item);
     }
-    admit(item, take);
   }
 
-  // 4. Water-filling, priority tier by tier.
-  const admitted = sessions.filter((i) => i.admitted);
-  for (const tier of byPriorityDesc(admitted)) waterFill(tier);
+  // 4. Above the minimum, priority tier by tier. Under an external limit, nobody rises above
+  // what the same sessions would get at the full fuse (see fill.ts: monotone in the limit).
+  const admitted = items.filter((i) => i.admitted);
+  if (siteLimit.amps < site.supply.maxCurrent) {
+    fillUnderCeilings(byPriorityDesc(admitted), atFullFuse(items, table.reopened(room(site.supply.maxCurrent))), remaining);
+  } else {
+    for (const tier of byPriorityDesc(admitted)) waterFill(tier, remaining);
+  }
 
-  // 5. Idle connectors share what is left as their standing limit. A charger that cannot be
-  // told 0 A is given its minimum first: 0 is not a limit it keeps.
+  // 5. Idle connectors share what is left, as their standing limit for a car that arrives.
+  // A charger that cannot be told 0 A is given its minimum first: 0 is not a limit it keeps.
   const idle = items.filter((i) => !i.input.session && !i.input.fixed);
   for (const item of idle) {
     if (item.max < item.min) continue;
-    if (item.charger.quirks.noZeroAmps) admit(item, take);
-    else if (!item.constraints.some((c) => c.remaining < item.min - EPS)) admit(item, take);
+    if (item.charger.quirks.noZeroAmps || !item.cons.some((c) => remaining[c]! < item.min - EPS)) admit(item);
   }
-  waterFill(idle.filter((i) => i.admitted));
+  waterFill(
+    idle.filter((i) => i.admitted),
+    remaining,
+  );
 
   // 6. Results, reasons and the memory for next time.
   const tenths: [number, number, number] = [0, 0, 0];
   const state: Record<string, ConnectorMemory> = {};
-  const out: ConnectorAllocation[] = items.map((item) => {
-    const result = describe(item, siteLimit, input.otherLoad?.failsafe, b.phaseThreshold);
-    if (result.amps > 0) for (const p of item.phases) tenths[p] += Math.round(result.amps * 10);
-    if (item.input.session && !item.input.fixed) state[item.key] = remember(input.state[item.key], result.amps, now, b.maxWaitMs);
-    return result;
-  });
+  const failsafe = input.otherLoad?.failsafe;
+  const out: ConnectorAllocation[] = new Array(items.length);
+  for (let n = 0; n < items.length; n++) {
+    const item = items[n]!;
+    const { amps, reason, detail } = verdict(item, table, siteLimit, failsafe);
+    const measured = item.input.measured;
+    const phasesMeasured = item.session && measured !== undefined && item.charger.phases === 3 && measured.currents.some((a) => a > b.phaseThreshold);
+    if (amps > 0) for (const p of item.phases) tenths[p] += Math.round(amps * 10);
+    if (item.session) state[item.key] = remember(input.state[item.key], amps, now, b.maxWaitMs);
+    out[n] = { key: item.key, chargerId: item.input.chargerId, connectorId: item.input.connectorId, amps, phases: item.phases, phasesMeasured, active: item.input.session !== undefined, reason, detail };
+  }
   return { connectors: out, siteLimit, load: [tenths[0] / 10, tenths[1] / 10, tenths[2] / 10], state };
 }
 
-function admit(item: Item, take: (item: Item, amps: number) => void): void {
-  item.admitted = true;
-  take(item, item.min);
-  for (const c of item.constraints) c.lowestAdmitted = Math.min(c.lowestAdmitted, item.charger.priority);
+function take(item: Fillable, amps: number, remaining: number[]): void {
+  item.level = amps;
+  for (const c of item.cons) remaining[c]! -= amps;
+}
+
+/**
+ * What each admitted session would get with the same sessions admitted at the full fuse: its
+ * ceiling under an external limit. They fit there, since they fit under the lower limit.
+ */
+function atFullFuse(items: readonly Item[], fuse: ConstraintTable): Map<Fillable, Fillable> {
+  const copies = new Map<Item, Fillable>();
+  for (const item of items) {
+    if (item.input.fixed) for (const c of item.cons) fuse.remaining[c]! -= item.input.fixed.amps;
+    else if (item.admitted) {
+      const copy: Fillable = { cons: item.cons, phases: item.phases, level: 0, max: item.max, frozenBy: NOT_FROZEN, start: 0 };
+      take(copy, item.min, fuse.remaining);
+      copies.set(item, copy);
+    }
+  }
+  for (const tier of byPriorityDesc([...copies.keys()])) waterFill(tier.map((i) => copies.get(i)!), fuse.remaining);
+  return copies;
+}
+
+function itemOf(c: ConnectorInput, key: string, site: SiteModel, index: SiteIndex, table: ConstraintTable, now: number): Item {
+  const charger = chargerOf(site, c.chargerId);
+  const session = c.session !== undefined && c.fixed === undefined;
+  // Idle and fixed connectors may start drawing on every phase they have.
+  const phases = session ? phasesOf(charger, index, c.measured, site.balancing.phaseThreshold) : index.wired(charger);
+  const cons: number[] = [];
+  for (const circuit of chainOf(index, charger.circuit)) for (const p of phases) cons.push(circuit * 3 + p);
+  if (charger.connectors > 1) for (const p of phases) cons.push(table.ofCharger(charger, p));
+  const { max, maxReason, maxDetail } = demand(c, charger, phases, now, site.balancing);
+  return { key, input: c, charger, phases, cons, session, min: charger.minCurrent, max, maxReason, maxDetail, level: 0, start: 0, frozenBy: NOT_FROZEN, admitted: false, blockedBy: -1, rank: undefined };
+}
+
+/** Connectors in key order, so that nothing depends on the order they came in. */
+function sortedByKey(connectors: readonly ConnectorInput[]): { c: ConnectorInput; key: string }[] {
+  const keyed = connectors.map((c) => ({ c, key: connectorKey(c.chargerId, c.connectorId) }));
+  for (let i = 1; i < keyed.length; i++) {
+    if (keyed[i - 1]!.key > keyed[i]!.key) return keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  }
+  return keyed; // already sorted: the usual case, the balancer keeps them so
+}
+
+/** Whether every candidate's minimum fits at once (then none is blocked, in any order). */
+function allMinimaFit(candidates: readonly Item[], remaining: readonly number[]): boolean {
+  const need = new Float64Array(remaining.length);
+  for (const item of candidates) if (!item.input.cannotPause) for (const c of item.cons) need[c]! += item.min;
+  for (const item of candidates) if (item.input.cannotPause) for (const c of item.cons) need[c]! += item.min;
+  for (let c = 0; c < remaining.length; c++) if (need[c]! > 0 && remaining[c]! - need[c]! < -EPS) return false;
+  return true;
 }
 
 /** The supply's room per phase for the chargers. */
@@ -219,20 +238,8 @@ function supplyCapacity(supply: SupplyModel, limit: number, other: AllocationInp
   });
 }
 
-/** For each circuit, itself and its ancestors up to the supply. */
-function circuitChains(site: SiteModel): Map<string, string[]> {
-  const chains = new Map<string, string[]>();
-  for (const id of site.circuits.keys()) {
-    const chain: string[] = [];
-    for (let at: string | undefined = id; at !== undefined && !chain.includes(at); at = site.circuits.get(at)?.parent) chain.push(at);
-    if (!chain.includes(SUPPLY)) chain.push(SUPPLY);
-    chains.set(id, chain);
-  }
-  return chains;
-}
-
 /** How much a session could use: charger max, operator cap, or (settled) what its car draws. */
-function demand(c: ConnectorInput, charger: ChargerModel, phases: Phase[], now: number, b: SiteModel['balancing']) {
+function demand(c: ConnectorInput, charger: ChargerModel, phases: readonly Phase[], now: number, b: SiteModel['balancing']) {
   let max = charger.maxCurrent;
   let maxReason: Reason = 'max';
   let maxDetail = `at the charger's maximum ${charger.maxCurrent} A`;
@@ -243,7 +250,8 @@ function demand(c: ConnectorInput, charger: ChargerModel, phases: Phase[], now: 
   }
   const { measured, offered } = c;
   if (c.session && measured && offered && offered.amps > 0 && measured.at >= offered.raisedAt + b.settleMs && measured.at <= now) {
-    const draw = Math.max(...phases.map((p) => measured.currents[charger.rotation.indexOf(p)] ?? 0));
+    let draw = 0;
+    for (const p of phases) draw = Math.max(draw, measured.currents[charger.rotation.indexOf(p)] ?? 0);
     // Below its offer by more than half the headroom: the car takes less than it may.
     if (draw < offered.amps - b.releaseHeadroom / 2) {
       const wants = Math.max(charger.minCurrent, Math.ceil((draw + b.releaseHeadroom) * 10) / 10);
@@ -292,83 +300,11 @@ function byPriorityDesc(items: Item[]): Item[][] {
     if (tier) tier.push(i);
     else tiers.set(i.charger.priority, [i]);
   }
+  if (tiers.size === 1) return [items];
   return [...tiers.entries()].sort((a, b) => b[0] - a[0]).map(([, tier]) => tier);
 }
 
-/**
- * Progressive filling: every item rises by the same amount W from its current level until it
- * reaches its max or one of its constraints is full. Event-driven (a heap of the W at which
- * each constraint fills), so 1,000 connectors cost a few thousand heap operations.
- */
-function waterFill(items: Item[]): void {
-  const rising = items.filter((i) => {
-    if (i.max - i.level > EPS) return true;
-    i.frozenBy = 'max';
-    return false;
-  });
-  if (rising.length === 0) return;
-  const involved = new Set<Constraint>();
-  for (const i of rising) {
-    for (const c of i.constraints) {
-      if (!involved.has(c)) {
-        involved.add(c);
-        c.rising = 0;
-        c.members = [];
-        c.at = 0;
-      }
-      c.rising++;
-      c.members.push(i);
-    }
-  }
-  const heap = new MinHeap<{ w: number; c: Constraint; version: number }>((x) => x.w);
-  const schedule = (c: Constraint) => {
-    c.version++;
-    if (c.rising > 0) heap.push({ w: c.at + Math.max(0, c.remaining) / c.rising, c, version: c.version });
-  };
-  for (const c of involved) schedule(c);
-  const byMax = rising.map((i) => ({ i, w: i.max - i.level, start: i.level })).sort((a, b) => a.w - b.w);
-  const start = new Map(byMax.map((x) => [x.i, x.start]));
-  let next = 0;
-  let frozen = 0;
-
-  const freeze = (item: Item, w: number, by: Constraint | 'max') => {
-    if (item.frozenBy !== undefined) return;
-    item.frozenBy = by;
-    item.level = start.get(item)! + w;
-    frozen++;
-    for (const c of item.constraints) {
-      c.remaining -= c.rising * (w - c.at);
-      c.at = w;
-      c.rising--;
-      schedule(c);
-    }
-  };
-
-  for (const i of rising) i.frozenBy = undefined;
-  while (frozen < rising.length) {
-    while (heap.size > 0 && heap.peek()!.version !== heap.peek()!.c.version) heap.pop();
-    const full = heap.peek();
-    const atMax = byMax[next];
-    if (atMax && (!full || atMax.w <= full.w + EPS)) {
-      next++;
-      freeze(atMax.i, atMax.w, 'max');
-      continue;
-    }
-    if (!full) break;
-    heap.pop();
-    for (const m of full.c.members) freeze(m, full.w, full.c);
-  }
-}
-
-function describe(item: Item, siteLimit: { amps: number; source: string }, failsafe: string | undefined, threshold: number): ConnectorAllocation {
-  const { amps, reason, detail } = verdict(item, siteLimit, failsafe);
-  const measured = item.input.measured;
-  const phasesMeasured = !!item.input.session && !item.input.fixed && !!measured && item.charger.phases === 3 && measured.currents.some((a) => a > threshold);
-  // One object literal (no spreads): this runs for every connector on every allocation.
-  return { key: item.key, chargerId: item.input.chargerId, connectorId: item.input.connectorId, amps, phases: item.phases, phasesMeasured, active: item.input.session !== undefined, reason, detail };
-}
-
-function verdict(item: Item, siteLimit: { amps: number; source: string }, failsafe: string | undefined): { amps: number; reason: Reason; detail: string } {
+function verdict(item: Item, table: ConstraintTable, siteLimit: { amps: number; source: string }, failsafe: string | undefined): { amps: number; reason: Reason; detail: string } {
   if (item.input.fixed) {
     const why = item.input.fixed.why === 'offline' ? 'offline: assumed to draw its standing limit' : 'flagged (ignores or rejects its limit): assumed at its maximum';
     return { amps: item.input.fixed.amps, reason: 'fixed', detail: why };
@@ -376,27 +312,23 @@ function verdict(item: Item, siteLimit: { amps: number; source: string }, failsa
   if (!item.admitted) {
     if (item.max < item.min) return { amps: 0, reason: 'cap', detail: `${item.maxDetail}, below its minimum ${item.min} A: paused` };
     if (!item.input.session) return { amps: 0, reason: 'standby', detail: 'no room left for a standing limit' };
-    const c = item.blockedBy!;
-    const where = constraintName(c);
-    if (c.lowestAdmitted === Infinity) return { amps: 0, reason: 'paused-capacity', detail: `paused: ${where} has less than its minimum ${item.min} A free` };
-    if (c.lowestAdmitted <= item.charger.priority) return { amps: 0, reason: 'paused-rotation', detail: `paused: waiting its turn on ${where}` };
+    const c = item.blockedBy;
+    const where = table.describe(c);
+    const lowest = table.lowestAdmitted[c]!;
+    if (lowest === Infinity) return { amps: 0, reason: 'paused-capacity', detail: `paused: ${where} has less than its minimum ${item.min} A free` };
+    if (lowest <= item.charger.priority) return { amps: 0, reason: 'paused-rotation', detail: `paused: waiting its turn on ${where}` };
     return { amps: 0, reason: 'paused-priority', detail: `paused: ${where} is used by higher-priority sessions` };
   }
   const amps = Math.min(item.max, Math.max(item.min, Math.floor(item.level * 10 + 1e-6) / 10));
   if (!item.input.session) return { amps, reason: 'standby', detail: `standing limit until a car arrives` };
   const by = item.frozenBy;
-  if (by === undefined || by === 'max') return { amps, reason: item.maxReason, detail: item.maxDetail };
-  if (by.kind === 'charger') return { amps, reason: 'max', detail: `the charger's ${item.charger.maxCurrent} A shared by its connectors` };
-  if (by.kind === 'circuit') return { amps, reason: 'circuit-full', detail: `circuit ${by.id} full on ${PHASE_NAMES[by.phase]}` };
+  if (by < 0) return { amps, reason: item.maxReason, detail: item.maxDetail };
+  const { kind, id, phase } = table.name(by);
+  if (kind === 'charger') return { amps, reason: 'max', detail: `the charger's ${item.charger.maxCurrent} A shared by its connectors` };
+  if (kind === 'circuit') return { amps, reason: 'circuit-full', detail: `circuit ${id} full on ${PHASE_NAMES[phase]}` };
   if (failsafe) return { amps, reason: 'failsafe', detail: failsafe };
   if (siteLimit.source !== SUPPLY) return { amps, reason: 'external', detail: `site limited to ${siteLimit.amps} A by ${siteLimit.source}` };
-  return { amps, reason: 'fair-share', detail: `fair share of the supply on ${PHASE_NAMES[by.phase]}` };
-}
-
-function constraintName(c: Constraint): string {
-  if (c.kind === 'supply') return `the supply's ${PHASE_NAMES[c.phase]}`;
-  if (c.kind === 'circuit') return `circuit ${c.id} ${PHASE_NAMES[c.phase]}`;
-  return `charger ${c.id} ${PHASE_NAMES[c.phase]}`;
+  return { amps, reason: 'fair-share', detail: `fair share of the supply on ${PHASE_NAMES[phase]}` };
 }
 
 function remember(prev: ConnectorMemory | undefined, amps: number, now: number, maxWaitMs: number): ConnectorMemory {
