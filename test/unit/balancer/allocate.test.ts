@@ -97,6 +97,32 @@ t.test('external limits cap the site and show as the reason', async (t) => {
   t.same(result.siteLimit, { amps: 10, source: 'demand-response (mqtt)' });
 });
 
+t.test('a lower site limit raises nobody, also where 3-phase cars couple a circuit to a busy phase', async (t) => {
+  // A (3-phase) and B (1-phase, L2) share circuit X; C (1-phase, L1) hangs off the supply;
+  // the house takes 26 A of L1. At the fuse, L1 holds A back, so B takes the rest of X.
+  const s = site({
+    supply: 40,
+    circuits: [{ id: 'X', maxCurrent: 20 }],
+    chargers: [
+      { id: 'A', circuit: 'X' },
+      { id: 'B', phases: 1, rotation: [1, 2, 0], circuit: 'X' },
+      { id: 'C', phases: 1 },
+    ],
+  });
+  const sessions = [session('A'), session('B'), session('C')];
+  const otherLoad = { currents: [26, 0, 0] as const };
+  const fuse = run(s, sessions, { otherLoad });
+  t.same([fuse.amps('A/1'), fuse.amps('B/1'), fuse.amps('C/1')], [7, 13, 7], 'at the fuse: L1 shared by A and C, X by A and B');
+  t.equal(fuse.by['B/1']!.reason, 'circuit-full');
+
+  const limited = run(s, sessions, { otherLoad, external: [{ source: 'demand-response (http)', amps: 38 }] });
+  t.same([limited.amps('A/1'), limited.amps('C/1')], [6, 6], 'L1 loses 2 A: A and C drop to their minimum');
+  t.equal(limited.amps('B/1'), 13, 'B keeps its 13 A and does not take the 1 A A left on X (plain water-filling would give 14)');
+  t.equal(limited.by['A/1']!.reason, 'external');
+  t.match(limited.by['A/1']!.detail, /site limited to 38 A by demand-response/);
+  t.equal(limited.by['B/1']!.reason, 'circuit-full', 'B is still held by its circuit, as at the fuse');
+});
+
 t.test('a car drawing less than offered releases the rest after the settle time', async (t) => {
   const s = site({ supply: 32, chargers: [{ id: 'A' }, { id: 'B' }] });
   const slow = { measured: { currents: [8, 8, 8] as const, at: NOW }, offered: { amps: 16, raisedAt: NOW - 60_000 } };
