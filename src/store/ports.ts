@@ -246,12 +246,20 @@ export interface UpstreamStore {
   connectors: ConnectorMapStore;
 }
 
+/** Small named values that must survive a restart (the meta table); the caller encodes them. */
+export interface MetaStore {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+  delete(key: string): void;
+}
+
 export interface Store {
   chargers: ChargerStore;
   sessions: SessionStore;
   meters: MeterStore;
   auth: AuthStore;
   upstream: UpstreamStore;
+  meta: MetaStore;
   /**
    * Group commit. Runs `work` now, inside the transaction shared by everything written in this
    * turn of the event loop (opening it if none is open), and resolves with its result once that

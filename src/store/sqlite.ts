@@ -5,6 +5,7 @@ import { pendingMigrations } from './migrations.js';
 import type { Store } from './ports.js';
 import { createAuthStore } from './sqlite/auth.js';
 import { createChargerStore } from './sqlite/chargers.js';
+import { createMetaStore } from './sqlite/meta.js';
 import { createMeterStore } from './sqlite/meters.js';
 import type { Db } from './sqlite/rows.js';
 import { createGroupCommit } from './sqlite/group-commit.js';
@@ -41,6 +42,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     meters: createMeterStore(db),
     auth: createAuthStore(db),
     upstream: createUpstreamStore(db),
+    meta: createMetaStore(db),
     durably: (work) => group.durably(work),
     close() {
       if (!db.open) return;

@@ -17,16 +17,15 @@ import type { ConnectorMapping } from './connectors.js';
 import type { TransactionIdMap } from './idmap.js';
 import { sendLocalList } from './local-list.js';
 import { routeFromCloud, type UpstreamMode } from './routing.js';
+import type { CloudSiteLimit } from './site-limit.js';
+
+export type { SiteLimitSink } from './site-limit.js';
 
 /** What aggregate mode answers itself: chargegate's own configuration keys and triggered messages. */
 export interface OwnChargePoint {
   getConfiguration(req: Requests16['GetConfiguration']): Promise<Responses16['GetConfiguration']>;
   changeConfiguration(req: Requests16['ChangeConfiguration']): Promise<Responses16['ChangeConfiguration']>;
   trigger(req: Requests16['TriggerMessage']): Promise<Responses16['TriggerMessage']>;
-}
-
-export interface SiteLimitSink {
-  setExternalLimit(source: string, amps: number | null, untilMs?: number): { accepted: boolean; reason: string };
 }
 
 export interface CloudCallDeps {
@@ -40,8 +39,8 @@ export interface CloudCallDeps {
   store: Store;
   idmap: TransactionIdMap;
   own?: OwnChargePoint;
-  /** Aggregate: the load balancer takes a ChargePointMaxProfile as the site's limit. */
-  siteLimit?: (profile: Requests16['SetChargingProfile']['csChargingProfiles']) => boolean;
+  /** Aggregate: chargegate keeps the cloud's ChargePointMaxProfiles as the load balancer's site limit. */
+  siteLimit?: CloudSiteLimit;
   /** Told after the cloud changed the local list (chargers with pushLocalList get it). */
   onLocalListChanged?: () => void;
   logger: Logger;
@@ -117,21 +116,16 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
     },
     async SetChargingProfile(req) {
       const profile = req.csChargingProfiles;
-      if (req.connectorId === 0) {
-        if (profile.chargingProfilePurpose === 'ChargePointMaxProfile' && deps.siteLimit?.(profile)) return { status: 'Accepted' };
-        const answers = await toAll('SetChargingProfile', req, { status: 'Rejected' });
-        return { status: answers.length > 0 && answers.every((a) => a.status === 'Accepted') ? 'Accepted' : 'Rejected' };
+      if (req.connectorId === 0 && profile.chargingProfilePurpose === 'ChargePointMaxProfile') {
+        // 1.6 §3.13.4: as the site's Local Controller chargegate honours it itself, through the
+        // balancer (site-limit.ts); without a balancer it goes to every charger.
+        const kept = await deps.siteLimit?.install(profile);
+        if (kept) return kept;
       }
-      const target = mapped(req.connectorId);
-      if (!target) return { status: 'Rejected' };
-      let forwarded = profile;
-      if (profile.transactionId !== undefined) {
-        // 1.6 §5.16: a TxProfile names the cloud's transactionId; the charger knows chargegate's.
-        const session = sessionFor(profile.transactionId);
-        if (!session) return { status: 'Rejected' };
-        forwarded = { ...profile, transactionId: session.transactionId };
-      }
-      return forward(target.chargerId, 'SetChargingProfile', { connectorId: target.connectorId, csChargingProfiles: forwarded }, { status: 'Rejected' });
+      const answer = await setOnChargers(req);
+      // A chargingProfileId names one profile (§5.16): one of another purpose taking a kept id replaces it.
+      if (answer.status === 'Accepted' && profile.chargingProfilePurpose !== 'ChargePointMaxProfile') await deps.siteLimit?.forget(profile.chargingProfileId);
+      return answer;
     },
     async ClearChargingProfile(req) {
       if (req.connectorId !== undefined && req.connectorId > 0) {
@@ -139,8 +133,12 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
         if (!target) return { status: 'Unknown' };
         return forward(target.chargerId, 'ClearChargingProfile', { ...req, connectorId: target.connectorId }, { status: 'Unknown' });
       }
+      // 1.6 §5.5: connector 0 or none; the ChargePointMaxProfiles chargegate keeps may match.
+      const cleared = (await deps.siteLimit?.clear(req)) ?? 0;
+      // An id names one profile: found here, there is nothing of it on the chargers.
+      if (cleared > 0 && req.id !== undefined) return { status: 'Accepted' };
       const answers = await toAll('ClearChargingProfile', req, { status: 'Unknown' });
-      return { status: answers.some((a) => a.status === 'Accepted') ? 'Accepted' : 'Unknown' };
+      return { status: cleared > 0 || answers.some((a) => a.status === 'Accepted') ? 'Accepted' : 'Unknown' };
     },
     async GetCompositeSchedule(req) {
       const target = req.connectorId > 0 ? mapped(req.connectorId) : deps.mode === 'transparent' ? { chargerId: channel, connectorId: 0 } : undefined;
@@ -178,6 +176,24 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
     GetDiagnostics: (req) => forward(channel, 'GetDiagnostics', req, {}),
     DataTransfer: (req) => forward(channel, 'DataTransfer', req, { status: 'Rejected', data: 'the charger is not connected' }),
   };
+
+  async function setOnChargers(req: Requests16['SetChargingProfile']): Promise<Responses16['SetChargingProfile']> {
+    const profile = req.csChargingProfiles;
+    if (req.connectorId === 0) {
+      const answers = await toAll('SetChargingProfile', req, { status: 'Rejected' });
+      return { status: answers.length > 0 && answers.every((a) => a.status === 'Accepted') ? 'Accepted' : 'Rejected' };
+    }
+    const target = mapped(req.connectorId);
+    if (!target) return { status: 'Rejected' };
+    let forwarded = profile;
+    if (profile.transactionId !== undefined) {
+      // 1.6 §5.16: a TxProfile names the cloud's transactionId; the charger knows chargegate's.
+      const session = sessionFor(profile.transactionId);
+      if (!session) return { status: 'Rejected' };
+      forwarded = { ...profile, transactionId: session.transactionId };
+    }
+    return forward(target.chargerId, 'SetChargingProfile', { connectorId: target.connectorId, csChargingProfiles: forwarded }, { status: 'Rejected' });
+  }
 
   function sessionFor(cloudTransactionId: number) {
     const local = idmap.localFor(channel, cloudTransactionId);

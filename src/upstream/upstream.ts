@@ -22,7 +22,7 @@ import { upstreamMode } from './options.js';
 import { Outbox } from './outbox.js';
 import { ownChargePoint } from './own-charge-point.js';
 import { routeFromCharger, type UpstreamMode } from './routing.js';
-import { siteLimitFromProfile } from './site-limit.js';
+import { createCloudSiteLimit } from './site-limit.js';
 
 export interface UpstreamDeps {
   config: Config;
@@ -69,6 +69,12 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     mode === 'aggregate' ? new VirtualConnectors(store, u.connectors, config.chargers.list) : new SameConnectors(connectorCount);
   const channels = new Map<string, Channel>();
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+  // Aggregate: the cloud's ChargePointMaxProfiles, kept and tracked as the balancer's site limit.
+  const supply = config.site?.supply;
+  const siteLimit =
+    mode === 'aggregate'
+      ? createCloudSiteLimit({ supply: { voltage: supply?.voltage ?? 230, phases: supply?.phases ?? 3 }, balancer: () => deps.balancer?.(), store, key: `upstream.chargePointMaxProfiles/${u.identity!}`, now, logger: log })
+      : undefined;
 
   const chargersOf = (channel: string): string[] =>
     mode === 'transparent' ? [channel] : [...new Set([...config.chargers.list.map((c) => c.id), ...deps.gateway.registry.list().map((c) => c.id)])];
@@ -194,7 +200,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         idmap,
         onLocalListChanged: () => deps.events.emit('localList.changed', { version: store.auth.version() }),
         logger: channelLog,
-        ...(mode === 'aggregate' ? { own: ownCharger(channel), siteLimit: (profile) => siteLimitFromProfile(profile, config, now(), deps.balancer?.()) } : {}),
+        ...(mode === 'aggregate' ? { own: ownCharger(channel), ...(siteLimit ? { siteLimit } : {}) } : {}),
       }),
       onState: (state: LinkState) => {
         if (state === 'accepted') {
@@ -368,6 +374,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     port,
     start() {
       log.info({ mode, url: u.url, channels: [...channels.keys()], queued: outbox.depth }, 'connecting to the cloud CSMS');
+      siteLimit?.start();
       for (const c of channels.values()) c.link.start();
       stateTimer = setInterval(() => {
         if (outbox.depth !== lastDepth) emitState();
@@ -378,6 +385,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     },
     async stop() {
       if (stateTimer) clearInterval(stateTimer);
+      siteLimit?.stop();
       for (const off of unsubscribe) off();
       for (const c of channels.values()) c.courier.stop();
       await Promise.all([...channels.values()].map((c) => c.link.stop()));
