@@ -1,7 +1,7 @@
 /**
  * The upstream part of `npm run bench`: durable enqueues per second (group commit, synchronous =
- * FULL), the replay of 100,000 queued messages to a bare-ws cloud next to a bare ws
- * request/response loop to the same server in the same run, and memory while they wait.
+ * FULL), the replay of 100,000 queued messages to a bare-ws cloud, in turns with a bare ws
+ * request/response loop to the same server sending the same frames, and memory while they wait.
  * Prints figures; asserts nothing.
  */
 import { spawn } from 'node:child_process';
@@ -20,6 +20,8 @@ import { Outbox } from '../upstream/outbox.js';
 const REPLAY = Number(process.env.BENCH_UPSTREAM_MESSAGES ?? 100_000);
 const ENQUEUE_SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const PRODUCERS = 100;
+/** The replay and the bare loop alternate in slices of this many messages. */
+const SLICE = Math.max(1, Number(process.env.BENCH_UPSTREAM_SLICE ?? 5_000));
 
 const meterValues = (seq: number) => ({
   connectorId: 1 + (seq % 20),
@@ -65,23 +67,49 @@ async function durableEnqueueRate(store: Store): Promise<number> {
   return count / ENQUEUE_SECONDS;
 }
 
-/** The same frames, one at a time, over a bare ws: the ceiling a replay can reach. */
-async function bareLoop(url: string, messages: number): Promise<number> {
-  const ws = new WebSocket(`${url}/BARE`, ['ocpp1.6'], { perMessageDeflate: false });
-  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
-  const started = performance.now();
-  for (let i = 0; i < messages; i++) {
-    await new Promise<void>((resolve) => {
-      ws.once('message', () => resolve());
-      ws.send(JSON.stringify([2, String(i), 'MeterValues', meterValues(i)]));
-    });
-  }
-  const perSecond = messages / ((performance.now() - started) / 1000);
-  ws.close();
-  return perSecond;
+/** A bare ws request/response loop: one frame out, wait for the answer, the next. */
+interface BareLoop {
+  /** Sends frames `from`..`from + count - 1` one at a time; resolves with the milliseconds taken. */
+  run(from: number, count: number): Promise<number>;
+  close(): void;
 }
 
-async function replay(store: Store, url: string): Promise<{ perSecond: number; heapWaitingMiB: number; heapEmptyMiB: number; rssPeakMiB: number }> {
+async function openBareLoop(url: string): Promise<BareLoop> {
+  const ws = new WebSocket(`${url}/BARE`, ['ocpp1.6'], { perMessageDeflate: false });
+  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  return {
+    async run(from, count) {
+      const started = performance.now();
+      for (let i = from; i < from + count; i++) {
+        await new Promise<void>((resolve) => {
+          ws.once('message', () => resolve());
+          ws.send(JSON.stringify([2, String(i), 'MeterValues', meterValues(i)]));
+        });
+      }
+      return performance.now() - started;
+    },
+    close: () => ws.close(),
+  };
+}
+
+interface ReplayResult {
+  perSecond: number;
+  barePerSecond: number;
+  /** Lowest and highest replay/bare ratio of a single slice, in %: how noisy the box was. */
+  sliceRatios: [number, number];
+  heapWaitingMiB: number;
+  heapEmptyMiB: number;
+  rssPeakMiB: number;
+}
+
+/**
+ * The replay and the bare loop take turns in slices of SLICE messages (bare-replay, then
+ * replay-bare, ...), so that other work on the box weighs on both alike: measured one after the
+ * other, a busy neighbour during one of them made the ratio swing from 40 % to over 100 %.
+ * Each replay slice ends with its acknowledgements on disk, so the bare slice after it does not
+ * pay for the replay's fsync.
+ */
+async function replay(store: Store, url: string): Promise<ReplayResult> {
   const outbox = newOutbox(store);
   global.gc?.();
   const heapEmpty = process.memoryUsage().heapUsed;
@@ -93,6 +121,12 @@ async function replay(store: Store, url: string): Promise<{ perSecond: number; h
   global.gc?.();
   const heapWaiting = process.memoryUsage().heapUsed;
   let rssPeak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 20);
+  // The bench pauses the courier between slices, as a link that is not ready would.
+  let open = false;
+  let answered = 0;
+  let sliceEnd = 0;
+  let sliceDone: () => void = () => undefined;
   const link = new UpstreamLink({
     url,
     identity: 'BENCH-SITE',
@@ -100,7 +134,7 @@ async function replay(store: Store, url: string): Promise<{ perSecond: number; h
     backoff: { initialMs: 100, maxMs: 1000 },
     handler: () => ({}),
     bootPayload: () => ({ chargePointVendor: 'chargegate', chargePointModel: 'bench' }),
-    onState: (state) => state === 'accepted' && courier.wake(),
+    onState: () => undefined,
     logger: silentLogger(),
   });
   const courier = new Courier({
@@ -108,24 +142,63 @@ async function replay(store: Store, url: string): Promise<{ perSecond: number; h
     outbox,
     logger: silentLogger(),
     retry: { attempts: 3, retryIntervalS: 0 },
-    ready: () => link.ready,
+    ready: () => open && link.ready,
     call: (action, payload) => link.call(action, payload),
     prepare: (m) => ({ payload: m.payload }),
-    onAnswer: () => undefined,
+    onAnswer: () => {
+      if (++answered === sliceEnd) {
+        open = false;
+        sliceDone();
+      }
+      return undefined;
+    },
     onGivenUp: () => undefined,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   });
+  const replaySlice = async (count: number): Promise<number> => {
+    const started = performance.now();
+    const done = new Promise<void>((resolve) => (sliceDone = resolve));
+    sliceEnd = answered + count;
+    open = true;
+    courier.wake();
+    await done;
+    outbox.flush();
+    await store.durably(() => undefined); // resolves with the commit that holds the flush
+    return performance.now() - started;
+  };
+  const bare = await openBareLoop(url);
   link.start();
   while (!link.ready) await new Promise((r) => setTimeout(r, 5));
-  const started = performance.now();
-  while (outbox.depth > 0) {
-    await new Promise((r) => setTimeout(r, 20));
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  let replayMs = 0;
+  let bareMs = 0;
+  const ratios: number[] = [];
+  for (let done = 0, round = 0; done < REPLAY; done += SLICE, round++) {
+    const count = Math.min(SLICE, REPLAY - done);
+    let r: number;
+    let b: number;
+    if (round % 2 === 0) {
+      b = await bare.run(done, count);
+      r = await replaySlice(count);
+    } else {
+      r = await replaySlice(count);
+      b = await bare.run(done, count);
+    }
+    replayMs += r;
+    bareMs += b;
+    ratios.push((b / r) * 100);
   }
-  const perSecond = REPLAY / ((performance.now() - started) / 1000);
-  outbox.flush();
+  clearInterval(sampler);
+  if (outbox.depth !== 0) throw new Error(`replay bench: ${outbox.depth} messages left in the outbox`);
+  bare.close();
   await link.stop();
-  return { perSecond, heapWaitingMiB: Number(mib(heapWaiting)), heapEmptyMiB: Number(mib(heapEmpty)), rssPeakMiB: Number(mib(rssPeak)) };
+  return {
+    perSecond: REPLAY / (replayMs / 1000),
+    barePerSecond: REPLAY / (bareMs / 1000),
+    sliceRatios: [Math.min(...ratios), Math.max(...ratios)],
+    heapWaitingMiB: Number(mib(heapWaiting)),
+    heapEmptyMiB: Number(mib(heapEmpty)),
+    rssPeakMiB: Number(mib(rssPeak)),
+  };
 }
 
 export async function runUpstreamBench(progress: (line: string) => void): Promise<void> {
@@ -136,15 +209,16 @@ export async function runUpstreamBench(progress: (line: string) => void): Promis
     const store = openSqliteStore(join(dir, 'enqueue'));
     const enqueue = await durableEnqueueRate(store);
     store.close();
-    progress(`upstream: bare ws request/response loop, ${REPLAY} messages…`);
-    const bare = await bareLoop(cloud.url, REPLAY);
-    progress(`upstream: queueing ${REPLAY} messages, then replaying them to the cloud…`);
+    progress(`upstream: queueing ${REPLAY} messages, then replaying them to the cloud, in turns with a bare ws request/response loop…`);
     const replayStore = openSqliteStore(join(dir, 'replay'));
     const r = await replay(replayStore, cloud.url);
     replayStore.close();
+    const [low, high] = r.sliceRatios.map((x) => x.toFixed(0));
     process.stdout.write(`\nUpstream outbox (cloud = bare ws in its own process)\n\n`);
     process.stdout.write(`durable enqueue (group commit, fsync each commit)   ${Math.round(enqueue)} msg/s\n`);
-    process.stdout.write(`replay of ${REPLAY} queued messages                 ${Math.round(r.perSecond)} msg/s  (${((r.perSecond / bare) * 100).toFixed(0)} % of a bare ws loop: ${Math.round(bare)} msg/s)\n`);
+    process.stdout.write(
+      `replay of ${REPLAY} queued messages                 ${Math.round(r.perSecond)} msg/s  (${((r.perSecond / r.barePerSecond) * 100).toFixed(0)} % of a bare ws loop: ${Math.round(r.barePerSecond)} msg/s; slices of ${SLICE}: ${low}-${high} %)\n`,
+    );
     process.stdout.write(`heap with the outbox empty / with ${REPLAY} waiting     ${r.heapEmptyMiB} / ${r.heapWaitingMiB} MiB; peak RSS during replay ${r.rssPeakMiB} MiB\n`);
   } finally {
     cloud.stop();

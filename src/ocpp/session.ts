@@ -65,17 +65,37 @@ interface QueuedCall {
   reject: (error: Error) => void;
 }
 
+/**
+ * OCPP-J 1.6 §4.1.4: a CALL's message id must differ from every id the sender used before on
+ * the same connection (at most 36 characters, §4.1.3). A counter does that at no cost per call;
+ * a random prefix per session keeps ids distinct across reconnects too, for a peer or a log that
+ * matches them over more than one connection. "xxxxxxxx-<n>" stays far below 36 characters.
+ */
+function messageIdPrefix(): string {
+  return randomUUID().slice(0, 8) + '-';
+}
+
 export class OcppSession {
   private readonly validator: Validator;
   private readonly inboundDirection: Direction;
+  private readonly outboundDirection: Direction;
   private readonly queue: QueuedCall[] = [];
-  private outstanding: (QueuedCall & { timer: NodeJS.Timeout }) | null = null;
+  private outstanding: QueuedCall | null = null;
+  /**
+   * One timer per session for the outstanding CALL's timeout, restarted (refresh()) when a CALL
+   * is sent rather than created per call: there is only ever one outstanding CALL (§4.1.1). When
+   * it fires with nothing outstanding (the call was answered) it does nothing.
+   */
+  private callTimer: NodeJS.Timeout | undefined;
+  private readonly idPrefix = messageIdPrefix();
+  private lastId = 0;
   private readonly inboundInFlight = new Set<string>();
   private closedReason: string | null = null;
 
   constructor(private readonly opts: SessionOptions) {
     this.validator = opts.validator ?? validatorFor(opts.version);
     this.inboundDirection = opts.role === 'central' ? 'toCentral' : 'toCharger';
+    this.outboundDirection = opts.role === 'central' ? 'toCharger' : 'toCentral';
   }
 
   get isOpen(): boolean {
@@ -96,14 +116,13 @@ export class OcppSession {
     if (this.closedReason !== null) return Promise.reject(new OcppOfflineError('peer', this.closedReason));
     // Callers may route by a name from outside (MQTT, HTTP): only what this side may initiate
     // is sent (OCPP 1.6 §4 and §5), the same rule handleCall applies to the peer.
-    const outbound: Direction = this.inboundDirection === 'toCentral' ? 'toCharger' : 'toCentral';
-    if (this.validator.knows(action) && !this.validator.allows(action, outbound)) {
+    if (this.validator.knows(action) && !this.validator.allows(action, this.outboundDirection)) {
       return Promise.reject(new OcppCallError('NotSupported', `${action} is not initiated by the ${this.opts.role === 'central' ? 'central system' : 'charge point'}`));
     }
     const invalid = this.validator.checkRequest(action, payload);
     if (invalid) return Promise.reject(invalid);
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ id: randomUUID(), action, payload, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ id: this.idPrefix + String(++this.lastId), action, payload, resolve: resolve as (v: unknown) => void, reject });
       this.pump();
     });
   }
@@ -137,8 +156,8 @@ export class OcppSession {
     if (this.closedReason !== null) return;
     this.closedReason = reason;
     const error = new OcppOfflineError('peer', reason);
+    clearTimeout(this.callTimer);
     if (this.outstanding) {
-      clearTimeout(this.outstanding.timer);
       this.outstanding.reject(error);
       this.outstanding = null;
     }
@@ -200,7 +219,7 @@ export class OcppSession {
       this.opts.logger.warn({ messageId: id }, 'answer to a call we are not waiting for (late or unknown); ignored');
       return;
     }
-    clearTimeout(current.timer);
+    // The timer is left running: the next CALL restarts it, and if none comes it fires once, idle.
     this.outstanding = null;
     if ('error' in outcome) {
       this.protocolError('out', outcome.error.code, outcome.error.description, current.action);
@@ -219,16 +238,24 @@ export class OcppSession {
     if (this.outstanding || this.closedReason !== null) return;
     const next = this.queue.shift();
     if (!next) return;
-    const timer = setTimeout(() => {
-      if (this.outstanding?.id !== next.id) return;
-      this.outstanding = null;
-      next.reject(new OcppTimeoutError(next.action, this.opts.callTimeoutMs));
-      this.pump();
-    }, this.opts.callTimeoutMs);
-    timer.unref?.();
-    this.outstanding = { ...next, timer };
+    this.outstanding = next;
+    if (this.callTimer) this.callTimer.refresh();
+    else {
+      this.callTimer = setTimeout(() => this.timedOut(), this.opts.callTimeoutMs);
+      // The socket keeps the process alive while it is open, not a pending answer.
+      this.callTimer.unref?.();
+    }
     this.opts.onCall?.(next.action, 'out');
     this.send(encodeCall(next.id, next.action, next.payload));
+  }
+
+  /** callTimeoutMs after the last CALL was sent: it times out if it is still unanswered. */
+  private timedOut(): void {
+    const current = this.outstanding;
+    if (!current) return;
+    this.outstanding = null;
+    current.reject(new OcppTimeoutError(current.action, this.opts.callTimeoutMs));
+    this.pump();
   }
 
   private send(text: string): void {

@@ -33,7 +33,9 @@ const PAGE = 256;
 
 export class Courier {
   private cursor = 0;
+  /** The page being delivered, read from the outbox PAGE messages at a time; `at` is the next one. */
   private buffer: OutboxMessage[] = [];
+  private at = 0;
   private bufferGeneration = -1;
   private running = false;
   private stopped = false;
@@ -59,15 +61,19 @@ export class Courier {
     const { outbox } = this.deps;
     if (this.bufferGeneration !== outbox.generation) {
       this.buffer = [];
+      this.at = 0;
       this.bufferGeneration = outbox.generation;
     }
-    if (this.buffer.length === 0) this.buffer = outbox.page(this.deps.channel, this.cursor, PAGE);
-    return this.buffer[0];
+    if (this.at >= this.buffer.length) {
+      this.buffer = outbox.page(this.deps.channel, this.cursor, PAGE);
+      this.at = 0;
+    }
+    return this.buffer[this.at];
   }
 
   private done(message: OutboxMessage): void {
     this.cursor = message.seq;
-    this.buffer.shift();
+    this.at++;
   }
 
   private async run(): Promise<void> {

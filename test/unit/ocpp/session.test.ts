@@ -160,3 +160,61 @@ t.test('closing rejects the outstanding and queued calls as offline, and later c
   await new Promise((r) => setImmediate(r));
   t.equal(sent.length, 1, 'nothing is sent on a closed session');
 });
+
+t.test('outbound: message ids are unique per connection, short, and differ between connections', async (t) => {
+  const ids = async () => {
+    const { s, sent, sentCount } = session('charger', () => ({}));
+    for (let i = 0; i < 5; i++) {
+      const answered = s.call('Heartbeat', {});
+      await sentCount(i + 1);
+      s.receive(JSON.stringify([3, (sent[i] as unknown[])[1], { currentTime: '2025-06-01T00:00:00Z' }]));
+      await answered;
+    }
+    return sent.map((f) => (f as unknown[])[1] as string);
+  };
+  const first = await ids();
+  const second = await ids();
+  t.equal(new Set(first).size, 5, 'no id twice on one connection (OCPP-J 1.6 §4.1.4)');
+  t.ok(first.every((id) => id.length > 0 && id.length <= 36), 'at most 36 characters (§4.1.3)');
+  t.equal(first.filter((id) => second.includes(id)).length, 0, 'a new connection does not reuse the ids of the last one');
+});
+
+t.test('outbound: each CALL gets its full timeout, counted from its own send', async (t) => {
+  const { s, sent, sentCount } = session('central', () => ({}), { callTimeoutMs: 80 });
+  const keepAlive = setInterval(() => undefined, 1000);
+  t.teardown(() => clearInterval(keepAlive));
+  // A is answered late in its window; B, sent then, must still get its whole 80 ms.
+  const a = s.call('Reset', { type: 'Soft' });
+  const b = s.call('Reset', { type: 'Hard' }).catch((e: unknown) => e);
+  await sentCount(1);
+  await new Promise((r) => setTimeout(r, 50));
+  s.receive(JSON.stringify([3, (sent[0] as unknown[])[1], { status: 'Accepted' }]));
+  t.same(await a, { status: 'Accepted' });
+  const bSent = performance.now();
+  await sentCount(2);
+  const err = await b;
+  t.ok(err instanceof OcppTimeoutError, 'B times out');
+  t.ok(performance.now() - bSent >= 75, 'but not before its own timeout');
+  // Nothing outstanding: the timer's idle expiry changes nothing; the next CALL works as before.
+  await new Promise((r) => setTimeout(r, 100));
+  const c = s.call('ClearCache', {});
+  await sentCount(3);
+  s.receive(JSON.stringify([3, (sent[2] as unknown[])[1], { status: 'Accepted' }]));
+  t.same(await c, { status: 'Accepted' });
+  const d = s.call('ClearCache', {}).catch((e: unknown) => e);
+  await sentCount(4);
+  t.ok((await d) instanceof OcppTimeoutError, 'and a later unanswered CALL still times out');
+});
+
+t.test('outbound: a schema-invalid answer fails the call and is reported; the queue moves on', async (t) => {
+  const { s, sent, sentCount, errors } = session('central', () => ({}));
+  const a = s.call('Reset', { type: 'Soft' }).catch((e: unknown) => e);
+  const b = s.call('ClearCache', {});
+  await sentCount(1);
+  s.receive(JSON.stringify([3, (sent[0] as unknown[])[1], { status: 'Perhaps' }]));
+  t.match(await a, { code: 'PropertyConstraintViolation' });
+  t.match(errors, [{ direction: 'out', code: 'PropertyConstraintViolation', action: 'Reset' }]);
+  await sentCount(2);
+  s.receive(JSON.stringify([3, (sent[1] as unknown[])[1], { status: 'Accepted' }]));
+  t.same(await b, { status: 'Accepted' });
+});
