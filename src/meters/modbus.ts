@@ -1,14 +1,17 @@
 /**
  * A grid meter read over Modbus TCP with jsmodbus: one read of the block covering the phase
  * currents every `interval`, reconnecting when the socket drops. The register map says where
- * and how (adapters/meters/*.yaml); this file only moves bytes.
+ * and how (adapters/meters/*.yaml); this file only moves bytes. A SunSpec map is located on
+ * every (re)connect first (sunspec.ts): a device may come back with another model layout, e.g.
+ * after a firmware update, and reading the old addresses would give wrong currents.
  */
 import { Socket } from 'node:net';
 import Modbus from 'jsmodbus';
 import type { Logger } from '../log.js';
 import { wordsOf } from './decode.js';
 import type { GridMeter, PhaseReading } from './ports.js';
-import { currentsFrom, span, type RegisterMap } from './register-map.js';
+import { atBlock, currentsFrom, minBlockLength, span, type RegisterMap } from './register-map.js';
+import { discoverSunSpec } from './sunspec.js';
 
 export interface ModbusMeterOptions {
   host: string;
@@ -18,16 +21,25 @@ export interface ModbusMeterOptions {
   map: RegisterMap;
   logger: Logger;
   now: () => Date;
+  /** After a failed SunSpec discovery on a live connection, the next try waits this long (default 30 s). */
+  discoveryRetryMs?: number;
 }
+
+type ModbusClient = InstanceType<typeof Modbus.client.TCP>;
 
 export function createModbusMeter(o: ModbusMeterOptions): GridMeter {
   const name = `${o.map.name} at ${o.host}:${o.port} unit ${o.unitId}`;
   const log = o.logger.child({ meter: name });
   const listeners: ((r: PhaseReading) => void)[] = [];
-  const block = span(o.map);
+  const discoveryRetryMs = o.discoveryRetryMs ?? 30_000;
+  // The map with real addresses; for SunSpec unknown until discovery found the block.
+  let map: RegisterMap | undefined = o.map.sunspec ? undefined : o.map;
+  let block = map ? span(map) : undefined;
+  let discovering = false;
+  let discoveryFailedAt: number | undefined;
   let latest: PhaseReading | undefined;
   let socket: Socket | undefined;
-  let client: InstanceType<typeof Modbus.client.TCP> | undefined;
+  let client: ModbusClient | undefined;
   let connected = false;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
@@ -40,6 +52,7 @@ export function createModbusMeter(o: ModbusMeterOptions): GridMeter {
     s.on('connect', () => {
       connected = true;
       log.info('meter connected');
+      if (o.map.sunspec) void poll(); // locate the block now rather than one interval later
     });
     s.on('error', (err) => {
       if (!failing) log.warn({ err: err.message }, 'meter connection failed');
@@ -47,18 +60,52 @@ export function createModbusMeter(o: ModbusMeterOptions): GridMeter {
     });
     s.on('close', () => {
       connected = false;
+      if (o.map.sunspec) {
+        map = undefined;
+        block = undefined;
+        discoveryFailedAt = undefined; // a fresh connection looks again at once
+      }
       if (running) setTimeout(() => running && socket === s && connect(), o.intervalMs).unref();
     });
     s.connect({ host: o.host, port: o.port });
   }
 
-  async function poll(): Promise<void> {
-    if (!connected || !client) return;
+  async function readHolding(c: ModbusClient, address: number, count: number): Promise<number[]> {
+    const { response } = await c.readHoldingRegisters(address, count);
+    return wordsOf(response.body.valuesAsBuffer);
+  }
+
+  async function discover(c: ModbusClient, s: Socket | undefined): Promise<void> {
+    discovering = true;
     try {
-      const read = o.map.function === 'input' ? client.readInputRegisters(block.start, block.count) : client.readHoldingRegisters(block.start, block.count);
+      const found = await discoverSunSpec((address, count) => readHolding(c, address, count), o.map.sunspec!.models, minBlockLength(o.map));
+      if (socket !== s) return; // reconnected meanwhile: that connection looks for itself
+      map = atBlock(o.map, found.address);
+      block = span(map);
+      discoveryFailedAt = undefined;
+      log.info({ base: found.base, model: found.model, address: found.address, length: found.length, chain: found.chain }, 'SunSpec meter found');
+    } catch (err) {
+      if (socket !== s || !connected) return; // the connection dropped: not the device's answer
+      // Logged once per connection: the meter stays without readings, so the balancer counts it
+      // as stale and its failsafe applies until a later try succeeds.
+      if (discoveryFailedAt === undefined) log.error({ err: (err as Error).message ?? String(err), retryInSeconds: discoveryRetryMs / 1000 }, 'SunSpec discovery failed: no meter readings (the balancer treats the meter as stale)');
+      discoveryFailedAt = o.now().getTime();
+    } finally {
+      discovering = false;
+    }
+  }
+
+  async function poll(): Promise<void> {
+    if (!connected || !client || discovering) return;
+    if (!map || !block) {
+      if (discoveryFailedAt === undefined || o.now().getTime() - discoveryFailedAt >= discoveryRetryMs) await discover(client, socket);
+      return;
+    }
+    try {
+      const read = map.function === 'input' ? client.readInputRegisters(block.start, block.count) : client.readHoldingRegisters(block.start, block.count);
       const { response } = await read;
       const words = wordsOf(response.body.valuesAsBuffer);
-      const reading: PhaseReading = { currentsA: currentsFrom(o.map, words, block.start), at: o.now().getTime() };
+      const reading: PhaseReading = { currentsA: currentsFrom(map, words, block.start), at: o.now().getTime() };
       if (reading.currentsA.some((a) => !Number.isFinite(a))) throw new Error('the meter sent a value that is not a number');
       latest = reading;
       if (failing) log.info('meter readings are back');

@@ -1,0 +1,143 @@
+/**
+ * The MQTT grid meter end to end, as a home with its meter in Home Assistant has it: a broker of
+ * its own (a bare aedes on 127.0.0.1, port 0, standing in for the user's), a chargegate whose
+ * site.meter is `type: mqtt`, a simulated charger on L1 that follows its profiles, and the test
+ * publishing what the meter would: the house load plus the car, every 100 ms. What the user sees
+ * is asserted: the car's limit drops when the house draws on L1, /api/site shows the grid
+ * currents, and a meter that goes silent puts the failsafe in force (and lifts it when it is back).
+ */
+import t, { type Test } from 'tap';
+import type { AllocationChanged } from '../../src/events.js';
+import { silentLogger } from '../../src/log.js';
+import { startBareAedes } from '../../src/mqtt/broker.js';
+import { SimulatedCharger } from '../../src/sim/charger.js';
+import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { api, TOKENS } from '../helpers/http.js';
+import { connectClient } from '../helpers/mqtt.js';
+
+const FUSE = 32;
+const VOLTAGE = 230;
+
+type Phases = [number, number, number];
+
+/**
+ * A site on a 32 A supply with an MQTT meter (`meter` merged into site.meter), CP2 (1-phase,
+ * 32 A, on L1) charging, and a meter publishing `payloads(grid)` every 100 ms until stopped.
+ */
+async function siteWithMqttMeter(t: Test, meter: Record<string, unknown>, payloads: (grid: Phases) => [topic: string, payload: string][]) {
+  const broker = await startBareAedes();
+  t.teardown(() => broker.close());
+  const url = `mqtt://127.0.0.1:${broker.port}`;
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.http = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read };
+      c.chargers.list[1].phaseRotation = 'L1';
+      c.site = {
+        supply: { maxCurrent: FUSE, phases: 3, voltage: VOLTAGE },
+        meter: { type: 'mqtt', url, ...meter },
+        failsafe: { meterTimeout: 1 },
+        balancing: { settleTime: 1, rampInterval: 0.2, rampStep: 32, hysteresis: 0.5, recheckInterval: 0.2 },
+      };
+    },
+  });
+  const allocations: AllocationChanged[] = [];
+  gw.app.events.on('allocation.changed', (a) => allocations.push(a));
+
+  const cp2 = new SimulatedCharger({
+    url: gw.url, identity: 'CP2', password: PASSWORDS.CP2, phases: 1, maxCurrentA: 32, logger: silentLogger(),
+    autoMeterValues: true, configuration: { MeterValueSampleInterval: '0.2' }, tickMs: 100,
+  });
+  t.teardown(() => cp2.stop());
+  cp2.start();
+  await eventually(() => cp2.isBooted, 'CP2 booted');
+
+  // The meter sees the house and the car (the balancer subtracts the car's own MeterValues).
+  const house: Phases = [0, 0, 0];
+  const grid = (): Phases => [house[0] + cp2.currentA(1), house[1], house[2]];
+  const client = await connectClient(t, url);
+  let timer: NodeJS.Timeout | undefined;
+  const meterOn = () => {
+    timer ??= setInterval(() => {
+      for (const [topic, payload] of payloads(grid())) void client.publish(topic, payload, { qos: 0 }).catch(() => undefined);
+    }, 100);
+  };
+  const meterOff = () => {
+    clearInterval(timer);
+    timer = undefined;
+  };
+  t.teardown(meterOff);
+  meterOn();
+
+  cp2.plugIn(1, { phases: 1 });
+  await cp2.startTransaction(1, 'TAG2');
+  const cp2Allocation = () => allocations.at(-1)?.connectors.find((c) => c.chargerId === 'CP2');
+  const site = async () => (await api(gw.httpUrl, '/api/site', { token: TOKENS.read })).json;
+  return { gw, cp2, house, grid, meterOn, meterOff, allocations, cp2Allocation, site };
+}
+
+const near = (a: number, b: number) => Math.abs(a - b) < 0.01;
+
+/** /api/site once `check` holds (the meter publishes every 100 ms, so its view lags the car a little). */
+async function siteWhen(site: () => Promise<any>, check: (view: any) => boolean, what: string, ms = 5000): Promise<any> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const view = await site();
+    if (check(view)) return view;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(view.grid)})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+t.test('one JSON topic with the three phase currents (dotted fields): the car makes room for the house, a silent meter brings the failsafe', async (t) => {
+  const s = await siteWithMqttMeter(t, { topic: 'home/grid', fields: ['current.l1', 'current.l2', 'current.l3'] }, (g) => [
+    ['home/grid', JSON.stringify({ current: { l1: g[0], l2: g[1], l3: g[2] }, voltage: { l1: 231 } })],
+  ]);
+
+  await eventually(() => s.cp2.currentA(1) >= FUSE - 1, 'the car takes the whole free L1');
+  t.equal(s.allocations.at(-1)!.failsafe, undefined, 'no failsafe while the meter reports');
+
+  // 20 A of house load on L1: the car drops to what is left.
+  s.house[0] = 20;
+  // It may pause for a moment (the meter's 52 A arrives before the car's own MeterValues say
+  // it slowed down), then settles on what is left.
+  const settled = (a: number) => a >= FUSE - 20 - 1 && a <= FUSE - 20;
+  await eventually(() => settled(s.cp2.limitA(1)) && settled(s.cp2.currentA(1)), 'the car at the 12 A left on L1');
+  t.ok(settled(s.cp2Allocation()!.amps), `the balancer gives CP2 ${s.cp2Allocation()!.amps} A (${s.cp2Allocation()!.reason})`);
+  await eventually(() => s.grid()[0] <= FUSE, 'L1 back within the fuse');
+  const view = await siteWhen(s.site, (v) => v.grid?.currentA[0] <= FUSE, '/api/site: L1 within the fuse');
+  t.ok(view.grid.currentA[0] >= 20, `/api/site shows the grid on L1: ${view.grid.currentA[0]} A (house 20 A + the car)`);
+  t.same(view.grid.currentA.slice(1), [0, 0], '/api/site: L2 and L3 idle');
+  t.equal(view.failsafe, null);
+
+  // The house load goes away: the car gets its share back.
+  s.house[0] = 0;
+  await eventually(() => s.cp2.currentA(1) >= FUSE - 1, 'the car back at the full L1');
+
+  // The meter stops publishing: after meterTimeout (1 s) the worst is assumed.
+  s.meterOff();
+  await eventually(() => s.allocations.at(-1)?.failsafe !== undefined, 'the failsafe in force');
+  t.match(s.allocations.at(-1)!.failsafe, /^meter silent \d+ s/);
+  t.match((await s.site()).failsafe, /^meter silent/, '/api/site says why');
+
+  s.meterOn();
+  await eventually(() => s.allocations.at(-1)?.failsafe === undefined, 'the meter trusted again');
+});
+
+t.test('one topic per phase with powers in W: divided by the supply voltage, same reaction', async (t) => {
+  const topics = ['home/grid/l1/power', 'home/grid/l2/power', 'home/grid/l3/power'];
+  const s = await siteWithMqttMeter(t, { topics, quantity: 'power' }, (g) => topics.map((topic, i) => [topic, String(g[i]! * VOLTAGE)]));
+
+  await eventually(() => s.cp2.currentA(1) >= FUSE - 1, 'the car takes the whole free L1');
+  s.house[0] = 20;
+  s.house[2] = 3;
+  const settled = (a: number) => a >= FUSE - 20 - 1 && a <= FUSE - 20;
+  await eventually(() => settled(s.cp2.limitA(1)) && settled(s.cp2.currentA(1)), 'the car at the 12 A left on L1');
+  await eventually(() => s.grid()[0] <= FUSE, 'L1 back within the fuse');
+  const view = await siteWhen(s.site, (v) => v.grid?.currentA[0] <= FUSE + 0.01 && near(v.grid.currentA[2], 3), '/api/site: L1 within the fuse, L3 at 3 A');
+  t.ok(near(view.grid.currentA[2], 3), `/api/site: 690 W on L3 shown as ${view.grid.currentA[2]} A`);
+  t.ok(view.grid.currentA[0] >= 20 - 0.01, `/api/site: L1 ${view.grid.currentA[0]} A (house 20 A + the car)`);
+
+  s.meterOff();
+  await eventually(() => s.allocations.at(-1)?.failsafe !== undefined, 'the failsafe in force');
+  t.match(s.allocations.at(-1)!.failsafe, /^meter silent/);
+});
