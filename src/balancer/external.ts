@@ -1,7 +1,7 @@
 /**
  * External site limits in force at an instant: time-of-use windows from the config, a price
  * table (dynamic tariffs), and limits set at run time (demand response with an expiry, the
- * cloud's ChargePointMaxProfile later). allocate() takes the lowest. Pure: `now` is passed in;
+ * cloud's ChargePointMaxProfiles). allocate() takes the lowest. Pure: `now` is passed in;
  * the time zone is a name, resolved by Intl (no clock read).
  */
 import type { ExternalLimit } from './model.js';

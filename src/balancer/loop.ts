@@ -20,6 +20,9 @@ import { PHASE_NAMES, connectorKey, type Allocation, type BalancerState, type Co
 import { nextStep, type InForce } from './ramp.js';
 import { ordersFor } from './to-profile.js';
 
+/** The meta-table key of the limits the chargers accepted (survives a restart). */
+const ACCEPTED_KEY = 'balancer.acceptedLimits';
+
 export interface BalancerDeps {
   config: Config;
   site: SiteModel;
@@ -38,7 +41,7 @@ export interface Balancer extends LimitControl {
   stop(): Promise<void>;
   /** The latest allocation (undefined before the first run). */
   allocation(): Allocation | undefined;
-  /** A site limit from an outside source ("cloud" for its ChargePointMaxProfile later); null clears it. */
+  /** A site limit from an outside source ("cloud": its ChargePointMaxProfiles, upstream/site-limit.ts); null clears it. */
   setExternalLimit(source: string, amps: number | null, untilMs?: number): ControlResult;
   /** Replaces the price table (a dynamic tariff feed). */
   setPrices(table: readonly { from: string; price: number }[]): ControlResult;
@@ -61,6 +64,12 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const sessions = new Map<string, { transactionId: number; startedAt: number }>();
   const measured = new Map<string, { currents: PhaseCurrents; at: number }>();
   const inForce = new Map<string, InForce>();
+  /**
+   * What each connector accepted before the last restart (kept in the store): a charger that
+   * has not reconnected yet still holds that standing limit and may draw up to it.
+   */
+  let accepted = new Map<string, number>();
+  let acceptedWritten = '';
   /** Inoperative through ChangeAvailability (noZeroAmps pauses). */
   const inoperative = new Set<string>();
   const flagged = new Map<string, Flag>();
@@ -107,7 +116,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       if (flag) input.fixed = { amps: charger.maxCurrent, why: 'flagged' };
       else if (!online) {
         // It keeps what it last accepted; with a session and nothing known, the worst.
-        const known = inForce.get(key)?.amps;
+        const known = inForce.get(key)?.amps ?? accepted.get(key);
         input.fixed = { amps: known ?? (session ? charger.maxCurrent : 0), why: 'offline' };
       }
       const m = measured.get(key);
@@ -161,6 +170,17 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     latest = result;
     publish(result, other?.failsafe, now);
     await apply(result, now);
+    keepAccepted();
+  }
+
+  /** Writes what the chargers accepted when it changed: one small row, in the group commit. */
+  function keepAccepted(): void {
+    for (const [key, f] of inForce) accepted.set(key, f.amps);
+    const text = JSON.stringify(Object.fromEntries([...accepted].sort()));
+    if (text === acceptedWritten) return;
+    acceptedWritten = text;
+    // Not awaited: the next run need not wait for the fsync; writes keep their order.
+    deps.store.durably(() => deps.store.meta.set(ACCEPTED_KEY, text)).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not keep the accepted limits'));
   }
 
   function publish(result: Allocation, failsafe: string | undefined, now: number): void {
@@ -358,12 +378,24 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     return running;
   }
 
+  function readAccepted(): Map<string, number> {
+    try {
+      const kept = JSON.parse(deps.store.meta.get(ACCEPTED_KEY) ?? '{}') as Record<string, unknown>;
+      return new Map(Object.entries(kept).filter((e): e is [string, number] => typeof e[1] === 'number' && e[1] >= 0));
+    } catch {
+      log.warn('the kept accepted limits are unreadable: offline chargers count at 0 A until they reconnect');
+      return new Map();
+    }
+  }
+
   // ---- LimitControl and the other seams ----------------------------------------------------
 
   return {
     start() {
       if (!stopped) return;
       stopped = false;
+      accepted = readAccepted();
+      acceptedWritten = JSON.stringify(Object.fromEntries([...accepted].sort()));
       for (const s of deps.store.sessions.list({ state: 'active' })) {
         sessions.set(connectorKey(s.chargerId, s.connectorId), { transactionId: s.transactionId, startedAt: Date.parse(s.receivedAt) || nowMs() });
       }

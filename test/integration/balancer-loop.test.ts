@@ -63,6 +63,24 @@ t.test('standing limits, a session, an operator cap, a demand-response limit, a 
   t.ok(before > 0);
 });
 
+t.test('after a restart, a charger that has not reconnected counts at the limit it last accepted', async (t) => {
+  const dir = t.testdir();
+  const first = await startGateway(t, { dir, patch: site });
+  const one = await charger(t, first.url, 'CP1');
+  await eventually(() => one.limits.some((l) => l.purpose === 'TxDefaultProfile' && l.limit === 16), 'a 16 A standing limit accepted');
+  await eventually(() => first.app.balancer!.allocation()?.connectors.some((c) => c.key === 'CP1/1' && c.amps === 16) === true, 'the allocation in force');
+  await one.cp.close({ force: true });
+  await first.stop();
+
+  // CP1 still holds its 16 A TxDefaultProfile: a car may arrive before it reconnects.
+  const second = await startGateway(t, { dir, patch: site });
+  await eventually(() => second.app.balancer!.allocation() !== undefined, 'a first allocation');
+  const cp1 = second.app.balancer!.allocation()!.connectors.find((c) => c.key === 'CP1/1')!;
+  t.equal(cp1.reason, 'fixed');
+  t.equal(cp1.amps, 16, 'counted at the 16 A it accepted before the restart, not at 0 A');
+  t.match(cp1.detail, /offline/);
+});
+
 t.test('a charger that rejects its profiles is flagged and counted at its maximum', async (t) => {
   const gw = await startGateway(t, { patch: site });
   const seen: AllocationChanged[] = [];
