@@ -22,6 +22,7 @@ import { ordersFor } from './to-profile.js';
 
 /** The meta-table key of the limits the chargers accepted (survives a restart). */
 const ACCEPTED_KEY = 'balancer.acceptedLimits';
+const KEEP_ACCEPTED_MS = 1000;
 
 export interface BalancerDeps {
   config: Config;
@@ -70,6 +71,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
    */
   let accepted = new Map<string, number>();
   let acceptedWritten = '';
+  let keepTimer: NodeJS.Timeout | undefined;
   /** Inoperative through ChangeAvailability (noZeroAmps pauses). */
   const inoperative = new Set<string>();
   const flagged = new Map<string, Flag>();
@@ -168,19 +170,30 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const result = allocate({ site, connectors: inputs(now), ...(other ? { otherLoad: other } : {}), external, state, now });
     state = result.state;
     latest = result;
+    // The orders go out first (apply sends up to its first await); the MQTT and HTTP mirrors
+    // of the allocation then run while the chargers answer.
+    const applying = apply(result, now);
     publish(result, other?.failsafe, now);
-    await apply(result, now);
-    keepAccepted();
+    await applying;
+    keepAcceptedSoon();
+  }
+
+  /** At most one write per KEEP_ACCEPTED_MS: each is an fsync, and the value is a best guess anyway. */
+  function keepAcceptedSoon(): void {
+    keepTimer ??= setTimeout(() => {
+      keepTimer = undefined;
+      void keepAccepted();
+    }, KEEP_ACCEPTED_MS);
   }
 
   /** Writes what the chargers accepted when it changed: one small row, in the group commit. */
-  function keepAccepted(): void {
+  function keepAccepted(): Promise<void> {
     for (const [key, f] of inForce) accepted.set(key, f.amps);
     const text = JSON.stringify(Object.fromEntries([...accepted].sort()));
-    if (text === acceptedWritten) return;
+    if (text === acceptedWritten) return Promise.resolve();
     acceptedWritten = text;
-    // Not awaited: the next run need not wait for the fsync; writes keep their order.
-    deps.store.durably(() => deps.store.meta.set(ACCEPTED_KEY, text)).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not keep the accepted limits'));
+    // Runs wait for no fsync of this: it is written from a timer, and on stop.
+    return deps.store.durably(() => deps.store.meta.set(ACCEPTED_KEY, text)).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not keep the accepted limits'));
   }
 
   function publish(result: Allocation, failsafe: string | undefined, now: number): void {
@@ -411,6 +424,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       for (const off of unsubscribe.splice(0)) off();
       await deps.meter?.stop();
       await running;
+      clearTimeout(keepTimer);
+      keepTimer = undefined;
+      await keepAccepted();
     },
     allocation: () => latest,
     reconcile,
