@@ -11,7 +11,7 @@ import type { Requests16, Responses16, StopTransactionRequest } from '../ocpp/v1
 import type { Configuration } from './configuration.js';
 import type { LocalAuthorization } from './local-auth.js';
 import type { ChargerModel } from './model.js';
-import type { ChargingProfile } from './schedule.js';
+import type { ChargingProfile } from '../ocpp/v16/schedule.js';
 
 type StopReason = NonNullable<StopTransactionRequest['reason']>;
 

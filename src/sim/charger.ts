@@ -24,7 +24,7 @@ import { Configuration } from './configuration.js';
 import { LocalAuthorization } from './local-auth.js';
 import { measurandList, sampleMeter } from './meter-values.js';
 import { ChargerModel, type Car, type ConnectorStatus, type StartRefusal } from './model.js';
-import type { ChargingProfile, InstalledProfile } from './schedule.js';
+import type { ChargingProfile, InstalledProfile } from '../ocpp/v16/schedule.js';
 import { sleep } from './sleep.js';
 import { TransactionQueue, type TxMessage } from './tx-queue.js';
 

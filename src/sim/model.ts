@@ -7,7 +7,7 @@
  */
 import type { ClearChargingProfileRequest, GetCompositeScheduleResponse, StatusNotificationRequest } from '../ocpp/v16/types.js';
 import { ProfileStore, type InstallResult, type TransactionView } from './profiles.js';
-import { breakpoints, toAmps, type ActivePeriod, type ChargingProfile, type InstalledProfile, type RateUnit } from './schedule.js';
+import { breakpoints, toAmps, type ActivePeriod, type ChargingProfile, type InstalledProfile, type RateUnit } from '../ocpp/v16/schedule.js';
 
 export type ConnectorStatus = StatusNotificationRequest['status'];
 

@@ -4,7 +4,7 @@
  * which one is in force (highest valid stackLevel wins, §3.13.2). Pure: times are passed in.
  */
 import type { ClearChargingProfileRequest } from '../ocpp/v16/types.js';
-import { periodAt, type ActivePeriod, type ChargingProfile, type ChargingPurpose, type InstalledProfile } from './schedule.js';
+import { periodAt, type ActivePeriod, type ChargingProfile, type ChargingPurpose, type InstalledProfile } from '../ocpp/v16/schedule.js';
 
 export interface ProfileLimits {
   connectors: number;

@@ -4,11 +4,11 @@
  * limit in A per phase, and when that next changes. Pure: times are epoch ms, passed in.
  *
  * The schedule arithmetic of one profile (period in force, duration, Absolute/Relative/
- * Recurring starts, validFrom/validTo) is the simulator's, src/sim/schedule.ts, so chargegate
+ * Recurring starts, validFrom/validTo) is src/ocpp/v16/schedule.ts, shared with the simulator, so chargegate
  * and its simulated chargers read a schedule the same way.
  */
 import type { ClearChargingProfileRequest } from '../ocpp/v16/types.js';
-import { breakpoints, periodAt, toAmps, type ChargingProfile, type InstalledProfile } from '../sim/schedule.js';
+import { breakpoints, periodAt, toAmps, type ChargingProfile, type InstalledProfile } from '../ocpp/v16/schedule.js';
 
 /** A ChargePointMaxProfile from the cloud, with when chargegate accepted it. */
 export interface CloudMaxProfile {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { ChargerModel, type Car } from '../../../src/sim/model.js';
-import type { ChargingProfile } from '../../../src/sim/schedule.js';
+import type { ChargingProfile } from '../../../src/ocpp/v16/schedule.js';
 
 const T0 = Date.parse('2025-01-06T10:00:00Z');
 const CAR3: Car = { maxCurrentA: 32, phases: 3 };

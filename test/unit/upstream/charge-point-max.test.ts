@@ -1,6 +1,6 @@
 import t from 'tap';
 import { clearProfiles, expired, installProfile, LOOKAHEAD_MS, profileProblem, siteLimitAt, type CloudMaxProfile } from '../../../src/upstream/charge-point-max.js';
-import type { ChargingProfile } from '../../../src/sim/schedule.js';
+import type { ChargingProfile } from '../../../src/ocpp/v16/schedule.js';
 
 const T0 = Date.parse('2025-06-02T12:00:00.000Z'); // a Monday
 const S = 1000;

@@ -2,7 +2,7 @@
  * Charging-schedule arithmetic (OCPP 1.6 §3.13.1-§3.13.3, §7.13): which period of one profile is
  * in force at an instant, and when that can change. Pure: times are epoch milliseconds, passed in.
  */
-import type { SetChargingProfileRequest } from '../ocpp/v16/types.js';
+import type { SetChargingProfileRequest } from './types.js';
 
 export type ChargingProfile = SetChargingProfileRequest['csChargingProfiles'];
 export type ChargingPurpose = ChargingProfile['chargingProfilePurpose'];
