@@ -346,6 +346,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       events.on('charger.connected', (c) => resend(c.chargerId)),
       events.on('charger.boot', (c) => resend(c.chargerId)),
       events.on('charger.disconnected', () => schedule()),
+      events.on('ocpp.call', onCallSent),
     );
     deps.meter?.onReading((r) => {
       const now = nowMs();
@@ -357,8 +358,24 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   }
 
   /** A (re)connected charger gets its limits again (it may have lost them, or be a replacement). */
-  function resend(chargerId: string): void {
+  /**
+   * Someone else (the cloud, an MQTT or HTTP command) sent the charger a ClearChargingProfile,
+   * which may have removed our standing limit (§5.5): send the limits again. They queue behind
+   * the clear on the connection (one CALL at a time), so they land after it.
+   */
+  function onCallSent(c: { chargerId: string; action: string; direction: 'in' | 'out' }): void {
+    if (c.direction !== 'out' || c.action !== 'ClearChargingProfile') return;
+    log.info({ chargerId: c.chargerId }, 'ClearChargingProfile sent to the charger: its limits are sent again');
+    forgetLimits(c.chargerId);
+    schedule();
+  }
+
+  function forgetLimits(chargerId: string): void {
     for (const key of [...inForce.keys()]) if (key.startsWith(`${chargerId}/`)) inForce.delete(key);
+  }
+
+  function resend(chargerId: string): void {
+    forgetLimits(chargerId);
     rejectsTxProfile.delete(chargerId);
     flagged.delete(chargerId);
     schedule();

@@ -81,6 +81,26 @@ t.test('after a restart, a charger that has not reconnected counts at the limit 
   t.match(cp1.detail, /offline/);
 });
 
+t.test('a ClearChargingProfile from someone else (cloud, MQTT, HTTP): the limits are sent again after it', async (t) => {
+  const gw = await startGateway(t, { patch: site });
+  const one = await charger(t, gw.url, 'CP1');
+  const order: string[] = [];
+  one.cp.handle('ClearChargingProfile', () => {
+    order.push('clear');
+    return { status: 'Accepted' };
+  });
+  await eventually(() => one.limits.some((l) => l.purpose === 'TxDefaultProfile'), 'a standing limit');
+  await eventually(() => gw.app.balancer!.allocation() !== undefined, 'an allocation');
+  const before = one.limits.length;
+  const answer = await gw.app.gateway.commands.ClearChargingProfile('CP1', {});
+  t.equal(answer.status, 'Accepted');
+  await eventually(() => one.limits.length > before, 'the standing limit sent again');
+  const again = one.limits.slice(before);
+  t.equal(again[0]!.purpose, 'TxDefaultProfile');
+  t.equal(again[0]!.limit, 16, 'the same 16 A standing limit, after the clear');
+  t.same(order, ['clear']);
+});
+
 t.test('a charger that rejects its profiles is flagged and counted at its maximum', async (t) => {
   const gw = await startGateway(t, { patch: site });
   const seen: AllocationChanged[] = [];
