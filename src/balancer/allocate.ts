@@ -154,10 +154,7 @@ export function allocate(input: AllocationInput): Allocation {
     if (item.max < item.min) continue;
     if (item.charger.quirks.noZeroAmps || !item.cons.some((c) => remaining[c]! < item.min - EPS)) admit(item);
   }
-  waterFill(
-    idle.filter((i) => i.admitted),
-    remaining,
-  );
+  waterFill(idle.filter((i) => i.admitted), remaining);
 
   // 6. Results, reasons and the memory for next time.
   const tenths: [number, number, number] = [0, 0, 0];
@@ -223,8 +220,7 @@ function sortedByKey(connectors: readonly ConnectorInput[]): { c: ConnectorInput
 /** Whether every candidate's minimum fits at once (then none is blocked, in any order). */
 function allMinimaFit(candidates: readonly Item[], remaining: readonly number[]): boolean {
   const need = new Float64Array(remaining.length);
-  for (const item of candidates) if (!item.input.cannotPause) for (const c of item.cons) need[c]! += item.min;
-  for (const item of candidates) if (item.input.cannotPause) for (const c of item.cons) need[c]! += item.min;
+  for (const item of candidates) for (const c of item.cons) need[c]! += item.min;
   for (let c = 0; c < remaining.length; c++) if (need[c]! > 0 && remaining[c]! - need[c]! < -EPS) return false;
   return true;
 }

@@ -6,7 +6,7 @@
 import { PHASE_NAMES, type ChargerModel, type Phase } from './model.js';
 import type { SiteIndex } from './site-index.js';
 
-export interface ConstraintName {
+interface ConstraintName {
   kind: 'supply' | 'circuit' | 'charger';
   id: string;
   phase: Phase;
@@ -47,10 +47,6 @@ export class ConstraintTable {
       }
     }
     return copy;
-  }
-
-  get size(): number {
-    return this.remaining.length;
   }
 
   /** The constraint of a multi-connector charger's own maximum, shared by its connectors. */

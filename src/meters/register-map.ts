@@ -106,8 +106,8 @@ export function loadRegisterMap(dir: string, model: string): RegisterMap {
  * header) at least this.
  */
 export function minBlockLength(map: RegisterMap): number {
-  const last = Math.max(...map.currents.flatMap((r) => [r.address + registerCount(r.type) - 1, ...(r.scaleFactorAddress !== undefined ? [r.scaleFactorAddress] : [])]));
-  return last - 1;
+  const { start, count } = extent(map);
+  return start + count - 1 - 1; // the last offset, less the header's 2 registers, plus 1
 }
 
 /** A SunSpec map located: its offsets turned into addresses for a block whose ID register is at `blockAddress`. */
@@ -128,6 +128,11 @@ export function atBlock(map: RegisterMap, blockAddress: number): RegisterMap {
 /** The smallest block of registers covering every value (one Modbus read). */
 export function span(map: RegisterMap): { start: number; count: number } {
   located(map);
+  return extent(map);
+}
+
+/** The registers the map's values cover (offsets, for a SunSpec map not yet located). */
+function extent(map: RegisterMap): { start: number; count: number } {
   const addresses = map.currents.flatMap((r) => [r.address, r.address + registerCount(r.type) - 1, ...(r.scaleFactorAddress !== undefined ? [r.scaleFactorAddress] : [])]);
   const start = Math.min(...addresses);
   return { start, count: Math.max(...addresses) - start + 1 };

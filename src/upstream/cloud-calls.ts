@@ -19,8 +19,6 @@ import { sendLocalList } from './local-list.js';
 import { routeFromCloud, type UpstreamMode } from './routing.js';
 import type { CloudSiteLimit } from './site-limit.js';
 
-export type { SiteLimitSink } from './site-limit.js';
-
 /** What aggregate mode answers itself: chargegate's own configuration keys and triggered messages. */
 export interface OwnChargePoint {
   getConfiguration(req: Requests16['GetConfiguration']): Promise<Responses16['GetConfiguration']>;

@@ -40,7 +40,7 @@ export interface CloudSiteLimitDeps {
   logger: Logger;
 }
 
-export const SOURCE = 'cloud';
+const SOURCE = 'cloud';
 /** setTimeout fires at once beyond 2^31-1 ms; a later change is looked at again after this. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

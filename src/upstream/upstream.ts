@@ -13,7 +13,7 @@ import type { PendingStart, UpstreamPort } from '../gateway/upstream-port.js';
 import type { Logger } from '../log.js';
 import type { BootNotificationRequest, StartTransactionResponse } from '../ocpp/v16/types.js';
 import type { ConnectorState, DeadLetter, OutboxMessage, Store } from '../store/ports.js';
-import { cloudCallHandler, type SiteLimitSink } from './cloud-calls.js';
+import { cloudCallHandler } from './cloud-calls.js';
 import { SameConnectors, VirtualConnectors, type ConnectorMapping } from './connectors.js';
 import { Courier, type Prepared } from './courier.js';
 import { TransactionIdMap } from './idmap.js';
@@ -22,7 +22,7 @@ import { upstreamMode } from './options.js';
 import { Outbox } from './outbox.js';
 import { ownChargePoint } from './own-charge-point.js';
 import { routeFromCharger, type UpstreamMode } from './routing.js';
-import { createCloudSiteLimit } from './site-limit.js';
+import { createCloudSiteLimit, type SiteLimitSink } from './site-limit.js';
 
 export interface UpstreamDeps {
   config: Config;
