@@ -10,12 +10,6 @@
  */
 import { PHASE_NAMES, type OtherLoad, type Phase, type PhaseCurrents } from './model.js';
 
-export interface MeterReading {
-  /** Current per site phase, A (import positive). */
-  currents: PhaseCurrents;
-  at: number;
-}
-
 /** Other-load peaks per time bucket, newest last. */
 export interface PeakMemory {
   buckets: readonly { at: number; currents: PhaseCurrents }[];
@@ -27,6 +21,21 @@ const BUCKET_MS = 10_000;
 /** Non-EV load per phase: what the meter sees minus what the chargers say they draw, never below 0. */
 export function otherLoadOf(meter: PhaseCurrents, chargers: PhaseCurrents): [number, number, number] {
   return [0, 1, 2].map((p) => Math.max(0, meter[p]! - chargers[p]!)) as [number, number, number];
+}
+
+/**
+ * The other load one meter reading shows, paired with what the chargers said they drew when it
+ * arrived (a car's MeterValues newer than the reading must not be subtracted from it: a car that
+ * just slowed down would make the house look smaller than it is, and a car that just sped up the
+ * reverse). While a car is between two limits (its limit changed after its last MeterValues, so
+ * the meter may already see the new current the balancer has not heard of), the estimate on its
+ * phases may rise but not fall: a fall could be the car, and room that is not there would be
+ * handed out. Once the car has reported after the change, the next reading counts in full.
+ */
+export function estimateOtherLoad(meter: PhaseCurrents, chargerDraw: PhaseCurrents, previous: PhaseCurrents | undefined, inTransition: readonly boolean[]): PhaseCurrents {
+  const fresh = otherLoadOf(meter, chargerDraw);
+  if (!previous) return fresh;
+  return fresh.map((a, p) => (inTransition[p] ? Math.max(a, previous[p]!) : a)) as unknown as PhaseCurrents;
 }
 
 /** Adds a sample of other load to the window (one bucket per 10 s keeps its maximum). */
@@ -47,9 +56,8 @@ export function peakOf(memory: PeakMemory, now: number, windowMs: number): Phase
 }
 
 export interface MeterJudgement {
-  reading: MeterReading | undefined;
-  /** What the chargers draw per site phase, from their own fresh MeterValues. */
-  chargerDraw: PhaseCurrents;
+  /** The other load estimated from the latest meter reading (estimateOtherLoad), and when it arrived. */
+  estimate: { other: PhaseCurrents; at: number } | undefined;
   peaks: PeakMemory;
   now: number;
   timeoutMs: number;
@@ -62,8 +70,8 @@ export interface MeterJudgement {
 
 /** The other load allocate() should plan around, and why. */
 export function judgeMeter(j: MeterJudgement): OtherLoad {
-  const { reading, now } = j;
-  if (reading && now - reading.at <= j.timeoutMs) return { currents: otherLoadOf(reading.currents, j.chargerDraw) };
+  const { estimate: reading, now } = j;
+  if (reading && now - reading.at <= j.timeoutMs) return { currents: reading.other };
   const silentFor = reading ? `${Math.round((now - reading.at) / 1000)} s` : 'ever since the start';
   if (j.failsafeCurrent !== undefined) {
     return { currents: [0, 0, 0], budget: j.failsafeCurrent, failsafe: `meter silent ${silentFor}: chargers limited to the failsafe ${j.failsafeCurrent} A` };

@@ -15,8 +15,9 @@ import type { GridMeter } from '../meters/ports.js';
 import type { MeterSample, Store } from '../store/ports.js';
 import { allocate, chargerOf } from './allocate.js';
 import { externalLimits, type RuntimeLimit } from './external.js';
-import { EMPTY_PEAKS, judgeMeter, judgeOverdraw, otherLoadOf, rememberPeak, type OverdrawMemory, type PeakMemory } from './failsafe.js';
+import { EMPTY_PEAKS, estimateOtherLoad, judgeMeter, judgeOverdraw, rememberPeak, type OverdrawMemory, type PeakMemory } from './failsafe.js';
 import { PHASE_NAMES, connectorKey, type Allocation, type BalancerState, type ConnectorAllocation, type ConnectorInput, type OtherLoad, type PhaseCurrents, type SiteModel } from './model.js';
+import { carDraw } from './draw.js';
 import { nextStep, type InForce } from './ramp.js';
 import { ordersFor } from './to-profile.js';
 
@@ -82,6 +83,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   let prices = siteConfig.prices ? { ...siteConfig.prices, table: [...siteConfig.prices.table] } : undefined;
   let state: BalancerState = {};
   let peaks: PeakMemory = EMPTY_PEAKS;
+  /** The other load from the latest meter reading, paired with the chargers' draw when it arrived. */
+  let otherEstimate: { other: PhaseCurrents; at: number } | undefined;
   let overdraw: OverdrawMemory = {};
   let latest: Allocation | undefined;
   let lastPublished = '';
@@ -132,26 +135,38 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     });
   }
 
-  /** What the chargers say they draw per site phase (fresh samples only). */
-  function chargerDraw(now: number): PhaseCurrents {
-    const sum: [number, number, number] = [0, 0, 0];
-    for (const [key, m] of measured) {
-      if (now - m.at > fs.meterTimeout * 1000) continue;
+  /**
+   * What the chargers' cars account for per site phase, and on which phases one is changing
+   * (draw.ts): a meter reading is paired with this when it arrives.
+   */
+  function chargerDraw(now: number): { draw: PhaseCurrents; inTransition: boolean[] } {
+    const draw: [number, number, number] = [0, 0, 0];
+    const inTransition = [false, false, false];
+    const keys = new Set([...measured.keys(), ...sessions.keys()]);
+    for (const key of keys) {
       const charger = chargerOf(site, splitKey(key)[0]);
-      m.currents.forEach((a, i) => {
-        if (charger.phases === 1 && i > 0) return;
-        sum[charger.rotation[i]!] += a;
+      const m = measured.get(key);
+      const fresh = m && now - m.at <= fs.meterTimeout * 1000 ? m : undefined;
+      const limit = inForce.get(key);
+      const startedAt = sessions.get(key)?.startedAt;
+      const car = carDraw(
+        { ...(fresh ? { reported: fresh } : {}), ...(limit ? { limit } : {}), ...(startedAt !== undefined ? { sessionStartedAt: startedAt } : {}) },
+        now,
+        { responseMs: b.responseTime * 1000, slackA: b.releaseHeadroom, phases: charger.phases },
+      );
+      car.currents.forEach((a, i) => {
+        const phase = charger.rotation[i]!;
+        draw[phase] += a;
+        if (car.changing) inTransition[phase] = true;
       });
     }
-    return sum;
+    return { draw, inTransition };
   }
 
   function otherLoad(now: number): OtherLoad | undefined {
     if (!deps.meter) return undefined;
-    const r = deps.meter.latest();
     return judgeMeter({
-      reading: r ? { currents: r.currentsA, at: r.at } : undefined,
-      chargerDraw: chargerDraw(now),
+      estimate: otherEstimate,
       peaks,
       now,
       timeoutMs: fs.meterTimeout * 1000,
@@ -287,7 +302,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     }
     const before = inForce.get(a.key);
     const raised = !before || a.amps > before.amps;
-    inForce.set(a.key, { amps: orders.amps, raisedAt: raised ? now : before.raisedAt, changedAt: now, ...(txFor !== undefined ? { txFor } : {}) });
+    // A re-send of the same value (a TxProfile for a new transaction) changes nothing for the car.
+    const same = before !== undefined && before.amps === orders.amps;
+    const change = same ? { acceptedAt: before.acceptedAt, ...(before.from !== undefined ? { from: before.from } : {}) } : { acceptedAt: nowMs(), ...(before ? { from: before.amps } : {}) };
+    inForce.set(a.key, { amps: orders.amps, raisedAt: raised ? now : before.raisedAt, changedAt: now, ...change, ...(txFor !== undefined ? { txFor } : {}) });
     clog.debug({ amps: orders.amps, reason: a.reason }, 'limit sent');
     return true;
   }
@@ -352,7 +370,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       const now = nowMs();
       // The grid meter as people want to see it (MQTT site/grid topics, dashboard, meter age).
       events.emit('site.state', { grid: { currentA: r.currentsA, at: new Date(r.at).toISOString() } });
-      peaks = rememberPeak(peaks, otherLoadOf(r.currentsA, chargerDraw(now)), r.at, fs.peakWindow * 1000);
+      const { draw, inTransition } = chargerDraw(now);
+      const fresh = otherEstimate && now - otherEstimate.at <= fs.meterTimeout * 1000 ? otherEstimate.other : undefined;
+      otherEstimate = { other: estimateOtherLoad(r.currentsA, draw, fresh, inTransition), at: r.at };
+      peaks = rememberPeak(peaks, otherEstimate.other, r.at, fs.peakWindow * 1000);
       schedule();
     });
   }

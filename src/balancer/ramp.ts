@@ -10,6 +10,10 @@ export interface InForce {
   raisedAt: number;
   /** When it last changed either way: an increase waits rampInterval after any change. */
   changedAt: number;
+  /** The limit before this one, A (undefined: the first). */
+  from?: number;
+  /** When the charger accepted it (its car follows from then on, within site.balancing.responseTime). */
+  acceptedAt: number;
   /** The transaction whose TxProfile carries this limit (none: only the TxDefaultProfile). */
   txFor?: number;
 }

@@ -280,6 +280,7 @@ const SiteSection = Type.Object(
         maxWait: Type.Number({ default: 1800, minimum: 10, maximum: 86400, description: 'Seconds: nobody stays paused longer, whatever its priority (no starvation).' }),
         hysteresis: Type.Number({ default: 1, minimum: 0, maximum: 32, description: 'A: an increase smaller than this is not sent (a decrease always is, at once).' }),
         rampStep: Type.Number({ default: 4, minimum: 0.1, maximum: 80, description: 'A: an increase is sent in steps of at most this much.' }),
+        responseTime: Type.Number({ default: 5, minimum: 0, maximum: 60, description: 'Seconds a car may take to follow a new limit (IEC 61851-1 gives it 5 s): until its charger reports after that, the other load on its phases may rise but not fall.' }),
         rampInterval: Type.Number({ default: 5, minimum: 0, maximum: 600, description: 'Seconds between two increase steps of one connector.' }),
         recheckInterval: Type.Number({ default: 5, minimum: 0.1, maximum: 600, description: 'Seconds between allocations when nothing happened (schedules, expiries, ramps).' }),
         phaseThreshold: Type.Number({ default: 1, minimum: 0.1, maximum: 10, description: 'A on a phase above which a car counts as using it (tells 1- and 3-phase cars apart).' }),

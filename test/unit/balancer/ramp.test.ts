@@ -2,7 +2,7 @@ import t from 'tap';
 import { nextStep } from '../../../src/balancer/ramp.js';
 
 const s = { hysteresis: 1, rampStep: 4, rampIntervalMs: 5000, minCurrent: 6 };
-const inForce = (amps: number, changedAt = 0) => ({ amps, raisedAt: changedAt, changedAt });
+const inForce = (amps: number, changedAt = 0) => ({ amps, raisedAt: changedAt, changedAt, acceptedAt: changedAt });
 
 t.test('a decrease goes out at once, whatever the ramp clock', async (t) => {
   t.same(nextStep(8, inForce(16, 9_999), 10_000, s), { amps: 8, kind: 'decrease' });

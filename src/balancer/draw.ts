@@ -1,0 +1,53 @@
+/**
+ * How much of a grid meter reading one charger's car can account for. Pure: the clock is passed.
+ *
+ * The meter and the charger's MeterValues do not arrive together. Right after a charger accepted
+ * a new limit (or a session started), the meter may already see the car at its new current while
+ * its last MeterValues still show the old one; for up to `responseMs` the car may also still be on
+ * its way (IEC 61851-1 gives a car 5 s to follow). Until the charger reports after that, the car is
+ * "changing": it is counted at the most of the reading it can explain, and the balancer lets the
+ * other load on its phases rise but not fall (failsafe.ts estimateOtherLoad). So a car's own step
+ * never shows up as a house load that comes and goes, which made cars pause and flap.
+ */
+
+export interface ChargerState {
+  /** Its latest fresh MeterValues currents per charger phase, A, and when they came (epoch ms). */
+  reported?: { currents: readonly number[]; at: number };
+  /** The limit in force (A per phase), the one before it, and when that value was first accepted. */
+  limit?: { amps: number; from?: number; acceptedAt: number };
+  /** When its running session started (epoch ms); undefined: no session. */
+  sessionStartedAt?: number;
+}
+
+export interface CarDraw {
+  /** A per charger phase. */
+  currents: number[];
+  changing: boolean;
+}
+
+export interface DrawSettings {
+  responseMs: number;
+  /** A car drawing this much below its old limit is held back by itself: a raise will not move it. */
+  slackA: number;
+  phases: number;
+}
+
+export function carDraw(c: ChargerState, now: number, s: DrawSettings): CarDraw {
+  const since = Math.max(c.limit?.acceptedAt ?? -Infinity, c.sessionStartedAt ?? -Infinity);
+  const reported = c.reported?.currents ?? [];
+  const currents = Array.from({ length: s.phases }, (_, i) => reported[i] ?? 0);
+  if (!c.reported) {
+    // Nothing heard since the session started: the car went from 0 A towards its limit.
+    const changing = c.sessionStartedAt !== undefined && c.limit !== undefined && now < since + s.responseMs;
+    return { currents: changing ? currents.map(() => c.limit!.amps) : currents, changing };
+  }
+  const changing = c.reported.at < since + s.responseMs;
+  if (!changing || !c.limit) return { currents, changing };
+  const { amps, acceptedAt } = c.limit;
+  // A session that started under this limit started from 0 A.
+  const from = c.sessionStartedAt !== undefined && c.sessionStartedAt >= acceptedAt ? 0 : c.limit.from;
+  // After a cut the car comes down from what it reported; after a raise it may already be at
+  // its new limit, unless it drew well below the old one (then it takes no more).
+  const raised = from !== undefined && amps > from;
+  return { currents: currents.map((a) => (raised && a >= from - s.slackA ? Math.max(a, amps) : a)), changing };
+}

@@ -1,0 +1,39 @@
+import t from 'tap';
+import { carDraw } from '../../../src/balancer/draw.js';
+
+const s = { responseMs: 5000, slackA: 2, phases: 1 };
+
+t.test('settled: what the charger reported after its car had time to follow', async (t) => {
+  const d = carDraw({ reported: { currents: [11.8], at: 20_000 }, limit: { amps: 12, from: 32, acceptedAt: 10_000 }, sessionStartedAt: 0 }, 21_000, s);
+  t.same(d, { currents: [11.8], changing: false });
+});
+
+t.test('cut: until a report after the response time, counted at what it reported (it comes down from there)', async (t) => {
+  // Cut from 32 to 12 A at 10 s; the report at 12 s (32 A) may be from before the car moved.
+  const d = carDraw({ reported: { currents: [32], at: 12_000 }, limit: { amps: 12, from: 32, acceptedAt: 10_000 }, sessionStartedAt: 0 }, 12_100, s);
+  t.same(d, { currents: [32], changing: true });
+});
+
+t.test('raise: counted at its new limit (the meter may already see it there)', async (t) => {
+  const d = carDraw({ reported: { currents: [0], at: 9_000 }, limit: { amps: 12, from: 0, acceptedAt: 10_000 }, sessionStartedAt: 0 }, 10_100, s);
+  t.same(d, { currents: [12], changing: true });
+});
+
+t.test('raise of a car that held itself well below its old limit: it takes no more', async (t) => {
+  const d = carDraw({ reported: { currents: [10, 10, 10], at: 9_000 }, limit: { amps: 32, from: 16, acceptedAt: 10_000 }, sessionStartedAt: 0 }, 10_100, { ...s, phases: 3 });
+  t.same(d, { currents: [10, 10, 10], changing: true });
+});
+
+t.test('a session that started under its limit: from 0 A, so up to the limit until it reports', async (t) => {
+  // TxDefaultProfile of 16 A accepted at connect (1 s); the session starts at 30 s.
+  const none = carDraw({ limit: { amps: 16, from: 8, acceptedAt: 1_000 }, sessionStartedAt: 30_000 }, 30_500, s);
+  t.same(none, { currents: [16], changing: true }, 'nothing reported yet');
+  const partial = carDraw({ reported: { currents: [3], at: 31_000 }, limit: { amps: 16, from: 8, acceptedAt: 1_000 }, sessionStartedAt: 30_000 }, 31_100, s);
+  t.same(partial, { currents: [16], changing: true }, 'a first report while it ramps up');
+  const quiet = carDraw({ limit: { amps: 16, acceptedAt: 1_000 }, sessionStartedAt: 30_000 }, 36_000, s);
+  t.same(quiet, { currents: [0], changing: false }, 'a charger that never reports: the meter counts its car as other load (on the safe side)');
+});
+
+t.test('no session, nothing reported: nothing drawn', async (t) => {
+  t.same(carDraw({ limit: { amps: 16, acceptedAt: 1_000 } }, 2_000, s), { currents: [0], changing: false });
+});
