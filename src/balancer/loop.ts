@@ -262,8 +262,12 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const session = sessions.get(a.key);
     const noTx = rejectsTxProfile.has(a.chargerId);
     const effective = noTx ? { ...charger, quirks: { ...charger.quirks, noTxProfile: true } } : charger;
-    const orders = ordersFor(a, effective, { voltage: site.supply.voltage, stackLevel: b.stackLevel, ...(session ? { transactionId: session.transactionId } : {}) });
-    const clog = log.child({ chargerId: a.chargerId, connectorId: a.connectorId });
+    const before = inForce.get(a.key);
+    const options = { voltage: site.supply.voltage, stackLevel: b.stackLevel, ...(session ? { transactionId: session.transactionId } : {}), ...(before?.txDefault !== undefined ? { txDefaultInForce: before.txDefault } : {}) };
+    const orders = ordersFor(a, effective, options);
+    let txDefault = orders.txDefaultAmps ?? before?.txDefault;
+    // Made when something is logged: a child logger per order would cost every run.
+    const clog = () => log.child({ chargerId: a.chargerId, connectorId: a.connectorId });
     let txFor: number | undefined;
     try {
       if (orders.availability === 'Inoperative') {
@@ -271,7 +275,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         if (res.status !== 'Accepted') {
           // Scheduled means "after the transaction": no pause now. Plan with it running.
           cannotPause.add(a.key);
-          clog.warn({ status: res.status }, 'cannot pause through ChangeAvailability: kept at its minimum');
+          clog().warn({ status: res.status }, 'cannot pause through ChangeAvailability: kept at its minimum');
           schedule();
           return false;
         }
@@ -288,25 +292,30 @@ export function createBalancer(deps: BalancerDeps): Balancer {
           continue;
         }
         if (purpose === 'TxProfile') {
-          // The standing TxDefaultProfile already carries the limit (to-profile.ts).
           rejectsTxProfile.add(a.chargerId);
-          clog.warn({ status: res.status }, 'TxProfile rejected: the TxDefaultProfile carries the limit from now on');
-          continue;
+          clog().warn({ status: res.status }, 'TxProfile rejected: the TxDefaultProfile carries the limit from now on');
+          const live = ordersFor(a, { ...charger, quirks: { ...charger.quirks, noTxProfile: true } }, options).profiles[0]!;
+          const fallback = await gateway.commands.SetChargingProfile(a.chargerId, live);
+          if (fallback.status !== 'Accepted') {
+            flag(a.chargerId, `rejected a TxDefaultProfile (${fallback.status})`);
+            return false;
+          }
+          txDefault = a.amps;
+          break;
         }
         flag(a.chargerId, `rejected a ${purpose} (${res.status})`);
         return false;
       }
     } catch (err) {
-      clog.warn({ err: (err as Error).message, amps: a.amps }, 'could not send the limit');
+      clog().warn({ err: (err as Error).message, amps: a.amps }, 'could not send the limit');
       return false;
     }
-    const before = inForce.get(a.key);
     const raised = !before || a.amps > before.amps;
     // A re-send of the same value (a TxProfile for a new transaction) changes nothing for the car.
     const same = before !== undefined && before.amps === orders.amps;
     const change = same ? { acceptedAt: before.acceptedAt, ...(before.from !== undefined ? { from: before.from } : {}) } : { acceptedAt: nowMs(), ...(before ? { from: before.amps } : {}) };
-    inForce.set(a.key, { amps: orders.amps, raisedAt: raised ? now : before.raisedAt, changedAt: now, ...change, ...(txFor !== undefined ? { txFor } : {}) });
-    clog.debug({ amps: orders.amps, reason: a.reason }, 'limit sent');
+    inForce.set(a.key, { amps: orders.amps, raisedAt: raised ? now : before.raisedAt, changedAt: now, ...change, ...(txDefault !== undefined ? { txDefault } : {}), ...(txFor !== undefined ? { txFor } : {}) });
+    if (log.isLevelEnabled('debug')) clog().debug({ amps: orders.amps, reason: a.reason }, 'limit sent');
     return true;
   }
 
@@ -335,6 +344,12 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   }
 
   function forget(key: string): void {
+    // The session's TxProfile goes with it (§3.13.2): the connector is on its TxDefaultProfile.
+    const limit = inForce.get(key);
+    if (limit && sessions.has(key)) {
+      const { txFor: _, ...rest } = limit;
+      inForce.set(key, { ...rest, amps: limit.txDefault ?? limit.amps });
+    }
     sessions.delete(key);
     measured.delete(key);
     flagged.delete(key);

@@ -14,6 +14,8 @@ export interface InForce {
   from?: number;
   /** When the charger accepted it (its car follows from then on, within site.balancing.responseTime). */
   acceptedAt: number;
+  /** The connector's TxDefaultProfile limit, A: the live one without a TxProfile, else the standing one under it (to-profile.ts). */
+  txDefault?: number;
   /** The transaction whose TxProfile carries this limit (none: only the TxDefaultProfile). */
   txFor?: number;
 }

@@ -5,10 +5,17 @@
  * - A TxDefaultProfile on the connector (not on connector 0: that would apply to every
  *   connector) is the standing limit: it stays in force when chargegate is gone, so the sum of
  *   the standing limits is what protects the fuse then (allocate() keeps that sum within the
- *   supply). It carries the live limit of a running session too, so there is no moment where
- *   a session ending falls back to something larger.
- * - A TxProfile for a running transaction, where supported (it outranks any TxDefault, also
- *   one a cloud installed, §3.13.2).
+ *   supply).
+ * - A TxProfile for a running transaction, where supported, carries its live limit (it
+ *   outranks any TxDefault, also one a cloud installed, §3.13.2). The TxDefaultProfile under
+ *   it then only says what the next session on the connector gets should chargegate be gone
+ *   when this one ends. It stays what it was (the connector's standing share when the car
+ *   arrived: what an idle connector gets) as long as that is not above the live limit (the
+ *   standing sum); else it comes down to the lower of the car's minimum and the live limit. It
+ *   never rises while the session runs. A start or a change of a running session's limit is
+ *   then one profile, not two, and a new session's neighbours are slowed in one round trip.
+ * - Without a TxProfile (none supported, or no transactionId yet) the TxDefaultProfile carries
+ *   the live limit.
  * - Schedules are Absolute from a fixed instant in the past with one open-ended period: a
  *   charger whose clock is wrong still applies them at once (a startSchedule "now" in a slow
  *   charger's future would leave it without a limit until then).
@@ -29,6 +36,8 @@ export interface ProfileOptions {
   stackLevel: number;
   /** The running transaction's id (undefined until StartTransaction was answered). */
   transactionId?: number;
+  /** The connector's TxDefaultProfile limit in force, A (undefined: none known). */
+  txDefaultInForce?: number;
 }
 
 export interface ConnectorOrders {
@@ -38,6 +47,16 @@ export interface ConnectorOrders {
   availability?: 'Operative' | 'Inoperative';
   /** The limit the connector should end up with, A per phase. */
   amps: number;
+  /** Its TxDefaultProfile limit once the profiles are in, A (undefined: left as it is). */
+  txDefaultAmps?: number;
+}
+
+/**
+ * The TxDefaultProfile limit under a running session's TxProfile: the one in force while it is
+ * not above the live limit, else the lower of the car's minimum and the live limit.
+ */
+export function standingUnderTx(live: number, minCurrent: number, inForce: number | undefined): number {
+  return inForce !== undefined && inForce <= live ? inForce : Math.min(live, minCurrent);
 }
 
 /** The value of a limit in the charger's unit: A per phase, or W for all phases together (§3.13.1). */
@@ -58,13 +77,19 @@ export function ordersFor(a: ConnectorAllocation, charger: ChargerModel, options
   if (pauseByAvailability) {
     return { profiles, availability: 'Inoperative', amps: 0 };
   }
-  profiles.push(request(a.connectorId, TX_DEFAULT_PROFILE_ID + a.connectorId, 'TxDefaultProfile', stackLevel, limitValue(a.amps, knownPhases, charger, options.voltage)));
+  const standing = (amps: number) => request(a.connectorId, TX_DEFAULT_PROFILE_ID + a.connectorId, 'TxDefaultProfile', stackLevel, limitValue(amps, knownPhases, charger, options.voltage));
+  let txDefaultAmps = a.amps;
   if (a.active && options.transactionId !== undefined && !charger.quirks.noTxProfile) {
+    // The live limit first: the car follows it; then the standing one, if it must move.
     const tx = request(a.connectorId, TX_PROFILE_ID + a.connectorId, 'TxProfile', stackLevel, limitValue(a.amps, knownPhases, charger, options.voltage));
     tx.csChargingProfiles.transactionId = options.transactionId;
     profiles.push(tx);
+    txDefaultAmps = standingUnderTx(a.amps, charger.minCurrent, options.txDefaultInForce);
+    if (txDefaultAmps !== options.txDefaultInForce) profiles.push(standing(txDefaultAmps));
+  } else {
+    profiles.push(standing(a.amps));
   }
-  return { profiles, amps: a.amps, ...(charger.quirks.noZeroAmps && a.active ? { availability: 'Operative' as const } : {}) };
+  return { profiles, amps: a.amps, txDefaultAmps, ...(charger.quirks.noZeroAmps && a.active ? { availability: 'Operative' as const } : {}) };
 }
 
 function request(

@@ -41,15 +41,21 @@ t.test('standing limits, a session, an operator cap, a demand-response limit, a 
   await eventually(() => one.limits.some((l) => l.purpose === 'TxProfile'), 'a TxProfile for the transaction');
   t.ok(start.transactionId > 0);
 
+  // The live limit is the TxProfile's; the TxDefaultProfile under it is the standing one.
+  const live = () => one.limits.filter((l) => l.purpose === 'TxProfile').at(-1)?.limit;
+  const standing = () => one.limits.filter((l) => l.purpose === 'TxDefaultProfile').at(-1)?.limit;
+  t.equal(standing(), 16, 'starting under its 16 A standing share: that share stays');
   const capped = gw.app.balancer!.setCap('CP1', 1, 10, 'mqtt');
   t.same(capped, { accepted: true, reason: 'capped at 10 A' });
-  await eventually(() => one.limits.at(-1)?.limit === 10, 'the cap goes out');
+  await eventually(() => live() === 10 && standing() === 6, 'the cap goes out');
+  t.pass('capped at 10 A, the standing limit down to the car\'s minimum (never above the live one)');
   t.equal(seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP1')!.reason, 'cap');
   gw.app.balancer!.setCap('CP1', 1, null, 'mqtt');
 
   const dr = gw.app.balancer!.setSiteLimit(8, 60, 'http');
   t.equal(dr.accepted, true);
-  await eventually(() => one.limits.at(-1)?.limit === 8, 'the demand-response limit goes out at once');
+  await eventually(() => live() === 8, 'the demand-response limit goes out at once');
+  t.equal(standing(), 6, 'the standing 6 A is not above 8 A: not sent again');
   const cp1 = seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP1')!;
   t.equal(cp1.reason, 'external');
   t.match(cp1.detail, /demand-response \(http\)/);

@@ -1,19 +1,36 @@
 import t from 'tap';
 import type { ConnectorAllocation } from '../../../src/balancer/model.js';
-import { ordersFor, TX_DEFAULT_PROFILE_ID, TX_PROFILE_ID } from '../../../src/balancer/to-profile.js';
+import { ordersFor, standingUnderTx, TX_DEFAULT_PROFILE_ID, TX_PROFILE_ID } from '../../../src/balancer/to-profile.js';
 import { charger } from '../../helpers/balancer-site.js';
 
 const active = (amps: number, extra: Partial<ConnectorAllocation> = {}): ConnectorAllocation => ({
   key: 'CP1/1', chargerId: 'CP1', connectorId: 1, amps, phases: [0, 1, 2], phasesMeasured: false, active: true, reason: 'fair-share', detail: '', ...extra,
 });
 
-t.test('a running session: standing TxDefaultProfile and TxProfile, in A', async (t) => {
-  const { profiles } = ordersFor(active(12.34), charger({ id: 'CP1' }), { voltage: 230, stackLevel: 1, transactionId: 42 });
+t.test('a running session: the TxProfile carries the live limit, then a standing TxDefaultProfile at the car\'s minimum', async (t) => {
+  const { profiles, txDefaultAmps } = ordersFor(active(12.34), charger({ id: 'CP1' }), { voltage: 230, stackLevel: 1, transactionId: 42 });
   t.equal(profiles.length, 2);
-  const [standing, tx] = profiles;
-  t.match(standing, { connectorId: 1, csChargingProfiles: { chargingProfileId: TX_DEFAULT_PROFILE_ID + 1, chargingProfilePurpose: 'TxDefaultProfile', stackLevel: 1, chargingProfileKind: 'Absolute' } });
-  t.same(standing!.csChargingProfiles.chargingSchedule.chargingSchedulePeriod, [{ startPeriod: 0, limit: 12.3 }], 'floored to 0.1 A');
-  t.match(tx, { connectorId: 1, csChargingProfiles: { chargingProfileId: TX_PROFILE_ID + 1, chargingProfilePurpose: 'TxProfile', transactionId: 42 } });
+  const [tx, standing] = profiles;
+  t.match(tx, { connectorId: 1, csChargingProfiles: { chargingProfileId: TX_PROFILE_ID + 1, chargingProfilePurpose: 'TxProfile', transactionId: 42, stackLevel: 1, chargingProfileKind: 'Absolute' } });
+  t.same(tx!.csChargingProfiles.chargingSchedule.chargingSchedulePeriod, [{ startPeriod: 0, limit: 12.3 }], 'floored to 0.1 A');
+  t.match(standing, { connectorId: 1, csChargingProfiles: { chargingProfileId: TX_DEFAULT_PROFILE_ID + 1, chargingProfilePurpose: 'TxDefaultProfile' } });
+  t.same(standing!.csChargingProfiles.chargingSchedule.chargingSchedulePeriod, [{ startPeriod: 0, limit: 6 }], 'the minimum (not above the live limit)');
+  t.equal(txDefaultAmps, 6);
+});
+
+t.test('under a TxProfile the standing limit is only sent when it would be above the live one', async (t) => {
+  const cp = charger({ id: 'CP1' });
+  const options = { voltage: 230, stackLevel: 1, transactionId: 42 };
+  const kept = ordersFor(active(9), cp, { ...options, txDefaultInForce: 6 });
+  t.same(kept.profiles.map((p) => p.csChargingProfiles.chargingProfilePurpose), ['TxProfile'], 'a change of a running session: one profile');
+  t.equal(kept.txDefaultAmps, 6);
+  t.same(ordersFor(active(9), cp, { ...options, txDefaultInForce: 0 }).txDefaultAmps, 0, 'the standing share the car arrived with (0) stays: it never rises under a session');
+  const lowered = ordersFor(active(4), cp, { ...options, txDefaultInForce: 6 });
+  t.same(lowered.profiles.map((p) => p.csChargingProfiles.chargingProfilePurpose), ['TxProfile', 'TxDefaultProfile']);
+  t.equal(lowered.txDefaultAmps, 4, 'never above the live limit');
+  t.equal(standingUnderTx(0, 6, 6), 0, 'paused: 0');
+  t.equal(standingUnderTx(20, 6, undefined), 6, 'nothing known: the minimum');
+  t.equal(standingUnderTx(20, 6, 16), 16, 'a standing share of 16 A under a live 20 A stays');
 });
 
 t.test('no TxProfile before the transactionId is known, or for noTxProfile chargers', async (t) => {
