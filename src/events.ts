@@ -12,6 +12,13 @@ export interface GatewayEvents {
   'charger.boot': { chargerId: string; info: ChargerInfo; at: string };
   'connector.status': ConnectorState;
   'meter.values': { chargerId: string; connectorId: number; transactionId?: number; samples: MeterSample[] };
+  /**
+   * A StartTransaction was written and is on its way to the disk (not yet answered): the
+   * balancer may make room for the car meanwhile. Followed by 'session.started', or by
+   * 'session.startFailed' if the write never became durable.
+   */
+  'session.starting': SessionRecord;
+  'session.startFailed': { chargerId: string; connectorId: number; transactionId: number };
   'session.started': SessionRecord;
   'session.ended': SessionRecord;
   /** Every CALL handled ('in', from a charger) or sent ('out', a command): for metrics. */

@@ -63,7 +63,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const nowMs = () => deps.now().getTime();
   const log = logger.child({ component: 'balancer' });
 
-  const sessions = new Map<string, { transactionId: number; startedAt: number }>();
+  /** Running sessions; not `confirmed` while their StartTransaction is still being written. */
+  const sessions = new Map<string, { transactionId: number; startedAt: number; confirmed: boolean }>();
   const measured = new Map<string, { currents: PhaseCurrents; at: number }>();
   const inForce = new Map<string, InForce>();
   /**
@@ -237,6 +238,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const increases: (() => Promise<boolean>)[] = [];
     for (const a of result.connectors) {
       if (a.reason === 'fixed') continue;
+      // Its StartTransaction is not answered yet: it keeps its standing limit until then.
+      if (sessions.get(a.key)?.confirmed === false) continue;
       if (!gateway.registry.get(a.chargerId)?.online) continue;
       const charger = chargerOf(site, a.chargerId);
       const step = nextStep(a.amps, inForce.get(a.key), now, { hysteresis: b.hysteresis, rampStep: b.rampStep, rampIntervalMs: b.rampInterval * 1000, minCurrent: charger.minCurrent });
@@ -343,6 +346,22 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     schedule();
   }
 
+  function begin(s: { chargerId: string; connectorId: number; transactionId: number; receivedAt: string }, confirmed: boolean): void {
+    const key = connectorKey(s.chargerId, s.connectorId);
+    if (sessions.get(key)?.transactionId !== s.transactionId) forget(key);
+    sessions.set(key, { transactionId: s.transactionId, startedAt: Date.parse(s.receivedAt) || nowMs(), confirmed });
+    schedule();
+  }
+
+  /** A session ended (or its start never reached the disk); a newer one on the connector stays. */
+  function end(s: { chargerId: string; connectorId: number; transactionId: number }): void {
+    const key = connectorKey(s.chargerId, s.connectorId);
+    const current = sessions.get(key);
+    if (current && current.transactionId !== s.transactionId) return;
+    forget(key);
+    schedule();
+  }
+
   function forget(key: string): void {
     // The session's TxProfile goes with it (§3.13.2): the connector is on its TxDefaultProfile.
     const limit = inForce.get(key);
@@ -360,20 +379,13 @@ export function createBalancer(deps: BalancerDeps): Balancer {
 
   function subscribe(): void {
     unsubscribe.push(
-      events.on('session.started', (s) => {
-        const key = connectorKey(s.chargerId, s.connectorId);
-        // Only once the StartTransaction.conf is on its way, so that the charger knows the
-        // transactionId its TxProfile names (else it rejects it, §3.13.2).
-        setImmediate(() => {
-          forget(key);
-          sessions.set(key, { transactionId: s.transactionId, startedAt: Date.parse(s.receivedAt) || nowMs() });
-          schedule();
-        });
-      }),
-      events.on('session.ended', (s) => {
-        forget(connectorKey(s.chargerId, s.connectorId));
-        schedule();
-      }),
+      // While the StartTransaction is being written: planned for, so its neighbours make room.
+      events.on('session.starting', (s) => begin(s, false)),
+      // Only once the StartTransaction.conf is on its way does the car get its own limit: the
+      // charger must know the transactionId its TxProfile names (else it rejects it, §3.13.2).
+      events.on('session.started', (s) => setImmediate(() => begin(s, true))),
+      events.on('session.startFailed', (s) => end(s)),
+      events.on('session.ended', (s) => end(s)),
       events.on('meter.values', onMeterValues),
       events.on('connector.status', () => schedule()),
       events.on('charger.connected', (c) => resend(c.chargerId)),
@@ -463,7 +475,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       accepted = readAccepted();
       acceptedWritten = JSON.stringify(Object.fromEntries([...accepted].sort()));
       for (const s of deps.store.sessions.list({ state: 'active' })) {
-        sessions.set(connectorKey(s.chargerId, s.connectorId), { transactionId: s.transactionId, startedAt: Date.parse(s.receivedAt) || nowMs() });
+        sessions.set(connectorKey(s.chargerId, s.connectorId), { transactionId: s.transactionId, startedAt: Date.parse(s.receivedAt) || nowMs(), confirmed: true });
       }
       subscribe();
       deps.meter?.start();

@@ -1,6 +1,6 @@
 /**
- * The upstream part of `npm run bench`: durable enqueues per second (group commit, synchronous =
- * FULL), the replay of 100,000 queued messages to a bare-ws cloud, in turns with a bare ws
+ * The upstream part of `npm run bench`: durable enqueues per second (group commit, the WAL
+ * fsynced before each answer), the replay of 100,000 queued messages to a bare-ws cloud, in turns with a bare ws
  * request/response loop to the same server sending the same frames, and memory while they wait.
  * Prints figures; asserts nothing.
  */
@@ -205,7 +205,7 @@ export async function runUpstreamBench(progress: (line: string) => void): Promis
   const dir = mkdtempSync(join(tmpdir(), 'chargegate-upstream-bench-'));
   const cloud = await startCloud();
   try {
-    progress(`upstream: durable enqueue, ${PRODUCERS} concurrent handlers for ${ENQUEUE_SECONDS} s (synchronous = FULL)…`);
+    progress(`upstream: durable enqueue, ${PRODUCERS} concurrent handlers for ${ENQUEUE_SECONDS} s (WAL fsync per group)…`);
     const store = openSqliteStore(join(dir, 'enqueue'));
     const enqueue = await durableEnqueueRate(store);
     store.close();

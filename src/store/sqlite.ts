@@ -8,7 +8,7 @@ import { createChargerStore } from './sqlite/chargers.js';
 import { createMetaStore } from './sqlite/meta.js';
 import { createMeterStore } from './sqlite/meters.js';
 import type { Db } from './sqlite/rows.js';
-import { createGroupCommit } from './sqlite/group-commit.js';
+import { createGroupCommit, walFileSync } from './sqlite/group-commit.js';
 import { createSessionStore } from './sqlite/sessions.js';
 import { createUpstreamStore } from './sqlite/upstream.js';
 
@@ -27,7 +27,8 @@ export interface SqliteStoreOptions {
  */
 export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): Store {
   mkdirSync(dir, { recursive: true });
-  const db = new Database(join(dir, options.fileName ?? DEFAULT_DB_FILE));
+  const file = join(dir, options.fileName ?? DEFAULT_DB_FILE);
+  const db = new Database(file);
   try {
     configure(db, options.busyTimeoutMs ?? 5000);
     migrate(db);
@@ -35,7 +36,8 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     db.close();
     throw error;
   }
-  const group = createGroupCommit(db);
+  const wal = walFileSync(`${file}-wal`);
+  const group = createGroupCommit(db, wal);
   return {
     chargers: createChargerStore(db),
     sessions: createSessionStore(db),
@@ -48,6 +50,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
       if (!db.open) return;
       group.flush();
       db.close();
+      wal.close();
     },
   };
 }
@@ -55,10 +58,11 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
 function configure(db: Db, busyTimeoutMs: number): void {
   // WAL: readers never block the writer, and a commit is one sequential append.
   db.pragma('journal_mode = WAL');
-  // FULL (not WAL's usual NORMAL): fsync the WAL on every commit. With NORMAL a power cut
-  // can lose the last commits, and those are exactly what we already acknowledged to a
-  // charger (a transactionId it will keep using, a Stop it will not resend).
-  db.pragma('synchronous = FULL');
+  // NORMAL: a commit does not fsync. The group commit fsyncs the WAL itself, off the event
+  // loop, before anyone hears a write is durable (group-commit.ts): what we acknowledged to a
+  // charger (a transactionId it will keep using, a Stop it will not resend) survives a power
+  // cut as with FULL, and no fsync blocks the event loop.
+  db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
 }

@@ -4,6 +4,7 @@
  */
 import t from 'tap';
 import type { AllocationChanged } from '../../src/events.js';
+import type { SessionRecord } from '../../src/store/ports.js';
 import { eventually, startGateway } from '../helpers/gateway.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
 
@@ -12,10 +13,11 @@ const site = (c: Record<string, any>) => {
 };
 
 async function charger(t: Parameters<typeof rpcCharger>[0], url: string, id: 'CP1' | 'CP2', answer: () => string = () => 'Accepted') {
-  const limits: { purpose: string; limit: number; connectorId: number }[] = [];
+  const limits: { purpose: string; limit: number; connectorId: number; transactionId?: number }[] = [];
   const cp = await rpcCharger(t, url, id, id === 'CP1' ? 'cp1-secret-key-01' : 'cp2-secret-key-02');
   cp.handle('SetChargingProfile', ({ params }) => {
-    limits.push({ purpose: params.csChargingProfiles.chargingProfilePurpose, limit: params.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit, connectorId: params.connectorId });
+    const p = params.csChargingProfiles;
+    limits.push({ purpose: p.chargingProfilePurpose, limit: p.chargingSchedule.chargingSchedulePeriod[0].limit, connectorId: params.connectorId, ...(p.transactionId !== undefined ? { transactionId: p.transactionId } : {}) });
     return { status: answer() };
   });
   cp.handle('ChangeAvailability', () => ({ status: 'Accepted' }));
@@ -116,4 +118,30 @@ t.test('a charger that rejects its profiles is flagged and counted at its maximu
   const cp2 = seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP2')!;
   t.equal(cp2.amps, 32, 'assumed at its 32 A');
   t.match(cp2.detail, /flagged/);
+});
+
+t.test('a car that starts: its neighbours make room while its StartTransaction is written; its own TxProfile names the answered transactionId', async (t) => {
+  // 20 A: CP1 alone takes its 16 A maximum; with CP2 (1-phase, on L1) charging too, 10 A each on L1.
+  const gw = await startGateway(t, { patch: (c) => (site(c), (c.site.supply.maxCurrent = 20)) });
+  const one = await charger(t, gw.url, 'CP1');
+  const two = await charger(t, gw.url, 'CP2');
+  const live = (c: typeof one) => c.limits.filter((l) => l.purpose === 'TxProfile').at(-1)?.limit;
+  await one.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
+  await eventually(() => live(one) === 16, 'CP1 alone: 16 A');
+
+  // The gateway has written CP2's start and waits for the disk (the event it emits then).
+  const starting = { chargerId: 'CP2', connectorId: 1, transactionId: 424242, receivedAt: new Date().toISOString() } as SessionRecord;
+  const twoBefore = two.limits.length;
+  gw.app.events.emit('session.starting', starting);
+  await eventually(() => live(one) === 10, 'CP1 slowed to 10 A before CP2 is answered');
+  t.equal(two.limits.length, twoBefore, 'CP2 gets nothing yet: no transactionId to name');
+  // The write failed (never durable): the room is given back.
+  gw.app.events.emit('session.startFailed', { chargerId: 'CP2', connectorId: 1, transactionId: 424242 });
+  await eventually(() => live(one) === 16, 'CP1 back at 16 A');
+
+  // A real start: CP2's TxProfile carries the transactionId of its answer.
+  const answer = await two.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG2', meterStart: 0, timestamp: new Date().toISOString() });
+  await eventually(() => live(one) === 10 && live(two) === 10, 'both at 10 A');
+  const tx = two.limits.find((l) => l.purpose === 'TxProfile')!;
+  t.equal(tx.transactionId, answer.transactionId, 'the TxProfile names the transactionId CP2 was answered');
 });

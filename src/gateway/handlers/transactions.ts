@@ -32,7 +32,8 @@ export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) =>
   // A transactionId is returned whatever the status: the charger ends a refused transaction
   // itself and still needs an id for its StopTransaction (1.6 §4.10). The session and the
   // message bound for the cloud commit together, before the answer.
-  const written = await ctx.store.durably(() => {
+  let fresh: SessionRecord | undefined;
+  const writing = ctx.store.durably(() => {
     const { transactionId, replayed } = ctx.store.sessions.start({
       chargerId: ctx.chargerId,
       connectorId: req.connectorId,
@@ -47,7 +48,15 @@ export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) =>
     const superseded = closeSuperseded(ctx, req, transactionId);
     const session = ctx.store.sessions.get(transactionId)!;
     const pending: PendingStart | undefined = ctx.upstream?.transactionStarted(session);
+    fresh = session;
     return { transactionId, replayed, superseded, session, pending };
+  });
+  // The balancer slows the car's neighbours while the write reaches the disk; the car's own
+  // limit waits for 'session.started' (it needs the transactionId, §3.13.2).
+  if (fresh) ctx.events.emit('session.starting', fresh);
+  const written = await writing.catch((error: unknown) => {
+    if (fresh) ctx.events.emit('session.startFailed', { chargerId: fresh.chargerId, connectorId: fresh.connectorId, transactionId: fresh.transactionId });
+    throw error;
   });
   const { transactionId } = written;
   for (const old of written.superseded) ctx.events.emit('session.ended', old);

@@ -1,5 +1,8 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import t from 'tap';
 import { openSqliteStore } from '../../../src/store/sqlite.js';
+import { createGroupCommit } from '../../../src/store/sqlite/group-commit.js';
 
 t.test('group commit: writes of one turn share a transaction; each caller resolves after it is on disk', async (t) => {
   const dir = t.testdir();
@@ -21,6 +24,35 @@ t.test('group commit: writes of one turn share a transaction; each caller resolv
   const page = reopened.upstream.outbox.page('A', 0, 1e9, 100);
   t.equal(page.length, 51, 'a failing caller undoes only its own writes');
   t.same(page.at(-1)?.action, 'Y');
+});
+
+t.test('a caller hears "durable" only after the WAL fsync that covers it; commits during an fsync wait for the next', async (t) => {
+  const db = new Database(join(t.testdir(), 'g.db'));
+  t.teardown(() => db.close());
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE t (v INTEGER)');
+  const syncs: ((error: Error | null) => void)[] = [];
+  const group = createGroupCommit(db, { sync: (done) => syncs.push(done), syncNow: () => undefined, close: () => undefined });
+  const settled: string[] = [];
+  const first = group.durably(() => db.prepare('INSERT INTO t VALUES (1)').run()).then(() => settled.push('first'));
+  await new Promise((r) => setImmediate(r));
+  t.equal(syncs.length, 1, 'committed, and one fsync started');
+  t.equal((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 1, 'the row is committed (visible)');
+  const second = group.durably(() => db.prepare('INSERT INTO t VALUES (2)').run()).then(() => settled.push('second'));
+  await new Promise((r) => setImmediate(r));
+  t.equal(syncs.length, 1, 'the second commit waits for the running fsync to end');
+  t.same(settled, [], 'nobody told "durable" before an fsync ended');
+  syncs[0]!(null);
+  await first;
+  t.same(settled, ['first']);
+  t.equal(syncs.length, 2, 'then one fsync for what came meanwhile');
+  syncs[1]!(new Error('EIO: disk gone'));
+  await t.rejects(second, /EIO/, 'an fsync that failed: its callers hear so');
+  const third = group.durably(() => 3);
+  await new Promise((r) => setImmediate(r));
+  group.flush();
+  t.equal(await third, 3, 'flush() (before close) syncs at once and settles everyone');
 });
 
 t.test('outbox: coalescing, dead letters, transaction map, idTag cache', async (t) => {
