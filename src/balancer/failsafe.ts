@@ -24,13 +24,12 @@ export function otherLoadOf(meter: PhaseCurrents, chargers: PhaseCurrents): [num
 }
 
 /**
- * The other load one meter reading shows, paired with what the chargers said they drew when it
- * arrived (a car's MeterValues newer than the reading must not be subtracted from it: a car that
- * just slowed down would make the house look smaller than it is, and a car that just sped up the
- * reverse). While a car is between two limits (its limit changed after its last MeterValues, so
- * the meter may already see the new current the balancer has not heard of), the estimate on its
- * phases may rise but not fall: a fall could be the car, and room that is not there would be
- * handed out. Once the car has reported after the change, the next reading counts in full.
+ * The other load one meter reading shows, paired with what the chargers' cars account for when
+ * it arrived (a car's MeterValues newer than the reading must not be subtracted from it: a car
+ * that just slowed down would make the house look smaller than it is, and a car that just sped up
+ * the reverse). On the phases of a car that is changing (draw.ts: it accepted a new limit and has
+ * not reported since, allowing for its response time) the estimate may rise but not fall: a fall
+ * could be the car, and room that is not there would be handed out.
  */
 export function estimateOtherLoad(meter: PhaseCurrents, chargerDraw: PhaseCurrents, previous: PhaseCurrents | undefined, inTransition: readonly boolean[]): PhaseCurrents {
   const fresh = otherLoadOf(meter, chargerDraw);
@@ -70,9 +69,9 @@ export interface MeterJudgement {
 
 /** The other load allocate() should plan around, and why. */
 export function judgeMeter(j: MeterJudgement): OtherLoad {
-  const { estimate: reading, now } = j;
-  if (reading && now - reading.at <= j.timeoutMs) return { currents: reading.other };
-  const silentFor = reading ? `${Math.round((now - reading.at) / 1000)} s` : 'ever since the start';
+  const { estimate, now } = j;
+  if (estimate && now - estimate.at <= j.timeoutMs) return { currents: estimate.other };
+  const silentFor = estimate ? `${Math.round((now - estimate.at) / 1000)} s` : 'ever since the start';
   if (j.failsafeCurrent !== undefined) {
     return { currents: [0, 0, 0], budget: j.failsafeCurrent, failsafe: `meter silent ${silentFor}: chargers limited to the failsafe ${j.failsafeCurrent} A` };
   }

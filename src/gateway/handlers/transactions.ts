@@ -3,7 +3,7 @@
  * §3.7). The session is committed to the store before the charger gets its answer, so what a
  * charger was told survives a power cut.
  */
-import type { MeterValuesRequest, StartTransactionRequest, StopTransactionRequest } from '../../ocpp/v16/types.js';
+import type { MeterValuesRequest, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest } from '../../ocpp/v16/types.js';
 import type { MeterSample, SessionRecord } from '../../store/ports.js';
 import { decideIdTag, decideOffline, type IdTagInfo } from '../authorize.js';
 import { meterKey } from '../registry.js';
@@ -51,13 +51,29 @@ export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) =>
     fresh = session;
     return { transactionId, replayed, superseded, session, pending };
   });
+  if (!fresh) return answerStart(ctx, req, local, await writing);
   // The balancer slows the car's neighbours while the write reaches the disk; the car's own
   // limit waits for 'session.started' (it needs the transactionId, §3.13.2).
-  if (fresh) ctx.events.emit('session.starting', fresh);
-  const written = await writing.catch((error: unknown) => {
-    if (fresh) ctx.events.emit('session.startFailed', { chargerId: fresh.chargerId, connectorId: fresh.connectorId, transactionId: fresh.transactionId });
+  const starting = fresh;
+  ctx.events.emit('session.starting', starting);
+  try {
+    return await answerStart(ctx, req, local, await writing);
+  } catch (error) {
+    // Not answered: the balancer forgets it (a resent StartTransaction is then a replay).
+    ctx.events.emit('session.startFailed', { chargerId: starting.chargerId, connectorId: starting.connectorId, transactionId: starting.transactionId });
     throw error;
-  });
+  }
+};
+
+interface StartWritten {
+  transactionId: number;
+  replayed: boolean;
+  superseded: SessionRecord[];
+  pending?: PendingStart | undefined;
+}
+
+/** After the StartTransaction is on disk: the cloud's word on the idTag (if any), then the answer. */
+async function answerStart(ctx: HandlerContext, req: StartTransactionRequest, local: IdTagInfo, written: StartWritten): Promise<StartTransactionResponse> {
   const { transactionId } = written;
   for (const old of written.superseded) ctx.events.emit('session.ended', old);
   if (written.replayed) {
@@ -74,7 +90,7 @@ export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) =>
   const session = ctx.store.sessions.get(transactionId);
   if (session) ctx.events.emit('session.started', session);
   return { transactionId, idTagInfo };
-};
+}
 
 /**
  * A connector runs one transaction at a time. A new Start on a connector whose session is still

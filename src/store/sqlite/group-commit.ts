@@ -80,8 +80,8 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
   /** The batch the running fsync covers (undefined: none running). */
   let syncing: Waiter[] | undefined;
 
-  function commit(): boolean {
-    if (!open) return true;
+  function commit(): void {
+    if (!open) return;
     open = false;
     const settled = waiters;
     waiters = [];
@@ -91,10 +91,9 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
       // Disk full, I/O error: nothing of this group is durable, and every caller hears so.
       if (db.inTransaction) db.exec('ROLLBACK');
       for (const w of settled) w.reject(error);
-      return false;
+      return;
     }
     unsynced.push(...settled);
-    return true;
   }
 
   function syncSoon(): void {
