@@ -52,6 +52,38 @@ t.test('StartTransaction opens a session, emits it, and a replay gets the same i
   t.ok(other.transactionId > first.transactionId, 'another connector is another session');
 });
 
+t.test('StartTransaction: session.starting while it is written; a write that never reaches the disk is taken back', async (t) => {
+  const ctx = handlerContext(t);
+  seed(ctx);
+  const seen: string[] = [];
+  ctx.events.on('session.starting', (s) => seen.push(`starting ${s.transactionId}`));
+  ctx.events.on('session.startFailed', (s) => seen.push(`failed ${s.transactionId}`));
+  const first = await startTransaction(ctx, START);
+  t.same(seen, [`starting ${first.transactionId}`], 'announced before the answer, once');
+  // The disk fails (an fsync error cannot be made here): durably runs the work, then rejects.
+  const real = ctx.store.durably.bind(ctx.store);
+  ctx.store.durably = (work) => real(work).then(() => Promise.reject(new Error('EIO: fsync failed')));
+  seen.length = 0;
+  ctx.emitted.length = 0;
+  await t.rejects(async () => startTransaction(ctx, { ...START, connectorId: 2 }), /EIO/, 'the charger gets an error, not a transactionId');
+  t.match(seen, [/^starting \d+$/, /^failed \d+$/], 'the balancer hears it is not a session after all');
+  t.same(ctx.emitted.filter((e) => e.name === 'session.started'), [], 'no session.started');
+
+  // Written, then the cloud's different verdict cannot be written: no answer either.
+  ctx.store.durably = real;
+  ctx.upstream = {
+    transactionStarted: () => ({ cloudIdTagInfo: async () => ({ status: 'Blocked' }) }),
+    cachedIdTag: () => undefined,
+    unknownIdTagOffline: 'reject',
+  } as unknown as NonNullable<TestContext['upstream']>;
+  let writes = 0;
+  ctx.store.durably = (work) => (++writes === 2 ? Promise.reject(new Error('EIO: disk full')) : real(work));
+  seen.length = 0;
+  await t.rejects(async () => startTransaction(ctx, { ...START, connectorId: 3 }), /disk full/);
+  t.match(seen, [/^starting \d+$/, /^failed \d+$/], 'a start that fails after its write is taken back too');
+  t.same(ctx.emitted.filter((e) => e.name === 'session.started'), []);
+});
+
 t.test('StartTransaction for a refused tag still gets a transactionId (1.6 §4.10)', async (t) => {
   const ctx = handlerContext(t);
   seed(ctx);
