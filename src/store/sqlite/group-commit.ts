@@ -13,7 +13,7 @@
  * are durable too. Commits made while an fsync is running wait for the next one, which then
  * covers them all.
  */
-import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Db } from './rows.js';
 
@@ -36,7 +36,11 @@ export interface WalSync {
   close(): void;
 }
 
-/** fsync of the WAL file through its own descriptor (and of its directory once, for its entry). */
+/**
+ * fdatasync of the WAL file through its own descriptor (what SQLite itself uses on Linux: the
+ * data and the size, not the times; measured here with a shorter tail than fsync), and an
+ * fsync of its directory once, for its entry.
+ */
 export function walFileSync(walPath: string): WalSync {
   let fd: number | undefined;
   const open = (): number => {
@@ -60,10 +64,10 @@ export function walFileSync(walPath: string): WalSync {
         done(error as Error);
         return;
       }
-      fsync(handle, (error) => done(error));
+      fdatasync(handle, (error) => done(error));
     },
     syncNow() {
-      fsyncSync(open());
+      fdatasyncSync(open());
     },
     close() {
       if (fd !== undefined) closeSync(fd);
