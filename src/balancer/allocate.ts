@@ -17,12 +17,15 @@
  *    settled), everyone on a constraint stops when it is full. Under an external limit
  *    (demand response, schedule, price, cloud) nobody gets more than the same sessions would
  *    at the full fuse, so that a lower limit never raises anyone.
+ * 4b. With balancing.step, the shares are whole steps (steps.ts): rounded down, then what that
+ *    freed goes back a step at a time, first to those that hold it already.
  * 5. Idle connectors share what is left, as their standing limit for a car that arrives.
  * The result is floored to 0.1 A (OCPP 1.6 §7.13: limits are multiples of 0.1).
  */
 import { ConstraintTable } from './constraints.js';
 import { NOT_FROZEN, fillUnderCeilings, waterFill, type Fillable } from './fill.js';
 import { chainOf, siteIndex, type SiteIndex } from './site-index.js';
+import { wholeSteps } from './steps.js';
 import {
   PHASE_NAMES,
   SUPPLY,
@@ -146,6 +149,11 @@ export function allocate(input: AllocationInput): Allocation {
   } else {
     for (const tier of byPriorityDesc(admitted)) waterFill(tier, remaining);
   }
+  // 4b. Whole steps (steps.ts): rounded down, and at the full fuse the rest handed back.
+  if (b.step !== undefined) {
+    const steppable = admitted.map((i) => ({ fill: i, min: i.min, priority: i.charger.priority, held: i.input.offered?.amps }));
+    wholeSteps(steppable, b.step, remaining, siteLimit.source === SUPPLY);
+  }
 
   // 5. Idle connectors share what is left, as their standing limit for a car that arrives.
   // A charger that cannot be told 0 A is given its minimum first: 0 is not a limit it keeps.
@@ -154,7 +162,9 @@ export function allocate(input: AllocationInput): Allocation {
     if (item.max < item.min) continue;
     if (item.charger.quirks.noZeroAmps || !item.cons.some((c) => remaining[c]! < item.min - EPS)) admit(item);
   }
-  waterFill(idle.filter((i) => i.admitted), remaining);
+  const standing = idle.filter((i) => i.admitted);
+  waterFill(standing, remaining);
+  if (b.step !== undefined) wholeSteps(standing.map((i) => ({ fill: i, min: i.min, priority: 0, held: undefined })), b.step, remaining, false);
 
   // 6. Results, reasons and the memory for next time.
   const tenths: [number, number, number] = [0, 0, 0];

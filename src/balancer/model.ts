@@ -66,6 +66,8 @@ export interface BalancingSettings {
   maxWaitMs: number;
   /** Per-phase current above which a phase counts as used by the car (A). */
   phaseThreshold: number;
+  /** Limits are whole multiples of this (A, steps.ts); undefined: 0.1 A, nothing handed back. */
+  step?: number;
 }
 
 export interface SiteModel {

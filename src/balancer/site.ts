@@ -46,6 +46,7 @@ export function siteModel(config: Config): SiteModel | undefined {
       turnMs: b.turn * 1000,
       maxWaitMs: b.maxWait * 1000,
       phaseThreshold: b.phaseThreshold,
+      step: b.step,
     },
   };
 }
@@ -75,6 +76,8 @@ export function siteProblems(config: Config): string[] {
     if (!ids.has(c.circuit)) problems.push(`chargers.list[${i}].circuit: no circuit "${c.circuit}" in site.circuits`);
     if (c.minCurrent > c.maxCurrent) problems.push(`chargers.list[${i}].minCurrent: ${c.minCurrent} is above maxCurrent ${c.maxCurrent}`);
   });
+  const step = site.balancing.step;
+  if (Math.abs(step * 10 - Math.round(step * 10)) > 1e-9) problems.push(`site.balancing.step: ${step} is not a multiple of 0.1 A (OCPP 1.6 limits have one decimal, §7.13); use e.g. 0.1, 0.5 or 1`);
   const m = site.meter;
   if (m?.type === 'modbus-tcp' && !m.host) problems.push('site.meter.host: required for a modbus-tcp meter');
   if (m?.type === 'mqtt' && !m.url) problems.push('site.meter.url: required for an mqtt meter');

@@ -52,7 +52,7 @@ export function bigSite(): { site: SiteModel; connectors: ConnectorInput[] } {
     supply: { maxCurrent: 2000, phases: 3, voltage: 230, margin: 0 },
     circuits,
     chargers,
-    balancing: { settleMs: 30_000, releaseHeadroom: 2, turnMs: 900_000, maxWaitMs: 1_800_000, phaseThreshold: 1 },
+    balancing: { settleMs: 30_000, releaseHeadroom: 2, turnMs: 900_000, maxWaitMs: 1_800_000, phaseThreshold: 1, step: 1 },
   };
   return { site, connectors };
 }

@@ -278,6 +278,7 @@ const SiteSection = Type.Object(
         releaseHeadroom: Type.Number({ default: 2, minimum: 0.5, maximum: 16, description: 'A kept above what a released car draws, so it can show it wants more.' }),
         turn: Type.Number({ default: 900, minimum: 10, maximum: 86400, description: 'Seconds a running session keeps its turn before a waiting one may take it (rotation when not all fit).' }),
         maxWait: Type.Number({ default: 1800, minimum: 10, maximum: 86400, description: 'Seconds: nobody stays paused longer, whatever its priority (no starvation).' }),
+        step: Type.Number({ default: 1, minimum: 0.1, maximum: 8, description: 'A: limits are whole multiples of this (or a charger\'s min or max). 1 suits chargers and cars that follow whole amperes; 0.1 (the OCPP resolution) for those that take tenths. With steps, a start or stop changes only the limits that must move.' }),
         hysteresis: Type.Number({ default: 1, minimum: 0, maximum: 32, description: 'A: an increase smaller than this is not sent (a decrease always is, at once).' }),
         rampStep: Type.Number({ default: 4, minimum: 0.1, maximum: 80, description: 'A: an increase is sent in steps of at most this much.' }),
         responseTime: Type.Number({ default: 5, minimum: 0, maximum: 60, description: 'Seconds a car may take to follow a new limit (IEC 61851-1 gives it 5 s): until its charger reports after that, the other load on its phases may rise but not fall.' }),

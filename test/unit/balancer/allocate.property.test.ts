@@ -226,6 +226,98 @@ t.test('nobody starves: every session charges within maxWait plus one turn per s
   t.pass();
 });
 
+// ---- whole steps (site.balancing.step) ---------------------------------------------------
+// Own arbitrary: scenarioArb stays as it was, so that the counterexample's path above replays.
+
+const steppedArb = fc.tuple(scenarioArb, fc.constantFrom(0.1, 0.5, 1, 2));
+
+function withStep(sc: Scenario, step: number, external = sc.external): AllocationInput {
+  const input = inputs({ ...sc, external });
+  return { ...input, site: { ...input.site, balancing: { ...input.site.balancing, step } } };
+}
+
+function limitOf(input: AllocationInput, key: string): { min: number; max: number } {
+  const c = input.connectors.find((x) => `${x.chargerId}/${x.connectorId}` === key)!;
+  const charger = chargerOf(input.site, c.chargerId);
+  return { min: charger.minCurrent, max: Math.min(charger.maxCurrent, c.cap?.amps ?? Infinity) };
+}
+
+t.test('with whole steps: within every limit, and each running limit a step multiple, its min or its max', async (t) => {
+  fc.assert(
+    fc.property(steppedArb, ([sc, step]) => {
+      const input = withStep(sc, step);
+      const result = allocate(input);
+      const s = input.site;
+      for (const [key, load] of circuitLoads(s, result)) {
+        const [id, phase] = key.split('/') as [string, string];
+        const p = Number(phase);
+        let cap: number;
+        if (id.startsWith('charger:')) cap = chargerOf(s, id.slice(8)).maxCurrent;
+        else if (id === SUPPLY) cap = s.supply.phases === 1 && p > 0 ? 0 : result.siteLimit.amps - s.supply.margin - input.otherLoad!.currents[p]!;
+        else cap = s.circuits.get(id)!.maxCurrent;
+        if (load > Math.max(0, cap) + 1e-6) throw new Error(`${key}: ${load} A > ${cap} A`);
+      }
+      for (const c of result.connectors) {
+        if (c.amps === 0 || c.reason === 'fixed' || c.reason === 'released') continue;
+        const { min, max } = limitOf(input, c.key);
+        const onStep = Math.abs(c.amps / step - Math.round(c.amps / step)) < 1e-6;
+        if (!onStep && Math.abs(c.amps - min) > 1e-6 && Math.abs(c.amps - max) > 1e-6) throw new Error(`${c.key}: ${c.amps} A is not a multiple of ${step}, nor ${min} or ${max}`);
+      }
+    }),
+    { numRuns: 400 },
+  );
+  t.pass('400 random sites, steps of 0.1, 0.5, 1 and 2 A');
+});
+
+t.test('with whole steps at the full fuse, rounding loses nothing a running session could use', async (t) => {
+  fc.assert(
+    fc.property(steppedArb, ([sc, step]) => {
+      const input = withStep(sc, step, []);
+      const result = allocate(input);
+      const s = input.site;
+      const loads = circuitLoads(s, result);
+      const room = (key: string): number => {
+        const [id, phase] = key.split('/') as [string, string];
+        const p = Number(phase);
+        let cap: number;
+        if (id.startsWith('charger:')) cap = chargerOf(s, id.slice(8)).maxCurrent;
+        else if (id === SUPPLY) cap = s.supply.phases === 1 && p > 0 ? 0 : result.siteLimit.amps - s.supply.margin - input.otherLoad!.currents[p]!;
+        else cap = s.circuits.get(id)!.maxCurrent;
+        return cap - (loads.get(key) ?? 0);
+      };
+      for (const c of result.connectors) {
+        if (!c.active || c.amps === 0 || c.reason === 'fixed' || c.reason === 'released') continue;
+        const { max } = limitOf(input, c.key);
+        const rise = Math.min(max, (Math.floor(c.amps / step + 1e-6) + 1) * step) - c.amps;
+        if (rise <= 1e-6) continue;
+        const charger = chargerOf(s, c.chargerId);
+        const keys: string[] = [];
+        for (let at: string | undefined = charger.circuit; at !== undefined; at = s.circuits.get(at)?.parent) for (const p of c.phases) keys.push(`${at}/${p}`);
+        for (const p of c.phases) keys.push(`charger:${c.chargerId}/${p}`);
+        if (keys.every((k) => room(k) >= rise - 1e-6)) throw new Error(`${c.key} at ${c.amps} A could take ${rise} A more within every limit`);
+      }
+    }),
+    { numRuns: 400 },
+  );
+  t.pass('400 random sites: no session could have had one more step');
+});
+
+t.test('with whole steps, lowering the site limit never raises a running session', async (t) => {
+  fc.assert(
+    fc.property(steppedArb, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 40 }), ([sc, step], cut, further) => {
+      const input = withStep(sc, step, []);
+      const full = allocate(input);
+      const lower = allocate({ ...input, external: [{ source: 'test', amps: Math.max(0, full.siteLimit.amps - cut) }] });
+      const lowest = allocate({ ...input, external: [{ source: 'test', amps: Math.max(0, full.siteLimit.amps - cut - further) }] });
+      const up = raised(full, lower) ?? raised(lower, lowest);
+      if (up) throw new Error(up);
+      return true;
+    }),
+    { numRuns: 1000 },
+  );
+  t.pass('1,000 random sites: cut from the fuse, then further');
+});
+
 function hash(s: string): number {
   let h = 2166136261;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
