@@ -2,12 +2,16 @@
  * Load-balancing figures for `npm run bench` (printed, never asserted):
  * 1. allocate() for 1,000 connectors on 100 circuits (target ≤ 1 ms);
  * 2. with 100 chargers connected and 60 sessions running, the time from a StartTransaction
- *    to the last SetChargingProfile it causes (every running session is reduced), p50/p99
- *    (target p99 ≤ 20 ms). The gateway runs in this process; the chargers, raw `ws` sockets
- *    that accept every profile, in a child process (balancer-fleet.ts), which takes the times.
+ *    to the last SetChargingProfile it causes, p50/p99 (target p99 ≤ 20 ms): with the default
+ *    step of 1 A (the few sessions that must come down are reduced), and with 0.1 A (every
+ *    running session is reduced, 61 profiles). The gateway runs in this process; the chargers,
+ *    raw `ws` sockets that accept every profile, in a child process (balancer-fleet.ts), which
+ *    takes the times.
+ * 3. the baseline, measured in the same run on the same disk: an fdatasync of a small write
+ *    after 100 ms idle (the StartTransaction's answer waits for one, and so do its TxProfile).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, fdatasync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -21,7 +25,21 @@ export interface BalancerBench {
   allocateMs: { p50: number; p99: number; connectors: number; circuits: number };
   /** The same under an external limit (demand response): two passes, see allocate.ts. */
   allocateLimitedMs: { p50: number; p99: number };
-  startToLastProfileMs: { p50: number; p99: number; chargers: number; sessions: number; profilesPerStart: number; trials: number };
+  startToLastProfileMs: StartFigures;
+  /** The same with balancing.step 0.1 A: every running session is reduced. */
+  startToLastProfileFineMs: StartFigures;
+  /** Baseline: fdatasync of a 12 KiB write after 100 ms idle, on the bench's storage disk. */
+  syncMs: { p50: number; p99: number; samples: number };
+}
+
+interface StartFigures {
+  p50: number;
+  p99: number;
+  chargers: number;
+  sessions: number;
+  profilesPerStart: number;
+  trials: number;
+  step: number;
 }
 
 function percentile(values: number[], p: number): number {
@@ -72,7 +90,7 @@ function benchAllocate(external: ExternalLimit[] = []): BalancerBench['allocateM
 /** BENCH_BALANCER_TRIALS starts are timed (default 100: p99 is then the second worst). */
 const TRIALS = Number(process.env.BENCH_BALANCER_TRIALS ?? 100);
 
-async function benchStartToProfiles(): Promise<BalancerBench['startToLastProfileMs']> {
+async function benchStartToProfiles(step: number): Promise<StartFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'chargegate-bench-balancer-'));
   const config = parseConfig(
     stringify({
@@ -81,7 +99,7 @@ async function benchStartToProfiles(): Promise<BalancerBench['startToLastProfile
       authorization: { mode: 'accept-all' },
       storage: { dir },
       log: { level: 'silent' },
-      site: { supply: { maxCurrent: 400 }, balancing: { rampInterval: 0, rampStep: 80, hysteresis: 0, recheckInterval: 600 } },
+      site: { supply: { maxCurrent: 400 }, balancing: { step, rampInterval: 0, rampStep: 80, hysteresis: 0, recheckInterval: 600 } },
     }),
     { env: {}, baseDir: dir },
   );
@@ -94,7 +112,7 @@ async function benchStartToProfiles(): Promise<BalancerBench['startToLastProfile
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     if (code !== 0) throw new Error(`the bench's charger fleet exited with ${code}`);
-    return JSON.parse(out) as BalancerBench['startToLastProfileMs'];
+    return { ...(JSON.parse(out) as Omit<StartFigures, 'step'>), step };
   } finally {
     await app.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -105,9 +123,34 @@ export async function runBalancerBench(progress: (line: string) => void): Promis
   progress('load balancing: allocate() for 1,000 connectors on 100 circuits…');
   const allocateMs = benchAllocate();
   const allocateLimitedMs = benchAllocate([{ source: 'demand-response', amps: 1500 }]);
-  progress('load balancing: StartTransaction → last SetChargingProfile with 100 chargers…');
-  const startToLastProfileMs = await benchStartToProfiles();
-  return { allocateMs, allocateLimitedMs, startToLastProfileMs };
+  progress('load balancing: StartTransaction → last SetChargingProfile with 100 chargers (step 1 A)…');
+  const startToLastProfileMs = await benchStartToProfiles(1);
+  progress('load balancing: the same with step 0.1 A (every running session reduced)…');
+  const startToLastProfileFineMs = await benchStartToProfiles(0.1);
+  progress('load balancing: baseline, fdatasync after idle on this disk…');
+  const syncMs = await benchSync();
+  return { allocateMs, allocateLimitedMs, startToLastProfileMs, startToLastProfileFineMs, syncMs };
+}
+
+/** What the disk gives: a 12 KiB write and its fdatasync, after 100 ms idle as between two starts. */
+async function benchSync(samples = 60): Promise<BalancerBench['syncMs']> {
+  const dir = mkdtempSync(join(tmpdir(), 'chargegate-bench-sync-'));
+  const fd = openSync(join(dir, 'probe'), 'w');
+  const block = Buffer.alloc(12 * 1024, 1);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < samples; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      writeSync(fd, block, 0, block.length, i * block.length);
+      const t0 = performance.now();
+      await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+      times.push(performance.now() - t0);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { p50: percentile(times, 50), p99: percentile(times, 99), samples };
 }
 
 export function printBalancerBench(b: BalancerBench, write: (s: string) => void): void {
@@ -116,10 +159,13 @@ export function printBalancerBench(b: BalancerBench, write: (s: string) => void)
   write('\nLoad balancing\n\n');
   write(`allocate(): ${a.connectors} connectors on ${a.circuits} circuits: p50 ${a.p50.toFixed(3)} ms, p99 ${a.p99.toFixed(3)} ms (target ≤ 1 ms)\n`);
   write(`allocate() under an external site limit (two passes): p50 ${b.allocateLimitedMs.p50.toFixed(3)} ms, p99 ${b.allocateLimitedMs.p99.toFixed(3)} ms\n`);
-  write(
-    `StartTransaction → last SetChargingProfile: ${s.chargers} chargers, ${s.sessions} sessions, ${s.profilesPerStart} profiles per start, ${s.trials} starts: ` +
-      `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms (target p99 ≤ 20 ms)\n`,
-  );
+  const line = (f: StartFigures, note: string) =>
+    `StartTransaction → last SetChargingProfile, step ${f.step} A${note}: ${f.chargers} chargers, ${f.sessions} sessions, ${f.profilesPerStart} profiles per start, ${f.trials} starts: ` +
+    `p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms`;
+  write(`${line(s, ' (the default)')} (target p99 ≤ 20 ms)\n`);
+  write(`${line(b.startToLastProfileFineMs, ', every running session reduced')}\n`);
+  write(`baseline, fdatasync after 100 ms idle on this disk (${b.syncMs.samples} samples): p50 ${b.syncMs.p50.toFixed(2)} ms, p99 ${b.syncMs.p99.toFixed(2)} ms; `);
+  write(`start p50 = ${(s.p50 / b.syncMs.p50).toFixed(1)} × the sync p50\n`);
 }
 
 /** `node dist/bench/balancer.js` runs this part alone. */
