@@ -55,6 +55,8 @@ export function createMirror(deps: MirrorDeps): Mirror {
   const lastStatus = new Map<string, ConnectorState>();
   /** Connectors announced to Home Assistant per charger. */
   const announced = new Map<string, number>();
+  /** The limit and reason last mirrored per charger and connector. */
+  const lastLimits = new Map<string, Map<number, { amps: number; reason: string; detail: string }>>();
   const queue: (() => void)[] = [];
   const unsubscribe: (() => void)[] = [];
   let draining = false;
@@ -121,6 +123,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       for (const m of removalMessages({ ...charger, phases: 3 }, topics, deps.discoveryPrefix)) publisher.clear(m.topic);
     }
     for (const topic of topics.chargerStateTopics(chargerId, charger.connectors)) publisher.clear(topic);
+    lastLimits.delete(chargerId);
     log.info({ chargerId }, 'charger no longer configured: its MQTT topics and Home Assistant entities were removed');
   }
 
@@ -203,9 +206,18 @@ export function createMirror(deps: MirrorDeps): Mirror {
     publisher.event(topics.event(e.chargerId, 'boot'), JSON.stringify({ ...e.info, at: e.at }));
   }
 
-  /** Per connector its limit and why; for the site its limit in force and what is left per phase. */
+  /**
+   * Per connector its limit and why; for the site its limit in force and what is left per
+   * phase. A start changes a few connectors of many: the others are skipped before their
+   * topics are even built (the publisher would drop the unchanged values anyway).
+   */
   function allocation(e: GatewayEvents['allocation.changed']): void {
     for (const c of e.connectors) {
+      let byConnector = lastLimits.get(c.chargerId);
+      if (!byConnector) lastLimits.set(c.chargerId, (byConnector = new Map()));
+      const last = byConnector.get(c.connectorId);
+      if (last && last.amps === c.amps && last.reason === c.reason && last.detail === c.detail) continue;
+      byConnector.set(c.connectorId, { amps: c.amps, reason: c.reason, detail: c.detail });
       publisher.state(topics.connector(c.chargerId, c.connectorId, 'limit'), String(c.amps), 1);
       publisher.state(topics.connector(c.chargerId, c.connectorId, 'limitReason'), c.detail ? `${c.reason}: ${c.detail}` : c.reason, 1);
     }

@@ -1,0 +1,54 @@
+/**
+ * The balancer's limits as a Home Assistant user sees them on MQTT: a real chargegate with its
+ * embedded broker and a 20 A site, two simulated chargers that follow their profiles, and an
+ * MQTT.js client reading chargegate/chargers/<id>/connectors/1/limit and .../limitReason as
+ * sessions start and stop. A limit that goes back to an earlier value is published again.
+ */
+import t from 'tap';
+import { silentLogger } from '../../src/log.js';
+import { SimulatedCharger } from '../../src/sim/charger.js';
+import { PASSWORDS, eventually, startGateway } from '../helpers/gateway.js';
+import { connectClient } from '../helpers/mqtt.js';
+
+const VIEWER = { username: 'viewer', password: 'viewer-secret-pw' };
+const topic = (id: string, leaf: string) => `chargegate/chargers/${id}/connectors/1/${leaf}`;
+
+t.test('each connector\'s limit and its reason follow the sessions on MQTT', async (t) => {
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.mqtt = { port: 0, throttle: 0, users: [{ ...VIEWER, access: 'read' }] };
+      c.chargers.list[1].phaseRotation = 'L1';
+      c.site = { supply: { maxCurrent: 20, phases: 3 }, balancing: { rampInterval: 0, rampStep: 32, hysteresis: 0, recheckInterval: 0.2 } };
+    },
+  });
+  const viewer = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`, VIEWER);
+  await viewer.subscribe(['chargegate/chargers/#']);
+  const sim = (identity: 'CP1' | 'CP2', phases: 1 | 3, maxCurrentA: number) => {
+    const c = new SimulatedCharger({ url: gw.url, identity, password: PASSWORDS[identity], phases, maxCurrentA, logger: silentLogger(), tickMs: 100 });
+    t.teardown(() => c.stop());
+    c.start();
+    return c;
+  };
+  const cp1 = sim('CP1', 3, 16);
+  const cp2 = sim('CP2', 1, 32);
+  await eventually(() => cp1.isBooted && cp2.isBooted, 'both chargers booted');
+  const limitOf = (id: string) => viewer.latest(topic(id, 'limit'));
+  const seen = (id: string) => viewer.received.filter((m) => m.topic === topic(id, 'limit')).map((m) => m.payload);
+
+  cp1.plugIn(1);
+  await cp1.startTransaction(1, 'TAG1');
+  await eventually(() => limitOf('CP1') === '16', 'CP1 alone: its maximum, 16 A');
+  t.match(viewer.latest(topic('CP1', 'limitReason')), /^max: at the charger's maximum 16 A/);
+
+  cp2.plugIn(1);
+  await cp2.startTransaction(1, 'TAG2');
+  await eventually(() => limitOf('CP1') === '10' && limitOf('CP2') === '10', 'both on L1: 10 A each');
+  t.match(viewer.latest(topic('CP2', 'limitReason')), /^fair-share: fair share of the supply on L1/);
+
+  await cp1.stopTransaction(1);
+  await eventually(() => limitOf('CP2') === '20', 'CP2 alone: the whole of L1');
+  cp1.plugIn(1);
+  await cp1.startTransaction(1, 'TAG1');
+  await eventually(() => limitOf('CP1') === '10', 'CP1 back to 10 A: published again, not skipped as already seen');
+  t.same(seen('CP2').filter((v, i, all) => v !== all[i - 1]).slice(-3), ['10', '20', '10'], 'CP2 went 10 → 20 → 10 A, each published');
+});
