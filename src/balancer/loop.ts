@@ -263,8 +263,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   async function sendLimit(a: ConnectorAllocation, now: number): Promise<boolean> {
     const charger = chargerOf(site, a.chargerId);
     const session = sessions.get(a.key);
-    const withoutTx = { ...charger, quirks: { ...charger.quirks, noTxProfile: true } };
-    const effective = rejectsTxProfile.has(a.chargerId) ? withoutTx : charger;
+    // The charger as one that takes no TxProfile: made only when needed (not on every order).
+    const withoutTx = () => ({ ...charger, quirks: { ...charger.quirks, noTxProfile: true } });
+    const effective = rejectsTxProfile.has(a.chargerId) ? withoutTx() : charger;
     const before = inForce.get(a.key);
     const options = { voltage: site.supply.voltage, stackLevel: b.stackLevel, ...(session ? { transactionId: session.transactionId } : {}), ...(before?.txDefault !== undefined ? { txDefaultInForce: before.txDefault } : {}) };
     const orders = ordersFor(a, effective, options);
@@ -297,7 +298,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         if (purpose === 'TxProfile') {
           rejectsTxProfile.add(a.chargerId);
           clog().warn({ status: res.status }, 'TxProfile rejected: the TxDefaultProfile carries the limit from now on');
-          const live = ordersFor(a, withoutTx, options).profiles[0]!;
+          const live = ordersFor(a, withoutTx(), options).profiles[0]!;
           const fallback = await gateway.commands.SetChargingProfile(a.chargerId, live);
           if (fallback.status !== 'Accepted') {
             flag(a.chargerId, `rejected a TxDefaultProfile (${fallback.status})`);

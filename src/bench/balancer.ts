@@ -8,7 +8,8 @@
  *    raw `ws` sockets that accept every profile, in a child process (balancer-fleet.ts), which
  *    takes the times.
  * 3. the baseline, measured in the same run on the same disk: an fdatasync of a small write
- *    after 100 ms idle (the StartTransaction's answer waits for one, and so do its TxProfile).
+ *    after 100 ms idle (the StartTransaction's answer waits for one, and the new car's TxProfile
+ *    for that answer).
  */
 import { spawn } from 'node:child_process';
 import { closeSync, fdatasync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';

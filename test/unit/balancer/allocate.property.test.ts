@@ -102,21 +102,30 @@ function circuitLoads(s: SiteModel, result: Allocation): Map<string, number> {
   return loads;
 }
 
+/** The limit behind a circuitLoads() key: a charger's maximum, the supply's room on a phase, or a circuit's breaker. */
+function capOf(input: AllocationInput, result: Allocation, key: string): number {
+  const s = input.site;
+  const [id, phase] = key.split('/') as [string, string];
+  const p = Number(phase);
+  if (id.startsWith('charger:')) return chargerOf(s, id.slice(8)).maxCurrent;
+  if (id === SUPPLY) return s.supply.phases === 1 && p > 0 ? 0 : result.siteLimit.amps - s.supply.margin - input.otherLoad!.currents[p]!;
+  return s.circuits.get(id)!.maxCurrent;
+}
+
+/** Throws when the result loads any phase, circuit or charger above its limit. */
+function assertWithinLimits(input: AllocationInput, result: Allocation): void {
+  for (const [key, load] of circuitLoads(input.site, result)) {
+    const cap = capOf(input, result, key);
+    if (load > Math.max(0, cap) + 1e-6) throw new Error(`${key}: ${load} A > ${cap} A`);
+  }
+}
+
 t.test('never above any phase, circuit or charger limit (standing limits included)', async (t) => {
   fc.assert(
     fc.property(scenarioArb, (sc) => {
       const input = inputs(sc);
       const result = allocate(input);
-      const s = input.site;
-      for (const [key, load] of circuitLoads(s, result)) {
-        const [id, phase] = key.split('/') as [string, string];
-        const p = Number(phase);
-        let cap: number;
-        if (id.startsWith('charger:')) cap = chargerOf(s, id.slice(8)).maxCurrent;
-        else if (id === SUPPLY) cap = s.supply.phases === 1 && p > 0 ? 0 : result.siteLimit.amps - s.supply.margin - input.otherLoad!.currents[p]!;
-        else cap = s.circuits.get(id)!.maxCurrent;
-        if (load > Math.max(0, cap) + 1e-6) throw new Error(`${key}: ${load} A > ${cap} A`);
-      }
+      assertWithinLimits(input, result);
     }),
     { numRuns: 400 },
   );
@@ -247,16 +256,7 @@ t.test('with whole steps: within every limit, and each running limit a step mult
     fc.property(steppedArb, ([sc, step]) => {
       const input = withStep(sc, step);
       const result = allocate(input);
-      const s = input.site;
-      for (const [key, load] of circuitLoads(s, result)) {
-        const [id, phase] = key.split('/') as [string, string];
-        const p = Number(phase);
-        let cap: number;
-        if (id.startsWith('charger:')) cap = chargerOf(s, id.slice(8)).maxCurrent;
-        else if (id === SUPPLY) cap = s.supply.phases === 1 && p > 0 ? 0 : result.siteLimit.amps - s.supply.margin - input.otherLoad!.currents[p]!;
-        else cap = s.circuits.get(id)!.maxCurrent;
-        if (load > Math.max(0, cap) + 1e-6) throw new Error(`${key}: ${load} A > ${cap} A`);
-      }
+      assertWithinLimits(input, result);
       for (const c of result.connectors) {
         if (c.amps === 0 || c.reason === 'fixed' || c.reason === 'released') continue;
         const { min, max } = limitOf(input, c.key);
@@ -276,15 +276,7 @@ t.test('with whole steps at the full fuse, rounding loses nothing a running sess
       const result = allocate(input);
       const s = input.site;
       const loads = circuitLoads(s, result);
-      const room = (key: string): number => {
-        const [id, phase] = key.split('/') as [string, string];
-        const p = Number(phase);
-        let cap: number;
-        if (id.startsWith('charger:')) cap = chargerOf(s, id.slice(8)).maxCurrent;
-        else if (id === SUPPLY) cap = s.supply.phases === 1 && p > 0 ? 0 : result.siteLimit.amps - s.supply.margin - input.otherLoad!.currents[p]!;
-        else cap = s.circuits.get(id)!.maxCurrent;
-        return cap - (loads.get(key) ?? 0);
-      };
+      const room = (key: string): number => capOf(input, result, key) - (loads.get(key) ?? 0);
       for (const c of result.connectors) {
         if (!c.active || c.amps === 0 || c.reason === 'fixed' || c.reason === 'released') continue;
         const { max } = limitOf(input, c.key);
