@@ -13,8 +13,8 @@
  *    ones (longest first), then running ones past their turn. A session whose minimum does
  *    not fit is paused (0 A): IEC 61851-1 cars need 6 A or nothing.
  * 4. Priority tier by tier, the admitted sessions rise together from their minimum
- *    (water-filling); a session stops at its maximum (or at what its car actually draws, once
- *    settled), everyone on a constraint stops when it is full. Under an external limit
+ *    (water-filling); a session stops at its maximum (or, once settled, at what its car
+ *    actually draws, or at its minimum while the car has paused: SuspendedEV), everyone on a constraint stops when it is full. Under an external limit
  *    (demand response, schedule, price, cloud) nobody gets more than the same sessions would
  *    at the full fuse, so that a lower limit never raises anyone.
  * 4b. With balancing.step, the shares are whole steps (steps.ts): rounded down, then what that
@@ -244,7 +244,7 @@ function supplyCapacity(supply: SupplyModel, limit: number, other: AllocationInp
   });
 }
 
-/** How much a session could use: charger max, operator cap, or (settled) what its car draws. */
+/** How much a session could use: charger max, operator cap, or (settled) what its car draws or that it paused. */
 function demand(c: ConnectorInput, charger: ChargerModel, phases: readonly Phase[], now: number, b: SiteModel['balancing']) {
   let max = charger.maxCurrent;
   let maxReason: Reason = 'max';
@@ -253,6 +253,14 @@ function demand(c: ConnectorInput, charger: ChargerModel, phases: readonly Phase
     max = Math.max(0, c.cap.amps);
     maxReason = 'cap';
     maxDetail = `capped at ${c.cap.amps} A by ${c.cap.source}`;
+  }
+  // The car itself has paused (SuspendedEV) for a settle time: it keeps its minimum, so that
+  // it can start again at once, and the rest goes to others until it reports Charging.
+  if (c.session && c.suspendedSince !== undefined && now - c.suspendedSince >= b.settleMs && charger.minCurrent < max) {
+    max = charger.minCurrent;
+    maxReason = 'released';
+    maxDetail = `the car has paused (SuspendedEV): it keeps its minimum ${charger.minCurrent} A, the rest goes to others`;
+    return { max, maxReason, maxDetail };
   }
   const { measured, offered } = c;
   if (c.session && measured && offered && offered.amps > 0 && measured.at >= offered.raisedAt + b.settleMs && measured.at <= now) {

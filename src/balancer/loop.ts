@@ -12,7 +12,7 @@ import type { EventBus } from '../events.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import type { GridMeter } from '../meters/ports.js';
-import type { MeterSample, Store } from '../store/ports.js';
+import type { ConnectorState, MeterSample, Store } from '../store/ports.js';
 import { allocate, chargerOf } from './allocate.js';
 import { externalLimits, type RuntimeLimit } from './external.js';
 import { EMPTY_PEAKS, estimateOtherLoad, judgeMeter, judgeOverdraw, rememberPeak, type OverdrawMemory, type PeakMemory } from './failsafe.js';
@@ -66,6 +66,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   /** Running sessions; not `confirmed` while their StartTransaction is still being written. */
   const sessions = new Map<string, { transactionId: number; startedAt: number; confirmed: boolean }>();
   const measured = new Map<string, { currents: PhaseCurrents; at: number }>();
+  /** Connectors whose car has paused (StatusNotification SuspendedEV), since when (ms). */
+  const suspended = new Map<string, number>();
   const inForce = new Map<string, InForce>();
   /**
    * What each connector accepted before the last restart (kept in the store): a charger that
@@ -127,6 +129,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       }
       const m = measured.get(key);
       if (m && session && m.at >= session.startedAt && now - m.at <= fs.meterTimeout * 1000 * 6) input.measured = m;
+      const since = suspended.get(key);
+      if (since !== undefined) input.suspendedSince = since;
       const f = inForce.get(key);
       if (f) input.offered = { amps: f.amps, raisedAt: f.raisedAt };
       const cap = minCap(caps.get(key), caps.get(chargerId));
@@ -347,6 +351,19 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     schedule();
   }
 
+  /**
+   * SuspendedEV: the car takes nothing although it may (§4.9); after the settle time its share
+   * goes to others (allocate.ts). Back to Charging: its share comes back at once, and what was
+   * measured while it paused says nothing about what it wants now.
+   */
+  function onStatus(s: ConnectorState): void {
+    const key = connectorKey(s.chargerId, s.connectorId);
+    if (s.status === 'SuspendedEV') {
+      if (!suspended.has(key)) suspended.set(key, nowMs());
+    } else if (suspended.delete(key)) measured.delete(key);
+    schedule();
+  }
+
   function begin(s: { chargerId: string; connectorId: number; transactionId: number; receivedAt: string }, confirmed: boolean): void {
     const key = connectorKey(s.chargerId, s.connectorId);
     if (sessions.get(key)?.transactionId !== s.transactionId) forget(key);
@@ -372,6 +389,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     }
     sessions.delete(key);
     measured.delete(key);
+    suspended.delete(key);
     flagged.delete(key);
     cannotPause.delete(key);
     const { [key]: _, ...rest } = overdraw;
@@ -388,7 +406,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       events.on('session.startFailed', (s) => end(s)),
       events.on('session.ended', (s) => end(s)),
       events.on('meter.values', onMeterValues),
-      events.on('connector.status', () => schedule()),
+      events.on('connector.status', onStatus),
       events.on('charger.connected', (c) => resend(c.chargerId)),
       events.on('charger.boot', (c) => resend(c.chargerId)),
       events.on('charger.disconnected', () => schedule()),

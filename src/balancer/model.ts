@@ -93,6 +93,11 @@ export interface ConnectorInput {
   /** The limit in force at the charger (last accepted) and when it was last raised. */
   offered?: { amps: number; raisedAt: number };
   /**
+   * Since when (ms) the charger has reported SuspendedEV: the car takes nothing although it
+   * may (OCPP 1.6 §4.9: full, on a timer, preconditioning). Undefined: it has not.
+   */
+  suspendedSince?: number;
+  /**
    * The connector's limit cannot be changed now (charger offline, or flagged for ignoring or
    * rejecting its limit): it is assumed to draw `amps` on all its phases.
    */
@@ -144,7 +149,7 @@ export interface AllocationInput {
 export type Reason =
   | 'max' // at its own maximum (charger or car)
   | 'cap' // capped by an operator
-  | 'released' // the car draws less than offered: the rest went to others
+  | 'released' // the car draws less than offered, or has paused (SuspendedEV): the rest went to others
   | 'fair-share' // the supply is shared
   | 'circuit-full' // a circuit is full
   | 'external' // an external limit (demand response, schedule, price, cloud) caps the site

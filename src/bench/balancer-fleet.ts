@@ -1,21 +1,53 @@
 /**
  * The chargers of the load-balancing bench, run as a child process (as on a real site, the
- * chargers are not in the gateway's process): `node balancer-fleet.js <url> <trials>`.
- * 100 raw `ws` chargers accept every SetChargingProfile; 60 start a session; then, trial by
- * trial, one more starts and the time from sending its StartTransaction to receiving the last
- * SetChargingProfile it causes is taken, all on this process's clock. Prints one JSON line.
+ * chargers are not in the gateway's process): `node balancer-fleet.js <url> <trials> <running>`.
+ * 100 raw `ws` chargers accept every SetChargingProfile; <running> start a session. Then, on
+ * this process's clock:
+ * - start trials: one more car starts; the time from sending its StartTransaction to receiving
+ *   the last SetChargingProfile it causes is taken; then it stops again;
+ * - resume trials, with RESUMING sessions (10 A each on the bench's 400 A, so that a pause
+ *   frees something at any step): a running car whose limit is above its minimum reports
+ *   SuspendedEV (the gateway holds it at its minimum and gives the rest to others); then it
+ *   reports Charging again, and the time from sending that StatusNotification to the last
+ *   profile is taken.
+ * Prints one JSON line (FleetResult).
  */
 import { WebSocket } from 'ws';
 
-const [url, trialsArg] = process.argv.slice(2);
+const [url, trialsArg, runningArg] = process.argv.slice(2);
 const CHARGERS = 100;
-const RUNNING = 60;
+const RUNNING = Number(runningArg ?? 60);
 const TRIALS = Number(trialsArg ?? 100);
-/** No profile for this long: the balancer is done with the last change. */
-const QUIET_MS = 100;
+const RESUMING = 40;
+/** The gateway's default minimum: a car above it gives something back when it pauses. */
+const MIN_CURRENT = 6;
+/**
+ * No profile for this long: the balancer is done with the last change. Were it ever done too
+ * early, a later profile would count for the next step: the profile counts are printed, and
+ * equal counts in every trial show it never was.
+ */
+const QUIET_MS = 50;
+
+export interface TrialTimes {
+  /** Per trial that caused a profile: the CALL sent → last SetChargingProfile received (ms). */
+  times: number[];
+  /** Fewest and most profiles the timed CALL caused, and the one that undid it. */
+  profiles: [number, number];
+  undo: [number, number];
+}
+
+export interface FleetResult {
+  chargers: number;
+  /** Sessions running during the start trials (the 61st is the trial) and the resume trials. */
+  sessions: { start: number; resume: number };
+  start: TrialTimes;
+  resume: TrialTimes;
+}
 
 interface Charger {
   ws: WebSocket;
+  /** The limit of its latest TxProfile, A. */
+  limit: number;
   call(action: string, payload: unknown): Promise<Record<string, unknown>>;
 }
 
@@ -27,19 +59,9 @@ async function connect(id: string): Promise<Charger> {
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   const pending = new Map<string, (v: Record<string, unknown>) => void>();
   let seq = 0;
-  ws.on('message', (data: Buffer) => {
-    const msg = JSON.parse(data.toString()) as unknown[];
-    if (msg[0] === 3) pending.get(msg[1] as string)?.(msg[2] as Record<string, unknown>);
-    if (msg[0] === 2) {
-      if (msg[2] === 'SetChargingProfile') {
-        lastProfileAt = performance.now();
-        profiles++;
-      }
-      ws.send(JSON.stringify([3, msg[1], msg[2] === 'SetChargingProfile' ? { status: 'Accepted' } : {}]));
-    }
-  });
-  return {
+  const charger: Charger = {
     ws,
+    limit: 0,
     call(action, payload) {
       const id = `${++seq}`;
       return new Promise((resolve) => {
@@ -48,6 +70,20 @@ async function connect(id: string): Promise<Charger> {
       });
     },
   };
+  ws.on('message', (data: Buffer) => {
+    const msg = JSON.parse(data.toString()) as unknown[];
+    if (msg[0] === 3) pending.get(msg[1] as string)?.(msg[2] as Record<string, unknown>);
+    if (msg[0] === 2) {
+      if (msg[2] === 'SetChargingProfile') {
+        lastProfileAt = performance.now();
+        profiles++;
+        const profile = (msg[3] as { csChargingProfiles: { chargingProfilePurpose: string; chargingSchedule: { chargingSchedulePeriod: { limit: number }[] } } }).csChargingProfiles;
+        if (profile.chargingProfilePurpose === 'TxProfile') charger.limit = profile.chargingSchedule.chargingSchedulePeriod[0]!.limit;
+      }
+      ws.send(JSON.stringify([3, msg[1], msg[2] === 'SetChargingProfile' ? { status: 'Accepted' } : {}]));
+    }
+  });
+  return charger;
 }
 
 async function quiet(): Promise<void> {
@@ -57,33 +93,69 @@ async function quiet(): Promise<void> {
   }
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+/** Times `timed` (to its last profile), then runs `undo`; both wait until the profiles stop. */
+async function trials(count: number, pick: (trial: number) => Charger, timed: (c: Charger) => Promise<unknown>, undo: (c: Charger, answer: unknown) => Promise<unknown>): Promise<TrialTimes> {
+  const times: number[] = [];
+  const caused: number[] = [];
+  const undone: number[] = [];
+  for (let trial = 0; trial < count; trial++) {
+    const c = pick(trial);
+    const before = profiles;
+    const t0 = performance.now();
+    const answer = await timed(c);
+    await quiet();
+    // A trial that changed no limit has no last profile to time (counted in `profiles` as 0).
+    if (profiles > before) times.push(lastProfileAt - t0);
+    caused.push(profiles - before);
+    const beforeUndo = profiles;
+    await undo(c, answer);
+    await quiet();
+    undone.push(profiles - beforeUndo);
+  }
+  const range = (v: number[]): [number, number] => [Math.min(...v), Math.max(...v)];
+  return { times, profiles: range(caused), undo: range(undone) };
 }
 
 async function main(): Promise<void> {
   const chargers: Charger[] = [];
   for (let i = 0; i < CHARGERS; i++) chargers.push(await connect(`BAL${String(i).padStart(3, '0')}`));
-  for (const c of chargers) await c.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' });
+  const status = (c: Charger, s: string) => c.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: s });
+  for (const c of chargers) await status(c, 'Available');
   const start = (c: Charger) => c.call('StartTransaction', { connectorId: 1, idTag: 'BENCH', meterStart: 0, timestamp: new Date().toISOString() });
-  for (let i = 0; i < RUNNING; i++) await start(chargers[i]!);
+  const running: number[] = [];
+  for (let i = 0; i < RUNNING; i++) running.push(((await start(chargers[i]!)) as { transactionId: number }).transactionId);
   await quiet();
-  const times: number[] = [];
-  let perStart = 0;
-  for (let trial = 0; trial < TRIALS; trial++) {
-    const c = chargers[RUNNING + (trial % (CHARGERS - RUNNING))]!;
-    const before = profiles;
-    const t0 = performance.now();
-    const { transactionId } = (await start(c)) as { transactionId: number };
-    await quiet();
-    times.push(lastProfileAt - t0);
-    perStart = profiles - before;
-    await c.call('StopTransaction', { transactionId, meterStop: 10, timestamp: new Date().toISOString() });
-    await quiet();
-  }
+
+  const startTimes = await trials(
+    TRIALS,
+    (trial) => chargers[RUNNING + (trial % (CHARGERS - RUNNING))]!,
+    (c) => start(c),
+    (c, answer) => c.call('StopTransaction', { transactionId: (answer as { transactionId: number }).transactionId, meterStop: 10, timestamp: new Date().toISOString() }),
+  );
+
+  for (let i = RESUMING; i < RUNNING; i++) await chargers[i]!.call('StopTransaction', { transactionId: running[i], meterStop: 10, timestamp: new Date().toISOString() });
+  await quiet();
+  // A car at its minimum would give nothing back: take the running ones above it in turn.
+  let next = 0;
+  const above = (): Charger => {
+    for (let i = 0; i < RESUMING; i++) {
+      const c = chargers[next++ % RESUMING]!;
+      if (c.limit > MIN_CURRENT) return c;
+    }
+    throw new Error('no running car above its minimum');
+  };
+  const pause = () => {
+    paused = above();
+    return status(paused, 'SuspendedEV');
+  };
+  let paused = chargers[0]!; // set by pause()
+  await pause();
+  await quiet();
+  // Each trial: the paused car charges again (timed), then the next one pauses.
+  const resumeTimes = await trials(TRIALS, () => paused, (c) => status(c, 'Charging'), pause);
   for (const c of chargers) c.ws.terminate();
-  process.stdout.write(`${JSON.stringify({ p50: percentile(times, 50), p99: percentile(times, 99), chargers: CHARGERS, sessions: RUNNING + 1, profilesPerStart: perStart, trials: TRIALS })}\n`);
+  const result: FleetResult = { chargers: CHARGERS, sessions: { start: RUNNING + 1, resume: RESUMING }, start: startTimes, resume: resumeTimes };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -1,12 +1,14 @@
 /**
  * Load-balancing figures for `npm run bench` (printed, never asserted):
  * 1. allocate() for 1,000 connectors on 100 circuits (target ≤ 1 ms);
- * 2. with 100 chargers connected and 60 sessions running, the time from a StartTransaction
- *    to the last SetChargingProfile it causes, p50/p99 (target p99 ≤ 20 ms): with the default
- *    step of 1 A (the few sessions that must come down are reduced), and with 0.1 A (every
- *    running session is reduced, 61 profiles). The gateway runs in this process; the chargers,
- *    raw `ws` sockets that accept every profile, in a child process (balancer-fleet.ts), which
- *    takes the times.
+ * 2. with 100 chargers connected, the time from a CALL to the last SetChargingProfile it
+ *    causes (target p99 ≤ 20 ms): a StartTransaction of the 61st car (60 running), and a
+ *    StatusNotification Charging of a car that had paused (SuspendedEV; 40 running). Each with the default
+ *    step of 1 A (the few sessions that must change do) and with 0.1 A (every running session's
+ *    limit changes). Timed on both sides: at the gateway (received → sent, from its event bus:
+ *    where the target is set) and at the chargers (sent → received). The gateway runs in this
+ *    process; the chargers, raw `ws` sockets that accept every profile, in a child process
+ *    (balancer-fleet.ts).
  * 3. the baseline, measured in the same run on the same disk: an fdatasync of a small write
  *    after 100 ms idle (the StartTransaction's answer waits for one, and the new car's TxProfile
  *    for that answer).
@@ -21,32 +23,49 @@ import { SUPPLY, type ChargerModel, type CircuitModel, type ConnectorInput, type
 import { createApp } from '../app.js';
 import { parseConfig } from '../config/load.js';
 import { silentLogger } from '../log.js';
+import type { FleetResult } from './balancer-fleet.js';
+import { percentile } from './stats.js';
 
 export interface BalancerBench {
   allocateMs: { p50: number; p99: number; connectors: number; circuits: number };
   /** The same under an external limit (demand response): two passes, see allocate.ts. */
   allocateLimitedMs: { p50: number; p99: number };
-  startToLastProfileMs: StartFigures;
-  /** The same with balancing.step 0.1 A: every running session is reduced. */
-  startToLastProfileFineMs: StartFigures;
+  /** The default step (1 A). */
+  toLastProfile: StepFigures;
+  /** The same with balancing.step 0.1 A: every running session's limit changes. */
+  toLastProfileFine: StepFigures;
   /** Baseline: fdatasync of a 12 KiB write after 100 ms idle, on the bench's storage disk. */
   syncMs: { p50: number; p99: number; samples: number };
 }
 
-interface StartFigures {
+interface Latency {
   p50: number;
   p99: number;
-  chargers: number;
-  sessions: number;
-  profilesPerStart: number;
-  trials: number;
-  step: number;
+  max: number;
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+interface TrialFigures {
+  /** Where the target is set: the gateway received the CALL → it sent the last SetChargingProfile. */
+  gateway: Latency;
+  /** As a charger sees it: CALL sent → last SetChargingProfile received (both loopback hops and the fleet's process). */
+  charger: Latency;
+  /** Fewest and most profiles the timed CALL caused, and the one that undid it. */
+  profiles: [number, number];
+  undo: [number, number];
+  trials: number;
 }
+
+interface StepFigures {
+  step: number;
+  chargers: number;
+  sessions: FleetResult['sessions'];
+  /** A StartTransaction of the 61st session (undone by its StopTransaction). */
+  start: TrialFigures;
+  /** A StatusNotification Charging of a car that had paused (SuspendedEV) among 40 sessions. */
+  resume: TrialFigures;
+}
+
+const latency = (times: number[]): Latency => ({ p50: percentile(times, 50), p99: percentile(times, 99), max: Math.max(...times) });
 
 /** A car park: 100 circuits of 10 chargers, a third of them 1-phase spread over the phases. */
 export function bigSite(): { site: SiteModel; connectors: ConnectorInput[] } {
@@ -88,10 +107,41 @@ function benchAllocate(external: ExternalLimit[] = []): BalancerBench['allocateM
   return { p50: percentile(times, 50), p99: percentile(times, 99), connectors: connectors.length, circuits: 100 };
 }
 
-/** BENCH_BALANCER_TRIALS starts are timed (default 100: p99 is then the second worst). */
-const TRIALS = Number(process.env.BENCH_BALANCER_TRIALS ?? 100);
+/** BENCH_BALANCER_TRIALS trials of each kind at the default step (default 300: p99 is then the 4th worst); a third of that at 0.1 A. */
+const TRIALS = Number(process.env.BENCH_BALANCER_TRIALS ?? 300);
+/** Sessions running before the trials: each trial is the 61st. */
+const RUNNING = 60;
 
-async function benchStartToProfiles(step: number): Promise<StartFigures> {
+/**
+ * The gateway's side of each trial, from its own event bus: from the CALL it received (a
+ * StartTransaction after the fleet's RUNNING warm-up starts, or a StatusNotification that
+ * turns out to say Charging) to the last SetChargingProfile CALL it sent before the next CALL
+ * came in (the one that undoes the trial).
+ */
+function gatewayWindows(app: ReturnType<typeof createApp>): { start: number[]; resume: number[]; off: () => void } {
+  const out = { start: [] as number[], resume: [] as number[] };
+  let starts = 0;
+  let statusIn = 0;
+  let window: { kind: 'start' | 'resume'; t0: number; last?: number } | undefined;
+  const close = () => {
+    if (window?.last !== undefined) out[window.kind].push(window.last - window.t0);
+    window = undefined;
+  };
+  const offCalls = app.events.on('ocpp.call', (c) => {
+    if (c.direction === 'in') {
+      close();
+      if (c.action === 'StatusNotification') statusIn = performance.now();
+      if (c.action === 'StartTransaction' && ++starts > RUNNING) window = { kind: 'start', t0: performance.now() };
+    } else if (c.action === 'SetChargingProfile' && window) window.last = performance.now();
+  });
+  // Emitted once the status is on disk, within the same CALL: its clock started when it came in.
+  const offStatus = app.events.on('connector.status', (s) => {
+    if (s.status === 'Charging') window = { kind: 'resume', t0: statusIn };
+  });
+  return { ...out, off: () => (offCalls(), offStatus()) };
+}
+
+async function benchToLastProfile(step: number, trials: number): Promise<StepFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'chargegate-bench-balancer-'));
   const config = parseConfig(
     stringify({
@@ -100,7 +150,10 @@ async function benchStartToProfiles(step: number): Promise<StartFigures> {
       authorization: { mode: 'accept-all' },
       storage: { dir },
       log: { level: 'silent' },
-      site: { supply: { maxCurrent: 400 }, balancing: { step, rampInterval: 0, rampStep: 80, hysteresis: 0, recheckInterval: 600 } },
+      // The embedded broker and its mirror run, as by default, on a free port.
+      mqtt: { port: 0 },
+      // settleTime 0: a car that reports SuspendedEV is held at its minimum at once.
+      site: { supply: { maxCurrent: 400 }, balancing: { step, rampInterval: 0, rampStep: 80, hysteresis: 0, settleTime: 0, recheckInterval: 600 } },
     }),
     { env: {}, baseDir: dir },
   );
@@ -108,12 +161,21 @@ async function benchStartToProfiles(step: number): Promise<StartFigures> {
   const { ocppPort } = await app.start();
   try {
     // The chargers run in their own process, as on a site: what is timed is the gateway.
-    const child = spawn(process.execPath, [new URL('balancer-fleet.js', import.meta.url).pathname, `ws://127.0.0.1:${ocppPort}/ocpp`, String(TRIALS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const gateway = gatewayWindows(app);
+    const child = spawn(process.execPath, [new URL('balancer-fleet.js', import.meta.url).pathname, `ws://127.0.0.1:${ocppPort}/ocpp`, String(trials), String(RUNNING)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    gateway.off();
     if (code !== 0) throw new Error(`the bench's charger fleet exited with ${code}`);
-    return { ...(JSON.parse(out) as Omit<StartFigures, 'step'>), step };
+    const fleet = JSON.parse(out) as FleetResult;
+    const figures = (kind: 'start' | 'resume'): TrialFigures => {
+      const seen = gateway[kind];
+      const sent = fleet[kind];
+      if (seen.length !== sent.times.length) throw new Error(`${kind}: the gateway saw ${seen.length} trials, the fleet ${sent.times.length}`);
+      return { gateway: latency(seen), charger: latency(sent.times), profiles: sent.profiles, undo: sent.undo, trials: seen.length };
+    };
+    return { step, chargers: fleet.chargers, sessions: fleet.sessions, start: figures('start'), resume: figures('resume') };
   } finally {
     await app.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -124,13 +186,14 @@ export async function runBalancerBench(progress: (line: string) => void): Promis
   progress('load balancing: allocate() for 1,000 connectors on 100 circuits…');
   const allocateMs = benchAllocate();
   const allocateLimitedMs = benchAllocate([{ source: 'demand-response', amps: 1500 }]);
-  progress('load balancing: StartTransaction → last SetChargingProfile with 100 chargers (step 1 A)…');
-  const startToLastProfileMs = await benchStartToProfiles(1);
-  progress('load balancing: the same with step 0.1 A (every running session reduced)…');
-  const startToLastProfileFineMs = await benchStartToProfiles(0.1);
+  progress(`load balancing: StartTransaction and StatusNotification → last SetChargingProfile with 100 chargers, step 1 A (${TRIALS} trials of each)…`);
+  const toLastProfile = await benchToLastProfile(1, TRIALS);
+  const fine = Math.max(1, Math.round(TRIALS / 3));
+  progress(`load balancing: the same with step 0.1 A, every running session's limit changes (${fine} trials of each)…`);
+  const toLastProfileFine = await benchToLastProfile(0.1, fine);
   progress('load balancing: baseline, fdatasync after idle on this disk…');
   const syncMs = await benchSync();
-  return { allocateMs, allocateLimitedMs, startToLastProfileMs, startToLastProfileFineMs, syncMs };
+  return { allocateMs, allocateLimitedMs, toLastProfile, toLastProfileFine, syncMs };
 }
 
 /** What the disk gives: a 12 KiB write and its fdatasync, after 100 ms idle as between two starts. */
@@ -156,17 +219,24 @@ async function benchSync(samples = 60): Promise<BalancerBench['syncMs']> {
 
 export function printBalancerBench(b: BalancerBench, write: (s: string) => void): void {
   const a = b.allocateMs;
-  const s = b.startToLastProfileMs;
+  const s = b.toLastProfile.start;
   write('\nLoad balancing\n\n');
   write(`allocate(): ${a.connectors} connectors on ${a.circuits} circuits: p50 ${a.p50.toFixed(3)} ms, p99 ${a.p99.toFixed(3)} ms (target ≤ 1 ms)\n`);
   write(`allocate() under an external site limit (two passes): p50 ${b.allocateLimitedMs.p50.toFixed(3)} ms, p99 ${b.allocateLimitedMs.p99.toFixed(3)} ms\n`);
-  const line = (f: StartFigures, note: string) =>
-    `StartTransaction → last SetChargingProfile, step ${f.step} A${note}: ${f.chargers} chargers, ${f.sessions} sessions, ${f.profilesPerStart} profiles per start, ${f.trials} starts: ` +
-    `p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms`;
-  write(`${line(s, ' (the default)')} (target p99 ≤ 20 ms)\n`);
-  write(`${line(b.startToLastProfileFineMs, ', every running session reduced')}\n`);
+  const range = ([lo, hi]: [number, number]) => (lo === hi ? `${lo}` : `${lo}–${hi}`);
+  const ms = (l: Latency) => `p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(2)} ms`;
+  const trial = (f: TrialFigures, call: string, what: string, undo: string, target: string) =>
+    `  ${call}, ${what}: ${f.trials} trials, ${range(f.profiles)} profiles each (${range(f.undo)} for ${undo})\n` +
+    `    at the gateway, received → last SetChargingProfile sent: ${ms(f.gateway)}${target}\n` +
+    `    at the chargers, sent → last SetChargingProfile received: ${ms(f.charger)}\n`;
+  const block = (f: StepFigures, title: string, target: string) =>
+    `${title}, step ${f.step} A, ${f.chargers} chargers:\n` +
+    trial(f.start, 'StartTransaction', `session ${f.sessions.start} starts`, 'its StopTransaction', target) +
+    trial(f.resume, 'StatusNotification Charging', `a paused car (SuspendedEV) of ${f.sessions.resume} sessions resumes`, 'the next pause', target);
+  write(block(b.toLastProfile, 'CALL → last SetChargingProfile it causes (the default step)', ' (target p99 ≤ 20 ms)'));
+  write(block(b.toLastProfileFine, 'The same, every running session\'s limit changes', ''));
   write(`baseline, fdatasync after 100 ms idle on this disk (${b.syncMs.samples} samples): p50 ${b.syncMs.p50.toFixed(2)} ms, p99 ${b.syncMs.p99.toFixed(2)} ms; `);
-  write(`start p50 = ${(s.p50 / b.syncMs.p50).toFixed(1)} × the sync p50\n`);
+  write(`gateway p50 = ${(s.gateway.p50 / b.syncMs.p50).toFixed(1)} × the sync p50\n`);
 }
 
 /** `node dist/bench/balancer.js` runs this part alone. */

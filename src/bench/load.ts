@@ -4,6 +4,7 @@
  * baseline and against chargegate, so the difference is the server.
  */
 import { WebSocket } from 'ws';
+import { percentile } from './stats.js';
 
 export interface LoadResult {
   chargers: number;
@@ -78,9 +79,7 @@ export async function runLoad(sockets: WebSocket[], options: Omit<LoadOptions, '
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
-  return { chargers: sockets.length, messages: latencies.length, seconds, perSecond: latencies.length / seconds, p50ms: pct(0.5), p99ms: pct(0.99) };
+  return { chargers: sockets.length, messages: latencies.length, seconds, perSecond: latencies.length / seconds, p50ms: percentile(latencies, 50), p99ms: percentile(latencies, 99) };
 }
 
 export function closeAll(sockets: WebSocket[]): void {

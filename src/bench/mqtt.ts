@@ -22,6 +22,7 @@ import { silentLogger } from '../log.js';
 import { startBareAedes } from '../mqtt/broker.js';
 import type { MeterSample } from '../store/ports.js';
 import { closeAll, connectAll } from './load.js';
+import { percentile } from './stats.js';
 
 const progress = (line: string) => process.stderr.write(`· ${line}\n`);
 
@@ -131,7 +132,7 @@ async function mirrorRate(count: number): Promise<{ perSecond: number; p50: numb
   await quiet(() => latencies.length);
   await app.stop();
   rmSync(dir, { recursive: true, force: true });
-  return { perSecond, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99) };
+  return { perSecond, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 const QUIET_MS = 300;
@@ -221,7 +222,7 @@ async function meterToMqttLatency(options: MqttBenchOptions): Promise<LatencyRes
     const third = (options.seconds * 1000) / 3;
     const firstThird = latencies.filter((l) => l.at - started < third).map((l) => l.ms);
     const lastThird = latencies.filter((l) => l.at - started >= 2 * third).map((l) => l.ms);
-    return { chargers: options.chargers, sent, received: all.length, p50: pct(all, 0.5), p99: pct(all, 0.99), max: all.at(-1) ?? NaN, p99First: pct(firstThird, 0.99), p99Last: pct(lastThird, 0.99) };
+    return { chargers: options.chargers, sent, received: all.length, p50: percentile(all, 50), p99: percentile(all, 99), max: all.at(-1) ?? NaN, p99First: percentile(firstThird, 99), p99Last: percentile(lastThird, 99) };
   } finally {
     gw.child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
@@ -243,11 +244,6 @@ function meterValues(energyWh: number): unknown {
       },
     ],
   };
-}
-
-function pct(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 }
 
 async function startGatewayProcess(dir: string): Promise<{ ocppUrl: string; mqttPort: number; child: ChildProcess }> {

@@ -274,7 +274,7 @@ const SiteSection = Type.Object(
     ),
     balancing: Section(
       {
-        settleTime: Type.Number({ default: 30, minimum: 0, maximum: 3600, description: 'Seconds after a raise before a car drawing less than offered releases the rest to others.' }),
+        settleTime: Type.Number({ default: 30, minimum: 0, maximum: 3600, description: 'Seconds after a raise before a car drawing less than offered releases the rest to others; also how long a car must report SuspendedEV before it is held at its minimum.' }),
         releaseHeadroom: Type.Number({ default: 2, minimum: 0.5, maximum: 16, description: 'A kept above what a released car draws, so it can show it wants more.' }),
         turn: Type.Number({ default: 900, minimum: 10, maximum: 86400, description: 'Seconds a running session keeps its turn before a waiting one may take it (rotation when not all fit).' }),
         maxWait: Type.Number({ default: 1800, minimum: 10, maximum: 86400, description: 'Seconds: nobody stays paused longer, whatever its priority (no starvation).' }),

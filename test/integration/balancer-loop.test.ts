@@ -145,3 +145,32 @@ t.test('a car that starts: its neighbours make room while its StartTransaction i
   const tx = two.limits.find((l) => l.purpose === 'TxProfile')!;
   t.equal(tx.transactionId, answer.transactionId, 'the TxProfile names the transactionId CP2 was answered');
 });
+
+t.test('a car that pauses (SuspendedEV) keeps its minimum and the other car gets the rest; back to Charging, its share returns, the other coming down first', async (t) => {
+  // 20 A, settle 0.3 s: both cars charging get 10 A each.
+  const gw = await startGateway(t, { patch: (c) => (site(c), (c.site.supply.maxCurrent = 20), (c.site.balancing.settleTime = 0.3)) });
+  const one = await charger(t, gw.url, 'CP1');
+  const two = await charger(t, gw.url, 'CP2');
+  const live = (c: typeof one) => c.limits.filter((l) => l.purpose === 'TxProfile').at(-1)?.limit;
+  const status = (c: typeof one, s: string) => c.cp.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: s });
+  await one.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
+  await two.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG2', meterStart: 0, timestamp: new Date().toISOString() });
+  await status(one, 'Charging');
+  await status(two, 'Charging');
+  await eventually(() => live(one) === 10 && live(two) === 10, 'both at 10 A');
+
+  const pausedAt = Date.now();
+  await status(two, 'SuspendedEV');
+  await eventually(() => live(two) === 6 && live(one) === 14, 'CP2 paused: 6 A, CP1 14 A');
+  t.ok(Date.now() - pausedAt >= 300, 'not before the settle time');
+  const reason = gw.app.balancer!.allocation()!.connectors.find((c) => c.chargerId === 'CP2')!;
+  t.equal(reason.reason, 'released');
+  t.match(reason.detail, /SuspendedEV/);
+
+  const order: string[] = [];
+  one.cp.handle('SetChargingProfile', ({ params }) => (order.push(`CP1 ${params.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit}`), { status: 'Accepted' }));
+  two.cp.handle('SetChargingProfile', ({ params }) => (order.push(`CP2 ${params.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit}`), { status: 'Accepted' }));
+  await status(two, 'Charging');
+  await eventually(() => order.includes('CP2 10'), 'CP2 back at 10 A');
+  t.same(order, ['CP1 10', 'CP2 10'], 'CP1 came down before CP2 went up: the fuse never saw 24 A');
+});

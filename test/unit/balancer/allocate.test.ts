@@ -138,6 +138,22 @@ t.test('a car drawing less than offered releases the rest after the settle time'
   t.equal(run(s, [session('A', wantsMore), session('B')]).amps('A/1'), 16, 'a car at its released limit gets its fair share back');
 });
 
+t.test('a car that has paused (SuspendedEV) keeps its minimum after the settle time; the rest goes to others', async (t) => {
+  const s = site({ supply: 32, chargers: [{ id: 'A' }, { id: 'B' }] });
+  const paused = run(s, [session('A', { suspendedSince: NOW - 30_000 }), session('B')]);
+  t.equal(paused.amps('A/1'), 6, 'A keeps its minimum, to start again at once');
+  t.equal(paused.by['A/1']!.reason, 'released');
+  t.match(paused.by['A/1']!.detail, /SuspendedEV/);
+  t.equal(paused.amps('B/1'), 26, 'B gets the rest');
+  t.same(
+    [run(s, [session('A', { suspendedSince: NOW - 29_999 }), session('B')]).amps('A/1'), run(s, [session('A'), session('B')]).amps('A/1')],
+    [16, 16],
+    'not before the settle time (30 s), and back to its fair share once it charges again',
+  );
+  t.equal(run(s, [{ ...idle('A'), suspendedSince: NOW - 60_000 }, session('B')]).by['A/1']!.reason, 'standby', 'an idle connector is not a paused car');
+  t.equal(run(s, [session('A', { suspendedSince: NOW - 60_000, cap: { amps: 0, source: 'mqtt' } }), session('B')]).amps('A/1'), 0, 'a cap below its minimum still pauses it');
+});
+
 t.test('offline and flagged connectors count at what they may draw', async (t) => {
   const s = site({ supply: 32, chargers: [{ id: 'A' }, { id: 'B' }] });
   const { by } = run(s, [session('A', { fixed: { amps: 32, why: 'flagged' } }), session('B')]);
