@@ -24,6 +24,8 @@ import { ordersFor } from './to-profile.js';
 /** The meta-table key of the limits the chargers accepted (survives a restart). */
 const ACCEPTED_KEY = 'balancer.acceptedLimits';
 const KEEP_ACCEPTED_MS = 1000;
+/** TxProfiles rejected in this many transactions in a row: the charger takes none (until it reconnects). */
+const TX_STRIKES = 2;
 
 export interface BalancerDeps {
   config: Config;
@@ -79,7 +81,17 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   /** Inoperative through ChangeAvailability (noZeroAmps pauses). */
   const inoperative = new Set<string>();
   const flagged = new Map<string, Flag>();
-  const rejectsTxProfile = new Set<string>();
+  /**
+   * Chargers that rejected a TxProfile: the transaction it named, and how many transactions in
+   * a row saw one rejected. A single rejection may be a charger that had not yet handled its
+   * StartTransaction answer, so the next transaction tries again; after TX_STRIKES in a row the
+   * charger is taken as one without TxProfile support until it reconnects.
+   */
+  const txRejections = new Map<string, { transactionId: number | undefined; strikes: number }>();
+  const refusesTx = (chargerId: string, transactionId: number | undefined): boolean => {
+    const r = txRejections.get(chargerId);
+    return r !== undefined && (r.strikes >= TX_STRIKES || r.transactionId === transactionId);
+  };
   const cannotPause = new Set<string>();
   const caps = new Map<string, { amps: number; source: string }>();
   const runtime = new Map<string, RuntimeLimit>();
@@ -250,7 +262,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       const pausedByAvailability = inoperative.has(a.key);
       const session = sessions.get(a.key);
       // A new transaction needs its TxProfile even when its limit does not change.
-      const txMissing = session !== undefined && !charger.quirks.noTxProfile && !rejectsTxProfile.has(a.chargerId) && inForce.get(a.key)?.txFor !== session.transactionId;
+      const txMissing = session !== undefined && !charger.quirks.noTxProfile && !refusesTx(a.chargerId, session.transactionId) && inForce.get(a.key)?.txFor !== session.transactionId;
       if (!step && !(pausedByAvailability && a.amps > 0) && !txMissing) continue;
       const amps = step?.amps ?? inForce.get(a.key)?.amps ?? a.amps;
       const send = () => sendLimit({ ...a, amps }, now);
@@ -269,7 +281,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const session = sessions.get(a.key);
     // The charger as one that takes no TxProfile: made only when needed (not on every order).
     const withoutTx = () => ({ ...charger, quirks: { ...charger.quirks, noTxProfile: true } });
-    const effective = rejectsTxProfile.has(a.chargerId) ? withoutTx() : charger;
+    const effective = refusesTx(a.chargerId, session?.transactionId) ? withoutTx() : charger;
     const before = inForce.get(a.key);
     const options = { voltage: site.supply.voltage, stackLevel: b.stackLevel, ...(session ? { transactionId: session.transactionId } : {}), ...(before?.txDefault !== undefined ? { txDefaultInForce: before.txDefault } : {}) };
     const orders = ordersFor(a, effective, options);
@@ -296,12 +308,21 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         const res = await gateway.commands.SetChargingProfile(a.chargerId, request);
         const purpose = request.csChargingProfiles.chargingProfilePurpose;
         if (res.status === 'Accepted') {
-          if (purpose === 'TxProfile') txFor = request.csChargingProfiles.transactionId;
+          if (purpose === 'TxProfile') {
+            txFor = request.csChargingProfiles.transactionId;
+            txRejections.delete(a.chargerId);
+          }
           continue;
         }
         if (purpose === 'TxProfile') {
-          rejectsTxProfile.add(a.chargerId);
-          clog().warn({ status: res.status }, 'TxProfile rejected: the TxDefaultProfile carries the limit from now on');
+          const transactionId = request.csChargingProfiles.transactionId;
+          const previous = txRejections.get(a.chargerId);
+          const strikes = previous && previous.transactionId === transactionId ? previous.strikes : (previous?.strikes ?? 0) + 1;
+          txRejections.set(a.chargerId, { transactionId, strikes });
+          clog().warn(
+            { status: res.status, transactionId, strikes },
+            strikes >= TX_STRIKES ? 'TxProfile rejected again: the TxDefaultProfile carries the limit from now on' : 'TxProfile rejected: the TxDefaultProfile carries the limit of this transaction; the next one tries again',
+          );
           const live = ordersFor(a, withoutTx(), options).profiles[0]!;
           const fallback = await gateway.commands.SetChargingProfile(a.chargerId, live);
           if (fallback.status !== 'Accepted') {
@@ -443,7 +464,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
 
   function resend(chargerId: string): void {
     forgetLimits(chargerId);
-    rejectsTxProfile.delete(chargerId);
+    txRejections.delete(chargerId);
     flagged.delete(chargerId);
     schedule();
   }

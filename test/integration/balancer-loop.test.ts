@@ -174,3 +174,46 @@ t.test('a car that pauses (SuspendedEV) keeps its minimum and the other car gets
   await eventually(() => order.includes('CP2 10'), 'CP2 back at 10 A');
   t.same(order, ['CP1 10', 'CP2 10'], 'CP1 came down before CP2 went up: the fuse never saw 24 A');
 });
+
+t.test('a rejected TxProfile: the TxDefaultProfile carries that transaction\'s limit, the next transaction tries again, two in a row and it stops trying', async (t) => {
+  const gw = await startGateway(t, { patch: site });
+  const one = await charger(t, gw.url, 'CP1');
+  let rejectTx = true;
+  const sent: { purpose: string; limit: number; transactionId?: number }[] = [];
+  one.cp.handle('SetChargingProfile', ({ params }) => {
+    const p = params.csChargingProfiles;
+    sent.push({ purpose: p.chargingProfilePurpose, limit: p.chargingSchedule.chargingSchedulePeriod[0].limit, ...(p.transactionId !== undefined ? { transactionId: p.transactionId } : {}) });
+    return { status: p.chargingProfilePurpose === 'TxProfile' && rejectTx ? 'Rejected' : 'Accepted' };
+  });
+  const session = async () => {
+    const { transactionId } = await one.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
+    return transactionId as number;
+  };
+  const stop = (transactionId: number) => one.cp.call('StopTransaction', { transactionId, meterStop: 10, timestamp: new Date().toISOString() });
+  const txFor = (id: number) => sent.filter((s) => s.purpose === 'TxProfile' && s.transactionId === id);
+
+  const tx1 = await session();
+  await eventually(() => txFor(tx1).length === 1, 'a TxProfile for the first transaction (rejected)');
+  gw.app.balancer!.setCap('CP1', 1, 10, 'http');
+  await eventually(() => sent.at(-1)?.purpose === 'TxDefaultProfile' && sent.at(-1)?.limit === 10, 'the cap goes out as the TxDefaultProfile');
+  t.equal(txFor(tx1).length, 1, 'no second TxProfile for the same transaction');
+  await stop(tx1);
+
+  rejectTx = false;
+  const tx2 = await session();
+  await eventually(() => txFor(tx2).length === 1, 'the next transaction tries a TxProfile again');
+  t.equal(txFor(tx2)[0]!.limit, 10, 'and it carries the limit');
+  await stop(tx2);
+
+  rejectTx = true;
+  const tx3 = await session();
+  await eventually(() => txFor(tx3).length === 1, 'an accepted one in between: tried again');
+  await stop(tx3);
+  const tx4 = await session();
+  await eventually(() => txFor(tx4).length === 1, 'rejected in a second transaction in a row');
+  await stop(tx4);
+  const tx5 = await session();
+  gw.app.balancer!.setCap('CP1', 1, 8, 'http');
+  await eventually(() => sent.at(-1)?.purpose === 'TxDefaultProfile' && sent.at(-1)?.limit === 8, 'the limit goes out as the TxDefaultProfile');
+  t.same(txFor(tx5), [], 'two in a row: no TxProfile is tried any more');
+});
