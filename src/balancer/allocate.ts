@@ -336,7 +336,9 @@ function verdict(item: Item, table: ConstraintTable, siteLimit: { amps: number; 
   const amps = Math.min(item.max, Math.max(item.min, Math.floor(item.level * 10 + 1e-6) / 10));
   if (!item.input.session) return { amps, reason: 'standby', detail: `standing limit until a car arrives` };
   const by = item.frozenBy;
-  if (by < 0) return { amps, reason: item.maxReason, detail: item.maxDetail };
+  // At its own maximum (or what its car takes), whatever stopped the filling: after whole
+  // steps a session may have been raised to it by the hand-back.
+  if (by < 0 || amps >= item.max - EPS) return { amps, reason: item.maxReason, detail: item.maxDetail };
   const { kind, id, phase } = table.name(by);
   if (kind === 'charger') return { amps, reason: 'max', detail: `the charger's ${item.charger.maxCurrent} A shared by its connectors` };
   if (kind === 'circuit') return { amps, reason: 'circuit-full', detail: `circuit ${id} full on ${PHASE_NAMES[phase]}` };

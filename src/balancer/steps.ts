@@ -38,8 +38,9 @@ export function floorToStep(amps: number, step: number): number {
 
 /**
  * `items` in key order (allocate() sorts them); each at or above its minimum. Lowers each to
- * the step below (never under its minimum), then, with `handBack`, raises them one step in the
- * order above while every constraint they load has room and they stay within their max.
+ * the step below (never under its minimum), then, with `handBack`, raises them a step at a
+ * time in the order above, round after round, while every constraint they load has room and
+ * they stay within their max.
  */
 export function wholeSteps(items: readonly Steppable[], step: number, remaining: number[], handBack: boolean): void {
   for (const { fill, min } of items) {
@@ -52,18 +53,24 @@ export function wholeSteps(items: readonly Steppable[], step: number, remaining:
   const priorities = [...new Set(items.map((i) => i.priority))].sort((a, b) => b - a);
   for (const priority of priorities) {
     const tier = items.filter((i) => i.priority === priority);
-    const up = tier.map(({ fill }) => Math.min(fill.max, floorToStep(fill.level, step) + step));
-    const holding = tier.map((i, n) => i.held !== undefined && i.held >= up[n]! - EPS);
-    for (const first of [true, false]) {
-      tier.forEach((item, n) => {
-        if (holding[n] !== first) return;
-        const { fill } = item;
-        const rise = up[n]! - fill.level;
-        if (rise <= EPS) return;
-        for (const c of fill.cons) if (remaining[c]! < rise - EPS) return;
-        for (const c of fill.cons) remaining[c]! -= rise;
-        fill.level = up[n]!;
-      });
+    // Round after round, a step each, until nobody can rise: after one round a session may
+    // still have room for the part of a step up to a maximum off the step.
+    for (let rose = true; rose; ) {
+      rose = false;
+      const up = tier.map(({ fill }) => Math.min(fill.max, floorToStep(fill.level, step) + step));
+      const holding = tier.map((i, n) => i.held !== undefined && i.held >= up[n]! - EPS);
+      for (const first of [true, false]) {
+        tier.forEach((item, n) => {
+          if (holding[n] !== first) return;
+          const { fill } = item;
+          const rise = up[n]! - fill.level;
+          if (rise <= EPS) return;
+          for (const c of fill.cons) if (remaining[c]! < rise - EPS) return;
+          for (const c of fill.cons) remaining[c]! -= rise;
+          fill.level = up[n]!;
+          rose = true;
+        });
+      }
     }
   }
 }

@@ -117,3 +117,12 @@ t.test('idle connectors get standing limits in whole steps too', async (t) => {
   t.equal(result['a/1'], 7.5, 'a capped session keeps its cap');
   t.same([result['b/1'], result['c/1']], [6, 6], '12.5 A left: 6 A each, not 6.2');
 });
+
+t.test('the hand-back goes round until nobody can rise: a session gets the part of a step up to its maximum', async (t) => {
+  // 23 A for A (min 10) and B (min 6, max 11), step 2: filled 13.5 + 9.5, rounded 12 + 8;
+  // the 3 A freed give B a step to 10 (it holds 10), and the 1 A left takes it to its max 11.
+  const s = stepped(site({ supply: 23, phases: 1, chargers: [{ id: 'A', phases: 1, minCurrent: 10, maxCurrent: 22 }, { id: 'B', phases: 1, minCurrent: 6, maxCurrent: 11 }] }), 2);
+  const result = run(s, [session('A'), session('B', { offered: { amps: 10, raisedAt: NOW - 60_000 } })]);
+  t.same(amps(result), { 'A/1': 12, 'B/1': 11 }, 'all 23 A used');
+  t.equal(result.connectors.find((c) => c.key === 'B/1')!.reason, 'max', 'B is at its maximum, and says so');
+});
