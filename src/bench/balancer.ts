@@ -150,16 +150,18 @@ async function benchToLastProfile(step: number, trials: number): Promise<StepFig
       authorization: { mode: 'accept-all' },
       storage: { dir },
       log: { level: 'silent' },
-      // The embedded broker and its mirror run, as by default, on a free port.
+      // The embedded broker and its mirror, and the HTTP API, run as by default, on free ports.
       mqtt: { port: 0 },
+      http: { port: 0 },
       // settleTime 0: a car that reports SuspendedEV is held at its minimum at once.
       site: { supply: { maxCurrent: 400 }, balancing: { step, rampInterval: 0, rampStep: 80, hysteresis: 0, settleTime: 0, recheckInterval: 600 } },
     }),
     { env: {}, baseDir: dir },
   );
   const app = createApp(config, { logger: silentLogger() });
-  const { ocppPort } = await app.start();
   try {
+    // Inside the try: a part that failed to start is stopped, or the bench would hang.
+    const { ocppPort } = await app.start();
     // The chargers run in their own process, as on a site: what is timed is the gateway.
     const gateway = gatewayWindows(app);
     const child = spawn(process.execPath, [new URL('balancer-fleet.js', import.meta.url).pathname, `ws://127.0.0.1:${ocppPort}/ocpp`, String(trials), String(RUNNING)], { stdio: ['ignore', 'pipe', 'inherit'] });
