@@ -126,3 +126,13 @@ t.test('the hand-back goes round until nobody can rise: a session gets the part 
   t.same(amps(result), { 'A/1': 12, 'B/1': 11 }, 'all 23 A used');
   t.equal(result.connectors.find((c) => c.key === 'B/1')!.reason, 'max', 'B is at its maximum, and says so');
 });
+
+t.test('a session the hand-back raises to what its car takes says so (released), not fair share', async (t) => {
+  // 17.5 A: A (min 10) and B (min 6) fill to 10.75 + 6.75; B's car draws 5 A, so it takes 7 at
+  // most (draw + 2 A headroom). Step 2: 10 + 6, and the 1.5 A freed lift B to its 7 A.
+  const s = stepped(site({ supply: 17.5, phases: 1, chargers: [{ id: 'A', phases: 1, minCurrent: 10, maxCurrent: 22 }, { id: 'B', phases: 1, maxCurrent: 20 }] }), 2);
+  const drawing = { measured: { currents: [5, 0, 0] as const, at: NOW }, offered: { amps: 10, raisedAt: NOW - 60_000 } };
+  const result = run(s, [session('A'), session('B', drawing)]);
+  t.same(amps(result), { 'A/1': 10, 'B/1': 7 });
+  t.equal(result.connectors.find((c) => c.key === 'B/1')!.reason, 'released');
+});
