@@ -14,9 +14,10 @@
  *    not fit is paused (0 A): IEC 61851-1 cars need 6 A or nothing.
  * 4. Priority tier by tier, the admitted sessions rise together from their minimum
  *    (water-filling); a session stops at its maximum (or, once settled, at what its car
- *    actually draws, or at its minimum while the car has paused: SuspendedEV), everyone on a constraint stops when it is full. Under an external limit
- *    (demand response, schedule, price, cloud) nobody gets more than the same sessions would
- *    at the full fuse, so that a lower limit never raises anyone.
+ *    actually draws, or at its minimum while the car has paused: SuspendedEV), everyone on a
+ *    constraint stops when it is full. Under an external limit (demand response, schedule,
+ *    price, cloud) nobody gets more than the same sessions would at the full fuse, so that a
+ *    lower limit never raises anyone.
  * 4b. With balancing.step, the shares are whole steps (steps.ts): rounded down, then what that
  *    freed goes back a step at a time, first to those that hold it already.
  * 5. Idle connectors share what is left, as their standing limit for a car that arrives.

@@ -122,6 +122,7 @@ async function main(): Promise<void> {
   const status = (c: Charger, s: string) => c.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: s });
   for (const c of chargers) await status(c, 'Available');
   const start = (c: Charger) => c.call('StartTransaction', { connectorId: 1, idTag: 'BENCH', meterStart: 0, timestamp: new Date().toISOString() });
+  const stop = (c: Charger, transactionId: number) => c.call('StopTransaction', { transactionId, meterStop: 10, timestamp: new Date().toISOString() });
   const running: number[] = [];
   for (let i = 0; i < RUNNING; i++) running.push(((await start(chargers[i]!)) as { transactionId: number }).transactionId);
   await quiet();
@@ -130,10 +131,10 @@ async function main(): Promise<void> {
     TRIALS,
     (trial) => chargers[RUNNING + (trial % (CHARGERS - RUNNING))]!,
     (c) => start(c),
-    (c, answer) => c.call('StopTransaction', { transactionId: (answer as { transactionId: number }).transactionId, meterStop: 10, timestamp: new Date().toISOString() }),
+    (c, answer) => stop(c, (answer as { transactionId: number }).transactionId),
   );
 
-  for (let i = RESUMING; i < RUNNING; i++) await chargers[i]!.call('StopTransaction', { transactionId: running[i], meterStop: 10, timestamp: new Date().toISOString() });
+  for (let i = RESUMING; i < RUNNING; i++) await stop(chargers[i]!, running[i]!);
   await quiet();
   // A car at its minimum would give nothing back: take the running ones above it in turn.
   let next = 0;
@@ -144,12 +145,12 @@ async function main(): Promise<void> {
     }
     throw new Error('no running car above its minimum');
   };
+  let paused = above();
   const pause = () => {
     paused = above();
     return status(paused, 'SuspendedEV');
   };
-  let paused = chargers[0]!; // set by pause()
-  await pause();
+  await status(paused, 'SuspendedEV');
   await quiet();
   // Each trial: the paused car charges again (timed), then the next one pauses.
   const resumeTimes = await trials(TRIALS, () => paused, (c) => status(c, 'Charging'), pause);
