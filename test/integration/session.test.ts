@@ -121,7 +121,9 @@ t.test('chargegate restarts mid-session: the charger reconnects and its Stop clo
   t.equal(second.app.gateway.registry.get('CP1')?.boot?.vendor, 'TestVendor', 'boot info survived');
   t.equal(second.app.store.sessions.get(before.transactionId)?.state, 'active', 'the session survived');
 
-  await eventually(() => second.app.gateway.registry.get('CP1')?.online === true, 'the charger to reconnect');
+  // The gateway counts the charger online at the upgrade, a moment before the charger's own
+  // 'open' fires: wait for both.
+  await eventually(() => second.app.gateway.registry.get('CP1')?.online === true && connects > 0, 'the charger to reconnect');
   t.equal(connects, 1, 'one reconnect (the first open happened before the listener)');
   const stop = await cp.call('StopTransaction', { transactionId: before.transactionId, meterStop: 2500, timestamp: '2025-06-01T11:00:00Z', reason: 'Local', idTag: 'TAG1' });
   t.same(stop, { idTagInfo: { status: 'Accepted' } });
