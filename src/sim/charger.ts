@@ -3,12 +3,14 @@
  * boots, heartbeats, reports status, answers the central system (central-calls.ts), and offers a
  * deterministic programmatic API for tests and the fleet: nothing happens by itself except the
  * connection's own housekeeping (reconnect, boot, heartbeat) and, when asked for with
- * `autoMeterValues`, periodic MeterValues during a transaction.
+ * `autoMeterValues`, periodic MeterValues during a transaction. It can misbehave the way chargers
+ * in the field do (misbehaviour.ts): never answer, answer late, refuse or ignore its limits,
+ * never boot, drop the connection on a SetChargingProfile.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.js';
 import { connectOcpp, HandshakeError, type ClientConnection } from '../ocpp/client.js';
-import { OcppOfflineError } from '../ocpp/errors.js';
+import { OcppCallError, OcppOfflineError } from '../ocpp/errors.js';
 import type {
   AuthorizeResponse,
   BootNotificationResponse,
@@ -23,7 +25,8 @@ import { answerCentralCall, type ChargerCore } from './central-calls.js';
 import { Configuration } from './configuration.js';
 import { LocalAuthorization } from './local-auth.js';
 import { measurandList, sampleMeter } from './meter-values.js';
-import { ChargerModel, type Car, type ConnectorStatus, type StartRefusal } from './model.js';
+import { formatMisbehaviour, planCall, type Misbehaviour, type MisbehaviourKind } from './misbehaviour.js';
+import { ChargerModel, type Car, type ConnectorStatus, type PhaseCurrents, type StartRefusal } from './model.js';
 import type { ChargingProfile, InstalledProfile } from '../ocpp/v16/schedule.js';
 import { sleep } from './sleep.js';
 import { TransactionQueue, type TxMessage } from './tx-queue.js';
@@ -59,6 +62,8 @@ export interface SimulatedChargerOptions {
   tickMs?: number;
   /** Pause between the steps of a firmware update or diagnostics upload. */
   firmwareStepMs?: number;
+  /** How this charger misbehaves (misbehaviour.ts); undefined: it behaves. setMisbehaviour() changes it. */
+  misbehave?: Misbehaviour;
 }
 
 export type StartOutcome =
@@ -77,6 +82,13 @@ export interface SimChargerEvents {
   connected: [];
   disconnected: [{ code: number; reason: string }];
   booted: [BootNotificationResponse];
+  /**
+   * The charger sends its own CALLs on this connection from now on: after its BootNotification
+   * was accepted, or at once for a `noboot` charger.
+   */
+  online: [];
+  /** A misbehaviour changed what the charger did with a CALL from the central system. */
+  misbehaved: [{ kind: MisbehaviourKind; action: string }];
   /** An action received from the central system. */
   call: [action: string, payload: unknown];
   profile: [{ connectorId: number; profile: ChargingProfile | undefined; status: string }];
@@ -99,6 +111,9 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
   private readonly defaultCar: Car;
   private conn: ClientConnection | undefined;
   private booted = false;
+  /** May send its own CALLs on the current connection (booted, or a `noboot` charger). */
+  private online = false;
+  private misbehaviour: Misbehaviour | undefined;
   private running = false;
   private stopSignal = new AbortController();
   private loop: Promise<void> | undefined;
@@ -119,6 +134,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
     const phases = opts.phases ?? 3;
     this.defaultCar = opts.defaultCar ?? { maxCurrentA: 32, phases };
     this.config = new Configuration({ connectors, heartbeatIntervalS: 300, meterValueSampleIntervalS: 60 }, opts.configuration);
+    this.misbehaviour = opts.misbehave;
     this.model = new ChargerModel(
       {
         connectors,
@@ -128,6 +144,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
         maxStackLevel: this.config.number('ChargeProfileMaxStackLevel'),
         maxProfilesInstalled: this.config.number('MaxChargingProfilesInstalled'),
         maxSchedulePeriods: this.config.number('ChargingScheduleMaxPeriods'),
+        obeysLimits: opts.misbehave?.kind !== 'ignore',
       },
       this.now(),
     );
@@ -150,6 +167,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
     if (this.running) return;
     this.running = true;
     this.stopSignal = new AbortController();
+    if (this.misbehaviour) this.logger.info({ misbehave: formatMisbehaviour(this.misbehaviour) }, `this charger misbehaves: ${formatMisbehaviour(this.misbehaviour)}`);
     this.tickTimer = setInterval(() => this.refresh(), this.opts.tickMs ?? 1000);
     this.loop = this.connectLoop();
   }
@@ -181,6 +199,27 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
     return this.booted;
   }
 
+  /** Sends its own CALLs on the current connection (booted, or connected without booting: `noboot`). */
+  get isOnline(): boolean {
+    return this.online;
+  }
+
+  get misbehave(): Misbehaviour | undefined {
+    return this.misbehaviour;
+  }
+
+  /**
+   * Starts (or, with undefined, stops) misbehaving. Takes effect with the next CALL from the
+   * central system; `ignore` at once for the current; `noboot` from the next connection.
+   * Installed profiles are kept, as a real charger keeps them in flash.
+   */
+  setMisbehaviour(misbehaviour: Misbehaviour | undefined): void {
+    this.misbehaviour = misbehaviour;
+    this.logger.info({ misbehave: misbehaviour ? formatMisbehaviour(misbehaviour) : 'none' }, misbehaviour ? `misbehaving from now: ${formatMisbehaviour(misbehaviour)}` : 'behaving from now');
+    this.model.setLimitsObeyed(misbehaviour?.kind !== 'ignore', this.now());
+    this.announce();
+  }
+
   get connectorCount(): number {
     return this.model.connectorCount;
   }
@@ -206,6 +245,23 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
   currentA(connector: number): number {
     this.refresh();
     return this.model.connector(connector).currentA;
+  }
+
+  /**
+   * The current actually flowing now on the charger's phases L1, L2, L3 (A), summed over its
+   * connectors: what a clamp meter on its supply cable would read, whatever it was told or
+   * reports. A one-phase car draws on L1; the site phase of each follows the charger's wiring
+   * (the gateway config's phaseRotation).
+   */
+  currents(): PhaseCurrents {
+    this.refresh();
+    return this.model.phaseCurrents();
+  }
+
+  /** The current flowing now on one connector's phases L1, L2, L3 (A). */
+  connectorCurrents(connector: number): PhaseCurrents {
+    this.refresh();
+    return this.model.phaseCurrents(connector);
   }
 
   limitA(connector: number): number {
@@ -271,7 +327,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
 
   /** Authorize.req when online (and remember the answer); offline, the local list / cache rules (§3.5). */
   async authorize(idTag: string): Promise<IdTagStatus> {
-    if (this.booted) {
+    if (this.online) {
       try {
         const res = await this.callNow<AuthorizeResponse>('Authorize', { idTag });
         if (this.config.bool('AuthorizationCacheEnabled')) this.auth.remember(idTag, res.idTagInfo);
@@ -367,13 +423,15 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
     let attempt = 0;
     while (this.running) {
       let conn: ClientConnection;
+      // The handler needs the connection it serves (to drop it), which exists only once open.
+      const link: { conn?: ClientConnection } = {};
       try {
         conn = await connectOcpp({
           url: this.opts.url,
           identity: this.identity,
           ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
           protocols: ['ocpp1.6'],
-          handler: (action, payload) => this.onCentralCall(action, payload),
+          handler: (action, payload) => this.onCentralCall(action, payload, link),
           logger: this.logger,
           callTimeoutMs: this.opts.callTimeoutMs ?? 30_000,
         });
@@ -389,28 +447,45 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
         break;
       }
       this.conn = conn;
+      link.conn = conn;
       this.logger.debug({ url: this.opts.url }, 'connected');
       this.emit('connected');
       const connectionOver = new AbortController();
-      void this.bootSequence(conn, connectionOver.signal);
+      void this.startConnection(conn, connectionOver.signal);
       const closed = await conn.closed;
       connectionOver.abort();
-      const wasBooted = this.booted;
+      const wasOnline = this.online;
       this.conn = undefined;
       this.booted = false;
+      this.online = false;
       this.queue.setOnline(false);
       this.stopHeartbeat();
       this.emit('disconnected', closed);
       if (this.running) this.logger.warn({ code: closed.code, reason: closed.reason }, 'disconnected');
-      if (wasBooted) attempt = 0;
+      if (wasOnline) attempt = 0;
       if (!this.running) break;
       await sleep(backoffDelayMs(attempt++, this.random, this.opts.backoff ?? DEFAULT_BACKOFF), this.stopSignal.signal);
     }
   }
 
+  /**
+   * A charger boots first (§4.2). A `noboot` charger goes about its business at once and
+   * boots after its delay, if it has one (seen in the field: Wallbox Pulsar Pro never boots).
+   */
+  private async startConnection(conn: ClientConnection, over: AbortSignal): Promise<void> {
+    const m = this.misbehaviour;
+    if (m?.kind !== 'noboot') return this.bootSequence(conn, over);
+    this.logger.info({ bootDelayS: m.bootDelaySeconds ?? 'never' }, 'connected without BootNotification (misbehaving: noboot)');
+    this.goOnline(conn);
+    if (m.bootDelaySeconds === undefined) return;
+    await sleep(m.bootDelaySeconds * 1000, over);
+    if (!over.aborted) await this.bootSequence(conn, over);
+  }
+
   /** BootNotification until Accepted (§4.2: Pending/Rejected → try again after `interval`). */
   private async bootSequence(conn: ClientConnection, over: AbortSignal): Promise<void> {
-    while (!over.aborted) {
+    // A TriggerMessage may have booted it meanwhile (a `noboot` charger with a delay).
+    while (!over.aborted && !this.booted) {
       let res: BootNotificationResponse;
       try {
         res = await conn.session.call<BootNotificationResponse>('BootNotification', this.bootPayload());
@@ -441,18 +516,27 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
     this.booted = true;
     this.logger.info({ heartbeatS: Number(this.config.get('HeartbeatInterval')) }, 'charger booted');
     this.emit('booted', res);
+    this.goOnline(conn);
+  }
+
+  /** From now on the charger sends its own CALLs on this connection. */
+  private goOnline(conn: ClientConnection): void {
+    if (this.conn !== conn) return;
+    const first = !this.online;
+    this.online = true;
     this.startHeartbeat();
-    // After a (re)boot the central system learns every connector's status afresh (§4.9).
+    // After a (re)boot or reconnect the central system learns every connector's status afresh (§4.9).
     this.refresh();
     this.model.takeChanges();
     for (let c = 0; c <= this.model.connectorCount; c++) void this.sendStatus(c);
     this.queue.setOnline(true);
+    if (first) this.emit('online');
   }
 
   private startHeartbeat(): void {
     this.stopHeartbeat();
     const seconds = this.config.number('HeartbeatInterval');
-    if (!this.booted || !(seconds > 0)) return;
+    if (!this.online || !(seconds > 0)) return;
     this.heartbeatTimer = setInterval(() => void this.send('Heartbeat', {}), seconds * 1000);
   }
 
@@ -476,7 +560,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
   /** A CALL on the current connection, whatever its state; rejects when offline. */
   private callNow<T = unknown>(action: string, payload: unknown): Promise<T> {
     const conn = this.conn;
-    if (!conn || !this.booted) return Promise.reject(new OcppOfflineError('central system'));
+    if (!conn || !this.online) return Promise.reject(new OcppOfflineError('central system'));
     return conn.session.call<T>(action, payload);
   }
 
@@ -521,7 +605,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
     for (const s of statuses) {
       this.emit('status', s);
       this.logger.debug(s, 'status');
-      if (this.booted) void this.sendStatus(s.connector);
+      if (this.online) void this.sendStatus(s.connector);
     }
   }
 
@@ -540,10 +624,35 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
     if (message.action === 'StartTransaction') this.logger.error({ connectorId: message.payload.connectorId }, 'StartTransaction dropped: the session will not be known to the central system');
   }
 
-  private onCentralCall(action: string, payload: unknown): unknown {
+  private onCentralCall(action: string, payload: unknown, link: { conn?: ClientConnection }): unknown {
     this.emit('call', action, payload);
     this.logger.debug({ action }, 'call from central system');
-    return answerCentralCall(this.core, action, payload);
+    const m = this.misbehaviour;
+    const plan = planCall(m, action);
+    if (plan.do === 'answer' || !m) return answerCentralCall(this.core, action, payload);
+    this.logger.info({ action, misbehave: formatMisbehaviour(m) }, `misbehaving (${m.kind}): ${action}`);
+    this.emit('misbehaved', { kind: m.kind, action });
+    switch (plan.do) {
+      case 'ignore-call':
+        return never();
+      case 'delay': {
+        const stopped = this.stopSignal.signal;
+        // The call takes effect when it is answered, not when it arrived. Answered even if the
+        // connection dropped meanwhile (the answer is lost then), but not by a stopped charger.
+        return sleep(plan.ms, stopped).then(() => (stopped.aborted ? never() : answerCentralCall(this.core, action, payload)));
+      }
+      case 'callerror':
+        throw new OcppCallError('NotImplemented', `${action} is not implemented by this charger`);
+      case 'reject': {
+        const req = payload as { connectorId: number; csChargingProfiles: ChargingProfile };
+        this.emit('profile', { connectorId: req.connectorId, profile: req.csChargingProfiles, status: 'Rejected' });
+        return { status: 'Rejected' };
+      }
+      case 'drop-connection':
+        // A charger that crashes on the call: no answer, the link goes down, it comes back.
+        link.conn?.close(1011, `crashed on ${action}`);
+        return never();
+    }
   }
 
   private async reboot(type: 'Hard' | 'Soft'): Promise<void> {
@@ -589,8 +698,18 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
       profileChanged: (connectorId, profile, status) => this.emit('profile', { connectorId, profile, status }),
       reboot: (type) => this.reboot(type),
       boot: async () => {
+        const m = this.misbehaviour;
+        if (m?.kind === 'noboot' && m.bootDelaySeconds === undefined) {
+          this.logger.info('TriggerMessage BootNotification accepted but not sent (misbehaving: noboot)');
+          this.emit('misbehaved', { kind: 'noboot', action: 'TriggerMessage' });
+          return;
+        }
+        const conn = this.conn;
         const res = (await this.send('BootNotification', this.bootPayload())) as BootNotificationResponse | undefined;
-        if (res && res.interval > 0) {
+        if (!res) return;
+        // A charger that had not booted yet (noboot with a delay) is booted by the trigger.
+        if (res.status === 'Accepted' && !this.booted && conn) return this.onBooted(conn, res);
+        if (res.interval > 0) {
           this.config.change('HeartbeatInterval', String(res.interval));
           this.startHeartbeat();
         }
@@ -604,6 +723,14 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
       },
     };
   }
+}
+
+/**
+ * The answer of a charger that never answers: a promise that never settles. A new one per
+ * call, so that once the connection is gone nothing holds the waiting handler.
+ */
+function never(): Promise<never> {
+  return new Promise<never>(() => undefined);
 }
 
 function round(x: number, digits: number): number {

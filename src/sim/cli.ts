@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createLogger } from '../log.js';
 import { runFleet, type FleetOptions } from './fleet.js';
+import { DEFAULT_LATE_SECONDS, MISBEHAVIOUR_KINDS, MisbehaviourError, misbehavingCount, parseMisbehaviourCounts } from './misbehaviour.js';
 import { parseScenario, ScenarioError, type Scenario } from './scenario.js';
 
 export interface SimIo {
@@ -34,6 +35,10 @@ Options:
   --id-tag TAG           idTag the simulated drivers present         [SIMTAG01]
   --password X           Basic auth password (or env CHARGEGATE_SIM_PASSWORD)
   --scenario FILE        YAML/JSON scenario: chargers and a timeline (no random behaviour)
+  --misbehave K=N,…      the first chargers misbehave: N chargers of each kind K, in order
+                         (K: ${MISBEHAVIOUR_KINDS.join(', ')};
+                         late=N:S answers after S seconds [${DEFAULT_LATE_SECONDS}],
+                         noboot=N:S boots S seconds after connecting [never])
   --log-level L          trace, debug, info, warn, error, silent     [info]
   --help                 show this help
 `;
@@ -45,7 +50,7 @@ export class UsageError extends Error {
 }
 
 /** The fleet's options as flags, plus what only the command line has (the scenario as a file). */
-export type SimArgs = Pick<FleetOptions, 'url' | 'chargers' | 'connectors' | 'phases' | 'maxCurrent' | 'meterInterval' | 'sessionSeconds' | 'idPrefix' | 'idTag' | 'password'> & {
+export type SimArgs = Pick<FleetOptions, 'url' | 'chargers' | 'connectors' | 'phases' | 'maxCurrent' | 'meterInterval' | 'sessionSeconds' | 'idPrefix' | 'idTag' | 'password' | 'misbehave'> & {
   help: boolean;
   scenario?: string;
   logLevel: string;
@@ -128,6 +133,14 @@ export function parseSimArgs(argv: string[], env: Record<string, string | undefi
       case '--scenario':
         args.scenario = value;
         break;
+      case '--misbehave':
+        try {
+          args.misbehave = parseMisbehaviourCounts(value);
+        } catch (err) {
+          if (!(err instanceof MisbehaviourError)) throw err;
+          throw new UsageError(`--misbehave ${value}: ${err.message}`);
+        }
+        break;
       case '--log-level':
         if (!LOG_LEVELS.includes(value)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
         args.logLevel = value;
@@ -135,6 +148,12 @@ export function parseSimArgs(argv: string[], env: Record<string, string | undefi
       default:
         throw new UsageError(`unknown option ${flag} (see --help)`);
     }
+  }
+  // Checked once every flag is read, so that their order does not matter.
+  if (args.misbehave) {
+    if (args.scenario !== undefined) throw new UsageError('--misbehave does not go with --scenario: give each charger of the scenario its own "misbehave:"');
+    const wanted = misbehavingCount(args.misbehave);
+    if (wanted > args.chargers) throw new UsageError(`--misbehave asks for ${wanted} misbehaving chargers, but --chargers is ${args.chargers}`);
   }
   return args;
 }
@@ -188,13 +207,14 @@ export async function simCommand(argv: string[], io: SimIo): Promise<number> {
     sessionSeconds: args.sessionSeconds,
     ...(args.password !== undefined ? { password: args.password } : {}),
     ...(scenario ? { scenario } : {}),
+    ...(args.misbehave ? { misbehave: args.misbehave } : {}),
   };
   const count = scenario ? scenario.chargers.length : args.chargers;
   logger.info({ url: args.url, chargers: count, scenario: args.scenario }, `simulating ${count} charger${count === 1 ? '' : 's'}; Ctrl-C to stop`);
   const fleet = runFleet(options, logger);
   const summary = setInterval(() => {
     const s = fleet.summary();
-    logger.info(s, `connected ${s.connected}/${s.total}, charging ${s.charging}, total ${s.totalKW.toFixed(1)} kW`);
+    logger.info(s, `connected ${s.connected}/${s.total}, charging ${s.charging}, total ${s.totalKW.toFixed(1)} kW${s.misbehaving > 0 ? `, misbehaving ${s.misbehaving}` : ''}`);
   }, io.summaryIntervalMs ?? 10_000);
   await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve(), { once: true }));
   clearInterval(summary);

@@ -2,10 +2,14 @@
  * A fleet of simulated chargers with behaviour: either random sessions (each connector plugs
  * in after a short delay, authorizes, starts, meters every `meterInterval` s, charges for a
  * random time, stops, unplugs, pauses and repeats) or, with a scenario, exactly its timeline.
+ * Some chargers may misbehave (misbehaviour.ts): the first ones in id order, or those a
+ * scenario says.
  */
 import type { Logger } from '../log.js';
 import type { BackoffOptions } from './backoff.js';
 import { SimulatedCharger, type StopReason } from './charger.js';
+import { assignMisbehaviours, parseMisbehaviour, type MisbehaviourCount } from './misbehaviour.js';
+import type { PhaseCurrents } from './model.js';
 import type { Scenario, ScenarioStep } from './scenario.js';
 import { sleep } from './sleep.js';
 
@@ -31,6 +35,12 @@ export interface FleetOptions {
   /** [min, max] seconds a driver takes between steps (plug in → authorize, stop → unplug). */
   stepSeconds?: [number, number];
   scenario?: Scenario;
+  /**
+   * How many chargers misbehave, and how: the first chargers in id order get the first
+   * entry's misbehaviour, the next ones the second's, …; the rest behave. Not with a
+   * scenario, whose chargers say it themselves.
+   */
+  misbehave?: MisbehaviourCount[];
   random?: () => number;
   backoff?: BackoffOptions;
   now?: () => number;
@@ -42,11 +52,17 @@ export interface FleetSummary {
   /** Connectors with current flowing. */
   charging: number;
   totalKW: number;
+  /** Chargers that misbehave. */
+  misbehaving: number;
 }
 
 export interface Fleet {
   chargers: SimulatedCharger[];
   summary(): FleetSummary;
+  /** The current actually flowing now on each charger's phases L1, L2, L3 (A), by charger id. */
+  currents(): Map<string, PhaseCurrents>;
+  /** The current flowing now per phase summed over the fleet (A), as if every charger's L1 were on the same site phase. */
+  totalCurrents(): PhaseCurrents;
   /** Ends running sessions (reason Local), gives their StopTransaction a moment to go out, disconnects. */
   stop(): Promise<void>;
   /** Settles when the scenario timeline has run (at once for random behaviour, which never ends). */
@@ -60,6 +76,8 @@ export function chargerId(prefix: string, index: number): string {
 export function runFleet(options: FleetOptions, logger: Logger): Fleet {
   const random = options.random ?? Math.random;
   const abort = new AbortController();
+  if (options.scenario && options.misbehave) throw new RangeError('misbehave counts are for a fleet without scenario: a scenario says per charger');
+  const misbehaviours = assignMisbehaviours(options.misbehave ?? [], options.scenario ? 0 : options.chargers);
   const specs = options.scenario
     ? options.scenario.chargers
     : Array.from({ length: options.chargers }, (_, i) => ({
@@ -68,6 +86,7 @@ export function runFleet(options: FleetOptions, logger: Logger): Fleet {
         phases: options.phases,
         maxCurrent: options.maxCurrent,
         ...(options.password !== undefined ? { password: options.password } : {}),
+        ...(misbehaviours[i] ? { misbehave: misbehaviours[i] } : {}),
       }));
   const chargers = specs.map(
     (spec) =>
@@ -85,6 +104,7 @@ export function runFleet(options: FleetOptions, logger: Logger): Fleet {
         ...(spec.password !== undefined ? { password: spec.password } : options.password !== undefined ? { password: options.password } : {}),
         ...(options.backoff ? { backoff: options.backoff } : {}),
         ...(options.now ? { now: options.now } : {}),
+        ...(spec.misbehave ? { misbehave: spec.misbehave } : {}),
       }),
   );
   for (const c of chargers) c.start();
@@ -118,13 +138,27 @@ export function runFleet(options: FleetOptions, logger: Logger): Fleet {
           watts += c.powerW(n);
         }
       }
-      return { connected, total: chargers.length, charging, totalKW: Math.round(watts / 100) / 10 };
+      const misbehaving = chargers.filter((c) => c.misbehave !== undefined).length;
+      return { connected, total: chargers.length, charging, totalKW: Math.round(watts / 100) / 10, misbehaving };
+    },
+    currents() {
+      return new Map(chargers.map((c) => [c.identity, c.currents()]));
+    },
+    totalCurrents() {
+      const total: PhaseCurrents = [0, 0, 0];
+      for (const c of chargers) {
+        const [l1, l2, l3] = c.currents();
+        total[0] += l1;
+        total[1] += l2;
+        total[2] += l3;
+      }
+      return total;
     },
     async stop() {
       abort.abort();
       await Promise.all(
         chargers.map(async (c) => {
-          if (c.isBooted) {
+          if (c.isOnline) {
             for (let n = 1; n <= c.connectorCount; n++) if (c.hasTransaction(n)) void c.stopTransaction(n, 'Local');
             await Promise.race([c.whenQueueEmpty(), sleep(2000)]);
           }
@@ -147,8 +181,9 @@ async function randomSessions(
   logger: Logger,
 ): Promise<void> {
   const log = logger.child({ charger: charger.identity, connector });
-  if (!charger.isBooted) await new Promise<void>((resolve) => {
-    charger.once('booted', () => resolve());
+  // A `noboot` charger never boots, but goes online (and runs sessions) all the same.
+  if (!charger.isOnline) await new Promise<void>((resolve) => {
+    charger.once('online', () => resolve());
     signal.addEventListener('abort', () => resolve(), { once: true });
   });
   await wait(between(options.startDelaySeconds ?? [1, 5]));
@@ -228,5 +263,8 @@ async function runStep(charger: SimulatedCharger, step: ScenarioStep, defaultIdT
       return charger.disconnect();
     case 'setCarMaxCurrent':
       return charger.setCarMaxCurrent(connector, step.value as number);
+    case 'misbehave':
+      // Validated by the scenario parser: "none" or a misbehaviour.
+      return charger.setMisbehaviour(step.value === 'none' ? undefined : parseMisbehaviour(String(step.value)));
   }
 }

@@ -14,6 +14,9 @@ export type ConnectorStatus = StatusNotificationRequest['status'];
 /** IEC 61851-1: below 6 A a car is not required to charge, so the charger pauses instead. */
 export const MIN_CHARGING_CURRENT_A = 6;
 
+/** Amperes on the charger's own phases L1, L2, L3 (its wiring to the site is the site's business). */
+export type PhaseCurrents = [l1: number, l2: number, l3: number];
+
 export interface Car {
   /** The most current per phase the car draws (A); 0 = the car does not want energy now. */
   maxCurrentA: number;
@@ -44,7 +47,10 @@ export interface ConnectorView {
   transaction: Transaction | undefined;
   /** The Energy.Active.Import.Register, Wh, monotonic. */
   energyWh: number;
-  /** The current the charger offers per phase (A): min(charger max, composite limit). */
+  /**
+   * The current the charger offers per phase (A): min(charger max, composite limit); what it
+   * reports as Current.Offered, even when it ignores its limits (obeysLimits false).
+   */
   limitA: number;
   /** The current actually flowing per phase (A). */
   currentA: number;
@@ -63,6 +69,11 @@ export interface ChargerModelOptions {
   maxStackLevel?: number;
   maxProfilesInstalled?: number;
   maxSchedulePeriods?: number;
+  /**
+   * false: a charger that accepts its limits and ignores them (seen in the field): the car
+   * draws its maximum whatever the limit, which is still reported as offered. Default true.
+   */
+  obeysLimits?: boolean;
 }
 
 export type StartRefusal = 'NoSuchConnector' | 'Faulted' | 'Unavailable' | 'Busy' | 'NotPluggedIn' | 'Reserved';
@@ -98,6 +109,7 @@ export class ChargerModel {
   private chargerStatus: ConnectorStatus = 'Available';
   private lastTick: number;
   private changes: ModelChanges = { statuses: [], limits: [] };
+  private obeysLimits: boolean;
 
   constructor(private readonly opts: ChargerModelOptions, now: number) {
     this.voltageV = opts.voltageV ?? 230;
@@ -108,6 +120,7 @@ export class ChargerModel {
       maxInstalled: opts.maxProfilesInstalled ?? 16,
       maxPeriods: opts.maxSchedulePeriods ?? 24,
     });
+    this.obeysLimits = opts.obeysLimits ?? true;
     this.lastTick = now;
     this.connectors = Array.from({ length: opts.connectors }, (_, i) => ({
       id: i + 1,
@@ -133,6 +146,17 @@ export class ChargerModel {
     return this.opts.phases;
   }
 
+  get limitsObeyed(): boolean {
+    return this.obeysLimits;
+  }
+
+  /** Makes the charger obey its limits again, or start ignoring them (from `now`). */
+  setLimitsObeyed(obeyed: boolean, now: number): void {
+    this.update(now, () => {
+      this.obeysLimits = obeyed;
+    });
+  }
+
   /** Status of connector 0 (the charge point as a whole) or of connector N. */
   status(connectorId: number): ConnectorStatus {
     return connectorId === 0 ? this.chargerStatus : this.get(connectorId).status;
@@ -156,6 +180,24 @@ export class ChargerModel {
 
   exists(connectorId: number): boolean {
     return Number.isInteger(connectorId) && connectorId >= 1 && connectorId <= this.connectorCount;
+  }
+
+  /**
+   * The current flowing now on the charger's phases (A), of one connector or (no argument)
+   * summed over all of them. A car on fewer phases than the charger draws on the first ones,
+   * L1 for a one-phase car: a charger has no phase rotation of its own. As of the last
+   * advance(); call advance(now) first for "now".
+   */
+  phaseCurrents(connectorId?: number): PhaseCurrents {
+    const out: PhaseCurrents = [0, 0, 0];
+    const of = connectorId === undefined ? this.connectors : [this.get(connectorId)];
+    for (const c of of) {
+      const phases = this.phasesOf(c);
+      out[0] += c.currentA;
+      if (phases >= 2) out[1] += c.currentA;
+      if (phases >= 3) out[2] += c.currentA;
+    }
+    return out;
   }
 
   profiles(): readonly InstalledProfile[] {
@@ -399,9 +441,11 @@ export class ChargerModel {
     for (const c of this.connectors) {
       if (c.reservation && now >= c.reservation.expiresAt) c.reservation = undefined;
       const limitA = this.limitAt(c.id, now, this.phasesOf(c), this.txView(c));
-      const paused = limitA < MIN_CHARGING_CURRENT_A;
+      // A charger that ignores its limits lets the car draw what the charger itself allows.
+      const drawLimitA = this.obeysLimits ? limitA : this.opts.maxCurrentA;
+      const paused = drawLimitA < MIN_CHARGING_CURRENT_A;
       const flowing = c.transaction && c.car && !c.faulted && !paused;
-      const currentA = flowing && c.car ? Math.min(c.car.maxCurrentA, limitA) : 0;
+      const currentA = flowing && c.car ? Math.min(c.car.maxCurrentA, drawLimitA) : 0;
       if (limitA !== c.limitA || currentA !== c.currentA) this.changes.limits.push({ connector: c.id, limitA, currentA });
       c.limitA = limitA;
       c.currentA = currentA;

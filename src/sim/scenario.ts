@@ -6,21 +6,24 @@
  *
  *   chargers:
  *     - { id: CP-1, connectors: 2, phases: 3, maxCurrent: 16, password: secret }
+ *     - { id: CP-2, misbehave: late:25 }
  *   timeline:
  *     - { at: 0,   charger: CP-1, connector: 1, do: plugIn }
  *     - { at: 1,   charger: CP-1, connector: 1, do: start, idTag: TAG01 }
  *     - { at: 30,  charger: CP-1, connector: 1, do: setCarMaxCurrent, value: 10 }
+ *     - { at: 300, charger: CP-1, do: misbehave, value: ignore }
  *     - { at: 600, charger: CP-1, connector: 1, do: stop, value: EVDisconnected }
  */
 import { parse } from 'yaml';
 import type { StopReason } from './charger.js';
+import { MisbehaviourError, parseMisbehaviour, type Misbehaviour } from './misbehaviour.js';
 
-export const SCENARIO_ACTIONS = ['plugIn', 'authorize', 'start', 'stop', 'unplug', 'meterValues', 'fault', 'disconnect', 'setCarMaxCurrent'] as const;
+export const SCENARIO_ACTIONS = ['plugIn', 'authorize', 'start', 'stop', 'unplug', 'meterValues', 'fault', 'disconnect', 'setCarMaxCurrent', 'misbehave'] as const;
 export type ScenarioAction = (typeof SCENARIO_ACTIONS)[number];
 
 const STOP_REASONS: readonly StopReason[] = ['EmergencyStop', 'EVDisconnected', 'HardReset', 'Local', 'Other', 'PowerLoss', 'Reboot', 'Remote', 'SoftReset', 'UnlockCommand', 'DeAuthorized'];
 /** Actions that concern the whole charger, not one connector. */
-const CHARGER_WIDE: readonly ScenarioAction[] = ['authorize', 'disconnect'];
+const CHARGER_WIDE: readonly ScenarioAction[] = ['authorize', 'disconnect', 'misbehave'];
 
 export interface ScenarioCharger {
   id: string;
@@ -28,6 +31,8 @@ export interface ScenarioCharger {
   connectors: number;
   phases: 1 | 3;
   maxCurrent: number;
+  /** From the start; a `misbehave` step changes it later. */
+  misbehave?: Misbehaviour;
 }
 
 export interface ScenarioStep {
@@ -37,7 +42,7 @@ export interface ScenarioStep {
   connector?: number;
   do: ScenarioAction;
   idTag?: string;
-  /** setCarMaxCurrent: amperes; stop: the reason (default Local). */
+  /** setCarMaxCurrent: amperes; stop: the reason (default Local); misbehave: a misbehaviour or "none". */
   value?: number | string;
 }
 
@@ -89,7 +94,7 @@ function parseChargers(raw: unknown, d: ScenarioDefaults, problems: string[]): S
   raw.forEach((c: unknown, i) => {
     const where = `charger ${i + 1}`;
     if (!isObj(c)) return void problems.push(`${where}: must be a mapping with at least "id"`);
-    unknownKeys(c, ['id', 'password', 'connectors', 'phases', 'maxCurrent'], where, problems);
+    unknownKeys(c, ['id', 'password', 'connectors', 'phases', 'maxCurrent', 'misbehave'], where, problems);
     if (typeof c.id !== 'string' || !/^[A-Za-z0-9._:-]{1,48}$/.test(c.id)) return void problems.push(`${where}: "id" must be 1-48 letters, digits or . _ : -`);
     if (out.some((o) => o.id === c.id)) return void problems.push(`${where}: id "${c.id}" is used twice`);
     const connectors = c.connectors ?? d.connectors;
@@ -99,7 +104,15 @@ function parseChargers(raw: unknown, d: ScenarioDefaults, problems: string[]): S
     if (phases !== 1 && phases !== 3) problems.push(`${where}: "phases" must be 1 or 3`);
     if (typeof maxCurrent !== 'number' || maxCurrent < 6 || maxCurrent > 80) problems.push(`${where}: "maxCurrent" must be a number of amperes 6..80`);
     if (c.password !== undefined && typeof c.password !== 'string') problems.push(`${where}: "password" must be a string`);
-    out.push({ id: c.id, connectors: connectors as number, phases: phases as 1 | 3, maxCurrent: maxCurrent as number, ...(typeof c.password === 'string' ? { password: c.password } : {}) });
+    const misbehave = c.misbehave === undefined ? undefined : misbehaviourOf(c.misbehave, `${where}: "misbehave"`, problems);
+    out.push({
+      id: c.id,
+      connectors: connectors as number,
+      phases: phases as 1 | 3,
+      maxCurrent: maxCurrent as number,
+      ...(typeof c.password === 'string' ? { password: c.password } : {}),
+      ...(misbehave ? { misbehave } : {}),
+    });
   });
   return out;
 }
@@ -130,6 +143,7 @@ function parseTimeline(raw: unknown, chargers: Map<string, ScenarioCharger>, pro
     if (s.idTag !== undefined && (typeof s.idTag !== 'string' || s.idTag.length < 1 || s.idTag.length > 20)) problems.push(`${where}: "idTag" must be 1-20 characters`);
     if (act === 'setCarMaxCurrent' && (typeof s.value !== 'number' || s.value < 0)) problems.push(`${where}: setCarMaxCurrent needs "value" in amperes >= 0`);
     if (act === 'stop' && s.value !== undefined && !STOP_REASONS.includes(s.value as StopReason)) problems.push(`${where}: stop "value" must be a reason: ${STOP_REASONS.join(', ')}`);
+    if (act === 'misbehave' && s.value !== 'none') misbehaviourOf(s.value, `${where}: misbehave "value" (or none)`, problems);
     out.push({
       at: s.at as number,
       charger: charger.id,
@@ -140,6 +154,21 @@ function parseTimeline(raw: unknown, chargers: Map<string, ScenarioCharger>, pro
     });
   });
   return out;
+}
+
+/** A misbehaviour written as in `--misbehave` without the count: `silent`, `late:25`, `noboot:30`. */
+function misbehaviourOf(raw: unknown, where: string, problems: string[]): Misbehaviour | undefined {
+  if (typeof raw !== 'string') {
+    problems.push(`${where} must be a string like silent or late:25, got ${JSON.stringify(raw)}`);
+    return undefined;
+  }
+  try {
+    return parseMisbehaviour(raw);
+  } catch (err) {
+    if (!(err instanceof MisbehaviourError)) throw err;
+    problems.push(`${where}: ${err.message}`);
+    return undefined;
+  }
 }
 
 function unknownKeys(o: Obj, allowed: string[], where: string, problems: string[]): void {
