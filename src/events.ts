@@ -28,6 +28,11 @@ export interface GatewayEvents {
    * per phase and why. For the MQTT mirror and the HTTP API.
    */
   'allocation.changed': AllocationChanged;
+  /**
+   * A SetChargingProfile the load balancer sent was answered (or failed): every write lands in
+   * the charger's flash, so they are counted (/metrics chargegate_profile_writes_total).
+   */
+  'balancer.profile': { chargerId: string; connectorId: number; purpose: string; result: 'accepted' | 'rejected' | 'callerror' | 'timeout' | 'offline' };
   /** chargegate's local authorization list changed (the cloud's SendLocalList). */
   'localList.changed': { version: number };
   /** A frame a charger sent that chargegate answered with a CALLERROR. */
@@ -63,7 +68,29 @@ export interface AllocationChanged {
     /** max, cap, released, fair-share, circuit-full, external, failsafe, paused-rotation, paused-priority, paused-capacity, fixed, standby. */
     reason: string;
     detail: string;
+    /** The limit the charger last accepted, A per phase (undefined: none known: it may draw its maximum). */
+    accepted?: number;
+    /** A limit sent and not answered yet, A per phase. */
+    inFlight?: number;
+    /** The highest per-phase current the charger reported lately (fresh MeterValues), A. */
+    measured?: number;
   }[];
+  /**
+   * Per charger: whether chargegate controls its current. Uncontrolled (it refused, ignored or
+   * never answered its limits, has not booted, or is configured quirks.noSmartCharging) means
+   * it is counted at its maximum while it has a session or draws current, and the others are
+   * reduced for it.
+   */
+  chargers: ChargerControl[];
+}
+
+export interface ChargerControl {
+  chargerId: string;
+  controlled: boolean;
+  /** Why not, in words ("SetChargingProfile timed out (no answer in 30 s)"). */
+  why?: string;
+  /** Since when it is uncontrolled (ISO time). */
+  since?: string;
 }
 
 export class EventBus {

@@ -237,7 +237,7 @@ function allMinimaFit(candidates: readonly Item[], remaining: readonly number[])
 }
 
 /** The supply's room per phase for the chargers. */
-function supplyCapacity(supply: SupplyModel, limit: number, other: AllocationInput['otherLoad']): number[] {
+export function supplyCapacity(supply: SupplyModel, limit: number, other: AllocationInput['otherLoad']): number[] {
   return [0, 1, 2].map((p) => {
     if (supply.phases === 1 && p > 0) return 0;
     const room = limit - supply.margin - (other?.currents[p] ?? 0);
@@ -321,8 +321,9 @@ function byPriorityDesc(items: Item[]): Item[][] {
 
 function verdict(item: Item, table: ConstraintTable, siteLimit: { amps: number; source: string }, failsafe: string | undefined): { amps: number; reason: Reason; detail: string } {
   if (item.input.fixed) {
-    const why = item.input.fixed.why === 'offline' ? 'offline: assumed to draw its standing limit' : 'flagged (ignores or rejects its limit): assumed at its maximum';
-    return { amps: item.input.fixed.amps, reason: 'fixed', detail: why };
+    const { why, detail } = item.input.fixed;
+    const said = detail ?? (why === 'offline' ? 'offline: assumed to draw its standing limit' : why === 'unconfirmed' ? 'no limit confirmed yet: assumed at its maximum' : 'uncontrolled: assumed at its maximum');
+    return { amps: item.input.fixed.amps, reason: 'fixed', detail: said };
   }
   if (!item.admitted) {
     if (item.max < item.min) return { amps: 0, reason: 'cap', detail: `${item.maxDetail}, below its minimum ${item.min} A: paused` };

@@ -1,22 +1,30 @@
 /**
  * The load balancer's controller, the one impure file of src/balancer: it listens to the event
- * bus, keeps what allocate() needs (sessions, measured currents, what each charger accepted,
- * flags, caps, external limits), runs allocate() when something changed (coalesced to one run
- * per turn of the event loop) and every recheckInterval, and sends the result with
- * SetChargingProfile (OCPP 1.6 §5.16): every decrease first, at once, and only when those were
- * answered the increases, ramped. It implements LimitControl for MQTT, HTTP and the cloud.
+ * bus, keeps what allocate() needs (sessions, measured currents, what each charger accepted and
+ * what is in flight, who is uncontrolled, caps, external limits), runs allocate() when something
+ * changed (coalesced to one run per turn of the event loop) and every recheckInterval, and sends
+ * the result with SetChargingProfile (OCPP 1.6 §5.16).
+ *
+ * No charger can hold up another: a run decides and enqueues, it never awaits a charger. Each
+ * charger's CALLs queue on its own connection (one at a time, OCPP-J §4.1.1); a connector with
+ * an order in flight gets its next one when that is answered (which triggers a new run). What
+ * may go out is decided by the budget invariant (budget.ts): decreases at once, increases only
+ * while every constraint holds with what each charger has *accepted* or may still apply.
  */
 import type { Config } from '../config/schema.js';
 import type { ControlResult, LimitControl } from '../control/ports.js';
-import type { EventBus } from '../events.js';
+import type { ChargerControl, EventBus } from '../events.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import type { GridMeter } from '../meters/ports.js';
+import { OcppCallError, OcppOfflineError, OcppTimeoutError } from '../ocpp/errors.js';
 import type { ConnectorState, MeterSample, Store } from '../store/ports.js';
-import { allocate, chargerOf } from './allocate.js';
+import { allocate, chargerOf, supplyCapacity } from './allocate.js';
+import { admitIncreases, exposureOf, type Increase, type Loaded } from './budget.js';
+import * as control from './control.js';
 import { externalLimits, type RuntimeLimit } from './external.js';
 import { EMPTY_PEAKS, estimateOtherLoad, judgeMeter, judgeOverdraw, rememberPeak, type OverdrawMemory, type PeakMemory } from './failsafe.js';
-import { PHASE_NAMES, connectorKey, type Allocation, type BalancerState, type ConnectorAllocation, type ConnectorInput, type OtherLoad, type PhaseCurrents, type SiteModel } from './model.js';
+import { PHASE_NAMES, connectorKey, type Allocation, type BalancerState, type ChargerModel, type ConnectorAllocation, type ConnectorInput, type OtherLoad, type PhaseCurrents, type SiteModel } from './model.js';
 import { carDraw } from './draw.js';
 import { nextStep, type InForce } from './ramp.js';
 import { ordersFor } from './to-profile.js';
@@ -49,12 +57,16 @@ export interface Balancer extends LimitControl {
   setExternalLimit(source: string, amps: number | null, untilMs?: number): ControlResult;
   /** Replaces the price table (a dynamic tariff feed). */
   setPrices(table: readonly { from: string; price: number }[]): ControlResult;
-  /** Runs one allocation and sends what follows; resolves when the chargers answered. */
+  /** Runs one allocation and sends what follows; resolves when the orders of that run were answered (tests, bench). */
   reconcile(): Promise<void>;
+  /** Per charger: controlled or not, and why (also in every 'allocation.changed'). */
+  control(): ChargerControl[];
 }
 
-interface Flag {
-  why: string;
+/** One connector's order on its way: what it raises the connector to while unanswered. */
+interface InFlight {
+  amps: number;
+  sentAt: number;
 }
 
 export function createBalancer(deps: BalancerDeps): Balancer {
@@ -64,13 +76,22 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const fs = siteConfig.failsafe;
   const nowMs = () => deps.now().getTime();
   const log = logger.child({ component: 'balancer' });
+  const responseMs = b.responseTime * 1000;
+  const backoff: control.BackoffPolicy = { firstMs: b.retryInterval * 1000, maxMs: Math.max(b.retryInterval, b.retryMaxInterval) * 1000 };
 
   /** Running sessions; not `confirmed` while their StartTransaction is still being written. */
   const sessions = new Map<string, { transactionId: number; startedAt: number; confirmed: boolean }>();
   const measured = new Map<string, { currents: PhaseCurrents; at: number }>();
   /** Connectors whose car has paused (StatusNotification SuspendedEV), since when (ms). */
   const suspended = new Map<string, number>();
+  /** What each connector accepted last (the limit in force at the charger). */
   const inForce = new Map<string, InForce>();
+  /** Orders sent and not answered yet, per connector: at most one each. */
+  const inFlight = new Map<string, InFlight>();
+  /** Connectors whose limits are sent again although they did not change (a reconnect). */
+  const resendTo = new Set<string>();
+  /** When each idle connector's standing limit was last raised (flash wear, site.balancing.standingInterval). */
+  const standingRaisedAt = new Map<string, number>();
   /**
    * What each connector accepted before the last restart (kept in the store): a charger that
    * has not reconnected yet still holds that standing limit and may draw up to it.
@@ -80,7 +101,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   let keepTimer: NodeJS.Timeout | undefined;
   /** Inoperative through ChangeAvailability (noZeroAmps pauses). */
   const inoperative = new Set<string>();
-  const flagged = new Map<string, Flag>();
+  /** Chargers chargegate does not control now, and why (control.ts). */
+  const uncontrolled = new Map<string, control.Uncontrolled>();
   /**
    * Chargers that rejected a TxProfile: the transaction it named, and how many transactions in
    * a row saw one rejected. A single rejection may be a charger that had not yet handled its
@@ -93,7 +115,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     return r !== undefined && (r.strikes >= TX_STRIKES || r.transactionId === transactionId);
   };
   const cannotPause = new Set<string>();
-  const caps = new Map<string, { amps: number; source: string }>();
+  /** Caps per charger or connector key, per source (mqtt, http, cloud…): the lowest applies. */
+  const caps = new Map<string, Map<string, number>>();
   const runtime = new Map<string, RuntimeLimit>();
   let prices = siteConfig.prices ? { ...siteConfig.prices, table: [...siteConfig.prices.table] } : undefined;
   let state: BalancerState = {};
@@ -105,10 +128,12 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   let lastPublished = '';
   let timer: NodeJS.Timeout | undefined;
   let scheduled = false;
-  let running: Promise<void> | undefined;
-  let again = false;
   let stopped = true;
+  /** The orders of the latest run, for reconcile() (the loop itself never awaits them). */
+  let sent: Promise<void>[] = [];
   const unsubscribe: (() => void)[] = [];
+
+  for (const c of site.chargers.values()) if (c.quirks.noSmartCharging) uncontrolled.set(c.id, control.noSmartCharging());
 
   // ---- what the site looks like right now -------------------------------------------------
 
@@ -125,19 +150,59 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     return [...out.values()];
   }
 
-  function inputs(now: number): ConnectorInput[] {
-    return connectorIds().map(({ chargerId, connectorId }) => {
+  /** Its latest reported current (highest phase), when fresh and of the running session. */
+  function freshDraw(key: string, now: number): { amps: number; at: number } | undefined {
+    const m = measured.get(key);
+    if (!m || now - m.at > fs.meterTimeout * 1000) return undefined;
+    return { amps: Math.max(...m.currents), at: m.at };
+  }
+
+  /** A charger's orders can reach it: connected and its BootNotification accepted (§4.2). */
+  function reachable(chargerId: string): boolean {
+    const live = gateway.registry.get(chargerId);
+    return live?.online === true && (live as { booted?: boolean }).booted !== false;
+  }
+
+  /** Why a charger's limit cannot be set now, if it cannot (uncontrolled, not booted). */
+  function notControlled(chargerId: string): string | undefined {
+    const u = uncontrolled.get(chargerId);
+    if (u) return u.why;
+    const live = gateway.registry.get(chargerId);
+    if (live?.online && (live as { booted?: boolean }).booted === false) return 'connected without a BootNotification: no limit can be sent yet';
+    return undefined;
+  }
+
+  /**
+   * What allocate() gets per connector. `probe` lists chargers planned as if they were
+   * controlled (to learn the limit to send them), although the safe plan counts them fixed.
+   */
+  function inputs(now: number, probe?: ReadonlySet<string>): ConnectorInput[] {
+    const ids = connectorIds();
+    // An uncontrolled charger draws at most its maximum in all: counted once, on its first
+    // connector that has a session or draws current (budget.ts).
+    const chargesOn = new Map<string, string>();
+    for (const { chargerId, connectorId } of ids) {
+      const key = connectorKey(chargerId, connectorId);
+      if (!chargesOn.has(chargerId) && (sessions.has(key) || (freshDraw(key, now)?.amps ?? 0) > site.balancing.phaseThreshold)) chargesOn.set(chargerId, key);
+    }
+    return ids.map(({ chargerId, connectorId }) => {
       const key = connectorKey(chargerId, connectorId);
       const charger = chargerOf(site, chargerId);
       const session = sessions.get(key);
       const input: ConnectorInput = { chargerId, connectorId, ...(session ? { session } : {}) };
-      const flag = flagged.get(key) ?? flagged.get(chargerId);
-      const online = gateway.registry.get(chargerId)?.online ?? false;
-      if (flag) input.fixed = { amps: charger.maxCurrent, why: 'flagged' };
-      else if (!online) {
+      const worst = charger.uncontrolledCurrent ?? charger.maxCurrent;
+      const live = gateway.registry.get(chargerId);
+      const known = inForce.get(key)?.amps ?? accepted.get(key);
+      const why = probe?.has(chargerId) ? undefined : notControlled(chargerId);
+      if (!live?.online) {
         // It keeps what it last accepted; with a session and nothing known, the worst.
-        const known = inForce.get(key)?.amps ?? accepted.get(key);
-        input.fixed = { amps: known ?? (session ? charger.maxCurrent : 0), why: 'offline' };
+        input.fixed = { amps: known ?? (session ? worst : 0), why: 'offline' };
+      } else if (why !== undefined) {
+        input.fixed = { amps: chargesOn.get(chargerId) === key ? Math.max(worst, known ?? 0) : 0, why: 'uncontrolled', detail: `uncontrolled (${why}): assumed at ${worst} A` };
+        // Not booted but holding a limit it accepted before (profiles are kept in flash): that limit.
+        if (!uncontrolled.has(chargerId) && known !== undefined) input.fixed.amps = chargesOn.get(chargerId) === key ? known : 0;
+      } else if (session && known === undefined && !probe?.has(chargerId)) {
+        input.fixed = { amps: worst, why: 'unconfirmed' };
       }
       const m = measured.get(key);
       if (m && session && m.at >= session.startedAt && now - m.at <= fs.meterTimeout * 1000 * 6) input.measured = m;
@@ -145,11 +210,17 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       if (since !== undefined) input.suspendedSince = since;
       const f = inForce.get(key);
       if (f) input.offered = { amps: f.amps, raisedAt: f.raisedAt };
-      const cap = minCap(caps.get(key), caps.get(chargerId));
+      const cap = lowestCap(chargerId, key);
       if (cap) input.cap = cap;
       if (cannotPause.has(key)) input.cannotPause = true;
       return input;
     });
+  }
+
+  function lowestCap(...keys: string[]): { amps: number; source: string } | undefined {
+    let best: { amps: number; source: string } | undefined;
+    for (const k of keys) for (const [source, amps] of caps.get(k) ?? []) if (!best || amps < best.amps) best = { amps, source };
+    return best;
   }
 
   /**
@@ -169,7 +240,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       const car = carDraw(
         { ...(fresh ? { reported: fresh } : {}), ...(limit ? { limit } : {}), ...(startedAt !== undefined ? { sessionStartedAt: startedAt } : {}) },
         now,
-        { responseMs: b.responseTime * 1000, slackA: b.releaseHeadroom, phases: charger.phases },
+        { responseMs, slackA: b.releaseHeadroom, phases: charger.phases },
       );
       car.currents.forEach((a, i) => {
         const phase = charger.rotation[i]!;
@@ -195,19 +266,95 @@ export function createBalancer(deps: BalancerDeps): Balancer {
 
   // ---- one run ------------------------------------------------------------------------------
 
-  async function runOnce(): Promise<void> {
+  /** Decides and enqueues; never waits for a charger. */
+  function runOnce(): void {
     const now = nowMs();
     const external = externalLimits({ schedule: siteConfig.schedule, timeZone: deps.timeZone ?? siteConfig.timeZone ?? 'UTC', ...(prices ? { prices } : {}), runtime, now });
     const other = otherLoad(now);
-    const result = allocate({ site, connectors: inputs(now), ...(other ? { otherLoad: other } : {}), external, state, now });
+    const input = { site, ...(other ? { otherLoad: other } : {}), external, state, now };
+    const result = allocate({ ...input, connectors: inputs(now) });
     state = result.state;
     latest = result;
-    // The orders go out first (apply sends up to its first await); the MQTT and HTTP mirrors
-    // of the allocation then run while the chargers answer.
-    const applying = apply(result, now);
+    // Chargers whose first limit is due, or whose back-off ended: planned as if controlled, to
+    // learn what to send them, while the safe plan above still counts them at their worst.
+    const probing = new Set<string>();
+    for (const a of result.connectors) {
+      if (a.reason !== 'fixed' || inFlight.has(a.key) || !reachable(a.chargerId)) continue;
+      const u = uncontrolled.get(a.chargerId);
+      if (u ? control.mayTry(u, now) : inForce.get(a.key) === undefined) probing.add(a.chargerId);
+    }
+    const probe = probing.size > 0 ? allocate({ ...input, connectors: inputs(now, probing) }) : undefined;
+    const supplyRoom = supplyCapacity(site.supply, result.siteLimit.amps, other);
+    sent = dispatch(result, probe, probing, supplyRoom, now);
     publish(result, other?.failsafe, now);
-    await applying;
     keepAcceptedSoon();
+  }
+
+  /**
+   * What goes out now. Every connector's exposure is counted (budget.ts); an order that does
+   * not raise its connector's exposure goes at once (decreases first in the queue), one that
+   * does only when admitIncreases says every constraint still holds.
+   */
+  function dispatch(result: Allocation, probe: Allocation | undefined, probing: ReadonlySet<string>, supplyRoom: readonly number[], now: number): Promise<void>[] {
+    const loads: Loaded[] = [];
+    const exposure = new Map<string, number>();
+    for (const a of result.connectors) {
+      const f = inForce.get(a.key);
+      const charger = chargerOf(site, a.chargerId);
+      const draw = freshDraw(a.key, now);
+      const amps =
+        a.reason === 'fixed'
+          ? Math.max(a.amps, inFlight.get(a.key)?.amps ?? 0)
+          : exposureOf(
+              {
+                ...(f ? { accepted: f.amps, acceptedAt: f.acceptedAt } : accepted.has(a.key) ? { accepted: accepted.get(a.key)! } : {}),
+                ...(inFlight.has(a.key) ? { inFlight: inFlight.get(a.key)!.amps } : {}),
+                ...(draw ? { measured: draw } : {}),
+                active: a.active,
+                max: charger.uncontrolledCurrent ?? charger.maxCurrent,
+              },
+              responseMs,
+            );
+      exposure.set(a.key, amps);
+      loads.push({ chargerId: a.chargerId, phases: a.phases, amps });
+    }
+    const byKey = probe ? new Map(probe.connectors.map((c) => [c.key, c])) : undefined;
+    const downs: (() => Promise<void>)[] = [];
+    const ups: (Increase & { send: () => Promise<void>; priority: number })[] = [];
+    for (const planned of result.connectors) {
+      let a = planned;
+      if (a.reason === 'fixed') {
+        // Only a probe is sent to a fixed connector: its first limit, or a retry after a refusal.
+        const p = probing.has(a.chargerId) ? byKey?.get(a.key) : undefined;
+        if (!p) continue;
+        a = p;
+      }
+      if (inFlight.has(a.key) || !reachable(a.chargerId)) continue;
+      // Its StartTransaction is not answered yet: it keeps its standing limit until then.
+      if (sessions.get(a.key)?.confirmed === false) continue;
+      const charger = chargerOf(site, a.chargerId);
+      const held = inForce.get(a.key);
+      const step = nextStep(a.amps, held, now, { hysteresis: b.hysteresis, rampStep: b.rampStep, rampIntervalMs: b.rampInterval * 1000, minCurrent: charger.minCurrent });
+      const pausedByAvailability = inoperative.has(a.key);
+      const session = sessions.get(a.key);
+      // A new transaction needs its TxProfile even when its limit does not change.
+      const txMissing = session !== undefined && !charger.quirks.noTxProfile && !refusesTx(a.chargerId, session.transactionId) && held?.txFor !== session.transactionId;
+      const resend = resendTo.has(a.key);
+      if (!step && !(pausedByAvailability && a.amps > 0) && !txMissing && !resend) continue;
+      const amps = step?.amps ?? held?.amps ?? a.amps;
+      const from = exposure.get(a.key) ?? 0;
+      // Flash wear: an idle connector's standing limit rises at most once per standingInterval.
+      if (!a.active && amps > from && held && now - (standingRaisedAt.get(a.key) ?? -Infinity) < b.standingInterval * 1000) continue;
+      const order = { ...a, amps };
+      const send = () => sendLimit(order, now, resend);
+      if (amps <= from && !(pausedByAvailability && amps > 0)) downs.push(send);
+      else ups.push({ key: a.key, chargerId: a.chargerId, phases: a.phases, amps, from, send, priority: charger.priority });
+    }
+    const started = downs.map((f) => f());
+    ups.sort((x, y) => y.priority - x.priority || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    const admitted = admitIncreases(site, supplyRoom, loads, ups);
+    for (const u of ups) if (admitted.has(u.key)) started.push(u.send());
+    return started;
   }
 
   /** At most one write per KEEP_ACCEPTED_MS: each is an fsync, and the value is a best guess anyway. */
@@ -228,131 +375,195 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     return deps.store.durably(() => deps.store.meta.set(ACCEPTED_KEY, text)).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not keep the accepted limits'));
   }
 
+  function controlView(): ChargerControl[] {
+    const ids = new Set([...site.chargers.keys(), ...gateway.registry.list().map((c) => c.id)]);
+    return [...ids].sort().map((chargerId) => {
+      const u = uncontrolled.get(chargerId);
+      const why = notControlled(chargerId);
+      if (why === undefined) return { chargerId, controlled: true };
+      return { chargerId, controlled: false, why, ...(u && u.since > 0 ? { since: new Date(u.since).toISOString() } : {}) };
+    });
+  }
+
+  /** The allocation with what the chargers accepted, have in flight and draw: the truth, not only the plan. */
   function publish(result: Allocation, failsafe: string | undefined, now: number): void {
-    const connectors = result.connectors.map((c) => ({
-      chargerId: c.chargerId,
-      connectorId: c.connectorId,
-      amps: c.amps,
-      phases: c.phases.map((p) => PHASE_NAMES[p]),
-      active: c.active,
-      reason: c.reason,
-      detail: c.detail,
-    }));
-    const signature = JSON.stringify([result.siteLimit, failsafe, connectors]);
+    const connectors = result.connectors.map((c) => {
+      const f = inForce.get(c.key)?.amps ?? accepted.get(c.key);
+      const flying = inFlight.get(c.key)?.amps;
+      const draw = freshDraw(c.key, now)?.amps;
+      return {
+        chargerId: c.chargerId,
+        connectorId: c.connectorId,
+        amps: c.amps,
+        phases: c.phases.map((p) => PHASE_NAMES[p]),
+        active: c.active,
+        reason: c.reason,
+        detail: c.detail,
+        ...(f !== undefined ? { accepted: f } : {}),
+        ...(flying !== undefined ? { inFlight: flying } : {}),
+        ...(draw !== undefined ? { measured: round1(draw) } : {}),
+      };
+    });
+    const chargers = controlView();
+    const signature = JSON.stringify([result.siteLimit, failsafe, connectors, chargers]);
     if (signature === lastPublished) return;
-    lastPublished = signature;
-    log.info(
-      { siteLimit: result.siteLimit, load: result.load, ...(failsafe ? { failsafe } : {}), limits: Object.fromEntries(result.connectors.map((c) => [c.key, `${c.amps} A ${c.reason}`])) },
-      'allocation changed',
-    );
-    events.emit('allocation.changed', { at: new Date(now).toISOString(), siteLimit: result.siteLimit, load: result.load, ...(failsafe ? { failsafe } : {}), connectors });
-  }
-
-  /** Decreases first and awaited, then increases: the sum in force never passes the allocation. */
-  async function apply(result: Allocation, now: number): Promise<void> {
-    const decreases: (() => Promise<boolean>)[] = [];
-    const increases: (() => Promise<boolean>)[] = [];
-    for (const a of result.connectors) {
-      if (a.reason === 'fixed') continue;
-      // Its StartTransaction is not answered yet: it keeps its standing limit until then.
-      if (sessions.get(a.key)?.confirmed === false) continue;
-      if (!gateway.registry.get(a.chargerId)?.online) continue;
-      const charger = chargerOf(site, a.chargerId);
-      const step = nextStep(a.amps, inForce.get(a.key), now, { hysteresis: b.hysteresis, rampStep: b.rampStep, rampIntervalMs: b.rampInterval * 1000, minCurrent: charger.minCurrent });
-      const pausedByAvailability = inoperative.has(a.key);
-      const session = sessions.get(a.key);
-      // A new transaction needs its TxProfile even when its limit does not change.
-      const txMissing = session !== undefined && !charger.quirks.noTxProfile && !refusesTx(a.chargerId, session.transactionId) && inForce.get(a.key)?.txFor !== session.transactionId;
-      if (!step && !(pausedByAvailability && a.amps > 0) && !txMissing) continue;
-      const amps = step?.amps ?? inForce.get(a.key)?.amps ?? a.amps;
-      const send = () => sendLimit({ ...a, amps }, now);
-      if (step?.kind === 'increase' || (!step && pausedByAvailability)) increases.push(send);
-      else decreases.push(send);
+    const plan = JSON.stringify(result.connectors.map((c) => [c.key, c.amps, c.reason]));
+    if (plan !== lastPlan) {
+      lastPlan = plan;
+      log.info(
+        { siteLimit: result.siteLimit, load: result.load, ...(failsafe ? { failsafe } : {}), limits: Object.fromEntries(result.connectors.map((c) => [c.key, `${c.amps} A ${c.reason}`])) },
+        'allocation changed',
+      );
     }
-    const down = await Promise.all(decreases.map((f) => f()));
-    // A decrease that did not land means the sum in force is unknown: no increase this round.
-    if (down.some((ok) => !ok)) return;
-    await Promise.all(increases.map((f) => f()));
+    lastPublished = signature;
+    events.emit('allocation.changed', { at: new Date(now).toISOString(), siteLimit: result.siteLimit, load: result.load, ...(failsafe ? { failsafe } : {}), connectors, chargers });
+  }
+  let lastPlan = '';
+
+  /**
+   * Sends one connector's orders; what it learns lands in inForce, uncontrolled and
+   * txRejections, and a new run is scheduled when it is done. Never throws.
+   */
+  async function sendLimit(a: ConnectorAllocation, now: number, resend: boolean): Promise<void> {
+    inFlight.set(a.key, { amps: a.amps, sentAt: now });
+    resendTo.delete(a.key);
+    try {
+      const done = await sendOrders(a, now, resend);
+      if (done) settleAccepted(a, done, now);
+    } finally {
+      inFlight.delete(a.key);
+      schedule();
+    }
   }
 
-  /** Sends one connector's orders; true when everything was accepted. */
-  async function sendLimit(a: ConnectorAllocation, now: number): Promise<boolean> {
+  /**
+   * The profiles (and availability) for one connector, in order; undefined when not all were
+   * accepted. A resend sends the standing limit too, whatever chargegate believes is in force.
+   */
+  async function sendOrders(a: ConnectorAllocation, now: number, resend: boolean): Promise<{ amps: number; txDefault?: number; txFor?: number } | undefined> {
     const charger = chargerOf(site, a.chargerId);
     const session = sessions.get(a.key);
-    // The charger as one that takes no TxProfile: made only when needed (not on every order).
-    const withoutTx = () => ({ ...charger, quirks: { ...charger.quirks, noTxProfile: true } });
-    const effective = refusesTx(a.chargerId, session?.transactionId) ? withoutTx() : charger;
     const before = inForce.get(a.key);
-    const options = { voltage: site.supply.voltage, stackLevel: b.stackLevel, ...(session ? { transactionId: session.transactionId } : {}), ...(before?.txDefault !== undefined ? { txDefaultInForce: before.txDefault } : {}) };
+    const noTx = !charger.quirks.noTxProfile && session !== undefined && refusesTx(a.chargerId, session.transactionId);
+    const effective = noTx ? withoutTx(charger) : charger;
+    const options = {
+      voltage: site.supply.voltage,
+      stackLevel: b.stackLevel,
+      ...(session?.confirmed ? { transactionId: session.transactionId } : {}),
+      ...(before?.txDefault !== undefined && !resend ? { txDefaultInForce: before.txDefault } : {}),
+    };
     const orders = ordersFor(a, effective, options);
     let txDefault = orders.txDefaultAmps ?? before?.txDefault;
-    // Made when something is logged: a child logger per order would cost every run.
-    const clog = () => log.child({ chargerId: a.chargerId, connectorId: a.connectorId });
     let txFor: number | undefined;
-    try {
-      if (orders.availability === 'Inoperative') {
-        const res = await gateway.commands.ChangeAvailability(a.chargerId, { connectorId: a.connectorId, type: 'Inoperative' });
-        if (res.status !== 'Accepted') {
-          // Scheduled means "after the transaction": no pause now. Plan with it running.
-          cannotPause.add(a.key);
-          clog().warn({ status: res.status }, 'cannot pause through ChangeAvailability: kept at its minimum');
-          schedule();
-          return false;
-        }
-        inoperative.add(a.key);
-      } else if (orders.availability === 'Operative' && inoperative.has(a.key)) {
-        await gateway.commands.ChangeAvailability(a.chargerId, { connectorId: a.connectorId, type: 'Operative' });
-        inoperative.delete(a.key);
+    const clog = () => log.child({ chargerId: a.chargerId, connectorId: a.connectorId });
+    if (orders.availability === 'Inoperative') {
+      const res = await call(() => gateway.commands.ChangeAvailability(a.chargerId, { connectorId: a.connectorId, type: 'Inoperative' }));
+      if (!res.ok || res.answer.status !== 'Accepted') {
+        // Scheduled means "after the transaction": no pause now. Plan with it running.
+        cannotPause.add(a.key);
+        clog().warn({ status: res.ok ? res.answer.status : res.result }, 'cannot pause through ChangeAvailability: kept at its minimum');
+        return undefined;
       }
-      for (const request of orders.profiles) {
-        const res = await gateway.commands.SetChargingProfile(a.chargerId, request);
-        const purpose = request.csChargingProfiles.chargingProfilePurpose;
-        if (res.status === 'Accepted') {
-          if (purpose === 'TxProfile') {
-            txFor = request.csChargingProfiles.transactionId;
-            txRejections.delete(a.chargerId);
-          }
-          continue;
-        }
-        if (purpose === 'TxProfile') {
-          const transactionId = request.csChargingProfiles.transactionId;
-          const previous = txRejections.get(a.chargerId);
-          const strikes = previous && previous.transactionId === transactionId ? previous.strikes : (previous?.strikes ?? 0) + 1;
-          txRejections.set(a.chargerId, { transactionId, strikes });
-          clog().warn(
-            { status: res.status, transactionId, strikes },
-            strikes >= TX_STRIKES ? 'TxProfile rejected again: the TxDefaultProfile carries the limit from now on' : 'TxProfile rejected: the TxDefaultProfile carries the limit of this transaction; the next one tries again',
-          );
-          const live = ordersFor(a, withoutTx(), options).profiles[0]!;
-          const fallback = await gateway.commands.SetChargingProfile(a.chargerId, live);
-          if (fallback.status !== 'Accepted') {
-            flag(a.chargerId, `rejected a TxDefaultProfile (${fallback.status})`);
-            return false;
-          }
-          txDefault = a.amps;
-          break;
-        }
-        flag(a.chargerId, `rejected a ${purpose} (${res.status})`);
-        return false;
-      }
-    } catch (err) {
-      clog().warn({ err: (err as Error).message, amps: a.amps }, 'could not send the limit');
-      return false;
+      inoperative.add(a.key);
+    } else if (orders.availability === 'Operative' && inoperative.has(a.key)) {
+      const res = await call(() => gateway.commands.ChangeAvailability(a.chargerId, { connectorId: a.connectorId, type: 'Operative' }));
+      if (!res.ok) return undefined;
+      inoperative.delete(a.key);
     }
-    const raised = !before || a.amps > before.amps;
-    // A re-send of the same value (a TxProfile for a new transaction) changes nothing for the car.
-    const same = before !== undefined && before.amps === orders.amps;
-    const change = same ? { acceptedAt: before.acceptedAt, ...(before.from !== undefined ? { from: before.from } : {}) } : { acceptedAt: nowMs(), ...(before ? { from: before.amps } : {}) };
-    inForce.set(a.key, { amps: orders.amps, raisedAt: raised ? now : before.raisedAt, changedAt: now, ...change, ...(txDefault !== undefined ? { txDefault } : {}), ...(txFor !== undefined ? { txFor } : {}) });
-    if (log.isLevelEnabled('debug')) clog().debug({ amps: orders.amps, reason: a.reason }, 'limit sent');
-    return true;
+    for (const request of orders.profiles) {
+      const purpose = request.csChargingProfiles.chargingProfilePurpose;
+      const res = await setProfile(a, request);
+      if (res === 'accepted') {
+        if (purpose === 'TxProfile') {
+          txFor = request.csChargingProfiles.transactionId;
+          txRejections.delete(a.chargerId);
+        }
+        continue;
+      }
+      if (res.kind === 'offline') return undefined;
+      if (purpose === 'TxProfile' && res.kind !== 'timeout') {
+        // A refused TxProfile: the TxDefaultProfile carries this transaction's limit (§3.13.2).
+        const transactionId = request.csChargingProfiles.transactionId;
+        const previous = txRejections.get(a.chargerId);
+        const strikes = previous && previous.transactionId === transactionId ? previous.strikes : (previous?.strikes ?? 0) + 1;
+        txRejections.set(a.chargerId, { transactionId, strikes });
+        clog().warn(
+          { answer: res.why, transactionId, strikes },
+          strikes >= TX_STRIKES ? 'TxProfile refused again: the TxDefaultProfile carries the limit from now on' : 'TxProfile refused: the TxDefaultProfile carries the limit of this transaction; the next one tries again',
+        );
+        const live = ordersFor(a, withoutTx(charger), options).profiles[0]!;
+        const fallback = await setProfile(a, live);
+        if (fallback !== 'accepted') {
+          if (fallback.kind !== 'offline') refuse(a.chargerId, `refused its TxDefaultProfile too (${fallback.why})`, now);
+          return undefined;
+        }
+        txDefault = a.amps;
+        break;
+      }
+      refuse(a.chargerId, `${purpose}: ${res.why}`, now);
+      return undefined;
+    }
+    return { amps: orders.amps, ...(txDefault !== undefined ? { txDefault } : {}), ...(txFor !== undefined ? { txFor } : {}) };
   }
 
-  function flag(id: string, why: string): void {
-    if (flagged.has(id)) return;
-    flagged.set(id, { why });
-    log.warn({ chargerOrConnector: id, why }, 'charger flagged: assumed at its maximum, the others are reduced');
-    schedule();
+  type Failure = { kind: 'rejected' | 'callerror' | 'timeout' | 'offline'; why: string };
+
+  /** One SetChargingProfile, counted (every write is a write to the charger's flash). */
+  async function setProfile(a: ConnectorAllocation, request: Parameters<typeof gateway.commands.SetChargingProfile>[1]): Promise<'accepted' | Failure> {
+    const purpose = request.csChargingProfiles.chargingProfilePurpose;
+    const res = await call(() => gateway.commands.SetChargingProfile(a.chargerId, request));
+    const outcome: 'accepted' | Failure = !res.ok ? res : res.answer.status === 'Accepted' ? 'accepted' : { kind: 'rejected', why: `answered ${res.answer.status}` };
+    events.emit('balancer.profile', { chargerId: a.chargerId, connectorId: a.connectorId, purpose, result: outcome === 'accepted' ? 'accepted' : outcome.kind });
+    return outcome;
+  }
+
+  /** A command whose failure is an answer too: a CALLERROR, a timeout, a lost connection. */
+  async function call<T>(f: () => Promise<T>): Promise<{ ok: true; answer: T } | (Failure & { ok: false; result: string })> {
+    try {
+      return { ok: true, answer: await f() };
+    } catch (err) {
+      const e = err as Error;
+      if (e instanceof OcppOfflineError) return { ok: false, kind: 'offline', why: e.message, result: 'offline' };
+      if (e instanceof OcppTimeoutError) return { ok: false, kind: 'timeout', why: `no answer in ${config.ocpp.callTimeout} s`, result: 'timeout' };
+      if (e instanceof OcppCallError) return { ok: false, kind: 'callerror', why: `CALLERROR ${e.code}${e.message ? `: ${e.message}` : ''}`.slice(0, 200), result: 'callerror' };
+      return { ok: false, kind: 'callerror', why: e.message.slice(0, 200), result: 'callerror' };
+    }
+  }
+
+  function settleAccepted(a: ConnectorAllocation, done: { amps: number; txDefault?: number; txFor?: number }, now: number): void {
+    const before = inForce.get(a.key);
+    const raised = !before || done.amps > before.amps;
+    if (!a.active && raised && before) standingRaisedAt.set(a.key, now);
+    // A re-send of the same value (a TxProfile for a new transaction) changes nothing for the car.
+    const same = before !== undefined && before.amps === done.amps;
+    const change = same ? { acceptedAt: before.acceptedAt, ...(before.from !== undefined ? { from: before.from } : {}) } : { acceptedAt: nowMs(), ...(before ? { from: before.amps } : {}) };
+    inForce.set(a.key, { amps: done.amps, raisedAt: raised ? now : before.raisedAt, changedAt: now, ...change, ...(done.txDefault !== undefined ? { txDefault: done.txDefault } : {}), ...(done.txFor !== undefined ? { txFor: done.txFor } : {}) });
+    const u = uncontrolled.get(a.chargerId);
+    if (u && !control.accepted(u)) {
+      uncontrolled.delete(a.chargerId);
+      log.info({ chargerId: a.chargerId, was: u.why }, 'charger accepts its limits again: controlled');
+    }
+    if (log.isLevelEnabled('debug')) log.debug({ chargerId: a.chargerId, connectorId: a.connectorId, amps: done.amps, reason: a.reason }, 'limit accepted');
+  }
+
+  /** A refusal in any form: uncontrolled, tried again after a back-off; logged once per change. */
+  function refuse(chargerId: string, why: string, now: number): void {
+    const prev = uncontrolled.get(chargerId);
+    const next = control.refused(prev, why, now, backoff);
+    uncontrolled.set(chargerId, next);
+    if (prev?.why !== next.why) {
+      log.warn({ chargerId, why, retryInS: Math.round((next.retryAt - now) / 1000) }, 'charger does not take its limit: uncontrolled, counted at its maximum while it charges; the others are reduced');
+    } else log.debug({ chargerId, attempts: next.attempts }, 'still refused');
+  }
+
+  /** Its sessions ended or it disconnected: a refusal or an overdraw is forgotten. */
+  function settle(chargerId: string): void {
+    const u = uncontrolled.get(chargerId);
+    if (!u) return;
+    const next = control.settled(u);
+    if (next) return;
+    uncontrolled.delete(chargerId);
+    log.info({ chargerId, was: u.why }, 'charger controlled again (its sessions ended or it disconnected)');
   }
 
   // ---- events -------------------------------------------------------------------------------
@@ -364,10 +575,15 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const at = nowMs();
     measured.set(key, { currents, at });
     const limit = inForce.get(key);
-    if (sessions.has(key) && limit && at - limit.changedAt > b.rampInterval * 1000) {
+    if (sessions.has(key) && limit && !inFlight.has(key) && at - limit.changedAt > b.rampInterval * 1000) {
       const judged = judgeOverdraw(overdraw, { key, draw: Math.max(...currents), limit: limit.amps, tolerance: fs.overdrawTolerance, samples: fs.overdrawSamples });
       overdraw = judged.memory;
-      if (judged.flagged) flag(key, `draws ${Math.max(...currents)} A with a limit of ${limit.amps} A`);
+      if (judged.flagged) {
+        const prev = uncontrolled.get(e.chargerId);
+        const next = control.overdrew(prev, `draws ${round1(Math.max(...currents))} A with a limit of ${limit.amps} A`, at);
+        uncontrolled.set(e.chargerId, next);
+        if (prev !== next) log.warn({ chargerId: e.chargerId, connectorId: e.connectorId, why: next.why }, 'charger ignores its limit: uncontrolled, counted at its maximum while it charges; the others are reduced');
+      }
     }
     schedule();
   }
@@ -398,6 +614,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const current = sessions.get(key);
     if (current && current.transactionId !== s.transactionId) return;
     forget(key);
+    if (![...sessions.keys()].some((k) => splitKey(k)[0] === s.chargerId)) settle(s.chargerId);
     schedule();
   }
 
@@ -411,7 +628,6 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     sessions.delete(key);
     measured.delete(key);
     suspended.delete(key);
-    flagged.delete(key);
     cannotPause.delete(key);
     const { [key]: _, ...rest } = overdraw;
     overdraw = rest;
@@ -428,9 +644,12 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       events.on('session.ended', (s) => end(s)),
       events.on('meter.values', onMeterValues),
       events.on('connector.status', onStatus),
-      events.on('charger.connected', (c) => resend(c.chargerId)),
-      events.on('charger.boot', (c) => resend(c.chargerId)),
-      events.on('charger.disconnected', () => schedule()),
+      events.on('charger.connected', (c) => reconnected(c.chargerId)),
+      events.on('charger.boot', (c) => booted(c.chargerId)),
+      events.on('charger.disconnected', (c) => {
+        settle(c.chargerId);
+        schedule();
+      }),
       events.on('ocpp.call', onCallSent),
     );
     deps.meter?.onReading((r) => {
@@ -445,7 +664,6 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     });
   }
 
-  /** A (re)connected charger gets its limits again (it may have lost them, or be a replacement). */
   /**
    * Someone else (the cloud, an MQTT or HTTP command) sent the charger a ClearChargingProfile,
    * which may have removed our standing limit (§5.5): send the limits again. They queue behind
@@ -458,14 +676,29 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     schedule();
   }
 
-  function forgetLimits(chargerId: string): void {
-    for (const key of [...inForce.keys()]) if (key.startsWith(`${chargerId}/`)) inForce.delete(key);
+  function keysOf(chargerId: string, from: Iterable<string>): string[] {
+    return [...from].filter((key) => splitKey(key)[0] === chargerId);
   }
 
-  function resend(chargerId: string): void {
+  function forgetLimits(chargerId: string): void {
+    for (const key of keysOf(chargerId, inForce.keys())) inForce.delete(key);
+  }
+
+  /**
+   * A reconnect without a reboot: the charger kept its profiles (they live in its flash), so
+   * what it accepted still counts; they are sent again all the same, in case it is another unit.
+   */
+  function reconnected(chargerId: string): void {
+    for (const key of keysOf(chargerId, inForce.keys())) resendTo.add(key);
+    txRejections.delete(chargerId);
+    schedule();
+  }
+
+  /** A (re)boot: it may have lost its profiles; everything is sent afresh. */
+  function booted(chargerId: string): void {
     forgetLimits(chargerId);
     txRejections.delete(chargerId);
-    flagged.delete(chargerId);
+    settle(chargerId);
     schedule();
   }
 
@@ -475,25 +708,17 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      void reconcile();
+      run();
     });
   }
 
-  function reconcile(): Promise<void> {
-    if (running) {
-      again = true;
-      return running;
+  function run(): void {
+    if (stopped) return;
+    try {
+      runOnce();
+    } catch (err) {
+      log.error({ err }, 'load balancing run failed');
     }
-    running = runOnce()
-      .catch((err: unknown) => log.error({ err }, 'load balancing run failed'))
-      .finally(() => {
-        running = undefined;
-        if (again && !stopped) {
-          again = false;
-          schedule();
-        }
-      });
-    return running;
   }
 
   function readAccepted(): Map<string, number> {
@@ -504,6 +729,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       log.warn('the kept accepted limits are unreadable: offline chargers count at 0 A until they reconnect');
       return new Map();
     }
+  }
+
+  function withoutTx(charger: ChargerModel): ChargerModel {
+    return { ...charger, quirks: { ...charger.quirks, noTxProfile: true } };
   }
 
   // ---- LimitControl and the other seams ----------------------------------------------------
@@ -528,21 +757,28 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       clearInterval(timer);
       for (const off of unsubscribe.splice(0)) off();
       await deps.meter?.stop();
-      await running;
+      await Promise.all(sent);
       clearTimeout(keepTimer);
       keepTimer = undefined;
       await keepAccepted();
     },
     allocation: () => latest,
-    reconcile,
+    control: controlView,
+    reconcile() {
+      run();
+      return Promise.all(sent).then(() => undefined);
+    },
     setCap(chargerId, connectorId, amps, source) {
       const charger = chargerOf(site, chargerId);
       if (!site.chargers.has(chargerId) && !gateway.registry.get(chargerId)) return { accepted: false, reason: `unknown charger ${chargerId}` };
       if (connectorId !== undefined && (connectorId < 1 || connectorId > Math.max(charger.connectors, 8))) return { accepted: false, reason: `no connector ${connectorId} on ${chargerId}` };
       if (amps !== null && !(amps >= 0 && amps <= 1000)) return { accepted: false, reason: `a cap must be a number of A from 0, got ${amps}` };
       const key = connectorId === undefined ? chargerId : connectorKey(chargerId, connectorId);
-      if (amps === null) caps.delete(key);
-      else caps.set(key, { amps, source });
+      let bySource = caps.get(key);
+      if (!bySource) caps.set(key, (bySource = new Map()));
+      if (amps === null) bySource.delete(source);
+      else bySource.set(source, amps);
+      if (bySource.size === 0) caps.delete(key);
       log.info({ chargerId, connectorId, amps, source }, amps === null ? 'cap removed' : 'cap set');
       schedule();
       const note = amps !== null && amps > 0 && amps < charger.minCurrent ? ` (below its minimum ${charger.minCurrent} A: it pauses)` : '';
@@ -594,8 +830,6 @@ function splitKey(key: string): [string, number] {
   return [key.slice(0, at), Number(key.slice(at + 1))];
 }
 
-function minCap(...caps: ({ amps: number; source: string } | undefined)[]): { amps: number; source: string } | undefined {
-  let best: { amps: number; source: string } | undefined;
-  for (const c of caps) if (c && (!best || c.amps < best.amps)) best = c;
-  return best;
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
 }

@@ -39,6 +39,8 @@ export interface ChargerQuirks {
   noTxProfile: boolean;
   /** 0 A ends the transaction or is ignored: pause through ChangeAvailability instead. */
   noZeroAmps: boolean;
+  /** No smart charging at all: no profile is ever sent; counted at uncontrolledCurrent while it charges. */
+  noSmartCharging?: boolean;
 }
 
 export interface ChargerModel {
@@ -52,6 +54,8 @@ export interface ChargerModel {
   circuit: string;
   /** Higher charges first when not everyone can. */
   priority: number;
+  /** What it draws when chargegate cannot control it, A per phase (default maxCurrent). */
+  uncontrolledCurrent?: number;
   quirks: ChargerQuirks;
 }
 
@@ -98,10 +102,12 @@ export interface ConnectorInput {
    */
   suspendedSince?: number;
   /**
-   * The connector's limit cannot be changed now (charger offline, or flagged for ignoring or
-   * rejecting its limit): it is assumed to draw `amps` on all its phases.
+   * The connector's limit cannot be changed now: it is assumed to draw `amps` on all its wired
+   * phases. offline: the charger is not connected (it keeps what it accepted); uncontrolled: it
+   * refused, ignored or never answered its limits, has not booted, or has no smart charging;
+   * unconfirmed: it has a session but never accepted a limit (its first one is on its way).
    */
-  fixed?: { amps: number; why: 'offline' | 'flagged' };
+  fixed?: { amps: number; why: 'offline' | 'uncontrolled' | 'unconfirmed'; detail?: string };
   /** An operator cap (LimitControl.setCap), A. */
   cap?: { amps: number; source: string };
   /** Pausing does not work on this connector (noZeroAmps and ChangeAvailability refused). */
@@ -157,7 +163,7 @@ export type Reason =
   | 'paused-rotation' // paused, waiting its turn
   | 'paused-priority' // paused for higher-priority sessions
   | 'paused-capacity' // paused: not even its minimum fits
-  | 'fixed' // offline or flagged: assumed to draw this much
+  | 'fixed' // offline, uncontrolled or unconfirmed: assumed to draw this much
   | 'standby'; // idle connector: its standing share for when a car arrives
 
 export interface ConnectorAllocation {

@@ -26,6 +26,7 @@ export function chargerModel(c: ChargerConfig): ChargerModel {
     rotation: parseRotation(c.phaseRotation),
     circuit: c.circuit,
     priority: c.priority,
+    ...(c.uncontrolledCurrent !== undefined ? { uncontrolledCurrent: c.uncontrolledCurrent } : {}),
     quirks: { ...c.quirks },
   };
 }

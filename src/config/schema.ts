@@ -44,6 +44,12 @@ const OcppSection = Section(
     pingInterval: Type.Integer({ default: 30, minimum: 0, maximum: 3600, description: 'Seconds between WebSocket pings that end dead TCP connections; 0 = off.' }),
     callTimeout: Type.Integer({ default: 30, minimum: 1, maximum: 600, description: 'Seconds to wait for a charger to answer a call chargegate sent.' }),
     heartbeatInterval: Type.Integer({ default: 300, minimum: 10, maximum: 86400, description: 'Seconds; the heartbeat interval given to chargers in BootNotification.conf.' }),
+    bootTimeout: Type.Number({
+      default: 15,
+      minimum: 0,
+      maximum: 3600,
+      description: 'Seconds a charger may stay connected without a BootNotification before chargegate asks for one (TriggerMessage), then at most every 10 minutes; 0 = never ask. Until it boots, chargegate sends it no calls.',
+    }),
   },
   'The OCPP 1.6J server chargers connect to.',
 );
@@ -66,6 +72,7 @@ const ChargerEntry = Type.Object(
     connectors: Type.Integer({ default: 1, minimum: 1, maximum: 8, description: 'Number of connectors.' }),
     // Load balancing (used only when the config has a site: section).
     minCurrent: Type.Number({ default: 6, minimum: 1, maximum: 80, description: 'Least current a session is given when it charges, A per phase (IEC 61851: 6); below it, it pauses.' }),
+    uncontrolledCurrent: Type.Optional(Type.Number({ minimum: 0, maximum: 80, description: 'What the charger draws when chargegate cannot control it (quirks.noSmartCharging, or it refuses or ignores its limits), A per phase. Default: maxCurrent.' })),
     priority: Type.Integer({ default: 0, minimum: -100, maximum: 100, description: 'Higher charges first when not everyone can; the lowest pauses first.' }),
     phaseRotation: OneOf(PHASE_ROTATIONS, {
       default: 'L1L2L3',
@@ -91,6 +98,7 @@ const ChargerEntry = Type.Object(
         wattsOnly: Type.Boolean({ default: false, description: 'The charger accepts only chargingRateUnit W: limits are sent in W.' }),
         noTxProfile: Type.Boolean({ default: false, description: 'The charger does not support TxProfile: the TxDefaultProfile carries the live limit.' }),
         noZeroAmps: Type.Boolean({ default: false, description: '0 A ends the transaction or is ignored: pause through ChangeAvailability instead.' }),
+        noSmartCharging: Type.Boolean({ default: false, description: 'The charger takes no charging profiles at all (e.g. Zaptec Go 2): none is sent, and while it charges it is counted at uncontrolledCurrent and the others are reduced for it.' }),
       },
       'Vendor quirks the load balancer works around.',
     ),
@@ -286,6 +294,9 @@ const SiteSection = Type.Object(
         recheckInterval: Type.Number({ default: 5, minimum: 0.1, maximum: 600, description: 'Seconds between allocations when nothing happened (schedules, expiries, ramps).' }),
         phaseThreshold: Type.Number({ default: 1, minimum: 0.1, maximum: 10, description: 'A on a phase above which a car counts as using it (tells 1- and 3-phase cars apart).' }),
         stackLevel: Type.Integer({ default: 1, minimum: 0, maximum: 100, description: 'stackLevel of the profiles chargegate sends (0 for chargers with quirks.stackLevelZeroOnly).' }),
+        standingInterval: Type.Number({ default: 60, minimum: 0, maximum: 86400, description: 'Seconds: an idle connector\'s standing limit (its TxDefaultProfile, written to the charger\'s flash) is raised at most this often; lowered at once when safety needs it.' }),
+        retryInterval: Type.Number({ default: 15, minimum: 0.1, maximum: 3600, description: 'Seconds before a charger that refused or did not answer a limit is tried again; doubled after each refusal, up to retryMaxInterval.' }),
+        retryMaxInterval: Type.Number({ default: 600, minimum: 0.1, maximum: 86400, description: 'Seconds: the longest wait between two tries of a charger that keeps refusing its limits.' }),
       },
       'How the supply is shared.',
     ),

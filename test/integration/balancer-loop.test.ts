@@ -109,15 +109,21 @@ t.test('a ClearChargingProfile from someone else (cloud, MQTT, HTTP): the limits
   t.same(order, ['clear']);
 });
 
-t.test('a charger that rejects its profiles is flagged and counted at its maximum', async (t) => {
+t.test('a charger that rejects its profiles is uncontrolled: counted at its maximum while it charges, not while idle', async (t) => {
   const gw = await startGateway(t, { patch: site });
   const seen: AllocationChanged[] = [];
   gw.app.events.on('allocation.changed', (a) => seen.push(a));
-  await charger(t, gw.url, 'CP2', () => 'Rejected');
-  await eventually(() => seen.at(-1)?.connectors.find((c) => c.chargerId === 'CP2')?.reason === 'fixed', 'CP2 flagged');
+  const two = await charger(t, gw.url, 'CP2', () => 'Rejected');
+  const control = () => seen.at(-1)?.chargers.find((c) => c.chargerId === 'CP2');
+  await eventually(() => control()?.controlled === false, 'CP2 uncontrolled');
+  t.match(control()!.why, /TxDefaultProfile: answered Rejected/);
+  t.equal(seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP2')!.amps, 0, 'idle and drawing nothing: counted at 0 A');
+  await two.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG2', meterStart: 0, timestamp: new Date().toISOString() });
+  await eventually(() => seen.at(-1)?.connectors.find((c) => c.chargerId === 'CP2')?.amps === 32, 'CP2 counted at its maximum');
   const cp2 = seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP2')!;
-  t.equal(cp2.amps, 32, 'assumed at its 32 A');
-  t.match(cp2.detail, /flagged/);
+  t.equal(cp2.reason, 'fixed');
+  t.match(cp2.detail, /uncontrolled \(TxDefaultProfile: answered Rejected\)/);
+  t.equal(seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP1')?.amps ?? 0, 0, 'nothing left for CP1 on the 32 A fuse');
 });
 
 t.test('a car that starts: its neighbours make room while its StartTransaction is written; its own TxProfile names the answered transactionId', async (t) => {

@@ -156,7 +156,7 @@ t.test('a car that has paused (SuspendedEV) keeps its minimum after the settle t
 
 t.test('offline and flagged connectors count at what they may draw', async (t) => {
   const s = site({ supply: 32, chargers: [{ id: 'A' }, { id: 'B' }] });
-  const { by } = run(s, [session('A', { fixed: { amps: 32, why: 'flagged' } }), session('B')]);
+  const { by } = run(s, [session('A', { fixed: { amps: 32, why: 'uncontrolled' } }), session('B')]);
   t.equal(by['A/1']!.reason, 'fixed');
   t.equal(by['B/1']!.amps, 0, 'a flagged charger at its max leaves nothing');
   t.equal(by['B/1']!.reason, 'paused-capacity');

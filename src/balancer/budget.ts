@@ -1,0 +1,101 @@
+/**
+ * The budget invariant, and which increases may go out now. Pure.
+ *
+ * THE INVARIANT. For every constraint of the site (each supply phase, each circuit phase, each
+ * phase of a multi-connector charger), the sum of the connectors' *exposures* on it stays within
+ * its capacity. A connector's exposure is the most it may draw right now as far as chargegate
+ * can know, never what it merely hopes:
+ *   - the limit the charger last accepted;
+ *   - a limit still in flight (sent, not answered: the charger may already apply it);
+ *   - the current it reported once its car had time to follow that limit
+ *     (site.balancing.responseTime; IEC 61851-1 gives a car 5 s);
+ *   - nothing accepted at all while it has a session or draws current: its maximum;
+ *   - an uncontrolled charger (refused, ignored or never answered its limits, not booted, or
+ *     quirks.noSmartCharging): its maximum, once per charger, on the phases it is wired to.
+ * A decrease never raises an exposure, so it is sent at once. An increase is sent only when the
+ * invariant still holds with it, every unconfirmed decrease counted at its old value. So no
+ * order of answers, no lost answer and no silent charger can make the site exceed a limit that
+ * the exposures respected, and no charger waits for another's answer.
+ */
+import { chainOf, siteIndex } from './site-index.js';
+import { ConstraintTable } from './constraints.js';
+import { SUPPLY, type Phase, type SiteModel } from './model.js';
+
+const EPS = 1e-9;
+
+/** What chargegate knows of one connector's limit. */
+export interface LimitKnowledge {
+  /** The limit in force at the charger (last accepted), A; undefined: none known. */
+  accepted?: number;
+  /** When the charger accepted it (epoch ms). */
+  acceptedAt?: number;
+  /** A limit sent and not answered yet, A. */
+  inFlight?: number;
+  /** Its highest reported current per phase (A) and when it was sampled (epoch ms). */
+  measured?: { amps: number; at: number };
+  /** A session runs on it. */
+  active: boolean;
+  /** What it draws at most without any limit (its maximum), A. */
+  max: number;
+}
+
+/** The most one connector may draw right now, A per phase (see the invariant above). */
+export function exposureOf(k: LimitKnowledge, responseMs: number): number {
+  const acceptedAt = k.acceptedAt ?? -Infinity;
+  // A reading from before the car had time to follow its limit says nothing about that limit.
+  const drawing = k.measured && k.measured.at >= acceptedAt + responseMs ? k.measured.amps : 0;
+  const known = k.accepted ?? (k.active || drawing > 0 ? k.max : 0);
+  return Math.max(known, k.inFlight ?? 0, drawing);
+}
+
+export interface Loaded {
+  chargerId: string;
+  /** Site phases it loads. */
+  phases: readonly Phase[];
+  amps: number;
+}
+
+export interface Increase extends Loaded {
+  key: string;
+  /** Its exposure now (already among the loads), A. */
+  from: number;
+}
+
+/**
+ * The increases that keep the invariant, in the order given (the caller puts the ones that
+ * matter most first). `supplyRoom` is the supply's capacity per phase for the chargers (the
+ * fuse or a lower external limit, minus margin and other load: allocate's supplyCapacity);
+ * `loads` are every connector's exposures.
+ */
+export function admitIncreases(site: SiteModel, supplyRoom: readonly number[], loads: readonly Loaded[], increases: readonly Increase[]): Set<string> {
+  const { table, consOf } = loaded(site, supplyRoom, loads);
+  const admitted = new Set<string>();
+  for (const inc of increases) {
+    const delta = inc.amps - inc.from;
+    const cons = consOf(inc);
+    if (delta > 0 && cons.some((c) => table.remaining[c]! - delta < -EPS)) continue;
+    if (delta > 0) for (const c of cons) table.remaining[c]! -= delta;
+    admitted.add(inc.key);
+  }
+  return admitted;
+}
+
+/** Per constraint: the loads' sum over its capacity, A (positive: over). For tests and logs. */
+export function overloads(site: SiteModel, supplyRoom: readonly number[], loads: readonly Loaded[]): number[] {
+  return loaded(site, supplyRoom, loads).table.remaining.map((r) => -r);
+}
+
+/** The site's constraints with the loads taken off. */
+function loaded(site: SiteModel, supplyRoom: readonly number[], loads: readonly Loaded[]) {
+  const index = siteIndex(site);
+  const table = new ConstraintTable(index, supplyRoom);
+  const consOf = (l: Loaded): number[] => {
+    const charger = site.chargers.get(l.chargerId);
+    const cons: number[] = [];
+    for (const circuit of chainOf(index, charger?.circuit ?? SUPPLY)) for (const p of l.phases) cons.push(circuit * 3 + p);
+    if (charger && charger.connectors > 1) for (const p of l.phases) cons.push(table.ofCharger(charger, p));
+    return cons;
+  };
+  for (const l of loads) if (l.amps > 0) for (const c of consOf(l)) table.remaining[c]! -= l.amps;
+  return { table, consOf };
+}
