@@ -15,9 +15,9 @@ import type { Requests16, Responses16 } from '../ocpp/v16/types.js';
 import type { Store } from '../store/ports.js';
 import type { ConnectorMapping } from './connectors.js';
 import type { TransactionIdMap } from './idmap.js';
+import type { CloudCaps } from './cloud-caps.js';
 import { sendLocalList } from './local-list.js';
 import { routeFromCloud, type UpstreamMode } from './routing.js';
-import type { CloudSiteLimit } from './site-limit.js';
 
 /** What aggregate mode answers itself: chargegate's own configuration keys and triggered messages. */
 export interface OwnChargePoint {
@@ -37,8 +37,11 @@ export interface CloudCallDeps {
   store: Store;
   idmap: TransactionIdMap;
   own?: OwnChargePoint;
-  /** Aggregate: chargegate keeps the cloud's ChargePointMaxProfiles as the load balancer's site limit. */
-  siteLimit?: CloudSiteLimit;
+  /**
+   * With a load balancer chargegate keeps the cloud's charging profiles as the balancer's limits
+   * (cloud-caps.ts) and answers GetCompositeSchedule itself; without one it answers undefined.
+   */
+  caps?: CloudCaps;
   /** Told after the cloud changed the local list (chargers with pushLocalList get it). */
   onLocalListChanged?: () => void;
   logger: Logger;
@@ -113,32 +116,30 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
       return forward(channel, 'TriggerMessage', req, { status: 'Rejected' });
     },
     async SetChargingProfile(req) {
-      const profile = req.csChargingProfiles;
-      if (req.connectorId === 0 && profile.chargingProfilePurpose === 'ChargePointMaxProfile') {
-        // 1.6 §3.13.4: as the site's Local Controller chargegate honours it itself, through the
-        // balancer (site-limit.ts); without a balancer it goes to every charger.
-        const kept = await deps.siteLimit?.install(profile);
-        if (kept) return kept;
-      }
-      const answer = await setOnChargers(req);
-      // A chargingProfileId names one profile (§5.16): one of another purpose taking a kept id replaces it.
-      if (answer.status === 'Accepted' && profile.chargingProfilePurpose !== 'ChargePointMaxProfile') await deps.siteLimit?.forget(profile.chargingProfileId);
-      return answer;
+      // 1.6 §3.13.4: with a load balancer chargegate is the site's Local Controller: the cloud's
+      // profiles become the balancer's limits, never profiles on a charger, where they would
+      // outrank the balancer's own (§3.13.2) and the standing limits could exceed the supply.
+      const kept = deps.caps?.set(channel, req);
+      if (kept) return kept;
+      return setOnChargers(req);
     },
     async ClearChargingProfile(req) {
+      // §5.5: with a balancer only the cloud's kept profiles are cleared; forwarded, it would
+      // clear chargegate's own profiles on the chargers.
+      const cleared = deps.caps?.clear(channel, req);
+      if (cleared) return cleared;
       if (req.connectorId !== undefined && req.connectorId > 0) {
         const target = mapped(req.connectorId);
         if (!target) return { status: 'Unknown' };
         return forward(target.chargerId, 'ClearChargingProfile', { ...req, connectorId: target.connectorId }, { status: 'Unknown' });
       }
-      // 1.6 §5.5: connector 0 or none; the ChargePointMaxProfiles chargegate keeps may match.
-      const cleared = (await deps.siteLimit?.clear(req)) ?? 0;
-      // An id names one profile: found here, there is nothing of it on the chargers.
-      if (cleared > 0 && req.id !== undefined) return { status: 'Accepted' };
       const answers = await toAll('ClearChargingProfile', req, { status: 'Unknown' });
-      return { status: cleared > 0 || answers.some((a) => a.status === 'Accepted') ? 'Accepted' : 'Unknown' };
+      return { status: answers.some((a) => a.status === 'Accepted') ? 'Accepted' : 'Unknown' };
     },
     async GetCompositeSchedule(req) {
+      // §5.7: with a balancer, the merge of the cloud's kept profiles and chargegate's own limit.
+      const merged = deps.caps?.composite(channel, req);
+      if (merged) return merged;
       const target = req.connectorId > 0 ? mapped(req.connectorId) : deps.mode === 'transparent' ? { chargerId: channel, connectorId: 0 } : undefined;
       if (!target) return { status: 'Rejected' };
       const answer = await forward(target.chargerId, 'GetCompositeSchedule', { ...req, connectorId: target.connectorId }, { status: 'Rejected' });

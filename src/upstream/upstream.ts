@@ -14,6 +14,7 @@ import type { Logger } from '../log.js';
 import type { BootNotificationRequest, StartTransactionResponse } from '../ocpp/v16/types.js';
 import type { ConnectorState, DeadLetter, OutboxMessage, Store } from '../store/ports.js';
 import { cloudCallHandler } from './cloud-calls.js';
+import { createCloudCaps, type CapSink } from './cloud-caps.js';
 import { SameConnectors, VirtualConnectors, type ConnectorMapping } from './connectors.js';
 import { Courier, type Prepared } from './courier.js';
 import { TransactionIdMap } from './idmap.js';
@@ -22,7 +23,6 @@ import { upstreamMode } from './options.js';
 import { Outbox } from './outbox.js';
 import { ownChargePoint } from './own-charge-point.js';
 import { routeFromCharger, type UpstreamMode } from './routing.js';
-import { createCloudSiteLimit, type SiteLimitSink } from './site-limit.js';
 
 export interface UpstreamDeps {
   config: Config;
@@ -32,8 +32,8 @@ export interface UpstreamDeps {
   logger: Logger;
   now: () => Date;
   version: string;
-  /** The load balancer, when the site has one: it takes the cloud's ChargePointMaxProfile. */
-  balancer?: () => SiteLimitSink | undefined;
+  /** The load balancer, when the site has one: the cloud's charging profiles become its limits (cloud-caps.ts). */
+  balancer?: () => CapSink | undefined;
 }
 
 export interface Upstream {
@@ -69,12 +69,21 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     mode === 'aggregate' ? new VirtualConnectors(store, u.connectors, config.chargers.list) : new SameConnectors(connectorCount);
   const channels = new Map<string, Channel>();
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
-  // Aggregate: the cloud's ChargePointMaxProfiles, kept and tracked as the balancer's site limit.
+  // The cloud's charging profiles, kept and followed as the balancer's limits (when there is one).
   const supply = config.site?.supply;
-  const siteLimit =
-    mode === 'aggregate'
-      ? createCloudSiteLimit({ supply: { voltage: supply?.voltage ?? 230, phases: supply?.phases ?? 3 }, balancer: () => deps.balancer?.(), store, key: `upstream.chargePointMaxProfiles/${u.identity!}`, now, logger: log })
-      : undefined;
+  const caps = createCloudCaps({
+    mode,
+    channels: mode === 'aggregate' ? [u.identity!] : config.chargers.list.map((c) => c.id),
+    connectors,
+    supply: { voltage: supply?.voltage ?? 230, phases: supply?.phases ?? 3, maxCurrent: supply?.maxCurrent ?? 32 },
+    chargerPhases: (id) => config.chargers.list.find((c) => c.id === id)?.phases ?? supply?.phases ?? 3,
+    balancer: () => deps.balancer?.(),
+    store,
+    idmap,
+    events,
+    now,
+    logger: log,
+  });
 
   const chargersOf = (channel: string): string[] =>
     mode === 'transparent' ? [channel] : [...new Set([...config.chargers.list.map((c) => c.id), ...deps.gateway.registry.list().map((c) => c.id)])];
@@ -200,7 +209,8 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         idmap,
         onLocalListChanged: () => deps.events.emit('localList.changed', { version: store.auth.version() }),
         logger: channelLog,
-        ...(mode === 'aggregate' ? { own: ownCharger(channel), ...(siteLimit ? { siteLimit } : {}) } : {}),
+        caps,
+        ...(mode === 'aggregate' ? { own: ownCharger(channel) } : {}),
       }),
       onState: (state: LinkState) => {
         if (state === 'accepted') {
@@ -374,7 +384,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     port,
     start() {
       log.info({ mode, url: u.url, channels: [...channels.keys()], queued: outbox.depth }, 'connecting to the cloud CSMS');
-      siteLimit?.start();
+      caps.start();
       for (const c of channels.values()) c.link.start();
       stateTimer = setInterval(() => {
         if (outbox.depth !== lastDepth) emitState();
@@ -385,7 +395,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     },
     async stop() {
       if (stateTimer) clearInterval(stateTimer);
-      siteLimit?.stop();
+      caps.stop();
       for (const off of unsubscribe) off();
       for (const c of channels.values()) c.courier.stop();
       await Promise.all([...channels.values()].map((c) => c.link.stop()));

@@ -1,0 +1,361 @@
+/**
+ * The cloud's charging profiles, kept by chargegate when the site has a load balancer: it is
+ * then the site's Local Controller (OCPP 1.6 §3.13.4), so a profile from the cloud becomes a
+ * limit in the balancer and never a profile on a charger (the balancer's own profiles there
+ * would otherwise be outranked by the cloud's, and the standing limits could exceed the supply).
+ *
+ * - ChargePointMaxProfile (connector 0): aggregate mode, the site limit (the balancer's external
+ *   limit "cloud"); transparent mode, a cap on that charger.
+ * - TxDefaultProfile / TxProfile: caps (source "cloud") on the charger connectors the cloud's
+ *   connector maps to; connector 0 = every connector of the charge point (the site, or the
+ *   charger). A TxProfile ends with its session ('session.ended').
+ *
+ * Kept on disk (store.meta, one key per upstream connection) before the cloud hears Accepted,
+ * so a restart keeps them as a charge point keeps its profiles; one timer for the next change
+ * of any limit (a later period, the schedule's end, a recurrence, validFrom/validTo). The
+ * stacking rules are in cloud-profiles.ts. Without a balancer every method answers undefined and
+ * the caller forwards to the chargers, as before.
+ */
+import type { EventBus } from '../events.js';
+import type { Logger } from '../log.js';
+import type {
+  ClearChargingProfileRequest,
+  ClearChargingProfileResponse,
+  GetCompositeScheduleRequest,
+  GetCompositeScheduleResponse,
+  SetChargingProfileRequest,
+  SetChargingProfileResponse,
+} from '../ocpp/v16/types.js';
+import type { SessionRecord, Store } from '../store/ports.js';
+import {
+  clearProfiles,
+  compositeSchedule,
+  countOn,
+  endSession,
+  expired,
+  installProfile,
+  limitsAt,
+  MAX_PROFILES,
+  placementProblem,
+  profileProblem,
+  type ChargePointView,
+  type CloudProfile,
+} from './cloud-profiles.js';
+import type { ConnectorMapping } from './connectors.js';
+import type { TransactionIdMap } from './idmap.js';
+import type { UpstreamMode } from './routing.js';
+
+type ControlResult = { accepted: boolean; reason: string };
+
+/** What chargegate needs of the load balancer (src/balancer/loop.ts implements it). */
+export interface CapSink {
+  /** A site limit from an outside source; null clears it. */
+  setExternalLimit(source: string, amps: number | null, untilMs?: number): ControlResult;
+  /** A cap per source (the lowest applies); connectorId undefined: the whole charger; null clears this source's cap only. */
+  setCap(chargerId: string, connectorId: number | undefined, amps: number | null, source: string): ControlResult;
+  allocation(): { siteLimit: { amps: number }; connectors: readonly { chargerId: string; connectorId: number; amps: number }[] } | undefined;
+}
+
+/** What the cloud's SetChargingProfile / ClearChargingProfile / GetCompositeSchedule handlers (cloud-calls.ts) use. */
+export interface CloudCaps {
+  /** Undefined (every method) when the site has no load balancer: the caller forwards to the chargers. */
+  set(channel: string, req: SetChargingProfileRequest): Promise<SetChargingProfileResponse> | undefined;
+  /** Accepted when a kept profile matched, else Unknown; never forwarded (that would clear chargegate's own profiles). */
+  clear(channel: string, req: ClearChargingProfileRequest): Promise<ClearChargingProfileResponse> | undefined;
+  /** From the kept profiles and the balancer's limit now (§5.7). */
+  composite(channel: string, req: GetCompositeScheduleRequest): GetCompositeScheduleResponse | undefined;
+  /** Reads the kept profiles back and applies the limits in force. */
+  start(): void;
+  stop(): void;
+}
+
+export interface CloudCapsDeps {
+  mode: UpstreamMode;
+  /** The upstream connections (aggregate: one; transparent: one per charger, named by its id). */
+  channels: readonly string[];
+  connectors: ConnectorMapping;
+  supply: { voltage: number; phases: number; maxCurrent: number };
+  /** The phases a charger is wired to (W limits on its connectors). */
+  chargerPhases(chargerId: string): number;
+  balancer: () => CapSink | undefined;
+  store: Pick<Store, 'meta' | 'durably' | 'sessions'>;
+  idmap: Pick<TransactionIdMap, 'localFor'>;
+  events: Pick<EventBus, 'on'>;
+  now: () => Date;
+  logger: Logger;
+}
+
+/** The source name the balancer shows ("capped at 16 A by cloud"). */
+export const SOURCE = 'cloud';
+/** setTimeout fires at once beyond 2^31-1 ms; a later change is looked at again after this. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+export const metaKey = (channel: string) => `upstream.cloudProfiles/${channel}`;
+/** Where an earlier version kept the aggregate ChargePointMaxProfiles alone (read once, then moved). */
+export const legacyKey = (channel: string) => `upstream.chargePointMaxProfiles/${channel}`;
+
+interface Target {
+  chargerId: string;
+  /** Undefined: the whole charger. */
+  connectorId: number | undefined;
+}
+
+export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
+  const { store, connectors, supply, mode, logger: log } = deps;
+  const kept = new Map<string, CloudProfile[]>(deps.channels.map((c) => [c, []]));
+  /** What the balancer was told, per cap key (absent: nothing, i.e. null). */
+  const applied = new Map<string, { target: Target; amps: number }>();
+  let siteApplied: string | undefined;
+  const refused = new Map<string, string>();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = true;
+  let unsubscribe: (() => void)[] = [];
+  // One change at a time: two SetChargingProfiles sent at once (a cloud may) must not both
+  // start from the same kept set while the first waits for the disk.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(change: () => Promise<T>): Promise<T> => {
+    const run = queue.then(change, change);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  // ---- disk ------------------------------------------------------------------------------------
+
+  function read(key: string): unknown[] {
+    const raw = store.meta.get(key);
+    if (raw === undefined) return [];
+    try {
+      const parsed = JSON.parse(raw) as unknown;
+      return Array.isArray(parsed) ? parsed : [];
+    } catch (err) {
+      log.error({ key, err: (err as Error).message }, "the cloud's kept charging profiles are unreadable; starting without them");
+      return [];
+    }
+  }
+
+  function load(channel: string): CloudProfile[] {
+    const list = read(metaKey(channel)) as CloudProfile[];
+    if (mode !== 'aggregate' || store.meta.get(legacyKey(channel)) === undefined) return list;
+    // The ChargePointMaxProfiles an earlier version kept ({ profile, receivedAt }, connector 0).
+    const legacy = (read(legacyKey(channel)) as { profile: CloudProfile['profile']; receivedAt: number }[]).map((p) => ({ connectorId: 0, profile: p.profile, receivedAt: p.receivedAt }));
+    const merged = legacy.reduce(installProfile, list);
+    store
+      .durably(() => {
+        store.meta.set(metaKey(channel), JSON.stringify(merged));
+        store.meta.delete(legacyKey(channel));
+      })
+      .catch((err: unknown) => log.error({ err }, "could not move the cloud's ChargePointMaxProfiles to their new key"));
+    return merged;
+  }
+
+  const write = (channel: string, list: CloudProfile[]): Promise<void> =>
+    store.durably(() => (list.length > 0 ? store.meta.set(metaKey(channel), JSON.stringify(list)) : store.meta.delete(metaKey(channel))));
+
+  /** Replaces a channel's kept set, on disk before the cloud hears Accepted. */
+  async function keep(channel: string, next: CloudProfile[]): Promise<void> {
+    await write(channel, next);
+    kept.set(channel, next);
+  }
+
+  // ---- the charge point behind a channel -------------------------------------------------------
+
+  const startOf = (s: SessionRecord): number => Date.parse(s.receivedAt) || Date.parse(s.startedAt) || deps.now().getTime();
+
+  function viewOf(channel: string): ChargePointView & { target(n: number): Target | undefined } {
+    const mapped = connectors.connectorsOf(channel);
+    const byCharger = new Map(mapped.map((c) => [`${c.chargerId}\u0000${c.connectorId}`, c.virtual]));
+    const sessionStart = new Map<number, number>();
+    for (const s of store.sessions.list({ state: 'active' })) {
+      const virtual = byCharger.get(`${s.chargerId}\u0000${s.connectorId}`);
+      if (virtual !== undefined) sessionStart.set(virtual, startOf(s));
+    }
+    const target = (n: number): Target | undefined => {
+      if (n === 0) return mode === 'transparent' ? { chargerId: channel, connectorId: undefined } : undefined;
+      const m = mapped.find((c) => c.virtual === n);
+      return m && { chargerId: m.chargerId, connectorId: m.connectorId };
+    };
+    return {
+      connectors: mapped.map((c) => c.virtual),
+      sessionStart,
+      // The site's phases for the site (aggregate connector 0), else the charger's.
+      phases: (n) => (n === 0 && mode === 'aggregate' ? supply.phases : deps.chargerPhases(target(n)?.chargerId ?? channel)),
+      target,
+    };
+  }
+
+  /** The active session a TxProfile names (the cloud's transactionId, 1.6 §5.16), or the one on its connector. */
+  function sessionFor(channel: string, target: Target, cloudTransactionId: number | undefined): SessionRecord | undefined {
+    if (cloudTransactionId === undefined) {
+      return store.sessions.list({ chargerId: target.chargerId, state: 'active' }).find((s) => s.connectorId === target.connectorId);
+    }
+    const local = deps.idmap.localFor(channel, cloudTransactionId);
+    const session = local === undefined ? undefined : store.sessions.get(local);
+    return session?.state === 'active' && session.chargerId === target.chargerId && session.connectorId === target.connectorId ? session : undefined;
+  }
+
+  // ---- applying -------------------------------------------------------------------------------
+
+  const capKey = (t: Target) => (t.connectorId === undefined ? t.chargerId : `${t.chargerId}\u0000${t.connectorId}`);
+
+  /** Applies every limit in force now and sets the one timer for the next change. */
+  function apply(): void {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (stopped) return;
+    const now = deps.now().getTime();
+    const sink = deps.balancer();
+    let next: number | undefined;
+    const wanted = new Map<string, { target: Target; amps: number }>();
+    for (const [channel, list] of kept) {
+      const live = list.filter((p) => !expired(p, now));
+      if (live.length < list.length) {
+        kept.set(channel, live);
+        write(channel, live).catch((err: unknown) => log.error({ err }, "could not drop the cloud's expired charging profiles"));
+      }
+      const view = viewOf(channel);
+      const limits = limitsAt(live, view, now, supply);
+      if (limits.nextChangeAt !== undefined) next = Math.min(next ?? Infinity, limits.nextChangeAt);
+      if (mode === 'aggregate') {
+        if (sink) applySite(sink, limits.chargePoint.amps, limits.chargePoint.endsAt);
+      } else if (limits.chargePoint.amps !== null) {
+        const target = { chargerId: channel, connectorId: undefined };
+        wanted.set(capKey(target), { target, amps: limits.chargePoint.amps });
+      }
+      for (const [n, limit] of limits.connectors) {
+        const target = view.target(n);
+        if (target && limit.amps !== null) wanted.set(capKey(target), { target, amps: limit.amps });
+      }
+      log.debug({ channel, chargePoint: limits.chargePoint.amps, connectors: Object.fromEntries([...limits.connectors].map(([n, l]) => [n, l.amps])), next: limits.nextChangeAt && new Date(limits.nextChangeAt).toISOString() }, 'cloud limits evaluated');
+    }
+    if (sink) {
+      for (const [key, { target, amps }] of wanted) if (applied.get(key)?.amps !== amps) setCap(sink, key, target, amps);
+      for (const [key, { target }] of [...applied]) if (!wanted.has(key)) setCap(sink, key, target, null);
+    }
+    if (next !== undefined) {
+      timer = setTimeout(apply, Math.min(Math.max(0, next - now), MAX_TIMER_MS));
+      timer.unref();
+    }
+  }
+
+  function setCap(sink: CapSink, key: string, target: Target, amps: number | null): void {
+    const result = sink.setCap(target.chargerId, target.connectorId, amps, SOURCE);
+    if (result.accepted) {
+      if (amps === null) applied.delete(key);
+      else applied.set(key, { target, amps });
+      refused.delete(key);
+      return;
+    }
+    // Tried again at every evaluation; said once per refusal.
+    if (refused.get(key) !== `${amps}`) log.warn({ chargerId: target.chargerId, connectorId: target.connectorId, amps, reason: result.reason }, "the balancer refused the cloud's cap");
+    refused.set(key, `${amps}`);
+  }
+
+  function applySite(sink: CapSink, amps: number | null, endsAt: number | undefined): void {
+    // Where the limit ends with nothing after it, the balancer is told the end too: it lapses
+    // on time even if this timer runs late.
+    const state = `${amps}/${endsAt}`;
+    if (state === siteApplied) return;
+    const result = sink.setExternalLimit(SOURCE, amps, endsAt);
+    if (result.accepted) siteApplied = state;
+    else log.warn({ amps, reason: result.reason }, "the balancer refused the cloud's site limit");
+  }
+
+  // ---- the cloud's calls ----------------------------------------------------------------------
+
+  async function set(channel: string, req: SetChargingProfileRequest): Promise<SetChargingProfileResponse> {
+    const profile = req.csChargingProfiles;
+    const context = { channel, connectorId: req.connectorId, chargingProfileId: profile.chargingProfileId, purpose: profile.chargingProfilePurpose, stackLevel: profile.stackLevel };
+    const reject = (problem: string): SetChargingProfileResponse => {
+      log.warn({ ...context, problem }, 'charging profile from the cloud rejected');
+      return { status: 'Rejected' };
+    };
+    const problem = profileProblem(profile) ?? placementProblem(req.connectorId, profile);
+    if (problem) return reject(problem);
+    const view = viewOf(channel);
+    if (req.connectorId > 0 && !view.connectors.includes(req.connectorId)) return reject(`there is no connector ${req.connectorId}`);
+    const list = kept.get(channel) ?? [];
+    const now = deps.now().getTime();
+    const incoming: CloudProfile = { connectorId: req.connectorId, profile, receivedAt: now };
+    if (profile.chargingProfilePurpose === 'TxProfile') {
+      // §3.13.1 / §5.16: a TxProfile without a transaction on its connector is discarded (Rejected).
+      const session = sessionFor(channel, view.target(req.connectorId)!, profile.transactionId);
+      if (!session) return reject(profile.transactionId === undefined ? 'no transaction on the connector' : `transaction ${profile.transactionId} is not running on the connector`);
+      incoming.session = { transactionId: session.transactionId, startedAt: startOf(session) };
+    }
+    const next = installProfile(list, incoming);
+    if (countOn(next, req.connectorId) > MAX_PROFILES) return reject(`more than ${MAX_PROFILES} profiles on the connector`);
+    await keep(channel, next);
+    log.info({ ...context, kind: profile.chargingProfileKind, kept: next.length }, 'charging profile from the cloud kept as a limit for the load balancer');
+    apply();
+    return { status: 'Accepted' };
+  }
+
+  async function clear(channel: string, req: ClearChargingProfileRequest): Promise<ClearChargingProfileResponse> {
+    const { kept: left, removed } = clearProfiles(kept.get(channel) ?? [], req);
+    if (removed === 0) return { status: 'Unknown' };
+    await keep(channel, left);
+    log.info({ channel, criteria: req, removed, kept: left.length }, "the cloud's charging profiles cleared");
+    apply();
+    return { status: 'Accepted' };
+  }
+
+  function composite(channel: string, req: GetCompositeScheduleRequest): GetCompositeScheduleResponse {
+    const view = viewOf(channel);
+    const n = req.connectorId;
+    if (n > 0 && !view.connectors.includes(n)) return { status: 'Rejected' };
+    const allocation = deps.balancer()?.allocation();
+    const target = view.target(n);
+    // chargegate's own limit now: the site limit for the charge point, the allocation for a connector.
+    const own =
+      n === 0 || !target
+        ? (allocation?.siteLimit.amps ?? supply.maxCurrent)
+        : (allocation?.connectors.find((c) => c.chargerId === target.chargerId && c.connectorId === target.connectorId)?.amps ?? supply.maxCurrent);
+    const now = deps.now().getTime();
+    const schedule = compositeSchedule(kept.get(channel) ?? [], view, now, supply, { connectorId: n, duration: req.duration, unit: req.chargingRateUnit ?? 'A', own });
+    const start = new Date(now).toISOString();
+    return { status: 'Accepted', connectorId: n, scheduleStart: start, chargingSchedule: { ...schedule, startSchedule: start } };
+  }
+
+  /** A session ended: its TxProfiles go (§3.13.1); any session change moves Relative TxDefault schedules. */
+  async function sessionEnded(session: SessionRecord): Promise<void> {
+    for (const [channel, list] of kept) {
+      const left = endSession(list, session.transactionId);
+      if (left.length === list.length) continue;
+      await keep(channel, left);
+      log.info({ channel, transactionId: session.transactionId, removed: list.length - left.length }, "the session ended: the cloud's TxProfile for it is gone");
+    }
+    apply();
+  }
+
+  const withBalancer = <A extends unknown[], R>(f: (...args: A) => R) => (...args: A): R | undefined => (deps.balancer() ? f(...args) : undefined);
+
+  return {
+    set: withBalancer((channel: string, req: SetChargingProfileRequest) => serial(() => set(channel, req))),
+    clear: withBalancer((channel: string, req: ClearChargingProfileRequest) => serial(() => clear(channel, req))),
+    composite: withBalancer(composite),
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      for (const channel of kept.keys()) {
+        const list = load(channel);
+        // A TxProfile whose session ended while chargegate was not looking is of no use.
+        const live = list.filter((p) => !p.session || store.sessions.get(p.session.transactionId)?.state === 'active');
+        kept.set(channel, live);
+        if (live.length < list.length) write(channel, live).catch((err: unknown) => log.error({ err }, "could not drop the cloud's TxProfiles of ended sessions"));
+        if (live.length > 0) log.info({ channel, kept: live.length }, "the cloud's charging profiles read back");
+      }
+      unsubscribe = [
+        deps.events.on('session.ended', (s) => void serial(() => sessionEnded(s)).catch((err: unknown) => log.error({ err }, 'could not drop a TxProfile of an ended session'))),
+        deps.events.on('session.started', () => apply()),
+        // A charger seen for the first time: its connectors come under connector-0 defaults.
+        deps.events.on('charger.boot', () => apply()),
+      ];
+      apply();
+    },
+    stop() {
+      stopped = true;
+      for (const off of unsubscribe.splice(0)) off();
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
