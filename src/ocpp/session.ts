@@ -4,6 +4,8 @@
  * send two CALLs at once and both must be answered. Outbound CALLs go out one at a time
  * (OCPP-J 1.6 §4.1.1: a side SHOULD NOT send a CALL until the previous one was answered or
  * timed out), in order, each with a timeout. The transport feeds frames in and is told to send.
+ * The owner may hold outbound CALLs (all but a few actions) until the peer is ready for them,
+ * e.g. until it has registered (OCPP 1.6 §4.2): see holdOutbound().
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
@@ -63,6 +65,32 @@ interface QueuedCall {
   payload: unknown;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  /** Set while the call is held: fails it if it is still unsent when it fires. */
+  heldTimer?: NodeJS.Timeout;
+}
+
+export interface OutboundHold {
+  /** Actions that still go out while the hold lasts (they overtake the held calls). */
+  except: ReadonlySet<string>;
+  /** Why calls are held, in words: it ends up in the error of a held call that times out. */
+  reason: string;
+  /**
+   * Called after each CALLRESULT this session sent; returning true ends the hold there. So
+   * the answer that makes the peer ready (e.g. BootNotification.conf Accepted) is on the wire
+   * before the first held CALL.
+   */
+  releaseAfterAnswer?: (action: string, response: unknown) => boolean;
+}
+
+/**
+ * A held CALL that was never sent: the peer was not ready for it within the call timeout.
+ * An OcppTimeoutError, so that callers that handle "no answer in time" handle this as well.
+ */
+export class OcppHeldError extends OcppTimeoutError {
+  constructor(action: string, timeoutMs: number, readonly reason: string) {
+    super(action, timeoutMs);
+    this.message = `${action} was not sent within ${timeoutMs} ms: ${reason}`;
+  }
 }
 
 /**
@@ -91,6 +119,7 @@ export class OcppSession {
   private lastId = 0;
   private readonly inboundInFlight = new Set<string>();
   private closedReason: string | null = null;
+  private hold: OutboundHold | null = null;
 
   constructor(private readonly opts: SessionOptions) {
     this.validator = opts.validator ?? validatorFor(opts.version);
@@ -100,6 +129,32 @@ export class OcppSession {
 
   get isOpen(): boolean {
     return this.closedReason === null;
+  }
+
+  /** Whether outbound calls are held (holdOutbound() without releaseOutbound() since). */
+  get outboundHeld(): boolean {
+    return this.hold !== null;
+  }
+
+  /**
+   * Holds outbound CALLs from now on: they queue, in order, and go out once the hold ends
+   * (releaseOutbound(), or `releaseAfterAnswer`). Actions in `except` go out meanwhile. A held
+   * call still unsent callTimeoutMs after it was made fails with OcppHeldError, so that no
+   * caller waits for ever on a peer that never becomes ready. Calls already queued are held too;
+   * the one outstanding is not recalled.
+   */
+  holdOutbound(hold: OutboundHold): void {
+    if (this.closedReason !== null) return;
+    this.hold = hold;
+    for (const q of this.queue) if (this.isHeld(q)) this.startHeldTimer(q);
+  }
+
+  /** Ends the hold: the held calls go out, in the order they were made, one at a time. */
+  releaseOutbound(): void {
+    if (!this.hold) return;
+    this.hold = null;
+    for (const q of this.queue) this.stopHeldTimer(q);
+    this.pump();
   }
 
   /** Calls waiting to be sent plus the one outstanding. */
@@ -122,7 +177,9 @@ export class OcppSession {
     const invalid = this.validator.checkRequest(action, payload);
     if (invalid) return Promise.reject(invalid);
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ id: this.idPrefix + String(++this.lastId), action, payload, resolve: resolve as (v: unknown) => void, reject });
+      const queued: QueuedCall = { id: this.idPrefix + String(++this.lastId), action, payload, resolve: resolve as (v: unknown) => void, reject };
+      this.queue.push(queued);
+      if (this.isHeld(queued)) this.startHeldTimer(queued);
       this.pump();
     });
   }
@@ -161,7 +218,11 @@ export class OcppSession {
       this.outstanding.reject(error);
       this.outstanding = null;
     }
-    for (const q of this.queue.splice(0)) q.reject(error);
+    this.hold = null;
+    for (const q of this.queue.splice(0)) {
+      this.stopHeldTimer(q);
+      q.reject(error);
+    }
   }
 
   private async handleCall(id: string, action: string, payload: unknown): Promise<void> {
@@ -190,6 +251,7 @@ export class OcppSession {
         return this.refuse(id, action, new OcppCallError('InternalError', 'the response could not be built'));
       }
       this.send(encodeCallResult(id, response));
+      this.afterAnswer(action, response);
     } catch (err) {
       if (err instanceof OcppCallError) return this.refuse(id, action, err);
       log.error({ err, messageId: id, action }, 'handler failed');
@@ -197,6 +259,19 @@ export class OcppSession {
     } finally {
       this.inboundInFlight.delete(id);
     }
+  }
+
+  /** After the send: the answer that readies the peer goes out before any held CALL. */
+  private afterAnswer(action: string, response: unknown): void {
+    const hold = this.hold;
+    if (!hold?.releaseAfterAnswer) return;
+    let release = false;
+    try {
+      release = hold.releaseAfterAnswer(action, response);
+    } catch (err) {
+      this.opts.logger.error({ err, action }, 'releaseAfterAnswer failed; calls stay held');
+    }
+    if (release && this.hold === hold) this.releaseOutbound();
   }
 
   private refuse(id: string, action: string, error: OcppCallError): void {
@@ -234,10 +309,35 @@ export class OcppSession {
     this.pump();
   }
 
+  private isHeld(q: QueuedCall): boolean {
+    return this.hold !== null && !this.hold.except.has(q.action);
+  }
+
+  private startHeldTimer(q: QueuedCall): void {
+    if (q.heldTimer || !this.hold) return;
+    const reason = this.hold.reason;
+    q.heldTimer = setTimeout(() => {
+      const at = this.queue.indexOf(q);
+      if (at < 0) return;
+      this.queue.splice(at, 1);
+      delete q.heldTimer;
+      this.opts.logger.warn({ action: q.action, reason }, 'held call not sent in time; failed');
+      q.reject(new OcppHeldError(q.action, this.opts.callTimeoutMs, reason));
+    }, this.opts.callTimeoutMs);
+    q.heldTimer.unref?.();
+  }
+
+  private stopHeldTimer(q: QueuedCall): void {
+    clearTimeout(q.heldTimer);
+    delete q.heldTimer;
+  }
+
   private pump(): void {
     if (this.outstanding || this.closedReason !== null) return;
-    const next = this.queue.shift();
-    if (!next) return;
+    // While held, the first call that may go out now; the held ones keep their order.
+    const at = this.hold ? this.queue.findIndex((q) => !this.isHeld(q)) : 0;
+    if (at < 0 || at >= this.queue.length) return;
+    const next = this.queue.splice(at, 1)[0]!;
     this.outstanding = next;
     if (this.callTimer) this.callTimer.refresh();
     else {
