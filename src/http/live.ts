@@ -44,7 +44,10 @@ export class LiveFeed {
       events.on('connector.status', (e) => charger(e.chargerId)),
       events.on('meter.values', (e) => charger(e.chargerId)),
       events.on('allocation.changed', (a) => {
+        // Planned, accepted, in-flight and measured limits and each charger's control are in
+        // the charger views: every charger the allocation names may have changed.
         for (const c of a.connectors) charger(c.chargerId);
+        for (const c of a.chargers ?? []) charger(c.chargerId);
         this.siteDirty = this.watched();
       }),
       events.on('site.state', () => (this.siteDirty = this.watched())),

@@ -83,13 +83,24 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     },
   });
 
+  // Counted from the start, shown with the balancer's metrics (optionalMetrics registers it):
+  // every profile write lands in the charger's flash, and a write that fails again and again
+  // is how a charger that ignores its limits shows.
+  const profileWrites = new Counter({
+    name: 'chargegate_profile_writes_total',
+    help: 'SetChargingProfile sent by the load balancer, by charger, profile purpose and result (accepted, rejected, callerror, timeout, offline).',
+    labelNames: ['charger', 'purpose', 'result'],
+    registers: [],
+  });
+
   const unsubscribe = [
+    deps.events.on('balancer.profile', (e) => profileWrites.inc({ charger: e.chargerId, purpose: e.purpose, result: e.result })),
     deps.events.on('ocpp.call', (e) => messages.inc({ action: e.action, direction: e.direction })),
     deps.events.on('ocpp.error', (e) => callErrors.inc({ code: e.code, direction: e.direction })),
     deps.events.on('meter.values', (e) => void meterReceivedAt.set(e.chargerId, deps.now().toISOString())),
   ];
 
-  const optional = optionalMetrics(register, deps, ageS);
+  const optional = optionalMetrics(register, deps, ageS, profileWrites);
   return {
     contentType: register.contentType,
     async text() {
@@ -104,7 +115,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
 }
 
 /** Registered on the first scrape that finds the part running. */
-function optionalMetrics(register: Registry, deps: MetricsDeps, ageS: (iso: string | undefined) => number | undefined) {
+function optionalMetrics(register: Registry, deps: MetricsDeps, ageS: (iso: string | undefined) => number | undefined, profileWrites: Counter) {
   let balancer = false;
   let upstream = false;
   let published = 0;
@@ -136,6 +147,17 @@ function optionalMetrics(register: Registry, deps: MetricsDeps, ageS: (iso: stri
         this.set(deps.site.allocation?.failsafe ? 1 : 0);
       },
     });
+    new Gauge({
+      name: 'chargegate_charger_controlled',
+      help: '1 while chargegate controls the charger\'s current; 0 while it does not (it refused, ignored or never answered its limits, has not booted, or has no smart charging) and is counted at its maximum.',
+      labelNames: ['charger'],
+      registers: [register],
+      collect() {
+        this.reset();
+        for (const c of deps.site.controls()) this.set({ charger: c.chargerId }, c.controlled ? 1 : 0);
+      },
+    });
+    register.registerMetric(profileWrites);
   }
 
   function addUpstream(): void {
@@ -164,7 +186,8 @@ function optionalMetrics(register: Registry, deps: MetricsDeps, ageS: (iso: stri
     /** Called before each scrape. */
     sync() {
       const peers = deps.peers();
-      if (!balancer && peers.limits) {
+      // The balancer runs when its control port is there; an allocation on the bus says so too.
+      if (!balancer && (peers.limits || deps.site.allocation)) {
         balancer = true;
         addBalancer();
       }

@@ -2,6 +2,7 @@
 import { ERRORS } from './errors.js';
 import { fieldSchema, type FieldsSpec } from './params.js';
 import type { Route } from './route.js';
+import { RESPONSE_SCHEMAS } from './schemas.js';
 
 export function openApiDocument(routes: readonly Route[], version: string, authRequired: boolean): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -17,12 +18,15 @@ export function openApiDocument(routes: readonly Route[], version: string, authR
       description:
         'The operator\'s view of an EV charging site. Authenticate with `Authorization: Bearer <token>`: http.token may read and command, ' +
         'http.readToken may only read. Without a configured token the API listens on loopback only and asks for none. ' +
-        'Errors are `{"error": {"code", "message"}}`; the codes are listed under components.schemas.Error.',
+        'Errors are `{"error": {"code", "message"}}`; the codes are listed under components.schemas.Error. ' +
+        'Limits: a connector\'s `limit.plannedA` is the load balancer\'s plan, `limit.acceptedA` what the charger accepted (null: none, it may draw its maximum), ' +
+        '`limit.inFlightA` a limit sent and not answered, `limit.measuredA` what it draws; a charger with `controlled: false` ignores its limits and is counted at its maximum.',
     },
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
+        ...RESPONSE_SCHEMAS,
         Error: {
           type: 'object',
           required: ['error'],
@@ -50,7 +54,8 @@ export function openApiDocument(routes: readonly Route[], version: string, authR
 function operation(r: Route, authRequired: boolean): Record<string, unknown> {
   const parameters = [...fields(r.params, 'path'), ...fields(r.query, 'query')];
   const produces = r.produces ?? ['application/json'];
-  const success = r.tag === 'commands' ? { 'application/json': { schema: { $ref: '#/components/schemas/CommandResult' } } } : Object.fromEntries(produces.map((t) => [t, {}]));
+  const schema = r.tag === 'commands' ? 'CommandResult' : r.response;
+  const success = schema ? { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } : Object.fromEntries(produces.map((t) => [t, {}]));
   const errors = errorStatuses(r);
   return {
     operationId: operationId(r),

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import type { FieldsSpec, Parsed } from './params.js';
+import type { ResponseSchema } from './schemas.js';
 
 /** public: anyone; read: any token; command: the full token (http.token). */
 export type Access = 'public' | 'read' | 'command';
@@ -37,6 +38,8 @@ export interface Route<P extends FieldsSpec = FieldsSpec, Q extends FieldsSpec =
   body?: B;
   /** Media types of the 200 answer (default application/json). */
   produces?: readonly string[];
+  /** The 200 answer's schema in the OpenAPI document (schemas.ts), where one is described. */
+  response?: ResponseSchema;
   handle(request: RouteRequest<P, Q, B>): Reply | Promise<Reply>;
 }
 

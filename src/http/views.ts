@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { LiveCharger, Registry } from '../gateway/registry.js';
 import type { MeterSample, SessionRecord, SessionStore } from '../store/ports.js';
 import type { LoadSample } from './load-history.js';
+import type { ChargerControl } from '../events.js';
 import type { ConnectorAllocation, SiteView } from './site-view.js';
 
 export interface ConnectorView {
@@ -19,13 +20,52 @@ export interface ConnectorView {
   powerW: number | null;
   currentA: [number | null, number | null, number | null] | null;
   session: { transactionId: number; idTag: string; startedAt: string; energyWh: number | null } | null;
-  /** The balancer's limit for it, A per phase, and why (null without load balancing). */
-  allocation: (Omit<ConnectorAllocation, 'chargerId' | 'connectorId'> & { at: string }) | null;
+  /** The balancer's plan for it against what the charger took (null without load balancing). */
+  limit: LimitView | null;
 }
 
-export interface ChargerView {
+/**
+ * A connector's limit as planned and as the charger has it, A per phase. The plan alone is not
+ * what a car draws: a charger that refused or never answered its profile draws up to its own
+ * maximum whatever was planned, so the accepted limit and the measured current sit beside it.
+ */
+export interface LimitView {
+  /** What the balancer wants this connector to draw at most. */
+  plannedA: number;
+  /** The limit the charger last accepted; null: none known (it may draw up to its maximum). */
+  acceptedA: number | null;
+  /** A limit sent to the charger and not answered yet; null: none. */
+  inFlightA: number | null;
+  /** The highest per-phase current the charger reported lately; null: no fresh reading. */
+  measuredA: number | null;
+  /** Site phases it draws on, e.g. ["L1"] for a 1-phase car. */
+  phases: string[];
+  /** A session runs on it (else the limit is its standing share). */
+  active: boolean;
+  /** Why the plan is what it is (max, cap, fair-share, circuit-full, failsafe, …) and the detail in words. */
+  reason: string;
+  detail: string;
+  /** When the balancer said so. */
+  at: string;
+}
+
+/** Whether chargegate controls a charger's current; uncontrolled chargers are counted at their maximum. */
+export interface ControlView {
+  /** null: no load balancing, or the balancer has not reported on this charger yet. */
+  controlled: boolean | null;
+  /** Why not, in words (only while uncontrolled). */
+  uncontrolledWhy?: string;
+  /** Since when (ISO time, only while uncontrolled and when known). */
+  uncontrolledSince?: string;
+}
+
+export interface ChargerView extends ControlView {
   id: string;
   online: boolean;
+  /** Its BootNotification was accepted since chargegate started; until then it gets no commands (OCPP 1.6 §4.2). */
+  booted: boolean;
+  /** Connected and not booted: since when it waits for its BootNotification (ISO time). */
+  awaitingBootSince?: string;
   /** In chargers.list (else it connected while chargers.allowUnknown is on). */
   configured: boolean;
   status: string;
@@ -87,6 +127,8 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
   return {
     id,
     online: live?.online ?? false,
+    booted: live?.booted ?? false,
+    ...(live?.awaitingBootSince ? { awaitingBootSince: live.awaitingBootSince } : {}),
     configured: configured !== undefined,
     status: live?.online ? (live.connectors.get(0)?.status ?? 'Available') : live?.connectedAt || boot ? 'Offline' : 'Never connected',
     ...(live?.protocol ? { protocol: live.protocol } : {}),
@@ -97,6 +139,7 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
     ...(boot?.serialNumber ? { serialNumber: boot.serialNumber } : {}),
     ...(boot?.firmwareVersion ? { firmwareVersion: boot.firmwareVersion } : {}),
     ...(configured ? { maxCurrentA: configured.maxCurrent, phases: configured.phases } : {}),
+    ...controlView(deps.site.control(id)),
     connectors,
   };
 }
@@ -122,8 +165,28 @@ function connectorView(deps: ViewDeps, chargerId: string, connectorId: number, l
           energyWh: register !== null && register >= session.meterStart ? register - session.meterStart : null,
         }
       : null,
-    allocation: allocation ? { amps: allocation.amps, phases: allocation.phases, active: allocation.active, reason: allocation.reason, detail: allocation.detail, at: deps.site.allocation!.at } : null,
+    limit: allocation ? limitView(allocation, deps.site.allocation!.at) : null,
   };
+}
+
+export function limitView(a: ConnectorAllocation, at: string): LimitView {
+  return {
+    plannedA: a.amps,
+    acceptedA: a.accepted ?? null,
+    inFlightA: a.inFlight ?? null,
+    measuredA: a.measured ?? null,
+    phases: a.phases,
+    active: a.active,
+    reason: a.reason,
+    detail: a.detail,
+    at,
+  };
+}
+
+export function controlView(c: ChargerControl | undefined): ControlView {
+  if (!c) return { controlled: null };
+  if (c.controlled) return { controlled: true };
+  return { controlled: false, ...(c.why !== undefined ? { uncontrolledWhy: c.why } : {}), ...(c.since !== undefined ? { uncontrolledSince: c.since } : {}) };
 }
 
 function phaseCurrents(live: LiveCharger | undefined, connectorId: number): [number | null, number | null, number | null] {

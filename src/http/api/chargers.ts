@@ -12,7 +12,10 @@ export function chargerRoutes(deps: ViewDeps): Route[] {
       path: '/api/chargers',
       access: 'read',
       tag: 'chargers',
-      summary: 'Every charger (configured or seen) with its connectors: status, power, current per phase, running session, allocated limit and reason.',
+      summary:
+        'Every charger (configured or seen) with its connectors: status, power, current per phase, running session; the limit the balancer planned ' +
+        'beside the one the charger accepted, the one in flight and the current it draws; and whether chargegate controls the charger.',
+      response: 'ChargerList',
       handle() {
         const active = activeSessions(deps.sessions);
         return { json: { chargers: chargerIds(deps).map((id) => chargerView(deps, id, active)) } };
@@ -24,6 +27,7 @@ export function chargerRoutes(deps: ViewDeps): Route[] {
       access: 'read',
       tag: 'chargers',
       summary: 'One charger with its connectors.',
+      response: 'Charger',
       params: { chargerId: CHARGER_ID },
       handle({ params }) {
         const id = params.chargerId!;

@@ -5,6 +5,7 @@ import { HISTORY_MS, SAMPLE_INTERVAL_MS, type LoadHistory } from '../load-histor
 import type { PeersLookup } from '../peers.js';
 import { route, type Route } from '../route.js';
 import type { SiteView } from '../site-view.js';
+import { controlView, limitView } from '../views.js';
 
 export const NO_BALANCING = 'load balancing not configured';
 export const NO_UPSTREAM = 'no upstream configured';
@@ -32,7 +33,10 @@ export function siteSummary(deps: SiteDeps) {
     /** Set while the grid meter is stale and the worst is assumed. */
     failsafe: allocation?.failsafe ?? null,
     allocatedAt: allocation?.at ?? null,
-    connectors: allocation?.connectors ?? [],
+    /** Per connector the balancer's plan beside the limit the charger accepted (see views.ts LimitView). */
+    connectors: allocation ? allocation.connectors.map((c) => ({ chargerId: c.chargerId, connectorId: c.connectorId, ...limitView(c, allocation.at) })) : [],
+    /** Per charger whether chargegate controls its current; an uncontrolled one is counted at its maximum. */
+    chargers: deps.site.controls().map((c) => ({ chargerId: c.chargerId, ...controlView(c) })),
     grid: deps.site.site?.grid ?? null,
     gridAt: deps.site.gridAt ?? null,
     load: deps.history.latest() ?? null,
@@ -68,7 +72,10 @@ export function siteRoutes(deps: SiteDeps): Route[] {
       path: '/api/site',
       access: 'read',
       tag: 'site',
-      summary: 'The supply, the limit in force, grid meter readings, and the allocation per connector with its reason.',
+      summary:
+        'The supply, the limit in force, grid meter readings; per connector the planned limit beside the one the charger accepted, the one in flight and ' +
+        'the current it draws (plannedA, acceptedA, inFlightA, measuredA, reason, detail); per charger whether chargegate controls it (controlled, uncontrolledWhy, uncontrolledSince).',
+      response: 'Site',
       handle: () => ({ json: siteSummary(deps) }),
     }),
     route({

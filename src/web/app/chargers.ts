@@ -1,7 +1,7 @@
 /** The site overview: a card per charger, a row per connector, and its command buttons. */
 import { post } from './api.js';
-import { h, kw, kwh } from './dom.js';
-import type { Charger, Connector } from './types.js';
+import { h, kw, kwh, time } from './dom.js';
+import type { Charger, Connector, Limit } from './types.js';
 
 export interface CardOptions {
   mayCommand: boolean;
@@ -13,16 +13,19 @@ export interface CardOptions {
 export function chargerCard(c: Charger, options: CardOptions): HTMLElement {
   return h(
     'article',
-    { class: `card ${c.online ? 'online' : 'offline'}`, id: `charger-${c.id}`, 'data-charger': c.id },
+    { class: `card ${c.online ? 'online' : 'offline'}${c.controlled === false ? ' uncontrolled' : ''}`, id: `charger-${c.id}`, 'data-charger': c.id },
     h('header', {}, h('h3', {}, c.id), h('span', { class: `badge ${badgeClass(c.status)}` }, c.status)),
     c.vendor ? h('p', { class: 'muted' }, `${c.vendor} ${c.model ?? ''}${c.maxCurrentA ? ` · max ${c.maxCurrentA} A` : ''}`) : null,
+    // Its limits below are only a plan while this shows: the charger may draw its maximum.
+    c.controlled === false
+      ? h('p', { class: 'alert', 'data-role': 'control', role: 'status' }, `uncontrolled: ${c.uncontrolledWhy ?? 'reason unknown'}`, c.uncontrolledSince ? h('span', { class: 'since' }, ` · since ${time(c.uncontrolledSince)}`) : null)
+      : null,
     ...c.connectors.map((k) => connectorRow(c, k, options)),
   );
 }
 
 function connectorRow(c: Charger, k: Connector, options: CardOptions): HTMLElement {
   const currents = k.currentA ? k.currentA.map((a) => (a === null ? '–' : a.toFixed(1))).join(' / ') + ' A' : null;
-  const allocation = k.allocation ? `${k.allocation.amps} A · ${k.allocation.reason}${k.allocation.detail ? ` (${k.allocation.detail})` : ''}` : null;
   return h(
     'section',
     { class: 'connector', 'data-connector': String(k.connectorId) },
@@ -32,9 +35,31 @@ function connectorRow(c: Charger, k: Connector, options: CardOptions): HTMLEleme
       {},
       currents ? h('div', {}, h('dt', {}, 'Current'), h('dd', {}, currents)) : null,
       k.session ? h('div', {}, h('dt', {}, 'Session'), h('dd', { 'data-role': 'session' }, `${k.session.idTag} · ${kwh(k.session.energyWh)}`)) : null,
-      h('div', {}, h('dt', {}, 'Limit'), h('dd', {}, allocation ?? 'not balanced')),
+      h('div', {}, h('dt', {}, 'Limit'), k.limit ? limitCell(k.limit) : h('dd', {}, 'not balanced')),
+      k.limit ? h('div', {}, h('dt', {}, 'Why'), h('dd', { 'data-role': 'reason' }, `${k.limit.reason}${k.limit.detail ? ` (${k.limit.detail})` : ''}`)) : null,
     ),
     options.mayCommand && c.online ? commands(c, k, options) : null,
+  );
+}
+
+const amps = (a: number) => `${Math.round(a * 10) / 10} A`;
+
+/**
+ * "16 A planned · 10 A accepted", and "→ 12 A sent" while a new limit waits for its answer:
+ * the plan is what chargegate wants, the accepted limit what the charger agreed to. An accepted
+ * limit that differs from the plan with nothing on its way is marked.
+ */
+function limitCell(l: Limit): HTMLElement {
+  const settled = l.inFlightA === null;
+  const differs = l.acceptedA === null || Math.abs(l.acceptedA - l.plannedA) >= 0.05;
+  return h(
+    'dd',
+    { 'data-role': 'limit' },
+    h('span', { 'data-role': 'planned' }, `${amps(l.plannedA)} planned`),
+    ' · ',
+    h('span', { 'data-role': 'accepted', class: settled && differs ? 'mismatch' : '' }, l.acceptedA === null ? 'none accepted' : `${amps(l.acceptedA)} accepted`),
+    l.inFlightA !== null ? h('span', { 'data-role': 'in-flight', class: 'in-flight', title: 'sent to the charger, not answered yet' }, ` · → ${amps(l.inFlightA)} sent…`) : null,
+    l.measuredA !== null ? h('span', { 'data-role': 'measured', class: 'muted' }, ` · drawing ${amps(l.measuredA)}`) : null,
   );
 }
 

@@ -1,6 +1,13 @@
 /** The API's shapes as the page uses them (see /api/openapi.json). */
-export interface Allocation {
-  amps: number;
+export interface Limit {
+  /** The balancer's plan. */
+  plannedA: number;
+  /** What the charger last accepted (null: none known). */
+  acceptedA: number | null;
+  /** Sent, not answered yet. */
+  inFlightA: number | null;
+  /** The highest per-phase current it reported lately. */
+  measuredA: number | null;
   phases: string[];
   active: boolean;
   reason: string;
@@ -14,7 +21,7 @@ export interface Connector {
   powerW: number | null;
   currentA: (number | null)[] | null;
   session: { transactionId: number; idTag: string; startedAt: string; energyWh: number | null } | null;
-  allocation: Allocation | null;
+  limit: Limit | null;
 }
 
 export interface Charger {
@@ -24,6 +31,10 @@ export interface Charger {
   vendor?: string;
   model?: string;
   maxCurrentA?: number;
+  /** null: no load balancing, or not reported yet. */
+  controlled: boolean | null;
+  uncontrolledWhy?: string;
+  uncontrolledSince?: string;
   connectors: Connector[];
 }
 

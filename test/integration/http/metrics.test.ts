@@ -4,6 +4,7 @@ import { PASSWORDS, startGateway } from '../../helpers/gateway.js';
 import { api, parsePrometheus } from '../../helpers/http.js';
 import { rawCharger } from '../../helpers/raw.js';
 import { bootPayload, rpcCharger } from '../../helpers/rpc-charger.js';
+import { allocation, profileWrite } from './limits-fixture.js';
 
 t.test('/metrics parses and moves when traffic flows', async (t) => {
   const gw = await startGateway(t);
@@ -35,5 +36,30 @@ t.test('/metrics parses and moves when traffic flows', async (t) => {
   t.equal(after.get('chargegate_ocpp_callerrors_total{code="FormationViolation",direction="in"}'), 1, 'the CALLERROR chargegate answered to a bad CALL');
   t.ok((after.get('chargegate_meter_data_age_seconds{source="CP1"}') ?? -1) >= 0, 'meter data age of the charging charger');
   t.equal(after.get('chargegate_dashboard_clients'), 0);
-  t.notOk([...after.keys()].some((k) => k.startsWith('chargegate_outbox') || k.startsWith('chargegate_allocation')), 'no upstream or balancer metrics without those parts');
+  t.notOk([...after.keys()].some((k) => /^chargegate_(outbox|allocation|profile_writes|charger_controlled)/.test(k)), 'no upstream or balancer metrics without those parts');
+});
+
+t.test('profile writes are counted by charger, purpose and result; control is a gauge per charger', async (t) => {
+  const gw = await startGateway(t);
+  const scrape = async () => parsePrometheus((await api(gw.httpUrl, '/metrics')).text);
+  // Writes before the first allocation (and before any scrape) count too.
+  gw.app.events.emit('balancer.profile', profileWrite('rejected'));
+  gw.app.events.emit('allocation.changed', allocation());
+  gw.app.events.emit('balancer.profile', profileWrite('rejected'));
+  gw.app.events.emit('balancer.profile', profileWrite('timeout'));
+  gw.app.events.emit('balancer.profile', { chargerId: 'CP1', connectorId: 1, purpose: 'TxProfile', result: 'accepted' });
+
+  const first = await scrape();
+  t.equal(first.get('chargegate_profile_writes_total{charger="CP2",purpose="TxDefaultProfile",result="rejected"}'), 2);
+  t.equal(first.get('chargegate_profile_writes_total{charger="CP2",purpose="TxDefaultProfile",result="timeout"}'), 1);
+  t.equal(first.get('chargegate_profile_writes_total{charger="CP1",purpose="TxProfile",result="accepted"}'), 1);
+  t.equal(first.get('chargegate_charger_controlled{charger="CP1"}'), 1);
+  t.equal(first.get('chargegate_charger_controlled{charger="CP2"}'), 0, 'CP2 refused its profile: uncontrolled');
+
+  gw.app.events.emit('balancer.profile', profileWrite('accepted'));
+  gw.app.events.emit('allocation.changed', allocation({ cp2: { accepted: 6 }, cp2Controlled: true }));
+  const second = await scrape();
+  t.equal(second.get('chargegate_charger_controlled{charger="CP2"}'), 1, 'controlled again once it accepted');
+  t.equal(second.get('chargegate_profile_writes_total{charger="CP2",purpose="TxDefaultProfile",result="accepted"}'), 1);
+  t.equal(second.get('chargegate_profile_writes_total{charger="CP2",purpose="TxDefaultProfile",result="rejected"}'), 2, 'a counter never goes back');
 });

@@ -1,0 +1,107 @@
+/**
+ * JSON schemas of the answers the OpenAPI document describes (components.schemas). Only the
+ * shapes a client is likely to read field by field are here; the others are described by their
+ * route's summary. Kept beside views.ts, whose types they describe.
+ */
+
+const nullableNumber = (description: string) => ({ type: ['number', 'null'], description });
+
+const LIMIT = {
+  type: ['object', 'null'],
+  description:
+    'The load balancer\'s limit for the connector, A per phase; null without load balancing. plannedA is only the plan: what a car may draw is ' +
+    'acceptedA (what the charger confirmed), or its own maximum while acceptedA is null or the charger is uncontrolled.',
+  required: ['plannedA', 'acceptedA', 'inFlightA', 'measuredA', 'phases', 'active', 'reason', 'detail', 'at'],
+  properties: {
+    plannedA: { type: 'number', description: 'What the balancer wants the connector to draw at most.' },
+    acceptedA: nullableNumber('The limit the charger last accepted (SetChargingProfile Accepted); null: none known, so it may draw up to its maximum.'),
+    inFlightA: nullableNumber('A limit sent and not answered yet; null: none.'),
+    measuredA: nullableNumber('The highest per-phase current the charger reported lately; null: no fresh reading.'),
+    phases: { type: 'array', items: { type: 'string', enum: ['L1', 'L2', 'L3'] }, description: 'Site phases it draws on.' },
+    active: { type: 'boolean', description: 'A session runs on it (else the limit is its standing share).' },
+    reason: { type: 'string', description: 'max, cap, released, fair-share, circuit-full, external, failsafe, paused-rotation, paused-priority, paused-capacity, fixed, standby.' },
+    detail: { type: 'string', description: 'The reason in words.' },
+    at: { type: 'string', format: 'date-time', description: 'When the balancer said so.' },
+  },
+} as const;
+
+const CONTROL_PROPERTIES = {
+  controlled: {
+    type: ['boolean', 'null'],
+    description:
+      'Whether chargegate controls the charger\'s current. false: it refused, ignored or never answered its limits, has not booted, or is configured ' +
+      'without smart charging; it is counted at its maximum and the others are reduced for it. null: no load balancing, or not reported yet.',
+  },
+  uncontrolledWhy: { type: 'string', description: 'Why it is uncontrolled, in words (only while uncontrolled).' },
+  uncontrolledSince: { type: 'string', format: 'date-time', description: 'Since when it is uncontrolled (only while uncontrolled, when known).' },
+} as const;
+
+const CONNECTOR = {
+  type: 'object',
+  required: ['connectorId', 'status', 'powerW', 'currentA', 'session', 'limit'],
+  properties: {
+    connectorId: { type: 'integer', minimum: 1 },
+    status: { type: 'string', description: 'OCPP status (Unavailable while the charger is offline).' },
+    errorCode: { type: 'string' },
+    info: { type: 'string' },
+    since: { type: 'string', format: 'date-time' },
+    powerW: nullableNumber('Power while a session runs.'),
+    currentA: { type: ['array', 'null'], items: { type: ['number', 'null'] }, minItems: 3, maxItems: 3, description: 'Current per phase L1, L2, L3 while a session runs.' },
+    session: {
+      type: ['object', 'null'],
+      properties: { transactionId: { type: 'integer' }, idTag: { type: 'string' }, startedAt: { type: 'string' }, energyWh: { type: ['number', 'null'] } },
+    },
+    limit: { $ref: '#/components/schemas/ConnectorLimit' },
+  },
+} as const;
+
+const CHARGER = {
+  type: 'object',
+  required: ['id', 'online', 'configured', 'status', 'controlled', 'connectors'],
+  properties: {
+    id: { type: 'string' },
+    online: { type: 'boolean' },
+    configured: { type: 'boolean', description: 'In chargers.list (else it connected while chargers.allowUnknown is on).' },
+    status: { type: 'string' },
+    protocol: { type: 'string' },
+    connectedAt: { type: 'string', format: 'date-time' },
+    disconnectedAt: { type: 'string', format: 'date-time' },
+    lastMessageAt: { type: 'string', format: 'date-time' },
+    vendor: { type: 'string' },
+    model: { type: 'string' },
+    serialNumber: { type: 'string' },
+    firmwareVersion: { type: 'string' },
+    maxCurrentA: { type: 'number' },
+    phases: { type: 'integer', enum: [1, 3] },
+    ...CONTROL_PROPERTIES,
+    connectors: { type: 'array', items: { $ref: '#/components/schemas/Connector' } },
+  },
+} as const;
+
+const SITE = {
+  type: 'object',
+  description: 'The site against its supply. Fields not listed here are described by the route summary.',
+  properties: {
+    balancing: { type: 'boolean' },
+    connectors: {
+      type: 'array',
+      description: 'Every connector the balancer planned for.',
+      items: { allOf: [{ type: 'object', required: ['chargerId', 'connectorId'], properties: { chargerId: { type: 'string' }, connectorId: { type: 'integer' } } }, { $ref: '#/components/schemas/ConnectorLimit' }] },
+    },
+    chargers: {
+      type: 'array',
+      description: 'Per charger whether chargegate controls it.',
+      items: { type: 'object', required: ['chargerId', 'controlled'], properties: { chargerId: { type: 'string' }, ...CONTROL_PROPERTIES } },
+    },
+  },
+} as const;
+
+export const RESPONSE_SCHEMAS = {
+  ConnectorLimit: LIMIT,
+  Connector: CONNECTOR,
+  Charger: CHARGER,
+  ChargerList: { type: 'object', required: ['chargers'], properties: { chargers: { type: 'array', items: { $ref: '#/components/schemas/Charger' } } } },
+  Site: SITE,
+} as const;
+
+export type ResponseSchema = keyof typeof RESPONSE_SCHEMAS;
