@@ -30,3 +30,26 @@ t.test('bad arguments name the flag and what is allowed', async (t) => {
   for (const [argv, re] of cases) t.throws(() => parseSimArgs(argv, {}), re, argv.join(' '));
   t.throws(() => parseSimArgs(['--nope', '1'], {}), UsageError);
 });
+
+t.test('--misbehave: counts per kind, checked against --chargers whatever the order', async (t) => {
+  t.notOk('misbehave' in parseSimArgs([], {}));
+  const a = parseSimArgs(['--misbehave', 'silent=1,late=2:0.3,noboot=1', '--chargers', '5'], {});
+  t.same(a.misbehave, [
+    { misbehaviour: { kind: 'silent' }, count: 1 },
+    { misbehaviour: { kind: 'late', delaySeconds: 0.3 }, count: 2 },
+    { misbehaviour: { kind: 'noboot' }, count: 1 },
+  ]);
+  t.same(parseSimArgs(['--misbehave=late=1'], {}).misbehave, [{ misbehaviour: { kind: 'late', delaySeconds: 25 }, count: 1 }], 'late defaults to 25 s');
+  const cases: [string[], RegExp][] = [
+    [['--misbehave', 'sleepy=1'], /^--misbehave sleepy=1: unknown misbehaviour "sleepy" \(allowed: silent, callerror, reject, ignore, late, noboot, disconnect/],
+    [['--misbehave', 'silent=two'], /^--misbehave silent=two: the count in "silent=two" must be a whole number 0..1000, got "two"/],
+    [['--misbehave', 'late=1:soon'], /^--misbehave late=1:soon: late:SECONDS must be a number of seconds 0..86400, got "soon"/],
+    [['--misbehave', 'reject=1:5'], /reject takes no :SECONDS/],
+    [['--misbehave', 'silent'], /must be KIND=COUNT or KIND=COUNT:SECONDS/],
+    [['--misbehave', 'silent=1,ignore=2', '--chargers', '2'], /--misbehave asks for 3 misbehaving chargers, but --chargers is 2/],
+    [['--chargers', '2', '--misbehave', 'silent=3'], /asks for 3 misbehaving chargers, but --chargers is 2/],
+    [['--misbehave', 'silent=1', '--scenario', 'x.yaml'], /--misbehave does not go with --scenario: give each charger of the scenario its own "misbehave:"/],
+    [['--misbehave'], /--misbehave needs a value/],
+  ];
+  for (const [argv, re] of cases) t.throws(() => parseSimArgs(argv, {}), { name: 'UsageError', message: re }, argv.join(' '));
+});

@@ -292,3 +292,34 @@ t.test('reservations: Occupied when busy, expire, used by their idTag', async (t
   t.equal(m.cancelReservation(5, T0), 'Accepted');
   t.equal(m.cancelReservation(5, T0), 'Rejected');
 });
+
+t.test('a charger that ignores its limits: the car draws what the charger allows, the limit is still reported', async (t) => {
+  const m = model({ obeysLimits: false });
+  charging(m);
+  t.equal(m.setChargingProfile(0, profile({ limit: 8 }), T0).status, 'Accepted');
+  t.equal(m.connector(1).limitA, 8, 'offered (claimed)');
+  t.equal(m.connector(1).currentA, 16, 'drawn: the charger maximum');
+  m.setChargingProfile(0, profile({ limit: 0 }), T0);
+  t.equal(m.status(1), 'Charging', '0 A does not pause it');
+  t.equal(m.connector(1).currentA, 16);
+  m.setLimitsObeyed(true, T0 + 1000);
+  t.equal(m.connector(1).currentA, 0, 'obeying again: 0 A pauses');
+  t.equal(m.status(1), 'SuspendedEVSE');
+  t.notOk(model({ obeysLimits: false }).limitsObeyed);
+  t.ok(m.limitsObeyed);
+});
+
+t.test('phaseCurrents: per charger phase, summed over connectors; a one-phase car on L1', async (t) => {
+  const m = model({ maxCurrentA: 16 });
+  t.same(m.phaseCurrents(), [0, 0, 0]);
+  charging(m, 1);
+  m.plugIn(2, { maxCurrentA: 10, phases: 1 }, T0);
+  t.ok(m.beginTransaction(2, 'TAG', 2, T0).ok);
+  t.same(m.phaseCurrents(1), [16, 16, 16]);
+  t.same(m.phaseCurrents(2), [10, 0, 0]);
+  t.same(m.phaseCurrents(), [26, 16, 16]);
+  const single = model({ phases: 1, connectors: 1 });
+  charging(single, 1);
+  t.same(single.phaseCurrents(), [16, 0, 0], 'a one-phase charger with a three-phase car');
+  t.throws(() => m.phaseCurrents(3), RangeError);
+});

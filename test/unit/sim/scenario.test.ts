@@ -67,3 +67,34 @@ t.test('structural problems', async (t) => {
   t.match(problems('chargers: [{ id: A }]\n'), [/"timeline" must be a list/]);
   t.match(problems('chargers: [ { id: A '), [/not valid YAML or JSON/]);
 });
+
+t.test('misbehaving chargers: a field per charger and a timeline action', async (t) => {
+  const s = parseScenario(
+    `chargers:
+  - { id: A, misbehave: silent }
+  - { id: B, misbehave: late:0.3 }
+  - id: C
+    misbehave: noboot:30
+  - { id: D }
+timeline:
+  - { at: 1, charger: D, do: misbehave, value: ignore }
+  - { at: 2, charger: D, do: misbehave, value: none }
+`,
+    D,
+  );
+  t.same(s.chargers.map((c) => c.misbehave), [{ kind: 'silent' }, { kind: 'late', delaySeconds: 0.3 }, { kind: 'noboot', bootDelaySeconds: 30 }, undefined]);
+  t.notOk('misbehave' in s.chargers[3]!);
+  t.same(s.timeline.map((x) => [x.do, x.value]), [['misbehave', 'ignore'], ['misbehave', 'none']]);
+
+  const p = problems(`chargers:
+  - { id: A, misbehave: sleepy }
+  - { id: B, misbehave: 3 }
+timeline:
+  - { at: 0, charger: A, do: misbehave, value: late:soon }
+  - { at: 0, charger: A, do: misbehave }
+`).join('\n');
+  t.match(p, /charger 1: "misbehave": unknown misbehaviour "sleepy" \(allowed: silent, callerror/);
+  t.match(p, /charger 2: "misbehave" must be a string like silent or late:25, got 3/);
+  t.match(p, /step 1: misbehave "value" \(or none\): late:SECONDS must be a number of seconds/);
+  t.match(p, /step 2: misbehave "value" \(or none\) must be a string/);
+});
