@@ -5,10 +5,12 @@
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import rpc from 'ocpp-rpc';
 import t, { type Test } from 'tap';
 import { silentLogger } from '../../src/log.js';
 import { SimulatedCharger, type SimulatedChargerOptions } from '../../src/sim/charger.js';
+import { simCommand } from '../../src/sim/cli.js';
 import { runFleet } from '../../src/sim/fleet.js';
 import { parseScenario } from '../../src/sim/scenario.js';
 
@@ -406,5 +408,28 @@ timeline:
   t.same(await central.client('SC-2').call('SetChargingProfile', profile(1, 6, 100)), { status: 'Accepted' });
   t.ok(Date.now() - before >= 200, 'SC-2 answers late since the step');
   t.same(fleet.chargers[1]!.currents(), [6, 6, 6]);
+  t.same(central.validationFailures, []);
+});
+
+t.test('chargegate sim --misbehave: the first chargers misbehave, the log and the summary say so', async (t) => {
+  const central = await startCentral();
+  t.teardown(() => central.close());
+  let text = '';
+  const out = new Writable({
+    write(chunk, _enc, cb) {
+      text += chunk.toString();
+      cb();
+    },
+  });
+  const abort = new AbortController();
+  const running = simCommand(['--url', central.url, '--chargers', '3', '--misbehave', 'noboot=1,late=1:0.2'], { stdout: out, stderr: out, env: {}, signal: abort.signal, summaryIntervalMs: 50 });
+  await central.waitFor(() => /connected 3\/3, charging \d, total \d+\.\d kW, misbehaving 2/.test(text), 'a summary with 2 misbehaving');
+  abort.abort();
+  t.equal(await running, 0);
+  t.match(text, /SIM-001.*this charger misbehaves: noboot|this charger misbehaves: noboot.*SIM-001/);
+  t.match(text, /this charger misbehaves: late:0.2/);
+  t.equal(central.of('BootNotification', 'SIM-001').length, 0, 'SIM-001 never booted');
+  t.equal(central.of('BootNotification', 'SIM-002').length, 1);
+  t.equal(central.of('BootNotification', 'SIM-003').length, 1);
   t.same(central.validationFailures, []);
 });
