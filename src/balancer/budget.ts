@@ -6,7 +6,8 @@
  * its capacity. A connector's exposure is the most it may draw right now as far as chargegate
  * can know, never what it merely hopes:
  *   - the limit the charger last accepted;
- *   - a limit still in flight (sent, not answered: the charger may already apply it);
+ *   - a limit still in flight (sent, not answered: the charger may already apply it), or one
+ *     whose answer never came (timed out, connection lost) until a later one is accepted;
  *   - the current it reported once its car had time to follow that limit
  *     (site.balancing.responseTime; IEC 61851-1 gives a car 5 s);
  *   - nothing accepted at all while it has a session or draws current: its maximum;
@@ -31,6 +32,11 @@ export interface LimitKnowledge {
   acceptedAt?: number;
   /** A limit sent and not answered yet, A. */
   inFlight?: number;
+  /**
+   * A limit sent whose answer never came (timeout, lost connection): the charger may have
+   * applied it. Counted until a later limit is accepted.
+   */
+  doubt?: number;
   /** Its highest reported current per phase (A) and when it was sampled (epoch ms). */
   measured?: { amps: number; at: number };
   /** A session runs on it. */
@@ -45,7 +51,7 @@ export function exposureOf(k: LimitKnowledge, responseMs: number): number {
   // A reading from before the car had time to follow its limit says nothing about that limit.
   const drawing = k.measured && k.measured.at >= acceptedAt + responseMs ? k.measured.amps : 0;
   const known = k.accepted ?? (k.active || drawing > 0 ? k.max : 0);
-  return Math.max(known, k.inFlight ?? 0, drawing);
+  return Math.max(known, k.inFlight ?? 0, k.doubt ?? 0, drawing);
 }
 
 export interface Loaded {
@@ -55,10 +61,22 @@ export interface Loaded {
   amps: number;
 }
 
-export interface Increase extends Loaded {
+/** An order chargegate would send now: a connector from its exposure to a new limit. */
+export interface Order extends Loaded {
   key: string;
   /** Its exposure now (already among the loads), A. */
   from: number;
+}
+
+/**
+ * Which orders go out now: every one that does not raise its connector's exposure (at once:
+ * they can only make room), and the increases that keep the invariant with those still counted
+ * at their old values, in the order given.
+ */
+export function releaseOrders(site: SiteModel, supplyRoom: readonly number[], loads: readonly Loaded[], orders: readonly Order[]): Set<string> {
+  const out = admitIncreases(site, supplyRoom, loads, orders.filter((o) => o.amps > o.from));
+  for (const o of orders) if (o.amps <= o.from) out.add(o.key);
+  return out;
 }
 
 /**
@@ -67,7 +85,7 @@ export interface Increase extends Loaded {
  * fuse or a lower external limit, minus margin and other load: allocate's supplyCapacity);
  * `loads` are every connector's exposures.
  */
-export function admitIncreases(site: SiteModel, supplyRoom: readonly number[], loads: readonly Loaded[], increases: readonly Increase[]): Set<string> {
+export function admitIncreases(site: SiteModel, supplyRoom: readonly number[], loads: readonly Loaded[], increases: readonly Order[]): Set<string> {
   const { table, consOf } = loaded(site, supplyRoom, loads);
   const admitted = new Set<string>();
   for (const inc of increases) {

@@ -20,7 +20,7 @@ import type { GridMeter } from '../meters/ports.js';
 import { OcppCallError, OcppOfflineError, OcppTimeoutError } from '../ocpp/errors.js';
 import type { ConnectorState, MeterSample, Store } from '../store/ports.js';
 import { allocate, chargerOf, supplyCapacity } from './allocate.js';
-import { admitIncreases, exposureOf, type Increase, type Loaded } from './budget.js';
+import { exposureOf, releaseOrders, type Loaded, type Order } from './budget.js';
 import * as control from './control.js';
 import { externalLimits, type RuntimeLimit } from './external.js';
 import { EMPTY_PEAKS, estimateOtherLoad, judgeMeter, judgeOverdraw, rememberPeak, type OverdrawMemory, type PeakMemory } from './failsafe.js';
@@ -88,6 +88,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const inForce = new Map<string, InForce>();
   /** Orders sent and not answered yet, per connector: at most one each. */
   const inFlight = new Map<string, InFlight>();
+  /** Limits sent whose answer never came: the charger may have applied them (budget.ts). */
+  const doubt = new Map<string, number>();
   /** Connectors whose limits are sent again although they did not change (a reconnect). */
   const resendTo = new Set<string>();
   /** When each idle connector's standing limit was last raised (flash wear, site.balancing.standingInterval). */
@@ -192,7 +194,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       const input: ConnectorInput = { chargerId, connectorId, ...(session ? { session } : {}) };
       const worst = charger.uncontrolledCurrent ?? charger.maxCurrent;
       const live = gateway.registry.get(chargerId);
-      const known = inForce.get(key)?.amps ?? accepted.get(key);
+      const kept = inForce.get(key)?.amps ?? accepted.get(key);
+      const known = doubt.has(key) ? Math.max(kept ?? 0, doubt.get(key)!) : kept;
       const why = probe?.has(chargerId) ? undefined : notControlled(chargerId);
       if (!live?.online) {
         // It keeps what it last accepted; with a session and nothing known, the worst.
@@ -309,6 +312,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
               {
                 ...(f ? { accepted: f.amps, acceptedAt: f.acceptedAt } : accepted.has(a.key) ? { accepted: accepted.get(a.key)! } : {}),
                 ...(inFlight.has(a.key) ? { inFlight: inFlight.get(a.key)!.amps } : {}),
+                ...(doubt.has(a.key) ? { doubt: doubt.get(a.key)! } : {}),
                 ...(draw ? { measured: draw } : {}),
                 active: a.active,
                 max: charger.uncontrolledCurrent ?? charger.maxCurrent,
@@ -319,8 +323,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       loads.push({ chargerId: a.chargerId, phases: a.phases, amps });
     }
     const byKey = probe ? new Map(probe.connectors.map((c) => [c.key, c])) : undefined;
-    const downs: (() => Promise<void>)[] = [];
-    const ups: (Increase & { send: () => Promise<void>; priority: number })[] = [];
+    const orders: (Order & { send: () => Promise<void>; priority: number })[] = [];
     for (const planned of result.connectors) {
       let a = planned;
       if (a.reason === 'fixed') {
@@ -347,14 +350,12 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       if (!a.active && amps > from && held && now - (standingRaisedAt.get(a.key) ?? -Infinity) < b.standingInterval * 1000) continue;
       const order = { ...a, amps };
       const send = () => sendLimit(order, now, resend);
-      if (amps <= from && !(pausedByAvailability && amps > 0)) downs.push(send);
-      else ups.push({ key: a.key, chargerId: a.chargerId, phases: a.phases, amps, from, send, priority: charger.priority });
+      orders.push({ key: a.key, chargerId: a.chargerId, phases: a.phases, amps, from, send, priority: charger.priority });
     }
-    const started = downs.map((f) => f());
-    ups.sort((x, y) => y.priority - x.priority || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-    const admitted = admitIncreases(site, supplyRoom, loads, ups);
-    for (const u of ups) if (admitted.has(u.key)) started.push(u.send());
-    return started;
+    // Higher priorities first where not every increase fits; decreases go out first.
+    orders.sort((x, y) => Number(x.amps > x.from) - Number(y.amps > y.from) || y.priority - x.priority || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    const released = releaseOrders(site, supplyRoom, loads, orders);
+    return orders.filter((o) => released.has(o.key)).map((o) => o.send());
   }
 
   /** At most one write per KEEP_ACCEPTED_MS: each is an fsync, and the value is a best guess anyway. */
@@ -513,6 +514,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const purpose = request.csChargingProfiles.chargingProfilePurpose;
     const res = await call(() => gateway.commands.SetChargingProfile(a.chargerId, request));
     const outcome: 'accepted' | Failure = !res.ok ? res : res.answer.status === 'Accepted' ? 'accepted' : { kind: 'rejected', why: `answered ${res.answer.status}` };
+    // No answer: it may have been applied all the same. A refusal or a CALLERROR was not.
+    if (outcome !== 'accepted' && (outcome.kind === 'timeout' || outcome.kind === 'offline')) doubt.set(a.key, Math.max(doubt.get(a.key) ?? 0, a.amps));
     events.emit('balancer.profile', { chargerId: a.chargerId, connectorId: a.connectorId, purpose, result: outcome === 'accepted' ? 'accepted' : outcome.kind });
     return outcome;
   }
@@ -538,6 +541,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const same = before !== undefined && before.amps === done.amps;
     const change = same ? { acceptedAt: before.acceptedAt, ...(before.from !== undefined ? { from: before.from } : {}) } : { acceptedAt: nowMs(), ...(before ? { from: before.amps } : {}) };
     inForce.set(a.key, { amps: done.amps, raisedAt: raised ? now : before.raisedAt, changedAt: now, ...change, ...(done.txDefault !== undefined ? { txDefault: done.txDefault } : {}), ...(done.txFor !== undefined ? { txFor: done.txFor } : {}) });
+    doubt.delete(a.key);
     const u = uncontrolled.get(a.chargerId);
     if (u && !control.accepted(u)) {
       uncontrolled.delete(a.chargerId);
@@ -682,6 +686,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
 
   function forgetLimits(chargerId: string): void {
     for (const key of keysOf(chargerId, inForce.keys())) inForce.delete(key);
+    for (const key of keysOf(chargerId, doubt.keys())) doubt.delete(key);
   }
 
   /**
