@@ -56,7 +56,8 @@ export function createApp(config: Config, deps: AppDeps): App {
     auth: store.auth,
     commands: gateway.commands,
     chargers: config.chargers.list.filter((c) => c.pushLocalList).map((c) => c.id),
-    online: (id) => gateway.registry.connection(id) !== undefined,
+    // Connected and booted: an unbooted charger gets its list once it boots (the boot push).
+    online: (id) => gateway.registry.connection(id) !== undefined && gateway.registry.get(id)?.booted === true,
     logger,
   });
   const balancer = createSiteBalancer(config, { events, gateway, store, logger, now });

@@ -4,10 +4,12 @@
  * Each payload is validated against the official schema before it is sent (the session does
  * this); the promise resolves with the charger's answer or rejects with a clear error:
  * OcppOfflineError (charger not connected), OcppTimeoutError, OcppCallError (its CALLERROR,
- * or an invalid payload: then nothing was sent).
+ * or an invalid payload: then nothing was sent), ChargerNotBootedError (an OcppTimeoutError:
+ * the charger had not booted within ocpp.callTimeout, so nothing was sent; boot-guard.ts).
  */
 import type { Logger } from '../log.js';
-import { OcppOfflineError } from '../ocpp/errors.js';
+import { OcppOfflineError, OcppTimeoutError } from '../ocpp/errors.js';
+import { OcppHeldError } from '../ocpp/session.js';
 import { CENTRAL_INITIATED_16, type CentralAction16 } from '../ocpp/v16/actions.js';
 import type { Requests16, Responses16 } from '../ocpp/v16/types.js';
 import type { Registry } from './registry.js';
@@ -18,6 +20,21 @@ export type Commands = {
   /** The same, with the action as a value (MQTT and HTTP route by name). */
   send<A extends CentralAction16>(chargerId: string, action: A, payload: Requests16[A]): Promise<Responses16[A]>;
 };
+
+/**
+ * A command that was never sent: the charger's BootNotification was not accepted within
+ * ocpp.callTimeout of the command (OCPP 1.6 §4.2; calls wait for the boot, boot-guard.ts).
+ */
+export class ChargerNotBootedError extends OcppTimeoutError {
+  constructor(
+    readonly chargerId: string,
+    action: string,
+    timeoutMs: number,
+  ) {
+    super(action, timeoutMs);
+    this.message = `charger ${chargerId} has not booted (no BootNotification accepted): ${action} was not sent within ${timeoutMs / 1000} s`;
+  }
+}
 
 export function createCommands(registry: Registry, logger: Logger): Commands {
   async function send<A extends CentralAction16>(chargerId: string, action: A, payload: Requests16[A]): Promise<Responses16[A]> {
@@ -31,6 +48,10 @@ export function createCommands(registry: Registry, logger: Logger): Commands {
       const e = err as Error;
       // Offline errors from the session name "peer": say which charger.
       if (e instanceof OcppOfflineError) throw new OcppOfflineError(chargerId, e.message.replace(/^peer is offline: /, ''));
+      if (e instanceof OcppHeldError) {
+        logger.warn({ chargerId, action }, 'command not sent: the charger has not booted');
+        throw new ChargerNotBootedError(chargerId, action, e.timeoutMs);
+      }
       logger.warn({ chargerId, action, err: e.message }, 'command failed');
       throw e;
     }

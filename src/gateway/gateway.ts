@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { createOcppServer, type AcceptedConnection, type OcppServer } from '../ocpp/server.js';
 import type { Store } from '../store/ports.js';
 import type { AuthorizationMode } from './authorize.js';
+import { createBootGuard } from './boot-guard.js';
 import { createCommands, type Commands } from './commands.js';
 import { createCredentialCheck } from './credentials.js';
 import type { DataTransferHandler, HandlerContext } from './handlers/context.js';
@@ -27,6 +28,8 @@ export interface GatewayOptions {
     callTimeout: number;
     /** Seconds, given to chargers in BootNotification.conf. */
     heartbeatInterval: number;
+    /** Seconds a charger may stay unbooted before it is asked for a BootNotification; 0: never. */
+    bootTimeout: number;
   };
   chargers: { allowUnknown: boolean; list: readonly { id: string; password: string }[] };
   authorization: { mode: AuthorizationMode };
@@ -58,6 +61,7 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
   const credentials = createCredentialCheck(options.chargers.list, options.chargers.allowUnknown);
   let upstream: UpstreamPort | undefined;
   const settings = { heartbeatInterval: options.ocpp.heartbeatInterval, authorizationMode: options.authorization.mode };
+  const bootGuard = createBootGuard({ bootTimeoutMs: options.ocpp.bootTimeout * 1000 });
 
   // What the store remembers is shown (offline) until the chargers come back.
   for (const rec of store.chargers.list()) {
@@ -94,14 +98,18 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
       const live = registry.ensure(conn.identity);
       const at = now().toISOString();
       Object.assign(live, { online: true, connection: conn, protocol: conn.protocol, connectedAt: at });
+      // Before anyone can send it a command: unbooted, its calls are held (boot-guard.ts).
+      bootGuard.connected(conn, live, at);
       events.emit('charger.connected', { chargerId: conn.identity, protocol: conn.protocol, remoteAddress: conn.remoteAddress, at });
     },
     onClose(conn, code, reason) {
+      bootGuard.disconnected(conn);
       const live = registry.ensure(conn.identity);
       if (live.connection !== conn) return;
       const at = now().toISOString();
       live.online = false;
       delete live.connection;
+      delete live.awaitingBootSince;
       live.disconnectedAt = at;
       store.chargers.touch(conn.identity, live.lastMessageAt ?? at);
       events.emit('charger.disconnected', { chargerId: conn.identity, code, reason, at });
@@ -117,6 +125,9 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
       upstream = port;
     },
     start: () => server.listen(),
-    stop: () => server.close(),
+    stop: () => {
+      bootGuard.stop();
+      return server.close();
+    },
   };
 }

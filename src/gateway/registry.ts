@@ -15,6 +15,14 @@ export interface LiveCharger {
   disconnectedAt?: string;
   lastMessageAt?: string;
   boot?: ChargerInfo & { at: string };
+  /**
+   * A BootNotification from this charger was accepted since this gateway process started.
+   * Kept across reconnects (a network blip is not a reboot); a restart of chargegate clears
+   * it. Until then no CALL but TriggerMessage is sent to it (OCPP 1.6 §4.2).
+   */
+  booted: boolean;
+  /** Connected and not booted: since when (ISO time, the connection's start); else absent. */
+  awaitingBootSince?: string;
   connectors: Map<number, ConnectorState>;
   /** Latest sample per `${connectorId}/${measurand}/${phase}`. */
   latest: Map<string, MeterSample>;
@@ -36,7 +44,7 @@ export class Registry {
   ensure(id: string): LiveCharger {
     let c = this.chargers.get(id);
     if (!c) {
-      c = { id, online: false, connectors: new Map(), latest: new Map() };
+      c = { id, online: false, booted: false, connectors: new Map(), latest: new Map() };
       this.chargers.set(id, c);
     }
     return c;

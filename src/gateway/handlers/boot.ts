@@ -10,7 +10,12 @@ export const bootNotification: Handler<'BootNotification'> = (ctx, req) => {
     ...(req.firmwareVersion ? { firmwareVersion: req.firmwareVersion } : {}),
   };
   ctx.store.chargers.recordBoot(ctx.chargerId, info, at);
-  ctx.registry.ensure(ctx.chargerId).boot = { ...info, at };
+  const live = ctx.registry.ensure(ctx.chargerId);
+  live.boot = { ...info, at };
+  // Set before the answer is sent, so that 'charger.boot' listeners see it; the calls they
+  // make stay held until the answer is on the wire (gateway/boot-guard.ts).
+  live.booted = true;
+  delete live.awaitingBootSince;
   ctx.logger.info({ vendor: info.vendor, model: info.model, firmware: info.firmwareVersion }, 'charger booted');
   ctx.events.emit('charger.boot', { chargerId: ctx.chargerId, info, at });
   ctx.upstream?.booted(ctx.chargerId, info);

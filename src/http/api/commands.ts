@@ -6,6 +6,7 @@
  */
 import type { ControlResult } from '../../control/ports.js';
 import { ControlRefusal, type SiteCommands } from '../../control/site-commands.js';
+import { ChargerNotBootedError } from '../../gateway/commands.js';
 import { OcppCallError, OcppOfflineError, OcppTimeoutError } from '../../ocpp/errors.js';
 import { HttpError } from '../errors.js';
 import type { FieldsSpec } from '../params.js';
@@ -73,6 +74,8 @@ async function asHttpErrors<T>(run: () => Promise<T> | T): Promise<T> {
   } catch (err) {
     if (err instanceof ControlRefusal) throw new HttpError(err.code, err.message);
     if (err instanceof OcppOfflineError) throw new HttpError('charger_offline', `charger is not connected (${err.message})`);
+    // Never sent, so not "did not answer": the message says the charger has not booted.
+    if (err instanceof ChargerNotBootedError) throw new HttpError('charger_timeout', err.message);
     if (err instanceof OcppTimeoutError) throw new HttpError('charger_timeout', `charger did not answer (${err.message})`);
     if (err instanceof OcppCallError) throw new HttpError('charger_error', `OCPP error ${err.code}: ${err.description}`);
     throw err;

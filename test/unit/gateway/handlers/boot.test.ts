@@ -13,6 +13,19 @@ t.test('BootNotification is accepted, with the clock and the heartbeat interval'
   t.same(ctx.emitted, [{ name: 'charger.boot', payload: { chargerId: 'CP1', info: { vendor: 'ACME', model: 'Wallbox 11', serialNumber: 'BOX-7', firmwareVersion: '2.1' }, at: '2025-06-01T12:00:00.000Z' } }]);
 });
 
+t.test('an accepted BootNotification marks the charger booted (before its answer: listeners see it) and ends its wait', async (t) => {
+  const ctx = handlerContext(t);
+  const live = ctx.registry.ensure('CP1');
+  t.equal(live.booted, false, 'unbooted until a BootNotification is accepted');
+  live.awaitingBootSince = '2025-06-01T11:59:00.000Z';
+  let seenBooted: boolean | undefined;
+  ctx.events.on('charger.boot', () => (seenBooted = ctx.registry.get('CP1')?.booted));
+  await bootNotification(ctx, { chargePointVendor: 'V', chargePointModel: 'M' });
+  t.equal(seenBooted, true);
+  t.equal(live.booted, true);
+  t.equal(live.awaitingBootSince, undefined);
+});
+
 t.test('the charge point serial number wins over the charge box one; absent fields stay absent', async (t) => {
   const ctx = handlerContext(t);
   await bootNotification(ctx, { chargePointVendor: 'V', chargePointModel: 'M', chargePointSerialNumber: 'CP-SN', chargeBoxSerialNumber: 'BOX-SN' });
