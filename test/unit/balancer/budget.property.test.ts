@@ -56,7 +56,7 @@ t.test('the chargers never apply more than the supply, whatever they answer and 
       const feasible = (u: readonly number[]): number[] => {
         const raw = chargers.map((c, i) => Math.floor((c.max * u[i]!) / 10) / 10);
         const load = [0, 0, 0];
-        raw.forEach((a, i) => phases[i]!.forEach((p) => (load[p] += a)));
+        raw.forEach((a, i) => phases[i]!.forEach((p) => (load[p]! += a)));
         const scale = Math.min(1, ...load.map((l) => (l > 0 ? supply / l : 1)));
         return raw.map((a) => Math.floor(a * scale * 10) / 10);
       };
