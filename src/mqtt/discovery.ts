@@ -51,7 +51,9 @@ export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, di
     ...(charger.info?.serialNumber ? { serial_number: charger.info.serialNumber } : {}),
   };
   const origin = { name: 'chargegate', sw_version: version };
-  // An entity is available while chargegate runs and the charger is connected to it.
+  // An entity is available while chargegate runs and the charger is connected to it; the
+  // connection itself and whether chargegate controls the charger only need chargegate (a
+  // charger that lost its link may still charge, uncontrolled: that must stay visible).
   const availability = {
     availability: [{ topic: topics.status }, { topic: topics.charger(charger.id, 'connected') }],
     availability_mode: 'all',
@@ -63,7 +65,7 @@ export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, di
     payload: JSON.stringify({
       ...config,
       unique_id: `${node}_${object}`,
-      ...(object === 'connected' ? { availability_topic: topics.status, payload_available: 'online', payload_not_available: 'offline' } : availability),
+      ...(GATEWAY_ONLY.has(object) ? { availability_topic: topics.status, payload_available: 'online', payload_not_available: 'offline' } : availability),
       device,
       origin,
     }),
@@ -74,6 +76,12 @@ export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, di
 export function removalMessages(charger: DiscoveredCharger, topics: Topics, discoveryPrefix: string): DiscoveryMessage[] {
   return discoveryMessages(charger, topics, discoveryPrefix, '').map(({ topic }) => ({ topic, payload: '' }));
 }
+
+/** Entities available whenever chargegate runs (see `availability` above). */
+const GATEWAY_ONLY = new Set(['connected', 'controlled', 'uncontrolled_reason']);
+
+/** The mirror's "no value" payload (`none`) as Home Assistant's own, which makes the state unknown. */
+const NONE_AS_UNKNOWN = "{{ 'None' if value == 'none' else value }}";
 
 function entities(charger: DiscoveredCharger, topics: Topics): Entity[] {
   const id = charger.id;
@@ -86,6 +94,18 @@ function entities(charger: DiscoveredCharger, topics: Topics): Entity[] {
       config: { name: 'Available', icon: 'mdi:power-plug', state_topic: topics.charger(id, 'available'), command_topic: topics.chargerCommand(id, 'available'), payload_on: 'ON', payload_off: 'OFF', qos: 1 },
     },
     { component: 'button', object: 'reset', config: { name: 'Restart', device_class: 'restart', entity_category: 'config', command_topic: topics.chargerCommand(id, 'reset'), payload_press: 'soft', qos: 1 } },
+    // A problem sensor ("Load control: Problem") rather than a plain on/off: an uncontrolled
+    // charger is one to act on, and Home Assistant shows and alerts on problems as such.
+    {
+      component: 'binary_sensor',
+      object: 'controlled',
+      config: { name: 'Load control', device_class: 'problem', state_topic: topics.charger(id, 'controlled'), payload_on: 'false', payload_off: 'true' },
+    },
+    {
+      component: 'sensor',
+      object: 'uncontrolled_reason',
+      config: { name: 'Uncontrolled reason', icon: 'mdi:alert-circle-outline', entity_category: 'diagnostic', state_topic: topics.charger(id, 'uncontrolledReason'), value_template: NONE_AS_UNKNOWN },
+    },
   ];
   for (let n = 1; n <= charger.connectors; n++) list.push(...connectorEntities(charger, n, topics));
   return list;
@@ -139,6 +159,19 @@ function connectorEntities(charger: DiscoveredCharger, n: number, topics: Topics
         step: 1,
         mode: 'box',
         qos: 1,
+      },
+    },
+    {
+      component: 'sensor',
+      object: object('limit_accepted'),
+      config: {
+        name: name('Accepted limit'),
+        icon: 'mdi:current-ac',
+        state_topic: topics.connector(id, n, 'limitAccepted'),
+        value_template: NONE_AS_UNKNOWN,
+        device_class: 'current',
+        unit_of_measurement: 'A',
+        state_class: 'measurement',
       },
     },
     { component: 'button', object: object('start'), config: { name: name('Start charging'), icon: 'mdi:play', command_topic: topics.connectorCommand(id, n, 'start'), payload_press: '{}', qos: 1 } },

@@ -55,8 +55,10 @@ export function createMirror(deps: MirrorDeps): Mirror {
   const lastStatus = new Map<string, ConnectorState>();
   /** Connectors announced to Home Assistant per charger. */
   const announced = new Map<string, number>();
-  /** The limit and reason last mirrored per charger and connector. */
-  const lastLimits = new Map<string, Map<number, { amps: number; reason: string; detail: string }>>();
+  /** The limits and reason last mirrored per charger and connector (as published). */
+  const lastLimits = new Map<string, Map<number, MirroredLimit>>();
+  /** Whether chargegate controls each charger, and why not, as last published. */
+  const lastControl = new Map<string, { controlled: string; reason: string }>();
   const queue: (() => void)[] = [];
   const unsubscribe: (() => void)[] = [];
   let draining = false;
@@ -124,6 +126,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
     }
     for (const topic of topics.chargerStateTopics(chargerId, charger.connectors)) publisher.clear(topic);
     lastLimits.delete(chargerId);
+    lastControl.delete(chargerId);
     log.info({ chargerId }, 'charger no longer configured: its MQTT topics and Home Assistant entities were removed');
   }
 
@@ -207,19 +210,34 @@ export function createMirror(deps: MirrorDeps): Mirror {
   }
 
   /**
-   * Per connector its limit and why; for the site its limit in force and what is left per
-   * phase. A start changes a few connectors of many: the others are skipped before their
-   * topics are even built (the publisher would drop the unchanged values anyway).
+   * Per connector its planned limit and why, the limit the charger accepted and the one in
+   * flight; per charger whether chargegate controls it; for the site its limit in force and
+   * what is left per phase. The balancer says so again whenever any value changes (the
+   * measured current too, which is not mirrored here: current/L1… carry it), so a connector or
+   * charger whose published values are the same is skipped before its topics are even built.
    */
   function allocation(e: GatewayEvents['allocation.changed']): void {
     for (const c of e.connectors) {
       let byConnector = lastLimits.get(c.chargerId);
       if (!byConnector) lastLimits.set(c.chargerId, (byConnector = new Map()));
+      const now = mirroredLimit(c);
       const last = byConnector.get(c.connectorId);
-      if (last && last.amps === c.amps && last.reason === c.reason && last.detail === c.detail) continue;
-      byConnector.set(c.connectorId, { amps: c.amps, reason: c.reason, detail: c.detail });
-      publisher.state(topics.connector(c.chargerId, c.connectorId, 'limit'), String(c.amps), 1);
-      publisher.state(topics.connector(c.chargerId, c.connectorId, 'limitReason'), c.detail ? `${c.reason}: ${c.detail}` : c.reason, 1);
+      if (last && last.planned === now.planned && last.reason === now.reason && last.accepted === now.accepted && last.inFlight === now.inFlight) continue;
+      byConnector.set(c.connectorId, now);
+      if (last?.planned !== now.planned) publisher.state(topics.connector(c.chargerId, c.connectorId, 'limit'), now.planned, 1);
+      if (last?.reason !== now.reason) publisher.state(topics.connector(c.chargerId, c.connectorId, 'limitReason'), now.reason, 1);
+      if (last?.accepted !== now.accepted) publisher.state(topics.connector(c.chargerId, c.connectorId, 'limitAccepted'), now.accepted, 1);
+      if (last?.inFlight !== now.inFlight) publisher.state(topics.connector(c.chargerId, c.connectorId, 'limitInFlight'), now.inFlight, 1);
+    }
+    // `?? []`: a balancer of an older shape may leave it out; nothing is said then.
+    for (const c of e.chargers ?? []) {
+      const controlled = c.controlled ? 'true' : 'false';
+      const reason = c.controlled ? NONE : (c.why ?? 'unknown');
+      const last = lastControl.get(c.chargerId);
+      if (last && last.controlled === controlled && last.reason === reason) continue;
+      lastControl.set(c.chargerId, { controlled, reason });
+      if (last?.controlled !== controlled) publisher.state(topics.charger(c.chargerId, 'controlled'), controlled, 1);
+      if (last?.reason !== reason) publisher.state(topics.charger(c.chargerId, 'uncontrolledReason'), reason, 1);
     }
     site({ limitA: e.siteLimit.amps, availableA: e.load.map((amps) => Math.max(0, e.siteLimit.amps - amps)) });
   }
@@ -310,4 +328,23 @@ export function sessionJson(record: SessionRecord, energyWh: number, showIdTag: 
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
+}
+
+/**
+ * What a state topic says when there is no value: an empty payload cannot say it, since an
+ * empty retained message deletes the topic [MQTT-3.3.1-10]. The site limit says `none` too.
+ */
+export const NONE = 'none';
+
+/** A connector's limit topics as published (A per phase to 0.1 A, OCPP's resolution; or `none`). */
+interface MirroredLimit {
+  planned: string;
+  reason: string;
+  accepted: string;
+  inFlight: string;
+}
+
+function mirroredLimit(c: GatewayEvents['allocation.changed']['connectors'][number]): MirroredLimit {
+  const amps = (a: number | undefined) => (a === undefined ? NONE : String(round1(a)));
+  return { planned: amps(c.amps), reason: c.detail ? `${c.reason}: ${c.detail}` : c.reason, accepted: amps(c.accepted), inFlight: amps(c.inFlight) };
 }

@@ -1,8 +1,9 @@
 /**
  * The balancer's limits as a Home Assistant user sees them on MQTT: a real chargegate with its
  * embedded broker and a 20 A site, two simulated chargers that follow their profiles, and an
- * MQTT.js client reading chargegate/chargers/<id>/connectors/1/limit and .../limitReason as
- * sessions start and stop. A limit that goes back to an earlier value is published again.
+ * MQTT.js client reading chargegate/chargers/<id>/connectors/1/limit, .../limitReason and
+ * .../limitAccepted as sessions start and stop. A limit that goes back to an earlier value is
+ * published again.
  */
 import t from 'tap';
 import { silentLogger } from '../../src/log.js';
@@ -39,10 +40,15 @@ t.test('each connector\'s limit and its reason follow the sessions on MQTT', asy
   await cp1.startTransaction(1, 'TAG1');
   await eventually(() => limitOf('CP1') === '16', 'CP1 alone: its maximum, 16 A');
   t.match(viewer.latest(topic('CP1', 'limitReason')), /^max: at the charger's maximum 16 A/);
+  // The simulated charger accepts its profiles: what it accepted follows the plan, nothing waits.
+  await eventually(() => viewer.latest(topic('CP1', 'limitAccepted')) === '16' && viewer.latest(topic('CP1', 'limitInFlight')) === 'none', 'CP1 accepted 16 A');
+  await eventually(() => viewer.latest('chargegate/chargers/CP1/controlled') === 'true', 'CP1 controlled');
+  t.equal(viewer.latest('chargegate/chargers/CP1/uncontrolledReason'), 'none');
 
   cp2.plugIn(1);
   await cp2.startTransaction(1, 'TAG2');
   await eventually(() => limitOf('CP1') === '10' && limitOf('CP2') === '10', 'both on L1: 10 A each');
+  await eventually(() => viewer.latest(topic('CP1', 'limitAccepted')) === '10' && viewer.latest(topic('CP2', 'limitAccepted')) === '10', 'both accepted 10 A');
   t.match(viewer.latest(topic('CP2', 'limitReason')), /^fair-share: fair share of the supply on L1/);
 
   await cp1.stopTransaction(1);

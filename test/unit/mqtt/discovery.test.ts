@@ -26,6 +26,23 @@ t.test('one device per charger, with the entities Home Assistant needs', async (
   t.match(byTopic.get('homeassistant/sensor/chargegate_garage-left/c1_session_energy/config'), { value_template: '{{ value_json.energyWh }}', state_class: 'total_increasing' });
   t.ok(byTopic.has('homeassistant/button/chargegate_garage-left/c2_start/config'));
   t.ok(byTopic.has('homeassistant/button/chargegate_garage-left/c2_stop/config'));
+  t.match(byTopic.get('homeassistant/binary_sensor/chargegate_garage-left/controlled/config'), {
+    name: 'Load control',
+    device_class: 'problem',
+    state_topic: 'chargegate/chargers/garage-left/controlled',
+    payload_on: 'false',
+    payload_off: 'true',
+    availability_topic: 'chargegate/status',
+  });
+  t.match(byTopic.get('homeassistant/sensor/chargegate_garage-left/uncontrolled_reason/config'), { state_topic: 'chargegate/chargers/garage-left/uncontrolledReason', entity_category: 'diagnostic' });
+  t.match(byTopic.get('homeassistant/sensor/chargegate_garage-left/c2_limit_accepted/config'), {
+    name: 'Connector 2 accepted limit',
+    state_topic: 'chargegate/chargers/garage-left/connectors/2/limitAccepted',
+    device_class: 'current',
+    unit_of_measurement: 'A',
+    state_class: 'measurement',
+    value_template: "{{ 'None' if value == 'none' else value }}",
+  });
   const ids = messages.map((m) => JSON.parse(m.payload).unique_id);
   t.equal(new Set(ids).size, ids.length, 'unique ids are unique');
 });

@@ -35,5 +35,7 @@ t.test('a removed charger’s state topics cover every connector', async (t) => 
   const list = topics.chargerStateTopics('CP9', 2);
   t.ok(list.includes('site1/chargegate/chargers/CP9/connected'));
   t.ok(list.includes('site1/chargegate/chargers/CP9/connectors/2/session'));
+  for (const leaf of ['controlled', 'uncontrolledReason']) t.ok(list.includes(`site1/chargegate/chargers/CP9/${leaf}`), `${leaf} is cleared too`);
+  for (const leaf of ['limit', 'limitReason', 'limitAccepted', 'limitInFlight']) t.ok(list.includes(`site1/chargegate/chargers/CP9/connectors/2/${leaf}`), `${leaf} is cleared too`);
   t.notOk(list.some((topic) => topic.includes('/connectors/3/')));
 });
