@@ -5,7 +5,14 @@ import { CENTRAL_INITIATED_16, type CentralAction16 } from '../../src/ocpp/v16/a
 import type { Requests16, Responses16 } from '../../src/ocpp/v16/types.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { rawCharger } from '../helpers/raw.js';
-import { rpcCharger } from '../helpers/rpc-charger.js';
+import { bootPayload, rpcCharger, type RpcClient } from '../helpers/rpc-charger.js';
+
+/** A charger that boots first: chargegate sends it no command before that (OCPP 1.6 §4.2). */
+async function bootedCharger(...args: Parameters<typeof rpcCharger>): Promise<RpcClient> {
+  const cp = await rpcCharger(...args);
+  await cp.call('BootNotification', bootPayload);
+  return cp;
+}
 
 const { createRPCError } = rpc as unknown as { createRPCError: (type: string, message?: string, details?: object) => Error };
 const WHEN = '2025-06-01T12:00:00.000Z';
@@ -48,7 +55,7 @@ const EXCHANGES: { [A in CentralAction16]: [Requests16[A], Responses16[A]] } = {
 
 t.test('each of the 19 commands reaches the charger and its typed answer comes back', async (t) => {
   const gw = await startGateway(t);
-  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const cp = await bootedCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   const strictFailures: unknown[] = [];
   cp.on('strictValidationFailure', (f) => strictFailures.push(f));
   const received: [string, unknown][] = [];
@@ -73,7 +80,7 @@ t.test('each of the 19 commands reaches the charger and its typed answer comes b
 
 t.test('an invalid payload is refused before anything is sent', async (t) => {
   const gw = await startGateway(t);
-  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const cp = await bootedCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   const inbound: string[] = [];
   cp.on('message', ({ message, outbound }: { message: string; outbound: boolean }) => !outbound && inbound.push(message));
   cp.handle('Reset', () => ({ status: 'Accepted' }));
@@ -107,7 +114,7 @@ t.test('a charger that is not connected: OcppOfflineError naming it', async (t) 
   t.equal((never as Error).message, 'CP2 is offline: not connected');
   t.ok((await gw.app.gateway.commands.Reset('NOBODY', { type: 'Soft' }).catch((e: unknown) => e)) instanceof OcppOfflineError, 'an id never seen');
 
-  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const cp = await bootedCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   cp.handle('Reset', () => ({ status: 'Accepted' }));
   t.same(await gw.app.gateway.commands.Reset('CP1', { type: 'Soft' }), { status: 'Accepted' });
   await cp.close();
@@ -119,7 +126,7 @@ t.test('a charger that is not connected: OcppOfflineError naming it', async (t) 
 
 t.test('a charger that disconnects while a command waits: OcppOfflineError, not a timeout', async (t) => {
   const gw = await startGateway(t);
-  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const cp = await bootedCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   let asked!: () => void;
   const wasAsked = new Promise<void>((r) => (asked = r));
   cp.handle('Reset', () => {
@@ -136,7 +143,7 @@ t.test('a charger that disconnects while a command waits: OcppOfflineError, not 
 
 t.test('a charger that never answers: OcppTimeoutError after ocpp.callTimeout, then the next command goes out', async (t) => {
   const gw = await startGateway(t, { patch: (c) => (c.ocpp.callTimeout = 1) });
-  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const cp = await bootedCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   cp.handle('Reset', () => new Promise(() => undefined));
   cp.handle('ClearCache', () => ({ status: 'Accepted' }));
   const err = await gw.app.gateway.commands.Reset('CP1', { type: 'Soft' }).catch((e: unknown) => e);
@@ -147,7 +154,7 @@ t.test('a charger that never answers: OcppTimeoutError after ocpp.callTimeout, t
 
 t.test("the charger's CALLERROR: OcppCallError with its code (either spelling)", async (t) => {
   const gw = await startGateway(t);
-  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const cp = await bootedCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   cp.handle('ReserveNow', () => {
     throw createRPCError('NotSupported', 'no reservations on this charger', { hint: 'upgrade' });
   });
@@ -164,6 +171,7 @@ t.test("the charger's CALLERROR: OcppCallError with its code (either spelling)",
 t.test('an answer that breaks the schema is refused as the charger\'s fault', async (t) => {
   const gw = await startGateway(t);
   const cp = await rawCharger(t, gw.url, 'CP1', { password: PASSWORDS.CP1 });
+  await cp.call('boot', 'BootNotification', bootPayload);
   const pending = gw.app.gateway.commands.Reset('CP1', { type: 'Soft' }).catch((e: unknown) => e);
   const call = (await cp.next()) as unknown[];
   t.match(call, [2, String, 'Reset', { type: 'Soft' }]);
@@ -175,7 +183,7 @@ t.test('an answer that breaks the schema is refused as the charger\'s fault', as
 
 t.test('one outbound CALL at a time, in order (OCPP-J 1.6 §4.1.1)', async (t) => {
   const gw = await startGateway(t);
-  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const cp = await bootedCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   const log: string[] = [];
   cp.handle('ChangeConfiguration', async ({ params }) => {
     log.push(`arrived ${params.key}`);
@@ -191,7 +199,7 @@ t.test('one outbound CALL at a time, in order (OCPP-J 1.6 §4.1.1)', async (t) =
 
 t.test('a failed command does not block the ones queued behind it', async (t) => {
   const gw = await startGateway(t);
-  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const cp = await bootedCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   cp.handle('UnlockConnector', ({ params }) => {
     if (params.connectorId === 1) throw createRPCError('InternalError', 'stuck');
     return { status: 'Unlocked' };
