@@ -160,11 +160,12 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
 
   const startOf = (s: SessionRecord): number => Date.parse(s.receivedAt) || Date.parse(s.startedAt) || deps.now().getTime();
 
-  function viewOf(channel: string): ChargePointView & { target(n: number): Target | undefined } {
+  /** `active`: the running sessions, when the caller has listed them already (one list for every channel). */
+  function viewOf(channel: string, active = store.sessions.list({ state: 'active' })): ChargePointView & { target(n: number): Target | undefined } {
     const mapped = connectors.connectorsOf(channel);
     const byCharger = new Map(mapped.map((c) => [`${c.chargerId}\u0000${c.connectorId}`, c.virtual]));
     const sessionStart = new Map<number, number>();
-    for (const s of store.sessions.list({ state: 'active' })) {
+    for (const s of active) {
       const virtual = byCharger.get(`${s.chargerId}\u0000${s.connectorId}`);
       if (virtual !== undefined) sessionStart.set(virtual, startOf(s));
     }
@@ -205,13 +206,14 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
     const sink = deps.balancer();
     let next: number | undefined;
     const wanted = new Map<string, { target: Target; amps: number }>();
+    const active = store.sessions.list({ state: 'active' });
     for (const [channel, list] of kept) {
       const live = list.filter((p) => !expired(p, now));
       if (live.length < list.length) {
         kept.set(channel, live);
         write(channel, live).catch((err: unknown) => log.error({ err }, "could not drop the cloud's expired charging profiles"));
       }
-      const view = viewOf(channel);
+      const view = viewOf(channel, active);
       const limits = limitsAt(live, view, now, supply);
       if (limits.nextChangeAt !== undefined) next = Math.min(next ?? Infinity, limits.nextChangeAt);
       if (mode === 'aggregate') {
