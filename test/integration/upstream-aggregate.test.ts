@@ -145,6 +145,8 @@ t.test('a late Invalid from the cloud stops the session the charger was told was
   await cloud.down();
   await eventually(() => !gw.app.upstream!.online(), 'the link to notice');
   const cp1 = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  // Booted, or chargegate would hold the RemoteStopTransaction (no call before a boot, 1.6 §4.2).
+  await cp1.call('BootNotification', bootPayload);
   const remoteStops: any[] = [];
   cp1.handle('RemoteStopTransaction', ({ params }) => {
     remoteStops.push(params);
@@ -162,6 +164,8 @@ t.test('commands from the cloud reach the right charger, with its connector and 
   const { cloud, gw } = await setup(t);
   const cp1 = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   const cp2 = await rpcCharger(t, gw.url, 'CP2', PASSWORDS.CP2);
+  // Booted, or chargegate would hold the cloud's commands (no call before a boot, 1.6 §4.2).
+  for (const cp of [cp1, cp2]) await cp.call('BootNotification', bootPayload);
   const got: Record<string, any[]> = { CP1: [], CP2: [] };
   for (const [id, cp] of [['CP1', cp1], ['CP2', cp2]] as const) {
     cp.handle('RemoteStartTransaction', ({ params }) => (got[id]!.push(['start', params]), { status: 'Accepted' }));
