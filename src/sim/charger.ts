@@ -31,6 +31,10 @@ import type { ChargingProfile, InstalledProfile } from '../ocpp/v16/schedule.js'
 import { sleep } from './sleep.js';
 import { TransactionQueue, type TxMessage } from './tx-queue.js';
 
+// What a test needs to create misbehaving chargers and read their currents, from one module.
+export type { Misbehaviour, MisbehaviourKind } from './misbehaviour.js';
+export type { PhaseCurrents } from './model.js';
+
 export type StopReason = NonNullable<StopTransactionRequest['reason']>;
 export type IdTagStatus = AuthorizeResponse['idTagInfo']['status'];
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseSimArgs, UsageError } from '../../../src/sim/cli.js';
+import { parseSimArgs, SIM_USAGE, UsageError } from '../../../src/sim/cli.js';
 
 t.test('defaults', async (t) => {
   t.match(parseSimArgs([], {}), { url: 'ws://127.0.0.1:9000/ocpp', chargers: 1, connectors: 1, phases: 3, maxCurrent: 16, meterInterval: 10, idPrefix: 'SIM', idTag: 'SIMTAG01', logLevel: 'info', help: false });
@@ -52,4 +52,9 @@ t.test('--misbehave: counts per kind, checked against --chargers whatever the or
     [['--misbehave'], /--misbehave needs a value/],
   ];
   for (const [argv, re] of cases) t.throws(() => parseSimArgs(argv, {}), { name: 'UsageError', message: re }, argv.join(' '));
+});
+
+t.test('--help lists --misbehave and its kinds', async (t) => {
+  t.match(SIM_USAGE, /--misbehave K=N,…\s+the first chargers misbehave/);
+  t.match(SIM_USAGE, /silent, callerror, reject, ignore, late, noboot, disconnect/);
 });
