@@ -46,6 +46,8 @@ function renderSite(site: Site): void {
   if (site.limit) parts.push(`limit ${site.limit.amps} A per phase (${site.limit.source})`);
   if (site.allocatedA) parts.push(`allocated ${site.allocatedA.map((a) => a.toFixed(1)).join(' / ')} A`);
   if (site.failsafe) parts.push(`FAILSAFE: ${site.failsafe}`);
+  const uncontrolled = (site.chargers ?? []).filter((c) => c.controlled === false).map((c) => c.chargerId);
+  if (uncontrolled.length) parts.push(`uncontrolled, counted at their maximum: ${uncontrolled.join(', ')}`);
   if (!site.balancing) parts.push(site.message ?? 'load balancing not configured');
   byId('site-summary').textContent = parts.join(' · ');
 }

@@ -52,6 +52,8 @@ export interface Site {
   allocatedA: [number, number, number] | null;
   failsafe: string | null;
   load: LoadSample | null;
+  /** Per charger whether chargegate controls it. */
+  chargers?: { chargerId: string; controlled: boolean | null }[];
 }
 
 export interface Upstream {

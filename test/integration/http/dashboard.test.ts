@@ -10,6 +10,7 @@ import { SimulatedCharger } from '../../../src/sim/charger.js';
 import { PASSWORDS, startGateway, type RunningGateway } from '../../helpers/gateway.js';
 import { TOKENS } from '../../helpers/http.js';
 import { ARTIFACTS, buildDashboard, launchBrowser } from '../../helpers/web.js';
+import { allocation, REFUSED } from './limits-fixture.js';
 
 // A browser and a build take a while on a busy 2-core machine: more than tap's default minute.
 t.setTimeout(240_000);
@@ -102,4 +103,55 @@ t.test('with a token: the page asks for it, keeps it for the tab, and a read tok
   t.equal(await page.evaluate<string | null>("sessionStorage.getItem('chargegate.token')"), TOKENS.read, 'kept in sessionStorage');
   await page.reload();
   await page.locator('#charger-CP1').waitFor();
+});
+
+t.test('planned beside accepted, a sent limit marked, and an uncontrolled charger in the warning colour', async (t) => {
+  const gw = await startGateway(t, { webRoot });
+  await simCharger(t, gw, 'CP1', 1);
+  await simCharger(t, gw, 'CP2', 1);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const failures: string[] = [];
+  page.on('pageerror', (e) => failures.push(e.message));
+  await page.goto(gw.httpUrl);
+  const cp1 = page.locator('#charger-CP1 [data-connector="1"]');
+  const cp2 = page.locator('#charger-CP2');
+  await cp1.locator('[data-role=status]', { hasText: 'Available' }).waitFor();
+  t.equal(await cp1.locator('dd', { hasText: 'not balanced' }).count(), 1, 'no allocation yet: not balanced');
+  t.equal(await cp2.locator('[data-role=control]').count(), 0, 'no alert before the balancer says so');
+
+  // The balancer's event arrives through the live feed.
+  gw.app.events.emit('allocation.changed', allocation());
+  await cp1.locator('[data-role=limit]', { hasText: '16 A planned · 10 A accepted' }).waitFor();
+  t.match(await cp1.locator('[data-role=in-flight]').textContent(), /→ 12 A sent/, 'the limit on its way, marked');
+  t.match(await cp1.locator('[data-role=measured]').textContent(), /drawing 9\.8 A/);
+  t.match(await cp1.locator('[data-role=reason]').textContent(), /fair-share \(fair share of the supply on L1\)/);
+  const alert = cp2.locator('[data-role=control]');
+  await alert.waitFor();
+  t.match(await alert.textContent(), `uncontrolled: ${REFUSED}`);
+  t.equal(await alert.evaluate((el) => (globalThis as any).getComputedStyle(el).backgroundColor as string), 'rgb(180, 83, 9)', 'in the warning colour (--warn)');
+  t.ok(await alert.isVisible(), 'visible');
+  t.match(await cp2.locator('[data-connector="1"] [data-role=limit]').textContent(), /0 A planned · none accepted · drawing 12 A/, 'planned 0 A, yet drawing 12 A: the page says so');
+  t.equal(await cp2.locator('[data-role=accepted].mismatch').count(), 1, 'nothing accepted: marked');
+  await page.locator('#site-summary', { hasText: 'uncontrolled, counted at their maximum: CP2' }).waitFor();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-limits.png'), fullPage: true });
+
+  // The answer arrives and CP2 accepts: the marker and the alert go.
+  gw.app.events.emit('allocation.changed', allocation({ cp1: { accepted: 12, inFlight: undefined }, cp2: { amps: 6, accepted: 6 }, cp2Controlled: true }));
+  await cp1.locator('[data-role=limit]', { hasText: '16 A planned · 12 A accepted' }).waitFor();
+  await alert.waitFor({ state: 'detached' });
+  t.equal(await cp1.locator('[data-role=in-flight]').count(), 0, 'nothing in flight any more');
+  await cp2.locator('[data-role=limit]', { hasText: '6 A planned · 6 A accepted' }).waitFor();
+  t.equal(await cp2.locator('.mismatch').count(), 0, 'accepted what was planned: nothing marked');
+  await page.locator('#site-summary', { hasNotText: 'uncontrolled' }).waitFor();
+
+  // On a phone, the alert wraps rather than widen the page.
+  gw.app.events.emit('allocation.changed', allocation());
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  await phone.goto(gw.httpUrl);
+  await phone.locator('#charger-CP2 [data-role=control]').waitFor();
+  t.equal(await phone.evaluate<number>('document.documentElement.scrollWidth'), 390, 'nothing wider than a phone screen');
+  await phone.close();
+  await page.close();
+  t.same(failures, [], 'no script errors');
 });
