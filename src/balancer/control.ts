@@ -13,8 +13,10 @@
  *   ('ignores'): an accepted profile proves nothing then, so only the end of its sessions or a
  *   disconnect ends it.
  * - quirks.noSmartCharging says it up front ('quirk'): for good, no profile is ever sent.
- * - The end of its sessions or a disconnect ends 'refused' and 'ignores': the cause is gone
- *   with them, and a charger that comes back is tried afresh.
+ * - The end of its sessions ends 'refused' and 'ignores': the cause is gone with them. A
+ *   disconnect or a reboot does not: a charger that drops the connection whenever it gets a
+ *   profile (and boots again on reconnect) would get one at every reconnect, so the back-off
+ *   outlives the connection.
  */
 
 export type Cause = 'refused' | 'ignores' | 'quirk';
@@ -56,7 +58,7 @@ export function accepted(prev: Uncontrolled | undefined): Uncontrolled | undefin
   return prev?.cause === 'refused' ? undefined : prev;
 }
 
-/** Its sessions ended or it disconnected: only the quirk stays. */
+/** Its sessions ended: only the quirk stays. */
 export function settled(prev: Uncontrolled | undefined): Uncontrolled | undefined {
   return prev?.cause === 'quirk' ? prev : undefined;
 }

@@ -481,8 +481,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         }
         continue;
       }
-      if (res.kind === 'offline') return undefined;
-      if (purpose === 'TxProfile' && res.kind !== 'timeout') {
+      // Silence and a dropped connection are no verdict on TxProfiles: the charger is refused as a whole.
+      if (purpose === 'TxProfile' && res.kind !== 'timeout' && res.kind !== 'offline') {
         // A refused TxProfile: the TxDefaultProfile carries this transaction's limit (§3.13.2).
         const transactionId = request.csChargingProfiles.transactionId;
         const previous = txRejections.get(a.chargerId);
@@ -495,7 +495,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         const live = ordersFor(a, withoutTx(charger), options).profiles[0]!;
         const fallback = await setProfile(a, live);
         if (fallback !== 'accepted') {
-          if (fallback.kind !== 'offline') refuse(a.chargerId, `refused its TxDefaultProfile too (${fallback.why})`, now);
+          refuse(a.chargerId, `refused its TxDefaultProfile too (${fallback.why})`, now);
           return undefined;
         }
         txDefault = a.amps;
@@ -526,7 +526,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       return { ok: true, answer: await f() };
     } catch (err) {
       const e = err as Error;
-      if (e instanceof OcppOfflineError) return { ok: false, kind: 'offline', why: e.message, result: 'offline' };
+      // Sent only to connected chargers: the connection dropped before the answer (mid-call).
+      if (e instanceof OcppOfflineError) return { ok: false, kind: 'offline', why: 'the connection dropped before it answered', result: 'offline' };
       if (e instanceof OcppTimeoutError) return { ok: false, kind: 'timeout', why: `no answer in ${config.ocpp.callTimeout} s`, result: 'timeout' };
       if (e instanceof OcppCallError) return { ok: false, kind: 'callerror', why: `CALLERROR ${e.code}${e.message ? `: ${e.message}` : ''}`.slice(0, 200), result: 'callerror' };
       return { ok: false, kind: 'callerror', why: e.message.slice(0, 200), result: 'callerror' };
@@ -560,14 +561,14 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     } else log.debug({ chargerId, attempts: next.attempts }, 'still refused');
   }
 
-  /** Its sessions ended or it disconnected: a refusal or an overdraw is forgotten. */
+  /** Its sessions ended: a refusal or an overdraw is forgotten. */
   function settle(chargerId: string): void {
     const u = uncontrolled.get(chargerId);
     if (!u) return;
     const next = control.settled(u);
     if (next) return;
     uncontrolled.delete(chargerId);
-    log.info({ chargerId, was: u.why }, 'charger controlled again (its sessions ended or it disconnected)');
+    log.info({ chargerId, was: u.why }, 'charger controlled again (its sessions ended)');
   }
 
   // ---- events -------------------------------------------------------------------------------
@@ -650,10 +651,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       events.on('connector.status', onStatus),
       events.on('charger.connected', (c) => reconnected(c.chargerId)),
       events.on('charger.boot', (c) => booted(c.chargerId)),
-      events.on('charger.disconnected', (c) => {
-        settle(c.chargerId);
-        schedule();
-      }),
+      // A disconnect keeps a refusal and its back-off: a charger that drops the connection on
+      // every profile would otherwise get one again at every reconnect. A reboot, the end of
+      // its sessions or an accepted profile end it.
+      events.on('charger.disconnected', () => schedule()),
       events.on('ocpp.call', onCallSent),
     );
     deps.meter?.onReading((r) => {
@@ -699,11 +700,13 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     schedule();
   }
 
-  /** A (re)boot: it may have lost its profiles; everything is sent afresh. */
+  /**
+   * A (re)boot: it may have lost its profiles; everything is sent afresh (a refusal keeps its
+   * back-off: chargers that drop the connection on a profile often boot again on reconnect).
+   */
   function booted(chargerId: string): void {
     forgetLimits(chargerId);
     txRejections.delete(chargerId);
-    settle(chargerId);
     schedule();
   }
 

@@ -26,14 +26,14 @@ t.test('what ends it, by cause', async (t) => {
   const ignores = control.overdrew(undefined, 'draws 16 A with a limit of 10 A', 0);
   const quirk = control.noSmartCharging();
   const table: [string, control.Uncontrolled, control.Uncontrolled | undefined, control.Uncontrolled | undefined][] = [
-    // cause,        state,    after an accepted profile, after its sessions end / disconnect
+    // cause,        state,    after an accepted profile, after its sessions end
     ['refused', refused, undefined, undefined],
     ['ignores', ignores, ignores, undefined],
     ['quirk', quirk, quirk, quirk],
   ];
   for (const [cause, state, afterAccepted, afterSettled] of table) {
     t.equal(control.accepted(state), afterAccepted, `${cause}: an accepted profile`);
-    t.equal(control.settled(state), afterSettled, `${cause}: sessions ended or disconnected`);
+    t.equal(control.settled(state), afterSettled, `${cause}: its sessions ended`);
   }
   t.equal(control.accepted(undefined), undefined, 'controlled stays controlled');
 });
