@@ -12,7 +12,7 @@ import { eventually, PASSWORDS, startGateway, type RunningGateway } from '../hel
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
 
 const SITE = 'SITE-GW-1';
-const site = { supply: { maxCurrent: 32, phases: 3 }, balancing: { rampInterval: 0, rampStep: 32, recheckInterval: 0.2 } };
+const site = { supply: { maxCurrent: 32, phases: 3 }, balancing: { rampInterval: 0, rampStep: 32, recheckInterval: 0.2, standingInterval: 0 } };
 const link = { callTimeout: 2, answerTimeout: 2, transactionMessageRetryInterval: 0, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } };
 
 interface Received {
@@ -129,8 +129,11 @@ t.test('aggregate: TxDefault, TxProfile and ChargePointMax from the cloud are ca
   // ClearChargingProfile lifts the caps, one by one; it never reaches a charger.
   t.same(await call('ClearChargingProfile', { id: 507 }), { status: 'Accepted' });
   await eventually(() => cp1.limit(1, 'TxProfile') === 16, 'the TxProfile cap lifted: CP1 at its 16 A');
+  // An operator's cap stays when the cloud's goes: the balancer keeps caps per source.
+  t.equal(gw.app.balancer!.setCap('CP2', 1, 12, 'mqtt').accepted, true);
   t.same(await call('ClearChargingProfile', { connectorId: 2 }), { status: 'Accepted' });
-  await eventually(() => (cp2.limit(1, 'TxDefaultProfile') ?? 0) > 10, 'CP2\'s 10 A cap lifted');
+  await eventually(() => cp2.limit(1, 'TxDefaultProfile') === 12, 'the cloud\'s 10 A cap on CP2 lifted, the operator\'s 12 A kept');
+  gw.app.balancer!.setCap('CP2', 1, null, 'mqtt');
   t.same(await call('ClearChargingProfile', {}), { status: 'Accepted' }, 'the rest');
   t.same(await call('ClearChargingProfile', {}), { status: 'Unknown' }, 'nothing left');
   await eventually(() => gw.app.balancer!.allocation()?.siteLimit.source === 'supply', 'no cloud site limit');
