@@ -10,6 +10,8 @@ t.test('a second connection with the same identity replaces the first', async (t
   gw.app.events.on('charger.disconnected', (e) => events.push(`disconnected ${e.chargerId}: ${e.reason}`));
 
   const old = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  // Booted on the first connection: the replacement (no reboot) gets commands at once.
+  await old.call('BootNotification', bootPayload);
   const oldClosed = new Promise<{ code: number; reason: string }>((resolve) => old.once('close', resolve));
   const oldGot: string[] = [];
   old.handle('Reset', () => {
@@ -72,6 +74,7 @@ t.test('with pingInterval 0 there are no pings', async (t) => {
 t.test('a refused connection with the same identity does not replace the charger', async (t) => {
   const gw = await startGateway(t);
   const real = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  await real.call('BootNotification', bootPayload);
   real.handle('Reset', () => ({ status: 'Accepted' }));
   const connection = gw.app.gateway.server.connections.get('CP1');
   t.equal((await refusedUpgrade(gw.url, 'CP1', { password: 'guessing' })).status, 401);
