@@ -53,7 +53,7 @@ export interface Balancer extends LimitControl {
   stop(): Promise<void>;
   /** The latest allocation (undefined before the first run). */
   allocation(): Allocation | undefined;
-  /** A site limit from an outside source ("cloud": its ChargePointMaxProfiles, upstream/site-limit.ts); null clears it. */
+  /** A site limit from an outside source ("cloud": its ChargePointMaxProfiles, upstream/cloud-caps.ts); null clears it. */
   setExternalLimit(source: string, amps: number | null, untilMs?: number): ControlResult;
   /** Replaces the price table (a dynamic tariff feed). */
   setPrices(table: readonly { from: string; price: number }[]): ControlResult;
@@ -201,9 +201,11 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         // It keeps what it last accepted; with a session and nothing known, the worst.
         input.fixed = { amps: known ?? (session ? worst : 0), why: 'offline' };
       } else if (why !== undefined) {
-        input.fixed = { amps: chargesOn.get(chargerId) === key ? Math.max(worst, known ?? 0) : 0, why: 'uncontrolled', detail: `uncontrolled (${why}): assumed at ${worst} A` };
-        // Not booted but holding a limit it accepted before (profiles are kept in flash): that limit.
-        if (!uncontrolled.has(chargerId) && known !== undefined) input.fixed.amps = chargesOn.get(chargerId) === key ? known : 0;
+        // Not booted but holding a limit it accepted before (profiles are kept in flash): that
+        // limit, per connector. Else, while it charges, its worst, once per charger.
+        const holds = !uncontrolled.has(chargerId) && known !== undefined;
+        const amps = holds ? known : chargesOn.get(chargerId) === key ? Math.max(worst, known ?? 0) : 0;
+        input.fixed = { amps, why: 'uncontrolled', detail: holds ? `${why}: assumed at the ${known} A it accepted before` : `uncontrolled (${why}): assumed at ${worst} A` };
       } else if (session && known === undefined && !probe?.has(chargerId)) {
         input.fixed = { amps: worst, why: 'unconfirmed' };
       }
@@ -218,6 +220,31 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       if (cannotPause.has(key)) input.cannotPause = true;
       return input;
     });
+  }
+
+  /**
+   * The site with each multi-connector charger's shared maximum lowered to its whole-charger
+   * cap (a cloud's ChargePointMaxProfile limits the charge point, not each connector, §3.13.1);
+   * per connector the cap applies as well (its reason). Rebuilt only when those caps change.
+   */
+  let capped: { signature: string; model: SiteModel } | undefined;
+  function cappedSite(): SiteModel {
+    const lowered: [string, number][] = [];
+    for (const [key, bySource] of caps) {
+      const charger = site.chargers.get(key);
+      if (!charger || charger.connectors < 2) continue;
+      const cap = Math.min(...bySource.values());
+      if (cap < charger.maxCurrent) lowered.push([key, cap]);
+    }
+    if (lowered.length === 0) return site;
+    const signature = JSON.stringify(lowered);
+    if (capped?.signature !== signature) {
+      const chargers = new Map(site.chargers);
+      // Its minimum stays: a cap below it pauses the charger rather than giving a car too little.
+      for (const [id, cap] of lowered) chargers.set(id, { ...chargers.get(id)!, maxCurrent: cap });
+      capped = { signature, model: { ...site, chargers } };
+    }
+    return capped.model;
   }
 
   function lowestCap(...keys: string[]): { amps: number; source: string } | undefined {
@@ -274,7 +301,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const now = nowMs();
     const external = externalLimits({ schedule: siteConfig.schedule, timeZone: deps.timeZone ?? siteConfig.timeZone ?? 'UTC', ...(prices ? { prices } : {}), runtime, now });
     const other = otherLoad(now);
-    const input = { site, ...(other ? { otherLoad: other } : {}), external, state, now };
+    const model = cappedSite();
+    const input = { site: model, ...(other ? { otherLoad: other } : {}), external, state, now };
     const result = allocate({ ...input, connectors: inputs(now) });
     state = result.state;
     latest = result;
@@ -288,7 +316,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     }
     const probe = probing.size > 0 ? allocate({ ...input, connectors: inputs(now, probing) }) : undefined;
     const supplyRoom = supplyCapacity(site.supply, result.siteLimit.amps, other);
-    sent = dispatch(result, probe, probing, supplyRoom, now);
+    sent = dispatch(model, result, probe, probing, supplyRoom, now);
     publish(result, other?.failsafe, now);
     keepAcceptedSoon();
   }
@@ -298,7 +326,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
    * not raise its connector's exposure goes at once (decreases first in the queue), one that
    * does only when admitIncreases says every constraint still holds.
    */
-  function dispatch(result: Allocation, probe: Allocation | undefined, probing: ReadonlySet<string>, supplyRoom: readonly number[], now: number): Promise<void>[] {
+  function dispatch(model: SiteModel, result: Allocation, probe: Allocation | undefined, probing: ReadonlySet<string>, supplyRoom: readonly number[], now: number): Promise<void>[] {
     const loads: Loaded[] = [];
     const exposure = new Map<string, number>();
     for (const a of result.connectors) {
@@ -342,7 +370,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       const session = sessions.get(a.key);
       // A new transaction needs its TxProfile even when its limit does not change.
       const txMissing = session !== undefined && !charger.quirks.noTxProfile && !refusesTx(a.chargerId, session.transactionId) && held?.txFor !== session.transactionId;
-      const resend = resendTo.has(a.key);
+      // A retry of an uncontrolled charger goes out whole, even where nothing changed.
+      const resend = resendTo.has(a.key) || probing.has(a.chargerId);
       if (!step && !(pausedByAvailability && a.amps > 0) && !txMissing && !resend) continue;
       const amps = step?.amps ?? held?.amps ?? a.amps;
       const from = exposure.get(a.key) ?? 0;
@@ -354,7 +383,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     }
     // Higher priorities first where not every increase fits; decreases go out first.
     orders.sort((x, y) => Number(x.amps > x.from) - Number(y.amps > y.from) || y.priority - x.priority || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-    const released = releaseOrders(site, supplyRoom, loads, orders);
+    const released = releaseOrders(model, supplyRoom, loads, orders);
     return orders.filter((o) => released.has(o.key)).map((o) => o.send());
   }
 

@@ -223,3 +223,32 @@ t.test('a rejected TxProfile: the TxDefaultProfile carries that transaction\'s l
   await eventually(() => sent.at(-1)?.purpose === 'TxDefaultProfile' && sent.at(-1)?.limit === 8, 'the limit goes out as the TxDefaultProfile');
   t.same(txFor(tx5), [], 'two in a row: no TxProfile is tried any more');
 });
+
+t.test('a cap on a whole two-connector charger limits its total, not each connector', async (t) => {
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      site(c);
+      c.chargers.list.push({ id: 'TWIN', password: 'twin-secret-key-01', maxCurrent: 32, connectors: 2, phases: 3 });
+    },
+  });
+  const limits = new Map<number, number>();
+  const twin = await rpcCharger(t, gw.url, 'TWIN', 'twin-secret-key-01');
+  twin.handle('SetChargingProfile', ({ params }) => {
+    // The live limits (TxProfiles); the TxDefaultProfiles under them only come down.
+    if (params.csChargingProfiles.chargingProfilePurpose === 'TxProfile') limits.set(params.connectorId, params.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit);
+    return { status: 'Accepted' };
+  });
+  await twin.call('BootNotification', bootPayload);
+  for (const connectorId of [1, 2]) {
+    await twin.call('StatusNotification', { connectorId, errorCode: 'NoError', status: 'Preparing' });
+    await twin.call('StartTransaction', { connectorId, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
+  }
+  // 32 A supply: 16 A each before the cap.
+  await eventually(() => limits.get(1) === 16 && limits.get(2) === 16, 'both sessions at 16 A');
+  t.same(gw.app.balancer!.setCap('TWIN', undefined, 14, 'cloud'), { accepted: true, reason: 'capped at 14 A' });
+  await eventually(() => limits.get(1) === 7 && limits.get(2) === 7, 'the charger\'s 14 A shared: 7 A each');
+  const control = gw.app.balancer!.allocation()!.connectors.filter((c) => c.chargerId === 'TWIN');
+  t.same(control.map((c) => c.amps), [7, 7], '7 + 7 = 14 A for the whole charger');
+  gw.app.balancer!.setCap('TWIN', undefined, null, 'cloud');
+  await eventually(() => limits.get(1) === 16 && limits.get(2) === 16, 'the cap lifted: 16 A each again');
+});
