@@ -197,6 +197,25 @@ function sessionContract(t: Test, makeStore: MakeStore): void {
     t.equal(other.replayed, false, 'any of the five values differing is a new start');
   });
 
+  t.test('the replay key: each of the five values differing alone makes a new start', async (t) => {
+    const { store } = openFresh(t, makeStore);
+    const input = newSession();
+    const first = store.sessions.start(input);
+    const differing: Partial<NewSession>[] = [
+      { chargerId: 'CP-2' },
+      { connectorId: input.connectorId + 1 },
+      { idTag: 'TAG-B' },
+      { startedAt: '2024-05-01T11:30:00.000Z' },
+      { meterStart: input.meterStart + 1 },
+    ];
+    for (const change of differing) {
+      const other = store.sessions.start({ ...input, ...change });
+      t.equal(other.replayed, false, `${Object.keys(change)[0]} differs: not a replay`);
+      t.not(other.transactionId, first.transactionId, `${Object.keys(change)[0]} differs: a session of its own`);
+    }
+    t.equal(store.sessions.list().length, 1 + differing.length);
+  });
+
   t.test('distinct starts get distinct increasing int32 ids', async (t) => {
     const { store } = openFresh(t, makeStore);
     const ids = Array.from({ length: 25 }, (_, i) =>

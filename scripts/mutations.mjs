@@ -1,0 +1,231 @@
+/**
+ * The named one-line mutations `npm run mutate` checks (scripts/mutate.mjs; how to add one:
+ * docs/development.md). Each breaks one rule the field taught us; the tests named must catch it.
+ *
+ *   name     short, unique, kebab-case: `npm run mutate -- --only <name>`
+ *   rule     the rule it breaks, in words
+ *   file     the source file it changes
+ *   find     text that occurs exactly once in that file (else the run stops: a refactor cannot
+ *            silently disable a mutation; fix the anchor instead)
+ *   replace  what it becomes
+ *   tests    the test files that must fail with it (and only these run)
+ */
+export default [
+  // ---- 1. Fuse and phase mapping (src/balancer/allocate.ts) --------------------------------
+  {
+    name: 'phase-rotation-ignored',
+    rule: 'a measured charger phase loads the site phase its rotation wires it to',
+    file: 'src/balancer/allocate.ts',
+    find: 'used.push(charger.rotation[i]!)',
+    replace: 'used.push(i as Phase)',
+    tests: ['test/unit/balancer/allocate.rotation.test.ts', 'test/unit/balancer/allocate.fuse.test.ts'],
+  },
+  {
+    name: 'supply-margin-dropped',
+    rule: "the supply's room is its limit minus the margin (and the other load)",
+    file: 'src/balancer/allocate.ts',
+    find: 'const room = limit - supply.margin - (other?.currents[p] ?? 0);',
+    replace: 'const room = limit - (other?.currents[p] ?? 0);',
+    tests: ['test/unit/balancer/allocate.test.ts'],
+  },
+  {
+    name: 'fixed-not-counted',
+    rule: 'connectors whose limit cannot change (offline, uncontrolled) are counted first',
+    file: 'src/balancer/allocate.ts',
+    find: 'for (const item of items) if (item.input.fixed) take(item, item.input.fixed.amps, remaining);',
+    replace: 'for (const item of items) if (item.input.fixed) item.level = item.input.fixed.amps;',
+    tests: ['test/unit/balancer/allocate.test.ts'],
+  },
+
+  // ---- 2. Decreases before increases: the budget gate (src/balancer/budget.ts) -------------
+  {
+    name: 'every-increase-admitted',
+    rule: 'an increase goes out only while every constraint holds with it',
+    file: 'src/balancer/budget.ts',
+    find: 'cons.some((c) => table.remaining[c]! - delta < -EPS)',
+    replace: 'false',
+    tests: ['test/unit/balancer/budget.test.ts'],
+  },
+  {
+    name: 'decrease-waits-for-room',
+    rule: 'a decrease always goes out at once, even with the site over its limit',
+    file: 'src/balancer/budget.ts',
+    find: 'for (const o of orders) if (o.amps <= o.from) out.add(o.key);',
+    replace: 'for (const o of orders) if (o.amps <= o.from && overloads(site, supplyRoom, loads).every((x) => x <= EPS)) out.add(o.key);',
+    tests: ['test/unit/balancer/budget.test.ts'],
+  },
+  {
+    name: 'exposure-ignores-in-flight',
+    rule: 'a limit sent and not answered yet counts in the exposure',
+    file: 'src/balancer/budget.ts',
+    find: 'return Math.max(known, k.inFlight ?? 0, k.doubt ?? 0, drawing);',
+    replace: 'return Math.max(known, k.doubt ?? 0, drawing);',
+    tests: ['test/unit/balancer/budget.test.ts'],
+  },
+  {
+    name: 'exposure-ignores-unanswered',
+    rule: 'a limit whose answer never came (timeout, lost connection) counts until a later one is accepted',
+    file: 'src/balancer/budget.ts',
+    find: 'return Math.max(known, k.inFlight ?? 0, k.doubt ?? 0, drawing);',
+    replace: 'return Math.max(known, k.inFlight ?? 0, drawing);',
+    tests: ['test/unit/balancer/budget.test.ts'],
+  },
+  {
+    name: 'exposure-unknown-as-zero',
+    rule: 'a session with no limit accepted yet counts at its maximum, not 0 A',
+    file: 'src/balancer/budget.ts',
+    find: 'const known = k.accepted ?? (k.active || drawing > 0 ? k.max : 0);',
+    replace: 'const known = k.accepted ?? 0;',
+    tests: ['test/unit/balancer/budget.test.ts'],
+  },
+
+  // ---- 3. No charger holds up another (src/balancer/loop.ts) -------------------------------
+  {
+    name: 'orders-wait-for-any-in-flight',
+    rule: "no charger holds up another: an order waits only for its own connector's answer",
+    file: 'src/balancer/loop.ts',
+    find: 'if (inFlight.has(a.key) || !reachable(a.chargerId)) continue;',
+    replace: 'if (inFlight.size > 0 || !reachable(a.chargerId)) continue;',
+    tests: ['test/integration/balancer-no-stall.test.ts'],
+  },
+  {
+    name: 'runs-wait-for-answers',
+    rule: 'no charger holds up another: a run never waits for the answers to the previous run',
+    file: 'src/balancer/loop.ts',
+    find: 'if (stopped || scheduled) return;',
+    replace: 'if (stopped || scheduled || inFlight.size > 0) return;',
+    tests: ['test/integration/balancer-no-stall.test.ts'],
+  },
+
+  // ---- 4. A StopTransaction is never rejected ----------------------------------------------
+  {
+    name: 'invalid-stop-refused',
+    rule: 'a schema-invalid StopTransaction that names its transaction, meter and time is taken',
+    file: 'src/gateway/gateway.ts',
+    find: "acceptInvalid: (action, payload) => action === 'StopTransaction' && stopIsSalvageable(payload),",
+    replace: 'acceptInvalid: () => false,',
+    tests: ['test/integration/frames.test.ts'],
+  },
+  {
+    name: 'session-ignores-accept-invalid',
+    rule: 'the OCPP session asks acceptInvalid before refusing a schema-invalid CALL',
+    file: 'src/ocpp/session.ts',
+    find: 'if (!this.opts.acceptInvalid?.(action, payload, invalid)) return this.refuse(id, action, invalid);',
+    replace: 'return this.refuse(id, action, invalid);',
+    tests: ['test/unit/ocpp/session.test.ts'],
+  },
+  {
+    name: 'unknown-stop-refused',
+    rule: 'a Stop for a transaction this gateway never started is accepted and kept apart',
+    file: 'src/gateway/handlers/transactions.ts',
+    find: "ctx.logger.warn({ transactionId: req.transactionId }, 'StopTransaction for a transaction this gateway never started: recorded');",
+    replace: "throw new Error('StopTransaction for a transaction this gateway never started');",
+    tests: ['test/unit/gateway/handlers/transactions.test.ts'],
+  },
+
+  // ---- 5. The replayed-StartTransaction key: each of its five fields ------------------------
+  {
+    name: 'replay-key-without-charger',
+    rule: "a replayed Start is the same charger's: another charger's start is a new session",
+    file: 'src/store/sqlite/sessions.ts',
+    find: 'WHERE charger_id = @chargerId AND connector_id',
+    replace: 'WHERE connector_id',
+    tests: ['test/unit/store/sqlite.test.ts'],
+  },
+  {
+    name: 'replay-key-without-connector',
+    rule: 'a replayed Start is on the same connector',
+    file: 'src/store/sqlite/sessions.ts',
+    find: 'AND connector_id = @connectorId AND id_tag',
+    replace: 'AND id_tag',
+    tests: ['test/unit/store/sqlite.test.ts'],
+  },
+  {
+    name: 'replay-key-without-id-tag',
+    rule: 'a replayed Start carries the same idTag',
+    file: 'src/store/sqlite/sessions.ts',
+    find: 'AND id_tag = @idTag',
+    replace: '',
+    tests: ['test/unit/store/sqlite.test.ts'],
+  },
+  {
+    name: 'replay-key-without-started-at',
+    rule: "a replayed Start carries the same timestamp (the charger's)",
+    file: 'src/store/sqlite/sessions.ts',
+    find: 'AND started_at = @startedAt AND meter_start',
+    replace: 'AND meter_start',
+    tests: ['test/unit/store/sqlite.test.ts'],
+  },
+  {
+    name: 'replay-key-without-meter-start',
+    rule: 'a replayed Start carries the same meterStart',
+    file: 'src/store/sqlite/sessions.ts',
+    find: 'AND started_at = @startedAt AND meter_start = @meterStart',
+    replace: 'AND started_at = @startedAt',
+    tests: ['test/unit/store/sqlite.test.ts'],
+  },
+
+  // ---- 6. The outbox goes up in the order it was written -----------------------------------
+  {
+    name: 'outbox-order-reversed',
+    rule: 'the upstream outbox is a FIFO: messages go up in the order they were written',
+    file: 'src/store/sqlite/upstream.ts',
+    find: 'AND seq <= ? ORDER BY seq LIMIT ?',
+    replace: 'AND seq <= ? ORDER BY seq DESC LIMIT ?',
+    tests: ['test/unit/upstream/courier.test.ts'],
+  },
+
+  // ---- 7. A Start goes up before its Stop ----------------------------------------------------
+  {
+    name: 'stop-without-its-start',
+    rule: 'a session started before the upstream was configured: its Start goes up first',
+    file: 'src/upstream/upstream.ts',
+    find: 'if (!idmap.get(session.transactionId)) port.transactionStarted(session);',
+    replace: '// (mutated: the Start of a session begun before the upstream is never sent)',
+    tests: ['test/integration/upstream-start-first.test.ts'],
+  },
+
+  // ---- 8. An unknown charger is refused ------------------------------------------------------
+  {
+    name: 'unknown-charger-accepted',
+    rule: 'a charger not in chargers.list is refused unless allowUnknown',
+    file: 'src/gateway/credentials.ts',
+    find: 'if (allowUnknown) return { ok: true };',
+    replace: 'return { ok: true };',
+    tests: ['test/unit/gateway/credentials.test.ts'],
+  },
+  {
+    name: 'auth-decision-ignored',
+    rule: 'the OCPP server refuses the upgrade when authentication fails',
+    file: 'src/ocpp/server.ts',
+    find: 'if (!decision.ok) {',
+    replace: 'if (false) {',
+    tests: ['test/integration/connection.test.ts'],
+  },
+
+  // ---- 9. Durable before answering -----------------------------------------------------------
+  {
+    name: 'start-answered-before-durable',
+    rule: 'a StartTransaction is answered only after its session is durably committed',
+    file: 'src/gateway/handlers/transactions.ts',
+    find: 'const writing = ctx.store.durably(() => {',
+    replace: 'const writing = (<T,>(work: () => T) => Promise.resolve(work()))(() => {',
+    tests: ['test/unit/gateway/handlers/transactions.test.ts'],
+  },
+  {
+    name: 'stop-answered-before-durable',
+    rule: 'a StopTransaction is answered only after its close is durably committed',
+    file: 'src/gateway/handlers/transactions.ts',
+    find: 'const { outcome, endSamples } = await ctx.store.durably(() => {',
+    replace: 'const { outcome, endSamples } = await (<T,>(work: () => T) => Promise.resolve(work()))(() => {',
+    tests: ['test/unit/gateway/handlers/transactions-durable.test.ts'],
+  },
+  {
+    name: 'durable-before-fsync',
+    rule: 'group commit: a caller hears "durable" only after the WAL fsync that covers its write',
+    file: 'src/store/sqlite/group-commit.ts',
+    find: 'unsynced.push(...settled);',
+    replace: 'for (const w of settled) w.resolve();',
+    tests: ['test/unit/store/group-commit.test.ts'],
+  },
+];
