@@ -162,7 +162,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   /** A charger's orders can reach it: connected and its BootNotification accepted (§4.2). */
   function reachable(chargerId: string): boolean {
     const live = gateway.registry.get(chargerId);
-    return live?.online === true && (live as { booted?: boolean }).booted !== false;
+    return live?.online === true && live.booted;
   }
 
   /** Why a charger's limit cannot be set now, if it cannot (uncontrolled, not booted). */
@@ -170,7 +170,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const u = uncontrolled.get(chargerId);
     if (u) return u.why;
     const live = gateway.registry.get(chargerId);
-    if (live?.online && (live as { booted?: boolean }).booted === false) return 'connected without a BootNotification: no limit can be sent yet';
+    if (live?.online && !live.booted) return 'connected without a BootNotification: no limit can be sent yet';
     return undefined;
   }
 
