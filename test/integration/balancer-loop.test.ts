@@ -252,3 +252,54 @@ t.test('a cap on a whole two-connector charger limits its total, not each connec
   gw.app.balancer!.setCap('TWIN', undefined, null, 'cloud');
   await eventually(() => limits.get(1) === 16 && limits.get(2) === 16, 'the cap lifted: 16 A each again');
 });
+
+t.test('quirks.noSmartCharging: no profile is ever sent; counted at uncontrolledCurrent while it charges, the others reduced', async (t) => {
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      site(c);
+      c.chargers.list[1].quirks = { noSmartCharging: true };
+      c.chargers.list[1].uncontrolledCurrent = 20;
+    },
+  });
+  const seen: AllocationChanged[] = [];
+  gw.app.events.on('allocation.changed', (a) => seen.push(a));
+  const one = await charger(t, gw.url, 'CP1');
+  const two = await charger(t, gw.url, 'CP2');
+  await one.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
+  await eventually(() => one.limits.some((l) => l.purpose === 'TxProfile' && l.limit === 16), 'CP1 alone: its 16 A maximum');
+  t.same(seen.at(-1)!.chargers.find((c) => c.chargerId === 'CP2'), { chargerId: 'CP2', controlled: false, why: 'configured without smart charging (quirks.noSmartCharging)' });
+  await two.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG2', meterStart: 0, timestamp: new Date().toISOString() });
+  // CP2 (1-phase on L1) counted at 20 A: 32 − 20 = 12 A left for CP1 on L1.
+  await eventually(() => one.limits.filter((l) => l.purpose === 'TxProfile').at(-1)?.limit === 12, 'CP1 reduced to the 12 A CP2 leaves');
+  const cp2 = seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP2')!;
+  t.same([cp2.amps, cp2.reason], [20, 'fixed']);
+  t.same(two.limits, [], 'CP2 never received a profile');
+});
+
+t.test('an idle connector\'s standing limit rises at most once per standingInterval; it comes down at once', async (t) => {
+  const INTERVAL_S = 1.5;
+  const gw = await startGateway(t, { patch: (c) => (site(c), (c.site.balancing.standingInterval = INTERVAL_S)) });
+  const two = await charger(t, gw.url, 'CP2');
+  const standing = () => two.limits.filter((l) => l.purpose === 'TxDefaultProfile');
+  const arrivals: { limit: number; at: number }[] = [];
+  let seen = 0;
+  const watch = setInterval(() => {
+    for (const l of standing().slice(seen)) arrivals.push({ limit: l.limit, at: Date.now() });
+    seen = standing().length;
+  }, 5);
+  t.teardown(() => clearInterval(watch));
+  await eventually(() => standing().at(-1)?.limit === 32, 'its standing share: the whole 32 A');
+  const cut = () => gw.app.balancer!.setSiteLimit(10, 600, 'http');
+  const lift = () => gw.app.balancer!.setSiteLimit(null, 0, 'http');
+  cut();
+  await eventually(() => standing().at(-1)?.limit === 10, 'down to 10 A at once');
+  lift();
+  await eventually(() => standing().at(-1)?.limit === 32, 'the first rise: at once');
+  const firstRise = arrivals.at(-1)!.at;
+  cut();
+  await eventually(() => standing().at(-1)?.limit === 10, 'down again, at once, however soon after the rise');
+  lift();
+  await eventually(() => standing().at(-1)?.limit === 32, 'the second rise, after the interval');
+  const secondRise = arrivals.at(-1)!.at;
+  t.ok(secondRise - firstRise >= INTERVAL_S * 1000 - 200, `the second rise came ${secondRise - firstRise} ms after the first (interval ${INTERVAL_S * 1000} ms)`);
+});
