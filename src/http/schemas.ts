@@ -57,10 +57,12 @@ const CONNECTOR = {
 
 const CHARGER = {
   type: 'object',
-  required: ['id', 'online', 'configured', 'status', 'controlled', 'connectors'],
+  required: ['id', 'online', 'booted', 'configured', 'status', 'controlled', 'connectors'],
   properties: {
     id: { type: 'string' },
     online: { type: 'boolean' },
+    booted: { type: 'boolean', description: 'Its BootNotification was accepted since chargegate started; until then it gets no commands (they wait, then fail after ocpp.callTimeout).' },
+    awaitingBootSince: { type: 'string', format: 'date-time', description: 'Only while connected and not booted: since when it waits for its BootNotification.' },
     configured: { type: 'boolean', description: 'In chargers.list (else it connected while chargers.allowUnknown is on).' },
     status: { type: 'string' },
     protocol: { type: 'string' },

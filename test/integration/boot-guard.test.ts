@@ -68,6 +68,8 @@ t.test('an unbooted charger gets no CALL but TriggerMessage BootNotification aft
   const after = await api(gw.httpUrl, '/api/chargers/CP1', { token: TOKENS.read });
   t.match(after.json, { online: true, booted: true });
   t.notOk('awaitingBootSince' in after.json);
+  const doc = (await api(gw.httpUrl, '/api/openapi.json')).json;
+  t.ok(doc.components.schemas.Charger.required.includes('booted') && doc.components.schemas.Charger.properties.awaitingBootSince, 'both documented in the OpenAPI document');
 
   // Booted: commands go out at once.
   const clear = gw.app.gateway.commands.ClearCache('CP1', {});
