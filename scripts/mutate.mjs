@@ -172,8 +172,8 @@ function firstFailure(output) {
   const lines = output.split('\n');
   const notOk = lines.filter((l) => /^\s*not ok \d+/.test(l)).map((l) => l.trim().replace(/^not ok \d+ - /, ''));
   // The innermost failure names the assertion; the outer ones name its test and file.
-  if (notOk.length > 0) return notOk.slice(0, 2).join(' ‹ ');
-  return (lines.find((l) => /Bail out!/.test(l)) ?? lines.find((l) => /Error|error/.test(l)))?.trim();
+  const found = notOk.length > 0 ? notOk.slice(0, 2).join(' ‹ ') : (lines.find((l) => /Bail out!/.test(l)) ?? lines.find((l) => /Error|error/.test(l)))?.trim();
+  return found && found.length > 160 ? `${found.slice(0, 157)}…` : found;
 }
 
 // ---- the whole run ---------------------------------------------------------------------------
@@ -190,7 +190,10 @@ const seconds = (ms) => (ms / 1000).toFixed(1);
 function table(rows, markdown) {
   const head = ['mutation', 'rule it breaks', 'result', 's'];
   const body = rows.map((r) => [r.name, r.rule, r.result, seconds(r.ms)]);
-  if (markdown) return [`| ${head.join(' | ')} |`, '|---|---|---|---:|', ...body.map((r) => `| \`${r[0]}\` | ${r[1]} | ${r[2]} | ${r[3]} |`)].join('\n');
+  if (markdown) {
+    const md = rows.map((r) => `| \`${r.name}\` | ${r.rule} | \`${r.file}\` | ${r.result} | ${seconds(r.ms)} |`);
+    return ['| mutation | rule it breaks | file | result | s |', '|---|---|---|---|---:|', ...md].join('\n');
+  }
   const width = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (r) => r.map((c, i) => (i === 3 ? c.padStart(width[i]) : c.padEnd(width[i]))).join('  ').trimEnd();
   return [line(head), width.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
@@ -255,7 +258,7 @@ async function main() {
       if (opts.verbose || (run.code !== 0 && !firstFailure(run.output))) process.stdout.write(`\n${run.output.slice(-3000)}\n`);
     }
     const ms = Date.now() - t0;
-    rows.push({ name: m.name, rule: m.rule, result, ms });
+    rows.push({ name: m.name, rule: m.rule, file: m.file, result, ms });
     process.stdout.write(`${result} in ${seconds(ms)} s${why ? ` (${why})` : ''}\n`);
     if (opts.keep) process.stdout.write(`    kept: ${dir}\n`);
     cleanup(opts.keep);
