@@ -21,9 +21,9 @@
  * a test file missing, a mutation that does not parse) or the baseline is red.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mutations from './mutations.mjs';
 
@@ -114,7 +114,8 @@ function freshCopy(label) {
     const from = join(ROOT, entry);
     if (!existsSync(from)) continue;
     // Not tap's own droppings (.tap/, fixtures of other runs) nor a nested node_modules.
-    cpSync(from, join(dir, entry), { recursive: true, filter: (p) => !['.tap', 'node_modules'].includes(basename(p)) });
+    // dereference: real copies even where the source is a link, so no write can reach the original.
+    cpSync(from, join(dir, entry), { recursive: true, dereference: true, filter: (p) => !['.tap', 'node_modules'].includes(basename(p)) });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
@@ -123,6 +124,8 @@ function freshCopy(label) {
 /** Applies the mutation in the copy; returns a syntax problem of the mutated file, if any. */
 async function apply(dir, m) {
   const path = join(dir, m.file);
+  // Never write outside the copy (a link there would lead into the working tree).
+  if (!realpathSync(path).startsWith(realpathSync(dir) + sep)) throw new Error(`${m.name}: ${m.file} in the copy leads outside it; refusing to write`);
   const text = readFileSync(path, 'utf8');
   if (count(text, m.find) !== 1) throw new Error(`${m.name}: the anchor changed while copying (someone is editing ${m.file}?)`);
   const mutated = text.replace(m.find, () => m.replace);
