@@ -10,6 +10,7 @@
 import { createApp } from './app.js';
 import { siteProblems } from './balancer/site.js';
 import { ConfigError } from './config/errors.js';
+import { StorageError } from './store/sqlite.js';
 import { demoConfig, loadConfigFile } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createLogger } from './log.js';
@@ -103,7 +104,14 @@ async function start(args: string[]): Promise<number> {
     logger.warn({ demo: true, example: 'config/chargegate.example.yaml' }, lines.join(' '));
     process.stderr.write('\n' + lines.map((l) => `  !! ${l}`).join('\n') + '\n\n');
   }
-  const app = createApp(config, { logger });
+  let app: ReturnType<typeof createApp>;
+  try {
+    app = createApp(config, { logger });
+  } catch (err) {
+    if (!(err instanceof StorageError)) throw err;
+    process.stderr.write(`chargegate: storage.dir: ${err.message}\n`);
+    return 2;
+  }
   try {
     await app.start();
   } catch (err) {

@@ -40,6 +40,10 @@ export function parseConfig(text: string, options: ParseOptions): Config {
   } catch (error) {
     throw new ConfigError([`invalid YAML: ${(error as Error).message}`], options.source);
   }
+  // An alias inside its own anchor (`a: &a { b: *a }`) makes a value that contains itself:
+  // every walk over it would recurse forever.
+  const loop = circularPath(data, []);
+  if (loop) throw new ConfigError([`${formatPath(loop) || '(top level)'}: a YAML alias refers to the value it is part of (circular); write the value out instead`], options.source);
 
   const substituted = new Set<string>();
   const problems: Problem[] = [];
@@ -181,4 +185,18 @@ function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+/** The key path where a value contains itself (a self-referencing YAML alias), or undefined. */
+function circularPath(value: unknown, path: KeyPath, ancestors: Set<object> = new Set()): KeyPath | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (ancestors.has(value)) return path;
+  ancestors.add(value);
+  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  for (const [key, child] of entries) {
+    const found = circularPath(child, [...path, key], ancestors);
+    if (found) return found;
+  }
+  ancestors.delete(value);
+  return undefined;
 }

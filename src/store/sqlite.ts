@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { pendingMigrations } from './migrations.js';
 import type { Store } from './ports.js';
@@ -26,8 +26,16 @@ export interface SqliteStoreOptions {
  * and returns the store. Throws if the database was written by a newer chargegate.
  */
 export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): Store {
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const file = join(dir, options.fileName ?? DEFAULT_DB_FILE);
+  // It holds idTags and charger passwords' hashes: readable by its owner alone. SQLite creates
+  // the -wal and -shm files with the database file's permissions.
+  try {
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+  } catch (error) {
+    throw new StorageError(dir, error);
+  }
   const db = new Database(file);
   try {
     configure(db, options.busyTimeoutMs ?? 5000);
@@ -75,5 +83,39 @@ function migrate(db: Db): void {
       db.exec(migration.sql);
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
+  }
+}
+
+/** The data directory cannot be used; the message is one line naming it and why. */
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+  constructor(
+    readonly dir: string,
+    cause: unknown,
+  ) {
+    const e = cause as NodeJS.ErrnoException;
+    super(`cannot use ${dir} as the data directory: ${e.code ? `${e.code} (${e.message.replace(/^\w+: /, '').replace(/, \w+ '.*'$/, '')})` : e.message}`);
+  }
+}
+
+/**
+ * mkdir -p, one level at a time. Node's own recursive mkdirSync never returns for a path under
+ * a file system that refuses it with ENOENT (/proc/nope): it retries forever.
+ */
+function ensureDir(dir: string): void {
+  const missing: string[] = [];
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    try {
+      if (!statSync(at).isDirectory()) throw Object.assign(new Error(`${at} is not a directory`), { code: 'ENOTDIR' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(at) === at) throw new StorageError(dir, error);
+      missing.unshift(at);
+    }
+  }
+  try {
+    for (const at of missing) mkdirSync(at, { mode: 0o700 });
+  } catch (error) {
+    throw new StorageError(dir, error);
   }
 }

@@ -1,35 +1,6 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-function chargegate(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'src/main.ts', ...args], {
-      cwd: ROOT,
-      // Transpile only (as tap runs the tests): type checking is `tsc`'s job, and takes seconds.
-      env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const VALID = `ocpp:
-  port: 0
-chargers:
-  list:
-    - id: CP1
-      password: cp1-secret-key-01
-      maxCurrent: 32
-`;
+import { chargegate, VALID } from '../helpers/cli.js';
 
 t.test('config check and start refuse a bad file with exit 2 and say what is wrong', async (t) => {
   const dir = t.testdir({

@@ -103,3 +103,14 @@ t.test('a session acknowledged before kill -9 is there after the restart', async
   t.teardown(() => store.close());
   t.match(store.sessions.get(started.transactionId), { chargerId: 'CP-KILL', state: 'active', meterStart: 42 });
 });
+
+t.test('the database and its WAL are readable by their owner alone (they hold idTags)', async (t) => {
+  const { statSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = join(t.testdir(), 'fresh', 'data');
+  const store = openSqliteStore(dir);
+  t.teardown(() => store.close());
+  await store.durably(() => store.meta.set('k', 'v'));
+  t.equal(statSync(dir).mode & 0o777, 0o700, 'the data directory it made: 0700');
+  for (const f of ['chargegate.db', 'chargegate.db-wal']) t.equal(statSync(join(dir, f)).mode & 0o777, 0o600, `${f}: 0600`);
+});
