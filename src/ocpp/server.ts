@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import type { OcppVersion } from './errors.js';
 import { basicAuthPassword, chooseSubprotocol, identityFromPath } from './identity.js';
+import { clip, createLogBudget } from './log-budget.js';
 import { OcppSession, type SessionOptions } from './session.js';
 
 export type AuthDecision = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string };
@@ -60,6 +61,7 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
   const replacers = new WeakMap<AcceptedConnection, () => void>();
   const alive = new WeakMap<WebSocket, boolean>();
   const chosen = new WeakMap<IncomingMessage, string>();
+  const refusalLog = createLogBudget(5, 60_000);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: Math.max(opts.maxFrameBytes * HARD_LIMIT_FACTOR, 1 << 20),
@@ -79,7 +81,10 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const remoteAddress = req.socket.remoteAddress ?? '';
     const refuse = (status: number, reason: string, extra: Record<string, string> = {}) => {
-      log.warn({ status, reason, url: req.url, remoteAddress }, 'connection refused');
+      // Truncated and at most a few lines per source a minute: a flood of bad upgrades must not fill the disk.
+      const budget = refusalLog.take(remoteAddress, Date.now());
+      if (budget.suppressed > 0) log.warn({ remoteAddress, suppressed: budget.suppressed }, 'more connections from this address were refused and not logged');
+      if (budget.log) log.warn({ status, reason: clip(reason), url: clip(req.url), remoteAddress }, 'connection refused');
       const body = reason + '\n';
       const headers = { 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close', ...extra };
       socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
@@ -95,7 +100,7 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
     if (!decision.ok) {
       // The log says why (unknown id, wrong password); the charger is told only that it failed,
       // so probing cannot learn which charger ids exist.
-      log.warn({ chargerId: identity, reason: decision.reason, remoteAddress }, 'authentication failed');
+      if (refusalLog.take(`auth ${remoteAddress}`, Date.now()).log) log.warn({ chargerId: identity, reason: decision.reason, remoteAddress }, 'authentication failed');
       return refuse(decision.status, 'authentication failed', decision.status === 401 ? { 'WWW-Authenticate': 'Basic realm="chargegate"' } : {});
     }
     chosen.set(req, protocol);
