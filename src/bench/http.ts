@@ -67,7 +67,8 @@ export async function benchHttp(options: HttpBenchOptions): Promise<string> {
   writeFileSync(
     configFile,
     [
-      `ocpp: { host: 127.0.0.1, port: ${ocppPort}, pingInterval: 0 }`,
+      // The per-charger limits (ocpp.callRate, maxCallsInFlight) are lifted: this measures the path itself.
+      `ocpp: { host: 127.0.0.1, port: ${ocppPort}, pingInterval: 0, maxCallsInFlight: 100, callRate: 10000, callBurst: 100000 }`,
       'chargers: { allowUnknown: true }',
       'authorization: { mode: accept-all }',
       `storage: { dir: ${JSON.stringify(join(dir, 'data'))} }`,

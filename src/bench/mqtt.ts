@@ -89,7 +89,8 @@ async function rawAedesRate(count: number): Promise<number> {
 async function mirrorRate(count: number): Promise<{ perSecond: number; p50: number; p99: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'chargegate-bench-mqtt-'));
   const config = parseConfig(
-    stringify({ ocpp: { host: '127.0.0.1', port: 0 }, chargers: { allowUnknown: true }, authorization: { mode: 'accept-all' }, storage: { dir }, log: { level: 'silent' }, mqtt: { port: 0, throttle: 0, homeAssistant: { discovery: false } }, ...otherServersOff() }),
+    // The per-charger limits (ocpp.callRate, maxCallsInFlight) are lifted: this measures the path itself.
+    stringify({ ocpp: { host: '127.0.0.1', port: 0, maxCallsInFlight: 100, callRate: 10000, callBurst: 100000 }, chargers: { allowUnknown: true }, authorization: { mode: 'accept-all' }, storage: { dir }, log: { level: 'silent' }, mqtt: { port: 0, throttle: 0, homeAssistant: { discovery: false } }, ...otherServersOff() }),
     { env: {}, baseDir: dir },
   );
   const app = createApp(config, { logger: silentLogger() });
@@ -252,7 +253,7 @@ async function startGatewayProcess(dir: string): Promise<{ ocppUrl: string; mqtt
   writeFileSync(
     configFile,
     stringify({
-      ocpp: { host: '127.0.0.1', port: ocppPort, pingInterval: 0 },
+      ocpp: { host: '127.0.0.1', port: ocppPort, pingInterval: 0, maxCallsInFlight: 100, callRate: 10000, callBurst: 100000 },
       chargers: { allowUnknown: true },
       authorization: { mode: 'accept-all' },
       storage: { dir: join(dir, 'data') },

@@ -44,6 +44,9 @@ const OcppSection = Section(
     pingInterval: Type.Integer({ default: 30, minimum: 0, maximum: 3600, description: 'Seconds between WebSocket pings that end dead TCP connections; 0 = off.' }),
     callTimeout: Type.Integer({ default: 30, minimum: 1, maximum: 600, description: 'Seconds to wait for a charger to answer a call chargegate sent.' }),
     heartbeatInterval: Type.Integer({ default: 300, minimum: 10, maximum: 86400, description: 'Seconds; the heartbeat interval given to chargers in BootNotification.conf.' }),
+    maxCallsInFlight: Type.Integer({ default: 4, minimum: 1, maximum: 100, description: 'CALLs of one charger handled at the same time; more wait their turn (never refused).' }),
+    callRate: Type.Number({ default: 20, minimum: 1, maximum: 10000, description: 'CALLs per second one charger may start on average; more wait their turn, and a charger far ahead is no longer read until it catches up, so one charger cannot starve the others.' }),
+    callBurst: Type.Integer({ default: 100, minimum: 1, maximum: 100000, description: 'CALLs one charger may start at once after a quiet spell (an offline backlog, a reconnect).' }),
     bootTimeout: Type.Number({
       default: 15,
       minimum: 0,

@@ -30,6 +30,10 @@ export interface GatewayOptions {
     heartbeatInterval: number;
     /** Seconds a charger may stay unbooted before it is asked for a BootNotification; 0: never. */
     bootTimeout: number;
+    /** One charger's CALLs handled at once, per second on average, and at once after a quiet spell. */
+    maxCallsInFlight: number;
+    callRate: number;
+    callBurst: number;
   };
   chargers: { allowUnknown: boolean; list: readonly { id: string; password: string }[] };
   authorization: { mode: AuthorizationMode };
@@ -80,6 +84,7 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
     maxFrameBytes: options.ocpp.maxFrameBytes,
     pingIntervalMs: options.ocpp.pingInterval * 1000,
     callTimeoutMs: options.ocpp.callTimeout * 1000,
+    inboundLimits: { maxInFlight: options.ocpp.maxCallsInFlight, ratePerSecond: options.ocpp.callRate, burst: options.ocpp.callBurst },
     logger,
     authenticate: (identity, password) => credentials.authenticate(identity, password),
     sessionHooks(identity, _protocol, chargerLogger) {

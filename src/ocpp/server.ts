@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import type { OcppVersion } from './errors.js';
 import { basicAuthPassword, chooseSubprotocol, identityFromPath } from './identity.js';
+import type { InboundLimits } from './inbound-gate.js';
 import { clip, createLogBudget } from './log-budget.js';
 import { OcppSession, type SessionOptions } from './session.js';
 
@@ -35,6 +36,8 @@ export interface OcppServerOptions {
   maxFrameBytes: number;
   pingIntervalMs: number;
   callTimeoutMs: number;
+  /** How many of one charger's CALLs are handled at once and how fast (ocpp/inbound-gate.ts). */
+  inboundLimits: InboundLimits;
   logger: Logger;
   authenticate(identity: string, password: Buffer | null): AuthDecision;
   sessionHooks(identity: string, protocol: OcppVersion, logger: Logger): SessionHooks;
@@ -119,7 +122,8 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
       logger,
       callTimeoutMs: opts.callTimeoutMs,
       maxFrameBytes: opts.maxFrameBytes,
-      socket: { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) },
+      socket: { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason), pause: () => ws.pause(), resume: () => ws.resume() },
+      inboundLimits: opts.inboundLimits,
     });
     const connection: AcceptedConnection = {
       identity,

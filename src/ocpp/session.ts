@@ -19,11 +19,15 @@ import {
   type OcppVersion,
 } from './errors.js';
 import { CALL, CALLERROR, CALLRESULT, encodeCall, encodeCallError, encodeCallResult, parseFrame, salvageId } from './frame.js';
+import { InboundGate, PAUSE_AT, RESUME_AT, type InboundLimits } from './inbound-gate.js';
 import { validatorFor, type Direction, type Validator } from './validate.js';
 
 export interface FrameSocket {
   send(text: string): void;
   close(code: number, reason: string): void;
+  /** Stop and start reading from the peer (TCP backpressure on a flood); optional. */
+  pause?(): void;
+  resume?(): void;
 }
 
 /** Answers one inbound CALL. Throw an OcppCallError to answer with that CALLERROR. */
@@ -57,6 +61,8 @@ export interface SessionOptions {
   onProtocolError?: (info: ProtocolErrorInfo) => void;
   /** Told of every CALL handled or sent (for metrics). */
   onCall?: (action: string, direction: 'in' | 'out') => void;
+  /** How many of the peer's CALLs are handled at once and how fast (inbound-gate.ts); unlimited when absent. */
+  inboundLimits?: InboundLimits;
 }
 
 interface QueuedCall {
@@ -121,7 +127,12 @@ export class OcppSession {
   private closedReason: string | null = null;
   private hold: OutboundHold | null = null;
 
+  private readonly inbound: InboundGate<{ id: string; action: string; payload: unknown }> | undefined;
+  private inboundTimer: NodeJS.Timeout | undefined;
+  private paused = false;
+
   constructor(private readonly opts: SessionOptions) {
+    this.inbound = opts.inboundLimits ? new InboundGate(opts.inboundLimits, Date.now()) : undefined;
     this.validator = opts.validator ?? validatorFor(opts.version);
     this.inboundDirection = opts.role === 'central' ? 'toCentral' : 'toCharger';
     this.outboundDirection = opts.role === 'central' ? 'toCharger' : 'toCentral';
@@ -203,7 +214,7 @@ export class OcppSession {
       return;
     }
     const frame = result.frame;
-    if (frame.type === CALL) void this.handleCall(frame.id, frame.action, frame.payload);
+    if (frame.type === CALL) this.admit({ id: frame.id, action: frame.action, payload: frame.payload });
     else if (frame.type === CALLRESULT) this.settle(frame.id, { payload: frame.payload });
     else if (frame.type === CALLERROR) this.settle(frame.id, { error: new OcppCallError(normalizeErrorCode(frame.code), frame.description, asDetails(frame.details)) });
   }
@@ -214,6 +225,8 @@ export class OcppSession {
     this.closedReason = reason;
     const error = new OcppOfflineError('peer', reason);
     clearTimeout(this.callTimer);
+    clearTimeout(this.inboundTimer);
+    this.inbound?.clear();
     if (this.outstanding) {
       this.outstanding.reject(error);
       this.outstanding = null;
@@ -222,6 +235,32 @@ export class OcppSession {
     for (const q of this.queue.splice(0)) {
       this.stopHeldTimer(q);
       q.reject(error);
+    }
+  }
+
+  /** A CALL waits its turn when the peer has too many in flight or calls too fast (inbound-gate.ts). */
+  private admit(call: { id: string; action: string; payload: unknown }): void {
+    if (!this.inbound) return void this.handleCall(call.id, call.action, call.payload);
+    this.start(this.inbound.arrive(call, Date.now()));
+  }
+
+  private start(calls: { id: string; action: string; payload: unknown }[]): void {
+    const gate = this.inbound!;
+    for (const c of calls) void this.handleCall(c.id, c.action, c.payload).finally(() => this.start(gate.done(Date.now())));
+    if (!this.paused && gate.queued >= PAUSE_AT && this.closedReason === null) {
+      this.paused = true;
+      this.opts.socket.pause?.();
+      this.opts.logger.warn({ waiting: gate.queued }, 'the charger sends calls faster than they are handled: reading paused until it catches up');
+    } else if (this.paused && gate.queued <= RESUME_AT) {
+      this.paused = false;
+      this.opts.socket.resume?.();
+    }
+    const wait = gate.nextTokenInMs();
+    if (wait !== undefined && !this.inboundTimer && this.closedReason === null) {
+      this.inboundTimer = setTimeout(() => {
+        this.inboundTimer = undefined;
+        this.start(gate.drain(Date.now()));
+      }, wait);
     }
   }
 
