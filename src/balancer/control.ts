@@ -13,10 +13,9 @@
  *   ('ignores'): an accepted profile proves nothing then, so only the end of its sessions or a
  *   disconnect ends it.
  * - quirks.noSmartCharging says it up front ('quirk'): for good, no profile is ever sent.
- * - The end of its sessions ends 'refused' and 'ignores': the cause is gone with them. A
- *   disconnect or a reboot does not: a charger that drops the connection whenever it gets a
- *   profile (and boots again on reconnect) would get one at every reconnect, so the back-off
- *   outlives the connection.
+ * - The end of its sessions, a disconnect or a reboot ends 'refused' and 'ignores': the cause
+ *   is gone with them. Not for a charger that dropped the connection instead of answering: it
+ *   would get a profile, and drop, at every reconnect, so its back-off outlives the connection.
  */
 
 export type Cause = 'refused' | 'ignores' | 'quirk';
@@ -31,6 +30,8 @@ export interface Uncontrolled {
   attempts: number;
   /** When the next profile may be tried (epoch ms; 'refused' only). */
   retryAt: number;
+  /** It dropped the connection rather than answer: a reconnect or a reboot does not end it. */
+  dropsConnection?: boolean;
 }
 
 export interface BackoffPolicy {
@@ -38,10 +39,10 @@ export interface BackoffPolicy {
   maxMs: number;
 }
 
-export function refused(prev: Uncontrolled | undefined, why: string, now: number, p: BackoffPolicy): Uncontrolled {
+export function refused(prev: Uncontrolled | undefined, why: string, now: number, p: BackoffPolicy, dropsConnection = false): Uncontrolled {
   if (prev?.cause === 'quirk' || prev?.cause === 'ignores') return prev;
   const attempts = (prev?.attempts ?? 0) + 1;
-  return { cause: 'refused', why, since: prev?.since ?? now, attempts, retryAt: now + Math.min(p.maxMs, p.firstMs * 2 ** (attempts - 1)) };
+  return { cause: 'refused', why, since: prev?.since ?? now, attempts, retryAt: now + Math.min(p.maxMs, p.firstMs * 2 ** (attempts - 1)), ...(dropsConnection ? { dropsConnection } : {}) };
 }
 
 export function overdrew(prev: Uncontrolled | undefined, why: string, now: number): Uncontrolled {
@@ -61,6 +62,15 @@ export function accepted(prev: Uncontrolled | undefined): Uncontrolled | undefin
 /** Its sessions ended: only the quirk stays. */
 export function settled(prev: Uncontrolled | undefined): Uncontrolled | undefined {
   return prev?.cause === 'quirk' ? prev : undefined;
+}
+
+/**
+ * It disconnected or rebooted: a fresh start, except for the quirk and for a charger that
+ * dropped the connection instead of answering (it would get a profile, and drop, at every
+ * reconnect: its back-off stays).
+ */
+export function reconnected(prev: Uncontrolled | undefined): Uncontrolled | undefined {
+  return prev?.cause === 'quirk' || prev?.dropsConnection === true ? prev : undefined;
 }
 
 /** Whether a profile may be sent to it now. */

@@ -524,13 +524,13 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         const live = ordersFor(a, withoutTx(charger), options).profiles[0]!;
         const fallback = await setProfile(a, live);
         if (fallback !== 'accepted') {
-          refuse(a.chargerId, `refused its TxDefaultProfile too (${fallback.why})`, now);
+          refuse(a.chargerId, `refused its TxDefaultProfile too (${fallback.why})`, now, fallback.kind === 'offline');
           return undefined;
         }
         txDefault = a.amps;
         break;
       }
-      refuse(a.chargerId, `${purpose}: ${res.why}`, now);
+      refuse(a.chargerId, `${purpose}: ${res.why}`, now, res.kind === 'offline');
       return undefined;
     }
     return { amps: orders.amps, ...(txDefault !== undefined ? { txDefault } : {}), ...(txFor !== undefined ? { txFor } : {}) };
@@ -581,23 +581,21 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   }
 
   /** A refusal in any form: uncontrolled, tried again after a back-off; logged once per change. */
-  function refuse(chargerId: string, why: string, now: number): void {
+  function refuse(chargerId: string, why: string, now: number, dropsConnection = false): void {
     const prev = uncontrolled.get(chargerId);
-    const next = control.refused(prev, why, now, backoff);
+    const next = control.refused(prev, why, now, backoff, dropsConnection);
     uncontrolled.set(chargerId, next);
     if (prev?.why !== next.why) {
       log.warn({ chargerId, why, retryInS: Math.round((next.retryAt - now) / 1000) }, 'charger does not take its limit: uncontrolled, counted at its maximum while it charges; the others are reduced');
     } else log.debug({ chargerId, attempts: next.attempts }, 'still refused');
   }
 
-  /** Its sessions ended: a refusal or an overdraw is forgotten. */
-  function settle(chargerId: string): void {
+  /** Its sessions ended, or it disconnected or rebooted: a refusal or an overdraw may be forgotten (control.ts). */
+  function settle(chargerId: string, rule: (u: control.Uncontrolled) => control.Uncontrolled | undefined, why: string): void {
     const u = uncontrolled.get(chargerId);
-    if (!u) return;
-    const next = control.settled(u);
-    if (next) return;
+    if (!u || rule(u)) return;
     uncontrolled.delete(chargerId);
-    log.info({ chargerId, was: u.why }, 'charger controlled again (its sessions ended)');
+    log.info({ chargerId, was: u.why }, `charger controlled again (${why})`);
   }
 
   // ---- events -------------------------------------------------------------------------------
@@ -648,7 +646,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const current = sessions.get(key);
     if (current && current.transactionId !== s.transactionId) return;
     forget(key);
-    if (![...sessions.keys()].some((k) => splitKey(k)[0] === s.chargerId)) settle(s.chargerId);
+    if (![...sessions.keys()].some((k) => splitKey(k)[0] === s.chargerId)) settle(s.chargerId, control.settled, 'its sessions ended');
     schedule();
   }
 
@@ -680,10 +678,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       events.on('connector.status', onStatus),
       events.on('charger.connected', (c) => reconnected(c.chargerId)),
       events.on('charger.boot', (c) => booted(c.chargerId)),
-      // A disconnect keeps a refusal and its back-off: a charger that drops the connection on
-      // every profile would otherwise get one again at every reconnect. A reboot, the end of
-      // its sessions or an accepted profile end it.
-      events.on('charger.disconnected', () => schedule()),
+      events.on('charger.disconnected', (c) => {
+        settle(c.chargerId, control.reconnected, 'it disconnected');
+        schedule();
+      }),
       events.on('ocpp.call', onCallSent),
     );
     deps.meter?.onReading((r) => {
@@ -729,13 +727,11 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     schedule();
   }
 
-  /**
-   * A (re)boot: it may have lost its profiles; everything is sent afresh (a refusal keeps its
-   * back-off: chargers that drop the connection on a profile often boot again on reconnect).
-   */
+  /** A (re)boot: it may have lost its profiles; everything is sent afresh. */
   function booted(chargerId: string): void {
     forgetLimits(chargerId);
     txRejections.delete(chargerId);
+    settle(chargerId, control.reconnected, 'it rebooted');
     schedule();
   }
 

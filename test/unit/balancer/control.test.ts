@@ -46,3 +46,13 @@ t.test('an overdraw or the quirk is not turned into a refusal (it would end on t
   t.notOk(control.mayTry(control.noSmartCharging(), Infinity), 'nor one without smart charging');
   t.ok(control.mayTry(undefined, 0), 'a controlled charger always');
 });
+
+t.test('a disconnect or a reboot ends a refusal, except one that dropped the connection instead of answering', async (t) => {
+  const silent = control.refused(undefined, 'no answer in 30 s', 0, P);
+  const drops = control.refused(undefined, 'the connection dropped before it answered', 0, P, true);
+  t.equal(control.reconnected(silent), undefined, 'a silent charger that comes back is tried afresh');
+  t.equal(control.reconnected(control.overdrew(undefined, 'draws 16 A', 0)), undefined);
+  t.equal(control.reconnected(drops), drops, 'one that drops on every profile keeps its back-off');
+  t.equal(control.reconnected(control.refused(drops, 'answered Rejected', 20_000, P)), undefined, 'until it refuses in another way');
+  t.equal(control.reconnected(control.noSmartCharging())?.cause, 'quirk');
+});
