@@ -6,6 +6,7 @@ import t from 'tap';
 import { OcppOfflineError, OcppTimeoutError } from '../../../src/ocpp/errors.js';
 import { OcppHeldError, OcppSession, type CallHandler, type SessionOptions } from '../../../src/ocpp/session.js';
 import { silentLogger } from '../../../src/log.js';
+import { installFakeTimers } from '../../helpers/fake-timers.js';
 
 function session(handler: CallHandler = () => ({}), extra: Partial<SessionOptions> = {}) {
   const sent: unknown[][] = [];
@@ -71,14 +72,19 @@ t.test('held calls queue in order; the excepted action overtakes them; release s
 });
 
 t.test('a call made while held that is still unsent after callTimeoutMs fails with a clear error', async (t) => {
+  // Fake time: "not before its timeout" is a fact of the test, not a stopwatch reading.
+  const clock = installFakeTimers(t);
   const { s, sent, sentCount, answer } = session(() => ({}), { callTimeoutMs: 60 });
-  const keepAlive = setInterval(() => undefined, 1000);
-  t.teardown(() => clearInterval(keepAlive));
   s.holdOutbound({ except: TRIGGER, reason: REASON });
-  const started = performance.now();
-  const err = await s.call('Reset', { type: 'Soft' }).catch((e: unknown) => e);
-  t.ok(performance.now() - started >= 55, 'not before its timeout');
-  t.ok(err instanceof OcppHeldError);
+  let err: unknown;
+  void s.call('Reset', { type: 'Soft' }).catch((e: unknown) => (err = e));
+  clock.tick(59);
+  await settle();
+  t.equal(err, undefined, 'not before its timeout');
+  t.equal(s.pendingCalls, 1);
+  clock.tick(1);
+  await settle();
+  t.ok(err instanceof OcppHeldError, 'failed at its timeout');
   t.ok(err instanceof OcppTimeoutError, 'an OcppTimeoutError, so existing handlers of "no answer in time" apply');
   t.match(err, { action: 'Reset', timeoutMs: 60, reason: REASON, message: 'Reset was not sent within 60 ms: the peer has not registered' });
   t.equal(sent.length, 0, 'it was never sent');
@@ -92,25 +98,26 @@ t.test('a call made while held that is still unsent after callTimeoutMs fails wi
 });
 
 t.test('a released call is not failed by its hold timer; calls queued before the hold are held too', async (t) => {
+  const clock = installFakeTimers(t);
   const { s, sent, sentCount, answer } = session(() => ({}), { callTimeoutMs: 60 });
-  const keepAlive = setInterval(() => undefined, 1000);
-  t.teardown(() => clearInterval(keepAlive));
   const first = s.call('Reset', { type: 'Soft' });
   const queued = s.call('ClearCache', {}).catch((e: unknown) => e);
   await sentCount(1);
   s.holdOutbound({ except: TRIGGER, reason: REASON });
   answer(0, { status: 'Accepted' });
   t.same(await first, { status: 'Accepted' }, 'the outstanding call is not recalled');
+  clock.tick(60);
   const err = await queued;
   t.ok(err instanceof OcppHeldError, 'the call queued before the hold was held and timed out');
   t.equal(sent.length, 1);
 
   const late = s.call('ClearCache', {});
-  await new Promise((r) => setTimeout(r, 30));
+  clock.tick(30);
   s.releaseOutbound();
   await sentCount(2);
-  // Answered after its hold timer would have fired: the answer settles it.
-  await new Promise((r) => setTimeout(r, 45));
+  // Answered after its hold timer would have fired (60 ms after the call): the answer settles it.
+  clock.tick(45);
+  await settle();
   answer(1, { status: 'Accepted' });
   t.same(await late, { status: 'Accepted' });
 });

@@ -2,6 +2,7 @@ import t from 'tap';
 import { OcppCallError, OcppOfflineError, OcppTimeoutError, type ErrorCode } from '../../../src/ocpp/errors.js';
 import { OcppSession, type CallHandler, type ProtocolErrorInfo, type SessionOptions } from '../../../src/ocpp/session.js';
 import { silentLogger } from '../../../src/log.js';
+import { installFakeTimers } from '../../helpers/fake-timers.js';
 
 /**
  * One session with its wire exposed: what it sends is collected, what the "peer" says is fed
@@ -180,30 +181,45 @@ t.test('outbound: message ids are unique per connection, short, and differ betwe
 });
 
 t.test('outbound: each CALL gets its full timeout, counted from its own send', async (t) => {
+  // Fake time: "not before its own timeout" is a fact of the test, not a stopwatch reading.
+  const clock = installFakeTimers(t);
   const { s, sent, sentCount } = session('central', () => ({}), { callTimeoutMs: 80 });
-  const keepAlive = setInterval(() => undefined, 1000);
-  t.teardown(() => clearInterval(keepAlive));
+  const outcome = (p: Promise<unknown>) => {
+    const o: { value?: unknown } = {};
+    void p.then((v) => (o.value = v));
+    return o;
+  };
+  const turn = () => new Promise((r) => setImmediate(r));
   // A is answered late in its window; B, sent then, must still get its whole 80 ms.
   const a = s.call('Reset', { type: 'Soft' });
-  const b = s.call('Reset', { type: 'Hard' }).catch((e: unknown) => e);
+  const b = outcome(s.call('Reset', { type: 'Hard' }).catch((e: unknown) => e));
   await sentCount(1);
-  await new Promise((r) => setTimeout(r, 50));
+  clock.tick(50);
   s.receive(JSON.stringify([3, (sent[0] as unknown[])[1], { status: 'Accepted' }]));
   t.same(await a, { status: 'Accepted' });
-  const bSent = performance.now();
   await sentCount(2);
-  const err = await b;
-  t.ok(err instanceof OcppTimeoutError, 'B times out');
-  t.ok(performance.now() - bSent >= 75, 'but not before its own timeout');
-  // Nothing outstanding: the timer's idle expiry changes nothing; the next CALL works as before.
-  await new Promise((r) => setTimeout(r, 100));
+  clock.tick(79);
+  await turn();
+  t.equal(s.pendingCalls, 1, "B still waits 79 ms after its own send (129 ms after A's)");
+  t.equal(b.value, undefined);
+  clock.tick(1);
+  await turn();
+  t.ok(b.value instanceof OcppTimeoutError, 'B times out 80 ms after its own send');
+  // C is answered at once and leaves the timer running: its idle expiry changes nothing, and
+  // the next CALL again gets its whole timeout.
   const c = s.call('ClearCache', {});
   await sentCount(3);
   s.receive(JSON.stringify([3, (sent[2] as unknown[])[1], { status: 'Accepted' }]));
   t.same(await c, { status: 'Accepted' });
-  const d = s.call('ClearCache', {}).catch((e: unknown) => e);
+  clock.tick(80);
+  const d = outcome(s.call('ClearCache', {}).catch((e: unknown) => e));
   await sentCount(4);
-  t.ok((await d) instanceof OcppTimeoutError, 'and a later unanswered CALL still times out');
+  clock.tick(79);
+  await turn();
+  t.equal(d.value, undefined, 'D, sent after the idle expiry, waits its whole timeout too');
+  clock.tick(1);
+  await turn();
+  t.ok(d.value instanceof OcppTimeoutError, 'and a later unanswered CALL still times out');
 });
 
 t.test('outbound: a schema-invalid answer fails the call and is reported; the queue moves on', async (t) => {
