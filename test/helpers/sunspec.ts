@@ -52,10 +52,13 @@ export interface ModbusDevice {
   silent(): void;
   /** Answers again on the same port, with `holding` (or the old image). */
   back(holding?: Buffer): Promise<void>;
+  /** How many reads of holding registers starting at `address` the device has answered so far. */
+  readsAt(address: number): number;
 }
 
 export async function startModbusDevice(t: Test, holding: Buffer): Promise<ModbusDevice> {
   const sockets = new Set<Socket>();
+  const reads = new Map<number, number>();
   let server: Server;
   const listen = async (port: number) => {
     server = createServer();
@@ -63,7 +66,11 @@ export async function startModbusDevice(t: Test, holding: Buffer): Promise<Modbu
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     });
-    new Modbus.server.TCP(server, { holding: device.holding });
+    const modbus = new Modbus.server.TCP(server, { holding: device.holding });
+    modbus.on('postReadHoldingRegisters', (request) => {
+      const { start } = request.body as unknown as { start: number };
+      reads.set(start, (reads.get(start) ?? 0) + 1);
+    });
     await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
     device.port = (server.address() as AddressInfo).port;
   };
@@ -79,6 +86,7 @@ export async function startModbusDevice(t: Test, holding: Buffer): Promise<Modbu
       if (next) device.holding = next;
       await listen(device.port);
     },
+    readsAt: (address) => reads.get(address) ?? 0,
   };
   await listen(0);
   t.teardown(silent);

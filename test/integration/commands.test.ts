@@ -187,8 +187,10 @@ t.test('one outbound CALL at a time, in order (OCPP-J 1.6 §4.1.1)', async (t) =
   const log: string[] = [];
   cp.handle('ChangeConfiguration', async ({ params }) => {
     log.push(`arrived ${params.key}`);
-    // Give a second CALL every chance to arrive while this one is open, if it were sent.
-    await new Promise((r) => setTimeout(r, 40));
+    // All three commands were made before this one arrived. Before answering, a round trip on
+    // the same socket: a second CALL sent while this one is open would be on the wire ahead of
+    // chargegate's answer to this Heartbeat, so it would have arrived (and be logged) by now.
+    await cp.call('Heartbeat', {});
     log.push(`answered ${params.key}`);
     return { status: params.key === 'B' ? 'Rejected' : 'Accepted' };
   });

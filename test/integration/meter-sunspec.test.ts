@@ -9,14 +9,14 @@ import t, { type Test } from 'tap';
 import type { AllocationChanged } from '../../src/events.js';
 import { silentLogger } from '../../src/log.js';
 import { REGISTER_MAP_DIR } from '../../src/meters/index.js';
-import { createModbusMeter } from '../../src/meters/modbus.js';
+import { createModbusMeter, type ModbusMeterOptions } from '../../src/meters/modbus.js';
 import { loadRegisterMap } from '../../src/meters/register-map.js';
 import { SimulatedCharger } from '../../src/sim/charger.js';
 import { capturingLogger, eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { COMMON, meter203, startModbusDevice, sunspecImage } from '../helpers/sunspec.js';
 
-function sunspecMeter(t: Test, port: number, logger = capturingLogger()) {
-  const meter = createModbusMeter({ host: '127.0.0.1', port, unitId: 1, intervalMs: 100, map: loadRegisterMap(REGISTER_MAP_DIR, 'sunspec-203'), logger: logger.logger, now: () => new Date() });
+function sunspecMeter(t: Test, port: number, logger = capturingLogger(), extra: Partial<ModbusMeterOptions> = {}) {
+  const meter = createModbusMeter({ host: '127.0.0.1', port, unitId: 1, intervalMs: 100, map: loadRegisterMap(REGISTER_MAP_DIR, 'sunspec-203'), logger: logger.logger, now: () => new Date(), ...extra });
   t.teardown(() => meter.stop());
   meter.start();
   return { meter, entries: logger.entries };
@@ -48,15 +48,19 @@ t.test('model 203 behind an inverter at base 50000: found, read with its scale f
 
 t.test('a SunSpec map without a supported model: a clear error naming what is there', async (t) => {
   const device = await startModbusDevice(t, sunspecImage(40000, [COMMON, { id: 103, length: 50 }]));
-  const { meter, entries } = sunspecMeter(t, device.port);
+  // Discovery tried again on every poll (the default waits 30 s), so that "logged once" is tested.
+  const { meter, entries } = sunspecMeter(t, device.port, capturingLogger(), { discoveryRetryMs: 0 });
   await eventually(() => entries().some((e) => e.level === 50), 'an error in the log');
   t.match(entries().find((e) => e.level === 50), {
     msg: 'SunSpec discovery failed: no meter readings (the balancer treats the meter as stale)',
     err: 'SunSpec map at 40000 has no model 203 or 204 (found 1@40002, 103@40069; the chain ends)',
   });
-  await new Promise((r) => setTimeout(r, 300));
+  // Each try starts by reading the SunS marker, and the next starts only after the last one
+  // failed: two more marker reads mean at least one more whole failed try since the error.
+  const tries = device.readsAt(40000);
+  await eventually(() => device.readsAt(40000) >= tries + 2, 'two more discovery tries');
   t.equal(meter.latest(), undefined, 'no readings');
-  t.equal(entries().filter((e) => e.level === 50).length, 1, 'logged once, not every poll');
+  t.equal(entries().filter((e) => e.level === 50).length, 1, 'logged once, not on every failed try');
 });
 
 t.test('no SunS marker: the error says so, the meter counts as stale and the failsafe applies', async (t) => {

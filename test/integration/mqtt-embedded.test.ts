@@ -110,17 +110,21 @@ t.test('commands reach the charger and are answered on the result topic', async 
   await ha.subscribe('chargegate/+/+/+/result');
   await ha.subscribe('chargegate/site/limit/result');
   charger.plugIn(1);
+  // The transactionId chargegate gives the charger in StartTransaction.conf: the stop must name it.
+  const started = new Promise<{ transactionId: number }>((resolve) => charger.once('transactionStarted', resolve));
 
   await ha.publish(`${CP1}/connectors/1/start/set`, '{"idTag":"TAG2","id":"req-1"}');
   const start = JSON.parse((await ha.waitFor(`${CP1}/connectors/1/start/result`)).payload);
   t.strictSame(start, { command: 'start', result: 'accepted', reason: 'charger answered Accepted to RemoteStartTransaction', id: 'req-1' });
   t.match(calls.find((c) => c.action === 'RemoteStartTransaction')?.payload, { connectorId: 1, idTag: 'TAG2' });
   await eventually(() => charger.hasTransaction(1), 'the remote-started transaction');
+  const { transactionId } = await started;
+  t.type(transactionId, 'number');
 
   await ha.publish(`${CP1}/connectors/1/stop/set`, '{}');
   const stop = JSON.parse((await ha.waitFor(`${CP1}/connectors/1/stop/result`)).payload);
   t.equal(stop.result, 'accepted');
-  t.equal(calls.find((c) => c.action === 'RemoteStopTransaction')?.payload.transactionId, charger.transactionId(1) ?? calls.find((c) => c.action === 'RemoteStopTransaction')?.payload.transactionId);
+  t.equal(calls.find((c) => c.action === 'RemoteStopTransaction')?.payload.transactionId, transactionId, 'RemoteStopTransaction names the running transaction');
   await eventually(() => !charger.hasTransaction(1), 'the transaction to stop');
 
   // The Home Assistant start button sends {}: mqtt.startIdTag is used.

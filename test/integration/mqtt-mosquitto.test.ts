@@ -4,15 +4,28 @@
  * restart (chargegate reconnects and says everything again), the last will, and a retained
  * command removed from the broker.
  */
+import { randomUUID } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { silentLogger } from '../../src/log.js';
 import { SimulatedCharger } from '../../src/sim/charger.js';
 import { PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js';
-import { connectClient } from '../helpers/mqtt.js';
+import { connectClient, type TestClient } from '../helpers/mqtt.js';
 
 const binary = mosquittoPath();
 const CP1 = 'chargegate/chargers/CP1';
+
+/**
+ * Resolves once every message Mosquitto has queued for `client` so far has arrived, the retained
+ * ones its subscriptions got included: a marker the client publishes now (QoS 1) is queued for it
+ * behind them, and comes back last. "Not retained" is then a fact, not a guess about timing.
+ */
+async function drained(client: TestClient): Promise<void> {
+  const marker = `chargegate-test/drained/${randomUUID()}`;
+  await client.subscribe(marker);
+  await client.publish(marker, 'marker', { qos: 1 });
+  await client.waitFor(marker);
+}
 
 async function bootCharger(t: Test, url: string, identity: 'CP1' | 'CP2', calls: { action: string; payload: any }[] = []) {
   const charger = new SimulatedCharger({ url, identity, password: PASSWORDS[identity], connectors: 1, phases: 3, logger: silentLogger(), backoff: { initialMs: 50, maxMs: 200 } });
@@ -77,6 +90,7 @@ t.test('against Mosquitto', { skip: binary ? false : 'mosquitto is not installed
     const later = await connectClient(t, broker.url);
     await later.subscribe([`${CP1}/reset/set`, 'chargegate/status']);
     await later.waitFor('chargegate/status');
+    await drained(later);
     t.equal(later.latest(`${CP1}/reset/set`), undefined, 'the retained command is gone from the broker');
   });
 
@@ -96,7 +110,7 @@ t.test('against Mosquitto', { skip: binary ? false : 'mosquitto is not installed
     const late = await connectClient(t, broker.url);
     await late.subscribe(['homeassistant/#', 'chargegate/chargers/CP2/#', 'chargegate/status']);
     await late.waitFor('chargegate/status');
-    await new Promise((r) => setTimeout(r, 200)); // retained messages arrive right after SUBACK; let them all land
+    await drained(late);
     t.strictSame(late.received.filter((m) => m.topic.includes('CP2')), [], 'nothing of CP2 is retained any more');
     t.ok(late.received.some((m) => m.topic.includes('chargegate_CP1')), 'CP1 is still there');
   });

@@ -14,8 +14,26 @@ const CHARGERS = 20;
 const ids = Array.from({ length: CHARGERS }, (_, i) => `SIM-${String(i + 1).padStart(3, '0')}`);
 const PASSWORD = 'sim-password-01';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The flap schedule and the chargers' reconnect jitter come from this seed: FLAP_SEED=<n> replays them. */
+const SEED = process.env.FLAP_SEED !== undefined ? Number(process.env.FLAP_SEED) : 20250601;
+if (!Number.isSafeInteger(SEED)) throw new Error(`FLAP_SEED must be an integer, not ${JSON.stringify(process.env.FLAP_SEED)}`);
 
-t.test(`the cloud flapping for ${SECONDS} s under ${CHARGERS} busy chargers: its record equals the chargers'`, async (t) => {
+/** mulberry32: a small seeded PRNG (uniform in [0, 1)), plenty for a test's schedule. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// The seed is in the test's name, so a failure names it too.
+t.test(`the cloud flapping for ${SECONDS} s under ${CHARGERS} busy chargers (FLAP_SEED=${SEED}): its record equals the chargers'`, async (t) => {
+  t.comment(`FLAP_SEED=${SEED}: set it to replay this run's flap schedule`);
+  const random = seeded(SEED);
   const cloud = await startCloud();
   t.teardown(() => cloud.close());
   const gw = await startGateway(t, {
@@ -25,12 +43,13 @@ t.test(`the cloud flapping for ${SECONDS} s under ${CHARGERS} busy chargers: its
     },
   });
   const chargers = ids.map(
-    (identity) =>
+    (identity, i) =>
       new SimulatedCharger({
         url: gw.url,
         identity,
         password: PASSWORD,
         logger: silentLogger(),
+        random: seeded(SEED + i + 1),
         autoMeterValues: true,
         configuration: { MeterValueSampleInterval: '0.3' },
         backoff: { initialMs: 50, maxMs: 500 },
@@ -57,9 +76,9 @@ t.test(`the cloud flapping for ${SECONDS} s under ${CHARGERS} busy chargers: its
   const flapping = (async () => {
     const until = Date.now() + SECONDS * 1000;
     while (Date.now() < until) {
-      await sleep(1500 + Math.random() * 1500);
+      await sleep(1500 + random() * 1500);
       await cloud.down();
-      await sleep(500 + Math.random() * 1500);
+      await sleep(500 + random() * 1500);
       await cloud.up();
     }
   })();
@@ -68,7 +87,7 @@ t.test(`the cloud flapping for ${SECONDS} s under ${CHARGERS} busy chargers: its
   await Promise.all(drivers);
   await Promise.all(chargers.map((c) => c.whenQueueEmpty()));
   await eventually(() => gw.app.upstream!.online() && gw.app.upstream!.outboxDepth() === 0, 'the outbox to drain', 30_000).catch((err: unknown) => {
-    t.comment({ online: gw.app.upstream!.online(), depth: gw.app.upstream!.outboxDepth(), rows: gw.app.store.upstream.outbox.count(), dead: gw.app.upstream!.deadLetters().length });
+    t.comment({ seed: SEED, online: gw.app.upstream!.online(), depth: gw.app.upstream!.outboxDepth(), rows: gw.app.store.upstream.outbox.count(), dead: gw.app.upstream!.deadLetters().length });
     throw err;
   });
 
