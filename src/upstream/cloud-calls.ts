@@ -1,9 +1,10 @@
 /**
- * Commands from the cloud CSMS (OCPP 1.6 §5), routed by routing.routeFromCloud: sent to the
- * charger they map to (connector numbers and transactionIds translated) with the answer
- * relayed; answered by chargegate from what it keeps; or refused with NotSupported and a
- * description. A charger that is not connected gets the action's own refusal (Rejected,
- * Unavailable...), never a timeout.
+ * Commands from the cloud CSMS (OCPP 1.6 §5). routing.routeFromCloud decides where each goes,
+ * and this file has one table of handlers per route: sent to the charger they map to (connector
+ * numbers and transactionIds translated) with the answer relayed ('to-charger'); answered by
+ * chargegate from what it keeps ('chargegate'); kept as the load balancer's limits
+ * ('local-controller'); or refused with NotSupported and a description. A charger that is not
+ * connected gets the action's own refusal (Rejected, Unavailable...), never a timeout.
  */
 import type { Commands } from '../gateway/commands.js';
 import type { Registry } from '../gateway/registry.js';
@@ -17,7 +18,7 @@ import type { ConnectorMapping } from './connectors.js';
 import type { TransactionIdMap } from './idmap.js';
 import type { CloudCaps } from './cloud-caps.js';
 import { sendLocalList } from './local-list.js';
-import { routeFromCloud, type UpstreamMode } from './routing.js';
+import { routeFromCloud, type CloudRoute, type UpstreamMode } from './routing.js';
 
 /** What aggregate mode answers itself: chargegate's own configuration keys and triggered messages. */
 export interface OwnChargePoint {
@@ -27,27 +28,28 @@ export interface OwnChargePoint {
 }
 
 export interface CloudCallDeps {
+  /** For routing.routeFromCloud only: what differs between the modes comes in below. */
   mode: UpstreamMode;
   channel: string;
   connectors: ConnectorMapping;
   /** The chargers behind this channel. */
   chargers(): string[];
+  /** The charger that is this channel's whole charge point (connector 0); undefined where connector 0 is the site. */
+  chargePoint: string | undefined;
   commands: Commands;
   registry: Registry;
   store: Store;
   idmap: TransactionIdMap;
+  /** The charge point chargegate is itself (aggregate): the 'chargegate' route's GetConfiguration, ChangeConfiguration, TriggerMessage. */
   own?: OwnChargePoint;
-  /**
-   * With a load balancer chargegate keeps the cloud's charging profiles as the balancer's limits
-   * (cloud-caps.ts) and answers GetCompositeSchedule itself; without one it answers undefined.
-   */
+  /** The cloud's charging profiles kept as the balancer's limits, while the site has one (the 'local-controller' route). */
   caps?: CloudCaps;
   /** Told after the cloud changed the local list (chargers with pushLocalList get it). */
   onLocalListChanged?: () => void;
   logger: Logger;
 }
 
-type Handlers = { [A in CentralAction16]: (req: Requests16[A]) => Promise<Responses16[A]> };
+type Handlers = { [A in CentralAction16]?: (req: Requests16[A]) => Promise<Responses16[A]> };
 
 export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
   const { commands, connectors, channel, store, idmap } = deps;
@@ -75,7 +77,8 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
 
   const notMapped = (what: string) => new OcppCallError('NotSupported', what);
 
-  const handlers: Handlers = {
+  /** 'to-charger': the cloud's connector numbers and transactionIds translated, the answer relayed. */
+  const toCharger: Handlers = {
     async RemoteStartTransaction(req) {
       const target = req.connectorId !== undefined ? mapped(req.connectorId) : freeConnector();
       if (!target) return { status: 'Rejected' };
@@ -103,31 +106,11 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
       if (!target) return { status: 'NotSupported' };
       return forward(target.chargerId, 'UnlockConnector', { connectorId: target.connectorId }, { status: 'UnlockFailed' });
     },
-    async GetConfiguration(req) {
-      if (deps.own) return deps.own.getConfiguration(req);
-      return forward(channel, 'GetConfiguration', req, { unknownKey: req.key ?? [] });
-    },
-    async ChangeConfiguration(req) {
-      if (deps.own) return deps.own.changeConfiguration(req);
-      return forward(channel, 'ChangeConfiguration', req, { status: 'Rejected' });
-    },
-    async TriggerMessage(req) {
-      if (deps.own) return deps.own.trigger(req);
-      return forward(channel, 'TriggerMessage', req, { status: 'Rejected' });
-    },
-    async SetChargingProfile(req) {
-      // 1.6 §3.13.4: with a load balancer chargegate is the site's Local Controller: the cloud's
-      // profiles become the balancer's limits, never profiles on a charger, where they would
-      // outrank the balancer's own (§3.13.2) and the standing limits could exceed the supply.
-      const kept = deps.caps?.set(channel, req);
-      if (kept) return kept;
-      return setOnChargers(req);
-    },
+    GetConfiguration: (req) => forward(channel, 'GetConfiguration', req, { unknownKey: req.key ?? [] }),
+    ChangeConfiguration: (req) => forward(channel, 'ChangeConfiguration', req, { status: 'Rejected' }),
+    TriggerMessage: (req) => forward(channel, 'TriggerMessage', req, { status: 'Rejected' }),
+    SetChargingProfile: (req) => setOnChargers(req),
     async ClearChargingProfile(req) {
-      // §5.5: with a balancer only the cloud's kept profiles are cleared; forwarded, it would
-      // clear chargegate's own profiles on the chargers.
-      const cleared = deps.caps?.clear(channel, req);
-      if (cleared) return cleared;
       if (req.connectorId !== undefined && req.connectorId > 0) {
         const target = mapped(req.connectorId);
         if (!target) return { status: 'Unknown' };
@@ -137,14 +120,32 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
       return { status: answers.some((a) => a.status === 'Accepted') ? 'Accepted' : 'Unknown' };
     },
     async GetCompositeSchedule(req) {
-      // §5.7: with a balancer, the merge of the cloud's kept profiles and chargegate's own limit.
-      const merged = deps.caps?.composite(channel, req);
-      if (merged) return merged;
-      const target = req.connectorId > 0 ? mapped(req.connectorId) : deps.mode === 'transparent' ? { chargerId: channel, connectorId: 0 } : undefined;
+      const target = req.connectorId > 0 ? mapped(req.connectorId) : wholeChargePoint();
       if (!target) return { status: 'Rejected' };
       const answer = await forward(target.chargerId, 'GetCompositeSchedule', { ...req, connectorId: target.connectorId }, { status: 'Rejected' });
       return answer.connectorId !== undefined ? { ...answer, connectorId: req.connectorId } : answer;
     },
+    async ReserveNow(req) {
+      const target = req.connectorId > 0 ? mapped(req.connectorId) : wholeChargePoint();
+      if (!target) return { status: 'Rejected' };
+      const answer = await forward(target.chargerId, 'ReserveNow', { ...req, connectorId: target.connectorId }, { status: 'Unavailable' });
+      if (answer.status === 'Accepted') reservations.set(req.reservationId, target.chargerId);
+      return answer;
+    },
+    async CancelReservation(req) {
+      const chargerId = reservations.get(req.reservationId) ?? deps.chargePoint;
+      if (!chargerId) return { status: 'Rejected' };
+      const answer = await forward(chargerId, 'CancelReservation', req, { status: 'Rejected' });
+      if (answer.status === 'Accepted') reservations.delete(req.reservationId);
+      return answer;
+    },
+    UpdateFirmware: (req) => forward(channel, 'UpdateFirmware', req, {}),
+    GetDiagnostics: (req) => forward(channel, 'GetDiagnostics', req, {}),
+    DataTransfer: (req) => forward(channel, 'DataTransfer', req, { status: 'Rejected', data: 'the charger is not connected' }),
+  };
+
+  /** 'chargegate': answered from what chargegate keeps (1.6 §5.15, §5.10, §5.4), and in aggregate mode as the charge point itself. */
+  const byChargegate: Handlers = {
     async SendLocalList(req) {
       const answer = await sendLocalList(store, req);
       if (answer.status === 'Accepted') deps.onLocalListChanged?.();
@@ -157,24 +158,34 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
       await store.durably(() => store.upstream.idTagCache.clear());
       return { status: 'Accepted' };
     },
-    async ReserveNow(req) {
-      const target = req.connectorId > 0 ? mapped(req.connectorId) : deps.mode === 'transparent' ? { chargerId: channel, connectorId: 0 } : undefined;
-      if (!target) return { status: 'Rejected' };
-      const answer = await forward(target.chargerId, 'ReserveNow', { ...req, connectorId: target.connectorId }, { status: 'Unavailable' });
-      if (answer.status === 'Accepted') reservations.set(req.reservationId, target.chargerId);
-      return answer;
-    },
-    async CancelReservation(req) {
-      const chargerId = reservations.get(req.reservationId) ?? (deps.mode === 'transparent' ? channel : undefined);
-      if (!chargerId) return { status: 'Rejected' };
-      const answer = await forward(chargerId, 'CancelReservation', req, { status: 'Rejected' });
-      if (answer.status === 'Accepted') reservations.delete(req.reservationId);
-      return answer;
-    },
-    UpdateFirmware: (req) => forward(channel, 'UpdateFirmware', req, {}),
-    GetDiagnostics: (req) => forward(channel, 'GetDiagnostics', req, {}),
-    DataTransfer: (req) => forward(channel, 'DataTransfer', req, { status: 'Rejected', data: 'the charger is not connected' }),
   };
+  const own = deps.own;
+  if (own) {
+    byChargegate.GetConfiguration = (req) => own.getConfiguration(req);
+    byChargegate.ChangeConfiguration = (req) => own.changeConfiguration(req);
+    byChargegate.TriggerMessage = (req) => own.trigger(req);
+  }
+
+  /**
+   * 'local-controller' (1.6 §3.13.4): the cloud's profiles become the balancer's limits; §5.5: a
+   * clear removes only the cloud's kept profiles (forwarded, it would clear chargegate's own);
+   * §5.7: the composite schedule merges them with chargegate's own limit.
+   */
+  const caps = deps.caps;
+  const byLocalController: Handlers = caps
+    ? {
+        SetChargingProfile: (req) => caps.set(channel, req),
+        ClearChargingProfile: (req) => caps.clear(channel, req),
+        GetCompositeSchedule: async (req) => caps.composite(channel, req),
+      }
+    : {};
+
+  const byRoute: Record<Exclude<CloudRoute, 'not-supported'>, Handlers> = { 'to-charger': toCharger, chargegate: byChargegate, 'local-controller': byLocalController };
+
+  /** Connector 0 as a target: the channel's charger (transparent); none where connector 0 is the site. */
+  function wholeChargePoint(): { chargerId: string; connectorId: number } | undefined {
+    return deps.chargePoint === undefined ? undefined : { chargerId: deps.chargePoint, connectorId: 0 };
+  }
 
   async function setOnChargers(req: Requests16['SetChargingProfile']): Promise<Responses16['SetChargingProfile']> {
     const profile = req.csChargingProfiles;
@@ -209,10 +220,11 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
 
   return async (action, payload) => {
     const name = action as CentralAction16;
-    if (routeFromCloud(name, deps.mode) === 'not-supported') {
+    const route = routeFromCloud(name, deps.mode, deps.caps?.active() ?? false);
+    if (route === 'not-supported') {
       throw notMapped(`${action} addresses one charger, but this charge point is a site gateway (aggregate mode) of ${deps.chargers().length} chargers; use transparent mode to manage chargers one by one`);
     }
-    const handler = handlers[name] as ((req: unknown) => Promise<unknown>) | undefined;
+    const handler = byRoute[route][name] as ((req: unknown) => Promise<unknown>) | undefined;
     if (!handler) throw notMapped(`${action} is not supported by chargegate`);
     const answer = await handler(payload);
     deps.logger.info({ action, answer }, 'command from the cloud answered');

@@ -13,8 +13,8 @@
  * Kept on disk (store.meta, one key per upstream connection) before the cloud hears Accepted,
  * so a restart keeps them as a charge point keeps its profiles; one timer for the next change
  * of any limit (a later period, the schedule's end, a recurrence, validFrom/validTo). The
- * stacking rules are in cloud-profiles.ts. Without a balancer every method answers undefined and
- * the caller forwards to the chargers, as before.
+ * stacking rules are in cloud-profiles.ts. Without a balancer (active() false) routing.ts sends
+ * the cloud's profile calls to the chargers instead.
  */
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
@@ -43,7 +43,6 @@ import {
 } from './cloud-profiles.js';
 import type { ConnectorMapping } from './connectors.js';
 import type { TransactionIdMap } from './idmap.js';
-import type { UpstreamMode } from './routing.js';
 
 type ControlResult = { accepted: boolean; reason: string };
 
@@ -58,19 +57,24 @@ export interface CapSink {
 
 /** What the cloud's SetChargingProfile / ClearChargingProfile / GetCompositeSchedule handlers (cloud-calls.ts) use. */
 export interface CloudCaps {
-  /** Undefined (every method) when the site has no load balancer: the caller forwards to the chargers. */
-  set(channel: string, req: SetChargingProfileRequest): Promise<SetChargingProfileResponse> | undefined;
+  /** True while the site has a load balancer: chargegate is its Local Controller (routing.ts 'local-controller'). */
+  active(): boolean;
+  set(channel: string, req: SetChargingProfileRequest): Promise<SetChargingProfileResponse>;
   /** Accepted when a kept profile matched, else Unknown; never forwarded (that would clear chargegate's own profiles). */
-  clear(channel: string, req: ClearChargingProfileRequest): Promise<ClearChargingProfileResponse> | undefined;
+  clear(channel: string, req: ClearChargingProfileRequest): Promise<ClearChargingProfileResponse>;
   /** From the kept profiles and the balancer's limit now (§5.7). */
-  composite(channel: string, req: GetCompositeScheduleRequest): GetCompositeScheduleResponse | undefined;
+  composite(channel: string, req: GetCompositeScheduleRequest): GetCompositeScheduleResponse;
   /** Reads the kept profiles back and applies the limits in force. */
   start(): void;
   stop(): void;
 }
 
 export interface CloudCapsDeps {
-  mode: UpstreamMode;
+  /**
+   * The charger that is a channel's whole charge point (transparent mode: the channel's own);
+   * undefined where connector 0 is the site (aggregate mode). From mode.ts.
+   */
+  chargePointOf(channel: string): string | undefined;
   /** The upstream connections (aggregate: one; transparent: one per charger, named by its id). */
   channels: readonly string[];
   connectors: ConnectorMapping;
@@ -100,7 +104,7 @@ interface Target {
 }
 
 export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
-  const { store, connectors, supply, mode, logger: log } = deps;
+  const { store, connectors, supply, logger: log } = deps;
   const kept = new Map<string, CloudProfile[]>(deps.channels.map((c) => [c, []]));
   /** What the balancer was told, per cap key (absent: nothing, i.e. null). */
   const applied = new Map<string, { target: Target; amps: number }>();
@@ -134,8 +138,8 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
 
   function load(channel: string): CloudProfile[] {
     const list = read(metaKey(channel)) as CloudProfile[];
-    if (mode !== 'aggregate' || store.meta.get(legacyKey(channel)) === undefined) return list;
-    // The ChargePointMaxProfiles an earlier version kept ({ profile, receivedAt }, connector 0).
+    // The site's ChargePointMaxProfiles an earlier version kept ({ profile, receivedAt }, connector 0).
+    if (deps.chargePointOf(channel) !== undefined || store.meta.get(legacyKey(channel)) === undefined) return list;
     const legacy = (read(legacyKey(channel)) as { profile: CloudProfile['profile']; receivedAt: number }[]).map((p) => ({ connectorId: 0, profile: p.profile, receivedAt: p.receivedAt }));
     const merged = legacy.reduce(installProfile, list);
     store
@@ -169,8 +173,9 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
       const virtual = byCharger.get(`${s.chargerId}\u0000${s.connectorId}`);
       if (virtual !== undefined) sessionStart.set(virtual, startOf(s));
     }
+    const chargePoint = deps.chargePointOf(channel);
     const target = (n: number): Target | undefined => {
-      if (n === 0) return mode === 'transparent' ? { chargerId: channel, connectorId: undefined } : undefined;
+      if (n === 0) return chargePoint === undefined ? undefined : { chargerId: chargePoint, connectorId: undefined };
       const m = mapped.find((c) => c.virtual === n);
       return m && { chargerId: m.chargerId, connectorId: m.connectorId };
     };
@@ -178,7 +183,7 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
       connectors: mapped.map((c) => c.virtual),
       sessionStart,
       // The site's phases for the site (aggregate connector 0), else the charger's.
-      phases: (n) => (n === 0 && mode === 'aggregate' ? supply.phases : deps.chargerPhases(target(n)?.chargerId ?? channel)),
+      phases: (n) => (n === 0 && chargePoint === undefined ? supply.phases : deps.chargerPhases(target(n)?.chargerId ?? channel)),
       target,
     };
   }
@@ -216,11 +221,12 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
       const view = viewOf(channel, active);
       const limits = limitsAt(live, view, now, supply);
       if (limits.nextChangeAt !== undefined) next = Math.min(next ?? Infinity, limits.nextChangeAt);
-      if (mode === 'aggregate') {
+      // Connector 0: the site's limit where it is the site (aggregate), else a cap on the whole charger.
+      const whole = view.target(0);
+      if (!whole) {
         if (sink) applySite(sink, limits.chargePoint.amps, limits.chargePoint.endsAt);
       } else if (limits.chargePoint.amps !== null) {
-        const target = { chargerId: channel, connectorId: undefined };
-        wanted.set(capKey(target), { target, amps: limits.chargePoint.amps });
+        wanted.set(capKey(whole), { target: whole, amps: limits.chargePoint.amps });
       }
       for (const [n, limit] of limits.connectors) {
         const target = view.target(n);
@@ -328,12 +334,11 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
     apply();
   }
 
-  const withBalancer = <A extends unknown[], R>(f: (...args: A) => R) => (...args: A): R | undefined => (deps.balancer() ? f(...args) : undefined);
-
   return {
-    set: withBalancer((channel: string, req: SetChargingProfileRequest) => serial(() => set(channel, req))),
-    clear: withBalancer((channel: string, req: ClearChargingProfileRequest) => serial(() => clear(channel, req))),
-    composite: withBalancer(composite),
+    active: () => deps.balancer() !== undefined,
+    set: (channel, req) => serial(() => set(channel, req)),
+    clear: (channel, req) => serial(() => clear(channel, req)),
+    composite,
     start() {
       if (!stopped) return;
       stopped = false;

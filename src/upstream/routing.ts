@@ -1,8 +1,9 @@
 /**
- * Where each OCPP 1.6 message goes when a cloud upstream is configured, as one pure function of
- * action × direction × link state (issue 3, "In both modes"). Chargers never wait on an absent
- * cloud: chargegate answers them itself and the cloud hears later, or the cloud answers within
- * a short timeout and chargegate decides on its own otherwise.
+ * Where each OCPP 1.6 message goes when a cloud upstream is configured, as pure functions of
+ * action × direction × mode × link state (issue 3, "In both modes"; issue 20: the one authority:
+ * upstream.ts and cloud-calls.ts ask here and decide nothing of their own). Chargers never wait
+ * on an absent cloud: chargegate answers them itself and the cloud hears later, or the cloud
+ * answers within a short timeout and chargegate decides on its own otherwise.
  */
 import type { ChargerAction16, CentralAction16 } from '../ocpp/v16/actions.js';
 
@@ -11,7 +12,7 @@ export type UpstreamMode = 'aggregate' | 'transparent';
 
 /** What happens to a message a charger sent. */
 export type ChargerRoute =
-  /** Answered by chargegate only (the cloud sees chargegate's own). */
+  /** Answered by chargegate only (the cloud sees chargegate's own, or nothing). */
   | 'local'
   /** Answered by chargegate, and a copy is sent to the cloud when online (not queued). */
   | 'local-and-mirror'
@@ -26,14 +27,24 @@ export type ChargerRoute =
   /** Refused with a reason (Rejected), because the cloud cannot be asked. */
   | 'reject';
 
-export function routeFromCharger(action: ChargerAction16, mode: UpstreamMode, link: LinkState): ChargerRoute {
+/**
+ * `connectorId`: the connector a StatusNotification or MeterValues is about, where it matters:
+ * in aggregate mode a charger's connector 0 (the charger itself, its own meter) is no connector
+ * of the site's charge point, whose connector 0 is chargegate's own (1.6 §4.9).
+ */
+export function routeFromCharger(action: ChargerAction16, mode: UpstreamMode, link: LinkState, connectorId?: number): ChargerRoute {
   switch (action) {
     case 'StartTransaction':
     case 'StopTransaction':
-    case 'MeterValues':
       // 1.6 §3.7: transaction messages are queued and delivered in chronological order.
       return 'local-and-queue';
+    case 'MeterValues':
+      // Transaction messages too (§3.7), but a charger's own meter is not the site's.
+      if (mode === 'aggregate' && connectorId === 0) return 'local';
+      return 'local-and-queue';
     case 'StatusNotification':
+      if (mode === 'aggregate' && connectorId === 0) return 'local';
+      // A status is a state, not an event: the cloud needs the latest (1.6 §4.9).
       return 'local-and-queue-latest';
     case 'Authorize':
       return link === 'online' ? 'ask-cloud' : 'local';
@@ -50,17 +61,31 @@ export function routeFromCharger(action: ChargerAction16, mode: UpstreamMode, li
   }
 }
 
+/** The routes that commit the message to the outbox (and answer the charger once it is durable). */
+export function isQueued(route: ChargerRoute): boolean {
+  return route === 'local-and-queue' || route === 'local-and-queue-latest';
+}
+
 /** What happens to a command the cloud sent. */
 export type CloudRoute =
   /** Sent to the charger(s) it maps to; the answer relayed. */
   | 'to-charger'
   /** Answered by chargegate from what it keeps (local list, cache, its own configuration). */
   | 'chargegate'
+  /** Kept by chargegate as the load balancer's limits (cloud-caps.ts), never sent to a charger. */
+  | 'local-controller'
   /** Cannot be mapped onto the site: CALLERROR NotSupported with a description. */
   | 'not-supported';
 
-export function routeFromCloud(action: CentralAction16, mode: UpstreamMode): CloudRoute {
+/** `balancer`: the site has a load balancer, so chargegate is its Local Controller (1.6 §3.13.4). */
+export function routeFromCloud(action: CentralAction16, mode: UpstreamMode, balancer: boolean): CloudRoute {
   switch (action) {
+    case 'SetChargingProfile':
+    case 'ClearChargingProfile':
+    case 'GetCompositeSchedule':
+      // §3.13.4: the cloud's profiles become the balancer's limits; on a charger they would
+      // outrank the balancer's own (§3.13.2) and the standing limits could exceed the supply.
+      return balancer ? 'local-controller' : 'to-charger';
     case 'SendLocalList':
     case 'GetLocalListVersion':
     case 'ClearCache':

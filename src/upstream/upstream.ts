@@ -1,8 +1,9 @@
 /**
  * The cloud upstream: implements the gateway's UpstreamPort, owns the outbox, the id map and
- * one link + courier per upstream connection (channel): one in aggregate mode (chargegate is
- * the charge point), one per configured charger in transparent mode (the Local Controller of
- * OCPP 1.6 §3.13.4).
+ * one link + courier per upstream connection (channel). The mode is chosen once, here: what
+ * differs between aggregate (chargegate is the charge point, one channel) and transparent (one
+ * channel per configured charger, chargegate their Local Controller, OCPP 1.6 §3.13.4) is in
+ * aggregate.ts and transparent.ts behind mode.ts; where each message goes is routing.ts's to say.
  */
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events.js';
@@ -11,18 +12,20 @@ import type { Commands } from '../gateway/commands.js';
 import type { Registry } from '../gateway/registry.js';
 import type { PendingStart, UpstreamPort } from '../gateway/upstream-port.js';
 import type { Logger } from '../log.js';
-import type { BootNotificationRequest, StartTransactionResponse } from '../ocpp/v16/types.js';
+import type { ChargerAction16 } from '../ocpp/v16/actions.js';
+import type { StartTransactionResponse } from '../ocpp/v16/types.js';
 import type { ConnectorState, DeadLetter, OutboxMessage, Store } from '../store/ports.js';
+import { aggregateMode } from './aggregate.js';
 import { cloudCallHandler } from './cloud-calls.js';
 import { createCloudCaps, type CapSink } from './cloud-caps.js';
-import { SameConnectors, VirtualConnectors, type ConnectorMapping } from './connectors.js';
 import { Courier, type Prepared } from './courier.js';
 import { TransactionIdMap } from './idmap.js';
 import { UpstreamLink, type LinkState } from './link.js';
+import type { ChannelSpec, Mode } from './mode.js';
 import { upstreamMode } from './options.js';
 import { Outbox } from './outbox.js';
-import { ownChargePoint } from './own-charge-point.js';
-import { routeFromCharger, type UpstreamMode } from './routing.js';
+import { isQueued, routeFromCharger, type ChargerRoute, type UpstreamMode } from './routing.js';
+import { transparentMode } from './transparent.js';
 
 export interface UpstreamDeps {
   config: Config;
@@ -49,31 +52,41 @@ export interface Upstream {
 }
 
 interface Channel {
+  spec: ChannelSpec;
   name: string;
   link: UpstreamLink;
   courier: Courier;
 }
 
+/** A charger's message on its way up: its channel, and where routing.ts sends it. */
+interface Upward {
+  channel: Channel;
+  route: ChargerRoute;
+}
+
+type StagedMessage = Omit<OutboxMessage, 'seq' | 'attempts' | 'createdAt' | 'channel' | 'coalesceKey'>;
+
+const statusKey = (cloudConnectorId: number) => `status/${cloudConnectorId}`;
+
 export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
   const configured = upstreamMode(deps.config);
   if (configured === 'none') return undefined;
-  const mode: UpstreamMode = configured;
+  // The one place the mode is looked at: from here on, `mode` says what differs.
+  const mode: Mode = configured === 'aggregate' ? aggregateMode(deps) : transparentMode(deps);
   const { config, store, events, now } = deps;
+  const { connectors } = mode;
   const u = config.upstream;
   const log = deps.logger.child({ component: 'upstream' });
   const outbox = new Outbox({ store, events, logger: log, now, maxMessages: u.outbox.maxMessages });
   const idmap = new TransactionIdMap(store);
   const answerTimeoutMs = u.answerTimeout * 1000;
-  const connectorCount = (id: string) => config.chargers.list.find((c) => c.id === id)?.connectors ?? deps.gateway.registry.get(id)?.connectors.size ?? 1;
-  const connectors: ConnectorMapping =
-    mode === 'aggregate' ? new VirtualConnectors(store, u.connectors, config.chargers.list) : new SameConnectors(connectorCount);
   const channels = new Map<string, Channel>();
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
   // The cloud's charging profiles, kept and followed as the balancer's limits (when there is one).
   const supply = config.site?.supply;
   const caps = createCloudCaps({
-    mode,
-    channels: mode === 'aggregate' ? [u.identity!] : config.chargers.list.map((c) => c.id),
+    chargePointOf: (channel) => mode.chargePointOf(channel),
+    channels: mode.channels.map((c) => c.name),
     connectors,
     supply: { voltage: supply?.voltage ?? 230, phases: supply?.phases ?? 3, maxCurrent: supply?.maxCurrent ?? 32 },
     chargerPhases: (id) => config.chargers.list.find((c) => c.id === id)?.phases ?? supply?.phases ?? 3,
@@ -85,17 +98,15 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     logger: log,
   });
 
-  const chargersOf = (channel: string): string[] =>
-    mode === 'transparent' ? [channel] : [...new Set([...config.chargers.list.map((c) => c.id), ...deps.gateway.registry.list().map((c) => c.id)])];
-  const channelFor = (chargerId: string): Channel | undefined => channels.get(mode === 'aggregate' ? u.identity! : chargerId);
+  const channelFor = (chargerId: string): Channel | undefined => channels.get(mode.channelOf(chargerId));
 
-  function stage(channel: Channel, message: Omit<OutboxMessage, 'seq' | 'attempts' | 'createdAt' | 'channel'>): number {
+  function stage(channel: Channel, message: StagedMessage & { coalesceKey?: string }): number {
     return outbox.stage({ ...message, channel: channel.name });
   }
 
   // ---- what goes up ------------------------------------------------------------------------
 
-  function stageStatus(channel: Channel, state: ConnectorState, cloudConnectorId: number): void {
+  function statusMessage(state: ConnectorState, cloudConnectorId: number): StagedMessage {
     const payload = {
       connectorId: cloudConnectorId,
       status: state.status,
@@ -104,17 +115,21 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       ...(state.info ? { info: state.info } : {}),
       ...(state.vendorErrorCode ? { vendorErrorCode: state.vendorErrorCode } : {}),
     };
-    stage(channel, { action: 'StatusNotification', kind: 'status', payload, coalesceKey: `status/${cloudConnectorId}` });
+    return { action: 'StatusNotification', kind: 'status', payload };
   }
 
-  /** After every accepted boot: connector 0 and the latest status of each connector (1.6 §4.2, §4.9). */
+  /** chargegate's own word on a connector (after a boot, a disconnect, a trigger): only the latest is worth sending. */
+  function stageStatus(channel: Channel, state: ConnectorState, cloudConnectorId: number): void {
+    stage(channel, { ...statusMessage(state, cloudConnectorId), coalesceKey: statusKey(cloudConnectorId) });
+  }
+
+  /** After every accepted boot: chargegate's own connector 0 and the latest status of each connector (1.6 §4.2, §4.9). */
   function announceStatuses(channel: Channel, only?: number): void {
     void store
       .durably(() => {
         const at = now().toISOString();
-        if (mode === 'aggregate' && (only === undefined || only === 0)) {
-          stageStatus(channel, { chargerId: '', connectorId: 0, status: 'Available', errorCode: 'NoError', timestamp: at }, 0);
-        }
+        const own = only === undefined || only === 0 ? mode.ownStatus(at) : undefined;
+        if (own) stageStatus(channel, own, 0);
         for (const c of connectors.connectorsOf(channel.name)) {
           if (only !== undefined && only !== c.virtual) continue;
           const live = deps.gateway.registry.get(c.chargerId);
@@ -185,24 +200,34 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     } as { online: boolean; outboxDepth: number; deadLetters: number; oldestAt?: string });
   }
 
-  function addChannel(name: string, identity: string, password: string | undefined, bootPayload: () => BootNotificationRequest): void {
+  function addChannel(spec: ChannelSpec): void {
+    const { name } = spec;
     const channelLog = log.child({ channel: name });
-    const channel = {} as Channel;
-    channel.name = name;
+    const channel = { spec, name } as Channel;
+    // The link is created below; the charge point reads it only when the cloud calls.
+    const own = mode.ownChargePoint({
+      spec,
+      get link() {
+        return channel.link;
+      },
+      announce: (cloudConnectorId) => announceStatuses(channel, cloudConnectorId),
+    });
+    const chargePoint = mode.chargePointOf(name);
     channel.link = new UpstreamLink({
       url: u.url!,
-      identity,
-      ...(password !== undefined ? { password } : {}),
+      identity: spec.identity,
+      ...(spec.password !== undefined ? { password: spec.password } : {}),
       ...(u.ca !== undefined ? { ca: u.ca } : {}),
       callTimeoutMs: u.callTimeout * 1000,
       backoff: { initialMs: u.reconnect.initialDelay * 1000, maxMs: u.reconnect.maxDelay * 1000 },
-      bootPayload,
+      bootPayload: () => spec.boot(),
       logger: channelLog,
       handler: cloudCallHandler({
-        mode,
+        mode: mode.name,
         channel: name,
         connectors,
-        chargers: () => chargersOf(name),
+        chargers: () => mode.chargersOf(name),
+        chargePoint,
         commands: deps.gateway.commands,
         registry: deps.gateway.registry,
         store,
@@ -210,7 +235,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         onLocalListChanged: () => deps.events.emit('localList.changed', { version: store.auth.version() }),
         logger: channelLog,
         caps,
-        ...(mode === 'aggregate' ? { own: ownCharger(channel) } : {}),
+        ...(own ? { own } : {}),
       }),
       onState: (state: LinkState) => {
         if (state === 'accepted') {
@@ -241,63 +266,38 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     channels.set(name, channel);
   }
 
-  function ownCharger(channel: Channel) {
-    return ownChargePoint({
-      commands: deps.gateway.commands,
-      chargers: () => chargersOf(channel.name),
-      toCharger: (virtual) => connectors.toCharger(channel.name, virtual),
-      ownKeys: () => [
-        { key: 'HeartbeatInterval', readonly: true, value: String(channel.link.heartbeatIntervalS) },
-        { key: 'NumberOfConnectors', readonly: true, value: String(connectors.connectorsOf(channel.name).length) },
-        { key: 'TransactionMessageAttempts', readonly: true, value: String(u.transactionMessageAttempts) },
-        { key: 'TransactionMessageRetryInterval', readonly: true, value: String(u.transactionMessageRetryInterval) },
-        { key: 'StopTransactionOnInvalidId', readonly: true, value: String(u.stopTransactionOnInvalidId) },
-        { key: 'AllowOfflineTxForUnknownId', readonly: true, value: String(u.offline.unknownIdTag === 'accept') },
-        { key: 'LocalAuthListEnabled', readonly: true, value: 'true' },
-        { key: 'AuthorizationCacheEnabled', readonly: true, value: 'true' },
-        { key: 'SupportedFeatureProfiles', readonly: true, value: 'Core,LocalAuthListManagement,Reservation,RemoteTrigger,SmartCharging' },
-      ],
-      sendOwn: (message, connectorId) => {
-        if (!channel.link.ready) return false;
-        if (message === 'StatusNotification') announceStatuses(channel, connectorId);
-        else if (message === 'Heartbeat') channel.link.call('Heartbeat', {}).catch(() => undefined);
-        else channel.link.call('BootNotification', aggregateBoot()).catch(() => undefined);
-        return true;
-      },
-    });
-  }
-
-  const aggregateBoot = (): BootNotificationRequest => ({
-    chargePointVendor: 'chargegate',
-    chargePointModel: 'site gateway',
-    chargePointSerialNumber: u.identity!.slice(0, 25),
-    firmwareVersion: deps.version.slice(0, 50),
-  });
-
-  const chargerBoot = (chargerId: string) => (): BootNotificationRequest => {
-    const rec = store.chargers.get(chargerId);
-    return {
-      chargePointVendor: (rec?.vendor ?? 'unknown').slice(0, 20),
-      chargePointModel: (rec?.model ?? 'unknown').slice(0, 20),
-      ...(rec?.serialNumber ? { chargePointSerialNumber: rec.serialNumber.slice(0, 25) } : {}),
-      ...(rec?.firmwareVersion ? { firmwareVersion: rec.firmwareVersion.slice(0, 50) } : {}),
-    };
-  };
-
-  if (mode === 'aggregate') addChannel(u.identity!, u.identity!, u.password, aggregateBoot);
-  else for (const c of config.chargers.list) addChannel(c.id, c.upstream?.identity ?? c.id, c.upstream?.password, chargerBoot(c.id));
+  for (const spec of mode.channels) addChannel(spec);
 
   const online = () => channels.size > 0 && [...channels.values()].every((c) => c.link.ready);
-  const linkOnline = (chargerId: string) => (channelFor(chargerId)?.link.ready ? 'online' : 'offline');
+
+  /** Where a charger's message goes: asked of routing.ts, with the state of its channel's link. */
+  function upward(chargerId: string, action: ChargerAction16, connectorId?: number): Upward | undefined {
+    const channel = channelFor(chargerId);
+    if (!channel) return undefined;
+    return { channel, route: routeFromCharger(action, mode.name, channel.link.ready ? 'online' : 'offline', connectorId) };
+  }
+
+  const queues = (up: Upward | undefined): up is Upward => up !== undefined && isQueued(up.route);
+
+  /** Stages a queued message as its route says: in order, or only the latest of its `latestKey`. */
+  function enqueue(up: Upward, message: StagedMessage, latestKey?: string): number {
+    return stage(up.channel, up.route === 'local-and-queue-latest' && latestKey !== undefined ? { ...message, coalesceKey: latestKey } : message);
+  }
+
+  /** Sends a copy when the route says mirror (the link is up); never queued. */
+  function mirror(up: Upward | undefined, action: ChargerAction16, payload: (channel: Channel) => unknown): void {
+    if (up?.route !== 'local-and-mirror') return;
+    up.channel.link.call(action, payload(up.channel)).catch(() => undefined);
+  }
 
   // ---- the port the gateway calls ------------------------------------------------------------
 
   const port: UpstreamPort = {
     unknownIdTagOffline: u.offline.unknownIdTag,
     async authorize(chargerId, idTag) {
-      const channel = channelFor(chargerId);
-      if (!channel || routeFromCharger('Authorize', mode, linkOnline(chargerId)) !== 'ask-cloud') return null;
-      const asked = channel.link.call<{ idTagInfo: IdTagInfo }>('Authorize', { idTag }).then((answer) => {
+      const up = upward(chargerId, 'Authorize');
+      if (up?.route !== 'ask-cloud') return null;
+      const asked = up.channel.link.call<{ idTagInfo: IdTagInfo }>('Authorize', { idTag }).then((answer) => {
         // Late or not, the answer is remembered for offline use (1.6 §3.5.2).
         store.durably(() => store.upstream.idTagCache.put(idTag, answer.idTagInfo, now().toISOString())).catch(() => undefined);
         return answer.idTagInfo;
@@ -309,9 +309,9 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       return cached as IdTagInfo | undefined;
     },
     transactionStarted(session): PendingStart {
-      const channel = channelFor(session.chargerId);
-      if (!channel) return { cloudIdTagInfo: async () => undefined };
-      idmap.open(session.transactionId, channel.name);
+      const up = upward(session.chargerId, 'StartTransaction');
+      if (!queues(up)) return { cloudIdTagInfo: async () => undefined };
+      idmap.open(session.transactionId, up.channel.name);
       const payload = {
         connectorId: connectors.toCloud(session.chargerId, session.connectorId),
         idTag: session.idTag,
@@ -319,21 +319,20 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         timestamp: session.startedAt,
         ...(session.reservationId !== undefined ? { reservationId: session.reservationId } : {}),
       };
-      const seq = stage(channel, { action: 'StartTransaction', kind: 'start', payload, localTransactionId: session.transactionId });
+      const seq = enqueue(up, { action: 'StartTransaction', kind: 'start', payload, localTransactionId: session.transactionId });
       const answer = outbox.awaitAnswer(seq, answerTimeoutMs);
       return { cloudIdTagInfo: () => answer.then((a) => (a as StartTransactionResponse | undefined)?.idTagInfo) };
     },
     meterValues(chargerId, request, localTransactionId) {
-      const channel = channelFor(chargerId);
-      // Aggregate: a charger's connector 0 (its own meter) is no connector of the site's charge point.
-      if (!channel || (mode === 'aggregate' && request.connectorId === 0)) return;
+      const up = upward(chargerId, 'MeterValues', request.connectorId);
+      if (!queues(up)) return;
       const inTransaction = localTransactionId !== undefined && idmap.get(localTransactionId) !== undefined;
       const payload = { connectorId: connectors.toCloud(chargerId, request.connectorId), meterValue: request.meterValue };
-      stage(channel, { action: 'MeterValues', kind: 'meter', payload, ...(inTransaction ? { localTransactionId } : {}) });
+      enqueue(up, { action: 'MeterValues', kind: 'meter', payload, ...(inTransaction ? { localTransactionId } : {}) });
     },
     transactionStopped(chargerId, request, session) {
-      const channel = channelFor(chargerId);
-      if (!channel) return;
+      const up = upward(chargerId, 'StopTransaction');
+      if (!queues(up)) return;
       // A session that began before the cloud was configured: its Start goes up first.
       if (!idmap.get(session.transactionId)) port.transactionStarted(session);
       const payload = {
@@ -343,47 +342,44 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         ...(request.reason ? { reason: request.reason } : {}),
         ...(request.transactionData ? { transactionData: request.transactionData } : {}),
       };
-      stage(channel, { action: 'StopTransaction', kind: 'stop', payload, localTransactionId: session.transactionId });
+      enqueue(up, { action: 'StopTransaction', kind: 'stop', payload, localTransactionId: session.transactionId });
     },
     status(state) {
-      const channel = channelFor(state.chargerId);
-      if (!channel || (mode === 'aggregate' && state.connectorId === 0)) return;
-      stageStatus(channel, state, state.connectorId === 0 ? 0 : connectors.toCloud(state.chargerId, state.connectorId));
+      const up = upward(state.chargerId, 'StatusNotification', state.connectorId);
+      if (!queues(up)) return;
+      // Connector 0 reaches here only where it is the charger's own charge point (transparent).
+      const cloudConnectorId = state.connectorId === 0 ? 0 : connectors.toCloud(state.chargerId, state.connectorId);
+      enqueue(up, statusMessage(state, cloudConnectorId), statusKey(cloudConnectorId));
     },
-    booted(chargerId, info) {
-      const channel = channelFor(chargerId);
-      if (!channel || routeFromCharger('BootNotification', mode, linkOnline(chargerId)) !== 'local-and-mirror') return;
-      channel.link.call('BootNotification', chargerBoot(chargerId)()).catch(() => undefined);
-      void info;
+    booted(chargerId) {
+      mirror(upward(chargerId, 'BootNotification'), 'BootNotification', (channel) => channel.spec.boot());
     },
     notification(chargerId, action, payload) {
-      const channel = channelFor(chargerId);
-      if (!channel || routeFromCharger(action, mode, linkOnline(chargerId)) !== 'local-and-mirror') return;
-      channel.link.call(action, { status: payload.status }).catch(() => undefined);
+      mirror(upward(chargerId, action), action, () => ({ status: payload.status }));
     },
     async dataTransfer(chargerId, request) {
-      const channel = channelFor(chargerId);
-      if (!channel || routeFromCharger('DataTransfer', mode, linkOnline(chargerId)) !== 'relay') return null;
-      return withTimeout(channel.link.call('DataTransfer', request), answerTimeoutMs).catch(() => null) as never;
+      const up = upward(chargerId, 'DataTransfer');
+      if (up?.route !== 'relay') return null;
+      return withTimeout(up.channel.link.call('DataTransfer', request), answerTimeoutMs).catch(() => null) as never;
     },
   };
 
-  // A charger that goes away is Unavailable to the cloud (aggregate: its virtual connectors).
+  // A charger that goes away is Unavailable to the cloud where the mode says so (aggregate: its virtual connectors).
   const unsubscribe = [
     events.on('charger.disconnected', ({ chargerId }) => {
       const channel = channelFor(chargerId);
-      if (!channel || mode !== 'aggregate') return;
-      for (const c of connectors.connectorsOf(channel.name)) if (c.chargerId === chargerId) announceStatuses(channel, c.virtual);
+      if (!channel) return;
+      for (const n of mode.unavailableWhenGone(channel.name, chargerId)) announceStatuses(channel, n);
     }),
   ];
   let stateTimer: NodeJS.Timeout | undefined;
   let lastDepth = -1;
 
   return {
-    mode,
+    mode: mode.name,
     port,
     start() {
-      log.info({ mode, url: u.url, channels: [...channels.keys()], queued: outbox.depth }, 'connecting to the cloud CSMS');
+      log.info({ mode: mode.name, url: u.url, channels: [...channels.keys()], queued: outbox.depth }, 'connecting to the cloud CSMS');
       caps.start();
       for (const c of channels.values()) c.link.start();
       stateTimer = setInterval(() => {

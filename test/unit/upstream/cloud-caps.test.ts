@@ -71,7 +71,7 @@ function harness(t: Test, o: Options = {}) {
   const cloudIds = new Map<number, number>();
   const now = () => (o.realClock ? new Date() : new Date(clock.now));
   const cloudCaps = createCloudCaps({
-    mode,
+    chargePointOf: (channel) => (mode === 'aggregate' ? undefined : channel),
     channels: mode === 'aggregate' ? [SITE] : ['CP1', 'CP2'],
     connectors,
     supply: { voltage: 230, phases: 3, maxCurrent: 40 },
@@ -270,9 +270,8 @@ t.test('expired, unreadable, and no balancer', async (t) => {
   h.cloudCaps.start();
   t.same(h.external.at(-1), { amps: null }, 'an unreadable record: started without it');
 
+  t.equal(h.cloudCaps.active(), true, 'with a balancer: the local-controller route (routing.ts)');
   const none = harness(t, { withBalancer: false });
   none.cloudCaps.start();
-  t.equal(none.set(0, profile()), undefined, 'no balancer: the caller forwards it to the chargers');
-  t.equal(none.cloudCaps.clear(SITE, {}), undefined);
-  t.equal(none.cloudCaps.composite(SITE, { connectorId: 0, duration: 60 }), undefined);
+  t.equal(none.cloudCaps.active(), false, 'no balancer: routing.ts sends the cloud\'s profile calls to the chargers');
 });

@@ -1,6 +1,5 @@
 import t from 'tap';
 import { afterFailure, chooseEvictions, classifyFailure, reconnectDelayMs, type EvictionCandidate } from '../../../src/upstream/policy.js';
-import { routeFromCharger, routeFromCloud } from '../../../src/upstream/routing.js';
 
 t.test('retries wait TransactionMessageRetryInterval × failures so far, then dead-letter', async (t) => {
   const policy = { attempts: 3, retryIntervalS: 60 };
@@ -35,22 +34,4 @@ t.test('eviction: status first, then every second intermediate MeterValues, neve
   t.same(chooseEvictions(q, 100), [1, 3, 4, 5, 6], 'halving again until only the ends are left');
   t.same(chooseEvictions([{ seq: 1, kind: 'meter' }, { seq: 2, kind: 'meter' }], 5), [], 'nothing to give up: transactions are kept whatever the size');
   t.same(chooseEvictions(q, 0), []);
-});
-
-t.test('routing: chargers never wait on an absent cloud', async (t) => {
-  t.equal(routeFromCharger('StartTransaction', 'aggregate', 'offline'), 'local-and-queue');
-  t.equal(routeFromCharger('MeterValues', 'transparent', 'online'), 'local-and-queue');
-  t.equal(routeFromCharger('StatusNotification', 'aggregate', 'online'), 'local-and-queue-latest');
-  t.equal(routeFromCharger('Authorize', 'aggregate', 'online'), 'ask-cloud');
-  t.equal(routeFromCharger('Authorize', 'aggregate', 'offline'), 'local');
-  t.equal(routeFromCharger('DataTransfer', 'aggregate', 'offline'), 'reject');
-  t.equal(routeFromCharger('DataTransfer', 'aggregate', 'online'), 'relay');
-  t.equal(routeFromCharger('BootNotification', 'aggregate', 'online'), 'local', 'aggregate: chargegate boots itself');
-  t.equal(routeFromCharger('BootNotification', 'transparent', 'online'), 'local-and-mirror');
-  t.equal(routeFromCharger('Heartbeat', 'transparent', 'online'), 'local');
-  t.equal(routeFromCloud('SendLocalList', 'transparent'), 'chargegate');
-  t.equal(routeFromCloud('GetConfiguration', 'aggregate'), 'chargegate');
-  t.equal(routeFromCloud('GetConfiguration', 'transparent'), 'to-charger');
-  t.equal(routeFromCloud('UpdateFirmware', 'aggregate'), 'not-supported');
-  t.equal(routeFromCloud('RemoteStopTransaction', 'aggregate'), 'to-charger');
 });
