@@ -7,6 +7,7 @@ import type { MeterValuesRequest, StartTransactionRequest, StartTransactionRespo
 import type { MeterSample, SessionRecord } from '../../store/ports.js';
 import { decideIdTag, decideOffline, type IdTagInfo } from '../authorize.js';
 import { meterKey } from '../registry.js';
+import { beginStart } from '../start-handshake.js';
 import type { PendingStart } from '../upstream-port.js';
 import type { Handler, HandlerContext } from './context.js';
 
@@ -51,16 +52,19 @@ export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) =>
     fresh = session;
     return { transactionId, replayed, superseded, session, pending };
   });
-  if (!fresh) return answerStart(ctx, req, local, await writing);
-  // The balancer slows the car's neighbours while the write reaches the disk; the car's own
-  // limit waits for 'session.started' (it needs the transactionId, §3.13.2).
-  const starting = fresh;
-  ctx.events.emit('session.starting', starting);
+  if (!fresh) return answerReplay(ctx, req, local, await writing);
+  // Told now, while the write reaches the disk (start-handshake.ts): the balancer makes room
+  // for the car; the car's own limit waits for the answer, which names its transactionId.
+  const handshake = beginStart(ctx.events, fresh);
   try {
-    return await answerStart(ctx, req, local, await writing);
+    const written = await writing;
+    for (const old of written.superseded) ctx.events.emit('session.ended', old);
+    const idTagInfo = await cloudVerdict(ctx, written, local);
+    ctx.logger.info({ transactionId: handshake.transactionId, connectorId: req.connectorId, idTag: req.idTag, status: idTagInfo.status, decidedBy: idTagInfo === local ? 'chargegate' : 'cloud' }, 'session started');
+    return handshake.answer(ctx.store.sessions.get(handshake.transactionId) ?? fresh, idTagInfo);
   } catch (error) {
-    // Not answered: the balancer forgets it (a resent StartTransaction is then a replay).
-    ctx.events.emit('session.startFailed', { chargerId: starting.chargerId, connectorId: starting.connectorId, transactionId: starting.transactionId });
+    // Not answered: listeners take it back (a resent StartTransaction is then a replay).
+    handshake.fail();
     throw error;
   }
 };
@@ -72,24 +76,19 @@ interface StartWritten {
   pending?: PendingStart | undefined;
 }
 
-/** After the StartTransaction is on disk: the cloud's word on the idTag (if any), then the answer. */
-async function answerStart(ctx: HandlerContext, req: StartTransactionRequest, local: IdTagInfo, written: StartWritten): Promise<StartTransactionResponse> {
+/** The same transaction again (1.6 §3.7: a charger resends what it was not answered): the same id, nothing announced. */
+function answerReplay(ctx: HandlerContext, req: StartTransactionRequest, local: IdTagInfo, written: StartWritten): StartTransactionResponse {
   const { transactionId } = written;
-  for (const old of written.superseded) ctx.events.emit('session.ended', old);
-  if (written.replayed) {
-    ctx.logger.info({ transactionId, connectorId: req.connectorId }, 'replayed StartTransaction: same transaction id again');
-    return { transactionId, idTagInfo: local };
-  }
-  let idTagInfo = local;
+  ctx.logger.info({ transactionId, connectorId: req.connectorId }, 'replayed StartTransaction: same transaction id again');
+  return { transactionId, idTagInfo: local };
+}
+
+/** After the StartTransaction is on disk: the cloud's word on the idTag when it answers in time (1.6 §4.1), kept with the session. */
+async function cloudVerdict(ctx: HandlerContext, written: StartWritten, local: IdTagInfo): Promise<IdTagInfo> {
   const cloud = await written.pending?.cloudIdTagInfo();
-  if (cloud) {
-    idTagInfo = cloud;
-    if (cloud.status !== local.status) await ctx.store.durably(() => ctx.store.sessions.setAuthStatus(transactionId, cloud.status));
-  }
-  ctx.logger.info({ transactionId, connectorId: req.connectorId, idTag: req.idTag, status: idTagInfo.status, decidedBy: cloud ? 'cloud' : 'chargegate' }, 'session started');
-  const session = ctx.store.sessions.get(transactionId);
-  if (session) ctx.events.emit('session.started', session);
-  return { transactionId, idTagInfo };
+  if (!cloud) return local;
+  if (cloud.status !== local.status) await ctx.store.durably(() => ctx.store.sessions.setAuthStatus(written.transactionId, cloud.status));
+  return cloud;
 }
 
 /**
