@@ -159,6 +159,34 @@ const HttpSection = Section(
     port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535, description: 'TCP port of the HTTP API and dashboard; 0 picks any free port (tests).' }),
     token: ApiToken('Bearer token that may read everything and send commands. Use ${ENV_VAR} or ${file:/path}.'),
     readToken: ApiToken('Bearer token that may only read (dashboard, API, /metrics), never command.'),
+    headersTimeout: Type.Optional(
+      Type.Number({ minimum: 0.1, maximum: 600, description: 'Seconds a client has to send a request\'s headers; then the connection is closed. At most requestTimeout. Default: 10, or requestTimeout when shorter.' }),
+    ),
+    requestTimeout: Type.Number({
+      default: 30,
+      minimum: 0.1,
+      maximum: 3600,
+      description: 'Seconds a client has to send a whole request, body included: a body that trickles is cut off (408) and the connection closed. The answer is not limited (the live feed stays open).',
+    }),
+    keepAliveTimeout: Type.Number({ default: 5, minimum: 0.1, maximum: 600, description: 'Seconds an idle keep-alive connection stays open waiting for the next request.' }),
+    allowedHosts: Type.Array(
+      Type.String({ minLength: 1, maxLength: 253, pattern: '^(\\*|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$', allowed: 'a host name without scheme or port (e.g. chargegate.example.com), or * for any' }),
+      {
+        default: [],
+        maxItems: 64,
+        description:
+          'More names the API may be reached by (the Host header), besides IP addresses, localhost, http.host and this machine\'s host name (and <name>.local). Any other name is refused with 403 (DNS rebinding). * allows any name.',
+      },
+    ),
+    allowedOrigins: Type.Array(
+      Type.String({ maxLength: 300, pattern: '^https?://[^/?#\\s]+$', allowed: 'an origin: http:// or https://, a host and an optional port, no path (e.g. https://ev.example.com)' }),
+      {
+        default: [],
+        maxItems: 64,
+        description:
+          'Web origins besides the API\'s own that may send commands (POST), e.g. a reverse proxy\'s public URL when it rewrites the Host header. A browser request from any other origin is refused with 403.',
+      },
+    ),
   },
   'The HTTP API, the web dashboard and /metrics.',
 );

@@ -2,6 +2,7 @@
  * The operator's view: the HTTP API, the live feed, the dashboard's files and /metrics on one
  * port, composed from the gateway's registry, commands and store, and the bus.
  */
+import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events.js';
 import type { Gateway } from '../gateway/gateway.js';
@@ -55,7 +56,7 @@ export interface OperatorView {
 }
 
 export function createOperatorView(deps: OperatorViewDeps): OperatorView {
-  const options = resolveHttpOptions(deps.config.http);
+  const options = resolveHttpOptions(deps.config.http, hostname());
   const logger = deps.logger.child({ component: 'http' });
   const site = new SiteView(deps.events, deps.now);
   const history = new LoadHistory();
@@ -107,7 +108,16 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
   }
   routes.push(openApiRoute());
 
-  const server = createHttpServer({ host: options.host, port: options.port, routes, auth, staticFiles, logger });
+  const server = createHttpServer({
+    host: options.host,
+    port: options.port,
+    routes,
+    auth,
+    staticFiles,
+    timeouts: options.timeouts,
+    guard: { hostNames: options.hostNames, allowedOrigins: options.allowedOrigins },
+    logger,
+  });
   let sampler: NodeJS.Timeout | undefined;
   const sampleLoad = () => {
     const sample = loadSample(views, deps.now());

@@ -1,13 +1,17 @@
 /**
- * node:http plumbing: match the route, check the token, read and validate the input, run the
- * handler, write the reply. A child logger per request. Any HttpError becomes its status and
- * code; anything else is a bug in chargegate: 500, logged with its stack.
+ * node:http plumbing: check the Host (and for a command the Origin and the Content-Type, see
+ * guard.ts), match the route, check the token, read and validate the input, run the handler,
+ * write the reply. A child logger per request. Any HttpError becomes its status and code;
+ * anything else is a bug in chargegate: 500, logged with its stack. Every request must arrive
+ * within the configured timeouts, so sockets that send slowly cannot pile up.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import type { Auth } from './auth.js';
 import { errorBody, HttpError } from './errors.js';
+import { checkHost, checkJsonBody, checkOrigin, isSafeMethod, type GuardOptions } from './guard.js';
+import type { HttpTimeouts } from './options.js';
 import { parseBody, parseQuery } from './params.js';
 import { compileRoutes, matchRoute, type Reply, type Route } from './route.js';
 import type { StaticFiles } from './static.js';
@@ -20,6 +24,8 @@ export interface HttpServerDeps {
   routes: readonly Route[];
   auth: Auth;
   staticFiles: StaticFiles;
+  timeouts: HttpTimeouts;
+  guard: GuardOptions;
   logger: Logger;
   /** Told about each finished request (metrics). */
   onResponse?: (route: string, status: number) => void;
@@ -39,7 +45,9 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const logger = deps.logger.child({ req: nextId++, method: req.method, path: url.pathname });
     let label = 'static';
+    const method = req.method ?? 'GET';
     try {
+      checkHost(req.headers.host, deps.guard);
       const match = matchRoute(table, req.method ?? 'GET', url.pathname);
       if (match && 'allowed' in match) {
         res.setHeader('Allow', [...new Set(match.allowed)].join(', '));
@@ -51,13 +59,21 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       }
       const { route } = match;
       label = `${route.method} ${route.path}`;
+      const changes = !isSafeMethod(method);
+      if (changes) checkOrigin(req.headers.origin, req.headers.host, deps.guard);
       deps.auth.check(deps.auth.roleOf(req), route.access);
+      if (changes) checkJsonBody(req.headers['content-type']);
       const params = parseQuery(route.params ?? {}, new URLSearchParams(Object.entries(match.params).map(([k, v]): [string, string] => [k, decodeSegment(v)])));
       const query = parseQuery(route.query ?? {}, url.searchParams);
-      const body = route.method === 'POST' ? parseBody(route.body ?? {}, await readJson(req)) : {};
+      const body = changes ? parseBody(route.body ?? {}, await readJson(req)) : {};
       const reply = await route.handle({ params, query, body, logger, req, res });
       write(res, reply, req.method === 'HEAD');
     } catch (err) {
+      if (req.destroyed && !(err instanceof HttpError)) {
+        // The client left, or the request timeout cut a body that trickled (Node answered 408).
+        logger.debug({ err: (err as Error).message }, 'client gone before the request was read');
+        return;
+      }
       if (res.headersSent) {
         logger.error({ err }, 'failed while streaming a reply');
         res.destroy();
@@ -76,12 +92,24 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     }
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => deps.logger.error({ err }, 'request handling failed'));
-  });
-  // A dashboard's live feed is a long request: never time it out; idle keep-alive sockets are.
-  server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
+  const { headersMs, requestMs, keepAliveMs } = deps.timeouts;
+  const server = createServer(
+    {
+      // Node cuts a request whose headers (headersTimeout) or whole body (requestTimeout) have
+      // not arrived in time with 408 and closes the socket, also after an early answer (a 401
+      // sent before the body): the request is not complete until its last byte. Only receiving
+      // is limited: the live feed's answer streams for as long as the client stays.
+      headersTimeout: headersMs,
+      requestTimeout: requestMs,
+      // How often Node looks for expired requests (default 30 s, longer than the timeouts).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersMs / 4))),
+    },
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => deps.logger.error({ err }, 'request handling failed'));
+    },
+  );
+  // Between requests on a kept-alive connection.
+  server.keepAliveTimeout = keepAliveMs;
 
   return {
     server,
@@ -113,8 +141,8 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** The body, already declared application/json (checkJsonBody); at most MAX_BODY_BYTES. */
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const type = String(req.headers['content-type'] ?? '');
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw new HttpError('payload_too_large', `the body is ${declared} bytes; at most ${MAX_BODY_BYTES}`);
   const chunks: Buffer[] = [];
@@ -125,9 +153,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  // An empty body is an empty object: `curl -X POST …/stop` needs nothing more.
+  // An empty body is an empty object: `…/stop` needs no body, only the Content-Type.
   if (text.trim() === '') return {};
-  if (type && !/^application\/json\b/i.test(type)) throw new HttpError('unsupported_media_type', `send the body as application/json, not ${type}`);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
