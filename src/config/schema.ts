@@ -232,6 +232,7 @@ const MqttSection = Section(
     anonymous: Type.Optional(
       OneOf(['read', 'none'], { description: 'Clients without a user name on the embedded broker: read (subscribe only) or none. Default: read when the broker listens on loopback only, else none.' }),
     ),
+    maxPacketSize: Type.Integer({ default: 262144, minimum: 1024, maximum: 16777216, description: 'Embedded broker: the largest MQTT packet a client may send, in bytes (fixed header included), before and after CONNECT; a larger one closes the connection before it is read. Default 262144 (256 KiB).' }),
     url: Type.Optional(
       Type.String({ pattern: '^(mqtt|mqtts|ws|wss)://[^\\s]+$', allowed: 'a URL such as mqtt://broker.local:1883 or mqtts://broker.local:8883', description: 'The external broker (broker: external).' }),
     ),
@@ -247,6 +248,7 @@ const MqttSection = Section(
       {
         discovery: Type.Boolean({ default: true, description: 'Publish Home Assistant MQTT discovery configs (retained).' }),
         prefix: Type.String({ default: 'homeassistant', pattern: TOPIC_PREFIX, allowed: 'topic levels without + or # or spaces', description: 'Home Assistant\'s discovery prefix.' }),
+        user: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Embedded broker: the mqtt.users entry Home Assistant logs in as, when its access is read. Its birth message (<prefix>/status = online) is accepted besides those of command users; anyone else\'s is dropped.' })),
       },
       'Home Assistant MQTT discovery.',
     ),

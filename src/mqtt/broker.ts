@@ -2,19 +2,24 @@
  * The embedded MQTT 3.1.1 broker (aedes): the only module that imports aedes. chargegate
  * publishes into it directly (no client, no socket); clients connect over TCP, and optionally
  * TLS and WebSocket. Security: users from the config (passwords kept as hashes, compared in
- * constant time), anonymous clients read-only or refused, and clients may write only command
- * topics (and Home Assistant's status topic).
+ * constant time), anonymous clients read-only or refused, clients may write only command
+ * topics (and Home Assistant's status topic), and only command users may read or write
+ * command topics (access.ts). Robustness (issue 13): no packet larger than
+ * `mqtt.maxPacketSize` is ever buffered (packet-guard.ts), no error of the broker or of a
+ * client can end the process, and no flood of publishes can exhaust the stack (see `start`).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../log.js';
-import { writeVerdict, type Sender } from './access.js';
+import { forwardAllowed, publishDecision, subscribeDecision, type Sender } from './access.js';
+import { LogLimiter } from './log-limit.js';
 import type { EmbeddedOptions } from './options.js';
+import { guardPacketSize } from './packet-guard.js';
 import type { Topics } from './topics.js';
 import type { InboundMessage, MqttTransport, PublishOptions } from './transport.js';
 
@@ -22,19 +27,46 @@ import type { InboundMessage, MqttTransport, PublishOptions } from './transport.
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
+/**
+ * chargegate's own publishes handed to aedes at once; the rest wait in order. aedes' message
+ * router (mqemitter) runs at most 100 at a time and queues the others; a long queue is memory
+ * nobody bounds, and it delays what clients publish. This keeps room for them.
+ */
+const MAX_IN_FLIGHT = 64;
+
+/**
+ * A publish that a client may not make but that MQTT 3.1.1 lets the server acknowledge and
+ * drop [MQTT-3.3.5-2]: it goes to this topic instead, which no client may subscribe to, which
+ * `#` and `+` never match [MQTT-4.7.2-1], and which authorizeForward never delivers.
+ */
+const DROPPED = '$chargegate/dropped';
+
+/**
+ * A client that stops reading its socket holds up every delivery to it, and aedes waits for
+ * its socket to drain before it frees the message's slot: after this long it is disconnected
+ * (aedes' default is 60 s, during which its frozen slots hold up everybody).
+ */
+const DRAIN_TIMEOUT_MS = 10_000;
+
 export interface EmbeddedBroker extends MqttTransport {
   /** Bound ports, known once start() resolved (a configured port 0 becomes a real one). */
   readonly ports: { mqtt: number; tls?: number; websocket?: number };
 }
 
 export interface EmbeddedBrokerDeps {
-  options: Pick<EmbeddedOptions, 'host' | 'port' | 'tls' | 'websocket' | 'users' | 'anonymous' | 'discoveryPrefix'>;
+  options: Pick<EmbeddedOptions, 'host' | 'port' | 'tls' | 'websocket' | 'users' | 'anonymous' | 'discoveryPrefix' | 'homeAssistantUser' | 'maxPacketSize'>;
   topics: Topics;
   logger: Logger;
 }
 
 export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBrokerDeps): EmbeddedBroker {
   const log = logger.child({ component: 'mqtt-broker' });
+  const { maxPacketSize } = options;
+  /** Refusals: once per client and kind, 20 lines a minute at most. */
+  const refusalLog = new LogLimiter({ perWindow: 20, windowMs: 60_000, maxKeys: 10_000 });
+  /** Errors of clients, connections, servers and the broker: 20 lines a minute at most. */
+  const errorLog = new LogLimiter({ perWindow: 20, windowMs: 60_000, maxKeys: 0 });
+  const now = () => performance.now();
   const users = new Map(options.users.map((u) => [u.username, { digest: digest(u.password), mayCommand: u.mayCommand }]));
   const senders = new WeakMap<Client, Sender>();
   const recentDuplicates = new WeakMap<Client, Set<number>>();
@@ -54,12 +86,23 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
   const waiting: { packet: PublishPacket; done?: () => void }[] = [];
   let inFlight = 0;
   let inFlightKind = '';
+  let releasePlanned = false;
 
   const kindOf = (packet: PublishPacket) => `${packet.retain ? 'r' : '-'}${packet.qos}`;
 
   function enqueue(packet: PublishPacket, done?: () => void): void {
     waiting.push(done ? { packet, done } : { packet });
-    if (waiting.length === 1) release();
+    if (waiting.length === 1 && !releasePlanned) release();
+  }
+
+  /** On a later turn of the event loop: a publish that completes at once never recurses into the next. */
+  function planRelease(): void {
+    if (releasePlanned || waiting.length === 0) return;
+    releasePlanned = true;
+    setImmediate(() => {
+      releasePlanned = false;
+      release();
+    });
   }
 
   function release(): void {
@@ -71,15 +114,57 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
       }
       const kind = kindOf(head.packet);
       if (inFlight > 0 && kind !== inFlightKind) return; // the last one of the current kind releases it
+      if (inFlight >= MAX_IN_FLIGHT) return; // the next one to complete releases it
       waiting.shift();
       inFlight++;
       inFlightKind = kind;
       aedes.publish(head.packet, (err) => {
-        if (err) log.warn({ topic: head.packet.topic, err: err.message }, 'MQTT publish failed');
-        head.done?.();
-        if (--inFlight === 0) setImmediate(release);
+        if (err) logError('MQTT publish failed', { topic: head.packet.topic, err: err.message }, 'warn');
+        try {
+          head.done?.();
+        } finally {
+          inFlight--;
+          planRelease();
+        }
       });
     }
+  }
+
+  /** An error a client or the network can cause as often as it likes: logged, rate-limited. */
+  function logError(message: string, fields: Record<string, unknown>, level: 'debug' | 'warn' | 'error' = 'warn'): void {
+    const suppressed = errorLog.take(undefined, now());
+    if (suppressed === undefined) return;
+    log[level]({ ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, message);
+  }
+
+  /** A refusal, logged once per client and kind (20 a minute at most, whatever the clients do). */
+  function logRefusal(client: Client | null, kind: string, fields: Record<string, unknown>, message: string): void {
+    const sender = client ? senders.get(client) : undefined;
+    const suppressed = refusalLog.take(`${kind}\u0000${sender?.username ?? ''}\u0000${client?.id ?? ''}`, now());
+    if (suppressed === undefined) return;
+    log.warn({ clientId: client?.id, username: sender?.username, kind, ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, message);
+  }
+
+  /**
+   * A hook aedes calls from its packet handlers: a throw there would escape from a socket's
+   * 'readable' event and end the process, so it becomes a refusal instead.
+   */
+  function guarded<F extends (...args: any[]) => void>(name: string, hook: F): F {
+    return ((...args: unknown[]) => {
+      const done = args.at(-1) as (...result: unknown[]) => void;
+      let called = false;
+      const once = (...result: unknown[]) => {
+        if (called) return;
+        called = true;
+        done(...result);
+      };
+      try {
+        hook(...args.slice(0, -1), once);
+      } catch (err) {
+        logError('MQTT broker hook failed', { hook: name, err: (err as Error).message }, 'error');
+        once(new Error(`${name} failed`), null);
+      }
+    }) as F;
   }
 
   function authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
@@ -103,20 +188,55 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
   }
 
   function authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
-    const verdict = writeVerdict(packet.topic, topics, options.discoveryPrefix);
-    // 3.1.1 has no way to refuse a PUBLISH but closing the connection [MQTT-3.3.5-2]. A will
-    // of a client that is gone (client null) has no sender left to authorize it.
-    if (verdict === 'refused' || client === null) {
-      log.warn({ clientId: client?.id, topic: packet.topic }, 'MQTT client wrote outside the command topics: disconnected');
-      return done(new Error(`clients may write only command topics (${topics.prefix}/…/set), not ${packet.topic}`));
+    // A will of a client that is gone (client null) has no sender left to authorize it.
+    if (client === null) {
+      logRefusal(null, 'will', { topic: packet.topic }, 'MQTT will of a client that is gone: not published');
+      return done(new Error('a will without its client is not published'));
+    }
+    const sender = senders.get(client) ?? { mayCommand: false };
+    const decision = publishDecision(packet.topic, sender, topics, options.discoveryPrefix, options.homeAssistantUser);
+    if (decision.action === 'disconnect') {
+      // 3.1.1 has no way to refuse a PUBLISH but closing the connection or dropping it [MQTT-3.3.5-2].
+      logRefusal(client, 'write', { topic: packet.topic }, 'MQTT client wrote outside the command topics: disconnected');
+      return done(new Error(decision.reason));
+    }
+    // Commands and birth messages are never stored: a retained command would replay to every new
+    // subscriber. chargegate still learns that it was sent retained, and refuses to act on it.
+    const retained = packet.retain;
+    packet.retain = false;
+    if (decision.action === 'drop') {
+      logRefusal(client, decision.kind, { topic: packet.topic, reason: decision.reason }, 'MQTT publish refused: acknowledged and dropped (not delivered, not acted on)');
+      packet.topic = DROPPED;
+      return done(null);
     }
     if (!isRetransmission(client, packet)) {
-      const message: InboundMessage = { topic: packet.topic, payload: packet.payload as Buffer, retained: packet.retain, sender: senders.get(client) ?? { mayCommand: false } };
-      setImmediate(() => messageListeners.forEach((listener) => listener(message)));
+      const message: InboundMessage = { topic: packet.topic, payload: packet.payload as Buffer, retained, sender };
+      setImmediate(() => {
+        for (const listener of messageListeners) {
+          try {
+            listener(message);
+          } catch (err) {
+            logError('MQTT message handler failed', { topic: message.topic, err: (err as Error).message }, 'error');
+          }
+        }
+      });
     }
-    // Commands are never stored: a retained command would replay to every new subscriber.
-    packet.retain = false;
     done(null);
+  }
+
+  function authorizeSubscribe(client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
+    const topic = typeof subscription?.topic === 'string' ? subscription.topic : '';
+    const sender = senders.get(client) ?? { mayCommand: false };
+    const decision = topic.startsWith(DROPPED.split('/')[0]!) ? { action: 'refuse' as const, kind: 'system-topics' as const, reason: `${topic} is reserved` } : subscribeDecision(topic, sender);
+    if (decision.action === 'accept') return done(null, subscription);
+    logRefusal(client, decision.kind, { filter: topic, reason: decision.reason }, 'MQTT subscription refused (SUBACK 0x80)');
+    // A null subscription is answered with the Failure return code 0x80 (3.1.1 §3.9.3).
+    done(null, null);
+  }
+
+  function authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
+    if (packet.topic === DROPPED) return null;
+    return forwardAllowed(packet.topic, senders.get(client), topics) ? packet : null;
   }
 
   /** A QoS 1/2 PUBLISH resent with DUP set, whose first copy was already handed on [MQTT-3.3.1-1]. */
@@ -133,8 +253,26 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
   async function listen(server: Server | HttpServer | TlsServer, port: number, what: string): Promise<number> {
     server.listen(port, options.host);
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(withContext(err as Error, what, port)))]);
+    // Later errors (EMFILE when accepting, …) would end the process with no listener.
+    server.on('error', (err: Error) => logError('MQTT listener error', { listener: what, err: err.message }, 'error'));
     servers.push(server);
     return (server.address() as AddressInfo).port;
+  }
+
+  /** Every connection, whatever its transport, enters the broker here, behind the packet size guard. */
+  function accept(broker: Aedes, conn: Parameters<Aedes['handle']>[0], remoteAddress: string | undefined, req?: Parameters<Aedes['handle']>[1]): void {
+    guardPacketSize(conn, maxPacketSize, (verdict) => {
+      const fields = 'tooLarge' in verdict ? { declared: verdict.tooLarge, limit: maxPacketSize } : { problem: verdict.malformed };
+      logError('MQTT packet over mqtt.maxPacketSize (or malformed): connection closed before reading it', { remoteAddress, ...fields }, 'warn');
+    });
+    // An error on a socket aedes has not taken yet, or after it let go, must not be unhandled.
+    conn.on('error', () => undefined);
+    try {
+      broker.handle(conn, req);
+    } catch (err) {
+      logError('MQTT connection could not be set up', { remoteAddress, err: (err as Error).message }, 'error');
+      conn.destroy();
+    }
   }
 
   function withContext(err: Error, what: string, port: number): Error {
@@ -150,16 +288,41 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
       return aedes !== undefined && !aedes.closed;
     },
     async start() {
-      const broker = await Aedes.createBroker({ authenticate, authorizePublish });
+      const broker = await Aedes.createBroker({
+        authenticate: guarded('authenticate', authenticate),
+        authorizePublish: guarded('authorizePublish', authorizePublish),
+        authorizeSubscribe: guarded('authorizeSubscribe', authorizeSubscribe),
+        authorizeForward: (client, packet) => {
+          try {
+            return authorizeForward(client, packet);
+          } catch (err) {
+            logError('MQTT broker hook failed', { hook: 'authorizeForward', err: (err as Error).message }, 'error');
+            return null;
+          }
+        },
+        drainTimeout: DRAIN_TIMEOUT_MS,
+      });
       aedes = broker;
-      broker.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'MQTT client error'));
-      broker.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'MQTT connection error'));
+      // aedes closes the connection of a client that errs and says so here; a flood of them is rate-limited.
+      broker.on('clientError', (client, err) => logError('MQTT client error: disconnected', { clientId: client?.id, err: err?.message }, 'debug'));
+      broker.on('connectionError', (client, err) => logError('MQTT connection error: disconnected', { clientId: client?.id, err: err?.message }, 'debug'));
       // Persistence errors surface as 'error' (not in aedes' types); unhandled, they would end the process.
-      (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => log.error({ err: err.message }, 'MQTT broker error'));
+      (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => logError('MQTT broker error', { err: err?.message }, 'error'));
+      // aedes' router (mqemitter) runs a queued message as soon as the one before it is done,
+      // and a message that no listener defers (no subscriber, or only a `#` subscriber that
+      // skips `$` topics) is done at once: a queue of tens of thousands then ran down in one
+      // synchronous chain, "Maximum call stack size exceeded", thrown from a timer where no one
+      // can catch it, and the whole gateway ended (issue 13). A listener on every topic that
+      // answers on the next turn of the event loop makes every message asynchronous, so the
+      // stack never grows with the queue. (`#` matches `$` topics inside the router: only
+      // subscriptions apply [MQTT-4.7.2-1].)
+      (broker as unknown as { mq: { on(topic: string, listener: (packet: unknown, done: () => void) => void): void } }).mq.on('#', (_packet, done) => void setImmediate(done));
       try {
-        ports.mqtt = await listen(createServer((socket) => broker.handle(socket)), options.port, 'MQTT');
+        ports.mqtt = await listen(createServer((socket) => accept(broker, socket, socket.remoteAddress)), options.port, 'MQTT');
         if (options.tls) {
-          const tls = createTlsServer({ cert: options.tls.cert, key: options.tls.key }, (socket) => broker.handle(socket));
+          const tls = createTlsServer({ cert: options.tls.cert, key: options.tls.key }, (socket) => accept(broker, socket, socket.remoteAddress));
+          // A failed handshake destroys the socket; it is worth a (rate-limited) line, never an exception.
+          tls.on('tlsClientError', (err: Error, socket) => logError('MQTT TLS handshake failed', { remoteAddress: socket.remoteAddress, err: err.message }, 'debug'));
           ports.tls = await listen(tls, options.tls.port, 'MQTT over TLS');
         }
         if (options.websocket) ports.websocket = await listenWebSocket(broker, options.websocket.port);
@@ -188,12 +351,16 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
 
   /** MQTT over WebSocket at /mqtt, subprotocol "mqtt" (what browser clients such as MQTT.js use). */
   async function listenWebSocket(broker: Aedes, port: number): Promise<number> {
-    const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has('mqtt') ? 'mqtt' : false) });
+    // A WebSocket message is buffered whole before it is handed on: the same limit applies to
+    // it (one MQTT packet per message, as MQTT.js sends; a fixed header is at most 5 bytes).
+    const wss = new WebSocketServer({ noServer: true, maxPayload: maxPacketSize + 5, handleProtocols: (offered) => (offered.has('mqtt') ? 'mqtt' : false) });
     const http = createHttpServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: connect to /mqtt with the mqtt subprotocol\n'));
     http.on('upgrade', (req, socket, head) => {
+      socket.on('error', () => undefined);
       if (req.url?.split('?')[0] !== '/mqtt') return void socket.destroy();
-      wss.handleUpgrade(req, socket, head, (ws) => broker.handle(createWebSocketStream(ws), req));
+      wss.handleUpgrade(req, socket, head, (ws) => accept(broker, createWebSocketStream(ws), req.socket.remoteAddress, req));
     });
+    wss.on('error', (err: Error) => logError('MQTT WebSocket error', { err: err.message }, 'error'));
     servers.push({ close: (cb) => wss.close(() => cb()) });
     return listen(http, port, 'MQTT over WebSocket');
   }

@@ -57,7 +57,13 @@ export function createExternalBroker({ options, subscriptions, statusTopic, logg
       c.on('message', (topic, payload, packet) => {
         // [MQTT-3.3.1-8]: retain is set only on messages from the broker's retained store.
         const message: InboundMessage = { topic, payload, retained: packet.retain };
-        messageListeners.forEach((listener) => listener(message));
+        for (const listener of messageListeners) {
+          try {
+            listener(message);
+          } catch (err) {
+            log.error({ topic, err: (err as Error).message }, 'MQTT message handler failed');
+          }
+        }
       });
       c.on('offline', () => log.warn('MQTT broker unreachable; retrying'));
       // Connection errors carry no secrets (MQTT.js does not put passwords in messages).

@@ -5,7 +5,7 @@
  */
 import type { ControlResult } from '../control/ports.js';
 import type { Logger } from '../log.js';
-import { commandRefusal } from './access.js';
+import { commandRefusal, mayTriggerDiscovery } from './access.js';
 import { correlationIdOf, parseCommand, type Command, type CorrelationId } from './command-parse.js';
 import type { Publisher } from './publisher.js';
 import type { Topics } from './topics.js';
@@ -15,9 +15,11 @@ export interface InboundDeps {
   topics: Topics;
   publisher: Publisher;
   run: (command: Command) => Promise<ControlResult>;
-  /** Home Assistant came (back) online: discovery is published again. */
+  /** Home Assistant came (back) online: discovery is published again (coalesced and rate-limited, birth.ts). */
   onDiscoveryBirth: () => void;
   discoveryPrefix?: string;
+  /** A user (besides command users) whose birth message counts: mqtt.homeAssistant.user. */
+  homeAssistantUser?: string;
   /** The broker is external: a retained command found there is removed from it. */
   clearRetainedCommands: boolean;
   logger: Logger;
@@ -30,7 +32,8 @@ export function createInboundHandler(deps: InboundDeps): (message: InboundMessag
   return (message) => {
     const payload = message.payload.toString('utf8');
     if (deps.discoveryPrefix !== undefined && message.topic === `${deps.discoveryPrefix}/status`) {
-      if (payload === 'online') deps.onDiscoveryBirth();
+      // The embedded broker drops the others' already; this holds if it ever did not.
+      if (payload === 'online' && mayTriggerDiscovery(message.sender, deps.homeAssistantUser)) deps.onDiscoveryBirth();
       return;
     }
     if (!topics.isCommandTopic(message.topic)) return;
@@ -57,7 +60,11 @@ export function createInboundHandler(deps: InboundDeps): (message: InboundMessag
     if ('unknown' in address) return answer({ accepted: false, reason: address.unknown }, name, correlationIdOf(payload));
     const parsed = parseCommand(address, payload);
     if (!parsed.ok) return answer({ accepted: false, reason: `malformed payload: ${parsed.reason}` }, name, parsed.id);
-    void deps.run(parsed.command).then((result) => answer(result, name, parsed.id));
+    // The runner never rejects; the answer's publish could throw, and an unhandled rejection ends the process.
+    void deps
+      .run(parsed.command)
+      .then((result) => answer(result, name, parsed.id))
+      .catch((err: unknown) => log.error({ topic: message.topic, err: (err as Error)?.message }, 'MQTT command could not be answered'));
   };
 }
 

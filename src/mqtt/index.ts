@@ -9,6 +9,7 @@ import type { EventBus } from '../events.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import type { SessionStore } from '../store/ports.js';
+import { createBirthCoalescer } from './birth.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { createCommandRunner } from './commands.js';
 import { createExternalBroker } from './external.js';
@@ -40,6 +41,8 @@ export interface Mqtt {
   readonly ports: EmbeddedBroker['ports'] | undefined;
   readonly mirror: Mirror;
   readonly publisher: Publisher;
+  /** Discovery republishes after Home Assistant's birth message (coalesced, rate-limited). */
+  readonly discoveryRepublished: number;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -69,13 +72,15 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     logger,
   });
   const run = createCommandRunner({ control: deps.control, ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}) });
+  const birth = createBirthCoalescer({ republish: () => mirror.republishDiscovery(), nowMs, logger });
   transport.onMessage(
     createInboundHandler({
       topics,
       publisher,
       run,
-      onDiscoveryBirth: () => mirror.republishDiscovery(),
+      onDiscoveryBirth: () => birth.trigger(),
       ...(options.discoveryPrefix !== undefined ? { discoveryPrefix: options.discoveryPrefix } : {}),
+      ...(options.mode === 'embedded' && options.homeAssistantUser !== undefined ? { homeAssistantUser: options.homeAssistantUser } : {}),
       clearRetainedCommands: options.mode === 'external',
       logger,
     }),
@@ -98,12 +103,16 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     ports: 'ports' in transport ? (transport as EmbeddedBroker).ports : undefined,
     mirror,
     publisher,
+    get discoveryRepublished() {
+      return birth.republished;
+    },
     async start() {
       await transport.start();
       const where = options.mode === 'embedded' ? { listen: `mqtt://${options.host}:${(transport as EmbeddedBroker).ports.mqtt}`, users: options.users.length, anonymous: options.anonymous } : { broker: options.url.replace(/\/\/[^@/]*@/, '//') };
       logger.info({ ...where, prefix: options.prefix, discovery: options.discoveryPrefix ?? 'off' }, options.mode === 'embedded' ? 'MQTT broker listening' : 'MQTT connecting to the external broker');
     },
     async stop() {
+      birth.stop();
       mirror.stop();
       publisher.stop();
       await transport.stop({ topic: topics.status, payload: 'offline' });

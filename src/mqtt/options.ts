@@ -33,6 +33,10 @@ export interface EmbeddedOptions extends CommonOptions {
   users: readonly MqttUserOptions[];
   /** What a client that gives no user name may do. */
   anonymous: 'read' | 'none';
+  /** The largest MQTT packet a client may send, in bytes, fixed header included (before and after CONNECT). */
+  maxPacketSize: number;
+  /** A user (besides command users) whose Home Assistant birth message is accepted. */
+  homeAssistantUser?: string;
 }
 
 export interface ExternalOptions extends CommonOptions {
@@ -85,6 +89,8 @@ export function resolveMqttOptions(mqtt: MqttConfig): MqttOptions {
     ...(mqtt.websocket ? { websocket: { port: mqtt.websocket.port } } : {}),
     users: mqtt.users.map((u) => ({ username: u.username, password: u.password, mayCommand: u.access === 'command' })),
     anonymous: mqtt.anonymous ?? (isLoopback(mqtt.host) ? 'read' : 'none'),
+    maxPacketSize: mqtt.maxPacketSize,
+    ...(mqtt.homeAssistant.user !== undefined ? { homeAssistantUser: mqtt.homeAssistant.user } : {}),
   };
 }
 
@@ -101,6 +107,7 @@ export function mqttConfigProblems(root: unknown): Problem[] {
   const problems: Problem[] = [];
   const at = (key: string, text: string) => problems.push({ path: ['mqtt', key], text });
   const users = Array.isArray(mqtt.users) ? (mqtt.users as { username?: unknown }[]) : [];
+  const homeAssistant = (mqtt.homeAssistant ?? {}) as { user?: unknown };
 
   if (mode === 'external') {
     if (!mqtt.url) at('broker', 'broker: external needs mqtt.url (e.g. mqtt://broker.local:1883)');
@@ -108,6 +115,9 @@ export function mqttConfigProblems(root: unknown): Problem[] {
       if (mqtt[key] !== undefined) at(key, `only for the embedded broker (this config connects to ${String(mqtt.url ?? 'an external broker')}); remove it`);
     }
     if (users.length > 0) at('users', 'only for the embedded broker; an external broker has its own users (set mqtt.username and mqtt.password)');
+    if (homeAssistant.user !== undefined) {
+      problems.push({ path: ['mqtt', 'homeAssistant', 'user'], text: `only for the embedded broker; on an external broker its ACLs decide who may publish ${String((mqtt.homeAssistant as { prefix?: unknown } | undefined)?.prefix ?? 'homeassistant')}/status` });
+    }
   }
   if (mode === 'embedded') {
     if (mqtt.url !== undefined) at('url', 'is only used with broker: external; remove it or set broker: external');
@@ -120,6 +130,9 @@ export function mqttConfigProblems(root: unknown): Problem[] {
     }
     if (!isLoopback(host) && mqtt.anonymous === 'read') {
       at('anonymous', `anonymous: read on ${host} lets anyone on the network read the site; use a read user instead`);
+    }
+    if (typeof homeAssistant.user === 'string' && !users.some((u) => u?.username === homeAssistant.user)) {
+      problems.push({ path: ['mqtt', 'homeAssistant', 'user'], text: `no user ${JSON.stringify(homeAssistant.user)} in mqtt.users (Home Assistant must log in as a configured user)` });
     }
   }
   const seen = new Map<string, number>();

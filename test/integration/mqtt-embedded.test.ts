@@ -208,7 +208,7 @@ t.test('a retained command is ignored and not kept by the broker', async (t) => 
   await ha.publish(`${CP1}/connectors/1/unlock/set`, '{}', { retain: true });
   t.match(JSON.parse((await ha.waitFor(`${CP1}/connectors/1/unlock/result`)).payload), { result: 'rejected', reason: /retained command ignored/ });
   t.notOk(calls.some((c) => c.action === 'UnlockConnector'));
-  const later = await connectClient(t, url, VIEWER);
+  const later = await connectClient(t, url, COMMANDER); // read users may not subscribe to command topics
   await later.subscribe(`${CP1}/connectors/1/unlock/set`);
   await later.subscribe(`${CP1}/connected`);
   await later.waitFor(`${CP1}/connected`);
@@ -230,17 +230,22 @@ t.test('who may write what on the embedded broker', async (t) => {
   t.equal((await fresh.waitFor(power)).payload, real, 'the retained state is unchanged');
   t.notOk(v.received.some((m) => m.payload === 'Hacked'), 'no subscriber saw the forged value');
 
+  // Read users and anonymous clients: their commands are acknowledged and dropped, neither
+  // delivered nor answered (issue 13; test/integration/mqtt-abuse.test.ts has the details).
   const reader = await connectClient(t, url, VIEWER);
   await reader.subscribe(`${CP1}/connectors/1/unlock/result`);
-  await reader.publish(`${CP1}/connectors/1/unlock/set`, '{}');
-  t.match(JSON.parse((await reader.waitFor(`${CP1}/connectors/1/unlock/result`)).payload), { result: 'rejected', reason: 'user "viewer" may not send commands (its access is read)' });
+  await reader.publish(`${CP1}/connectors/1/unlock/set`, '{"id":6}');
 
   const anonymous = await connectClient(t, url);
   await anonymous.subscribe([`${CP1}/connectors/1/unlock/result`, `${CP1}/connected`]);
   t.equal((await anonymous.waitFor(`${CP1}/connected`)).payload, 'online', 'anonymous clients may read');
   await anonymous.publish(`${CP1}/connectors/1/unlock/set`, '{"id":7}');
-  t.match(JSON.parse((await anonymous.waitFor(`${CP1}/connectors/1/unlock/result`, (p) => p.includes('"id":7'))).payload), { result: 'rejected', reason: /anonymous clients may not send commands/ });
-  t.notOk(calls.some((c) => c.action === 'UnlockConnector'), 'no refused command reached the charger');
+  const commander = await connectClient(t, url, COMMANDER);
+  await commander.publish(`${CP1}/connectors/1/unlock/set`, '{"id":8}');
+  await reader.waitFor(`${CP1}/connectors/1/unlock/result`, (p) => p.includes('"id":8'));
+  t.notOk([...reader.received, ...anonymous.received].some((m) => /"id":[67]/.test(m.payload)), 'refused commands get no result');
+  t.ok(reader.client.connected && anonymous.client.connected, 'and their senders stay connected');
+  t.equal(calls.filter((c) => c.action === 'UnlockConnector').length, 1, 'only the command user\'s command reached the charger');
 
   await t.rejects(connectClient(t, url, { username: VIEWER.username, password: 'wrong-password' }), 'a wrong password is refused');
   await t.rejects(connectClient(t, url, { username: 'nobody', password: 'whatever-1' }), 'an unknown user is refused');

@@ -46,3 +46,13 @@ t.test('passwords are never shown in errors', async (t) => {
   const problems = problemsOf('mqtt: { users: [ { username: a, password: "short" } ] }').join('\n');
   t.notMatch(problems, /short/);
 });
+
+t.test('mqtt.maxPacketSize and mqtt.homeAssistant.user (issue 13)', async (t) => {
+  t.match(resolveMqttOptions(parseConfig('', { env: {}, baseDir: '/' }).mqtt), { maxPacketSize: 262_144 }, '256 KiB by default');
+  const text = 'mqtt:\n  maxPacketSize: 65536\n  users: [ { username: ha, password: "${PW}", access: read } ]\n  homeAssistant: { user: ha }\n';
+  t.strictSame(problemsOf(text), []);
+  t.match(resolveMqttOptions(parseConfig(text, { env: { PW: 'long-enough' }, baseDir: '/' }).mqtt), { maxPacketSize: 65_536, homeAssistantUser: 'ha' });
+  t.match(problemsOf('mqtt: { maxPacketSize: 100 }'), [/mqtt.maxPacketSize: /]);
+  t.strictSame(problemsOf('mqtt: { homeAssistant: { user: nobody } }'), ['mqtt.homeAssistant.user: no user "nobody" in mqtt.users (Home Assistant must log in as a configured user)']);
+  t.match(problemsOf('mqtt: { url: "mqtt://b:1883", homeAssistant: { user: ha } }'), [/mqtt.homeAssistant.user: only for the embedded broker; on an external broker its ACLs decide who may publish homeassistant\/status/]);
+});
