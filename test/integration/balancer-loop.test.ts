@@ -4,7 +4,6 @@
  */
 import t from 'tap';
 import type { AllocationChanged } from '../../src/events.js';
-import type { SessionRecord } from '../../src/store/ports.js';
 import { eventually, startGateway } from '../helpers/gateway.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
 
@@ -126,7 +125,7 @@ t.test('a charger that rejects its profiles is uncontrolled: counted at its maxi
   t.equal(seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP1')?.amps ?? 0, 0, 'nothing left for CP1 on the 32 A fuse');
 });
 
-t.test('a car that starts: its neighbours make room while its StartTransaction is written; its own TxProfile names the answered transactionId', async (t) => {
+t.test('a car that starts: its neighbour makes room; its own TxProfile names the answered transactionId', async (t) => {
   // 20 A: CP1 alone takes its 16 A maximum; with CP2 (1-phase, on L1) charging too, 10 A each on L1.
   const gw = await startGateway(t, { patch: (c) => (site(c), (c.site.supply.maxCurrent = 20)) });
   const one = await charger(t, gw.url, 'CP1');
@@ -135,16 +134,8 @@ t.test('a car that starts: its neighbours make room while its StartTransaction i
   await one.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
   await eventually(() => live(one) === 16, 'CP1 alone: 16 A');
 
-  // The gateway has written CP2's start and waits for the disk (the event it emits then).
-  const starting = { chargerId: 'CP2', connectorId: 1, transactionId: 424242, receivedAt: new Date().toISOString() } as SessionRecord;
-  const twoBefore = two.limits.length;
-  gw.app.events.emit('session.starting', starting);
-  await eventually(() => live(one) === 10, 'CP1 slowed to 10 A before CP2 is answered');
-  t.equal(two.limits.length, twoBefore, 'CP2 gets nothing yet: no transactionId to name');
-  // The write failed (never durable): the room is given back.
-  gw.app.events.emit('session.startFailed', { chargerId: 'CP2', connectorId: 1, transactionId: 424242 });
-  await eventually(() => live(one) === 16, 'CP1 back at 16 A');
-
+  // The moments in between (room made while the Start is written, given back if the write
+  // fails) are tested with real events in start-handshake.test.ts.
   // A real start: CP2's TxProfile carries the transactionId of its answer.
   const answer = await two.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG2', meterStart: 0, timestamp: new Date().toISOString() });
   await eventually(() => live(one) === 10 && live(two) === 10, 'both at 10 A');
@@ -168,6 +159,8 @@ t.test('a car that pauses (SuspendedEV) keeps its minimum and the other car gets
   const pausedAt = Date.now();
   await status(two, 'SuspendedEV');
   await eventually(() => live(two) === 6 && live(one) === 14, 'CP2 paused: 6 A, CP1 14 A');
+  // "Not before the settle time" is the requirement, on the clock the balancer itself reads
+  // (Date): the stamp precedes the StatusNotification, so a busy machine only makes this later.
   t.ok(Date.now() - pausedAt >= 300, 'not before the settle time');
   const reason = gw.app.balancer!.allocation()!.connectors.find((c) => c.chargerId === 'CP2')!;
   t.equal(reason.reason, 'released');
