@@ -232,7 +232,7 @@ const MqttSection = Section(
     anonymous: Type.Optional(
       OneOf(['read', 'none'], { description: 'Clients without a user name on the embedded broker: read (subscribe only) or none. Default: read when the broker listens on loopback only, else none.' }),
     ),
-    maxPacketSize: Type.Integer({ default: 262144, minimum: 1024, maximum: 16777216, description: 'Embedded broker: the largest MQTT packet a client may send, in bytes (fixed header included), before and after CONNECT; a larger one closes the connection before it is read. Default 262144 (256 KiB).' }),
+    maxPacketSize: Type.Integer({ default: 262144, minimum: 1024, maximum: 16777216, description: 'Embedded broker: the largest MQTT packet a client may send, in bytes (fixed header included); a larger one closes the connection before it is read. Its CONNECT, read before it authenticates, may be at most 16 KiB. Default 262144 (256 KiB).' }),
     url: Type.Optional(
       Type.String({ pattern: '^(mqtt|mqtts|ws|wss)://[^\\s]+$', allowed: 'a URL such as mqtt://broker.local:1883 or mqtts://broker.local:8883', description: 'The external broker (broker: external).' }),
     ),

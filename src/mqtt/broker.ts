@@ -48,6 +48,15 @@ const DROPPED = '$chargegate/dropped';
  */
 const DRAIN_TIMEOUT_MS = 10_000;
 
+/**
+ * Before a client has authenticated it may send one packet, its CONNECT [MQTT-3.1.0-1], and it
+ * has this long to do so (aedes' default is 30 s). A CONNECT holds a client id, a user name, a
+ * password and perhaps a will: 16 KiB is plenty, and keeps what a crowd of unauthenticated
+ * sockets can make the broker hold small (mqtt.maxPacketSize applies after CONNECT).
+ */
+const MAX_CONNECT_BYTES = 16 * 1024;
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export interface EmbeddedBroker extends MqttTransport {
   /** Bound ports, known once start() resolved (a configured port 0 becomes a real one). */
   readonly ports: { mqtt: number; tls?: number; websocket?: number };
@@ -132,6 +141,8 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
 
   /** An error a client or the network can cause as often as it likes: logged, rate-limited. */
   function logError(message: string, fields: Record<string, unknown>, level: 'debug' | 'warn' | 'error' = 'warn'): void {
+    // A line that would not be written must not use up the budget of those that would.
+    if (!log.isLevelEnabled(level)) return;
     const suppressed = errorLog.take(undefined, now());
     if (suppressed === undefined) return;
     log[level]({ ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, message);
@@ -261,8 +272,8 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
 
   /** Every connection, whatever its transport, enters the broker here, behind the packet size guard. */
   function accept(broker: Aedes, conn: Parameters<Aedes['handle']>[0], remoteAddress: string | undefined, req?: Parameters<Aedes['handle']>[1]): void {
-    guardPacketSize(conn, maxPacketSize, (verdict) => {
-      const fields = 'tooLarge' in verdict ? { declared: verdict.tooLarge, limit: maxPacketSize } : { problem: verdict.malformed };
+    guardPacketSize(conn, { maxBytes: maxPacketSize, maxConnectBytes: MAX_CONNECT_BYTES }, (verdict) => {
+      const fields = 'tooLarge' in verdict ? { declared: verdict.tooLarge, limit: maxPacketSize, connectLimit: MAX_CONNECT_BYTES } : { problem: verdict.malformed };
       logError('MQTT packet over mqtt.maxPacketSize (or malformed): connection closed before reading it', { remoteAddress, ...fields }, 'warn');
     });
     // An error on a socket aedes has not taken yet, or after it let go, must not be unhandled.
@@ -301,6 +312,7 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
           }
         },
         drainTimeout: DRAIN_TIMEOUT_MS,
+        connectTimeout: CONNECT_TIMEOUT_MS,
       });
       aedes = broker;
       // aedes closes the connection of a client that errs and says so here; a flood of them is rate-limited.

@@ -24,13 +24,24 @@ export type Verdict =
  */
 export class PacketSizeScanner {
   private state: 'type' | 'length' | 'body' = 'type';
+  private packets = 0;
+  private limit: number;
   private length = 0;
   private multiplier = 1;
   private lengthBytes = 0;
   private remaining = 0;
 
-  /** @param maxBytes the largest packet allowed, fixed header included. */
-  constructor(private readonly maxBytes: number) {}
+  /**
+   * @param maxBytes the largest packet allowed, fixed header included.
+   * @param maxFirstBytes the largest first packet, which must be the CONNECT [MQTT-3.1.0-1]:
+   *   it is read before the client has authenticated.
+   */
+  constructor(
+    private readonly maxBytes: number,
+    maxFirstBytes = maxBytes,
+  ) {
+    this.limit = Math.min(maxFirstBytes, maxBytes);
+  }
 
   /** Takes the next bytes read from the connection. Once it returned a problem, the connection must close. */
   feed(chunk: Uint8Array): Verdict {
@@ -45,6 +56,7 @@ export class PacketSizeScanner {
       }
       if (this.state === 'type') {
         i++;
+        if (this.packets++ === 1) this.limit = this.maxBytes;
         this.state = 'length';
         this.length = 0;
         this.multiplier = 1;
@@ -57,7 +69,7 @@ export class PacketSizeScanner {
       this.lengthBytes++;
       const total = 1 + this.lengthBytes + this.length;
       // Known too large before the last length byte arrives (a further byte only adds): no need to wait for it.
-      if (total > this.maxBytes) return { tooLarge: total };
+      if (total > this.limit) return { tooLarge: total };
       if (byte & 0x80) {
         if (this.lengthBytes === 4) return { malformed: 'Remaining Length longer than four bytes' };
         continue;
@@ -80,8 +92,8 @@ export interface GuardedConnection {
  * `read()` on 'readable' (paused mode), so every byte it parses passes through here first;
  * on a packet over the limit the connection is destroyed and the broker gets nothing more.
  */
-export function guardPacketSize(conn: GuardedConnection, maxBytes: number, onRefused: (verdict: NonNullable<Verdict>) => void): void {
-  const scanner = new PacketSizeScanner(maxBytes);
+export function guardPacketSize(conn: GuardedConnection, limits: { maxBytes: number; maxConnectBytes: number }, onRefused: (verdict: NonNullable<Verdict>) => void): void {
+  const scanner = new PacketSizeScanner(limits.maxBytes, limits.maxConnectBytes);
   const read = conn.read.bind(conn);
   let refused = false;
   conn.read = (size?: number) => {

@@ -39,6 +39,14 @@ t.test('a fixed header declaring more than the limit is refused before its body'
   t.strictSame(connect.feed(Buffer.from([0xff, 0x7f])), { tooLarge: 1 + 3 + 0x1fffff });
 });
 
+t.test('the first packet (the CONNECT, read before authentication) has its own, smaller limit', async (t) => {
+  const scanner = new PacketSizeScanner(1000, 100);
+  t.equal(scanner.feed(packet(0x10, 90)), undefined, 'a 92-byte CONNECT');
+  t.equal(scanner.feed(packet(0x30, 900)), undefined, 'then the larger limit');
+  t.equal(new PacketSizeScanner(1000, 100).feed(Buffer.from(header(0x10, 98))), undefined, 'a 100-byte CONNECT: at the limit');
+  t.strictSame(new PacketSizeScanner(1000, 100).feed(Buffer.from(header(0x10, 99))), { tooLarge: 101 }, 'one byte over');
+});
+
 t.test('a Remaining Length of five bytes is not MQTT', async (t) => {
   const scanner = new PacketSizeScanner(Number.MAX_SAFE_INTEGER);
   t.match(scanner.feed(Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80, 0x01])), { malformed: /longer than four bytes/ });
@@ -59,7 +67,7 @@ class FakeConnection extends EventEmitter {
 t.test('the guard closes the connection and hands nothing more on', async (t) => {
   const conn = new FakeConnection();
   const refused: unknown[] = [];
-  guardPacketSize(conn, 1000, (v) => refused.push(v));
+  guardPacketSize(conn, { maxBytes: 1000, maxConnectBytes: 1000 }, (v) => refused.push(v));
   conn.chunks.push(packet(0x10, 50), Buffer.from(header(0x30, 5000)), packet(0x30, 1));
   t.equal((conn.read() as Buffer).length, 52, 'a small packet passes');
   t.equal(conn.read(), null, 'the oversized one does not');
