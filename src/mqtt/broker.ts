@@ -149,11 +149,10 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
   }
 
   /** A refusal, logged once per client and kind (20 a minute at most, whatever the clients do). */
-  function logRefusal(client: Client | null, kind: string, fields: Record<string, unknown>, message: string): void {
-    const sender = client ? senders.get(client) : undefined;
-    const suppressed = refusalLog.take(`${kind}\u0000${sender?.username ?? ''}\u0000${client?.id ?? ''}`, now());
+  function logRefusal(client: Client | null, kind: string, fields: Record<string, unknown>, message: string, username = client ? senders.get(client)?.username : undefined): void {
+    const suppressed = refusalLog.take(`${kind}\u0000${username ?? ''}\u0000${client?.id ?? ''}`, now());
     if (suppressed === undefined) return;
-    log.warn({ clientId: client?.id, username: sender?.username, kind, ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, message);
+    log.warn({ clientId: client?.id, username, kind, ...fields, ...(suppressed > 0 ? { suppressed } : {}) }, message);
   }
 
   /**
@@ -191,7 +190,8 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
     // Compare even for an unknown user, so timing does not tell which user names exist.
     const matches = timingSafeEqual(given, user?.digest ?? digest('\0unknown')) && user !== undefined;
     if (!matches) {
-      log.warn({ clientId: client.id, username }, 'MQTT client refused: unknown user or wrong password');
+      // Guessing passwords is one more thing a client may repeat at will: rate-limited too.
+      logRefusal(client, 'authentication', {}, 'MQTT client refused: unknown user or wrong password', username);
       return done(authError('bad user name or password', BAD_USERNAME_OR_PASSWORD), false);
     }
     senders.set(client, { username, mayCommand: user.mayCommand });
