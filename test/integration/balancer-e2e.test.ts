@@ -1,7 +1,8 @@
 /**
- * End to end: chargegate with a site of 3 × 32 A, simulated chargers that follow their
- * profiles, a charger that ignores them (an independent ocpp-rpc charger drawing 16 A whatever
- * it is told), and a simulated SDM630 grid meter (a jsmodbus TCP server on 127.0.0.1, port 0)
+ * End to end: chargegate with a site of 3 × 32 A, chargers that follow their profiles (the
+ * independent "physical" chargers of test/helpers/physical-charger.ts, on ocpp-rpc, reading
+ * their profiles with their own code, not the product's simulator), a charger that ignores
+ * them (an independent ocpp-rpc charger drawing 16 A whatever it is told), and a simulated SDM630 grid meter (a jsmodbus TCP server on 127.0.0.1, port 0)
  * that sees the chargers plus a house load. The physical current per phase is sampled all
  * along; the assertion is on those samples: over the fuse for no longer than the reaction time.
  */
@@ -9,10 +10,9 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import Modbus from 'jsmodbus';
 import t from 'tap';
 import type { AllocationChanged } from '../../src/events.js';
-import { silentLogger } from '../../src/log.js';
 import { encodeValue } from '../../src/meters/decode.js';
-import { SimulatedCharger } from '../../src/sim/charger.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { physicalCharger } from '../helpers/physical-charger.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
 
 const FUSE = 32;
@@ -81,27 +81,21 @@ t.test('the site never stays above its fuse: sessions, a house load, a silent me
   gw.app.events.on('allocation.changed', (a) => allocations.push(a));
   const reason = (chargerId: string) => allocations.at(-1)?.connectors.find((c) => c.chargerId === chargerId)?.reason;
 
-  const sim = (identity: string, phases: 1 | 3, maxCurrentA: number) => {
-    const c = new SimulatedCharger({
-      url: gw.url, identity, password: PASSWORDS[identity as 'CP1' | 'CP2'], phases, maxCurrentA, logger: silentLogger(),
-      autoMeterValues: true, configuration: { MeterValueSampleInterval: '0.2' }, tickMs: 100,
-    });
-    t.teardown(() => c.stop());
-    c.start();
-    return c;
-  };
-  const cp1 = sim('CP1', 3, 16);
-  const cp2 = sim('CP2', 1, 32);
-  await eventually(() => cp1.isBooted && cp2.isBooted, 'both simulated chargers booted');
+  // Booted on return; MeterValues (Current.Import per phase) every 0.2 s during a session.
+  const charger = (identity: 'CP1' | 'CP2', phases: 1 | 3, maxCurrentA: number) =>
+    physicalCharger(t, { url: gw.url, identity, password: PASSWORDS[identity], phases, maxCurrentA, meterIntervalMs: 200 });
+  const cp1 = await charger('CP1', 3, 16);
+  const cp2 = await charger('CP2', 1, 32);
 
-  // The site as physics sees it: every charger's real current plus the house, per site phase.
+  // The site as physics sees it: every charger's real current per charger phase, on the site
+  // phases its wiring says (CP1 L1L2L3, CP2's one phase on L1), plus the house.
   let house: [number, number, number] = [0, 0, 0];
   let rogueAmps = 0;
   const samples: Sample[] = [];
   const physical = (): [number, number, number] => {
-    const a = cp1.currentA(1);
-    const b = cp2.currentA(1);
-    return [house[0] + a + b + rogueAmps, house[1] + a + rogueAmps, house[2] + a + rogueAmps];
+    const [a1, a2, a3] = cp1.currents();
+    const [b1, b2, b3] = cp2.currents();
+    return [house[0] + a1 + b1 + rogueAmps, house[1] + a2 + b2 + rogueAmps, house[2] + a3 + b3 + rogueAmps];
   };
   let meterLive = true;
   const sampler = setInterval(() => {
@@ -112,8 +106,8 @@ t.test('the site never stays above its fuse: sessions, a house load, a silent me
   t.teardown(() => clearInterval(sampler));
 
   // 1. Two sessions start: both charge, within the fuse.
-  cp1.plugIn(1);
-  cp2.plugIn(1, { phases: 1 });
+  cp1.plugIn(1, { maxCurrentA: 32, phases: 3 });
+  cp2.plugIn(1, { maxCurrentA: 32, phases: 1 });
   await cp1.startTransaction(1, 'TAG1');
   await cp2.startTransaction(1, 'TAG2');
   await eventually(() => cp1.currentA(1) > 0 && cp2.currentA(1) > 0, 'both cars charging');
@@ -169,4 +163,5 @@ t.test('the site never stays above its fuse: sessions, a house load, a silent me
   t.ok(longest <= REACTION_MS, `longest stretch above ${FUSE} A: ${longest} ms (≤ ${REACTION_MS} ms)`);
   const last = samples.at(-1)!.currents;
   t.ok(last.every((a) => a <= FUSE), `the site ends within its fuse: ${last.join(' / ')} A`);
+  t.same([...cp1.validationFailures, ...cp2.validationFailures], [], 'every frame chargegate sent passed ocpp-rpc\'s schema check');
 });

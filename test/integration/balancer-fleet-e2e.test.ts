@@ -1,12 +1,15 @@
 /**
- * The fuse holds with real chargers as they are (issue 12): one site, a mixed fleet of
- * simulated chargers — two that follow their limits, one silent, one answering CALLERROR, one
- * answering Rejected, one that accepts and ignores, one that answers late, one that drops the
- * connection mid-call, one that boots late — and the physical current of every charger sampled
- * every 100 ms, mapped to the site's phases from each charger's wiring (not from the gateway's
- * own view). What the user would see: the site stays within its supply except for a short
- * reaction after an event; the compliant chargers get their first limit within seconds of a
- * start, whatever the others do; capacity returns to them when the misbehaving ones stop.
+ * The fuse holds with real chargers as they are (issue 12): one site, a mixed fleet — two
+ * chargers that follow their limits (the independent "physical" chargers of
+ * test/helpers/physical-charger.ts: ocpp-rpc, their own reading of profiles, nothing shared
+ * with the gateway) and simulated ones (src/sim, for its misbehaviours): one silent, one
+ * answering CALLERROR, one answering Rejected, one that accepts and ignores, one that answers
+ * late, one that drops the connection mid-call, one that boots late — and the physical
+ * current of every charger sampled every 100 ms, mapped to the site's phases from each
+ * charger's wiring (not from the gateway's own view). What the user would see: the site stays
+ * within its supply except for a short reaction after an event; the compliant chargers get
+ * their first limit within seconds of a start, whatever the others do; capacity returns to
+ * them when the misbehaving ones stop.
  */
 import t from 'tap';
 import type { AllocationChanged } from '../../src/events.js';
@@ -14,6 +17,7 @@ import { silentLogger } from '../../src/log.js';
 import { SimulatedCharger } from '../../src/sim/charger.js';
 import type { Misbehaviour } from '../../src/sim/misbehaviour.js';
 import { eventually, startGateway } from '../helpers/gateway.js';
+import { physicalCharger, type PhysicalCharger } from '../helpers/physical-charger.js';
 
 const FUSE = 80;
 /** Above the fuse for at most this long: profile round trip plus a car's response, with slack for a busy CI box. */
@@ -61,8 +65,9 @@ t.test('a mixed fleet on one site: the fuse holds, the compliant chargers are se
   const allocations: AllocationChanged[] = [];
   gw.app.events.on('allocation.changed', (a) => allocations.push(a));
 
+  // The misbehaving chargers: the simulator.
   const fleet = new Map<string, SimulatedCharger>();
-  for (const s of FLEET) {
+  for (const s of FLEET.filter((x) => x.misbehave)) {
     const c = new SimulatedCharger({
       url: gw.url, identity: s.id, password: password(s.id), phases: s.phases, maxCurrentA: s.maxCurrent, logger: silentLogger(),
       autoMeterValues: true, configuration: { MeterValueSampleInterval: '0.2' }, tickMs: 50,
@@ -72,6 +77,9 @@ t.test('a mixed fleet on one site: the fuse holds, the compliant chargers are se
     fleet.set(s.id, c);
   }
   const sim = (id: string) => fleet.get(id)!;
+  // The compliant ones: independent physical chargers (connected and booted below).
+  const compliant = new Map<string, PhysicalCharger>();
+  const ok = (id: string) => compliant.get(id)!;
 
   // Physics: each charger's real current, on the site phases its wiring says.
   const samples: { at: number; site: number[] }[] = [];
@@ -79,7 +87,8 @@ t.test('a mixed fleet on one site: the fuse holds, the compliant chargers are se
     const site = [0, 0, 0];
     for (const s of FLEET) {
       const first = PHASE_INDEX[s.rotation];
-      sim(s.id).currents().forEach((a, i) => (site[(first + i) % 3]! += a));
+      // A physical charger not connected yet draws nothing.
+      (compliant.get(s.id) ?? fleet.get(s.id))?.currents().forEach((a, i) => (site[(first + i) % 3]! += a));
     }
     return site;
   };
@@ -87,6 +96,11 @@ t.test('a mixed fleet on one site: the fuse holds, the compliant chargers are se
   t.teardown(() => clearInterval(sampler));
 
   for (const c of fleet.values()) c.start();
+  await Promise.all(
+    FLEET.filter((s) => !s.misbehave).map(async (s) => {
+      compliant.set(s.id, await physicalCharger(t, { url: gw.url, identity: s.id, password: password(s.id), phases: s.phases, maxCurrentA: s.maxCurrent, meterIntervalMs: 200 }));
+    }),
+  );
   await eventually(() => [...fleet.values()].every((c) => c.isBooted || c.misbehave?.kind === 'noboot'), 'the fleet connected and booted', 10_000);
 
   // 1. The misbehaving chargers start charging first (the late-booting one before its boot).
@@ -98,14 +112,14 @@ t.test('a mixed fleet on one site: the fuse holds, the compliant chargers are se
   const firstLimit = (id: string) =>
     new Promise<number>((resolve) => {
       const startedAt = Date.now();
-      sim(id).on('profile', (p) => {
+      ok(id).on('profile', (p) => {
         if (p.status === 'Accepted' && p.profile?.chargingProfilePurpose === 'TxProfile') resolve(Date.now() - startedAt);
       });
     });
   const waits = ['OK1', 'OK2'].map(firstLimit);
-  sim('OK1').plugIn(1);
-  sim('OK2').plugIn(1, { phases: 1 });
-  await Promise.all([sim('OK1').startTransaction(1, 'TAG1'), sim('OK2').startTransaction(1, 'TAG2')]);
+  ok('OK1').plugIn(1, { maxCurrentA: 32, phases: 3 });
+  ok('OK2').plugIn(1, { maxCurrentA: 32, phases: 1 });
+  await Promise.all([ok('OK1').startTransaction(1, 'TAG1'), ok('OK2').startTransaction(1, 'TAG2')]);
   const [ok1, ok2] = await Promise.all(waits);
   t.ok(ok1! <= FIRST_LIMIT_MS, `OK1 got its first limit ${ok1} ms after its start`);
   t.ok(ok2! <= FIRST_LIMIT_MS, `OK2 got its first limit ${ok2} ms after its start`);
@@ -126,13 +140,13 @@ t.test('a mixed fleet on one site: the fuse holds, the compliant chargers are se
   t.equal(control('LATE')?.controlled, true, 'a late answer within the call timeout is an answer');
 
   // 4. The compliant chargers keep charging within what is left.
-  await eventually(() => sim('OK1').currentA(1) >= 6 && sim('OK2').currentA(1) >= 6, 'both compliant cars charging');
+  await eventually(() => ok('OK1').currentA(1) >= 6 && ok('OK2').currentA(1) >= 6, 'both compliant cars charging');
 
   // 5. The misbehaving ones stop: capacity returns to the compliant ones.
   for (const id of misbehaving) await sim(id).stopTransaction(1, 'Local');
   for (const id of misbehaving) await sim(id).unplug(1);
   await Promise.all(misbehaving.map((id) => sim(id).whenQueueEmpty()));
-  await eventually(() => sim('OK1').currentA(1) >= 16 - 1e-9 && sim('OK2').currentA(1) >= 16 - 1e-9, 'the compliant cars at their 16 A maximum again', 15_000);
+  await eventually(() => ok('OK1').currentA(1) >= 16 - 1e-9 && ok('OK2').currentA(1) >= 16 - 1e-9, 'the compliant cars at their 16 A maximum again', 15_000);
   // Idle, they draw nothing and are no longer counted as charging at their maximum.
   const reason = (id: string) => allocations.at(-1)!.connectors.find((x) => x.chargerId === id)!.reason;
   await eventually(() => unruly.every((id) => !(reason(id) === 'fixed' && counted(id) > 0)), 'the stopped chargers no longer counted as charging');
@@ -153,4 +167,5 @@ t.test('a mixed fleet on one site: the fuse holds, the compliant chargers are se
   }
   t.ok(samples.length > 20, `${samples.length} samples of the site's phases`);
   t.ok(longest <= REACTION_MS, `longest stretch above ${FUSE} A: ${longest} ms (≤ ${REACTION_MS} ms); peak ${peak.toFixed(1)} A`);
+  t.same([...compliant.values()].flatMap((c) => c.validationFailures), [], 'every frame chargegate sent the compliant chargers passed ocpp-rpc\'s schema check');
 });
