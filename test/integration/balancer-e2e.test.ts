@@ -2,9 +2,10 @@
  * End to end: chargegate with a site of 3 × 32 A, chargers that follow their profiles (the
  * independent "physical" chargers of test/helpers/physical-charger.ts, on ocpp-rpc, reading
  * their profiles with their own code, not the product's simulator), a charger that ignores
- * them (an independent ocpp-rpc charger drawing 16 A whatever it is told), and a simulated SDM630 grid meter (a jsmodbus TCP server on 127.0.0.1, port 0)
- * that sees the chargers plus a house load. The physical current per phase is sampled all
- * along; the assertion is on those samples: over the fuse for no longer than the reaction time.
+ * them (an independent ocpp-rpc charger drawing 16 A whatever it is told), and a simulated
+ * SDM630 grid meter (a jsmodbus TCP server on 127.0.0.1, port 0) that sees the chargers plus a
+ * house load. The physical current per phase is sampled all along; the assertion is on those
+ * samples: over the fuse for no longer than the reaction time.
  */
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import Modbus from 'jsmodbus';
