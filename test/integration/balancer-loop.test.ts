@@ -272,15 +272,14 @@ t.test('quirks.noSmartCharging: no profile is ever sent; counted at uncontrolled
 t.test('an idle connector\'s standing limit rises at most once per standingInterval; it comes down at once', async (t) => {
   const INTERVAL_S = 1.5;
   const gw = await startGateway(t, { patch: (c) => (site(c), (c.site.balancing.standingInterval = INTERVAL_S)) });
+  // When chargegate sent each SetChargingProfile to CP2, stamped as it sends them (on the clock
+  // it spaces the rises by): the i-th sent is the i-th CP2 gets, one CALL at a time. A stamp per
+  // event, not a poller's guess at when a limit arrived.
+  const sentAt: number[] = [];
+  gw.app.events.on('ocpp.call', (c) => void (c.chargerId === 'CP2' && c.direction === 'out' && c.action === 'SetChargingProfile' && sentAt.push(Date.now())));
   const two = await charger(t, gw.url, 'CP2');
   const standing = () => two.limits.filter((l) => l.purpose === 'TxDefaultProfile');
-  const arrivals: { limit: number; at: number }[] = [];
-  let seen = 0;
-  const watch = setInterval(() => {
-    for (const l of standing().slice(seen)) arrivals.push({ limit: l.limit, at: Date.now() });
-    seen = standing().length;
-  }, 5);
-  t.teardown(() => clearInterval(watch));
+  const sentAtOfLatest = () => sentAt[two.limits.lastIndexOf(standing().at(-1)!)]!;
   await eventually(() => standing().at(-1)?.limit === 32, 'its standing share: the whole 32 A');
   const cut = () => gw.app.balancer!.setSiteLimit(10, 600, 'http');
   const lift = () => gw.app.balancer!.setSiteLimit(null, 0, 'http');
@@ -288,11 +287,11 @@ t.test('an idle connector\'s standing limit rises at most once per standingInter
   await eventually(() => standing().at(-1)?.limit === 10, 'down to 10 A at once');
   lift();
   await eventually(() => standing().at(-1)?.limit === 32, 'the first rise: at once');
-  const firstRise = arrivals.at(-1)!.at;
+  const firstRise = sentAtOfLatest();
   cut();
   await eventually(() => standing().at(-1)?.limit === 10, 'down again, at once, however soon after the rise');
   lift();
   await eventually(() => standing().at(-1)?.limit === 32, 'the second rise, after the interval');
-  const secondRise = arrivals.at(-1)!.at;
+  const secondRise = sentAtOfLatest();
   t.ok(secondRise - firstRise >= INTERVAL_S * 1000 - 200, `the second rise came ${secondRise - firstRise} ms after the first (interval ${INTERVAL_S * 1000} ms)`);
 });

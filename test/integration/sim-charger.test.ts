@@ -36,10 +36,13 @@ async function startCentral() {
   /** Per action: how many more times to answer with a CALLERROR. */
   const failNext = new Map<string, number>();
   let refuse = false;
+  let refused = 0;
   let nextTransactionId = 100;
   server.auth((accept: (session?: Record<string, unknown>) => void, reject: (code: number, message: string) => void) => {
-    if (refuse) reject(503, 'central system down');
-    else accept({});
+    if (refuse) {
+      refused++;
+      reject(503, 'central system down');
+    } else accept({});
   });
   server.on('client', (client: RpcClient) => {
     clients.set(client.identity, client);
@@ -78,6 +81,10 @@ async function startCentral() {
     failNext,
     setRefuse(value: boolean) {
       refuse = value;
+    },
+    /** Connection attempts refused so far. */
+    get refused() {
+      return refused;
     },
     client(identity: string): RpcClient {
       const c = clients.get(identity);
@@ -259,7 +266,8 @@ t.test('offline: the session is queued and delivered in order with the patched t
   const stopped = sim.stopTransaction(1, 'Local');
   await sim.unplug(1);
   t.equal(sim.queuedMessages, 3);
-  await new Promise((r) => setTimeout(r, 150)); // a few refused reconnects
+  const refusedBefore = central.refused;
+  await central.waitFor(() => central.refused >= refusedBefore + 2, 'two refused reconnects with the messages queued');
 
   const before = central.received.length;
   central.setRefuse(false);

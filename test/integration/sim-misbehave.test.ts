@@ -240,6 +240,8 @@ t.test('late: every CALL is answered after the delay, and a profile takes effect
   t.same(sim.profiles(), []);
   const { r, currents } = await answer;
   t.same(r, { status: 'Accepted' });
+  // "Late" is the simulator's promise: answered no sooner than the delay after the CALL arrived.
+  // A lower bound, stamped before sending: a busy machine only makes the answer later.
   t.ok(answeredAt - sent >= 300, `answered after ${answeredAt - sent} ms (>= 300)`);
   t.same(currents, [8, 8, 8], 'applied by the time it answered');
   const before = Date.now();
@@ -406,6 +408,7 @@ timeline:
   t.same(await central.client('SC-1').call('SetChargingProfile', profile(0, 6)), { status: 'Rejected' });
   const before = Date.now();
   t.same(await central.client('SC-2').call('SetChargingProfile', profile(1, 6, 100)), { status: 'Accepted' });
+  // A lower bound, stamped before sending (see "late: every CALL is answered after the delay").
   t.ok(Date.now() - before >= 200, 'SC-2 answers late since the step');
   t.same(fleet.chargers[1]!.currents(), [6, 6, 6]);
   t.same(central.validationFailures, []);

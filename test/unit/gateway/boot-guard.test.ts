@@ -10,6 +10,7 @@ import { Registry, type LiveCharger } from '../../../src/gateway/registry.js';
 import { createLogger, silentLogger, type Logger } from '../../../src/log.js';
 import type { AcceptedConnection } from '../../../src/ocpp/server.js';
 import { OcppHeldError, OcppSession } from '../../../src/ocpp/session.js';
+import { installFakeTimers, type FakeClock } from '../../helpers/fake-timers.js';
 
 interface Sent {
   frame: unknown[];
@@ -50,6 +51,12 @@ function connection(registry: Registry, id: string, logger: Logger = silentLogge
   return { conn, live, session, sent, asks, asked, at };
 }
 
+/** Moves fake time on by `ms`, then lets what that set off run (the charger answers on setImmediate). */
+async function advance(clock: FakeClock, ms: number): Promise<void> {
+  clock.tick(ms);
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+}
+
 function keepAlive(t: Test) {
   // The guard's timers are unref'd (a socket keeps a real gateway alive): keep the test alive.
   const timer = setInterval(() => undefined, 1000);
@@ -57,22 +64,30 @@ function keepAlive(t: Test) {
 }
 
 t.test('asks after bootTimeout, then at most every ask interval; the first ask is logged at info, once', async (t) => {
-  keepAlive(t);
+  const clock = installFakeTimers(t);
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger({ level: 'debug' }, new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk)) as Record<string, unknown>), done()) }));
   const registry = new Registry();
-  const guard = createBootGuard({ bootTimeoutMs: 30, askIntervalMs: 150 });
+  const guard = createBootGuard({ bootTimeoutMs: 30, askIntervalMs: 150, clock: () => clock.now });
   t.teardown(() => guard.stop());
   const c = connection(registry, 'CP1', logger.child({ chargerId: 'CP1' }));
-  const connected = performance.now();
   guard.connected(c.conn, c.live, c.at);
   t.equal(c.session.outboundHeld, true);
   t.equal(c.live.awaitingBootSince, c.at);
 
-  const asks = await c.asked(3);
-  t.ok(asks[0]!.at - connected >= 25, 'the first ask waits for bootTimeout');
-  t.ok(asks[1]!.at - asks[0]!.at >= 145, 'the second waits the ask interval');
-  t.ok(asks[2]!.at - asks[1]!.at >= 145, 'and so does the third');
+  await advance(clock, 29);
+  t.equal(c.asks().length, 0, 'the first ask waits for bootTimeout');
+  await advance(clock, 1);
+  t.equal(c.asks().length, 1, 'and goes out then');
+  await advance(clock, 149);
+  t.equal(c.asks().length, 1, 'the second waits the ask interval');
+  await advance(clock, 1);
+  t.equal(c.asks().length, 2);
+  await advance(clock, 149);
+  t.equal(c.asks().length, 2, 'and so does the third');
+  await advance(clock, 1);
+  const asks = c.asks();
+  t.equal(asks.length, 3);
   t.same(asks[0]!.frame.slice(2), ['TriggerMessage', { requestedMessage: 'BootNotification' }]);
   const asked = lines.filter((l) => typeof l.msg === 'string' && /without BootNotification/.test(l.msg));
   t.same(asked.map((l) => [l.level, l.msg, l.chargerId]), [
@@ -84,20 +99,23 @@ t.test('asks after bootTimeout, then at most every ask interval; the first ask i
 });
 
 t.test('a reconnect does not reset the spacing: the next ask waits for the interval since the last one', async (t) => {
-  keepAlive(t);
+  const clock = installFakeTimers(t);
   const registry = new Registry();
-  const guard = createBootGuard({ bootTimeoutMs: 20, askIntervalMs: 300 });
+  const guard = createBootGuard({ bootTimeoutMs: 20, askIntervalMs: 300, clock: () => clock.now });
   t.teardown(() => guard.stop());
   const first = connection(registry, 'CP1');
   guard.connected(first.conn, first.live, first.at);
-  const [ask] = await first.asked(1);
+  await advance(clock, 20);
+  t.equal(first.asks().length, 1, 'asked at bootTimeout (fake time 20 ms)');
   // The charger drops and comes back at once, still without a boot (a boot-loop would look so).
   first.session.closed('closed (1006)');
   guard.disconnected(first.conn);
   const second = connection(registry, 'CP1');
   guard.connected(second.conn, second.live, second.at);
-  const [again] = await second.asked(1);
-  t.ok(again!.at - ask!.at >= 295, `asked again only an interval after the last ask (${Math.round(again!.at - ask!.at)} ms)`);
+  await advance(clock, 299);
+  t.equal(second.asks().length, 0, 'not asked again within an interval of the last ask, though its bootTimeout passed');
+  await advance(clock, 1);
+  t.equal(second.asks().length, 1, 'asked again an interval after the last ask');
   t.equal(first.asks().length, 1, 'nothing more on the closed connection');
 });
 
