@@ -2,6 +2,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { chargegate, VALID } from '../helpers/cli.js';
 
+// Each case starts chargegate from source in a child process (transpiled on the fly): seconds
+// each on a busy box, so the file gets more than tap's default 60 s.
+t.setTimeout(240_000);
+
 t.test('config check and start refuse a bad file with exit 2 and say what is wrong', async (t) => {
   const dir = t.testdir({
     'bad.yaml': VALID.replace('maxCurrent: 32', 'maxCurrent: "32A"'),

@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { chargegate, VALID } from '../helpers/cli.js';
 
+// Each case starts chargegate from source in a child process (transpiled on the fly): seconds
+// each on a busy box, so the file gets more than tap's default 60 s.
+t.setTimeout(240_000);
+
 t.test('a data directory that cannot be used stops start-up with exit 2 and one line, never a stack or a hang', async (t) => {
   const dir = t.testdir({ 'afile': 'not a directory' });
   const cases: [string, RegExp][] = [
