@@ -63,11 +63,6 @@ export interface Balancer extends LimitControl {
   control(): ChargerControl[];
 }
 
-/** One connector's order on its way: what it raises the connector to while unanswered. */
-interface InFlight {
-  amps: number;
-  sentAt: number;
-}
 
 export function createBalancer(deps: BalancerDeps): Balancer {
   const { config, site, events, gateway, logger } = deps;
@@ -86,8 +81,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const suspended = new Map<string, number>();
   /** What each connector accepted last (the limit in force at the charger). */
   const inForce = new Map<string, InForce>();
-  /** Orders sent and not answered yet, per connector: at most one each. */
-  const inFlight = new Map<string, InFlight>();
+  /** The limit of each connector's order sent and not answered yet (at most one each), A. */
+  const inFlight = new Map<string, number>();
   /** Limits sent whose answer never came: the charger may have applied them (budget.ts). */
   const doubt = new Map<string, number>();
   /** Connectors whose limits are sent again although they did not change (a reconnect). */
@@ -128,6 +123,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   let overdraw: OverdrawMemory = {};
   let latest: Allocation | undefined;
   let lastPublished = '';
+  /** The plan last logged (a change of accepted or in-flight limits alone is not logged). */
+  let lastPlan = '';
   let timer: NodeJS.Timeout | undefined;
   let scheduled = false;
   let stopped = true;
@@ -335,11 +332,11 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       const draw = freshDraw(a.key, now);
       const amps =
         a.reason === 'fixed'
-          ? Math.max(a.amps, inFlight.get(a.key)?.amps ?? 0)
+          ? Math.max(a.amps, inFlight.get(a.key) ?? 0)
           : exposureOf(
               {
                 ...(f ? { accepted: f.amps, acceptedAt: f.acceptedAt } : accepted.has(a.key) ? { accepted: accepted.get(a.key)! } : {}),
-                ...(inFlight.has(a.key) ? { inFlight: inFlight.get(a.key)!.amps } : {}),
+                ...(inFlight.has(a.key) ? { inFlight: inFlight.get(a.key)! } : {}),
                 ...(doubt.has(a.key) ? { doubt: doubt.get(a.key)! } : {}),
                 ...(draw ? { measured: draw } : {}),
                 active: a.active,
@@ -419,7 +416,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   function publish(result: Allocation, failsafe: string | undefined, now: number): void {
     const connectors = result.connectors.map((c) => {
       const f = inForce.get(c.key)?.amps ?? accepted.get(c.key);
-      const flying = inFlight.get(c.key)?.amps;
+      const flying = inFlight.get(c.key);
       const draw = freshDraw(c.key, now)?.amps;
       return {
         chargerId: c.chargerId,
@@ -448,14 +445,13 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     lastPublished = signature;
     events.emit('allocation.changed', { at: new Date(now).toISOString(), siteLimit: result.siteLimit, load: result.load, ...(failsafe ? { failsafe } : {}), connectors, chargers });
   }
-  let lastPlan = '';
 
   /**
    * Sends one connector's orders; what it learns lands in inForce, uncontrolled and
    * txRejections, and a new run is scheduled when it is done. Never throws.
    */
   async function sendLimit(a: ConnectorAllocation, now: number, resend: boolean): Promise<void> {
-    inFlight.set(a.key, { amps: a.amps, sentAt: now });
+    inFlight.set(a.key, a.amps);
     resendTo.delete(a.key);
     try {
       const done = await sendOrders(a, now, resend);
