@@ -169,6 +169,13 @@ const HttpSection = Section(
       description: 'Seconds a client has to send a whole request, body included: a body that trickles is cut off (408) and the connection closed. The answer is not limited (the live feed stays open).',
     }),
     keepAliveTimeout: Type.Number({ default: 5, minimum: 0.1, maximum: 600, description: 'Seconds an idle keep-alive connection stays open waiting for the next request.' }),
+    maxConnections: Type.Integer({ default: 256, minimum: 1, maximum: 100000, description: 'Open HTTP connections at most, live feeds included; more are closed at once.' }),
+    maxConnectionsPerAddress: Type.Integer({
+      default: 32,
+      minimum: 1,
+      maximum: 100000,
+      description: 'Open HTTP connections from one client address at most, so one client cannot take every slot; more are closed at once. Capped at maxConnections.',
+    }),
     allowedHosts: Type.Array(
       Type.String({ minLength: 1, maxLength: 253, pattern: '^(\\*|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$', allowed: 'a host name without scheme or port (e.g. chargegate.example.com), or * for any' }),
       {

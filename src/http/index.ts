@@ -115,6 +115,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     auth,
     staticFiles,
     timeouts: options.timeouts,
+    connectionLimits: options.connectionLimits,
     guard: { hostNames: options.hostNames, allowedOrigins: options.allowedOrigins },
     logger,
   });

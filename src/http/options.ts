@@ -17,6 +17,8 @@ export interface HttpOptions {
   authRequired: boolean;
   /** Node's server timeouts, ms (see server.ts). */
   timeouts: HttpTimeouts;
+  /** Open connections at most, in all and per client address (server.ts). */
+  connectionLimits: ConnectionLimits;
   /** Host names (lower case) the Host header may carry besides IP literals; '*' allows any. */
   hostNames: readonly string[];
   /** Origins (as `new URL().origin`) besides the API's own that may send commands. */
@@ -30,6 +32,11 @@ export interface HttpTimeouts {
   requestMs: number;
   /** An idle keep-alive connection waits this long for the next request. */
   keepAliveMs: number;
+}
+
+export interface ConnectionLimits {
+  total: number;
+  perAddress: number;
 }
 
 /** 127.0.0.0/8, ::1 and localhost: addresses no other machine can reach. */
@@ -53,6 +60,7 @@ export function resolveHttpOptions(http: HttpConfig, machineName = ''): HttpOpti
     ...(http.readToken !== undefined ? { readToken: http.readToken } : {}),
     authRequired,
     timeouts: { headersMs: Math.round((http.headersTimeout ?? Math.min(10, http.requestTimeout)) * 1000), requestMs: Math.round(http.requestTimeout * 1000), keepAliveMs: Math.round(http.keepAliveTimeout * 1000) },
+    connectionLimits: { total: http.maxConnections, perAddress: Math.min(http.maxConnectionsPerAddress, http.maxConnections) },
     hostNames: [...new Set(names)],
     allowedOrigins: [...new Set(http.allowedOrigins.map((o) => new URL(o).origin))],
   };

@@ -11,7 +11,9 @@ import type { Logger } from '../log.js';
 import type { Auth } from './auth.js';
 import { errorBody, HttpError } from './errors.js';
 import { checkHost, checkJsonBody, checkOrigin, isSafeMethod, type GuardOptions } from './guard.js';
-import type { HttpTimeouts } from './options.js';
+import { createLogBudget } from '../ocpp/log-budget.js';
+import { limitConnections } from './connection-limit.js';
+import type { ConnectionLimits, HttpTimeouts } from './options.js';
 import { parseBody, parseQuery } from './params.js';
 import { compileRoutes, matchRoute, type Reply, type Route } from './route.js';
 import type { StaticFiles } from './static.js';
@@ -25,6 +27,7 @@ export interface HttpServerDeps {
   auth: Auth;
   staticFiles: StaticFiles;
   timeouts: HttpTimeouts;
+  connectionLimits: ConnectionLimits;
   guard: GuardOptions;
   logger: Logger;
   /** Told about each finished request (metrics). */
@@ -110,6 +113,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   );
   // Between requests on a kept-alive connection.
   server.keepAliveTimeout = keepAliveMs;
+  limitConnections(server, deps.connectionLimits, deps.logger, createLogBudget(3, 60_000));
 
   return {
     server,
