@@ -34,6 +34,8 @@ export interface BirthCoalescer {
   trigger(): void;
   /** Republishes done so far, for the tests. */
   readonly republished: number;
+  /** How many birth messages the last republish answered (they joined it), for the tests. */
+  readonly lastBatch: number;
   stop(): void;
 }
 
@@ -45,6 +47,7 @@ export function createBirthCoalescer(deps: BirthCoalescerDeps): BirthCoalescer {
   let last = Number.NEGATIVE_INFINITY;
   let waiting = 0;
   let republished = 0;
+  let lastBatch = 0;
   let stopped = false;
 
   function fire(): void {
@@ -52,6 +55,7 @@ export function createBirthCoalescer(deps: BirthCoalescerDeps): BirthCoalescer {
     last = deps.nowMs();
     republished++;
     log.info({ birthMessages: waiting }, 'Home Assistant came online: discovery configs published again');
+    lastBatch = waiting;
     waiting = 0;
     try {
       deps.republish();
@@ -63,6 +67,9 @@ export function createBirthCoalescer(deps: BirthCoalescerDeps): BirthCoalescer {
   return {
     get republished() {
       return republished;
+    },
+    get lastBatch() {
+      return lastBatch;
     },
     trigger() {
       if (stopped) return;

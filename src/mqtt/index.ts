@@ -43,6 +43,8 @@ export interface Mqtt {
   readonly publisher: Publisher;
   /** Discovery republishes after Home Assistant's birth message (coalesced, rate-limited). */
   readonly discoveryRepublished: number;
+  /** Birth messages the last republish answered (the ones accepted since the one before). */
+  readonly discoveryBirthsInLastRepublish: number;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -105,6 +107,9 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     publisher,
     get discoveryRepublished() {
       return birth.republished;
+    },
+    get discoveryBirthsInLastRepublish() {
+      return birth.lastBatch;
     },
     async start() {
       await transport.start();

@@ -25,7 +25,12 @@ t.test('2,000 birth messages through Mosquitto: one republish', { skip: binary ?
   for (let i = 0; i < 2_000; i++) attacker.client.publish('homeassistant/status', 'online', { qos: 0 });
   await attacker.publish('homeassistant/status', 'online', { qos: 1 });
   await eventually(() => watcher.received.filter((m) => m.topic === CONFIG_TOPIC).length >= 2, 'the configs published again', 5_000);
-  await new Promise((r) => setTimeout(r, 2_000));
+  // A marker after the flood, from the same client: chargegate answers it on its result topic,
+  // and Mosquitto delivers one client's messages in order, so once the answer is here every
+  // birth message has reached chargegate (event order, not a sleep).
+  await watcher.subscribe('chargegate/chargers/CP1/marker/result');
+  await attacker.publish('chargegate/chargers/CP1/marker/set', 'after the flood', { qos: 1 });
+  await watcher.waitFor('chargegate/chargers/CP1/marker/result', undefined, 10_000);
   t.equal(watcher.received.filter((m) => m.topic === CONFIG_TOPIC).length, 2, 'the retained config plus one republish');
   t.equal(gw.app.mqtt!.discoveryRepublished, 1);
 
