@@ -62,7 +62,8 @@ export function parseConfig(text: string, options: ParseOptions): Config {
   problems.push(...mqttConfigProblems(data));
   problems.push(...upstreamConfigProblems(data));
   problems.push(...httpConfigProblems(data));
-  problems.push(...securityConfigProblems(data, options.baseDir));
+  // Its file checks would only repeat a ${file:...} that could not be read.
+  problems.push(...securityConfigProblems(data, options.baseDir).filter((p) => !failedKeys.has(formatPath(p.path))));
   if (problems.length > 0) throw new ConfigError(inDocumentOrder(problems, doc).map(problemLine), options.source);
 
   const config = data as FileConfig;

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { checkKeyPair, readTlsFiles, type TlsFileKey, type TlsFilePaths } from '../ocpp/tls-files.js';
-import type { Problem } from './errors.js';
+import { closestKey, type Problem } from './errors.js';
 
 interface RawSecurity {
   ocpp?: { plain?: unknown; tls?: Partial<Record<TlsFileKey, unknown>> };
@@ -32,7 +32,9 @@ export function securityConfigProblems(data: unknown, baseDir: string): Problem[
     if (entry === null || typeof entry !== 'object') return;
     const { securityProfile = 1, password } = entry as { securityProfile?: unknown; password?: unknown };
     const at = ['chargers', 'list', index];
-    if ((securityProfile === 1 || securityProfile === 2) && password === undefined) {
+    // A misspelt password key is already reported as unknown, with the suggestion.
+    const misspelt = Object.keys(entry).some((k) => k !== 'password' && closestKey(k, ['password']) === 'password');
+    if ((securityProfile === 1 || securityProfile === 2) && password === undefined && !misspelt) {
       problems.push({ path: [...at, 'password'], text: `required for securityProfile ${securityProfile} (Basic auth); only a securityProfile 3 charger connects without one` });
     }
     if ((securityProfile === 2 || securityProfile === 3) && !tls) {
