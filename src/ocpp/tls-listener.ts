@@ -12,6 +12,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
+import { createLogBudget } from './log-budget.js';
 import { readTlsFiles, watchTlsFiles, type TlsFilePaths, type TlsMaterial } from './tls-files.js';
 
 export interface TlsListenerOptions extends TlsFilePaths {
@@ -32,8 +33,16 @@ export function createTlsListener(opts: TlsListenerOptions, log: Logger, onReque
   const clientCa = opts.clientCaFile !== undefined;
   const server = createServer({ ...contextOptions(first.material), requestCert: clientCa, rejectUnauthorized: false }, onRequest);
   log.info({ tls: first.material.certificate, clientCertificates: clientCa }, 'OCPP TLS certificate loaded');
-  // A port scan or a charger that does not trust our certificate ends here, before any HTTP.
-  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => log.debug({ err: err.code ?? err.message, remoteAddress: socket.remoteAddress }, 'TLS handshake failed'));
+  // A charger that does not trust our certificate ends here, before any HTTP: its alert
+  // (e.g. ERR_SSL_TLSV1_ALERT_UNKNOWN_CA) is the installer's only clue on this side. A port
+  // scan ends here too, so the lines are budgeted per address like refused upgrades.
+  const budget = createLogBudget(5, 60_000);
+  server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+    const remoteAddress = socket.remoteAddress ?? '';
+    const { log: write, suppressed } = budget.take(remoteAddress, Date.now());
+    if (suppressed > 0) log.warn({ remoteAddress, suppressed }, 'more TLS handshakes from this address failed and were not logged');
+    if (write) log.warn({ err: err.code ?? err.message, remoteAddress }, 'TLS handshake failed');
+  });
   const stopWatching = watchTlsFiles(opts, opts.reloadIntervalMs, (read) => {
     if (!read.ok) {
       log.error({ problems: read.problems.map((p) => `ocpp.tls.${p.key}: ${p.text}`) }, 'the changed OCPP TLS files cannot be used; the previous certificate stays in use');

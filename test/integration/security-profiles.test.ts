@@ -5,6 +5,7 @@
  * Each refused connection comes from its own loopback address, so the refusal log budget
  * (a few lines per source a minute) never hides the line a test looks for.
  */
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { connect } from 'node:tls';
@@ -130,6 +131,15 @@ t.test('profiles over one gateway with both listeners', async (t) => {
   t.test('profile 3 over plain ws:// is refused', async (t) => {
     await refusal(t, gw.url, 'CP3', from({ ws: {} }));
     await eventually(() => refused('CP3').some((r) => /security profile 3 requires TLS/.test(r)), 'the plain-ws line');
+  });
+
+  t.test('a charger that does not trust the site certificate: the log names its alert', async (t) => {
+    // openssl as the charger (OpenSSL-based chargers alert during the handshake; TLS 1.2 makes the
+    // alert reach the server before it considers the handshake done).
+    const client = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${gw.tlsPort}`, '-CAfile', otherCa.certFile, '-verify_return_error', '-tls1_2'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    client.stdin.end();
+    t.teardown(() => client.kill());
+    await eventually(() => log.entries().some((e) => e.msg === 'TLS handshake failed' && e.err === 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA' && e.level === 40), 'the handshake line');
   });
 
   t.test('replaced certificate files are used by new connections, without a restart', async (t) => {
