@@ -33,6 +33,7 @@ export function createTlsListener(opts: TlsListenerOptions, log: Logger, onReque
   const clientCa = opts.clientCaFile !== undefined;
   const server = createServer({ ...contextOptions(first.material), requestCert: clientCa, rejectUnauthorized: false }, onRequest);
   log.info({ tls: first.material.certificate, clientCertificates: clientCa }, 'OCPP TLS certificate loaded');
+  warnIfExpiring(first.material, log);
   // A charger that does not trust our certificate ends here, before any HTTP: its alert
   // (e.g. ERR_SSL_TLSV1_ALERT_UNKNOWN_CA) is the installer's only clue on this side. A port
   // scan ends here too, so the lines are budgeted per address like refused upgrades.
@@ -55,8 +56,19 @@ export function createTlsListener(opts: TlsListenerOptions, log: Logger, onReque
       return;
     }
     log.info({ tls: read.material.certificate }, 'OCPP TLS certificate reloaded');
+    warnIfExpiring(read.material, log);
   });
   return { server, stopWatching };
+}
+
+/** Days before its end from which a loaded certificate is called out: time to renew it. */
+const EXPIRY_WARNING_DAYS = 30;
+
+/** Chargers refuse an expired certificate, and every profile 2 and 3 charger goes offline at once. */
+function warnIfExpiring(m: TlsMaterial, log: Logger): void {
+  const daysLeft = Math.floor((Date.parse(m.certificate.validTo) - Date.now()) / 86_400_000);
+  if (daysLeft < 0) log.error({ validTo: m.certificate.validTo }, 'the OCPP TLS certificate has expired: chargers will refuse it; replace ocpp.tls.certFile and keyFile');
+  else if (daysLeft < EXPIRY_WARNING_DAYS) log.warn({ validTo: m.certificate.validTo, daysLeft }, 'the OCPP TLS certificate expires soon: replace ocpp.tls.certFile and keyFile (no restart needed)');
 }
 
 function contextOptions(m: TlsMaterial): { cert: Buffer; key: Buffer; ca?: Buffer } {

@@ -85,6 +85,7 @@ t.test('profiles over one gateway with both listeners', async (t) => {
     t.equal((await cp.call('BootNotification', bootPayload)).status, 'Accepted');
     t.equal(gw.app.gateway.server.connections.get('CP2S')?.secure, true);
     t.ok(log.entries().some((e) => e.msg === 'charger connected' && e.chargerId === 'CP2S' && e.tls === true), 'the connect line says TLS');
+    t.ok(log.entries().some((e) => e.msg.startsWith('the OCPP TLS certificate expires soon') && e.daysLeft <= 2), 'a certificate made for two days is called out at start');
   });
 
   t.test('profile 2 over plain ws:// is refused, even with the right password (no downgrade)', async (t) => {
