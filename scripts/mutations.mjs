@@ -202,6 +202,22 @@ export default [
     replace: 'if (false) {',
     tests: ['test/integration/connection.test.ts'],
   },
+  {
+    name: 'profile-downgrade-accepted',
+    rule: 'a security profile 2 or 3 charger is refused over plain ws:// (no downgrade)',
+    file: 'src/gateway/security-profile.ts',
+    find: 'if (!transport.secure) return `security profile',
+    replace: 'if (false) return `security profile',
+    tests: ['test/unit/gateway/security-profile.test.ts', 'test/integration/security-profiles.test.ts'],
+  },
+  {
+    name: 'client-certificate-name-ignored',
+    rule: "a profile 3 charger's client certificate must name it (subject CN = its id)",
+    file: 'src/gateway/security-profile.ts',
+    find: 'if (cert.commonName !== identity)',
+    replace: 'if (false)',
+    tests: ['test/unit/gateway/security-profile.test.ts', 'test/integration/security-profiles.test.ts'],
+  },
 
   // ---- 9. Durable before answering -----------------------------------------------------------
   {

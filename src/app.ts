@@ -39,8 +39,11 @@ export interface App {
   upstream: Upstream | undefined;
   /** The HTTP API, dashboard and /metrics. */
   http: OperatorView;
-  /** Starts listening; resolves with the bound OCPP port (and the HTTP API's, once it listens). */
-  start(): Promise<{ ocppPort: number; httpPort?: number }>;
+  /**
+   * Starts listening; resolves with the bound OCPP ports (plain ws:// unless ocpp.plain is false,
+   * wss:// with ocpp.tls) and the HTTP API's, once it listens.
+   */
+  start(): Promise<{ ocppPort?: number; ocppTlsPort?: number; httpPort?: number }>;
   stop(): Promise<void>;
 }
 
@@ -104,15 +107,22 @@ export function createApp(config: Config, deps: AppDeps): App {
     http,
     async start() {
       await startMqtt(mqtt, config, logger);
-      const ocppPort = await gateway.start();
+      const ports = await gateway.start();
       balancer?.start();
       upstream?.start();
       const web = await startHttp(http, config, logger);
+      const endpoint = (scheme: string, host: string, port: number) => `${scheme}://${host}:${port}${config.ocpp.path}/<chargerId>`;
       logger.info(
-        { ocpp: `ws://${config.ocpp.host}:${ocppPort}${config.ocpp.path}/<chargerId>`, ...(web ? { dashboard: web.url } : {}), dataDir: config.storage.dir, authorizationMode: config.authorization.mode },
+        {
+          ...(ports.plain !== undefined ? { ocpp: endpoint('ws', config.ocpp.host, ports.plain) } : {}),
+          ...(ports.tls !== undefined ? { ocppTls: endpoint('wss', config.ocpp.tls?.host ?? config.ocpp.host, ports.tls) } : {}),
+          ...(web ? { dashboard: web.url } : {}),
+          dataDir: config.storage.dir,
+          authorizationMode: config.authorization.mode,
+        },
         'chargegate is listening',
       );
-      return { ocppPort, ...(web ? { httpPort: web.port } : {}) };
+      return { ...(ports.plain !== undefined ? { ocppPort: ports.plain } : {}), ...(ports.tls !== undefined ? { ocppTlsPort: ports.tls } : {}), ...(web ? { httpPort: web.port } : {}) };
     },
     async stop() {
       if (stopped) return;

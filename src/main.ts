@@ -130,7 +130,8 @@ async function start(args: string[]): Promise<number> {
 /** Which key to change when a port is taken: the installer's next step, in words. */
 function portAdvice(config: Config, port: number | undefined): string {
   const owners: [number | undefined, string][] = [
-    [config.ocpp.port, 'change ocpp.port in the config'],
+    [config.ocpp.plain ? config.ocpp.port : undefined, 'change ocpp.port in the config'],
+    [config.ocpp.tls?.port, 'change ocpp.tls.port in the config'],
     [config.http?.port, 'change http.port in the config'],
     [config.mqtt?.port, 'change mqtt.port in the config, or use the broker already running there (mqtt.broker: external with mqtt.url), or mqtt.broker: off'],
   ];
@@ -147,7 +148,10 @@ function configCommand(args: string[]): number {
   const config = loadOrExplain(file);
   if (!config) return 2;
   process.stdout.write(
-    `${file}: valid. OCPP on ${config.ocpp.host}:${config.ocpp.port}${config.ocpp.path}, ` +
+    `${file}: valid. OCPP on ${[
+      ...(config.ocpp.plain ? [`ws://${config.ocpp.host}:${config.ocpp.port}${config.ocpp.path}`] : []),
+      ...(config.ocpp.tls ? [`wss://${config.ocpp.tls.host ?? config.ocpp.host}:${config.ocpp.tls.port}${config.ocpp.path}`] : []),
+    ].join(' and ')}, ` +
       `${config.chargers.list.length} charger(s)${config.chargers.allowUnknown ? ' + unknown chargers allowed' : ''}, ` +
       `authorization ${config.authorization.mode}, data in ${config.storage.dir}\n`,
   );

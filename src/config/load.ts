@@ -12,6 +12,7 @@ import { configJsonSchema, type Config, type FileConfig } from './schema.js';
 import { mqttConfigProblems } from '../mqtt/options.js';
 import { upstreamConfigProblems } from '../upstream/options.js';
 import { httpConfigProblems } from '../http/options.js';
+import { securityConfigProblems, tlsFilePaths } from './security.js';
 
 export interface ParseOptions {
   env: Record<string, string | undefined>;
@@ -61,10 +62,14 @@ export function parseConfig(text: string, options: ParseOptions): Config {
   problems.push(...mqttConfigProblems(data));
   problems.push(...upstreamConfigProblems(data));
   problems.push(...httpConfigProblems(data));
+  // Its file checks would only repeat a ${file:...} that could not be read.
+  problems.push(...securityConfigProblems(data, options.baseDir).filter((p) => !failedKeys.has(formatPath(p.path))));
   if (problems.length > 0) throw new ConfigError(inDocumentOrder(problems, doc).map(problemLine), options.source);
 
   const config = data as FileConfig;
   config.storage.dir = resolve(options.baseDir, config.storage.dir);
+  // Paths, not contents: the listener rereads them when they change (ocpp/tls-listener.ts).
+  if (config.ocpp.tls) Object.assign(config.ocpp.tls, tlsFilePaths(config.ocpp.tls, options.baseDir));
   return deepFreeze({ ...config, demo: false });
 }
 

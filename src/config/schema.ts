@@ -32,7 +32,21 @@ const IdTag = (description: string) => Type.String({ minLength: 1, maxLength: 20
 const OcppSection = Section(
   {
     host: Type.String({ default: '0.0.0.0', minLength: 1, description: 'Address the OCPP WebSocket server listens on.' }),
-    port: Type.Integer({ default: 9000, minimum: 0, maximum: 65535, description: 'TCP port; 0 picks any free port (tests).' }),
+    port: Type.Integer({ default: 9000, minimum: 0, maximum: 65535, description: 'TCP port of the plain ws:// listener; 0 picks any free port (tests).' }),
+    plain: Type.Boolean({ default: true, description: 'Run the plain ws:// listener on host:port (security profile 1). false once every charger connects with wss:// (ocpp.tls).' }),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String({ minLength: 1, description: 'Address the wss:// listener listens on. Default: ocpp.host.' })),
+          port: Type.Integer({ default: 9443, minimum: 0, maximum: 65535, description: 'TCP port of the wss:// listener; 0 picks any free port (tests).' }),
+          certFile: Type.String({ minLength: 1, description: 'Path of the site certificate chargers see (PEM: the certificate, then its intermediates); relative to the config file. Reread when it changes.' }),
+          keyFile: Type.String({ minLength: 1, description: 'Path of its private key (PEM, not encrypted); relative to the config file. Reread when it changes.' }),
+          clientCaFile: Type.Optional(Type.String({ minLength: 1, description: 'Path of the CA certificate(s) (PEM) that sign the chargers\' client certificates: needed for securityProfile 3 chargers. Reread when it changes.' })),
+          reloadInterval: Type.Number({ default: 10, minimum: 0.1, maximum: 3600, description: 'Seconds between checks of the three files for a change; a changed file is used once it stayed the same for one more interval.' }),
+        },
+        { additionalProperties: false, description: 'The wss:// listener (security profiles 2 and 3), beside or instead of the plain one.' },
+      ),
+    ),
     path: Type.String({
       default: '/ocpp',
       // '/' or '/a/b': chargers connect to <path>/<chargerId>, so no trailing slash, no query.
@@ -69,7 +83,11 @@ const ChargerEntry = Type.Object(
       pattern: '^[A-Za-z0-9*_=:+|@.-]+$',
       description: 'Charge point identity (the last segment of the URL it connects to); unique.',
     }),
-    password: Type.String({ minLength: 8, maxLength: 128, description: 'Security profile 1 Basic-auth password (AuthorizationKey). Use ${ENV_VAR} or ${file:/path}.' }),
+    password: Type.Optional(Type.String({ minLength: 8, maxLength: 128, description: 'Basic-auth password (AuthorizationKey); required for securityProfile 1 and 2, unused by 3. Use ${ENV_VAR} or ${file:/path}.' })),
+    securityProfile: OneOf([1, 2, 3], {
+      default: 1,
+      description: 'OCPP security profile, enforced: 1 = Basic auth over ws:// or wss://; 2 = Basic auth over wss:// only; 3 = wss:// with a client certificate signed by ocpp.tls.clientCaFile whose CN is the charger id, no password.',
+    }),
     maxCurrent: Type.Number({ default: 32, minimum: 6, maximum: 80, description: 'Most current the charger may draw, in A per phase.' }),
     phases: OneOf([1, 3], { default: 3, description: 'Phases the charger is wired to.' }),
     connectors: Type.Integer({ default: 1, minimum: 1, maximum: 8, description: 'Number of connectors.' }),
@@ -383,6 +401,8 @@ const UpstreamSection = Section(
     identity: Type.Optional(Type.String({ minLength: 1, maxLength: 48, pattern: '^[A-Za-z0-9*_=:+|@.-]+$', description: 'aggregate: the charge point identity the cloud sees (required in aggregate mode).' })),
     password: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'aggregate: Basic-auth password at the cloud. Use ${ENV_VAR} or ${file:/path}.' })),
     ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA certificate(s) the cloud\'s TLS certificate must chain to (default: the system CAs). Use ${file:/path}.' })),
+    cert: Type.Optional(Type.String({ minLength: 1, description: 'PEM client certificate (chain) chargegate presents to a cloud that requires mutual TLS (wss:// only; with key). Use ${file:/path}.' })),
+    key: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of upstream.cert (not encrypted). Use ${file:/path}.' })),
     answerTimeout: Type.Number({ default: 2, minimum: 0, maximum: 30, description: 'Seconds an Authorize or StartTransaction waits for the cloud\'s idTagInfo before chargegate decides itself.' }),
     callTimeout: Type.Number({ default: 30, minimum: 0.1, maximum: 600, description: 'Seconds to wait for the cloud to answer a message; then it counts as failed.' }),
     transactionMessageAttempts: Type.Integer({ default: 5, minimum: 1, maximum: 100, description: 'Times a message is sent before it goes to the dead letters (1.6 TransactionMessageAttempts).' }),

@@ -9,7 +9,7 @@ import type { Store } from '../store/ports.js';
 import type { AuthorizationMode } from './authorize.js';
 import { createBootGuard } from './boot-guard.js';
 import { createCommands, type Commands } from './commands.js';
-import { createCredentialCheck } from './credentials.js';
+import { createCredentialCheck, type ChargerCredential } from './credentials.js';
 import type { DataTransferHandler, HandlerContext } from './handlers/context.js';
 import { dispatch16 } from './handlers/index.js';
 import { stopIsSalvageable } from './handlers/transactions.js';
@@ -20,6 +20,10 @@ export interface GatewayOptions {
   ocpp: {
     host: string;
     port: number;
+    /** The plain ws:// listener on host:port; false: wss:// only. */
+    plain: boolean;
+    /** The wss:// listener (security profiles 2 and 3); file paths already resolved. */
+    tls?: { host?: string | undefined; port: number; certFile: string; keyFile: string; clientCaFile?: string | undefined; reloadInterval: number } | undefined;
     path: string;
     maxFrameBytes: number;
     /** Seconds; 0 disables pings. */
@@ -35,7 +39,7 @@ export interface GatewayOptions {
     callRate: number;
     callBurst: number;
   };
-  chargers: { allowUnknown: boolean; list: readonly { id: string; password: string }[] };
+  chargers: { allowUnknown: boolean; list: readonly ChargerCredential[] };
   authorization: { mode: AuthorizationMode };
 }
 
@@ -54,7 +58,8 @@ export interface Gateway {
   onDataTransfer(vendorId: string, handler: DataTransferHandler): void;
   /** Connects the cloud upstream (before start): handlers then stage messages for it and ask it. */
   attachUpstream(port: UpstreamPort): void;
-  start(): Promise<number>;
+  /** Starts listening; resolves with the bound ports (plain ws:// and wss://, each when configured). */
+  start(): Promise<{ plain?: number; tls?: number }>;
   stop(): Promise<void>;
   readonly server: OcppServer;
 }
@@ -76,9 +81,21 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
   }
   for (const state of store.chargers.connectors()) registry.ensure(state.chargerId).connectors.set(state.connectorId, state);
 
+  const tls = options.ocpp.tls;
   const server = createOcppServer({
-    host: options.ocpp.host,
-    port: options.ocpp.port,
+    ...(options.ocpp.plain ? { plain: { host: options.ocpp.host, port: options.ocpp.port } } : {}),
+    ...(tls
+      ? {
+          tls: {
+            host: tls.host ?? options.ocpp.host,
+            port: tls.port,
+            certFile: tls.certFile,
+            keyFile: tls.keyFile,
+            ...(tls.clientCaFile !== undefined ? { clientCaFile: tls.clientCaFile } : {}),
+            reloadIntervalMs: tls.reloadInterval * 1000,
+          },
+        }
+      : {}),
     path: options.ocpp.path,
     protocols: ['ocpp1.6'],
     maxFrameBytes: options.ocpp.maxFrameBytes,
@@ -86,7 +103,7 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
     callTimeoutMs: options.ocpp.callTimeout * 1000,
     inboundLimits: { maxInFlight: options.ocpp.maxCallsInFlight, ratePerSecond: options.ocpp.callRate, burst: options.ocpp.callBurst },
     logger,
-    authenticate: (identity, password) => credentials.authenticate(identity, password),
+    authenticate: (identity, password, transport) => credentials.authenticate(identity, password, transport),
     sessionHooks(identity, _protocol, chargerLogger) {
       const ctx: HandlerContext = { chargerId: identity, logger: chargerLogger, now, store, registry, events, settings, dataTransfer, ...(upstream ? { upstream } : {}) };
       return {

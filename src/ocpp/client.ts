@@ -26,6 +26,12 @@ export interface ClientOptions {
    * system's. The certificate and host name are always verified (security profile 2).
    */
   ca?: string | Buffer;
+  /**
+   * wss:// only: the client certificate (PEM chain) and its key, for a server that requires
+   * mutual TLS (security profile 3 towards the cloud).
+   */
+  cert?: string | Buffer;
+  key?: string | Buffer;
   /** Extra headers (tests use this to send malformed auth). */
   headers?: Record<string, string>;
 }
@@ -63,6 +69,7 @@ export function connectOcpp(opts: ClientOptions): Promise<ClientConnection> {
       maxPayload: Math.max((opts.maxFrameBytes ?? 65536) * 4, 1 << 20),
       perMessageDeflate: false,
       ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+      ...(opts.cert !== undefined && opts.key !== undefined ? { cert: opts.cert, key: opts.key } : {}),
     });
     const rawListeners: ((text: string) => void)[] = [];
     let session: OcppSession | null = null;

@@ -1,10 +1,14 @@
 /**
  * The OCPP-J endpoint chargers connect to: HTTP upgrade, identity from the URL, subprotocol
- * negotiation, Basic auth (security profile 1), pings, and one OcppSession per connection.
+ * negotiation, Basic auth, pings, and one OcppSession per connection. It listens on plain ws://
+ * (security profile 1), on wss:// (profiles 2 and 3, ocpp/tls-listener.ts), or both side by
+ * side while chargers migrate; one upgrade handler serves both and tells the owner which
+ * transport (and which client certificate) a connection came with.
  * It knows nothing of the gateway: what to answer comes from the callbacks.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import type { OcppVersion } from './errors.js';
@@ -12,8 +16,23 @@ import { basicAuthPassword, chooseSubprotocol, identityFromPath } from './identi
 import type { InboundLimits } from './inbound-gate.js';
 import { clip, createLogBudget } from './log-budget.js';
 import { OcppSession, type SessionOptions } from './session.js';
+import { createTlsListener, type TlsListener, type TlsListenerOptions } from './tls-listener.js';
 
 export type AuthDecision = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string };
+
+/** The client certificate a charger presented on wss:// (only asked for when a client CA is set). */
+export interface ClientCertificate {
+  /** It chains to the configured client CA and is within its validity. */
+  trusted: boolean;
+  /** Why it is not trusted (OpenSSL's code, e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_HAS_EXPIRED). */
+  error?: string;
+  /** The subject's commonName: the charge point's identity (1.6 security whitepaper, profile 3). */
+  commonName?: string;
+  fingerprint256: string;
+}
+
+/** How a connection reached us: plain ws://, or wss:// with or without a client certificate. */
+export type Transport = { secure: false } | { secure: true; clientCertificate?: ClientCertificate };
 
 /** What the owner wants for each new connection's session. */
 export type SessionHooks = Pick<SessionOptions, 'handler' | 'acceptInvalid' | 'onProtocolError' | 'onCall'>;
@@ -22,14 +41,18 @@ export interface AcceptedConnection {
   identity: string;
   protocol: OcppVersion;
   remoteAddress: string;
+  /** Came over wss:// (TLS). */
+  secure: boolean;
   session: OcppSession;
   logger: Logger;
   close(code?: number, reason?: string): void;
 }
 
 export interface OcppServerOptions {
-  host: string;
-  port: number;
+  /** The plain ws:// listener; undefined: none (every charger uses wss://). */
+  plain?: { host: string; port: number };
+  /** The wss:// listener and its certificate files; undefined: none. */
+  tls?: { host: string; port: number } & TlsListenerOptions;
   path: string;
   /** Server preference order (OCPP-J 1.6 §3.1.2). */
   protocols: readonly OcppVersion[];
@@ -39,15 +62,15 @@ export interface OcppServerOptions {
   /** How many of one charger's CALLs are handled at once and how fast (ocpp/inbound-gate.ts). */
   inboundLimits: InboundLimits;
   logger: Logger;
-  authenticate(identity: string, password: Buffer | null): AuthDecision;
+  authenticate(identity: string, password: Buffer | null, transport: Transport): AuthDecision;
   sessionHooks(identity: string, protocol: OcppVersion, logger: Logger): SessionHooks;
   onOpen(connection: AcceptedConnection): void;
   onClose(connection: AcceptedConnection, code: number, reason: string): void;
 }
 
 export interface OcppServer {
-  /** Starts listening; resolves with the bound port (useful with port 0). */
-  listen(): Promise<number>;
+  /** Starts listening; resolves with the bound ports (useful with port 0), one per listener. */
+  listen(): Promise<{ plain?: number; tls?: number }>;
   close(): Promise<void>;
   readonly connections: ReadonlyMap<string, AcceptedConnection>;
 }
@@ -76,12 +99,15 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
     },
     perMessageDeflate: false,
   });
-  const http: Server = createServer((req, res) => {
+  const notWebSocket = (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
     res.end(`chargegate OCPP endpoint: connect with a WebSocket to ${opts.path}/<chargerId>\n`);
-  });
+  };
+  const listeners: { server: Server; host: string; port: number; kind: 'plain' | 'tls' }[] = [];
+  if (opts.plain) listeners.push({ server: createServer(notWebSocket), ...opts.plain, kind: 'plain' });
+  let tls: TlsListener | undefined;
 
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const remoteAddress = req.socket.remoteAddress ?? '';
     const refuse = (status: number, reason: string, extra: Record<string, string> = {}) => {
       // Truncated and at most a few lines per source a minute: a flood of bad upgrades must not fill the disk.
@@ -99,18 +125,20 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
     if (!protocol) {
       return refuse(400, `no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (supported: ${opts.protocols.join(', ')})`);
     }
-    const decision = opts.authenticate(identity, basicAuthPassword(req.headers.authorization, identity));
+    const transport = transportOf(req.socket as TLSSocket);
+    const decision = opts.authenticate(identity, basicAuthPassword(req.headers.authorization, identity), transport);
     if (!decision.ok) {
-      // The log says why (unknown id, wrong password); the charger is told only that it failed,
-      // so probing cannot learn which charger ids exist.
-      if (refusalLog.take(`auth ${remoteAddress}`, Date.now()).log) log.warn({ chargerId: identity, reason: decision.reason, remoteAddress }, 'authentication failed');
+      // The log says why (unknown id, wrong password, profile 2 over plain ws://, a certificate
+      // for another charger); the charger is told only that it failed, so probing cannot learn
+      // which charger ids exist or how they are configured.
+      if (refusalLog.take(`auth ${remoteAddress}`, Date.now()).log) log.warn({ chargerId: identity, reason: decision.reason, secure: transport.secure, remoteAddress }, 'authentication failed');
       return refuse(decision.status, 'authentication failed', decision.status === 401 ? { 'WWW-Authenticate': 'Basic realm="chargegate"' } : {});
     }
     chosen.set(req, protocol);
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, identity, protocol, remoteAddress));
-  });
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, identity, protocol, remoteAddress, transport.secure));
+  };
 
-  function accept(ws: WebSocket, identity: string, protocol: OcppVersion, remoteAddress: string): void {
+  function accept(ws: WebSocket, identity: string, protocol: OcppVersion, remoteAddress: string, secure: boolean): void {
     const logger = log.child({ chargerId: identity });
     let replaced = false;
     const previous = connections.get(identity);
@@ -129,6 +157,7 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
       identity,
       protocol,
       remoteAddress,
+      secure,
       session,
       logger,
       close: (code = 1000, reason = '') => ws.close(code, reason),
@@ -163,7 +192,7 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
       logger.info({ code, reason }, 'charger disconnected');
       opts.onClose(connection, code, reason);
     });
-    logger.info({ protocol, remoteAddress }, 'charger connected');
+    logger.info({ protocol, remoteAddress, tls: secure }, 'charger connected');
     opts.onOpen(connection);
   }
 
@@ -185,15 +214,20 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
 
   return {
     connections,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        http.once('error', reject);
-        http.listen(opts.port, opts.host, () => {
-          http.off('error', reject);
-          const addr = http.address();
-          resolve(typeof addr === 'object' && addr ? addr.port : opts.port);
-        });
-      }),
+    listen: async () => {
+      if (opts.tls && !tls) {
+        // The files are read here rather than at creation, so a file gone since the config was
+        // checked fails the start with its name, like a busy port.
+        tls = createTlsListener(opts.tls, log, notWebSocket);
+        listeners.push({ server: tls.server, host: opts.tls.host, port: opts.tls.port, kind: 'tls' });
+      }
+      const ports: { plain?: number; tls?: number } = {};
+      for (const l of listeners) {
+        l.server.on('upgrade', onUpgrade);
+        ports[l.kind] = await listenOn(l.server, l.port, l.host);
+      }
+      return ports;
+    },
     close: async () => {
       if (pinger) clearInterval(pinger);
       for (const ws of wss.clients) ws.close(1001, 'chargegate is shutting down');
@@ -207,8 +241,40 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
           resolve();
         });
       });
-      http.closeAllConnections?.();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      tls?.stopWatching();
+      for (const { server } of listeners) {
+        server.closeAllConnections?.();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    },
+  };
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+/** Plain or TLS, and the client certificate when one was asked for and given. */
+function transportOf(socket: TLSSocket): Transport {
+  if (socket.encrypted !== true) return { secure: false };
+  const peer = socket.getPeerCertificate();
+  if (!peer || Object.keys(peer).length === 0) return { secure: true };
+  const cn = peer.subject?.CN;
+  return {
+    secure: true,
+    clientCertificate: {
+      trusted: socket.authorized,
+      ...(socket.authorizationError ? { error: String(socket.authorizationError) } : {}),
+      // Several CNs in one subject name nobody in particular: treated as none.
+      ...(typeof cn === 'string' ? { commonName: cn } : {}),
+      fingerprint256: peer.fingerprint256,
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * One upstream connection to the cloud CSMS, as a charge point (role 'charger'): connect
- * (ws:// or wss:// with certificate verification, Basic auth), BootNotification after every
+ * (ws:// or wss:// with certificate verification, Basic auth, a client certificate when the
+ * cloud requires mutual TLS), BootNotification after every
  * (re)connect (OCPP 1.6 §4.2), nothing else sent until the boot is Accepted (a Pending or
  * Rejected boot is retried after the interval the cloud gave, §4.2.1), Heartbeat at the cloud's
  * interval (§4.6), and reconnect with exponential back-off and jitter.
@@ -19,6 +20,9 @@ export interface LinkOptions {
   identity: string;
   password?: string;
   ca?: string;
+  /** Client certificate and key (PEM) for a cloud that requires mutual TLS. */
+  cert?: string;
+  key?: string;
   callTimeoutMs: number;
   backoff: Backoff;
   /** Answers the cloud's CALLs (commands). */
@@ -88,6 +92,7 @@ export class UpstreamLink {
           identity: this.opts.identity,
           ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
           ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
+          ...(this.opts.cert !== undefined && this.opts.key !== undefined ? { cert: this.opts.cert, key: this.opts.key } : {}),
           protocols: ['ocpp1.6'],
           role: 'charger',
           handler: this.opts.handler,

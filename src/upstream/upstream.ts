@@ -218,6 +218,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       identity: spec.identity,
       ...(spec.password !== undefined ? { password: spec.password } : {}),
       ...(u.ca !== undefined ? { ca: u.ca } : {}),
+      ...(u.cert !== undefined && u.key !== undefined ? { cert: u.cert, key: u.key } : {}),
       callTimeoutMs: u.callTimeout * 1000,
       backoff: { initialMs: u.reconnect.initialDelay * 1000, maxMs: u.reconnect.maxDelay * 1000 },
       bootPayload: () => spec.boot(),

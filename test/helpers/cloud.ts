@@ -7,6 +7,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import rpc from 'ocpp-rpc';
 
@@ -57,6 +58,8 @@ export interface TestCloud {
   sessions: Map<number, CloudSession>;
   /** Frames from chargegate that failed ocpp-rpc's schema check (should stay empty). */
   validationFailures: unknown[];
+  /** With tls.clientCa: the subject CN of each client certificate a TLS handshake presented. */
+  clientCertificates: string[];
   /** Connected clients by identity. */
   clients: Map<string, RpcServerClient>;
   /** Passwords the cloud requires, by identity (none listed: any). */
@@ -76,8 +79,12 @@ export interface TestCloud {
   waitFor(match: (c: CloudCall) => boolean, what: string, ms?: number): Promise<CloudCall>;
 }
 
-/** With `tls`, the cloud listens for wss:// with this key and certificate (PEM). */
-export async function startCloud(port = 0, tls?: { key: string; cert: string }): Promise<TestCloud> {
+/**
+ * With `tls`, the cloud listens for wss:// with this key and certificate (PEM); with
+ * `tls.clientCa` it also requires a client certificate signed by that CA (mutual TLS): a
+ * client without one fails the handshake.
+ */
+export async function startCloud(port = 0, tls?: { key: string; cert: string; clientCa?: string }): Promise<TestCloud> {
   const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true, callTimeoutMs: 5000 });
   const calls: CloudCall[] = [];
   const sessions = new Map<number, CloudSession>();
@@ -88,6 +95,7 @@ export async function startCloud(port = 0, tls?: { key: string; cert: string }):
   const failures = new Map<string, { times: number; code: string }>();
   const delay = new Map<string, number>();
   const validationFailures: unknown[] = [];
+  const clientCertificates: string[] = [];
   const waiters: { match: (c: CloudCall) => boolean; resolve: (c: CloudCall) => void }[] = [];
   let nextId = 5001;
   const cloud = { boot: { status: 'Accepted' as const, interval: 300 } } as TestCloud;
@@ -157,7 +165,12 @@ export async function startCloud(port = 0, tls?: { key: string; cert: string }):
   let http: Server | undefined;
   let boundPort = port;
   const up = async () => {
-    http = tls ? createTlsServer(tls) : createServer();
+    const mutual = tls?.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {};
+    http = tls ? createTlsServer({ key: tls.key, cert: tls.cert, ...mutual }) : createServer();
+    http.on('secureConnection', (socket: TLSSocket) => {
+      const cn = socket.getPeerCertificate()?.subject?.CN;
+      if (typeof cn === 'string') clientCertificates.push(cn);
+    });
     http.on('upgrade', server.handleUpgrade);
     await new Promise<void>((resolve) => http!.listen(boundPort, '127.0.0.1', () => resolve()));
     boundPort = (http.address() as AddressInfo).port;
@@ -182,6 +195,7 @@ export async function startCloud(port = 0, tls?: { key: string; cert: string }):
     },
     calls,
     validationFailures,
+    clientCertificates,
     sessions,
     clients,
     passwords,

@@ -36,9 +36,14 @@ export function baseConfig(dir: string): Record<string, unknown> {
 
 export interface RunningGateway {
   app: App;
-  port: number;
+  /** The plain ws:// port; undefined with ocpp.plain: false. */
+  port: number | undefined;
   /** ws://127.0.0.1:<port>/ocpp */
   url: string;
+  /** The wss:// port, with ocpp.tls. */
+  tlsPort?: number;
+  /** wss://127.0.0.1:<tlsPort>/ocpp, with ocpp.tls. */
+  tlsUrl?: string;
   /** http://127.0.0.1:<port> of the HTTP API and dashboard */
   httpUrl: string;
   dir: string;
@@ -61,7 +66,7 @@ export async function startGateway(t: Test, options: StartOptions = {}): Promise
   const config = parseConfig(stringify(raw), { env: {}, baseDir: dir });
   const logger = options.logger ?? (process.env.TEST_LOG ? createLogger({ level: 'debug', format: 'pretty' }, process.stderr) : silentLogger());
   const app = createApp(config, { logger, ...(options.now ? { now: options.now } : {}), ...(options.webRoot ? { webRoot: options.webRoot } : {}) });
-  const { ocppPort, httpPort } = await app.start();
+  const { ocppPort, ocppTlsPort, httpPort } = await app.start();
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -69,7 +74,15 @@ export async function startGateway(t: Test, options: StartOptions = {}): Promise
     await app.stop();
   };
   t.teardown(stop);
-  return { app, port: ocppPort, url: `ws://127.0.0.1:${ocppPort}/ocpp`, httpUrl: `http://127.0.0.1:${httpPort}`, dir, stop };
+  return {
+    app,
+    port: ocppPort,
+    url: `ws://127.0.0.1:${ocppPort}/ocpp`,
+    ...(ocppTlsPort !== undefined ? { tlsPort: ocppTlsPort, tlsUrl: `wss://127.0.0.1:${ocppTlsPort}/ocpp` } : {}),
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    dir,
+    stop,
+  };
 }
 
 /** Waits until `check` is true, polling; fails with `what` after `ms`. */

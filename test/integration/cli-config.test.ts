@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { chargegate, VALID } from '../helpers/cli.js';
@@ -41,4 +42,20 @@ t.test('a port already in use stops start-up with exit 1 and names the key to ch
   const run = await chargegate(['start', '--config', join(dir, 'site.yaml')]);
   t.equal(run.code, 1);
   t.match(run.stderr, `port ${port} is already in use by another program: change mqtt.port in the config`);
+});
+
+t.test('a TLS key file that is missing or unusable: exit 2, one line naming the key', async (t) => {
+  const dir = t.testdir({ 'site.pem': 'not a certificate either\n', 'bad.key': 'not a key\n' });
+  const tls = (fields: string) => VALID.replace('ocpp:\n', `ocpp:\n  tls: { ${fields} }\n`);
+  const missing = join(dir, 'missing.yaml');
+  const unusable = join(dir, 'unusable.yaml');
+  writeFileSync(missing, tls('certFile: site.pem, keyFile: nope.key'));
+  writeFileSync(unusable, tls('certFile: site.pem, keyFile: bad.key'));
+  const [a, b] = await Promise.all([chargegate(['start', '--config', missing]), chargegate(['config', 'check', unusable])]);
+  t.equal(a.code, 2);
+  t.match(a.stderr, `ocpp.tls.keyFile: cannot read ${JSON.stringify(join(dir, 'nope.key'))} (ENOENT)`);
+  t.equal(b.code, 2);
+  t.match(b.stderr, /\n {2}ocpp\.tls\.keyFile: ".*bad\.key": not a usable PEM private key without a passphrase \([^\n]*\)\n/);
+  t.match(b.stderr, /\n {2}ocpp\.tls\.certFile: ".*site\.pem": holds no PEM certificate/);
+  t.notMatch(a.stderr + b.stderr, /\n\s+at /, 'no stack');
 });

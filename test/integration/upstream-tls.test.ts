@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { issue, makeCa } from '../helpers/certs.js';
 import { startCloud } from '../helpers/cloud.js';
 import { capturingLogger, eventually, startGateway } from '../helpers/gateway.js';
 
@@ -43,6 +44,33 @@ t.test('wss:// to the cloud: verified against the configured CA; refused without
     const gw = await startGateway(t, { logger: log.logger, patch: (c) => (c.upstream = upstream) });
     const refusal = () => log.entries().find((e) => e.msg === 'cannot reach the cloud CSMS' && /unable to verify|self-signed/.test(String(e.err ?? e.error)));
     await eventually(() => refusal() !== undefined, 'a log line saying why', 8000);
+    t.equal(gw.app.upstream!.online(), false);
+    t.equal(cloud.calls.length, before, 'the cloud received nothing from this gateway');
+  });
+});
+
+t.test('a cloud that requires mutual TLS: the link presents upstream.cert and upstream.key', async (t) => {
+  const dir = t.testdir();
+  const cloudCa = makeCa(dir, 'cloud-ca');
+  const siteCa = makeCa(dir, 'site-ca');
+  const server = issue(dir, cloudCa, 'cloud', '127.0.0.1', { server: true });
+  const client = issue(dir, siteCa, 'site', SITE);
+  const cloud = await startCloud(0, { key: server.key, cert: server.cert, clientCa: siteCa.cert });
+  t.teardown(() => cloud.close());
+  const upstream = { url: cloud.url, identity: SITE, password: 'site-secret-01', ca: `\${file:${cloudCa.certFile}}`, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } };
+
+  t.test('with the client certificate the link comes up', async (t) => {
+    const gw = await startGateway(t, { patch: (c) => (c.upstream = { ...upstream, cert: `\${file:${client.certFile}}`, key: `\${file:${client.keyFile}}` }) });
+    await cloud.waitFor((c) => c.action === 'BootNotification', 'the boot over mutual TLS');
+    await eventually(() => gw.app.upstream!.online(), 'the link to be up');
+    t.same(cloud.clientCertificates, [SITE], 'the cloud saw the site certificate');
+  });
+
+  t.test('without it the handshake fails and nothing is sent', async (t) => {
+    const before = cloud.calls.length;
+    const log = capturingLogger('debug');
+    const gw = await startGateway(t, { logger: log.logger, patch: (c) => (c.upstream = upstream) });
+    await eventually(() => log.entries().some((e) => e.msg === 'cannot reach the cloud CSMS'), 'a failed connection', 8000);
     t.equal(gw.app.upstream!.online(), false);
     t.equal(cloud.calls.length, before, 'the cloud received nothing from this gateway');
   });

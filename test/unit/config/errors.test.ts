@@ -4,8 +4,8 @@ import { ConfigError, closestKey, describeAllowed, formatPath } from '../../../s
 import { parseConfig } from '../../../src/config/load.js';
 
 
-const OCPP_KEYS = 'host, port, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval, maxCallsInFlight, callRate, callBurst, bootTimeout';
-const CHARGER_KEYS = 'id, password, maxCurrent, phases, connectors, minCurrent, uncontrolledCurrent, priority, phaseRotation, pushLocalList, circuit, upstream, quirks';
+const OCPP_KEYS = 'host, port, plain, tls, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval, maxCallsInFlight, callRate, callBurst, bootTimeout';
+const CHARGER_KEYS = 'id, password, securityProfile, maxCurrent, phases, connectors, minCurrent, uncontrolledCurrent, priority, phaseRotation, pushLocalList, circuit, upstream, quirks';
 
 t.test('unknown key names the allowed keys and suggests the closest', async (t) => {
   t.strictSame(problemsOf('ocpp:\n  prot: 9000\n'), [`ocpp.prot: unknown key (allowed: ${OCPP_KEYS}); did you mean "port"?`]);
@@ -21,7 +21,7 @@ t.test('a misspelt required key is reported once, as unknown, not also as missin
 });
 
 t.test('required key', async (t) => {
-  t.strictSame(problemsOf('chargers:\n  list:\n    - id: CP1\n'), ['chargers.list[0].password: required']);
+  t.strictSame(problemsOf('chargers:\n  list:\n    - id: CP1\n'), ['chargers.list[0].password: required for securityProfile 1 (Basic auth); only a securityProfile 3 charger connects without one']);
   t.strictSame(problemsOf('chargers:\n  list:\n    - password: secret-123\n'), ['chargers.list[0].id: required']);
   t.strictSame(problemsOf('authorization:\n  list:\n    - status: Blocked\n'), ['authorization.list[0].idTag: required']);
 });
@@ -43,7 +43,7 @@ t.test('wrong values say what is allowed and what was given', async (t) => {
     ['ocpp:\n  path: ocpp\n', 'ocpp.path: must be a URL path starting with / and not ending with / (e.g. /ocpp), got "ocpp"'],
     ['ocpp:\n  path: /ocpp/\n', 'ocpp.path: must be a URL path starting with / and not ending with / (e.g. /ocpp), got "/ocpp/"'],
     ['ocpp:\n  host: ""\n', 'ocpp.host: must be a non-empty string, got ""'],
-    ['ocpp: 9000\n', 'ocpp: must be a mapping with the keys host, port, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval, maxCallsInFlight, callRate, callBurst, bootTimeout, got 9000'],
+    ['ocpp: 9000\n', 'ocpp: must be a mapping with the keys host, port, plain, tls, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval, maxCallsInFlight, callRate, callBurst, bootTimeout, got 9000'],
     ['log:\n  level: verbose\n', 'log.level: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     ['- ocpp\n', '(top level): must be a mapping with the keys ocpp, chargers, authorization, storage, log, site, mqtt, upstream, http, got ["ocpp"]'],
   ];
@@ -101,7 +101,7 @@ t.test('all problems are reported together, in the order of the file', async (t)
     'chargers.list[0].password: environment variable CP1_PASSWORD is not set',
     'chargers.list[1].maxCurrent: must be a number from 6 to 80, got "32A"',
     'chargers.list[2].id: duplicate charger id "CP1" (also at chargers.list[0])',
-    'chargers.list[2].password: required',
+    'chargers.list[2].password: required for securityProfile 1 (Basic auth); only a securityProfile 3 charger connects without one',
     'authorization.mode: must be one of list, accept-all, got "open"',
   ];
   t.strictSame(problemsOf(text), expected);

@@ -61,3 +61,33 @@ t.test('keyForms: the key itself, plus its decoding when it is hex text', async 
   t.same(keyForms(Buffer.from('secret')), [Buffer.from('secret')]);
   t.same(keyForms(Buffer.alloc(0)), [Buffer.alloc(0)]);
 });
+
+t.test('security profiles: the transport first, then the password (profiles 1 and 2) or the certificate alone (3)', async (t) => {
+  const profiles = createCredentialCheck(
+    [
+      { id: 'P1', password: 'p1-secret', securityProfile: 1 },
+      { id: 'P2', password: 'p2-secret', securityProfile: 2 },
+      { id: 'P3', securityProfile: 3 },
+      { id: 'P3PW', password: 'p3-secret', securityProfile: 3 },
+    ],
+    true,
+  );
+  const plain = { secure: false } as const;
+  const tls = { secure: true } as const;
+  const p3cert = (commonName: string) => ({ secure: true, clientCertificate: { trusted: true, commonName, fingerprint256: 'AB' } }) as const;
+  t.same(profiles.authenticate('P1', Buffer.from('p1-secret'), plain), { ok: true });
+  t.same(profiles.authenticate('P1', Buffer.from('p1-secret'), tls), { ok: true });
+  t.same(profiles.authenticate('P1', Buffer.from('p1-secret')), { ok: true }, 'no transport given: plain');
+  t.same(profiles.authenticate('P2', Buffer.from('p2-secret'), plain), refused('security profile 2 requires TLS: the charger connected over plain ws://, it must use wss://'));
+  t.same(profiles.authenticate('P2', Buffer.from('p2-secret')), refused('security profile 2 requires TLS: the charger connected over plain ws://, it must use wss://'), 'no transport given: plain');
+  t.same(profiles.authenticate('P2', Buffer.from('p2-secret'), tls), { ok: true });
+  t.same(profiles.authenticate('P2', Buffer.from('wrong'), tls), refused('wrong password'));
+  t.same(profiles.authenticate('P2', null, tls), refused('password required (HTTP Basic auth)'));
+  t.same(profiles.authenticate('P3', null, p3cert('P3')), { ok: true }, 'no password');
+  t.same(profiles.authenticate('P3', Buffer.from('anything'), p3cert('P3')), { ok: true }, 'a Basic auth header sent anyway is ignored');
+  t.same(profiles.authenticate('P3PW', null, p3cert('P3PW')), { ok: true }, 'a configured password is not asked for');
+  t.same(profiles.authenticate('P3', null, p3cert('P1')), refused('security profile 3: the client certificate is for "P1", not for this charger'));
+  t.same(profiles.authenticate('P3', null, tls), refused('security profile 3 requires a client certificate: the charger presented none'));
+  t.same(profiles.authenticate('GUEST', null, plain), { ok: true }, 'an unknown charger (allowUnknown) counts as profile 1');
+  t.same(createCredentialCheck([{ id: 'NOPW' }], false).authenticate('NOPW', Buffer.from('x')), refused('no password configured for this charger'), 'profile 1 without a password (the loader refuses such a file) lets nobody in');
+});
