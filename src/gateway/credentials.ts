@@ -35,16 +35,16 @@ export function createCredentialCheck(list: readonly ChargerCredential[], allowU
       const expected = digests.get(identity);
       if (!expected) {
         if (allowUnknown) return { ok: true };
-        return { ok: false, status: 401, reason: 'unknown charger (not in chargers.list)' };
+        return { ok: false, status: 401, refusal: 'unknown-id', reason: 'unknown charger (not in chargers.list)' };
       }
-      if (!password) return { ok: false, status: 401, reason: 'password required (HTTP Basic auth)' };
+      if (!password) return { ok: false, status: 401, refusal: 'missing-password', reason: 'password required (HTTP Basic auth)' };
       let match = false;
       // Compare every form against every expected digest, so timing does not tell which matched.
       for (const form of keyForms(password)) {
         const got = digest(form);
         for (const want of expected) match = timingSafeEqual(got, want) || match;
       }
-      return match ? { ok: true } : { ok: false, status: 401, reason: 'wrong password' };
+      return match ? { ok: true } : { ok: false, status: 401, refusal: 'wrong-password', reason: 'wrong password' };
     },
   };
 }
