@@ -134,8 +134,9 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
     if (!decision.ok) {
       // The log says why (unknown id, missing or wrong password); the charger is told only that
       // it failed, so probing cannot learn which charger ids exist.
-      const authorization = req.headers.authorization === undefined ? 'absent' : password === null ? `not Basic credentials for ${identity}` : 'Basic';
-      return refuse(decision.status, decision.refusal, 'authentication failed', decision.status === 401 ? { 'WWW-Authenticate': 'Basic realm="chargegate"' } : {}, { chargerId: identity, reason: decision.reason, authorization });
+      // ("credentials", not "authorization": the logger redacts that key, and this holds no secret.)
+      const credentials = req.headers.authorization === undefined ? 'absent' : password === null ? `not Basic credentials for ${identity}` : 'Basic';
+      return refuse(decision.status, decision.refusal, 'authentication failed', decision.status === 401 ? { 'WWW-Authenticate': 'Basic realm="chargegate"' } : {}, { chargerId: identity, reason: decision.reason, credentials });
     }
     chosen.set(req, protocol);
     const assumed = none;
