@@ -78,9 +78,13 @@ export function createRescue(deps: ToleranceDeps): (call: Call, problem: OcppCal
       }
       candidate = repaired.payload;
     }
+    if (!transaction) return null;
     // Strict mode is today's behaviour: the documented CALLERROR, but for the Stop, which a
-    // charger may drop for good when refused.
-    if (!transaction || (mode === 'strict' && action !== 'StopTransaction')) return null;
+    // charger may drop for good when refused. The refused frame is kept all the same.
+    if (mode === 'strict' && action !== 'StopTransaction') {
+      await keepRaw(call, problem.description, 'refused');
+      return null;
+    }
     const check = mode === 'lenient' ? validator.checkRequestLenient : validator.checkRequest;
     const salvaged = salvageRequest(candidate, schema, (p) => check(action, p) === null);
     if (salvaged) {

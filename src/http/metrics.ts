@@ -56,7 +56,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   const messages = new Counter({ name: 'chargegate_ocpp_messages_total', help: 'OCPP CALLs, by action and direction (in: from a charger; out: a command to one).', labelNames: ['action', 'direction'], registers: [register] });
   const leniencies = new Counter({
     name: 'chargegate_ocpp_leniencies_total',
-    help: 'Deviations from OCPP 1.6 chargegate tolerated (docs/chargers.md "Field tolerance"), by charger and kind: unknown-property, long-string, number-string, enum-mapped, sample-dropped, salvaged, quarantined, no-subprotocol.',
+    help: 'Deviations from OCPP 1.6 chargegate tolerated (docs/chargers.md "Field tolerance"), by charger and kind: unknown-property, long-string, number-string, string-number, enum-mapped, sample-dropped, salvaged, quarantined, no-subprotocol.',
     labelNames: ['charger', 'kind'],
     registers: [register],
   });

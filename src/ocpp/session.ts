@@ -280,18 +280,19 @@ export class OcppSession {
     if (!this.validator.allows(action, this.inboundDirection)) {
       return this.refuse(id, action, new OcppCallError('NotSupported', `${action} is not initiated by the ${this.opts.role === 'central' ? 'charge point' : 'central system'}`));
     }
-    const invalid = this.validator.checkRequest(action, payload);
-    if (invalid) {
-      const rescued = (await this.opts.rescue?.({ id, action, payload }, invalid)) ?? null;
-      if (!rescued) return this.refuse(id, action, invalid);
-      if ('answer' in rescued) {
-        this.send(encodeCallResult(id, rescued.answer));
-        return;
-      }
-      payload = rescued.payload;
-    }
+    // In flight from here: a rescue may wait for the disk, and a resend meanwhile is ignored too.
     this.inboundInFlight.add(id);
     try {
+      const invalid = this.validator.checkRequest(action, payload);
+      if (invalid) {
+        const rescued = (await this.opts.rescue?.({ id, action, payload }, invalid)) ?? null;
+        if (!rescued) return this.refuse(id, action, invalid);
+        if ('answer' in rescued) {
+          this.send(encodeCallResult(id, rescued.answer));
+          return;
+        }
+        payload = rescued.payload;
+      }
       const response = await this.opts.handler(action, payload);
       const bad = this.validator.checkResponse(action, response);
       if (bad) {

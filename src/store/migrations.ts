@@ -196,7 +196,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         message_id  TEXT NOT NULL,
         frame       TEXT NOT NULL,
         problem     TEXT NOT NULL,
-        outcome     TEXT NOT NULL CHECK (outcome IN ('repaired', 'salvaged', 'unsalvageable')),
+        outcome     TEXT NOT NULL CHECK (outcome IN ('repaired', 'salvaged', 'unsalvageable', 'refused')),
         received_at TEXT NOT NULL
       );
       CREATE INDEX raw_frames_charger ON raw_frames (charger_id, id);

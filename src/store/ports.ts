@@ -258,8 +258,12 @@ export interface RawFrame {
   frame: string;
   /** What validation said, and what was dropped. */
   problem: string;
-  /** repaired: stored after lenient repair that dropped something; salvaged: only its valid part stored; unsalvageable: nothing stored but this. */
-  outcome: 'repaired' | 'salvaged' | 'unsalvageable';
+  /**
+   * repaired: stored after a lenient repair that dropped something; salvaged: only its valid
+   * part stored; unsalvageable: nothing stored but this; refused: strict mode answered it with
+   * a CALLERROR (the charger may resend it).
+   */
+  outcome: 'repaired' | 'salvaged' | 'unsalvageable' | 'refused';
   receivedAt: string;
 }
 

@@ -54,6 +54,7 @@ t.test('strict: each malformed frame gets the right CALLERROR and the connection
   t.equal(gw.app.gateway.server.connections.get('CP1')?.session.isOpen, true);
   t.equal(errors.length, cases.length, 'every refusal is reported as an ocpp.error event');
   t.same(gw.app.store.sessions.list(), [], 'nothing invalid was recorded');
+  t.same(gw.app.store.rawFrames.list().map((r) => [r.messageId, r.outcome]), [['ty1', 'refused'], ['rq1', 'refused']], 'the refused Starts are kept as received');
 });
 
 t.test('lenient (the default): the schema violations it can repair are answered; frame errors and the unrepairable still get their CALLERROR', async (t) => {

@@ -7,14 +7,15 @@
  * - a property the schema does not know is dropped ("unknown properties are ignored");
  * - a string over its maxLength is kept (the lenient schema has no maxLength): CiString20 idTags
  *   of 25 characters, 33- or 41-character chargeBoxSerialNumbers (Schneider EVlink);
- * - an integer or number sent as a clean decimal string ("1000") is read as that number;
+ * - an integer or number sent as a clean decimal string ("1000") is read as that number, and
+ *   a string field sent as a JSON number (sampledValue.value: 1234) is read as its text;
  * - an enum value outside the enumeration is mapped to the nearest safe value (ENUM_RULES),
  *   or its sampled value is dropped when no value is safe (a wrong unit, phase or measurand
  *   would be wrong data, which is worse than none: the raw frame is kept by the caller).
  * Dates without a UTC offset are accepted by the validator itself (validate.ts isDateTime).
  */
 
-export type LeniencyKind = 'unknown-property' | 'long-string' | 'number-string' | 'enum-mapped' | 'sample-dropped';
+export type LeniencyKind = 'unknown-property' | 'long-string' | 'number-string' | 'string-number' | 'enum-mapped' | 'sample-dropped';
 
 export interface Leniency {
   kind: LeniencyKind;
@@ -148,6 +149,10 @@ function walk(value: unknown, schema: Schema, path: string, field: string | unde
       return Number(value);
     }
     return value;
+  }
+  if (schema.type === 'string' && !schema.enum && typeof value === 'number' && Number.isFinite(value)) {
+    notes.push({ kind: 'string-number', path, detail: `${path} sent as the number ${value}: read as the text "${String(value)}"` });
+    return String(value);
   }
   if (schema.type === 'string' && typeof value === 'string') {
     if (schema.enum && !schema.enum.includes(value) && field) {

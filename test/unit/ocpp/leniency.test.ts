@@ -39,6 +39,9 @@ t.test('repair: an unknown property is dropped, over-long strings kept, numbers 
   t.notOk(start.lossy, 'nothing was dropped');
   for (const bad of ['1.5', ' 1', '1e3', '0x10', '']) t.equal(repair('StartTransaction', { connectorId: bad }).payload && (repair('StartTransaction', { connectorId: bad }).payload as { connectorId: unknown }).connectorId, bad, `${JSON.stringify(bad)} is not a clean integer`);
   t.same((repair('MeterValues', { connectorId: 1, meterValue: [] }).payload as object), { connectorId: 1, meterValue: [] }, 'a valid payload comes back equal');
+  const asNumber = repair('MeterValues', sample({ value: 1234.5 }));
+  t.match(asNumber.payload, { meterValue: [{ sampledValue: [{ value: '1234.5' }] }] }, 'a value sent as a JSON number is read as its text');
+  t.same(asNumber.notes.map((n) => n.kind), ['string-number']);
 });
 
 t.test('repair: each enum of the charger-initiated messages', async (t) => {
