@@ -86,7 +86,15 @@ export function createRescue(deps: ToleranceDeps): (call: Call, problem: OcppCal
       return null;
     }
     const check = mode === 'lenient' ? validator.checkRequestLenient : validator.checkRequest;
-    const salvaged = salvageRequest(candidate, schema, (p) => check(action, p) === null);
+    const passes = (p: unknown) => check(action, p) === null;
+    let salvaged = salvageRequest(candidate, schema, passes);
+    if (!salvaged && action === 'StopTransaction' && isObject(candidate)) {
+      // A Stop whose only unusable required field is its timestamp still closes its session:
+      // the time it reached chargegate stands in (the charger's own is in raw_frames).
+      const received = deps.now().toISOString();
+      const retried = salvageRequest({ ...candidate, timestamp: received }, schema, passes);
+      if (retried) salvaged = { payload: retried.payload, dropped: [...retried.dropped, `timestamp ${JSON.stringify(candidate.timestamp)}: the receive time ${received} used`] };
+    }
     if (salvaged) {
       for (const n of repairs) note(n.kind, n.detail, action);
       note('salvaged', `${problem.description}; left out: ${salvaged.dropped.join('; ') || 'nothing'}`, action);
@@ -100,4 +108,8 @@ export function createRescue(deps: ToleranceDeps): (call: Call, problem: OcppCal
     if (mode === 'lenient' && action !== 'StartTransaction') return { answer: {} };
     return null;
   };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

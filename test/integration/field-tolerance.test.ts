@@ -98,6 +98,18 @@ t.test('a Stop with a malformed transactionData and a good meterStop is stored a
   t.equal(log.entries().filter((e) => e.msg === TOLERATED && e.kind === 'salvaged').length, 2, 'logged once for each charger');
 });
 
+t.test('a Stop whose timestamp cannot be read still closes its session, at the time it arrived', async (t) => {
+  const { gw, lenient, strict } = await twoChargers(t);
+  for (const [cp, name] of [[lenient, 'lenient'], [strict, 'strict']] as [RawCharger, string][]) {
+    const started = (await cp.call('s1', 'StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 100, timestamp: AT }))[2] as { transactionId: number };
+    t.same(await cp.call('st1', 'StopTransaction', { transactionId: started.transactionId, meterStop: 1100, timestamp: '31/12/2025 25:61' }), [3, 'st1', {}], name);
+    const session = gw.app.store.sessions.get(started.transactionId);
+    t.match(session, { state: 'completed', meterStop: 1100, energyWh: 1000 }, `${name}: closed with the charger's meterStop`);
+    t.ok(Date.parse(session!.stoppedAt!) > Date.parse(AT), `${name}: stopped at the receive time`);
+  }
+  t.match(gw.app.store.rawFrames.list({ chargerId: 'CP1' }), [{ outcome: 'salvaged', problem: /the receive time .* used/ }]);
+});
+
 t.test('nothing a Start, Stop or MeterValues carried is lost: unsalvageable frames are kept raw, and a Stop is still answered when lenient', async (t) => {
   const { gw, lenient, strict } = await twoChargers(t);
   const hopeless = { transactionId: 'abc', meterStop: 'lots', timestamp: AT };
