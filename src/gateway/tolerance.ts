@@ -55,7 +55,7 @@ export function createRescue(deps: ToleranceDeps): (call: Call, problem: OcppCal
   const { chargerId, mode, validator, logger } = deps;
   const note = (kind: ToleranceKind, detail: string, action: string) => deps.note(chargerId, logger, kind, detail, action);
   const keepRaw = (call: Call, problem: string, outcome: RawFrame['outcome']) =>
-    // Committed with the handler's own writes (the same group commit), before the answer.
+    // Awaited: on disk before the charger hears any answer to the frame.
     deps.store.durably(() =>
       deps.store.rawFrames.add({ chargerId, action: call.action, messageId: call.id, frame: JSON.stringify([2, call.id, call.action, call.payload]), problem, outcome, receivedAt: deps.now().toISOString() }),
     );
@@ -72,8 +72,8 @@ export function createRescue(deps: ToleranceDeps): (call: Call, problem: OcppCal
       repairs = repaired.notes;
       if (!validator.checkRequestLenient(action, repaired.payload)) {
         for (const n of repaired.notes) note(n.kind, n.detail, action);
-        const written = transaction && repaired.lossy ? keepRaw(call, `${problem.description}; ${repaired.notes.map((n) => n.detail).join('; ')}`, 'repaired') : undefined;
-        await written;
+        // Something was dropped from a transaction message: the frame as sent is kept too.
+        if (transaction && repaired.lossy) await keepRaw(call, `${problem.description}; ${repaired.notes.map((n) => n.detail).join('; ')}`, 'repaired');
         return { payload: repaired.payload };
       }
       candidate = repaired.payload;
