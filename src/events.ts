@@ -35,6 +35,11 @@ export interface GatewayEvents {
   'balancer.profile': { chargerId: string; connectorId: number; purpose: string; result: 'accepted' | 'rejected' | 'callerror' | 'timeout' | 'offline' };
   /** chargegate's local authorization list changed (the cloud's SendLocalList). */
   'localList.changed': { version: number };
+  /**
+   * chargegate tolerated a deviation from OCPP 1.6 (issue 14; gateway/tolerance.ts): counted in
+   * /metrics chargegate_ocpp_leniencies_total by charger and kind.
+   */
+  'ocpp.leniency': { chargerId: string; kind: string; action?: string; detail: string };
   /** A frame a charger sent that chargegate answered with a CALLERROR. */
   'ocpp.error': { chargerId: string; direction: 'in' | 'out'; code: string; description: string; action?: string };
   /** The grid meter's latest reading (emitted by the balancer's meter); a field left out is unknown. */

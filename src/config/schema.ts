@@ -61,6 +61,15 @@ const OcppSection = Section(
     maxCallsInFlight: Type.Integer({ default: 4, minimum: 1, maximum: 100, description: 'CALLs of one charger handled at the same time; more wait their turn (never refused).' }),
     callRate: Type.Number({ default: 20, minimum: 1, maximum: 10000, description: 'CALLs per second one charger may start on average; more wait their turn, and a charger far ahead is no longer read until it catches up, so one charger cannot starve the others.' }),
     callBurst: Type.Integer({ default: 100, minimum: 1, maximum: 100000, description: 'CALLs one charger may start at once after a quiet spell (an offline backlog, a reconnect).' }),
+    validation: OneOf(['lenient', 'strict'], {
+      default: 'lenient',
+      description:
+        "How a charger's frames are checked against the OCPP 1.6 schemas (with the 1.6 errata applied): lenient repairs the deviations seen in the field (unknown properties dropped, over-long strings kept, unknown enum values mapped, numbers sent as strings read) and counts each; strict answers them with a CALLERROR. Per charger: chargers.list[].validation.",
+    }),
+    requireSubprotocol: Type.Boolean({
+      default: false,
+      description: 'true: refuse a charger that offers no Sec-WebSocket-Protocol; false: take it as OCPP 1.6 (older 1.6 firmware, e.g. Grizzl-E) with a warning.',
+    }),
     bootTimeout: Type.Number({
       default: 15,
       minimum: 0,
@@ -99,6 +108,7 @@ const ChargerEntry = Type.Object(
       default: 'L1L2L3',
       description: "Which site phases the charger's L1, L2, L3 are wired to (RST = L1L2L3); a 1-phase charger uses the first (L2 alone means its L1 is on the site's L2).",
     }),
+    validation: Type.Optional(OneOf(['lenient', 'strict'], { description: "This charger's frame checking (see ocpp.validation); default: ocpp.validation." })),
     pushLocalList: Type.Boolean({
       default: false,
       description: "Keep the charger's own local authorization list equal to chargegate's (sent in full at boot when its version differs, and after every change from the cloud), so it can authorize even when chargegate is gone.",

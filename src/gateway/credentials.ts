@@ -45,22 +45,23 @@ export function createCredentialCheck(list: readonly ChargerCredential[], allowU
       const entry = known.get(identity);
       if (!entry) {
         if (allowUnknown) return { ok: true };
-        return { ok: false, status: 401, reason: 'unknown charger (not in chargers.list)' };
+        return { ok: false, status: 401, refusal: 'unknown-id', reason: 'unknown charger (not in chargers.list)' };
       }
       const refusal = profileRefusal(entry.profile, identity, transport);
-      if (refusal) return { ok: false, status: 401, reason: refusal };
+      if (refusal) return { ok: false, status: 401, refusal: 'security-profile', reason: refusal };
       // Profile 3 is authenticated by its certificate; a Basic auth header it sends anyway is ignored.
       if (!usesPassword(entry.profile)) return { ok: true };
       const expected = entry.digests;
-      if (expected.length === 0) return { ok: false, status: 401, reason: 'no password configured for this charger' };
-      if (!password) return { ok: false, status: 401, reason: 'password required (HTTP Basic auth)' };
+      // The config check requires a password for profiles 1 and 2; this only guards that.
+      if (expected.length === 0) return { ok: false, status: 401, refusal: 'wrong-password', reason: 'no password configured for this charger' };
+      if (!password) return { ok: false, status: 401, refusal: 'missing-password', reason: 'password required (HTTP Basic auth)' };
       let match = false;
       // Compare every form against every expected digest, so timing does not tell which matched.
       for (const form of keyForms(password)) {
         const got = digest(form);
         for (const want of expected) match = timingSafeEqual(got, want) || match;
       }
-      return match ? { ok: true } : { ok: false, status: 401, reason: 'wrong password' };
+      return match ? { ok: true } : { ok: false, status: 401, refusal: 'wrong-password', reason: 'wrong password' };
     },
   };
 }

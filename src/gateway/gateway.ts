@@ -12,7 +12,8 @@ import { createCommands, type Commands } from './commands.js';
 import { createCredentialCheck, type ChargerCredential } from './credentials.js';
 import type { DataTransferHandler, HandlerContext } from './handlers/context.js';
 import { dispatch16 } from './handlers/index.js';
-import { stopIsSalvageable } from './handlers/transactions.js';
+import { validatorFor } from '../ocpp/validate.js';
+import { createLeniencyNotes, createRescue, type ValidationMode } from './tolerance.js';
 import { Registry } from './registry.js';
 import type { UpstreamPort } from './upstream-port.js';
 
@@ -38,8 +39,12 @@ export interface GatewayOptions {
     maxCallsInFlight: number;
     callRate: number;
     callBurst: number;
+    /** The default field tolerance (gateway/tolerance.ts); chargers.list[].validation overrides it. */
+    validation: ValidationMode;
+    /** false: a charger offering no Sec-WebSocket-Protocol is taken as OCPP 1.6. */
+    requireSubprotocol: boolean;
   };
-  chargers: { allowUnknown: boolean; list: readonly ChargerCredential[] };
+  chargers: { allowUnknown: boolean; list: readonly (ChargerCredential & { validation?: ValidationMode | undefined })[] };
   authorization: { mode: AuthorizationMode };
 }
 
@@ -71,6 +76,8 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
   let upstream: UpstreamPort | undefined;
   const settings = { heartbeatInterval: options.ocpp.heartbeatInterval, authorizationMode: options.authorization.mode };
   const bootGuard = createBootGuard({ bootTimeoutMs: options.ocpp.bootTimeout * 1000 });
+  const noteLeniency = createLeniencyNotes(events);
+  const validationOf = (identity: string): ValidationMode => options.chargers.list.find((c) => c.id === identity)?.validation ?? options.ocpp.validation;
 
   // What the store remembers is shown (offline) until the chargers come back.
   for (const rec of store.chargers.list()) {
@@ -98,20 +105,21 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
       : {}),
     path: options.ocpp.path,
     protocols: ['ocpp1.6'],
+    requireSubprotocol: options.ocpp.requireSubprotocol,
     maxFrameBytes: options.ocpp.maxFrameBytes,
     pingIntervalMs: options.ocpp.pingInterval * 1000,
     callTimeoutMs: options.ocpp.callTimeout * 1000,
     inboundLimits: { maxInFlight: options.ocpp.maxCallsInFlight, ratePerSecond: options.ocpp.callRate, burst: options.ocpp.callBurst },
     logger,
     authenticate: (identity, password, transport) => credentials.authenticate(identity, password, transport),
-    sessionHooks(identity, _protocol, chargerLogger) {
+    sessionHooks(identity, protocol, chargerLogger) {
       const ctx: HandlerContext = { chargerId: identity, logger: chargerLogger, now, store, registry, events, settings, dataTransfer, ...(upstream ? { upstream } : {}) };
       return {
         handler: (action, payload) => {
           registry.ensure(identity).lastMessageAt = now().toISOString();
           return dispatch16(ctx, action, payload);
         },
-        acceptInvalid: (action, payload) => action === 'StopTransaction' && stopIsSalvageable(payload),
+        rescue: createRescue({ chargerId: identity, mode: validationOf(identity), validator: validatorFor(protocol), logger: chargerLogger, store, now, note: noteLeniency }),
         onProtocolError: (info) => events.emit('ocpp.error', { chargerId: identity, ...info }),
         onCall: (action, direction) => events.emit('ocpp.call', { chargerId: identity, action, direction }),
       };
@@ -119,6 +127,7 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
     onOpen(conn: AcceptedConnection) {
       const live = registry.ensure(conn.identity);
       const at = now().toISOString();
+      if (conn.protocolAssumed) noteLeniency(conn.identity, conn.logger, 'no-subprotocol', 'no Sec-WebSocket-Protocol offered: spoken to as OCPP 1.6 (set ocpp.requireSubprotocol to refuse it)');
       Object.assign(live, { online: true, connection: conn, protocol: conn.protocol, connectedAt: at });
       // Before anyone can send it a command: unbooted, its calls are held (boot-guard.ts).
       bootGuard.connected(conn, live, at);

@@ -54,6 +54,12 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     },
   });
   const messages = new Counter({ name: 'chargegate_ocpp_messages_total', help: 'OCPP CALLs, by action and direction (in: from a charger; out: a command to one).', labelNames: ['action', 'direction'], registers: [register] });
+  const leniencies = new Counter({
+    name: 'chargegate_ocpp_leniencies_total',
+    help: 'Deviations from OCPP 1.6 chargegate tolerated (docs/chargers.md "Field tolerance"), by charger and kind: unknown-property, long-string, number-string, string-number, enum-mapped, sample-dropped, salvaged, quarantined, no-subprotocol.',
+    labelNames: ['charger', 'kind'],
+    registers: [register],
+  });
   const callErrors = new Counter({ name: 'chargegate_ocpp_callerrors_total', help: 'CALLERRORs, by error code and direction (in: a charger sent a bad frame and got one; out: a charger answered a command with one).', labelNames: ['code', 'direction'], registers: [register] });
 
   // Receive time of each charger's latest MeterValues: the age says whether its data is live.
@@ -97,6 +103,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     deps.events.on('balancer.profile', (e) => profileWrites.inc({ charger: e.chargerId, purpose: e.purpose, result: e.result })),
     deps.events.on('ocpp.call', (e) => messages.inc({ action: e.action, direction: e.direction })),
     deps.events.on('ocpp.error', (e) => callErrors.inc({ code: e.code, direction: e.direction })),
+    deps.events.on('ocpp.leniency', (e) => leniencies.inc({ charger: e.chargerId, kind: e.kind })),
     deps.events.on('meter.values', (e) => void meterReceivedAt.set(e.chargerId, deps.now().toISOString())),
   ];
 

@@ -18,7 +18,14 @@ import { clip, createLogBudget } from './log-budget.js';
 import { OcppSession, type SessionOptions } from './session.js';
 import { createTlsListener, type TlsListener, type TlsListenerOptions } from './tls-listener.js';
 
-export type AuthDecision = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string };
+/**
+ * Why a charger was refused, for the installer's log (issue 14 point 7). The charger itself is
+ * told only "authentication failed" for the auth kinds, so probing learns nothing.
+ */
+export type RefusalKind = 'bad-path' | 'bad-id' | 'bad-subprotocol' | 'no-subprotocol' | 'unknown-id' | 'missing-password' | 'wrong-password' | 'security-profile';
+
+/** `security-profile`: the charger's securityProfile was not met (plain ws:// for 2 or 3, no or a wrong client certificate for 3). */
+export type AuthDecision = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string; refusal: Extract<RefusalKind, 'unknown-id' | 'missing-password' | 'wrong-password' | 'security-profile'> };
 
 /** The client certificate a charger presented on wss:// (only asked for when a client CA is set). */
 export interface ClientCertificate {
@@ -35,11 +42,13 @@ export interface ClientCertificate {
 export type Transport = { secure: false } | { secure: true; clientCertificate?: ClientCertificate };
 
 /** What the owner wants for each new connection's session. */
-export type SessionHooks = Pick<SessionOptions, 'handler' | 'acceptInvalid' | 'onProtocolError' | 'onCall'>;
+export type SessionHooks = Pick<SessionOptions, 'handler' | 'rescue' | 'onProtocolError' | 'onCall'>;
 
 export interface AcceptedConnection {
   identity: string;
   protocol: OcppVersion;
+  /** The charger offered no Sec-WebSocket-Protocol and is spoken to as OCPP 1.6 (requireSubprotocol off). */
+  protocolAssumed: boolean;
   remoteAddress: string;
   /** Came over wss:// (TLS). */
   secure: boolean;
@@ -56,6 +65,11 @@ export interface OcppServerOptions {
   path: string;
   /** Server preference order (OCPP-J 1.6 §3.1.2). */
   protocols: readonly OcppVersion[];
+  /**
+   * false: a charger that offers no Sec-WebSocket-Protocol at all (Grizzl-E, older 1.6
+   * firmware) is taken as OCPP 1.6 instead of refused. One that offers only others is refused.
+   */
+  requireSubprotocol: boolean;
   maxFrameBytes: number;
   pingIntervalMs: number;
   callTimeoutMs: number;
@@ -109,36 +123,56 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const remoteAddress = req.socket.remoteAddress ?? '';
-    const refuse = (status: number, reason: string, extra: Record<string, string> = {}) => {
-      // Truncated and at most a few lines per source a minute: a flood of bad upgrades must not fill the disk.
-      const budget = refusalLog.take(remoteAddress, Date.now());
+    // One log line per refusal, its `refusal` field saying which kind (RefusalKind); the
+    // charger gets `told`, which for a failed authentication does not say why.
+    const refuse = (status: number, refusal: RefusalKind, told: string, extra: Record<string, string> = {}, logged: Record<string, unknown> = {}) => {
+      // Truncated and at most a few lines per source a minute: a flood of bad upgrades must not
+      // fill the disk. Failed logins have their own budget, so a flood of bad paths cannot hide them.
+      const auth = status === 401;
+      const budget = refusalLog.take(auth ? `auth ${remoteAddress}` : remoteAddress, Date.now());
       if (budget.suppressed > 0) log.warn({ remoteAddress, suppressed: budget.suppressed }, 'more connections from this address were refused and not logged');
-      if (budget.log) log.warn({ status, reason: clip(reason), url: clip(req.url), remoteAddress }, 'connection refused');
-      const body = reason + '\n';
+      if (budget.log) log.warn({ status, refusal, ...logged, reason: clip(String(logged.reason ?? told)), url: clip(req.url), remoteAddress }, auth ? 'authentication failed' : 'connection refused');
+      const body = told + '\n';
       const headers = { 'Content-Type': 'text/plain', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close', ...extra };
       socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? ''}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
     };
     const id = identityFromPath(req.url ?? '', opts.path);
-    if (!id.ok) return refuse(id.reason.startsWith('path') ? 404 : 400, id.reason);
+    if (!id.ok) return id.reason.startsWith('path') ? refuse(404, 'bad-path', id.reason) : refuse(400, 'bad-id', id.reason);
     const identity = id.identity;
-    const protocol = chooseSubprotocol(req.headers['sec-websocket-protocol'], opts.protocols) as OcppVersion | null;
+    const offered = req.headers['sec-websocket-protocol'];
+    const none = offered === undefined || offered.trim() === '';
+    let protocol = chooseSubprotocol(offered, opts.protocols) as OcppVersion | null;
+    if (!protocol && none && !opts.requireSubprotocol && opts.protocols.includes('ocpp1.6')) {
+      // OCPP-J 1.6 §3.1.2 requires the header, yet Grizzl-E and older 1.6 firmware send none.
+      // Nothing is echoed back: RFC 6455 §4.2.2 lets a server answer with a subprotocol only
+      // from the client's list (ws then sends no header). A blank header would make ws refuse
+      // the handshake as malformed, so it is dropped like an absent one.
+      delete req.headers['sec-websocket-protocol'];
+      protocol = 'ocpp1.6';
+    }
     if (!protocol) {
-      return refuse(400, `no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (supported: ${opts.protocols.join(', ')})`);
+      const supported = `supported: ${opts.protocols.join(', ')}`;
+      return none
+        ? refuse(400, 'no-subprotocol', `no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (${supported})`, {}, { chargerId: identity, reason: `no Sec-WebSocket-Protocol header (ocpp.requireSubprotocol is on; ${supported})` })
+        : refuse(400, 'bad-subprotocol', `no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (${supported})`, {}, { chargerId: identity, offered: clip(offered) });
     }
     const transport = transportOf(req.socket as TLSSocket);
-    const decision = opts.authenticate(identity, basicAuthPassword(req.headers.authorization, identity), transport);
+    const password = basicAuthPassword(req.headers.authorization, identity);
+    const decision = opts.authenticate(identity, password, transport);
     if (!decision.ok) {
-      // The log says why (unknown id, wrong password, profile 2 over plain ws://, a certificate
-      // for another charger); the charger is told only that it failed, so probing cannot learn
-      // which charger ids exist or how they are configured.
-      if (refusalLog.take(`auth ${remoteAddress}`, Date.now()).log) log.warn({ chargerId: identity, reason: decision.reason, secure: transport.secure, remoteAddress }, 'authentication failed');
-      return refuse(decision.status, 'authentication failed', decision.status === 401 ? { 'WWW-Authenticate': 'Basic realm="chargegate"' } : {});
+      // The log says why (unknown id, missing or wrong password, profile 2 over plain ws://, a
+      // certificate for another charger); the charger is told only that it failed, so probing
+      // cannot learn which charger ids exist or how they are configured.
+      // ("credentials", not "authorization": the logger redacts that key, and this holds no secret.)
+      const credentials = req.headers.authorization === undefined ? 'absent' : password === null ? `not Basic credentials for ${identity}` : 'Basic';
+      return refuse(decision.status, decision.refusal, 'authentication failed', decision.status === 401 ? { 'WWW-Authenticate': 'Basic realm="chargegate"' } : {}, { chargerId: identity, reason: decision.reason, credentials, secure: transport.secure });
     }
     chosen.set(req, protocol);
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, identity, protocol, remoteAddress, transport.secure));
+    const assumed = none;
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, identity, protocol, remoteAddress, assumed, transport.secure));
   };
 
-  function accept(ws: WebSocket, identity: string, protocol: OcppVersion, remoteAddress: string, secure: boolean): void {
+  function accept(ws: WebSocket, identity: string, protocol: OcppVersion, remoteAddress: string, protocolAssumed: boolean, secure: boolean): void {
     const logger = log.child({ chargerId: identity });
     let replaced = false;
     const previous = connections.get(identity);
@@ -156,6 +190,7 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
     const connection: AcceptedConnection = {
       identity,
       protocol,
+      protocolAssumed,
       remoteAddress,
       secure,
       session,

@@ -52,11 +52,13 @@ export interface SessionOptions {
   maxFrameBytes?: number;
   validator?: Validator;
   /**
-   * Lets a schema-invalid inbound CALL through to the handler anyway. For StopTransaction: a
-   * charger that gets a CALLERROR for a Stop may drop it for good (1.6 §3.7), so a Stop that
-   * still names its transaction is better kept than refused.
+   * Asked about a schema-invalid inbound CALL before it is refused: it may give the payload to
+   * handle instead (repaired in lenient mode, or the salvaged part of a transaction message:
+   * a charger that gets a CALLERROR for a Stop may drop it for good, 1.6 §3.7), or the answer
+   * to send as is (a transaction message nothing could be taken from, kept raw by the owner).
+   * null: refused with the CALLERROR, as before.
    */
-  acceptInvalid?: (action: string, payload: unknown, problem: OcppCallError) => boolean;
+  rescue?: (call: { id: string; action: string; payload: unknown }, problem: OcppCallError) => Rescue | null | Promise<Rescue | null>;
   /** Told of every CALLERROR this session sends or receives (for events and metrics). */
   onProtocolError?: (info: ProtocolErrorInfo) => void;
   /** Told of every CALL handled or sent (for metrics). */
@@ -64,6 +66,8 @@ export interface SessionOptions {
   /** How many of the peer's CALLs are handled at once and how fast (inbound-gate.ts); unlimited when absent. */
   inboundLimits?: InboundLimits;
 }
+
+export type Rescue = { payload: unknown } | { answer: unknown };
 
 interface QueuedCall {
   id: string;
@@ -276,13 +280,19 @@ export class OcppSession {
     if (!this.validator.allows(action, this.inboundDirection)) {
       return this.refuse(id, action, new OcppCallError('NotSupported', `${action} is not initiated by the ${this.opts.role === 'central' ? 'charge point' : 'central system'}`));
     }
-    const invalid = this.validator.checkRequest(action, payload);
-    if (invalid) {
-      if (!this.opts.acceptInvalid?.(action, payload, invalid)) return this.refuse(id, action, invalid);
-      log.warn({ messageId: id, action, problem: invalid.description }, 'schema-invalid call accepted so that nothing is lost');
-    }
+    // In flight from here: a rescue may wait for the disk, and a resend meanwhile is ignored too.
     this.inboundInFlight.add(id);
     try {
+      const invalid = this.validator.checkRequest(action, payload);
+      if (invalid) {
+        const rescued = (await this.opts.rescue?.({ id, action, payload }, invalid)) ?? null;
+        if (!rescued) return this.refuse(id, action, invalid);
+        if ('answer' in rescued) {
+          this.send(encodeCallResult(id, rescued.answer));
+          return;
+        }
+        payload = rescued.payload;
+      }
       const response = await this.opts.handler(action, payload);
       const bad = this.validator.checkResponse(action, response);
       if (bad) {

@@ -1,6 +1,6 @@
 /**
  * Payload validation against the official OCA JSON schemas (unmodified, see
- * schemas/v16/NOTICE.md), and the mapping of a schema failure to the CALLERROR code that
+ * schemas/v16/NOTICE.md; the 1.6 errata are applied in memory by v16/errata.ts), and the mapping of a schema failure to the CALLERROR code that
  * OCPP-J 1.6 §4.2.3 names for it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import Ajv04 from 'ajv-draft-04';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { OcppCallError, type ErrorCode, type OcppVersion } from './errors.js';
 import { CENTRAL_INITIATED_16, CHARGER_INITIATED_16 } from './v16/actions.js';
+import { applyErrata16, withoutMaxLength } from './v16/errata.js';
 
 /** Who sends a CALL: the charger ("toCentral") or the central system ("toCharger"). */
 export type Direction = 'toCentral' | 'toCharger';
@@ -21,6 +22,10 @@ export interface Validator {
   /** null when valid, else the CALLERROR that answers it. */
   checkRequest(action: string, payload: unknown): OcppCallError | null;
   checkResponse(action: string, payload: unknown): OcppCallError | null;
+  /** As checkRequest, but strings may be longer than their maxLength (lenient mode keeps them). */
+  checkRequestLenient(action: string, payload: unknown): OcppCallError | null;
+  /** The request schema validation uses (errata applied), for the lenient repair to walk. */
+  requestSchema(action: string): object | undefined;
 }
 
 /** OCPP-J 1.6 §4.2.3 meanings: which code fits which kind of schema failure. */
@@ -98,12 +103,20 @@ function compileValidator(version: OcppVersion): Validator {
   ajv.addFormat('uri', { type: 'string', validate: (s: string) => URI.test(s) });
   const requests = new Map<string, ValidateFunction>();
   const responses = new Map<string, ValidateFunction>();
+  const lenientRequests = new Map<string, ValidateFunction>();
+  const requestSchemas = new Map<string, object>();
   for (const file of readdirSync(dir)) {
     if (!file.endsWith('.json')) continue;
-    const schema = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as object;
+    // The files as published; the errata are applied to the parsed copy (v16/errata.ts).
+    const schema = applyErrata16(file, JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as object);
     const compiled = ajv.compile(schema);
     if (file.endsWith('Response.json')) responses.set(file.slice(0, -'Response.json'.length), compiled);
-    else requests.set(file.slice(0, -'.json'.length), compiled);
+    else {
+      const action = file.slice(0, -'.json'.length);
+      requests.set(action, compiled);
+      requestSchemas.set(action, schema);
+      lenientRequests.set(action, ajv.compile(withoutMaxLength(schema)));
+    }
   }
   const toCentral = new Set<string>(CHARGER_INITIATED_16);
   const toCharger = new Set<string>(CENTRAL_INITIATED_16);
@@ -125,5 +138,7 @@ function compileValidator(version: OcppVersion): Validator {
     allows: (action, direction) => (direction === 'toCentral' ? toCentral : toCharger).has(action),
     checkRequest: (action, payload) => check(requests, action, payload),
     checkResponse: (action, payload) => check(responses, action, payload),
+    checkRequestLenient: (action, payload) => check(lenientRequests, action, payload),
+    requestSchema: (action) => requestSchemas.get(action),
   };
 }

@@ -182,6 +182,26 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 3,
+    name: 'raw frames kept when a transaction message could not be fully understood',
+    sql: `
+      -- A StartTransaction, StopTransaction or MeterValues that schema validation could not
+      -- take whole (issue 14): what could be understood went to sessions and meter_samples,
+      -- the frame itself is kept here, as received, so nothing the charger sent is lost.
+      CREATE TABLE raw_frames (
+        id          INTEGER PRIMARY KEY,
+        charger_id  TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        frame       TEXT NOT NULL,
+        problem     TEXT NOT NULL,
+        outcome     TEXT NOT NULL CHECK (outcome IN ('repaired', 'salvaged', 'unsalvageable', 'refused')),
+        received_at TEXT NOT NULL
+      );
+      CREATE INDEX raw_frames_charger ON raw_frames (charger_id, id);
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

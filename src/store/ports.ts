@@ -246,6 +246,33 @@ export interface UpstreamStore {
   connectors: ConnectorMapStore;
 }
 
+/**
+ * A transaction message (Start, Stop, MeterValues) that schema validation could not take whole:
+ * kept as received, beside what could be understood of it (issue 14: never lose one).
+ */
+export interface RawFrame {
+  chargerId: string;
+  action: string;
+  messageId: string;
+  /** The CALL as received (re-serialised JSON). */
+  frame: string;
+  /** What validation said, and what was dropped. */
+  problem: string;
+  /**
+   * repaired: stored after a lenient repair that dropped something; salvaged: only its valid
+   * part stored; unsalvageable: nothing stored but this; refused: strict mode answered it with
+   * a CALLERROR (the charger may resend it).
+   */
+  outcome: 'repaired' | 'salvaged' | 'unsalvageable' | 'refused';
+  receivedAt: string;
+}
+
+export interface RawFrameStore {
+  add(frame: RawFrame): void;
+  /** Most recent first. */
+  list(filter?: { chargerId?: string; limit?: number }): (RawFrame & { id: number })[];
+}
+
 /** Small named values that must survive a restart (the meta table); the caller encodes them. */
 export interface MetaStore {
   get(key: string): string | undefined;
@@ -260,6 +287,7 @@ export interface Store {
   auth: AuthStore;
   upstream: UpstreamStore;
   meta: MetaStore;
+  rawFrames: RawFrameStore;
   /**
    * Group commit. Runs `work` now, inside the transaction shared by everything written in this
    * turn of the event loop (opening it if none is open), and resolves with its result once that

@@ -7,6 +7,7 @@ import { createAuthStore } from './sqlite/auth.js';
 import { createChargerStore } from './sqlite/chargers.js';
 import { createMetaStore } from './sqlite/meta.js';
 import { createMeterStore } from './sqlite/meters.js';
+import { createRawFrameStore } from './sqlite/raw-frames.js';
 import type { Db } from './sqlite/rows.js';
 import { createGroupCommit, walFileSync } from './sqlite/group-commit.js';
 import { createSessionStore } from './sqlite/sessions.js';
@@ -53,6 +54,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     auth: createAuthStore(db),
     upstream: createUpstreamStore(db),
     meta: createMetaStore(db),
+    rawFrames: createRawFrameStore(db),
     durably: (work) => group.durably(work),
     close() {
       if (!db.open) return;

@@ -10,8 +10,15 @@ async function stillServing(t: Test, cp: RawCharger, id: string): Promise<void> 
 
 const START = { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: '2025-06-01T10:00:00Z' };
 
-t.test('each malformed frame gets the right CALLERROR and the connection stays up', async (t) => {
-  const gw = await startGateway(t, { patch: (c) => (c.ocpp.maxFrameBytes = 1024) });
+// Strict mode (ocpp.validation: strict) answers every schema violation with its CALLERROR; the
+// lenient default repairs some of them (the test after this one, and field-tolerance.test.ts).
+t.test('strict: each malformed frame gets the right CALLERROR and the connection stays up', async (t) => {
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.ocpp.maxFrameBytes = 1024;
+      c.ocpp.validation = 'strict';
+    },
+  });
   const errors: { code: string; description: string }[] = [];
   gw.app.events.on('ocpp.error', (e) => errors.push(e));
   const cp = await rawCharger(t, gw.url, 'CP1', { password: PASSWORDS.CP1 });
@@ -47,6 +54,22 @@ t.test('each malformed frame gets the right CALLERROR and the connection stays u
   t.equal(gw.app.gateway.server.connections.get('CP1')?.session.isOpen, true);
   t.equal(errors.length, cases.length, 'every refusal is reported as an ocpp.error event');
   t.same(gw.app.store.sessions.list(), [], 'nothing invalid was recorded');
+  t.same(gw.app.store.rawFrames.list().map((r) => [r.messageId, r.outcome]), [['ty1', 'refused'], ['rq1', 'refused']], 'the refused Starts are kept as received');
+});
+
+t.test('lenient (the default): the schema violations it can repair are answered; frame errors and the unrepairable still get their CALLERROR', async (t) => {
+  const gw = await startGateway(t, { patch: (c) => (c.ocpp.maxFrameBytes = 1024) });
+  const cp = await rawCharger(t, gw.url, 'CP1', { password: PASSWORDS.CP1 });
+  t.match(await cp.call('en1', 'StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Sleeping' }), [3, 'en1', {}], 'an unknown status is read as Unavailable');
+  t.match(gw.app.store.chargers.connectors('CP1'), [{ status: 'Unavailable', info: 'status Sleeping' }]);
+  t.match(await cp.call('ml1', 'Authorize', { idTag: 'T'.repeat(21) }), [3, 'ml1', { idTagInfo: { status: 'Invalid' } }], 'an idTag over 20 characters is kept (and is not in the list)');
+  t.match(await cp.call('ex1', 'Heartbeat', { mood: 'fine' }), [3, 'ex1', { currentTime: String }], 'an extra field is ignored');
+  t.match(await cp.call('ty1', 'StartTransaction', { ...START, connectorId: 'one' }), [4, 'ty1', 'TypeConstraintViolation', /connectorId must be integer/], 'a connectorId that is no number cannot be repaired');
+  t.match(await cp.call('rq1', 'StartTransaction', { connectorId: 1, meterStart: 0, timestamp: START.timestamp }), [4, 'rq1', 'OccurenceConstraintViolation', /idTag is required/]);
+  t.match(await cp.call('pa1', 'Heartbeat', []), [4, 'pa1', 'FormationViolation', /payload must be a JSON object/], 'frame errors are not schema errors: still refused');
+  t.same(gw.app.store.sessions.list(), [], 'no session from the refused Starts');
+  t.same(gw.app.store.rawFrames.list().map((r) => r.messageId).sort(), ['rq1', 'ty1'], 'but their frames are kept');
+  await stillServing(t, cp, 'hb-end');
 });
 
 t.test('answers to calls never made are ignored, not answered', async (t) => {
@@ -60,15 +83,30 @@ t.test('answers to calls never made are ignored, not answered', async (t) => {
   t.equal(cp.received.length, 1, 'only the Heartbeat was answered');
 });
 
-t.test('a schema-invalid StopTransaction that names its transaction is accepted and recorded (1.6 §3.7)', async (t) => {
-  const gw = await startGateway(t);
+t.test('strict: a schema-invalid StopTransaction that names its transaction is accepted and recorded (1.6 §3.7)', async (t) => {
+  const gw = await startGateway(t, { patch: (c) => (c.ocpp.validation = 'strict') });
   const cp = await rawCharger(t, gw.url, 'CP1', { password: PASSWORDS.CP1 });
   const start = (await cp.call('s1', 'StartTransaction', START))[2] as { transactionId: number };
   const stop = { transactionId: start.transactionId, meterStop: 750, timestamp: '2025-06-01T11:00:00Z', reason: 'BatteryFull', vendorField: 1 };
   t.same(await cp.call('st1', 'StopTransaction', stop), [3, 'st1', {}], 'accepted, not refused');
-  t.match(gw.app.store.sessions.get(start.transactionId), { state: 'completed', meterStop: 750, energyWh: 750, stopReason: 'BatteryFull' });
+  t.match(gw.app.store.sessions.get(start.transactionId), { state: 'completed', meterStop: 750, energyWh: 750 });
+  t.equal(gw.app.store.sessions.get(start.transactionId)?.stopReason, undefined, 'BatteryFull is no 1.6 reason: only the valid part is stored (the frame is kept raw)');
   const hopeless = { transactionId: 'abc', meterStop: 1, timestamp: '2025-06-01T11:00:00Z' };
   t.match(await cp.call('st2', 'StopTransaction', hopeless), [4, 'st2', 'TypeConstraintViolation'], 'a Stop without a usable transactionId cannot be kept');
+  t.same(gw.app.store.rawFrames.list().map((r) => [r.messageId, r.outcome]), [['st2', 'unsalvageable'], ['st1', 'salvaged']], 'both frames kept as received');
+  await stillServing(t, cp, 'hb');
+});
+
+t.test('lenient: the same Stops are both answered; the hopeless one is kept raw', async (t) => {
+  const gw = await startGateway(t);
+  const cp = await rawCharger(t, gw.url, 'CP1', { password: PASSWORDS.CP1 });
+  const start = (await cp.call('s1', 'StartTransaction', START))[2] as { transactionId: number };
+  const stop = { transactionId: start.transactionId, meterStop: 750, timestamp: '2025-06-01T11:00:00Z', reason: 'BatteryFull', vendorField: 1 };
+  t.same(await cp.call('st1', 'StopTransaction', stop), [3, 'st1', {}]);
+  t.match(gw.app.store.sessions.get(start.transactionId), { state: 'completed', meterStop: 750, energyWh: 750, stopReason: 'Other' }, 'BatteryFull is no 1.6 reason: read as Other');
+  const hopeless = { transactionId: 'abc', meterStop: 1, timestamp: '2025-06-01T11:00:00Z' };
+  t.same(await cp.call('st2', 'StopTransaction', hopeless), [3, 'st2', {}], 'never a CALLERROR for a Stop');
+  t.same(gw.app.store.rawFrames.list().map((r) => [r.messageId, r.outcome]), [['st2', 'unsalvageable'], ['st1', 'repaired']], 'the unknown property dropped from st1 is kept in its raw frame');
   await stillServing(t, cp, 'hb');
 });
 

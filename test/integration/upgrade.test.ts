@@ -23,17 +23,16 @@ t.test('refused at the upgrade, with an HTTP status and a reason', async (t) => 
   t.same(await refusal(t, gw, 'CP1', {}), { status: 401, body: 'authentication failed', authenticate: 'Basic realm="chargegate"' }, 'no password');
   t.same(await refusal(t, gw, 'CP1', { headers: { Authorization: 'Bearer ' + PASSWORDS.CP1 } }), { status: 401, body: 'authentication failed', authenticate: 'Basic realm="chargegate"' }, 'not Basic auth');
   // The charger learns nothing about which ids exist; the installer's log says why.
-  const reasons = log.entries().filter((e) => e.msg === 'authentication failed').map((e) => `${e.chargerId}: ${e.reason}`);
+  const reasons = log.entries().filter((e) => e.msg === 'authentication failed').map((e) => `${e.chargerId}: ${e.refusal}: ${e.reason} (credentials ${e.credentials})`);
   t.same(reasons, [
-    'CP9: unknown charger (not in chargers.list)',
-    'CP1: wrong password',
-    'CP1: wrong password',
-    'CP1: password required (HTTP Basic auth)',
-    'CP1: password required (HTTP Basic auth)',
-  ]);
+    'CP9: unknown-id: unknown charger (not in chargers.list) (credentials Basic)',
+    'CP1: wrong-password: wrong password (credentials Basic)',
+    'CP1: wrong-password: wrong password (credentials Basic)',
+    'CP1: missing-password: password required (HTTP Basic auth) (credentials absent)',
+    'CP1: missing-password: password required (HTTP Basic auth) (credentials not Basic credentials for CP1)',
+  ], 'one line per refusal, its kind explicit');
   t.notMatch(JSON.stringify(log.entries()), new RegExp(PASSWORDS.CP1), 'no password in the log');
   const noProtocol = 'no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (supported: ocpp1.6)';
-  t.same(await refusal(t, gw, 'CP1', { password: PASSWORDS.CP1, protocols: [] }), { status: 400, body: noProtocol, authenticate: undefined }, 'no subprotocol offered');
   t.same(await refusal(t, gw, 'CP1', { password: PASSWORDS.CP1, protocols: ['ocpp2.0.1'] }), { status: 400, body: noProtocol, authenticate: undefined }, 'only ocpp2.0.1 (not supported yet)');
   t.same(await refusal(t, gw, 'CP1', { password: PASSWORDS.CP1, protocols: ['ocpp1.5'] }), { status: 400, body: noProtocol, authenticate: undefined }, 'only ocpp1.5');
   const badPath = { status: 404, body: 'path must be /ocpp/<chargerId>', authenticate: undefined };
@@ -43,6 +42,29 @@ t.test('refused at the upgrade, with an HTTP status and a reason', async (t) => 
   t.same(await refusal(t, gw, 'CP 1', { password: 'x', segment: 'CP%201' }), { status: 400, body: 'charger id may contain only letters, digits and * - _ = : + | @ .', authenticate: undefined }, 'CP%201: a space is not allowed');
   t.same(await refusal(t, gw, 'x', { segment: '%ZZ' }), { status: 400, body: 'charger id is not valid percent-encoding', authenticate: undefined }, 'broken percent-encoding');
   t.same(await refusal(t, gw, 'x', { segment: 'x'.repeat(49) }), { status: 400, body: 'charger id must be 1 to 48 characters', authenticate: undefined }, 'too long');
+  // Each refusal's kind in the installer's log (issue 14 point 7), in order; five lines a minute
+  // per address at most (the failed logins above have a budget of their own).
+  t.same(log.entries().filter((e) => e.msg === 'connection refused').map((e) => e.refusal), ['bad-subprotocol', 'bad-subprotocol', 'bad-path', 'bad-path', 'bad-path']);
+  t.match(log.entries().find((e) => e.refusal === 'bad-subprotocol'), { chargerId: 'CP1', offered: 'ocpp2.0.1' }, 'says what was offered');
+});
+
+t.test('an identity that is not a valid charger id is logged as bad-id', async (t) => {
+  const log = capturingLogger();
+  const gw = await startGateway(t, { logger: log.logger });
+  await refusal(t, gw, 'CP 1', { password: 'x', segment: 'CP%201' });
+  t.match(log.entries().filter((e) => e.msg === 'connection refused'), [{ refusal: 'bad-id', status: 400, reason: /charger id may contain only/ }]);
+});
+
+t.test('ocpp.requireSubprotocol: no Sec-WebSocket-Protocol is refused (400), the log says so; by default it is taken as 1.6', async (t) => {
+  const log = capturingLogger();
+  const strict = await startGateway(t, { logger: log.logger, patch: (c) => (c.ocpp.requireSubprotocol = true) });
+  const noProtocol = 'no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (supported: ocpp1.6)';
+  t.same(await refusal(t, strict, 'CP1', { password: PASSWORDS.CP1, protocols: [] }), { status: 400, body: noProtocol, authenticate: undefined });
+  t.match(log.entries().filter((e) => e.msg === 'connection refused'), [{ refusal: 'no-subprotocol', chargerId: 'CP1' }]);
+  const lenient = await startGateway(t);
+  const cp = await rawCharger(t, lenient.url, 'CP1', { password: PASSWORDS.CP1, protocols: [] });
+  t.equal(cp.ws.protocol, '');
+  t.match(await cp.call('b1', 'BootNotification', bootPayload), [3, 'b1', { status: 'Accepted' }]);
 });
 
 t.test('a plain HTTP request is told to upgrade', async (t) => {

@@ -183,15 +183,6 @@ export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
   return req.idTag ? { idTagInfo: idTagInfoFor(ctx, req.idTag) } : {};
 };
 
-/**
- * A schema-invalid StopTransaction is still taken when it names its transaction and meter
- * reading: refusing it could make the charger drop it for good (1.6 §3.7).
- */
-export function stopIsSalvageable(payload: unknown): boolean {
-  const p = payload as Partial<StopTransactionRequest> | null;
-  return !!p && Number.isInteger(p.transactionId) && typeof p.meterStop === 'number' && typeof p.timestamp === 'string';
-}
-
 /** Keeps the latest sample per connector/measurand/phase in the registry (in memory). */
 function remember(ctx: HandlerContext, samples: MeterSample[]): void {
   const live = ctx.registry.ensure(ctx.chargerId);

@@ -27,13 +27,15 @@ t.test('/metrics parses and moves when traffic flows', async (t) => {
   await cp.call('MeterValues', { connectorId: 1, transactionId, meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [{ value: '100', measurand: 'Energy.Active.Import.Register', unit: 'Wh' }] }] });
   const raw = await rawCharger(t, gw.url, 'CP2', { password: PASSWORDS.CP2 });
   await raw.call('m1', 'Heartbeat', { unexpected: true });
+  await raw.call('m2', 'Heartbeat', []);
 
   const after = await scrape();
   t.equal(after.get('chargegate_chargers_connected'), 2);
-  t.equal(after.get('chargegate_ocpp_messages_total{action="Heartbeat",direction="in"}'), 3, 'every Heartbeat CALL, the invalid one too');
+  t.equal(after.get('chargegate_ocpp_messages_total{action="Heartbeat",direction="in"}'), 3, 'every Heartbeat CALL, the schema-invalid one too (not the unreadable frame)');
+  t.equal(after.get('chargegate_ocpp_leniencies_total{charger="CP2",kind="unknown-property"}'), 1, 'the extra property, ignored (lenient by default)');
   t.equal(after.get('chargegate_ocpp_messages_total{action="BootNotification",direction="in"}'), 1);
   t.equal(after.get('chargegate_sessions_active'), 1);
-  t.equal(after.get('chargegate_ocpp_callerrors_total{code="FormationViolation",direction="in"}'), 1, 'the CALLERROR chargegate answered to a bad CALL');
+  t.equal(after.get('chargegate_ocpp_callerrors_total{code="FormationViolation",direction="in"}'), 1, 'the CALLERROR chargegate answered to a bad CALL (a payload that is no object)');
   t.ok((after.get('chargegate_meter_data_age_seconds{source="CP1"}') ?? -1) >= 0, 'meter data age of the charging charger');
   t.equal(after.get('chargegate_dashboard_clients'), 0);
   t.notOk([...after.keys()].some((k) => /^chargegate_(outbox|allocation|profile_writes|charger_controlled)/.test(k)), 'no upstream or balancer metrics without those parts');

@@ -38,7 +38,7 @@ function connection(registry: Registry, id: string, logger: Logger = silentLogge
       close: () => undefined,
     },
   });
-  const conn: AcceptedConnection = { identity: id, protocol: 'ocpp1.6', remoteAddress: '127.0.0.1', secure: false, session, logger, close: () => session.closed('closed') };
+  const conn: AcceptedConnection = { identity: id, protocol: 'ocpp1.6', protocolAssumed: false, remoteAddress: '127.0.0.1', secure: false, session, logger, close: () => session.closed('closed') };
   const live: LiveCharger = registry.ensure(id);
   const at = new Date().toISOString();
   Object.assign(live, { online: true, connection: conn, connectedAt: at });

@@ -15,7 +15,10 @@ const check = createCredentialCheck(
   false,
 );
 
-const refused = (reason: string) => ({ ok: false, status: 401, reason });
+// Each reason has its kind, which the upgrade's log line names (issue 14 point 7).
+const KINDS: Record<string, string> = { 'wrong password': 'wrong-password', 'password required (HTTP Basic auth)': 'missing-password', 'unknown charger (not in chargers.list)': 'unknown-id' };
+const kindOf = (reason: string) => KINDS[reason] ?? (reason.startsWith('security profile') ? 'security-profile' : reason === 'no password configured for this charger' ? 'wrong-password' : undefined);
+const refused = (reason: string) => ({ ok: false, status: 401, refusal: kindOf(reason), reason });
 
 t.test('the configured password is accepted, anything else refused', async (t) => {
   t.same(check.authenticate('CP1', Buffer.from('cp1-secret')), { ok: true });

@@ -67,13 +67,29 @@ t.test('a handler that fails: its OcppCallError, or InternalError without intern
   t.same(errors.map((e) => [e.direction, e.code, e.action]), [['in', 'SecurityError', 'Authorize'], ['in', 'InternalError', 'Heartbeat'], ['in', 'InternalError', 'BootNotification']]);
 });
 
-t.test('acceptInvalid lets a chosen invalid CALL through to the handler', async (t) => {
-  const { s, sent, sentCount } = session('central', () => ({}), { acceptInvalid: (action) => action === 'StopTransaction' });
+t.test('rescue: an invalid CALL is handled with the payload it gives, answered as it says, or refused', async (t) => {
+  const handled: unknown[] = [];
+  const { s, sent, sentCount } = session(
+    'central',
+    (_action, payload) => {
+      handled.push(payload);
+      return {};
+    },
+    {
+      rescue: async ({ action, payload }) => {
+        if (action === 'StopTransaction') return { payload: { ...(payload as object), reason: 'Other' } };
+        if (action === 'MeterValues') return { answer: {} };
+        return null;
+      },
+    },
+  );
   s.receive(JSON.stringify([2, 's1', 'StopTransaction', { transactionId: 1, meterStop: 1, timestamp: 'x', reason: 'Nope' }]));
   s.receive(JSON.stringify([2, 'm1', 'MeterValues', { connectorId: 1 }]));
-  await sentCount(2);
+  s.receive(JSON.stringify([2, 'a1', 'Authorize', {}]));
+  await sentCount(3);
   const byId = Object.fromEntries(sent.map((f) => [(f as unknown[])[1], f]));
-  t.same(byId, { s1: [3, 's1', {}], m1: [4, 'm1', 'OccurenceConstraintViolation', 'MeterValues: meterValue is required', { path: '', keyword: 'required' }] });
+  t.same(byId, { s1: [3, 's1', {}], m1: [3, 'm1', {}], a1: [4, 'a1', 'OccurenceConstraintViolation', 'Authorize: idTag is required', { path: '', keyword: 'required' }] });
+  t.same(handled, [{ transactionId: 1, meterStop: 1, timestamp: 'x', reason: 'Other' }], 'the handler saw the rescued payload only');
 });
 
 t.test('a resend of a CALL still being handled is answered once', async (t) => {

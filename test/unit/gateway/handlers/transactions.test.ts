@@ -1,5 +1,5 @@
 import t from 'tap';
-import { authorize, meterValues, startTransaction, stopIsSalvageable, stopTransaction, toSamples } from '../../../../src/gateway/handlers/transactions.js';
+import { authorize, meterValues, startTransaction, stopTransaction, toSamples } from '../../../../src/gateway/handlers/transactions.js';
 import { handlerContext, type TestContext } from '../../../helpers/context.js';
 
 function seed(ctx: TestContext): void {
@@ -170,11 +170,3 @@ t.test('a Stop for an unknown id, or another charger\'s id, is accepted and kept
   t.notOk(ctx.emitted.some((e) => e.name === 'session.ended'));
 });
 
-t.test('stopIsSalvageable: the Stop names its transaction, meter and time', async (t) => {
-  t.ok(stopIsSalvageable({ transactionId: 1, meterStop: 0, timestamp: 'x', reason: 'Bogus' }));
-  t.notOk(stopIsSalvageable({ transactionId: '1', meterStop: 0, timestamp: 'x' }));
-  t.notOk(stopIsSalvageable({ transactionId: 1.5, meterStop: 0, timestamp: 'x' }));
-  t.notOk(stopIsSalvageable({ transactionId: 1, timestamp: 'x' }));
-  t.notOk(stopIsSalvageable({ transactionId: 1, meterStop: 0 }));
-  t.notOk(stopIsSalvageable(null));
-});
