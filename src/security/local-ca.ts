@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { derToPem, DerError, nullValue, oid, pemToDer, seq } from './der.js';
 import { CsrInvalid, parseCsr } from './csr.js';
 import { MAX_CN_LENGTH } from './names.js';
-import { encodeCertificate, encodeTbs, EXT, hasKeyUsage, KU, readCertParts, readKeyIdentifier } from './x509.js';
+import { encodeCertificate, encodeTbs, EXT, hasKeyUsage, isCaConstraint, KU, readCertParts, readKeyIdentifier } from './x509.js';
 
 export interface LocalCa {
   /** Issues a certificate for a charger's CSR; throws CsrRefused (with a human reason) when it must not. */
@@ -148,8 +148,6 @@ function loadCa(opts: LocalCaOptions): LoadedCa {
   } catch (err) {
     throw new LocalCaConfigError(`the local CA key cannot be loaded (PEM, unencrypted): ${(err as Error).message}`);
   }
-  if (!cert.ca) throw new LocalCaConfigError(`the local CA certificate (${cert.subject.replace(/\n/g, ', ')}) is not a CA: basicConstraints CA:TRUE is required (RFC 5280 §4.2.1.9)`);
-  if (!cert.checkPrivateKey(key)) throw new LocalCaConfigError('the local CA key does not belong to the local CA certificate');
 
   let parts;
   try {
@@ -157,8 +155,14 @@ function loadCa(opts: LocalCaOptions): LoadedCa {
   } catch (err) {
     throw new LocalCaConfigError(`the local CA certificate cannot be read: ${(err as Error).message}`);
   }
+  const bc = parts.extensions.get(EXT.basicConstraints);
+  const subject = cert.subject.replace(/\n/g, ', ');
+  if (!bc || !isCaConstraint(bc.value)) throw new LocalCaConfigError(`the local CA certificate (${subject}) is not a CA: basicConstraints CA:TRUE is required (RFC 5280 §4.2.1.9)`);
   const ku = parts.extensions.get(EXT.keyUsage);
-  if (ku && !hasKeyUsage(ku.value, KU.keyCertSign)) throw new LocalCaConfigError('the local CA certificate\'s keyUsage lacks keyCertSign (RFC 5280 §4.2.1.3)');
+  if (ku && !hasKeyUsage(ku.value, KU.keyCertSign)) throw new LocalCaConfigError(`the local CA certificate (${subject}) has a keyUsage without keyCertSign (RFC 5280 §4.2.1.3)`);
+  // OpenSSL's own verdict (X509_check_ca) as a backstop for anything the two checks above miss.
+  if (!cert.ca) throw new LocalCaConfigError(`the local CA certificate (${subject}) is not usable as a CA`);
+  if (!cert.checkPrivateKey(key)) throw new LocalCaConfigError('the local CA key does not belong to the local CA certificate');
   const ski = parts.extensions.get(EXT.subjectKeyIdentifier);
   // RFC 5280 §4.2.1.1: the AKI of what we issue is the CA's SKI; without one, derive it as §4.2.1.2 (1) does.
   const keyId = ski ? readKeyIdentifier(ski.value) : createHash('sha1').update(parts.publicKeyBits).digest();

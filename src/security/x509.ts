@@ -38,7 +38,7 @@ export function readCertParts(der: Uint8Array): CertParts {
   const extensions = new Map<string, { critical: boolean; value: Uint8Array }>();
   const extsNode = kids.slice(at + 6).find((k) => k.tag === 0xa3);
   if (extsNode) {
-    const [list] = expectSeq(extsNode, 'extensions [3]', 1);
+    const [list] = expectSeq(extsNode, 'extensions [3]', 1, 1, 0xa3);
     for (const ext of expectSeq(list, 'extensions', 1, 64)) {
       const parts = expectSeq(ext, 'extension', 2, 3);
       const id = readOid(parts[0], 'extnID');
@@ -61,6 +61,12 @@ export function hasKeyUsage(value: Uint8Array, bit: number): boolean {
   const v = expect(decode(value), TAG.BIT_STRING, 'keyUsage').value;
   const byte = v[1 + (bit >> 3)];
   return byte !== undefined && (byte & (0x80 >> (bit & 7))) !== 0;
+}
+
+/** BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL } (RFC 5280 §4.2.1.9). */
+export function isCaConstraint(value: Uint8Array): boolean {
+  const [first] = expectSeq(decode(value), 'basicConstraints', 0, 2);
+  return first?.tag === TAG.BOOLEAN && first.value.length === 1 && first.value[0] !== 0;
 }
 
 /** One RDN per attribute, O before CN (most significant first, as RFC 4514 prints it reversed). */
