@@ -26,8 +26,11 @@ export interface LiveCharger {
   connectors: Map<number, ConnectorState>;
   /** Latest sample per `${connectorId}/${measurand}/${phase}`. */
   latest: Map<string, MeterSample>;
+  /** FirmwareStatusNotification's status, or SignedFirmwareStatusNotification's (security whitepaper use case L01). */
   firmwareStatus?: string;
   diagnosticsStatus?: string;
+  /** LogStatusNotification's status (security whitepaper use case N01), the GetLog requestId it is about. */
+  logStatus?: { status: string; requestId?: number };
 }
 
 export function meterKey(connectorId: number, measurand: string, phase?: string): string {
