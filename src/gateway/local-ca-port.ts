@@ -1,15 +1,14 @@
 /**
  * What the gateway needs of the optional local CA (src/security/local-ca.ts): sign a charger's
- * CSR (SignCertificate.req, security whitepaper ed. 3, use cases A02/A03) into the chain sent back with
- * CertificateSigned.req. Structurally the same as the CA's own `LocalCa`, so the gateway
- * depends on this port, never on the CA's implementation.
+ * CSR (SignCertificate.req, security whitepaper ed. 3, use cases A02/A03) into the chain sent
+ * back with CertificateSigned.req. The handlers see only this port, so a test can give them a
+ * double and the gateway never builds the CA itself (app.ts does, from security.localCa).
  */
-export interface LocalCaPort {
-  /** Throws a `CsrRefused` when the CSR is not one to sign (bad signature, CN not the charger id…). */
-  sign(csrPem: string, chargerId: string, now: Date): { certificateChain: string; serial: string; notAfter: Date };
-}
+import { CsrRefused, type LocalCa } from '../security/local-ca.js';
 
-/** The CA's `CsrRefused`, known by its class name so this port needs no import of the CA. */
+export type LocalCaPort = LocalCa;
+
+/** The CA refused the CSR (bad signature, CN not the charger id…): its message says why. */
 export function isCsrRefused(err: unknown): err is Error {
-  return err instanceof Error && (err.name === 'CsrRefused' || err.constructor.name === 'CsrRefused');
+  return err instanceof CsrRefused || (err instanceof Error && err.name === 'CsrRefused');
 }
