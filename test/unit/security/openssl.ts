@@ -45,7 +45,7 @@ export function makeCa(dir: string, name: string, kind: KeyKind, opts: { ca?: bo
   const ext = opts.ca === false
     ? ['-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'keyUsage=critical,digitalSignature']
     : ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'];
-  openssl(['req', '-x509', ...NEWKEY[kind], '-nodes', '-keyout', keyPath, '-out', certPath, '-subj', opts.subj ?? `/C=DE/O=Site Operator/CN=${name}`, '-days', String(opts.days ?? 3650), ...ext], dir);
+  openssl(['req', '-x509', '-utf8', ...NEWKEY[kind], '-nodes', '-keyout', keyPath, '-out', certPath, '-subj', opts.subj ?? `/C=DE/O=Site Operator/CN=${name}`, '-days', String(opts.days ?? 3650), ...ext], dir);
   return { certPem: readFileSync(certPath, 'utf8'), keyPem: readFileSync(keyPath, 'utf8'), certPath, keyPath };
 }
 
@@ -58,7 +58,7 @@ export interface Csr {
 export function makeCsr(dir: string, name: string, kind: KeyKind, subj: string): Csr {
   const keyPath = join(dir, `${name}.key`);
   const csrPath = join(dir, `${name}.csr`);
-  openssl(['req', '-new', ...NEWKEY[kind], '-nodes', '-keyout', keyPath, '-out', csrPath, '-subj', subj], dir);
+  openssl(['req', '-new', '-utf8', ...NEWKEY[kind], '-nodes', '-keyout', keyPath, '-out', csrPath, '-subj', subj], dir);
   return { csrPem: readFileSync(csrPath, 'utf8'), keyPem: readFileSync(keyPath, 'utf8'), keyPath };
 }
 
