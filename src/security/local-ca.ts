@@ -46,7 +46,10 @@ export interface LocalCaOptions {
 
 export function createLocalCa(opts: LocalCaOptions): LocalCa {
   const ca = loadCa(opts);
-  const caPem = derToPem(ca.certDer, 'CERTIFICATE');
+  // OCPP: certificateChain "SHALL also contain necessary sub-CA certificates", leaf first. The
+  // CA's own certificate follows the leaf, then any parents given after it in certPem (a local
+  // CA that is itself an intermediate under the operator's root).
+  const caPem = [ca.certDer, ...ca.parents].map((der) => derToPem(der, 'CERTIFICATE')).join('');
 
   return {
     sign(csrPem, chargerId, now) {
@@ -114,13 +117,15 @@ export async function caFromFiles(certPath: string, keyPath: string, opts: { val
       throw new LocalCaConfigError(`cannot read the local CA ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   };
-  const [certPem, keyPem] = await Promise.all([read(certPath, 'certificate', ), read(keyPath, 'key')]);
+  const [certPem, keyPem] = await Promise.all([read(certPath, 'certificate'), read(keyPath, 'key')]);
   return createLocalCa({ certPem, keyPem, ...opts });
 }
 
 interface LoadedCa {
   cert: X509Certificate;
   certDer: Uint8Array;
+  /** The CA's issuers, nearest first, from certPem after the CA's own certificate. */
+  parents: Uint8Array[];
   key: KeyObject;
   publicKey: KeyObject;
   subjectDer: Uint8Array;
@@ -136,11 +141,23 @@ function loadCa(opts: LocalCaOptions): LoadedCa {
   if (opts.organization !== undefined && (opts.organization.length === 0 || opts.organization.length > 64)) throw new LocalCaConfigError('organization must be 1..64 characters (RFC 5280 ub-organization-name)');
   let certDer: Uint8Array;
   let cert: X509Certificate;
+  const parents: Uint8Array[] = [];
   try {
-    certDer = pemToDer(opts.certPem, ['CERTIFICATE']);
+    const blocks = opts.certPem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) throw new DerError('no PEM block labelled "CERTIFICATE"');
+    certDer = pemToDer(blocks[0]!, ['CERTIFICATE']);
     cert = new X509Certificate(Buffer.from(certDer));
+    let child = cert;
+    for (const block of blocks.slice(1)) {
+      const der = pemToDer(block, ['CERTIFICATE']);
+      const parent = new X509Certificate(Buffer.from(der));
+      // Each parent must have issued the one before it, or the chain we hand out is a lie.
+      if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) throw new Error(`certificate ${parents.length + 2} in the file did not issue the one before it`);
+      parents.push(der);
+      child = parent;
+    }
   } catch (err) {
-    throw new LocalCaConfigError(`the local CA certificate is not a PEM X.509 certificate: ${(err as Error).message}`);
+    throw new LocalCaConfigError(`the local CA certificate is not a PEM X.509 certificate (the CA first, then its parents): ${(err as Error).message}`);
   }
   let key: KeyObject;
   try {
@@ -171,6 +188,7 @@ function loadCa(opts: LocalCaOptions): LoadedCa {
   return {
     cert,
     certDer,
+    parents,
     key,
     publicKey: createPublicKey(key),
     subjectDer: parts.subjectDer,
