@@ -217,3 +217,18 @@ t.test('an intermediate local CA: the chain carries its parents, a verifier trus
   const other = makeCa(dir, 'other', 'ec');
   t.throws(() => createLocalCa({ certPem: subPem + other.certPem, keyPem: subKey, validityDays: 30 }), /certificate 2 in the file did not issue the one before it/);
 });
+
+t.test('what the CSR asks for beyond its name and key is ignored: a charger cannot request CA:TRUE', async (t) => {
+  const dir = t.testdir();
+  const ca = makeCa(dir, 'ca', 'ec');
+  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'cp.key', '-out', 'cp.csr', '-subj', '/CN=CP-1',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-addext', 'subjectAltName=DNS:evil.example'], dir);
+  const csrPem = openssl(['req', '-in', 'cp.csr'], dir);
+  t.match(openssl(['req', '-in', 'cp.csr', '-noout', '-text'], dir), /CA:TRUE/, 'the fixture asks for CA:TRUE');
+  const leaf = new X509Certificate(pemBlocks(createLocalCa({ certPem: ca.certPem, keyPem: ca.keyPem, validityDays: 30 }).sign(csrPem, 'CP-1', new Date()).certificateChain)[0]!);
+  t.equal(leaf.ca, false);
+  t.equal(leaf.subjectAltName, undefined);
+  const text = openssl(['x509', '-noout', '-text'], dir, leaf.toString());
+  t.match(text, /Key Usage: critical\s+Digital Signature, Key Agreement\n/);
+  t.notMatch(text, /Certificate Sign|evil/);
+});
