@@ -50,6 +50,8 @@ export function createLocalCa(opts: LocalCaOptions): LocalCa {
   // CA's own certificate follows the leaf, then any parents given after it in certPem (a local
   // CA that is itself an intermediate under the operator's root).
   const caPem = [ca.certDer, ...ca.parents].map((der) => derToPem(der, 'CERTIFICATE')).join('');
+  // A P-256 leaf is ~800 characters of PEM, an RSA-4096 one ~1900: leave room for the largest.
+  if (caPem.length > MAX_CHAIN_PEM_LENGTH - 2000) throw new LocalCaConfigError(`the local CA's certificates take ${caPem.length} characters, leaving no room for a leaf in CertificateSigned.req's ${MAX_CHAIN_PEM_LENGTH}`);
 
   return {
     sign(csrPem, chargerId, now) {
@@ -68,9 +70,9 @@ export function createLocalCa(opts: LocalCaOptions): LocalCa {
       if (csr.commonName !== chargerId) throw new CsrRefused(`CSR CN "${printable(csr.commonName)}" is not the charger identity "${printable(chargerId)}"`);
       if (chargerId.length > MAX_CN_LENGTH) throw new CsrRefused(`charger identity longer than ${MAX_CN_LENGTH} characters cannot be a CN (RFC 5280 ub-common-name)`);
 
-      const notBefore = wholeSeconds(now.getTime() - BACKDATE_MS);
       if (now.getTime() < ca.notBefore.getTime()) throw new CsrRefused(`the CA certificate is not valid before ${ca.notBefore.toISOString()}`);
       if (now.getTime() >= ca.notAfter.getTime()) throw new CsrRefused(`the CA certificate expired at ${ca.notAfter.toISOString()}`);
+      const notBefore = wholeSeconds(now.getTime() - BACKDATE_MS);
       // Never outlive the CA: a chain with a leaf valid past its issuer fails validation then.
       const notAfter = wholeSeconds(Math.min(now.getTime() + opts.validityDays * DAY_MS, ca.notAfter.getTime()));
 
@@ -151,6 +153,7 @@ function loadCa(opts: LocalCaOptions): LoadedCa {
     for (const block of blocks.slice(1)) {
       const der = pemToDer(block, ['CERTIFICATE']);
       const parent = new X509Certificate(Buffer.from(der));
+      if (child.checkIssued(child)) throw new Error(`certificate ${parents.length + 2} in the file follows a self-signed root`);
       // Each parent must have issued the one before it, or the chain we hand out is a lie.
       if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) throw new Error(`certificate ${parents.length + 2} in the file did not issue the one before it`);
       parents.push(der);

@@ -216,6 +216,7 @@ t.test('an intermediate local CA: the chain carries its parents, a verifier trus
   // Parents in the wrong order (or unrelated) are refused at start.
   const other = makeCa(dir, 'other', 'ec');
   t.throws(() => createLocalCa({ certPem: subPem + other.certPem, keyPem: subKey, validityDays: 30 }), /certificate 2 in the file did not issue the one before it/);
+  t.throws(() => createLocalCa({ certPem: root.certPem + root.certPem, keyPem: root.keyPem, validityDays: 30 }), /certificate 2 in the file follows a self-signed root/);
 });
 
 t.test('what the CSR asks for beyond its name and key is ignored: a charger cannot request CA:TRUE', async (t) => {
