@@ -19,6 +19,7 @@ import { connectClient } from '../helpers/mqtt.js';
 import { bootPayload, rpcCharger, type RpcClient } from '../helpers/rpc-charger.js';
 
 const VIEWER = { username: 'viewer', password: 'viewer-secret-pw' };
+const COMMANDER = { username: 'operator', password: 'operator-secret-pw' };
 const WHEN = '2025-06-01T10:00:00.000Z';
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 
@@ -80,7 +81,7 @@ t.test('standalone with a local CA: events stored, shown and published; CSRs sig
   const ca = makeCa(dir);
   const gw = await startGateway(t, {
     patch: (c) => {
-      c.mqtt = { port: 0, throttle: 0, users: [{ ...VIEWER, access: 'read' }] };
+      c.mqtt = { port: 0, throttle: 0, users: [{ ...VIEWER, access: 'read' }, { ...COMMANDER, access: 'command' }] };
       c.http = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read };
       c.security = { localCa: { cert: ca.cert, key: ca.key, validityDays: 7 } };
     },
@@ -153,6 +154,27 @@ t.test('standalone with a local CA: events stored, shown and published; CSRs sig
     const spec = await api(gw.httpUrl, '/api/openapi.json');
     t.ok(spec.json.paths['/api/chargers/{chargerId}/ocpp/{action}'], 'described in the OpenAPI document');
     t.ok(spec.json.paths['/api/chargers/{chargerId}/security-events']);
+  });
+
+  t.test('the commands over MQTT: a command user gets the charger\'s answer on the result topic; a read user may not send them', async (t) => {
+    const received = answerCommands(cp);
+    const operator = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`, COMMANDER);
+    await operator.subscribe('chargegate/chargers/CP1/ocpp/+/result');
+    await operator.publish('chargegate/chargers/CP1/ocpp/GetLog/set', JSON.stringify({ ...EXCHANGES.GetLog[0], id: 'q1' }), { qos: 1 });
+    const result = await operator.waitFor('chargegate/chargers/CP1/ocpp/GetLog/result');
+    t.same(JSON.parse(result.payload), { command: 'GetLog', result: 'accepted', reason: 'the charger answered Accepted', answer: EXCHANGES.GetLog[1], id: 'q1' });
+    t.same(received.at(-1), ['GetLog', EXCHANGES.GetLog[0]], 'the request as sent, without the correlation id');
+    await operator.publish('chargegate/chargers/CP1/ocpp/InstallCertificate/set', JSON.stringify({ certificateType: 'Nope', certificate: PEM }), { qos: 1 });
+    const bad = await operator.waitFor('chargegate/chargers/CP1/ocpp/InstallCertificate/result');
+    t.match(JSON.parse(bad.payload), { result: 'rejected', reason: /OCPP error PropertyConstraintViolation/ }, 'checked against the schema, never sent');
+    t.equal(received.length, 1);
+    const viewer = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`, VIEWER);
+    await viewer.publish('chargegate/chargers/CP1/ocpp/DeleteCertificate/set', JSON.stringify(EXCHANGES.DeleteCertificate[0]), { qos: 1 });
+    await viewer.publish('chargegate/chargers/CP1/ocpp/GetInstalledCertificateIds/set', JSON.stringify(EXCHANGES.GetInstalledCertificateIds[0]), { qos: 1 }).catch(() => undefined);
+    // The operator's own later command is answered after anything the viewer's could have caused.
+    await operator.publish('chargegate/chargers/CP1/ocpp/ExtendedTriggerMessage/set', JSON.stringify(EXCHANGES.ExtendedTriggerMessage[0]), { qos: 1 });
+    await operator.waitFor('chargegate/chargers/CP1/ocpp/ExtendedTriggerMessage/result');
+    t.same(received.map(([a]) => a), ['GetLog', 'ExtendedTriggerMessage'], 'the read user\'s commands never reached the charger');
   });
 
   t.test('LogStatusNotification and SignedFirmwareStatusNotification: kept and published', async (t) => {
