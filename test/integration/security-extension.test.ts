@@ -262,3 +262,22 @@ t.test('aggregate mode: the per-charger commands are NotSupported; events stay l
   await cp.call('Heartbeat', {});
   t.notOk(cloud.calls.some((c) => c.action === 'SecurityEventNotification'), 'not relayed: the cloud\'s charge point is chargegate');
 });
+
+t.test('a cloud without the security extension: the event is dead-lettered at once and holds back nothing queued behind it', async (t) => {
+  const cloud = await startCloud();
+  t.teardown(() => cloud.close());
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      // A minute between retries: were the event retried, the Start behind it would wait.
+      c.upstream = { mode: 'transparent', url: cloud.url, answerTimeout: 2, callTimeout: 2, transactionMessageRetryInterval: 60, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } };
+    },
+  });
+  await eventually(() => gw.app.upstream!.online(), 'links up');
+  const cp = await booted(t, gw.url, 'CP1');
+  cloud.failNext('SecurityEventNotification', 10, 'NotImplemented');
+  await cp.call('SecurityEventNotification', { type: 'InvalidMessages', timestamp: WHEN });
+  await cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: WHEN });
+  await cloud.waitFor((c) => c.action === 'StartTransaction', 'the Start behind the event', 5000);
+  t.equal(cloud.calls.filter((c) => c.action === 'SecurityEventNotification').length, 1, 'sent once');
+  t.match(gw.app.upstream!.deadLetters(), [{ action: 'SecurityEventNotification', attempts: 1, error: /NotImplemented/ }]);
+});
