@@ -31,6 +31,8 @@ export interface LiveCharger {
   diagnosticsStatus?: string;
   /** LogStatusNotification's status (security whitepaper use case N01), the GetLog requestId it is about. */
   logStatus?: { status: string; requestId?: number };
+  /** Its latest security event since chargegate started (the store keeps them all: GET …/security-events). */
+  lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
 }
 
 export function meterKey(connectorId: number, measurand: string, phase?: string): string {

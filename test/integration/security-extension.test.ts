@@ -103,6 +103,8 @@ t.test('standalone with a local CA: events stored, shown and published; CSRs sig
     t.match(JSON.parse(message.payload), { type: 'TamperDetectionActivated', timestamp: WHEN, techInfo: 'lid opened' });
     t.equal(message.retain, false, 'an event, not a state');
     t.equal((await api(gw.httpUrl, '/api/chargers/NOPE/security-events', { token: TOKENS.read })).status, 404, 'an unknown charger');
+    const view = await api(gw.httpUrl, '/api/chargers/CP1', { token: TOKENS.read });
+    t.same(view.json.lastSecurityEvent, { type: 'TamperDetectionActivated', timestamp: WHEN, techInfo: 'lid opened' }, 'on the charger\'s view (the dashboard card)');
   });
 
   t.test('a malformed SecurityEventNotification gets the CALLERROR OCPP-J §4.2.3 names, and nothing is stored', async (t) => {
@@ -184,6 +186,7 @@ t.test('standalone with a local CA: events stored, shown and published; CSRs sig
     t.match(JSON.parse((await mqtt.waitFor('chargegate/chargers/CP1/event/firmware-status')).payload), { status: 'InvalidSignature', requestId: 8 });
     const live = gw.app.gateway.registry.get('CP1')!;
     t.same([live.logStatus, live.firmwareStatus], [{ status: 'Uploaded', requestId: 4 }, 'InvalidSignature']);
+    t.match((await api(gw.httpUrl, '/api/chargers/CP1', { token: TOKENS.read })).json, { logStatus: { status: 'Uploaded', requestId: 4 }, firmwareStatus: 'InvalidSignature' });
   });
 
   t.same(strictFailures, [], 'everything chargegate sent passed the charger\'s own schema check');

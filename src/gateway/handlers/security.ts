@@ -27,6 +27,7 @@ async function recordSecurityEvent(ctx: HandlerContext, event: SecurityEvent, up
     ctx.store.security.add(event);
     if (upstream) ctx.upstream?.securityEvent(event);
   });
+  ctx.registry.ensure(ctx.chargerId).lastSecurityEvent = { type: event.type, timestamp: event.timestamp, ...(event.techInfo !== undefined ? { techInfo: event.techInfo } : {}) };
   ctx.logger.warn({ securityEvent: event.type, timestamp: event.timestamp, techInfo: event.techInfo }, 'security event');
   ctx.events.emit('security.event', event);
 }
