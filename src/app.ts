@@ -15,6 +15,7 @@ import { startLocalListPush } from './gateway/local-list-push.js';
 import { createOperatorView, type OperatorView } from './http/index.js';
 import type { Logger } from './log.js';
 import { createMqtt, type Mqtt } from './mqtt/index.js';
+import { createLocalCa, type LocalCa } from './security/local-ca.js';
 import { openSqliteStore } from './store/sqlite.js';
 import { createUpstream, type Upstream } from './upstream/upstream.js';
 import type { AuthEntry, Store } from './store/ports.js';
@@ -50,10 +51,12 @@ export interface App {
 export function createApp(config: Config, deps: AppDeps): App {
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger;
+  // Before the store opens: a CA that cannot be used is a configuration error, nothing to close.
+  const localCa = createConfiguredCa(config, logger);
   const store = openSqliteStore(config.storage.dir);
   seedAuthorizationList(store, config);
   const events = new EventBus((event, err) => logger.error({ event, err }, 'an event listener failed'));
-  const gateway = createGateway({ options: config, store, events, logger, now });
+  const gateway = createGateway({ options: config, store, events, logger, now, ...(localCa ? { localCa } : {}) });
   const stopLocalListPush = startLocalListPush({
     events,
     auth: store.auth,
@@ -184,4 +187,17 @@ function seedAuthorizationList(store: Store, config: Config): void {
     ...(e.parentIdTag ? { parentIdTag: e.parentIdTag } : {}),
   }));
   store.auth.replaceAll(entries, store.auth.version());
+}
+
+/** security.localCa: the CA that signs chargers' CSRs (OCPP 1.6 security extension); a bad certificate or key is a config error. */
+function createConfiguredCa(config: Config, logger: Logger): LocalCa | undefined {
+  const c = config.security.localCa;
+  if (!c) return undefined;
+  try {
+    const ca = createLocalCa({ certPem: c.cert, keyPem: c.key, validityDays: c.validityDays, ...(c.organization ? { organization: c.organization } : {}) });
+    logger.info({ validityDays: c.validityDays }, 'local CA ready: it signs chargers\' certificates when the cloud does not');
+    return ca;
+  } catch (err) {
+    throw new ConfigError([`security.localCa: ${(err as Error).message}`]);
+  }
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ChargerInfo, ConnectorState, DeadLetter, MeterSample, SessionRecord } from './store/ports.js';
+import type { ChargerInfo, ConnectorState, DeadLetter, MeterSample, SecurityEvent, SessionRecord } from './store/ports.js';
 
 /**
  * What happens on the site, as typed events. The gateway core emits; the MQTT mirror, the
@@ -21,6 +21,18 @@ export interface GatewayEvents {
   'session.startFailed': { chargerId: string; connectorId: number; transactionId: number };
   'session.started': SessionRecord;
   'session.ended': SessionRecord;
+  /**
+   * A charger's SecurityEventNotification (security whitepaper ed. 3, use case A04), stored before it is
+   * emitted, or one chargegate raised about a charger (InvalidCsr: its CSR was refused).
+   */
+  'security.event': SecurityEvent;
+  /**
+   * What came of a charger's SignCertificate that chargegate's local CA answered: the chain sent
+   * with CertificateSigned.req and the charger's answer (use case A02/A03), or why nothing was sent.
+   */
+  'security.certificate': CertificateOutcome;
+  /** LogStatusNotification and SignedFirmwareStatusNotification (use cases N01, L01): the charger's latest status. */
+  'charger.transferStatus': { chargerId: string; kind: 'log' | 'firmware'; status: string; requestId?: number; at: string };
   /** Every CALL handled ('in', from a charger) or sent ('out', a command): for metrics. */
   'ocpp.call': { chargerId: string; action: string; direction: 'in' | 'out' };
   /**
@@ -53,6 +65,16 @@ export interface GatewayEvents {
 }
 
 export type EventName = keyof GatewayEvents;
+
+export interface CertificateOutcome {
+  chargerId: string;
+  /** installed: the charger Accepted the chain; rejected: it answered Rejected; failed: no answer (offline, timeout, CALLERROR); refused: the CA refused the CSR. */
+  outcome: 'installed' | 'rejected' | 'failed' | 'refused';
+  serial?: string;
+  notAfter?: string;
+  reason?: string;
+  at: string;
+}
 
 export interface AllocationChanged {
   at: string;

@@ -452,6 +452,27 @@ const UpstreamSection = Section(
   'The cloud CSMS chargegate proxies the site to (OCPP 1.6J).',
 );
 
+const SecuritySection = Section(
+  {
+    localCa: Type.Optional(
+      Type.Object(
+        {
+          cert: Type.String({ minLength: 1, description: 'PEM CA certificate that signs the chargers\' certificates: use ${file:/path/to/ca.pem}.' }),
+          key: Type.String({ minLength: 1, description: 'PEM private key of that CA certificate: use ${file:/path/to/ca-key.pem}.' }),
+          validityDays: Type.Integer({ default: 365, minimum: 1, maximum: 3650, description: 'Days an issued charger certificate is valid (never past the CA certificate).' }),
+          organization: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The O of every issued certificate (the operator); default: the CSR\'s own.' })),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'A local CA that answers a charger\'s SignCertificate (OCPP 1.6 security extension) when the cloud does not: it signs CSRs whose CN is the charger id and sends the chain with CertificateSigned.',
+        },
+      ),
+    ),
+  },
+  'The OCPP 1.6 security extension.',
+);
+
 export const ConfigSchema = Type.Object(
   {
     ocpp: OcppSection,
@@ -463,6 +484,7 @@ export const ConfigSchema = Type.Object(
     mqtt: MqttSection,
     upstream: UpstreamSection,
     http: HttpSection,
+    security: SecuritySection,
   },
   { additionalProperties: false, title: 'chargegate configuration' },
 );
@@ -485,6 +507,7 @@ export type AuthorizationEntryConfig = Config['authorization']['list'][number];
 export type MqttConfig = Config['mqtt'];
 export type UpstreamConfig = Config['upstream'];
 export type HttpConfig = Config['http'];
+export type SecurityConfig = Config['security'];
 
 /**
  * The JSON schema a file is validated against (and editors use): plain JSON, and a key with a

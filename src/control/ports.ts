@@ -8,6 +8,8 @@ export interface ControlResult {
   accepted: boolean;
   /** Why, in words a person understands: shown on the MQTT result topic and in the API. */
   reason: string;
+  /** An OCPP command's answer from the charger, whole (the security extension's commands). */
+  answer?: unknown;
 }
 
 export interface LimitControl {

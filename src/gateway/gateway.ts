@@ -11,6 +11,7 @@ import { createBootGuard } from './boot-guard.js';
 import { createCommands, type Commands } from './commands.js';
 import { createCredentialCheck, type ChargerCredential } from './credentials.js';
 import type { DataTransferHandler, HandlerContext } from './handlers/context.js';
+import type { LocalCaPort } from './local-ca-port.js';
 import { dispatch16 } from './handlers/index.js';
 import { validatorFor } from '../ocpp/validate.js';
 import { createLeniencyNotes, createRescue, type ValidationMode } from './tolerance.js';
@@ -54,6 +55,8 @@ export interface GatewayDeps {
   events: EventBus;
   logger: Logger;
   now: () => Date;
+  /** Signs chargers' CSRs when the cloud does not (security.localCa); absent: SignCertificate is relayed or Rejected. */
+  localCa?: LocalCaPort;
 }
 
 export interface Gateway {
@@ -69,7 +72,7 @@ export interface Gateway {
   readonly server: OcppServer;
 }
 
-export function createGateway({ options, store, events, logger, now }: GatewayDeps): Gateway {
+export function createGateway({ options, store, events, logger, now, localCa }: GatewayDeps): Gateway {
   const registry = new Registry();
   const dataTransfer = new Map<string, DataTransferHandler>();
   const credentials = createCredentialCheck(options.chargers.list, options.chargers.allowUnknown);
@@ -113,7 +116,7 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
     logger,
     authenticate: (identity, password, transport) => credentials.authenticate(identity, password, transport),
     sessionHooks(identity, protocol, chargerLogger) {
-      const ctx: HandlerContext = { chargerId: identity, logger: chargerLogger, now, store, registry, events, settings, dataTransfer, ...(upstream ? { upstream } : {}) };
+      const ctx: HandlerContext = { chargerId: identity, logger: chargerLogger, now, store, registry, events, settings, dataTransfer, ...(upstream ? { upstream } : {}), ...(localCa ? { localCa } : {}) };
       return {
         handler: (action, payload) => {
           registry.ensure(identity).lastMessageAt = now().toISOString();

@@ -26,8 +26,13 @@ export interface LiveCharger {
   connectors: Map<number, ConnectorState>;
   /** Latest sample per `${connectorId}/${measurand}/${phase}`. */
   latest: Map<string, MeterSample>;
+  /** FirmwareStatusNotification's status, or SignedFirmwareStatusNotification's (security whitepaper use case L01). */
   firmwareStatus?: string;
   diagnosticsStatus?: string;
+  /** LogStatusNotification's status (security whitepaper use case N01), the GetLog requestId it is about. */
+  logStatus?: { status: string; requestId?: number };
+  /** Its latest security event since chargegate started (the store keeps them all: GET …/security-events). */
+  lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
 }
 
 export function meterKey(connectorId: number, measurand: string, phase?: string): string {

@@ -8,8 +8,8 @@
  * called inside `store.durably(...)`, so that the message bound upstream commits in the same
  * transaction as the session write it mirrors, before the charger gets its answer.
  */
-import type { DataTransferRequest, DataTransferResponse, MeterValuesRequest, StopTransactionRequest } from '../ocpp/v16/types.js';
-import type { ChargerInfo, ConnectorState, SessionRecord } from '../store/ports.js';
+import type { DataTransferRequest, DataTransferResponse, MeterValuesRequest, SignCertificateRequest, SignCertificateResponse, StopTransactionRequest } from '../ocpp/v16/types.js';
+import type { ChargerInfo, ConnectorState, SecurityEvent, SessionRecord } from '../store/ports.js';
 import type { IdTagInfo } from './authorize.js';
 
 /** A StartTransaction staged for the cloud. */
@@ -18,7 +18,7 @@ export interface PendingStart {
   cloudIdTagInfo(): Promise<IdTagInfo | undefined>;
 }
 
-export type ChargerNotification = 'FirmwareStatusNotification' | 'DiagnosticsStatusNotification';
+export type ChargerNotification = 'FirmwareStatusNotification' | 'DiagnosticsStatusNotification' | 'LogStatusNotification' | 'SignedFirmwareStatusNotification';
 
 export interface UpstreamPort {
   /** Authorize.req to the cloud when its link is up, with a short timeout; null: no answer (decide offline). */
@@ -32,10 +32,15 @@ export interface UpstreamPort {
   meterValues(chargerId: string, request: MeterValuesRequest, localTransactionId: number | undefined): void;
   transactionStopped(chargerId: string, request: StopTransactionRequest, session: SessionRecord): void;
   status(state: ConnectorState): void;
+  /** A charger's SecurityEventNotification, staged where routing says so (call inside `store.durably`). */
+  securityEvent(event: SecurityEvent): void;
 
   /** Mirrored when the link is up, never queued: a stale boot or notification means nothing later. */
   booted(chargerId: string, info: ChargerInfo): void;
-  notification(chargerId: string, action: ChargerNotification, payload: { status: string }): void;
+  /** The payload goes up as the charger sent it (a LogStatusNotification's requestId is the cloud's own in transparent mode). */
+  notification(chargerId: string, action: ChargerNotification, payload: { status: string; requestId?: number }): void;
   /** Relayed to the cloud when online; null when it cannot be (then the charger gets Rejected). */
   dataTransfer(chargerId: string, request: DataTransferRequest): Promise<DataTransferResponse | null>;
+  /** SignCertificate relayed to the cloud where routing says so; null when it is not (or no answer came): chargegate decides. */
+  signCertificate(chargerId: string, request: SignCertificateRequest): Promise<SignCertificateResponse | null>;
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/ports.js';
 import { chargerRoutes } from './api/chargers.js';
 import { commandRoutes } from './api/commands.js';
+import { securityRoutes } from './api/security.js';
 import { sessionRoutes } from './api/sessions.js';
 import { siteRoutes } from './api/site.js';
 import { createAuth } from './auth.js';
@@ -29,7 +30,7 @@ import { loadSample, type ViewDeps } from './views.js';
 export interface OperatorViewDeps {
   config: Config;
   gateway: Pick<Gateway, 'registry' | 'commands'>;
-  store: Pick<Store, 'sessions' | 'upstream'>;
+  store: Pick<Store, 'sessions' | 'upstream' | 'security'>;
   events: EventBus;
   peers: PeersLookup;
   /** The site commands, shared with MQTT. */
@@ -72,6 +73,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...sessionRoutes({ sessions: deps.store.sessions, timeZone: deps.config.site?.timeZone ?? 'UTC' }),
     ...siteRoutes(siteDeps),
     ...commandRoutes({ control: deps.control }),
+    ...securityRoutes({ views, security: deps.store.security, commands: deps.gateway.commands }),
     route({
       method: 'GET',
       path: '/api/events',

@@ -24,6 +24,8 @@ export interface RouteRequest<P extends FieldsSpec, Q extends FieldsSpec, B exte
   logger: Logger;
   req: IncomingMessage;
   res: ServerResponse;
+  /** The JSON body as sent, for a route with `rawBody` (an OCPP payload, checked by its own schema). */
+  raw?: Record<string, unknown>;
 }
 
 export interface Route<P extends FieldsSpec = FieldsSpec, Q extends FieldsSpec = FieldsSpec, B extends FieldsSpec = FieldsSpec> {
@@ -36,6 +38,11 @@ export interface Route<P extends FieldsSpec = FieldsSpec, Q extends FieldsSpec =
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * The body is a JSON object passed through whole as `raw` (not checked against `body`): an
+   * OCPP payload the route validates against the official schema. The text describes it.
+   */
+  rawBody?: string;
   /** Media types of the 200 answer (default application/json). */
   produces?: readonly string[];
   /** The 200 answer's schema in the OpenAPI document (schemas.ts), where one is described. */

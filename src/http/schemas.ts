@@ -75,6 +75,13 @@ const CHARGER = {
     firmwareVersion: { type: 'string' },
     maxCurrentA: { type: 'number' },
     phases: { type: 'integer', enum: [1, 3] },
+    firmwareStatus: { type: 'string', description: 'The latest FirmwareStatusNotification or SignedFirmwareStatusNotification status.' },
+    logStatus: { type: 'object', description: 'The latest LogStatusNotification (1.6 security extension).', properties: { status: { type: 'string' }, requestId: { type: 'integer' } } },
+    lastSecurityEvent: {
+      type: 'object',
+      description: 'The latest security event since chargegate started; all of them: GET /api/chargers/{chargerId}/security-events.',
+      properties: { type: { type: 'string' }, timestamp: { type: 'string', format: 'date-time' }, techInfo: { type: 'string' } },
+    },
     ...CONTROL_PROPERTIES,
     connectors: { type: 'array', items: { $ref: '#/components/schemas/Connector' } },
   },

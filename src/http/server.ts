@@ -68,8 +68,10 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       if (changes) checkJsonBody(req.headers['content-type']);
       const params = parseQuery(route.params ?? {}, new URLSearchParams(Object.entries(match.params).map(([k, v]): [string, string] => [k, decodeSegment(v)])));
       const query = parseQuery(route.query ?? {}, url.searchParams);
-      const body = changes ? parseBody(route.body ?? {}, await readJson(req)) : {};
-      const reply = await route.handle({ params, query, body, logger, req, res });
+      const json = changes ? await readJson(req) : undefined;
+      const raw = route.rawBody !== undefined ? jsonObject(json) : undefined;
+      const body = changes && !raw ? parseBody(route.body ?? {}, json) : {};
+      const reply = await route.handle({ params, query, body, logger, req, res, ...(raw ? { raw } : {}) });
       write(res, reply, req.method === 'HEAD');
     } catch (err) {
       if (req.destroyed && !(err instanceof HttpError)) {
@@ -146,6 +148,11 @@ function decodeSegment(segment: string): string {
 }
 
 /** The body, already declared application/json (checkJsonBody); at most MAX_BODY_BYTES. */
+function jsonObject(json: unknown): Record<string, unknown> {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new HttpError('bad_body', 'expected a JSON object');
+  return json as Record<string, unknown>;
+}
+
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) throw new HttpError('payload_too_large', `the body is ${declared} bytes; at most ${MAX_BODY_BYTES}`);

@@ -79,6 +79,10 @@ export interface ChargerView extends ControlView {
   firmwareVersion?: string;
   maxCurrentA?: number;
   phases?: number;
+  /** FirmwareStatusNotification / SignedFirmwareStatusNotification, LogStatusNotification, the latest security event (1.6 security extension). */
+  firmwareStatus?: string;
+  logStatus?: { status: string; requestId?: number };
+  lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
   connectors: ConnectorView[];
 }
 
@@ -139,6 +143,9 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
     ...(boot?.serialNumber ? { serialNumber: boot.serialNumber } : {}),
     ...(boot?.firmwareVersion ? { firmwareVersion: boot.firmwareVersion } : {}),
     ...(configured ? { maxCurrentA: configured.maxCurrent, phases: configured.phases } : {}),
+    ...(live?.firmwareStatus ? { firmwareStatus: live.firmwareStatus } : {}),
+    ...(live?.logStatus ? { logStatus: live.logStatus } : {}),
+    ...(live?.lastSecurityEvent ? { lastSecurityEvent: live.lastSecurityEvent } : {}),
     ...controlView(deps.site.control(id)),
     connectors,
   };

@@ -4,6 +4,7 @@
  * match answers to questions); the commands Home Assistant sends also accept its plain forms
  * (a number, ON/OFF, soft/hard). A payload that fits nothing is rejected, never guessed at.
  */
+import type { SecurityCentralAction16 } from '../ocpp/v16/actions.js';
 import type { CommandAddress } from './topics.js';
 
 export type Command =
@@ -16,17 +17,22 @@ export type Command =
   | { kind: 'maxcurrent'; chargerId: string; connectorId?: number; amps: number | null }
   | { kind: 'reset'; chargerId: string; type: 'Soft' | 'Hard' }
   /** amps null clears the temporary limit. */
-  | { kind: 'siteLimit'; amps: number | null; durationS: number };
+  | { kind: 'siteLimit'; amps: number | null; durationS: number }
+  /** The OCPP 1.6 security extension: the payload is the OCPP request, checked against the OCA schema when sent. */
+  | { kind: 'ocpp'; chargerId: string; action: SecurityCentralAction16; payload: Record<string, unknown> };
 
 export type ParseResult = { ok: true; command: Command; id?: CorrelationId } | { ok: false; reason: string; id?: CorrelationId };
 export type CorrelationId = string | number;
 
 const MAX_PAYLOAD_BYTES = 4096;
+/** CertificateSigned.req carries a chain of up to 10000 characters (security whitepaper schema). */
+const MAX_OCPP_PAYLOAD_BYTES = 16 * 1024;
 const MAX_AMPS = 1000;
 const MAX_DURATION_S = 7 * 24 * 3600;
 
 export function parseCommand(address: CommandAddress, payload: string): ParseResult {
-  if (payload.length > MAX_PAYLOAD_BYTES) return { ok: false, reason: `payload too large (${payload.length} bytes, at most ${MAX_PAYLOAD_BYTES})` };
+  const max = address.target === 'ocpp' ? MAX_OCPP_PAYLOAD_BYTES : MAX_PAYLOAD_BYTES;
+  if (payload.length > max) return { ok: false, reason: `payload too large (${payload.length} bytes, at most ${max})` };
   const text = payload.trim();
   const json = parseJson(text);
   const object = json !== null && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
@@ -37,6 +43,12 @@ export function parseCommand(address: CommandAddress, payload: string): ParseRes
 
 function parseFor(address: CommandAddress, text: string, json: unknown, object: Record<string, unknown> | undefined): ParseResult {
   if (address.target === 'site') return siteLimit(text, object);
+  if (address.target === 'ocpp') {
+    if (!object) return { ok: false, reason: `expected the ${address.action} request as a JSON object (with an optional "id")` };
+    // No request of the seven has an "id" of its own: it is the caller's correlation id.
+    const { id: _id, ...payload } = object;
+    return { ok: true, command: { kind: 'ocpp', chargerId: address.chargerId, action: address.action, payload } };
+  }
   const { chargerId } = address;
   if (address.target === 'charger') {
     switch (address.command) {

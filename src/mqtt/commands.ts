@@ -6,12 +6,15 @@
 import type { ControlResult } from '../control/ports.js';
 import { ControlRefusal, type SiteCommands } from '../control/site-commands.js';
 import { OcppCallError, OcppOfflineError, OcppTimeoutError } from '../ocpp/errors.js';
+import type { Commands } from '../gateway/commands.js';
 import type { Command } from './command-parse.js';
 
 export interface CommandRunnerDeps {
   control: SiteCommands;
   /** idTag for a start command that names none. */
   startIdTag?: string;
+  /** The OCPP commands sent as they are (the security extension's). */
+  commands?: Pick<Commands, 'send'>;
 }
 
 export function createCommandRunner(deps: CommandRunnerDeps): (command: Command) => Promise<ControlResult> {
@@ -24,7 +27,7 @@ export function createCommandRunner(deps: CommandRunnerDeps): (command: Command)
   };
 }
 
-async function run(command: Command, { control, startIdTag }: CommandRunnerDeps): Promise<ControlResult> {
+async function run(command: Command, { control, startIdTag, commands }: CommandRunnerDeps): Promise<ControlResult> {
   switch (command.kind) {
     case 'start': {
       const idTag = command.idTag ?? startIdTag;
@@ -43,6 +46,14 @@ async function run(command: Command, { control, startIdTag }: CommandRunnerDeps)
       return control.setCap(command.chargerId, command.connectorId, command.amps, 'mqtt');
     case 'siteLimit':
       return control.setSiteLimit(command.amps, command.durationS, 'mqtt');
+    case 'ocpp': {
+      if (!commands) return rejected('OCPP commands are not available here');
+      // An invalid payload is refused by the session before anything is sent (OCPP error …).
+      const answer = await commands.send(command.chargerId, command.action, command.payload as never);
+      const status = (answer as { status?: string }).status;
+      const accepted = status === undefined || status === 'Accepted';
+      return { accepted, reason: status === undefined ? 'the charger answered' : `the charger answered ${status}`, answer };
+    }
   }
 }
 

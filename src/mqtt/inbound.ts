@@ -43,7 +43,7 @@ export function createInboundHandler(deps: InboundDeps): (message: InboundMessag
     const answer = (result: ControlResult, command: string, id?: CorrelationId) => {
       publisher.event(
         topics.resultTopic(message.topic),
-        JSON.stringify({ command, result: result.accepted ? 'accepted' : 'rejected', reason: result.reason, ...(id !== undefined ? { id } : {}) }),
+        JSON.stringify({ command, result: result.accepted ? 'accepted' : 'rejected', reason: result.reason, ...(result.answer !== undefined ? { answer: result.answer } : {}), ...(id !== undefined ? { id } : {}) }),
       );
       log.info({ topic: message.topic, user: message.sender?.username, result: result.accepted ? 'accepted' : 'rejected', reason: result.reason }, 'MQTT command answered');
     };

@@ -73,7 +73,7 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     version: deps.version,
     logger,
   });
-  const run = createCommandRunner({ control: deps.control, ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}) });
+  const run = createCommandRunner({ control: deps.control, commands: deps.gateway.commands, ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}) });
   const birth = createBirthCoalescer({ republish: () => mirror.republishDiscovery(), nowMs, logger });
   transport.onMessage(
     createInboundHandler({

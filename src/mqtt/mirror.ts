@@ -5,6 +5,7 @@
  * event loop, in batches.
  */
 import type { ChargerConfig } from '../config/schema.js';
+import { mirrorSecurity } from './security-mirror.js';
 import type { EventBus, EventName, GatewayEvents } from '../events.js';
 import type { Registry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
@@ -300,6 +301,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('allocation.changed', allocation);
       listen('site.state', site);
       listen('upstream.state', upstream);
+      mirrorSecurity(listen, topics, publisher);
     },
     republishDiscovery() {
       for (const chargerId of announced.keys()) announce(chargerId);

@@ -7,7 +7,9 @@
  *   <prefix>/chargers/<id>/connectors/<n>/…           per connector
  *   <prefix>/site/…, <prefix>/gateway/…               site and gateway
  *   …/<command>/set  →  …/<command>/result            commands and their answers
+ *   <prefix>/chargers/<id>/ocpp/<Action>/set          the OCPP 1.6 security extension's commands
  */
+import { SECURITY_CENTRAL_16, type SecurityCentralAction16 } from '../ocpp/v16/actions.js';
 
 /**
  * A charger id as one topic level. OCPP identities may contain `+`, a wildcard that a topic
@@ -38,7 +40,7 @@ export class Topics {
     return `${this.prefix}/chargers/${idLevel(chargerId)}/connectors/${connectorId}/${leaf}`;
   }
 
-  /** Non-retained events: boot, fault, session-started, session-ended. */
+  /** Non-retained events: boot, fault, session-started, session-ended, and the security extension's. */
   event(chargerId: string, kind: ChargerEventKind): string {
     return `${this.prefix}/chargers/${idLevel(chargerId)}/event/${kind}`;
   }
@@ -59,13 +61,18 @@ export class Topics {
     return `${this.prefix}/chargers/${idLevel(chargerId)}/connectors/${connectorId}/${command}/set`;
   }
 
+  /** A command of the OCPP 1.6 security extension, its payload the OCPP request. */
+  ocppCommand(chargerId: string, action: SecurityCentralAction16): string {
+    return `${this.prefix}/chargers/${idLevel(chargerId)}/ocpp/${action}/set`;
+  }
+
   get siteLimitCommand(): string {
     return `${this.prefix}/site/limit/set`;
   }
 
   /** Filters an MQTT client subscribes to in order to receive every command topic. */
   get commandFilters(): string[] {
-    return [`${this.prefix}/chargers/+/+/set`, `${this.prefix}/chargers/+/connectors/+/+/set`, this.siteLimitCommand];
+    return [`${this.prefix}/chargers/+/+/set`, `${this.prefix}/chargers/+/connectors/+/+/set`, `${this.prefix}/chargers/+/ocpp/+/set`, this.siteLimitCommand];
   }
 
   /** Any topic under the prefix ending in /set is a command topic (an unknown one gets a rejection). */
@@ -89,6 +96,11 @@ export class Topics {
       const command = levels[2]!;
       if (!isOneOf(command, CHARGER_COMMANDS)) return { unknown: `unknown charger command "${command}" (known: ${CHARGER_COMMANDS.join(', ')})` };
       return { target: 'charger', chargerId, command };
+    }
+    if (levels.length === 5 && levels[2] === 'ocpp') {
+      const action = levels[3]!;
+      if (!isOneOf(action, SECURITY_CENTRAL_16)) return { unknown: `unknown OCPP command "${action}" (known: ${SECURITY_CENTRAL_16.join(', ')})` };
+      return { target: 'ocpp', chargerId, action };
     }
     if (levels.length === 6 && levels[2] === 'connectors') {
       const connectorId = Number(levels[3]);
@@ -139,7 +151,8 @@ export type ConnectorLeaf = (typeof CONNECTOR_LEAVES)[number];
 
 export type SiteLeaf = 'power' | 'limit' | `available/${Phase}` | 'grid/power' | `grid/current/${Phase}`;
 export type GatewayLeaf = 'upstream' | 'outbox' | 'deadLetters';
-export type ChargerEventKind = 'boot' | 'fault' | 'session-started' | 'session-ended';
+/** security, certificate, log-status, firmware-status: the OCPP 1.6 security extension (security-mirror.ts). */
+export type ChargerEventKind = 'boot' | 'fault' | 'session-started' | 'session-ended' | 'security' | 'certificate' | 'log-status' | 'firmware-status';
 
 export const CHARGER_COMMANDS = ['available', 'maxcurrent', 'reset'] as const;
 export const CONNECTOR_COMMANDS = ['start', 'stop', 'maxcurrent', 'available', 'unlock'] as const;
@@ -149,7 +162,8 @@ export type ConnectorCommandName = (typeof CONNECTOR_COMMANDS)[number];
 export type CommandAddress =
   | { target: 'charger'; chargerId: string; command: ChargerCommandName }
   | { target: 'connector'; chargerId: string; connectorId: number; command: ConnectorCommandName }
-  | { target: 'site'; command: 'limit' };
+  | { target: 'site'; command: 'limit' }
+  | { target: 'ocpp'; chargerId: string; action: SecurityCentralAction16 };
 
 function isOneOf<T extends string>(value: string, list: readonly T[]): value is T {
   return (list as readonly string[]).includes(value);

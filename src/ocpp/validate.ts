@@ -1,14 +1,20 @@
 /**
  * Payload validation against the official OCA JSON schemas (unmodified, see
- * schemas/v16/NOTICE.md; the 1.6 errata are applied in memory by v16/errata.ts), and the mapping of a schema failure to the CALLERROR code that
+ * schemas/v16/NOTICE.md and schemas/v16-security/NOTICE.md; the 1.6 errata are applied in
+ * memory by v16/errata.ts), and the mapping of a schema failure to the CALLERROR code that
  * OCPP-J 1.6 §4.2.3 names for it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import Ajv04 from 'ajv-draft-04';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
 import { OcppCallError, type ErrorCode, type OcppVersion } from './errors.js';
 import { CENTRAL_INITIATED_16, CHARGER_INITIATED_16 } from './v16/actions.js';
 import { applyErrata16, withoutMaxLength } from './v16/errata.js';
+
+const draft06 = createRequire(import.meta.url)('ajv/dist/refs/json-schema-draft-06.json') as object;
+
+type AnyAjv = InstanceType<typeof Ajv04.default> | Ajv;
 
 /** Who sends a CALL: the charger ("toCentral") or the central system ("toCharger"). */
 export type Direction = 'toCentral' | 'toCharger';
@@ -76,8 +82,12 @@ export function isDateTime(value: string): boolean {
 }
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
 
-const SCHEMA_DIRS: Record<OcppVersion, URL | null> = {
-  'ocpp1.6': new URL('./schemas/v16/', import.meta.url),
+/**
+ * Each version's schema folders. 1.6: the 2015 set (draft-04) and the security whitepaper's
+ * (edition 3, 2020: draft-06), kept apart because they come from two OCA publications.
+ */
+const SCHEMA_DIRS: Record<OcppVersion, readonly URL[] | null> = {
+  'ocpp1.6': [new URL('./schemas/v16/', import.meta.url), new URL('./schemas/v16-security/', import.meta.url)],
   'ocpp2.0.1': null, // seam for 2.0.1: add the OCA 2.0.1 schema set (draft-06) here
 };
 
@@ -94,28 +104,38 @@ export function validatorFor(version: OcppVersion): Validator {
 }
 
 function compileValidator(version: OcppVersion): Validator {
-  const dir = SCHEMA_DIRS[version];
-  if (!dir) throw new Error(`OCPP version ${version} is not supported yet`);
-  // The OCA 1.6 files declare draft-04. multipleOfPrecision: 0.1 multiples such as 6.3 are not
-  // exact in binary floating point; 6 digits is far below any meaningful current or power.
-  const ajv = new Ajv04.default({ allErrors: false, strict: false, multipleOfPrecision: 6 });
-  ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
-  ajv.addFormat('uri', { type: 'string', validate: (s: string) => URI.test(s) });
+  const dirs = SCHEMA_DIRS[version];
+  if (!dirs) throw new Error(`OCPP version ${version} is not supported yet`);
+  // The OCA 2015 1.6 files declare draft-04, the security whitepaper's draft-06: one ajv per
+  // meta-schema, each file compiled by the one its `$schema` names (a file without one: draft-04).
+  // multipleOfPrecision: 0.1 multiples such as 6.3 are not exact in binary floating point; 6
+  // digits is far below any meaningful current or power.
+  const options = { allErrors: false, strict: false, multipleOfPrecision: 6 } as const;
+  const ajv04 = new Ajv04.default(options);
+  const ajv06 = new Ajv(options);
+  ajv06.addMetaSchema(draft06);
+  for (const ajv of [ajv04, ajv06] as AnyAjv[]) {
+    ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
+    ajv.addFormat('uri', { type: 'string', validate: (s: string) => URI.test(s) });
+  }
   const requests = new Map<string, ValidateFunction>();
   const responses = new Map<string, ValidateFunction>();
   const lenientRequests = new Map<string, ValidateFunction>();
   const requestSchemas = new Map<string, object>();
-  for (const file of readdirSync(dir)) {
-    if (!file.endsWith('.json')) continue;
-    // The files as published; the errata are applied to the parsed copy (v16/errata.ts).
-    const schema = applyErrata16(file, JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as object);
-    const compiled = ajv.compile(schema);
-    if (file.endsWith('Response.json')) responses.set(file.slice(0, -'Response.json'.length), compiled);
-    else {
-      const action = file.slice(0, -'.json'.length);
-      requests.set(action, compiled);
-      requestSchemas.set(action, schema);
-      lenientRequests.set(action, ajv.compile(withoutMaxLength(schema)));
+  for (const dir of dirs) {
+    for (const file of readdirSync(dir)) {
+      if (!file.endsWith('.json')) continue;
+      // The files as published; the errata are applied to the parsed copy (v16/errata.ts).
+      const schema = applyErrata16(file, JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as object) as { $schema?: string };
+      const ajv: AnyAjv = schema.$schema?.includes('draft-06') ? ajv06 : ajv04;
+      const compiled = ajv.compile(schema);
+      if (file.endsWith('Response.json')) responses.set(file.slice(0, -'Response.json'.length), compiled);
+      else {
+        const action = file.slice(0, -'.json'.length);
+        requests.set(action, compiled);
+        requestSchemas.set(action, schema);
+        lenientRequests.set(action, ajv.compile(withoutMaxLength(schema)));
+      }
     }
   }
   const toCentral = new Set<string>(CHARGER_INITIATED_16);

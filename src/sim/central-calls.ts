@@ -193,6 +193,28 @@ const handlers: Handlers = {
     return {};
   },
 
+  // Security whitepaper (ed. 3): the simulator has no certificate store and no firmware signing
+  // certificate; it answers as a charger without those would, and uploads its log like its diagnostics.
+  CertificateSigned: () => ({ status: 'Rejected' }),
+  DeleteCertificate: () => ({ status: 'NotFound' }),
+  GetInstalledCertificateIds: () => ({ status: 'NotFound' }),
+  InstallCertificate: () => ({ status: 'Rejected' }),
+  SignedUpdateFirmware: () => ({ status: 'Rejected' }),
+  ExtendedTriggerMessage(core, req) {
+    const { requestedMessage, connectorId } = req;
+    if (requestedMessage === 'LogStatusNotification' || requestedMessage === 'SignChargePointCertificate') return { status: 'NotImplemented' };
+    return handlers.TriggerMessage(core, { requestedMessage, ...(connectorId !== undefined ? { connectorId } : {}) });
+  },
+  GetLog(core, req) {
+    const filename = `${req.logType === 'SecurityLog' ? 'security' : 'diagnostics'}-${core.identity}.log`;
+    core.after(async () => {
+      await core.send('LogStatusNotification', { status: 'Uploading', requestId: req.requestId });
+      await core.sleep(core.firmwareStepMs);
+      await core.send('LogStatusNotification', { status: 'Uploaded', requestId: req.requestId });
+    });
+    return { status: 'Accepted', filename };
+  },
+
   // §5.9, §4.4
   GetDiagnostics(core, _req) {
     const fileName = `diagnostics-${core.identity}-${new Date(core.now()).toISOString().replace(/[:.]/g, '')}.log`;

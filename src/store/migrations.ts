@@ -202,6 +202,23 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX raw_frames_charger ON raw_frames (charger_id, id);
     `,
   },
+  {
+    version: 4,
+    name: 'security events',
+    sql: `
+      -- SecurityEventNotification.req from chargers (OCPP 1.6 security whitepaper, ed. 3, use case A04),
+      -- and the events chargegate raises for them (InvalidCsr). id is the arrival order.
+      CREATE TABLE security_events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        charger_id  TEXT NOT NULL,
+        type        TEXT NOT NULL,
+        timestamp   TEXT NOT NULL,
+        tech_info   TEXT,
+        received_at TEXT NOT NULL
+      );
+      CREATE INDEX security_events_charger ON security_events (charger_id, id);
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

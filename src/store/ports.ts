@@ -280,8 +280,28 @@ export interface MetaStore {
   delete(key: string): void;
 }
 
+/** A SecurityEventNotification a charger sent (security whitepaper edition 3, use case A04). */
+export interface SecurityEvent {
+  chargerId: string;
+  /** The whitepaper's event type (its appendix 1: "FirmwareUpdated", "InvalidCsr"…), up to 50 characters. */
+  type: string;
+  /** When it happened, by the charger's clock. */
+  timestamp: string;
+  techInfo?: string;
+  /** When chargegate received it (or raised it itself). */
+  receivedAt: string;
+}
+
+export interface SecurityEventStore {
+  /** Keeps the newest `SECURITY_EVENTS_KEPT` per charger: a charger flooding events cannot fill the disk. */
+  add(event: SecurityEvent): void;
+  /** Newest first. */
+  list(chargerId: string, limit?: number): SecurityEvent[];
+}
+
 export interface Store {
   chargers: ChargerStore;
+  security: SecurityEventStore;
   sessions: SessionStore;
   meters: MeterStore;
   auth: AuthStore;

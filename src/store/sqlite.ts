@@ -10,6 +10,7 @@ import { createMeterStore } from './sqlite/meters.js';
 import { createRawFrameStore } from './sqlite/raw-frames.js';
 import type { Db } from './sqlite/rows.js';
 import { createGroupCommit, walFileSync } from './sqlite/group-commit.js';
+import { createSecurityEventStore } from './sqlite/security.js';
 import { createSessionStore } from './sqlite/sessions.js';
 import { createUpstreamStore } from './sqlite/upstream.js';
 
@@ -49,6 +50,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
   const group = createGroupCommit(db, wal);
   return {
     chargers: createChargerStore(db),
+    security: createSecurityEventStore(db),
     sessions: createSessionStore(db),
     meters: createMeterStore(db),
     auth: createAuthStore(db),

@@ -142,6 +142,15 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
     UpdateFirmware: (req) => forward(channel, 'UpdateFirmware', req, {}),
     GetDiagnostics: (req) => forward(channel, 'GetDiagnostics', req, {}),
     DataTransfer: (req) => forward(channel, 'DataTransfer', req, { status: 'Rejected', data: 'the charger is not connected' }),
+    // The security whitepaper's commands (ed. 3): addressed to the charge point, relayed unchanged;
+    // a charger not connected gets each action's own refusal.
+    CertificateSigned: (req) => forward(channel, 'CertificateSigned', req, { status: 'Rejected' }),
+    DeleteCertificate: (req) => forward(channel, 'DeleteCertificate', req, { status: 'Failed' }),
+    ExtendedTriggerMessage: (req) => forward(channel, 'ExtendedTriggerMessage', req, { status: 'Rejected' }),
+    GetInstalledCertificateIds: (req) => forward(channel, 'GetInstalledCertificateIds', req, { status: 'NotFound' }),
+    GetLog: (req) => forward(channel, 'GetLog', req, { status: 'Rejected' }),
+    InstallCertificate: (req) => forward(channel, 'InstallCertificate', req, { status: 'Rejected' }),
+    SignedUpdateFirmware: (req) => forward(channel, 'SignedUpdateFirmware', req, { status: 'Rejected' }),
   };
 
   /** 'chargegate': answered from what chargegate keeps (1.6 §5.15, §5.10, §5.4), and in aggregate mode as the charge point itself. */
@@ -164,6 +173,13 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
     byChargegate.GetConfiguration = (req) => own.getConfiguration(req);
     byChargegate.ChangeConfiguration = (req) => own.changeConfiguration(req);
     byChargegate.TriggerMessage = (req) => own.trigger(req);
+    // ExtendedTriggerMessage: TriggerMessage's messages answered the same way; chargegate has no
+    // log upload or certificate of its own to offer here (NotImplemented, as the whitepaper allows).
+    byChargegate.ExtendedTriggerMessage = async (req) => {
+      const { requestedMessage, connectorId } = req;
+      if (requestedMessage === 'LogStatusNotification' || requestedMessage === 'SignChargePointCertificate') return { status: 'NotImplemented' };
+      return own.trigger({ requestedMessage, ...(connectorId !== undefined ? { connectorId } : {}) });
+    };
   }
 
   /**

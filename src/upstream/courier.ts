@@ -8,7 +8,7 @@
 import type { Logger } from '../log.js';
 import type { OutboxMessage } from '../store/ports.js';
 import type { Outbox } from './outbox.js';
-import { afterFailure, classifyFailure, type RetryPolicy } from './policy.js';
+import { afterFailure, classifyFailure, givenUpAtOnce, type RetryPolicy } from './policy.js';
 
 /** What a stored message becomes on the wire, or why it cannot be sent. */
 export type Prepared = { payload: unknown } | { unsendable: string };
@@ -100,7 +100,7 @@ export class Courier {
           return;
         }
         message.attempts++;
-        const decision = afterFailure(message.attempts, this.deps.retry);
+        const decision = givenUpAtOnce(message.kind, error.code) ? { deadLetter: true as const } : afterFailure(message.attempts, this.deps.retry);
         const why = error.code ? `${error.code}: ${error.description ?? ''}` : error.message;
         if ('deadLetter' in decision) {
           this.done(message);

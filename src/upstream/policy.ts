@@ -32,6 +32,16 @@ export function afterFailure(failures: number, policy: RetryPolicy): AfterFailur
   return { retryInMs: policy.retryIntervalS * 1000 * failures };
 }
 
+/**
+ * A queued message that is no transaction message (kind 'other': a SecurityEventNotification)
+ * answered NotImplemented or NotSupported: the cloud does not know the action (a CSMS without
+ * the 1.6 security extension). Retrying cannot change that and would hold back the transaction
+ * messages queued behind it (delivery is in order), so it goes to the dead letters at once.
+ */
+export function givenUpAtOnce(kind: OutboxKind, errorCode: string | undefined): boolean {
+  return kind === 'other' && (errorCode === 'NotImplemented' || errorCode === 'NotSupported');
+}
+
 export interface Backoff {
   initialMs: number;
   maxMs: number;

@@ -55,9 +55,23 @@ export function routeFromCharger(action: ChargerAction16, mode: UpstreamMode, li
     case 'BootNotification':
     case 'FirmwareStatusNotification':
     case 'DiagnosticsStatusNotification':
-      // Aggregate: the cloud sees chargegate as the one charge point; it boots itself.
+    case 'LogStatusNotification':
+    case 'SignedFirmwareStatusNotification':
+      // Aggregate: the cloud sees chargegate as the one charge point; it boots itself. The
+      // security whitepaper's log and signed firmware statuses (use cases N01, L01) answer a GetLog or
+      // SignedUpdateFirmware the cloud can only have sent in transparent mode.
       if (mode === 'aggregate') return 'local';
       return link === 'online' ? 'local-and-mirror' : 'local';
+    case 'SecurityEventNotification':
+      // Security whitepaper use case A04: security events are queued while the charge point is offline, so
+      // the cloud hears each one in order: queued like a transaction message. Aggregate: the
+      // cloud's charge point is chargegate; a charger's event is not chargegate's own, and
+      // rewriting it as one would lose which charger it was: kept locally (API, MQTT).
+      return mode === 'aggregate' ? 'local' : 'local-and-queue';
+    case 'SignCertificate':
+      // Use cases A02/A03 (SignCertificate.req): the CSMS has the charger's certificate signed. Transparent and online: the cloud
+      // decides (it sends CertificateSigned itself); else chargegate's local CA, if configured.
+      return mode === 'transparent' && link === 'online' ? 'relay' : 'local';
   }
 }
 
@@ -99,8 +113,19 @@ export function routeFromCloud(action: CentralAction16, mode: UpstreamMode, bala
     case 'UpdateFirmware':
     case 'GetDiagnostics':
     case 'DataTransfer':
-      // One site is not one firmware, one log or one vendor: only per charger.
+    case 'SignedUpdateFirmware':
+    case 'GetLog':
+    case 'InstallCertificate':
+    case 'DeleteCertificate':
+    case 'GetInstalledCertificateIds':
+    case 'CertificateSigned':
+      // One site is not one firmware, one log, one vendor or one certificate store: only per
+      // charger. (chargegate's own certificates toward the cloud are its configuration.)
       return mode === 'aggregate' ? 'not-supported' : 'to-charger';
+    case 'ExtendedTriggerMessage':
+      // The whitepaper's ExtendedTriggerMessage.req: TriggerMessage's messages and two more; aggregate answers the
+      // common ones as chargegate itself, like TriggerMessage (cloud-calls.ts).
+      return mode === 'aggregate' ? 'chargegate' : 'to-charger';
     default:
       return 'to-charger';
   }

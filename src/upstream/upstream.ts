@@ -13,7 +13,7 @@ import type { Registry } from '../gateway/registry.js';
 import type { PendingStart, UpstreamPort } from '../gateway/upstream-port.js';
 import type { Logger } from '../log.js';
 import type { ChargerAction16 } from '../ocpp/v16/actions.js';
-import type { StartTransactionResponse } from '../ocpp/v16/types.js';
+import type { SignCertificateResponse, StartTransactionResponse } from '../ocpp/v16/types.js';
 import type { ConnectorState, DeadLetter, OutboxMessage, Store } from '../store/ports.js';
 import { aggregateMode } from './aggregate.js';
 import { cloudCallHandler } from './cloud-calls.js';
@@ -352,16 +352,31 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       const cloudConnectorId = state.connectorId === 0 ? 0 : connectors.toCloud(state.chargerId, state.connectorId);
       enqueue(up, statusMessage(state, cloudConnectorId), statusKey(cloudConnectorId));
     },
+    securityEvent(event) {
+      const up = upward(event.chargerId, 'SecurityEventNotification');
+      if (!queues(up)) return;
+      const payload = { type: event.type, timestamp: event.timestamp, ...(event.techInfo !== undefined ? { techInfo: event.techInfo } : {}) };
+      enqueue(up, { action: 'SecurityEventNotification', kind: 'other', payload });
+    },
     booted(chargerId) {
       mirror(upward(chargerId, 'BootNotification'), 'BootNotification', (channel) => channel.spec.boot());
     },
     notification(chargerId, action, payload) {
-      mirror(upward(chargerId, action), action, () => ({ status: payload.status }));
+      mirror(upward(chargerId, action), action, () => ({ ...payload }));
     },
     async dataTransfer(chargerId, request) {
       const up = upward(chargerId, 'DataTransfer');
       if (up?.route !== 'relay') return null;
       return withTimeout(up.channel.link.call('DataTransfer', request), answerTimeoutMs).catch(() => null) as never;
+    },
+    async signCertificate(chargerId, request) {
+      const up = upward(chargerId, 'SignCertificate');
+      if (up?.route !== 'relay') return null;
+      // Like DataTransfer: the charger never waits on a slow cloud longer than answerTimeout.
+      return withTimeout(up.channel.link.call<SignCertificateResponse>('SignCertificate', request), answerTimeoutMs).catch((err: unknown) => {
+        log.warn({ chargerId, err: (err as Error).message }, 'SignCertificate not answered by the cloud');
+        return null;
+      });
     },
   };
 

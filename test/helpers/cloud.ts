@@ -68,6 +68,8 @@ export interface TestCloud {
   idTagStatus: Map<string, string>;
   /** BootNotification answer. */
   boot: { status: 'Accepted' | 'Pending' | 'Rejected'; interval: number };
+  /** SignCertificate answer (default Accepted). */
+  signCertificate: 'Accepted' | 'Rejected';
   /** Answer the next N calls of an action with this CALLERROR. */
   failNext(action: string, times: number, code?: string): void;
   /** Delay answers to an action (ms). */
@@ -98,7 +100,7 @@ export async function startCloud(port = 0, tls?: { key: string; cert: string; cl
   const clientCertificates: string[] = [];
   const waiters: { match: (c: CloudCall) => boolean; resolve: (c: CloudCall) => void }[] = [];
   let nextId = 5001;
-  const cloud = { boot: { status: 'Accepted' as const, interval: 300 } } as TestCloud;
+  const cloud = { boot: { status: 'Accepted' as const, interval: 300 }, signCertificate: 'Accepted' } as TestCloud;
 
   server.auth((accept, reject, handshake) => {
     const wanted = passwords.get(handshake.identity);
@@ -139,6 +141,11 @@ export async function startCloud(port = 0, tls?: { key: string; cert: string; cl
     answer('DataTransfer', (p) => ({ status: 'Accepted', data: `cloud got ${p.vendorId}` }));
     answer('FirmwareStatusNotification', () => ({}));
     answer('DiagnosticsStatusNotification', () => ({}));
+    // The OCPP 1.6 security extension (a CSMS that supports it).
+    answer('SecurityEventNotification', () => ({}));
+    answer('LogStatusNotification', () => ({}));
+    answer('SignedFirmwareStatusNotification', () => ({}));
+    answer('SignCertificate', () => ({ status: cloud.signCertificate }));
     answer('StartTransaction', (p) => {
       // A real CSMS deduplicates a resent Start: same charge point, connector, idTag, time, meter.
       const key = [client.identity, p.connectorId, p.idTag, p.timestamp, p.meterStart].join('|');

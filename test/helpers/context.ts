@@ -16,7 +16,7 @@ export interface TestContext extends HandlerContext {
   dataTransfer: Map<string, DataTransferHandler>;
 }
 
-const EVENT_NAMES: EventName[] = ['charger.connected', 'charger.disconnected', 'charger.boot', 'connector.status', 'meter.values', 'session.started', 'session.ended', 'ocpp.error'];
+const EVENT_NAMES: EventName[] = ['charger.connected', 'charger.disconnected', 'charger.boot', 'connector.status', 'meter.values', 'session.started', 'session.ended', 'ocpp.error', 'security.event', 'security.certificate', 'charger.transferStatus'];
 
 export function handlerContext(t: Test, options: { chargerId?: string; mode?: AuthorizationMode; dir?: string } = {}): TestContext {
   const store = openSqliteStore(options.dir ?? t.testdir());

@@ -51,9 +51,23 @@ const EXCHANGES: { [A in CentralAction16]: [Requests16[A], Responses16[A]] } = {
   TriggerMessage: [{ requestedMessage: 'MeterValues', connectorId: 1 }, { status: 'NotImplemented' }],
   UnlockConnector: [{ connectorId: 1 }, { status: 'Unlocked' }],
   UpdateFirmware: [{ location: 'https://fw.example.com/v2.bin', retrieveDate: WHEN, retries: 1 }, {}],
+  // The security whitepaper's (edition 3).
+  CertificateSigned: [{ certificateChain: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }, { status: 'Rejected' }],
+  DeleteCertificate: [{ certificateHashData: { hashAlgorithm: 'SHA256', issuerNameHash: 'aa', issuerKeyHash: 'bb', serialNumber: '01' } }, { status: 'NotFound' }],
+  ExtendedTriggerMessage: [{ requestedMessage: 'SignChargePointCertificate' }, { status: 'Accepted' }],
+  GetInstalledCertificateIds: [
+    { certificateType: 'CentralSystemRootCertificate' },
+    { status: 'Accepted', certificateHashData: [{ hashAlgorithm: 'SHA256', issuerNameHash: 'aa', issuerKeyHash: 'bb', serialNumber: '01' }] },
+  ],
+  GetLog: [{ logType: 'SecurityLog', requestId: 5, log: { remoteLocation: 'https://logs.example.com/up', oldestTimestamp: WHEN } }, { status: 'Accepted', filename: 'security.log' }],
+  InstallCertificate: [{ certificateType: 'ManufacturerRootCertificate', certificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' }, { status: 'Accepted' }],
+  SignedUpdateFirmware: [
+    { requestId: 9, retries: 1, firmware: { location: 'https://fw.example.com/v3.bin', retrieveDateTime: WHEN, signingCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', signature: 'c2ln' } },
+    { status: 'Accepted' },
+  ],
 };
 
-t.test('each of the 19 commands reaches the charger and its typed answer comes back', async (t) => {
+t.test('each of the 26 commands (19 of 1.6, 7 of the security extension) reaches the charger and its typed answer comes back', async (t) => {
   const gw = await startGateway(t);
   const cp = await bootedCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   const strictFailures: unknown[] = [];
@@ -65,7 +79,7 @@ t.test('each of the 19 commands reaches the charger and its typed answer comes b
       return EXCHANGES[action][1];
     });
   }
-  t.equal(CENTRAL_INITIATED_16.length, 19);
+  t.equal(CENTRAL_INITIATED_16.length, 26);
   const commands = gw.app.gateway.commands;
   for (const action of CENTRAL_INITIATED_16) {
     const [request, response] = EXCHANGES[action];

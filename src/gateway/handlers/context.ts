@@ -4,6 +4,7 @@ import type { Store } from '../../store/ports.js';
 import type { ChargerAction16 } from '../../ocpp/v16/actions.js';
 import type { Requests16, Responses16 } from '../../ocpp/v16/types.js';
 import type { AuthorizationMode } from '../authorize.js';
+import type { LocalCaPort } from '../local-ca-port.js';
 import type { Registry } from '../registry.js';
 import type { UpstreamPort } from '../upstream-port.js';
 
@@ -28,6 +29,8 @@ export interface HandlerContext {
   dataTransfer: ReadonlyMap<string, DataTransferHandler>;
   /** The cloud upstream, when one is configured. */
   upstream?: UpstreamPort;
+  /** The local CA that answers SignCertificate when the cloud does not (security.localCa), when configured. */
+  localCa?: LocalCaPort;
 }
 
 export type Handler<A extends ChargerAction16> = (

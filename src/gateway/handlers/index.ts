@@ -1,6 +1,7 @@
 import type { ChargerAction16 } from '../../ocpp/v16/actions.js';
 import { bootNotification, heartbeat } from './boot.js';
 import type { Handler, HandlerContext } from './context.js';
+import { logStatusNotification, securityEventNotification, signCertificate, signedFirmwareStatusNotification } from './security.js';
 import { dataTransfer, diagnosticsStatusNotification, firmwareStatusNotification, statusNotification } from './status.js';
 import { authorize, meterValues, startTransaction, stopTransaction } from './transactions.js';
 
@@ -16,6 +17,10 @@ export const HANDLERS_16: { [A in ChargerAction16]: Handler<A> } = {
   StartTransaction: startTransaction,
   StatusNotification: statusNotification,
   StopTransaction: stopTransaction,
+  LogStatusNotification: logStatusNotification,
+  SecurityEventNotification: securityEventNotification,
+  SignCertificate: signCertificate,
+  SignedFirmwareStatusNotification: signedFirmwareStatusNotification,
 };
 
 export function dispatch16(ctx: HandlerContext, action: string, payload: unknown): unknown {

@@ -68,7 +68,7 @@ export function commandRoutes({ control }: CommandDeps): Route[] {
 }
 
 /** What kept a command from the charger is an HTTP error the caller can act on, never a 500. */
-async function asHttpErrors<T>(run: () => Promise<T> | T): Promise<T> {
+export async function asHttpErrors<T>(run: () => Promise<T> | T): Promise<T> {
   try {
     return await run();
   } catch (err) {

@@ -1,6 +1,9 @@
 /**
  * Which side may initiate which OCPP 1.6 action (OCPP 1.6 §4 "Operations initiated by Charge
- * Point" and §5 "Operations initiated by Central System"). DataTransfer goes both ways.
+ * Point" and §5 "Operations initiated by Central System"). DataTransfer goes both ways. The
+ * security whitepaper's actions ("Improved security for OCPP 1.6-J", edition 3) are listed
+ * apart as well (SECURITY_16) and belong to the same two lists: a 1.6 charger may use them on
+ * the same connection.
  */
 export const CHARGER_INITIATED_16 = [
   'Authorize',
@@ -13,6 +16,11 @@ export const CHARGER_INITIATED_16 = [
   'StartTransaction',
   'StatusNotification',
   'StopTransaction',
+  // Security whitepaper (edition 3).
+  'LogStatusNotification',
+  'SecurityEventNotification',
+  'SignCertificate',
+  'SignedFirmwareStatusNotification',
 ] as const;
 
 export const CENTRAL_INITIATED_16 = [
@@ -35,7 +43,28 @@ export const CENTRAL_INITIATED_16 = [
   'TriggerMessage',
   'UnlockConnector',
   'UpdateFirmware',
+  // Security whitepaper (edition 3).
+  'CertificateSigned',
+  'DeleteCertificate',
+  'ExtendedTriggerMessage',
+  'GetInstalledCertificateIds',
+  'GetLog',
+  'InstallCertificate',
+  'SignedUpdateFirmware',
 ] as const;
+
+/** The security whitepaper's actions, both directions (commands, docs, and their access rules). */
+export const SECURITY_CHARGER_16 = ['LogStatusNotification', 'SecurityEventNotification', 'SignCertificate', 'SignedFirmwareStatusNotification'] as const satisfies readonly ChargerAction16[];
+export const SECURITY_CENTRAL_16 = [
+  'CertificateSigned',
+  'DeleteCertificate',
+  'ExtendedTriggerMessage',
+  'GetInstalledCertificateIds',
+  'GetLog',
+  'InstallCertificate',
+  'SignedUpdateFirmware',
+] as const satisfies readonly CentralAction16[];
+export type SecurityCentralAction16 = (typeof SECURITY_CENTRAL_16)[number];
 
 export type ChargerAction16 = (typeof CHARGER_INITIATED_16)[number];
 export type CentralAction16 = (typeof CENTRAL_INITIATED_16)[number];

@@ -34,6 +34,9 @@ export function applyErrata16(file: string, schema: object): object {
 /** The lenient variant of a (patched) schema: no maxLength, since over-long strings are kept. */
 export function withoutMaxLength(schema: object): object {
   const copy = structuredClone(schema) as Record<string, unknown>;
+  // A second compile of the same file in one ajv: its id would clash with the strict one's.
+  delete copy.id;
+  delete copy.$id;
   visit(copy, (node) => {
     delete node.maxLength;
   });

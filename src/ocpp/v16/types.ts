@@ -38,6 +38,16 @@ export interface CancelReservationResponse {
   status: "Accepted" | "Rejected";
 }
 
+export interface CertificateSignedRequest {
+  certificateChain: string;
+}
+
+export type CertificateSignedStatusEnumType = "Accepted" | "Rejected";
+
+export interface CertificateSignedResponse {
+  status: CertificateSignedStatusEnumType;
+}
+
 export interface ChangeAvailabilityRequest {
   connectorId: number;
   type: "Inoperative" | "Operative";
@@ -84,11 +94,49 @@ export interface DataTransferResponse {
   data?: string;
 }
 
+export type HashAlgorithmEnumType = "SHA256" | "SHA384" | "SHA512";
+
+export interface DeleteCertificateRequest {
+  certificateHashData: CertificateHashDataType;
+}
+export interface CertificateHashDataType {
+  hashAlgorithm: HashAlgorithmEnumType;
+  issuerNameHash: string;
+  issuerKeyHash: string;
+  serialNumber: string;
+}
+
+export type DeleteCertificateStatusEnumType = "Accepted" | "Failed" | "NotFound";
+
+export interface DeleteCertificateResponse {
+  status: DeleteCertificateStatusEnumType;
+}
+
 export interface DiagnosticsStatusNotificationRequest {
   status: "Idle" | "Uploaded" | "UploadFailed" | "Uploading";
 }
 
 export interface DiagnosticsStatusNotificationResponse {}
+
+export type MessageTriggerEnumType =
+  | "BootNotification"
+  | "LogStatusNotification"
+  | "FirmwareStatusNotification"
+  | "Heartbeat"
+  | "MeterValues"
+  | "SignChargePointCertificate"
+  | "StatusNotification";
+
+export interface ExtendedTriggerMessageRequest {
+  requestedMessage: MessageTriggerEnumType;
+  connectorId?: number;
+}
+
+export type TriggerMessageStatusEnumType = "Accepted" | "Rejected" | "NotImplemented";
+
+export interface ExtendedTriggerMessageResponse {
+  status: TriggerMessageStatusEnumType;
+}
 
 export interface FirmwareStatusNotificationRequest {
   status: "Downloaded" | "DownloadFailed" | "Downloading" | "Idle" | "InstallationFailed" | "Installing" | "Installed";
@@ -144,10 +192,47 @@ export interface GetDiagnosticsResponse {
   fileName?: string;
 }
 
+export type CertificateUseEnumType = "CentralSystemRootCertificate" | "ManufacturerRootCertificate";
+
+export interface GetInstalledCertificateIdsRequest {
+  certificateType: CertificateUseEnumType;
+}
+
+export type GetInstalledCertificateStatusEnumType = "Accepted" | "NotFound";
+
+export interface GetInstalledCertificateIdsResponse {
+  /**
+   * @minItems 1
+   */
+  certificateHashData?: [CertificateHashDataType, ...CertificateHashDataType[]];
+  status: GetInstalledCertificateStatusEnumType;
+}
 export interface GetLocalListVersionRequest {}
 
 export interface GetLocalListVersionResponse {
   listVersion: number;
+}
+
+export type LogEnumType = "DiagnosticsLog" | "SecurityLog";
+
+export interface GetLogRequest {
+  log: LogParametersType;
+  logType: LogEnumType;
+  requestId: number;
+  retries?: number;
+  retryInterval?: number;
+}
+export interface LogParametersType {
+  remoteLocation: string;
+  oldestTimestamp?: string;
+  latestTimestamp?: string;
+}
+
+export type LogStatusEnumType = "Accepted" | "Rejected" | "AcceptedCanceled";
+
+export interface GetLogResponse {
+  status: LogStatusEnumType;
+  filename?: string;
 }
 
 export interface HeartbeatRequest {}
@@ -155,6 +240,27 @@ export interface HeartbeatRequest {}
 export interface HeartbeatResponse {
   currentTime: string;
 }
+
+export interface InstallCertificateRequest {
+  certificateType: CertificateUseEnumType;
+  certificate: string;
+}
+
+export type InstallCertificateStatusEnumType = "Accepted" | "Failed" | "Rejected";
+
+export interface InstallCertificateResponse {
+  status: InstallCertificateStatusEnumType;
+}
+
+export type UploadLogStatusEnumType =
+  "BadMessage" | "Idle" | "NotSupportedOperation" | "PermissionDenied" | "Uploaded" | "UploadFailure" | "Uploading";
+
+export interface LogStatusNotificationRequest {
+  status: UploadLogStatusEnumType;
+  requestId?: number;
+}
+
+export interface LogStatusNotificationResponse {}
 
 export interface MeterValuesRequest {
   connectorId: number;
@@ -279,6 +385,14 @@ export interface ResetResponse {
   status: "Accepted" | "Rejected";
 }
 
+export interface SecurityEventNotificationRequest {
+  type: string;
+  timestamp: string;
+  techInfo?: string;
+}
+
+export interface SecurityEventNotificationResponse {}
+
 export interface SendLocalListRequest {
   listVersion: number;
   localAuthorizationList?: {
@@ -323,6 +437,60 @@ export interface SetChargingProfileRequest {
 
 export interface SetChargingProfileResponse {
   status: "Accepted" | "Rejected" | "NotSupported";
+}
+
+export interface SignCertificateRequest {
+  csr: string;
+}
+
+export type GenericStatusEnumType = "Accepted" | "Rejected";
+
+export interface SignCertificateResponse {
+  status: GenericStatusEnumType;
+}
+
+export type FirmwareStatusEnumType =
+  | "Downloaded"
+  | "DownloadFailed"
+  | "Downloading"
+  | "DownloadScheduled"
+  | "DownloadPaused"
+  | "Idle"
+  | "InstallationFailed"
+  | "Installing"
+  | "Installed"
+  | "InstallRebooting"
+  | "InstallScheduled"
+  | "InstallVerificationFailed"
+  | "InvalidSignature"
+  | "SignatureVerified";
+
+export interface SignedFirmwareStatusNotificationRequest {
+  status: FirmwareStatusEnumType;
+  requestId?: number;
+}
+
+export interface SignedFirmwareStatusNotificationResponse {}
+
+export interface SignedUpdateFirmwareRequest {
+  retries?: number;
+  retryInterval?: number;
+  requestId: number;
+  firmware: FirmwareType;
+}
+export interface FirmwareType {
+  location: string;
+  retrieveDateTime: string;
+  installDateTime?: string;
+  signingCertificate: string;
+  signature: string;
+}
+
+export type UpdateFirmwareStatusEnumType =
+  "Accepted" | "Rejected" | "AcceptedCanceled" | "InvalidCertificate" | "RevokedCertificate";
+
+export interface SignedUpdateFirmwareResponse {
+  status: UpdateFirmwareStatusEnumType;
 }
 
 export interface StartTransactionRequest {
@@ -496,30 +664,41 @@ export interface UpdateFirmwareRequest {
 
 export interface UpdateFirmwareResponse {}
 
-export type Action16 = 'Authorize' | 'BootNotification' | 'CancelReservation' | 'ChangeAvailability' | 'ChangeConfiguration' | 'ClearCache' | 'ClearChargingProfile' | 'DataTransfer' | 'DiagnosticsStatusNotification' | 'FirmwareStatusNotification' | 'GetCompositeSchedule' | 'GetConfiguration' | 'GetDiagnostics' | 'GetLocalListVersion' | 'Heartbeat' | 'MeterValues' | 'RemoteStartTransaction' | 'RemoteStopTransaction' | 'ReserveNow' | 'Reset' | 'SendLocalList' | 'SetChargingProfile' | 'StartTransaction' | 'StatusNotification' | 'StopTransaction' | 'TriggerMessage' | 'UnlockConnector' | 'UpdateFirmware';
+export type Action16 = 'Authorize' | 'BootNotification' | 'CancelReservation' | 'CertificateSigned' | 'ChangeAvailability' | 'ChangeConfiguration' | 'ClearCache' | 'ClearChargingProfile' | 'DataTransfer' | 'DeleteCertificate' | 'DiagnosticsStatusNotification' | 'ExtendedTriggerMessage' | 'FirmwareStatusNotification' | 'GetCompositeSchedule' | 'GetConfiguration' | 'GetDiagnostics' | 'GetInstalledCertificateIds' | 'GetLocalListVersion' | 'GetLog' | 'Heartbeat' | 'InstallCertificate' | 'LogStatusNotification' | 'MeterValues' | 'RemoteStartTransaction' | 'RemoteStopTransaction' | 'ReserveNow' | 'Reset' | 'SecurityEventNotification' | 'SendLocalList' | 'SetChargingProfile' | 'SignCertificate' | 'SignedFirmwareStatusNotification' | 'SignedUpdateFirmware' | 'StartTransaction' | 'StatusNotification' | 'StopTransaction' | 'TriggerMessage' | 'UnlockConnector' | 'UpdateFirmware';
 export interface Requests16 {
   Authorize: AuthorizeRequest;
   BootNotification: BootNotificationRequest;
   CancelReservation: CancelReservationRequest;
+  CertificateSigned: CertificateSignedRequest;
   ChangeAvailability: ChangeAvailabilityRequest;
   ChangeConfiguration: ChangeConfigurationRequest;
   ClearCache: ClearCacheRequest;
   ClearChargingProfile: ClearChargingProfileRequest;
   DataTransfer: DataTransferRequest;
+  DeleteCertificate: DeleteCertificateRequest;
   DiagnosticsStatusNotification: DiagnosticsStatusNotificationRequest;
+  ExtendedTriggerMessage: ExtendedTriggerMessageRequest;
   FirmwareStatusNotification: FirmwareStatusNotificationRequest;
   GetCompositeSchedule: GetCompositeScheduleRequest;
   GetConfiguration: GetConfigurationRequest;
   GetDiagnostics: GetDiagnosticsRequest;
+  GetInstalledCertificateIds: GetInstalledCertificateIdsRequest;
   GetLocalListVersion: GetLocalListVersionRequest;
+  GetLog: GetLogRequest;
   Heartbeat: HeartbeatRequest;
+  InstallCertificate: InstallCertificateRequest;
+  LogStatusNotification: LogStatusNotificationRequest;
   MeterValues: MeterValuesRequest;
   RemoteStartTransaction: RemoteStartTransactionRequest;
   RemoteStopTransaction: RemoteStopTransactionRequest;
   ReserveNow: ReserveNowRequest;
   Reset: ResetRequest;
+  SecurityEventNotification: SecurityEventNotificationRequest;
   SendLocalList: SendLocalListRequest;
   SetChargingProfile: SetChargingProfileRequest;
+  SignCertificate: SignCertificateRequest;
+  SignedFirmwareStatusNotification: SignedFirmwareStatusNotificationRequest;
+  SignedUpdateFirmware: SignedUpdateFirmwareRequest;
   StartTransaction: StartTransactionRequest;
   StatusNotification: StatusNotificationRequest;
   StopTransaction: StopTransactionRequest;
@@ -531,25 +710,36 @@ export interface Responses16 {
   Authorize: AuthorizeResponse;
   BootNotification: BootNotificationResponse;
   CancelReservation: CancelReservationResponse;
+  CertificateSigned: CertificateSignedResponse;
   ChangeAvailability: ChangeAvailabilityResponse;
   ChangeConfiguration: ChangeConfigurationResponse;
   ClearCache: ClearCacheResponse;
   ClearChargingProfile: ClearChargingProfileResponse;
   DataTransfer: DataTransferResponse;
+  DeleteCertificate: DeleteCertificateResponse;
   DiagnosticsStatusNotification: DiagnosticsStatusNotificationResponse;
+  ExtendedTriggerMessage: ExtendedTriggerMessageResponse;
   FirmwareStatusNotification: FirmwareStatusNotificationResponse;
   GetCompositeSchedule: GetCompositeScheduleResponse;
   GetConfiguration: GetConfigurationResponse;
   GetDiagnostics: GetDiagnosticsResponse;
+  GetInstalledCertificateIds: GetInstalledCertificateIdsResponse;
   GetLocalListVersion: GetLocalListVersionResponse;
+  GetLog: GetLogResponse;
   Heartbeat: HeartbeatResponse;
+  InstallCertificate: InstallCertificateResponse;
+  LogStatusNotification: LogStatusNotificationResponse;
   MeterValues: MeterValuesResponse;
   RemoteStartTransaction: RemoteStartTransactionResponse;
   RemoteStopTransaction: RemoteStopTransactionResponse;
   ReserveNow: ReserveNowResponse;
   Reset: ResetResponse;
+  SecurityEventNotification: SecurityEventNotificationResponse;
   SendLocalList: SendLocalListResponse;
   SetChargingProfile: SetChargingProfileResponse;
+  SignCertificate: SignCertificateResponse;
+  SignedFirmwareStatusNotification: SignedFirmwareStatusNotificationResponse;
+  SignedUpdateFirmware: SignedUpdateFirmwareResponse;
   StartTransaction: StartTransactionResponse;
   StatusNotification: StatusNotificationResponse;
   StopTransaction: StopTransactionResponse;

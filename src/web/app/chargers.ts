@@ -20,6 +20,9 @@ export function chargerCard(c: Charger, options: CardOptions): HTMLElement {
     c.controlled === false
       ? h('p', { class: 'alert', 'data-role': 'control', role: 'status' }, `uncontrolled: ${c.uncontrolledWhy ?? 'reason unknown'}`, c.uncontrolledSince ? h('span', { class: 'since' }, ` · since ${time(c.uncontrolledSince)}`) : null)
       : null,
+    c.lastSecurityEvent
+      ? h('p', { class: 'muted', 'data-role': 'security' }, `security event: ${c.lastSecurityEvent.type}${c.lastSecurityEvent.techInfo ? ` (${c.lastSecurityEvent.techInfo})` : ''}`, h('span', { class: 'since' }, ` · ${time(c.lastSecurityEvent.timestamp)}`))
+      : null,
     ...c.connectors.map((k) => connectorRow(c, k, options)),
   );
 }

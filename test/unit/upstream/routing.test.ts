@@ -27,6 +27,13 @@ const FROM_CHARGER: Record<ChargerAction16, Row<ChargerRoute>> = {
   StartTransaction: ['local-and-queue', 'local-and-queue', 'local-and-queue', 'local-and-queue'],
   StatusNotification: ['local-and-queue-latest', 'local-and-queue-latest', 'local-and-queue-latest', 'local-and-queue-latest'],
   StopTransaction: ['local-and-queue', 'local-and-queue', 'local-and-queue', 'local-and-queue'],
+  // Security whitepaper: statuses of a GetLog / SignedUpdateFirmware only the transparent cloud sends.
+  LogStatusNotification: ['local', 'local', 'local-and-mirror', 'local'],
+  SignedFirmwareStatusNotification: ['local', 'local', 'local-and-mirror', 'local'],
+  // Use case A04: queued while offline; aggregate keeps a charger's events locally.
+  SecurityEventNotification: ['local', 'local', 'local-and-queue', 'local-and-queue'],
+  // The transparent cloud signs when online; else the local CA (or Rejected).
+  SignCertificate: ['local', 'local', 'relay', 'local'],
 };
 
 /** A charger's connector 0 (the charger itself, its own meter): no connector of the aggregate site. */
@@ -59,6 +66,15 @@ const FROM_CLOUD: Record<CentralAction16, Row<CloudRoute>> = {
   TriggerMessage: ['chargegate', 'chargegate', 'to-charger', 'to-charger'],
   UnlockConnector: ['to-charger', 'to-charger', 'to-charger', 'to-charger'],
   UpdateFirmware: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
+  // Security whitepaper: a charger's certificates, logs and signed firmware are per charger.
+  CertificateSigned: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
+  DeleteCertificate: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
+  GetInstalledCertificateIds: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
+  GetLog: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
+  InstallCertificate: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
+  SignedUpdateFirmware: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
+  // Like TriggerMessage: aggregate answers the common messages as chargegate itself.
+  ExtendedTriggerMessage: ['chargegate', 'chargegate', 'to-charger', 'to-charger'],
 };
 
 t.test('from a charger: every action × mode × link state', async (t) => {
