@@ -5,6 +5,7 @@
  */
 import type { MeterValuesRequest, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest } from '../../ocpp/v16/types.js';
 import type { MeterSample, SessionRecord } from '../../store/ports.js';
+import { isDateTime, validatorFor } from '../../ocpp/validate.js';
 import { decideIdTag, decideOffline, type IdTagInfo } from '../authorize.js';
 import { meterKey } from '../registry.js';
 import { beginStart } from '../start-handshake.js';
@@ -143,8 +144,9 @@ export const meterValues: Handler<'MeterValues'> = async (ctx, req) => {
   return {};
 };
 
-export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
+export const stopTransaction: Handler<'StopTransaction'> = async (ctx, sent) => {
   const receivedAt = ctx.now().toISOString();
+  const req = usableStop(ctx, sent, receivedAt);
   const { outcome, endSamples } = await ctx.store.durably(() => {
     const outcome = ctx.store.sessions.stop({
       chargerId: ctx.chargerId,
@@ -190,6 +192,34 @@ export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
 export function stopIsSalvageable(payload: unknown): boolean {
   const p = payload as Partial<StopTransactionRequest> | null;
   return !!p && Number.isInteger(p.transactionId) && typeof p.meterStop === 'number' && typeof p.timestamp === 'string';
+}
+
+const STOP_REASONS: ReadonlySet<string> = new Set(['EmergencyStop', 'EVDisconnected', 'HardReset', 'Local', 'Other', 'PowerLoss', 'Reboot', 'Remote', 'SoftReset', 'UnlockCommand', 'DeAuthorized']);
+
+/**
+ * A salvaged StopTransaction (stopIsSalvageable) arrives schema-invalid: what cannot be kept is
+ * left out rather than stored, relayed to the cloud or bound to SQLite (an object for a reason
+ * failed the whole Stop with InternalError, found by `npm run fuzz`): an unknown reason, an
+ * idTag that is no idTag, meter data that is not meter data; a time that is not one becomes
+ * the time it was received. A valid Stop passes unchanged.
+ */
+export function usableStop(ctx: HandlerContext, req: StopTransactionRequest, receivedAt: string): StopTransactionRequest {
+  const validator = validatorFor('ocpp1.6');
+  if (validator.checkRequest('StopTransaction', req) === null) return req;
+  const { transactionId, meterStop, timestamp, reason, idTag, transactionData } = req as Partial<Record<keyof StopTransactionRequest, unknown>>;
+  const kept: StopTransactionRequest = {
+    transactionId: transactionId as number,
+    meterStop: meterStop as number,
+    timestamp: typeof timestamp === 'string' && isDateTime(timestamp) ? timestamp : receivedAt,
+    ...(typeof reason === 'string' && STOP_REASONS.has(reason) ? { reason: reason as StopTransactionRequest['reason'] } : {}),
+    ...(typeof idTag === 'string' && idTag.length <= 20 ? { idTag } : {}),
+  };
+  if (transactionData !== undefined && validator.checkRequest('StopTransaction', { ...kept, transactionData }) === null) {
+    kept.transactionData = transactionData as StopTransactionRequest['transactionData'];
+  }
+  const dropped = Object.keys(req).filter((k) => !Object.hasOwn(kept, k) || (k === 'timestamp' && kept.timestamp !== timestamp));
+  ctx.logger.warn({ transactionId, dropped }, 'schema-invalid StopTransaction kept without the parts that were not usable');
+  return kept;
 }
 
 /** Keeps the latest sample per connector/measurand/phase in the registry (in memory). */

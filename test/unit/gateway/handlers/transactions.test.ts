@@ -178,3 +178,23 @@ t.test('stopIsSalvageable: the Stop names its transaction, meter and time', asyn
   t.notOk(stopIsSalvageable({ transactionId: 1, meterStop: 0 }));
   t.notOk(stopIsSalvageable(null));
 });
+
+t.test('a salvaged Stop keeps what is usable and drops the rest, never failing (found by npm run fuzz)', async (t) => {
+  const ctx = handlerContext(t);
+  seed(ctx);
+  const { transactionId } = await startTransaction(ctx, START);
+  // Schema-invalid in every optional part: an object for a reason failed the SQLite bind (InternalError).
+  const stop = { transactionId, meterStop: 1500, timestamp: 'yesterday', reason: { why: ['x'] }, idTag: 42, transactionData: 'none' } as never;
+  t.same(await stopTransaction(ctx, stop), {}, 'answered, as a Stop must be');
+  const session = ctx.store.sessions.get(transactionId)!;
+  t.match(session, { state: 'completed', meterStop: 1500, stoppedAt: ctx.clock.now.toISOString() }, 'a time that is no time becomes the time it was received');
+  t.equal(session.stopReason, undefined, 'an unknown reason is not stored');
+  const again = await startTransaction(ctx, { ...START, connectorId: 2 });
+  t.same(await stopTransaction(ctx, { transactionId: again.transactionId, meterStop: 1200, timestamp: '2025-06-01T12:00:00Z', reason: 'Bogus', idTag: 'TAG1', transactionData: [{ timestamp: 1 }] } as never), { idTagInfo: { status: 'Accepted' } }, 'a usable idTag is kept and answered');
+  t.match(ctx.store.sessions.get(again.transactionId), { state: 'completed', stoppedAt: '2025-06-01T12:00:00Z' });
+  t.equal(ctx.store.sessions.get(again.transactionId)!.stopReason, undefined);
+  const valid = await startTransaction(ctx, { ...START, connectorId: 3 });
+  const data = [{ timestamp: '2025-06-01T12:00:00Z', sampledValue: [{ value: '1300' }] }];
+  await stopTransaction(ctx, { transactionId: valid.transactionId, meterStop: 1300, timestamp: '2025-06-01T12:00:00Z', reason: 'Remote', transactionData: data });
+  t.match(ctx.store.sessions.get(valid.transactionId), { stopReason: 'Remote' }, 'a valid Stop passes unchanged');
+});
