@@ -194,12 +194,10 @@ export function stopIsSalvageable(payload: unknown): boolean {
   return !!p && Number.isInteger(p.transactionId) && typeof p.meterStop === 'number' && typeof p.timestamp === 'string';
 }
 
-const STOP_REASONS: ReadonlySet<string> = new Set(['EmergencyStop', 'EVDisconnected', 'HardReset', 'Local', 'Other', 'PowerLoss', 'Reboot', 'Remote', 'SoftReset', 'UnlockCommand', 'DeAuthorized']);
-
 /**
  * A salvaged StopTransaction (stopIsSalvageable) arrives schema-invalid: what cannot be kept is
  * left out rather than stored, relayed to the cloud or bound to SQLite (an object for a reason
- * failed the whole Stop with InternalError, found by `npm run fuzz`): an unknown reason, an
+ * failed the whole Stop with InternalError, found by `npm run fuzz`): a reason that is no text, an
  * idTag that is no idTag, meter data that is not meter data; a time that is not one becomes
  * the time it was received. A valid Stop passes unchanged.
  */
@@ -211,10 +209,12 @@ export function usableStop(ctx: HandlerContext, req: StopTransactionRequest, rec
     transactionId: transactionId as number,
     meterStop: meterStop as number,
     timestamp: typeof timestamp === 'string' && isDateTime(timestamp) ? timestamp : receivedAt,
-    ...(typeof reason === 'string' && STOP_REASONS.has(reason) ? { reason: reason as StopTransactionRequest['reason'] } : {}),
+    // A reason outside the enum ("BatteryFull") still says something: kept, as before.
+    ...(typeof reason === 'string' && reason.length <= 64 ? { reason: reason as StopTransactionRequest['reason'] } : {}),
     ...(typeof idTag === 'string' && idTag.length <= 20 ? { idTag } : {}),
   };
-  if (transactionData !== undefined && validator.checkRequest('StopTransaction', { ...kept, transactionData }) === null) {
+  // Checked on its own: the reason kept above may be outside the enum.
+  if (transactionData !== undefined && validator.checkRequest('StopTransaction', { transactionId: kept.transactionId, meterStop: kept.meterStop, timestamp: kept.timestamp, transactionData }) === null) {
     kept.transactionData = transactionData as StopTransactionRequest['transactionData'];
   }
   const dropped = Object.keys(req).filter((k) => !Object.hasOwn(kept, k) || (k === 'timestamp' && kept.timestamp !== timestamp));

@@ -188,13 +188,15 @@ t.test('a salvaged Stop keeps what is usable and drops the rest, never failing (
   t.same(await stopTransaction(ctx, stop), {}, 'answered, as a Stop must be');
   const session = ctx.store.sessions.get(transactionId)!;
   t.match(session, { state: 'completed', meterStop: 1500, stoppedAt: ctx.clock.now.toISOString() }, 'a time that is no time becomes the time it was received');
-  t.equal(session.stopReason, undefined, 'an unknown reason is not stored');
+  t.equal(session.stopReason, undefined, 'a reason that is no text is not stored');
   const again = await startTransaction(ctx, { ...START, connectorId: 2 });
   t.same(await stopTransaction(ctx, { transactionId: again.transactionId, meterStop: 1200, timestamp: '2025-06-01T12:00:00Z', reason: 'Bogus', idTag: 'TAG1', transactionData: [{ timestamp: 1 }] } as never), { idTagInfo: { status: 'Accepted' } }, 'a usable idTag is kept and answered');
-  t.match(ctx.store.sessions.get(again.transactionId), { state: 'completed', stoppedAt: '2025-06-01T12:00:00Z' });
-  t.equal(ctx.store.sessions.get(again.transactionId)!.stopReason, undefined);
+  t.match(ctx.store.sessions.get(again.transactionId), { state: 'completed', stoppedAt: '2025-06-01T12:00:00Z', stopReason: 'Bogus' }, 'a reason outside the enum is still text: kept');
   const valid = await startTransaction(ctx, { ...START, connectorId: 3 });
   const data = [{ timestamp: '2025-06-01T12:00:00Z', sampledValue: [{ value: '1300' }] }];
   await stopTransaction(ctx, { transactionId: valid.transactionId, meterStop: 1300, timestamp: '2025-06-01T12:00:00Z', reason: 'Remote', transactionData: data });
   t.match(ctx.store.sessions.get(valid.transactionId), { stopReason: 'Remote' }, 'a valid Stop passes unchanged');
+  const fourth = await startTransaction(ctx, { ...START, connectorId: 4 });
+  await stopTransaction(ctx, { transactionId: fourth.transactionId, meterStop: 1400, timestamp: '2025-06-01T12:00:00Z', reason: 'BatteryFull', transactionData: data } as never);
+  t.equal(ctx.store.meters.forTransaction(fourth.transactionId).length, 1, 'valid meter data is kept beside a reason outside the enum');
 });
