@@ -53,6 +53,8 @@ export interface OperatorView {
   readonly live: LiveFeed;
   /** Bytes of the dashboard's files as served (gzip where smaller). */
   readonly pageBytes: () => number;
+  /** The route table the server matches (for `npm run fuzz`, which drives its parsing directly). */
+  readonly routes: readonly Route[];
 }
 
 export function createOperatorView(deps: OperatorViewDeps): OperatorView {
@@ -129,6 +131,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     history,
     live,
     sampleLoad,
+    routes,
     pageBytes: () => [...staticFiles.files.values()].reduce((sum, f) => sum + Math.min(f.bytes, f.gzipBytes), 0),
     async start() {
       const port = await server.listen();
