@@ -81,7 +81,10 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
       tag: 'live',
       summary: 'Server-sent events: snapshot (chargers, site, upstream) on connect, then charger, site, session, upstream and load events.',
       produces: ['text/event-stream'],
-      handle({ res }) {
+      handle({ req, res }) {
+        // A HEAD gets the head and its end: a stream's head alone is never flushed, so the
+        // client waited for ever while a live client was kept (found by `npm run fuzz`).
+        if (req.method === 'HEAD') return { text: '', contentType: 'text/event-stream; charset=utf-8' };
         live.attach(res);
         return { streaming: true };
       },

@@ -7,7 +7,7 @@ import t from 'tap';
 import { connect } from 'node:net';
 import { capturingLogger, startGateway } from '../../helpers/gateway.js';
 
-function rawGet(port: number, target: string): Promise<string> {
+function rawGet(port: number, target: string, method = 'GET'): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let received = '';
@@ -21,7 +21,7 @@ function rawGet(port: number, target: string): Promise<string> {
       resolve(received);
     });
     socket.on('error', reject);
-    socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+    socket.write(`${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
   });
 }
 
@@ -36,4 +36,13 @@ t.test('"//" and other targets that new URL reads as a host are answered 404, no
   }
   t.match(await rawGet(port, '/api/whoami'), /^HTTP\/1\.1 200 /, 'a plain path still works');
   t.same(log.entries().map((e) => e.msg), [], 'nothing logged as an error');
+});
+
+t.test('HEAD on the live feed is answered with its head at once (found by npm run fuzz)', async (t) => {
+  const gw = await startGateway(t);
+  const port = Number(new URL(gw.httpUrl).port);
+  const answer = await rawGet(port, '/api/events', 'HEAD');
+  t.match(answer, /^HTTP\/1\.1 200 /, 'answered, not left waiting');
+  t.match(answer, /content-type: text\/event-stream/i);
+  t.equal(gw.app.http.live.clientCount, 0, 'no live client kept for it');
 });
