@@ -3,9 +3,11 @@ import { sharedSite } from '../site.js';
 import type { Target } from '../target.js';
 import { frameTarget } from './frame.js';
 import { handlerTarget } from './handlers.js';
+import { httpTarget } from './http.js';
+import { httpServerTarget } from './http-server.js';
 import { mqttTarget } from './mqtt.js';
 
 export function createTargets(): Target<any>[] {
   const site = sharedSite();
-  return [frameTarget(), handlerTarget({ site }), mqttTarget({ site })];
+  return [frameTarget(), handlerTarget({ site }), mqttTarget({ site }), httpTarget({ site }), httpServerTarget({ site })];
 }
