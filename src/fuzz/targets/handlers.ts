@@ -127,7 +127,7 @@ export function handlerTarget(options: HandlerTargetOptions): Target<HandlerInpu
     },
     describe: (input) => JSON.stringify(input),
     *shrink(input) {
-      // Drop one optional property or array element at a time.
+      // Drop one property, half of an array or one of its elements at a time.
       const payload = input.payload;
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return;
       for (const key of Object.keys(payload)) {
@@ -135,7 +135,9 @@ export function handlerTarget(options: HandlerTargetOptions): Target<HandlerInpu
         delete rest[key];
         yield { ...input, payload: rest };
         const v = (payload as Record<string, unknown>)[key];
-        if (Array.isArray(v) && v.length > 1) yield { ...input, payload: { ...(payload as Record<string, unknown>), [key]: v.slice(0, 1) } };
+        if (!Array.isArray(v)) continue;
+        if (v.length > 2) yield { ...input, payload: { ...(payload as Record<string, unknown>), [key]: v.slice(0, Math.ceil(v.length / 2)) } };
+        for (let i = 0; i < v.length; i++) yield { ...input, payload: { ...(payload as Record<string, unknown>), [key]: v.filter((_, k) => k !== i) } };
       }
     },
     async teardown() {
