@@ -36,6 +36,8 @@ export interface RunOptions {
   onProgress?: (done: number, result: TargetResult) => void;
   /** The index being run, for the watchdog. */
   onInput?: (index: number) => void;
+  /** Each finding kept, as soon as it is found (a long run shows it before its end). */
+  onFinding?: (finding: Finding) => void;
 }
 
 /** At most this many findings are kept per target (the counts go on). */
@@ -59,7 +61,7 @@ export async function runTarget<I>(target: Target<I>, opts: RunOptions): Promise
     if (escaped.length > 0) await new Promise((r) => setImmediate(r));
     for (const e of escaped.splice(0)) {
       result.crashes++;
-      keep(result, { kind: e.kind, target: target.name, seed: opts.seed, index: i, error: errorText(e.error), input: `one of inputs ${i}..${i + n - 1}` });
+      keep(result, { kind: e.kind, target: target.name, seed: opts.seed, index: i, error: errorText(e.error), input: `one of inputs ${i}..${i + n - 1}` }, opts);
     }
     if (result.inputs - lastReport >= 500 || i + n >= first + opts.inputs) {
       lastReport = result.inputs;
@@ -83,7 +85,7 @@ async function runOne<I>(target: Target<I>, seed: number, index: number, deadlin
   else result.crashes++;
   if (result.findings.length >= KEEP) return;
   const small = await shrink(target, input, outcome.kind, deadlineMs);
-  keep(result, { kind: outcome.kind, target: target.name, seed, index, error: outcome.error, input: target.describe(small) });
+  keep(result, { kind: outcome.kind, target: target.name, seed, index, error: outcome.error, input: target.describe(small) }, opts);
 }
 
 type Attempt = { ok: true; label: string } | { ok: false; kind: 'crash' | 'hang'; error: string };
@@ -128,8 +130,10 @@ async function shrink<I>(target: Target<I>, input: I, kind: 'crash' | 'hang', de
   return best;
 }
 
-function keep(result: TargetResult, finding: Finding): void {
-  if (result.findings.length < KEEP) result.findings.push(finding);
+function keep(result: TargetResult, finding: Finding, opts: RunOptions): void {
+  if (result.findings.length >= KEEP) return;
+  result.findings.push(finding);
+  opts.onFinding?.(finding);
 }
 
 export function errorText(err: unknown): string {

@@ -71,6 +71,7 @@ async function main(): Promise<number> {
       inputs,
       start: args.start,
       onInput: (index) => watchdog.beat(k, index),
+      onFinding: (f) => process.stderr.write(`${tty ? '\n' : ''}${findingText(f)}\n`),
       onProgress: (done, r) => {
         const now = Date.now();
         if (tty && now - lastDraw > 200) {

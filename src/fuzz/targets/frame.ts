@@ -167,7 +167,9 @@ export function frameTarget(options: FrameTargetOptions = {}): Target<FrameInput
       // A burst is answered in any order (a refusal at once, a handler's answer later): each
       // readable id exactly once, the rest without one of them.
       const ids = expected.flatMap((e) => (e.answers && e.id !== undefined ? [e.id] : []));
-      const labels = sent.map((text) => checkAnswer(text, ids));
+      // CALLRESULTs first: a CALLERROR may carry "-1" for an unreadable frame while a CALL's own id is "-1".
+      const ordered = [...sent].sort((a, b) => Number(a.startsWith('[4')) - Number(b.startsWith('[4')));
+      const labels = ordered.map((text) => checkAnswer(text, ids));
       if (ids.length > 0) throw new Violation(`no answer to ${ids.map((id) => JSON.stringify(id)).join(', ')}: ${sent.join(' | ').slice(0, 500)}`);
       if (closedBy !== undefined) throw new Violation(`the session closed the socket: ${closedBy}`);
       if (!session.isOpen) throw new Violation('the session is no longer open');
