@@ -7,7 +7,7 @@ import { httpTarget } from './http.js';
 import { httpServerTarget } from './http-server.js';
 import { mqttTarget } from './mqtt.js';
 
-export function createTargets(): Target<any>[] {
+export function createTargets(): Target<unknown>[] {
   const site = sharedSite();
   return [frameTarget(), handlerTarget({ site }), mqttTarget({ site }), httpTarget({ site }), httpServerTarget({ site })];
 }
