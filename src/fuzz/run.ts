@@ -6,7 +6,7 @@
  *
  *   npm run fuzz -- [--inputs N] [--seed S] [--target name[,name…]] [--start I]
  */
-import { escaped, runTarget, type TargetResult } from './harness.js';
+import { escaped, runTarget, type Finding, type TargetResult } from './harness.js';
 import { findingText, outcomeLines, progressLine, table } from './report.js';
 import { createTargets } from './targets/index.js';
 import { startWatchdog } from './watchdog.js';
@@ -66,25 +66,25 @@ async function main(): Promise<number> {
     await target.setup();
     let lastDraw = 0;
     let lastTenth = -1;
-    const result = await runTarget(target, {
-      seed: args.seed,
-      inputs,
-      start: args.start,
-      onInput: (index) => watchdog.beat(k, index),
-      onFinding: (f) => process.stderr.write(`${tty ? '\n' : ''}${findingText(f)}\n`),
-      onProgress: (done, r) => {
-        const now = Date.now();
-        if (tty && now - lastDraw > 200) {
-          lastDraw = now;
-          process.stderr.write(`\r${progressLine(target.name, done, inputs, r)}\u001b[K`);
-        } else if (!tty && Math.floor((done / Math.max(1, inputs)) * 10) > lastTenth) {
-          lastTenth = Math.floor((done / Math.max(1, inputs)) * 10);
-          process.stderr.write(progressLine(target.name, done, inputs, r) + '\n');
-        }
-      },
-    });
+    const onProgress = (done: number, r: TargetResult) => {
+      const now = Date.now();
+      if (tty && now - lastDraw > 200) {
+        lastDraw = now;
+        process.stderr.write(`\r${progressLine(target.name, done, inputs, r)}\u001b[K`);
+      } else if (!tty && Math.floor((done / Math.max(1, inputs)) * 10) > lastTenth) {
+        lastTenth = Math.floor((done / Math.max(1, inputs)) * 10);
+        process.stderr.write(progressLine(target.name, done, inputs, r) + '\n');
+      }
+    };
+    const onFinding = (f: Finding) => void process.stderr.write(`${tty ? '\n' : ''}${findingText(f)}\n`);
+    // Torn down even when the fuzzer itself fails, so no temp folder of a real app is left behind.
+    let result: TargetResult;
+    try {
+      result = await runTarget(target, { seed: args.seed, inputs, start: args.start, onInput: (index) => watchdog.beat(k, index), onFinding, onProgress });
+    } finally {
+      await target.teardown();
+    }
     if (tty) process.stderr.write(`\r${progressLine(target.name, result.inputs, inputs, result)}\u001b[K\n`);
-    await target.teardown();
     results.push(result);
   }
   await watchdog.stop();
