@@ -11,6 +11,9 @@ import { findingText, outcomeLines, progressLine, table } from './report.js';
 import { createTargets } from './targets/index.js';
 import { startWatchdog } from './watchdog.js';
 
+/** A mistake on the command line: said in one line, without a stack. */
+class UsageError extends Error {}
+
 interface Args {
   inputs: number;
   seed: number;
@@ -23,19 +26,19 @@ function parseArgs(argv: readonly string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = argv[++i];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
     if (flag === '--inputs') args.inputs = wholeNumber(flag, value);
     else if (flag === '--seed') args.seed = wholeNumber(flag, value);
     else if (flag === '--start') args.start = wholeNumber(flag, value);
     else if (flag === '--target') args.targets = value.split(',');
-    else throw new Error(`unknown option ${flag} (options: --inputs N, --seed S, --target name, --start I)`);
+    else throw new UsageError(`unknown option ${flag} (options: --inputs N, --seed S, --target name, --start I)`);
   }
   return args;
 }
 
 function wholeNumber(flag: string, value: string): number {
   const n = Number(value.replaceAll('_', ''));
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${flag} must be a whole number, got ${value}`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number, got ${value}`);
   return n;
 }
 
@@ -43,7 +46,7 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const all = createTargets();
   const unknown = args.targets?.filter((t) => !all.some((x) => x.name === t)) ?? [];
-  if (unknown.length > 0) throw new Error(`unknown target ${unknown.join(', ')} (targets: ${all.map((t) => t.name).join(', ')})`);
+  if (unknown.length > 0) throw new UsageError(`unknown target ${unknown.join(', ')} (targets: ${all.map((t) => t.name).join(', ')})`);
   const chosen = args.targets ? all.filter((t) => args.targets!.includes(t.name)) : all;
   const weights = chosen.reduce((s, t) => s + t.weight, 0);
   // The inputs are shared by weight; the last target takes the rounding remainder.
@@ -100,7 +103,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`fuzz: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(`fuzz: ${err instanceof UsageError ? err.message : ((err as Error)?.stack ?? String(err))}\n`);
     process.exit(2);
   },
 );
