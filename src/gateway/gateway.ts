@@ -4,7 +4,7 @@
  */
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
-import { createOcppServer, type AcceptedConnection, type OcppServer } from '../ocpp/server.js';
+import { createOcppServer, type AcceptedConnection, type OcppServer, type OcppServerOptions } from '../ocpp/server.js';
 import type { Store } from '../store/ports.js';
 import type { AuthorizationMode } from './authorize.js';
 import { createBootGuard } from './boot-guard.js';
@@ -70,6 +70,11 @@ export interface Gateway {
   start(): Promise<{ plain?: number; tls?: number }>;
   stop(): Promise<void>;
   readonly server: OcppServer;
+  /**
+   * What each charger's session is told to do (the same the server gives every connection):
+   * for driving the real handlers over an in-memory session, as `npm run fuzz` does.
+   */
+  readonly sessionHooks: OcppServerOptions['sessionHooks'];
 }
 
 export function createGateway({ options, store, events, logger, now, localCa }: GatewayDeps): Gateway {
@@ -92,6 +97,19 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
   for (const state of store.chargers.connectors()) registry.ensure(state.chargerId).connectors.set(state.connectorId, state);
 
   const tls = options.ocpp.tls;
+  const sessionHooks: OcppServerOptions['sessionHooks'] = (identity, protocol, chargerLogger) => {
+    const ctx: HandlerContext = { chargerId: identity, logger: chargerLogger, now, store, registry, events, settings, dataTransfer, ...(upstream ? { upstream } : {}), ...(localCa ? { localCa } : {}) };
+    return {
+      handler: (action, payload) => {
+        registry.ensure(identity).lastMessageAt = now().toISOString();
+        return dispatch16(ctx, action, payload);
+      },
+      rescue: createRescue({ chargerId: identity, mode: validationOf(identity), validator: validatorFor(protocol), logger: chargerLogger, store, now, note: noteLeniency }),
+      onProtocolError: (info) => events.emit('ocpp.error', { chargerId: identity, ...info }),
+      onCall: (action, direction) => events.emit('ocpp.call', { chargerId: identity, action, direction }),
+    };
+  };
+
   const server = createOcppServer({
     ...(options.ocpp.plain ? { plain: { host: options.ocpp.host, port: options.ocpp.port } } : {}),
     ...(tls
@@ -115,18 +133,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
     inboundLimits: { maxInFlight: options.ocpp.maxCallsInFlight, ratePerSecond: options.ocpp.callRate, burst: options.ocpp.callBurst },
     logger,
     authenticate: (identity, password, transport) => credentials.authenticate(identity, password, transport),
-    sessionHooks(identity, protocol, chargerLogger) {
-      const ctx: HandlerContext = { chargerId: identity, logger: chargerLogger, now, store, registry, events, settings, dataTransfer, ...(upstream ? { upstream } : {}), ...(localCa ? { localCa } : {}) };
-      return {
-        handler: (action, payload) => {
-          registry.ensure(identity).lastMessageAt = now().toISOString();
-          return dispatch16(ctx, action, payload);
-        },
-        rescue: createRescue({ chargerId: identity, mode: validationOf(identity), validator: validatorFor(protocol), logger: chargerLogger, store, now, note: noteLeniency }),
-        onProtocolError: (info) => events.emit('ocpp.error', { chargerId: identity, ...info }),
-        onCall: (action, direction) => events.emit('ocpp.call', { chargerId: identity, action, direction }),
-      };
-    },
+    sessionHooks,
     onOpen(conn: AcceptedConnection) {
       const live = registry.ensure(conn.identity);
       const at = now().toISOString();
@@ -153,6 +160,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
   return {
     registry,
     server,
+    sessionHooks,
     commands: createCommands(registry, logger),
     onDataTransfer: (vendorId, handler) => void dataTransfer.set(vendorId, handler),
     attachUpstream: (port) => {

@@ -54,6 +54,8 @@ export interface OperatorView {
   readonly live: LiveFeed;
   /** Bytes of the dashboard's files as served (gzip where smaller). */
   readonly pageBytes: () => number;
+  /** The route table the server matches (for `npm run fuzz`, which drives its parsing directly). */
+  readonly routes: readonly Route[];
 }
 
 export function createOperatorView(deps: OperatorViewDeps): OperatorView {
@@ -81,7 +83,10 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
       tag: 'live',
       summary: 'Server-sent events: snapshot (chargers, site, upstream) on connect, then charger, site, session, upstream and load events.',
       produces: ['text/event-stream'],
-      handle({ res }) {
+      handle({ req, res }) {
+        // A HEAD gets the head and its end: a stream's head alone is never flushed, so the
+        // client waited for ever while a live client was kept (found by `npm run fuzz`).
+        if (req.method === 'HEAD') return { text: '', contentType: 'text/event-stream; charset=utf-8' };
         live.attach(res);
         return { streaming: true };
       },
@@ -132,6 +137,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     history,
     live,
     sampleLoad,
+    routes,
     pageBytes: () => [...staticFiles.files.values()].reduce((sum, f) => sum + Math.min(f.bytes, f.gzipBytes), 0),
     async start() {
       const port = await server.listen();

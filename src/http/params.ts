@@ -37,7 +37,7 @@ export type Parsed<S extends FieldsSpec> = { [K in keyof S]?: ValueOf<S[K]> };
 export function parseQuery<S extends FieldsSpec>(spec: S, params: URLSearchParams): Parsed<S> {
   const out: Record<string, unknown> = {};
   for (const name of new Set(params.keys())) {
-    const field = spec[name];
+    const field = declared(spec, name);
     if (!field) throw new HttpError('bad_query', `unknown parameter "${name}" (allowed: ${Object.keys(spec).join(', ') || 'none'})`);
     const values = params.getAll(name);
     if (values.length > 1) throw new HttpError('bad_query', `parameter "${name}" given ${values.length} times; give it once`);
@@ -54,12 +54,21 @@ export function parseBody<S extends FieldsSpec>(spec: S, body: unknown): Parsed<
   }
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(body)) {
-    const field = spec[name];
+    const field = declared(spec, name);
     if (!field) throw new HttpError('bad_body', `unknown key "${name}" (allowed: ${Object.keys(spec).join(', ') || 'none'})`);
     out[name] = fromJson(name, field, value);
   }
   requireFields(spec, out, 'bad_body', 'key');
   return out as Parsed<S>;
+}
+
+/**
+ * The field declared under a name: own keys only, so "constructor" or "__proto__" (inherited
+ * from Object.prototype) is an unknown parameter, not a field of no type that takes anything
+ * (found by `npm run fuzz`).
+ */
+function declared(spec: FieldsSpec, name: string): FieldSpec | undefined {
+  return Object.hasOwn(spec, name) ? spec[name] : undefined;
 }
 
 function requireFields(spec: FieldsSpec, out: Record<string, unknown>, code: 'bad_query' | 'bad_body', what: string): void {

@@ -48,7 +48,7 @@ export function parseFrame(text: string): ParseResult {
   const [type, id] = data;
   const idText = typeof id === 'string' ? id : typeof id === 'number' ? String(id) : null;
   if (type !== CALL && type !== CALLRESULT && type !== CALLERROR) {
-    return fail(idText, true, 'ProtocolError', `message type ${JSON.stringify(type)} is not 2 (CALL), 3 (CALLRESULT) or 4 (CALLERROR)`);
+    return fail(idText, true, 'ProtocolError', `message type ${describeValue(type)} is not 2 (CALL), 3 (CALLRESULT) or 4 (CALLERROR)`);
   }
   const isCall = type === CALL;
   if (typeof id !== 'string') return fail(idText, isCall, 'FormationViolation', 'message id must be a string');
@@ -94,6 +94,16 @@ export function encodeCallError(id: string, code: string, description: string, d
 export function salvageId(text: string): string | null {
   const m = /^\s*\[\s*[234]\s*,\s*"([^"\\]{1,36})"/.exec(text);
   return m ? m[1]! : null;
+}
+
+/**
+ * A peer's value in a few characters. Not JSON.stringify: a deeply nested array, which
+ * JSON.parse reads without trouble, overflows the stack when written back (found by `npm run fuzz`).
+ */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

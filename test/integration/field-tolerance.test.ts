@@ -98,6 +98,19 @@ t.test('a Stop with a malformed transactionData and a good meterStop is stored a
   t.equal(log.entries().filter((e) => e.msg === TOLERATED && e.kind === 'salvaged').length, 2, 'logged once for each charger');
 });
 
+t.test('a salvaged Stop whose optional parts are all the wrong type is stored and answered (found by npm run fuzz: an object for a reason failed the SQLite write)', async (t) => {
+  const { gw, lenient, strict } = await twoChargers(t);
+  for (const [cp, name] of [[lenient, 'lenient'], [strict, 'strict']] as [RawCharger, string][]) {
+    const started = (await cp.call('s1', 'StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: AT }))[2] as { transactionId: number };
+    const stop = { transactionId: started.transactionId, meterStop: 1500, timestamp: '2025-06-01T11:00:00Z', reason: { why: ['x'] }, idTag: 42, transactionData: 'none' };
+    // Lenient reads the idTag 42 as "42" (string-number) and answers its idTagInfo; strict leaves it out.
+    t.match(await cp.call('st1', 'StopTransaction', stop), [3, 'st1', name === 'lenient' ? { idTagInfo: { status: 'Invalid' } } : {}], `${name}: a CALLRESULT, never InternalError`);
+    const session = gw.app.store.sessions.get(started.transactionId);
+    t.match(session, { state: 'completed', meterStop: 1500 }, `${name}: closed with the charger's meterStop`);
+    t.equal(session?.stopReason, undefined, `${name}: a reason that is no text is not stored`);
+  }
+});
+
 t.test('a Stop whose timestamp cannot be read still closes its session, at the time it arrived', async (t) => {
   const { gw, lenient, strict } = await twoChargers(t);
   for (const [cp, name] of [[lenient, 'lenient'], [strict, 'strict']] as [RawCharger, string][]) {

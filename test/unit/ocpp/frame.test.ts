@@ -51,6 +51,19 @@ t.test('an unknown message type: ProtocolError, answered with the id when it has
   t.equal(problemOf('[5]').id, null);
 });
 
+t.test('a deeply nested message type is refused, not thrown (found by npm run fuzz)', async (t) => {
+  // JSON.parse reads 20,000 levels; JSON.stringify of them for the description overflowed the stack.
+  const deep = '['.repeat(20000) + ']'.repeat(20000);
+  const p = problemOf(`[${deep},"m1","Heartbeat",{}]`);
+  t.equal(p.code, 'ProtocolError');
+  t.equal(p.id, 'm1');
+  t.match(p.description, /message type an array is not 2/);
+  t.equal(problemOf(`${deep}`).code, 'ProtocolError', 'the whole frame nested: its first element is the type');
+  t.ok(problemOf(`["${'x'.repeat(5000)}"]`).description.length < 200, 'a long string type is described in a few characters');
+  t.match(problemOf(`[{"a":[]},"m1"]`).description, /message type an object is not 2/);
+  t.match(problemOf(`[null,"m1"]`).description, /message type null is not 2/);
+});
+
 t.test('the message id: a string of 1 to 36 characters (OCPP-J 1.6 §4.1.3)', async (t) => {
   t.equal(MAX_MESSAGE_ID_LENGTH, 36);
   const longest = 'a'.repeat(36);
