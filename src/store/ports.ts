@@ -121,7 +121,11 @@ export interface MeterSample {
 }
 
 export interface MeterStore {
-  append(samples: MeterSample[]): void;
+  /**
+   * Stores the samples; per sample whether it was new. A sample already stored (same charger,
+   * connector, transaction, timestamp, measurand, phase, location, context: a resend) is kept once.
+   */
+  append(samples: MeterSample[]): boolean[];
   forTransaction(transactionId: number): MeterSample[];
   /** Most recent first, for a charger (and connector). */
   recent(chargerId: string, connectorId?: number, limit?: number): MeterSample[];

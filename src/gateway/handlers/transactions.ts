@@ -8,6 +8,7 @@ import type { MeterSample, SessionRecord } from '../../store/ports.js';
 import { decideIdTag, decideOffline, type IdTagInfo } from '../authorize.js';
 import { meterKey } from '../registry.js';
 import { beginStart } from '../start-handshake.js';
+import { onlyNew } from './resent-samples.js';
 import type { PendingStart } from '../upstream-port.js';
 import type { Handler, HandlerContext } from './context.js';
 
@@ -128,11 +129,17 @@ export const meterValues: Handler<'MeterValues'> = async (ctx, req) => {
     ctx.logger.warn({ transactionId }, 'MeterValues name a transaction that is not this charger\'s: kept without it');
     transactionId = undefined;
   }
-  const samples = toSamples(ctx.chargerId, req.connectorId, transactionId, req.meterValue);
-  await ctx.store.durably(() => {
-    ctx.store.meters.append(samples);
-    ctx.upstream?.meterValues(ctx.chargerId, req, transactionId);
+  const all = toSamples(ctx.chargerId, req.connectorId, transactionId, req.meterValue);
+  // A resend (its answer was lost to a crash) is stored once and queued for the cloud once.
+  const fresh = await ctx.store.durably(() => {
+    const fresh = ctx.store.meters.append(all);
+    const meterValue = onlyNew(req.meterValue, fresh);
+    if (meterValue.length > 0) ctx.upstream?.meterValues(ctx.chargerId, { ...req, meterValue }, transactionId);
+    return fresh;
   });
+  const samples = all.filter((_, i) => fresh[i]);
+  if (samples.length < all.length) ctx.logger.info({ transactionId, resent: all.length - samples.length, of: all.length }, 'MeterValues already stored (a resend): kept once');
+  if (samples.length === 0) return {};
   remember(ctx, samples);
   ctx.events.emit('meter.values', {
     chargerId: ctx.chargerId,
