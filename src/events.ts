@@ -21,6 +21,13 @@ export interface GatewayEvents {
   'session.startFailed': { chargerId: string; connectorId: number; transactionId: number };
   'session.started': SessionRecord;
   'session.ended': SessionRecord;
+  /**
+   * A later StartTransaction on its connector superseded this open session (`by` is the new
+   * one): it waits for its own Stop for `ocpp.orphanGrace`, then chargegate closes it by estimate.
+   */
+  'session.superseded': { session: SessionRecord; by: SessionRecord };
+  /** A late real StopTransaction replaced chargegate's estimated close (`previous`) of a session. */
+  'session.corrected': { session: SessionRecord; previous: SessionRecord };
   /** Every CALL handled ('in', from a charger) or sent ('out', a command): for metrics. */
   'ocpp.call': { chargerId: string; action: string; direction: 'in' | 'out' };
   /**

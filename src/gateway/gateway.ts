@@ -12,6 +12,7 @@ import { createCommands, type Commands } from './commands.js';
 import { createCredentialCheck } from './credentials.js';
 import type { DataTransferHandler, HandlerContext } from './handlers/context.js';
 import { dispatch16 } from './handlers/index.js';
+import { createOrphanWatch } from './orphan-watch.js';
 import { stopIsSalvageable } from './handlers/transactions.js';
 import { Registry } from './registry.js';
 import type { UpstreamPort } from './upstream-port.js';
@@ -30,6 +31,8 @@ export interface GatewayOptions {
     heartbeatInterval: number;
     /** Seconds a charger may stay unbooted before it is asked for a BootNotification; 0: never. */
     bootTimeout: number;
+    /** Seconds a session superseded by a later start on its connector waits for its own Stop. */
+    orphanGrace: number;
     /** One charger's CALLs handled at once, per second on average, and at once after a quiet spell. */
     maxCallsInFlight: number;
     callRate: number;
@@ -66,6 +69,7 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
   let upstream: UpstreamPort | undefined;
   const settings = { heartbeatInterval: options.ocpp.heartbeatInterval, authorizationMode: options.authorization.mode };
   const bootGuard = createBootGuard({ bootTimeoutMs: options.ocpp.bootTimeout * 1000 });
+  const orphans = createOrphanWatch({ store, events, logger, now, graceMs: options.ocpp.orphanGrace * 1000, upstream: () => upstream });
 
   // What the store remembers is shown (offline) until the chargers come back.
   for (const rec of store.chargers.list()) {
@@ -129,8 +133,12 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
     attachUpstream: (port) => {
       upstream = port;
     },
-    start: () => server.listen(),
+    start: () => {
+      orphans.start();
+      return server.listen();
+    },
     stop: () => {
+      orphans.stop();
       bootGuard.stop();
       return server.close();
     },

@@ -38,7 +38,7 @@ export class Topics {
     return `${this.prefix}/chargers/${idLevel(chargerId)}/connectors/${connectorId}/${leaf}`;
   }
 
-  /** Non-retained events: boot, fault, session-started, session-ended. */
+  /** Non-retained events: boot, fault, session-started, session-ended, session-corrected. */
   event(chargerId: string, kind: ChargerEventKind): string {
     return `${this.prefix}/chargers/${idLevel(chargerId)}/event/${kind}`;
   }
@@ -139,7 +139,7 @@ export type ConnectorLeaf = (typeof CONNECTOR_LEAVES)[number];
 
 export type SiteLeaf = 'power' | 'limit' | `available/${Phase}` | 'grid/power' | `grid/current/${Phase}`;
 export type GatewayLeaf = 'upstream' | 'outbox' | 'deadLetters';
-export type ChargerEventKind = 'boot' | 'fault' | 'session-started' | 'session-ended';
+export type ChargerEventKind = 'boot' | 'fault' | 'session-started' | 'session-ended' | 'session-corrected';
 
 export const CHARGER_COMMANDS = ['available', 'maxcurrent', 'reset'] as const;
 export const CONNECTOR_COMMANDS = ['start', 'stop', 'maxcurrent', 'available', 'unlock'] as const;

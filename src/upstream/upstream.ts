@@ -13,12 +13,13 @@ import type { Registry } from '../gateway/registry.js';
 import type { PendingStart, UpstreamPort } from '../gateway/upstream-port.js';
 import type { Logger } from '../log.js';
 import type { ChargerAction16 } from '../ocpp/v16/actions.js';
-import type { StartTransactionResponse } from '../ocpp/v16/types.js';
+import type { StartTransactionResponse, StopTransactionRequest } from '../ocpp/v16/types.js';
 import type { ConnectorState, DeadLetter, OutboxMessage, Store } from '../store/ports.js';
 import { aggregateMode } from './aggregate.js';
 import { cloudCallHandler } from './cloud-calls.js';
 import { createCloudCaps, type CapSink } from './cloud-caps.js';
 import { Courier, type Prepared } from './courier.js';
+import { correctionDataTransfer, withCloudTransactionId, type StopPayload } from './stop-correction.js';
 import { TransactionIdMap } from './idmap.js';
 import { UpstreamLink, type LinkState } from './link.js';
 import type { ChannelSpec, Mode } from './mode.js';
@@ -147,7 +148,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     if (message.localTransactionId === undefined || message.action === 'StartTransaction') return { payload: message.payload };
     const mapped = idmap.get(message.localTransactionId);
     if (mapped?.state === 'mapped' && mapped.cloudTransactionId !== undefined) {
-      return { payload: { ...(message.payload as object), transactionId: mapped.cloudTransactionId } };
+      return { payload: withCloudTransactionId(message.action, message.payload, mapped.cloudTransactionId) };
     }
     if (mapped?.state === 'dead') return { unsendable: `its StartTransaction (transaction ${message.localTransactionId}) was given up, so the cloud has no transactionId for it` };
     return { unsendable: `the cloud never assigned a transactionId for transaction ${message.localTransactionId}` };
@@ -335,14 +336,19 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       if (!queues(up)) return;
       // A session that began before the cloud was configured: its Start goes up first.
       if (!idmap.get(session.transactionId)) port.transactionStarted(session);
-      const payload = {
-        meterStop: request.meterStop,
-        timestamp: request.timestamp,
-        ...(request.idTag ? { idTag: request.idTag } : {}),
-        ...(request.reason ? { reason: request.reason } : {}),
-        ...(request.transactionData ? { transactionData: request.transactionData } : {}),
-      };
-      enqueue(up, { action: 'StopTransaction', kind: 'stop', payload, localTransactionId: session.transactionId });
+      enqueue(up, { action: 'StopTransaction', kind: 'stop', payload: stopPayload(request), localTransactionId: session.transactionId });
+    },
+    stopCorrected(chargerId, request, session) {
+      const up = upward(chargerId, 'StopTransaction');
+      if (!queues(up)) return;
+      const payload = stopPayload(request);
+      // Still queued: the cloud will only ever see the real Stop. Else it is told by DataTransfer (stop-correction.ts).
+      if (outbox.amend(up.channel.name, 'StopTransaction', session.transactionId, payload)) {
+        log.info({ chargerId, transactionId: session.transactionId }, 'the estimated Stop still queued for the cloud was replaced by the real one');
+        return;
+      }
+      log.info({ chargerId, transactionId: session.transactionId }, 'the cloud already had the estimated Stop: the real one goes up as a DataTransfer');
+      enqueue(up, { action: 'DataTransfer', kind: 'other', payload: correctionDataTransfer(payload), localTransactionId: session.transactionId });
     },
     status(state) {
       const up = upward(state.chargerId, 'StatusNotification', state.connectorId);
@@ -400,6 +406,16 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     deadLetters: (limit) => store.upstream.outbox.deadLetters(limit),
     online,
     outboxDepth: () => outbox.depth,
+  };
+}
+
+function stopPayload(request: StopTransactionRequest): StopPayload {
+  return {
+    meterStop: request.meterStop,
+    timestamp: request.timestamp,
+    ...(request.idTag ? { idTag: request.idTag } : {}),
+    ...(request.reason ? { reason: request.reason } : {}),
+    ...(request.transactionData ? { transactionData: request.transactionData } : {}),
   };
 }
 
