@@ -13,6 +13,7 @@ import { createCredentialCheck } from './credentials.js';
 import type { DataTransferHandler, HandlerContext } from './handlers/context.js';
 import { dispatch16 } from './handlers/index.js';
 import { createOrphanWatch } from './orphan-watch.js';
+import { connectorFacts, remoteStartVerdict, type RemoteStartVerdict } from './remote-start.js';
 import { stopIsSalvageable } from './handlers/transactions.js';
 import { Registry } from './registry.js';
 import type { UpstreamPort } from './upstream-port.js';
@@ -38,7 +39,7 @@ export interface GatewayOptions {
     callRate: number;
     callBurst: number;
   };
-  chargers: { allowUnknown: boolean; list: readonly { id: string; password: string }[] };
+  chargers: { allowUnknown: boolean; list: readonly { id: string; password: string; connectors?: number }[] };
   authorization: { mode: AuthorizationMode };
 }
 
@@ -55,6 +56,8 @@ export interface Gateway {
   commands: Commands;
   /** Register a DataTransfer handler for a vendorId (else chargers get UnknownVendorId). */
   onDataTransfer(vendorId: string, handler: DataTransferHandler): void;
+  /** Whether a RemoteStartTransaction may go to this connector (remote-start.ts): every door asks this. */
+  checkRemoteStart(chargerId: string, connectorId: number): RemoteStartVerdict;
   /** Connects the cloud upstream (before start): handlers then stage messages for it and ask it. */
   attachUpstream(port: UpstreamPort): void;
   start(): Promise<number>;
@@ -69,6 +72,11 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
   let upstream: UpstreamPort | undefined;
   const settings = { heartbeatInterval: options.ocpp.heartbeatInterval, authorizationMode: options.authorization.mode };
   const bootGuard = createBootGuard({ bootTimeoutMs: options.ocpp.bootTimeout * 1000 });
+  const factSources = {
+    registry,
+    sessions: store.sessions,
+    configuredConnectors: (id: string) => options.chargers.list.find((c) => c.id === id)?.connectors,
+  };
   const orphans = createOrphanWatch({ store, events, logger, now, graceMs: options.ocpp.orphanGrace * 1000, upstream: () => upstream });
 
   // What the store remembers is shown (offline) until the chargers come back.
@@ -130,6 +138,7 @@ export function createGateway({ options, store, events, logger, now }: GatewayDe
     server,
     commands: createCommands(registry, logger),
     onDataTransfer: (vendorId, handler) => void dataTransfer.set(vendorId, handler),
+    checkRemoteStart: (chargerId, connectorId) => remoteStartVerdict(chargerId, connectorId, connectorFacts(factSources, chargerId, connectorId)),
     attachUpstream: (port) => {
       upstream = port;
     },

@@ -10,6 +10,7 @@ import type { EventBus } from '../events.js';
 import type { IdTagInfo } from '../gateway/authorize.js';
 import type { Commands } from '../gateway/commands.js';
 import type { Registry } from '../gateway/registry.js';
+import type { RemoteStartVerdict } from '../gateway/remote-start.js';
 import type { PendingStart, UpstreamPort } from '../gateway/upstream-port.js';
 import type { Logger } from '../log.js';
 import type { ChargerAction16 } from '../ocpp/v16/actions.js';
@@ -32,7 +33,7 @@ export interface UpstreamDeps {
   config: Config;
   store: Store;
   events: EventBus;
-  gateway: { registry: Registry; commands: Commands };
+  gateway: { registry: Registry; commands: Commands; checkRemoteStart(chargerId: string, connectorId: number): RemoteStartVerdict };
   logger: Logger;
   now: () => Date;
   version: string;
@@ -231,6 +232,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         chargePoint,
         commands: deps.gateway.commands,
         registry: deps.gateway.registry,
+        checkRemoteStart: (chargerId, connectorId) => deps.gateway.checkRemoteStart(chargerId, connectorId),
         store,
         idmap,
         onLocalListChanged: () => deps.events.emit('localList.changed', { version: store.auth.version() }),
