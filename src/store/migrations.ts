@@ -195,16 +195,17 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ALTER TABLE sessions ADD COLUMN corrected_at TEXT;
       CREATE INDEX sessions_superseded ON sessions (superseded_at) WHERE superseded_by IS NOT NULL;
 
-      -- A MeterValues resent after a crash (its answer was lost) is the same sample again:
+      -- A MeterValues resent after a crash (its answer was lost) is the same sample again
+      -- (the value too: two readings that differ at one timestamp are both kept):
       -- what an existing database holds twice is dropped (the first copy stays), then the
       -- unique index makes INSERT OR IGNORE keep one. IFNULL: NULLs never collide in an index.
       DELETE FROM meter_samples WHERE id NOT IN (
         SELECT min(id) FROM meter_samples
         GROUP BY charger_id, connector_id, IFNULL(transaction_id, -1), timestamp, measurand,
-                 IFNULL(phase, ''), IFNULL(location, ''), IFNULL(context, ''));
+                 IFNULL(phase, ''), IFNULL(location, ''), IFNULL(context, ''), value);
       CREATE UNIQUE INDEX meter_samples_resend ON meter_samples (
         charger_id, connector_id, IFNULL(transaction_id, -1), timestamp, measurand,
-        IFNULL(phase, ''), IFNULL(location, ''), IFNULL(context, ''));
+        IFNULL(phase, ''), IFNULL(location, ''), IFNULL(context, ''), value);
     `,
   },
 ]);

@@ -142,7 +142,7 @@ export interface MeterSample {
 export interface MeterStore {
   /**
    * Stores the samples; per sample whether it was new. A sample already stored (same charger,
-   * connector, transaction, timestamp, measurand, phase, location, context: a resend) is kept once.
+   * connector, transaction, timestamp, measurand, phase, location, context and value: a resend) is kept once.
    */
   append(samples: MeterSample[]): boolean[];
   forTransaction(transactionId: number): MeterSample[];
