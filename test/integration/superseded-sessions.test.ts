@@ -145,3 +145,26 @@ t.test('the estimated Stop still queued when the real one comes: replaced, the c
   t.same(s.cloud.calls.filter((c) => c.action === 'DataTransfer'), [], 'nothing to correct at the cloud');
   t.same(s.cloud.validationFailures, []);
 });
+
+t.test('the grace survives a restart; after it only the newer session runs on the connector', async (t) => {
+  const dir = t.testdir();
+  const first = await startGateway(t, { dir, patch: (c) => (c.ocpp.orphanGrace = 3600) });
+  const cp = await rpcCharger(t, first.url, 'CP1', PASSWORDS.CP1);
+  // The charger's clock was reset by the power cut: the new session "started" before the old one.
+  const a = (await cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 1000, timestamp: at(30) })).transactionId as number;
+  await cp.call('MeterValues', { connectorId: 1, transactionId: a, meterValue: energy(1400, 40) });
+  const b = (await cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG2', meterStart: 2000, timestamp: '2000-01-01T00:00:00.000Z' })).transactionId as number;
+  await cp.close({ force: true });
+  await first.stop();
+
+  const second = await startGateway(t, { dir, patch: (c) => (c.ocpp.orphanGrace = 3600) });
+  t.same(second.app.store.sessions.list({ state: 'active' }).map((s) => s.transactionId), [b], 'what the balancer, the mirror and the API read at start: B alone');
+  t.match(second.app.store.sessions.get(a), { state: 'active', supersededBy: b }, 'A still waits');
+  await second.stop();
+
+  // Restarted with a short grace: A is overdue and closed by estimate at start.
+  const third = await startGateway(t, { dir, patch: (c) => (c.ocpp.orphanGrace = 0) });
+  await eventually(() => third.app.store.sessions.get(a)?.state === 'completed', 'A closed by estimate at start');
+  t.match(third.app.store.sessions.get(a), { meterStop: 1400, closedBy: 'gateway', stopReason: 'Other' });
+  t.equal(third.app.store.sessions.get(b)?.state, 'active');
+});
