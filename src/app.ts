@@ -75,6 +75,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     commands: gateway.commands,
     sessions: store.sessions,
     knowsCharger: (id) => config.chargers.list.some((c) => c.id === id) || (config.chargers.allowUnknown && gateway.registry.get(id) !== undefined),
+    checkRemoteStart: (chargerId, connectorId) => gateway.checkRemoteStart(chargerId, connectorId),
     limits: () => balancer,
   });
   const mqtt = createMqtt({

@@ -33,6 +33,13 @@ export interface GatewayEvents {
   'security.certificate': CertificateOutcome;
   /** LogStatusNotification and SignedFirmwareStatusNotification (use cases N01, L01): the charger's latest status. */
   'charger.transferStatus': { chargerId: string; kind: 'log' | 'firmware'; status: string; requestId?: number; at: string };
+  /**
+   * A later StartTransaction on its connector superseded this open session (`by` is the new
+   * one): it waits for its own Stop for `ocpp.orphanGrace`, then chargegate closes it by estimate.
+   */
+  'session.superseded': { session: SessionRecord; by: SessionRecord };
+  /** A late real StopTransaction replaced chargegate's estimated close (`previous`) of a session. */
+  'session.corrected': { session: SessionRecord; previous: SessionRecord };
   /** Every CALL handled ('in', from a charger) or sent ('out', a command): for metrics. */
   'ocpp.call': { chargerId: string; action: string; direction: 'in' | 'out' };
   /**

@@ -76,6 +76,12 @@ const OcppSection = Section(
       maximum: 3600,
       description: 'Seconds a charger may stay connected without a BootNotification before chargegate asks for one (TriggerMessage), then at most every 10 minutes; 0 = never ask. Until it boots, chargegate sends it no calls.',
     }),
+    orphanGrace: Type.Number({
+      default: 300,
+      minimum: 0,
+      maximum: 86400,
+      description: 'Seconds a session superseded by a later StartTransaction on its connector waits for its own StopTransaction before chargegate closes it by estimate (its last meter reading); a later real Stop still corrects it.',
+    }),
   },
   'The OCPP 1.6J server chargers connect to.',
 );

@@ -8,6 +8,7 @@
  * (OcppOfflineError, OcppTimeoutError, OcppCallError): each surface words those its own way.
  */
 import type { Commands } from '../gateway/commands.js';
+import type { RemoteStartVerdict } from '../gateway/remote-start.js';
 import type { SessionStore } from '../store/ports.js';
 import type { ControlResult, LimitControl } from './ports.js';
 
@@ -16,7 +17,7 @@ export const NO_BALANCER = 'load balancing is not configured (no site: section)'
 export class ControlRefusal extends Error {
   override readonly name = 'ControlRefusal';
   constructor(
-    readonly code: 'unknown_charger' | 'no_session' | 'not_configured',
+    readonly code: 'unknown_charger' | 'no_session' | 'not_configured' | 'no_such_connector' | 'connector_busy',
     message: string,
   ) {
     super(message);
@@ -28,6 +29,8 @@ export interface SiteCommandDeps {
   sessions: Pick<SessionStore, 'list'>;
   /** Whether chargegate knows this charger (configured, or seen). */
   knowsCharger(chargerId: string): boolean;
+  /** Whether a remote start may go to this connector (gateway/remote-start.ts). */
+  checkRemoteStart(chargerId: string, connectorId: number): RemoteStartVerdict;
   /** The balancer's control port, when one runs (asked at each command). */
   limits(): LimitControl | undefined;
 }
@@ -59,7 +62,9 @@ export function createSiteCommands(deps: SiteCommandDeps): SiteCommands {
 
   return {
     async start(chargerId, connectorId, idTag) {
-      const answer = await send(known(chargerId), 'RemoteStartTransaction', { connectorId, idTag });
+      const verdict = deps.checkRemoteStart(known(chargerId), connectorId);
+      if (!verdict.ok) throw new ControlRefusal(verdict.code, verdict.reason);
+      const answer = await send(chargerId, 'RemoteStartTransaction', { connectorId, idTag });
       return said('RemoteStartTransaction', answer.status);
     },
     async stop(chargerId, connectorId) {

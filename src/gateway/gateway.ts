@@ -15,6 +15,8 @@ import type { LocalCaPort } from './local-ca-port.js';
 import { dispatch16 } from './handlers/index.js';
 import { validatorFor } from '../ocpp/validate.js';
 import { createLeniencyNotes, createRescue, type ValidationMode } from './tolerance.js';
+import { createOrphanWatch } from './orphan-watch.js';
+import { connectorFacts, remoteStartVerdict, type RemoteStartVerdict } from './remote-start.js';
 import { Registry } from './registry.js';
 import type { UpstreamPort } from './upstream-port.js';
 
@@ -36,6 +38,8 @@ export interface GatewayOptions {
     heartbeatInterval: number;
     /** Seconds a charger may stay unbooted before it is asked for a BootNotification; 0: never. */
     bootTimeout: number;
+    /** Seconds a session superseded by a later start on its connector waits for its own Stop. */
+    orphanGrace: number;
     /** One charger's CALLs handled at once, per second on average, and at once after a quiet spell. */
     maxCallsInFlight: number;
     callRate: number;
@@ -45,7 +49,7 @@ export interface GatewayOptions {
     /** false: a charger offering no Sec-WebSocket-Protocol is taken as OCPP 1.6. */
     requireSubprotocol: boolean;
   };
-  chargers: { allowUnknown: boolean; list: readonly (ChargerCredential & { validation?: ValidationMode | undefined })[] };
+  chargers: { allowUnknown: boolean; list: readonly (ChargerCredential & { validation?: ValidationMode | undefined; connectors?: number })[] };
   authorization: { mode: AuthorizationMode };
 }
 
@@ -64,6 +68,8 @@ export interface Gateway {
   commands: Commands;
   /** Register a DataTransfer handler for a vendorId (else chargers get UnknownVendorId). */
   onDataTransfer(vendorId: string, handler: DataTransferHandler): void;
+  /** Whether a RemoteStartTransaction may go to this connector (remote-start.ts): every door asks this. */
+  checkRemoteStart(chargerId: string, connectorId: number): RemoteStartVerdict;
   /** Connects the cloud upstream (before start): handlers then stage messages for it and ask it. */
   attachUpstream(port: UpstreamPort): void;
   /** Starts listening; resolves with the bound ports (plain ws:// and wss://, each when configured). */
@@ -86,6 +92,12 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
   const bootGuard = createBootGuard({ bootTimeoutMs: options.ocpp.bootTimeout * 1000 });
   const noteLeniency = createLeniencyNotes(events);
   const validationOf = (identity: string): ValidationMode => options.chargers.list.find((c) => c.id === identity)?.validation ?? options.ocpp.validation;
+  const factSources = {
+    registry,
+    sessions: store.sessions,
+    configuredConnectors: (id: string) => options.chargers.list.find((c) => c.id === id)?.connectors,
+  };
+  const orphans = createOrphanWatch({ store, events, logger, now, graceMs: options.ocpp.orphanGrace * 1000, upstream: () => upstream });
 
   // What the store remembers is shown (offline) until the chargers come back.
   for (const rec of store.chargers.list()) {
@@ -163,11 +175,16 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
     sessionHooks,
     commands: createCommands(registry, logger),
     onDataTransfer: (vendorId, handler) => void dataTransfer.set(vendorId, handler),
+    checkRemoteStart: (chargerId, connectorId) => remoteStartVerdict(chargerId, connectorId, connectorFacts(factSources, chargerId, connectorId)),
     attachUpstream: (port) => {
       upstream = port;
     },
-    start: () => server.listen(),
+    start: () => {
+      orphans.start();
+      return server.listen();
+    },
     stop: () => {
+      orphans.stop();
       bootGuard.stop();
       return server.close();
     },

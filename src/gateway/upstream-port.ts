@@ -31,6 +31,8 @@ export interface UpstreamPort {
   transactionStarted(session: SessionRecord): PendingStart;
   meterValues(chargerId: string, request: MeterValuesRequest, localTransactionId: number | undefined): void;
   transactionStopped(chargerId: string, request: StopTransactionRequest, session: SessionRecord): void;
+  /** A late real Stop replaced chargegate's estimated close of `session`: the cloud is told (upstream/stop-correction.ts). */
+  stopCorrected(chargerId: string, request: StopTransactionRequest, session: SessionRecord): void;
   status(state: ConnectorState): void;
   /** A charger's SecurityEventNotification, staged where routing says so (call inside `store.durably`). */
   securityEvent(event: SecurityEvent): void;

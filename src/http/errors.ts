@@ -16,6 +16,8 @@ export const ERRORS = {
   method_not_allowed: { status: 405, means: 'the path exists, but not with this method' },
   charger_offline: { status: 409, means: 'the charger is not connected' },
   no_session: { status: 409, means: 'no transaction is running on this connector' },
+  no_such_connector: { status: 400, means: 'the charger has no such connector (configured chargers.list[].connectors, or as it reported)' },
+  connector_busy: { status: 409, means: 'a remote start to a connector that is charging, finishing, unavailable or faulted, or has a running transaction' },
   not_configured: { status: 409, means: 'the part this needs is not configured (load balancing, upstream)' },
   payload_too_large: { status: 413, means: 'the body is larger than 16 KiB' },
   unsupported_media_type: { status: 415, means: 'a command needs Content-Type: application/json (an empty body is {})' },

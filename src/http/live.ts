@@ -56,6 +56,7 @@ export class LiveFeed {
       events.on('upstream.state', () => this.watched() && this.broadcast('upstream', upstreamSummary(deps.site))),
       events.on('session.started', (s) => this.session(s)),
       events.on('session.ended', (s) => this.session(s)),
+      events.on('session.corrected', (e) => this.session(e.session)),
     );
   }
 

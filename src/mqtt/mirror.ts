@@ -13,7 +13,7 @@ import type { ChargerInfo, ConnectorState, SessionRecord, SessionStore } from '.
 import { discoveryMessages, removalMessages, type DiscoveredCharger } from './discovery.js';
 import type { Publisher } from './publisher.js';
 import { readingsFromSamples } from './telemetry.js';
-import { PHASES, type Topics } from './topics.js';
+import { PHASES, type ChargerEventKind, type Topics } from './topics.js';
 
 export interface MirrorDeps {
   events: EventBus;
@@ -196,12 +196,19 @@ export function createMirror(deps: MirrorDeps): Mirror {
     publisher.event(topics.event(record.chargerId, 'session-started'), JSON.stringify(sessionJson(record, 0, deps.showIdTag)));
   }
 
-  function sessionEnded(record: SessionRecord): void {
+  function sessionEnded(record: SessionRecord, event: ChargerEventKind = 'session-ended'): void {
     const k = key(record.chargerId, record.connectorId);
-    if (sessions.get(k)?.record.transactionId === record.transactionId) sessions.delete(k);
+    const current = sessions.get(k);
+    if (current?.record.transactionId === record.transactionId) sessions.delete(k);
     const energyWh = record.energyWh ?? 0;
-    publishSession(record, energyWh);
-    publisher.event(topics.event(record.chargerId, 'session-ended'), JSON.stringify(sessionJson(record, energyWh, deps.showIdTag)));
+    // The connector's session topic belongs to its running session: a superseded one that ends
+    // (or is corrected) later is told on the event topic only.
+    if (!current || current.record.transactionId === record.transactionId) publishSession(record, energyWh);
+    publisher.event(topics.event(record.chargerId, event), JSON.stringify(sessionJson(record, energyWh, deps.showIdTag)));
+  }
+
+  function sessionCorrected(e: GatewayEvents['session.corrected']): void {
+    sessionEnded(e.session, 'session-corrected');
   }
 
   function boot(e: GatewayEvents['charger.boot']): void {
@@ -297,7 +304,8 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('connector.status', (e) => status(e));
       listen('meter.values', meterValues);
       listen('session.started', sessionStarted);
-      listen('session.ended', sessionEnded);
+      listen('session.ended', (record) => sessionEnded(record));
+      listen('session.corrected', sessionCorrected);
       listen('allocation.changed', allocation);
       listen('site.state', site);
       listen('upstream.state', upstream);
@@ -325,6 +333,11 @@ export function sessionJson(record: SessionRecord, energyWh: number, showIdTag: 
     ...(showIdTag ? { idTag: record.idTag } : {}),
     ...(record.stoppedAt ? { stoppedAt: record.stoppedAt } : {}),
     ...(record.stopReason ? { stopReason: record.stopReason } : {}),
+    // Set only where a session's life was unusual: superseded by a later start, closed by
+    // chargegate's estimate (estimated: true), or corrected by a late real Stop.
+    ...(record.supersededBy !== undefined ? { supersededBy: record.supersededBy } : {}),
+    ...(record.closedBy === 'gateway' ? { closedBy: 'gateway', estimated: true } : {}),
+    ...(record.correctedAt ? { correctedAt: record.correctedAt } : {}),
   };
 }
 

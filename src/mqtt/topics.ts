@@ -40,7 +40,7 @@ export class Topics {
     return `${this.prefix}/chargers/${idLevel(chargerId)}/connectors/${connectorId}/${leaf}`;
   }
 
-  /** Non-retained events: boot, fault, session-started, session-ended, and the security extension's. */
+  /** Non-retained events: boot, fault, session-started, session-ended, session-corrected, and the security extension's. */
   event(chargerId: string, kind: ChargerEventKind): string {
     return `${this.prefix}/chargers/${idLevel(chargerId)}/event/${kind}`;
   }
@@ -152,7 +152,7 @@ export type ConnectorLeaf = (typeof CONNECTOR_LEAVES)[number];
 export type SiteLeaf = 'power' | 'limit' | `available/${Phase}` | 'grid/power' | `grid/current/${Phase}`;
 export type GatewayLeaf = 'upstream' | 'outbox' | 'deadLetters';
 /** security, certificate, log-status, firmware-status: the OCPP 1.6 security extension (security-mirror.ts). */
-export type ChargerEventKind = 'boot' | 'fault' | 'session-started' | 'session-ended' | 'security' | 'certificate' | 'log-status' | 'firmware-status';
+export type ChargerEventKind = 'boot' | 'fault' | 'session-started' | 'session-ended' | 'session-corrected' | 'security' | 'certificate' | 'log-status' | 'firmware-status';
 
 export const CHARGER_COMMANDS = ['available', 'maxcurrent', 'reset'] as const;
 export const CONNECTOR_COMMANDS = ['start', 'stop', 'maxcurrent', 'available', 'unlock'] as const;

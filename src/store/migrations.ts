@@ -219,6 +219,32 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX security_events_charger ON security_events (charger_id, id);
     `,
   },
+  {
+    version: 5,
+    name: 'sessions awaiting their own Stop, gateway-closed sessions; MeterValues stored once',
+    sql: `
+      -- A later StartTransaction on the same connector marks a session superseded: it waits
+      -- for its own Stop for a grace period before chargegate closes it by estimate.
+      ALTER TABLE sessions ADD COLUMN superseded_by INTEGER;
+      ALTER TABLE sessions ADD COLUMN superseded_at TEXT;
+      -- 'charger' (its StopTransaction) or 'gateway' (closed by estimate, corrected by a late Stop).
+      ALTER TABLE sessions ADD COLUMN closed_by TEXT;
+      ALTER TABLE sessions ADD COLUMN corrected_at TEXT;
+      CREATE INDEX sessions_superseded ON sessions (superseded_at) WHERE superseded_by IS NOT NULL;
+
+      -- A MeterValues resent after a crash (its answer was lost) is the same sample again
+      -- (the value too: two readings that differ at one timestamp are both kept):
+      -- what an existing database holds twice is dropped (the first copy stays), then the
+      -- unique index makes INSERT OR IGNORE keep one. IFNULL: NULLs never collide in an index.
+      DELETE FROM meter_samples WHERE id NOT IN (
+        SELECT min(id) FROM meter_samples
+        GROUP BY charger_id, connector_id, IFNULL(transaction_id, -1), timestamp, measurand,
+                 IFNULL(phase, ''), IFNULL(location, ''), IFNULL(context, ''), value);
+      CREATE UNIQUE INDEX meter_samples_resend ON meter_samples (
+        charger_id, connector_id, IFNULL(transaction_id, -1), timestamp, measurand,
+        IFNULL(phase, ''), IFNULL(location, ''), IFNULL(context, ''), value);
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -62,6 +62,17 @@ export interface SessionRecord extends NewSession {
   stopIdTag?: string;
   /** The transactionData of the StopTransaction, kept as sent. */
   transactionData?: unknown;
+  /**
+   * A later StartTransaction on its connector (this session's Stop was lost or is late): the
+   * session waits for its own Stop for `ocpp.orphanGrace`, and is not the connector's running one.
+   */
+  supersededBy?: number;
+  /** The gateway's clock when it was superseded. */
+  supersededAt?: string;
+  /** Who closed it: its own StopTransaction ('charger'), or chargegate by estimate ('gateway'). */
+  closedBy?: 'charger' | 'gateway';
+  /** When a late StopTransaction replaced chargegate's estimate. */
+  correctedAt?: string;
 }
 
 export interface StopInput {
@@ -73,10 +84,13 @@ export interface StopInput {
   idTag?: string;
   transactionData?: unknown;
   receivedAt: string;
+  /** 'gateway': closed by estimate (a superseded session whose Stop never came); a later real Stop corrects it. */
+  closedBy?: 'charger' | 'gateway';
 }
 
 export type StopOutcome =
-  | { known: true; session: SessionRecord; alreadyStopped: boolean }
+  /** `corrected`: the session as chargegate had closed it by estimate, replaced now by this real Stop. */
+  | { known: true; session: SessionRecord; alreadyStopped: boolean; corrected?: SessionRecord }
   /** A Stop for a transaction this gateway never started: recorded apart, never rejected (1.6 §3.7). */
   | { known: false };
 
@@ -86,6 +100,7 @@ export interface SessionFilter {
   from?: string;
   /** Sessions started before this instant. */
   to?: string;
+  /** 'active': the running sessions, one per connector (a superseded one waiting for its Stop is left out). */
   state?: 'active' | 'completed';
   limit?: number;
 }
@@ -98,6 +113,10 @@ export interface SessionStore {
    */
   start(input: NewSession): { transactionId: number; replayed: boolean };
   stop(input: StopInput): StopOutcome;
+  /** Marks an open session superseded by a later start on its connector (nothing if it is closed). */
+  supersede(transactionId: number, by: number, at: string): void;
+  /** Open sessions superseded by a later start, waiting for their own Stop; oldest first. */
+  superseded(): SessionRecord[];
   /** Records the idTagInfo.status the charger was finally told (the cloud's, when it answered in time). */
   setAuthStatus(transactionId: number, status: string): void;
   get(transactionId: number): SessionRecord | undefined;
@@ -121,7 +140,11 @@ export interface MeterSample {
 }
 
 export interface MeterStore {
-  append(samples: MeterSample[]): void;
+  /**
+   * Stores the samples; per sample whether it was new. A sample already stored (same charger,
+   * connector, transaction, timestamp, measurand, phase, location, context and value: a resend) is kept once.
+   */
+  append(samples: MeterSample[]): boolean[];
   forTransaction(transactionId: number): MeterSample[];
   /** Most recent first, for a charger (and connector). */
   recent(chargerId: string, connectorId?: number, limit?: number): MeterSample[];
@@ -193,6 +216,11 @@ export interface OutboxStore {
   /** Messages of a channel with afterSeq < seq <= upToSeq, in order. */
   page(channel: string, afterSeq: number, upToSeq: number, limit: number): OutboxMessage[];
   remove(seqs: readonly number[]): void;
+  /**
+   * Replaces the payload of a queued, unsent message (channel, action, transaction, seq after
+   * `sentThrough`); false when there is none (it was sent already).
+   */
+  amend(channel: string, action: string, localTransactionId: number, payload: unknown, sentThrough: number): boolean;
   setAttempts(seq: number, attempts: number): void;
   /** Moves a message to the dead letters. */
   deadLetter(seq: number, error: string, at: string): DeadLetter | undefined;

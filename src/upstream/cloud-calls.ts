@@ -8,6 +8,7 @@
  */
 import type { Commands } from '../gateway/commands.js';
 import type { Registry } from '../gateway/registry.js';
+import type { RemoteStartVerdict } from '../gateway/remote-start.js';
 import type { Logger } from '../log.js';
 import { OcppCallError } from '../ocpp/errors.js';
 import type { CallHandler } from '../ocpp/session.js';
@@ -38,6 +39,8 @@ export interface CloudCallDeps {
   chargePoint: string | undefined;
   commands: Commands;
   registry: Registry;
+  /** Whether a remote start may go to a charger's connector (gateway/remote-start.ts). */
+  checkRemoteStart(chargerId: string, connectorId: number): RemoteStartVerdict;
   store: Store;
   idmap: TransactionIdMap;
   /** The charge point chargegate is itself (aggregate): the 'chargegate' route's GetConfiguration, ChangeConfiguration, TriggerMessage. */
@@ -82,6 +85,12 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
     async RemoteStartTransaction(req) {
       const target = req.connectorId !== undefined ? mapped(req.connectorId) : freeConnector();
       if (!target) return { status: 'Rejected' };
+      // A connector the charger lacks, or one already busy: refused here (1.6 §5.11 Rejected), not sent on.
+      const verdict = deps.checkRemoteStart(target.chargerId, target.connectorId);
+      if (!verdict.ok) {
+        deps.logger.warn({ chargerId: target.chargerId, connectorId: target.connectorId, cloudConnectorId: req.connectorId, reason: verdict.reason }, 'RemoteStartTransaction from the cloud refused');
+        return { status: 'Rejected' };
+      }
       return forward(target.chargerId, 'RemoteStartTransaction', { ...req, connectorId: target.connectorId }, { status: 'Rejected' });
     },
     async RemoteStopTransaction(req) {

@@ -82,6 +82,17 @@ export class Outbox {
     return seq;
   }
 
+  /**
+   * Inside the current durable write: replaces the payload of a queued message not yet sent
+   * (never one in flight or delivered, which the cloud may hold); false when there is none.
+   */
+  amend(channel: string, action: string, localTransactionId: number, payload: unknown): boolean {
+    const amended = this.store.upstream.outbox.amend(channel, action, localTransactionId, payload, this.sentThrough.get(channel) ?? 0);
+    // A courier holding the old copy in its page reads it again.
+    if (amended) this.generation++;
+    return amended;
+  }
+
   /** Committed messages of a channel after `afterSeq`, in order. */
   page(channel: string, afterSeq: number, limit: number): OutboxMessage[] {
     return this.store.upstream.outbox.page(channel, afterSeq, this.committedSeq, limit);

@@ -10,15 +10,17 @@ import type { EventBus } from '../events.js';
 import type { IdTagInfo } from '../gateway/authorize.js';
 import type { Commands } from '../gateway/commands.js';
 import type { Registry } from '../gateway/registry.js';
+import type { RemoteStartVerdict } from '../gateway/remote-start.js';
 import type { PendingStart, UpstreamPort } from '../gateway/upstream-port.js';
 import type { Logger } from '../log.js';
 import type { ChargerAction16 } from '../ocpp/v16/actions.js';
-import type { SignCertificateResponse, StartTransactionResponse } from '../ocpp/v16/types.js';
+import type { SignCertificateResponse, StartTransactionResponse, StopTransactionRequest } from '../ocpp/v16/types.js';
 import type { ConnectorState, DeadLetter, OutboxMessage, Store } from '../store/ports.js';
 import { aggregateMode } from './aggregate.js';
 import { cloudCallHandler } from './cloud-calls.js';
 import { createCloudCaps, type CapSink } from './cloud-caps.js';
 import { Courier, type Prepared } from './courier.js';
+import { correctionDataTransfer, withCloudTransactionId, type StopPayload } from './stop-correction.js';
 import { TransactionIdMap } from './idmap.js';
 import { UpstreamLink, type LinkState } from './link.js';
 import type { ChannelSpec, Mode } from './mode.js';
@@ -31,7 +33,7 @@ export interface UpstreamDeps {
   config: Config;
   store: Store;
   events: EventBus;
-  gateway: { registry: Registry; commands: Commands };
+  gateway: { registry: Registry; commands: Commands; checkRemoteStart(chargerId: string, connectorId: number): RemoteStartVerdict };
   logger: Logger;
   now: () => Date;
   version: string;
@@ -147,7 +149,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     if (message.localTransactionId === undefined || message.action === 'StartTransaction') return { payload: message.payload };
     const mapped = idmap.get(message.localTransactionId);
     if (mapped?.state === 'mapped' && mapped.cloudTransactionId !== undefined) {
-      return { payload: { ...(message.payload as object), transactionId: mapped.cloudTransactionId } };
+      return { payload: withCloudTransactionId(message.action, message.payload, mapped.cloudTransactionId) };
     }
     if (mapped?.state === 'dead') return { unsendable: `its StartTransaction (transaction ${message.localTransactionId}) was given up, so the cloud has no transactionId for it` };
     return { unsendable: `the cloud never assigned a transactionId for transaction ${message.localTransactionId}` };
@@ -231,6 +233,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         chargePoint,
         commands: deps.gateway.commands,
         registry: deps.gateway.registry,
+        checkRemoteStart: (chargerId, connectorId) => deps.gateway.checkRemoteStart(chargerId, connectorId),
         store,
         idmap,
         onLocalListChanged: () => deps.events.emit('localList.changed', { version: store.auth.version() }),
@@ -336,14 +339,19 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       if (!queues(up)) return;
       // A session that began before the cloud was configured: its Start goes up first.
       if (!idmap.get(session.transactionId)) port.transactionStarted(session);
-      const payload = {
-        meterStop: request.meterStop,
-        timestamp: request.timestamp,
-        ...(request.idTag ? { idTag: request.idTag } : {}),
-        ...(request.reason ? { reason: request.reason } : {}),
-        ...(request.transactionData ? { transactionData: request.transactionData } : {}),
-      };
-      enqueue(up, { action: 'StopTransaction', kind: 'stop', payload, localTransactionId: session.transactionId });
+      enqueue(up, { action: 'StopTransaction', kind: 'stop', payload: stopPayload(request), localTransactionId: session.transactionId });
+    },
+    stopCorrected(chargerId, request, session) {
+      const up = upward(chargerId, 'StopTransaction');
+      if (!queues(up)) return;
+      const payload = stopPayload(request);
+      // Still queued: the cloud will only ever see the real Stop. Else it is told by DataTransfer (stop-correction.ts).
+      if (outbox.amend(up.channel.name, 'StopTransaction', session.transactionId, payload)) {
+        log.info({ chargerId, transactionId: session.transactionId }, 'the estimated Stop still queued for the cloud was replaced by the real one');
+        return;
+      }
+      log.info({ chargerId, transactionId: session.transactionId }, 'the cloud already had the estimated Stop: the real one goes up as a DataTransfer');
+      enqueue(up, { action: 'DataTransfer', kind: 'other', payload: correctionDataTransfer(payload), localTransactionId: session.transactionId });
     },
     status(state) {
       const up = upward(state.chargerId, 'StatusNotification', state.connectorId);
@@ -416,6 +424,16 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     deadLetters: (limit) => store.upstream.outbox.deadLetters(limit),
     online,
     outboxDepth: () => outbox.depth,
+  };
+}
+
+function stopPayload(request: StopTransactionRequest): StopPayload {
+  return {
+    meterStop: request.meterStop,
+    timestamp: request.timestamp,
+    ...(request.idTag ? { idTag: request.idTag } : {}),
+    ...(request.reason ? { reason: request.reason } : {}),
+    ...(request.transactionData ? { transactionData: request.transactionData } : {}),
   };
 }
 

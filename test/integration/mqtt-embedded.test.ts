@@ -104,7 +104,7 @@ t.test('the documented topics and Home Assistant discovery appear', async (t) =>
 });
 
 t.test('commands reach the charger and are answered on the result topic', async (t) => {
-  const { url, charger, calls } = await site(t, { startIdTag: 'TAG1' });
+  const { gw, url, charger, calls } = await site(t, { startIdTag: 'TAG1' });
   const ha = await connectClient(t, url, COMMANDER);
   await ha.subscribe('chargegate/+/+/+/+/+/result');
   await ha.subscribe('chargegate/+/+/+/result');
@@ -126,6 +126,10 @@ t.test('commands reach the charger and are answered on the result topic', async 
   t.equal(stop.result, 'accepted');
   t.equal(calls.find((c) => c.action === 'RemoteStopTransaction')?.payload.transactionId, transactionId, 'RemoteStopTransaction names the running transaction');
   await eventually(() => !charger.hasTransaction(1), 'the transaction to stop');
+  // Finishing (the car still plugged in) takes no remote start (gateway/remote-start.ts): the next car comes.
+  await charger.unplug(1);
+  charger.plugIn(1);
+  await eventually(() => gw.app.gateway.registry.get('CP1')?.connectors.get(1)?.status === 'Preparing', 'the next car plugged in');
 
   // The Home Assistant start button sends {}: mqtt.startIdTag is used.
   await ha.publish(`${CP1}/connectors/1/start/set`, '{}');

@@ -57,7 +57,7 @@ t.test('a StartTransaction replayed after a reconnect gets the same transactionI
   t.not(other.transactionId, a.transactionId, 'a different meterStart is a different transaction');
 });
 
-t.test('a new Start on a connector whose session never got its Stop closes that session', async (t) => {
+t.test('a new Start on a connector whose session never got its Stop: that session waits for its own Stop', async (t) => {
   const gw = await startGateway(t);
   const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   const first = await cp.call('StartTransaction', START);
@@ -65,7 +65,8 @@ t.test('a new Start on a connector whose session never got its Stop closes that 
   // The charger lost power, forgot the first transaction, and starts a new one on connector 1.
   const second = await cp.call('StartTransaction', { ...START, meterStart: 5200, timestamp: '2025-06-01T12:00:00.000Z' });
   t.not(second.transactionId, first.transactionId);
-  t.match(gw.app.store.sessions.get(first.transactionId), { state: 'completed', meterStop: 5200, energyWh: 1200, stoppedAt: '2025-06-01T12:00:00.000Z', stopReason: 'Other' }, 'closed at the new start, energy up to the new meterStart');
+  t.match(gw.app.store.sessions.get(first.transactionId), { state: 'active', supersededBy: second.transactionId }, 'not closed by guessing: superseded, waiting');
+  t.same(gw.app.store.sessions.list({ state: 'active' }).map((s) => s.transactionId).sort(), [other.transactionId, second.transactionId].sort(), 'one running session per connector');
   t.equal(gw.app.store.sessions.get(other.transactionId)?.state, 'active', 'another connector is not touched');
   t.equal(gw.app.store.sessions.get(second.transactionId)?.state, 'active');
 });

@@ -17,6 +17,7 @@ t.test('each charger is its own charge point at the cloud; commands come back to
   const gw = await startGateway(t, {
     patch: (c) => {
       c.chargers.list[0].upstream = { identity: 'CLOUD-CP1', password: 'cloud-pw-cp1' };
+      c.chargers.list[0].connectors = 2;
       c.chargers.list[1].upstream = { password: 'cloud-pw-cp2' };
       c.upstream = { mode: 'transparent', url: cloud.url, answerTimeout: 2, callTimeout: 2, transactionMessageRetryInterval: 0, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } };
     },
@@ -40,9 +41,10 @@ t.test('each charger is its own charge point at the cloud; commands come back to
 
   const link = cloud.clients.get('CLOUD-CP1')!;
   t.same(await link.call('GetConfiguration', {}), { configurationKey: [{ key: 'MeterValueSampleInterval', readonly: false, value: '60' }] }, 'relayed from the charger');
-  t.same(await link.call('RemoteStartTransaction', { connectorId: 1, idTag: 'TAG1' }), { status: 'Accepted' });
+  // Connector 1 charges (a remote start there is refused: gateway/remote-start.ts); connector 2 is free.
+  t.same(await link.call('RemoteStartTransaction', { connectorId: 2, idTag: 'TAG1' }), { status: 'Accepted' });
   t.same(await link.call('RemoteStopTransaction', { transactionId: cloudId }), { status: 'Accepted' });
-  t.same(remote, [['start', { connectorId: 1, idTag: 'TAG1' }], ['stop', { transactionId: start.transactionId }]], 'the right charger, with chargegate\'s transactionId');
+  t.same(remote, [['start', { connectorId: 2, idTag: 'TAG1' }], ['stop', { transactionId: start.transactionId }]], 'the right charger, with chargegate\'s transactionId');
   t.same(await cloud.clients.get('CP2')!.call('Reset', { type: 'Soft' }), { status: 'Rejected' }, 'CP2 is not connected: refused at once, not a timeout');
 
   await cp1.call('StopTransaction', { transactionId: start.transactionId, meterStop: 50, timestamp: at(9) });

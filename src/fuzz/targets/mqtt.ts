@@ -96,6 +96,7 @@ export function mqttTarget(options: { site: { get(): Promise<FuzzSite>; release(
         sessions: app.store.sessions,
         knowsCharger: (id) => (CHARGER_IDS as readonly string[]).includes(id) || app.gateway.registry.get(id) !== undefined,
         limits: () => app.balancer,
+        checkRemoteStart: (chargerId, connectorId) => app.gateway.checkRemoteStart(chargerId, connectorId),
       });
       handle = createInboundHandler({
         topics,

@@ -8,6 +8,7 @@ import type { MeterSample, SessionRecord } from '../../store/ports.js';
 import { decideIdTag, decideOffline, type IdTagInfo } from '../authorize.js';
 import { meterKey } from '../registry.js';
 import { beginStart } from '../start-handshake.js';
+import { onlyNew } from './resent-samples.js';
 import type { PendingStart } from '../upstream-port.js';
 import type { Handler, HandlerContext } from './context.js';
 
@@ -46,7 +47,7 @@ export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) =>
       receivedAt: ctx.now().toISOString(),
     });
     if (replayed) return { transactionId, replayed, superseded: [] as SessionRecord[] };
-    const superseded = closeSuperseded(ctx, req, transactionId);
+    const superseded = markSuperseded(ctx, req, transactionId);
     const session = ctx.store.sessions.get(transactionId)!;
     const pending: PendingStart | undefined = ctx.upstream?.transactionStarted(session);
     fresh = session;
@@ -58,7 +59,7 @@ export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) =>
   const handshake = beginStart(ctx.events, fresh);
   try {
     const written = await writing;
-    for (const old of written.superseded) ctx.events.emit('session.ended', old);
+    for (const old of written.superseded) ctx.events.emit('session.superseded', { session: old, by: fresh });
     const idTagInfo = await cloudVerdict(ctx, written, local);
     ctx.logger.info({ transactionId: handshake.transactionId, connectorId: req.connectorId, idTag: req.idTag, status: idTagInfo.status, decidedBy: idTagInfo === local ? 'chargegate' : 'cloud' }, 'session started');
     return handshake.answer(ctx.store.sessions.get(handshake.transactionId) ?? fresh, idTagInfo);
@@ -92,32 +93,22 @@ async function cloudVerdict(ctx: HandlerContext, written: StartWritten, local: I
 }
 
 /**
- * A connector runs one transaction at a time. A new Start on a connector whose session is still
- * open means the charger lost that session's Stop (a power cut, a reboot): close it at the new
- * start, with the new meterStart as its best-known meterStop, so it does not stay open forever.
- * Runs inside the Start's durable write; returns the sessions it closed.
+ * A connector runs one transaction at a time (1.6 §3.6). A new Start on a connector whose
+ * session is still open means that session's Stop was lost or is still queued in the charger
+ * (1.6 §3.7): it is not closed by guessing here but marked superseded, and waits for its own
+ * Stop for `ocpp.orphanGrace` (gateway/orphan-watch.ts closes it by estimate after that).
+ * Runs inside the Start's durable write; returns the sessions it marked.
  */
-function closeSuperseded(ctx: HandlerContext, req: StartTransactionRequest, newId: number): SessionRecord[] {
-  const closed: SessionRecord[] = [];
+function markSuperseded(ctx: HandlerContext, req: StartTransactionRequest, newId: number): SessionRecord[] {
+  const marked: SessionRecord[] = [];
   const open = ctx.store.sessions.list({ chargerId: ctx.chargerId, state: 'active' });
   for (const old of open) {
     if (old.connectorId !== req.connectorId || old.transactionId === newId) continue;
-    const stop: StopTransactionRequest = { transactionId: old.transactionId, timestamp: req.timestamp, meterStop: Math.max(old.meterStart, req.meterStart), reason: 'Other' };
-    const outcome = ctx.store.sessions.stop({
-      chargerId: ctx.chargerId,
-      transactionId: old.transactionId,
-      stoppedAt: stop.timestamp,
-      meterStop: stop.meterStop,
-      reason: 'Other',
-      receivedAt: ctx.now().toISOString(),
-    });
-    ctx.logger.warn({ transactionId: old.transactionId, newTransactionId: newId, connectorId: req.connectorId }, 'session closed by a later StartTransaction on the same connector (its Stop was lost)');
-    if (outcome.known) {
-      ctx.upstream?.transactionStopped(ctx.chargerId, stop, outcome.session);
-      closed.push(outcome.session);
-    }
+    ctx.store.sessions.supersede(old.transactionId, newId, ctx.now().toISOString());
+    ctx.logger.warn({ transactionId: old.transactionId, newTransactionId: newId, connectorId: req.connectorId }, 'a later StartTransaction on the same connector: the session waits for its own StopTransaction');
+    marked.push(ctx.store.sessions.get(old.transactionId)!);
   }
-  return closed;
+  return marked;
 }
 
 export const meterValues: Handler<'MeterValues'> = async (ctx, req) => {
@@ -128,11 +119,17 @@ export const meterValues: Handler<'MeterValues'> = async (ctx, req) => {
     ctx.logger.warn({ transactionId }, 'MeterValues name a transaction that is not this charger\'s: kept without it');
     transactionId = undefined;
   }
-  const samples = toSamples(ctx.chargerId, req.connectorId, transactionId, req.meterValue);
-  await ctx.store.durably(() => {
-    ctx.store.meters.append(samples);
-    ctx.upstream?.meterValues(ctx.chargerId, req, transactionId);
+  const all = toSamples(ctx.chargerId, req.connectorId, transactionId, req.meterValue);
+  // A resend (its answer was lost to a crash) is stored once and queued for the cloud once.
+  const fresh = await ctx.store.durably(() => {
+    const fresh = ctx.store.meters.append(all);
+    const meterValue = onlyNew(req.meterValue, fresh);
+    if (meterValue.length > 0) ctx.upstream?.meterValues(ctx.chargerId, { ...req, meterValue }, transactionId);
+    return fresh;
   });
+  const samples = all.filter((_, i) => fresh[i]);
+  if (samples.length < all.length) ctx.logger.info({ transactionId, resent: all.length - samples.length, of: all.length }, 'MeterValues already stored (a resend): kept once');
+  if (samples.length === 0) return {};
   remember(ctx, samples);
   ctx.events.emit('meter.values', {
     chargerId: ctx.chargerId,
@@ -162,7 +159,8 @@ export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
         endSamples = toSamples(ctx.chargerId, outcome.session.connectorId, req.transactionId, req.transactionData);
         ctx.store.meters.append(endSamples);
       }
-      ctx.upstream?.transactionStopped(ctx.chargerId, req, outcome.session);
+      if (outcome.corrected) ctx.upstream?.stopCorrected(ctx.chargerId, req, outcome.session);
+      else ctx.upstream?.transactionStopped(ctx.chargerId, req, outcome.session);
     }
     return { outcome, endSamples };
   });
@@ -171,6 +169,11 @@ export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
     if (outcome.alreadyStopped) {
       // A resend (the charger missed our answer): its transactionData was recorded the first time.
       ctx.logger.info({ transactionId: req.transactionId }, 'StopTransaction for a session already closed (a resend): accepted');
+    } else if (outcome.corrected) {
+      // Closed by estimate after the grace (orphan-watch.ts): the charger's own Stop replaces it.
+      remember(ctx, endSamples);
+      ctx.logger.warn({ transactionId: req.transactionId, energyWh: session.energyWh, estimatedWh: outcome.corrected.energyWh, reason: req.reason }, 'late StopTransaction: corrects the session chargegate had closed by estimate');
+      ctx.events.emit('session.corrected', { session, previous: outcome.corrected });
     } else {
       remember(ctx, endSamples);
       ctx.logger.info({ transactionId: req.transactionId, energyWh: session.energyWh, reason: req.reason }, 'session ended');

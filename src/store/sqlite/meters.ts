@@ -18,8 +18,10 @@ interface SampleRow {
 }
 
 export function createMeterStore(db: Db): MeterStore {
+  // OR IGNORE: the same sample again (a MeterValues resent after a crash lost its answer, 1.6
+  // §3.7) meets the meter_samples_resend unique index and is kept once (migration 3).
   const insert = db.prepare(`
-    INSERT INTO meter_samples (charger_id, connector_id, transaction_id, timestamp, value,
+    INSERT OR IGNORE INTO meter_samples (charger_id, connector_id, transaction_id, timestamp, value,
                                measurand, phase, unit, context, location, format)
     VALUES (@chargerId, @connectorId, @transactionId, @timestamp, @value,
             @measurand, @phase, @unit, @context, @location, @format)`);
@@ -34,9 +36,8 @@ export function createMeterStore(db: Db): MeterStore {
     'SELECT * FROM meter_samples WHERE charger_id = ? AND connector_id = ? ORDER BY id DESC LIMIT ?',
   );
   // One MeterValues carries many sampled values: one transaction (one fsync) for all of them.
-  const appendAll = db.transaction((samples: MeterSample[]) => {
-    for (const sample of samples) {
-      insert.run({
+  const appendAll = db.transaction((samples: MeterSample[]) =>
+    samples.map((sample) => insert.run({
         chargerId: sample.chargerId,
         connectorId: sample.connectorId,
         transactionId: orNull(sample.transactionId),
@@ -48,13 +49,12 @@ export function createMeterStore(db: Db): MeterStore {
         context: orNull(sample.context),
         location: orNull(sample.location),
         format: orNull(sample.format),
-      });
-    }
-  });
+      }).changes === 1),
+  );
 
   return {
     append(samples) {
-      if (samples.length > 0) appendAll(samples);
+      return samples.length > 0 ? appendAll(samples) : [];
     },
     forTransaction(transactionId) {
       return forTransaction.all(transactionId).map(toSample);

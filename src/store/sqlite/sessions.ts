@@ -22,6 +22,10 @@ interface SessionRow {
   stop_reason: string | null;
   stop_id_tag: string | null;
   transaction_data: string | null;
+  superseded_by: number | null;
+  superseded_at: string | null;
+  closed_by: 'charger' | 'gateway' | null;
+  corrected_at: string | null;
 }
 
 interface UnmatchedStopRow {
@@ -50,8 +54,21 @@ export function createSessionStore(db: Db): SessionStore {
   const closeSession = db.prepare(`
     UPDATE sessions SET state = 'completed', stopped_at = @stoppedAt, meter_stop = @meterStop,
       energy_wh = @meterStop - meter_start, stop_reason = @reason, stop_id_tag = @idTag,
-      transaction_data = @transactionData, stop_received_at = @receivedAt
+      transaction_data = @transactionData, stop_received_at = @receivedAt, closed_by = @closedBy
     WHERE transaction_id = @transactionId`);
+  // A late real Stop replaces chargegate's estimate (1.6 §3.7: a charger delivers its queued Stop when it can).
+  const correctSession = db.prepare(`
+    UPDATE sessions SET stopped_at = @stoppedAt, meter_stop = @meterStop,
+      energy_wh = @meterStop - meter_start, stop_reason = @reason, stop_id_tag = @idTag,
+      transaction_data = @transactionData, stop_received_at = @receivedAt, closed_by = 'charger',
+      corrected_at = @receivedAt
+    WHERE transaction_id = @transactionId`);
+  const supersede = db.prepare(`
+    UPDATE sessions SET superseded_by = ?, superseded_at = ?
+    WHERE transaction_id = ? AND state = 'active' AND superseded_by IS NULL`);
+  const listSuperseded = db.prepare<[], SessionRow>(`
+    SELECT * FROM sessions WHERE state = 'active' AND superseded_by IS NOT NULL
+    ORDER BY superseded_at, transaction_id`);
   const insertUnmatched = db.prepare(`
     INSERT OR IGNORE INTO unmatched_stops (charger_id, transaction_id, stopped_at, meter_stop,
                                            reason, id_tag, transaction_data, received_at)
@@ -79,10 +96,16 @@ export function createSessionStore(db: Db): SessionStore {
     // An id issued to another charger is not this charger's transaction: closing it would
     // end someone else's session, so it is kept apart like any id we never issued.
     if (!row || row.charger_id !== input.chargerId) {
-      insertUnmatched.run(stopParams(input));
+      const { closedBy: _, ...unmatched } = stopParams(input);
+      insertUnmatched.run(unmatched);
       return { known: false as const };
     }
-    if (row.state === 'completed') return { known: true as const, session: toSession(row), alreadyStopped: true };
+    if (row.state === 'completed') {
+      // Only the charger's own Stop corrects an estimate; a resend of a real Stop changes nothing.
+      if (row.closed_by !== 'gateway' || input.closedBy === 'gateway') return { known: true as const, session: toSession(row), alreadyStopped: true };
+      correctSession.run(stopParams(input));
+      return { known: true as const, session: toSession(getSession.get(input.transactionId)!), alreadyStopped: false, corrected: toSession(row) };
+    }
     closeSession.run(stopParams(input));
     return { known: true as const, session: toSession(getSession.get(input.transactionId)!), alreadyStopped: false };
   });
@@ -93,11 +116,13 @@ export function createSessionStore(db: Db): SessionStore {
       filter.from !== undefined && 'started_at >= @from',
       filter.to !== undefined && 'started_at < @to',
       filter.state !== undefined && 'state = @state',
+      // The running session of a connector: not one a later start superseded (it waits for its Stop).
+      filter.state === 'active' && 'superseded_by IS NULL',
     ].filter((c): c is string => c !== false);
     const key = conditions.join(' AND ');
     let statement = listQueries.get(key);
     if (!statement) {
-      // One statement per combination of filters (16 at most), so each can use its index.
+      // One statement per combination of filters (32 at most), so each can use its index.
       statement = db.prepare<unknown[], SessionRow>(
         `SELECT * FROM sessions ${key ? `WHERE ${key}` : ''}
          ORDER BY started_at, transaction_id LIMIT @limit`,
@@ -111,6 +136,8 @@ export function createSessionStore(db: Db): SessionStore {
     start: (input) => start.immediate(input),
     stop: (input) => stop.immediate(input),
     setAuthStatus: (transactionId, status) => void setAuthStatus.run(status, transactionId),
+    supersede: (transactionId, by, at) => void supersede.run(by, at, transactionId),
+    superseded: () => listSuperseded.all().map(toSession),
     get(transactionId) {
       const row = getSession.get(transactionId);
       return row && toSession(row);
@@ -135,6 +162,7 @@ function stopParams(input: StopInput) {
     idTag: orNull(input.idTag),
     transactionData: toJson(input.transactionData),
     receivedAt: input.receivedAt,
+    closedBy: input.closedBy ?? 'charger',
   };
 }
 
@@ -156,6 +184,10 @@ function toSession(row: SessionRow): SessionRecord {
     stopReason: orUndefined(row.stop_reason),
     stopIdTag: orUndefined(row.stop_id_tag),
     transactionData: fromJson(row.transaction_data),
+    supersededBy: orUndefined(row.superseded_by),
+    supersededAt: orUndefined(row.superseded_at),
+    closedBy: orUndefined(row.closed_by),
+    correctedAt: orUndefined(row.corrected_at),
   });
 }
 

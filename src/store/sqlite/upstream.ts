@@ -57,6 +57,7 @@ function createOutboxStore(db: Db): OutboxStore {
     'SELECT * FROM upstream_outbox WHERE channel = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
   );
   const removeOne = db.prepare('DELETE FROM upstream_outbox WHERE seq = ?');
+  const amend = db.prepare('UPDATE upstream_outbox SET payload = ? WHERE channel = ? AND action = ? AND local_tx = ? AND seq > ?');
   const getOne = db.prepare<[number], OutboxRow>('SELECT * FROM upstream_outbox WHERE seq = ?');
   const setAttempts = db.prepare('UPDATE upstream_outbox SET attempts = ? WHERE seq = ?');
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM upstream_outbox');
@@ -102,6 +103,7 @@ function createOutboxStore(db: Db): OutboxStore {
     remove: (seqs) => {
       if (seqs.length > 0) remove(seqs);
     },
+    amend: (channel, action, localTx, payload, sentThrough) => amend.run(JSON.stringify(payload), channel, action, localTx, sentThrough).changes > 0,
     setAttempts: (seq, attempts) => void setAttempts.run(attempts, seq),
     deadLetter: (seq, error, at) => deadLetter(seq, error, at),
     count: () => count.get()!.n,

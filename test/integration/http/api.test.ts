@@ -132,6 +132,7 @@ t.test('without load balancing or upstream the API says so; limit commands are r
 
 t.test('a start command reaches the charger and the live feed shows the session', async (t) => {
   const { gw, cp } = await siteWithSessions(t);
+  await cp.call('StatusNotification', { connectorId: 2, status: 'Preparing', errorCode: 'NoError' });
   cp.handle('RemoteStartTransaction', ({ params }) => {
     // A real charger answers, then starts.
     setImmediate(() => void cp.call('StartTransaction', { connectorId: params.connectorId, idTag: params.idTag, meterStart: 0, timestamp: new Date().toISOString() }));

@@ -10,7 +10,7 @@ const ONE_CHARGER = 'chargers:\n  list:\n    - id: CP1\n      password: "${CP1_P
 t.test('an empty file gives every default, closed to strangers', async (t) => {
   const config = parseConfig('', { env: {}, baseDir: '/srv/site' });
   t.strictSame(config, {
-    ocpp: { host: '0.0.0.0', port: 9000, plain: true, path: '/ocpp', maxFrameBytes: 65536, pingInterval: 30, callTimeout: 30, heartbeatInterval: 300, maxCallsInFlight: 4, callRate: 20, callBurst: 100, validation: 'lenient', requireSubprotocol: false, bootTimeout: 15 },
+    ocpp: { host: '0.0.0.0', port: 9000, plain: true, path: '/ocpp', maxFrameBytes: 65536, pingInterval: 30, callTimeout: 30, heartbeatInterval: 300, maxCallsInFlight: 4, callRate: 20, callBurst: 100, validation: 'lenient', requireSubprotocol: false, bootTimeout: 15, orphanGrace: 300 },
     chargers: { allowUnknown: false, list: [] },
     authorization: { mode: 'list', list: [] },
     storage: { dir: '/srv/site/data' },
@@ -89,7 +89,7 @@ t.test('loadConfigFile reads the file and resolves storage.dir against its folde
 t.test('demo config: open to everyone, flagged as demo', async (t) => {
   const demo = demoConfig();
   t.equal(demo.demo, true);
-  t.strictSame(demo.ocpp, { host: '0.0.0.0', port: 9000, plain: true, path: '/ocpp', maxFrameBytes: 65536, pingInterval: 30, callTimeout: 30, heartbeatInterval: 300, maxCallsInFlight: 4, callRate: 20, callBurst: 100, validation: 'lenient', requireSubprotocol: false, bootTimeout: 15 });
+  t.strictSame(demo.ocpp, { host: '0.0.0.0', port: 9000, plain: true, path: '/ocpp', maxFrameBytes: 65536, pingInterval: 30, callTimeout: 30, heartbeatInterval: 300, maxCallsInFlight: 4, callRate: 20, callBurst: 100, validation: 'lenient', requireSubprotocol: false, bootTimeout: 15, orphanGrace: 300 });
   t.strictSame(demo.chargers, { allowUnknown: true, list: [] });
   t.strictSame(demo.authorization, { mode: 'accept-all', list: [] });
   t.strictSame(demo.storage, { dir: './data' });

@@ -176,6 +176,7 @@ function sessionContract(t: Test, makeStore: MakeStore): void {
         stopReason: 'Local',
         stopIdTag: 'TAG-A',
         transactionData: data,
+        closedBy: 'charger',
       },
     });
     t.strictSame(store.sessions.get(started.transactionId), outcome.known && outcome.session);

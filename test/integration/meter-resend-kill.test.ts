@@ -1,0 +1,102 @@
+/**
+ * kill -9 of the real chargegate process while a charger sends MeterValues: the charger then
+ * resends what it was not sure had arrived (1.6 §3.7). Each sample is stored once, and reaches
+ * the cloud once (issue 14: 2 of 1,475 resent MeterValues were stored twice).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t, { type Test } from 'tap';
+import { stringify } from 'yaml';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { startCloud } from '../helpers/cloud.js';
+import { baseConfig, eventually, PASSWORDS } from '../helpers/gateway.js';
+import { rpcCharger } from '../helpers/rpc-charger.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const at = (minute: number) => `2025-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
+const reading = (n: number) => [{ timestamp: at(n), sampledValue: [{ value: String(1000 + 100 * n), measurand: 'Energy.Active.Import.Register', unit: 'Wh' }, { value: String(10 + n), measurand: 'Current.Import', unit: 'A', phase: 'L1' }] }];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The real process, as upstream-kill.test.ts runs it. */
+async function spawnGateway(t: Test, configFile: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'src/main.ts', 'start', '--config', configFile], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('chargegate is listening')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`chargegate exited with ${code}: ${out}`)));
+  });
+  return child;
+}
+
+t.test('MeterValues resent after kill -9 are stored once and delivered to the cloud once', async (t) => {
+  const cloud = await startCloud();
+  t.teardown(() => cloud.close());
+  await cloud.down();
+  const dir = t.testdir();
+  const dataDir = join(dir, 'data');
+  const port = await freePort();
+  const config = baseConfig(dataDir);
+  Object.assign(config, {
+    ocpp: { host: '127.0.0.1', port, path: '/ocpp', pingInterval: 0, callTimeout: 2 },
+    log: { level: 'info' },
+    mqtt: { broker: 'off' },
+    upstream: { url: cloud.url, identity: 'SITE-GW-1', callTimeout: 2, transactionMessageRetryInterval: 0, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } },
+  });
+  const file = join(dir, 'chargegate.yaml');
+  writeFileSync(file, stringify(config));
+
+  const first = await spawnGateway(t, file);
+  const url = `ws://127.0.0.1:${port}/ocpp`;
+  const cp = await rpcCharger(t, url, 'CP1', PASSWORDS.CP1);
+  const { transactionId } = await cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 1000, timestamp: at(0) });
+  for (let n = 1; n <= 4; n++) await cp.call('MeterValues', { connectorId: 1, transactionId, meterValue: reading(n) });
+  // The fifth goes out as chargegate dies: whether it was stored, the charger cannot know.
+  const fifth = cp.call('MeterValues', { connectorId: 1, transactionId, meterValue: reading(5) }).catch(() => undefined);
+  first.kill('SIGKILL');
+  await once(first, 'exit');
+  await fifth;
+  await cp.close({ force: true });
+
+  await cloud.up();
+  const second = await spawnGateway(t, file);
+  const again = await rpcCharger(t, url, 'CP1', PASSWORDS.CP1);
+  // A charger that lost its connection resends its unconfirmed tail, and some resend more.
+  for (const n of [3, 4, 5]) t.same(await again.call('MeterValues', { connectorId: 1, transactionId, meterValue: reading(n) }), {}, `MeterValues ${n} resent: answered`);
+  await again.call('StopTransaction', { transactionId, meterStop: 1600, timestamp: at(6) });
+  await eventually(() => cloud.calls.some((c) => c.action === 'StopTransaction'), 'the Stop at the cloud', 20_000);
+
+  const sent = cloud.calls.filter((c) => c.action === 'MeterValues').map((c) => c.params.meterValue[0].timestamp as string);
+  t.same(sent, [1, 2, 3, 4, 5].map(at), 'each MeterValues reaches the cloud once, in order');
+
+  // Killed too: what was answered is on disk (WAL), which is the point.
+  await again.close({ force: true });
+  second.kill('SIGKILL');
+  await once(second, 'exit');
+  const store = openSqliteStore(dataDir);
+  t.teardown(() => store.close());
+  const samples = store.meters.forTransaction(transactionId);
+  t.equal(samples.length, 10, 'five readings of two samples each, stored once');
+  t.same([...new Set(samples.map((s) => s.timestamp))], [1, 2, 3, 4, 5].map(at));
+});
