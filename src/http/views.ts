@@ -9,6 +9,7 @@ import type { MeterSample, SessionRecord, SessionStore } from '../store/ports.js
 import type { LoadSample } from './load-history.js';
 import type { ChargerControl } from '../events.js';
 import type { ConnectorAllocation, SiteView } from './site-view.js';
+import type { SetupView } from '../setup/index.js';
 
 export interface ConnectorView {
   connectorId: number;
@@ -79,6 +80,8 @@ export interface ChargerView extends ControlView {
   firmwareVersion?: string;
   maxCurrentA?: number;
   phases?: number;
+  /** Vendor profile, automatic setup and effective quirks (docs/chargers.md). */
+  setup?: SetupView;
   connectors: ConnectorView[];
 }
 
@@ -87,6 +90,7 @@ export interface ViewDeps {
   registry: Registry;
   sessions: Pick<SessionStore, 'list'>;
   site: SiteView;
+  setup?: (chargerId: string) => SetupView;
 }
 
 const PHASES = ['L1', 'L2', 'L3'] as const;
@@ -140,6 +144,7 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
     ...(boot?.firmwareVersion ? { firmwareVersion: boot.firmwareVersion } : {}),
     ...(configured ? { maxCurrentA: configured.maxCurrent, phases: configured.phases } : {}),
     ...controlView(deps.site.control(id)),
+    ...(deps.setup ? { setup: deps.setup(id) } : {}),
     connectors,
   };
 }
