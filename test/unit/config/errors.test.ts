@@ -5,7 +5,7 @@ import { parseConfig } from '../../../src/config/load.js';
 
 
 const OCPP_KEYS = 'host, port, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval, maxCallsInFlight, callRate, callBurst, bootTimeout';
-const CHARGER_KEYS = 'id, password, maxCurrent, phases, connectors, minCurrent, uncontrolledCurrent, priority, phaseRotation, pushLocalList, circuit, upstream, quirks';
+const CHARGER_KEYS = 'id, password, maxCurrent, phases, connectors, minCurrent, uncontrolledCurrent, priority, phaseRotation, pushLocalList, circuit, upstream, setup, quirks';
 
 t.test('unknown key names the allowed keys and suggests the closest', async (t) => {
   t.strictSame(problemsOf('ocpp:\n  prot: 9000\n'), [`ocpp.prot: unknown key (allowed: ${OCPP_KEYS}); did you mean "port"?`]);
