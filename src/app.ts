@@ -67,7 +67,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   const balancer = createSiteBalancer(config, { events, gateway, store, logger, now });
   // Vendor profiles and automatic setup after boot: the effective quirks reach the balancer
   // through 'charger.quirks' (docs/chargers.md).
-  const setup = createChargerSetup({ config, events, commands: gateway.commands, chargers: store.chargers, meta: store.meta, profiles: loadProfiles(), logger, now });
+  const setup = createChargerSetup({ config, events, commands: gateway.commands, registry: gateway.registry, chargers: store.chargers, meta: store.meta, profiles: loadProfiles(), logger, now });
   const upstream = createUpstream({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer });
   if (upstream) gateway.attachUpstream(upstream.port);
   // One meaning of "stop", "max current"… for MQTT and HTTP; without a site: section the

@@ -9,6 +9,7 @@ import { configuredQuirks } from '../balancer/site.js';
 import type { ChargerConfig, Config } from '../config/schema.js';
 import type { EventBus } from '../events.js';
 import type { Commands } from '../gateway/commands.js';
+import type { Registry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
 import type { ChargerStore, MetaStore } from '../store/ports.js';
 import { runSetup } from './driver.js';
@@ -42,6 +43,8 @@ export interface ChargerSetupDeps {
   config: Config;
   events: EventBus;
   commands: Pick<Commands, 'send'>;
+  /** The charger's live connection: a run ends when it changes (the charger reconnected). */
+  registry: Pick<Registry, 'connection'>;
   chargers: Pick<ChargerStore, 'get'>;
   meta: MetaStore;
   profiles: readonly ChargerProfile[];
@@ -145,6 +148,9 @@ export function createChargerSetup(deps: ChargerSetupDeps): ChargerSetup {
     const generation = ++s.generation;
     // After the BootNotification.conf has gone out (calls wait for it anyway: boot-guard.ts).
     setImmediate(() => {
+      // A run belongs to one connection: calls of a run that outlived it would go to the next
+      // connection before its own boot, and count as changes the charger never saw.
+      const connection = deps.registry.connection(chargerId);
       void runSetup({
         chargerId,
         commands: deps.commands,
@@ -152,7 +158,7 @@ export function createChargerSetup(deps: ChargerSetupDeps): ChargerSetup {
         rules: rules(s),
         now: () => deps.now().getTime(),
         log: clog,
-        current: () => s.generation === generation && offs.length > 0,
+        current: () => s.generation === generation && offs.length > 0 && connection !== undefined && deps.registry.connection(chargerId) === connection,
         progress: (memory) => {
           s.memory = memory;
           publish(chargerId, s);
