@@ -15,6 +15,8 @@ export interface GatewayEvents {
    * src/setup/quirks.ts): the balancer works with them from its next run, no restart needed.
    */
   'charger.quirks': { chargerId: string; quirks: { stackLevelZeroOnly: boolean; wattsOnly: boolean; noTxProfile: boolean; noZeroAmps: boolean; noSmartCharging: boolean }; why: string };
+  /** A charger's automatic setup changed state, or another vendor profile matched it (src/setup). */
+  'charger.setup': { chargerId: string; state: 'off' | 'pending' | 'done' | 'failed'; reason?: string; profile?: string };
   'connector.status': ConnectorState;
   'meter.values': { chargerId: string; connectorId: number; transactionId?: number; samples: MeterSample[] };
   /**

@@ -66,6 +66,8 @@ interface ChargerState {
   loggedProfile?: string;
   memory: SetupMemory;
   published: string;
+  /** The setup state last announced ('charger.setup'). */
+  announced?: string;
 }
 
 export function createChargerSetup(deps: ChargerSetupDeps): ChargerSetup {
@@ -119,6 +121,17 @@ export function createChargerSetup(deps: ChargerSetupDeps): ChargerSetup {
     deps.events.emit('charger.quirks', { chargerId, quirks, why });
   }
 
+  /** 'charger.setup' (MQTT mirrors it) when the state, its reason or the profile changed. */
+  function announce(chargerId: string, s: ChargerState): void {
+    const mode = modeOf(chargerId, s);
+    const status = mode === 'off' ? undefined : s.memory.status;
+    const event = { chargerId, state: mode === 'off' ? ('off' as const) : (status?.status ?? ('pending' as const)), ...(status?.reason ? { reason: status.reason } : {}), ...(s.profile ? { profile: s.profile.name } : {}) };
+    const text = JSON.stringify(event);
+    if (text === s.announced) return;
+    s.announced = text;
+    deps.events.emit('charger.setup', event);
+  }
+
   function rules(s: ChargerState): SetupRules {
     const p = s.profile?.setup;
     return {
@@ -144,6 +157,7 @@ export function createChargerSetup(deps: ChargerSetupDeps): ChargerSetup {
       else clog.info({ vendor, model }, 'no vendor profile matches this charger');
     }
     publish(chargerId, s);
+    announce(chargerId, s);
     if (modeOf(chargerId, s) === 'off') return;
     const generation = ++s.generation;
     // After the BootNotification.conf has gone out (calls wait for it anyway: boot-guard.ts).
@@ -162,6 +176,7 @@ export function createChargerSetup(deps: ChargerSetupDeps): ChargerSetup {
         progress: (memory) => {
           s.memory = memory;
           publish(chargerId, s);
+          announce(chargerId, s);
         },
       }).catch((err: unknown) => clog.error({ err }, 'charger setup failed unexpectedly'));
     });

@@ -7,6 +7,7 @@ import t from 'tap';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api } from '../helpers/http.js';
 import { configCharger, type ChangeAnswer } from '../helpers/config-charger.js';
+import { connectClient } from '../helpers/mqtt.js';
 
 const auto = (c: Record<string, any>) => {
   c.chargers.setup = { mode: 'auto' };
@@ -149,4 +150,31 @@ t.test('vendor profiles: matched on the boot, a config entry overrides one, setu
   t.match(cp1, { controlled: false, uncontrolledWhy: /no smart charging \(profile: Zaptec Go/ });
   const cp2 = (await api(gw.httpUrl, '/api/chargers/CP2')).json;
   t.match(cp2.setup, { profile: { id: 'zaptec-go' }, quirks: { noSmartCharging: { value: false, source: 'config' } } }, 'the config entry overrides the profile');
+});
+
+t.test('on MQTT: the setup state, the profile and the effective quirks; a profile\'s setup override (Vestel: one key per call)', async (t) => {
+  const VIEWER = { username: 'viewer', password: 'viewer-secret-pw' };
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      auto(c);
+      c.mqtt = { port: 0, throttle: 0, users: [{ ...VIEWER, access: 'read' }] };
+    },
+  });
+  const viewer = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`, VIEWER);
+  await viewer.subscribe(['chargegate/chargers/CP1/#']);
+  const charger = await configCharger(t, {
+    url: gw.url,
+    id: 'CP1',
+    password: PASSWORDS.CP1,
+    keys: { ...KEYS, ChargingScheduleAllowedChargingRateUnit: { value: 'Power', readonly: true } },
+    maxKeys: 2,
+    boot: { chargePointVendor: 'Vestel', chargePointModel: 'EVC04-AC22SW' },
+  });
+  await eventually(() => viewer.received.some((m) => m.topic === 'chargegate/chargers/CP1/setup' && m.payload === 'done'), 'setup done on MQTT');
+  const last = (leaf: string) => viewer.received.filter((m) => m.topic === `chargegate/chargers/CP1/${leaf}`).at(-1)?.payload;
+  t.equal(last('profile'), 'Vestel EVC04');
+  t.equal(last('quirks'), 'wattsOnly');
+  const gets = charger.calls.filter((c) => c.action === 'GetConfiguration');
+  t.notOk(gets.some((c) => c.params.key.includes('GetConfigurationMaxKeys')), 'the profile knows GetConfigurationMaxKeys: not asked');
+  t.ok(gets.every((c) => c.params.key.length === 1), 'one key per call, as the profile says');
 });
