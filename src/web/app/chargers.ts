@@ -20,7 +20,22 @@ export function chargerCard(c: Charger, options: CardOptions): HTMLElement {
     c.controlled === false
       ? h('p', { class: 'alert', 'data-role': 'control', role: 'status' }, `uncontrolled: ${c.uncontrolledWhy ?? 'reason unknown'}`, c.uncontrolledSince ? h('span', { class: 'since' }, ` · since ${time(c.uncontrolledSince)}`) : null)
       : null,
+    c.setup ? setupLine(c.setup) : null,
     ...c.connectors.map((k) => connectorRow(c, k, options)),
+  );
+}
+
+/** "setup done · profile ABB Terra AC · stackLevelZeroOnly (profile)": where its quirks come from. */
+function setupLine(s: NonNullable<Charger['setup']>): HTMLElement {
+  const quirks = Object.entries(s.quirks)
+    .filter(([, q]) => q.value)
+    .map(([name, q]) => `${name} (${q.source})`);
+  return h(
+    'p',
+    { class: s.state === 'failed' ? 'alert' : 'muted', 'data-role': 'setup' },
+    `setup ${s.state}${s.reason ? `: ${s.reason}` : ''}`,
+    s.profile ? ` · profile ${s.profile.name}` : '',
+    quirks.length > 0 ? ` · ${quirks.join(', ')}` : '',
   );
 }
 

@@ -35,6 +35,13 @@ export interface Charger {
   controlled: boolean | null;
   uncontrolledWhy?: string;
   uncontrolledSince?: string;
+  /** Automatic setup, vendor profile and effective quirks (docs/chargers.md). */
+  setup?: {
+    state: 'off' | 'pending' | 'done' | 'failed';
+    reason?: string;
+    profile: { name: string } | null;
+    quirks: Record<string, { value: boolean; source: string }>;
+  };
   connectors: Connector[];
 }
 
