@@ -178,3 +178,21 @@ t.test('on MQTT: the setup state, the profile and the effective quirks; a profil
   t.notOk(gets.some((c) => c.params.key.includes('GetConfigurationMaxKeys')), 'the profile knows GetConfigurationMaxKeys: not asked');
   t.ok(gets.every((c) => c.params.key.length === 1), 'one key per call, as the profile says');
 });
+
+t.test('after a restart: the refused changes are still remembered (SQLite), and the profile applies before the charger boots again', async (t) => {
+  const dir = t.testdir();
+  const first = await startGateway(t, { dir, patch: auto });
+  const before = await configCharger(t, { url: first.url, id: 'CP1', password: PASSWORDS.CP1, keys: KEYS, maxKeys: 2, change: () => 'Rejected', boot: { chargePointVendor: 'Zaptec', chargePointModel: 'Go 2' } });
+  await eventually(() => first.app.setup.view('CP1').state === 'done', 'setup to finish');
+  t.equal(before.count('ChangeConfiguration'), 2);
+  await before.client().close({ force: true });
+  await first.stop();
+
+  const second = await startGateway(t, { dir, patch: auto });
+  t.match(second.app.setup.view('CP1'), { state: 'done', profile: { id: 'zaptec-go' }, quirks: { noSmartCharging: { value: true, source: 'profile' } } }, 'known from the last boot, before any connection');
+  const doneAt = second.app.setup.view('CP1').at;
+  const after = await configCharger(t, { url: second.url, id: 'CP1', password: PASSWORDS.CP1, keys: KEYS, maxKeys: 2, change: () => 'Rejected', boot: { chargePointVendor: 'Zaptec', chargePointModel: 'Go 2' } });
+  await eventually(() => second.app.setup.view('CP1').at !== doneAt && second.app.setup.view('CP1').state === 'done', 'the run after the restart to finish');
+  t.equal(after.count('GetConfiguration'), 5, 'everything read again');
+  t.equal(after.count('ChangeConfiguration'), 0, 'nothing refused before is sent again');
+});
