@@ -17,7 +17,7 @@
  * that a reboot or a disconnect cut short are counted, and after MAX_INTERRUPTED of them within
  * repeatAfterMs setup does not start again until that window has passed.
  */
-import { BALANCER_MEASURANDS, LEARNT_KEYS, MAX_KEYS_KEY, csl, intValue } from './keys.js';
+import { LEARNT_KEYS, MAX_KEYS_KEY, csl, intValue } from './keys.js';
 import type { KeyReading } from './learn.js';
 
 export type ChangeResult = 'Accepted' | 'RebootRequired' | 'Rejected' | 'NotSupported' | 'Failed';
@@ -51,7 +51,7 @@ export const EMPTY_MEMORY: SetupMemory = { keys: {}, unknownKeys: [], changes: {
 
 /** What a vendor profile and the config say about setup. */
 export interface SetupRules {
-  /** MeterValuesSampledData must contain these (default BALANCER_MEASURANDS). */
+  /** MeterValuesSampledData must contain these (default keys.ts BALANCER_MEASURANDS). */
   measurands: readonly string[];
   /** The MeterValueSampleInterval wanted, s (chargers.setup.meterValueSampleInterval). */
   sampleInterval: number;
@@ -201,5 +201,3 @@ export function afterChange(memory: SetupMemory, run: RunProgress, key: string, 
     run: { ...run, settled: [...run.settled, key] },
   };
 }
-
-export { BALANCER_MEASURANDS };

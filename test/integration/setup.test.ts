@@ -8,6 +8,7 @@ import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api } from '../helpers/http.js';
 import { configCharger, type ChangeAnswer } from '../helpers/config-charger.js';
 import { connectClient } from '../helpers/mqtt.js';
+import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
 
 const auto = (c: Record<string, any>) => {
   c.chargers.setup = { mode: 'auto' };
@@ -195,4 +196,19 @@ t.test('after a restart: the refused changes are still remembered (SQLite), and 
   await eventually(() => second.app.setup.view('CP1').at !== doneAt && second.app.setup.view('CP1').state === 'done', 'the run after the restart to finish');
   t.equal(after.count('GetConfiguration'), 5, 'everything read again');
   t.equal(after.count('ChangeConfiguration'), 0, 'nothing refused before is sent again');
+});
+
+t.test('a charger without GetConfiguration (NotImplemented): setup failed, with the reason, and nothing else sent', async (t) => {
+  const gw = await startGateway(t, { patch: auto });
+  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  let changes = 0;
+  cp.handle('ChangeConfiguration', () => {
+    changes++;
+    return { status: 'Accepted' };
+  });
+  await cp.call('BootNotification', bootPayload);
+  await eventually(() => gw.app.setup.view('CP1').state === 'failed', 'setup to fail');
+  t.match(gw.app.setup.view('CP1').reason, /^GetConfiguration failed: /);
+  t.equal(changes, 0, 'nothing changed blindly');
+  t.same((await api(gw.httpUrl, '/api/chargers/CP1')).json.setup.state, 'failed');
 });
