@@ -184,7 +184,10 @@ export function createChargerSetup(deps: ChargerSetupDeps): ChargerSetup {
 
   return {
     start() {
-      for (const c of deps.config.chargers.list) publish(c.id, state(c.id));
+      for (const c of deps.config.chargers.list) {
+        publish(c.id, state(c.id));
+        announce(c.id, state(c.id));
+      }
       offs = [deps.events.on('charger.boot', ({ chargerId, info }) => booted(chargerId, info.vendor, info.model))];
     },
     stop() {
