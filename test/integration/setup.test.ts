@@ -4,7 +4,7 @@
  * rejects changes, one that reboots after a change. Calls are counted at the charger.
  */
 import t from 'tap';
-import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { capturingLogger, eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api } from '../helpers/http.js';
 import { configCharger, type ChangeAnswer } from '../helpers/config-charger.js';
 import { connectClient } from '../helpers/mqtt.js';
@@ -211,4 +211,18 @@ t.test('a charger without GetConfiguration (NotImplemented): setup failed, with 
   t.match(gw.app.setup.view('CP1').reason, /^GetConfiguration failed: /);
   t.equal(changes, 0, 'nothing changed blindly');
   t.same((await api(gw.httpUrl, '/api/chargers/CP1')).json.setup.state, 'failed');
+});
+
+t.test('the matched profile is logged once per charger, not at every boot', async (t) => {
+  const captured = capturingLogger('info');
+  const gw = await startGateway(t, { patch: auto, logger: captured.logger });
+  const charger = await configCharger(t, { url: gw.url, id: 'CP1', password: PASSWORDS.CP1, keys: KEYS, maxKeys: 2, boot: { chargePointVendor: 'Easee', chargePointModel: 'Home' } });
+  await eventually(() => gw.app.setup.view('CP1').state === 'done', 'setup to finish');
+  const at = gw.app.setup.view('CP1').at;
+  await charger.client().call('BootNotification', { chargePointVendor: 'Easee', chargePointModel: 'Home' });
+  await eventually(() => gw.app.setup.view('CP1').at !== at && gw.app.setup.view('CP1').state === 'done', 'the second run');
+  const matched = captured.entries().filter((e) => e.msg === 'vendor profile matched');
+  t.equal(matched.length, 1);
+  t.match(matched[0], { chargerId: 'CP1', profile: 'easee', name: 'Easee', vendor: 'Easee', model: 'Home' });
+  t.match(gw.app.setup.view('CP1').changes, { MeterValueSampleInterval: { value: '60' } }, 'the Easee profile allows 60 s (at least 30 s)');
 });
