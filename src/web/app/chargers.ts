@@ -26,10 +26,11 @@ export function chargerCard(c: Charger, options: CardOptions): HTMLElement {
 }
 
 /** "setup done · profile ABB Terra AC · stackLevelZeroOnly (profile)": where its quirks come from. */
-function setupLine(s: NonNullable<Charger['setup']>): HTMLElement {
+function setupLine(s: NonNullable<Charger['setup']>): HTMLElement | null {
   const quirks = Object.entries(s.quirks)
     .filter(([, q]) => q.value)
     .map(([name, q]) => `${name} (${q.source})`);
+  if (s.state === 'off' && !s.profile && quirks.length === 0) return null; // nothing to say
   return h(
     'p',
     { class: s.state === 'failed' ? 'alert' : 'muted', 'data-role': 'setup' },
