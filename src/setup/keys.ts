@@ -3,25 +3,25 @@
  * Charging), and how their values are written. Pure.
  */
 
-/** §9.1.10: how many keys one GetConfiguration may ask for. Asked alone, before anything else. */
+/** §9.1 (Core): how many keys one GetConfiguration may ask for. Asked alone, before anything else. */
 export const MAX_KEYS_KEY = 'GetConfigurationMaxKeys';
 
 /** What setup learns, in the order it asks (the ones the balancer needs most come first). */
 export const LEARNT_KEYS = [
-  'SupportedFeatureProfiles', // §9.1.31: Core, SmartCharging, …
-  'ChargingScheduleAllowedChargingRateUnit', // §9.4.3: Current, Power
-  'ChargeProfileMaxStackLevel', // §9.4.1
-  'MaxChargingProfilesInstalled', // §9.4.5
-  'NumberOfConnectors', // §9.1.22
-  'MeterValuesSampledData', // §9.1.19
-  'MeterValuesSampledDataMaxLength', // §9.1.20
-  'MeterValueSampleInterval', // §9.1.21
+  'SupportedFeatureProfiles', // §9.1: Core, SmartCharging, …
+  'ChargingScheduleAllowedChargingRateUnit', // §9.4: Current, Power
+  'ChargeProfileMaxStackLevel', // §9.4
+  'MaxChargingProfilesInstalled', // §9.4
+  'NumberOfConnectors', // §9.1
+  'MeterValuesSampledData', // §9.1
+  'MeterValuesSampledDataMaxLength', // §9.1
+  'MeterValueSampleInterval', // §9.1
 ] as const;
 
 /** The measurands the balancer reads from MeterValues (per phase where the charger reports phases). */
 export const BALANCER_MEASURANDS = ['Current.Import', 'Power.Active.Import', 'Energy.Active.Import.Register'] as const;
 
-/** A CSL value (§9: comma separated list) as its trimmed, non-empty members. */
+/** A CSL value (§9: CSL, a comma separated list) as its trimmed, non-empty members. */
 export function csl(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')

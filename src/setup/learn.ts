@@ -7,7 +7,7 @@ import type { QuirkName } from './quirks.js';
 import { csl, intValue } from './keys.js';
 
 export interface KeyReading {
-  /** Absent when the charger gave none (§7.13: value is optional). */
+  /** Absent when the charger gave none (KeyValue in GetConfiguration.conf: value is optional). */
   value?: string;
   readonly: boolean;
 }
@@ -22,7 +22,7 @@ export function learntQuirks(keys: Readonly<Record<string, KeyReading>>): Partia
   const out: Partial<Record<QuirkName, Learnt>> = {};
   const units = keys.ChargingScheduleAllowedChargingRateUnit?.value;
   if (units !== undefined) {
-    // §9.4.3 names the values Current and Power; some firmware writes A and W.
+    // §9.4 names the values Current and Power; some firmware writes A and W.
     const list = csl(units).map((u) => u.toLowerCase());
     const current = list.includes('current') || list.includes('a');
     const power = list.includes('power') || list.includes('w');

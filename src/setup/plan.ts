@@ -4,7 +4,7 @@
  * (driver.ts) does the I/O, one call at a time, each after the previous answer.
  *
  * The sequence after an accepted BootNotification (OCPP 1.6 §4.2):
- *   1. GetConfiguration [GetConfigurationMaxKeys] (§9.1.10), unless the vendor profile knows it;
+ *   1. GetConfiguration [GetConfigurationMaxKeys] (§9.1), unless the vendor profile knows it;
  *   2. GetConfiguration of LEARNT_KEYS, at most GetConfigurationMaxKeys per call (§5.8: a key
  *      the charger does not know comes back in unknownKey; one missing from both lists, a
  *      truncated answer, counts as unknown);
@@ -124,7 +124,7 @@ function wantedMeasurands(memory: SetupMemory, rules: SetupRules): Wanted {
   const missing = rules.measurands.filter((m) => !current.some((c) => c.toLowerCase() === m.toLowerCase()));
   if (missing.length === 0) return { keep: `already samples ${rules.measurands.join(', ')}` };
   // What it samples already stays (someone may rely on it), after what the balancer needs,
-  // within MeterValuesSampledDataMaxLength (§9.1.20) when the charger states one.
+  // within MeterValuesSampledDataMaxLength (§9.1) when the charger states one.
   let value = [...rules.measurands, ...current.filter((c) => !rules.measurands.some((m) => m.toLowerCase() === c.toLowerCase()))];
   const maxLength = intValue(memory.keys.MeterValuesSampledDataMaxLength?.value);
   if (maxLength !== undefined && maxLength > 0) value = value.slice(0, maxLength);
@@ -137,7 +137,7 @@ function wantedInterval(memory: SetupMemory, rules: SetupRules): Wanted {
   const min = rules.minSampleInterval ?? 1;
   const target = Math.max(min, Math.min(rules.sampleInterval, rules.maxSampleInterval ?? Infinity));
   const current = intValue(reading.value);
-  // §9.1.21: 0 means no sampled data at all.
+  // §9.1: 0 means no sampled data at all.
   if (current !== undefined && current >= min && current > 0 && current <= target) return { keep: `samples every ${current} s already (wanted at most ${target} s)` };
   const why = current === undefined ? `unreadable value ${JSON.stringify(reading.value ?? '')}` : current === 0 ? 'sampling is off (0)' : current < min ? `${current} s is below this model's ${min} s` : `${current} s is longer than ${target} s`;
   return { value: String(target), why };

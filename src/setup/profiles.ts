@@ -19,7 +19,7 @@ export const PROFILE_DIR = fileURLToPath(new URL('../../adapters/chargers', impo
 
 const Pattern = (description: string) => Type.String({ minLength: 1, maxLength: 200, description });
 const Quirk = (description: string) => Type.Optional(Type.Boolean({ description }));
-const Measurand = Type.String({ pattern: '^[A-Z][A-Za-z]*(\\.[A-Za-z]+)*$', allowed: 'an OCPP 1.6 measurand such as Current.Import', description: 'A measurand (§7.31).' });
+const Measurand = Type.String({ pattern: '^[A-Z][A-Za-z]*(\\.[A-Za-z]+)*$', allowed: 'an OCPP 1.6 measurand such as Current.Import', description: 'A measurand (OCPP 1.6 Measurand).' });
 
 export const ProfileSchema = Type.Object(
   {
