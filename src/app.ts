@@ -13,6 +13,8 @@ import type { Config } from './config/schema.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { startLocalListPush } from './gateway/local-list-push.js';
 import { createOperatorView, type OperatorView } from './http/index.js';
+import { createChargerSetup, type ChargerSetup } from './setup/index.js';
+import { loadProfiles } from './setup/profiles.js';
 import type { Logger } from './log.js';
 import { createMqtt, type Mqtt } from './mqtt/index.js';
 import { createLocalCa, type LocalCa } from './security/local-ca.js';
@@ -40,6 +42,8 @@ export interface App {
   upstream: Upstream | undefined;
   /** The HTTP API, dashboard and /metrics. */
   http: OperatorView;
+  /** Vendor profiles, automatic setup after boot, effective quirks per charger. */
+  setup: ChargerSetup;
   /**
    * Starts listening; resolves with the bound OCPP ports (plain ws:// unless ocpp.plain is false,
    * wss:// with ocpp.tls) and the HTTP API's, once it listens.
@@ -67,6 +71,9 @@ export function createApp(config: Config, deps: AppDeps): App {
     logger,
   });
   const balancer = createSiteBalancer(config, { events, gateway, store, logger, now });
+  // Vendor profiles and automatic setup after boot: the effective quirks reach the balancer
+  // through 'charger.quirks' (docs/chargers.md).
+  const setup = createChargerSetup({ config, events, commands: gateway.commands, registry: gateway.registry, chargers: store.chargers, meta: store.meta, profiles: loadProfiles(), logger, now });
   const upstream = createUpstream({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer });
   if (upstream) gateway.attachUpstream(upstream.port);
   // One meaning of "stop", "max current"… for MQTT and HTTP; without a site: section the
@@ -93,6 +100,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     store,
     events,
     control,
+    setup: (id) => setup.view(id),
     peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstream ? { upstream: true } : {}) }),
     logger,
     now,
@@ -109,10 +117,12 @@ export function createApp(config: Config, deps: AppDeps): App {
     balancer,
     upstream,
     http,
+    setup,
     async start() {
       await startMqtt(mqtt, config, logger);
       const ports = await gateway.start();
       balancer?.start();
+      setup.start();
       upstream?.start();
       const web = await startHttp(http, config, logger);
       const endpoint = (scheme: string, host: string, port: number) => `${scheme}://${host}:${port}${config.ocpp.path}/<chargerId>`;
@@ -132,6 +142,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       if (stopped) return;
       stopped = true;
       stopLocalListPush();
+      setup.stop();
       await http.stop();
       await mqtt?.stop();
       await balancer?.stop();

@@ -10,6 +10,13 @@ export interface GatewayEvents {
   'charger.connected': { chargerId: string; protocol: string; remoteAddress?: string; at: string };
   'charger.disconnected': { chargerId: string; code: number; reason: string; at: string };
   'charger.boot': { chargerId: string; info: ChargerInfo; at: string };
+  /**
+   * A charger's effective quirks changed (config, vendor profile and what its setup learnt,
+   * src/setup/quirks.ts): the balancer works with them from its next run, no restart needed.
+   */
+  'charger.quirks': { chargerId: string; quirks: { stackLevelZeroOnly: boolean; wattsOnly: boolean; noTxProfile: boolean; noZeroAmps: boolean; noSmartCharging: boolean }; why: string };
+  /** A charger's automatic setup changed state, or another vendor profile matched it (src/setup). */
+  'charger.setup': { chargerId: string; state: 'off' | 'pending' | 'done' | 'failed'; reason?: string; profile?: string };
   'connector.status': ConnectorState;
   'meter.values': { chargerId: string; connectorId: number; transactionId?: number; samples: MeterSample[] };
   /**

@@ -50,8 +50,8 @@ export function overdrew(prev: Uncontrolled | undefined, why: string, now: numbe
   return { cause: 'ignores', why, since: prev?.since ?? now, attempts: 0, retryAt: Infinity };
 }
 
-export function noSmartCharging(): Uncontrolled {
-  return { cause: 'quirk', why: 'configured without smart charging (quirks.noSmartCharging)', since: 0, attempts: 0, retryAt: Infinity };
+export function noSmartCharging(why = 'configured without smart charging (quirks.noSmartCharging)'): Uncontrolled {
+  return { cause: 'quirk', why, since: 0, attempts: 0, retryAt: Infinity };
 }
 
 /** A profile was accepted: a refusal is over; an overdraw or the quirk is not. */

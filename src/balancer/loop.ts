@@ -13,7 +13,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { ControlResult, LimitControl } from '../control/ports.js';
-import type { ChargerControl, EventBus } from '../events.js';
+import type { ChargerControl, EventBus, GatewayEvents } from '../events.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import type { GridMeter } from '../meters/ports.js';
@@ -65,7 +65,11 @@ export interface Balancer extends LimitControl {
 
 
 export function createBalancer(deps: BalancerDeps): Balancer {
-  const { config, site, events, gateway, logger } = deps;
+  const { config, events, gateway, logger } = deps;
+  // The balancer's own copy of the chargers: their quirks change at run time (vendor profile,
+  // what setup learnt: the 'charger.quirks' event), without a restart.
+  const chargers = new Map(deps.site.chargers);
+  const site: SiteModel = { ...deps.site, chargers };
   const siteConfig = config.site!;
   const b = siteConfig.balancing;
   const fs = siteConfig.failsafe;
@@ -679,6 +683,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         schedule();
       }),
       events.on('ocpp.call', onCallSent),
+      events.on('charger.quirks', onQuirks),
     );
     deps.meter?.onReading((r) => {
       const now = nowMs();
@@ -701,6 +706,25 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     if (c.direction !== 'out' || c.action !== 'ClearChargingProfile') return;
     log.info({ chargerId: c.chargerId }, 'ClearChargingProfile sent to the charger: its limits are sent again');
     forgetLimits(c.chargerId);
+    schedule();
+  }
+
+  /**
+   * A charger's effective quirks changed (src/setup/quirks.ts): its limits are sent again in the
+   * new shape (unit, stackLevel, purpose), and a refusal of the old shape is forgotten so they
+   * go out at once. noSmartCharging makes it uncontrolled for good, or ends that.
+   */
+  function onQuirks(e: GatewayEvents['charger.quirks']): void {
+    const before = chargerOf(site, e.chargerId);
+    chargers.set(e.chargerId, { ...before, quirks: { ...e.quirks } });
+    capped = undefined;
+    const u = uncontrolled.get(e.chargerId);
+    if (e.quirks.noSmartCharging) {
+      if (u?.cause !== 'quirk') uncontrolled.set(e.chargerId, control.noSmartCharging(e.why));
+    } else if (u?.cause === 'quirk' || u?.cause === 'refused') uncontrolled.delete(e.chargerId);
+    forgetLimits(e.chargerId);
+    txRejections.delete(e.chargerId);
+    log.info({ chargerId: e.chargerId, quirks: e.quirks, why: e.why }, 'charger quirks changed: its limits are sent again accordingly');
     schedule();
   }
 

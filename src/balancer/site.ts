@@ -4,7 +4,7 @@
  * charger on a circuit that exists, the meter's required keys). Pure.
  */
 import type { ChargerConfig, Config, SiteConfig } from '../config/schema.js';
-import { SUPPLY, type ChargerModel, type CircuitModel, type Phase, type SiteModel } from './model.js';
+import { SUPPLY, type ChargerModel, type ChargerQuirks, type CircuitModel, type Phase, type SiteModel } from './model.js';
 
 const PHASE_OF: Record<string, Phase> = { L1: 0, L2: 1, L3: 2, R: 0, S: 1, T: 2 };
 
@@ -27,7 +27,23 @@ export function chargerModel(c: ChargerConfig): ChargerModel {
     circuit: c.circuit,
     priority: c.priority,
     ...(c.uncontrolledCurrent !== undefined ? { uncontrolledCurrent: c.uncontrolledCurrent } : {}),
-    quirks: { ...c.quirks },
+    quirks: configuredQuirks(c),
+  };
+}
+
+/**
+ * The quirks the config states, each one left out as false. Until a charger's vendor profile
+ * and what its setup learnt are known (src/setup/quirks.ts, the 'charger.quirks' event), this
+ * is what the balancer works with.
+ */
+export function configuredQuirks(c: ChargerConfig): ChargerQuirks {
+  const q = c.quirks;
+  return {
+    stackLevelZeroOnly: q.stackLevelZeroOnly ?? false,
+    wattsOnly: q.wattsOnly ?? false,
+    noTxProfile: q.noTxProfile ?? false,
+    noZeroAmps: q.noZeroAmps ?? false,
+    noSmartCharging: q.noSmartCharging ?? false,
   };
 }
 

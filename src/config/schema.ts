@@ -129,15 +129,27 @@ const ChargerEntry = Type.Object(
         { additionalProperties: false, description: 'upstream.mode transparent: how this charger connects to the cloud.' },
       ),
     ),
+    setup: Type.Optional(
+      OneOf(['auto', 'off'], {
+        description: 'auto: after each accepted BootNotification chargegate reads the charger\'s configuration and, where the balancer needs it, sets its meter values (docs/chargers.md); off: nothing is sent. Default: chargers.setup.mode (a vendor profile may say off).',
+      }),
+    ),
+    // No defaults here: a quirk left out may still come from a vendor profile or be learnt from
+    // the charger's configuration keys (src/setup/quirks.ts); an explicit value always wins.
     quirks: Section(
       {
-        stackLevelZeroOnly: Type.Boolean({ default: false, description: 'The charger accepts only stackLevel 0.' }),
-        wattsOnly: Type.Boolean({ default: false, description: 'The charger accepts only chargingRateUnit W: limits are sent in W.' }),
-        noTxProfile: Type.Boolean({ default: false, description: 'The charger does not support TxProfile: the TxDefaultProfile carries the live limit.' }),
-        noZeroAmps: Type.Boolean({ default: false, description: '0 A ends the transaction or is ignored: pause through ChangeAvailability instead.' }),
-        noSmartCharging: Type.Boolean({ default: false, description: 'The charger takes no charging profiles at all (e.g. Zaptec Go 2): none is sent, and while it charges it is counted at uncontrolledCurrent and the others are reduced for it.' }),
+        stackLevelZeroOnly: Type.Optional(Type.Boolean({ description: 'The charger accepts only stackLevel 0. Default: from its vendor profile, or learnt (ChargeProfileMaxStackLevel 0), else false.' })),
+        wattsOnly: Type.Optional(Type.Boolean({ description: 'The charger accepts only chargingRateUnit W: limits are sent in W. Default: from its vendor profile, or learnt (ChargingScheduleAllowedChargingRateUnit without Current), else false.' })),
+        noTxProfile: Type.Optional(Type.Boolean({ description: 'The charger does not support TxProfile: the TxDefaultProfile carries the live limit. Default: from its vendor profile, else false.' })),
+        noZeroAmps: Type.Optional(Type.Boolean({ description: '0 A ends the transaction or is ignored: pause through ChangeAvailability instead. Default: from its vendor profile, else false.' })),
+        noSmartCharging: Type.Optional(
+          Type.Boolean({
+            description:
+              'The charger takes no charging profiles at all (e.g. Zaptec Go 2): none is sent, and while it charges it is counted at uncontrolledCurrent and the others are reduced for it. Default: from its vendor profile, or learnt (SmartCharging not in SupportedFeatureProfiles), else false.',
+          }),
+        ),
       },
-      'Vendor quirks the load balancer works around.',
+      'Vendor quirks the load balancer works around. Each one left out comes from the vendor profile, else from what automatic setup learnt, else false; true or false here overrides both.',
     ),
   },
   { additionalProperties: false },
@@ -147,6 +159,21 @@ const ChargersSection = Section(
   {
     allowUnknown: Type.Boolean({ default: false, description: 'true: any identity may connect, without a password. Keep false on a real site.' }),
     list: Type.Array(ChargerEntry, { default: [], description: 'The chargers allowed to connect.' }),
+    setup: Section(
+      {
+        mode: OneOf(['auto', 'off'], {
+          default: 'auto',
+          description: 'auto: after each accepted BootNotification chargegate reads each charger\'s configuration (GetConfiguration) and, where the balancer needs it, sets its meter values (ChangeConfiguration), one call at a time; off: nothing is sent. chargers.list[].setup overrides it per charger.',
+        }),
+        meterValueSampleInterval: Type.Integer({
+          default: 60,
+          minimum: 1,
+          maximum: 3600,
+          description: 'Seconds: MeterValueSampleInterval set on a charger that samples less often than this (or not at all); a charger sampling more often is left alone. A vendor profile may bound it.',
+        }),
+      },
+      'Automatic charger setup after boot (docs/chargers.md).',
+    ),
   },
   'Which chargers may connect, and how they are wired.',
 );

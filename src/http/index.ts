@@ -26,6 +26,7 @@ import { createHttpServer } from './server.js';
 import { SiteView } from './site-view.js';
 import { loadStaticFiles } from './static.js';
 import { loadSample, type ViewDeps } from './views.js';
+import type { SetupView } from '../setup/index.js';
 
 export interface OperatorViewDeps {
   config: Config;
@@ -33,6 +34,8 @@ export interface OperatorViewDeps {
   store: Pick<Store, 'sessions' | 'upstream' | 'security'>;
   events: EventBus;
   peers: PeersLookup;
+  /** Per charger: vendor profile, automatic setup, effective quirks (src/setup). */
+  setup?: (chargerId: string) => SetupView;
   /** The site commands, shared with MQTT. */
   control: SiteCommands;
   logger: Logger;
@@ -63,7 +66,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
   const logger = deps.logger.child({ component: 'http' });
   const site = new SiteView(deps.events, deps.now);
   const history = new LoadHistory();
-  const views: ViewDeps = { config: deps.config, registry: deps.gateway.registry, sessions: deps.store.sessions, site };
+  const views: ViewDeps = { config: deps.config, registry: deps.gateway.registry, sessions: deps.store.sessions, site, ...(deps.setup ? { setup: deps.setup } : {}) };
   const siteDeps = { config: deps.config, site, history, peers: deps.peers, outbox: deps.store.upstream.outbox };
   const live = new LiveFeed({ events: deps.events, views, site: siteDeps, logger, ...(deps.liveFlushMs !== undefined ? { flushMs: deps.liveFlushMs } : {}) });
   const metrics = createMetrics({ ...views, outbox: deps.store.upstream.outbox, events: deps.events, peers: deps.peers, now: deps.now, liveClients: () => live.clientCount });

@@ -55,6 +55,44 @@ const CONNECTOR = {
   },
 } as const;
 
+const QUIRK = {
+  type: 'object',
+  required: ['value', 'source'],
+  properties: {
+    value: { type: 'boolean' },
+    source: { type: 'string', enum: ['config', 'profile', 'learnt', 'default'], description: 'config (chargers.list[].quirks) beats profile, which beats learnt (configuration keys); default: none said.' },
+    detail: { type: 'string', description: 'The profile\'s name, or the key and value it was learnt from.' },
+  },
+} as const;
+
+const SETUP = {
+  type: 'object',
+  description: 'Vendor profile, automatic setup after boot and effective quirks (docs/chargers.md).',
+  required: ['mode', 'state', 'profile', 'learnt', 'unknownKeys', 'changes', 'quirks'],
+  properties: {
+    mode: { type: 'string', enum: ['auto', 'off'] },
+    state: { type: 'string', enum: ['off', 'pending', 'done', 'failed'], description: 'pending: running, or cut short and going on at the next boot.' },
+    reason: { type: 'string', description: 'Why failed or pending, in words.' },
+    at: { type: 'string', format: 'date-time' },
+    profile: {
+      type: ['object', 'null'],
+      description: 'The vendor profile (adapters/chargers) that matched its last BootNotification; null: none.',
+      properties: { id: { type: 'string' }, name: { type: 'string' }, notes: { type: 'string' }, sources: { type: 'array', items: { type: 'string' } } },
+    },
+    learnt: { type: 'object', description: 'Configuration keys read (OCPP 1.6 §9.1), by name.', additionalProperties: { type: 'object', properties: { value: { type: 'string' }, readonly: { type: 'boolean' } } } },
+    unknownKeys: { type: 'array', items: { type: 'string' }, description: 'Keys the charger does not have.' },
+    changes: {
+      type: 'object',
+      description: 'The last ChangeConfiguration of each key chargegate changed.',
+      additionalProperties: { type: 'object', properties: { value: { type: 'string' }, at: { type: 'string', format: 'date-time' }, result: { type: 'string', enum: ['Accepted', 'RebootRequired', 'Rejected', 'NotSupported', 'Failed'] }, error: { type: 'string' } } },
+    },
+    quirks: {
+      type: 'object',
+      properties: { stackLevelZeroOnly: QUIRK, wattsOnly: QUIRK, noTxProfile: QUIRK, noZeroAmps: QUIRK, noSmartCharging: QUIRK },
+    },
+  },
+} as const;
+
 const CHARGER = {
   type: 'object',
   required: ['id', 'online', 'booted', 'configured', 'status', 'controlled', 'connectors'],
@@ -83,6 +121,7 @@ const CHARGER = {
       properties: { type: { type: 'string' }, timestamp: { type: 'string', format: 'date-time' }, techInfo: { type: 'string' } },
     },
     ...CONTROL_PROPERTIES,
+    setup: SETUP,
     connectors: { type: 'array', items: { $ref: '#/components/schemas/Connector' } },
   },
 } as const;

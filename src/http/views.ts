@@ -9,6 +9,7 @@ import type { MeterSample, SessionRecord, SessionStore } from '../store/ports.js
 import type { LoadSample } from './load-history.js';
 import type { ChargerControl } from '../events.js';
 import type { ConnectorAllocation, SiteView } from './site-view.js';
+import type { SetupView } from '../setup/index.js';
 
 export interface ConnectorView {
   connectorId: number;
@@ -83,6 +84,8 @@ export interface ChargerView extends ControlView {
   firmwareStatus?: string;
   logStatus?: { status: string; requestId?: number };
   lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
+  /** Vendor profile, automatic setup and effective quirks (docs/chargers.md). */
+  setup?: SetupView;
   connectors: ConnectorView[];
 }
 
@@ -91,6 +94,7 @@ export interface ViewDeps {
   registry: Registry;
   sessions: Pick<SessionStore, 'list'>;
   site: SiteView;
+  setup?: (chargerId: string) => SetupView;
 }
 
 const PHASES = ['L1', 'L2', 'L3'] as const;
@@ -147,6 +151,7 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
     ...(live?.logStatus ? { logStatus: live.logStatus } : {}),
     ...(live?.lastSecurityEvent ? { lastSecurityEvent: live.lastSecurityEvent } : {}),
     ...controlView(deps.site.control(id)),
+    ...(deps.setup ? { setup: deps.setup(id) } : {}),
     connectors,
   };
 }

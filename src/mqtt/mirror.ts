@@ -211,6 +211,18 @@ export function createMirror(deps: MirrorDeps): Mirror {
     sessionEnded(e.session, 'session-corrected');
   }
 
+  /** The effective quirks set, comma-separated, or none (docs/chargers.md). */
+  function quirks(e: GatewayEvents['charger.quirks']): void {
+    const set = Object.entries(e.quirks).filter(([, on]) => on).map(([name]) => name);
+    publisher.state(topics.charger(e.chargerId, 'quirks'), set.length > 0 ? set.join(',') : NONE, 1);
+  }
+
+  /** Automatic setup: its state (with the reason when failed or cut short) and the vendor profile. */
+  function setup(e: GatewayEvents['charger.setup']): void {
+    publisher.state(topics.charger(e.chargerId, 'setup'), e.reason ? `${e.state}: ${e.reason}` : e.state, 1);
+    publisher.state(topics.charger(e.chargerId, 'profile'), e.profile ?? NONE, 1);
+  }
+
   function boot(e: GatewayEvents['charger.boot']): void {
     announce(e.chargerId);
     publisher.state(topics.charger(e.chargerId, 'info'), JSON.stringify({ ...e.info, bootedAt: e.at }), 1);
@@ -301,6 +313,8 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('charger.connected', (e) => connected(e.chargerId, true));
       listen('charger.disconnected', (e) => connected(e.chargerId, false));
       listen('charger.boot', boot);
+      listen('charger.quirks', quirks);
+      listen('charger.setup', setup);
       listen('connector.status', (e) => status(e));
       listen('meter.values', meterValues);
       listen('session.started', sessionStarted);

@@ -20,6 +20,10 @@ export function baseConfig(dir: string): Record<string, unknown> {
         { id: 'CP1', password: PASSWORDS.CP1, maxCurrent: 16, phases: 3 },
         { id: 'CP2', password: PASSWORDS.CP2, maxCurrent: 32, phases: 1 },
       ],
+      // Automatic setup (GetConfiguration after boot) is on by default in the product; off here
+      // so that tests of other things see only the calls they make. test/integration/setup-*
+      // turn it on.
+      setup: { mode: 'off' },
     },
     authorization: {
       mode: 'list',

@@ -23,7 +23,23 @@ export function chargerCard(c: Charger, options: CardOptions): HTMLElement {
     c.lastSecurityEvent
       ? h('p', { class: 'muted', 'data-role': 'security' }, `security event: ${c.lastSecurityEvent.type}${c.lastSecurityEvent.techInfo ? ` (${c.lastSecurityEvent.techInfo})` : ''}`, h('span', { class: 'since' }, ` · ${time(c.lastSecurityEvent.timestamp)}`))
       : null,
+    c.setup ? setupLine(c.setup) : null,
     ...c.connectors.map((k) => connectorRow(c, k, options)),
+  );
+}
+
+/** "setup done · profile ABB Terra AC · stackLevelZeroOnly (profile)": where its quirks come from. */
+function setupLine(s: NonNullable<Charger['setup']>): HTMLElement | null {
+  const quirks = Object.entries(s.quirks)
+    .filter(([, q]) => q.value)
+    .map(([name, q]) => `${name} (${q.source})`);
+  if (s.state === 'off' && !s.profile && quirks.length === 0) return null; // nothing to say
+  return h(
+    'p',
+    { class: s.state === 'failed' ? 'alert' : 'muted', 'data-role': 'setup' },
+    `setup ${s.state}${s.reason ? `: ${s.reason}` : ''}`,
+    s.profile ? ` · profile ${s.profile.name}` : '',
+    quirks.length > 0 ? ` · ${quirks.join(', ')}` : '',
   );
 }
 

@@ -37,6 +37,13 @@ export interface Charger {
   uncontrolledSince?: string;
   /** The latest security event since chargegate started (OCPP 1.6 security extension). */
   lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
+  /** Automatic setup, vendor profile and effective quirks (docs/chargers.md). */
+  setup?: {
+    state: 'off' | 'pending' | 'done' | 'failed';
+    reason?: string;
+    profile: { name: string } | null;
+    quirks: Record<string, { value: boolean; source: string }>;
+  };
   connectors: Connector[];
 }
 
