@@ -21,12 +21,14 @@ export interface AttackTally {
   /** Attempts that got what they should not have, per attack, with an example each. */
   through: Record<string, number>;
   examples: string[];
+  /** Attacks that could not be made, and why. */
+  failed: string[];
 }
 
 const PREFIX = 'chargegate';
 
 export class Attacker {
-  readonly tally: AttackTally = { tried: {}, through: {}, examples: [] };
+  readonly tally: AttackTally = { tried: {}, through: {}, examples: [], failed: [] };
   private reader: MqttClient | undefined;
   private readonly sockets = new Set<Socket | WebSocket>();
   /** Messages the read user's subscription delivered. */
@@ -49,7 +51,7 @@ export class Attacker {
 
   /** One round of every attack; resolves when the round's probes have their outcome. */
   async round(): Promise<void> {
-    await Promise.allSettled([
+    const results = await Promise.allSettled([
       this.mqttForgeries(),
       this.birthFlood(),
       this.oversizedConnect(),
@@ -60,6 +62,9 @@ export class Attacker {
       this.malformedFrames(),
       this.flood(),
     ]);
+    // An attack that could not even be made (the gateway was just killed) is no finding, but
+    // one that never runs would be a soak that tests nothing: they are counted.
+    for (const r of results) if (r.status === 'rejected') this.tally.failed.push(String((r.reason as Error)?.message ?? r.reason).slice(0, 200));
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,6 @@
 /**
  * The site the soak runs: its chargegate config (a real one: passwords, MQTT users, an HTTP
  * token, aggregate upstream) and the chargers' ids, passwords and misbehaviours. Pure.
- *
- * The supply is tight on purpose (one ampere per phase per charger, at least 48 A) so that
- * the balancer must share: 200 chargers of 16 A on 3 × 200 A. The margin covers what the
- * chargers that ignore their limits overdraw before chargegate flags them (three MeterValues,
- * `site.failsafe.overdrawSamples`), as an installer who knows such chargers would set it.
  */
 import type { Misbehaviour } from '../sim/misbehaviour.js';
 
@@ -42,29 +37,35 @@ export const SECRETS: SoakSecrets = {
 export const chargerPassword = (id: string): string => `pw-${id}-secret`;
 
 /**
- * One charger in 200 of each misbehaviour (at least one each): silent, answers late, CALLERROR
- * on profiles, rejects them, ignores them, never boots, drops the connection on a profile.
- * Six of the seven kinds leave a charger uncontrolled, drawing its maximum whenever it
- * charges: more of them and a tight site is mostly theirs.
+ * Which chargers misbehave. The kinds, in the order they are handed out: answers late (still
+ * controlled), then those chargegate cannot limit: ignores its limits, silent, drops the
+ * connection on a profile, never boots, rejects profiles, CALLERROR on profiles. One of each
+ * per 200 chargers, at least one; and at most as many uncontrollable ones as half the supply
+ * can carry at their maximum, since they draw it whenever they charge.
  */
-export function misbehaviours(chargers: number): Misbehaviour[] {
+export function misbehaviours(chargers: number, supplyA: number): Misbehaviour[] {
   const each = Math.max(1, Math.round(chargers / 200));
-  const kinds: Misbehaviour[] = [
-    { kind: 'silent' },
-    { kind: 'late', delaySeconds: 20 },
-    { kind: 'callerror' },
-    { kind: 'reject' },
-    { kind: 'ignore' },
-    { kind: 'noboot' },
-    { kind: 'disconnect' },
-  ];
+  const uncontrollable: Misbehaviour[] = [{ kind: 'ignore' }, { kind: 'silent' }, { kind: 'disconnect' }, { kind: 'noboot' }, { kind: 'reject' }, { kind: 'callerror' }];
+  const room = Math.floor(supplyA / 2 / CHARGER_MAX_A);
   const out: Misbehaviour[] = [];
-  for (const k of kinds) for (let i = 0; i < each && out.length < Math.floor(chargers / 2); i++) out.push(k);
-  return out;
+  for (let i = 0; i < each; i++) out.push({ kind: 'late', delaySeconds: 20 });
+  for (const k of uncontrollable) for (let i = 0; i < each; i++) out.push(k);
+  return out.slice(0, Math.min(Math.floor(chargers / 2), each + room));
 }
 
+/** Kinds that leave a charger drawing up to its maximum whatever it is told. */
+export const uncontrollable = (m: Misbehaviour | undefined): boolean => m !== undefined && m.kind !== 'late';
+
+/**
+ * The site: one ampere per phase per charger (at least 64 A), so that the balancer must share
+ * (200 chargers of 16 A on 3 × 200 A). The margin is what the uncontrollable chargers can draw
+ * together, as an installer who knows them sets it: the balancer counts them as well when they
+ * charge, but while chargegate is down (killed) they start sessions that nobody counts, and
+ * only the margin keeps the fuse then.
+ */
 export function siteSpec(chargers: number): SiteSpec {
-  const bad = misbehaviours(chargers);
+  const supplyA = Math.max(64, chargers);
+  const bad = misbehaviours(chargers, supplyA);
   // Spread the misbehaving chargers through the id range rather than bunching them at the start.
   const stride = Math.max(1, Math.floor(chargers / Math.max(1, bad.length)));
   const list = Array.from({ length: chargers }, (_, i) => {
@@ -72,8 +73,8 @@ export function siteSpec(chargers: number): SiteSpec {
     const m = i % stride === 0 ? bad[i / stride] : undefined;
     return { id, password: chargerPassword(id), ...(m ? { misbehave: m } : {}) };
   });
-  const ignoring = bad.filter((m) => m.kind === 'ignore').length;
-  return { supplyA: Math.max(48, chargers), marginA: ignoring * CHARGER_MAX_A, chargers: list };
+  const marginA = list.filter((c) => uncontrollable(c.misbehave)).length * CHARGER_MAX_A;
+  return { supplyA, marginA, chargers: list };
 }
 
 /** The gateway's config as an object (the caller writes it as YAML). */

@@ -117,6 +117,7 @@ export function renderReport(r: SoakRun, width = 60): string {
     out.push(`Attacks (tried / got through); the read user's subscription received ${r.mqttReceived} messages:`, '');
     for (const k of attacks) out.push(`- ${k}: ${r.attacks.tried[k]} / ${r.attacks.through[k] ?? 0}`);
     for (const e of r.attacks.examples) out.push(`  - ${e}`);
+    if (r.attacks.failed.length > 0) out.push(`- could not be made (the gateway was restarting?): ${r.attacks.failed.length}, e.g. ${[...new Set(r.attacks.failed)].slice(0, 3).join('; ')}`);
     out.push('');
   }
   for (const c of r.crashes) {

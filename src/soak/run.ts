@@ -7,6 +7,7 @@
  * Topology: the gateway in its own process, everything else (chargers, cloud, attackers,
  * samplers) in this one, so each has a core of a 2-core box.
  */
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,7 @@ import { formatMisbehaviour } from '../sim/misbehaviour.js';
 import { killPlan, parseSoakArgs, seededRandom, SOAK_USAGE, UsageError, type SoakArgs } from './args.js';
 import { Attacker } from './attacks.js';
 import { startSoakCloud } from './cloud.js';
-import { gatewayConfig, SECRETS, siteSpec, type SoakPorts } from './config.js';
+import { gatewayConfig, SECRETS, siteSpec, uncontrollable, type SoakPorts } from './config.js';
 import { GatewayProcess } from './gateway-process.js';
 import { checkFuse, checkTransactions } from './invariants.js';
 import type { FuseSample, RssSample } from './ledger.js';
@@ -61,12 +62,14 @@ async function soak(args: SoakArgs): Promise<boolean> {
   const site = new SoakSite({ url: `ws://127.0.0.1:${ports.ocpp}/ocpp`, spec, random, logger: silentLogger(), meterIntervalS: 5, sessionS: [20, 120], pauseS: [3, 15] });
   const attacker = new Attacker(ports, random);
   const misbehaving = spec.chargers.filter((c) => c.misbehave).map((c) => formatMisbehaviour(c.misbehave!));
-  const obeying = new Set(spec.chargers.filter((c) => !c.misbehave || c.misbehave.kind === 'late').map((c) => c.id));
+  const obeying = new Set(spec.chargers.filter((c) => !uncontrollable(c.misbehave)).map((c) => c.id));
+  const prompt = new Set(spec.chargers.filter((c) => !c.misbehave).map((c) => c.id));
   const currents: FuseSample[] = [];
   const compliant: FuseSample[] = [];
   const rss: RssSample[] = [];
   const timers: NodeJS.Timeout[] = [];
   const stopChaos = new AbortController();
+  setMaxListeners(0, stopChaos.signal);
   let cloudOutages = 0;
   let gatewayBusy = false;
   const durationMs = args.minutes * 60_000;
@@ -88,8 +91,9 @@ async function soak(args: SoakArgs): Promise<boolean> {
     // Warm-up: the chargers connect and get their standing limits before any car arrives, as
     // on a site that existed before the soak; the chaos is what comes after.
     const warmUntil = Date.now() + 60_000;
-    const ready = (): boolean => site.chargers.every((c) => !obeying.has(c.identity) || (c.isOnline && c.profiles().length > 0));
+    const ready = (): boolean => site.chargers.every((c) => !prompt.has(c.identity) || (c.isOnline && c.profiles().length > 0));
     while (!ready() && Date.now() < warmUntil) await sleep(250);
+    process.stderr.write(`soak: warm-up done in ${(elapsed() / 1000).toFixed(1)} s (${site.online} chargers online)\n`);
 
     timers.push(setInterval(() => currents.push({ t: elapsed(), phases: site.phaseCurrents() }), 100));
     timers.push(
@@ -177,6 +181,7 @@ async function soak(args: SoakArgs): Promise<boolean> {
       state = await upstreamState(ports.http);
     }
     drained &&= state?.outboxDepth === 0;
+    process.stderr.write(`soak: drain ${drained ? 'complete' : 'INCOMPLETE'} after ${((Date.now() - drainUntil + DRAIN_MS) / 1000).toFixed(1)} s\n`);
     await attacking;
     for (const t of timers) clearInterval(t);
 

@@ -7,6 +7,7 @@
  * MeterValues are sent by this driver rather than the charger's own timer so that each
  * answered one is counted for its session.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log.js';
 import { SimulatedCharger, type StopReason } from '../sim/charger.js';
 import { sleep } from '../sim/sleep.js';
@@ -34,6 +35,8 @@ export class SoakSite {
   private seq = 0;
 
   constructor(private readonly o: SiteOptions) {
+    // Every session loop sleeps on this one signal.
+    setMaxListeners(0, this.abort.signal);
     this.chargers = o.spec.chargers.map(
       (c) =>
         new SimulatedCharger({
