@@ -10,16 +10,19 @@ export interface SoakArgs {
   out: string | undefined;
   /** [min, max] seconds between two kills of the gateway. */
   killEvery: [number, number];
+  /** A kept free on every phase; undefined: what the uncontrollable chargers can draw. */
+  margin: number | undefined;
   help: boolean;
 }
 
-export const SOAK_USAGE = `usage: npm run soak -- [--minutes N] [--chargers N] [--seed S] [--out FILE] [--kill-every MIN-MAX]
+export const SOAK_USAGE = `usage: npm run soak -- [--minutes N] [--chargers N] [--seed S] [--out FILE] [--kill-every MIN-MAX] [--margin A]
 
   --minutes N          how long the chaos runs, fractions allowed (default 5), then a drain
   --chargers N         simulated chargers, 1..1000 (default 200); a few of them misbehave
   --seed S             seed of every random choice: kills, cloud outages, sessions (default 1)
   --out FILE           also write the report as markdown to FILE
   --kill-every MIN-MAX seconds between two kill -9 of the gateway (default 30-120)
+  --margin A           site.supply.margin (default: 16 A per charger that cannot be limited)
 
 Exit code 0 when every invariant holds, 1 when one fails, 2 for a bad option.`;
 
@@ -28,7 +31,7 @@ export class UsageError extends Error {
 }
 
 export function parseSoakArgs(argv: readonly string[]): SoakArgs {
-  const args: SoakArgs = { minutes: 5, chargers: 200, seed: 1, out: undefined, killEvery: [30, 120], help: false };
+  const args: SoakArgs = { minutes: 5, chargers: 200, seed: 1, out: undefined, killEvery: [30, 120], margin: undefined, help: false };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
     const eq = raw.indexOf('=');
@@ -66,6 +69,12 @@ export function parseSoakArgs(argv: readonly string[]): SoakArgs {
         const m = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(v);
         if (!m || Number(m[1]) <= 0 || Number(m[2]) < Number(m[1])) throw new UsageError(`--kill-every must be MIN-MAX seconds with 0 < MIN <= MAX, got "${v}"`);
         args.killEvery = [Number(m[1]), Number(m[2])];
+        break;
+      }
+      case '--margin': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) > 1000) throw new UsageError(`--margin must be a whole number of amperes 0..1000, got "${v}"`);
+        args.margin = Number(v);
         break;
       }
       case '--help':

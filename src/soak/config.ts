@@ -57,15 +57,16 @@ export function misbehaviours(chargers: number, supplyA: number): Misbehaviour[]
 export const uncontrollable = (m: Misbehaviour | undefined): boolean => m !== undefined && m.kind !== 'late';
 
 /**
- * The site: one ampere per phase per charger (at least 64 A), so that the balancer must share
- * (200 chargers of 16 A on 3 × 200 A). The margin is what the uncontrollable chargers can draw
- * together, as an installer who knows them sets it: the balancer counts them as well when they
- * charge, but while chargegate is down (killed) they start sessions that nobody counts, and
- * only the margin keeps the fuse then.
+ * The site: one ampere per phase per charger (at least 64 A) for the balancer to share, so
+ * that it must (200 chargers of 16 A on 200 A), plus a margin kept free for the uncontrollable
+ * chargers: what they can draw together, as an installer who knows them sets it. chargegate
+ * counts them while they charge, but an idle one counts nothing, and while chargegate is down
+ * (killed) it starts a session that nobody counts: only the margin keeps the fuse then.
+ * `marginA` overrides it (0: see what happens without).
  */
-export function siteSpec(chargers: number): SiteSpec {
-  const supplyA = Math.max(64, chargers);
-  const bad = misbehaviours(chargers, supplyA);
+export function siteSpec(chargers: number, marginA?: number): SiteSpec {
+  const shared = Math.max(64, chargers);
+  const bad = misbehaviours(chargers, shared);
   // Spread the misbehaving chargers through the id range rather than bunching them at the start.
   const stride = Math.max(1, Math.floor(chargers / Math.max(1, bad.length)));
   const list = Array.from({ length: chargers }, (_, i) => {
@@ -73,8 +74,8 @@ export function siteSpec(chargers: number): SiteSpec {
     const m = i % stride === 0 ? bad[i / stride] : undefined;
     return { id, password: chargerPassword(id), ...(m ? { misbehave: m } : {}) };
   });
-  const marginA = list.filter((c) => uncontrollable(c.misbehave)).length * CHARGER_MAX_A;
-  return { supplyA, marginA, chargers: list };
+  const margin = marginA ?? list.filter((c) => uncontrollable(c.misbehave)).length * CHARGER_MAX_A;
+  return { supplyA: shared + margin, marginA: margin, chargers: list };
 }
 
 /** The gateway's config as an object (the caller writes it as YAML). */

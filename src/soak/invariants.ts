@@ -198,8 +198,9 @@ export interface FuseVerdict {
  * Seconds over the fuse from samples taken every ~100 ms: a sample over the supply counts
  * for the time until the next sample (the last one for the median gap). `graceS` excuses the
  * start of each episode (the car's response time, when the report says so); both are given.
+ * `counts` picks the samples that count (e.g. those taken while the gateway was down).
  */
-export function checkFuse(samples: readonly FuseSample[], supplyA: number, graceS: number): FuseVerdict {
+export function checkFuse(samples: readonly FuseSample[], supplyA: number, graceS: number, counts: (s: FuseSample) => boolean = () => true): FuseVerdict {
   const over: [number, number, number] = [0, 0, 0];
   const beyond: [number, number, number] = [0, 0, 0];
   const episodeStart: (number | undefined)[] = [undefined, undefined, undefined];
@@ -215,7 +216,7 @@ export function checkFuse(samples: readonly FuseSample[], supplyA: number, grace
       const a = s.phases[p]!;
       peak = Math.max(peak, a);
       // 1 mA: sums of floating-point currents may miss an exact fuse by rounding.
-      if (a > supplyA + 0.001) {
+      if (a > supplyA + 0.001 && counts(s)) {
         const begun = (episodeStart[p] ??= s.t);
         over[p]! += dt;
         const inEpisode = (s.t - begun) / 1000;

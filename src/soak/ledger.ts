@@ -52,6 +52,8 @@ export interface FuseSample {
   t: number;
   /** The chargers' actual currents summed per site phase (A). */
   phases: [number, number, number];
+  /** The gateway process was running (it may still be starting). */
+  gatewayUp?: boolean;
 }
 
 export interface RssSample {

@@ -27,6 +27,8 @@ export interface SoakRun {
   fuse: FuseVerdict;
   /** Over the fuse counting only the chargers that obey their limits (the others removed). */
   fuseCompliant: FuseVerdict;
+  /** Over the fuse while the gateway process was not running (killed, restarting). */
+  fuseWhileDown: FuseVerdict;
   rss: RssSample[];
   currents: FuseSample[];
   attacks: AttackTally;
@@ -69,6 +71,7 @@ export function rows(r: SoakRun): Row[] {
     { invariant: '**out of order** (per charger connector)', value: String(t.outOfOrder), ok: t.outOfOrder === 0 },
     { invariant: 'final drain complete (chargers\' queues and outbox empty)', value: r.drained ? 'yes' : 'no' },
     { invariant: `seconds over the fuse, raw (${r.supplyA} A)`, value: perPhase(r.fuse.secondsOver) },
+    { invariant: '… of which while the gateway was down (killed)', value: perPhase(r.fuseWhileDown.secondsOver) },
     { invariant: 'longest episode over / peak phase current', value: `${f1(r.fuse.longestEpisodeS)} s / ${f1(r.fuse.peakA)} A (+${f1(r.fuse.worstExcessA)} A)` },
     { invariant: `**seconds over the fuse** beyond ${r.graceS} s per episode (worst phase)`, value: f1(Math.max(...r.fuse.secondsOverBeyondGrace)), ok: Math.max(...r.fuse.secondsOverBeyondGrace) === 0 },
     { invariant: '**seconds over the fuse**, chargers that obey limits only, raw', value: perPhase(r.fuseCompliant.secondsOver), ok: Math.max(...r.fuseCompliant.secondsOver) === 0 },

@@ -55,7 +55,7 @@ async function soak(args: SoakArgs): Promise<boolean> {
   const dir = mkdtempSync(join(tmpdir(), 'chargegate-soak-'));
   const cloud = await startSoakCloud();
   const ports: SoakPorts = { ocpp: await freePort(), http: await freePort(), mqtt: await freePort(), cloud: cloud.port };
-  const spec = siteSpec(args.chargers);
+  const spec = siteSpec(args.chargers, args.margin);
   const configFile = join(dir, 'chargegate.yaml');
   writeFileSync(configFile, stringify(gatewayConfig(spec, ports, join(dir, 'data'))));
   const gateway = new GatewayProcess({ configFile, readyPort: ports.http, elapsed });
@@ -95,7 +95,7 @@ async function soak(args: SoakArgs): Promise<boolean> {
     while (!ready() && Date.now() < warmUntil) await sleep(250);
     process.stderr.write(`soak: warm-up done in ${(elapsed() / 1000).toFixed(1)} s (${site.online} chargers online)\n`);
 
-    timers.push(setInterval(() => currents.push({ t: elapsed(), phases: site.phaseCurrents() }), 100));
+    timers.push(setInterval(() => currents.push({ t: elapsed(), phases: site.phaseCurrents(), gatewayUp: gateway.running }), 100));
     timers.push(
       setInterval(() => {
         const sum: [number, number, number] = [0, 0, 0];
@@ -115,7 +115,8 @@ async function soak(args: SoakArgs): Promise<boolean> {
         if (mib !== undefined) rss.push({ t: elapsed(), mib });
       }, 1000),
     );
-    timers.push(setInterval(() => progress(), 1000));
+    const ticker = setInterval(() => progress(), 1000);
+    timers.push(ticker);
     // A gateway that died without our kill is restarted, as systemd would.
     timers.push(
       setInterval(() => {
@@ -165,6 +166,7 @@ async function soak(args: SoakArgs): Promise<boolean> {
 
     await sleep(durationMs);
     stopChaos.abort();
+    clearInterval(ticker);
     await Promise.all([killing, flapping]);
     await cloud.up();
     while (gatewayBusy) await sleep(100);
@@ -202,6 +204,7 @@ async function soak(args: SoakArgs): Promise<boolean> {
       tx: checkTransactions(site.sessions, cloud.messages),
       fuse: checkFuse(currents, spec.supplyA, GRACE_S),
       fuseCompliant: checkFuse(compliant, spec.supplyA, 0),
+      fuseWhileDown: checkFuse(currents, spec.supplyA, 0, (s) => s.gatewayUp === false),
       rss,
       currents,
       attacks: attacker.tally,
