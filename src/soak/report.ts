@@ -25,7 +25,7 @@ export interface SoakRun {
   deadLetters: number | undefined;
   tx: TransactionVerdict;
   fuse: FuseVerdict;
-  /** Over the fuse counting only the chargers that obey their limits (the others removed). */
+  /** Over the budget (supply − margin) counting only the chargers that obey their limits. */
   fuseCompliant: FuseVerdict;
   /** Over the fuse while the gateway process was not running (killed, restarting). */
   fuseWhileDown: FuseVerdict;
@@ -74,7 +74,7 @@ export function rows(r: SoakRun): Row[] {
     { invariant: '… of which while the gateway was down (killed)', value: perPhase(r.fuseWhileDown.secondsOver) },
     { invariant: 'longest episode over / peak phase current', value: `${f1(r.fuse.longestEpisodeS)} s / ${f1(r.fuse.peakA)} A (+${f1(r.fuse.worstExcessA)} A)` },
     { invariant: `**seconds over the fuse** beyond ${r.graceS} s per episode (worst phase)`, value: f1(Math.max(...r.fuse.secondsOverBeyondGrace)), ok: Math.max(...r.fuse.secondsOverBeyondGrace) === 0 },
-    { invariant: '**seconds over the fuse**, chargers that obey limits only, raw', value: perPhase(r.fuseCompliant.secondsOver), ok: Math.max(...r.fuseCompliant.secondsOver) === 0 },
+    { invariant: `**seconds over the budget** (${r.supplyA - r.marginA} A = fuse − margin), chargers that obey limits only, raw`, value: perPhase(r.fuseCompliant.secondsOver), ok: Math.max(...r.fuseCompliant.secondsOver) === 0 },
     { invariant: '**process crashes**', value: String(r.crashes.length), ok: r.crashes.length === 0 },
     { invariant: 'kill -9 of the gateway / cloud outages', value: `${r.kills} / ${r.cloudOutages}` },
     { invariant: '**attacks that got through**', value: `${through} of ${tried}`, ok: through === 0 },
