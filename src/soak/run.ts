@@ -48,6 +48,22 @@ async function upstreamState(httpPort: number): Promise<{ outboxDepth?: number; 
   }
 }
 
+/** `<out>.overshoot.json`: the gateway's chargers and site as its API shows them, and every charger's actual current. */
+async function overshootSnapshot(out: string, httpPort: number, site: SoakSite, sample: FuseSample): Promise<void> {
+  const get = async (path: string): Promise<unknown> => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${httpPort}${path}`, { headers: { authorization: `Bearer ${SECRETS.httpToken}` }, signal: AbortSignal.timeout(5000) });
+      return await res.json();
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  };
+  const drawing = site.chargers.map((c) => ({ id: c.identity, misbehave: c.misbehave ? formatMisbehaviour(c.misbehave) : undefined, online: c.isOnline, currents: c.currents(), limitA: c.limitA(1) })).filter((c) => c.currents.some((a) => a > 0));
+  const [chargers, siteView] = await Promise.all([get('/api/chargers'), get('/api/site')]);
+  writeFileSync(`${out}.overshoot.json`, JSON.stringify({ sample, drawing, gateway: { chargers, site: siteView } }, null, 1));
+  process.stderr.write(`\nsoak: over the fuse for more than ${GRACE_S} s at ${(sample.t / 1000).toFixed(1)} s; the gateway's view is in ${out}.overshoot.json\n`);
+}
+
 async function soak(args: SoakArgs): Promise<boolean> {
   const random = seededRandom(args.seed);
   const began = Date.now();
@@ -97,7 +113,20 @@ async function soak(args: SoakArgs): Promise<boolean> {
     while (!ready() && Date.now() < warmUntil) await sleep(250);
     process.stderr.write(`soak: warm-up done in ${(elapsed() / 1000).toFixed(1)} s (${site.online} chargers online)\n`);
 
-    timers.push(setInterval(() => currents.push({ t: elapsed(), phases: site.phaseCurrents(), gatewayUp: gateway.running }), 100));
+    // The first time the site stays over the fuse beyond the grace with the gateway up, what
+    // the gateway believed and what each charger drew are saved for the diagnosis.
+    let overSince: number | undefined;
+    let snapshot: Promise<void> | undefined;
+    timers.push(
+      setInterval(() => {
+        const sample = { t: elapsed(), phases: site.phaseCurrents(), gatewayUp: gateway.running };
+        currents.push(sample);
+        overSince = Math.max(...sample.phases) > spec.supplyA + 0.001 ? (overSince ?? sample.t) : undefined;
+        if (args.out && !snapshot && overSince !== undefined && sample.t - overSince > GRACE_S * 1000 && gateway.running) {
+          snapshot = overshootSnapshot(args.out, ports.http, site, sample);
+        }
+      }, 100),
+    );
     timers.push(
       setInterval(() => {
         const sum: [number, number, number] = [0, 0, 0];
