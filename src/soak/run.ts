@@ -108,9 +108,14 @@ async function soak(args: SoakArgs): Promise<boolean> {
     site.connect();
     // Warm-up: the chargers connect and get their standing limits before any car arrives, as
     // on a site that existed before the soak; the chaos is what comes after.
+    // A charger left without a standing limit (no room for one) gets none: the warm-up ends
+    // once every well-behaved charger is online and no new profile came for 5 s.
     const warmUntil = Date.now() + 60_000;
-    const ready = (): boolean => site.chargers.every((c) => !prompt.has(c.identity) || (c.isOnline && c.profiles().length > 0));
-    while (!ready() && Date.now() < warmUntil) await sleep(250);
+    let lastProfileAt = Date.now();
+    for (const c of site.chargers) c.on('profile', () => (lastProfileAt = Date.now()));
+    const online = (): boolean => site.chargers.every((c) => !prompt.has(c.identity) || c.isOnline);
+    const limited = (): boolean => site.chargers.every((c) => !prompt.has(c.identity) || c.profiles().length > 0);
+    while (Date.now() < warmUntil && !(online() && (limited() || Date.now() - lastProfileAt > 5000))) await sleep(250);
     process.stderr.write(`soak: warm-up done in ${(elapsed() / 1000).toFixed(1)} s (${site.online} chargers online)\n`);
 
     // The first time the site stays over the fuse beyond the grace with the gateway up, what
