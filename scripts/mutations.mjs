@@ -219,6 +219,15 @@ export default [
     tests: ['test/unit/gateway/security-profile.test.ts', 'test/integration/security-profiles.test.ts'],
   },
 
+  {
+    name: 'overdraw-counted-only-when-flagged',
+    rule: 'a charger drawing above the limit it accepted is counted at its draw from its first reading after responseTime, not only once flagged',
+    file: 'src/balancer/loop.ts',
+    find: 'if (d && d.at >= since + responseMs && d.amps > known + fs.overdrawTolerance) {',
+    replace: 'if (false) {',
+    tests: ['test/integration/balancer-overdraw.test.ts'],
+  },
+
   // ---- 9. Durable before answering -----------------------------------------------------------
   {
     name: 'start-answered-before-durable',

@@ -209,6 +209,17 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         input.fixed = { amps, why: 'uncontrolled', detail: holds ? `${why}: assumed at the ${known} A it accepted before` : `uncontrolled (${why}): assumed at ${worst} A` };
       } else if (session && known === undefined && !probe?.has(chargerId)) {
         input.fixed = { amps: worst, why: 'unconfirmed' };
+      } else if (session && known !== undefined) {
+        // It draws above the limit it accepted, though its car had `responseTime` to follow: it
+        // is counted at what it draws at once, so the others make room now, not only once
+        // overdrawSamples readings in a row flag it (found by the chaos soak: a charger that
+        // ignores its limit held the site over the fuse for 10-30 s while the plan counted it
+        // at its limit). A charger that follows again is planned normally with its next reading.
+        const d = freshDraw(key, now);
+        const since = inForce.get(key)?.changedAt ?? -Infinity;
+        if (d && d.at >= since + responseMs && d.amps > known + fs.overdrawTolerance) {
+          input.fixed = { amps: d.amps, why: 'uncontrolled', detail: `draws ${round1(d.amps)} A above the ${known} A limit it accepted` };
+        }
       }
       const m = measured.get(key);
       if (m && session && m.at >= session.startedAt && now - m.at <= fs.meterTimeout * 1000 * 6) input.measured = m;
