@@ -163,8 +163,8 @@ t.test('the site never stays above its fuse: sessions, a house load, a silent me
   cp2.plugIn(1, { maxCurrentA: 32, phases: 1 });
   await act('CP1 starts charging', () => cp1.startTransaction(1, 'TAG1'));
   await act('CP2 starts charging', () => cp2.startTransaction(1, 'TAG2'));
-  await eventually(() => cp1.currentA(1) > 0 && cp2.currentA(1) > 0, 'both cars charging');
-  await eventually(() => cp1.currentA(1) + cp2.currentA(1) >= FUSE - 1, 'L1 shared out');
+  await eventually(() => cp1.currentA(1) > 0 && cp2.currentA(1) > 0, 'both cars charging', 15_000);
+  await eventually(() => cp1.currentA(1) + cp2.currentA(1) >= FUSE - 1, 'L1 shared out', 15_000);
   t.ok(cp1.profiles().some((p) => p.profile.chargingProfilePurpose === 'TxDefaultProfile'), 'a standing TxDefaultProfile is installed');
   t.ok(cp1.profiles().some((p) => p.profile.chargingProfilePurpose === 'TxProfile'), 'and a TxProfile for the running transaction');
 
