@@ -1,3 +1,4 @@
+import type { Registration } from './gateway/registration.js';
 import { EventEmitter } from 'node:events';
 import type { ChargerInfo, ConnectorState, DeadLetter, MeterSample, SecurityEvent, SessionRecord } from './store/ports.js';
 
@@ -16,6 +17,8 @@ export interface GatewayEvents {
    */
   'charger.quirks': { chargerId: string; quirks: { stackLevelZeroOnly: boolean; wattsOnly: boolean; noTxProfile: boolean; noZeroAmps: boolean; noSmartCharging: boolean }; why: string };
   /** A charger's automatic setup changed state, or another vendor profile matched it (src/setup). */
+  /** Where a connected charger stands with its BootNotification (gateway/registration.ts). */
+  'charger.registration': { chargerId: string } & Registration;
   'charger.setup': { chargerId: string; state: 'off' | 'pending' | 'done' | 'failed'; reason?: string; profile?: string };
   'connector.status': ConnectorState;
   'meter.values': { chargerId: string; connectorId: number; transactionId?: number; samples: MeterSample[] };

@@ -17,6 +17,7 @@ import { validatorFor } from '../ocpp/validate.js';
 import { createLeniencyNotes, createRescue, type ValidationMode } from './tolerance.js';
 import { createOrphanWatch } from './orphan-watch.js';
 import { connectorFacts, remoteStartVerdict, type RemoteStartVerdict } from './remote-start.js';
+import { registrationOf } from './registration.js';
 import { Registry } from './registry.js';
 import type { UpstreamPort } from './upstream-port.js';
 
@@ -117,7 +118,17 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
         return dispatch16(ctx, action, payload);
       },
       rescue: createRescue({ chargerId: identity, mode: validationOf(identity), validator: validatorFor(protocol), logger: chargerLogger, store, now, note: noteLeniency }),
-      onProtocolError: (info) => events.emit('ocpp.error', { chargerId: identity, ...info }),
+      onProtocolError: (info) => {
+        events.emit('ocpp.error', { chargerId: identity, ...info });
+        // A BootNotification answered with a CALLERROR: the charger cannot boot (issue 14 point 4).
+        if (info.action === 'BootNotification' && info.direction === 'in') {
+          const live = registry.ensure(identity);
+          if (!live.booted) {
+            live.bootRefused = { code: info.code, description: info.description, at: now().toISOString() };
+            events.emit('charger.registration', { chargerId: identity, ...registrationOf(live) });
+          }
+        }
+      },
       onCall: (action, direction) => events.emit('ocpp.call', { chargerId: identity, action, direction }),
     };
   };
@@ -154,6 +165,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
       // Before anyone can send it a command: unbooted, its calls are held (boot-guard.ts).
       bootGuard.connected(conn, live, at);
       events.emit('charger.connected', { chargerId: conn.identity, protocol: conn.protocol, remoteAddress: conn.remoteAddress, at });
+      events.emit('charger.registration', { chargerId: conn.identity, ...registrationOf(live) });
     },
     onClose(conn, code, reason) {
       bootGuard.disconnected(conn);
@@ -165,7 +177,9 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
       delete live.awaitingBootSince;
       live.disconnectedAt = at;
       store.chargers.touch(conn.identity, live.lastMessageAt ?? at);
+      delete live.bootRefused;
       events.emit('charger.disconnected', { chargerId: conn.identity, code, reason, at });
+      events.emit('charger.registration', { chargerId: conn.identity, ...registrationOf(live) });
     },
   });
 

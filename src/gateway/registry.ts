@@ -23,6 +23,8 @@ export interface LiveCharger {
   booted: boolean;
   /** Connected and not booted: since when (ISO time, the connection's start); else absent. */
   awaitingBootSince?: string;
+  /** Its last BootNotification was answered with a CALLERROR (strict validation), since it last booted. */
+  bootRefused?: { code: string; description: string; at: string };
   connectors: Map<number, ConnectorState>;
   /** Latest sample per `${connectorId}/${measurand}/${phase}`. */
   latest: Map<string, MeterSample>;

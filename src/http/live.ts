@@ -41,6 +41,7 @@ export class LiveFeed {
       events.on('charger.connected', (e) => charger(e.chargerId)),
       events.on('charger.disconnected', (e) => charger(e.chargerId)),
       events.on('charger.boot', (e) => charger(e.chargerId)),
+      events.on('charger.registration', (e) => charger(e.chargerId)),
       events.on('connector.status', (e) => charger(e.chargerId)),
       events.on('meter.values', (e) => charger(e.chargerId)),
       events.on('security.event', (e) => charger(e.chargerId)),

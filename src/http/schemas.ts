@@ -95,12 +95,18 @@ const SETUP = {
 
 const CHARGER = {
   type: 'object',
-  required: ['id', 'online', 'booted', 'configured', 'status', 'controlled', 'connectors'],
+  required: ['id', 'online', 'booted', 'registration', 'configured', 'status', 'controlled', 'connectors'],
   properties: {
     id: { type: 'string' },
     online: { type: 'boolean' },
     booted: { type: 'boolean', description: 'Its BootNotification was accepted since chargegate started; until then it gets no commands (they wait, then fail after ocpp.callTimeout).' },
     awaitingBootSince: { type: 'string', format: 'date-time', description: 'Only while connected and not booted: since when it waits for its BootNotification.' },
+    registration: {
+      type: 'object',
+      required: ['state'],
+      description: 'Where it stands with its BootNotification: accepted; pending (connected, none accepted yet) or refused (answered with a CALLERROR, strict validation), with the reason: until accepted it gets no call but TriggerMessage; offline.',
+      properties: { state: { type: 'string', enum: ['accepted', 'pending', 'refused', 'offline'] }, reason: { type: 'string' }, since: { type: 'string', format: 'date-time' } },
+    },
     configured: { type: 'boolean', description: 'In chargers.list (else it connected while chargers.allowUnknown is on).' },
     status: { type: 'string' },
     protocol: { type: 'string' },

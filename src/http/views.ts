@@ -2,6 +2,7 @@
  * The view of chargers and the site that the API returns and the live feed pushes: one shape,
  * built here from the registry (live), the store (sessions) and what the balancer said.
  */
+import { registrationOf, type Registration } from '../gateway/registration.js';
 import { parseRotation } from '../balancer/site.js';
 import type { Config } from '../config/schema.js';
 import type { LiveCharger, Registry } from '../gateway/registry.js';
@@ -67,6 +68,8 @@ export interface ChargerView extends ControlView {
   booted: boolean;
   /** Connected and not booted: since when it waits for its BootNotification (ISO time). */
   awaitingBootSince?: string;
+  /** Where it stands with its BootNotification: accepted, pending or refused (with why), or offline. */
+  registration: Registration;
   /** In chargers.list (else it connected while chargers.allowUnknown is on). */
   configured: boolean;
   status: string;
@@ -137,6 +140,7 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
     online: live?.online ?? false,
     booted: live?.booted ?? false,
     ...(live?.awaitingBootSince ? { awaitingBootSince: live.awaitingBootSince } : {}),
+    registration: registrationOf(live),
     configured: configured !== undefined,
     status: live?.online ? (live.connectors.get(0)?.status ?? 'Available') : live?.connectedAt || boot ? 'Offline' : 'Never connected',
     ...(live?.protocol ? { protocol: live.protocol } : {}),

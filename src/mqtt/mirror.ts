@@ -223,6 +223,11 @@ export function createMirror(deps: MirrorDeps): Mirror {
     publisher.state(topics.charger(e.chargerId, 'profile'), e.profile ?? NONE, 1);
   }
 
+  /** accepted | pending | refused | offline, with the reason when pending or refused (gateway/registration.ts). */
+  function registration(e: GatewayEvents['charger.registration']): void {
+    publisher.state(topics.charger(e.chargerId, 'registration'), e.reason ? `${e.state}: ${e.reason}` : e.state, 1);
+  }
+
   function boot(e: GatewayEvents['charger.boot']): void {
     announce(e.chargerId);
     publisher.state(topics.charger(e.chargerId, 'info'), JSON.stringify({ ...e.info, bootedAt: e.at }), 1);
@@ -315,6 +320,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('charger.boot', boot);
       listen('charger.quirks', quirks);
       listen('charger.setup', setup);
+      listen('charger.registration', registration);
       listen('connector.status', (e) => status(e));
       listen('meter.values', meterValues);
       listen('session.started', sessionStarted);

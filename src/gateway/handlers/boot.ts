@@ -1,3 +1,4 @@
+import { registrationOf } from '../registration.js';
 import type { Handler } from './context.js';
 
 /** OCPP 1.6 §4.2: a standalone central system accepts every charger it let connect. */
@@ -16,8 +17,10 @@ export const bootNotification: Handler<'BootNotification'> = (ctx, req) => {
   // make stay held until the answer is on the wire (gateway/boot-guard.ts).
   live.booted = true;
   delete live.awaitingBootSince;
+  delete live.bootRefused;
   ctx.logger.info({ vendor: info.vendor, model: info.model, firmware: info.firmwareVersion }, 'charger booted');
   ctx.events.emit('charger.boot', { chargerId: ctx.chargerId, info, at });
+  ctx.events.emit('charger.registration', { chargerId: ctx.chargerId, ...registrationOf(live) });
   ctx.upstream?.booted(ctx.chargerId, info);
   return { status: 'Accepted', currentTime: at, interval: ctx.settings.heartbeatInterval };
 };

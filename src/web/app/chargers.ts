@@ -23,6 +23,9 @@ export function chargerCard(c: Charger, options: CardOptions): HTMLElement {
     c.lastSecurityEvent
       ? h('p', { class: 'muted', 'data-role': 'security' }, `security event: ${c.lastSecurityEvent.type}${c.lastSecurityEvent.techInfo ? ` (${c.lastSecurityEvent.techInfo})` : ''}`, h('span', { class: 'since' }, ` · ${time(c.lastSecurityEvent.timestamp)}`))
       : null,
+    c.registration && (c.registration.state === 'pending' || c.registration.state === 'refused')
+      ? h('p', { class: 'alert', 'data-role': 'registration' }, `registration ${c.registration.state}${c.registration.reason ? `: ${c.registration.reason}` : ''}`, c.registration.since ? h('span', { class: 'since' }, ` · since ${time(c.registration.since)}`) : null)
+      : null,
     c.setup ? setupLine(c.setup) : null,
     ...c.connectors.map((k) => connectorRow(c, k, options)),
   );
