@@ -20,6 +20,8 @@ export interface ClientOptions {
   logger: Logger;
   callTimeoutMs: number;
   maxFrameBytes?: number;
+  /** Our CALLs may carry strings over their maxLength (session.ts relaysLongStrings). */
+  relaysLongStrings?: boolean;
   handshakeTimeoutMs?: number;
   /**
    * wss:// only: PEM CA certificate(s) the server's certificate must chain to, instead of the
@@ -106,6 +108,7 @@ export function connectOcpp(opts: ClientOptions): Promise<ClientConnection> {
         logger: opts.logger,
         callTimeoutMs: opts.callTimeoutMs,
         ...(opts.maxFrameBytes ? { maxFrameBytes: opts.maxFrameBytes } : {}),
+        ...(opts.relaysLongStrings ? { relaysLongStrings: true } : {}),
         socket: { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) },
       });
       const s = session;

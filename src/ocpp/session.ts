@@ -65,6 +65,14 @@ export interface SessionOptions {
   onCall?: (action: string, direction: 'in' | 'out') => void;
   /** How many of the peer's CALLs are handled at once and how fast (inbound-gate.ts); unlimited when absent. */
   inboundLimits?: InboundLimits;
+  /**
+   * Our own CALLs may carry strings longer than their schema's maxLength: the upstream link
+   * relays what chargers sent, and lenient mode keeps a 25-character idTag or a 41-character
+   * serial (gateway/tolerance.ts). Refusing to send them would keep a transaction from the
+   * cloud for good; the cloud may take them, or answer with a CALLERROR that goes the outbox's
+   * usual way (retries, then the dead letters). Every other schema rule still holds.
+   */
+  relaysLongStrings?: boolean;
 }
 
 export type Rescue = { payload: unknown } | { answer: unknown };
@@ -189,7 +197,7 @@ export class OcppSession {
     if (this.validator.knows(action) && !this.validator.allows(action, this.outboundDirection)) {
       return Promise.reject(new OcppCallError('NotSupported', `${action} is not initiated by the ${this.opts.role === 'central' ? 'central system' : 'charge point'}`));
     }
-    const invalid = this.validator.checkRequest(action, payload);
+    const invalid = this.opts.relaysLongStrings ? this.validator.checkRequestLenient(action, payload) : this.validator.checkRequest(action, payload);
     if (invalid) return Promise.reject(invalid);
     return new Promise<T>((resolve, reject) => {
       const queued: QueuedCall = { id: this.idPrefix + String(++this.lastId), action, payload, resolve: resolve as (v: unknown) => void, reject };

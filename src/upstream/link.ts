@@ -95,6 +95,8 @@ export class UpstreamLink {
           ...(this.opts.cert !== undefined && this.opts.key !== undefined ? { cert: this.opts.cert, key: this.opts.key } : {}),
           protocols: ['ocpp1.6'],
           role: 'charger',
+          // It relays what chargers sent, kept whole in lenient mode (a 25-character idTag).
+          relaysLongStrings: true,
           handler: this.opts.handler,
           logger: log,
           callTimeoutMs: this.opts.callTimeoutMs,
