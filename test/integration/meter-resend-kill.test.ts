@@ -3,52 +3,20 @@
  * resends what it was not sure had arrived (1.6 §3.7). Each sample is stored once, and reaches
  * the cloud once (issue 14: 2 of 1,475 resent MeterValues were stored twice).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { stringify } from 'yaml';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { startCloud } from '../helpers/cloud.js';
 import { baseConfig, eventually, PASSWORDS } from '../helpers/gateway.js';
+import { freePort, spawnGateway } from '../helpers/process.js';
 import { rpcCharger } from '../helpers/rpc-charger.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const at = (minute: number) => `2025-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
 const reading = (n: number) => [{ timestamp: at(n), sampledValue: [{ value: String(1000 + 100 * n), measurand: 'Energy.Active.Import.Register', unit: 'Wh' }, { value: String(10 + n), measurand: 'Current.Import', unit: 'A', phase: 'L1' }] }];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** The real process, as upstream-kill.test.ts runs it. */
-async function spawnGateway(t: Test, configFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'src/main.ts', 'start', '--config', configFile], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('chargegate is listening')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`chargegate exited with ${code}: ${out}`)));
-  });
-  return child;
-}
 
 t.test('MeterValues resent after kill -9 are stored once and delivered to the cloud once', async (t) => {
   const cloud = await startCloud();

@@ -2,49 +2,18 @@
  * kill -9 of chargegate while messages for the cloud are queued, then a restart: nothing the
  * chargers were told is lost, nothing is sent twice. chargegate runs as a child process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { stringify } from 'yaml';
 import { startCloud } from '../helpers/cloud.js';
 import { baseConfig, eventually, PASSWORDS } from '../helpers/gateway.js';
+import { freePort, spawnGateway } from '../helpers/process.js';
 import { rpcCharger } from '../helpers/rpc-charger.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const at = (minute: number) => `2025-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function spawnGateway(t: Test, configFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'src/main.ts', 'start', '--config', configFile], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('chargegate is listening')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`chargegate exited with ${code}: ${out}`)));
-  });
-  return child;
-}
 
 t.test('kill -9 with messages queued for the cloud: after the restart each arrives exactly once', async (t) => {
   const cloud = await startCloud();

@@ -23,6 +23,17 @@ export const CHARGER_INITIATED_16 = [
   'SignedFirmwareStatusNotification',
 ] as const;
 
+/** The security whitepaper's central-system actions (commands, docs, and their access rules). */
+export const SECURITY_CENTRAL_16 = [
+  'CertificateSigned',
+  'DeleteCertificate',
+  'ExtendedTriggerMessage',
+  'GetInstalledCertificateIds',
+  'GetLog',
+  'InstallCertificate',
+  'SignedUpdateFirmware',
+] as const;
+
 export const CENTRAL_INITIATED_16 = [
   'CancelReservation',
   'ChangeAvailability',
@@ -44,26 +55,11 @@ export const CENTRAL_INITIATED_16 = [
   'UnlockConnector',
   'UpdateFirmware',
   // Security whitepaper (edition 3).
-  'CertificateSigned',
-  'DeleteCertificate',
-  'ExtendedTriggerMessage',
-  'GetInstalledCertificateIds',
-  'GetLog',
-  'InstallCertificate',
-  'SignedUpdateFirmware',
+  ...SECURITY_CENTRAL_16,
 ] as const;
 
 /** The security whitepaper's actions, both directions (commands, docs, and their access rules). */
 export const SECURITY_CHARGER_16 = ['LogStatusNotification', 'SecurityEventNotification', 'SignCertificate', 'SignedFirmwareStatusNotification'] as const satisfies readonly ChargerAction16[];
-export const SECURITY_CENTRAL_16 = [
-  'CertificateSigned',
-  'DeleteCertificate',
-  'ExtendedTriggerMessage',
-  'GetInstalledCertificateIds',
-  'GetLog',
-  'InstallCertificate',
-  'SignedUpdateFirmware',
-] as const satisfies readonly CentralAction16[];
 export type SecurityCentralAction16 = (typeof SECURITY_CENTRAL_16)[number];
 
 export type ChargerAction16 = (typeof CHARGER_INITIATED_16)[number];

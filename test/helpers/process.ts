@@ -1,0 +1,40 @@
+/**
+ * The gateway as a real process (for kill -9 tests): started from the TypeScript sources with
+ * tap's loader, resolved once it says it is listening. And a free TCP port for its config.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Test } from 'tap';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `chargegate start --config <file>`; killed with SIGKILL when the test ends if still running. */
+export async function spawnGateway(t: Test, configFile: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'src/main.ts', 'start', '--config', configFile], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('chargegate is listening')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`chargegate exited with ${code}: ${out}`)));
+  });
+  return child;
+}
