@@ -111,20 +111,22 @@ function walk(value: unknown, schema: Schema, path: string, field: string | unde
   if (schema.type === 'object' && isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      const sub = schema.properties?.[k];
+      // Own keys only: a charger's "__proto__" or "constructor" is no property of the schema
+      // (found by `npm run fuzz`: it was taken for one, and dropped without a count).
+      const sub = schema.properties && Object.hasOwn(schema.properties, k) ? schema.properties[k] : undefined;
       if (!sub) {
         if (schema.additionalProperties === false) {
           notes.push({ kind: 'unknown-property', path: at(k), detail: `${at(k)} is not in the schema: ignored` });
           state.lossy = true;
           continue;
         }
-        out[k] = v;
+        define(out, k, v);
         continue;
       }
       const fixed = walk(v, sub, at(k), k, notes, state, mapped);
       // An enum with no safe substitute takes its whole object (a sampled value) with it.
       if (fixed === DROP) return DROP;
-      out[k] = fixed;
+      define(out, k, fixed);
     }
     return out;
   }
@@ -217,11 +219,11 @@ export function salvageRequest(payload: unknown, schema: object, check: (p: unkn
     if (required.includes(k)) continue;
     if (Array.isArray(v)) {
       const kept = keepPassing(out, k, v, check, dropped);
-      if (kept.length > 0) out[k] = kept;
+      if (kept.length > 0) define(out, k, kept);
       else if (v.length > 0) dropped.push(k);
       continue;
     }
-    if (check({ ...out, [k]: v })) out[k] = v;
+    if (check({ ...out, [k]: v })) define(out, k, v);
     else dropped.push(`${k}: ${JSON.stringify(v)}`);
   }
   return { payload: out, dropped };
@@ -234,6 +236,11 @@ function keepPassing(base: Record<string, unknown>, key: string, items: unknown[
     else dropped.push(`${key}.${i}: ${JSON.stringify(item)}`);
   });
   return kept;
+}
+
+/** An own data property, also for "__proto__" (an assignment would set the prototype instead). */
+function define(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

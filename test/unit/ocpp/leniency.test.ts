@@ -80,3 +80,14 @@ t.test('salvage: the required part must pass; optional fields and list items com
   const mv = salvageRequest({ connectorId: 1, transactionId: 'x', meterValue: [{ timestamp: 'x', sampledValue: [] }, { timestamp: '2025-06-01T11:00:00Z', sampledValue: [{ value: '5' }] }] }, schema('MeterValues'), passes('MeterValues'));
   t.same(mv?.payload, { connectorId: 1, meterValue: [{ timestamp: '2025-06-01T11:00:00Z', sampledValue: [{ value: '5' }] }] });
 });
+
+t.test('a "__proto__" or "constructor" key is an unknown property like any other: dropped and counted (found by npm run fuzz)', async (t) => {
+  const validator = validatorFor('ocpp1.6');
+  for (const key of ['__proto__', 'constructor', 'toString']) {
+    const payload = JSON.parse(`{"${key}":1}`) as unknown;
+    const repaired = repairRequest16('Heartbeat', payload, validator.requestSchema('Heartbeat')!);
+    t.same(repaired.notes.map((n) => n.kind), ['unknown-property'], `${key}: counted`);
+    t.same(Object.keys(repaired.payload as object), [], `${key}: dropped`);
+    t.equal(Object.getPrototypeOf(repaired.payload), Object.prototype, `${key}: the prototype untouched`);
+  }
+});
