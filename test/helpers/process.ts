@@ -3,9 +3,13 @@
  * tap's loader, resolved once it says it is listening. And a free TCP port for its config.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
+import { stringify } from 'yaml';
+import { baseConfig } from './gateway.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -37,4 +41,24 @@ export async function spawnGateway(t: Test, configFile: string): Promise<ChildPr
     child.once('exit', (code) => reject(new Error(`chargegate exited with ${code}: ${out}`)));
   });
   return child;
+}
+
+/**
+ * A config file for a gateway process on a free port, with an aggregate upstream to `cloudUrl`
+ * (fast retries, no MQTT): what the kill -9 tests start, kill and start again.
+ */
+export async function killableConfig(t: Test, cloudUrl: string): Promise<{ file: string; url: string; dataDir: string }> {
+  const dir = t.testdir();
+  const dataDir = join(dir, 'data');
+  const port = await freePort();
+  const config = baseConfig(dataDir);
+  Object.assign(config, {
+    ocpp: { host: '127.0.0.1', port, path: '/ocpp', pingInterval: 0, callTimeout: 2 },
+    log: { level: 'info' },
+    mqtt: { broker: 'off' },
+    upstream: { url: cloudUrl, identity: 'SITE-GW-1', callTimeout: 2, transactionMessageRetryInterval: 0, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } },
+  });
+  const file = join(dir, 'chargegate.yaml');
+  writeFileSync(file, stringify(config));
+  return { file, url: `ws://127.0.0.1:${port}/ocpp`, dataDir };
 }

@@ -4,14 +4,11 @@
  * the cloud once (issue 14: 2 of 1,475 resent MeterValues were stored twice).
  */
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
-import { stringify } from 'yaml';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { startCloud } from '../helpers/cloud.js';
-import { baseConfig, eventually, PASSWORDS } from '../helpers/gateway.js';
-import { freePort, spawnGateway } from '../helpers/process.js';
+import { eventually, PASSWORDS } from '../helpers/gateway.js';
+import { killableConfig, spawnGateway } from '../helpers/process.js';
 import { rpcCharger } from '../helpers/rpc-charger.js';
 
 const at = (minute: number) => `2025-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
@@ -22,21 +19,8 @@ t.test('MeterValues resent after kill -9 are stored once and delivered to the cl
   const cloud = await startCloud();
   t.teardown(() => cloud.close());
   await cloud.down();
-  const dir = t.testdir();
-  const dataDir = join(dir, 'data');
-  const port = await freePort();
-  const config = baseConfig(dataDir);
-  Object.assign(config, {
-    ocpp: { host: '127.0.0.1', port, path: '/ocpp', pingInterval: 0, callTimeout: 2 },
-    log: { level: 'info' },
-    mqtt: { broker: 'off' },
-    upstream: { url: cloud.url, identity: 'SITE-GW-1', callTimeout: 2, transactionMessageRetryInterval: 0, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } },
-  });
-  const file = join(dir, 'chargegate.yaml');
-  writeFileSync(file, stringify(config));
-
+  const { file, url, dataDir } = await killableConfig(t, cloud.url);
   const first = await spawnGateway(t, file);
-  const url = `ws://127.0.0.1:${port}/ocpp`;
   const cp = await rpcCharger(t, url, 'CP1', PASSWORDS.CP1);
   const { transactionId } = await cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 1000, timestamp: at(0) });
   for (let n = 1; n <= 4; n++) await cp.call('MeterValues', { connectorId: 1, transactionId, meterValue: reading(n) });

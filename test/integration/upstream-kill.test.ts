@@ -3,13 +3,10 @@
  * chargers were told is lost, nothing is sent twice. chargegate runs as a child process.
  */
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
-import { stringify } from 'yaml';
 import { startCloud } from '../helpers/cloud.js';
-import { baseConfig, eventually, PASSWORDS } from '../helpers/gateway.js';
-import { freePort, spawnGateway } from '../helpers/process.js';
+import { eventually, PASSWORDS } from '../helpers/gateway.js';
+import { killableConfig, spawnGateway } from '../helpers/process.js';
 import { rpcCharger } from '../helpers/rpc-charger.js';
 
 const at = (minute: number) => `2025-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
@@ -19,20 +16,8 @@ t.test('kill -9 with messages queued for the cloud: after the restart each arriv
   const cloud = await startCloud();
   t.teardown(() => cloud.close());
   await cloud.down();
-  const dir = t.testdir();
-  const port = await freePort();
-  const config = baseConfig(join(dir, 'data'));
-  Object.assign(config, {
-    ocpp: { host: '127.0.0.1', port, path: '/ocpp', pingInterval: 0, callTimeout: 2 },
-    log: { level: 'info' },
-    mqtt: { broker: 'off' },
-    upstream: { url: cloud.url, identity: 'SITE-GW-1', callTimeout: 2, transactionMessageRetryInterval: 0, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } },
-  });
-  const file = join(dir, 'chargegate.yaml');
-  writeFileSync(file, stringify(config));
-
+  const { file, url } = await killableConfig(t, cloud.url);
   const first = await spawnGateway(t, file);
-  const url = `ws://127.0.0.1:${port}/ocpp`;
   const cp1 = await rpcCharger(t, url, 'CP1', PASSWORDS.CP1);
   const told: number[] = [];
   for (let s = 0; s < 3; s++) {
