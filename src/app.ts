@@ -7,6 +7,8 @@ import { siteModel, siteProblems } from './balancer/site.js';
 import { ConfigError } from './config/errors.js';
 import { fileURLToPath } from 'node:url';
 import { createSiteCommands } from './control/site-commands.js';
+import { createOcppCommands } from './control/ocpp-commands.js';
+import { validatorFor } from './ocpp/validate.js';
 import { EventBus } from './events.js';
 import { createGridMeter } from './meters/index.js';
 import type { Config } from './config/schema.js';
@@ -78,19 +80,24 @@ export function createApp(config: Config, deps: AppDeps): App {
   if (upstream) gateway.attachUpstream(upstream.port);
   // One meaning of "stop", "max current"… for MQTT and HTTP; without a site: section the
   // limit commands answer "not configured".
+  const knowsCharger = (id: string) => config.chargers.list.some((c) => c.id === id) || (config.chargers.allowUnknown && gateway.registry.get(id) !== undefined);
   const control = createSiteCommands({
     commands: gateway.commands,
     sessions: store.sessions,
-    knowsCharger: (id) => config.chargers.list.some((c) => c.id === id) || (config.chargers.allowUnknown && gateway.registry.get(id) !== undefined),
+    knowsCharger,
     checkRemoteStart: (chargerId, connectorId) => gateway.checkRemoteStart(chargerId, connectorId),
     limits: () => balancer,
   });
+  // Every OCPP command from a local user, through one door (chargegate answers where it owns
+  // what the command changes: src/control/ocpp-commands.ts).
+  const ocpp = createOcppCommands({ commands: gateway.commands, validator: validatorFor('ocpp1.6'), knowsCharger, logger });
   const mqtt = createMqtt({
     config,
     gateway,
     sessions: store.sessions,
     events,
     control,
+    ocpp,
     logger,
     version: VERSION,
   });
@@ -100,6 +107,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     store,
     events,
     control,
+    ocpp,
     setup: (id) => setup.view(id),
     peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstream ? { upstream: true } : {}) }),
     logger,

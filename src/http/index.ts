@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/ports.js';
 import { chargerRoutes } from './api/chargers.js';
 import { commandRoutes } from './api/commands.js';
+import { ocppRoutes } from './api/ocpp.js';
 import { securityRoutes } from './api/security.js';
 import { sessionRoutes } from './api/sessions.js';
 import { siteRoutes } from './api/site.js';
@@ -21,6 +22,7 @@ import { openApiDocument } from './openapi.js';
 import { resolveHttpOptions } from './options.js';
 import type { PeersLookup } from './peers.js';
 import type { SiteCommands } from '../control/site-commands.js';
+import type { OcppCommands } from '../control/ocpp-commands.js';
 import { route, type Route } from './route.js';
 import { createHttpServer } from './server.js';
 import { SiteView } from './site-view.js';
@@ -38,6 +40,8 @@ export interface OperatorViewDeps {
   setup?: (chargerId: string) => SetupView;
   /** The site commands, shared with MQTT. */
   control: SiteCommands;
+  /** Every OCPP command, through the shared door (src/control/ocpp-commands.ts). */
+  ocpp: OcppCommands;
   logger: Logger;
   now: () => Date;
   version: string;
@@ -78,7 +82,8 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...sessionRoutes({ sessions: deps.store.sessions, timeZone: deps.config.site?.timeZone ?? 'UTC' }),
     ...siteRoutes(siteDeps),
     ...commandRoutes({ control: deps.control }),
-    ...securityRoutes({ views, security: deps.store.security, commands: deps.gateway.commands }),
+    ...securityRoutes({ views, security: deps.store.security }),
+    ...ocppRoutes({ ocpp: deps.ocpp }),
     route({
       method: 'GET',
       path: '/api/events',

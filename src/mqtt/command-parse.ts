@@ -4,7 +4,7 @@
  * match answers to questions); the commands Home Assistant sends also accept its plain forms
  * (a number, ON/OFF, soft/hard). A payload that fits nothing is rejected, never guessed at.
  */
-import type { SecurityCentralAction16 } from '../ocpp/v16/actions.js';
+import type { CentralAction16 } from '../ocpp/v16/actions.js';
 import type { CommandAddress } from './topics.js';
 
 export type Command =
@@ -18,8 +18,8 @@ export type Command =
   | { kind: 'reset'; chargerId: string; type: 'Soft' | 'Hard' }
   /** amps null clears the temporary limit. */
   | { kind: 'siteLimit'; amps: number | null; durationS: number }
-  /** The OCPP 1.6 security extension: the payload is the OCPP request, checked against the OCA schema when sent. */
-  | { kind: 'ocpp'; chargerId: string; action: SecurityCentralAction16; payload: Record<string, unknown> };
+  /** Any OCPP 1.6 command: the payload is the OCPP request, checked against the OCA schema before it is sent. */
+  | { kind: 'ocpp'; chargerId: string; action: CentralAction16; payload: Record<string, unknown> };
 
 export type ParseResult = { ok: true; command: Command; id?: CorrelationId } | { ok: false; reason: string; id?: CorrelationId };
 export type CorrelationId = string | number;
@@ -45,7 +45,7 @@ function parseFor(address: CommandAddress, text: string, json: unknown, object: 
   if (address.target === 'site') return siteLimit(text, object);
   if (address.target === 'ocpp') {
     if (!object) return { ok: false, reason: `expected the ${address.action} request as a JSON object (with an optional "id")` };
-    // No request of the seven has an "id" of its own: it is the caller's correlation id.
+    // No 1.6 request has a top-level "id" of its own: it is the caller's correlation id.
     const { id: _id, ...payload } = object;
     return { ok: true, command: { kind: 'ocpp', chargerId: address.chargerId, action: address.action, payload } };
   }

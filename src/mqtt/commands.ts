@@ -6,15 +6,15 @@
 import type { ControlResult } from '../control/ports.js';
 import { ControlRefusal, type SiteCommands } from '../control/site-commands.js';
 import { OcppCallError, OcppOfflineError, OcppTimeoutError } from '../ocpp/errors.js';
-import type { Commands } from '../gateway/commands.js';
+import { OcppCommandInvalid, type OcppCommands } from '../control/ocpp-commands.js';
 import type { Command } from './command-parse.js';
 
 export interface CommandRunnerDeps {
   control: SiteCommands;
   /** idTag for a start command that names none. */
   startIdTag?: string;
-  /** The OCPP commands sent as they are (the security extension's). */
-  commands?: Pick<Commands, 'send'>;
+  /** Every OCPP command, through the shared door (src/control/ocpp-commands.ts). */
+  ocpp?: OcppCommands;
 }
 
 export function createCommandRunner(deps: CommandRunnerDeps): (command: Command) => Promise<ControlResult> {
@@ -27,7 +27,7 @@ export function createCommandRunner(deps: CommandRunnerDeps): (command: Command)
   };
 }
 
-async function run(command: Command, { control, startIdTag, commands }: CommandRunnerDeps): Promise<ControlResult> {
+async function run(command: Command, { control, startIdTag, ocpp }: CommandRunnerDeps): Promise<ControlResult> {
   switch (command.kind) {
     case 'start': {
       const idTag = command.idTag ?? startIdTag;
@@ -47,12 +47,14 @@ async function run(command: Command, { control, startIdTag, commands }: CommandR
     case 'siteLimit':
       return control.setSiteLimit(command.amps, command.durationS, 'mqtt');
     case 'ocpp': {
-      if (!commands) return rejected('OCPP commands are not available here');
-      // An invalid payload is refused by the session before anything is sent (OCPP error …).
-      const answer = await commands.send(command.chargerId, command.action, command.payload as never);
-      const status = (answer as { status?: string }).status;
+      if (!ocpp) return rejected('OCPP commands are not available here');
+      // An invalid payload is refused before anything is sent (OcppCommandInvalid).
+      const result = await ocpp.send(command.chargerId, command.action, command.payload, 'mqtt');
+      const status = (result.answer as { status?: string }).status;
       const accepted = status === undefined || status === 'Accepted';
-      return { accepted, reason: status === undefined ? 'the charger answered' : `the charger answered ${status}`, answer };
+      const who = result.answeredBy === 'charger' ? 'the charger' : 'chargegate';
+      const said = status === undefined ? `${who} answered` : `${who} answered ${status}`;
+      return { accepted, reason: result.reason ? `${said}: ${result.reason}` : said, answer: result.answer };
     }
   }
 }
@@ -63,6 +65,7 @@ function rejected(reason: string): ControlResult {
 
 function describeFailure(err: unknown): string {
   if (err instanceof ControlRefusal) return err.message;
+  if (err instanceof OcppCommandInvalid) return `invalid ${err.action} request: ${err.description} (${err.code})`;
   if (err instanceof OcppOfflineError) return `charger is not connected (${err.message})`;
   if (err instanceof OcppTimeoutError) return `charger did not answer (${err.message})`;
   if (err instanceof OcppCallError) return `OCPP error ${err.code}: ${err.description}`;

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { SessionStore } from '../store/ports.js';
 import { createBirthCoalescer } from './birth.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker.js';
+import type { OcppCommands } from '../control/ocpp-commands.js';
 import { createCommandRunner } from './commands.js';
 import { createExternalBroker } from './external.js';
 import { createInboundHandler } from './inbound.js';
@@ -28,6 +29,8 @@ export interface MqttDeps {
   events: EventBus;
   /** The site commands, shared with the HTTP API. */
   control: SiteCommands;
+  /** Every OCPP command, through the shared door (src/control/ocpp-commands.ts). */
+  ocpp?: OcppCommands;
   logger: Logger;
   version: string;
   /** Milliseconds, for the throttle. */
@@ -73,7 +76,7 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     version: deps.version,
     logger,
   });
-  const run = createCommandRunner({ control: deps.control, commands: deps.gateway.commands, ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}) });
+  const run = createCommandRunner({ control: deps.control, ...(deps.ocpp ? { ocpp: deps.ocpp } : {}), ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}) });
   const birth = createBirthCoalescer({ republish: () => mirror.republishDiscovery(), nowMs, logger });
   transport.onMessage(
     createInboundHandler({

@@ -9,7 +9,7 @@
  *   …/<command>/set  →  …/<command>/result            commands and their answers
  *   <prefix>/chargers/<id>/ocpp/<Action>/set          the OCPP 1.6 security extension's commands
  */
-import { SECURITY_CENTRAL_16, type SecurityCentralAction16 } from '../ocpp/v16/actions.js';
+import { CENTRAL_INITIATED_16, type CentralAction16 } from '../ocpp/v16/actions.js';
 
 /**
  * A charger id as one topic level. OCPP identities may contain `+`, a wildcard that a topic
@@ -61,8 +61,8 @@ export class Topics {
     return `${this.prefix}/chargers/${idLevel(chargerId)}/connectors/${connectorId}/${command}/set`;
   }
 
-  /** A command of the OCPP 1.6 security extension, its payload the OCPP request. */
-  ocppCommand(chargerId: string, action: SecurityCentralAction16): string {
+  /** Any OCPP 1.6 command to a charger, its payload the OCPP request. */
+  ocppCommand(chargerId: string, action: CentralAction16): string {
     return `${this.prefix}/chargers/${idLevel(chargerId)}/ocpp/${action}/set`;
   }
 
@@ -99,7 +99,7 @@ export class Topics {
     }
     if (levels.length === 5 && levels[2] === 'ocpp') {
       const action = levels[3]!;
-      if (!isOneOf(action, SECURITY_CENTRAL_16)) return { unknown: `unknown OCPP command "${action}" (known: ${SECURITY_CENTRAL_16.join(', ')})` };
+      if (!isOneOf(action, CENTRAL_INITIATED_16)) return { unknown: `unknown OCPP command "${action}" (known: ${CENTRAL_INITIATED_16.join(', ')})` };
       return { target: 'ocpp', chargerId, action };
     }
     if (levels.length === 6 && levels[2] === 'connectors') {
@@ -163,7 +163,7 @@ export type CommandAddress =
   | { target: 'charger'; chargerId: string; command: ChargerCommandName }
   | { target: 'connector'; chargerId: string; connectorId: number; command: ConnectorCommandName }
   | { target: 'site'; command: 'limit' }
-  | { target: 'ocpp'; chargerId: string; action: SecurityCentralAction16 };
+  | { target: 'ocpp'; chargerId: string; action: CentralAction16 };
 
 function isOneOf<T extends string>(value: string, list: readonly T[]): value is T {
   return (list as readonly string[]).includes(value);
