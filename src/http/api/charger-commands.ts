@@ -50,6 +50,8 @@ interface Command {
   echo?: (payload: Record<string, unknown>) => Record<string, unknown>;
 }
 
+/** A command whose body is its OCPP request as it is (a local list, a charging profile). */
+const asOcpp = (path: string, action: CentralAction16, summary: string, rawBody: string): Command => ({ method: 'POST', path, action, params: ON_CHARGER, summary, rawBody, payload: ({ raw }) => raw! });
 const iso = (d: Date | undefined) => d?.toISOString();
 /** Leaves out what was not given: an OCPP optional field is absent, never null. */
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
@@ -87,12 +89,10 @@ export function chargerCommandRoutes({ ocpp, now, reservationId }: ChargerComman
       payload: ({ body }) => defined({ vendorId: body.vendorId, messageId: body.messageId, data: body.data }),
     },
     { method: 'GET', path: '/local-list/version', action: 'GetLocalListVersion', params: ON_CHARGER, summary: 'The version of the charger\'s local authorization list (GetLocalListVersion).', payload: () => ({}) },
-    {
-      method: 'POST', path: '/local-list', action: 'SendLocalList', params: ON_CHARGER,
-      summary: 'Send a local authorization list (SendLocalList), the body its OCPP request.',
-      rawBody: 'The SendLocalList request: {"listVersion": 3, "updateType": "Full"|"Differential", "localAuthorizationList": [{"idTag": "04A2B3C4", "idTagInfo": {"status": "Accepted"}}]}.',
-      payload: ({ raw }) => raw!,
-    },
+    asOcpp(
+      '/local-list', 'SendLocalList', 'Send a local authorization list (SendLocalList), the body its OCPP request.',
+      'The SendLocalList request: {"listVersion": 3, "updateType": "Full"|"Differential", "localAuthorizationList": [{"idTag": "04A2B3C4", "idTagInfo": {"status": "Accepted"}}]}.',
+    ),
     {
       method: 'POST', path: '/connectors/{connectorId}/reserve', action: 'ReserveNow', params: ON_CONNECTOR,
       summary: 'Reserve the connector for an idTag until expiryDate (ReserveNow). Without a reservationId chargegate picks one and answers it as "reservationId".',
@@ -121,12 +121,10 @@ export function chargerCommandRoutes({ ocpp, now, reservationId }: ChargerComman
       },
       payload: ({ params, query }) => defined({ connectorId: params.connectorId, duration: query.duration, chargingRateUnit: query.unit }),
     },
-    {
-      method: 'POST', path: '/charging-profiles', action: 'SetChargingProfile', params: ON_CHARGER,
-      summary: 'Install a charging profile (SetChargingProfile), the body its OCPP request; where the load balancer controls the charger, it merges the profile with its own limits.',
-      rawBody: 'The SetChargingProfile request: {"connectorId": 1, "csChargingProfiles": {"chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile", "chargingProfileKind": "Absolute", "chargingSchedule": {…}}}.',
-      payload: ({ raw }) => raw!,
-    },
+    asOcpp(
+      '/charging-profiles', 'SetChargingProfile', 'Install a charging profile (SetChargingProfile), the body its OCPP request; where the load balancer controls the charger, it merges the profile with its own limits.',
+      'The SetChargingProfile request: {"connectorId": 1, "csChargingProfiles": {"chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile", "chargingProfileKind": "Absolute", "chargingSchedule": {…}}}.',
+    ),
     {
       method: 'DELETE', path: '/charging-profiles', action: 'ClearChargingProfile', params: ON_CHARGER,
       summary: 'Remove charging profiles (ClearChargingProfile): those matching every filter given, or all without one.',
