@@ -4,6 +4,7 @@
  * what it received. Each reaches the charger as exactly the OCPP request it names, and its
  * answer comes back; what chargegate refuses never reaches the charger.
  */
+import { Ajv } from 'ajv';
 import t, { type Test } from 'tap';
 import type { CentralAction16 } from '../../src/ocpp/v16/actions.js';
 import { PASSWORDS, startGateway } from '../helpers/gateway.js';
@@ -116,10 +117,14 @@ t.test('the commands by name over HTTP', async (t) => {
     api(gw.httpUrl, `/api/chargers/${charger}${c.path}`, { token, method: c.method, ...(c.body !== undefined ? { body: c.body } : {}) });
 
   t.test('each reaches the charger as exactly its OCPP request, and the charger\'s answer comes back', async (t) => {
+    const ajv = new Ajv({ strict: false });
+    ajv.addSchema({ $id: 'openapi', components: (await api(gw.httpUrl, '/api/openapi.json')).json.components });
+    const fitsSchema = ajv.getSchema('openapi#/components/schemas/OcppCommandResult')!;
     for (const c of CASES) {
       const res = await call(c);
       const what = `${c.method} ${c.path}`;
       t.equal(res.status, 200, what);
+      t.ok(fitsSchema(res.json), `${what}: the answer fits the OpenAPI schema ${ajv.errorsText(fitsSchema.errors)}`);
       t.same(res.json, { action: c.action, answer: ANSWERS[c.action], answeredBy: 'charger', ...(c.action === 'ReserveNow' ? { reservationId: 42 } : {}) }, `${what}: the charger's answer`);
       t.same(received.at(-1), [c.action, c.sent], `${what}: the charger got ${c.action} as named`);
     }
