@@ -9,6 +9,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/ports.js';
 import { chargerRoutes } from './api/chargers.js';
+import { chargingProfileRoutes } from './api/charging-profiles.js';
 import { commandRoutes } from './api/commands.js';
 import { ocppRoutes } from './api/ocpp.js';
 import { securityRoutes } from './api/security.js';
@@ -29,6 +30,7 @@ import { SiteView } from './site-view.js';
 import { loadStaticFiles } from './static.js';
 import { loadSample, type ViewDeps } from './views.js';
 import type { SetupView } from '../setup/index.js';
+import type { ChannelLimitsView } from '../upstream/cloud-caps.js';
 
 export interface OperatorViewDeps {
   config: Config;
@@ -38,6 +40,8 @@ export interface OperatorViewDeps {
   peers: PeersLookup;
   /** Per charger: vendor profile, automatic setup, effective quirks (src/setup). */
   setup?: (chargerId: string) => SetupView;
+  /** A local user's charging profiles kept as the balancer's caps (src/control/user-profiles.ts); undefined: none kept. */
+  chargingProfiles?: (chargerId: string) => ChannelLimitsView | undefined;
   /** The site commands, shared with MQTT. */
   control: SiteCommands;
   /** Every OCPP command, through the shared door (src/control/ocpp-commands.ts). */
@@ -84,6 +88,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...commandRoutes({ control: deps.control }),
     ...securityRoutes({ views, security: deps.store.security }),
     ...ocppRoutes({ ocpp: deps.ocpp }),
+    ...chargingProfileRoutes({ views, chargingProfiles: deps.chargingProfiles ?? (() => undefined) }),
     route({
       method: 'GET',
       path: '/api/events',
