@@ -10,6 +10,7 @@
 import t, { type Test } from 'tap';
 import { eventually, PASSWORDS, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { api } from '../helpers/http.js';
+import { connectClient } from '../helpers/mqtt.js';
 import { physicalCharger, type PhysicalCharger, type Profile } from '../helpers/physical-charger.js';
 
 const SITE = { supply: { maxCurrent: 32, phases: 3 }, balancing: { rampInterval: 0, rampStep: 32, recheckInterval: 0.2, standingInterval: 0 } };
@@ -198,4 +199,26 @@ t.test('without a site: section the charger gets the payload unchanged and answe
   t.match((await send(gw, 'CP1', 'ClearChargingProfile', { id: 12 })).json, { answer: { status: 'Accepted' }, answeredBy: 'charger' });
   t.equal(limitOf(cp1.cp), 16, 'cleared at the charger');
   t.match(await listed(gw, 'CP1'), { keptByChargegate: false, profiles: [] });
+});
+
+t.test('over MQTT: the same door; the connector\'s limitReason names the user profile', async (t) => {
+  const operator = { username: 'operator', password: 'operator-secret-pw' };
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.site = SITE;
+      c.mqtt = { port: 0, throttle: 0, users: [{ ...operator, access: 'command' }] };
+    },
+  });
+  const mqtt = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`, operator);
+  await mqtt.subscribe(['chargegate/chargers/CP1/ocpp/+/result', 'chargegate/chargers/CP1/connectors/1/limitReason']);
+  const cp1 = await charger(t, gw, 'CP1');
+  cp1.cp.plugIn(1, { maxCurrentA: 32, phases: 3 });
+  await cp1.cp.startTransaction(1, 'TAG1');
+  await eventually(() => limitOf(cp1.cp) === 16 && sessionProfiled(cp1.got), 'the balancer\'s 16 A');
+  await mqtt.publish('chargegate/chargers/CP1/ocpp/SetChargingProfile/set', JSON.stringify({ connectorId: 0, csChargingProfiles: profile(12, 'ChargePointMaxProfile', [{ startPeriod: 0, limit: 10 }]) }), { qos: 1 });
+  const result = JSON.parse((await mqtt.waitFor('chargegate/chargers/CP1/ocpp/SetChargingProfile/result')).payload);
+  t.match(result, { result: 'accepted', reason: /^chargegate answered Accepted: .*load balancer/, answer: { status: 'Accepted' } });
+  await mqtt.waitFor('chargegate/chargers/CP1/connectors/1/limitReason', (p) => p.includes('capped at 10 A by user profile 12'));
+  await eventually(() => limitOf(cp1.cp) === 10, 'the charger at 10 A');
+  t.same(foreign(cp1.got), []);
 });
