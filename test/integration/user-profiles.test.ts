@@ -32,6 +32,15 @@ async function charger(t: Test, gw: RunningGateway, id: 'CP1' | 'CP2') {
   return { cp, got };
 }
 
+/** CP1 with a car charging, at the 16 A (its maximum) the balancer gives it on its own. */
+async function chargingAt16(t: Test, gw: RunningGateway) {
+  const cp1 = await charger(t, gw, 'CP1');
+  cp1.cp.plugIn(1, { maxCurrentA: 32, phases: 3 });
+  await cp1.cp.startTransaction(1, 'TAG1');
+  await eventually(() => limitOf(cp1.cp) === 16 && sessionProfiled(cp1.got), 'the balancer\'s 16 A (CP1\'s maximum)');
+  return cp1;
+}
+
 /** The balancer's TxProfile for the session reached the charger. */
 const sessionProfiled = (got: { profile: Profile }[]) => got.some((g) => g.profile.chargingProfilePurpose === 'TxProfile');
 
@@ -68,10 +77,7 @@ const foreign = (got: { profile: Profile }[]) => got.filter((g) => g.profile.cha
 
 t.test('a user ChargePointMaxProfile of 10 A on a charger the balancer gives 16 A: the balancer sends at most 10 A; Clear gives the 16 A back', async (t) => {
   const gw = await gateway(t);
-  const cp1 = await charger(t, gw, 'CP1');
-  cp1.cp.plugIn(1, { maxCurrentA: 32, phases: 3 });
-  await cp1.cp.startTransaction(1, 'TAG1');
-  await eventually(() => limitOf(cp1.cp) === 16 && sessionProfiled(cp1.got), 'the balancer\'s 16 A (CP1\'s maximum)');
+  const cp1 = await chargingAt16(t, gw);
 
   const before = cp1.got.length;
   const set = await send(gw, 'CP1', 'SetChargingProfile', { connectorId: 0, csChargingProfiles: profile(12, 'ChargePointMaxProfile', [{ startPeriod: 0, limit: 10 }]) });
@@ -126,10 +132,7 @@ t.test('a user profile of 40 A (in W) on a 32 A fuse never raises a charger abov
 
 t.test('a schedule of two periods: the balancer follows the second from its start', async (t) => {
   const gw = await gateway(t);
-  const cp1 = await charger(t, gw, 'CP1');
-  cp1.cp.plugIn(1, { maxCurrentA: 32, phases: 3 });
-  await cp1.cp.startTransaction(1, 'TAG1');
-  await eventually(() => limitOf(cp1.cp) === 16 && sessionProfiled(cp1.got), 'the balancer\'s 16 A');
+  const cp1 = await chargingAt16(t, gw);
   const seen: { limit: number; at: number }[] = [];
   cp1.cp.on('profile', ({ at }) => {
     const limit = limitOf(cp1.cp);
@@ -211,10 +214,7 @@ t.test('over MQTT: the same door; the connector\'s limitReason names the user pr
   });
   const mqtt = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`, operator);
   await mqtt.subscribe(['chargegate/chargers/CP1/ocpp/+/result', 'chargegate/chargers/CP1/connectors/1/limitReason']);
-  const cp1 = await charger(t, gw, 'CP1');
-  cp1.cp.plugIn(1, { maxCurrentA: 32, phases: 3 });
-  await cp1.cp.startTransaction(1, 'TAG1');
-  await eventually(() => limitOf(cp1.cp) === 16 && sessionProfiled(cp1.got), 'the balancer\'s 16 A');
+  const cp1 = await chargingAt16(t, gw);
   await mqtt.publish('chargegate/chargers/CP1/ocpp/SetChargingProfile/set', JSON.stringify({ connectorId: 0, csChargingProfiles: profile(12, 'ChargePointMaxProfile', [{ startPeriod: 0, limit: 10 }]) }), { qos: 1 });
   const result = JSON.parse((await mqtt.waitFor('chargegate/chargers/CP1/ocpp/SetChargingProfile/result')).payload);
   t.match(result, { result: 'accepted', reason: /^chargegate answered Accepted: .*load balancer/, answer: { status: 'Accepted' } });
