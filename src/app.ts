@@ -114,6 +114,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     ocpp,
     setup: (id) => setup.view(id),
     chargingProfiles: (id) => userProfiles?.view(id),
+    caps: (id) => balancer?.caps(id) ?? [],
     peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstream ? { upstream: true } : {}) }),
     logger,
     now,

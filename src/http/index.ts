@@ -42,6 +42,8 @@ export interface OperatorViewDeps {
   setup?: (chargerId: string) => SetupView;
   /** A local user's charging profiles kept as the balancer's caps (src/control/user-profiles.ts); undefined: none kept. */
   chargingProfiles?: (chargerId: string) => ChannelLimitsView | undefined;
+  /** The caps the balancer holds on a charger, by source. */
+  caps?: (chargerId: string) => { connectorId?: number; source: string; amps: number }[];
   /** The site commands, shared with MQTT. */
   control: SiteCommands;
   /** Every OCPP command, through the shared door (src/control/ocpp-commands.ts). */
@@ -88,7 +90,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...commandRoutes({ control: deps.control }),
     ...securityRoutes({ views, security: deps.store.security }),
     ...ocppRoutes({ ocpp: deps.ocpp }),
-    ...chargingProfileRoutes({ views, chargingProfiles: deps.chargingProfiles ?? (() => undefined) }),
+    ...chargingProfileRoutes({ views, chargingProfiles: deps.chargingProfiles ?? (() => undefined), caps: deps.caps ?? (() => []) }),
     route({
       method: 'GET',
       path: '/api/events',

@@ -94,6 +94,12 @@ t.test('a user ChargePointMaxProfile of 10 A on a charger the balancer gives 16 
   const list = await listed(gw, 'CP1');
   t.match(list, { chargerId: 'CP1', keptByChargegate: true, profiles: [{ connectorId: 0, profile: { chargingProfileId: 12 }, ampsNow: 10 }] });
   t.match(list.limitsNow, [{ connectorId: 0, amps: 10, profileId: 12 }], 'the limit in force now');
+  // An operator's max current is a cap of its own source: the lowest of all applies.
+  t.equal((await api(gw.httpUrl, '/api/chargers/CP1/connectors/1/max-current', { body: { amps: 8 } })).status, 200);
+  await eventually(() => limitOf(cp1.cp) === 8, 'the operator\'s lower 8 A');
+  t.same((await listed(gw, 'CP1')).caps, [{ source: 'user profile 12', amps: 10 }, { connectorId: 1, source: 'http', amps: 8 }], 'every cap on the charger, by source');
+  t.equal((await api(gw.httpUrl, '/api/chargers/CP1/connectors/1/max-current', { body: { amps: null } })).status, 200);
+  await eventually(() => limitOf(cp1.cp) === 10, 'the user\'s 10 A again');
 
   const cleared = await send(gw, 'CP1', 'ClearChargingProfile', { id: 12 });
   t.match(cleared.json, { answer: { status: 'Accepted' }, answeredBy: 'chargegate' });

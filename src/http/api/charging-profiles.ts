@@ -13,6 +13,8 @@ export interface ChargingProfileRouteDeps {
   views: Pick<ViewDeps, 'config' | 'registry'>;
   /** Undefined: no balancer keeps them (without a site: section they go to the charger). */
   chargingProfiles(chargerId: string): ChannelLimitsView | undefined;
+  /** Every cap the balancer holds on the charger, by source (the cloud's, the users', MQTT/HTTP max current). */
+  caps(chargerId: string): { connectorId?: number; source: string; amps: number }[];
 }
 
 export function chargingProfileRoutes(deps: ChargingProfileRouteDeps): Route[] {
@@ -24,14 +26,15 @@ export function chargingProfileRoutes(deps: ChargingProfileRouteDeps): Route[] {
       tag: 'chargers',
       summary:
         'The charging profiles local users sent to the charger (POST …/ocpp/SetChargingProfile, MQTT, CLI) that chargegate keeps as caps of the load balancer: ' +
-        '{"keptByChargegate", "profiles": [{connectorId, profile, receivedAt, transactionId?, ampsNow}], "limitsNow": [{connectorId, amps, profileId?}]}; ' +
-        'amps are A per phase, null where no profile is in force. Without a load balancer keptByChargegate is false: profiles go to the charger.',
+        '{"keptByChargegate", "profiles": [{connectorId, profile, receivedAt, transactionId?, ampsNow}], "limitsNow": [{connectorId, amps, profileId?}], ' +
+        '"caps": [{connectorId?, source, amps}]}; amps are A per phase, null where no profile is in force; caps are every cap the balancer holds on the charger ' +
+        '(the cloud\'s profiles, the users\', max current commands), the lowest applying. Without a load balancer keptByChargegate is false: profiles go to the charger.',
       params: { chargerId: CHARGER_ID },
       handle({ params }) {
         const id = params.chargerId!;
         if (!knowsCharger(deps.views, id)) throw new HttpError('unknown_charger', `unknown charger "${id}"`);
         const view = deps.chargingProfiles(id);
-        return { json: { chargerId: id, keptByChargegate: view !== undefined, profiles: view?.profiles ?? [], limitsNow: view?.limitsNow ?? [] } };
+        return { json: { chargerId: id, keptByChargegate: view !== undefined, profiles: view?.profiles ?? [], limitsNow: view?.limitsNow ?? [], caps: deps.caps(id) } };
       },
     }),
   ];
