@@ -305,7 +305,7 @@ export function createProfileCaps(deps: ProfileCapsDeps): ProfileCaps {
         if (was?.amps === want.amps && was.source === want.source) continue;
         // Another profile prevails: its source replaces the old one's (set first: never a moment without a cap).
         setCap(sink, key, want.target, want.amps, want.source);
-        if (was && was.source !== want.source) sink.setCap(was.target.chargerId, was.target.connectorId, null, was.source);
+        if (was && was.source !== want.source && applied.get(key)?.source === want.source) sink.setCap(was.target.chargerId, was.target.connectorId, null, was.source);
       }
       for (const [key, was] of [...applied]) if (!wanted.has(key)) setCap(sink, key, was.target, null, was.source);
     }
