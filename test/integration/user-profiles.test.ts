@@ -148,11 +148,11 @@ t.test('a schedule of two periods: the balancer follows the second from its star
   const start = Date.parse(p.chargingSchedule.startSchedule!);
   t.match((await send(gw, 'CP1', 'SetChargingProfile', { connectorId: 1, csChargingProfiles: p })).json, { answer: { status: 'Accepted' }, answeredBy: 'chargegate' });
   await eventually(() => limitOf(cp1.cp) === 12, 'the first period');
-  await eventually(() => limitOf(cp1.cp) === 8, 'the second period, on its own', 6000);
+  await eventually(() => limitOf(cp1.cp) === 8, 'the second period, on its own', 8000);
   t.same(seen.map((s) => s.limit), [12, 8], 'the first period, then the second');
   // Timers may fire a millisecond early; the charger got it when the second period had begun.
   t.ok(seen[1]!.at >= start + 1990, `not before its startPeriod (${seen[1]!.at - start} ms after the start)`);
-  t.ok(seen[1]!.at <= start + 4000, 'and soon after it');
+  t.ok(seen[1]!.at <= start + 8000, 'and soon after it');
 });
 
 t.test('kept across a restart (same data directory)', async (t) => {
