@@ -13,6 +13,9 @@ import { api } from '../helpers/http.js';
 import { connectClient } from '../helpers/mqtt.js';
 import { physicalCharger, type PhysicalCharger, type Profile } from '../helpers/physical-charger.js';
 
+// Seven gateways, one after the other: on a loaded 2-core box that can pass tap's 60 s.
+t.setTimeout(120_000);
+
 const SITE = { supply: { maxCurrent: 32, phases: 3 }, balancing: { rampInterval: 0, rampStep: 32, recheckInterval: 0.2, standingInterval: 0 } };
 
 async function gateway(t: Test, options: { dir?: string; site?: boolean } = {}): Promise<RunningGateway> {
