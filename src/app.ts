@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createSiteCommands } from './control/site-commands.js';
 import { createOcppCommands } from './control/ocpp-commands.js';
 import { localKeyContext, ownedKeysInterceptor } from './control/owned-keys-interceptor.js';
+import { createUserProfiles, type UserProfiles } from './control/user-profiles.js';
 import { validatorFor } from './ocpp/validate.js';
 import { EventBus } from './events.js';
 import { createGridMeter } from './meters/index.js';
@@ -93,6 +94,9 @@ export function createApp(config: Config, deps: AppDeps): App {
   // what the command changes: src/control/ocpp-commands.ts).
   const ocpp = createOcppCommands({ commands: gateway.commands, validator: validatorFor('ocpp1.6'), knowsCharger, logger });
   ocpp.intercept('ChangeConfiguration', ownedKeysInterceptor(localKeyContext(config)));
+  // A local user's charging profiles become the balancer's caps (without a site: section they go to the charger).
+  const userProfiles = balancer ? createSiteUserProfiles(config, { balancer, gateway, store, events, logger, now }) : undefined;
+  userProfiles?.register(ocpp);
   const mqtt = createMqtt({
     config,
     gateway,
@@ -111,6 +115,8 @@ export function createApp(config: Config, deps: AppDeps): App {
     control,
     ocpp,
     setup: (id) => setup.view(id),
+    chargingProfiles: (id) => userProfiles?.view(id),
+    caps: (id) => balancer?.caps(id) ?? [],
     peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstream ? { upstream: true } : {}) }),
     logger,
     now,
@@ -132,6 +138,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       await startMqtt(mqtt, config, logger);
       const ports = await gateway.start();
       balancer?.start();
+      userProfiles?.start();
       setup.start();
       upstream?.start();
       const web = await startHttp(http, config, logger);
@@ -155,6 +162,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       setup.stop();
       await http.stop();
       await mqtt?.stop();
+      userProfiles?.stop();
       await balancer?.stop();
       await upstream?.stop();
       await gateway.stop();
@@ -198,6 +206,23 @@ function createSiteBalancer(config: Config, deps: { events: EventBus; gateway: G
   if (problems.length > 0) throw new ConfigError(problems);
   const meter = createGridMeter(config, deps.logger, deps.now);
   return createBalancer({ config, site, ...deps, ...(meter ? { meter } : {}), timeZone: config.site?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone });
+}
+
+/** A local user's kept charging profiles, per charger (configured or seen before), as the balancer's caps. */
+function createSiteUserProfiles(config: Config, deps: { balancer: Balancer; gateway: Gateway; store: Store; events: EventBus; logger: Logger; now: () => Date }): UserProfiles {
+  const supply = config.site!.supply;
+  const configured = (id: string) => config.chargers.list.find((c) => c.id === id);
+  return createUserProfiles({
+    balancer: () => deps.balancer,
+    chargers: [...new Set([...config.chargers.list.map((c) => c.id), ...deps.store.chargers.list().map((c) => c.id)])],
+    connectorCount: (id) => configured(id)?.connectors ?? Math.max(1, ...(deps.gateway.registry.get(id)?.connectors.keys() ?? [])),
+    chargerPhases: (id) => configured(id)?.phases ?? supply.phases,
+    supply: { voltage: supply.voltage, phases: supply.phases, maxCurrent: supply.maxCurrent },
+    store: deps.store,
+    events: deps.events,
+    now: deps.now,
+    logger: deps.logger,
+  });
 }
 
 /** The config's authorization list is the local list's source of truth at start. */

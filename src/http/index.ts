@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/ports.js';
 import { chargerCommandRoutes } from './api/charger-commands.js';
 import { chargerRoutes } from './api/chargers.js';
+import { chargingProfileRoutes } from './api/charging-profiles.js';
 import { commandRoutes } from './api/commands.js';
 import { ocppRoutes } from './api/ocpp.js';
 import { securityRoutes } from './api/security.js';
@@ -31,6 +32,7 @@ import { SiteView } from './site-view.js';
 import { loadStaticFiles } from './static.js';
 import { loadSample, type ViewDeps } from './views.js';
 import type { SetupView } from '../setup/index.js';
+import type { ChannelLimitsView } from '../upstream/cloud-caps.js';
 
 export interface OperatorViewDeps {
   config: Config;
@@ -40,6 +42,10 @@ export interface OperatorViewDeps {
   peers: PeersLookup;
   /** Per charger: vendor profile, automatic setup, effective quirks (src/setup). */
   setup?: (chargerId: string) => SetupView;
+  /** A local user's charging profiles kept as the balancer's caps (src/control/user-profiles.ts); undefined: none kept. */
+  chargingProfiles?: (chargerId: string) => ChannelLimitsView | undefined;
+  /** The caps the balancer holds on a charger, by source. */
+  caps?: (chargerId: string) => { connectorId?: number; source: string; amps: number }[];
   /** The site commands, shared with MQTT. */
   control: SiteCommands;
   /** Every OCPP command, through the shared door (src/control/ocpp-commands.ts). */
@@ -88,6 +94,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...ocppRoutes({ ocpp: deps.ocpp }),
     // A random positive int32: unlike a counter, no clash with a reservation an earlier run made.
     ...chargerCommandRoutes({ ocpp: deps.ocpp, now: deps.now, reservationId: () => randomInt(1, 2 ** 31 - 1) }),
+    ...chargingProfileRoutes({ views, chargingProfiles: deps.chargingProfiles ?? (() => undefined), caps: deps.caps ?? (() => []) }),
     route({
       method: 'GET',
       path: '/api/events',
