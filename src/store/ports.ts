@@ -332,18 +332,7 @@ export interface SecurityEventStore {
  * 0 being the charger itself) or its WebSocket connecting or going away.
  */
 export type StatusChange =
-  | {
-      chargerId: string;
-      kind: 'status';
-      connectorId: number;
-      status: string;
-      errorCode: string;
-      info?: string;
-      vendorErrorCode?: string;
-      /** The charger's timestamp when it sent one, else the gateway's clock at arrival. */
-      timestamp: string;
-      receivedAt: string;
-    }
+  | (ConnectorState & { kind: 'status'; receivedAt: string })
   | {
       chargerId: string;
       kind: 'connected' | 'disconnected';
