@@ -1,9 +1,11 @@
 /**
  * The status history over real sockets: an independent strict charger (ocpp-rpc) sends
  * StatusNotifications, connects and goes away; the API lists it all newest first with every
- * field, pages on, and still has it after a restart.
+ * field, pages on, still has it after a restart, and keeps a bounded number per charger.
  */
 import t from 'tap';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { STATUS_HISTORY_KEPT, STATUS_HISTORY_TRIM_EVERY } from '../../src/store/sqlite/status-history.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
@@ -69,4 +71,29 @@ t.test('StatusNotifications, connects and disconnects: newest first, with their 
   t.equal(unknown.json.error.code, 'unknown_charger');
   const bad = await api(again.httpUrl, '/api/chargers/CP1/status-history?limit=0', { token: TOKENS.read });
   t.equal(bad.status, 400, 'a limit of 0 is refused');
+});
+
+t.test('bounded: a charger with a long history keeps the newest STATUS_HISTORY_KEPT, oldest dropped first', async (t) => {
+  const dir = t.testdir();
+  // A long history already on disk, as weeks of a flapping charger leave it.
+  const store = openSqliteStore(dir);
+  const at = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString();
+  for (let n = 1; n <= STATUS_HISTORY_KEPT + 50; n++) store.statusHistory.add({ chargerId: 'CP1', kind: 'status', connectorId: 1, status: 'Available', errorCode: 'NoError', info: `old ${n}`, timestamp: at(n), receivedAt: at(n) });
+  store.close();
+
+  const gw = await startGateway(t, { dir });
+  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  await cp.call('BootNotification', bootPayload);
+  await cp.call('StatusNotification', { connectorId: 1, status: 'Charging', errorCode: 'NoError', info: 'new' });
+
+  const all: any[] = [];
+  for (let before: number | null | undefined; before !== null; ) {
+    const res = await api(gw.httpUrl, `/api/chargers/CP1/status-history?limit=500${before ? `&before=${before}` : ''}`);
+    all.push(...res.json.entries);
+    before = res.json.next;
+  }
+  t.ok(all.length >= STATUS_HISTORY_KEPT && all.length < STATUS_HISTORY_KEPT + STATUS_HISTORY_TRIM_EVERY, `bounded (${all.length})`);
+  t.match(all.slice(0, 2), [{ status: 'Charging', info: 'new' }, { kind: 'connected' }], 'the newest on top');
+  t.notOk(all.some((e) => e.info === 'old 1' || e.info === 'old 50'), 'the oldest went');
+  t.ok(all.some((e) => e.info === `old ${STATUS_HISTORY_KEPT + 50}`), 'the newest old ones stay');
 });
