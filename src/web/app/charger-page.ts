@@ -17,6 +17,8 @@ export interface PageOptions {
 
 /** Entries the page loads at first (and per "older"): the timeline draws what is loaded. */
 const PAGE = 500;
+/** The timeline's spans; "all": from the oldest entry loaded. */
+const WINDOWS: [string, number | null][] = [['1 h', 3600_000], ['24 h', 86_400_000], ['7 d', 7 * 86_400_000], ['all', null]];
 
 export interface ChargerPage {
   /** The live feed's view of the charger; undefined: chargegate does not know it. */
@@ -29,6 +31,7 @@ export function openChargerPage(root: HTMLElement, chargerId: string, options: P
   const header = h('section', { class: 'panel', id: 'charger-header' });
   const actions = actionsPanel(options);
   const config = configurationPanel(chargerId, options);
+  let windowMs: number | null = 86_400_000;
   const timeline = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   timeline.id = 'status-timeline';
   timeline.setAttribute('role', 'img');
@@ -38,7 +41,14 @@ export function openChargerPage(root: HTMLElement, chargerId: string, options: P
   const history = h(
     'section',
     { class: 'panel', id: 'history' },
-    h('h2', {}, 'Status history'),
+    h('h2', {}, 'Status history', h('span', { class: 'segmented', role: 'group', 'aria-label': 'time shown' }, ...WINDOWS.map(([label, ms]) => {
+      const b: HTMLButtonElement = h('button', { type: 'button', class: 'secondary', 'data-window': label, 'aria-pressed': String(ms === windowMs), onclick: () => {
+        windowMs = ms;
+        for (const other of b.parentElement!.children) other.setAttribute('aria-pressed', String(other === b));
+        draw();
+      } }, label);
+      return b;
+    }))),
     timeline,
     h('p', { class: 'legend' }, ...['ok:Available', 'charging:Charging', 'warn:Preparing, Suspended, Finishing', 'bad:Faulted', 'off:Unavailable', 'online:online', 'offline:offline'].map((kv) => {
       const [cls, label] = kv.split(':') as [string, string];
@@ -53,13 +63,14 @@ export function openChargerPage(root: HTMLElement, chargerId: string, options: P
   let next: number | null = null;
   let statusSignature = '';
   let reload: number | undefined;
+  const draw = () => drawStatusTimeline(timeline, entries, Date.now(), windowMs);
 
   async function loadHistory(more = false): Promise<void> {
     try {
       const page = await get<StatusHistory>(`/api/chargers/${encodeURIComponent(chargerId)}/status-history?limit=${PAGE}${more && next ? `&before=${next}` : ''}`);
       entries = more ? [...entries, ...page.entries] : page.entries;
       next = page.next;
-      drawStatusTimeline(timeline, entries, Date.now());
+      draw();
       list.replaceChildren(...entries.map(historyRow));
       older.hidden = next === null;
     } catch (err) {
@@ -72,7 +83,7 @@ export function openChargerPage(root: HTMLElement, chargerId: string, options: P
   let resized: number | undefined;
   const onResize = () => {
     window.clearTimeout(resized);
-    resized = window.setTimeout(() => drawStatusTimeline(timeline, entries, Date.now()), 150);
+    resized = window.setTimeout(draw, 150);
   };
   window.addEventListener('resize', onResize);
   void loadHistory();

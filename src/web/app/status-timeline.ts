@@ -26,7 +26,11 @@ export function statusClass(status: string): string {
 
 const at = (e: StatusEntry) => Date.parse(e.timestamp);
 
-export function drawStatusTimeline(svg: SVGSVGElement, entries: readonly StatusEntry[], now: number): void {
+/**
+ * Draws `entries` over the last `windowMs` before `now` (null: from the oldest entry). A status
+ * that began before the window and lasted into it is drawn from the window's start.
+ */
+export function drawStatusTimeline(svg: SVGSVGElement, entries: readonly StatusEntry[], now: number, windowMs: number | null): void {
   svg.replaceChildren();
   const W = Math.max(280, Math.round(svg.getBoundingClientRect().width) || FALLBACK_WIDTH);
   const ordered = [...entries].filter((e) => Number.isFinite(at(e))).sort((a, b) => at(a) - at(b) || a.id - b.id);
@@ -41,8 +45,8 @@ export function drawStatusTimeline(svg: SVGSVGElement, entries: readonly StatusE
     svg.append(el('text', { x: W / 2, y: height / 2, class: 'axis', 'text-anchor': 'middle' }, 'no status recorded yet'));
     return;
   }
-  const start = at(ordered[0]!);
-  const end = Math.max(now, at(ordered.at(-1)!), start + 60_000);
+  const end = Math.max(now, at(ordered.at(-1)!));
+  const start = windowMs === null ? Math.min(at(ordered[0]!), end - 60_000) : end - windowMs;
   const x = (t: number) => LABEL + ((t - start) / (end - start)) * (W - LABEL - RIGHT);
 
   rows.forEach((row, r) => {
@@ -50,8 +54,10 @@ export function drawStatusTimeline(svg: SVGSVGElement, entries: readonly StatusE
     svg.append(el('text', { x: LABEL - 6, y: y + ROW / 2 + 4, class: 'axis', 'text-anchor': 'end' }, row.label));
     const own = ordered.filter(row.match);
     own.forEach((e, i) => {
-      const from = x(at(e));
-      const to = i + 1 < own.length ? x(at(own[i + 1]!)) : x(end);
+      const until = i + 1 < own.length ? at(own[i + 1]!) : end;
+      if (until < start) return; // over before the window
+      const from = x(Math.max(start, at(e)));
+      const to = x(until);
       const cls = e.kind === 'status' ? `s-${statusClass(e.status)}${e.errorCode !== 'NoError' ? ' error' : ''}` : e.kind === 'connected' ? 's-online' : 's-offline';
       const band = el('rect', {
         x: from.toFixed(1),

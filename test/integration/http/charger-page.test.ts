@@ -26,7 +26,10 @@ const KEYS = [
 ];
 
 const STATUSES = [
-  { connectorId: 0, status: 'Available', errorCode: 'NoError' },
+  // Three and two days ago (sent late, as a charger does after being offline): the first was
+  // over before the last 24 h, the second lasts into them.
+  { connectorId: 0, status: 'Unavailable', errorCode: 'NoError', timestamp: new Date(Date.now() - 3 * 86_400_000).toISOString() },
+  { connectorId: 0, status: 'Available', errorCode: 'NoError', timestamp: new Date(Date.now() - 2 * 86_400_000).toISOString() },
   { connectorId: 1, status: 'Available', errorCode: 'NoError' },
   { connectorId: 2, status: 'Available', errorCode: 'NoError' },
   { connectorId: 1, status: 'Preparing', errorCode: 'NoError' },
@@ -150,9 +153,12 @@ t.test('the charger page: configuration read and changed, Soft reset, the status
   await page.locator('#action-answer', { hasText: 'Trigger Heartbeat: Accepted' }).waitFor();
   t.equal(received.filter(([a]) => a === 'Reset').length, 1, 'the declined Hard reset was not sent');
 
-  // The timeline: a band per status change (and one for the connect), the list below.
+  // The timeline: a band per status change (and one for the connect), the list below. It shows
+  // the last 24 hours first: the status of three days ago, over since, is not drawn.
   const bands = page.locator('#status-timeline rect.band[data-kind=status]');
-  t.equal(await bandsShown(page, STATUSES.length), STATUSES.length, 'a band per status change');
+  t.equal(await bandsShown(page, STATUSES.length - 1), STATUSES.length - 1, 'a band per status change of the last 24 h');
+  await page.locator('#history button[data-window=all]').click();
+  t.equal(await bandsShown(page, STATUSES.length), STATUSES.length, 'all: a band per status change');
   t.same(await bands.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-connector')} ${e.getAttribute('data-status')}`).sort()), STATUSES.map((s) => `${s.connectorId} ${s.status}`).sort());
   t.equal(await page.locator('#status-timeline rect.band[data-kind=connected]').count(), 1, 'the connect');
   t.match(await page.locator('#status-timeline rect.band.s-bad.error title').textContent(), /#2 Faulted \(GroundFailure, RCD tripped, vendor E-42\)/, 'the fault, red, with its details');
@@ -190,7 +196,7 @@ t.test('a read token sees the page, its history and no enabled action', async (t
   await page.fill('#token', TOKENS.read);
   await page.click('#login-form button');
   await page.locator('#charger-header [data-role=online]', { hasText: 'online' }).waitFor();
-  t.equal(await bandsShown(page, STATUSES.length), STATUSES.length, 'a band per status change');
+  t.equal(await bandsShown(page, STATUSES.length - 1), STATUSES.length - 1, 'the timeline is drawn');
   const buttons = page.locator('#actions button');
   t.ok((await buttons.count()) >= 6, 'the buttons are there');
   t.same(await buttons.evaluateAll((els) => els.filter((b) => !b.hasAttribute('disabled')).map((b) => b.textContent)), [], 'none enabled');
