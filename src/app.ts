@@ -8,6 +8,7 @@ import { ConfigError } from './config/errors.js';
 import { fileURLToPath } from 'node:url';
 import { createSiteCommands } from './control/site-commands.js';
 import { createOcppCommands } from './control/ocpp-commands.js';
+import { localKeyContext, ownedKeysInterceptor } from './control/owned-keys-interceptor.js';
 import { validatorFor } from './ocpp/validate.js';
 import { EventBus } from './events.js';
 import { createGridMeter } from './meters/index.js';
@@ -91,6 +92,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   // Every OCPP command from a local user, through one door (chargegate answers where it owns
   // what the command changes: src/control/ocpp-commands.ts).
   const ocpp = createOcppCommands({ commands: gateway.commands, validator: validatorFor('ocpp1.6'), knowsCharger, logger });
+  ocpp.intercept('ChangeConfiguration', ownedKeysInterceptor(localKeyContext(config)));
   const mqtt = createMqtt({
     config,
     gateway,

@@ -2,12 +2,14 @@
  * The operator's view: the HTTP API, the live feed, the dashboard's files and /metrics on one
  * port, composed from the gateway's registry, commands and store, and the bus.
  */
+import { randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/ports.js';
+import { chargerCommandRoutes } from './api/charger-commands.js';
 import { chargerRoutes } from './api/chargers.js';
 import { commandRoutes } from './api/commands.js';
 import { ocppRoutes } from './api/ocpp.js';
@@ -86,6 +88,8 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...securityRoutes({ views, security: deps.store.security }),
     ...statusHistoryRoutes({ views, statusHistory: deps.store.statusHistory }),
     ...ocppRoutes({ ocpp: deps.ocpp }),
+    // A random positive int32: unlike a counter, no clash with a reservation an earlier run made.
+    ...chargerCommandRoutes({ ocpp: deps.ocpp, now: deps.now, reservationId: () => randomInt(1, 2 ** 31 - 1) }),
     route({
       method: 'GET',
       path: '/api/events',

@@ -57,6 +57,11 @@ export class Publisher {
     this.send(topic, payload, 1, false);
   }
 
+  /** True when no throttled value is waiting to be sent (tests wait for it instead of sleeping). */
+  idle(): boolean {
+    return this.timer === undefined && this.deps.throttle.nextDueAt() === undefined;
+  }
+
   has(topic: string): boolean {
     return this.retained.has(topic);
   }

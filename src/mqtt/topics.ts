@@ -7,7 +7,7 @@
  *   <prefix>/chargers/<id>/connectors/<n>/…           per connector
  *   <prefix>/site/…, <prefix>/gateway/…               site and gateway
  *   …/<command>/set  →  …/<command>/result            commands and their answers
- *   <prefix>/chargers/<id>/ocpp/<Action>/set          the OCPP 1.6 security extension's commands
+ *   <prefix>/chargers/<id>/ocpp/<Action>/set          any OCPP 1.6 command, its payload the OCPP request
  */
 import { CENTRAL_INITIATED_16, type CentralAction16 } from '../ocpp/v16/actions.js';
 
@@ -154,7 +154,8 @@ export type GatewayLeaf = 'upstream' | 'outbox' | 'deadLetters';
 /** security, certificate, log-status, firmware-status: the OCPP 1.6 security extension (security-mirror.ts). */
 export type ChargerEventKind = 'boot' | 'fault' | 'session-started' | 'session-ended' | 'session-corrected' | 'security' | 'certificate' | 'log-status' | 'firmware-status';
 
-export const CHARGER_COMMANDS = ['available', 'maxcurrent', 'reset'] as const;
+/** configuration and trigger: ChangeConfiguration and TriggerMessage by name, through the OCPP door. */
+export const CHARGER_COMMANDS = ['available', 'maxcurrent', 'reset', 'configuration', 'trigger'] as const;
 export const CONNECTOR_COMMANDS = ['start', 'stop', 'maxcurrent', 'available', 'unlock'] as const;
 export type ChargerCommandName = (typeof CHARGER_COMMANDS)[number];
 export type ConnectorCommandName = (typeof CONNECTOR_COMMANDS)[number];
