@@ -17,6 +17,7 @@ import { ocppRoutes } from './api/ocpp.js';
 import { securityRoutes } from './api/security.js';
 import { sessionRoutes } from './api/sessions.js';
 import { siteRoutes } from './api/site.js';
+import { statusHistoryRoutes } from './api/status-history.js';
 import { createAuth } from './auth.js';
 import { LiveFeed } from './live.js';
 import { LoadHistory, SAMPLE_INTERVAL_MS } from './load-history.js';
@@ -37,7 +38,7 @@ import type { ChannelLimitsView } from '../upstream/cloud-caps.js';
 export interface OperatorViewDeps {
   config: Config;
   gateway: Pick<Gateway, 'registry' | 'commands'>;
-  store: Pick<Store, 'sessions' | 'upstream' | 'security'>;
+  store: Pick<Store, 'sessions' | 'upstream' | 'security' | 'statusHistory'>;
   events: EventBus;
   peers: PeersLookup;
   /** Per charger: vendor profile, automatic setup, effective quirks (src/setup). */
@@ -91,6 +92,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...siteRoutes(siteDeps),
     ...commandRoutes({ control: deps.control }),
     ...securityRoutes({ views, security: deps.store.security }),
+    ...statusHistoryRoutes({ views, statusHistory: deps.store.statusHistory }),
     ...ocppRoutes({ ocpp: deps.ocpp }),
     // A random positive int32: unlike a counter, no clash with a reservation an earlier run made.
     ...chargerCommandRoutes({ ocpp: deps.ocpp, now: deps.now, reservationId: () => randomInt(1, 2 ** 31 - 1) }),

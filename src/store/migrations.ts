@@ -245,6 +245,32 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         IFNULL(phase, ''), IFNULL(location, ''), IFNULL(context, ''), value);
     `,
   },
+  {
+    // Migration 11 in issue 15's plan (numbered 6 on its own branch, where it is the next one).
+    version: 6,
+    name: 'status history',
+    sql: `
+      -- Every StatusNotification (OCPP 1.6 §4.9) and each connect and disconnect of a charger,
+      -- in arrival order (id), for the dashboard's charger page. Kept: the newest
+      -- STATUS_HISTORY_KEPT per charger (store/sqlite/status-history.ts). No foreign key: a
+      -- charger connects before its BootNotification makes it a row of chargers.
+      -- kind: 'status' | 'connected' | 'disconnected'; connector_id, status and error_code
+      -- only for a status.
+      CREATE TABLE status_history (
+        id                INTEGER PRIMARY KEY,
+        charger_id        TEXT NOT NULL,
+        kind              TEXT NOT NULL,
+        connector_id      INTEGER,
+        status            TEXT,
+        error_code        TEXT,
+        info              TEXT,
+        vendor_error_code TEXT,
+        timestamp         TEXT NOT NULL,
+        received_at       TEXT NOT NULL
+      );
+      CREATE INDEX status_history_charger ON status_history (charger_id, id);
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
