@@ -131,3 +131,26 @@ t.test('only the primary commands; a mirror within its allow-list; the API and M
   t.same(mirror.validationFailures, []);
   t.same(primary.validationFailures, []);
 });
+
+t.test('a transparent mirror beside an aggregate primary: each charger is itself at the mirror, with the mirror\'s password', async (t) => {
+  const primary = await startCloud();
+  const mirror = await startCloud(0, undefined, { firstTransactionId: 9001 });
+  t.teardown(() => primary.close());
+  t.teardown(() => mirror.close());
+  for (const id of ['CP1', 'CP2']) mirror.passwords.set(id, 'registry-secret-1');
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.upstream = { url: primary.url, identity: 'SITE-GW-1', ...LINK, mirrors: [{ name: 'registry', mode: 'transparent', url: mirror.url, password: 'registry-secret-1', ...LINK }] };
+    },
+  });
+  await eventually(() => primary.clients.has('SITE-GW-1') && mirror.clients.has('CP1') && mirror.clients.has('CP2'), 'the primary once, the mirror per charger');
+  const cp2 = await rpcCharger(t, gw.url, 'CP2', PASSWORDS.CP2);
+  await cp2.call('BootNotification', { chargePointVendor: 'Test', chargePointModel: 'T1' });
+  const start = await cp2.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 50, timestamp: at(1) });
+  await cp2.call('StopTransaction', { transactionId: start.transactionId, meterStop: 900, timestamp: at(2) });
+  await eventually(() => [primary, mirror].every((c) => c.calls.some((x) => x.action === 'StopTransaction')), 'the Stop at both');
+  t.match([...primary.sessions.values()], [{ identity: 'SITE-GW-1', transactionId: 5001, connectorId: 2, meterStop: 900 }], 'the primary: the site, its virtual connector');
+  t.match([...mirror.sessions.values()], [{ identity: 'CP2', transactionId: 9001, connectorId: 1, meterStop: 900 }], 'the mirror: the charger itself, its own id');
+  t.same(mirror.validationFailures, []);
+  t.same(primary.validationFailures, []);
+});
