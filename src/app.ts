@@ -23,7 +23,8 @@ import type { Logger } from './log.js';
 import { createMqtt, type Mqtt } from './mqtt/index.js';
 import { createLocalCa, type LocalCa } from './security/local-ca.js';
 import { openSqliteStore } from './store/sqlite.js';
-import { createUpstream, type Upstream } from './upstream/upstream.js';
+import type { Upstream } from './upstream/upstream.js';
+import { createUpstreams, type Upstreams } from './upstream/upstreams.js';
 import type { AuthEntry, Store } from './store/ports.js';
 import { VERSION } from './version.js';
 
@@ -42,8 +43,10 @@ export interface App {
   mqtt: Mqtt | undefined;
   /** Local load balancing; undefined without a `site:` section (then nothing is balanced). */
   balancer: Balancer | undefined;
-  /** The cloud upstream (outbox, dead letters, link state); undefined when `upstream.mode` is none. */
+  /** The primary cloud upstream (outbox, dead letters, link state); undefined when `upstream.mode` is none. */
   upstream: Upstream | undefined;
+  /** The primary and its mirrors (upstream.mirrors), side by side. */
+  upstreams: Upstreams | undefined;
   /** The HTTP API, dashboard and /metrics. */
   http: OperatorView;
   /** Vendor profiles, automatic setup after boot, effective quirks per charger. */
@@ -78,8 +81,9 @@ export function createApp(config: Config, deps: AppDeps): App {
   // Vendor profiles and automatic setup after boot: the effective quirks reach the balancer
   // through 'charger.quirks' (docs/chargers.md).
   const setup = createChargerSetup({ config, events, commands: gateway.commands, registry: gateway.registry, chargers: store.chargers, meta: store.meta, profiles: loadProfiles(), logger, now });
-  const upstream = createUpstream({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer });
-  if (upstream) gateway.attachUpstream(upstream.port);
+  const upstreams = createUpstreams({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer });
+  const upstream = upstreams?.primary;
+  if (upstreams) gateway.attachUpstream(upstreams.port);
   // One meaning of "stop", "max current"… for MQTT and HTTP; without a site: section the
   // limit commands answer "not configured".
   const knowsCharger = (id: string) => config.chargers.list.some((c) => c.id === id) || (config.chargers.allowUnknown && gateway.registry.get(id) !== undefined);
@@ -117,7 +121,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     setup: (id) => setup.view(id),
     chargingProfiles: (id) => userProfiles?.view(id),
     caps: (id) => balancer?.caps(id) ?? [],
-    peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstream ? { upstream: true } : {}) }),
+    peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstreams ? { upstream: true, upstreams: () => upstreams.summaries() } : {}) }),
     logger,
     now,
     version: VERSION,
@@ -132,6 +136,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     mqtt,
     balancer,
     upstream,
+    upstreams,
     http,
     setup,
     async start() {
@@ -140,7 +145,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       balancer?.start();
       userProfiles?.start();
       setup.start();
-      upstream?.start();
+      upstreams?.start();
       const web = await startHttp(http, config, logger);
       const endpoint = (scheme: string, host: string, port: number) => `${scheme}://${host}:${port}${config.ocpp.path}/<chargerId>`;
       logger.info(
@@ -164,7 +169,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       await mqtt?.stop();
       userProfiles?.stop();
       await balancer?.stop();
-      await upstream?.stop();
+      await upstreams?.stop();
       await gateway.stop();
       store.close();
       logger.info('chargegate stopped');

@@ -6,6 +6,7 @@
  *   <prefix>/chargers/<id>/…                          per charger
  *   <prefix>/chargers/<id>/connectors/<n>/…           per connector
  *   <prefix>/site/…, <prefix>/gateway/…               site and gateway
+ *   <prefix>/upstream/<name>/state                    each cloud upstream (primary, mirrors), JSON
  *   …/<command>/set  →  …/<command>/result            commands and their answers
  *   <prefix>/chargers/<id>/ocpp/<Action>/set          any OCPP 1.6 command, its payload the OCPP request
  */
@@ -51,6 +52,11 @@ export class Topics {
 
   gateway(leaf: GatewayLeaf): string {
     return `${this.prefix}/gateway/${leaf}`;
+  }
+
+  /** One upstream's state, JSON (the primary's name or a mirror's; names are [A-Za-z0-9_-], safe as a level). */
+  upstream(name: string): string {
+    return `${this.prefix}/upstream/${name}/state`;
   }
 
   chargerCommand(chargerId: string, command: ChargerCommandName): string {

@@ -246,7 +246,6 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     `,
   },
   {
-    // Migration 11 in issue 15's plan (numbered 6 on its own branch, where it is the next one).
     version: 6,
     name: 'status history',
     sql: `
@@ -271,9 +270,38 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX status_history_charger ON status_history (charger_id, id);
     `,
   },
+  {
+    version: 7,
+    name: 'one outbox, dead-letter list and transaction map per upstream (the primary and its mirrors)',
+    sql: `
+      -- Which upstream a row belongs to: '' is the primary (every row so far), else a mirror's
+      -- name (upstream.mirrors[].name). Each upstream delivers, counts and gives up its own.
+      ALTER TABLE upstream_outbox ADD COLUMN upstream TEXT NOT NULL DEFAULT '';
+      DROP INDEX upstream_outbox_channel;
+      DROP INDEX upstream_outbox_coalesce;
+      CREATE INDEX upstream_outbox_channel ON upstream_outbox (upstream, channel, seq);
+      CREATE INDEX upstream_outbox_coalesce ON upstream_outbox (upstream, channel, coalesce_key) WHERE coalesce_key IS NOT NULL;
+      ALTER TABLE upstream_dead_letters ADD COLUMN upstream TEXT NOT NULL DEFAULT '';
+
+      -- Each cloud assigns its own transactionId to the same local transaction (1.6 §4.8).
+      CREATE TABLE upstream_transactions_per_upstream (
+        upstream  TEXT NOT NULL DEFAULT '',
+        local_tx  INTEGER NOT NULL,
+        channel   TEXT NOT NULL,
+        cloud_tx  INTEGER,
+        state     TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'mapped', 'dead')),
+        PRIMARY KEY (upstream, local_tx)
+      );
+      INSERT INTO upstream_transactions_per_upstream (upstream, local_tx, channel, cloud_tx, state)
+        SELECT '', local_tx, channel, cloud_tx, state FROM upstream_transactions;
+      DROP TABLE upstream_transactions;
+      ALTER TABLE upstream_transactions_per_upstream RENAME TO upstream_transactions;
+      CREATE INDEX upstream_transactions_cloud ON upstream_transactions (upstream, channel, cloud_tx);
+    `,
+  },
 ]);
 
-export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
 
 /**
  * The migrations a database at `currentVersion` still needs, in order. A database written
@@ -284,7 +312,8 @@ export function pendingMigrations(
   currentVersion: number,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Migration[] {
-  const latest = migrations.length;
+  // The highest version, not the count: versions are assigned per change and may be renumbered.
+  const latest = migrations.at(-1)?.version ?? 0;
   if (currentVersion > latest) {
     throw new Error(
       `database schema version ${currentVersion} is newer than this chargegate supports ` +

@@ -356,7 +356,10 @@ export interface Store {
   sessions: SessionStore;
   meters: MeterStore;
   auth: AuthStore;
+  /** The primary upstream's outbox, dead letters and transaction map. */
   upstream: UpstreamStore;
+  /** A mirror's own (upstream.mirrors[].name); the idTag cache and connector numbers are shared. */
+  upstreamOf(mirror: string): UpstreamStore;
   meta: MetaStore;
   rawFrames: RawFrameStore;
   statusHistory: StatusHistoryStore;

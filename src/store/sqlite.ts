@@ -56,6 +56,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     meters: createMeterStore(db),
     auth: createAuthStore(db),
     upstream: createUpstreamStore(db),
+    upstreamOf: (name) => createUpstreamStore(db, name),
     meta: createMetaStore(db),
     rawFrames: createRawFrameStore(db),
     statusHistory: createStatusHistoryStore(db),

@@ -5,7 +5,7 @@ import { openChargerPage, type ChargerPage } from './charger-page.js';
 import { chargerCard } from './chargers.js';
 import { byId, h, time } from './dom.js';
 import { sessionRows, SHOWN_SESSIONS } from './sessions.js';
-import type { Charger, LoadSample, Session, Site, Snapshot, Upstream } from './types.js';
+import type { Charger, LoadSample, Session, Site, Snapshot, Upstream, UpstreamEntry } from './types.js';
 
 const state = {
   role: 'none' as 'none' | 'read' | 'command',
@@ -92,7 +92,26 @@ function renderUpstream(u: Upstream): void {
       h('div', {}, h('dt', {}, 'Outbox'), h('dd', {}, `${u.outboxDepth ?? 0} waiting${u.oldestQueuedAt ? `, oldest ${time(u.oldestQueuedAt)}` : ''}`)),
       h('div', {}, h('dt', {}, 'Dead letters'), h('dd', {}, String(u.deadLetterCount ?? 0))),
     ),
+    ...(u.upstreams && u.upstreams.length > 1 ? [upstreamTable(u.upstreams)] : []),
   );
+}
+
+/** With mirrors: each upstream on its own row, side by side. */
+function upstreamTable(list: UpstreamEntry[]): HTMLTableElement {
+  const head = h('tr', {}, ...['Upstream', 'Role', 'Link', 'Outbox', 'Dead letters', 'Last error'].map((c) => h('th', {}, c)));
+  const rows = list.map((u) =>
+    h(
+      'tr',
+      { 'data-upstream': u.name },
+      h('td', { title: u.url }, u.name),
+      h('td', {}, u.role === 'mirror' ? `mirror${u.commands?.length ? ` (may: ${u.commands.join(', ')})` : ''}` : 'primary'),
+      h('td', {}, h('span', { class: `badge ${u.online ? 'ok' : 'bad'}` }, u.online ? 'online' : 'offline')),
+      h('td', {}, String(u.outboxDepth)),
+      h('td', {}, String(u.deadLetters)),
+      h('td', { class: 'muted' }, u.lastError ? `${u.lastError.message} (${time(u.lastError.at)})` : ''),
+    ),
+  );
+  return h('table', { class: 'upstreams' }, h('thead', {}, head), h('tbody', {}, ...rows));
 }
 
 function renderSessions(): void {

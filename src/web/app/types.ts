@@ -80,6 +80,20 @@ export interface Upstream {
   outboxDepth?: number;
   oldestQueuedAt?: string | null;
   deadLetterCount?: number;
+  /** Every upstream side by side: the primary, then the mirrors (upstream.mirrors). */
+  upstreams?: UpstreamEntry[];
+}
+
+export interface UpstreamEntry {
+  name: string;
+  role: 'primary' | 'mirror';
+  mode: string;
+  url: string;
+  online: boolean;
+  outboxDepth: number;
+  deadLetters: number;
+  lastError?: { message: string; at: string };
+  commands?: string[];
 }
 
 export interface Session {
