@@ -63,7 +63,8 @@ export interface GatewayEvents {
    */
   'balancer.profile': { chargerId: string; connectorId: number; purpose: string; result: 'accepted' | 'rejected' | 'callerror' | 'timeout' | 'offline' };
   /** chargegate's local authorization list changed (the cloud's SendLocalList). */
-  'localList.changed': { version: number };
+  /** A local list changed: the cloud's of `channel`, or (no channel) the config's. */
+  'localList.changed': { channel?: string };
   /**
    * chargegate tolerated a deviation from OCPP 1.6 (issue 14; gateway/tolerance.ts): counted in
    * /metrics chargegate_ocpp_leniencies_total by charger and kind.

@@ -25,6 +25,8 @@ export interface UpstreamPort {
   authorize(chargerId: string, idTag: string): Promise<IdTagInfo | null>;
   /** The cloud's earlier answer for this idTag (the authorization cache, 1.6 §3.5.2). */
   cachedIdTag(idTag: string): IdTagInfo | undefined;
+  /** The upstream channel whose cloud list decides for this charger (local-lists.ts); undefined: it has none. */
+  listChannel(chargerId: string): string | undefined;
   /** What an idTag known neither to the local list nor to the cache gets while the cloud is away. */
   readonly unknownIdTagOffline: 'accept' | 'reject';
 

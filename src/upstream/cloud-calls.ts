@@ -14,7 +14,7 @@ import { OcppCallError } from '../ocpp/errors.js';
 import type { CallHandler } from '../ocpp/session.js';
 import type { CentralAction16 } from '../ocpp/v16/actions.js';
 import type { Requests16, Responses16 } from '../ocpp/v16/types.js';
-import type { Store } from '../store/ports.js';
+import { cloudList, type Store } from '../store/ports.js';
 import type { ConnectorMapping } from './connectors.js';
 import type { TransactionIdMap } from './idmap.js';
 import type { CloudCaps } from './cloud-caps.js';
@@ -56,7 +56,9 @@ type Handlers = { [A in CentralAction16]?: (req: Requests16[A]) => Promise<Respo
 
 export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
   const { commands, connectors, channel, store, idmap } = deps;
-  const reservations = new Map<number, string>();
+  // The cloud's reservationId → the charger that holds it, durable (1.6 §5.1): a
+  // CancelReservation after a restart still reaches the right charger.
+  const reservations = store.upstream.reservations;
 
   /** Sends to a charger; offline or timed out: `refusal`. The charger's own CALLERROR is relayed. */
   async function forward<A extends CentralAction16>(chargerId: string, action: A, payload: Requests16[A], refusal: Responses16[A]): Promise<Responses16[A]> {
@@ -138,14 +140,17 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
       const target = req.connectorId > 0 ? mapped(req.connectorId) : wholeChargePoint();
       if (!target) return { status: 'Rejected' };
       const answer = await forward(target.chargerId, 'ReserveNow', { ...req, connectorId: target.connectorId }, { status: 'Unavailable' });
-      if (answer.status === 'Accepted') reservations.set(req.reservationId, target.chargerId);
+      if (answer.status === 'Accepted') {
+        const kept = { channel, reservationId: req.reservationId, chargerId: target.chargerId, connectorId: target.connectorId };
+        await store.durably(() => reservations.put(kept));
+      }
       return answer;
     },
     async CancelReservation(req) {
-      const chargerId = reservations.get(req.reservationId) ?? deps.chargePoint;
+      const chargerId = reservations.get(channel, req.reservationId)?.chargerId ?? deps.chargePoint;
       if (!chargerId) return { status: 'Rejected' };
       const answer = await forward(chargerId, 'CancelReservation', req, { status: 'Rejected' });
-      if (answer.status === 'Accepted') reservations.delete(req.reservationId);
+      if (answer.status === 'Accepted') await store.durably(() => reservations.remove(channel, req.reservationId));
       return answer;
     },
     UpdateFirmware: (req) => forward(channel, 'UpdateFirmware', req, {}),
@@ -165,12 +170,12 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
   /** 'chargegate': answered from what chargegate keeps (1.6 §5.15, §5.10, §5.4), and in aggregate mode as the charge point itself. */
   const byChargegate: Handlers = {
     async SendLocalList(req) {
-      const answer = await sendLocalList(store, req);
+      const answer = await sendLocalList(store, channel, req);
       if (answer.status === 'Accepted') deps.onLocalListChanged?.();
       return answer;
     },
     async GetLocalListVersion() {
-      return { listVersion: store.auth.version() };
+      return { listVersion: store.auth.version(cloudList(channel)) };
     },
     async ClearCache() {
       await store.durably(() => store.upstream.idTagCache.clear());

@@ -236,7 +236,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         checkRemoteStart: (chargerId, connectorId) => deps.gateway.checkRemoteStart(chargerId, connectorId),
         store,
         idmap,
-        onLocalListChanged: () => deps.events.emit('localList.changed', { version: store.auth.version() }),
+        onLocalListChanged: () => deps.events.emit('localList.changed', { channel: name }),
         logger: channelLog,
         caps,
         ...(own ? { own } : {}),
@@ -298,6 +298,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
 
   const port: UpstreamPort = {
     unknownIdTagOffline: u.offline.unknownIdTag,
+    listChannel: (chargerId) => channelFor(chargerId)?.name,
     async authorize(chargerId, idTag) {
       const up = upward(chargerId, 'Authorize');
       if (up?.route !== 'ask-cloud') return null;

@@ -18,8 +18,11 @@ function raw(t: Test, dir: string): Database.Database {
 }
 
 t.test('migrations', async (t) => {
-  t.test('are numbered 1..N without gaps', async (t) => {
-    t.strictSame(MIGRATIONS.map((m) => m.version), MIGRATIONS.map((_, i) => i + 1));
+  t.test('are numbered in increasing order (a gap is a number given to a branch not merged yet)', async (t) => {
+    const versions = MIGRATIONS.map((m) => m.version);
+    t.strictSame(versions, [...versions].sort((a, b) => a - b));
+    t.equal(new Set(versions).size, versions.length, 'no number twice');
+    t.equal(LATEST_SCHEMA_VERSION, versions[versions.length - 1]);
   });
 
   t.test('pendingMigrations plans what is missing and refuses a newer schema', async (t) => {
