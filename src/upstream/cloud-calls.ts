@@ -7,6 +7,7 @@
  * connected gets the action's own refusal (Rejected, Unavailable...), never a timeout.
  */
 import type { Commands } from '../gateway/commands.js';
+import { ownedKeyVerdict, type KeySource, type OwnedKeyContext } from '../gateway/owned-keys.js';
 import type { Registry } from '../gateway/registry.js';
 import type { RemoteStartVerdict } from '../gateway/remote-start.js';
 import type { Logger } from '../log.js';
@@ -47,6 +48,10 @@ export interface CloudCallDeps {
   own?: OwnChargePoint;
   /** The cloud's charging profiles kept as the balancer's limits, while the site has one (the 'local-controller' route). */
   caps?: CloudCaps;
+  /** For ChangeConfiguration of the keys chargegate owns (gateway/owned-keys.ts). */
+  ownedKeys: OwnedKeyContext;
+  /** The cloud's new AuthorizationKey: kept durably as this channel's password, used from the next connect (authorization-key.ts). */
+  keepUpstreamKey(key: string): Promise<void>;
   /** Told after the cloud changed the local list (chargers with pushLocalList get it). */
   onLocalListChanged?: () => void;
   logger: Logger;
@@ -117,8 +122,12 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
       if (!target) return { status: 'NotSupported' };
       return forward(target.chargerId, 'UnlockConnector', { connectorId: target.connectorId }, { status: 'UnlockFailed' });
     },
-    GetConfiguration: (req) => forward(channel, 'GetConfiguration', req, { unknownKey: req.key ?? [] }),
-    ChangeConfiguration: (req) => forward(channel, 'ChangeConfiguration', req, { status: 'Rejected' }),
+    GetConfiguration: async (req) => withoutAuthorizationKey(await forward(channel, 'GetConfiguration', req, { unknownKey: req.key ?? [] })),
+    async ChangeConfiguration(req) {
+      // The channel is the charger's own connection to the cloud: its keys are the cloud's to set, but
+      // for those chargegate owns (the charger's AuthorizationKey would lock it out of chargegate).
+      return (await ownedKey('cloud', req.key, req.value)) ?? forward(channel, 'ChangeConfiguration', req, { status: 'Rejected' });
+    },
     TriggerMessage: (req) => forward(channel, 'TriggerMessage', req, { status: 'Rejected' }),
     SetChargingProfile: (req) => setOnChargers(req),
     async ClearChargingProfile(req) {
@@ -178,14 +187,26 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
       return { listVersion: store.auth.version(cloudList(channel)) };
     },
     async ClearCache() {
+      // chargegate's cache of the cloud's answers is the site's, one for every charger: cleared
+      // whole (the safe direction: an idTag no longer cached is decided by the lists). Then the
+      // charger's own cache (§5.4): transparent, the charger's answer is the answer; aggregate,
+      // every charger is told and the answer is chargegate's.
       await store.durably(() => store.upstream.idTagCache.clear());
+      const answers = await toAll('ClearCache', {}, { status: 'Rejected' });
+      if (deps.chargePoint !== undefined) return answers[0] ?? { status: 'Rejected' };
       return { status: 'Accepted' };
     },
   };
   const own = deps.own;
   if (own) {
-    byChargegate.GetConfiguration = (req) => own.getConfiguration(req);
-    byChargegate.ChangeConfiguration = (req) => own.changeConfiguration(req);
+    byChargegate.GetConfiguration = async (req) => withoutAuthorizationKey(await own.getConfiguration(req));
+    byChargegate.ChangeConfiguration = async (req) => {
+      // chargegate's own keys are the cloud link's (its AuthorizationKey is that link's password);
+      // a charger's key (<chargerId>/<key>) is the charger's towards chargegate, owned as a local user's would be.
+      const slash = req.key.indexOf('/');
+      const owned = slash > 0 ? await ownedKey('local', req.key.slice(slash + 1), req.value) : await ownedKey('cloud', req.key, req.value);
+      return owned ?? own.changeConfiguration(req);
+    };
     byChargegate.TriggerMessage = (req) => own.trigger(req);
     // ExtendedTriggerMessage: TriggerMessage's messages answered the same way; chargegate has no
     // log upload or certificate of its own to offer here (NotImplemented, as the whitepaper allows).
@@ -211,6 +232,20 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
     : {};
 
   const byRoute: Record<Exclude<CloudRoute, 'not-supported'>, Handlers> = { 'to-charger': toCharger, chargegate: byChargegate, 'local-controller': byLocalController };
+
+  /** A key chargegate owns (gateway/owned-keys.ts) answered here; undefined: the key goes where it goes. */
+  async function ownedKey(source: KeySource, key: string, value: string): Promise<Responses16['ChangeConfiguration'] | undefined> {
+    const verdict = ownedKeyVerdict(source, key, value, deps.ownedKeys);
+    if (verdict.kind === 'forward') return undefined;
+    if (verdict.kind === 'answer') {
+      deps.logger.info({ key, status: verdict.status, reason: verdict.reason }, 'ChangeConfiguration from the cloud of a key chargegate owns: answered by chargegate');
+      return { status: verdict.status };
+    }
+    // Never the value in the log: it is the link's password.
+    await deps.keepUpstreamKey(verdict.key);
+    deps.logger.info({ key }, 'the cloud set a new AuthorizationKey for this link: kept, used from the next connect');
+    return { status: 'Accepted' };
+  }
 
   /** Connector 0 as a target: the channel's charger (transparent); none where connector 0 is the site. */
   function wholeChargePoint(): { chargerId: string; connectorId: number } | undefined {
@@ -260,4 +295,11 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
     deps.logger.info({ action, answer }, 'command from the cloud answered');
     return answer;
   };
+}
+
+/** AuthorizationKey is write-only (security whitepaper §1.3): never shown to the cloud, whoever holds it. */
+function withoutAuthorizationKey(answer: Responses16['GetConfiguration']): Responses16['GetConfiguration'] {
+  if (!answer.configurationKey) return answer;
+  const kept = answer.configurationKey.filter((k) => !/(^|\/)authorizationkey$/i.test(k.key));
+  return kept.length === answer.configurationKey.length ? answer : { ...answer, configurationKey: kept };
 }

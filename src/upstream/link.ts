@@ -18,7 +18,8 @@ export type LinkState = 'connecting' | 'booting' | 'pending' | 'rejected' | 'acc
 export interface LinkOptions {
   url: string;
   identity: string;
-  password?: string;
+  /** Read at each connect (the cloud may have changed it: authorization-key.ts). */
+  password?: string | undefined;
   ca?: string;
   /** Client certificate and key (PEM) for a cloud that requires mutual TLS. */
   cert?: string;
@@ -66,6 +67,11 @@ export class UpstreamLink {
     this.conn?.close(1000, 'chargegate is shutting down');
     await this.loop;
     this.setState('stopped');
+  }
+
+  /** Closes the connection; the loop connects again (with the password as it is now) after its back-off. */
+  reconnect(reason: string): void {
+    this.conn?.close(1000, reason);
   }
 
   /** Sends a CALL; only once the boot was accepted (else OcppOfflineError, the message waits). */

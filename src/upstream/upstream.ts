@@ -17,6 +17,7 @@ import type { ChargerAction16 } from '../ocpp/v16/actions.js';
 import type { SignCertificateResponse, StartTransactionResponse, StopTransactionRequest } from '../ocpp/v16/types.js';
 import type { ConnectorState, DeadLetter, OutboxMessage, Store } from '../store/ports.js';
 import { aggregateMode } from './aggregate.js';
+import { channelPassword, keepChannelKey, upstreamProfile } from './authorization-key.js';
 import { cloudCallHandler } from './cloud-calls.js';
 import { createCloudCaps, type CapSink } from './cloud-caps.js';
 import { Courier, type Prepared } from './courier.js';
@@ -215,10 +216,14 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       announce: (cloudConnectorId) => announceStatuses(channel, cloudConnectorId),
     });
     const chargePoint = mode.chargePointOf(name);
+    const profile = upstreamProfile(u, spec.password);
     channel.link = new UpstreamLink({
       url: u.url!,
       identity: spec.identity,
-      ...(spec.password !== undefined ? { password: spec.password } : {}),
+      // Read at each connect: the cloud's AuthorizationKey, once it set one, is the password (authorization-key.ts).
+      get password() {
+        return channelPassword(store.meta, name, spec.password);
+      },
       ...(u.ca !== undefined ? { ca: u.ca } : {}),
       ...(u.cert !== undefined && u.key !== undefined ? { cert: u.cert, key: u.key } : {}),
       callTimeoutMs: u.callTimeout * 1000,
@@ -237,6 +242,16 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         store,
         idmap,
         onLocalListChanged: () => deps.events.emit('localList.changed', { channel: name }),
+        ownedKeys: {
+          balanced: config.site !== undefined,
+          sampleInterval: config.chargers.setup.meterValueSampleInterval,
+          ...(profile !== undefined ? { upstreamProfile: profile } : {}),
+        },
+        keepUpstreamKey: async (key) => {
+          await store.durably(() => keepChannelKey(store.meta, name, key, spec.password));
+          // As the whitepaper's charge point does: reconnect with the new key once this answer is out.
+          setImmediate(() => channel.link.reconnect('the cloud set a new AuthorizationKey'));
+        },
         logger: channelLog,
         caps,
         ...(own ? { own } : {}),
