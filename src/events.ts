@@ -78,6 +78,8 @@ export interface GatewayEvents {
   'upstream.state': { online: boolean; outboxDepth: number; deadLetters: number; /** When the oldest outbox message was queued (for its age in /metrics). */ oldestAt?: string };
   /** A message for the cloud was given up after its attempts (or could not be mapped): kept in the dead letters. */
   'upstream.deadLetter': DeadLetter;
+  /** A DataTransfer from the cloud that upstream.dataTransfer sends to MQTT (aggregate mode). */
+  'upstream.dataTransfer': { channel: string; vendorId: string; messageId?: string; data?: string; at: string };
   /** The outbox was full: these messages were given up (status, then every second MeterValues; never Start/Stop). */
   'upstream.evicted': { count: number; status: number; meterValues: number; outboxDepth: number; at: string };
 }

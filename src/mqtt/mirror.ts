@@ -329,6 +329,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('allocation.changed', allocation);
       listen('site.state', site);
       listen('upstream.state', upstream);
+      listen('upstream.dataTransfer', (e) => publisher.event(topics.gatewayEvent('data-transfer'), JSON.stringify(e)));
       mirrorSecurity(listen, topics, publisher);
     },
     republishDiscovery() {

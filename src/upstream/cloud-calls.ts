@@ -19,6 +19,7 @@ import { cloudList, type Store } from '../store/ports.js';
 import type { ConnectorMapping } from './connectors.js';
 import type { TransactionIdMap } from './idmap.js';
 import type { CloudCaps } from './cloud-caps.js';
+import { routeDataTransfer, type DataTransferRule } from './data-transfer.js';
 import { sendLocalList } from './local-list.js';
 import { routeFromCloud, type CloudRoute, type UpstreamMode } from './routing.js';
 
@@ -52,6 +53,10 @@ export interface CloudCallDeps {
   ownedKeys: OwnedKeyContext;
   /** The cloud's new AuthorizationKey: kept durably as this channel's password, used from the next connect (authorization-key.ts). */
   keepUpstreamKey(key: string): Promise<void>;
+  /** Aggregate: where the cloud's DataTransfer goes (upstream.dataTransfer). */
+  dataTransfer?: readonly DataTransferRule[];
+  /** Aggregate: a DataTransfer for MQTT (the mirror publishes it). */
+  publishDataTransfer?(req: Requests16['DataTransfer']): void;
   /** Told after the cloud changed the local list (chargers with pushLocalList get it). */
   onLocalListChanged?: () => void;
   logger: Logger;
@@ -208,6 +213,13 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
       return owned ?? own.changeConfiguration(req);
     };
     byChargegate.TriggerMessage = (req) => own.trigger(req);
+    // Reset of the site (1.6 §5.14): every charger resets; Accepted only if every one accepted
+    // (those that did reset all the same). chargegate itself does not restart.
+    byChargegate.Reset = async (req) => {
+      const answers = await toAll('Reset', req, { status: 'Rejected' });
+      return { status: answers.length > 0 && answers.every((a) => a.status === 'Accepted') ? 'Accepted' : 'Rejected' };
+    };
+    byChargegate.DataTransfer = (req) => dataTransfer(req);
     // ExtendedTriggerMessage: TriggerMessage's messages answered the same way; chargegate has no
     // log upload or certificate of its own to offer here (NotImplemented, as the whitepaper allows).
     byChargegate.ExtendedTriggerMessage = async (req) => {
@@ -232,6 +244,26 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
     : {};
 
   const byRoute: Record<Exclude<CloudRoute, 'not-supported'>, Handlers> = { 'to-charger': toCharger, chargegate: byChargegate, 'local-controller': byLocalController };
+
+  /** Aggregate DataTransfer (data-transfer.ts): to a charger, to MQTT, chargegate's own Reset of one charger, or refused. */
+  async function dataTransfer(req: Requests16['DataTransfer']): Promise<Responses16['DataTransfer']> {
+    const route = routeDataTransfer(deps.dataTransfer ?? [], req);
+    switch (route.kind) {
+      case 'answer':
+        return { status: route.status, ...(route.data !== undefined ? { data: route.data } : {}) };
+      case 'mqtt':
+        deps.publishDataTransfer?.(req);
+        return { status: 'Accepted' };
+      case 'charger':
+        return forward(route.chargerId, 'DataTransfer', req, { status: 'Rejected', data: 'the charger is not connected' });
+      case 'reset': {
+        const target = mapped(route.cloudConnectorId);
+        if (!target) return { status: 'Rejected', data: `no connector ${route.cloudConnectorId}` };
+        const answer = await forward(target.chargerId, 'Reset', { type: route.type }, { status: 'Rejected' });
+        return { status: answer.status === 'Accepted' ? 'Accepted' : 'Rejected', data: JSON.stringify({ chargerId: target.chargerId, reset: answer.status }) };
+      }
+    }
+  }
 
   /** A key chargegate owns (gateway/owned-keys.ts) answered here; undefined: the key goes where it goes. */
   async function ownedKey(source: KeySource, key: string, value: string): Promise<Responses16['ChangeConfiguration'] | undefined> {

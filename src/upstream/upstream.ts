@@ -247,6 +247,8 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
           sampleInterval: config.chargers.setup.meterValueSampleInterval,
           ...(profile !== undefined ? { upstreamProfile: profile } : {}),
         },
+        dataTransfer: u.dataTransfer,
+        publishDataTransfer: (req) => events.emit('upstream.dataTransfer', { channel: name, ...req, at: now().toISOString() }),
         keepUpstreamKey: async (key) => {
           await store.durably(() => keepChannelKey(store.meta, name, key, spec.password));
           // As the whitepaper's charge point does: reconnect with the new key once this answer is out.
