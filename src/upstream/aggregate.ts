@@ -35,6 +35,7 @@ export function aggregateMode(deps: ModeDeps): Mode {
     channels: [site],
     channelOf: () => site.name,
     chargersOf: everyCharger,
+    bootPassedDown: false,
     chargePointOf: () => undefined,
     ownStatus: (at): ConnectorState => ({ chargerId: '', connectorId: 0, status: 'Available', errorCode: 'NoError', timestamp: at }),
     unavailableWhenGone: (_channel, chargerId) => connectors.connectorsOf().filter((c) => c.chargerId === chargerId).map((c) => c.virtual),

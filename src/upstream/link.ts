@@ -49,6 +49,13 @@ export class UpstreamLink {
   /** The heartbeat interval the cloud gave in its last accepted boot, seconds. */
   heartbeatIntervalS = 0;
 
+  private lastRefusal: { status: 'Pending' | 'Rejected'; interval: number } | undefined;
+
+  /** The cloud's Pending or Rejected boot answer while it stands (state pending or rejected); else undefined. */
+  get bootRefusal(): { status: 'Pending' | 'Rejected'; interval: number } | undefined {
+    return this.stateNow === 'pending' || this.stateNow === 'rejected' ? this.lastRefusal : undefined;
+  }
+
   get state(): LinkState {
     return this.stateNow;
   }
@@ -151,6 +158,7 @@ export class UpstreamLink {
         return;
       }
       const waitS = answer.interval > 0 ? answer.interval : DEFAULT_BOOT_RETRY_S;
+      this.lastRefusal = { status: answer.status, interval: waitS };
       this.setState(answer.status === 'Pending' ? 'pending' : 'rejected');
       this.opts.logger.warn({ status: answer.status, retryInS: waitS }, 'the cloud CSMS did not accept the boot yet; nothing is sent until it does');
       await this.sleep(waitS * 1000);

@@ -57,6 +57,11 @@ export interface Mode {
   ownStatus(at: string): ConnectorState | undefined;
   /** The cloud connectors that turn Unavailable when a charger disconnects from chargegate. */
   unavailableWhenGone(channel: string, chargerId: string): number[];
+  /**
+   * Whether a channel's boot stands for its chargers' (transparent: the channel is the charger's
+   * own registration, so the cloud's Pending or Rejected is passed down to the charger's boot).
+   */
+  readonly bootPassedDown: boolean;
   /** The charge point chargegate is itself (its keys, its triggered messages); undefined: the cloud's calls go to the charger. */
   ownChargePoint(channel: OwnChannel): OwnChargePoint | undefined;
 }

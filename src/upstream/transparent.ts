@@ -34,6 +34,7 @@ export function transparentMode(deps: ModeDeps): Mode {
     channels,
     channelOf: (chargerId) => chargerId,
     chargersOf: (channel) => [channel],
+    bootPassedDown: true,
     chargePointOf: (channel) => channel,
     // Connector 0 is the charger's: its own StatusNotification goes up as it comes.
     ownStatus: () => undefined,

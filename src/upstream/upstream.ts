@@ -262,6 +262,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         if (state === 'accepted') {
           announceStatuses(channel);
           channel.courier.wake();
+          if (mode.bootPassedDown) askChargersToBoot(name);
         }
         emitState();
       },
@@ -285,6 +286,21 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       sleep,
     });
     channels.set(name, channel);
+  }
+
+  /**
+   * The cloud now accepts a channel whose chargers may have been told Pending or Rejected: each
+   * one connected and not yet booted is asked for its BootNotification now (TriggerMessage, the one
+   * call an unbooted charger gets, 1.6 §5.17) instead of at the end of the interval it was given.
+   */
+  function askChargersToBoot(channel: string): void {
+    for (const chargerId of mode.chargersOf(channel)) {
+      const live = deps.gateway.registry.get(chargerId);
+      if (!live?.online || live.booted) continue;
+      deps.gateway.commands.send(chargerId, 'TriggerMessage', { requestedMessage: 'BootNotification' }).catch((err: unknown) => {
+        log.debug({ chargerId, err: (err as Error).message }, 'TriggerMessage BootNotification after the cloud accepted the channel failed');
+      });
+    }
   }
 
   for (const spec of mode.channels) addChannel(spec);
@@ -316,6 +332,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
   const port: UpstreamPort = {
     unknownIdTagOffline: u.offline.unknownIdTag,
     listChannel: (chargerId) => channelFor(chargerId)?.name,
+    bootVerdict: (chargerId) => (mode.bootPassedDown ? channelFor(chargerId)?.link.bootRefusal : undefined),
     async authorize(chargerId, idTag) {
       const up = upward(chargerId, 'Authorize');
       if (up?.route !== 'ask-cloud') return null;
