@@ -24,6 +24,7 @@ export function aggregateMode(deps: ModeDeps): Mode {
       chargePointSerialNumber: identity.slice(0, 25),
       firmwareVersion: deps.version.slice(0, 50),
     }),
+    bootKnown: () => true,
   };
 
   // Every charger of the site: the configured ones and any other that connected (allowUnknown).

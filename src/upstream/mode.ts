@@ -28,6 +28,11 @@ export interface ChannelSpec {
   readonly password?: string;
   /** Sent after every (re)connect (1.6 §4.2), and when the cloud triggers one. */
   boot(): BootNotificationRequest;
+  /**
+   * Whether boot() says what the charge point really is. While it does not (transparent: a charger
+   * that never booted), the channel is not opened: it opens at the charger's first boot.
+   */
+  bootKnown(): boolean;
 }
 
 /** What the aggregate charge point needs of its channel to answer for itself. */

@@ -305,7 +305,20 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
 
   for (const spec of mode.channels) addChannel(spec);
 
-  const online = () => channels.size > 0 && [...channels.values()].every((c) => c.link.ready);
+  /** The channels opened: a channel waits for its charger's first boot (ChannelSpec.bootKnown) and does not count until then. */
+  const opened = new Set<Channel>();
+  let running = false;
+  function open(channel: Channel): void {
+    if (!running || opened.has(channel)) return;
+    if (!channel.spec.bootKnown()) {
+      log.info({ channel: channel.name }, 'the charger has never booted: its channel to the cloud opens at its first BootNotification (the cloud learns what it really is)');
+      return;
+    }
+    opened.add(channel);
+    channel.link.start();
+  }
+
+  const online = () => opened.size > 0 && [...opened].every((c) => c.link.ready);
 
   /** Where a charger's message goes: asked of routing.ts, with the state of its channel's link. */
   function upward(chargerId: string, action: ChargerAction16, connectorId?: number): Upward | undefined {
@@ -425,6 +438,10 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
 
   // A charger that goes away is Unavailable to the cloud where the mode says so (aggregate: its virtual connectors).
   const unsubscribe = [
+    events.on('charger.boot', ({ chargerId }) => {
+      const channel = channelFor(chargerId);
+      if (channel) open(channel);
+    }),
     events.on('charger.disconnected', ({ chargerId }) => {
       const channel = channelFor(chargerId);
       if (!channel) return;
@@ -440,7 +457,8 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     start() {
       log.info({ mode: mode.name, url: u.url, channels: [...channels.keys()], queued: outbox.depth }, 'connecting to the cloud CSMS');
       caps.start();
-      for (const c of channels.values()) c.link.start();
+      running = true;
+      for (const c of channels.values()) open(c);
       stateTimer = setInterval(() => {
         if (outbox.depth !== lastDepth) emitState();
         lastDepth = outbox.depth;
@@ -449,6 +467,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       emitState();
     },
     async stop() {
+      running = false;
       if (stateTimer) clearInterval(stateTimer);
       caps.stop();
       for (const off of unsubscribe) off();

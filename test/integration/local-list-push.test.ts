@@ -67,6 +67,7 @@ t.test('transparent: a charger gets the config\'s list and its own channel\'s, a
   const cloud = await startCloud();
   t.teardown(() => cloud.close());
   const gw = await startGateway(t, {
+    bootedBefore: ['CP1', 'CP2'],
     patch: (c) => {
       c.chargers.list[0].pushLocalList = true;
       c.chargers.list[1].pushLocalList = true;

@@ -51,6 +51,7 @@ for (const status of ['Pending', 'Rejected'] as const) {
     t.teardown(() => cloud.close());
     cloud.boot = { status, interval: 1 };
     const gw = await startGateway(t, {
+    bootedBefore: ['CP1', 'CP2'],
       patch: (c) => {
         c.upstream = { mode: 'transparent', url: cloud.url, answerTimeout: 1, callTimeout: 2, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } };
       },

@@ -59,6 +59,7 @@ t.test('transparent: each charger\'s channel has its own list and version', asyn
   const cloud = await startCloud();
   t.teardown(() => cloud.close());
   const gw = await startGateway(t, {
+    bootedBefore: ['CP1', 'CP2'],
     patch: (c) => {
       c.upstream = { mode: 'transparent', url: cloud.url, ...fast };
     },

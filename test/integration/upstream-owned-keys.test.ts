@@ -22,7 +22,7 @@ t.test('transparent: the cloud\'s AuthorizationKey becomes the link\'s password,
     c.site = undefined;
     c.upstream = { mode: 'transparent', url: cloud.url, ...fast };
   };
-  const gw = await startGateway(t, { dir, patch });
+  const gw = await startGateway(t, { dir, patch, bootedBefore: ['CP1', 'CP2'] });
   await eventually(() => gw.app.upstream?.online() === true, 'the links up');
   const cp1 = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   const changed: unknown[] = [];
