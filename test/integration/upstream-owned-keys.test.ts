@@ -79,3 +79,27 @@ t.test('aggregate: AuthorizationKey is the site link\'s; ClearCache goes to ever
   t.same(changed, [], 'no charger got a key');
   t.same(cloud.validationFailures, []);
 });
+
+t.test('transparent with a load balancer: a meter interval that would blind it is Rejected, not sent', async (t) => {
+  const cloud = await startCloud();
+  t.teardown(() => cloud.close());
+  const gw = await startGateway(t, {
+    bootedBefore: ['CP1', 'CP2'],
+    patch: (c) => {
+      c.site = { supply: { maxCurrent: 32, phases: 3 }, balancing: { rampInterval: 0, rampStep: 32, recheckInterval: 0.2, standingInterval: 0 } };
+      c.upstream = { mode: 'transparent', url: cloud.url, ...fast };
+    },
+  });
+  await eventually(() => gw.app.upstream?.online() === true, 'the links up');
+  const cp1 = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const changed: unknown[] = [];
+  cp1.handle('ChangeConfiguration', ({ params }) => (changed.push(params), { status: 'Accepted' }));
+  cp1.handle('SetChargingProfile', () => ({ status: 'Accepted' }));
+  await cp1.call('BootNotification', bootPayload);
+  const link = cloud.clients.get('CP1')!;
+  t.same(await link.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '0' }), { status: 'Rejected' });
+  t.same(await link.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '900' }), { status: 'Rejected' }, 'longer than chargers.setup.meterValueSampleInterval');
+  t.same(await link.call('ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '30' }), { status: 'Accepted' });
+  t.same(changed, [{ key: 'MeterValueSampleInterval', value: '30' }], 'only the one the balancer can live with reached the charger');
+  t.same(cloud.validationFailures, []);
+});
