@@ -362,6 +362,9 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     },
     transactionStarted(session): PendingStart {
       const up = upward(session.chargerId, 'StartTransaction');
+      // A reservation ends when its transaction starts (1.6 §5.13): the cloud's id is then free.
+      const channel = channelFor(session.chargerId);
+      if (channel && session.reservationId !== undefined) store.upstream.reservations.remove(channel.name, session.reservationId);
       if (!queues(up)) return { cloudIdTagInfo: async () => undefined };
       idmap.open(session.transactionId, up.channel.name);
       const payload = {

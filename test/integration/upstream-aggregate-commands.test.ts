@@ -89,10 +89,18 @@ t.test('a reservation made before a restart is cancelled on its charger after it
   const second = await startGateway(t, { dir, patch });
   await eventually(() => second.app.upstream?.online() === true && cloud.clients.get(SITE) !== site, 'the link up again');
   await charger(t, second.url, 'CP1', got, answers);
-  await charger(t, second.url, 'CP2', got, answers);
+  const cp2 = await charger(t, second.url, 'CP2', got, answers);
   got.length = 0;
   t.same(await cloud.clients.get(SITE)!.call('CancelReservation', { reservationId: 41 }), { status: 'Accepted' });
   t.same(got.map((g) => [g.id, g.action, g.params]), [['CP2', 'CancelReservation', { reservationId: 41 }]], 'the charger that holds it');
   t.same(await cloud.clients.get(SITE)!.call('CancelReservation', { reservationId: 41 }), { status: 'Rejected' }, 'cancelled once: no longer known');
+
+  // A reservation used by its transaction is over: a late CancelReservation is not sent on.
+  const link = cloud.clients.get(SITE)!;
+  t.same(await link.call('ReserveNow', { connectorId: 2, expiryDate: new Date(Date.now() + 3_600_000).toISOString(), idTag: 'TAG1', reservationId: 42 }), { status: 'Accepted' });
+  await cp2.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString(), reservationId: 42 });
+  got.length = 0;
+  t.same(await link.call('CancelReservation', { reservationId: 42 }), { status: 'Rejected' });
+  t.same(got, [], 'nothing sent to the charger');
   t.same(cloud.validationFailures, []);
 });
