@@ -16,6 +16,7 @@ import { createGridMeter } from './meters/index.js';
 import type { Config } from './config/schema.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { startLocalListPush } from './gateway/local-list-push.js';
+import { mergedList, sameEntries } from './gateway/local-lists.js';
 import { createOperatorView, type OperatorView } from './http/index.js';
 import { createChargerSetup, type ChargerSetup } from './setup/index.js';
 import { loadProfiles } from './setup/profiles.js';
@@ -25,7 +26,7 @@ import { createLocalCa, type LocalCa } from './security/local-ca.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Upstream } from './upstream/upstream.js';
 import { createUpstreams, type Upstreams } from './upstream/upstreams.js';
-import type { AuthEntry, Store } from './store/ports.js';
+import { cloudList, type AuthEntry, type Store } from './store/ports.js';
 import { VERSION } from './version.js';
 
 export interface AppDeps {
@@ -68,15 +69,6 @@ export function createApp(config: Config, deps: AppDeps): App {
   seedAuthorizationList(store, config);
   const events = new EventBus((event, err) => logger.error({ event, err }, 'an event listener failed'));
   const gateway = createGateway({ options: config, store, events, logger, now, ...(localCa ? { localCa } : {}) });
-  const stopLocalListPush = startLocalListPush({
-    events,
-    auth: store.auth,
-    commands: gateway.commands,
-    chargers: config.chargers.list.filter((c) => c.pushLocalList).map((c) => c.id),
-    // Connected and booted: an unbooted charger gets its list once it boots (the boot push).
-    online: (id) => gateway.registry.connection(id) !== undefined && gateway.registry.get(id)?.booted === true,
-    logger,
-  });
   const balancer = createSiteBalancer(config, { events, gateway, store, logger, now });
   // Vendor profiles and automatic setup after boot: the effective quirks reach the balancer
   // through 'charger.quirks' (docs/chargers.md).
@@ -84,6 +76,21 @@ export function createApp(config: Config, deps: AppDeps): App {
   const upstreams = createUpstreams({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer });
   const upstream = upstreams?.primary;
   if (upstreams) gateway.attachUpstream(upstreams.port);
+  // The config's list and the cloud's of the charger's channel, merged (gateway/local-lists.ts).
+  const listChannel = (id: string) => upstream?.port.listChannel(id);
+  const stopLocalListPush = startLocalListPush({
+    events,
+    view: (id) => {
+      const channel = listChannel(id);
+      return { version: store.auth.generation(), entries: mergedList(store.auth.list('config'), channel === undefined ? [] : store.auth.list(cloudList(channel))) };
+    },
+    channelOf: listChannel,
+    commands: gateway.commands,
+    chargers: config.chargers.list.filter((c) => c.pushLocalList).map((c) => c.id),
+    // Connected and booted: an unbooted charger gets its list once it boots (the boot push).
+    online: (id) => gateway.registry.connection(id) !== undefined && gateway.registry.get(id)?.booted === true,
+    logger,
+  });
   // One meaning of "stop", "max current"… for MQTT and HTTP; without a site: section the
   // limit commands answer "not configured".
   const knowsCharger = (id: string) => config.chargers.list.some((c) => c.id === id) || (config.chargers.allowUnknown && gateway.registry.get(id) !== undefined);
@@ -231,6 +238,11 @@ function createSiteUserProfiles(config: Config, deps: { balancer: Balancer; gate
 }
 
 /** The config's authorization list is the local list's source of truth at start. */
+/**
+ * authorization.list, re-read at each start as its own source: the cloud's lists and versions
+ * are not touched (gateway/local-lists.ts). Written only when it changed, so an unchanged config
+ * does not make chargers with pushLocalList take their list again.
+ */
 function seedAuthorizationList(store: Store, config: Config): void {
   const entries: AuthEntry[] = config.authorization.list.map((e) => ({
     idTag: e.idTag,
@@ -238,7 +250,7 @@ function seedAuthorizationList(store: Store, config: Config): void {
     ...(e.expiryDate ? { expiryDate: e.expiryDate } : {}),
     ...(e.parentIdTag ? { parentIdTag: e.parentIdTag } : {}),
   }));
-  store.auth.replaceAll(entries, store.auth.version());
+  if (!sameEntries(store.auth.list('config'), entries)) store.auth.replaceAll('config', entries, 0);
 }
 
 /** security.localCa: the CA that signs chargers' CSRs (OCPP 1.6 security extension); a bad certificate or key is a config error. */

@@ -64,7 +64,8 @@ export interface GatewayEvents {
    */
   'balancer.profile': { chargerId: string; connectorId: number; purpose: string; result: 'accepted' | 'rejected' | 'callerror' | 'timeout' | 'offline' };
   /** chargegate's local authorization list changed (the cloud's SendLocalList). */
-  'localList.changed': { version: number };
+  /** A local list changed: the cloud's of `channel`, or (no channel) the config's. */
+  'localList.changed': { channel?: string };
   /**
    * chargegate tolerated a deviation from OCPP 1.6 (issue 14; gateway/tolerance.ts): counted in
    * /metrics chargegate_ocpp_leniencies_total by charger and kind.
@@ -80,6 +81,8 @@ export interface GatewayEvents {
   /** Each upstream (the primary and every mirror) when its link, outbox or dead letters change. */
   'upstream.summary': UpstreamSummary;
   'upstream.deadLetter': DeadLetter;
+  /** A DataTransfer from the cloud that upstream.dataTransfer sends to MQTT (aggregate mode). */
+  'upstream.dataTransfer': { channel: string; vendorId: string; messageId?: string; data?: string; at: string };
   /** The outbox was full: these messages were given up (status, then every second MeterValues; never Start/Stop). */
   'upstream.evicted': { count: number; status: number; meterValues: number; outboxDepth: number; at: string };
 }

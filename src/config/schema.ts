@@ -517,6 +517,21 @@ const UpstreamSection = Section(
       default: [],
       description: 'Further clouds that receive every message of the site, each from its own durable outbox, with its own mode, credentials and transaction ids; they decide nothing (the primary authorizes) and may command only what their `commands` allow.',
     }),
+    dataTransfer: Type.Array(
+      Type.Object(
+        {
+          vendorId: Type.String({ minLength: 1, maxLength: 255, description: 'The DataTransfer vendorId (1.6 §5.6).' }),
+          messageId: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'Only this messageId; default: every message of the vendor.' })),
+          to: Type.String({
+            pattern: '^(charger:.+|mqtt|reject)$',
+            allowed: 'charger:<a charger id>, mqtt or reject',
+            description: 'charger:<id>: sent to that charger, its answer relayed; mqtt: published on <prefix>/gateway/event/data-transfer and answered Accepted; reject: answered Rejected.',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [], description: 'aggregate: where the cloud\'s DataTransfer goes, first match wins; a vendorId not listed is answered UnknownVendorId. vendorId chargegate is built in (docs/cloud.md).' },
+    ),
   },
   'The cloud CSMS chargegate proxies the site to (OCPP 1.6J).',
 );

@@ -25,6 +25,8 @@ export interface UpstreamPort {
   authorize(chargerId: string, idTag: string): Promise<IdTagInfo | null>;
   /** The cloud's earlier answer for this idTag (the authorization cache, 1.6 §3.5.2). */
   cachedIdTag(idTag: string): IdTagInfo | undefined;
+  /** The upstream channel whose cloud list decides for this charger (local-lists.ts); undefined: it has none. */
+  listChannel(chargerId: string): string | undefined;
   /** What an idTag known neither to the local list nor to the cache gets while the cloud is away. */
   readonly unknownIdTagOffline: 'accept' | 'reject';
 
@@ -37,6 +39,11 @@ export interface UpstreamPort {
   /** A charger's SecurityEventNotification, staged where routing says so (call inside `store.durably`). */
   securityEvent(event: SecurityEvent): void;
 
+  /**
+   * The cloud's Pending or Rejected for this charger's registration (transparent: its channel's
+   * boot, 1.6 §4.2), with the cloud's interval: the charger's BootNotification gets the same. Undefined: chargegate decides.
+   */
+  bootVerdict(chargerId: string): { status: 'Pending' | 'Rejected'; interval: number } | undefined;
   /** Mirrored when the link is up, never queued: a stale boot or notification means nothing later. */
   booted(chargerId: string, info: ChargerInfo): void;
   /** The payload goes up as the charger sent it (a LogStatusNotification's requestId is the cloud's own in transparent mode). */

@@ -335,6 +335,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('site.state', site);
       listen('upstream.state', upstream);
       listen('upstream.summary', upstreamSummary);
+      listen('upstream.dataTransfer', (e) => publisher.event(topics.gatewayEvent('data-transfer'), JSON.stringify(e)));
       mirrorSecurity(listen, topics, publisher);
     },
     republishDiscovery() {

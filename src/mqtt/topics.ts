@@ -59,6 +59,11 @@ export class Topics {
     return `${this.prefix}/upstream/${name}/state`;
   }
 
+  /** Non-retained events of the gateway itself: data-transfer (the cloud's DataTransfer, upstream.dataTransfer: mqtt). */
+  gatewayEvent(kind: 'data-transfer'): string {
+    return `${this.prefix}/gateway/event/${kind}`;
+  }
+
   chargerCommand(chargerId: string, command: ChargerCommandName): string {
     return `${this.prefix}/chargers/${idLevel(chargerId)}/${command}/set`;
   }

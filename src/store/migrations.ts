@@ -299,6 +299,49 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX upstream_transactions_cloud ON upstream_transactions (upstream, channel, cloud_tx);
     `,
   },
+  {
+    version: 8,
+    name: 'local lists per source (the config, the cloud per channel); the cloud\'s reservations',
+    sql: `
+      -- Each authorization list by its source: 'config' (authorization.list, re-read at each
+      -- start) or 'cloud:<channel>' (the cloud's SendLocalList on one upstream connection, 1.6 §5.15).
+      CREATE TABLE local_lists (
+        source        TEXT NOT NULL,
+        -- idTags are CiString20 (OCPP 1.6 §7.25): compared without regard to case.
+        id_tag        TEXT NOT NULL COLLATE NOCASE,
+        status        TEXT NOT NULL CHECK (status IN ('Accepted', 'Blocked', 'Expired', 'Invalid')),
+        expiry_date   TEXT,
+        parent_id_tag TEXT,
+        PRIMARY KEY (source, id_tag)
+      );
+      -- The version of each list (GetLocalListVersion), written in the same transaction as it.
+      CREATE TABLE local_list_versions (
+        source  TEXT PRIMARY KEY,
+        version INTEGER NOT NULL
+      );
+      -- The one list of before: the cloud's when the cloud ever set a version (its rows then
+      -- held the cloud's entries), kept as 'cloud:*', which every channel reads until the cloud
+      -- writes that channel's own list. A list never set by the cloud was the config's seed:
+      -- the config is re-read at start, so nothing of it is lost.
+      INSERT INTO local_list_versions (source, version)
+        SELECT 'cloud:*', CAST(value AS INTEGER) FROM meta WHERE key = 'auth_list_version' AND CAST(value AS INTEGER) <> 0;
+      INSERT INTO local_lists (source, id_tag, status, expiry_date, parent_id_tag)
+        SELECT 'cloud:*', id_tag, status, expiry_date, parent_id_tag FROM auth_list
+        WHERE EXISTS (SELECT 1 FROM local_list_versions WHERE source = 'cloud:*');
+      DROP TABLE auth_list;
+      DELETE FROM meta WHERE key = 'auth_list_version';
+
+      -- The cloud's ReserveNow that a charger accepted: CancelReservation after a restart
+      -- still reaches it (1.6 §5.1, §5.13). The reservationId is the cloud's, per channel.
+      CREATE TABLE upstream_reservations (
+        channel        TEXT NOT NULL,
+        reservation_id INTEGER NOT NULL,
+        charger_id     TEXT NOT NULL,
+        connector_id   INTEGER NOT NULL,
+        PRIMARY KEY (channel, reservation_id)
+      );
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -159,14 +159,46 @@ export interface AuthEntry {
   parentIdTag?: string;
 }
 
+/**
+ * Whose list: 'config' (authorization.list, re-read at each start) or 'cloud:<channel>' (the
+ * cloud's SendLocalList on one upstream connection, 1.6 §5.15). Each has its own entries and version.
+ */
+export type ListSource = 'config' | `cloud:${string}`;
+
+/** The cloud's list on an upstream channel (aggregate: the site's identity; transparent: the charger's id). */
+export function cloudList(channel: string): ListSource {
+  return `cloud:${channel}`;
+}
+
 export interface AuthStore {
-  get(idTag: string): AuthEntry | undefined;
-  /** Replaces the whole list with these entries (the config seed, or a full SendLocalList). */
-  replaceAll(entries: AuthEntry[], version: number): void;
-  upsert(entries: AuthEntry[], version: number): void;
-  remove(idTags: string[], version: number): void;
-  list(): AuthEntry[];
-  version(): number;
+  get(source: ListSource, idTag: string): AuthEntry | undefined;
+  /** Replaces the whole list of `source` with these entries (the config at start, or a full SendLocalList). */
+  replaceAll(source: ListSource, entries: AuthEntry[], version: number): void;
+  upsert(source: ListSource, entries: AuthEntry[], version: number): void;
+  remove(source: ListSource, idTags: string[], version: number): void;
+  list(source: ListSource): AuthEntry[];
+  /** 0 for a list never set (what 1.6 GetLocalListVersion answers then). */
+  version(source: ListSource): number;
+  /**
+   * Goes up with every change of any list, in the same transaction: the version chargers with
+   * pushLocalList are given for the list they hold (merged from two sources, it has no version of its own).
+   */
+  generation(): number;
+}
+
+/** The cloud's ReserveNow a charger accepted (1.6 §5.13), so CancelReservation still reaches it after a restart. */
+export interface Reservation {
+  channel: string;
+  /** The cloud's reservationId. */
+  reservationId: number;
+  chargerId: string;
+  connectorId: number;
+}
+
+export interface ReservationStore {
+  put(reservation: Reservation): void;
+  get(channel: string, reservationId: number): Reservation | undefined;
+  remove(channel: string, reservationId: number): void;
 }
 
 // ---- the cloud upstream (issue 3) ------------------------------------------------------------
@@ -272,6 +304,7 @@ export interface UpstreamStore {
   transactions: TransactionMapStore;
   idTagCache: IdTagCacheStore;
   connectors: ConnectorMapStore;
+  reservations: ReservationStore;
 }
 
 /**

@@ -24,6 +24,7 @@ export function aggregateMode(deps: ModeDeps): Mode {
       chargePointSerialNumber: identity.slice(0, 25),
       firmwareVersion: deps.version.slice(0, 50),
     }),
+    bootKnown: () => true,
   };
 
   // Every charger of the site: the configured ones and any other that connected (allowUnknown).
@@ -35,6 +36,7 @@ export function aggregateMode(deps: ModeDeps): Mode {
     channels: [site],
     channelOf: () => site.name,
     chargersOf: everyCharger,
+    bootPassedDown: false,
     chargePointOf: () => undefined,
     ownStatus: (at): ConnectorState => ({ chargerId: '', connectorId: 0, status: 'Available', errorCode: 'NoError', timestamp: at }),
     unavailableWhenGone: (_channel, chargerId) => connectors.connectorsOf().filter((c) => c.chargerId === chargerId).map((c) => c.virtual),

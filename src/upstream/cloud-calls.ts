@@ -7,6 +7,7 @@
  * connected gets the action's own refusal (Rejected, Unavailable...), never a timeout.
  */
 import type { Commands } from '../gateway/commands.js';
+import { ownedKeyVerdict, type KeySource, type OwnedKeyContext } from '../gateway/owned-keys.js';
 import type { Registry } from '../gateway/registry.js';
 import type { RemoteStartVerdict } from '../gateway/remote-start.js';
 import type { Logger } from '../log.js';
@@ -14,10 +15,11 @@ import { OcppCallError } from '../ocpp/errors.js';
 import type { CallHandler } from '../ocpp/session.js';
 import type { CentralAction16 } from '../ocpp/v16/actions.js';
 import type { Requests16, Responses16 } from '../ocpp/v16/types.js';
-import type { Store } from '../store/ports.js';
+import { cloudList, type Store } from '../store/ports.js';
 import type { ConnectorMapping } from './connectors.js';
 import type { TransactionIdMap } from './idmap.js';
 import type { CloudCaps } from './cloud-caps.js';
+import { routeDataTransfer, type DataTransferRule } from './data-transfer.js';
 import { sendLocalList } from './local-list.js';
 import { routeFromCloud, type CloudRoute, type UpstreamMode } from './routing.js';
 
@@ -47,6 +49,14 @@ export interface CloudCallDeps {
   own?: OwnChargePoint;
   /** The cloud's charging profiles kept as the balancer's limits, while the site has one (the 'local-controller' route). */
   caps?: CloudCaps;
+  /** For ChangeConfiguration of the keys chargegate owns (gateway/owned-keys.ts). */
+  ownedKeys: OwnedKeyContext;
+  /** The cloud's new AuthorizationKey: kept durably as this channel's password, used from the next connect (authorization-key.ts). */
+  keepUpstreamKey(key: string): Promise<void>;
+  /** Aggregate: where the cloud's DataTransfer goes (upstream.dataTransfer). */
+  dataTransfer?: readonly DataTransferRule[];
+  /** Aggregate: a DataTransfer for MQTT (the mirror publishes it). */
+  publishDataTransfer?(req: Requests16['DataTransfer']): void;
   /** Told after the cloud changed the local list (chargers with pushLocalList get it). */
   onLocalListChanged?: () => void;
   logger: Logger;
@@ -56,7 +66,9 @@ type Handlers = { [A in CentralAction16]?: (req: Requests16[A]) => Promise<Respo
 
 export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
   const { commands, connectors, channel, store, idmap } = deps;
-  const reservations = new Map<number, string>();
+  // The cloud's reservationId → the charger that holds it, durable (1.6 §5.1): a
+  // CancelReservation after a restart still reaches the right charger.
+  const reservations = store.upstream.reservations;
 
   /** Sends to a charger; offline or timed out: `refusal`. The charger's own CALLERROR is relayed. */
   async function forward<A extends CentralAction16>(chargerId: string, action: A, payload: Requests16[A], refusal: Responses16[A]): Promise<Responses16[A]> {
@@ -115,8 +127,12 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
       if (!target) return { status: 'NotSupported' };
       return forward(target.chargerId, 'UnlockConnector', { connectorId: target.connectorId }, { status: 'UnlockFailed' });
     },
-    GetConfiguration: (req) => forward(channel, 'GetConfiguration', req, { unknownKey: req.key ?? [] }),
-    ChangeConfiguration: (req) => forward(channel, 'ChangeConfiguration', req, { status: 'Rejected' }),
+    GetConfiguration: async (req) => withoutAuthorizationKey(await forward(channel, 'GetConfiguration', req, { unknownKey: req.key ?? [] })),
+    async ChangeConfiguration(req) {
+      // The channel is the charger's own connection to the cloud: its keys are the cloud's to set, but
+      // for those chargegate owns (the charger's AuthorizationKey would lock it out of chargegate).
+      return (await ownedKey('cloud', req.key, req.value)) ?? forward(channel, 'ChangeConfiguration', req, { status: 'Rejected' });
+    },
     TriggerMessage: (req) => forward(channel, 'TriggerMessage', req, { status: 'Rejected' }),
     SetChargingProfile: (req) => setOnChargers(req),
     async ClearChargingProfile(req) {
@@ -138,14 +154,17 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
       const target = req.connectorId > 0 ? mapped(req.connectorId) : wholeChargePoint();
       if (!target) return { status: 'Rejected' };
       const answer = await forward(target.chargerId, 'ReserveNow', { ...req, connectorId: target.connectorId }, { status: 'Unavailable' });
-      if (answer.status === 'Accepted') reservations.set(req.reservationId, target.chargerId);
+      if (answer.status === 'Accepted') {
+        const kept = { channel, reservationId: req.reservationId, chargerId: target.chargerId, connectorId: target.connectorId };
+        await store.durably(() => reservations.put(kept));
+      }
       return answer;
     },
     async CancelReservation(req) {
-      const chargerId = reservations.get(req.reservationId) ?? deps.chargePoint;
+      const chargerId = reservations.get(channel, req.reservationId)?.chargerId ?? deps.chargePoint;
       if (!chargerId) return { status: 'Rejected' };
       const answer = await forward(chargerId, 'CancelReservation', req, { status: 'Rejected' });
-      if (answer.status === 'Accepted') reservations.delete(req.reservationId);
+      if (answer.status === 'Accepted') await store.durably(() => reservations.remove(channel, req.reservationId));
       return answer;
     },
     UpdateFirmware: (req) => forward(channel, 'UpdateFirmware', req, {}),
@@ -165,23 +184,42 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
   /** 'chargegate': answered from what chargegate keeps (1.6 §5.15, §5.10, §5.4), and in aggregate mode as the charge point itself. */
   const byChargegate: Handlers = {
     async SendLocalList(req) {
-      const answer = await sendLocalList(store, req);
+      const answer = await sendLocalList(store, channel, req);
       if (answer.status === 'Accepted') deps.onLocalListChanged?.();
       return answer;
     },
     async GetLocalListVersion() {
-      return { listVersion: store.auth.version() };
+      return { listVersion: store.auth.version(cloudList(channel)) };
     },
     async ClearCache() {
+      // chargegate's cache of the cloud's answers is the site's, one for every charger: cleared
+      // whole (the safe direction: an idTag no longer cached is decided by the lists). Then the
+      // charger's own cache (§5.4): transparent, the charger's answer is the answer; aggregate,
+      // every charger is told and the answer is chargegate's.
       await store.durably(() => store.upstream.idTagCache.clear());
+      const answers = await toAll('ClearCache', {}, { status: 'Rejected' });
+      if (deps.chargePoint !== undefined) return answers[0] ?? { status: 'Rejected' };
       return { status: 'Accepted' };
     },
   };
   const own = deps.own;
   if (own) {
-    byChargegate.GetConfiguration = (req) => own.getConfiguration(req);
-    byChargegate.ChangeConfiguration = (req) => own.changeConfiguration(req);
+    byChargegate.GetConfiguration = async (req) => withoutAuthorizationKey(await own.getConfiguration(req));
+    byChargegate.ChangeConfiguration = async (req) => {
+      // chargegate's own keys are the cloud link's (its AuthorizationKey is that link's password);
+      // a charger's key (<chargerId>/<key>) is the charger's towards chargegate, owned as a local user's would be.
+      const slash = req.key.indexOf('/');
+      const owned = slash > 0 ? await ownedKey('local', req.key.slice(slash + 1), req.value) : await ownedKey('cloud', req.key, req.value);
+      return owned ?? own.changeConfiguration(req);
+    };
     byChargegate.TriggerMessage = (req) => own.trigger(req);
+    // Reset of the site (1.6 §5.14): every charger resets; Accepted only if every one accepted
+    // (those that did reset all the same). chargegate itself does not restart.
+    byChargegate.Reset = async (req) => {
+      const answers = await toAll('Reset', req, { status: 'Rejected' });
+      return { status: answers.length > 0 && answers.every((a) => a.status === 'Accepted') ? 'Accepted' : 'Rejected' };
+    };
+    byChargegate.DataTransfer = (req) => dataTransfer(req);
     // ExtendedTriggerMessage: TriggerMessage's messages answered the same way; chargegate has no
     // log upload or certificate of its own to offer here (NotImplemented, as the whitepaper allows).
     byChargegate.ExtendedTriggerMessage = async (req) => {
@@ -206,6 +244,40 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
     : {};
 
   const byRoute: Record<Exclude<CloudRoute, 'not-supported'>, Handlers> = { 'to-charger': toCharger, chargegate: byChargegate, 'local-controller': byLocalController };
+
+  /** Aggregate DataTransfer (data-transfer.ts): to a charger, to MQTT, chargegate's own Reset of one charger, or refused. */
+  async function dataTransfer(req: Requests16['DataTransfer']): Promise<Responses16['DataTransfer']> {
+    const route = routeDataTransfer(deps.dataTransfer ?? [], req);
+    switch (route.kind) {
+      case 'answer':
+        return { status: route.status, ...(route.data !== undefined ? { data: route.data } : {}) };
+      case 'mqtt':
+        deps.publishDataTransfer?.(req);
+        return { status: 'Accepted' };
+      case 'charger':
+        return forward(route.chargerId, 'DataTransfer', req, { status: 'Rejected', data: 'the charger is not connected' });
+      case 'reset': {
+        const target = mapped(route.cloudConnectorId);
+        if (!target) return { status: 'Rejected', data: `no connector ${route.cloudConnectorId}` };
+        const answer = await forward(target.chargerId, 'Reset', { type: route.type }, { status: 'Rejected' });
+        return { status: answer.status === 'Accepted' ? 'Accepted' : 'Rejected', data: JSON.stringify({ chargerId: target.chargerId, reset: answer.status }) };
+      }
+    }
+  }
+
+  /** A key chargegate owns (gateway/owned-keys.ts) answered here; undefined: the key goes where it goes. */
+  async function ownedKey(source: KeySource, key: string, value: string): Promise<Responses16['ChangeConfiguration'] | undefined> {
+    const verdict = ownedKeyVerdict(source, key, value, deps.ownedKeys);
+    if (verdict.kind === 'forward') return undefined;
+    if (verdict.kind === 'answer') {
+      deps.logger.info({ key, status: verdict.status, reason: verdict.reason }, 'ChangeConfiguration from the cloud of a key chargegate owns: answered by chargegate');
+      return { status: verdict.status };
+    }
+    // Never the value in the log: it is the link's password.
+    await deps.keepUpstreamKey(verdict.key);
+    deps.logger.info({ key }, 'the cloud set a new AuthorizationKey for this link: kept, used from the next connect');
+    return { status: 'Accepted' };
+  }
 
   /** Connector 0 as a target: the channel's charger (transparent); none where connector 0 is the site. */
   function wholeChargePoint(): { chargerId: string; connectorId: number } | undefined {
@@ -255,4 +327,11 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
     deps.logger.info({ action, answer }, 'command from the cloud answered');
     return answer;
   };
+}
+
+/** AuthorizationKey is write-only (security whitepaper §1.3): never shown to the cloud, whoever holds it. */
+function withoutAuthorizationKey(answer: Responses16['GetConfiguration']): Responses16['GetConfiguration'] {
+  if (!answer.configurationKey) return answer;
+  const kept = answer.configurationKey.filter((k) => !/(^|\/)authorizationkey$/i.test(k.key));
+  return kept.length === answer.configurationKey.length ? answer : { ...answer, configurationKey: kept };
 }

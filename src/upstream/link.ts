@@ -18,7 +18,8 @@ export type LinkState = 'connecting' | 'booting' | 'pending' | 'rejected' | 'acc
 export interface LinkOptions {
   url: string;
   identity: string;
-  password?: string;
+  /** Read at each connect (the cloud may have changed it: authorization-key.ts). */
+  password?: string | undefined;
   ca?: string;
   /** Client certificate and key (PEM) for a cloud that requires mutual TLS. */
   cert?: string;
@@ -55,6 +56,13 @@ export class UpstreamLink {
     this.lastError = { message, at: new Date().toISOString() };
   }
 
+  private lastRefusal: { status: 'Pending' | 'Rejected'; interval: number } | undefined;
+
+  /** The cloud's Pending or Rejected boot answer while it stands (state pending or rejected); else undefined. */
+  get bootRefusal(): { status: 'Pending' | 'Rejected'; interval: number } | undefined {
+    return this.stateNow === 'pending' || this.stateNow === 'rejected' ? this.lastRefusal : undefined;
+  }
+
   get state(): LinkState {
     return this.stateNow;
   }
@@ -73,6 +81,11 @@ export class UpstreamLink {
     this.conn?.close(1000, 'chargegate is shutting down');
     await this.loop;
     this.setState('stopped');
+  }
+
+  /** Closes the connection; the loop connects again (with the password as it is now) after its back-off. */
+  reconnect(reason: string): void {
+    this.conn?.close(1000, reason);
   }
 
   /** Sends a CALL; only once the boot was accepted (else OcppOfflineError, the message waits). */
@@ -155,6 +168,7 @@ export class UpstreamLink {
       }
       const waitS = answer.interval > 0 ? answer.interval : DEFAULT_BOOT_RETRY_S;
       this.failed(`BootNotification ${answer.status}`);
+      this.lastRefusal = { status: answer.status, interval: waitS };
       this.setState(answer.status === 'Pending' ? 'pending' : 'rejected');
       this.opts.logger.warn({ status: answer.status, retryInS: waitS }, 'the cloud CSMS did not accept the boot yet; nothing is sent until it does');
       await this.sleep(waitS * 1000);

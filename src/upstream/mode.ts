@@ -28,6 +28,11 @@ export interface ChannelSpec {
   readonly password?: string;
   /** Sent after every (re)connect (1.6 §4.2), and when the cloud triggers one. */
   boot(): BootNotificationRequest;
+  /**
+   * Whether boot() says what the charge point really is. While it does not (transparent: a charger
+   * that never booted), the channel is not opened: it opens at the charger's first boot.
+   */
+  bootKnown(): boolean;
 }
 
 /** What the aggregate charge point needs of its channel to answer for itself. */
@@ -57,6 +62,11 @@ export interface Mode {
   ownStatus(at: string): ConnectorState | undefined;
   /** The cloud connectors that turn Unavailable when a charger disconnects from chargegate. */
   unavailableWhenGone(channel: string, chargerId: string): number[];
+  /**
+   * Whether a channel's boot stands for its chargers' (transparent: the channel is the charger's
+   * own registration, so the cloud's Pending or Rejected is passed down to the charger's boot).
+   */
+  readonly bootPassedDown: boolean;
   /** The charge point chargegate is itself (its keys, its triggered messages); undefined: the cloud's calls go to the charger. */
   ownChargePoint(channel: OwnChannel): OwnChargePoint | undefined;
 }

@@ -22,7 +22,7 @@ type Problem = { path: (string | number)[]; text: string };
 
 /** Problems across keys, worded like the loader's (`key: what is wrong`); the raw validated data comes in. */
 export function upstreamConfigProblems(data: unknown): Problem[] {
-  const root = data as { upstream?: Connection & { name?: string; mirrors?: (Connection & { name?: string })[] } };
+  const root = data as { upstream?: Connection & { name?: string; mirrors?: (Connection & { name?: string })[]; dataTransfer?: { to: string }[] }; chargers?: { list?: { id: string }[] } };
   const u = root.upstream;
   if (!u) return [];
   const problems = connectionProblems(u, ['upstream']);
@@ -41,6 +41,11 @@ export function upstreamConfigProblems(data: unknown): Problem[] {
     const earlier = seen.get(m.name);
     if (earlier !== undefined) problems.push({ path: [...at, 'name'], text: `"${m.name}" is already the name of ${earlier}; every upstream needs its own name` });
     else seen.set(m.name, `upstream.mirrors[${i}]`);
+  });
+  const known = new Set((root.chargers?.list ?? []).map((c) => c.id));
+  (u.dataTransfer ?? []).forEach((rule, i) => {
+    const target = rule.to.startsWith('charger:') ? rule.to.slice('charger:'.length) : undefined;
+    if (target !== undefined && !known.has(target)) problems.push({ path: ['upstream', 'dataTransfer', i, 'to'], text: `${JSON.stringify(rule.to)} names no charger of chargers.list (allowed: ${[...known].map((id) => `charger:${id}`).concat('mqtt', 'reject').join(', ')})` });
   });
   return problems;
 }

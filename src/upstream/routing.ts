@@ -110,9 +110,12 @@ export function routeFromCloud(action: CentralAction16, mode: UpstreamMode, bala
       // Aggregate: chargegate's own keys and messages, and the chargers' behind <chargerId>/<key>.
       return mode === 'aggregate' ? 'chargegate' : 'to-charger';
     case 'Reset':
+    case 'DataTransfer':
+      // Aggregate: a Reset of the site resets every charger; a DataTransfer goes where
+      // upstream.dataTransfer says (cloud-calls.ts, data-transfer.ts).
+      return mode === 'aggregate' ? 'chargegate' : 'to-charger';
     case 'UpdateFirmware':
     case 'GetDiagnostics':
-    case 'DataTransfer':
     case 'SignedUpdateFirmware':
     case 'GetLog':
     case 'InstallCertificate':

@@ -11,7 +11,7 @@ export function transparentMode(deps: ModeDeps): Mode {
   const { config, store, gateway } = deps;
   const connectorCount = (id: string) => config.chargers.list.find((c) => c.id === id)?.connectors ?? gateway.registry.get(id)?.connectors.size ?? 1;
 
-  /** The charger's own BootNotification as it last sent it (the cloud learns what it is talking to). */
+  /** The charger's own BootNotification as it last sent it (the cloud learns what it is talking to; kept in the chargers table across restarts). */
   const boot = (chargerId: string) => () => {
     const rec = store.chargers.get(chargerId);
     return {
@@ -26,6 +26,8 @@ export function transparentMode(deps: ModeDeps): Mode {
     identity: c.upstream?.identity ?? c.id,
     ...(c.upstream?.password !== undefined ? { password: c.upstream.password } : {}),
     boot: boot(c.id),
+    // A charger that never booted: the cloud would learn "unknown"; its channel waits for its boot.
+    bootKnown: () => store.chargers.get(c.id)?.vendor !== undefined,
   }));
 
   return {
@@ -34,6 +36,7 @@ export function transparentMode(deps: ModeDeps): Mode {
     channels,
     channelOf: (chargerId) => chargerId,
     chargersOf: (channel) => [channel],
+    bootPassedDown: true,
     chargePointOf: (channel) => channel,
     // Connector 0 is the charger's: its own StatusNotification goes up as it comes.
     ownStatus: () => undefined,

@@ -17,6 +17,7 @@ import type { ChargerAction16 } from '../ocpp/v16/actions.js';
 import type { SignCertificateResponse, StartTransactionResponse, StopTransactionRequest } from '../ocpp/v16/types.js';
 import type { ConnectorState, DeadLetter, OutboxMessage, Store } from '../store/ports.js';
 import { aggregateMode } from './aggregate.js';
+import { channelPassword, keepChannelKey, upstreamProfile } from './authorization-key.js';
 import { cloudCallHandler } from './cloud-calls.js';
 import { createCloudCaps, type CapSink } from './cloud-caps.js';
 import { Courier, type Prepared } from './courier.js';
@@ -254,10 +255,14 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       announce: (cloudConnectorId) => announceStatuses(channel, cloudConnectorId),
     });
     const chargePoint = mode.chargePointOf(name);
+    const profile = upstreamProfile(u, spec.password);
     channel.link = new UpstreamLink({
       url: u.url!,
       identity: spec.identity,
-      ...(spec.password !== undefined ? { password: spec.password } : {}),
+      // Read at each connect: the cloud's AuthorizationKey, once it set one, is the password (authorization-key.ts).
+      get password() {
+        return channelPassword(store.meta, name, spec.password);
+      },
       ...(u.ca !== undefined ? { ca: u.ca } : {}),
       ...(u.cert !== undefined && u.key !== undefined ? { cert: u.cert, key: u.key } : {}),
       callTimeoutMs: u.callTimeout * 1000,
@@ -275,7 +280,19 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         checkRemoteStart: (chargerId, connectorId) => deps.gateway.checkRemoteStart(chargerId, connectorId),
         store,
         idmap,
-        onLocalListChanged: () => deps.events.emit('localList.changed', { version: store.auth.version() }),
+        onLocalListChanged: () => deps.events.emit('localList.changed', { channel: name }),
+        ownedKeys: {
+          balanced: config.site !== undefined,
+          sampleInterval: config.chargers.setup.meterValueSampleInterval,
+          ...(profile !== undefined ? { upstreamProfile: profile } : {}),
+        },
+        dataTransfer: u.dataTransfer,
+        publishDataTransfer: (req) => events.emit('upstream.dataTransfer', { channel: name, ...req, at: now().toISOString() }),
+        keepUpstreamKey: async (key) => {
+          await store.durably(() => keepChannelKey(store.meta, name, key, spec.password));
+          // As the whitepaper's charge point does: reconnect with the new key once this answer is out.
+          setImmediate(() => channel.link.reconnect('the cloud set a new AuthorizationKey'));
+        },
         logger: channelLog,
         caps,
         ...(own ? { own } : {}),
@@ -284,6 +301,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         if (state === 'accepted') {
           announceStatuses(channel);
           channel.courier.wake();
+          if (mode.bootPassedDown) askChargersToBoot(name);
         }
         emitState();
       },
@@ -322,9 +340,37 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     };
   }
 
+  /**
+   * The cloud now accepts a channel whose chargers may have been told Pending or Rejected: each
+   * one connected and not yet booted is asked for its BootNotification now (TriggerMessage, the one
+   * call an unbooted charger gets, 1.6 §5.17) instead of at the end of the interval it was given.
+   */
+  function askChargersToBoot(channel: string): void {
+    for (const chargerId of mode.chargersOf(channel)) {
+      const live = deps.gateway.registry.get(chargerId);
+      if (!live?.online || live.booted) continue;
+      deps.gateway.commands.send(chargerId, 'TriggerMessage', { requestedMessage: 'BootNotification' }).catch((err: unknown) => {
+        log.debug({ chargerId, err: (err as Error).message }, 'TriggerMessage BootNotification after the cloud accepted the channel failed');
+      });
+    }
+  }
+
   for (const spec of mode.channels) addChannel(spec);
 
-  const online = () => channels.size > 0 && [...channels.values()].every((c) => c.link.ready);
+  /** The channels opened: a channel waits for its charger's first boot (ChannelSpec.bootKnown) and does not count until then. */
+  const opened = new Set<Channel>();
+  let running = false;
+  function open(channel: Channel): void {
+    if (!running || opened.has(channel)) return;
+    if (!channel.spec.bootKnown()) {
+      log.info({ channel: channel.name }, 'the charger has never booted: its channel to the cloud opens at its first BootNotification (the cloud learns what it really is)');
+      return;
+    }
+    opened.add(channel);
+    channel.link.start();
+  }
+
+  const online = () => opened.size > 0 && [...opened].every((c) => c.link.ready);
 
   function summary(): UpstreamSummary {
     const errors = [...channels.values()].flatMap((c) => (c.link.lastError ? [c.link.lastError] : []));
@@ -366,6 +412,8 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
 
   const port: UpstreamPort = {
     unknownIdTagOffline: u.offline.unknownIdTag,
+    listChannel: (chargerId) => channelFor(chargerId)?.name,
+    bootVerdict: (chargerId) => (mode.bootPassedDown ? channelFor(chargerId)?.link.bootRefusal : undefined),
     async authorize(chargerId, idTag) {
       // A mirror is never asked: its answer could not decide anything (the primary's does).
       if (!primary) return null;
@@ -385,6 +433,9 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     },
     transactionStarted(session): PendingStart {
       const up = upward(session.chargerId, 'StartTransaction');
+      // A reservation ends when its transaction starts (1.6 §5.13): the cloud's id is then free.
+      const channel = channelFor(session.chargerId);
+      if (channel && session.reservationId !== undefined) store.upstream.reservations.remove(channel.name, session.reservationId);
       if (!queues(up)) return { cloudIdTagInfo: async () => undefined };
       idmap.open(session.transactionId, up.channel.name);
       const payload = {
@@ -463,6 +514,10 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
 
   // A charger that goes away is Unavailable to the cloud where the mode says so (aggregate: its virtual connectors).
   const unsubscribe = [
+    events.on('charger.boot', ({ chargerId }) => {
+      const channel = channelFor(chargerId);
+      if (channel) open(channel);
+    }),
     events.on('charger.disconnected', ({ chargerId }) => {
       const channel = channelFor(chargerId);
       if (!channel) return;
@@ -478,7 +533,8 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     start() {
       log.info({ mode: mode.name, url: u.url, channels: [...channels.keys()], queued: outbox.depth }, 'connecting to the cloud CSMS');
       if (primary) caps.start();
-      for (const c of channels.values()) c.link.start();
+      running = true;
+      for (const c of channels.values()) open(c);
       stateTimer = setInterval(() => {
         if (outbox.depth !== lastDepth) emitState();
         lastDepth = outbox.depth;
@@ -487,6 +543,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       emitState();
     },
     async stop() {
+      running = false;
       if (stateTimer) clearInterval(stateTimer);
       if (primary) caps.stop();
       for (const off of unsubscribe) off();

@@ -60,6 +60,9 @@ export function createUpstreams(deps: UpstreamDeps): Upstreams | undefined {
   const p = primary.port;
   const port: UpstreamPort = {
     unknownIdTagOffline: p.unknownIdTagOffline,
+    // The local lists and the boot verdict are the primary's: it alone decides.
+    listChannel: (chargerId) => p.listChannel(chargerId),
+    bootVerdict: (chargerId) => p.bootVerdict(chargerId),
     authorize: (chargerId, idTag) => p.authorize(chargerId, idTag),
     cachedIdTag: (idTag) => p.cachedIdTag(idTag),
     transactionStarted(session) {
@@ -138,6 +141,8 @@ function mirrorConfig(config: Config, mirror: MirrorConfig): Config {
       // A mirror's late idTagInfo never stops a session (the primary decides).
       stopTransactionOnInvalidId: false,
       connectors: primary.connectors,
+      // An allow-listed DataTransfer from a mirror goes where the primary's would.
+      dataTransfer: primary.dataTransfer,
       mirrors: [],
       ...connection,
       mode: mirrorMode(mirror),

@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { createApp, type App } from '../../src/app.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
 
 export const PASSWORDS = { CP1: 'cp1-secret-key-01', CP2: 'cp2-secret-key-02' } as const;
 
@@ -61,6 +62,11 @@ export interface StartOptions {
   now?: () => Date;
   /** The built dashboard to serve (test/helpers/web.ts builds one). */
   webRoot?: string;
+  /**
+   * Chargers that booted before this start (as the rpc-charger's bootPayload): transparent mode
+   * opens a charger's channel to the cloud only once its identity is known.
+   */
+  bootedBefore?: string[];
 }
 
 export async function startGateway(t: Test, options: StartOptions = {}): Promise<RunningGateway> {
@@ -68,6 +74,11 @@ export async function startGateway(t: Test, options: StartOptions = {}): Promise
   const raw = baseConfig(dir);
   options.patch?.(raw);
   const config = parseConfig(stringify(raw), { env: {}, baseDir: dir });
+  if (options.bootedBefore) {
+    const store = openSqliteStore(config.storage.dir);
+    for (const id of options.bootedBefore) store.chargers.recordBoot(id, { vendor: 'TestVendor', model: 'TestModel', serialNumber: 'SN-1', firmwareVersion: '1.2.3' }, new Date().toISOString());
+    store.close();
+  }
   const logger = options.logger ?? (process.env.TEST_LOG ? createLogger({ level: 'debug', format: 'pretty' }, process.stderr) : silentLogger());
   const app = createApp(config, { logger, ...(options.now ? { now: options.now } : {}), ...(options.webRoot ? { webRoot: options.webRoot } : {}) });
   const { ocppPort, ocppTlsPort, httpPort } = await app.start();

@@ -44,7 +44,8 @@ t.test('pushLocalList: sent at boot when the versions differ, and after every ch
   await cp2.call('BootNotification', bootPayload);
   await eventually(() => cp1List.lists.length === 1, 'CP1 to get the list at boot');
   const atBoot = cp1List.lists[0];
-  t.match(atBoot, { listVersion: 0, updateType: 'Full' }, "chargegate's version, in full");
+  const atStart = gw.app.store.auth.generation();
+  t.match(atBoot, { listVersion: atStart, updateType: 'Full' }, "the lists' generation, in full");
   t.same(atBoot.localAuthorizationList.map((e: any) => `${e.idTag}:${e.idTagInfo.status}`).sort(), ['BLOCKED1:Blocked', 'OLD1:Accepted', 'TAG1:Accepted', 'TAG2:Accepted'], 'the config list, statuses included');
 
   // Same version at the next boot: asked, not sent again.
@@ -56,7 +57,36 @@ t.test('pushLocalList: sent at boot when the versions differ, and after every ch
   const site = cloud.clients.get(SITE)!;
   t.same(await site.call('SendLocalList', { listVersion: 9, updateType: 'Full', localAuthorizationList: [{ idTag: 'FROMCLOUD', idTagInfo: { status: 'Accepted' } }] }), { status: 'Accepted' });
   await eventually(() => cp1List.lists.length === 2, 'CP1 to get the new list');
-  t.same(cp1List.lists[1], { listVersion: 9, updateType: 'Full', localAuthorizationList: [{ idTag: 'FROMCLOUD', idTagInfo: { status: 'Accepted' } }] });
+  t.match(cp1List.lists[1], { listVersion: atStart + 1, updateType: 'Full' }, 'a new version for the charger');
+  t.same(cp1List.lists[1].localAuthorizationList.map((e: any) => `${e.idTag}:${e.idTagInfo.status}`), ['BLOCKED1:Blocked', 'FROMCLOUD:Accepted', 'OLD1:Accepted', 'TAG1:Accepted', 'TAG2:Accepted'], "the config's list and the cloud's, merged (the cloud's Full update does not replace the config's)");
   t.equal(cp2List.lists.length, 0, 'CP2 (not configured to) gets nothing');
   t.equal(cp2List.versionAsked, 0);
+});
+
+t.test('transparent: a charger gets the config\'s list and its own channel\'s, and only its channel\'s changes', async (t) => {
+  const cloud = await startCloud();
+  t.teardown(() => cloud.close());
+  const gw = await startGateway(t, {
+    bootedBefore: ['CP1', 'CP2'],
+    patch: (c) => {
+      c.chargers.list[0].pushLocalList = true;
+      c.chargers.list[1].pushLocalList = true;
+      c.authorization.list = [{ idTag: 'HOUSE' }];
+      c.upstream = { mode: 'transparent', url: cloud.url, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } };
+    },
+  });
+  await eventually(() => gw.app.upstream?.online() === true, 'the links to be up');
+  const cp1 = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const cp1List = keepsLocalList(cp1, 0);
+  const cp2 = await rpcCharger(t, gw.url, 'CP2', PASSWORDS.CP2);
+  const cp2List = keepsLocalList(cp2, 0);
+  await cp1.call('BootNotification', bootPayload);
+  await cp2.call('BootNotification', bootPayload);
+  await eventually(() => cp1List.lists.length === 1 && cp2List.lists.length === 1, 'both to get their list at boot');
+
+  t.same(await cloud.clients.get('CP1')!.call('SendLocalList', { listVersion: 4, updateType: 'Full', localAuthorizationList: [{ idTag: 'ONE', idTagInfo: { status: 'Accepted' } }] }), { status: 'Accepted' });
+  await eventually(() => cp1List.lists.length === 2, 'CP1 to get its new list');
+  t.same(cp1List.lists[1].localAuthorizationList.map((e: any) => e.idTag), ['HOUSE', 'ONE']);
+  t.equal(cp2List.lists.length, 1, 'CP2 is not sent CP1\'s list');
+  t.same(cloud.validationFailures, []);
 });

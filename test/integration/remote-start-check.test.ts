@@ -26,6 +26,7 @@ async function site(t: Test): Promise<Site> {
   const cloud = await startCloud();
   t.teardown(() => cloud.close());
   const gw = await startGateway(t, {
+    bootedBefore: ['CP1', 'CP2'],
     patch: (c) => {
       c.chargers.list[0].connectors = 1;
       c.http = { port: 0, host: '127.0.0.1', token: TOKEN };

@@ -209,6 +209,7 @@ t.test('transparent mode: events relayed (queued while the cloud is away), SignC
   const cloud = await startCloud();
   t.teardown(() => cloud.close());
   const gw = await startGateway(t, {
+    bootedBefore: ['CP1', 'CP2'],
     patch: (c) => {
       c.upstream = { mode: 'transparent', url: cloud.url, answerTimeout: 2, callTimeout: 2, transactionMessageRetryInterval: 0, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } };
     },
@@ -272,6 +273,7 @@ t.test('a cloud without the security extension: the event is dead-lettered at on
   const cloud = await startCloud();
   t.teardown(() => cloud.close());
   const gw = await startGateway(t, {
+    bootedBefore: ['CP1', 'CP2'],
     patch: (c) => {
       // A minute between retries: were the event retried, the Start behind it would wait.
       c.upstream = { mode: 'transparent', url: cloud.url, answerTimeout: 2, callTimeout: 2, transactionMessageRetryInterval: 60, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } };

@@ -197,6 +197,6 @@ t.test('commands from the cloud reach the right charger, with its connector and 
   t.match(refused, { rpcErrorCode: 'NotSupported', message: /site gateway/ }, 'what cannot be mapped: NotSupported with a description, not a timeout');
   t.same(await site.call('SendLocalList', { listVersion: 7, updateType: 'Full', localAuthorizationList: [{ idTag: 'FROMCLOUD', idTagInfo: { status: 'Accepted' } }] }), { status: 'Accepted' });
   t.same(await site.call('GetLocalListVersion', {}), { listVersion: 7 });
-  t.equal(gw.app.store.auth.get('FROMCLOUD')?.status, 'Accepted', 'kept by chargegate for offline use');
+  t.equal(gw.app.store.auth.get(`cloud:${SITE}`, 'FROMCLOUD')?.status, 'Accepted', 'kept by chargegate for offline use');
   t.same(cloud.validationFailures, [], 'everything chargegate sent passed ocpp-rpc\'s schema check');
 });

@@ -44,3 +44,32 @@ for (const status of ['Pending', 'Rejected'] as const) {
     t.same(cloud.validationFailures, [], 'everything sent passed ocpp-rpc strict validation');
   });
 }
+
+for (const status of ['Pending', 'Rejected'] as const) {
+  t.test(`transparent: the cloud's ${status} for a charger's channel is the charger's boot answer, until the cloud accepts`, async (t) => {
+    const cloud = await startCloud();
+    t.teardown(() => cloud.close());
+    cloud.boot = { status, interval: 1 };
+    const gw = await startGateway(t, {
+    bootedBefore: ['CP1', 'CP2'],
+      patch: (c) => {
+        c.upstream = { mode: 'transparent', url: cloud.url, answerTimeout: 1, callTimeout: 2, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } };
+      },
+    });
+    await cloud.waitFor((c) => c.identity === 'CP1' && c.action === 'BootNotification', 'the channel\'s first boot');
+    const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+    let triggered = 0;
+    cp.handle('TriggerMessage', ({ params }) => {
+      if (params.requestedMessage === 'BootNotification') triggered++;
+      return { status: 'Accepted' };
+    });
+    const answer = await cp.call('BootNotification', bootPayload);
+    t.match(answer, { status, interval: 1 }, 'the cloud\'s answer and interval, passed down');
+    await eventually(() => cloud.calls.some((c) => c.identity === 'CP1' && c.action === 'BootNotification' && c.params.chargePointVendor === 'TestVendor'), 'the channel\'s next boot to carry the charger\'s identity', 8000);
+
+    cloud.boot = { status: 'Accepted', interval: 300 };
+    await eventually(() => triggered > 0, 'the charger to be asked to boot once the cloud accepts', 8000);
+    t.match(await cp.call('BootNotification', bootPayload), { status: 'Accepted' }, 'then accepted');
+    t.same(cloud.validationFailures, []);
+  });
+}

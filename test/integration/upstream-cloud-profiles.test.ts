@@ -159,6 +159,7 @@ t.test('transparent: a charger\'s ChargePointMax caps it, TxDefault 0 and N, a T
   t.teardown(() => cloud.close());
   cloud.passwords.set('CP1', 'cloud-pw-cp1');
   const gw = await startGateway(t, {
+    bootedBefore: ['CP1', 'CP2'],
     patch: (c) => {
       c.site = site;
       c.chargers.list[0].connectors = 2;
@@ -225,6 +226,7 @@ t.test('without a load balancer the cloud\'s profiles still go to the chargers',
   t.teardown(() => cloud.close());
   cloud.passwords.set('CP1', 'cloud-pw-cp1');
   const gw = await startGateway(t, {
+    bootedBefore: ['CP1', 'CP2'],
     patch: (c) => {
       c.chargers.list[0].upstream = { password: 'cloud-pw-cp1' };
       c.chargers.list[1].upstream = { password: 'cloud-pw-cp2' };

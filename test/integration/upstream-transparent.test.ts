@@ -15,6 +15,7 @@ t.test('each charger is its own charge point at the cloud; commands come back to
   cloud.passwords.set('CLOUD-CP1', 'cloud-pw-cp1');
   cloud.passwords.set('CP2', 'cloud-pw-cp2');
   const gw = await startGateway(t, {
+    bootedBefore: ['CP1', 'CP2'],
     patch: (c) => {
       c.chargers.list[0].upstream = { identity: 'CLOUD-CP1', password: 'cloud-pw-cp1' };
       c.chargers.list[0].connectors = 2;
@@ -50,4 +51,24 @@ t.test('each charger is its own charge point at the cloud; commands come back to
   await cp1.call('StopTransaction', { transactionId: start.transactionId, meterStop: 50, timestamp: at(9) });
   await eventually(() => session.meterStop === 50, 'the Stop at the cloud');
   t.same(cloud.validationFailures, [], 'everything passed ocpp-rpc\'s schema check');
+});
+
+t.test('a charger that never booted: its channel opens at its first boot, with its own identity (never "unknown")', async (t) => {
+  const cloud = await startCloud();
+  t.teardown(() => cloud.close());
+  const gw = await startGateway(t, {
+    bootedBefore: ['CP2'],
+    patch: (c) => {
+      c.upstream = { mode: 'transparent', url: cloud.url, answerTimeout: 2, callTimeout: 2, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } };
+    },
+  });
+  await eventually(() => gw.app.upstream!.online(), 'CP2\'s link up');
+  t.same([...cloud.clients.keys()], ['CP2'], 'CP1 has no channel yet: the cloud would learn nothing true of it');
+  const cp1 = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  t.match(await cp1.call('BootNotification', { ...bootPayload, chargePointVendor: 'RealVendor', chargePointModel: 'RealModel' }), { status: 'Accepted' });
+  const boot = await cloud.waitFor((c) => c.identity === 'CP1' && c.action === 'BootNotification', 'CP1\'s channel to boot');
+  t.match(boot.params, { chargePointVendor: 'RealVendor', chargePointModel: 'RealModel', chargePointSerialNumber: 'SN-1', firmwareVersion: '1.2.3' });
+  await eventually(() => gw.app.upstream!.online(), 'both links up');
+  t.notOk(cloud.calls.some((c) => c.action === 'BootNotification' && c.params.chargePointVendor === 'unknown'), 'never "unknown"');
+  t.same(cloud.validationFailures, []);
 });

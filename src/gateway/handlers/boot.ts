@@ -1,7 +1,7 @@
 import { registrationOf } from '../registration.js';
 import type { Handler } from './context.js';
 
-/** OCPP 1.6 §4.2: a standalone central system accepts every charger it let connect. */
+/** OCPP 1.6 §4.2: chargegate accepts every charger it let connect, but where the cloud decides for it (transparent mode). */
 export const bootNotification: Handler<'BootNotification'> = (ctx, req) => {
   const at = ctx.now().toISOString();
   const info = {
@@ -13,6 +13,15 @@ export const bootNotification: Handler<'BootNotification'> = (ctx, req) => {
   ctx.store.chargers.recordBoot(ctx.chargerId, info, at);
   const live = ctx.registry.ensure(ctx.chargerId);
   live.boot = { ...info, at };
+  // Transparent mode: the cloud registers this charger through its channel; while the cloud
+  // answers that boot Pending or Rejected, so is the charger's (1.6 §4.2), with the cloud's
+  // interval. Its identity is kept all the same: the channel's next boot carries it. Not booted,
+  // it gets no call but TriggerMessage (boot-guard.ts); when the cloud accepts, it is asked to boot.
+  const cloud = ctx.upstream?.bootVerdict(ctx.chargerId);
+  if (cloud) {
+    ctx.logger.warn({ status: cloud.status, interval: cloud.interval }, 'the cloud has not accepted this charger: its BootNotification gets the cloud\'s answer');
+    return { status: cloud.status, currentTime: at, interval: cloud.interval };
+  }
   // Set before the answer is sent, so that 'charger.boot' listeners see it; the calls they
   // make stay held until the answer is on the wire (gateway/boot-guard.ts).
   live.booted = true;

@@ -6,6 +6,7 @@
 import type { MeterValuesRequest, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest } from '../../ocpp/v16/types.js';
 import type { MeterSample, SessionRecord } from '../../store/ports.js';
 import { decideIdTag, decideOffline, type IdTagInfo } from '../authorize.js';
+import { listEntry } from '../local-lists.js';
 import { meterKey } from '../registry.js';
 import { beginStart } from '../start-handshake.js';
 import { onlyNew } from './resent-samples.js';
@@ -14,8 +15,10 @@ import type { Handler, HandlerContext } from './context.js';
 
 /** The idTagInfo chargegate decides itself: the local list, and with a cloud upstream its cache. */
 export function idTagInfoFor(ctx: HandlerContext, idTag: string): IdTagInfo {
-  const entry = ctx.store.auth.get(idTag);
-  const parent = entry?.parentIdTag ? ctx.store.auth.get(entry.parentIdTag) : undefined;
+  // The config's list and the cloud's of this charger's channel (local-lists.ts).
+  const channel = ctx.upstream?.listChannel(ctx.chargerId);
+  const entry = listEntry(ctx.store.auth, channel, idTag);
+  const parent = entry?.parentIdTag ? listEntry(ctx.store.auth, channel, entry.parentIdTag) : undefined;
   const mode = ctx.settings.authorizationMode;
   if (!ctx.upstream) return decideIdTag(mode, entry, parent, ctx.now());
   return decideOffline(mode, entry, parent, ctx.upstream.cachedIdTag(idTag), ctx.upstream.unknownIdTagOffline, ctx.now());

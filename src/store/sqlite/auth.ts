@@ -1,7 +1,9 @@
-import type { AuthEntry, AuthStatus, AuthStore } from '../ports.js';
+import type { AuthEntry, AuthStatus, AuthStore, ListSource } from '../ports.js';
 import { omitEmpty, orNull, orUndefined, type Db } from './rows.js';
 
-const VERSION_KEY = 'auth_list_version';
+/** The list every channel reads until the cloud writes that channel's own (migration 8: the one list of before). */
+const LEGACY: ListSource = 'cloud:*';
+const GENERATION_KEY = 'local_list_generation';
 
 interface AuthRow {
   id_tag: string;
@@ -10,65 +12,90 @@ interface AuthRow {
   parent_id_tag: string | null;
 }
 
-/** The local authorization list (1.6 SendLocalList) and its version, changed together. */
+/** The local authorization lists (1.6 SendLocalList), one per source, each changed together with its version. */
 export function createAuthStore(db: Db): AuthStore {
-  const getEntry = db.prepare<[string], AuthRow>('SELECT * FROM auth_list WHERE id_tag = ?');
-  const listEntries = db.prepare<[], AuthRow>('SELECT * FROM auth_list ORDER BY id_tag');
+  const getEntry = db.prepare<[string, string], AuthRow>('SELECT * FROM local_lists WHERE source = ? AND id_tag = ?');
+  const listEntries = db.prepare<[string], AuthRow>('SELECT * FROM local_lists WHERE source = ? ORDER BY id_tag');
   const upsertEntry = db.prepare(`
-    INSERT INTO auth_list (id_tag, status, expiry_date, parent_id_tag)
-    VALUES (@idTag, @status, @expiryDate, @parentIdTag)
-    ON CONFLICT (id_tag) DO UPDATE SET
+    INSERT INTO local_lists (source, id_tag, status, expiry_date, parent_id_tag)
+    VALUES (@source, @idTag, @status, @expiryDate, @parentIdTag)
+    ON CONFLICT (source, id_tag) DO UPDATE SET
       status = excluded.status, expiry_date = excluded.expiry_date, parent_id_tag = excluded.parent_id_tag`);
-  const removeEntry = db.prepare('DELETE FROM auth_list WHERE id_tag = ?');
-  const removeAll = db.prepare('DELETE FROM auth_list');
-  const getVersion = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+  const removeEntry = db.prepare('DELETE FROM local_lists WHERE source = ? AND id_tag = ?');
+  const removeAll = db.prepare('DELETE FROM local_lists WHERE source = ?');
+  const copyList = db.prepare(`
+    INSERT INTO local_lists (source, id_tag, status, expiry_date, parent_id_tag)
+    SELECT ?, id_tag, status, expiry_date, parent_id_tag FROM local_lists WHERE source = ?`);
+  const getVersion = db.prepare<[string], { version: number }>('SELECT version FROM local_list_versions WHERE source = ?');
   const setVersion = db.prepare(`
+    INSERT INTO local_list_versions (source, version) VALUES (?, ?)
+    ON CONFLICT (source) DO UPDATE SET version = excluded.version`);
+  const getMeta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+  const setMeta = db.prepare(`
     INSERT INTO meta (key, value) VALUES (?, ?)
     ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
 
-  function upsertAll(entries: AuthEntry[]): void {
+  /** A cloud channel that never had a list of its own reads the list migrated from before (if any). */
+  function effective(source: ListSource): ListSource {
+    if (source === 'config' || getVersion.get(source)) return source;
+    return getVersion.get(LEGACY) ? LEGACY : source;
+  }
+
+  function upsertAll(source: ListSource, entries: AuthEntry[]): void {
     for (const entry of entries) {
-      upsertEntry.run({
-        idTag: entry.idTag,
-        status: entry.status,
-        expiryDate: orNull(entry.expiryDate),
-        parentIdTag: orNull(entry.parentIdTag),
-      });
+      upsertEntry.run({ source, idTag: entry.idTag, status: entry.status, expiryDate: orNull(entry.expiryDate), parentIdTag: orNull(entry.parentIdTag) });
     }
+  }
+
+  /** A differential update of a channel still reading the old list starts from a copy of it. */
+  function own(source: ListSource): void {
+    if (effective(source) === LEGACY && source !== LEGACY) copyList.run(source, LEGACY);
+  }
+
+  function committed(source: ListSource, version: number): void {
+    setVersion.run(source, version);
+    setMeta.run(GENERATION_KEY, String(generation() + 1));
+  }
+
+  function generation(): number {
+    const row = getMeta.get(GENERATION_KEY);
+    return row ? Number(row.value) : 0;
   }
 
   // Each change and its version commit together: a crash never leaves a list that claims
   // a version it does not hold (the CSMS would then skip sending the missing update).
-  const replaceAll = db.transaction((entries: AuthEntry[], version: number) => {
-    removeAll.run();
-    upsertAll(entries);
-    setVersion.run(VERSION_KEY, String(version));
+  const replaceAll = db.transaction((source: ListSource, entries: AuthEntry[], version: number) => {
+    removeAll.run(source);
+    upsertAll(source, entries);
+    committed(source, version);
   });
-  const upsert = db.transaction((entries: AuthEntry[], version: number) => {
-    upsertAll(entries);
-    setVersion.run(VERSION_KEY, String(version));
+  const upsert = db.transaction((source: ListSource, entries: AuthEntry[], version: number) => {
+    own(source);
+    upsertAll(source, entries);
+    committed(source, version);
   });
-  const remove = db.transaction((idTags: string[], version: number) => {
-    for (const idTag of idTags) removeEntry.run(idTag);
-    setVersion.run(VERSION_KEY, String(version));
+  const remove = db.transaction((source: ListSource, idTags: string[], version: number) => {
+    own(source);
+    for (const idTag of idTags) removeEntry.run(source, idTag);
+    committed(source, version);
   });
 
   return {
-    get(idTag) {
-      const row = getEntry.get(idTag);
+    get(source, idTag) {
+      const row = getEntry.get(effective(source), idTag);
       return row && toEntry(row);
     },
-    replaceAll: (entries, version) => replaceAll(entries, version),
-    upsert: (entries, version) => upsert(entries, version),
-    remove: (idTags, version) => remove(idTags, version),
-    list() {
-      return listEntries.all().map(toEntry);
+    replaceAll: (source, entries, version) => replaceAll(source, entries, version),
+    upsert: (source, entries, version) => upsert(source, entries, version),
+    remove: (source, idTags, version) => remove(source, idTags, version),
+    list(source) {
+      return listEntries.all(effective(source)).map(toEntry);
     },
-    version() {
-      const row = getVersion.get(VERSION_KEY);
+    version(source) {
       // 0 is what 1.6 GetLocalListVersion answers for a list that was never set.
-      return row ? Number(row.value) : 0;
+      return getVersion.get(effective(source))?.version ?? 0;
     },
+    generation,
   };
 }
 

@@ -8,6 +8,8 @@ import type {
   OutboxKind,
   OutboxMessage,
   OutboxStore,
+  Reservation,
+  ReservationStore,
   TransactionMapStore,
   UpstreamStore,
   VirtualConnector,
@@ -50,6 +52,7 @@ export function createUpstreamStore(db: Db, upstream = ''): UpstreamStore {
     transactions: createTransactionMapStore(db, upstream),
     idTagCache: createIdTagCacheStore(db),
     connectors: createConnectorMapStore(db),
+    reservations: createReservationStore(db),
   };
 }
 
@@ -209,5 +212,23 @@ function createConnectorMapStore(db: Db): ConnectorMapStore {
   return {
     list: () => list.all().map((r) => ({ chargerId: r.charger_id, connectorId: r.connector_id, virtual: r.virtual })),
     assign: (m) => assignOne(m),
+  };
+}
+
+function createReservationStore(db: Db): ReservationStore {
+  const put = db.prepare(`
+    INSERT INTO upstream_reservations (channel, reservation_id, charger_id, connector_id) VALUES (@channel, @reservationId, @chargerId, @connectorId)
+    ON CONFLICT (channel, reservation_id) DO UPDATE SET charger_id = excluded.charger_id, connector_id = excluded.connector_id`);
+  const get = db.prepare<[string, number], { charger_id: string; connector_id: number }>(
+    'SELECT charger_id, connector_id FROM upstream_reservations WHERE channel = ? AND reservation_id = ?',
+  );
+  const remove = db.prepare('DELETE FROM upstream_reservations WHERE channel = ? AND reservation_id = ?');
+  return {
+    put: (r: Reservation) => void put.run(r),
+    get(channel, reservationId) {
+      const row = get.get(channel, reservationId);
+      return row && { channel, reservationId, chargerId: row.charger_id, connectorId: row.connector_id };
+    },
+    remove: (channel, reservationId) => void remove.run(channel, reservationId),
   };
 }

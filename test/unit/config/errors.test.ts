@@ -56,6 +56,13 @@ t.test('duplicate charger ids and idTags (idTags compared ignoring case, as OCPP
   t.strictSame(problemsOf('authorization:\n  list:\n    - idTag: abc\n    - idTag: ABC\n'), ['authorization.list[1].idTag: duplicate idTag "ABC" (also at authorization.list[0])']);
 });
 
+t.test('upstream.dataTransfer: a target that is no charger, or not a target at all', async (t) => {
+  const up = (to: string) => `chargers:\n  list:\n    - { id: CP1, password: secret-123 }\nupstream:\n  url: ws://csms.example.com/ocpp\n  identity: SITE-1\n  dataTransfer:\n    - { vendorId: com.x, to: "${to}" }\n`;
+  t.strictSame(problemsOf(up('charger:CP9')), ['upstream.dataTransfer[0].to: "charger:CP9" names no charger of chargers.list (allowed: charger:CP1, mqtt, reject)']);
+  t.strictSame(problemsOf(up('somewhere')), ['upstream.dataTransfer[0].to: must be charger:<a charger id>, mqtt or reject, got "somewhere"']);
+  t.strictSame(problemsOf(up('mqtt')), []);
+});
+
 t.test('secret values are never echoed', async (t) => {
   t.strictSame(problemsOf('chargers:\n  list:\n    - { id: CP1, password: short }\n'), ['chargers.list[0].password: must be a string of 8 to 128 characters, got (hidden)']);
   t.strictSame(problemsOf('chargers:\n  list:\n    - { id: "${ID}", password: secret-123 }\n', { ID: 'not valid!' }), [

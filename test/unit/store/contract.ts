@@ -5,7 +5,9 @@
  * (Run on its own, tap reports this file as "no tests found": it only exports the suite.)
  */
 import type { Test } from 'tap';
-import type { MeterSample, NewSession, SessionFilter, Store, StopInput } from '../../../src/store/ports.js';
+import type { AuthEntry, ListSource, MeterSample, NewSession, SessionFilter, Store, StopInput } from '../../../src/store/ports.js';
+
+const CLOUD: ListSource = 'cloud:SITE';
 
 export type MakeStore = (dir: string) => Store;
 
@@ -359,9 +361,10 @@ function meterContract(t: Test, makeStore: MakeStore): void {
 function authContract(t: Test, makeStore: MakeStore): void {
   t.test('replaceAll, upsert, remove, version', async (t) => {
     const s = openFresh(t, makeStore);
-    t.equal(s.store.auth.version(), 0, 'a list never set has version 0');
-    t.strictSame(s.store.auth.list(), []);
+    t.equal(s.store.auth.version(CLOUD), 0, 'a list never set has version 0');
+    t.strictSame(s.store.auth.list(CLOUD), []);
     s.store.auth.replaceAll(
+      CLOUD,
       [
         { idTag: 'B', status: 'Accepted', expiryDate: '2030-01-01T00:00:00.000Z', parentIdTag: 'FLEET' },
         { idTag: 'A', status: 'Blocked' },
@@ -369,26 +372,55 @@ function authContract(t: Test, makeStore: MakeStore): void {
       ],
       3,
     );
-    t.equal(s.store.auth.version(), 3);
-    t.strictSame(s.store.auth.get('B'), {
+    t.equal(s.store.auth.version(CLOUD), 3);
+    t.strictSame(s.store.auth.get(CLOUD, 'B'), {
       idTag: 'B',
       status: 'Accepted',
       expiryDate: '2030-01-01T00:00:00.000Z',
       parentIdTag: 'FLEET',
     });
-    t.strictSame(s.store.auth.get('A'), { idTag: 'A', status: 'Blocked' });
-    t.equal(s.store.auth.get('Z'), undefined);
-    t.strictSame(s.store.auth.get('a'), { idTag: 'A', status: 'Blocked' }, 'idTags are CiString20: found whatever their case');
+    t.strictSame(s.store.auth.get(CLOUD, 'A'), { idTag: 'A', status: 'Blocked' });
+    t.equal(s.store.auth.get(CLOUD, 'Z'), undefined);
+    t.strictSame(s.store.auth.get(CLOUD, 'a'), { idTag: 'A', status: 'Blocked' }, 'idTags are CiString20: found whatever their case');
 
-    s.store.auth.upsert([{ idTag: 'B', status: 'Expired' }, { idTag: 'D', status: 'Invalid' }], 4);
-    t.strictSame(s.store.auth.get('B'), { idTag: 'B', status: 'Expired' }, 'an upsert replaces the whole entry');
-    s.store.auth.remove(['C', 'not-there'], 5);
+    s.store.auth.upsert(CLOUD, [{ idTag: 'B', status: 'Expired' }, { idTag: 'D', status: 'Invalid' }], 4);
+    t.strictSame(s.store.auth.get(CLOUD, 'B'), { idTag: 'B', status: 'Expired' }, 'an upsert replaces the whole entry');
+    s.store.auth.remove(CLOUD, ['C', 'not-there'], 5);
     s.reopen();
-    t.equal(s.store.auth.version(), 5);
-    t.strictSame(s.store.auth.list().map((e) => `${e.idTag}:${e.status}`), ['A:Blocked', 'B:Expired', 'D:Invalid']);
+    t.equal(s.store.auth.version(CLOUD), 5);
+    t.strictSame(s.store.auth.list(CLOUD).map((e) => `${e.idTag}:${e.status}`), ['A:Blocked', 'B:Expired', 'D:Invalid']);
 
-    s.store.auth.replaceAll([{ idTag: 'E', status: 'Accepted' }], 6);
-    t.strictSame(s.store.auth.list(), [{ idTag: 'E', status: 'Accepted' }], 'replaceAll drops what is not listed');
-    t.equal(s.store.auth.version(), 6);
+    s.store.auth.replaceAll(CLOUD, [{ idTag: 'E', status: 'Accepted' }], 6);
+    t.strictSame(s.store.auth.list(CLOUD), [{ idTag: 'E', status: 'Accepted' }], 'replaceAll drops what is not listed');
+    t.equal(s.store.auth.version(CLOUD), 6);
+  });
+
+  t.test('each source is its own list with its own version; every change moves the generation', async (t) => {
+    const s = openFresh(t, makeStore);
+    const other: ListSource = 'cloud:CP2';
+    s.store.auth.replaceAll(CLOUD, [{ idTag: 'A', status: 'Accepted' }], 4);
+    const g = s.store.auth.generation();
+    s.store.auth.replaceAll('config', [{ idTag: 'A', status: 'Blocked' }, { idTag: 'H', status: 'Accepted' }], 0);
+    s.store.auth.upsert(other, [{ idTag: 'B', status: 'Accepted' }], 2);
+    t.ok(s.store.auth.generation() > g, 'the generation went up');
+    s.reopen();
+    t.equal(s.store.auth.version(CLOUD), 4, 'the config written after it left the cloud\'s version alone');
+    t.strictSame(s.store.auth.list(CLOUD), [{ idTag: 'A', status: 'Accepted' }], 'and its entries');
+    t.strictSame(s.store.auth.get('config', 'a'), { idTag: 'A', status: 'Blocked' });
+    t.equal(s.store.auth.version(other), 2);
+    t.equal(s.store.auth.get(other, 'A'), undefined, 'one channel\'s list is not another\'s');
+    t.equal(s.store.auth.version('cloud:never'), 0);
+  });
+
+  t.test('an update that fails half-way leaves the old list and version (one transaction)', async (t) => {
+    const s = openFresh(t, makeStore);
+    s.store.auth.replaceAll(CLOUD, [{ idTag: 'A', status: 'Accepted' }, { idTag: 'B', status: 'Accepted' }], 3);
+    // A status the table refuses, after a valid one: the write throws in the middle.
+    const broken = [{ idTag: 'C', status: 'Accepted' }, { idTag: 'D', status: 'Nonsense' }] as unknown as AuthEntry[];
+    t.throws(() => s.store.auth.replaceAll(CLOUD, broken, 4));
+    t.throws(() => s.store.auth.upsert(CLOUD, broken, 4));
+    s.reopen();
+    t.equal(s.store.auth.version(CLOUD), 3);
+    t.strictSame(s.store.auth.list(CLOUD).map((e) => e.idTag), ['A', 'B'], 'nothing of the failed update');
   });
 }

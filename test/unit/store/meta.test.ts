@@ -13,5 +13,5 @@ t.test('meta: small named values, replaced in place, kept across a reopen', asyn
   s.store.meta.delete('never-set');
   t.equal(s.store.meta.get('a/b'), undefined);
   t.equal(s.store.meta.get('c'), '[]');
-  t.equal(s.store.auth.version(), 0, 'the local list version, in the same table, is untouched');
+  t.equal(s.store.auth.generation(), 0, 'the local lists\' generation, in the same table, is untouched');
 });

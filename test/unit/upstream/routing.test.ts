@@ -52,7 +52,7 @@ const FROM_CLOUD: Record<CentralAction16, Row<CloudRoute>> = {
   // 1.6 §3.13.4: with a balancer chargegate is the Local Controller and keeps the cloud's profiles.
   ClearChargingProfile: ['to-charger', 'local-controller', 'to-charger', 'local-controller'],
   // One site is not one firmware, one log or one vendor.
-  DataTransfer: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
+  DataTransfer: ['chargegate', 'chargegate', 'to-charger', 'to-charger'],
   GetCompositeSchedule: ['to-charger', 'local-controller', 'to-charger', 'local-controller'],
   GetConfiguration: ['chargegate', 'chargegate', 'to-charger', 'to-charger'],
   GetDiagnostics: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
@@ -60,7 +60,7 @@ const FROM_CLOUD: Record<CentralAction16, Row<CloudRoute>> = {
   RemoteStartTransaction: ['to-charger', 'to-charger', 'to-charger', 'to-charger'],
   RemoteStopTransaction: ['to-charger', 'to-charger', 'to-charger', 'to-charger'],
   ReserveNow: ['to-charger', 'to-charger', 'to-charger', 'to-charger'],
-  Reset: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
+  Reset: ['chargegate', 'chargegate', 'to-charger', 'to-charger'],
   SendLocalList: ['chargegate', 'chargegate', 'chargegate', 'chargegate'],
   SetChargingProfile: ['to-charger', 'local-controller', 'to-charger', 'local-controller'],
   TriggerMessage: ['chargegate', 'chargegate', 'to-charger', 'to-charger'],

@@ -4,6 +4,7 @@ import { handlerContext, type TestContext } from '../../../helpers/context.js';
 
 function seed(ctx: TestContext): void {
   ctx.store.auth.replaceAll(
+    'config',
     [
       { idTag: 'TAG1', status: 'Accepted' },
       { idTag: 'BLOCKED1', status: 'Blocked' },
@@ -74,6 +75,7 @@ t.test('StartTransaction: session.starting while it is written; a write that nev
   ctx.upstream = {
     transactionStarted: () => ({ cloudIdTagInfo: async () => ({ status: 'Blocked' }) }),
     cachedIdTag: () => undefined,
+    listChannel: () => undefined,
     unknownIdTagOffline: 'reject',
   } as unknown as NonNullable<TestContext['upstream']>;
   let writes = 0;
