@@ -24,6 +24,9 @@ import { openSqliteStore } from './store/sqlite.js';
 import { createUpstream, type Upstream } from './upstream/upstream.js';
 import type { AuthEntry, Store } from './store/ports.js';
 import { VERSION } from './version.js';
+import { createTransfers, type Transfers } from './transfers/service.js';
+import { chargerFiles } from './transfers/serve.js';
+import { interceptTransfers } from './transfers/commands.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -46,6 +49,8 @@ export interface App {
   http: OperatorView;
   /** Vendor profiles, automatic setup after boot, effective quirks per charger. */
   setup: ChargerSetup;
+  /** Firmware files served to the chargers, diagnostics uploads received (docs/firmware.md). */
+  transfers: Transfers;
   /**
    * Starts listening; resolves with the bound OCPP ports (plain ws:// unless ocpp.plain is false,
    * wss:// with ocpp.tls) and the HTTP API's, once it listens.
@@ -76,6 +81,18 @@ export function createApp(config: Config, deps: AppDeps): App {
   // Vendor profiles and automatic setup after boot: the effective quirks reach the balancer
   // through 'charger.quirks' (docs/chargers.md).
   const setup = createChargerSetup({ config, events, commands: gateway.commands, registry: gateway.registry, chargers: store.chargers, meta: store.meta, profiles: loadProfiles(), logger, now });
+  let httpPort: number | undefined;
+  const transfers = createTransfers({
+    storageDir: config.storage.dir,
+    firmware: config.firmware,
+    diagnostics: config.diagnostics,
+    store,
+    events,
+    localAddressOf: (id) => gateway.registry.connection(id)?.localAddress,
+    httpPort: () => httpPort,
+    logger,
+    now,
+  });
   const upstream = createUpstream({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer });
   if (upstream) gateway.attachUpstream(upstream.port);
   // One meaning of "stop", "max current"… for MQTT and HTTP; without a site: section the
@@ -91,6 +108,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   // Every OCPP command from a local user, through one door (chargegate answers where it owns
   // what the command changes: src/control/ocpp-commands.ts).
   const ocpp = createOcppCommands({ commands: gateway.commands, validator: validatorFor('ocpp1.6'), knowsCharger, logger });
+  interceptTransfers(ocpp, transfers);
   const mqtt = createMqtt({
     config,
     gateway,
@@ -108,6 +126,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     events,
     control,
     ocpp,
+    transfers: { service: transfers, chargerFiles: chargerFiles(transfers, config.diagnostics.maxBytes, logger) },
     setup: (id) => setup.view(id),
     peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstream ? { upstream: true } : {}) }),
     logger,
@@ -126,6 +145,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     upstream,
     http,
     setup,
+    transfers,
     async start() {
       await startMqtt(mqtt, config, logger);
       const ports = await gateway.start();
@@ -133,6 +153,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       setup.start();
       upstream?.start();
       const web = await startHttp(http, config, logger);
+      httpPort = web?.port;
       const endpoint = (scheme: string, host: string, port: number) => `${scheme}://${host}:${port}${config.ocpp.path}/<chargerId>`;
       logger.info(
         {

@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/ports.js';
 import { chargerRoutes } from './api/chargers.js';
 import { commandRoutes } from './api/commands.js';
+import { firmwareRoutes } from './api/firmware.js';
 import { ocppRoutes } from './api/ocpp.js';
 import { securityRoutes } from './api/security.js';
 import { sessionRoutes } from './api/sessions.js';
@@ -27,8 +28,10 @@ import { route, type Route } from './route.js';
 import { createHttpServer } from './server.js';
 import { SiteView } from './site-view.js';
 import { loadStaticFiles } from './static.js';
-import { loadSample, type ViewDeps } from './views.js';
+import { loadSample, type ChargerView, type ViewDeps } from './views.js';
 import type { SetupView } from '../setup/index.js';
+import type { Transfers } from '../transfers/service.js';
+import type { ChargerFileHandler } from '../transfers/serve.js';
 
 export interface OperatorViewDeps {
   config: Config;
@@ -38,6 +41,8 @@ export interface OperatorViewDeps {
   peers: PeersLookup;
   /** Per charger: vendor profile, automatic setup, effective quirks (src/setup). */
   setup?: (chargerId: string) => SetupView;
+  /** Firmware files and diagnostics uploads (src/transfers), and the chargers' capability URLs. */
+  transfers?: { service: Transfers; chargerFiles: ChargerFileHandler };
   /** The site commands, shared with MQTT. */
   control: SiteCommands;
   /** Every OCPP command, through the shared door (src/control/ocpp-commands.ts). */
@@ -70,7 +75,15 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
   const logger = deps.logger.child({ component: 'http' });
   const site = new SiteView(deps.events, deps.now);
   const history = new LoadHistory();
-  const views: ViewDeps = { config: deps.config, registry: deps.gateway.registry, sessions: deps.store.sessions, site, ...(deps.setup ? { setup: deps.setup } : {}) };
+  const transfers = deps.transfers?.service;
+  const views: ViewDeps = {
+    config: deps.config,
+    registry: deps.gateway.registry,
+    sessions: deps.store.sessions,
+    site,
+    ...(deps.setup ? { setup: deps.setup } : {}),
+    ...(transfers ? { transfers: (id: string) => transferView(transfers, id) } : {}),
+  };
   const siteDeps = { config: deps.config, site, history, peers: deps.peers, outbox: deps.store.upstream.outbox };
   const live = new LiveFeed({ events: deps.events, views, site: siteDeps, logger, ...(deps.liveFlushMs !== undefined ? { flushMs: deps.liveFlushMs } : {}) });
   const metrics = createMetrics({ ...views, outbox: deps.store.upstream.outbox, events: deps.events, peers: deps.peers, now: deps.now, liveClients: () => live.clientCount });
@@ -84,6 +97,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...commandRoutes({ control: deps.control }),
     ...securityRoutes({ views, security: deps.store.security }),
     ...ocppRoutes({ ocpp: deps.ocpp }),
+    ...(transfers ? firmwareRoutes({ transfers, views }) : []),
     route({
       method: 'GET',
       path: '/api/events',
@@ -132,6 +146,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     timeouts: options.timeouts,
     connectionLimits: options.connectionLimits,
     guard: { hostNames: options.hostNames, allowedOrigins: options.allowedOrigins },
+    ...(deps.transfers ? { chargerFiles: deps.transfers.chargerFiles } : {}),
     logger,
   });
   let sampler: NodeJS.Timeout | undefined;
@@ -161,5 +176,18 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
       metrics.close();
       await server.close();
     },
+  };
+}
+
+/** A charger card's firmware and diagnostics lines: the latest of each status, and the latest file received. */
+function transferView(transfers: Transfers, id: string): Pick<ChargerView, 'firmware' | 'diagnostics'> {
+  const { firmware, diagnostics } = transfers.statuses(id);
+  const file = transfers.diagnosticsFiles(id)[0];
+  const lastFile = file ? { id: file.id, fileName: file.fileName, receivedAt: file.receivedAt, ...(file.forwardResult ? { forwardResult: file.forwardResult } : {}) } : undefined;
+  const latest = (s: { status: string; at: string } | undefined) => (s ? { status: s.status, at: s.at } : undefined);
+  const diag = latest(diagnostics[0]);
+  return {
+    ...(firmware[0] ? { firmware: latest(firmware[0])! } : {}),
+    ...(diag || lastFile ? { diagnostics: { ...(diag ?? { status: 'Uploaded', at: lastFile!.receivedAt }), ...(lastFile ? { lastFile } : {}) } } : {}),
   };
 }

@@ -29,7 +29,7 @@ export interface RouteRequest<P extends FieldsSpec, Q extends FieldsSpec, B exte
 }
 
 export interface Route<P extends FieldsSpec = FieldsSpec, Q extends FieldsSpec = FieldsSpec, B extends FieldsSpec = FieldsSpec> {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** OpenAPI style: /api/chargers/{chargerId} */
   path: string;
   access: Access;
@@ -43,6 +43,11 @@ export interface Route<P extends FieldsSpec = FieldsSpec, Q extends FieldsSpec =
    * OCPP payload the route validates against the official schema. The text describes it.
    */
   rawBody?: string;
+  /**
+   * The body is not JSON and not read by the server: the handler streams it from `req` (a
+   * firmware file). The text describes it; its media type is application/octet-stream.
+   */
+  streamBody?: string;
   /** Media types of the 200 answer (default application/json). */
   produces?: readonly string[];
   /** The 200 answer's schema in the OpenAPI document (schemas.ts), where one is described. */

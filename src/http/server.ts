@@ -30,6 +30,11 @@ export interface HttpServerDeps {
   connectionLimits: ConnectionLimits;
   guard: GuardOptions;
   logger: Logger;
+  /**
+   * The chargers' capability URLs (firmware downloads, diagnostics uploads: src/transfers/serve.ts),
+   * tried before the API: true when it took the request.
+   */
+  chargerFiles?: (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean;
   /** Told about each finished request (metrics). */
   onResponse?: (route: string, status: number) => void;
 }
@@ -50,6 +55,11 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     let label = 'static';
     const method = req.method ?? 'GET';
     try {
+      // A charger's download or upload: its token is its authority, not a Host or an Origin.
+      if (url && deps.chargerFiles?.(req, res, url.pathname)) {
+        label = 'charger files';
+        return;
+      }
       checkHost(req.headers.host, deps.guard);
       if (!url) throw new HttpError('not_found', `no such path: ${JSON.stringify(req.url?.slice(0, 100))}`);
       const match = matchRoute(table, req.method ?? 'GET', url.pathname);
@@ -66,12 +76,14 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       const changes = !isSafeMethod(method);
       if (changes) checkOrigin(req.headers.origin, req.headers.host, deps.guard);
       deps.auth.check(deps.auth.roleOf(req), route.access);
-      if (changes) checkJsonBody(req.headers['content-type']);
+      // A streamed body is the handler's to read (a firmware file); a DELETE has none.
+      const streamed = route.streamBody !== undefined || route.method === 'DELETE';
+      if (changes && !streamed) checkJsonBody(req.headers['content-type']);
       const params = parseQuery(route.params ?? {}, new URLSearchParams(Object.entries(match.params).map(([k, v]): [string, string] => [k, decodeSegment(v)])));
       const query = parseQuery(route.query ?? {}, url.searchParams);
-      const json = changes ? await readJson(req) : undefined;
+      const json = changes && !streamed ? await readJson(req) : undefined;
       const raw = route.rawBody !== undefined ? jsonObject(json) : undefined;
-      const body = changes && !raw ? parseBody(route.body ?? {}, json) : {};
+      const body = changes && !raw && !streamed ? parseBody(route.body ?? {}, json) : {};
       const reply = await route.handle({ params, query, body, logger, req, res, ...(raw ? { raw } : {}) });
       write(res, reply, req.method === 'HEAD');
     } catch (err) {

@@ -86,6 +86,9 @@ export interface ChargerView extends ControlView {
   /** FirmwareStatusNotification / SignedFirmwareStatusNotification, LogStatusNotification, the latest security event (1.6 security extension). */
   firmwareStatus?: string;
   logStatus?: { status: string; requestId?: number };
+  /** The latest FirmwareStatusNotification and DiagnosticsStatusNotification (stored: they survive a restart), and the latest diagnostics file received. */
+  firmware?: { status: string; at: string };
+  diagnostics?: { status: string; at: string; lastFile?: { id: number; fileName: string; receivedAt: string; forwardResult?: string } };
   lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
   /** Vendor profile, automatic setup and effective quirks (docs/chargers.md). */
   setup?: SetupView;
@@ -98,6 +101,8 @@ export interface ViewDeps {
   sessions: Pick<SessionStore, 'list'>;
   site: SiteView;
   setup?: (chargerId: string) => SetupView;
+  /** Firmware and diagnostics status per charger (src/transfers), when known. */
+  transfers?: (chargerId: string) => Pick<ChargerView, 'firmware' | 'diagnostics'>;
 }
 
 const PHASES = ['L1', 'L2', 'L3'] as const;
@@ -153,6 +158,7 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
     ...(configured ? { maxCurrentA: configured.maxCurrent, phases: configured.phases } : {}),
     ...(live?.firmwareStatus ? { firmwareStatus: live.firmwareStatus } : {}),
     ...(live?.logStatus ? { logStatus: live.logStatus } : {}),
+    ...(deps.transfers ? deps.transfers(id) : {}),
     ...(live?.lastSecurityEvent ? { lastSecurityEvent: live.lastSecurityEvent } : {}),
     ...controlView(deps.site.control(id)),
     ...(deps.setup ? { setup: deps.setup(id) } : {}),

@@ -12,6 +12,7 @@ import type { Db } from './sqlite/rows.js';
 import { createGroupCommit, walFileSync } from './sqlite/group-commit.js';
 import { createSecurityEventStore } from './sqlite/security.js';
 import { createSessionStore } from './sqlite/sessions.js';
+import { createTransferStore } from './sqlite/transfers.js';
 import { createUpstreamStore } from './sqlite/upstream.js';
 
 export const DEFAULT_DB_FILE = 'chargegate.db';
@@ -51,6 +52,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
   return {
     chargers: createChargerStore(db),
     security: createSecurityEventStore(db),
+    transfers: createTransferStore(db),
     sessions: createSessionStore(db),
     meters: createMeterStore(db),
     auth: createAuthStore(db),
