@@ -27,6 +27,9 @@ import { VERSION } from './version.js';
 import { createTransfers, type Transfers } from './transfers/service.js';
 import { chargerFiles } from './transfers/serve.js';
 import { interceptTransfers } from './transfers/commands.js';
+import { cloudFiles } from './transfers/cloud.js';
+import { diagnosticsBundle } from './transfers/bundle.js';
+import type { Registry } from './gateway/registry.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -93,7 +96,21 @@ export function createApp(config: Config, deps: AppDeps): App {
     logger,
     now,
   });
-  const upstream = createUpstream({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer });
+  const files = cloudFiles({
+    transfers,
+    proxy: config.firmware.proxy,
+    bundle: () => siteDiagnostics(config, gateway.registry, store, now),
+    // Recorded as the charger's, and told to the cloud as the charger's (transparent: 1.6 §4.5).
+    downloadFailed: (chargerId) => {
+      const at = now().toISOString();
+      void store.durably(() => store.transfers.addStatus({ chargerId, kind: 'firmware', status: 'DownloadFailed', at }));
+      events.emit('charger.fileStatus', { chargerId, kind: 'firmware', status: 'DownloadFailed', at });
+      upstream?.port.notification(chargerId, 'FirmwareStatusNotification', { status: 'DownloadFailed' });
+    },
+    logger,
+    now,
+  });
+  const upstream = createUpstream({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer, files });
   if (upstream) gateway.attachUpstream(upstream.port);
   // One meaning of "stop", "max current"… for MQTT and HTTP; without a site: section the
   // limit commands answer "not configured".
@@ -241,4 +258,28 @@ function createConfiguredCa(config: Config, logger: Logger): LocalCa | undefined
   } catch (err) {
     throw new ConfigError([`security.localCa: ${(err as Error).message}`]);
   }
+}
+
+/** chargegate's own diagnostics bundle (aggregate GetDiagnostics): what a support engineer asks for first. */
+function siteDiagnostics(config: Config, registry: Registry, store: Store, now: () => Date): Record<string, unknown> {
+  const ids = [...new Set([...config.chargers.list.map((c) => c.id), ...registry.list().map((c) => c.id)])].sort();
+  const chargers = ids.map((id) => {
+    const live = registry.get(id);
+    return {
+      id,
+      online: live?.online ?? false,
+      ...(live?.boot ? { boot: live.boot } : {}),
+      ...(live?.firmwareStatus ? { firmwareStatus: live.firmwareStatus } : {}),
+      ...(live?.diagnosticsStatus ? { diagnosticsStatus: live.diagnosticsStatus } : {}),
+      connectors: [...(live?.connectors.values() ?? [])].map((c) => ({ connectorId: c.connectorId, status: c.status, errorCode: c.errorCode, ...(c.info ? { info: c.info } : {}), since: c.timestamp })),
+    };
+  });
+  return diagnosticsBundle({
+    version: VERSION,
+    at: now().toISOString(),
+    config,
+    chargers,
+    securityEvents: Object.fromEntries(ids.map((id) => [id, store.security.list(id, 20)])),
+    diagnosticsFiles: store.transfers.diagnosticsFiles(undefined, 20),
+  });
 }

@@ -49,9 +49,9 @@ export async function fetchToFile(url: string, target: string, limits: { maxByte
   }
 }
 
-/** Sends a file; resolves with the HTTP status, throws FetchFailed when no 2xx came. */
-export async function sendFile(path: string, fileName: string, plan: { method: 'PUT' | 'POST'; url: string; multipart: boolean }, timeoutMs: number): Promise<number> {
-  const bytes = await readFile(path);
+/** Sends a file (its path, or its bytes); resolves with the HTTP status, throws FetchFailed when no 2xx came. */
+export async function sendFile(source: string | Buffer, fileName: string, plan: { method: 'PUT' | 'POST'; url: string; multipart: boolean }, timeoutMs: number): Promise<number> {
+  const bytes = typeof source === 'string' ? await readFile(source) : source;
   let body: Buffer = bytes;
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
   if (plan.multipart) {

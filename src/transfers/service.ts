@@ -77,8 +77,8 @@ export interface Transfers {
   rewriteUpdateFirmware(chargerId: string, req: Requests16['UpdateFirmware']): Promise<{ send: Requests16['UpdateFirmware']; reason?: string }>;
   /** GetDiagnostics' location → an upload URL on chargegate; the file is kept and forwarded to the original location. */
   rewriteGetDiagnostics(chargerId: string, req: Requests16['GetDiagnostics']): { send: Requests16['GetDiagnostics']; reason: string };
-  /** Sends a file to a location (PUT to a folder, multipart POST otherwise); resolves with the result in words. */
-  sendTo(location: string, path: string, fileName: string): Promise<string>;
+  /** Sends a file (its path or its bytes) to a location (PUT to a folder, multipart POST otherwise), retrying; resolves with the result in words. */
+  sendTo(location: string, source: string | Buffer, fileName: string): Promise<string>;
   /** Forwarding still running (stop waits for none; tests wait for them). */
   readonly pending: number;
 }
@@ -225,14 +225,14 @@ export function createTransfers(deps: TransfersDeps): Transfers {
       };
     },
 
-    async sendTo(location, path, fileName) {
+    async sendTo(location, source, fileName) {
       const plan = forwardPlan(location, fileName);
       if ('unsupported' in plan) return plan.unsupported;
       let last = '';
       for (let attempt = 0; attempt <= FORWARD_RETRY_MS.length; attempt++) {
         if (attempt > 0) await sleep(FORWARD_RETRY_MS[attempt - 1]!);
         try {
-          const status = await sendFile(path, fileName, plan, FORWARD_TIMEOUT_MS);
+          const status = await sendFile(source, fileName, plan, FORWARD_TIMEOUT_MS);
           return `forwarded (HTTP ${status})`;
         } catch (err) {
           last = err instanceof FetchFailed ? err.message : (err as Error).message;

@@ -18,6 +18,7 @@ import type { SignCertificateResponse, StartTransactionResponse, StopTransaction
 import type { ConnectorState, DeadLetter, OutboxMessage, Store } from '../store/ports.js';
 import { aggregateMode } from './aggregate.js';
 import { cloudCallHandler } from './cloud-calls.js';
+import type { CloudFiles } from '../transfers/cloud.js';
 import { createCloudCaps, type CapSink } from './cloud-caps.js';
 import { Courier, type Prepared } from './courier.js';
 import { correctionDataTransfer, withCloudTransactionId, type StopPayload } from './stop-correction.js';
@@ -39,6 +40,8 @@ export interface UpstreamDeps {
   version: string;
   /** The load balancer, when the site has one: the cloud's charging profiles become its limits (cloud-caps.ts). */
   balancer?: () => CapSink | undefined;
+  /** Firmware and diagnostics through chargegate (src/transfers/cloud.ts). */
+  files?: CloudFiles;
 }
 
 export interface Upstream {
@@ -240,6 +243,11 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         logger: channelLog,
         caps,
         ...(own ? { own } : {}),
+        ...(deps.files ? { files: deps.files } : {}),
+        report: (action, payload) => {
+          if (!channel.link.ready) return channelLog.info({ action, status: payload.status }, 'status not sent: the cloud is not connected');
+          channel.link.call(action, payload).catch((err: unknown) => channelLog.warn({ action, err: (err as Error).message }, 'status not taken by the cloud'));
+        },
       }),
       onState: (state: LinkState) => {
         if (state === 'accepted') {

@@ -3,38 +3,14 @@
  * on chargegate; the strict ocpp-rpc charger uploads there over real HTTP; chargegate keeps the
  * file and forwards it to the location the user gave (a test HTTP server), which gets the same bytes.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eventually, startGateway, PASSWORDS } from '../helpers/gateway.js';
 import { api } from '../helpers/http.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
+import { uploadServer } from '../helpers/file-server.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-interface Received {
-  method: string;
-  url: string;
-  contentType: string;
-  body: Buffer;
-}
-
-/** The cloud's upload endpoint: keeps every request. */
-export async function uploadServer(t: Test): Promise<{ url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'] ?? '', body: Buffer.concat(chunks) });
-      res.writeHead(201).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
-}
 
 t.test('a diagnostics upload is received by chargegate, kept, and forwarded to the location given', async (t) => {
   const cloud = await uploadServer(t);

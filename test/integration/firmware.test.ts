@@ -3,34 +3,18 @@
  * strict ocpp-rpc charger on a capability URL it downloads over real HTTP, its status reported
  * back is stored and shown; external URLs are fetched into the store with limits and checksums.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { eventually, startGateway, PASSWORDS } from '../helpers/gateway.js';
+import { startGateway, PASSWORDS } from '../helpers/gateway.js';
 import { api } from '../helpers/http.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
+import { fileServer } from '../helpers/file-server.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 async function upload(base: string, name: string, bytes: Buffer, query = ''): Promise<{ status: number; json: any }> {
   const res = await fetch(`${base}/api/firmware/${name}${query}`, { method: 'PUT', body: bytes, headers: { 'content-type': 'application/octet-stream' } });
   return { status: res.status, json: await res.json() };
-}
-
-/** A web server of the test's: serves `files` by path, counts requests. */
-async function fileServer(t: Test, files: Record<string, Buffer>, handler?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<{ url: string; hits: string[] }> {
-  const hits: string[] = [];
-  const server = createServer((req, res) => {
-    hits.push(req.url ?? '');
-    if (handler?.(req, res)) return;
-    const body = files[req.url ?? ''];
-    if (!body) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-length': body.length }).end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
 }
 
 t.test('an uploaded firmware file reaches a charger over HTTP, and its status is shown', async (t) => {
