@@ -133,6 +133,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     events,
     control,
     ocpp,
+    fileStates: (id) => transfers.latest(id),
     logger,
     version: VERSION,
   });

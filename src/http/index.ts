@@ -28,7 +28,7 @@ import { route, type Route } from './route.js';
 import { createHttpServer } from './server.js';
 import { SiteView } from './site-view.js';
 import { loadStaticFiles } from './static.js';
-import { loadSample, type ChargerView, type ViewDeps } from './views.js';
+import { loadSample, type ViewDeps } from './views.js';
 import type { SetupView } from '../setup/index.js';
 import type { Transfers } from '../transfers/service.js';
 import type { ChargerFileHandler } from '../transfers/serve.js';
@@ -82,7 +82,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     sessions: deps.store.sessions,
     site,
     ...(deps.setup ? { setup: deps.setup } : {}),
-    ...(transfers ? { transfers: (id: string) => transferView(transfers, id) } : {}),
+    ...(transfers ? { transfers: (id: string) => transfers.latest(id) } : {}),
   };
   const siteDeps = { config: deps.config, site, history, peers: deps.peers, outbox: deps.store.upstream.outbox };
   const live = new LiveFeed({ events: deps.events, views, site: siteDeps, logger, ...(deps.liveFlushMs !== undefined ? { flushMs: deps.liveFlushMs } : {}) });
@@ -179,15 +179,3 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
   };
 }
 
-/** A charger card's firmware and diagnostics lines: the latest of each status, and the latest file received. */
-function transferView(transfers: Transfers, id: string): Pick<ChargerView, 'firmware' | 'diagnostics'> {
-  const { firmware, diagnostics } = transfers.statuses(id);
-  const file = transfers.diagnosticsFiles(id)[0];
-  const lastFile = file ? { id: file.id, fileName: file.fileName, receivedAt: file.receivedAt, ...(file.forwardResult ? { forwardResult: file.forwardResult } : {}) } : undefined;
-  const latest = (s: { status: string; at: string } | undefined) => (s ? { status: s.status, at: s.at } : undefined);
-  const diag = latest(diagnostics[0]);
-  return {
-    ...(firmware[0] ? { firmware: latest(firmware[0])! } : {}),
-    ...(diag || lastFile ? { diagnostics: { ...(diag ?? { status: 'Uploaded', at: lastFile!.receivedAt }), ...(lastFile ? { lastFile } : {}) } } : {}),
-  };
-}

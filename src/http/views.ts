@@ -2,6 +2,7 @@
  * The view of chargers and the site that the API returns and the live feed pushes: one shape,
  * built here from the registry (live), the store (sessions) and what the balancer said.
  */
+import type { LatestTransfers } from '../transfers/service.js';
 import { registrationOf, type Registration } from '../gateway/registration.js';
 import { parseRotation } from '../balancer/site.js';
 import type { Config } from '../config/schema.js';
@@ -87,8 +88,8 @@ export interface ChargerView extends ControlView {
   firmwareStatus?: string;
   logStatus?: { status: string; requestId?: number };
   /** The latest FirmwareStatusNotification and DiagnosticsStatusNotification (stored: they survive a restart), and the latest diagnostics file received. */
-  firmware?: { status: string; at: string };
-  diagnostics?: { status: string; at: string; lastFile?: { id: number; fileName: string; receivedAt: string; forwardResult?: string } };
+  firmware?: LatestTransfers['firmware'];
+  diagnostics?: LatestTransfers['diagnostics'];
   lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
   /** Vendor profile, automatic setup and effective quirks (docs/chargers.md). */
   setup?: SetupView;
@@ -102,7 +103,7 @@ export interface ViewDeps {
   site: SiteView;
   setup?: (chargerId: string) => SetupView;
   /** Firmware and diagnostics status per charger (src/transfers), when known. */
-  transfers?: (chargerId: string) => Pick<ChargerView, 'firmware' | 'diagnostics'>;
+  transfers?: (chargerId: string) => LatestTransfers;
 }
 
 const PHASES = ['L1', 'L2', 'L3'] as const;

@@ -53,6 +53,11 @@ export interface TransfersDeps {
 export const FORWARD_RETRY_MS = [2_000, 10_000] as const;
 const FORWARD_TIMEOUT_MS = 120_000;
 
+export interface LatestTransfers {
+  firmware?: { status: string; at: string };
+  diagnostics?: { status: string; at: string; lastFile?: { id: number; fileName: string; receivedAt: string; forwardResult?: string } };
+}
+
 export interface Transfers {
   addFirmware(name: string, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: { expectedSha256?: string; sourceUrl?: string }): Promise<FirmwareFile>;
   /** Fetches an http(s) URL into the store (once per URL: a file fetched from it before is reused). */
@@ -71,6 +76,8 @@ export interface Transfers {
   uploadOpen(token: string): boolean;
   diagnosticsFiles(chargerId?: string): DiagnosticsFile[];
   diagnosticsFile(id: number): { file: DiagnosticsFile; path: string } | undefined;
+  /** The latest firmware status, diagnostics status and diagnostics file of a charger (the dashboard card, MQTT). */
+  latest(chargerId: string): LatestTransfers;
   /** Firmware status and diagnostics status per charger: the latest and a short history. */
   statuses(chargerId: string): Record<TransferKind, TransferStatus[]>;
   /** UpdateFirmware's location: a stored file or an http(s) URL (fetched when firmware.proxy) → chargegate's URL. */
@@ -201,6 +208,19 @@ export function createTransfers(deps: TransfersDeps): Transfers {
     diagnosticsFile(id) {
       const file = db.diagnostics(id);
       return file ? { file, path: diagnosticsPath(file) } : undefined;
+    },
+
+    latest(chargerId) {
+      const [firmware] = db.statuses(chargerId, 'firmware', 1);
+      const [diagnostics] = db.statuses(chargerId, 'diagnostics', 1);
+      const [file] = db.diagnosticsFiles(chargerId, 1);
+      const lastFile = file ? { id: file.id, fileName: file.fileName, receivedAt: file.receivedAt, ...(file.forwardResult ? { forwardResult: file.forwardResult } : {}) } : undefined;
+      // A file received without a status from the charger (some send none): it was uploaded.
+      const diag = diagnostics ? { status: diagnostics.status, at: diagnostics.at } : lastFile ? { status: 'Uploaded', at: lastFile.receivedAt } : undefined;
+      return {
+        ...(firmware ? { firmware: { status: firmware.status, at: firmware.at } } : {}),
+        ...(diag ? { diagnostics: { ...diag, ...(lastFile ? { lastFile } : {}) } } : {}),
+      };
     },
 
     statuses: (chargerId) => ({ firmware: db.statuses(chargerId, 'firmware'), diagnostics: db.statuses(chargerId, 'diagnostics') }),

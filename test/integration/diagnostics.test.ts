@@ -9,12 +9,15 @@ import { eventually, startGateway, PASSWORDS } from '../helpers/gateway.js';
 import { api } from '../helpers/http.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
 import { uploadServer } from '../helpers/file-server.js';
+import { connectClient } from '../helpers/mqtt.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 t.test('a diagnostics upload is received by chargegate, kept, and forwarded to the location given', async (t) => {
   const cloud = await uploadServer(t);
-  const gw = await startGateway(t);
+  const gw = await startGateway(t, { patch: (c) => (c.mqtt = { port: 0, throttle: 0 }) });
+  const mqtt = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`);
+  await mqtt.subscribe('chargegate/chargers/CP1/diagnostics');
   const charger = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   let given = '';
   charger.handle('GetDiagnostics', ({ params }) => {
@@ -45,6 +48,8 @@ t.test('a diagnostics upload is received by chargegate, kept, and forwarded to t
   const kept = await fetch(`${gw.httpUrl}/api/diagnostics/${files[0].id}/file`);
   t.equal(sha256(Buffer.from(await kept.arrayBuffer())), sha256(log), 'kept for download');
   t.match((await api(gw.httpUrl, '/api/chargers/CP1')).json, { diagnostics: { status: 'Uploaded', lastFile: { fileName: 'cp1-log.tar.gz', forwardResult: 'forwarded (HTTP 201)' } } });
+  await mqtt.waitFor('chargegate/chargers/CP1/diagnostics', (p) => JSON.parse(p).lastFile?.forwardResult === 'forwarded (HTTP 201)');
+  t.match(JSON.parse(mqtt.latest('chargegate/chargers/CP1/diagnostics')!), { status: 'Uploaded', lastFile: { fileName: 'cp1-log.tar.gz' } });
 
   // The URL is the charger's alone: another token is 404 and nothing is kept.
   t.equal((await fetch(`${gw.httpUrl}/uploads/AAAAAAAAAAAAAAAAAAAAAA/x.log`, { method: 'PUT', body: 'x' })).status, 404);

@@ -9,6 +9,9 @@ import { startGateway, PASSWORDS } from '../helpers/gateway.js';
 import { api } from '../helpers/http.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
 import { fileServer } from '../helpers/file-server.js';
+import { connectClient } from '../helpers/mqtt.js';
+
+const VIEWER = { username: 'viewer', password: 'viewer-password-1' };
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -18,7 +21,7 @@ async function upload(base: string, name: string, bytes: Buffer, query = ''): Pr
 }
 
 t.test('an uploaded firmware file reaches a charger over HTTP, and its status is shown', async (t) => {
-  const gw = await startGateway(t);
+  const gw = await startGateway(t, { patch: (c) => (c.mqtt = { port: 0, throttle: 0, users: [{ ...VIEWER, access: 'read' }] }) });
   const charger = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   let given = '';
   charger.handle('UpdateFirmware', ({ params }) => {
@@ -60,6 +63,11 @@ t.test('an uploaded firmware file reaches a charger over HTTP, and its status is
   await charger.call('FirmwareStatusNotification', { status: 'Installed' });
   t.match((await api(gw.httpUrl, '/api/chargers/CP1')).json, { firmware: { status: 'Installed' } });
   t.match((await api(gw.httpUrl, '/api/chargers/CP1/transfers')).json, { firmware: [{ status: 'Installed' }, { status: 'Downloaded' }] });
+  // A read user subscribing late sees the retained state.
+  const mqtt = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`, VIEWER);
+  await mqtt.subscribe('chargegate/chargers/CP1/firmware');
+  const state = await mqtt.waitFor('chargegate/chargers/CP1/firmware', (p) => JSON.parse(p).status === 'Installed');
+  t.equal(state.retain, true);
 
   // Deleted: the URL handed out is dead.
   t.equal((await api(gw.httpUrl, '/api/firmware/fw-2.0.bin', { method: 'DELETE' })).status, 200);
