@@ -5,7 +5,7 @@
  *   UpdateFirmware: "store:<name>" → that stored file's URL; an http(s) URL → fetched into the
  *     store first (firmware.proxy), then its URL; any other scheme → sent unchanged.
  *   GetDiagnostics: an upload URL on chargegate; the file is kept and forwarded to the location
- *     given ("store:" keeps it only).
+ *     given ("store:keep", any store: location, keeps it only).
  * A refusal (no such file, a fetch that failed) is OcppCommandInvalid: nothing is sent.
  */
 import { OcppCommandInvalid, type OcppCommands } from '../control/ocpp-commands.js';
