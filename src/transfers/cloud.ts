@@ -14,7 +14,7 @@
 import type { Logger } from '../log.js';
 import type { DiagnosticsStatusNotificationRequest, FirmwareStatusNotificationRequest, Requests16, Responses16 } from '../ocpp/v16/types.js';
 import { firmwareLocation } from './names.js';
-import { withoutSecrets, type Transfers } from './service.js';
+import { TransferRefused, withoutSecrets, type Transfers } from './service.js';
 
 export type FirmwareStatus = FirmwareStatusNotificationRequest['status'];
 export type DiagnosticsStatus = DiagnosticsStatusNotificationRequest['status'];
@@ -44,26 +44,42 @@ const afterAnswer = () => new Promise<void>((resolve) => setImmediate(resolve));
 export function cloudFiles(deps: CloudFilesDeps): CloudFiles {
   const { transfers } = deps;
   const log = deps.logger.child({ component: 'cloud-files' });
+  /** The charger gets chargegate's URL: at once when the file is here, after a background fetch when not. */
+  async function offer(chargerId: string, req: Requests16['UpdateFirmware'], send: (req: Requests16['UpdateFirmware']) => Promise<Responses16['UpdateFirmware']>): Promise<Responses16['UpdateFirmware']> {
+    const where = firmwareLocation(req.location);
+    if (where.kind === 'store') return send((await transfers.rewriteUpdateFirmware(chargerId, req)).send);
+    if (where.kind !== 'http' || !deps.proxy) return send(req);
+    const fetched = transfers.firmwareFiles().find((f) => f.sourceUrl === req.location);
+    if (fetched) return send({ ...req, location: transfers.firmwareUrl(chargerId, fetched.name) });
+    void transfers
+      .fetchFirmware(req.location)
+      .then((file) => send({ ...req, location: transfers.firmwareUrl(chargerId, file.name) }))
+      .then(() => log.info({ chargerId, source: withoutSecrets(req.location) }, 'the cloud\'s firmware fetched and offered to the charger'))
+      .catch((err: unknown) => {
+        log.warn({ chargerId, source: withoutSecrets(req.location), err: (err as Error).message }, 'the cloud\'s firmware could not be fetched or offered');
+        deps.downloadFailed(chargerId);
+      });
+    return {};
+  }
+
   return {
     async updateFirmware(chargerId, req, send) {
-      const where = firmwareLocation(req.location);
-      if (where.kind === 'store') return send((await transfers.rewriteUpdateFirmware(chargerId, req)).send);
-      if (where.kind !== 'http' || !deps.proxy) return send(req);
-      const fetched = transfers.firmwareFiles().find((f) => f.sourceUrl === req.location);
-      if (fetched) return send({ ...req, location: transfers.firmwareUrl(chargerId, fetched.name) });
-      void transfers
-        .fetchFirmware(req.location)
-        .then((file) => send({ ...req, location: transfers.firmwareUrl(chargerId, file.name) }))
-        .then(() => log.info({ chargerId, source: withoutSecrets(req.location) }, 'the cloud\'s firmware fetched and offered to the charger'))
-        .catch((err: unknown) => {
-          log.warn({ chargerId, source: withoutSecrets(req.location), err: (err as Error).message }, 'the cloud\'s firmware could not be fetched or offered');
-          deps.downloadFailed(chargerId);
-        });
-      return {};
+      try {
+        return await offer(chargerId, req, send);
+      } catch (err) {
+        // No URL for a charger that is not connected: sent as it is, it gets the offline refusal.
+        if (err instanceof TransferRefused && err.code === 'no_charger_url') return send(req);
+        throw err;
+      }
     },
 
     getDiagnostics(chargerId, req) {
-      return transfers.rewriteGetDiagnostics(chargerId, req).send;
+      try {
+        return transfers.rewriteGetDiagnostics(chargerId, req).send;
+      } catch (err) {
+        if (err instanceof TransferRefused && err.code === 'no_charger_url') return req;
+        throw err;
+      }
     },
 
     ownUpdateFirmware(req, report) {

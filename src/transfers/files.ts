@@ -4,7 +4,7 @@
  * file and a power cut leaves the old file or the new one.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -47,8 +47,10 @@ export function sameToken(given: string, known: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The folder, made if missing; what a crash left half-written in it (.part-*, .incoming-*) removed. */
 export function ensureFolder(dir: string): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const name of readdirSync(dir)) if (name.startsWith('.part-') || name.startsWith('.incoming-')) rmSync(join(dir, name), { force: true });
   return dir;
 }
 
