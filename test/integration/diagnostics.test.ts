@@ -81,4 +81,5 @@ t.test('a form upload is kept; a location that is not a folder gets a multipart 
   t.equal((await fetch(`${given[1]}small.log`, { method: 'PUT', body: 'hello' })).status, 201);
   await eventually(() => gw.app.transfers.diagnosticsFiles('CP1')[0]?.forwardResult !== undefined, 'the ftp result');
   t.match(gw.app.transfers.diagnosticsFiles('CP1')[0], { fileName: 'small.log', size: 5, forwardResult: 'ftp forwarding not supported' });
+  t.equal((await api(gw.httpUrl, '/api/diagnostics')).json.files[0].forwardTo, 'ftp://ftp.example.com/logs/', 'the location\'s password is not shown');
 });

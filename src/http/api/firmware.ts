@@ -5,9 +5,9 @@
  * Chargers use their own URLs (src/transfers/serve.ts), not these.
  */
 import { createReadStream } from 'node:fs';
-import type { FirmwareFile } from '../../store/ports.js';
+import type { DiagnosticsFile, FirmwareFile } from '../../store/ports.js';
 import { SHA256_HEX } from '../../transfers/files.js';
-import { refusalOf, TransferRefused, type Transfers } from '../../transfers/service.js';
+import { refusalOf, TransferRefused, withoutSecrets, type Transfers } from '../../transfers/service.js';
 import { HttpError } from '../errors.js';
 import { route, type Route } from '../route.js';
 import { knowsCharger, type ViewDeps } from '../views.js';
@@ -21,9 +21,14 @@ export interface FirmwareRouteDeps {
 const NAME = { type: 'string', maxLength: 128, required: true, description: 'The file name (letters, digits, . _ + -).' } as const;
 const SHA256 = { type: 'string', minLength: 64, maxLength: 64, description: 'The SHA-256 the file must have (hex); a file that differs is refused and not kept.' } as const;
 
-/** What a reader may see of a stored file: not its token. */
+/** What a reader may see of a stored file: not its token, nor a source URL's credentials or query (a presigned URL's signature). */
 export function firmwareView({ token: _token, ...file }: FirmwareFile): Omit<FirmwareFile, 'token'> {
-  return file;
+  return file.sourceUrl ? { ...file, sourceUrl: withoutSecrets(file.sourceUrl) } : file;
+}
+
+/** A received file as a reader sees it: where it was forwarded, without credentials or query. */
+function diagnosticsView(file: DiagnosticsFile): DiagnosticsFile {
+  return file.forwardTo ? { ...file, forwardTo: withoutSecrets(file.forwardTo) } : file;
 }
 
 /** A refusal of the transfers module as the API's error. */
@@ -108,7 +113,7 @@ export function firmwareRoutes({ transfers, views }: FirmwareRouteDeps): Route[]
       tag: 'firmware',
       summary: 'Diagnostics files the chargers uploaded to chargegate, newest first: id, chargerId, fileName, size, sha256, receivedAt, and where it was forwarded (forwardTo, forwardResult).',
       query: { chargerId: { type: 'string', maxLength: 48, description: 'Only this charger\'s.' } },
-      handle: ({ query }) => ({ json: { files: transfers.diagnosticsFiles(query.chargerId) } }),
+      handle: ({ query }) => ({ json: { files: transfers.diagnosticsFiles(query.chargerId).map(diagnosticsView) } }),
     }),
     route({
       method: 'GET',
@@ -145,7 +150,7 @@ export function firmwareRoutes({ transfers, views }: FirmwareRouteDeps): Route[]
         if (!knowsCharger(views, id)) throw new HttpError('unknown_charger', `unknown charger "${id}"`);
         const { firmware, diagnostics } = transfers.statuses(id);
         const strip = (s: { status: string; at: string }) => ({ status: s.status, at: s.at });
-        return { json: { chargerId: id, firmware: firmware.map(strip), diagnostics: diagnostics.map(strip), diagnosticsFiles: transfers.diagnosticsFiles(id) } };
+        return { json: { chargerId: id, firmware: firmware.map(strip), diagnostics: diagnostics.map(strip), diagnosticsFiles: transfers.diagnosticsFiles(id).map(diagnosticsView) } };
       },
     }),
   ];
