@@ -28,6 +28,12 @@ import type { Upstream } from './upstream/upstream.js';
 import { createUpstreams, type Upstreams } from './upstream/upstreams.js';
 import { cloudList, type AuthEntry, type Store } from './store/ports.js';
 import { VERSION } from './version.js';
+import { createTransfers, type Transfers } from './transfers/service.js';
+import { chargerFiles } from './transfers/serve.js';
+import { interceptTransfers } from './transfers/commands.js';
+import { cloudFiles } from './transfers/cloud.js';
+import { diagnosticsBundle } from './transfers/bundle.js';
+import type { Registry } from './gateway/registry.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -52,6 +58,8 @@ export interface App {
   http: OperatorView;
   /** Vendor profiles, automatic setup after boot, effective quirks per charger. */
   setup: ChargerSetup;
+  /** Firmware files served to the chargers, diagnostics uploads received (docs/firmware.md). */
+  transfers: Transfers;
   /**
    * Starts listening; resolves with the bound OCPP ports (plain ws:// unless ocpp.plain is false,
    * wss:// with ocpp.tls) and the HTTP API's, once it listens.
@@ -73,7 +81,34 @@ export function createApp(config: Config, deps: AppDeps): App {
   // Vendor profiles and automatic setup after boot: the effective quirks reach the balancer
   // through 'charger.quirks' (docs/chargers.md).
   const setup = createChargerSetup({ config, events, commands: gateway.commands, registry: gateway.registry, chargers: store.chargers, meta: store.meta, profiles: loadProfiles(), logger, now });
-  const upstreams = createUpstreams({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer });
+  // Firmware files and diagnostics uploads through the box (src/transfers, docs/firmware.md).
+  let httpPort: number | undefined;
+  const transfers = createTransfers({
+    storageDir: config.storage.dir,
+    firmware: config.firmware,
+    diagnostics: config.diagnostics,
+    store,
+    events,
+    localAddressOf: (id) => gateway.registry.connection(id)?.localAddress,
+    httpPort: () => httpPort,
+    logger,
+    now,
+  });
+  const files = cloudFiles({
+    transfers,
+    proxy: config.firmware.proxy,
+    bundle: () => siteDiagnostics(config, gateway.registry, store, now),
+    // Recorded as the charger's, and told to the cloud as the charger's (transparent: 1.6 §4.5).
+    downloadFailed: (chargerId) => {
+      const at = now().toISOString();
+      void store.durably(() => store.transfers.addStatus({ chargerId, kind: 'firmware', status: 'DownloadFailed', at }));
+      events.emit('charger.fileStatus', { chargerId, kind: 'firmware', status: 'DownloadFailed', at });
+      upstreams?.port.notification(chargerId, 'FirmwareStatusNotification', { status: 'DownloadFailed' });
+    },
+    logger,
+    now,
+  });
+  const upstreams = createUpstreams({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer, files });
   const upstream = upstreams?.primary;
   if (upstreams) gateway.attachUpstream(upstreams.port);
   // The config's list and the cloud's of the charger's channel, merged (gateway/local-lists.ts).
@@ -108,6 +143,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   // A local user's charging profiles become the balancer's caps (without a site: section they go to the charger).
   const userProfiles = balancer ? createSiteUserProfiles(config, { balancer, gateway, store, events, logger, now }) : undefined;
   userProfiles?.register(ocpp);
+  interceptTransfers(ocpp, transfers);
   const mqtt = createMqtt({
     config,
     gateway,
@@ -115,6 +151,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     events,
     control,
     ocpp,
+    fileStates: (id) => transfers.latest(id),
     logger,
     version: VERSION,
   });
@@ -125,6 +162,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     events,
     control,
     ocpp,
+    transfers: { service: transfers, chargerFiles: chargerFiles(transfers, config.diagnostics.maxBytes, logger) },
     setup: (id) => setup.view(id),
     chargingProfiles: (id) => userProfiles?.view(id),
     caps: (id) => balancer?.caps(id) ?? [],
@@ -146,6 +184,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     upstreams,
     http,
     setup,
+    transfers,
     async start() {
       await startMqtt(mqtt, config, logger);
       const ports = await gateway.start();
@@ -154,6 +193,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       setup.start();
       upstreams?.start();
       const web = await startHttp(http, config, logger);
+      httpPort = web?.port;
       const endpoint = (scheme: string, host: string, port: number) => `${scheme}://${host}:${port}${config.ocpp.path}/<chargerId>`;
       logger.info(
         {
@@ -264,4 +304,28 @@ function createConfiguredCa(config: Config, logger: Logger): LocalCa | undefined
   } catch (err) {
     throw new ConfigError([`security.localCa: ${(err as Error).message}`]);
   }
+}
+
+/** chargegate's own diagnostics bundle (aggregate GetDiagnostics): what a support engineer asks for first. */
+function siteDiagnostics(config: Config, registry: Registry, store: Store, now: () => Date): Record<string, unknown> {
+  const ids = [...new Set([...config.chargers.list.map((c) => c.id), ...registry.list().map((c) => c.id)])].sort();
+  const chargers = ids.map((id) => {
+    const live = registry.get(id);
+    return {
+      id,
+      online: live?.online ?? false,
+      ...(live?.boot ? { boot: live.boot } : {}),
+      ...(live?.firmwareStatus ? { firmwareStatus: live.firmwareStatus } : {}),
+      ...(live?.diagnosticsStatus ? { diagnosticsStatus: live.diagnosticsStatus } : {}),
+      connectors: [...(live?.connectors.values() ?? [])].map((c) => ({ connectorId: c.connectorId, status: c.status, errorCode: c.errorCode, ...(c.info ? { info: c.info } : {}), since: c.timestamp })),
+    };
+  });
+  return diagnosticsBundle({
+    version: VERSION,
+    at: now().toISOString(),
+    config,
+    chargers,
+    securityEvents: Object.fromEntries(ids.map((id) => [id, store.security.list(id, 20)])),
+    diagnosticsFiles: store.transfers.diagnosticsFiles(undefined, 20),
+  });
 }

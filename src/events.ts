@@ -43,6 +43,10 @@ export interface GatewayEvents {
    */
   'security.certificate': CertificateOutcome;
   /** LogStatusNotification and SignedFirmwareStatusNotification (use cases N01, L01): the charger's latest status. */
+  /** FirmwareStatusNotification / DiagnosticsStatusNotification (OCPP 1.6 §4.4, §4.5), stored (src/transfers). */
+  'charger.fileStatus': { chargerId: string; kind: 'firmware' | 'diagnostics'; status: string; at: string };
+  /** A diagnostics file a charger uploaded to chargegate; forwardResult once its forwarding ended. */
+  'diagnostics.file': { chargerId: string; id: number; fileName: string; size: number; forwardResult?: string };
   'charger.transferStatus': { chargerId: string; kind: 'log' | 'firmware'; status: string; requestId?: number; at: string };
   /**
    * A later StartTransaction on its connector superseded this open session (`by` is the new

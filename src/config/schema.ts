@@ -557,6 +557,35 @@ const SecuritySection = Section(
   'The OCPP 1.6 security extension.',
 );
 
+/** Bytes, with the unit in the words (256 MiB = 268435456). */
+const ByteLimit = (def: number, description: string) => Type.Integer({ default: def, minimum: 1024, maximum: 8 * 1024 ** 3, allowed: 'a number of bytes from 1024 to 8 GiB', description });
+
+const FirmwareSection = Section(
+  {
+    maxBytes: ByteLimit(256 * 1024 ** 2, 'Largest firmware file chargegate stores (uploaded through the API or fetched from a URL), in bytes. Default 256 MiB.'),
+    publicUrl: Type.Optional(
+      Type.String({
+        maxLength: 300,
+        pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$',
+        allowed: 'an http:// or https:// base URL without query, e.g. http://192.168.1.10:8080',
+        description: 'Base URL the chargers reach chargegate\'s HTTP port by (firmware downloads, diagnostics uploads). Default: the address each charger\'s own OCPP connection reached, with http.port.',
+      }),
+    ),
+    proxy: Type.Boolean({ default: true, description: 'true: an UpdateFirmware naming an http(s) URL (from a local user or the cloud) is fetched into the store first and the charger gets chargegate\'s URL (chargers on a site LAN often cannot reach the internet); false: the URL is passed on unchanged.' }),
+    fetchTimeout: Type.Number({ default: 300, minimum: 1, maximum: 3600, description: 'Seconds a firmware download from a URL may take in all.' }),
+  },
+  'Firmware files served to the chargers (docs/firmware.md).',
+);
+
+const DiagnosticsSection = Section(
+  {
+    maxBytes: ByteLimit(64 * 1024 ** 2, 'Largest diagnostics file a charger may upload to chargegate, in bytes. Default 64 MiB.'),
+    uploadWindow: Type.Integer({ default: 86400, minimum: 60, maximum: 30 * 86400, description: 'Seconds an upload URL handed to a charger with GetDiagnostics stays valid.' }),
+    keep: Type.Integer({ default: 20, minimum: 1, maximum: 10000, description: 'Received diagnostics files kept per charger (older ones are deleted).' }),
+  },
+  'Diagnostics uploads received from the chargers (docs/firmware.md).',
+);
+
 export const ConfigSchema = Type.Object(
   {
     ocpp: OcppSection,
@@ -569,6 +598,8 @@ export const ConfigSchema = Type.Object(
     upstream: UpstreamSection,
     http: HttpSection,
     security: SecuritySection,
+    firmware: FirmwareSection,
+    diagnostics: DiagnosticsSection,
   },
   { additionalProperties: false, title: 'chargegate configuration' },
 );
@@ -592,6 +623,8 @@ export type MqttConfig = Config['mqtt'];
 export type UpstreamConfig = Config['upstream'];
 export type HttpConfig = Config['http'];
 export type SecurityConfig = Config['security'];
+export type FirmwareConfig = Config['firmware'];
+export type DiagnosticsConfig = Config['diagnostics'];
 
 /**
  * The JSON schema a file is validated against (and editors use): plain JSON, and a key with a

@@ -13,6 +13,7 @@ import { chargerCommandRoutes } from './api/charger-commands.js';
 import { chargerRoutes } from './api/chargers.js';
 import { chargingProfileRoutes } from './api/charging-profiles.js';
 import { commandRoutes } from './api/commands.js';
+import { firmwareRoutes } from './api/firmware.js';
 import { ocppRoutes } from './api/ocpp.js';
 import { securityRoutes } from './api/security.js';
 import { sessionRoutes } from './api/sessions.js';
@@ -34,6 +35,8 @@ import { loadStaticFiles } from './static.js';
 import { loadSample, type ViewDeps } from './views.js';
 import type { SetupView } from '../setup/index.js';
 import type { ChannelLimitsView } from '../upstream/cloud-caps.js';
+import type { Transfers } from '../transfers/service.js';
+import type { ChargerFileHandler } from '../transfers/serve.js';
 
 export interface OperatorViewDeps {
   config: Config;
@@ -47,6 +50,8 @@ export interface OperatorViewDeps {
   chargingProfiles?: (chargerId: string) => ChannelLimitsView | undefined;
   /** The caps the balancer holds on a charger, by source. */
   caps?: (chargerId: string) => { connectorId?: number; source: string; amps: number }[];
+  /** Firmware files and diagnostics uploads (src/transfers), and the chargers' capability URLs. */
+  transfers?: { service: Transfers; chargerFiles: ChargerFileHandler };
   /** The site commands, shared with MQTT. */
   control: SiteCommands;
   /** Every OCPP command, through the shared door (src/control/ocpp-commands.ts). */
@@ -79,7 +84,15 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
   const logger = deps.logger.child({ component: 'http' });
   const site = new SiteView(deps.events, deps.now);
   const history = new LoadHistory();
-  const views: ViewDeps = { config: deps.config, registry: deps.gateway.registry, sessions: deps.store.sessions, site, ...(deps.setup ? { setup: deps.setup } : {}) };
+  const transfers = deps.transfers?.service;
+  const views: ViewDeps = {
+    config: deps.config,
+    registry: deps.gateway.registry,
+    sessions: deps.store.sessions,
+    site,
+    ...(deps.setup ? { setup: deps.setup } : {}),
+    ...(transfers ? { transfers: (id: string) => transfers.latest(id) } : {}),
+  };
   const siteDeps = { config: deps.config, site, history, peers: deps.peers, outbox: deps.store.upstream.outbox };
   const live = new LiveFeed({ events: deps.events, views, site: siteDeps, logger, ...(deps.liveFlushMs !== undefined ? { flushMs: deps.liveFlushMs } : {}) });
   const metrics = createMetrics({ ...views, outbox: deps.store.upstream.outbox, events: deps.events, peers: deps.peers, now: deps.now, liveClients: () => live.clientCount });
@@ -97,6 +110,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     // A random positive int32: unlike a counter, no clash with a reservation an earlier run made.
     ...chargerCommandRoutes({ ocpp: deps.ocpp, now: deps.now, reservationId: () => randomInt(1, 2 ** 31 - 1) }),
     ...chargingProfileRoutes({ views, chargingProfiles: deps.chargingProfiles ?? (() => undefined), caps: deps.caps ?? (() => []) }),
+    ...(transfers ? firmwareRoutes({ transfers, views }) : []),
     route({
       method: 'GET',
       path: '/api/events',
@@ -145,6 +159,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     timeouts: options.timeouts,
     connectionLimits: options.connectionLimits,
     guard: { hostNames: options.hostNames, allowedOrigins: options.allowedOrigins },
+    ...(deps.transfers ? { chargerFiles: deps.transfers.chargerFiles } : {}),
     logger,
   });
   let sampler: NodeJS.Timeout | undefined;
@@ -176,3 +191,4 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     },
   };
 }
+

@@ -46,6 +46,8 @@ export class LiveFeed {
       events.on('meter.values', (e) => charger(e.chargerId)),
       events.on('security.event', (e) => charger(e.chargerId)),
       events.on('charger.transferStatus', (e) => charger(e.chargerId)),
+      events.on('charger.fileStatus', (e) => charger(e.chargerId)),
+      events.on('diagnostics.file', (e) => charger(e.chargerId)),
       events.on('allocation.changed', (a) => {
         // Planned, accepted, in-flight and measured limits and each charger's control are in
         // the charger views: every charger the allocation names may have changed.

@@ -66,7 +66,9 @@ function operation(r: Route, authRequired: boolean): Record<string, unknown> {
     ...(r.access !== 'public' && authRequired ? { security: [{ bearer: [] }] } : { security: [] }),
     ...(r.access === 'command' ? { description: 'Needs http.token (the read-only token is refused with 403).' } : {}),
     ...(parameters.length ? { parameters } : {}),
-    ...(r.rawBody !== undefined
+    ...(r.streamBody !== undefined
+      ? { requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary', description: r.streamBody } } } } }
+      : r.rawBody !== undefined
       ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: r.rawBody } } } } }
       : r.body
       ? {

@@ -29,7 +29,7 @@ export interface RouteRequest<P extends FieldsSpec, Q extends FieldsSpec, B exte
 }
 
 export interface Route<P extends FieldsSpec = FieldsSpec, Q extends FieldsSpec = FieldsSpec, B extends FieldsSpec = FieldsSpec> {
-  /** GET and HEAD change nothing; POST and PUT carry a JSON body; DELETE carries none. */
+  /** GET and HEAD change nothing; POST and PUT carry a JSON body (unless streamBody); DELETE carries none. */
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** OpenAPI style: /api/chargers/{chargerId} */
   path: string;
@@ -46,6 +46,11 @@ export interface Route<P extends FieldsSpec = FieldsSpec, Q extends FieldsSpec =
   rawBody?: string;
   /** The largest body taken, in bytes (default 16 KiB): more only where a realistic request needs it (a local list). */
   maxBodyBytes?: number;
+  /**
+   * The body is not JSON and not read by the server: the handler streams it from `req` (a
+   * firmware file). The text describes it; its media type is application/octet-stream.
+   */
+  streamBody?: string;
   /** Media types of the 200 answer (default application/json). */
   produces?: readonly string[];
   /** The 200 answer's schema in the OpenAPI document (schemas.ts), where one is described. */

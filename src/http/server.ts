@@ -30,6 +30,11 @@ export interface HttpServerDeps {
   connectionLimits: ConnectionLimits;
   guard: GuardOptions;
   logger: Logger;
+  /**
+   * The chargers' capability URLs (firmware downloads, diagnostics uploads: src/transfers/serve.ts),
+   * tried before the API: true when it took the request.
+   */
+  chargerFiles?: (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean;
   /** Told about each finished request (metrics). */
   onResponse?: (route: string, status: number) => void;
 }
@@ -50,6 +55,11 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     let label = 'static';
     const method = req.method ?? 'GET';
     try {
+      // A charger's download or upload: its token is its authority, not a Host or an Origin.
+      if (url && deps.chargerFiles?.(req, res, url.pathname)) {
+        label = 'charger files';
+        return;
+      }
       checkHost(req.headers.host, deps.guard);
       if (!url) throw new HttpError('not_found', `no such path: ${JSON.stringify(req.url?.slice(0, 100))}`);
       const match = matchRoute(table, req.method ?? 'GET', url.pathname);
@@ -65,8 +75,9 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       label = `${route.method} ${route.path}`;
       const changes = !isSafeMethod(method);
       // DELETE carries no body (its filters are in the path and query); a browser cannot send
-      // it cross-site without a CORS preflight, which the API never grants.
-      const hasBody = changes && method !== 'DELETE';
+      // it cross-site without a CORS preflight, which the API never grants. A streamed body is
+      // the handler's to read (a firmware file).
+      const hasBody = changes && method !== 'DELETE' && route.streamBody === undefined;
       if (changes) checkOrigin(req.headers.origin, req.headers.host, deps.guard);
       deps.auth.check(deps.auth.roleOf(req), route.access);
       if (hasBody) checkJsonBody(req.headers['content-type']);

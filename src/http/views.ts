@@ -2,6 +2,7 @@
  * The view of chargers and the site that the API returns and the live feed pushes: one shape,
  * built here from the registry (live), the store (sessions) and what the balancer said.
  */
+import type { LatestTransfers } from '../transfers/service.js';
 import { registrationOf, type Registration } from '../gateway/registration.js';
 import { parseRotation } from '../balancer/site.js';
 import type { Config } from '../config/schema.js';
@@ -86,6 +87,9 @@ export interface ChargerView extends ControlView {
   /** FirmwareStatusNotification / SignedFirmwareStatusNotification, LogStatusNotification, the latest security event (1.6 security extension). */
   firmwareStatus?: string;
   logStatus?: { status: string; requestId?: number };
+  /** The latest FirmwareStatusNotification and DiagnosticsStatusNotification (stored: they survive a restart), and the latest diagnostics file received. */
+  firmware?: LatestTransfers['firmware'];
+  diagnostics?: LatestTransfers['diagnostics'];
   lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
   /** Vendor profile, automatic setup and effective quirks (docs/chargers.md). */
   setup?: SetupView;
@@ -98,6 +102,8 @@ export interface ViewDeps {
   sessions: Pick<SessionStore, 'list'>;
   site: SiteView;
   setup?: (chargerId: string) => SetupView;
+  /** Firmware and diagnostics status per charger (src/transfers), when known. */
+  transfers?: (chargerId: string) => LatestTransfers;
 }
 
 const PHASES = ['L1', 'L2', 'L3'] as const;
@@ -153,6 +159,7 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
     ...(configured ? { maxCurrentA: configured.maxCurrent, phases: configured.phases } : {}),
     ...(live?.firmwareStatus ? { firmwareStatus: live.firmwareStatus } : {}),
     ...(live?.logStatus ? { logStatus: live.logStatus } : {}),
+    ...(deps.transfers ? deps.transfers(id) : {}),
     ...(live?.lastSecurityEvent ? { lastSecurityEvent: live.lastSecurityEvent } : {}),
     ...controlView(deps.site.control(id)),
     ...(deps.setup ? { setup: deps.setup(id) } : {}),

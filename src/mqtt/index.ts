@@ -16,6 +16,7 @@ import { createCommandRunner } from './commands.js';
 import { createExternalBroker } from './external.js';
 import { createInboundHandler } from './inbound.js';
 import { createMirror, type Mirror } from './mirror.js';
+import type { LatestLookup } from './file-mirror.js';
 import { resolveMqttOptions, type EmbeddedOptions, type ExternalOptions } from './options.js';
 import { Publisher } from './publisher.js';
 import { Throttle } from './throttle.js';
@@ -35,6 +36,8 @@ export interface MqttDeps {
   version: string;
   /** Milliseconds, for the throttle. */
   nowMs?: () => number;
+  /** Firmware and diagnostics status per charger (src/transfers): …/firmware and …/diagnostics. */
+  fileStates?: LatestLookup;
 }
 
 export interface Mqtt {
@@ -75,6 +78,7 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     ...(options.discoveryPrefix !== undefined ? { discoveryPrefix: options.discoveryPrefix } : {}),
     version: deps.version,
     logger,
+    ...(deps.fileStates ? { fileStates: deps.fileStates } : {}),
   });
   const run = createCommandRunner({ control: deps.control, ...(deps.ocpp ? { ocpp: deps.ocpp } : {}), ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}) });
   const birth = createBirthCoalescer({ republish: () => mirror.republishDiscovery(), nowMs, logger });

@@ -6,6 +6,7 @@
  */
 import type { ChargerConfig } from '../config/schema.js';
 import { mirrorSecurity } from './security-mirror.js';
+import { mirrorFiles, publishFileStates, type LatestLookup } from './file-mirror.js';
 import type { EventBus, EventName, GatewayEvents } from '../events.js';
 import type { Registry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
@@ -28,6 +29,8 @@ export interface MirrorDeps {
   discoveryPrefix?: string;
   version: string;
   logger: Logger;
+  /** Firmware and diagnostics status per charger (src/transfers), when known. */
+  fileStates?: LatestLookup;
 }
 
 /** Events waiting for the mirror; beyond this, new ones are dropped (and counted) rather than eat memory. */
@@ -302,6 +305,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       const byConnector = new Map<number, GatewayEvents['meter.values']['samples']>();
       for (const sample of live?.latest.values() ?? []) byConnector.set(sample.connectorId, [...(byConnector.get(sample.connectorId) ?? []), sample]);
       for (const [connectorId, samples] of byConnector) meterValues({ chargerId, connectorId, samples });
+      if (deps.fileStates) publishFileStates(chargerId, deps.fileStates, topics, publisher);
     }
     for (const record of deps.sessions.list({ state: 'active' })) {
       if (!known.has(record.chargerId) || (!configured.has(record.chargerId) && !deps.allowUnknown)) continue;
@@ -337,6 +341,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('upstream.summary', upstreamSummary);
       listen('upstream.dataTransfer', (e) => publisher.event(topics.gatewayEvent('data-transfer'), JSON.stringify(e)));
       mirrorSecurity(listen, topics, publisher);
+      if (deps.fileStates) mirrorFiles(listen, deps.fileStates, topics, publisher);
     },
     republishDiscovery() {
       for (const chargerId of announced.keys()) announce(chargerId);

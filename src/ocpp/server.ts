@@ -50,6 +50,8 @@ export interface AcceptedConnection {
   /** The charger offered no Sec-WebSocket-Protocol and is spoken to as OCPP 1.6 (requireSubprotocol off). */
   protocolAssumed: boolean;
   remoteAddress: string;
+  /** The address of chargegate the charger reached (its network can reach chargegate's other ports there too). */
+  localAddress?: string;
   /** Came over wss:// (TLS). */
   secure: boolean;
   session: OcppSession;
@@ -169,10 +171,11 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
     }
     chosen.set(req, protocol);
     const assumed = none;
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, identity, protocol, remoteAddress, assumed, transport.secure));
+    const localAddress = req.socket.localAddress;
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, identity, protocol, remoteAddress, assumed, transport.secure, localAddress));
   };
 
-  function accept(ws: WebSocket, identity: string, protocol: OcppVersion, remoteAddress: string, protocolAssumed: boolean, secure: boolean): void {
+  function accept(ws: WebSocket, identity: string, protocol: OcppVersion, remoteAddress: string, protocolAssumed: boolean, secure: boolean, localAddress?: string): void {
     const logger = log.child({ chargerId: identity });
     let replaced = false;
     const previous = connections.get(identity);
@@ -192,6 +195,7 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
       protocol,
       protocolAssumed,
       remoteAddress,
+      ...(localAddress ? { localAddress } : {}),
       secure,
       session,
       logger,

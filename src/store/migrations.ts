@@ -342,6 +342,56 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 9,
+    name: 'firmware files served to chargers, diagnostics uploads received, firmware and diagnostics status',
+    sql: `
+      -- A firmware file in <storage.dir>/firmware/<name>; token: the capability a charger's
+      -- download URL carries (chargers send no bearer token), 128 random bits.
+      CREATE TABLE firmware_files (
+        name       TEXT PRIMARY KEY,
+        size       INTEGER NOT NULL,
+        sha256     TEXT NOT NULL,
+        source_url TEXT,
+        token      TEXT NOT NULL,
+        added_at   TEXT NOT NULL
+      );
+
+      -- An upload URL handed to a charger with GetDiagnostics (a token per request, expiring).
+      -- forward_to: where the file goes next (the cloud's or the user's location), if anywhere.
+      CREATE TABLE diagnostics_uploads (
+        token      TEXT PRIMARY KEY,
+        charger_id TEXT NOT NULL,
+        forward_to TEXT,
+        expires_at TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+
+      -- A diagnostics file a charger uploaded, kept in <storage.dir>/diagnostics/<id>-<name>.
+      CREATE TABLE diagnostics_files (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        charger_id     TEXT NOT NULL,
+        file_name      TEXT NOT NULL,
+        size           INTEGER NOT NULL,
+        sha256         TEXT NOT NULL,
+        received_at    TEXT NOT NULL,
+        forward_to     TEXT,
+        forward_result TEXT,
+        forwarded_at   TEXT
+      );
+      CREATE INDEX diagnostics_files_charger ON diagnostics_files (charger_id, id);
+
+      -- FirmwareStatusNotification / DiagnosticsStatusNotification: a short history per charger.
+      CREATE TABLE transfer_status (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        charger_id TEXT NOT NULL,
+        kind       TEXT NOT NULL CHECK (kind IN ('firmware', 'diagnostics')),
+        status     TEXT NOT NULL,
+        at         TEXT NOT NULL
+      );
+      CREATE INDEX transfer_status_charger ON transfer_status (charger_id, kind, id);
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

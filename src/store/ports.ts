@@ -383,9 +383,80 @@ export interface StatusHistoryStore {
   list(chargerId: string, options?: { limit?: number; before?: number }): (StatusChange & { id: number })[];
 }
 
+/** A firmware file chargegate serves to its chargers (docs/firmware.md). */
+export interface FirmwareFile {
+  name: string;
+  size: number;
+  /** Hex. */
+  sha256: string;
+  /** Where chargegate fetched it from; absent: uploaded through the API. */
+  sourceUrl?: string;
+  /** The capability in its download URL (never logged, never shown on read-only surfaces). */
+  token: string;
+  addedAt: string;
+}
+
+/** An upload URL handed to a charger with GetDiagnostics. */
+export interface DiagnosticsUpload {
+  token: string;
+  chargerId: string;
+  /** Where the received file is forwarded (an http(s) or ftp location); absent: kept only. */
+  forwardTo?: string;
+  expiresAt: string;
+  createdAt: string;
+}
+
+/** A diagnostics file a charger uploaded to chargegate. */
+export interface DiagnosticsFile {
+  id: number;
+  chargerId: string;
+  fileName: string;
+  size: number;
+  sha256: string;
+  receivedAt: string;
+  forwardTo?: string;
+  /** "forwarded (HTTP 201)", "failed: …", "ftp forwarding not supported"…; absent while pending or when kept only. */
+  forwardResult?: string;
+  forwardedAt?: string;
+}
+
+export type TransferKind = 'firmware' | 'diagnostics';
+
+/** A FirmwareStatusNotification or DiagnosticsStatusNotification as received. */
+export interface TransferStatus {
+  chargerId: string;
+  kind: TransferKind;
+  status: string;
+  at: string;
+}
+
+export interface TransferStore {
+  putFirmware(file: FirmwareFile): void;
+  firmware(name: string): FirmwareFile | undefined;
+  firmwareFiles(): FirmwareFile[];
+  deleteFirmware(name: string): boolean;
+  addUpload(upload: DiagnosticsUpload): void;
+  upload(token: string): DiagnosticsUpload | undefined;
+  /** Drops upload URLs that expired before `now` (ISO). */
+  pruneUploads(now: string): void;
+  /** Records a received file; returns its id. */
+  addDiagnostics(file: Omit<DiagnosticsFile, 'id'>): number;
+  setForwardResult(id: number, result: string, at: string): void;
+  diagnostics(id: number): DiagnosticsFile | undefined;
+  /** Newest first; one charger's or all. */
+  diagnosticsFiles(chargerId?: string, limit?: number): DiagnosticsFile[];
+  /** Forgets the files of a charger beyond the newest `keep`; returns the forgotten ones (their bytes are the caller's to delete). */
+  trimDiagnostics(chargerId: string, keep: number): DiagnosticsFile[];
+  /** Keeps the newest TRANSFER_STATUS_KEPT per charger and kind. */
+  addStatus(status: TransferStatus): void;
+  /** Newest first. */
+  statuses(chargerId: string, kind: TransferKind, limit?: number): TransferStatus[];
+}
+
 export interface Store {
   chargers: ChargerStore;
   security: SecurityEventStore;
+  transfers: TransferStore;
   sessions: SessionStore;
   meters: MeterStore;
   auth: AuthStore;

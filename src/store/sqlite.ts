@@ -13,6 +13,7 @@ import { createGroupCommit, walFileSync } from './sqlite/group-commit.js';
 import { createSecurityEventStore } from './sqlite/security.js';
 import { createSessionStore } from './sqlite/sessions.js';
 import { createStatusHistoryStore } from './sqlite/status-history.js';
+import { createTransferStore } from './sqlite/transfers.js';
 import { createUpstreamStore } from './sqlite/upstream.js';
 
 export const DEFAULT_DB_FILE = 'chargegate.db';
@@ -52,6 +53,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
   return {
     chargers: createChargerStore(db),
     security: createSecurityEventStore(db),
+    transfers: createTransferStore(db),
     sessions: createSessionStore(db),
     meters: createMeterStore(db),
     auth: createAuthStore(db),

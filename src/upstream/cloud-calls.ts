@@ -21,6 +21,7 @@ import type { TransactionIdMap } from './idmap.js';
 import type { CloudCaps } from './cloud-caps.js';
 import { routeDataTransfer, type DataTransferRule } from './data-transfer.js';
 import { sendLocalList } from './local-list.js';
+import type { CloudFiles } from '../transfers/cloud.js';
 import { routeFromCloud, type CloudRoute, type UpstreamMode } from './routing.js';
 
 /** What aggregate mode answers itself: chargegate's own configuration keys and triggered messages. */
@@ -57,6 +58,10 @@ export interface CloudCallDeps {
   dataTransfer?: readonly DataTransferRule[];
   /** Aggregate: a DataTransfer for MQTT (the mirror publishes it). */
   publishDataTransfer?(req: Requests16['DataTransfer']): void;
+  /** Firmware and diagnostics through chargegate (src/transfers/cloud.ts); absent: relayed unchanged. */
+  files?: CloudFiles;
+  /** Sends one of chargegate's own status notifications to the cloud now, if the link is up (aggregate). */
+  report?: (action: 'FirmwareStatusNotification' | 'DiagnosticsStatusNotification', payload: { status: string }) => void;
   /** Told after the cloud changed the local list (chargers with pushLocalList get it). */
   onLocalListChanged?: () => void;
   logger: Logger;
@@ -65,7 +70,7 @@ export interface CloudCallDeps {
 type Handlers = { [A in CentralAction16]?: (req: Requests16[A]) => Promise<Responses16[A]> };
 
 export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
-  const { commands, connectors, channel, store, idmap } = deps;
+  const { commands, connectors, channel, store, idmap, files } = deps;
   // The cloud's reservationId → the charger that holds it, durable (1.6 §5.1): a
   // CancelReservation after a restart still reaches the right charger.
   const reservations = store.upstream.reservations;
@@ -167,8 +172,9 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
       if (answer.status === 'Accepted') await store.durably(() => reservations.remove(channel, req.reservationId));
       return answer;
     },
-    UpdateFirmware: (req) => forward(channel, 'UpdateFirmware', req, {}),
-    GetDiagnostics: (req) => forward(channel, 'GetDiagnostics', req, {}),
+    // The charger may not reach the cloud's URL: chargegate's own is given (src/transfers/cloud.ts).
+    UpdateFirmware: (req) => (files ? files.updateFirmware(channel, req, (r) => forward(channel, 'UpdateFirmware', r, {})) : forward(channel, 'UpdateFirmware', req, {})),
+    GetDiagnostics: async (req) => forward(channel, 'GetDiagnostics', files ? files.getDiagnostics(channel, req) : req, {}),
     DataTransfer: (req) => forward(channel, 'DataTransfer', req, { status: 'Rejected', data: 'the charger is not connected' }),
     // The security whitepaper's commands (ed. 3): addressed to the charge point, relayed unchanged;
     // a charger not connected gets each action's own refusal.
@@ -203,6 +209,12 @@ export function cloudCallHandler(deps: CloudCallDeps): CallHandler {
     },
   };
   const own = deps.own;
+  const report = deps.report;
+  if (own && files && report) {
+    // Aggregate: chargegate is the charge point the firmware and the diagnostics are asked of.
+    byChargegate.UpdateFirmware = async (req) => files.ownUpdateFirmware(req, (status) => report('FirmwareStatusNotification', { status }));
+    byChargegate.GetDiagnostics = async (req) => files.ownGetDiagnostics(req, (status) => report('DiagnosticsStatusNotification', { status }));
+  }
   if (own) {
     byChargegate.GetConfiguration = async (req) => withoutAuthorizationKey(await own.getConfiguration(req));
     byChargegate.ChangeConfiguration = async (req) => {

@@ -116,13 +116,17 @@ export function routeFromCloud(action: CentralAction16, mode: UpstreamMode, bala
       return mode === 'aggregate' ? 'chargegate' : 'to-charger';
     case 'UpdateFirmware':
     case 'GetDiagnostics':
+      // Aggregate: chargegate is the charge point; it fetches the firmware into its store
+      // (installing it on chargers is the operator's) and uploads a diagnostics bundle of the
+      // site (src/transfers/cloud.ts). Transparent: to the charger, its location rewritten.
+      return mode === 'aggregate' ? 'chargegate' : 'to-charger';
     case 'SignedUpdateFirmware':
     case 'GetLog':
     case 'InstallCertificate':
     case 'DeleteCertificate':
     case 'GetInstalledCertificateIds':
     case 'CertificateSigned':
-      // One site is not one firmware, one log, one vendor or one certificate store: only per
+      // One site is not one vendor, one signed firmware or one certificate store: only per
       // charger. (chargegate's own certificates toward the cloud are its configuration.)
       return mode === 'aggregate' ? 'not-supported' : 'to-charger';
     case 'ExtendedTriggerMessage':

@@ -19,6 +19,7 @@ import type { ConnectorState, DeadLetter, OutboxMessage, Store } from '../store/
 import { aggregateMode } from './aggregate.js';
 import { channelPassword, keepChannelKey, upstreamProfile } from './authorization-key.js';
 import { cloudCallHandler } from './cloud-calls.js';
+import type { CloudFiles } from '../transfers/cloud.js';
 import { createCloudCaps, type CapSink } from './cloud-caps.js';
 import { Courier, type Prepared } from './courier.js';
 import { correctionDataTransfer, withCloudTransactionId, type StopPayload } from './stop-correction.js';
@@ -43,6 +44,8 @@ export interface UpstreamDeps {
   version: string;
   /** The load balancer, when the site has one: the cloud's charging profiles become its limits (cloud-caps.ts). */
   balancer?: () => CapSink | undefined;
+  /** Firmware and diagnostics through chargegate (src/transfers/cloud.ts). */
+  files?: CloudFiles;
   /** Which upstream this is (default: the primary). `config.upstream` holds its own keys (upstreams.ts). */
   role?: UpstreamRole;
 }
@@ -296,6 +299,11 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         logger: channelLog,
         caps,
         ...(own ? { own } : {}),
+        ...(deps.files ? { files: deps.files } : {}),
+        report: (action, payload) => {
+          if (!channel.link.ready) return channelLog.info({ action, status: payload.status }, 'status not sent: the cloud is not connected');
+          channel.link.call(action, payload).catch((err: unknown) => channelLog.warn({ action, err: (err as Error).message }, 'status not taken by the cloud'));
+        },
       }), channelLog),
       onState: (state: LinkState) => {
         if (state === 'accepted') {

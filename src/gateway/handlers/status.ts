@@ -1,5 +1,5 @@
 import type { ConnectorState } from '../../store/ports.js';
-import type { Handler } from './context.js';
+import type { Handler, HandlerContext } from './context.js';
 
 /** OCPP 1.6 §4.9: connector 0 is the charge point itself. */
 export const statusNotification: Handler<'StatusNotification'> = async (ctx, req) => {
@@ -25,19 +25,30 @@ export const statusNotification: Handler<'StatusNotification'> = async (ctx, req
   return {};
 };
 
-export const firmwareStatusNotification: Handler<'FirmwareStatusNotification'> = (ctx, req) => {
+/** OCPP 1.6 §4.5: stored with a short history (API, MQTT, dashboard), relayed where routing says. */
+export const firmwareStatusNotification: Handler<'FirmwareStatusNotification'> = async (ctx, req) => {
   ctx.registry.ensure(ctx.chargerId).firmwareStatus = req.status;
+  await recordFileStatus(ctx, 'firmware', req.status);
   ctx.upstream?.notification(ctx.chargerId, 'FirmwareStatusNotification', req);
-  ctx.logger.info({ firmwareStatus: req.status }, 'firmware status');
+  const level = req.status === 'DownloadFailed' || req.status === 'InstallationFailed' ? 'warn' : 'info';
+  ctx.logger[level]({ firmwareStatus: req.status }, 'firmware status');
   return {};
 };
 
-export const diagnosticsStatusNotification: Handler<'DiagnosticsStatusNotification'> = (ctx, req) => {
+/** OCPP 1.6 §4.4. */
+export const diagnosticsStatusNotification: Handler<'DiagnosticsStatusNotification'> = async (ctx, req) => {
   ctx.registry.ensure(ctx.chargerId).diagnosticsStatus = req.status;
+  await recordFileStatus(ctx, 'diagnostics', req.status);
   ctx.upstream?.notification(ctx.chargerId, 'DiagnosticsStatusNotification', req);
-  ctx.logger.info({ diagnosticsStatus: req.status }, 'diagnostics status');
+  ctx.logger[req.status === 'UploadFailed' ? 'warn' : 'info']({ diagnosticsStatus: req.status }, 'diagnostics status');
   return {};
 };
+
+async function recordFileStatus(ctx: HandlerContext, kind: 'firmware' | 'diagnostics', status: string): Promise<void> {
+  const at = ctx.now().toISOString();
+  await ctx.store.durably(() => ctx.store.transfers.addStatus({ chargerId: ctx.chargerId, kind, status, at }));
+  ctx.events.emit('charger.fileStatus', { chargerId: ctx.chargerId, kind, status, at });
+}
 
 /** A vendorId chargegate handles itself is answered here; any other is relayed to the cloud when there is one. */
 export const dataTransfer: Handler<'DataTransfer'> = async (ctx, req) => {

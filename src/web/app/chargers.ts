@@ -23,6 +23,18 @@ export function chargerCard(c: Charger, options: CardOptions): HTMLElement {
     c.lastSecurityEvent
       ? h('p', { class: 'muted', 'data-role': 'security' }, `security event: ${c.lastSecurityEvent.type}${c.lastSecurityEvent.techInfo ? ` (${c.lastSecurityEvent.techInfo})` : ''}`, h('span', { class: 'since' }, ` · ${time(c.lastSecurityEvent.timestamp)}`))
       : null,
+    c.firmware
+      ? h('p', { class: /Failed$/.test(c.firmware.status) ? 'alert' : 'muted', 'data-role': 'firmware' }, `firmware ${c.firmware.status}`, h('span', { class: 'since' }, ` · ${time(c.firmware.at)}`))
+      : null,
+    c.diagnostics
+      ? h(
+          'p',
+          { class: c.diagnostics.status === 'UploadFailed' || c.diagnostics.lastFile?.forwardResult?.startsWith('failed') ? 'alert' : 'muted', 'data-role': 'diagnostics' },
+          `diagnostics ${c.diagnostics.status}`,
+          c.diagnostics.lastFile ? ` · ${c.diagnostics.lastFile.fileName}${c.diagnostics.lastFile.forwardResult ? ` (${c.diagnostics.lastFile.forwardResult})` : ''}` : '',
+          h('span', { class: 'since' }, ` · ${time(c.diagnostics.at)}`),
+        )
+      : null,
     c.registration && (c.registration.state === 'pending' || c.registration.state === 'refused')
       ? h('p', { class: 'alert', 'data-role': 'registration' }, `registration ${c.registration.state}${c.registration.reason ? `: ${c.registration.reason}` : ''}`, c.registration.since ? h('span', { class: 'since' }, ` · since ${time(c.registration.since)}`) : null)
       : null,

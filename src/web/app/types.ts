@@ -43,6 +43,9 @@ export interface Charger {
   uncontrolledSince?: string;
   /** The latest security event since chargegate started (OCPP 1.6 security extension). */
   lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
+  /** The latest FirmwareStatusNotification / DiagnosticsStatusNotification, and the latest diagnostics file received. */
+  firmware?: { status: string; at: string };
+  diagnostics?: { status: string; at: string; lastFile?: { id: number; fileName: string; receivedAt: string; forwardResult?: string } };
   /** Where it stands with its BootNotification (pending and refused are shown). */
   registration?: { state: 'accepted' | 'pending' | 'refused' | 'offline'; reason?: string; since?: string };
   /** Automatic setup, vendor profile and effective quirks (docs/chargers.md). */

@@ -155,3 +155,23 @@ t.test('planned beside accepted, a sent limit marked, and an uncontrolled charge
   await page.close();
   t.same(failures, [], 'no script errors');
 });
+
+t.test('a charger card shows its firmware and diagnostics status, one line each', async (t) => {
+  const gw = await startGateway(t, { webRoot });
+  await simCharger(t, gw, 'CP1', 1);
+  const page = await browser.newPage();
+  await page.goto(gw.httpUrl);
+  const card = page.locator('#charger-CP1');
+  await card.locator('[data-role=status]', { hasText: 'Available' }).waitFor();
+  t.equal(await card.locator('[data-role=firmware]').count(), 0, 'nothing to say before an update');
+
+  const put = await fetch(`${gw.httpUrl}/api/firmware/fw.bin`, { method: 'PUT', body: Buffer.from('firmware'), headers: { 'content-type': 'application/octet-stream' } });
+  t.equal(put.status, 201);
+  const sent = await fetch(`${gw.httpUrl}/api/chargers/CP1/ocpp/UpdateFirmware`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ location: 'store:fw.bin', retrieveDate: new Date().toISOString() }) });
+  t.equal(sent.status, 200);
+  // The simulator reports Downloading … Installed (1.6 §4.5); the card follows through the live feed.
+  await card.locator('[data-role=firmware]', { hasText: 'firmware Installed' }).waitFor();
+  await fetch(`${gw.httpUrl}/api/chargers/CP1/ocpp/GetDiagnostics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ location: 'store:keep' }) });
+  await card.locator('[data-role=diagnostics]', { hasText: 'diagnostics Uploaded' }).waitFor();
+  await page.close();
+});

@@ -22,6 +22,8 @@ t.test('an empty file gives every default, closed to strangers', async (t) => {
     },
     http: { port: 8080, requestTimeout: 30, keepAliveTimeout: 5, maxConnections: 256, maxConnectionsPerAddress: 32, allowedHosts: [], allowedOrigins: [] },
     security: {},
+    firmware: { maxBytes: 268435456, proxy: true, fetchTimeout: 300 },
+    diagnostics: { maxBytes: 67108864, uploadWindow: 86400, keep: 20 },
     demo: false,
   });
 });

@@ -55,7 +55,7 @@ const FROM_CLOUD: Record<CentralAction16, Row<CloudRoute>> = {
   DataTransfer: ['chargegate', 'chargegate', 'to-charger', 'to-charger'],
   GetCompositeSchedule: ['to-charger', 'local-controller', 'to-charger', 'local-controller'],
   GetConfiguration: ['chargegate', 'chargegate', 'to-charger', 'to-charger'],
-  GetDiagnostics: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
+  GetDiagnostics: ['chargegate', 'chargegate', 'to-charger', 'to-charger'],
   GetLocalListVersion: ['chargegate', 'chargegate', 'chargegate', 'chargegate'],
   RemoteStartTransaction: ['to-charger', 'to-charger', 'to-charger', 'to-charger'],
   RemoteStopTransaction: ['to-charger', 'to-charger', 'to-charger', 'to-charger'],
@@ -65,7 +65,7 @@ const FROM_CLOUD: Record<CentralAction16, Row<CloudRoute>> = {
   SetChargingProfile: ['to-charger', 'local-controller', 'to-charger', 'local-controller'],
   TriggerMessage: ['chargegate', 'chargegate', 'to-charger', 'to-charger'],
   UnlockConnector: ['to-charger', 'to-charger', 'to-charger', 'to-charger'],
-  UpdateFirmware: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
+  UpdateFirmware: ['chargegate', 'chargegate', 'to-charger', 'to-charger'],
   // Security whitepaper: a charger's certificates, logs and signed firmware are per charger.
   CertificateSigned: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
   DeleteCertificate: ['not-supported', 'not-supported', 'to-charger', 'to-charger'],
