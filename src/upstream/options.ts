@@ -42,8 +42,11 @@ export function upstreamConfigProblems(data: unknown): Problem[] {
     if (earlier !== undefined) problems.push({ path: [...at, 'name'], text: `"${m.name}" is already the name of ${earlier}; every upstream needs its own name` });
     else seen.set(m.name, `upstream.mirrors[${i}]`);
   });
-  const known = new Set((root.chargers?.list ?? []).map((c) => c.id));
-  (u.dataTransfer ?? []).forEach((rule, i) => {
+  // The raw data may still be wrong elsewhere (reported by the schema): look only at what fits.
+  const list = Array.isArray(root.chargers?.list) ? root.chargers.list : [];
+  const known = new Set(list.map((c) => c?.id));
+  (Array.isArray(u.dataTransfer) ? u.dataTransfer : []).forEach((rule, i) => {
+    if (typeof rule?.to !== 'string') return;
     const target = rule.to.startsWith('charger:') ? rule.to.slice('charger:'.length) : undefined;
     if (target !== undefined && !known.has(target)) problems.push({ path: ['upstream', 'dataTransfer', i, 'to'], text: `${JSON.stringify(rule.to)} names no charger of chargers.list (allowed: ${[...known].map((id) => `charger:${id}`).concat('mqtt', 'reject').join(', ')})` });
   });

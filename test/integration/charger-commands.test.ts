@@ -82,11 +82,6 @@ const CASES: Case[] = [
     body: { location: 'https://fw.example.com/v2.bin', retrieveDate: WHEN, retries: 3, retryInterval: 60 },
     sent: { location: 'https://fw.example.com/v2.bin', retrieveDate: WHEN, retries: 3, retryInterval: 60 },
   },
-  {
-    method: 'POST', path: '/diagnostics', action: 'GetDiagnostics',
-    body: { location: 'ftp://logs.example.com/up/', startTime: '2026-05-31', stopTime: WHEN, retries: 1 },
-    sent: { location: 'ftp://logs.example.com/up/', startTime: '2026-05-31T00:00:00.000Z', stopTime: WHEN, retries: 1 },
-  },
 ];
 
 /** The charger answers every action in ANSWERS and records what it got. */
@@ -108,7 +103,14 @@ async function booted(t: Test, url: string): Promise<RpcClient> {
 }
 
 t.test('the commands by name over HTTP', async (t) => {
-  const gw = await startGateway(t, { patch: (c) => (c.http = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read }) });
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.http = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read };
+      // The firmware URL goes to the charger as given (with proxy on, chargegate would fetch it
+      // first: tested in firmware.test.ts).
+      c.firmware = { ...c.firmware, proxy: false };
+    },
+  });
   const cp = await booted(t, gw.url);
   const received = recording(cp);
   const failures: unknown[] = [];
@@ -129,6 +131,13 @@ t.test('the commands by name over HTTP', async (t) => {
       t.same(received.at(-1), [c.action, c.sent], `${what}: the charger got ${c.action} as named`);
     }
     t.equal(received.length, CASES.length, 'one OCPP call per request');
+  });
+
+  t.test('GetDiagnostics: the charger uploads to chargegate, which forwards to the location given', async (t) => {
+    const res = await call({ method: 'POST', path: '/diagnostics', body: { location: 'ftp://logs.example.com/up/', startTime: '2026-05-31', stopTime: WHEN, retries: 1 } });
+    t.equal(res.status, 200);
+    t.match(res.json, { action: 'GetDiagnostics', answer: ANSWERS.GetDiagnostics, answeredBy: 'charger', reason: /forwards it to the location given/ });
+    t.match(received.at(-1), ['GetDiagnostics', { location: new RegExp(`^${gw.httpUrl}/uploads/[^/]+/$`), startTime: '2026-05-31T00:00:00.000Z', stopTime: WHEN, retries: 1 }]);
   });
 
   t.test('a reservation without an id gets one chosen by chargegate, and the answer says which', async (t) => {
