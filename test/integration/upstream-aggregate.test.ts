@@ -193,7 +193,7 @@ t.test('commands from the cloud reach the right charger, with its connector and 
     ],
     unknownKey: ['Nope'],
   });
-  const refused = await site.call('Reset', { type: 'Soft' }).catch((e: unknown) => e);
+  const refused = await site.call('GetLog', { logType: 'DiagnosticsLog', requestId: 1, log: { remoteLocation: 'https://logs.example.com/up/' } }).catch((e: unknown) => e);
   t.match(refused, { rpcErrorCode: 'NotSupported', message: /site gateway/ }, 'what cannot be mapped: NotSupported with a description, not a timeout');
   t.same(await site.call('SendLocalList', { listVersion: 7, updateType: 'Full', localAuthorizationList: [{ idTag: 'FROMCLOUD', idTagInfo: { status: 'Accepted' } }] }), { status: 'Accepted' });
   t.same(await site.call('GetLocalListVersion', {}), { listVersion: 7 });

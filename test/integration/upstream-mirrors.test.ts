@@ -139,6 +139,8 @@ t.test('a transparent mirror beside an aggregate primary: each charger is itself
   t.teardown(() => mirror.close());
   for (const id of ['CP1', 'CP2']) mirror.passwords.set(id, 'registry-secret-1');
   const gw = await startGateway(t, {
+    // Booted before: a transparent link opens once chargegate knows what the charger is (docs/cloud.md).
+    bootedBefore: ['CP1', 'CP2'],
     patch: (c) => {
       c.upstream = { url: primary.url, identity: 'SITE-GW-1', ...LINK, mirrors: [{ name: 'registry', mode: 'transparent', url: mirror.url, password: 'registry-secret-1', ...LINK }] };
     },
