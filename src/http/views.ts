@@ -74,6 +74,8 @@ export interface ChargerView extends ControlView {
   configured: boolean;
   status: string;
   protocol?: string;
+  /** The OCPP version it speaks (on its current or last connection since chargegate started). */
+  ocpp?: '1.6' | '2.0.1';
   connectedAt?: string;
   disconnectedAt?: string;
   lastMessageAt?: string;
@@ -144,6 +146,7 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
     configured: configured !== undefined,
     status: live?.online ? (live.connectors.get(0)?.status ?? 'Available') : live?.connectedAt || boot ? 'Offline' : 'Never connected',
     ...(live?.protocol ? { protocol: live.protocol } : {}),
+    ...(live?.protocol === 'ocpp2.0.1' ? { ocpp: '2.0.1' as const } : live?.protocol === 'ocpp1.6' ? { ocpp: '1.6' as const } : {}),
     ...(live?.connectedAt ? { connectedAt: live.connectedAt } : {}),
     ...(live?.disconnectedAt ? { disconnectedAt: live.disconnectedAt } : {}),
     ...(live?.lastMessageAt ? { lastMessageAt: live.lastMessageAt } : {}),
