@@ -83,8 +83,11 @@ export function meterValuesFromCore(values: readonly MeterValue16[], path = 'met
   return { value: out, notes };
 }
 
-/** The last Energy.Active.Import.Register reading among the values, in Wh (1.6 core shape). */
-export function lastEnergyWh(values: readonly MeterValue16[], prefer?: string): number | undefined {
+/**
+ * The last Energy.Active.Import.Register reading among the values, in Wh (1.6 core shape): of
+ * the context `prefer` when there is one, else any (only: none but that context).
+ */
+export function lastEnergyWh(values: readonly MeterValue16[], prefer?: string, only = false): number | undefined {
   let found: number | undefined;
   let preferred: number | undefined;
   for (const mv of values) {
@@ -97,5 +100,5 @@ export function lastEnergyWh(values: readonly MeterValue16[], prefer?: string): 
       if (prefer !== undefined && sv.context === prefer) preferred = v;
     }
   }
-  return preferred ?? found;
+  return only ? preferred : (preferred ?? found);
 }

@@ -104,7 +104,8 @@ export function transactionEventToCore(req: TransactionEventRequest, facts: Tran
 
   let meterStart = facts.session?.meterStart;
   if (!facts.session) {
-    const begin = lastEnergyWh(meter.value, 'Transaction.Begin');
+    // An Ended that opens the session too: only a Transaction.Begin reading is its start.
+    const begin = lastEnergyWh(meter.value, 'Transaction.Begin', req.eventType === 'Ended');
     meterStart = Math.round(begin ?? facts.latestEnergyWh ?? 0);
     if (begin === undefined && facts.latestEnergyWh === undefined) notes.push({ kind: 'lost', path: 'meterValue', detail: 'no energy reading at the start: meterStart 0' });
     if (req.eventType !== 'Started') notes.push({ kind: 'mapped', path: 'eventType', detail: `${req.eventType} for a transaction whose Started never came: the session opens here` });
