@@ -5,7 +5,7 @@
 import { registrationOf, type Registration } from '../gateway/registration.js';
 import { parseRotation } from '../balancer/site.js';
 import type { Config } from '../config/schema.js';
-import type { LiveCharger, Registry } from '../gateway/registry.js';
+import { ocppVersionOf, type LiveCharger, type Registry } from '../gateway/registry.js';
 import type { MeterSample, SessionRecord, SessionStore } from '../store/ports.js';
 import type { LoadSample } from './load-history.js';
 import type { ChargerControl } from '../events.js';
@@ -146,7 +146,7 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
     configured: configured !== undefined,
     status: live?.online ? (live.connectors.get(0)?.status ?? 'Available') : live?.connectedAt || boot ? 'Offline' : 'Never connected',
     ...(live?.protocol ? { protocol: live.protocol } : {}),
-    ...(live?.protocol === 'ocpp2.0.1' ? { ocpp: '2.0.1' as const } : live?.protocol === 'ocpp1.6' ? { ocpp: '1.6' as const } : {}),
+    ...(ocppVersionOf(live?.protocol) ? { ocpp: ocppVersionOf(live?.protocol)! } : {}),
     ...(live?.connectedAt ? { connectedAt: live.connectedAt } : {}),
     ...(live?.disconnectedAt ? { disconnectedAt: live.disconnectedAt } : {}),
     ...(live?.lastMessageAt ? { lastMessageAt: live.lastMessageAt } : {}),

@@ -5,6 +5,7 @@
 import t from 'tap';
 import { api, TOKENS } from '../helpers/http.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { connectClient } from '../helpers/mqtt.js';
 import { rawCharger } from '../helpers/raw.js';
 import { boot201, bootPayload, rpcCharger, rpcCharger201 } from '../helpers/rpc-charger.js';
 
@@ -41,8 +42,16 @@ function sessionEvents(offline = false) {
   ];
 }
 
-t.test('a 2.0.1-only charger boots: Accepted with the interval; the API shows it speaks 2.0.1', async (t) => {
-  const gw = await startGateway(t, { patch: (c) => (c.http = HTTP) });
+t.test('a 2.0.1-only charger boots: Accepted with the interval; the API and MQTT show it speaks 2.0.1', async (t) => {
+  const viewer = { username: 'viewer', password: 'viewer-secret-pw' };
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.http = HTTP;
+      c.mqtt = { port: 0, throttle: 0, users: [{ ...viewer, access: 'read' }] };
+    },
+  });
+  const mqtt = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`, viewer);
+  await mqtt.subscribe('chargegate/chargers/CP1/info');
   const cp = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1);
   const answer = await cp.call('BootNotification', boot201);
   t.match(answer, { status: 'Accepted', interval: 300, currentTime: String });
@@ -50,6 +59,8 @@ t.test('a 2.0.1-only charger boots: Accepted with the interval; the API shows it
   const view = (await api(gw.httpUrl, '/api/chargers/CP1', { token: TOKENS.read })).json;
   t.match(view, { ocpp: '2.0.1', protocol: 'ocpp2.0.1', online: true, booted: true, vendor: 'EVBox', model: 'Livo', serialNumber: 'LIVO-1', firmwareVersion: '2.4.1' });
   t.match(gw.app.store.chargers.get('CP1'), { vendor: 'EVBox', model: 'Livo' }, 'stored like a 1.6 boot');
+  const info = await mqtt.waitFor('chargegate/chargers/CP1/info');
+  t.match(JSON.parse(info.payload), { vendor: 'EVBox', model: 'Livo', ocpp: '2.0.1' }, 'the retained info topic names the version');
 });
 
 t.test('negotiation: both offered → the config decides (default the newest); one offered → that one; none we speak → 400', async (t) => {
