@@ -187,3 +187,34 @@ t.test('commands reach a 2.0.1 charger in 2.0.1: the HTTP start is a RequestStar
   t.match(got[3], { method: 'Reset', params: { type: 'Immediate' } });
   await eventually(() => got.length === 4, 'four commands');
 });
+
+t.test('automatic setup reaches a 2.0.1 charger through the key map: GetVariables to read, SetVariables to set the meter values', async (t) => {
+  const gw = await startGateway(t, { patch: (c) => (c.chargers.setup = { mode: 'auto' }) });
+  const cp = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const model: Record<string, string> = { 'SampledDataCtrlr.TxUpdatedMeasurands': 'Energy.Active.Import.Register', 'SampledDataCtrlr.TxUpdatedInterval': '300', 'SmartChargingCtrlr.ProfileStackLevel': '8', 'SmartChargingCtrlr.RateUnit': 'A,W' };
+  const sets: unknown[] = [];
+  const result = (d: { component: { name: string }; variable: { name: string } }, attributeStatus: string, attributeValue?: string) => ({ attributeStatus, component: d.component, variable: d.variable, ...(attributeValue !== undefined ? { attributeValue } : {}) });
+  cp.handle('GetVariables', ({ params }) => ({
+    getVariableResult: params.getVariableData.map((d: any) => {
+      const value = model[`${d.component.name}.${d.variable.name}`];
+      return value !== undefined ? result(d, 'Accepted', value) : result(d, 'UnknownVariable');
+    }),
+  }));
+  cp.handle('SetVariables', ({ params }) => {
+    for (const d of params.setVariableData) {
+      sets.push([d.component.name, d.variable.name, d.attributeValue]);
+      model[`${d.component.name}.${d.variable.name}`] = d.attributeValue;
+    }
+    return { setVariableResult: params.setVariableData.map((d: any) => result(d, 'Accepted')) };
+  });
+  await cp.call('BootNotification', boot201);
+  await eventually(() => gw.app.setup.view('CP1').state === 'done', 'setup to finish');
+  t.same(sets, [
+    ['SampledDataCtrlr', 'TxUpdatedMeasurands', 'Current.Import,Power.Active.Import,Energy.Active.Import.Register'],
+    ['SampledDataCtrlr', 'TxUpdatedInterval', '60'],
+  ], 'the balancer\'s measurands and interval, as 2.0.1 variables');
+  t.match(gw.app.setup.view('CP1'), {
+    learnt: { ChargingScheduleAllowedChargingRateUnit: { value: 'Current,Power' }, ChargeProfileMaxStackLevel: { value: '8' } },
+    quirks: { wattsOnly: { value: false, source: 'learnt' }, stackLevelZeroOnly: { value: false, source: 'learnt' }, noSmartCharging: { value: false } },
+  }, 'quirks learnt from the device model; a 1.6 key with no 2.0.1 variable is unknown, not a missing feature');
+});
