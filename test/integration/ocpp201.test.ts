@@ -125,6 +125,25 @@ t.test('the same session sent offline, replayed after a restart (same data dir):
   t.equal(ended.length, 0, 'no second session.ended');
 });
 
+t.test('a charger that lost chargegate after its Started: the queued events, the Started again among them, after a restart: one session', async (t) => {
+  const dir = t.testdir();
+  const first = await startGateway(t, { dir });
+  const a = await rpcCharger201(t, first.url, 'CP1', PASSWORDS.CP1);
+  await a.call('BootNotification', boot201);
+  const events = sessionEvents(true);
+  await a.call('TransactionEvent', events[0]);
+  await a.close({ force: true });
+  await first.stop();
+  // Offline, the charger queued Updated and Ended; it never saw the Started's answer, so it sends that again first.
+  const second = await startGateway(t, { dir, patch: (c) => (c.http = HTTP) });
+  const b = await rpcCharger201(t, second.url, 'CP1', PASSWORDS.CP1);
+  await b.call('BootNotification', boot201);
+  for (const e of events) await b.call('TransactionEvent', e);
+  const sessions = (await api(second.httpUrl, '/api/sessions', { token: TOKENS.read })).json;
+  t.equal(sessions.total, 1, 'one session');
+  t.match(sessions.sessions[0], { reference: 'a1b2c3-tx-0001', meterStart: 4000, meterStop: 12000, energyWh: 8000, state: 'completed' });
+});
+
 t.test('invalid 2.0.1 frames get the 2.0.1 CALLERROR and the connection stays up; unknown actions NotImplemented, unsupported ones NotSupported', async (t) => {
   const gw = await startGateway(t);
   const loose = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1, { strictMode: false });
