@@ -37,7 +37,8 @@ export function createLeniencyNotes(events: EventBus): (chargerId: string, logge
     const key = `${chargerId}\n${kind}`;
     if (logged.has(key)) return;
     logged.add(key);
-    logger.warn({ kind, action, detail }, 'tolerated a deviation from OCPP 1.6 (logged once per charger and kind; counted in /metrics chargegate_ocpp_leniencies_total)');
+    const what = kind === 'translation-lost' || kind === 'translation-mapped' ? 'an OCPP 2.0.1 message not carried over whole to the core' : 'tolerated a deviation from OCPP 1.6';
+    logger.warn({ kind, action, detail }, `${what} (logged once per charger and kind; counted in /metrics chargegate_ocpp_leniencies_total)`);
   };
 }
 

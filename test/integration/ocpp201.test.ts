@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { api, TOKENS } from '../helpers/http.js';
-import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { capturingLogger, eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { connectClient } from '../helpers/mqtt.js';
 import { rawCharger } from '../helpers/raw.js';
 import { boot201, bootPayload, rpcCharger, rpcCharger201 } from '../helpers/rpc-charger.js';
@@ -162,7 +162,8 @@ t.test('invalid 2.0.1 frames get the 2.0.1 CALLERROR and the connection stays up
 });
 
 t.test('the other notifications are taken: Authorize, StatusNotification, MeterValues, NotifyReport, SecurityEvent, Firmware, Log, DataTransfer', async (t) => {
-  const gw = await startGateway(t, { patch: (c) => (c.http = HTTP) });
+  const log = capturingLogger();
+  const gw = await startGateway(t, { logger: log.logger, patch: (c) => (c.http = HTTP) });
   const cp = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1);
   await cp.call('BootNotification', boot201);
   t.same(await cp.call('Authorize', { idToken: { idToken: 'BLOCKED1', type: 'ISO14443' } }), { idTokenInfo: { status: 'Blocked' } });
@@ -171,6 +172,9 @@ t.test('the other notifications are taken: Authorize, StatusNotification, MeterV
   t.equal(gw.app.gateway.registry.get('CP1')?.connectors.get(1)?.status, 'Preparing', 'Occupied without a transaction: Preparing');
   t.same(await cp.call('StatusNotification', { timestamp: T0, connectorStatus: 'Faulted', evseId: 1, connectorId: 1 }), {});
   t.match(gw.app.gateway.registry.get('CP1')?.connectors.get(1), { status: 'Faulted', errorCode: 'OtherError' });
+  t.same(await cp.call('StatusNotification', { timestamp: T0, connectorStatus: 'Available', evseId: 1, connectorId: 2 }), {});
+  t.equal(gw.app.gateway.registry.get('CP1')?.connectors.get(1)?.status, 'Available', 'connector 2 of EVSE 1 is reported on EVSE 1');
+  t.match(log.entries().filter((e) => e.kind === 'translation-mapped'), [{ action: 'StatusNotification', detail: /connector 2 of EVSE 1/, msg: /OCPP 2.0.1 message not carried over whole/ }], 'logged once, with the kind that /metrics counts');
   t.same(await cp.call('MeterValues', { evseId: 1, meterValue: [{ timestamp: T0, sampledValue: [{ value: 2.5, measurand: 'Power.Active.Import', unitOfMeasure: { unit: 'W', multiplier: 3 } }] }] }), {});
   t.match(gw.app.store.meters.recent('CP1', 1), [{ measurand: 'Power.Active.Import', value: '2500', unit: 'W' }], 'the multiplier applied');
   t.same(await cp.call('NotifyReport', { requestId: 1, generatedAt: T0, seqNo: 0, reportData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' }, variableAttribute: [{ value: '300' }] }] }), {});
