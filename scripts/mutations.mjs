@@ -228,6 +228,24 @@ export default [
     tests: ['test/integration/balancer-overdraw.test.ts'],
   },
 
+  // ---- 8b. A local user's charging profiles: caps of the balancer, never above it ------------
+  {
+    name: 'user-profile-cap-ignored',
+    rule: "a local user's charging profile is a cap the balancer honours (the smallest of fuse share, cloud cap, user cap)",
+    file: 'src/control/user-profiles.ts',
+    find: '    balancer: deps.balancer,',
+    replace: "    balancer: () => { const b = deps.balancer(); return b && { ...b, setCap: () => ({ accepted: true, reason: 'ignored' }) }; },",
+    tests: ['test/integration/user-profiles.test.ts', 'test/unit/control/user-profiles.test.ts'],
+  },
+  {
+    name: 'user-profile-sent-to-charger',
+    rule: "with a balancer, a local user's SetChargingProfile never reaches the charger (it could outrank the balancer's and exceed the fuse)",
+    file: 'src/app.ts',
+    find: '  userProfiles?.register(ocpp);',
+    replace: '  void userProfiles;',
+    tests: ['test/integration/user-profiles.test.ts'],
+  },
+
   // ---- 9. Durable before answering -----------------------------------------------------------
   {
     name: 'start-answered-before-durable',

@@ -8,6 +8,8 @@ import { ConfigError } from './config/errors.js';
 import { fileURLToPath } from 'node:url';
 import { createSiteCommands } from './control/site-commands.js';
 import { createOcppCommands } from './control/ocpp-commands.js';
+import { localKeyContext, ownedKeysInterceptor } from './control/owned-keys-interceptor.js';
+import { createUserProfiles, type UserProfiles } from './control/user-profiles.js';
 import { validatorFor } from './ocpp/validate.js';
 import { EventBus } from './events.js';
 import { createGridMeter } from './meters/index.js';
@@ -21,7 +23,8 @@ import type { Logger } from './log.js';
 import { createMqtt, type Mqtt } from './mqtt/index.js';
 import { createLocalCa, type LocalCa } from './security/local-ca.js';
 import { openSqliteStore } from './store/sqlite.js';
-import { createUpstream, type Upstream } from './upstream/upstream.js';
+import type { Upstream } from './upstream/upstream.js';
+import { createUpstreams, type Upstreams } from './upstream/upstreams.js';
 import type { AuthEntry, Store } from './store/ports.js';
 import { VERSION } from './version.js';
 
@@ -40,8 +43,10 @@ export interface App {
   mqtt: Mqtt | undefined;
   /** Local load balancing; undefined without a `site:` section (then nothing is balanced). */
   balancer: Balancer | undefined;
-  /** The cloud upstream (outbox, dead letters, link state); undefined when `upstream.mode` is none. */
+  /** The primary cloud upstream (outbox, dead letters, link state); undefined when `upstream.mode` is none. */
   upstream: Upstream | undefined;
+  /** The primary and its mirrors (upstream.mirrors), side by side. */
+  upstreams: Upstreams | undefined;
   /** The HTTP API, dashboard and /metrics. */
   http: OperatorView;
   /** Vendor profiles, automatic setup after boot, effective quirks per charger. */
@@ -76,8 +81,9 @@ export function createApp(config: Config, deps: AppDeps): App {
   // Vendor profiles and automatic setup after boot: the effective quirks reach the balancer
   // through 'charger.quirks' (docs/chargers.md).
   const setup = createChargerSetup({ config, events, commands: gateway.commands, registry: gateway.registry, chargers: store.chargers, meta: store.meta, profiles: loadProfiles(), logger, now });
-  const upstream = createUpstream({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer });
-  if (upstream) gateway.attachUpstream(upstream.port);
+  const upstreams = createUpstreams({ config, store, events, gateway, logger, now, version: VERSION, balancer: () => balancer });
+  const upstream = upstreams?.primary;
+  if (upstreams) gateway.attachUpstream(upstreams.port);
   // One meaning of "stop", "max current"… for MQTT and HTTP; without a site: section the
   // limit commands answer "not configured".
   const knowsCharger = (id: string) => config.chargers.list.some((c) => c.id === id) || (config.chargers.allowUnknown && gateway.registry.get(id) !== undefined);
@@ -91,6 +97,10 @@ export function createApp(config: Config, deps: AppDeps): App {
   // Every OCPP command from a local user, through one door (chargegate answers where it owns
   // what the command changes: src/control/ocpp-commands.ts).
   const ocpp = createOcppCommands({ commands: gateway.commands, validator: validatorFor('ocpp1.6'), knowsCharger, logger });
+  ocpp.intercept('ChangeConfiguration', ownedKeysInterceptor(localKeyContext(config)));
+  // A local user's charging profiles become the balancer's caps (without a site: section they go to the charger).
+  const userProfiles = balancer ? createSiteUserProfiles(config, { balancer, gateway, store, events, logger, now }) : undefined;
+  userProfiles?.register(ocpp);
   const mqtt = createMqtt({
     config,
     gateway,
@@ -109,7 +119,9 @@ export function createApp(config: Config, deps: AppDeps): App {
     control,
     ocpp,
     setup: (id) => setup.view(id),
-    peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstream ? { upstream: true } : {}) }),
+    chargingProfiles: (id) => userProfiles?.view(id),
+    caps: (id) => balancer?.caps(id) ?? [],
+    peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstreams ? { upstream: true, upstreams: () => upstreams.summaries() } : {}) }),
     logger,
     now,
     version: VERSION,
@@ -124,14 +136,16 @@ export function createApp(config: Config, deps: AppDeps): App {
     mqtt,
     balancer,
     upstream,
+    upstreams,
     http,
     setup,
     async start() {
       await startMqtt(mqtt, config, logger);
       const ports = await gateway.start();
       balancer?.start();
+      userProfiles?.start();
       setup.start();
-      upstream?.start();
+      upstreams?.start();
       const web = await startHttp(http, config, logger);
       const endpoint = (scheme: string, host: string, port: number) => `${scheme}://${host}:${port}${config.ocpp.path}/<chargerId>`;
       logger.info(
@@ -153,8 +167,9 @@ export function createApp(config: Config, deps: AppDeps): App {
       setup.stop();
       await http.stop();
       await mqtt?.stop();
+      userProfiles?.stop();
       await balancer?.stop();
-      await upstream?.stop();
+      await upstreams?.stop();
       await gateway.stop();
       store.close();
       logger.info('chargegate stopped');
@@ -196,6 +211,23 @@ function createSiteBalancer(config: Config, deps: { events: EventBus; gateway: G
   if (problems.length > 0) throw new ConfigError(problems);
   const meter = createGridMeter(config, deps.logger, deps.now);
   return createBalancer({ config, site, ...deps, ...(meter ? { meter } : {}), timeZone: config.site?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone });
+}
+
+/** A local user's kept charging profiles, per charger (configured or seen before), as the balancer's caps. */
+function createSiteUserProfiles(config: Config, deps: { balancer: Balancer; gateway: Gateway; store: Store; events: EventBus; logger: Logger; now: () => Date }): UserProfiles {
+  const supply = config.site!.supply;
+  const configured = (id: string) => config.chargers.list.find((c) => c.id === id);
+  return createUserProfiles({
+    balancer: () => deps.balancer,
+    chargers: [...new Set([...config.chargers.list.map((c) => c.id), ...deps.store.chargers.list().map((c) => c.id)])],
+    connectorCount: (id) => configured(id)?.connectors ?? Math.max(1, ...(deps.gateway.registry.get(id)?.connectors.keys() ?? [])),
+    chargerPhases: (id) => configured(id)?.phases ?? supply.phases,
+    supply: { voltage: supply.voltage, phases: supply.phases, maxCurrent: supply.maxCurrent },
+    store: deps.store,
+    events: deps.events,
+    now: deps.now,
+    logger: deps.logger,
+  });
 }
 
 /** The config's authorization list is the local list's source of truth at start. */

@@ -1,6 +1,7 @@
 import type { Registration } from './gateway/registration.js';
 import { EventEmitter } from 'node:events';
 import type { ChargerInfo, ConnectorState, DeadLetter, MeterSample, SecurityEvent, SessionRecord } from './store/ports.js';
+import type { UpstreamSummary } from './upstream/upstream.js';
 
 /**
  * What happens on the site, as typed events. The gateway core emits; the MQTT mirror, the
@@ -76,6 +77,8 @@ export interface GatewayEvents {
   /** The link to the cloud CSMS (emitted by the upstream link). */
   'upstream.state': { online: boolean; outboxDepth: number; deadLetters: number; /** When the oldest outbox message was queued (for its age in /metrics). */ oldestAt?: string };
   /** A message for the cloud was given up after its attempts (or could not be mapped): kept in the dead letters. */
+  /** Each upstream (the primary and every mirror) when its link, outbox or dead letters change. */
+  'upstream.summary': UpstreamSummary;
   'upstream.deadLetter': DeadLetter;
   /** The outbox was full: these messages were given up (status, then every second MeterValues; never Start/Stop). */
   'upstream.evicted': { count: number; status: number; meterValues: number; outboxDepth: number; at: string };

@@ -6,16 +6,14 @@
  *   chargegate config check FILE          validate a config file without starting
  *   chargegate sim [options]              run simulated chargers (chargegate sim --help)
  *   chargegate report sessions|energy     sessions and energy from the database (chargegate report --help)
+ *   chargegate charger <id> <command> …   a command to a charger through the running gateway (chargegate charger --help)
  */
-import { createApp } from './app.js';
+import type { createApp } from './app.js';
 import { siteProblems } from './balancer/site.js';
 import { ConfigError } from './config/errors.js';
-import { StorageError } from './store/sqlite.js';
 import { demoConfig, loadConfigFile } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createLogger } from './log.js';
-import { reportCommand } from './report/cli.js';
-import { simCommand } from './sim/cli.js';
 import { VERSION } from './version.js';
 
 const USAGE = `chargegate ${VERSION}: an edge gateway for EV charging sites
@@ -25,11 +23,14 @@ Usage:
   chargegate config check FILE       validate a config file and exit (0 valid, 2 invalid)
   chargegate sim [options]           run simulated chargers against a gateway (see: chargegate sim --help)
   chargegate report sessions|energy  sessions or energy as CSV or JSON (see: chargegate report --help)
+  chargegate charger <id> <command>  a command to a charger: configuration, trigger, reset… (see: chargegate charger --help)
   chargegate --version | --help
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // Each command loads only its own modules: `chargegate charger …` is a short-lived client and
+  // should not load the whole gateway first.
   switch (command) {
     case 'start':
       return start(rest);
@@ -38,10 +39,17 @@ async function main(argv: string[]): Promise<number> {
     case 'sim': {
       const controller = new AbortController();
       onSignals(() => controller.abort());
+      const { simCommand } = await import('./sim/cli.js');
       return simCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
     }
-    case 'report':
+    case 'charger': {
+      const { chargerCommand } = await import('./cli/charger.js');
+      return chargerCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+    }
+    case 'report': {
+      const { reportCommand } = await import('./report/cli.js');
       return reportCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
+    }
     case '--version':
     case '-v':
       process.stdout.write(VERSION + '\n');
@@ -104,6 +112,7 @@ async function start(args: string[]): Promise<number> {
     logger.warn({ demo: true, example: 'config/chargegate.example.yaml' }, lines.join(' '));
     process.stderr.write('\n' + lines.map((l) => `  !! ${l}`).join('\n') + '\n\n');
   }
+  const [{ createApp }, { StorageError }] = await Promise.all([import('./app.js'), import('./store/sqlite.js')]);
   let app: ReturnType<typeof createApp>;
   try {
     app = createApp(config, { logger });

@@ -61,6 +61,8 @@ export interface Balancer extends LimitControl {
   reconcile(): Promise<void>;
   /** Per charger: controlled or not, and why (also in every 'allocation.changed'). */
   control(): ChargerControl[];
+  /** The caps on a charger by source (cloud, user profile 12, mqtt…; connectorId absent: the whole charger); the lowest applies. */
+  caps(chargerId: string): { connectorId?: number; source: string; amps: number }[];
 }
 
 
@@ -828,6 +830,12 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     },
     allocation: () => latest,
     control: controlView,
+    caps(chargerId) {
+      const out: { connectorId?: number; source: string; amps: number }[] = [];
+      for (const [source, amps] of caps.get(chargerId) ?? []) out.push({ source, amps });
+      for (let n = 1; n <= Math.max(chargerOf(site, chargerId).connectors, 8); n++) for (const [source, amps] of caps.get(connectorKey(chargerId, n)) ?? []) out.push({ connectorId: n, source, amps });
+      return out;
+    },
     reconcile() {
       run();
       return Promise.all(sent).then(() => undefined);

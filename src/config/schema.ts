@@ -10,6 +10,7 @@
  * - `allowed` is our own keyword: the human wording of what a value may be, used by error
  *   messages where the generic wording (built from type/minimum/pattern...) would be cryptic.
  */
+import { MIRROR_COMMANDS } from '../upstream/mirror-policy.js';
 import { Type, type Static, type TObject, type TProperties, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
 /** A closed mapping that may be omitted entirely: it then gets all its defaults. */
@@ -442,39 +443,70 @@ const SiteSection = Type.Object(
   { additionalProperties: false, description: 'The site\'s supply and how chargegate shares it (local load balancing). Without it, no balancing runs.' },
 );
 
+/**
+ * One connection to a cloud CSMS: the primary (`upstream:` itself) and each mirror
+ * (`upstream.mirrors[]`) are described by these same keys.
+ */
+const UpstreamConnection = {
+  mode: Type.Optional(OneOf(['aggregate', 'transparent', 'none'], { description: 'aggregate: the cloud sees chargegate as one charge point with all connectors; transparent: one connection per charger; none: no cloud. Default: aggregate when url is set, else none.' })),
+  url: Type.Optional(Type.String({ pattern: '^wss?://[^\\s]+$', allowed: 'a ws:// or wss:// URL such as wss://csms.example.com/ocpp', description: 'The cloud CSMS base URL; the identity is appended.' })),
+  identity: Type.Optional(Type.String({ minLength: 1, maxLength: 48, pattern: '^[A-Za-z0-9*_=:+|@.-]+$', description: 'aggregate: the charge point identity the cloud sees (required in aggregate mode).' })),
+  password: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'aggregate: Basic-auth password at the cloud. Use ${ENV_VAR} or ${file:/path}.' })),
+  ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA certificate(s) the cloud\'s TLS certificate must chain to (default: the system CAs). Use ${file:/path}.' })),
+  cert: Type.Optional(Type.String({ minLength: 1, description: 'PEM client certificate (chain) chargegate presents to a cloud that requires mutual TLS (wss:// only; with key). Use ${file:/path}.' })),
+  key: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of upstream.cert (not encrypted). Use ${file:/path}.' })),
+  callTimeout: Type.Number({ default: 30, minimum: 0.1, maximum: 600, description: 'Seconds to wait for the cloud to answer a message; then it counts as failed.' }),
+  transactionMessageAttempts: Type.Integer({ default: 5, minimum: 1, maximum: 100, description: 'Times a message is sent before it goes to the dead letters (1.6 TransactionMessageAttempts).' }),
+  transactionMessageRetryInterval: Type.Number({ default: 60, minimum: 0, maximum: 86400, description: 'Seconds; the n-th retry waits n times this (1.6 TransactionMessageRetryInterval).' }),
+  reconnect: Section(
+    {
+      initialDelay: Type.Number({ default: 1, minimum: 0.05, maximum: 3600, description: 'Seconds before the first reconnect; doubles on each failure (with jitter).' }),
+      maxDelay: Type.Number({ default: 300, minimum: 0.05, maximum: 86400, description: 'Longest wait between reconnects, seconds.' }),
+    },
+    'Reconnecting to the cloud.',
+  ),
+  outbox: Section(
+    {
+      maxMessages: Type.Integer({ default: 500000, minimum: 100, maximum: 100000000, description: 'Messages kept for the cloud at most (about three weeks of 20 chargers sampling every minute); when full, status then every second MeterValues are given up, never a Start or Stop.' }),
+    },
+    'The durable queue of messages for the cloud.',
+  ),
+};
+
+/** A read-only upstream: the site's messages from its own outbox, commands only from its allow-list. */
+const UpstreamMirror = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: 32,
+      pattern: '^[A-Za-z0-9_-]+$',
+      allowed: 'letters, digits, _ and - (it is part of MQTT topics and API paths)',
+      description: 'The mirror\'s name, unique among the upstreams (the primary is upstream.name): its MQTT topic, API entry and metrics label.',
+    }),
+    ocpp: OneOf(['1.6'], { default: '1.6', description: 'The OCPP version spoken to this cloud (1.6J for now).' }),
+    ...UpstreamConnection,
+    commands: Type.Array(OneOf(MIRROR_COMMANDS, { description: 'An OCPP 1.6 action this mirror may send.' }), {
+      default: [],
+      uniqueItems: true,
+      description:
+        'The commands this mirror may send, handled as from the primary (default: none). Any other is refused: with status Rejected where its answer has one, else CALLERROR SecurityError. SetChargingProfile, ClearChargingProfile and SendLocalList are the primary\'s alone.',
+    }),
+  },
+  { additionalProperties: false, description: 'A read-only copy of the site for another back end (an energy supplier, a certificate registry).' },
+);
+
 const UpstreamSection = Section(
   {
-    mode: Type.Optional(OneOf(['aggregate', 'transparent', 'none'], { description: 'aggregate: the cloud sees chargegate as one charge point with all connectors; transparent: one connection per charger; none: no cloud. Default: aggregate when url is set, else none.' })),
-    url: Type.Optional(Type.String({ pattern: '^wss?://[^\\s]+$', allowed: 'a ws:// or wss:// URL such as wss://csms.example.com/ocpp', description: 'The cloud CSMS base URL; the identity is appended.' })),
-    identity: Type.Optional(Type.String({ minLength: 1, maxLength: 48, pattern: '^[A-Za-z0-9*_=:+|@.-]+$', description: 'aggregate: the charge point identity the cloud sees (required in aggregate mode).' })),
-    password: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'aggregate: Basic-auth password at the cloud. Use ${ENV_VAR} or ${file:/path}.' })),
-    ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM CA certificate(s) the cloud\'s TLS certificate must chain to (default: the system CAs). Use ${file:/path}.' })),
-    cert: Type.Optional(Type.String({ minLength: 1, description: 'PEM client certificate (chain) chargegate presents to a cloud that requires mutual TLS (wss:// only; with key). Use ${file:/path}.' })),
-    key: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of upstream.cert (not encrypted). Use ${file:/path}.' })),
+    name: Type.String({ default: 'primary', minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9_-]+$', allowed: 'letters, digits, _ and -', description: 'The primary upstream\'s name in the API, MQTT topics and metrics.' }),
+    ...UpstreamConnection,
     answerTimeout: Type.Number({ default: 2, minimum: 0, maximum: 30, description: 'Seconds an Authorize or StartTransaction waits for the cloud\'s idTagInfo before chargegate decides itself.' }),
-    callTimeout: Type.Number({ default: 30, minimum: 0.1, maximum: 600, description: 'Seconds to wait for the cloud to answer a message; then it counts as failed.' }),
-    transactionMessageAttempts: Type.Integer({ default: 5, minimum: 1, maximum: 100, description: 'Times a message is sent before it goes to the dead letters (1.6 TransactionMessageAttempts).' }),
-    transactionMessageRetryInterval: Type.Number({ default: 60, minimum: 0, maximum: 86400, description: 'Seconds; the n-th retry waits n times this (1.6 TransactionMessageRetryInterval).' }),
-    stopTransactionOnInvalidId: Type.Boolean({ default: true, description: 'A late non-Accepted idTagInfo from the cloud stops the running session (RemoteStopTransaction).' }),
-    reconnect: Section(
-      {
-        initialDelay: Type.Number({ default: 1, minimum: 0.05, maximum: 3600, description: 'Seconds before the first reconnect; doubles on each failure (with jitter).' }),
-        maxDelay: Type.Number({ default: 300, minimum: 0.05, maximum: 86400, description: 'Longest wait between reconnects, seconds.' }),
-      },
-      'Reconnecting to the cloud.',
-    ),
     offline: Section(
       {
         unknownIdTag: OneOf(['reject', 'accept'], { default: 'reject', description: 'While the cloud is away, an idTag in neither the local list nor the cache is rejected or accepted (1.6 AllowOfflineTxForUnknownId).' }),
       },
       'Authorization while the cloud does not answer.',
     ),
-    outbox: Section(
-      {
-        maxMessages: Type.Integer({ default: 500000, minimum: 100, maximum: 100000000, description: 'Messages kept for the cloud at most (about three weeks of 20 chargers sampling every minute); when full, status then every second MeterValues are given up, never a Start or Stop.' }),
-      },
-      'The durable queue of messages for the cloud.',
-    ),
+    stopTransactionOnInvalidId: Type.Boolean({ default: true, description: 'A late non-Accepted idTagInfo from the cloud stops the running session (RemoteStopTransaction).' }),
     connectors: Type.Array(
       Type.Object(
         {
@@ -484,8 +516,12 @@ const UpstreamSection = Section(
         },
         { additionalProperties: false },
       ),
-      { default: [], description: 'aggregate: pinned virtual connector numbers; the rest are numbered in order and remembered.' },
+      { default: [], description: 'aggregate: pinned virtual connector numbers (mirrors number connectors the same); the rest are numbered in order and remembered.' },
     ),
+    mirrors: Type.Array(UpstreamMirror, {
+      default: [],
+      description: 'Further clouds that receive every message of the site, each from its own durable outbox, with its own mode, credentials and transaction ids; they decide nothing (the primary authorizes) and may command only what their `commands` allow.',
+    }),
   },
   'The cloud CSMS chargegate proxies the site to (OCPP 1.6J).',
 );

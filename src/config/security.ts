@@ -6,12 +6,14 @@
  */
 import { resolve } from 'node:path';
 import { checkKeyPair, readTlsFiles, type TlsFileKey, type TlsFilePaths } from '../ocpp/tls-files.js';
-import { closestKey, type Problem } from './errors.js';
+import { closestKey, formatPath, type Problem } from './errors.js';
+
+type UpstreamConnectionRaw = { url?: unknown; cert?: unknown; key?: unknown };
 
 interface RawSecurity {
   ocpp?: { plain?: unknown; tls?: Partial<Record<TlsFileKey, unknown>> };
   chargers?: { list?: unknown };
-  upstream?: { url?: unknown; cert?: unknown; key?: unknown };
+  upstream?: UpstreamConnectionRaw & { mirrors?: UpstreamConnectionRaw[] };
 }
 
 /** The ocpp.tls file paths, resolved against the config file's folder (undefined when a path is not a string). */
@@ -50,14 +52,18 @@ export function securityConfigProblems(data: unknown, baseDir: string): Problem[
     if (read && !read.ok) problems.push(...read.problems.map((p) => ({ path: ['ocpp', 'tls', p.key], text: p.text })));
   }
 
+  // The primary and each mirror: a client certificate comes with its key, over wss://.
   const u = root.upstream;
-  if (u && (u.cert !== undefined || u.key !== undefined)) {
-    if (u.cert === undefined) problems.push({ path: ['upstream', 'cert'], text: 'required with upstream.key (the client certificate the key belongs to)' });
-    else if (u.key === undefined) problems.push({ path: ['upstream', 'key'], text: 'required with upstream.cert (its private key)' });
-    else if (typeof u.cert === 'string' && typeof u.key === 'string') {
-      problems.push(...checkKeyPair(u.cert, u.key).map((p) => ({ path: ['upstream', p.key], text: p.text })));
+  const connections = u ? [{ c: u, at: ['upstream'] as (string | number)[] }, ...(Array.isArray(u.mirrors) ? u.mirrors : []).map((m, i) => ({ c: m, at: ['upstream', 'mirrors', i] }))] : [];
+  for (const { c, at } of connections) {
+    if (typeof c !== 'object' || c === null || (c.cert === undefined && c.key === undefined)) continue;
+    const key = formatPath(at);
+    if (c.cert === undefined) problems.push({ path: [...at, 'cert'], text: `required with ${key}.key (the client certificate the key belongs to)` });
+    else if (c.key === undefined) problems.push({ path: [...at, 'key'], text: `required with ${key}.cert (its private key)` });
+    else if (typeof c.cert === 'string' && typeof c.key === 'string') {
+      problems.push(...checkKeyPair(c.cert, c.key).map((p) => ({ path: [...at, p.key], text: p.text })));
     }
-    if (typeof u.url === 'string' && !u.url.startsWith('wss://')) problems.push({ path: ['upstream', 'cert'], text: 'a client certificate needs a wss:// upstream.url' });
+    if (typeof c.url === 'string' && !c.url.startsWith('wss://')) problems.push({ path: [...at, 'cert'], text: `a client certificate needs a wss:// ${key}.url` });
   }
   return problems;
 }

@@ -45,6 +45,17 @@ export interface OcppCommandResult<A extends CentralAction16 = CentralAction16> 
   reason?: string;
 }
 
+/**
+ * Whether an answer says the charger did what was asked: no status (GetConfiguration,
+ * UpdateFirmware…), or one of the statuses of success — RebootRequired (the value is taken and
+ * applies after a reset, §9.3), Scheduled (availability after the running session, §5.2),
+ * Unlocked (§5.17).
+ */
+export function answerAccepted(answer: unknown): boolean {
+  const status = (answer as { status?: unknown } | null)?.status;
+  return status === undefined || status === 'Accepted' || status === 'RebootRequired' || status === 'Scheduled' || status === 'Unlocked';
+}
+
 /** A payload that does not fit the action's schema: nothing was sent. */
 export class OcppCommandInvalid extends Error {
   override readonly name = 'OcppCommandInvalid';

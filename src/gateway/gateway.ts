@@ -2,6 +2,7 @@
  * The gateway core: accepts chargers on the OCPP server, answers them as their central system
  * and keeps the registry current. No globals: everything it uses is passed in.
  */
+import { recordConnections } from './connection-history.js';
 import type { EventBus } from '../events.js';
 import type { OcppVersion } from '../ocpp/errors.js';
 import type { Logger } from '../log.js';
@@ -113,6 +114,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
     }
   }
   for (const state of store.chargers.connectors()) registry.ensure(state.chargerId).connectors.set(state.connectorId, state);
+  recordConnections(events, store.statusHistory, logger);
 
   const tls = options.ocpp.tls;
   const sessionHooks: OcppServerOptions['sessionHooks'] = (identity, protocol, chargerLogger) => {

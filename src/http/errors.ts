@@ -19,7 +19,7 @@ export const ERRORS = {
   no_such_connector: { status: 400, means: 'the charger has no such connector (configured chargers.list[].connectors, or as it reported)' },
   connector_busy: { status: 409, means: 'a remote start to a connector that is charging, finishing, unavailable or faulted, or has a running transaction' },
   not_configured: { status: 409, means: 'the part this needs is not configured (load balancing, upstream)' },
-  payload_too_large: { status: 413, means: 'the body is larger than 16 KiB' },
+  payload_too_large: { status: 413, means: 'the body is larger than 16 KiB (256 KiB for a local list or an OCPP payload)' },
   unsupported_media_type: { status: 415, means: 'a command needs Content-Type: application/json (an empty body is {})' },
   charger_error: { status: 502, means: 'the charger answered with an OCPP CALLERROR' },
   charger_timeout: { status: 504, means: 'the charger did not answer in time (ocpp.callTimeout)' },

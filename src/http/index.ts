@@ -2,18 +2,22 @@
  * The operator's view: the HTTP API, the live feed, the dashboard's files and /metrics on one
  * port, composed from the gateway's registry, commands and store, and the bus.
  */
+import { randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/ports.js';
+import { chargerCommandRoutes } from './api/charger-commands.js';
 import { chargerRoutes } from './api/chargers.js';
+import { chargingProfileRoutes } from './api/charging-profiles.js';
 import { commandRoutes } from './api/commands.js';
 import { ocppRoutes } from './api/ocpp.js';
 import { securityRoutes } from './api/security.js';
 import { sessionRoutes } from './api/sessions.js';
 import { siteRoutes } from './api/site.js';
+import { statusHistoryRoutes } from './api/status-history.js';
 import { createAuth } from './auth.js';
 import { LiveFeed } from './live.js';
 import { LoadHistory, SAMPLE_INTERVAL_MS } from './load-history.js';
@@ -29,15 +33,20 @@ import { SiteView } from './site-view.js';
 import { loadStaticFiles } from './static.js';
 import { loadSample, type ViewDeps } from './views.js';
 import type { SetupView } from '../setup/index.js';
+import type { ChannelLimitsView } from '../upstream/cloud-caps.js';
 
 export interface OperatorViewDeps {
   config: Config;
   gateway: Pick<Gateway, 'registry' | 'commands'>;
-  store: Pick<Store, 'sessions' | 'upstream' | 'security'>;
+  store: Pick<Store, 'sessions' | 'upstream' | 'security' | 'statusHistory'>;
   events: EventBus;
   peers: PeersLookup;
   /** Per charger: vendor profile, automatic setup, effective quirks (src/setup). */
   setup?: (chargerId: string) => SetupView;
+  /** A local user's charging profiles kept as the balancer's caps (src/control/user-profiles.ts); undefined: none kept. */
+  chargingProfiles?: (chargerId: string) => ChannelLimitsView | undefined;
+  /** The caps the balancer holds on a charger, by source. */
+  caps?: (chargerId: string) => { connectorId?: number; source: string; amps: number }[];
   /** The site commands, shared with MQTT. */
   control: SiteCommands;
   /** Every OCPP command, through the shared door (src/control/ocpp-commands.ts). */
@@ -83,7 +92,11 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...siteRoutes(siteDeps),
     ...commandRoutes({ control: deps.control }),
     ...securityRoutes({ views, security: deps.store.security }),
+    ...statusHistoryRoutes({ views, statusHistory: deps.store.statusHistory }),
     ...ocppRoutes({ ocpp: deps.ocpp }),
+    // A random positive int32: unlike a counter, no clash with a reservation an earlier run made.
+    ...chargerCommandRoutes({ ocpp: deps.ocpp, now: deps.now, reservationId: () => randomInt(1, 2 ** 31 - 1) }),
+    ...chargingProfileRoutes({ views, chargingProfiles: deps.chargingProfiles ?? (() => undefined), caps: deps.caps ?? (() => []) }),
     route({
       method: 'GET',
       path: '/api/events',

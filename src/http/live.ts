@@ -55,6 +55,7 @@ export class LiveFeed {
       }),
       events.on('site.state', () => (this.siteDirty = this.watched())),
       events.on('upstream.state', () => this.watched() && this.broadcast('upstream', upstreamSummary(deps.site))),
+      events.on('upstream.summary', () => this.watched() && this.broadcast('upstream', upstreamSummary(deps.site))),
       events.on('session.started', (s) => this.session(s)),
       events.on('session.ended', (s) => this.session(s)),
       events.on('session.corrected', (e) => this.session(e.session)),

@@ -10,6 +10,7 @@ import type { EventBus } from '../events.js';
 import type { Registry as ChargerRegistry } from '../gateway/registry.js';
 import type { OutboxStore, SessionStore } from '../store/ports.js';
 import { upstreamMode } from './api/site.js';
+import type { UpstreamSummary } from '../upstream/upstream.js';
 import type { PeersLookup } from './peers.js';
 import type { SiteView } from './site-view.js';
 
@@ -182,6 +183,21 @@ function optionalMetrics(register: Registry, deps: MetricsDeps, ageS: (iso: stri
     gauge('chargegate_outbox_depth', 'Messages waiting in the upstream outbox.', () => deps.outbox.count());
     gauge('chargegate_outbox_oldest_age_seconds', 'Age of the oldest message in the outbox (0 when empty).', () => ageS(deps.outbox.oldestAt()) ?? 0);
     gauge('chargegate_outbox_dead_letters', 'Messages given up for good (see /api/upstream).', () => deps.outbox.deadLetterCount());
+    // The same per upstream, the primary and each mirror (upstream.mirrors), labelled by name.
+    const perUpstream = (name: string, help: string, read: (u: UpstreamSummary) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['upstream', 'role'],
+        registers: [register],
+        collect() {
+          this.reset();
+          for (const u of deps.peers().upstreams?.() ?? []) this.set({ upstream: u.name, role: u.role }, read(u));
+        },
+      });
+    perUpstream('chargegate_upstreams_online', '1 while the upstream\'s links are up, per upstream.', (u) => Number(u.online));
+    perUpstream('chargegate_upstreams_outbox_depth', 'Messages waiting in the upstream\'s own outbox, per upstream.', (u) => u.outboxDepth);
+    perUpstream('chargegate_upstreams_dead_letters', 'Messages the upstream gave up for good, per upstream.', (u) => u.deadLetters);
   }
 
   let mqttPublished: Counter | undefined;

@@ -19,8 +19,8 @@ export function openApiDocument(routes: readonly Route[], version: string, authR
         'The operator\'s view of an EV charging site. Authenticate with `Authorization: Bearer <token>`: http.token may read and command, ' +
         'http.readToken may only read. Without a configured token the API listens on loopback only and asks for none. ' +
         'Errors are `{"error": {"code", "message"}}`; the codes are listed under components.schemas.Error. ' +
-        'Every POST needs `Content-Type: application/json` (an empty body counts as {}). A Host header that is not one of the API\'s names (an IP address, localhost, ' +
-        'http.host, the machine\'s host name, http.allowedHosts) is refused with 403, and so is a POST whose Origin header is neither the API\'s own origin nor in http.allowedOrigins. ' +
+        'Every POST and PUT needs `Content-Type: application/json` (an empty body counts as {}); a DELETE has no body. A Host header that is not one of the API\'s names (an IP address, localhost, ' +
+        'http.host, the machine\'s host name, http.allowedHosts) is refused with 403, and so is a POST, PUT or DELETE whose Origin header is neither the API\'s own origin nor in http.allowedOrigins. ' +
         'Limits: a connector\'s `limit.plannedA` is the load balancer\'s plan, `limit.acceptedA` what the charger accepted (null: none, it may draw its maximum), ' +
         '`limit.inFlightA` a limit sent and not answered, `limit.measuredA` what it draws; a charger with `controlled: false` ignores its limits and is counted at its maximum.',
     },
@@ -56,7 +56,7 @@ export function openApiDocument(routes: readonly Route[], version: string, authR
 function operation(r: Route, authRequired: boolean): Record<string, unknown> {
   const parameters = [...fields(r.params, 'path'), ...fields(r.query, 'query')];
   const produces = r.produces ?? ['application/json'];
-  const schema = r.tag === 'commands' ? 'CommandResult' : r.response;
+  const schema = r.response ?? (r.tag === 'commands' ? 'CommandResult' : undefined);
   const success = schema ? { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } : Object.fromEntries(produces.map((t) => [t, {}]));
   const errors = errorStatuses(r);
   return {

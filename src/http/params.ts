@@ -8,6 +8,8 @@ import { HttpError } from './errors.js';
 
 export type FieldSpec = { description: string; required?: boolean } & (
   | { type: 'string'; minLength?: number; maxLength?: number }
+  /** Several strings: a query parameter given once per value (?key=A&key=B), a JSON array of strings. */
+  | { type: 'strings'; maxLength: number; maxItems: number }
   | { type: 'instant' }
   | { type: 'timeZone' }
   | { type: 'enum'; values: readonly string[] }
@@ -21,6 +23,8 @@ export type FieldsSpec = Readonly<Record<string, FieldSpec>>;
 
 type ValueOf<F extends FieldSpec> = F extends { type: 'instant' }
   ? Date
+  : F extends { type: 'strings' }
+    ? string[]
   : F extends { type: 'integer' }
     ? number
     : F extends { type: 'boolean' }
@@ -40,6 +44,10 @@ export function parseQuery<S extends FieldsSpec>(spec: S, params: URLSearchParam
     const field = declared(spec, name);
     if (!field) throw new HttpError('bad_query', `unknown parameter "${name}" (allowed: ${Object.keys(spec).join(', ') || 'none'})`);
     const values = params.getAll(name);
+    if (field.type === 'strings') {
+      out[name] = checked(name, field, values, 'bad_query');
+      continue;
+    }
     if (values.length > 1) throw new HttpError('bad_query', `parameter "${name}" given ${values.length} times; give it once`);
     out[name] = fromText(name, field, values[0]!);
   }
@@ -116,6 +124,11 @@ function checked(name: string, field: FieldSpec, value: unknown, code: 'bad_quer
       if (!instant) throw bad(INSTANT_FORMAT);
       return instant;
     }
+    case 'strings': {
+      const fits = (v: unknown) => typeof v === 'string' && v.length >= 1 && v.length <= field.maxLength;
+      if (!Array.isArray(value) || value.length > field.maxItems || !value.every(fits)) throw bad(`at most ${field.maxItems} strings of 1 to ${field.maxLength} characters`);
+      return value as string[];
+    }
     case 'timeZone':
       if (typeof value !== 'string' || !isTimeZone(value)) throw bad('an IANA time zone such as UTC or Europe/Berlin');
       return value;
@@ -145,6 +158,8 @@ export function fieldSchema(field: FieldSpec): Record<string, unknown> {
   switch (field.type) {
     case 'string':
       return { type: 'string', minLength: field.minLength ?? 1, maxLength: field.maxLength ?? 256, description };
+    case 'strings':
+      return { type: 'array', items: { type: 'string', minLength: 1, maxLength: field.maxLength }, maxItems: field.maxItems, description };
     case 'instant':
       return { type: 'string', description: `${description} (${INSTANT_FORMAT})`, example: '2025-06-01' };
     case 'timeZone':

@@ -29,7 +29,8 @@ export interface RouteRequest<P extends FieldsSpec, Q extends FieldsSpec, B exte
 }
 
 export interface Route<P extends FieldsSpec = FieldsSpec, Q extends FieldsSpec = FieldsSpec, B extends FieldsSpec = FieldsSpec> {
-  method: 'GET' | 'POST';
+  /** GET and HEAD change nothing; POST and PUT carry a JSON body; DELETE carries none. */
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** OpenAPI style: /api/chargers/{chargerId} */
   path: string;
   access: Access;
@@ -43,6 +44,8 @@ export interface Route<P extends FieldsSpec = FieldsSpec, Q extends FieldsSpec =
    * OCPP payload the route validates against the official schema. The text describes it.
    */
   rawBody?: string;
+  /** The largest body taken, in bytes (default 16 KiB): more only where a realistic request needs it (a local list). */
+  maxBodyBytes?: number;
   /** Media types of the 200 answer (default application/json). */
   produces?: readonly string[];
   /** The 200 answer's schema in the OpenAPI document (schemas.ts), where one is described. */

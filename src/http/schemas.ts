@@ -157,6 +157,17 @@ export const RESPONSE_SCHEMAS = {
   Charger: CHARGER,
   ChargerList: { type: 'object', required: ['chargers'], properties: { chargers: { type: 'array', items: { $ref: '#/components/schemas/Charger' } } } },
   Site: SITE,
+  OcppCommandResult: {
+    type: 'object',
+    required: ['action', 'answer', 'answeredBy'],
+    properties: {
+      action: { type: 'string', description: 'The OCPP 1.6 action sent (or answered for).' },
+      answer: { type: 'object', description: 'The OCPP answer payload (e.g. {"status": "Accepted"}): the charger\'s, or chargegate\'s when answeredBy says so.' },
+      answeredBy: { type: 'string', enum: ['charger', 'chargegate'] },
+      reason: { type: 'string', description: 'Why chargegate answered, or changed the request, when it did.' },
+      reservationId: { type: 'integer', description: 'Reserve only: the reservation id sent (chosen by chargegate when the request named none).' },
+    },
+  },
 } as const;
 
 export type ResponseSchema = keyof typeof RESPONSE_SCHEMAS;

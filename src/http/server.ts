@@ -64,14 +64,17 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       const { route } = match;
       label = `${route.method} ${route.path}`;
       const changes = !isSafeMethod(method);
+      // DELETE carries no body (its filters are in the path and query); a browser cannot send
+      // it cross-site without a CORS preflight, which the API never grants.
+      const hasBody = changes && method !== 'DELETE';
       if (changes) checkOrigin(req.headers.origin, req.headers.host, deps.guard);
       deps.auth.check(deps.auth.roleOf(req), route.access);
-      if (changes) checkJsonBody(req.headers['content-type']);
+      if (hasBody) checkJsonBody(req.headers['content-type']);
       const params = parseQuery(route.params ?? {}, new URLSearchParams(Object.entries(match.params).map(([k, v]): [string, string] => [k, decodeSegment(v)])));
       const query = parseQuery(route.query ?? {}, url.searchParams);
-      const json = changes ? await readJson(req) : undefined;
+      const json = hasBody ? await readJson(req, route.maxBodyBytes ?? MAX_BODY_BYTES) : undefined;
       const raw = route.rawBody !== undefined ? jsonObject(json) : undefined;
-      const body = changes && !raw ? parseBody(route.body ?? {}, json) : {};
+      const body = hasBody && !raw ? parseBody(route.body ?? {}, json) : {};
       const reply = await route.handle({ params, query, body, logger, req, res, ...(raw ? { raw } : {}) });
       write(res, reply, req.method === 'HEAD');
     } catch (err) {
@@ -169,14 +172,14 @@ function jsonObject(json: unknown): Record<string, unknown> {
   return json as Record<string, unknown>;
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new HttpError('payload_too_large', `the body is ${declared} bytes; at most ${MAX_BODY_BYTES}`);
+  if (declared > maxBytes) throw new HttpError('payload_too_large', `the body is ${declared} bytes; at most ${maxBytes}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError('payload_too_large', `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw new HttpError('payload_too_large', `the body is larger than ${maxBytes} bytes`);
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');

@@ -4,7 +4,7 @@
  * match answers to questions); the commands Home Assistant sends also accept its plain forms
  * (a number, ON/OFF, soft/hard). A payload that fits nothing is rejected, never guessed at.
  */
-import type { CentralAction16 } from '../ocpp/v16/actions.js';
+import { TRIGGERABLE_16, type CentralAction16 } from '../ocpp/v16/actions.js';
 import type { CommandAddress } from './topics.js';
 
 export type Command =
@@ -27,11 +27,17 @@ export type CorrelationId = string | number;
 const MAX_PAYLOAD_BYTES = 4096;
 /** CertificateSigned.req carries a chain of up to 10000 characters (security whitepaper schema). */
 const MAX_OCPP_PAYLOAD_BYTES = 16 * 1024;
+/**
+ * A SendLocalList of a whole site's cards: 500 entries with an expiry date and a parent are about
+ * 60 KB. The broker's own cap (mqtt.maxPacketSize, 256 KiB by default) still applies first.
+ */
+const MAX_LOCAL_LIST_BYTES = 256 * 1024;
+const TRIGGERABLE: readonly string[] = TRIGGERABLE_16;
 const MAX_AMPS = 1000;
 const MAX_DURATION_S = 7 * 24 * 3600;
 
 export function parseCommand(address: CommandAddress, payload: string): ParseResult {
-  const max = address.target === 'ocpp' ? MAX_OCPP_PAYLOAD_BYTES : MAX_PAYLOAD_BYTES;
+  const max = address.target !== 'ocpp' ? MAX_PAYLOAD_BYTES : address.action === 'SendLocalList' ? MAX_LOCAL_LIST_BYTES : MAX_OCPP_PAYLOAD_BYTES;
   if (payload.length > max) return { ok: false, reason: `payload too large (${payload.length} bytes, at most ${max})` };
   const text = payload.trim();
   const json = parseJson(text);
@@ -58,6 +64,10 @@ function parseFor(address: CommandAddress, text: string, json: unknown, object: 
         return maxCurrent(chargerId, undefined, json, object);
       case 'reset':
         return reset(chargerId, text, object);
+      case 'configuration':
+        return configuration(chargerId, object);
+      case 'trigger':
+        return trigger(chargerId, text, object);
     }
   }
   const { connectorId } = address;
@@ -117,6 +127,30 @@ function reset(chargerId: string, text: string, object: Record<string, unknown> 
   type = typeof type === 'string' ? type.toLowerCase() : type;
   if (type !== 'soft' && type !== 'hard') return { ok: false, reason: 'expected soft, hard or {"type":"soft"|"hard"}' };
   return { ok: true, command: { kind: 'reset', chargerId, type: type === 'soft' ? 'Soft' : 'Hard' } };
+}
+
+/** {"key": "HeartbeatInterval", "value": 300}: ChangeConfiguration (a number or boolean is sent as its text, OCPP 1.6 §9). */
+function configuration(chargerId: string, object: Record<string, unknown> | undefined): ParseResult {
+  const usage = 'expected {"key": "HeartbeatInterval", "value": "300"}';
+  if (!object) return { ok: false, reason: usage };
+  const unknown = unknownKeys(object, ['key', 'value', 'id']);
+  if (unknown) return { ok: false, reason: unknown };
+  const { key, value } = object;
+  if (typeof key !== 'string' || key.length < 1 || key.length > 50) return { ok: false, reason: `key must be a string of 1 to 50 characters; ${usage}` };
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return { ok: false, reason: `value must be text, a number or true/false; ${usage}` };
+  return { ok: true, command: { kind: 'ocpp', chargerId, action: 'ChangeConfiguration', payload: { key, value: String(value) } } };
+}
+
+/** StatusNotification, or {"message": "MeterValues", "connectorId": 1}: TriggerMessage. */
+function trigger(chargerId: string, text: string, object: Record<string, unknown> | undefined): ParseResult {
+  const usage = `expected one of ${TRIGGERABLE.join(', ')}, or {"message": "StatusNotification", "connectorId": 1}`;
+  if (!object) return TRIGGERABLE.includes(text) ? { ok: true, command: { kind: 'ocpp', chargerId, action: 'TriggerMessage', payload: { requestedMessage: text } } } : { ok: false, reason: usage };
+  const unknown = unknownKeys(object, ['message', 'connectorId', 'id']);
+  if (unknown) return { ok: false, reason: unknown };
+  const { message, connectorId } = object;
+  if (typeof message !== 'string' || !TRIGGERABLE.includes(message)) return { ok: false, reason: usage };
+  if (connectorId !== undefined && (typeof connectorId !== 'number' || !Number.isInteger(connectorId) || connectorId < 1)) return { ok: false, reason: 'connectorId must be a whole number from 1' };
+  return { ok: true, command: { kind: 'ocpp', chargerId, action: 'TriggerMessage', payload: { requestedMessage: message, ...(connectorId !== undefined ? { connectorId } : {}) } } };
 }
 
 function siteLimit(text: string, object: Record<string, unknown> | undefined): ParseResult {

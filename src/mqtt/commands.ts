@@ -6,7 +6,7 @@
 import type { ControlResult } from '../control/ports.js';
 import { ControlRefusal, type SiteCommands } from '../control/site-commands.js';
 import { OcppCallError, OcppOfflineError, OcppTimeoutError } from '../ocpp/errors.js';
-import { OcppCommandInvalid, type OcppCommands } from '../control/ocpp-commands.js';
+import { answerAccepted, OcppCommandInvalid, type OcppCommands } from '../control/ocpp-commands.js';
 import type { Command } from './command-parse.js';
 
 export interface CommandRunnerDeps {
@@ -51,7 +51,7 @@ async function run(command: Command, { control, startIdTag, ocpp }: CommandRunne
       // An invalid payload is refused before anything is sent (OcppCommandInvalid).
       const result = await ocpp.send(command.chargerId, command.action, command.payload, 'mqtt');
       const status = (result.answer as { status?: string }).status;
-      const accepted = status === undefined || status === 'Accepted';
+      const accepted = answerAccepted(result.answer);
       const who = result.answeredBy === 'charger' ? 'the charger' : 'chargegate';
       const said = status === undefined ? `${who} answered` : `${who} answered ${status}`;
       return { accepted, reason: result.reason ? `${said}: ${result.reason}` : said, answer: result.answer };

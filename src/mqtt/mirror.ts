@@ -281,6 +281,11 @@ export function createMirror(deps: MirrorDeps): Mirror {
     publisher.state(topics.gateway('deadLetters'), String(e.deadLetters), 1);
   }
 
+  /** Every upstream side by side (the primary keeps its gateway/… topics too). */
+  function upstreamSummary(e: GatewayEvents['upstream.summary']): void {
+    publisher.state(topics.upstream(e.name), JSON.stringify(e), 1);
+  }
+
   /** The state as the registry and the store know it now (at start: every charger offline). */
   function snapshot(): void {
     const known = new Set([...configured.keys(), ...registry.list().map((c) => c.id)]);
@@ -329,6 +334,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('allocation.changed', allocation);
       listen('site.state', site);
       listen('upstream.state', upstream);
+      listen('upstream.summary', upstreamSummary);
       mirrorSecurity(listen, topics, publisher);
     },
     republishDiscovery() {

@@ -6,8 +6,9 @@
  *   <prefix>/chargers/<id>/…                          per charger
  *   <prefix>/chargers/<id>/connectors/<n>/…           per connector
  *   <prefix>/site/…, <prefix>/gateway/…               site and gateway
+ *   <prefix>/upstream/<name>/state                    each cloud upstream (primary, mirrors), JSON
  *   …/<command>/set  →  …/<command>/result            commands and their answers
- *   <prefix>/chargers/<id>/ocpp/<Action>/set          the OCPP 1.6 security extension's commands
+ *   <prefix>/chargers/<id>/ocpp/<Action>/set          any OCPP 1.6 command, its payload the OCPP request
  */
 import { CENTRAL_INITIATED_16, type CentralAction16 } from '../ocpp/v16/actions.js';
 
@@ -51,6 +52,11 @@ export class Topics {
 
   gateway(leaf: GatewayLeaf): string {
     return `${this.prefix}/gateway/${leaf}`;
+  }
+
+  /** One upstream's state, JSON (the primary's name or a mirror's; names are [A-Za-z0-9_-], safe as a level). */
+  upstream(name: string): string {
+    return `${this.prefix}/upstream/${name}/state`;
   }
 
   chargerCommand(chargerId: string, command: ChargerCommandName): string {
@@ -154,7 +160,8 @@ export type GatewayLeaf = 'upstream' | 'outbox' | 'deadLetters';
 /** security, certificate, log-status, firmware-status: the OCPP 1.6 security extension (security-mirror.ts). */
 export type ChargerEventKind = 'boot' | 'fault' | 'session-started' | 'session-ended' | 'session-corrected' | 'security' | 'certificate' | 'log-status' | 'firmware-status';
 
-export const CHARGER_COMMANDS = ['available', 'maxcurrent', 'reset'] as const;
+/** configuration and trigger: ChangeConfiguration and TriggerMessage by name, through the OCPP door. */
+export const CHARGER_COMMANDS = ['available', 'maxcurrent', 'reset', 'configuration', 'trigger'] as const;
 export const CONNECTOR_COMMANDS = ['start', 'stop', 'maxcurrent', 'available', 'unlock'] as const;
 export type ChargerCommandName = (typeof CHARGER_COMMANDS)[number];
 export type ConnectorCommandName = (typeof CONNECTOR_COMMANDS)[number];

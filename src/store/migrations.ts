@@ -246,8 +246,62 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     `,
   },
   {
-    // Assigned number 12 for issue 16 (the lead renumbers at the merge: versions run 1..N).
     version: 6,
+    name: 'status history',
+    sql: `
+      -- Every StatusNotification (OCPP 1.6 §4.9) and each connect and disconnect of a charger,
+      -- in arrival order (id), for the dashboard's charger page. Kept: the newest
+      -- STATUS_HISTORY_KEPT per charger (store/sqlite/status-history.ts). No foreign key: a
+      -- charger connects before its BootNotification makes it a row of chargers.
+      -- kind: 'status' | 'connected' | 'disconnected'; connector_id, status and error_code
+      -- only for a status.
+      CREATE TABLE status_history (
+        id                INTEGER PRIMARY KEY,
+        charger_id        TEXT NOT NULL,
+        kind              TEXT NOT NULL,
+        connector_id      INTEGER,
+        status            TEXT,
+        error_code        TEXT,
+        info              TEXT,
+        vendor_error_code TEXT,
+        timestamp         TEXT NOT NULL,
+        received_at       TEXT NOT NULL
+      );
+      CREATE INDEX status_history_charger ON status_history (charger_id, id);
+    `,
+  },
+  {
+    version: 7,
+    name: 'one outbox, dead-letter list and transaction map per upstream (the primary and its mirrors)',
+    sql: `
+      -- Which upstream a row belongs to: '' is the primary (every row so far), else a mirror's
+      -- name (upstream.mirrors[].name). Each upstream delivers, counts and gives up its own.
+      ALTER TABLE upstream_outbox ADD COLUMN upstream TEXT NOT NULL DEFAULT '';
+      DROP INDEX upstream_outbox_channel;
+      DROP INDEX upstream_outbox_coalesce;
+      CREATE INDEX upstream_outbox_channel ON upstream_outbox (upstream, channel, seq);
+      CREATE INDEX upstream_outbox_coalesce ON upstream_outbox (upstream, channel, coalesce_key) WHERE coalesce_key IS NOT NULL;
+      ALTER TABLE upstream_dead_letters ADD COLUMN upstream TEXT NOT NULL DEFAULT '';
+
+      -- Each cloud assigns its own transactionId to the same local transaction (1.6 §4.8).
+      CREATE TABLE upstream_transactions_per_upstream (
+        upstream  TEXT NOT NULL DEFAULT '',
+        local_tx  INTEGER NOT NULL,
+        channel   TEXT NOT NULL,
+        cloud_tx  INTEGER,
+        state     TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'mapped', 'dead')),
+        PRIMARY KEY (upstream, local_tx)
+      );
+      INSERT INTO upstream_transactions_per_upstream (upstream, local_tx, channel, cloud_tx, state)
+        SELECT '', local_tx, channel, cloud_tx, state FROM upstream_transactions;
+      DROP TABLE upstream_transactions;
+      ALTER TABLE upstream_transactions_per_upstream RENAME TO upstream_transactions;
+      CREATE INDEX upstream_transactions_cloud ON upstream_transactions (upstream, channel, cloud_tx);
+    `,
+  },
+  {
+    // Issue 16 (assigned number 12; 8 here, the next after main's 7, as versions run 1..N).
+    version: 8,
     name: 'the charger\'s own transaction id (OCPP 2.0.1) beside the session id; TransactionEvents seen',
     sql: `
       -- A 2.0.1 charger names its transactions itself (a string): kept with the session,
@@ -273,7 +327,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   },
 ]);
 
-export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
 
 /**
  * The migrations a database at `currentVersion` still needs, in order. A database written
@@ -284,7 +338,8 @@ export function pendingMigrations(
   currentVersion: number,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Migration[] {
-  const latest = migrations.length;
+  // The highest version, not the count: versions are assigned per change and may be renumbered.
+  const latest = migrations.at(-1)?.version ?? 0;
   if (currentVersion > latest) {
     throw new Error(
       `database schema version ${currentVersion} is newer than this chargegate supports ` +

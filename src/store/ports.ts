@@ -349,15 +349,42 @@ export interface SecurityEventStore {
   list(chargerId: string, limit?: number): SecurityEvent[];
 }
 
+/**
+ * A line of a charger's status history: a StatusNotification (OCPP 1.6 §4.9: per connector,
+ * 0 being the charger itself) or its WebSocket connecting or going away.
+ */
+export type StatusChange =
+  | (ConnectorState & { kind: 'status'; receivedAt: string })
+  | {
+      chargerId: string;
+      kind: 'connected' | 'disconnected';
+      /** connected: the subprotocol and address; disconnected: the close code and reason. */
+      info?: string;
+      /** The gateway's clock. */
+      timestamp: string;
+      receivedAt: string;
+    };
+
+export interface StatusHistoryStore {
+  /** Appends; keeps about the newest `STATUS_HISTORY_KEPT` per charger (one charger's flapping cannot fill the disk). */
+  add(change: StatusChange): void;
+  /** Newest first (arrival order); `before`: only entries older than the one with this id (paging). */
+  list(chargerId: string, options?: { limit?: number; before?: number }): (StatusChange & { id: number })[];
+}
+
 export interface Store {
   chargers: ChargerStore;
   security: SecurityEventStore;
   sessions: SessionStore;
   meters: MeterStore;
   auth: AuthStore;
+  /** The primary upstream's outbox, dead letters and transaction map. */
   upstream: UpstreamStore;
+  /** A mirror's own (upstream.mirrors[].name); the idTag cache and connector numbers are shared. */
+  upstreamOf(mirror: string): UpstreamStore;
   meta: MetaStore;
   rawFrames: RawFrameStore;
+  statusHistory: StatusHistoryStore;
   /**
    * Group commit. Runs `work` now, inside the transaction shared by everything written in this
    * turn of the event loop (opening it if none is open), and resolves with its result once that

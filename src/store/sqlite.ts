@@ -12,6 +12,7 @@ import type { Db } from './sqlite/rows.js';
 import { createGroupCommit, walFileSync } from './sqlite/group-commit.js';
 import { createSecurityEventStore } from './sqlite/security.js';
 import { createSessionStore } from './sqlite/sessions.js';
+import { createStatusHistoryStore } from './sqlite/status-history.js';
 import { createUpstreamStore } from './sqlite/upstream.js';
 
 export const DEFAULT_DB_FILE = 'chargegate.db';
@@ -55,8 +56,10 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     meters: createMeterStore(db),
     auth: createAuthStore(db),
     upstream: createUpstreamStore(db),
+    upstreamOf: (name) => createUpstreamStore(db, name),
     meta: createMetaStore(db),
     rawFrames: createRawFrameStore(db),
+    statusHistory: createStatusHistoryStore(db),
     durably: (work) => group.durably(work),
     close() {
       if (!db.open) return;

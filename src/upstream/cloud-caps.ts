@@ -15,6 +15,10 @@
  * of any limit (a later period, the schedule's end, a recurrence, validFrom/validTo). The
  * stacking rules are in cloud-profiles.ts. Without a balancer (active() false) routing.ts sends
  * the cloud's profile calls to the chargers instead.
+ *
+ * The same keeper serves a local user's profiles (createProfileCaps with another ProfileOwner,
+ * src/control/user-profiles.ts): one channel per charger, its connector 0 the charger, the
+ * balancer's source naming the profile ("user profile 12").
  */
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
@@ -37,6 +41,7 @@ import {
   limitsAt,
   MAX_PROFILES,
   placementProblem,
+  profileAmpsAt,
   profileProblem,
   type ChargePointView,
   type CloudProfile,
@@ -53,6 +58,49 @@ export interface CapSink {
   /** A cap per source (the lowest applies); connectorId undefined: the whole charger; null clears this source's cap only. */
   setCap(chargerId: string, connectorId: number | undefined, amps: number | null, source: string): ControlResult;
   allocation(): { siteLimit: { amps: number }; connectors: readonly { chargerId: string; connectorId: number; amps: number }[] } | undefined;
+}
+
+/**
+ * Whose profiles one keeper holds: the cloud's (createCloudCaps) or a local user's
+ * (src/control/user-profiles.ts). Everything else (stacking, disk, timer, the balancer) is shared.
+ */
+export interface ProfileOwner {
+  /** The balancer's source for a cap from one of these profiles ("cloud", "user profile 12"): shown in the allocation's reason. */
+  source(profileId: number | undefined): string;
+  /** Where a channel's kept profiles are (store.meta). */
+  metaKey(channel: string): string;
+  /** Whose profiles, in the log: "the cloud's", "a local user's". */
+  whose: string;
+  /** chargegate's transactionId for the one a TxProfile names (the cloud's own numbers go through the id map). */
+  localTransactionId(channel: string, transactionId: number): number | undefined;
+}
+
+/** A kept profile with the limit it sets on its own now (A per phase; null: no period in force). */
+export interface KeptProfileView {
+  connectorId: number;
+  profile: CloudProfile['profile'];
+  receivedAt: string;
+  transactionId?: number;
+  ampsNow: number | null;
+}
+
+/** What each connector of a channel is under now (0: the charge point), and the profile it comes from. */
+export interface ChannelLimitsView {
+  profiles: KeptProfileView[];
+  limitsNow: { connectorId: number; amps: number | null; profileId?: number }[];
+}
+
+/** The keeper itself: the cloud's handlers and the user's interceptors both use it. */
+export interface ProfileCaps {
+  active(): boolean;
+  /** `problem`: why it was Rejected, in words. */
+  set(channel: string, req: SetChargingProfileRequest): Promise<{ answer: SetChargingProfileResponse; problem?: string }>;
+  clear(channel: string, req: ClearChargingProfileRequest): Promise<ClearChargingProfileResponse>;
+  composite(channel: string, req: GetCompositeScheduleRequest): GetCompositeScheduleResponse;
+  /** The kept profiles of a channel and the limits in force now. */
+  view(channel: string): ChannelLimitsView;
+  start(): void;
+  stop(): void;
 }
 
 /** What the cloud's SetChargingProfile / ClearChargingProfile / GetCompositeSchedule handlers (cloud-calls.ts) use. */
@@ -103,11 +151,28 @@ interface Target {
   connectorId: number | undefined;
 }
 
+const CLOUD: Omit<ProfileOwner, 'localTransactionId'> = { source: () => SOURCE, metaKey, whose: "the cloud's" };
+
 export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
-  const { store, connectors, supply, logger: log } = deps;
+  const { idmap, ...rest } = deps;
+  const caps = createProfileCaps({ ...rest, owner: { ...CLOUD, localTransactionId: (channel, id) => idmap.localFor(channel, id) } });
+  return {
+    active: caps.active,
+    set: async (channel, req) => (await caps.set(channel, req)).answer,
+    clear: caps.clear,
+    composite: caps.composite,
+    start: caps.start,
+    stop: caps.stop,
+  };
+}
+
+export type ProfileCapsDeps = Omit<CloudCapsDeps, 'idmap'> & { owner: ProfileOwner };
+
+export function createProfileCaps(deps: ProfileCapsDeps): ProfileCaps {
+  const { store, connectors, supply, owner, logger: log } = deps;
   const kept = new Map<string, CloudProfile[]>(deps.channels.map((c) => [c, []]));
   /** What the balancer was told, per cap key (absent: nothing, i.e. null). */
-  const applied = new Map<string, { target: Target; amps: number }>();
+  const applied = new Map<string, { target: Target; amps: number; source: string }>();
   let siteApplied: string | undefined;
   const refused = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
@@ -131,13 +196,13 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
       const parsed = JSON.parse(raw) as unknown;
       return Array.isArray(parsed) ? parsed : [];
     } catch (err) {
-      log.error({ key, err: (err as Error).message }, "the cloud's kept charging profiles are unreadable; starting without them");
+      log.error({ key, err: (err as Error).message }, `${owner.whose} kept charging profiles are unreadable; starting without them`);
       return [];
     }
   }
 
   function load(channel: string): CloudProfile[] {
-    const list = read(metaKey(channel)) as CloudProfile[];
+    const list = read(owner.metaKey(channel)) as CloudProfile[];
     // The site's ChargePointMaxProfiles an earlier version kept ({ profile, receivedAt }, connector 0).
     if (deps.chargePointOf(channel) !== undefined || store.meta.get(legacyKey(channel)) === undefined) return list;
     const legacy = (read(legacyKey(channel)) as { profile: CloudProfile['profile']; receivedAt: number }[]).map((p) => ({ connectorId: 0, profile: p.profile, receivedAt: p.receivedAt }));
@@ -152,7 +217,7 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
   }
 
   const write = (channel: string, list: CloudProfile[]): Promise<void> =>
-    store.durably(() => (list.length > 0 ? store.meta.set(metaKey(channel), JSON.stringify(list)) : store.meta.delete(metaKey(channel))));
+    store.durably(() => (list.length > 0 ? store.meta.set(owner.metaKey(channel), JSON.stringify(list)) : store.meta.delete(owner.metaKey(channel))));
 
   /** Replaces a channel's kept set, on disk before the cloud hears Accepted. */
   async function keep(channel: string, next: CloudProfile[]): Promise<void> {
@@ -193,7 +258,7 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
     if (cloudTransactionId === undefined) {
       return store.sessions.list({ chargerId: target.chargerId, state: 'active' }).find((s) => s.connectorId === target.connectorId);
     }
-    const local = deps.idmap.localFor(channel, cloudTransactionId);
+    const local = owner.localTransactionId(channel, cloudTransactionId);
     const session = local === undefined ? undefined : store.sessions.get(local);
     return session?.state === 'active' && session.chargerId === target.chargerId && session.connectorId === target.connectorId ? session : undefined;
   }
@@ -210,13 +275,13 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
     const now = deps.now().getTime();
     const sink = deps.balancer();
     let next: number | undefined;
-    const wanted = new Map<string, { target: Target; amps: number }>();
+    const wanted = new Map<string, { target: Target; amps: number; source: string }>();
     const active = store.sessions.list({ state: 'active' });
     for (const [channel, list] of kept) {
       const live = list.filter((p) => !expired(p, now));
       if (live.length < list.length) {
         kept.set(channel, live);
-        write(channel, live).catch((err: unknown) => log.error({ err }, "could not drop the cloud's expired charging profiles"));
+        write(channel, live).catch((err: unknown) => log.error({ err }, `could not drop ${owner.whose} expired charging profiles`));
       }
       const view = viewOf(channel, active);
       const limits = limitsAt(live, view, now, supply);
@@ -226,17 +291,23 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
       if (!whole) {
         if (sink) applySite(sink, limits.chargePoint.amps, limits.chargePoint.endsAt);
       } else if (limits.chargePoint.amps !== null) {
-        wanted.set(capKey(whole), { target: whole, amps: limits.chargePoint.amps });
+        wanted.set(capKey(whole), { target: whole, amps: limits.chargePoint.amps, source: owner.source(limits.chargePoint.profileId) });
       }
       for (const [n, limit] of limits.connectors) {
         const target = view.target(n);
-        if (target && limit.amps !== null) wanted.set(capKey(target), { target, amps: limit.amps });
+        if (target && limit.amps !== null) wanted.set(capKey(target), { target, amps: limit.amps, source: owner.source(limit.profileId) });
       }
-      log.debug({ channel, chargePoint: limits.chargePoint.amps, connectors: Object.fromEntries([...limits.connectors].map(([n, l]) => [n, l.amps])), next: limits.nextChangeAt && new Date(limits.nextChangeAt).toISOString() }, 'cloud limits evaluated');
+      log.debug({ channel, whose: owner.whose, chargePoint: limits.chargePoint.amps, connectors: Object.fromEntries([...limits.connectors].map(([n, l]) => [n, l.amps])), next: limits.nextChangeAt && new Date(limits.nextChangeAt).toISOString() }, 'profile limits evaluated');
     }
     if (sink) {
-      for (const [key, { target, amps }] of wanted) if (applied.get(key)?.amps !== amps) setCap(sink, key, target, amps);
-      for (const [key, { target }] of [...applied]) if (!wanted.has(key)) setCap(sink, key, target, null);
+      for (const [key, want] of wanted) {
+        const was = applied.get(key);
+        if (was?.amps === want.amps && was.source === want.source) continue;
+        // Another profile prevails: its source replaces the old one's (set first: never a moment without a cap).
+        setCap(sink, key, want.target, want.amps, want.source);
+        if (was && was.source !== want.source && applied.get(key)?.source === want.source) sink.setCap(was.target.chargerId, was.target.connectorId, null, was.source);
+      }
+      for (const [key, was] of [...applied]) if (!wanted.has(key)) setCap(sink, key, was.target, null, was.source);
     }
     if (next !== undefined) {
       timer = setTimeout(apply, Math.min(Math.max(0, next - now), MAX_TIMER_MS));
@@ -244,16 +315,16 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
     }
   }
 
-  function setCap(sink: CapSink, key: string, target: Target, amps: number | null): void {
-    const result = sink.setCap(target.chargerId, target.connectorId, amps, SOURCE);
+  function setCap(sink: CapSink, key: string, target: Target, amps: number | null, source: string): void {
+    const result = sink.setCap(target.chargerId, target.connectorId, amps, source);
     if (result.accepted) {
       if (amps === null) applied.delete(key);
-      else applied.set(key, { target, amps });
+      else applied.set(key, { target, amps, source });
       refused.delete(key);
       return;
     }
     // Tried again at every evaluation; said once per refusal.
-    if (refused.get(key) !== `${amps}`) log.warn({ chargerId: target.chargerId, connectorId: target.connectorId, amps, reason: result.reason }, "the balancer refused the cloud's cap");
+    if (refused.get(key) !== `${amps}`) log.warn({ chargerId: target.chargerId, connectorId: target.connectorId, amps, source, reason: result.reason }, 'the balancer refused a charging profile\'s cap');
     refused.set(key, `${amps}`);
   }
 
@@ -267,14 +338,14 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
     else log.warn({ amps, reason: result.reason }, "the balancer refused the cloud's site limit");
   }
 
-  // ---- the cloud's calls ----------------------------------------------------------------------
+  // ---- the owner's calls ----------------------------------------------------------------------
 
-  async function set(channel: string, req: SetChargingProfileRequest): Promise<SetChargingProfileResponse> {
+  async function set(channel: string, req: SetChargingProfileRequest): Promise<{ answer: SetChargingProfileResponse; problem?: string }> {
     const profile = req.csChargingProfiles;
-    const context = { channel, connectorId: req.connectorId, chargingProfileId: profile.chargingProfileId, purpose: profile.chargingProfilePurpose, stackLevel: profile.stackLevel };
-    const reject = (problem: string): SetChargingProfileResponse => {
-      log.warn({ ...context, problem }, 'charging profile from the cloud rejected');
-      return { status: 'Rejected' };
+    const context = { channel, whose: owner.whose, connectorId: req.connectorId, chargingProfileId: profile.chargingProfileId, purpose: profile.chargingProfilePurpose, stackLevel: profile.stackLevel };
+    const reject = (problem: string) => {
+      log.warn({ ...context, problem }, 'charging profile rejected');
+      return { answer: { status: 'Rejected' as const }, problem };
     };
     const problem = profileProblem(profile) ?? placementProblem(req.connectorId, profile);
     if (problem) return reject(problem);
@@ -292,16 +363,16 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
     const next = installProfile(list, incoming);
     if (countOn(next, req.connectorId) > MAX_PROFILES) return reject(`more than ${MAX_PROFILES} profiles on the connector`);
     await keep(channel, next);
-    log.info({ ...context, kind: profile.chargingProfileKind, kept: next.length }, 'charging profile from the cloud kept as a limit for the load balancer');
+    log.info({ ...context, kind: profile.chargingProfileKind, kept: next.length }, 'charging profile kept as a limit for the load balancer');
     apply();
-    return { status: 'Accepted' };
+    return { answer: { status: 'Accepted' } };
   }
 
   async function clear(channel: string, req: ClearChargingProfileRequest): Promise<ClearChargingProfileResponse> {
     const { kept: left, removed } = clearProfiles(kept.get(channel) ?? [], req);
     if (removed === 0) return { status: 'Unknown' };
     await keep(channel, left);
-    log.info({ channel, criteria: req, removed, kept: left.length }, "the cloud's charging profiles cleared");
+    log.info({ channel, whose: owner.whose, criteria: req, removed, kept: left.length }, 'charging profiles cleared');
     apply();
     return { status: 'Accepted' };
   }
@@ -323,13 +394,35 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
     return { status: 'Accepted', connectorId: n, scheduleStart: start, chargingSchedule: { ...schedule, startSchedule: start } };
   }
 
+  function view(channel: string): ChannelLimitsView {
+    const now = deps.now().getTime();
+    const list = (kept.get(channel) ?? []).filter((p) => !expired(p, now));
+    const cp = viewOf(channel);
+    const limits = limitsAt(list, cp, now, supply);
+    const limitsNow = [{ connectorId: 0, ...limits.chargePoint }, ...[...limits.connectors].map(([connectorId, l]) => ({ connectorId, ...l }))].map(({ connectorId, amps, profileId }) => ({
+      connectorId,
+      amps,
+      ...(profileId !== undefined ? { profileId } : {}),
+    }));
+    return {
+      profiles: list.map((p) => ({
+        connectorId: p.connectorId,
+        profile: p.profile,
+        receivedAt: new Date(p.receivedAt).toISOString(),
+        ...(p.session ? { transactionId: p.session.transactionId } : {}),
+        ampsNow: profileAmpsAt(p, now, cp, supply),
+      })),
+      limitsNow,
+    };
+  }
+
   /** A session ended: its TxProfiles go (§3.13.1); any session change moves Relative TxDefault schedules. */
   async function sessionEnded(session: SessionRecord): Promise<void> {
     for (const [channel, list] of kept) {
       const left = endSession(list, session.transactionId);
       if (left.length === list.length) continue;
       await keep(channel, left);
-      log.info({ channel, transactionId: session.transactionId, removed: list.length - left.length }, "the session ended: the cloud's TxProfile for it is gone");
+      log.info({ channel, whose: owner.whose, transactionId: session.transactionId, removed: list.length - left.length }, 'the session ended: its TxProfile is gone');
     }
     apply();
   }
@@ -339,6 +432,7 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
     set: (channel, req) => serial(() => set(channel, req)),
     clear: (channel, req) => serial(() => clear(channel, req)),
     composite,
+    view,
     start() {
       if (!stopped) return;
       stopped = false;
@@ -347,8 +441,8 @@ export function createCloudCaps(deps: CloudCapsDeps): CloudCaps {
         // A TxProfile whose session ended while chargegate was not looking is of no use.
         const live = list.filter((p) => !p.session || store.sessions.get(p.session.transactionId)?.state === 'active');
         kept.set(channel, live);
-        if (live.length < list.length) write(channel, live).catch((err: unknown) => log.error({ err }, "could not drop the cloud's TxProfiles of ended sessions"));
-        if (live.length > 0) log.info({ channel, kept: live.length }, "the cloud's charging profiles read back");
+        if (live.length < list.length) write(channel, live).catch((err: unknown) => log.error({ err }, `could not drop ${owner.whose} TxProfiles of ended sessions`));
+        if (live.length > 0) log.info({ channel, whose: owner.whose, kept: live.length }, 'kept charging profiles read back');
       }
       unsubscribe = [
         deps.events.on('session.ended', (s) => void serial(() => sessionEnded(s)).catch((err: unknown) => log.error({ err }, 'could not drop a TxProfile of an ended session'))),

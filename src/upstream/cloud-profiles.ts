@@ -185,6 +185,11 @@ function stackWinner(profiles: readonly CloudProfile[], connectorId: number, t: 
   return best && { amps: floorTenth(best.amps), profileId: best.profileId };
 }
 
+/** The limit one profile sets on its own connector at t (A per phase), stacking aside; null: no period in force. */
+export function profileAmpsAt(p: CloudProfile, t: number, view: ChargePointView, supply: Supply): number | null {
+  return stackWinner([p], p.connectorId, t, view, supply)?.amps ?? null;
+}
+
 const on = (kept: readonly CloudProfile[], connectorId: number, purpose: ChargingProfile['chargingProfilePurpose']) =>
   kept.filter((k) => k.connectorId === connectorId && purposeOf(k) === purpose);
 

@@ -48,6 +48,13 @@ export class UpstreamLink {
   /** The heartbeat interval the cloud gave in its last accepted boot, seconds. */
   heartbeatIntervalS = 0;
 
+  /** The last thing that went wrong (unreachable, closed, boot not accepted), for the operator's view. */
+  lastError: { message: string; at: string } | undefined;
+
+  private failed(message: string): void {
+    this.lastError = { message, at: new Date().toISOString() };
+  }
+
   get state(): LinkState {
     return this.stateNow;
   }
@@ -102,6 +109,7 @@ export class UpstreamLink {
           callTimeoutMs: this.opts.callTimeoutMs,
         });
       } catch (err) {
+        this.failed(`cannot reach the cloud CSMS: ${(err as Error).message}`);
         this.setState('offline');
         const delay = reconnectDelayMs(failures++, random, this.opts.backoff);
         log.warn({ err: (err as Error).message, retryInMs: Math.round(delay) }, 'cannot reach the cloud CSMS');
@@ -116,6 +124,7 @@ export class UpstreamLink {
       const { code, reason } = await closed;
       this.stopHeartbeat();
       this.conn = undefined;
+      if (!this.abort.signal.aborted) this.failed(`the connection closed (${code}${reason ? ` ${reason}` : ''})`);
       this.setState('offline');
       if (this.abort.signal.aborted) return;
       const delay = reconnectDelayMs(failures++, random, this.opts.backoff);
@@ -145,6 +154,7 @@ export class UpstreamLink {
         return;
       }
       const waitS = answer.interval > 0 ? answer.interval : DEFAULT_BOOT_RETRY_S;
+      this.failed(`BootNotification ${answer.status}`);
       this.setState(answer.status === 'Pending' ? 'pending' : 'rejected');
       this.opts.logger.warn({ status: answer.status, retryInS: waitS }, 'the cloud CSMS did not accept the boot yet; nothing is sent until it does');
       await this.sleep(waitS * 1000);

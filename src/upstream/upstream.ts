@@ -28,6 +28,9 @@ import { upstreamMode } from './options.js';
 import { Outbox } from './outbox.js';
 import { isQueued, routeFromCharger, type ChargerRoute, type UpstreamMode } from './routing.js';
 import { transparentMode } from './transparent.js';
+import { mirrorCall } from './mirror-policy.js';
+import { OcppCallError } from '../ocpp/errors.js';
+import type { CallHandler } from '../ocpp/session.js';
 
 export interface UpstreamDeps {
   config: Config;
@@ -39,6 +42,31 @@ export interface UpstreamDeps {
   version: string;
   /** The load balancer, when the site has one: the cloud's charging profiles become its limits (cloud-caps.ts). */
   balancer?: () => CapSink | undefined;
+  /** Which upstream this is (default: the primary). `config.upstream` holds its own keys (upstreams.ts). */
+  role?: UpstreamRole;
+}
+
+/**
+ * The primary decides (authorization, StartTransaction's idTagInfo, commands, charging profiles,
+ * the local list); a mirror receives every message and commands only within its allow-list
+ * (mirror-policy.ts).
+ */
+export type UpstreamRole = { name: string; kind: 'primary' } | { name: string; kind: 'mirror'; commands: readonly string[] };
+
+/** One upstream as the API, MQTT and metrics show it, side by side with the others. */
+export interface UpstreamSummary {
+  name: string;
+  role: 'primary' | 'mirror';
+  mode: UpstreamMode;
+  /** Without credentials. */
+  url: string;
+  online: boolean;
+  outboxDepth: number;
+  deadLetters: number;
+  /** The last thing that went wrong on its links (unreachable, closed, boot refused), if any. */
+  lastError?: { message: string; at: string };
+  /** A mirror's allow-list. */
+  commands?: string[];
 }
 
 export interface Upstream {
@@ -51,6 +79,7 @@ export interface Upstream {
   /** True while every upstream connection is connected and booted. */
   online(): boolean;
   outboxDepth(): number;
+  summary(): UpstreamSummary;
 }
 
 interface Channel {
@@ -78,7 +107,9 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
   const { config, store, events, now } = deps;
   const { connectors } = mode;
   const u = config.upstream;
-  const log = deps.logger.child({ component: 'upstream' });
+  const role: UpstreamRole = deps.role ?? { name: u.name, kind: 'primary' };
+  const primary = role.kind === 'primary';
+  const log = deps.logger.child({ component: 'upstream', upstream: role.name });
   const outbox = new Outbox({ store, events, logger: log, now, maxMessages: u.outbox.maxMessages });
   const idmap = new TransactionIdMap(store);
   const answerTimeoutMs = u.answerTimeout * 1000;
@@ -92,7 +123,8 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     connectors,
     supply: { voltage: supply?.voltage ?? 230, phases: supply?.phases ?? 3, maxCurrent: supply?.maxCurrent ?? 32 },
     chargerPhases: (id) => config.chargers.list.find((c) => c.id === id)?.phases ?? supply?.phases ?? 3,
-    balancer: () => deps.balancer?.(),
+    // Charging profiles are the primary's alone (mirror-policy.ts): a mirror's never reach the balancer.
+    balancer: () => (primary ? deps.balancer?.() : undefined),
     store,
     idmap,
     events,
@@ -159,6 +191,11 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     if (message.action === 'StartTransaction' && message.localTransactionId !== undefined) {
       const { transactionId, idTagInfo } = answer as StartTransactionResponse;
       const persistId = idmap.learn(message.localTransactionId, channel.name, transactionId);
+      // A mirror's idTagInfo is logged, never acted on: the primary decides (and fills the cache).
+      if (!primary) {
+        if (idTagInfo.status !== 'Accepted') log.info({ transactionId: message.localTransactionId, status: idTagInfo.status }, 'the mirror answered StartTransaction with a non-Accepted idTagInfo (recorded only: the primary decides)');
+        return persistId;
+      }
       const idTag = (message.payload as { idTag: string }).idTag;
       const inTime = outbox.answered(message.seq, answer);
       if (!inTime && idTagInfo.status !== 'Accepted') void stopLateInvalid(message.localTransactionId, idTagInfo.status);
@@ -167,7 +204,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         store.upstream.idTagCache.put(idTag, idTagInfo, now().toISOString());
       };
     }
-    if (message.action === 'StopTransaction') {
+    if (message.action === 'StopTransaction' && primary) {
       const info = (answer as { idTagInfo?: IdTagInfo }).idTagInfo;
       const idTag = (message.payload as { idTag?: string }).idTag;
       if (info && idTag) return () => store.upstream.idTagCache.put(idTag, info, now().toISOString());
@@ -194,6 +231,8 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
   // ---- channels ------------------------------------------------------------------------------
 
   function emitState(): void {
+    events.emit('upstream.summary', summary());
+    if (!primary) return;
     events.emit('upstream.state', {
       online: online(),
       outboxDepth: outbox.depth,
@@ -225,7 +264,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       backoff: { initialMs: u.reconnect.initialDelay * 1000, maxMs: u.reconnect.maxDelay * 1000 },
       bootPayload: () => spec.boot(),
       logger: channelLog,
-      handler: cloudCallHandler({
+      handler: guarded(cloudCallHandler({
         mode: mode.name,
         channel: name,
         connectors,
@@ -240,7 +279,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         logger: channelLog,
         caps,
         ...(own ? { own } : {}),
-      }),
+      }), channelLog),
       onState: (state: LinkState) => {
         if (state === 'accepted') {
           announceStatuses(channel);
@@ -270,9 +309,38 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     channels.set(name, channel);
   }
 
+  /** A mirror's CALLs pass its allow-list first (mirror-policy.ts); the primary's go straight through. */
+  function guarded(handler: CallHandler, channelLog: Logger): CallHandler {
+    if (role.kind === 'primary') return handler;
+    const { name, commands } = role;
+    return (action, payload) => {
+      const verdict = mirrorCall(name, commands, action);
+      if (verdict.allowed) return handler(action, payload);
+      channelLog.warn({ action }, 'command from an upstream mirror refused: not in its upstream.mirrors[].commands');
+      if ('answer' in verdict) return verdict.answer;
+      throw new OcppCallError(verdict.error, verdict.description);
+    };
+  }
+
   for (const spec of mode.channels) addChannel(spec);
 
   const online = () => channels.size > 0 && [...channels.values()].every((c) => c.link.ready);
+
+  function summary(): UpstreamSummary {
+    const errors = [...channels.values()].flatMap((c) => (c.link.lastError ? [c.link.lastError] : []));
+    const lastError = errors.sort((a, b) => a.at.localeCompare(b.at)).at(-1);
+    return {
+      name: role.name,
+      role: role.kind,
+      mode: mode.name,
+      url: withoutCredentials(u.url!),
+      online: online(),
+      outboxDepth: outbox.depth,
+      deadLetters: store.upstream.outbox.deadLetterCount(),
+      ...(lastError ? { lastError } : {}),
+      ...(role.kind === 'mirror' ? { commands: [...role.commands] } : {}),
+    };
+  }
 
   /** Where a charger's message goes: asked of routing.ts, with the state of its channel's link. */
   function upward(chargerId: string, action: ChargerAction16, connectorId?: number): Upward | undefined {
@@ -299,6 +367,8 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
   const port: UpstreamPort = {
     unknownIdTagOffline: u.offline.unknownIdTag,
     async authorize(chargerId, idTag) {
+      // A mirror is never asked: its answer could not decide anything (the primary's does).
+      if (!primary) return null;
       const up = upward(chargerId, 'Authorize');
       if (up?.route !== 'ask-cloud') return null;
       const asked = up.channel.link.call<{ idTagInfo: IdTagInfo }>('Authorize', { idTag }).then((answer) => {
@@ -309,6 +379,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       return withTimeout(asked, answerTimeoutMs).catch(() => null);
     },
     cachedIdTag(idTag) {
+      if (!primary) return undefined;
       const cached = store.upstream.idTagCache.get(idTag);
       return cached as IdTagInfo | undefined;
     },
@@ -324,6 +395,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         ...(session.reservationId !== undefined ? { reservationId: session.reservationId } : {}),
       };
       const seq = enqueue(up, { action: 'StartTransaction', kind: 'start', payload, localTransactionId: session.transactionId });
+      if (!primary) return { cloudIdTagInfo: async () => undefined };
       const answer = outbox.awaitAnswer(seq, answerTimeoutMs);
       return { cloudIdTagInfo: () => answer.then((a) => (a as StartTransactionResponse | undefined)?.idTagInfo) };
     },
@@ -374,12 +446,13 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     },
     async dataTransfer(chargerId, request) {
       const up = upward(chargerId, 'DataTransfer');
-      if (up?.route !== 'relay') return null;
+      // The charger takes one answer: the primary's.
+      if (up?.route !== 'relay' || !primary) return null;
       return withTimeout(up.channel.link.call('DataTransfer', request), answerTimeoutMs).catch(() => null) as never;
     },
     async signCertificate(chargerId, request) {
       const up = upward(chargerId, 'SignCertificate');
-      if (up?.route !== 'relay') return null;
+      if (up?.route !== 'relay' || !primary) return null;
       // Like DataTransfer: the charger never waits on a slow cloud longer than answerTimeout.
       return withTimeout(up.channel.link.call<SignCertificateResponse>('SignCertificate', request), answerTimeoutMs).catch((err: unknown) => {
         log.warn({ chargerId, err: (err as Error).message }, 'SignCertificate not answered by the cloud');
@@ -404,7 +477,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     port,
     start() {
       log.info({ mode: mode.name, url: u.url, channels: [...channels.keys()], queued: outbox.depth }, 'connecting to the cloud CSMS');
-      caps.start();
+      if (primary) caps.start();
       for (const c of channels.values()) c.link.start();
       stateTimer = setInterval(() => {
         if (outbox.depth !== lastDepth) emitState();
@@ -415,7 +488,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     },
     async stop() {
       if (stateTimer) clearInterval(stateTimer);
-      caps.stop();
+      if (primary) caps.stop();
       for (const off of unsubscribe) off();
       for (const c of channels.values()) c.courier.stop();
       await Promise.all([...channels.values()].map((c) => c.link.stop()));
@@ -424,6 +497,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     deadLetters: (limit) => store.upstream.outbox.deadLetters(limit),
     online,
     outboxDepth: () => outbox.depth,
+    summary,
   };
 }
 
@@ -435,6 +509,18 @@ function stopPayload(request: StopTransactionRequest): StopPayload {
     ...(request.reason ? { reason: request.reason } : {}),
     ...(request.transactionData ? { transactionData: request.transactionData } : {}),
   };
+}
+
+/** A URL as shown to users: any user:password@ in it removed. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '(invalid URL)';
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

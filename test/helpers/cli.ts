@@ -4,12 +4,13 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export function chargegate(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** `env` adds to the child's (otherwise only PATH): CHARGEGATE_TOKEN, say. */
+export function chargegate(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'src/main.ts', ...args], {
       cwd: ROOT,
       // Transpile only (as tap runs the tests): type checking is `tsc`'s job, and takes seconds.
-      env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1' },
+      env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -82,11 +82,12 @@ export interface TestCloud {
 }
 
 /**
+ * `firstTransactionId`: where its transactionIds start (default 5001).
  * With `tls`, the cloud listens for wss:// with this key and certificate (PEM); with
  * `tls.clientCa` it also requires a client certificate signed by that CA (mutual TLS): a
  * client without one fails the handshake.
  */
-export async function startCloud(port = 0, tls?: { key: string; cert: string; clientCa?: string }): Promise<TestCloud> {
+export async function startCloud(port = 0, tls?: { key: string; cert: string; clientCa?: string }, options: { firstTransactionId?: number } = {}): Promise<TestCloud> {
   const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true, callTimeoutMs: 5000 });
   const calls: CloudCall[] = [];
   const sessions = new Map<number, CloudSession>();
@@ -99,7 +100,8 @@ export async function startCloud(port = 0, tls?: { key: string; cert: string; cl
   const validationFailures: unknown[] = [];
   const clientCertificates: string[] = [];
   const waiters: { match: (c: CloudCall) => boolean; resolve: (c: CloudCall) => void }[] = [];
-  let nextId = 5001;
+  // Two clouds in one test number their transactions apart, as two real back ends would.
+  let nextId = options.firstTransactionId ?? 5001;
   const cloud = { boot: { status: 'Accepted' as const, interval: 300 }, signCertificate: 'Accepted' } as TestCloud;
 
   server.auth((accept, reject, handshake) => {

@@ -47,7 +47,8 @@ export async function spawnGateway(t: Test, configFile: string): Promise<ChildPr
  * A config file for a gateway process on a free port, with an aggregate upstream to `cloudUrl`
  * (fast retries, no MQTT): what the kill -9 tests start, kill and start again.
  */
-export async function killableConfig(t: Test, cloudUrl: string): Promise<{ file: string; url: string; dataDir: string }> {
+/** `upstream`: more keys of the upstream section (e.g. mirrors). */
+export async function killableConfig(t: Test, cloudUrl: string, upstream: Record<string, unknown> = {}): Promise<{ file: string; url: string; dataDir: string }> {
   const dir = t.testdir();
   const dataDir = join(dir, 'data');
   const port = await freePort();
@@ -56,7 +57,7 @@ export async function killableConfig(t: Test, cloudUrl: string): Promise<{ file:
     ocpp: { host: '127.0.0.1', port, path: '/ocpp', pingInterval: 0, callTimeout: 2 },
     log: { level: 'info' },
     mqtt: { broker: 'off' },
-    upstream: { url: cloudUrl, identity: 'SITE-GW-1', callTimeout: 2, transactionMessageRetryInterval: 0, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } },
+    upstream: { url: cloudUrl, identity: 'SITE-GW-1', callTimeout: 2, transactionMessageRetryInterval: 0, reconnect: { initialDelay: 0.05, maxDelay: 0.2 }, ...upstream },
   });
   const file = join(dir, 'chargegate.yaml');
   writeFileSync(file, stringify(config));

@@ -9,6 +9,7 @@
 import t, { type Test } from 'tap';
 import { startCloud, type TestCloud } from '../helpers/cloud.js';
 import { eventually, PASSWORDS, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { api } from '../helpers/http.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
 
 const SITE = 'SITE-GW-1';
@@ -97,6 +98,7 @@ t.test('aggregate: TxDefault, TxProfile and ChargePointMax from the cloud are ca
   // Site connector 2 is CP2's connector 1: its own default replaces connector 0's for it.
   t.same(await call('SetChargingProfile', { connectorId: 2, csChargingProfiles: profile(502, 'TxDefaultProfile', [{ startPeriod: 0, limit: 10 }]) }), { status: 'Accepted' });
   await eventually(() => cp2.limit(1, 'TxDefaultProfile') === 10, 'CP2 held to the cloud\'s 10 A by chargegate\'s own profile');
+  t.same((await api(gw.httpUrl, '/api/chargers/CP2/charging-profiles')).json.caps, [{ connectorId: 1, source: 'cloud', amps: 10 }], 'the cloud\'s cap listed with the charger\'s profiles');
   t.equal(cp1.limit(1, 'TxDefaultProfile'), 16, 'CP1 under the 32 A default: unchanged');
   t.same(await call('SetChargingProfile', { connectorId: 3, csChargingProfiles: profile(503, 'TxDefaultProfile', [{ startPeriod: 0, limit: 10 }]) }), { status: 'Rejected' }, 'the site has 2 connectors');
   t.same(await call('SetChargingProfile', { connectorId: 1, csChargingProfiles: profile(504, 'TxProfile', [{ startPeriod: 0, limit: 10 }]) }), { status: 'Rejected' }, 'a TxProfile without a transaction');

@@ -95,5 +95,7 @@ function fits(field: FieldSpec, v: unknown): boolean {
       return v instanceof Date && !Number.isNaN(v.getTime());
     case 'timeZone':
       return typeof v === 'string';
+    case 'strings':
+      return Array.isArray(v) && v.length <= field.maxItems && v.every((s) => typeof s === 'string' && s.length >= 1 && s.length <= field.maxLength);
   }
 }

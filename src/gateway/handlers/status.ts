@@ -12,8 +12,10 @@ export const statusNotification: Handler<'StatusNotification'> = async (ctx, req
     ...(req.info ? { info: req.info } : {}),
     ...(req.vendorErrorCode ? { vendorErrorCode: req.vendorErrorCode } : {}),
   };
+  // The history line rides in the same group commit as the state: no fsync of its own.
   await ctx.store.durably(() => {
     ctx.store.chargers.setConnectorState(state);
+    ctx.store.statusHistory.add({ ...state, kind: 'status', receivedAt: ctx.now().toISOString() });
     ctx.upstream?.status(state);
   });
   ctx.registry.ensure(ctx.chargerId).connectors.set(req.connectorId, state);

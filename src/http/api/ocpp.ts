@@ -3,8 +3,10 @@
  * the body the OCPP request payload (checked against the OCA schema), answered with
  * {"action", "answer", "answeredBy", "reason"?}. They go through the shared door
  * (src/control/ocpp-commands.ts), so chargegate answers where it owns what the action changes.
+ * The friendly routes (charger-commands.ts) build a payload and go through the same door.
  */
-import { OcppCommandInvalid, type OcppCommands } from '../../control/ocpp-commands.js';
+import { OcppCommandInvalid, type OcppCommandResult, type OcppCommands } from '../../control/ocpp-commands.js';
+import type { Logger } from '../../log.js';
 import { CENTRAL_INITIATED_16, type CentralAction16 } from '../../ocpp/v16/actions.js';
 import { HttpError } from '../errors.js';
 import { route, type Route } from '../route.js';
@@ -13,6 +15,24 @@ import { asHttpErrors } from './commands.js';
 
 export interface OcppRouteDeps {
   ocpp: OcppCommands;
+}
+
+/** An SendLocalList of a few thousand entries (about 120 bytes each with an expiry date) fits. */
+export const OCPP_BODY_BYTES = 256 * 1024;
+
+/** Sends through the door; what kept it from the charger becomes the HTTP error the caller can act on. */
+export async function sendOcpp<A extends CentralAction16>(ocpp: OcppCommands, chargerId: string, action: A, payload: unknown, logger: Logger): Promise<OcppCommandResult<A>> {
+  const result = await asHttpErrors(async () => {
+    try {
+      return await ocpp.send(chargerId, action, payload, 'http');
+    } catch (err) {
+      // Refused here as a bad request: nothing was sent.
+      if (err instanceof OcppCommandInvalid) throw new HttpError('bad_body', `${err.description} (${err.code})`);
+      throw err;
+    }
+  });
+  logger.info({ command: action, chargerId, answer: result.answer, answeredBy: result.answeredBy }, 'OCPP command from the HTTP API');
+  return result;
 }
 
 export function ocppRoutes({ ocpp }: OcppRouteDeps): Route[] {
@@ -27,20 +47,10 @@ export function ocppRoutes({ ocpp }: OcppRouteDeps): Route[] {
         `${CENTRAL_INITIATED_16.join(', ')}. Answers {"action", "answer", "answeredBy"}: the charger's own answer, or chargegate's (with a "reason") where it owns what the command changes.`,
       params: { chargerId: CHARGER_ID, action: { type: 'enum', values: CENTRAL_INITIATED_16, required: true, description: 'The OCPP action.' } },
       rawBody: 'The OCPP request payload of the action, e.g. {"key": ["HeartbeatInterval"]} for GetConfiguration.',
+      maxBodyBytes: OCPP_BODY_BYTES,
+      response: 'OcppCommandResult',
       async handle({ params, raw, logger }) {
-        const id = params.chargerId!;
-        const action = params.action as CentralAction16;
-        const result = await asHttpErrors(async () => {
-          try {
-            return await ocpp.send(id, action, raw, 'http');
-          } catch (err) {
-            // Refused here as a bad request: nothing was sent.
-            if (err instanceof OcppCommandInvalid) throw new HttpError('bad_body', `${err.description} (${err.code})`);
-            throw err;
-          }
-        });
-        logger.info({ command: action, chargerId: id, answer: result.answer, answeredBy: result.answeredBy }, 'OCPP command from the HTTP API');
-        return { json: result };
+        return { json: await sendOcpp(ocpp, params.chargerId!, params.action as CentralAction16, raw, logger) };
       },
     }),
   ];

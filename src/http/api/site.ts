@@ -43,7 +43,7 @@ export function siteSummary(deps: SiteDeps) {
   };
 }
 
-export function upstreamSummary(deps: Pick<SiteDeps, 'config' | 'site' | 'outbox'>) {
+export function upstreamSummary(deps: Pick<SiteDeps, 'config' | 'site' | 'outbox' | 'peers'>) {
   if (upstreamMode(deps.config) === 'none') return { configured: false, message: NO_UPSTREAM };
   const state = deps.site.upstream;
   const outbox = deps.outbox;
@@ -58,6 +58,8 @@ export function upstreamSummary(deps: Pick<SiteDeps, 'config' | 'site' | 'outbox
     deadLetterCount: outbox.deadLetterCount(),
     deadLetters: outbox.deadLetters(20),
     updatedAt: state?.at ?? null,
+    /** The primary and every mirror side by side (GET /api/upstreams). */
+    upstreams: deps.peers().upstreams?.() ?? [],
   };
 }
 
@@ -93,6 +95,16 @@ export function siteRoutes(deps: SiteDeps): Route[] {
       tag: 'site',
       summary: 'The link to the cloud CSMS: online, outbox depth and oldest message, the latest 20 dead letters.',
       handle: () => ({ json: upstreamSummary(deps) }),
+    }),
+    route({
+      method: 'GET',
+      path: '/api/upstreams',
+      access: 'read',
+      tag: 'site',
+      summary:
+        'Every upstream side by side, the primary first then each mirror (upstream.mirrors): name, role, mode, url (without credentials), online, outbox depth, ' +
+        'dead letters, the last error on its links, and a mirror\'s allowed commands. Empty without an upstream.',
+      handle: () => ({ json: { upstreams: deps.peers().upstreams?.() ?? [] } }),
     }),
   ];
 }

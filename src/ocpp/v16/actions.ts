@@ -64,3 +64,6 @@ export type SecurityCentralAction16 = (typeof SECURITY_CENTRAL_16)[number];
 
 export type ChargerAction16 = (typeof CHARGER_INITIATED_16)[number];
 export type CentralAction16 = (typeof CENTRAL_INITIATED_16)[number];
+
+/** What TriggerMessage.req may ask a charger to send (OCPP 1.6 §6.49, MessageTrigger). */
+export const TRIGGERABLE_16 = ['BootNotification', 'DiagnosticsStatusNotification', 'FirmwareStatusNotification', 'Heartbeat', 'MeterValues', 'StatusNotification'] as const satisfies readonly ChargerAction16[];

@@ -39,39 +39,44 @@ interface DeadRow {
   dead_at: string;
 }
 
-export function createUpstreamStore(db: Db): UpstreamStore {
+/**
+ * One upstream's view: `upstream` is '' for the primary, else a mirror's name. Its outbox, dead
+ * letters and transaction map are its own; the idTag cache (the primary's answers) and the
+ * virtual connector numbers (the same for every cloud) are shared.
+ */
+export function createUpstreamStore(db: Db, upstream = ''): UpstreamStore {
   return {
-    outbox: createOutboxStore(db),
-    transactions: createTransactionMapStore(db),
+    outbox: createOutboxStore(db, upstream),
+    transactions: createTransactionMapStore(db, upstream),
     idTagCache: createIdTagCacheStore(db),
     connectors: createConnectorMapStore(db),
   };
 }
 
-function createOutboxStore(db: Db): OutboxStore {
+function createOutboxStore(db: Db, upstream: string): OutboxStore {
   const insert = db.prepare(`
-    INSERT INTO upstream_outbox (channel, action, kind, payload, local_tx, coalesce_key, created_at)
-    VALUES (@channel, @action, @kind, @payload, @localTx, @coalesceKey, @createdAt)`);
-  const dropCoalesced = db.prepare('DELETE FROM upstream_outbox WHERE channel = ? AND coalesce_key = ? AND seq > ?');
-  const page = db.prepare<[string, number, number, number], OutboxRow>(
-    'SELECT * FROM upstream_outbox WHERE channel = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
+    INSERT INTO upstream_outbox (upstream, channel, action, kind, payload, local_tx, coalesce_key, created_at)
+    VALUES (@upstream, @channel, @action, @kind, @payload, @localTx, @coalesceKey, @createdAt)`);
+  const dropCoalesced = db.prepare('DELETE FROM upstream_outbox WHERE upstream = ? AND channel = ? AND coalesce_key = ? AND seq > ?');
+  const page = db.prepare<[string, string, number, number, number], OutboxRow>(
+    'SELECT * FROM upstream_outbox WHERE upstream = ? AND channel = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
   );
   const removeOne = db.prepare('DELETE FROM upstream_outbox WHERE seq = ?');
-  const amend = db.prepare('UPDATE upstream_outbox SET payload = ? WHERE channel = ? AND action = ? AND local_tx = ? AND seq > ?');
+  const amend = db.prepare('UPDATE upstream_outbox SET payload = ? WHERE upstream = ? AND channel = ? AND action = ? AND local_tx = ? AND seq > ?');
   const getOne = db.prepare<[number], OutboxRow>('SELECT * FROM upstream_outbox WHERE seq = ?');
   const setAttempts = db.prepare('UPDATE upstream_outbox SET attempts = ? WHERE seq = ?');
-  const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM upstream_outbox');
-  const maxSeq = db.prepare<[], { m: number | null }>('SELECT max(seq) AS m FROM upstream_outbox');
-  const evictable = db.prepare<[], { seq: number; kind: OutboxKind; local_tx: number | null }>(
-    "SELECT seq, kind, local_tx FROM upstream_outbox WHERE kind IN ('status', 'meter') ORDER BY seq",
+  const count = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM upstream_outbox WHERE upstream = ?');
+  const maxSeq = db.prepare<[string], { m: number | null }>('SELECT max(seq) AS m FROM upstream_outbox WHERE upstream = ?');
+  const evictable = db.prepare<[string], { seq: number; kind: OutboxKind; local_tx: number | null }>(
+    "SELECT seq, kind, local_tx FROM upstream_outbox WHERE upstream = ? AND kind IN ('status', 'meter') ORDER BY seq",
   );
   const insertDead = db.prepare(`
-    INSERT INTO upstream_dead_letters (seq, channel, action, payload, local_tx, attempts, error, created_at, dead_at)
-    VALUES (@seq, @channel, @action, @payload, @local_tx, @attempts, @error, @created_at, @deadAt)`);
+    INSERT INTO upstream_dead_letters (upstream, seq, channel, action, payload, local_tx, attempts, error, created_at, dead_at)
+    VALUES (@upstream, @seq, @channel, @action, @payload, @local_tx, @attempts, @error, @created_at, @deadAt)`);
   const getDead = db.prepare<[number], DeadRow>('SELECT * FROM upstream_dead_letters WHERE id = ?');
-  const countDead = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM upstream_dead_letters');
-  const oldest = db.prepare<[], { created_at: string }>('SELECT created_at FROM upstream_outbox ORDER BY seq LIMIT 1');
-  const listDead = db.prepare<[number], DeadRow>('SELECT * FROM upstream_dead_letters ORDER BY id DESC LIMIT ?');
+  const countDead = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM upstream_dead_letters WHERE upstream = ?');
+  const oldest = db.prepare<[string], { created_at: string }>('SELECT created_at FROM upstream_outbox WHERE upstream = ? ORDER BY seq LIMIT 1');
+  const listDead = db.prepare<[string, number], DeadRow>('SELECT * FROM upstream_dead_letters WHERE upstream = ? ORDER BY id DESC LIMIT ?');
 
   const remove = db.transaction((seqs: readonly number[]) => {
     for (const seq of seqs) removeOne.run(seq);
@@ -84,8 +89,9 @@ function createOutboxStore(db: Db): OutboxStore {
     return toDeadLetter(getDead.get(Number(lastInsertRowid))!);
   });
   const add = db.transaction((m: Parameters<OutboxStore['add']>[0], at: string, sentThrough: number) => {
-    const replaced = m.coalesceKey !== undefined ? dropCoalesced.run(m.channel, m.coalesceKey, sentThrough).changes : 0;
+    const replaced = m.coalesceKey !== undefined ? dropCoalesced.run(upstream, m.channel, m.coalesceKey, sentThrough).changes : 0;
     const { lastInsertRowid } = insert.run({
+      upstream,
       channel: m.channel,
       action: m.action,
       kind: m.kind,
@@ -99,19 +105,19 @@ function createOutboxStore(db: Db): OutboxStore {
 
   return {
     add: (message, at, sentThrough = 0) => add(message, at, sentThrough),
-    page: (channel, afterSeq, upToSeq, limit) => page.all(channel, afterSeq, upToSeq, limit).map(toMessage),
+    page: (channel, afterSeq, upToSeq, limit) => page.all(upstream, channel, afterSeq, upToSeq, limit).map(toMessage),
     remove: (seqs) => {
       if (seqs.length > 0) remove(seqs);
     },
-    amend: (channel, action, localTx, payload, sentThrough) => amend.run(JSON.stringify(payload), channel, action, localTx, sentThrough).changes > 0,
+    amend: (channel, action, localTx, payload, sentThrough) => amend.run(JSON.stringify(payload), upstream, channel, action, localTx, sentThrough).changes > 0,
     setAttempts: (seq, attempts) => void setAttempts.run(attempts, seq),
     deadLetter: (seq, error, at) => deadLetter(seq, error, at),
-    count: () => count.get()!.n,
-    maxSeq: () => maxSeq.get()!.m ?? 0,
-    evictable: () => evictable.all().map((r) => omitEmpty({ seq: r.seq, kind: r.kind, localTransactionId: orUndefined(r.local_tx) })),
-    deadLetters: (limit = 100) => listDead.all(limit).map(toDeadLetter),
-    deadLetterCount: () => countDead.get()!.n,
-    oldestAt: () => oldest.get()?.created_at,
+    count: () => count.get(upstream)!.n,
+    maxSeq: () => maxSeq.get(upstream)!.m ?? 0,
+    evictable: () => evictable.all(upstream).map((r) => omitEmpty({ seq: r.seq, kind: r.kind, localTransactionId: orUndefined(r.local_tx) })),
+    deadLetters: (limit = 100) => listDead.all(upstream, limit).map(toDeadLetter),
+    deadLetterCount: () => countDead.get(upstream)!.n,
+    oldestAt: () => oldest.get(upstream)?.created_at,
   };
 }
 
@@ -144,25 +150,25 @@ function toDeadLetter(row: DeadRow): DeadLetter {
   });
 }
 
-function createTransactionMapStore(db: Db): TransactionMapStore {
-  const open = db.prepare('INSERT OR IGNORE INTO upstream_transactions (local_tx, channel) VALUES (?, ?)');
-  const setCloud = db.prepare("UPDATE upstream_transactions SET cloud_tx = ?, state = 'mapped' WHERE local_tx = ?");
-  const markDead = db.prepare("UPDATE upstream_transactions SET state = 'dead' WHERE local_tx = ?");
-  const get = db.prepare<[number], { channel: string; cloud_tx: number | null; state: MappedTransaction['state'] }>(
-    'SELECT channel, cloud_tx, state FROM upstream_transactions WHERE local_tx = ?',
+function createTransactionMapStore(db: Db, upstream: string): TransactionMapStore {
+  const open = db.prepare('INSERT OR IGNORE INTO upstream_transactions (upstream, local_tx, channel) VALUES (?, ?, ?)');
+  const setCloud = db.prepare("UPDATE upstream_transactions SET cloud_tx = ?, state = 'mapped' WHERE upstream = ? AND local_tx = ?");
+  const markDead = db.prepare("UPDATE upstream_transactions SET state = 'dead' WHERE upstream = ? AND local_tx = ?");
+  const get = db.prepare<[string, number], { channel: string; cloud_tx: number | null; state: MappedTransaction['state'] }>(
+    'SELECT channel, cloud_tx, state FROM upstream_transactions WHERE upstream = ? AND local_tx = ?',
   );
-  const localFor = db.prepare<[string, number], { local_tx: number }>(
-    'SELECT local_tx FROM upstream_transactions WHERE channel = ? AND cloud_tx = ? ORDER BY local_tx DESC LIMIT 1',
+  const localFor = db.prepare<[string, string, number], { local_tx: number }>(
+    'SELECT local_tx FROM upstream_transactions WHERE upstream = ? AND channel = ? AND cloud_tx = ? ORDER BY local_tx DESC LIMIT 1',
   );
   return {
-    open: (local, channel) => void open.run(local, channel),
-    setCloud: (local, cloud) => void setCloud.run(cloud, local),
-    markDead: (local) => void markDead.run(local),
+    open: (local, channel) => void open.run(upstream, local, channel),
+    setCloud: (local, cloud) => void setCloud.run(cloud, upstream, local),
+    markDead: (local) => void markDead.run(upstream, local),
     get(local) {
-      const row = get.get(local);
+      const row = get.get(upstream, local);
       return row && omitEmpty<MappedTransaction>({ channel: row.channel, state: row.state, cloudTransactionId: orUndefined(row.cloud_tx) });
     },
-    localFor: (channel, cloud) => localFor.get(channel, cloud)?.local_tx,
+    localFor: (channel, cloud) => localFor.get(upstream, channel, cloud)?.local_tx,
   };
 }
 

@@ -35,6 +35,24 @@ export async function post(path: string, body: unknown): Promise<{ accepted: boo
   return (await res.json()) as { accepted: boolean; reason: string };
 }
 
+/** What came of an OCPP command: the answer, or why there is none (the API's error code and words). */
+export type OcppOutcome =
+  | { ok: true; answer: Record<string, unknown>; answeredBy: 'charger' | 'chargegate'; reason?: string }
+  | { ok: false; status: number; code: string; message: string };
+
+/** POST /api/chargers/{id}/ocpp/{action}: any OCPP 1.6 command, through chargegate's one door for them. */
+export async function ocpp(chargerId: string, action: string, payload: unknown): Promise<OcppOutcome> {
+  const res = await fetch(`/api/chargers/${encodeURIComponent(chargerId)}/ocpp/${action}`, {
+    method: 'POST',
+    headers: headers({ 'content-type': 'application/json' }),
+    body: JSON.stringify(payload),
+  });
+  if (res.status === 401) throw new Unauthorized();
+  const body = (await res.json().catch(() => ({}))) as { answer?: Record<string, unknown>; answeredBy?: 'charger' | 'chargegate'; reason?: string; error?: { code?: string; message?: string } };
+  if (!res.ok || !body.answer) return { ok: false, status: res.status, code: body.error?.code ?? `http_${res.status}`, message: body.error?.message ?? `HTTP ${res.status}` };
+  return { ok: true, answer: body.answer, answeredBy: body.answeredBy ?? 'charger', ...(body.reason ? { reason: body.reason } : {}) };
+}
+
 /** Downloads a CSV through fetch, so the token travels in a header and never in a URL. */
 export async function download(path: string, filename: string): Promise<void> {
   const res = await fetch(path, { headers: headers() });

@@ -14,7 +14,7 @@ export function chargerCard(c: Charger, options: CardOptions): HTMLElement {
   return h(
     'article',
     { class: `card ${c.online ? 'online' : 'offline'}${c.controlled === false ? ' uncontrolled' : ''}`, id: `charger-${c.id}`, 'data-charger': c.id },
-    h('header', {}, h('h3', {}, c.id), h('span', { class: `badge ${badgeClass(c.status)}` }, c.status)),
+    h('header', {}, h('h3', {}, h('a', { href: `#/chargers/${encodeURIComponent(c.id)}`, 'data-role': 'open', title: `${c.id}: configuration, status history and actions` }, c.id)), h('span', { class: `badge ${badgeClass(c.status)}` }, c.status)),
     c.vendor ? h('p', { class: 'muted' }, `${c.vendor} ${c.model ?? ''}${c.maxCurrentA ? ` · max ${c.maxCurrentA} A` : ''}`) : null,
     // Its limits below are only a plan while this shows: the charger may draw its maximum.
     c.controlled === false

@@ -2,20 +2,13 @@
  * The site's load per phase against its limit, drawn as SVG: three lines (L1, L2, L3) for the
  * chargers, dashed lines for the grid meter when there is one, and the limit as a red line.
  */
+import { svg as el } from './dom.js';
 import type { LoadSample } from './types.js';
 
-const NS = 'http://www.w3.org/2000/svg';
 const W = 640;
 const H = 220;
 const PAD = { left: 36, right: 8, top: 10, bottom: 22 };
 const PHASE_CLASSES = ['l1', 'l2', 'l3'];
-
-function el(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
-  const node = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 export function drawLoadChart(svg: SVGSVGElement, samples: readonly LoadSample[], windowS: number): void {
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);

@@ -1,10 +1,11 @@
 /** The dashboard: loads what is there, then follows the live feed. */
 import { download, get, liveFeed, setToken, token, Unauthorized } from './api.js';
 import { drawLoadChart } from './chart.js';
+import { openChargerPage, type ChargerPage } from './charger-page.js';
 import { chargerCard } from './chargers.js';
 import { byId, h, time } from './dom.js';
 import { sessionRows, SHOWN_SESSIONS } from './sessions.js';
-import type { Charger, LoadSample, Session, Site, Snapshot, Upstream } from './types.js';
+import type { Charger, LoadSample, Session, Site, Snapshot, Upstream, UpstreamEntry } from './types.js';
 
 const state = {
   role: 'none' as 'none' | 'read' | 'command',
@@ -13,6 +14,9 @@ const state = {
   samples: [] as LoadSample[],
   windowS: 4 * 3600,
   maxSamples: 960,
+  /** The charger page shown (#/chargers/<id>), if one is. */
+  page: undefined as { id: string; view: ChargerPage } | undefined,
+  signedIn: false,
 };
 
 function notify(text: string, ok: boolean): void {
@@ -23,8 +27,10 @@ function notify(text: string, ok: boolean): void {
 }
 
 function showLogin(message?: string): void {
+  state.signedIn = false;
   byId('login').hidden = false;
   byId('app').hidden = true;
+  byId('charger-page').hidden = true;
   if (message) byId('login-error').textContent = message;
 }
 
@@ -38,7 +44,26 @@ function renderCharger(c: Charger): void {
     const next = [...list.children].find((el) => (el as HTMLElement).dataset.charger! > c.id);
     list.insertBefore(card, next ?? null);
   }
+  if (state.page?.id === c.id) state.page.view.update(c);
   byId('charger-count').textContent = `${[...state.chargers.values()].filter((x) => x.online).length} of ${state.chargers.size} online`;
+}
+
+/** #/chargers/<id> shows a charger's page; anything else the overview. */
+function route(): void {
+  if (!state.signedIn) return;
+  const match = /^#\/chargers\/(.+)$/.exec(location.hash);
+  const id = match ? decodeURIComponent(match[1]!) : undefined;
+  byId('app').hidden = id !== undefined;
+  byId('charger-page').hidden = id === undefined;
+  if (state.page?.id === id) return;
+  state.page?.view.close();
+  state.page = undefined;
+  if (id === undefined) return;
+  const view = openChargerPage(byId('charger-page'), id, { mayCommand: state.role === 'command', notify, onUnauthorized: () => showLogin('your token was refused') });
+  state.page = { id, view };
+  const known = state.chargers.get(id);
+  if (known) view.update(known);
+  window.scrollTo(0, 0);
 }
 
 function renderSite(site: Site): void {
@@ -67,7 +92,26 @@ function renderUpstream(u: Upstream): void {
       h('div', {}, h('dt', {}, 'Outbox'), h('dd', {}, `${u.outboxDepth ?? 0} waiting${u.oldestQueuedAt ? `, oldest ${time(u.oldestQueuedAt)}` : ''}`)),
       h('div', {}, h('dt', {}, 'Dead letters'), h('dd', {}, String(u.deadLetterCount ?? 0))),
     ),
+    ...(u.upstreams && u.upstreams.length > 1 ? [upstreamTable(u.upstreams)] : []),
   );
+}
+
+/** With mirrors: each upstream on its own row, side by side. */
+function upstreamTable(list: UpstreamEntry[]): HTMLTableElement {
+  const head = h('tr', {}, ...['Upstream', 'Role', 'Link', 'Outbox', 'Dead letters', 'Last error'].map((c) => h('th', {}, c)));
+  const rows = list.map((u) =>
+    h(
+      'tr',
+      { 'data-upstream': u.name },
+      h('td', { title: u.url }, u.name),
+      h('td', {}, u.role === 'mirror' ? `mirror${u.commands?.length ? ` (may: ${u.commands.join(', ')})` : ''}` : 'primary'),
+      h('td', {}, h('span', { class: `badge ${u.online ? 'ok' : 'bad'}` }, u.online ? 'online' : 'offline')),
+      h('td', {}, String(u.outboxDepth)),
+      h('td', {}, String(u.deadLetters)),
+      h('td', { class: 'muted' }, u.lastError ? `${u.lastError.message} (${time(u.lastError.at)})` : ''),
+    ),
+  );
+  return h('table', { class: 'upstreams' }, h('thead', {}, head), h('tbody', {}, ...rows));
 }
 
 function renderSessions(): void {
@@ -85,6 +129,7 @@ function onEvent(event: string, data: unknown): void {
       state.chargers.clear();
       byId('chargers').replaceChildren();
       s.chargers.forEach(renderCharger);
+      if (state.page && !state.chargers.has(state.page.id)) state.page.view.update(undefined);
       renderSite(s.site);
       renderUpstream(s.upstream);
       break;
@@ -117,7 +162,9 @@ async function start(): Promise<void> {
   state.role = who.role;
   if (who.authRequired && who.role === 'none') return showLogin(token() ? 'that token was refused' : undefined);
   byId('login').hidden = true;
+  state.signedIn = true;
   byId('app').hidden = false;
+  route();
   byId('logout').hidden = !who.authRequired;
   byId('role').textContent = who.role === 'command' ? '' : 'read-only';
   try {
@@ -144,6 +191,7 @@ byId<HTMLFormElement>('login-form').addEventListener('submit', (e) => {
   setToken(byId<HTMLInputElement>('token').value.trim());
   location.reload();
 });
+window.addEventListener('hashchange', route);
 byId('logout').addEventListener('click', () => {
   setToken(null);
   location.reload();

@@ -30,6 +30,12 @@ export interface Charger {
   status: string;
   vendor?: string;
   model?: string;
+  serialNumber?: string;
+  firmwareVersion?: string;
+  protocol?: string;
+  connectedAt?: string;
+  disconnectedAt?: string;
+  lastMessageAt?: string;
   maxCurrentA?: number;
   /** null: no load balancing, or not reported yet. */
   controlled: boolean | null;
@@ -74,6 +80,20 @@ export interface Upstream {
   outboxDepth?: number;
   oldestQueuedAt?: string | null;
   deadLetterCount?: number;
+  /** Every upstream side by side: the primary, then the mirrors (upstream.mirrors). */
+  upstreams?: UpstreamEntry[];
+}
+
+export interface UpstreamEntry {
+  name: string;
+  role: 'primary' | 'mirror';
+  mode: string;
+  url: string;
+  online: boolean;
+  outboxDepth: number;
+  deadLetters: number;
+  lastError?: { message: string; at: string };
+  commands?: string[];
 }
 
 export interface Session {
@@ -92,4 +112,23 @@ export interface Snapshot {
   chargers: Charger[];
   site: Site;
   upstream: Upstream;
+}
+
+/** A line of GET /api/chargers/{id}/status-history (newest first). */
+export type StatusEntry =
+  | { id: number; kind: 'status'; connectorId: number; status: string; errorCode: string; info?: string; vendorErrorCode?: string; timestamp: string; receivedAt: string }
+  | { id: number; kind: 'connected' | 'disconnected'; info?: string; timestamp: string; receivedAt: string };
+
+export interface StatusHistory {
+  chargerId: string;
+  entries: StatusEntry[];
+  /** Pass as `before` for the next (older) page; null: none. */
+  next: number | null;
+}
+
+/** A key of GetConfiguration.conf (OCPP 1.6 §6.25). */
+export interface ConfigurationKey {
+  key: string;
+  readonly: boolean;
+  value?: string;
 }

@@ -42,3 +42,26 @@ t.test('anything else is rejected with what was expected', async (t) => {
     if (!result.ok) t.match(result.reason, reason);
   }
 });
+
+t.test('configuration and trigger become the OCPP commands they name; a local list may be large', async (t) => {
+  const named = (command: 'configuration' | 'trigger'): CommandAddress => ({ target: 'charger', chargerId: 'CP1', command });
+  t.strictSame(parseCommand(named('configuration'), '{"key":"HeartbeatInterval","value":300,"id":"q"}'), {
+    ok: true,
+    command: { kind: 'ocpp', chargerId: 'CP1', action: 'ChangeConfiguration', payload: { key: 'HeartbeatInterval', value: '300' } },
+    id: 'q',
+  });
+  t.strictSame(parseCommand(named('trigger'), 'MeterValues'), { ok: true, command: { kind: 'ocpp', chargerId: 'CP1', action: 'TriggerMessage', payload: { requestedMessage: 'MeterValues' } } });
+  t.strictSame(parseCommand(named('trigger'), '{"message":"StatusNotification","connectorId":2}'), {
+    ok: true,
+    command: { kind: 'ocpp', chargerId: 'CP1', action: 'TriggerMessage', payload: { requestedMessage: 'StatusNotification', connectorId: 2 } },
+  });
+  t.match(parseCommand(named('configuration'), '{"key":"","value":"1"}'), { ok: false, reason: /key must be a string of 1 to 50/ });
+  t.match(parseCommand(named('configuration'), '{"key":"A","value":null}'), { ok: false, reason: /value must be text/ });
+  t.match(parseCommand(named('configuration'), '{"key":"A","value":"1","readonly":true}'), { ok: false, reason: /unknown key "readonly"/ });
+  t.match(parseCommand(named('trigger'), 'Reboot'), { ok: false, reason: /expected one of BootNotification/ });
+  t.match(parseCommand(named('trigger'), '{"message":"Heartbeat","connectorId":0}'), { ok: false, reason: /connectorId must be a whole number from 1/ });
+  const list = JSON.stringify({ listVersion: 1, updateType: 'Full', localAuthorizationList: Array.from({ length: 500 }, (_, i) => ({ idTag: `CARD${i}`, idTagInfo: { status: 'Accepted', expiryDate: '2027-12-31T23:59:59.000Z' } })) });
+  t.ok(list.length > 16 * 1024);
+  t.match(parseCommand({ target: 'ocpp', chargerId: 'CP1', action: 'SendLocalList' }, list), { ok: true, command: { action: 'SendLocalList' } }, '500 cards');
+  t.match(parseCommand({ target: 'ocpp', chargerId: 'CP1', action: 'DataTransfer' }, list), { ok: false, reason: /payload too large/ }, 'other OCPP commands keep 16 KiB');
+});

@@ -1,5 +1,5 @@
 /**
- * The migration for OCPP 2.0.1 transactions (issue 16; numbered 6 here, assigned 12): a database
+ * The migration for OCPP 2.0.1 transactions (issue 16; assigned 12, numbered 8 after main's 7): a database
  * written before it keeps its sessions as they were (no reference), and from then on a session
  * may carry the charger's own transactionId, unique per charger, and TransactionEvents are
  * recorded by transaction and seqNo.

@@ -18,8 +18,9 @@ function raw(t: Test, dir: string): Database.Database {
 }
 
 t.test('migrations', async (t) => {
-  t.test('are numbered 1..N without gaps', async (t) => {
+  t.test('are numbered 1..N without gaps, the last being the latest', async (t) => {
     t.strictSame(MIGRATIONS.map((m) => m.version), MIGRATIONS.map((_, i) => i + 1));
+    t.equal(LATEST_SCHEMA_VERSION, MIGRATIONS.length);
   });
 
   t.test('pendingMigrations plans what is missing and refuses a newer schema', async (t) => {
