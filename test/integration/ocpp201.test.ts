@@ -144,6 +144,17 @@ t.test('a charger that lost chargegate after its Started: the queued events, the
   t.match(sessions.sessions[0], { reference: 'a1b2c3-tx-0001', meterStart: 4000, meterStop: 12000, energyWh: 8000, state: 'completed' });
 });
 
+t.test('an Ended without an energy reading ends at the session\'s last one (here 7 kWh from its Updated): its energy is not lost', async (t) => {
+  const gw = await startGateway(t);
+  const cp = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1);
+  await cp.call('BootNotification', boot201);
+  const [started, updated, ended] = sessionEvents();
+  await cp.call('TransactionEvent', started);
+  await cp.call('TransactionEvent', updated);
+  await cp.call('TransactionEvent', { ...ended, meterValue: undefined });
+  t.match(gw.app.store.sessions.byReference('CP1', 'a1b2c3-tx-0001'), { state: 'completed', meterStart: 4000, meterStop: 7000, energyWh: 3000 });
+});
+
 t.test('invalid 2.0.1 frames get the 2.0.1 CALLERROR and the connection stays up; unknown actions NotImplemented, unsupported ones NotSupported', async (t) => {
   const gw = await startGateway(t);
   const loose = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1, { strictMode: false });

@@ -15,7 +15,7 @@ import type { Requests16, Responses16 } from '../../ocpp/v16/types.js';
 import type { ChargerAction201 } from '../../ocpp/v201/actions.js';
 import { idTagOf, idTokenInfoOf } from '../../ocpp/v201/translate/authorize.js';
 import { bootAnswerFromCore, bootToCore } from '../../ocpp/v201/translate/boot.js';
-import { lastEnergyWh, meterValuesToCore } from '../../ocpp/v201/translate/meter.js';
+import { meterValuesToCore } from '../../ocpp/v201/translate/meter.js';
 import type { TranslationNote } from '../../ocpp/v201/translate/notes.js';
 import { dataTransferAnswerFromCore, dataTransferToCore, firmwareStatusToCore, logStatusToCore, securityEventToCore } from '../../ocpp/v201/translate/notifications.js';
 import { statusToCore, type ChargingState } from '../../ocpp/v201/translate/status.js';
@@ -25,6 +25,14 @@ import type { HandlerContext } from '../handlers/context.js';
 import { dispatch16 } from '../handlers/index.js';
 import { idTagInfoFor } from '../handlers/transactions.js';
 import { meterKey } from '../registry.js';
+import type { MeterSample } from '../../store/ports.js';
+
+/** An energy sample in Wh (1.6 allows kWh), undefined when there is none or it is not a number. */
+function inWh(sample: MeterSample | undefined): number | undefined {
+  if (!sample) return undefined;
+  const wh = Number(sample.value) * (sample.unit === 'kWh' ? 1000 : 1);
+  return Number.isFinite(wh) ? wh : undefined;
+}
 
 /** Tells of what a translation could not carry over (logged once per kind, counted in /metrics). */
 export type NoteTranslation = (note: TranslationNote, action: string) => void;
@@ -117,13 +125,13 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
   /** What the store and the registry know before the event: the session, and energy readings for a missing meterStart/meterStop. */
   function facts(known: ReturnType<HandlerContext['store']['sessions']['byReference']>, connectorId: number): TransactionFacts {
     if (known) {
-      const readings = ctx.store.meters.forTransaction(known.transactionId).filter((s) => s.measurand === 'Energy.Active.Import.Register' && s.phase === undefined);
-      const sessionEnergyWh = lastEnergyWh(readings.map((s) => ({ timestamp: s.timestamp, sampledValue: [{ value: s.value, measurand: 'Energy.Active.Import.Register', ...(s.unit === 'kWh' ? { unit: 'kWh' as const } : {}) }] })));
+      // The session's latest energy register reading (samples are stored in arrival order).
+      const last = ctx.store.meters.forTransaction(known.transactionId).filter((x) => x.measurand === 'Energy.Active.Import.Register' && x.phase === undefined).at(-1);
+      const sessionEnergyWh = inWh(last);
       return { session: known, ...(sessionEnergyWh !== undefined ? { sessionEnergyWh } : {}) };
     }
-    const latest = ctx.registry.get(ctx.chargerId)?.latest.get(meterKey(connectorId, 'Energy.Active.Import.Register', undefined));
-    const wh = latest ? Number(latest.value) * (latest.unit === 'kWh' ? 1000 : 1) : undefined;
-    return wh !== undefined && Number.isFinite(wh) ? { latestEnergyWh: wh } : {};
+    const latestEnergyWh = inWh(ctx.registry.get(ctx.chargerId)?.latest.get(meterKey(connectorId, 'Energy.Active.Import.Register', undefined)));
+    return latestEnergyWh !== undefined ? { latestEnergyWh } : {};
   }
 
   return (action, payload) => {
