@@ -9,6 +9,13 @@ import { connectClient } from '../helpers/mqtt.js';
 import { rawCharger } from '../helpers/raw.js';
 import { boot201, bootPayload, rpcCharger, rpcCharger201 } from '../helpers/rpc-charger.js';
 
+/** CP1 as a strict 2.0.1 charger, its BootNotification accepted. */
+async function booted201(t: Parameters<typeof rpcCharger201>[0], url: string) {
+  const cp = await rpcCharger201(t, url, 'CP1', PASSWORDS.CP1);
+  await cp.call('BootNotification', boot201);
+  return cp;
+}
+
 const HTTP = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read };
 const T0 = '2025-06-01T10:00:00.000Z';
 const energy = (wh: number, context: string, timestamp: string) => [{ timestamp, sampledValue: [{ value: wh, context, measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }];
@@ -80,8 +87,7 @@ t.test('negotiation: both offered → the config decides (default the newest); o
 
 t.test('a full session online: Started, Updated, Ended → one session with its energy, the charger\'s transactionId kept', async (t) => {
   const gw = await startGateway(t, { patch: (c) => (c.http = HTTP) });
-  const cp = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1);
-  await cp.call('BootNotification', boot201);
+  const cp = await booted201(t, gw.url);
   const [started, updated, ended] = sessionEvents();
   t.same(await cp.call('TransactionEvent', started), { idTokenInfo: { status: 'Accepted' } }, 'Started: the idToken is Accepted (the local list)');
   const running = gw.app.store.sessions.byReference('CP1', 'a1b2c3-tx-0001');
@@ -100,8 +106,7 @@ t.test('a full session online: Started, Updated, Ended → one session with its 
 t.test('the same session sent offline, replayed after a restart (same data dir): stored once', async (t) => {
   const dir = t.testdir();
   const first = await startGateway(t, { dir });
-  const a = await rpcCharger201(t, first.url, 'CP1', PASSWORDS.CP1);
-  await a.call('BootNotification', boot201);
+  const a = await booted201(t, first.url);
   const events = sessionEvents(true);
   await a.call('TransactionEvent', events[0]);
   await a.call('TransactionEvent', events[1]);
@@ -110,8 +115,7 @@ t.test('the same session sent offline, replayed after a restart (same data dir):
   await a.close({ force: true });
   await first.stop();
   const second = await startGateway(t, { dir, patch: (c) => (c.http = HTTP) });
-  const b = await rpcCharger201(t, second.url, 'CP1', PASSWORDS.CP1);
-  await b.call('BootNotification', boot201);
+  const b = await booted201(t, second.url);
   const ended: unknown[] = [];
   second.app.events.on('session.ended', (s) => ended.push(s));
   t.same(await b.call('TransactionEvent', events[0]), { idTokenInfo: { status: 'Accepted' } }, 'a replayed Started is answered as before');
@@ -128,16 +132,14 @@ t.test('the same session sent offline, replayed after a restart (same data dir):
 t.test('a charger that lost chargegate after its Started: the queued events, the Started again among them, after a restart: one session', async (t) => {
   const dir = t.testdir();
   const first = await startGateway(t, { dir });
-  const a = await rpcCharger201(t, first.url, 'CP1', PASSWORDS.CP1);
-  await a.call('BootNotification', boot201);
+  const a = await booted201(t, first.url);
   const events = sessionEvents(true);
   await a.call('TransactionEvent', events[0]);
   await a.close({ force: true });
   await first.stop();
   // Offline, the charger queued Updated and Ended; it never saw the Started's answer, so it sends that again first.
   const second = await startGateway(t, { dir, patch: (c) => (c.http = HTTP) });
-  const b = await rpcCharger201(t, second.url, 'CP1', PASSWORDS.CP1);
-  await b.call('BootNotification', boot201);
+  const b = await booted201(t, second.url);
   for (const e of events) await b.call('TransactionEvent', e);
   const sessions = (await api(second.httpUrl, '/api/sessions', { token: TOKENS.read })).json;
   t.equal(sessions.total, 1, 'one session');
@@ -146,8 +148,7 @@ t.test('a charger that lost chargegate after its Started: the queued events, the
 
 t.test('an Ended without an energy reading ends at the session\'s last one (here 7 kWh from its Updated): its energy is not lost', async (t) => {
   const gw = await startGateway(t);
-  const cp = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1);
-  await cp.call('BootNotification', boot201);
+  const cp = await booted201(t, gw.url);
   const [started, updated, ended] = sessionEvents();
   await cp.call('TransactionEvent', started);
   await cp.call('TransactionEvent', updated);
@@ -175,8 +176,7 @@ t.test('invalid 2.0.1 frames get the 2.0.1 CALLERROR and the connection stays up
 t.test('the other notifications are taken: Authorize, StatusNotification, MeterValues, NotifyReport, SecurityEvent, Firmware, Log, DataTransfer', async (t) => {
   const log = capturingLogger();
   const gw = await startGateway(t, { logger: log.logger, patch: (c) => (c.http = HTTP) });
-  const cp = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1);
-  await cp.call('BootNotification', boot201);
+  const cp = await booted201(t, gw.url);
   t.same(await cp.call('Authorize', { idToken: { idToken: 'BLOCKED1', type: 'ISO14443' } }), { idTokenInfo: { status: 'Blocked' } });
   t.same(await cp.call('Authorize', { idToken: { idToken: 'NOBODY', type: 'ISO14443' } }), { idTokenInfo: { status: 'Invalid' } });
   t.same(await cp.call('StatusNotification', { timestamp: T0, connectorStatus: 'Occupied', evseId: 1, connectorId: 1 }), {});
