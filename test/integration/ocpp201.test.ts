@@ -146,6 +146,17 @@ t.test('a charger that lost chargegate after its Started: the queued events, the
   t.match(sessions.sessions[0], { reference: 'a1b2c3-tx-0001', meterStart: 4000, meterStop: 12000, energyWh: 8000, state: 'completed' });
 });
 
+t.test('after a reconnect, Occupied on an EVSE whose session runs is Charging (its share kept), not Preparing', async (t) => {
+  const gw = await startGateway(t);
+  const first = await booted201(t, gw.url);
+  await first.call('TransactionEvent', { ...sessionEvents()[0], transactionInfo: { transactionId: 'a1b2c3-tx-0001', chargingState: 'SuspendedEVSE' } });
+  t.equal(gw.app.gateway.registry.get('CP1')?.connectors.get(1)?.status, 'SuspendedEVSE');
+  await first.close({ force: true });
+  const again = await booted201(t, gw.url);
+  await again.call('StatusNotification', { timestamp: T0, connectorStatus: 'Occupied', evseId: 1, connectorId: 1 });
+  t.equal(gw.app.gateway.registry.get('CP1')?.connectors.get(1)?.status, 'Charging');
+});
+
 t.test('an Ended without an energy reading ends at the session\'s last one (here 7 kWh from its Updated): its energy is not lost', async (t) => {
   const gw = await startGateway(t);
   const cp = await booted201(t, gw.url);

@@ -51,7 +51,7 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
     BootNotification: async (req) => bootAnswerFromCore(await core('BootNotification', bootToCore(req))),
     Heartbeat: () => core('Heartbeat', {}),
     StatusNotification: async (req) => {
-      const status = statusToCore(req, chargingStates.get(req.evseId));
+      const status = statusToCore(req, chargingStates.get(req.evseId) ?? runningSince(req.evseId));
       notes(status.notes, 'StatusNotification');
       await core('StatusNotification', status.value);
       return {};
@@ -83,6 +83,15 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
     LogStatusNotification: async (req) => (await core('LogStatusNotification', logStatusToCore(req)), {}),
     DataTransfer: async (req) => dataTransferAnswerFromCore(await core('DataTransfer', dataTransferToCore(req))),
   };
+
+  /**
+   * No charging state heard on this connection (a reconnect), yet a session runs on the EVSE:
+   * Occupied is taken as Charging, which keeps the car's share in the balancer (SuspendedEV
+   * would hand it to others) until the next TransactionEvent says otherwise.
+   */
+  function runningSince(evseId: number): ChargingState | undefined {
+    return ctx.store.sessions.list({ chargerId: ctx.chargerId, state: 'active' }).some((x) => x.connectorId === evseId) ? 'Charging' : undefined;
+  }
 
   async function transactionEvent(req: Requests201['TransactionEvent']): Promise<Responses201['TransactionEvent']> {
     const { store, chargerId } = ctx;
