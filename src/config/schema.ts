@@ -65,7 +65,7 @@ const OcppSection = Section(
     validation: OneOf(['lenient', 'strict'], {
       default: 'lenient',
       description:
-        "How a charger's frames are checked against the OCPP 1.6 schemas (with the 1.6 errata applied): lenient repairs the deviations seen in the field (unknown properties dropped, over-long strings kept, unknown enum values mapped, numbers sent as strings read) and counts each; strict answers them with a CALLERROR. Per charger: chargers.list[].validation.",
+        "How a charger's frames are checked against the OCPP 1.6 schemas (with the 1.6 errata applied): lenient repairs the deviations seen in the field (unknown properties dropped, over-long strings kept, unknown enum values mapped, numbers sent as strings read) and counts each; strict answers them with a CALLERROR. Per charger: chargers.list[].validation. OCPP 2.0.1 chargers are always checked strictly against the 2.0.1 schemas.",
     }),
     requireSubprotocol: Type.Boolean({
       default: false,
@@ -84,7 +84,7 @@ const OcppSection = Section(
       description: 'Seconds a session superseded by a later StartTransaction on its connector waits for its own StopTransaction before chargegate closes it by estimate (its last meter reading); a later real Stop still corrects it.',
     }),
   },
-  'The OCPP 1.6J server chargers connect to.',
+  'The OCPP-J server chargers connect to (OCPP 1.6 and 2.0.1 on the same endpoint).',
 );
 
 /** Charger L1, L2, L3 → site phases; R/S/T is the older naming of L1/L2/L3. L1/L2/L3 alone: a 1-phase charger's phase. */
@@ -116,6 +116,11 @@ const ChargerEntry = Type.Object(
       description: "Which site phases the charger's L1, L2, L3 are wired to (RST = L1L2L3); a 1-phase charger uses the first (L2 alone means its L1 is on the site's L2).",
     }),
     validation: Type.Optional(OneOf(['lenient', 'strict'], { description: "This charger's frame checking (see ocpp.validation); default: ocpp.validation." })),
+    ocpp: Type.Optional(
+      OneOf(['1.6', '2.0.1'], {
+        description: 'The OCPP version chargegate speaks with this charger when it offers both (Sec-WebSocket-Protocol ocpp1.6 and ocpp2.0.1); one that offers only one version gets that one. Default: the newest both speak (2.0.1). docs/chargers.md "OCPP 2.0.1 chargers".',
+      }),
+    ),
     pushLocalList: Type.Boolean({
       default: false,
       description: "Keep the charger's own local authorization list equal to chargegate's (sent in full at boot when its version differs, and after every change from the cloud), so it can authorize even when chargegate is gone.",

@@ -4,6 +4,7 @@
  */
 import { recordConnections } from './connection-history.js';
 import type { EventBus } from '../events.js';
+import type { OcppVersion } from '../ocpp/errors.js';
 import type { Logger } from '../log.js';
 import { createOcppServer, type AcceptedConnection, type OcppServer, type OcppServerOptions } from '../ocpp/server.js';
 import type { Store } from '../store/ports.js';
@@ -14,6 +15,7 @@ import { createCredentialCheck, type ChargerCredential } from './credentials.js'
 import type { DataTransferHandler, HandlerContext } from './handlers/context.js';
 import type { LocalCaPort } from './local-ca-port.js';
 import { dispatch16 } from './handlers/index.js';
+import { edge201 } from './edge201/index.js';
 import { validatorFor } from '../ocpp/validate.js';
 import { createLeniencyNotes, createRescue, type ValidationMode } from './tolerance.js';
 import { createOrphanWatch } from './orphan-watch.js';
@@ -51,9 +53,12 @@ export interface GatewayOptions {
     /** false: a charger offering no Sec-WebSocket-Protocol is taken as OCPP 1.6. */
     requireSubprotocol: boolean;
   };
-  chargers: { allowUnknown: boolean; list: readonly (ChargerCredential & { validation?: ValidationMode | undefined; connectors?: number })[] };
+  chargers: { allowUnknown: boolean; list: readonly (ChargerCredential & { validation?: ValidationMode | undefined; connectors?: number; ocpp?: '1.6' | '2.0.1' | undefined })[] };
   authorization: { mode: AuthorizationMode };
 }
+
+/** chargers.list[].ocpp → the subprotocol. */
+const VERSION_BY_NAME: Record<string, OcppVersion> = { '1.6': 'ocpp1.6', '2.0.1': 'ocpp2.0.1' };
 
 export interface GatewayDeps {
   options: GatewayOptions;
@@ -114,12 +119,16 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
   const tls = options.ocpp.tls;
   const sessionHooks: OcppServerOptions['sessionHooks'] = (identity, protocol, chargerLogger) => {
     const ctx: HandlerContext = { chargerId: identity, logger: chargerLogger, now, store, registry, events, settings, dataTransfer, ...(upstream ? { upstream } : {}), ...(localCa ? { localCa } : {}) };
+    // A 2.0.1 charger's frames and commands are translated at its edge (edge201/); the rest is the same.
+    const edge = protocol === 'ocpp2.0.1' ? edge201(ctx, noteLeniency) : undefined;
+    const handle = edge?.handler ?? ((action: string, payload: unknown) => dispatch16(ctx, action, payload));
     return {
       handler: (action, payload) => {
         registry.ensure(identity).lastMessageAt = now().toISOString();
-        return dispatch16(ctx, action, payload);
+        return handle(action, payload);
       },
-      rescue: createRescue({ chargerId: identity, mode: validationOf(identity), validator: validatorFor(protocol), logger: chargerLogger, store, now, note: noteLeniency }),
+      rescue: edge?.rescue ?? createRescue({ chargerId: identity, mode: validationOf(identity), validator: validatorFor(protocol), logger: chargerLogger, store, now, note: noteLeniency }),
+      ...(edge?.outboundCodec ? { outboundCodec: edge.outboundCodec } : {}),
       onProtocolError: (info) => {
         events.emit('ocpp.error', { chargerId: identity, ...info });
         // A BootNotification answered with a CALLERROR: the charger cannot boot (issue 14 point 4).
@@ -150,7 +159,9 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
         }
       : {}),
     path: options.ocpp.path,
-    protocols: ['ocpp1.6'],
+    // Newest first: a charger that offers both speaks 2.0.1 unless its entry says otherwise.
+    protocols: ['ocpp2.0.1', 'ocpp1.6'],
+    preferredProtocol: (identity) => VERSION_BY_NAME[options.chargers.list.find((c) => c.id === identity)?.ocpp ?? ''],
     requireSubprotocol: options.ocpp.requireSubprotocol,
     maxFrameBytes: options.ocpp.maxFrameBytes,
     pingIntervalMs: options.ocpp.pingInterval * 1000,

@@ -37,6 +37,11 @@ export interface LiveCharger {
   lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
 }
 
+/** A connection's subprotocol as chargers.list[].ocpp names the version: '1.6', '2.0.1' (undefined: none yet). */
+export function ocppVersionOf(protocol: string | undefined): '1.6' | '2.0.1' | undefined {
+  return protocol === 'ocpp2.0.1' ? '2.0.1' : protocol === 'ocpp1.6' ? '1.6' : undefined;
+}
+
 export function meterKey(connectorId: number, measurand: string, phase?: string): string {
   return `${connectorId}/${measurand}/${phase ?? ''}`;
 }

@@ -22,7 +22,9 @@ import type { RawFrame, Store } from '../store/ports.js';
 export type ValidationMode = 'strict' | 'lenient';
 
 /** Kinds beyond the repairs of leniency.ts. */
-export type ToleranceKind = Leniency['kind'] | 'salvaged' | 'quarantined' | 'no-subprotocol';
+export type ToleranceKind = Leniency['kind'] | 'salvaged' | 'quarantined' | 'no-subprotocol' | TranslationKind;
+/** What the OCPP 2.0.1 edge could not carry over to the core (gateway/edge201/): something dropped, or mapped to the nearest value. */
+export type TranslationKind = 'translation-lost' | 'translation-mapped';
 
 /** The transaction messages of 1.6 §3.7 (a CALLERROR may make the charger drop them). */
 const TRANSACTION_MESSAGES = new Set(['StartTransaction', 'StopTransaction', 'MeterValues']);
@@ -35,7 +37,8 @@ export function createLeniencyNotes(events: EventBus): (chargerId: string, logge
     const key = `${chargerId}\n${kind}`;
     if (logged.has(key)) return;
     logged.add(key);
-    logger.warn({ kind, action, detail }, 'tolerated a deviation from OCPP 1.6 (logged once per charger and kind; counted in /metrics chargegate_ocpp_leniencies_total)');
+    const what = kind === 'translation-lost' || kind === 'translation-mapped' ? 'an OCPP 2.0.1 message not carried over whole to the core' : 'tolerated a deviation from OCPP 1.6';
+    logger.warn({ kind, action, detail }, `${what} (logged once per charger and kind; counted in /metrics chargegate_ocpp_leniencies_total)`);
   };
 }
 

@@ -6,7 +6,7 @@ import type { LatestTransfers } from '../transfers/service.js';
 import { registrationOf, type Registration } from '../gateway/registration.js';
 import { parseRotation } from '../balancer/site.js';
 import type { Config } from '../config/schema.js';
-import type { LiveCharger, Registry } from '../gateway/registry.js';
+import { ocppVersionOf, type LiveCharger, type Registry } from '../gateway/registry.js';
 import type { MeterSample, SessionRecord, SessionStore } from '../store/ports.js';
 import type { LoadSample } from './load-history.js';
 import type { ChargerControl } from '../events.js';
@@ -75,6 +75,8 @@ export interface ChargerView extends ControlView {
   configured: boolean;
   status: string;
   protocol?: string;
+  /** The OCPP version it speaks (on its current or last connection since chargegate started). */
+  ocpp?: '1.6' | '2.0.1';
   connectedAt?: string;
   disconnectedAt?: string;
   lastMessageAt?: string;
@@ -150,6 +152,7 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
     configured: configured !== undefined,
     status: live?.online ? (live.connectors.get(0)?.status ?? 'Available') : live?.connectedAt || boot ? 'Offline' : 'Never connected',
     ...(live?.protocol ? { protocol: live.protocol } : {}),
+    ...(ocppVersionOf(live?.protocol) ? { ocpp: ocppVersionOf(live?.protocol)! } : {}),
     ...(live?.connectedAt ? { connectedAt: live.connectedAt } : {}),
     ...(live?.disconnectedAt ? { disconnectedAt: live.disconnectedAt } : {}),
     ...(live?.lastMessageAt ? { lastMessageAt: live.lastMessageAt } : {}),

@@ -8,7 +8,7 @@ import type { ChargerConfig } from '../config/schema.js';
 import { mirrorSecurity } from './security-mirror.js';
 import { mirrorFiles, publishFileStates, type LatestLookup } from './file-mirror.js';
 import type { EventBus, EventName, GatewayEvents } from '../events.js';
-import type { Registry } from '../gateway/registry.js';
+import { ocppVersionOf, type Registry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
 import type { ChargerInfo, ConnectorState, SessionRecord, SessionStore } from '../store/ports.js';
 import { discoveryMessages, removalMessages, type DiscoveredCharger } from './discovery.js';
@@ -233,7 +233,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
 
   function boot(e: GatewayEvents['charger.boot']): void {
     announce(e.chargerId);
-    publisher.state(topics.charger(e.chargerId, 'info'), JSON.stringify({ ...e.info, bootedAt: e.at }), 1);
+    publisher.state(topics.charger(e.chargerId, 'info'), JSON.stringify({ ...e.info, bootedAt: e.at, ocpp: ocppVersionOf(registry.get(e.chargerId)?.protocol) }), 1);
     publisher.event(topics.event(e.chargerId, 'boot'), JSON.stringify({ ...e.info, at: e.at }));
   }
 
@@ -300,7 +300,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       announce(chargerId);
       const live = registry.get(chargerId);
       publisher.state(topics.charger(chargerId, 'connected'), live?.online ? 'online' : 'offline', 1);
-      if (live?.boot) publisher.state(topics.charger(chargerId, 'info'), JSON.stringify({ vendor: live.boot.vendor, model: live.boot.model, serialNumber: live.boot.serialNumber, firmwareVersion: live.boot.firmwareVersion, bootedAt: live.boot.at }), 1);
+      if (live?.boot) publisher.state(topics.charger(chargerId, 'info'), JSON.stringify({ vendor: live.boot.vendor, model: live.boot.model, serialNumber: live.boot.serialNumber, firmwareVersion: live.boot.firmwareVersion, bootedAt: live.boot.at, ocpp: ocppVersionOf(live.protocol) }), 1);
       for (const state of live?.connectors.values() ?? []) status(state, true);
       const byConnector = new Map<number, GatewayEvents['meter.values']['samples']>();
       for (const sample of live?.latest.values() ?? []) byConnector.set(sample.connectorId, [...(byConnector.get(sample.connectorId) ?? []), sample]);

@@ -42,7 +42,7 @@ export interface ClientCertificate {
 export type Transport = { secure: false } | { secure: true; clientCertificate?: ClientCertificate };
 
 /** What the owner wants for each new connection's session. */
-export type SessionHooks = Pick<SessionOptions, 'handler' | 'rescue' | 'onProtocolError' | 'onCall'>;
+export type SessionHooks = Pick<SessionOptions, 'handler' | 'rescue' | 'onProtocolError' | 'onCall' | 'outboundCodec'>;
 
 export interface AcceptedConnection {
   identity: string;
@@ -65,8 +65,13 @@ export interface OcppServerOptions {
   /** The wss:// listener and its certificate files; undefined: none. */
   tls?: { host: string; port: number } & TlsListenerOptions;
   path: string;
-  /** Server preference order (OCPP-J 1.6 §3.1.2). */
+  /** Server preference order (OCPP-J 1.6 §3.1.2, OCPP-J 2.0.1 §3.2): newest first. */
   protocols: readonly OcppVersion[];
+  /**
+   * The version one charger should be spoken to in when it offers several (its config entry);
+   * undefined: the server's order. A charger that offers only another supported one gets that.
+   */
+  preferredProtocol?(identity: string): OcppVersion | undefined;
   /**
    * false: a charger that offers no Sec-WebSocket-Protocol at all (Grizzl-E, older 1.6
    * firmware) is taken as OCPP 1.6 instead of refused. One that offers only others is refused.
@@ -143,7 +148,9 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
     const identity = id.identity;
     const offered = req.headers['sec-websocket-protocol'];
     const none = offered === undefined || offered.trim() === '';
-    let protocol = chooseSubprotocol(offered, opts.protocols) as OcppVersion | null;
+    const preferred = opts.preferredProtocol?.(identity);
+    const order = preferred && opts.protocols.includes(preferred) ? [preferred, ...opts.protocols.filter((p) => p !== preferred)] : opts.protocols;
+    let protocol = chooseSubprotocol(offered, order) as OcppVersion | null;
     if (!protocol && none && !opts.requireSubprotocol && opts.protocols.includes('ocpp1.6')) {
       // OCPP-J 1.6 §3.1.2 requires the header, yet Grizzl-E and older 1.6 firmware send none.
       // Nothing is echoed back: RFC 6455 §4.2.2 lets a server answer with a subprotocol only

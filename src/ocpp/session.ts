@@ -73,9 +73,20 @@ export interface SessionOptions {
    * usual way (retries, then the dead letters). Every other schema rule still holds.
    */
   relaysLongStrings?: boolean;
+  /** Outbound CALLs (and their answers) are translated by it; absent: sent as they are. */
+  outboundCodec?: OutboundCodec;
 }
 
 export type Rescue = { payload: unknown } | { answer: unknown };
+
+/**
+ * Translates the owner's outbound CALLs before they are checked and sent, and their answers
+ * back: the OCPP 2.0.1 edge speaks the core's commands to a 2.0.1 charger through it
+ * (src/gateway/edge201/). encode() may answer without sending, or throw an OcppCallError.
+ */
+export interface OutboundCodec {
+  encode(action: string, payload: unknown): { action: string; payload: unknown; decode(answer: unknown): unknown } | { answer: unknown };
+}
 
 interface QueuedCall {
   id: string;
@@ -191,6 +202,19 @@ export class OcppSession {
    * OcppOfflineError.
    */
   call<T = unknown>(action: string, payload: unknown): Promise<T> {
+    const codec = this.opts.outboundCodec;
+    if (!codec) return this.callAsIs<T>(action, payload);
+    let out: ReturnType<OutboundCodec['encode']>;
+    try {
+      out = codec.encode(action, payload);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    if ('answer' in out) return this.closedReason !== null ? Promise.reject(new OcppOfflineError('peer', this.closedReason)) : Promise.resolve(out.answer as T);
+    return this.callAsIs(out.action, out.payload).then((answer) => out.decode(answer) as T);
+  }
+
+  private callAsIs<T>(action: string, payload: unknown): Promise<T> {
     if (this.closedReason !== null) return Promise.reject(new OcppOfflineError('peer', this.closedReason));
     // Callers may route by a name from outside (MQTT, HTTP): only what this side may initiate
     // is sent (OCPP 1.6 §4 and §5), the same rule handleCall applies to the peer.

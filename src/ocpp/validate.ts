@@ -1,8 +1,9 @@
 /**
  * Payload validation against the official OCA JSON schemas (unmodified, see
- * schemas/v16/NOTICE.md and schemas/v16-security/NOTICE.md; the 1.6 errata are applied in
- * memory by v16/errata.ts), and the mapping of a schema failure to the CALLERROR code that
- * OCPP-J 1.6 §4.2.3 names for it.
+ * schemas/v16/NOTICE.md, schemas/v16-security/NOTICE.md and schemas/v201/NOTICE.md; the 1.6
+ * errata are applied in memory by v16/errata.ts), and the mapping of a schema failure to the
+ * CALLERROR code that OCPP-J 1.6 §4.2.3 (and OCPP-J 2.0.1 §4.3, which spells two of them
+ * otherwise: errors.ts wireErrorCode) names for it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import Ajv04 from 'ajv-draft-04';
@@ -10,6 +11,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { createRequire } from 'node:module';
 import { OcppCallError, type ErrorCode, type OcppVersion } from './errors.js';
 import { CENTRAL_INITIATED_16, CHARGER_INITIATED_16 } from './v16/actions.js';
+import { CENTRAL_INITIATED_201, CHARGER_INITIATED_201 } from './v201/actions.js';
 import { applyErrata16, withoutMaxLength } from './v16/errata.js';
 
 const draft06 = createRequire(import.meta.url)('ajv/dist/refs/json-schema-draft-06.json') as object;
@@ -85,10 +87,18 @@ const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
 /**
  * Each version's schema folders. 1.6: the 2015 set (draft-04) and the security whitepaper's
  * (edition 3, 2020: draft-06), kept apart because they come from two OCA publications.
+ * 2.0.1: the OCA's 2.0.1 set (draft-06), its files named <Action>Request.json and
+ * <Action>Response.json as published (the 1.6 files: <Action>.json and <Action>Response.json).
  */
-const SCHEMA_DIRS: Record<OcppVersion, readonly URL[] | null> = {
+const SCHEMA_DIRS: Record<OcppVersion, readonly URL[]> = {
   'ocpp1.6': [new URL('./schemas/v16/', import.meta.url), new URL('./schemas/v16-security/', import.meta.url)],
-  'ocpp2.0.1': null, // seam for 2.0.1: add the OCA 2.0.1 schema set (draft-06) here
+  'ocpp2.0.1': [new URL('./schemas/v201/', import.meta.url)],
+};
+
+/** Who may initiate what, per version (v16/actions.ts, v201/actions.ts). */
+const ACTIONS: Record<OcppVersion, { toCentral: readonly string[]; toCharger: readonly string[] }> = {
+  'ocpp1.6': { toCentral: CHARGER_INITIATED_16, toCharger: CENTRAL_INITIATED_16 },
+  'ocpp2.0.1': { toCentral: CHARGER_INITIATED_201, toCharger: CENTRAL_INITIATED_201 },
 };
 
 const cache = new Map<OcppVersion, Validator>();
@@ -105,7 +115,6 @@ export function validatorFor(version: OcppVersion): Validator {
 
 function compileValidator(version: OcppVersion): Validator {
   const dirs = SCHEMA_DIRS[version];
-  if (!dirs) throw new Error(`OCPP version ${version} is not supported yet`);
   // The OCA 2015 1.6 files declare draft-04, the security whitepaper's draft-06: one ajv per
   // meta-schema, each file compiled by the one its `$schema` names (a file without one: draft-04).
   // multipleOfPrecision: 0.1 multiples such as 6.3 are not exact in binary floating point; 6
@@ -126,20 +135,21 @@ function compileValidator(version: OcppVersion): Validator {
     for (const file of readdirSync(dir)) {
       if (!file.endsWith('.json')) continue;
       // The files as published; the errata are applied to the parsed copy (v16/errata.ts).
-      const schema = applyErrata16(file, JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as object) as { $schema?: string };
+      const parsed = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as object;
+      const schema = (version === 'ocpp1.6' ? applyErrata16(file, parsed) : parsed) as { $schema?: string };
       const ajv: AnyAjv = schema.$schema?.includes('draft-06') ? ajv06 : ajv04;
       const compiled = ajv.compile(schema);
       if (file.endsWith('Response.json')) responses.set(file.slice(0, -'Response.json'.length), compiled);
       else {
-        const action = file.slice(0, -'.json'.length);
+        const action = file.slice(0, file.endsWith('Request.json') ? -'Request.json'.length : -'.json'.length);
         requests.set(action, compiled);
         requestSchemas.set(action, schema);
         lenientRequests.set(action, ajv.compile(withoutMaxLength(schema)));
       }
     }
   }
-  const toCentral = new Set<string>(CHARGER_INITIATED_16);
-  const toCharger = new Set<string>(CENTRAL_INITIATED_16);
+  const toCentral = new Set<string>(ACTIONS[version].toCentral);
+  const toCharger = new Set<string>(ACTIONS[version].toCharger);
 
   const check = (table: Map<string, ValidateFunction>, action: string, payload: unknown): OcppCallError | null => {
     const fn = table.get(action);

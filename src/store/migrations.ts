@@ -392,6 +392,31 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX transfer_status_charger ON transfer_status (charger_id, kind, id);
     `,
   },
+  {
+    version: 10,
+    name: 'the charger\'s own transaction id (OCPP 2.0.1) beside the session id; TransactionEvents seen',
+    sql: `
+      -- A 2.0.1 charger names its transactions itself (a string): kept with the session,
+      -- whose integer id stays chargegate's own, and unique per charger so a replayed
+      -- TransactionEvent finds its session after a restart.
+      ALTER TABLE sessions ADD COLUMN transaction_ref TEXT;
+      CREATE UNIQUE INDEX sessions_transaction_ref ON sessions (charger_id, transaction_ref)
+        WHERE transaction_ref IS NOT NULL;
+
+      -- Each TransactionEvent handled, by its transaction and seqNo (OCPP 2.0.1 E01-E15): a
+      -- replay of one (an offline queue resent after a lost answer) is answered, not redone.
+      CREATE TABLE transaction_events (
+        charger_id      TEXT NOT NULL,
+        transaction_ref TEXT NOT NULL,
+        seq_no          INTEGER NOT NULL,
+        event_type      TEXT NOT NULL,
+        offline         INTEGER NOT NULL,
+        timestamp       TEXT NOT NULL,
+        received_at     TEXT NOT NULL,
+        PRIMARY KEY (charger_id, transaction_ref, seq_no)
+      );
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

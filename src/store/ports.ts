@@ -49,6 +49,22 @@ export interface NewSession {
   authStatus: string;
   /** The gateway's clock when the StartTransaction arrived. */
   receivedAt: string;
+  /**
+   * The charger's own id of the transaction, for chargers that name transactions themselves
+   * (an OCPP 2.0.1 transactionId); unique per charger. transactionId stays chargegate's own.
+   */
+  reference?: string;
+}
+
+/** One TransactionEvent (OCPP 2.0.1) as handled: its transaction, seqNo and kind. */
+export interface TransactionEventSeen {
+  chargerId: string;
+  reference: string;
+  seqNo: number;
+  eventType: string;
+  offline: boolean;
+  timestamp: string;
+  receivedAt: string;
 }
 
 export interface SessionRecord extends NewSession {
@@ -123,6 +139,12 @@ export interface SessionStore {
   list(filter?: SessionFilter): SessionRecord[];
   /** Stops received for transaction ids this gateway does not know. */
   unmatchedStops(): StopInput[];
+  /** The session a charger named `reference` itself (NewSession.reference), if any. */
+  byReference(chargerId: string, reference: string): SessionRecord | undefined;
+  /** Records a TransactionEvent as handled; false when its transaction and seqNo were seen before (a replay). */
+  noteEvent(event: TransactionEventSeen): boolean;
+  /** Whether a TransactionEvent of this transaction and seqNo was handled before. */
+  eventSeen(chargerId: string, reference: string, seqNo: number): boolean;
 }
 
 export interface MeterSample {

@@ -35,3 +35,10 @@ export async function rpcCharger(t: Test, url: string, identity: string, passwor
 }
 
 export const bootPayload = { chargePointVendor: 'TestVendor', chargePointModel: 'TestModel', chargePointSerialNumber: 'SN-1', firmwareVersion: '1.2.3' };
+
+/** The same, speaking OCPP 2.0.1 only (ocpp-rpc validates every frame against its bundled 2.0.1 schemas). */
+export function rpcCharger201(t: Test, url: string, identity: string, password?: string | Buffer, extra: Record<string, unknown> = {}): Promise<RpcClient> {
+  return rpcCharger(t, url, identity, password, { protocols: ['ocpp2.0.1'], ...extra });
+}
+
+export const boot201 = { reason: 'PowerUp', chargingStation: { vendorName: 'EVBox', model: 'Livo', serialNumber: 'LIVO-1', firmwareVersion: '2.4.1' } };

@@ -32,8 +32,8 @@ t.test('refused at the upgrade, with an HTTP status and a reason', async (t) => 
     'CP1: missing-password: password required (HTTP Basic auth) (credentials not Basic credentials for CP1)',
   ], 'one line per refusal, its kind explicit');
   t.notMatch(JSON.stringify(log.entries()), new RegExp(PASSWORDS.CP1), 'no password in the log');
-  const noProtocol = 'no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (supported: ocpp1.6)';
-  t.same(await refusal(t, gw, 'CP1', { password: PASSWORDS.CP1, protocols: ['ocpp2.0.1'] }), { status: 400, body: noProtocol, authenticate: undefined }, 'only ocpp2.0.1 (not supported yet)');
+  const noProtocol = 'no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (supported: ocpp2.0.1, ocpp1.6)';
+  t.same(await refusal(t, gw, 'CP1', { password: PASSWORDS.CP1, protocols: ['ocpp2.1'] }), { status: 400, body: noProtocol, authenticate: undefined }, 'only ocpp2.1 (not supported)');
   t.same(await refusal(t, gw, 'CP1', { password: PASSWORDS.CP1, protocols: ['ocpp1.5'] }), { status: 400, body: noProtocol, authenticate: undefined }, 'only ocpp1.5');
   const badPath = { status: 404, body: 'path must be /ocpp/<chargerId>', authenticate: undefined };
   t.same(await refusal(t, gw, 'CP1', { password: PASSWORDS.CP1 }, gw.url.replace('/ocpp', '/other')), badPath, 'another base path');
@@ -45,7 +45,7 @@ t.test('refused at the upgrade, with an HTTP status and a reason', async (t) => 
   // Each refusal's kind in the installer's log (issue 14 point 7), in order; five lines a minute
   // per address at most (the failed logins above have a budget of their own).
   t.same(log.entries().filter((e) => e.msg === 'connection refused').map((e) => e.refusal), ['bad-subprotocol', 'bad-subprotocol', 'bad-path', 'bad-path', 'bad-path']);
-  t.match(log.entries().find((e) => e.refusal === 'bad-subprotocol'), { chargerId: 'CP1', offered: 'ocpp2.0.1' }, 'says what was offered');
+  t.match(log.entries().find((e) => e.refusal === 'bad-subprotocol'), { chargerId: 'CP1', offered: 'ocpp2.1' }, 'says what was offered');
 });
 
 t.test('an identity that is not a valid charger id is logged as bad-id', async (t) => {
@@ -58,7 +58,7 @@ t.test('an identity that is not a valid charger id is logged as bad-id', async (
 t.test('ocpp.requireSubprotocol: no Sec-WebSocket-Protocol is refused (400), the log says so; by default it is taken as 1.6', async (t) => {
   const log = capturingLogger();
   const strict = await startGateway(t, { logger: log.logger, patch: (c) => (c.ocpp.requireSubprotocol = true) });
-  const noProtocol = 'no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (supported: ocpp1.6)';
+  const noProtocol = 'no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (supported: ocpp2.0.1, ocpp1.6)';
   t.same(await refusal(t, strict, 'CP1', { password: PASSWORDS.CP1, protocols: [] }), { status: 400, body: noProtocol, authenticate: undefined });
   t.match(log.entries().filter((e) => e.msg === 'connection refused'), [{ refusal: 'no-subprotocol', chargerId: 'CP1' }]);
   const lenient = await startGateway(t);
@@ -84,11 +84,11 @@ t.test('an identity sent percent-encoded is decoded: %43P1 is CP1', async (t) =>
   t.equal(gw.app.store.chargers.get('CP1')?.vendor, 'TestVendor');
 });
 
-t.test('the server chooses by its own preference among what the charger offers', async (t) => {
+t.test('the server chooses by its own preference among what the charger offers (the newest: 2.0.1)', async (t) => {
   const gw = await startGateway(t);
-  const cp = await rawCharger(t, gw.url, 'CP1', { password: PASSWORDS.CP1, protocols: ['ocpp2.0.1', 'ocpp1.6'] });
-  t.equal(cp.ws.protocol, 'ocpp1.6');
-  t.equal(gw.app.gateway.registry.get('CP1')?.protocol, 'ocpp1.6');
+  const cp = await rawCharger(t, gw.url, 'CP1', { password: PASSWORDS.CP1, protocols: ['ocpp1.6', 'ocpp2.0.1'] });
+  t.equal(cp.ws.protocol, 'ocpp2.0.1');
+  t.equal(gw.app.gateway.registry.get('CP1')?.protocol, 'ocpp2.0.1');
 });
 
 t.test('a charger offering OCPP1.6 in upper case gets its own spelling back', async (t) => {

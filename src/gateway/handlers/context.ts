@@ -31,6 +31,11 @@ export interface HandlerContext {
   upstream?: UpstreamPort;
   /** The local CA that answers SignCertificate when the cloud does not (security.localCa), when configured. */
   localCa?: LocalCaPort;
+  /**
+   * For one StartTransaction: the charger's own name of the transaction it opens (an OCPP 2.0.1
+   * transactionId, given by the 2.0.1 edge), kept with the session (SessionRecord.reference).
+   */
+  transactionReference?: string;
 }
 
 export type Handler<A extends ChargerAction16> = (

@@ -48,6 +48,7 @@ export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) =>
       ...(req.reservationId !== undefined ? { reservationId: req.reservationId } : {}),
       authStatus: local.status,
       receivedAt: ctx.now().toISOString(),
+      ...(ctx.transactionReference !== undefined ? { reference: ctx.transactionReference } : {}),
     });
     if (replayed) return { transactionId, replayed, superseded: [] as SessionRecord[] };
     const superseded = markSuperseded(ctx, req, transactionId);

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { NewSession, SessionFilter, SessionRecord, SessionStore, StopInput } from '../ports.js';
+import type { NewSession, SessionFilter, SessionRecord, SessionStore, StopInput, TransactionEventSeen } from '../ports.js';
 import { fromJson, omitEmpty, orNull, orUndefined, toJson, type Db } from './rows.js';
 
 /** OCPP 1.6 declares transactionId an `integer`; chargers store it as int32. */
@@ -26,6 +26,7 @@ interface SessionRow {
   superseded_at: string | null;
   closed_by: 'charger' | 'gateway' | null;
   corrected_at: string | null;
+  transaction_ref: string | null;
 }
 
 interface UnmatchedStopRow {
@@ -47,9 +48,14 @@ export function createSessionStore(db: Db): SessionStore {
       AND started_at = @startedAt AND meter_start = @meterStart`);
   const insertSession = db.prepare(`
     INSERT INTO sessions (charger_id, connector_id, id_tag, started_at, meter_start,
-                          reservation_id, auth_status, received_at)
+                          reservation_id, auth_status, received_at, transaction_ref)
     VALUES (@chargerId, @connectorId, @idTag, @startedAt, @meterStart,
-            @reservationId, @authStatus, @receivedAt)`);
+            @reservationId, @authStatus, @receivedAt, @reference)`);
+  const getByReference = db.prepare<[string, string], SessionRow>('SELECT * FROM sessions WHERE charger_id = ? AND transaction_ref = ?');
+  const insertEvent = db.prepare(`
+    INSERT OR IGNORE INTO transaction_events (charger_id, transaction_ref, seq_no, event_type, offline, timestamp, received_at)
+    VALUES (@chargerId, @reference, @seqNo, @eventType, @offline, @timestamp, @receivedAt)`);
+  const findEvent = db.prepare<[string, string, number], { seq_no: number }>('SELECT seq_no FROM transaction_events WHERE charger_id = ? AND transaction_ref = ? AND seq_no = ?');
   const getSession = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE transaction_id = ?');
   const closeSession = db.prepare(`
     UPDATE sessions SET state = 'completed', stopped_at = @stoppedAt, meter_stop = @meterStop,
@@ -81,10 +87,11 @@ export function createSessionStore(db: Db): SessionStore {
   // IMMEDIATE: take the write lock before the replay lookup, so a second writer cannot
   // slip the same start in between the lookup and the insert.
   const start = db.transaction((input: NewSession) => {
-    const existing = findReplay.get(input);
+    // A transaction the charger named itself is the same one again by that name alone.
+    const existing = input.reference !== undefined ? getByReference.get(input.chargerId, input.reference) : findReplay.get(input);
     if (existing) return { transactionId: existing.transaction_id, replayed: true };
     ensureCharger.run(input.chargerId);
-    const { lastInsertRowid } = insertSession.run({ ...input, reservationId: orNull(input.reservationId) });
+    const { lastInsertRowid } = insertSession.run({ ...input, reservationId: orNull(input.reservationId), reference: orNull(input.reference) });
     const transactionId = Number(lastInsertRowid);
     // Throwing rolls the insert back (and the AUTOINCREMENT counter with it).
     if (transactionId > MAX_TRANSACTION_ID) throw new Error(`transaction ids exhausted: ${transactionId} exceeds int32`);
@@ -149,6 +156,12 @@ export function createSessionStore(db: Db): SessionStore {
     unmatchedStops() {
       return listUnmatched.all().map(toStopInput);
     },
+    byReference(chargerId, reference) {
+      const row = getByReference.get(chargerId, reference);
+      return row && toSession(row);
+    },
+    noteEvent: (e: TransactionEventSeen) => insertEvent.run({ ...e, offline: e.offline ? 1 : 0 }).changes > 0,
+    eventSeen: (chargerId, reference, seqNo) => findEvent.get(chargerId, reference, seqNo) !== undefined,
   };
 }
 
@@ -188,6 +201,7 @@ function toSession(row: SessionRow): SessionRecord {
     supersededAt: orUndefined(row.superseded_at),
     closedBy: orUndefined(row.closed_by),
     correctedAt: orUndefined(row.corrected_at),
+    reference: orUndefined(row.transaction_ref),
   });
 }
 

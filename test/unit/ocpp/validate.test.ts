@@ -12,7 +12,7 @@ function codeOf(action: string, payload: unknown): string | null {
 t.test('the validator is compiled once per version', async (t) => {
   t.equal(validatorFor('ocpp1.6'), v);
   t.equal(v.version, 'ocpp1.6');
-  t.throws(() => validatorFor('ocpp2.0.1'), /ocpp2\.0\.1 is not supported yet/);
+  t.not(validatorFor('ocpp2.0.1'), v, 'each version its own');
 });
 
 t.test('valid payloads pass', async (t) => {

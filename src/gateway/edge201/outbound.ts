@@ -1,0 +1,35 @@
+/**
+ * The core's commands to a 2.0.1 charger: each OCPP 1.6 central-system call the core makes
+ * (src/gateway/commands.ts, the balancer, setup, the boot guard…) is translated on its way out by
+ * src/ocpp/v201/translate/commands.ts and its answer translated back, so that no caller asks
+ * which version a charger speaks. A 2.0.1 action the core names itself goes out as it is.
+ */
+import { randomInt } from 'node:crypto';
+import type { OutboundCodec } from '../../ocpp/session.js';
+import { CENTRAL_INITIATED_16, type CentralAction16 } from '../../ocpp/v16/actions.js';
+import { commandTo201 } from '../../ocpp/v201/translate/commands.js';
+import type { Store } from '../../store/ports.js';
+import type { NoteTranslation } from './inbound.js';
+
+const CENTRAL_16: ReadonlySet<string> = new Set(CENTRAL_INITIATED_16);
+
+export function createOutbound201(store: Pick<Store, 'sessions'>, chargerId: string, noteTranslation: NoteTranslation): OutboundCodec {
+  // remoteStartId only pairs a RequestStartTransaction with the TransactionEvent it causes
+  // (2.0.1 F01): distinct per connection is enough; a random start keeps reconnects apart.
+  let remoteStartId = randomInt(1, 2 ** 30);
+  const lookups = {
+    referenceOf: (transactionId: number) => {
+      const session = store.sessions.get(transactionId);
+      return session?.chargerId === chargerId ? session.reference : undefined;
+    },
+    remoteStartId: () => (remoteStartId = (remoteStartId % (2 ** 31 - 1)) + 1),
+  };
+  return {
+    encode(action, payload) {
+      if (!CENTRAL_16.has(action)) return { action, payload, decode: (answer) => answer };
+      const out = commandTo201(action as CentralAction16, payload, lookups);
+      for (const n of out.notes) noteTranslation(n, action);
+      return 'local' in out ? { answer: out.local } : { action: out.action, payload: out.payload, decode: out.answer };
+    },
+  };
+}
