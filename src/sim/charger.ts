@@ -541,7 +541,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
     if (this.conn !== conn) return;
     if (res.interval > 0) this.config.change('HeartbeatInterval', String(res.interval));
     this.booted = true;
-    this.logger.info({ heartbeatS: Number(this.config.get('HeartbeatInterval')) }, 'charger booted');
+    this.logger.info({ heartbeatS: Number(this.config.get('HeartbeatInterval')), ocpp: this.ocppVersion }, 'charger booted');
     this.emit('booted', res);
     this.goOnline(conn);
   }
