@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { silentLogger } from '../../src/log.js';
 import { SimulatedCharger, type SimulatedChargerOptions } from '../../src/sim/charger.js';
+import { runFleet } from '../../src/sim/fleet.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
 
@@ -67,6 +68,24 @@ t.test('a 2.0.1 station beside a 1.6 one on a 32 A supply: remote start over HTT
   const mine = sessions.sessions.find((s: { chargerId: string }) => s.chargerId === 'CP2');
   t.match(mine, { chargerId: 'CP2', connectorId: 1, reference, state: 'completed' });
   t.ok(mine.energyWh > 0, `energy in the sessions API: ${mine.energyWh} Wh`);
+});
+
+t.test('a mixed random fleet (ocpp 1.6 and 2.0.1 in turn) runs sessions at the gateway, both kinds', async (t) => {
+  const password = 'mixed-fleet-secret-0001';
+  const gw = await startGateway(t, { patch: (c) => (c.chargers.list = [1, 2].map((n) => ({ id: `MIX-00${n}`, password, maxCurrent: 16, phases: 3 }))) });
+  const fleet = runFleet(
+    {
+      url: gw.url, chargers: 2, connectors: 1, phases: 3, maxCurrent: 16, meterInterval: 0.05, idPrefix: 'MIX', idTag: 'TAG1', password, ocpp: ['1.6', '2.0.1'],
+      sessionSeconds: [0.3, 0.4], pauseSeconds: [0.05, 0.1], startDelaySeconds: [0, 0.05], stepSeconds: [0.01, 0.02], backoff: { initialMs: 20, maxMs: 100 },
+    },
+    silentLogger(),
+  );
+  t.teardown(() => fleet.stop());
+  t.same(fleet.chargers.map((c) => c.ocppVersion), ['1.6', '2.0.1']);
+  const completed = (id: string) => gw.app.store.sessions.list({ chargerId: id }).some((s) => s.state === 'completed' && (s.energyWh ?? 0) > 0);
+  await eventually(() => completed('MIX-001') && completed('MIX-002'), 'a finished session with energy on each', 20_000);
+  t.equal(gw.app.gateway.registry.get('MIX-001')?.protocol, 'ocpp1.6');
+  t.equal(gw.app.gateway.registry.get('MIX-002')?.protocol, 'ocpp2.0.1');
 });
 
 t.test('chargegate sim --ocpp 2.0.1 --chargers 2 boots both stations at the gateway', async (t) => {
