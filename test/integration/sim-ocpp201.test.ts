@@ -31,19 +31,14 @@ async function startCsms(t: Test) {
     c.on('strictValidationFailure', (e: unknown) => validationFailures.push(e));
     c.handle(({ method, params }) => {
       received.push({ method, params });
-      const currentTime = new Date().toISOString();
-      switch (method) {
-        case 'BootNotification':
-          return { status: 'Accepted', currentTime, interval: 300 };
-        case 'Heartbeat':
-          return { currentTime };
-        case 'Authorize':
-          return { idTokenInfo: { status: 'Accepted' } };
-        case 'TransactionEvent':
-          return params.eventType === 'Started' ? { idTokenInfo: { status: 'Accepted' } } : {};
-        default:
-          return {};
-      }
+      const accepted = { idTokenInfo: { status: 'Accepted' } };
+      const answers: Record<string, unknown> = {
+        BootNotification: { status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 },
+        Heartbeat: { currentTime: new Date().toISOString() },
+        Authorize: accepted,
+        TransactionEvent: params.eventType === 'Started' ? accepted : {},
+      };
+      return answers[method] ?? {};
     });
   });
   const http = await server.listen(0, '127.0.0.1');
