@@ -30,6 +30,8 @@ import { ChargerModel, type Car, type ConnectorStatus, type PhaseCurrents, type 
 import type { ChargingProfile, InstalledProfile } from '../ocpp/v16/schedule.js';
 import { sleep } from './sleep.js';
 import { TransactionQueue, type TxMessage } from './tx-queue.js';
+import { answerCsmsCall } from './v201/inbound.js';
+import { Outbound201 } from './v201/outbound.js';
 
 // What a test needs to create misbehaving chargers and read their currents, from one module.
 export type { Misbehaviour, MisbehaviourKind } from './misbehaviour.js';
@@ -68,7 +70,11 @@ export interface SimulatedChargerOptions {
   firmwareStepMs?: number;
   /** How this charger misbehaves (misbehaviour.ts); undefined: it behaves. setMisbehaviour() changes it. */
   misbehave?: Misbehaviour;
+  /** The OCPP version it speaks (subprotocol ocpp1.6 or ocpp2.0.1); default 1.6. */
+  ocpp?: SimOcppVersion;
 }
+
+export type SimOcppVersion = '1.6' | '2.0.1';
 
 export type StartOutcome =
   | { accepted: true; transactionId: number }
@@ -127,6 +133,8 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
   private readonly lastLoggedLimit = new Map<number, number>();
   private readonly pendingTxProfiles = new Map<number, ChargingProfile>();
   private nextRef = 1;
+  /** A 2.0.1 station: its 1.6 model's messages are translated at the edge (v201/). */
+  private readonly v201: Outbound201 | undefined;
 
   constructor(private readonly opts: SimulatedChargerOptions) {
     super();
@@ -162,6 +170,19 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
       onDropped: (message) => this.onDropped(message),
     });
     this.core = this.buildCore(opts.firmwareStepMs ?? 1000);
+    this.v201 = opts.ocpp === '2.0.1' ? new Outbound201(this.logger) : undefined;
+    this.v201?.setOnline(false, this.now());
+  }
+
+  /** The OCPP version this charger speaks. */
+  get ocppVersion(): SimOcppVersion {
+    return this.v201 ? '2.0.1' : '1.6';
+  }
+
+  /** A 2.0.1 station's own transactionId of a transaction (the model's integer id). */
+  transactionReference(connector: number): string | undefined {
+    const id = this.transactionId(connector);
+    return id === undefined ? undefined : this.v201?.referenceOf(id);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
@@ -434,8 +455,9 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
           url: this.opts.url,
           identity: this.identity,
           ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
-          protocols: ['ocpp1.6'],
-          handler: (action, payload) => this.onCentralCall(action, payload, link),
+          protocols: [this.v201 ? 'ocpp2.0.1' : 'ocpp1.6'],
+          handler: (action, payload) =>
+            this.v201 ? answerCsmsCall(action, payload, (a16, p16) => this.onCentralCall(a16, p16, link), this.v201) : this.onCentralCall(action, payload, link),
           logger: this.logger,
           callTimeoutMs: this.opts.callTimeoutMs ?? 30_000,
         });
@@ -462,6 +484,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
       this.conn = undefined;
       this.booted = false;
       this.online = false;
+      this.v201?.setOnline(false, this.now());
       this.queue.setOnline(false);
       this.stopHeartbeat();
       this.emit('disconnected', closed);
@@ -492,7 +515,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
     while (!over.aborted && !this.booted) {
       let res: BootNotificationResponse;
       try {
-        res = await conn.session.call<BootNotificationResponse>('BootNotification', this.bootPayload());
+        res = await this.wire<BootNotificationResponse>(conn, 'BootNotification', this.bootPayload());
       } catch (err) {
         if (err instanceof OcppOfflineError) return;
         this.logger.warn({ err: (err as Error).message }, 'BootNotification failed');
@@ -518,7 +541,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
     if (this.conn !== conn) return;
     if (res.interval > 0) this.config.change('HeartbeatInterval', String(res.interval));
     this.booted = true;
-    this.logger.info({ heartbeatS: Number(this.config.get('HeartbeatInterval')) }, 'charger booted');
+    this.logger.info({ heartbeatS: Number(this.config.get('HeartbeatInterval')), ocpp: this.ocppVersion }, 'charger booted');
     this.emit('booted', res);
     this.goOnline(conn);
   }
@@ -528,6 +551,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
     if (this.conn !== conn) return;
     const first = !this.online;
     this.online = true;
+    this.v201?.setOnline(true, this.now());
     this.startHeartbeat();
     // After a (re)boot or reconnect the central system learns every connector's status afresh (§4.9).
     this.refresh();
@@ -565,7 +589,15 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
   private callNow<T = unknown>(action: string, payload: unknown): Promise<T> {
     const conn = this.conn;
     if (!conn || !this.online) return Promise.reject(new OcppOfflineError('central system'));
-    return conn.session.call<T>(action, payload);
+    return this.wire<T>(conn, action, payload);
+  }
+
+  /** A CALL as the charger's version says it: a 2.0.1 station translates its 1.6 model's (v201/outbound.ts). */
+  private async wire<T>(conn: ClientConnection, action: string, payload: unknown): Promise<T> {
+    if (!this.v201) return conn.session.call<T>(action, payload);
+    const out = this.v201.translate(action, payload);
+    if ('local' in out) return out.local as T;
+    return out.answer(await conn.session.call(out.action, out.payload)) as T;
   }
 
   /** A CALL that is not a transaction message: lost when offline (undefined), failures logged. */

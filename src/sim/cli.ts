@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createLogger } from '../log.js';
+import type { SimOcppVersion } from './charger.js';
 import { runFleet, type FleetOptions } from './fleet.js';
 import { DEFAULT_LATE_SECONDS, MISBEHAVIOUR_KINDS, MisbehaviourError, misbehavingCount, parseMisbehaviourCounts } from './misbehaviour.js';
 import { parseScenario, ScenarioError, type Scenario } from './scenario.js';
@@ -39,6 +40,8 @@ Options:
                          (K: ${MISBEHAVIOUR_KINDS.join(', ')};
                          late=N:S answers after S seconds [${DEFAULT_LATE_SECONDS}],
                          noboot=N:S boots S seconds after connecting [never])
+  --ocpp V[,V…]          OCPP version(s): 1.6, 2.0.1, or 1.6,2.0.1 for a
+                         mixed fleet (charger i speaks version i mod n)  [1.6]
   --log-level L          trace, debug, info, warn, error, silent     [info]
   --help                 show this help
 `;
@@ -50,7 +53,7 @@ export class UsageError extends Error {
 }
 
 /** The fleet's options as flags, plus what only the command line has (the scenario as a file). */
-export type SimArgs = Pick<FleetOptions, 'url' | 'chargers' | 'connectors' | 'phases' | 'maxCurrent' | 'meterInterval' | 'sessionSeconds' | 'idPrefix' | 'idTag' | 'password' | 'misbehave'> & {
+export type SimArgs = Pick<FleetOptions, 'url' | 'chargers' | 'connectors' | 'phases' | 'maxCurrent' | 'meterInterval' | 'sessionSeconds' | 'idPrefix' | 'idTag' | 'password' | 'misbehave' | 'ocpp'> & {
   help: boolean;
   scenario?: string;
   logLevel: string;
@@ -141,6 +144,13 @@ export function parseSimArgs(argv: string[], env: Record<string, string | undefi
           throw new UsageError(`--misbehave ${value}: ${err.message}`);
         }
         break;
+      case '--ocpp': {
+        const versions = value.split(',').map((v) => v.trim());
+        const bad = versions.find((v) => v !== '1.6' && v !== '2.0.1');
+        if (bad !== undefined) throw new UsageError(`--ocpp must be 1.6, 2.0.1 or a comma-separated list of them (1.6,2.0.1: a mixed fleet), got "${value}"`);
+        args.ocpp = versions as SimOcppVersion[];
+        break;
+      }
       case '--log-level':
         if (!LOG_LEVELS.includes(value)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
         args.logLevel = value;
@@ -208,6 +218,7 @@ export async function simCommand(argv: string[], io: SimIo): Promise<number> {
     ...(args.password !== undefined ? { password: args.password } : {}),
     ...(scenario ? { scenario } : {}),
     ...(args.misbehave ? { misbehave: args.misbehave } : {}),
+    ...(args.ocpp ? { ocpp: args.ocpp } : {}),
   };
   const count = scenario ? scenario.chargers.length : args.chargers;
   logger.info({ url: args.url, chargers: count, scenario: args.scenario }, `simulating ${count} charger${count === 1 ? '' : 's'}; Ctrl-C to stop`);

@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../log.js';
 import type { BackoffOptions } from './backoff.js';
-import { SimulatedCharger, type StopReason } from './charger.js';
+import { SimulatedCharger, type StopReason, type SimOcppVersion } from './charger.js';
 import { assignMisbehaviours, parseMisbehaviour, type MisbehaviourCount } from './misbehaviour.js';
 import type { PhaseCurrents } from './model.js';
 import type { Scenario, ScenarioStep } from './scenario.js';
@@ -41,6 +41,11 @@ export interface FleetOptions {
    * scenario, whose chargers say it themselves.
    */
   misbehave?: MisbehaviourCount[];
+  /**
+   * The OCPP versions the chargers speak, in turn: charger i speaks ocpp[i % length]
+   * (['1.6', '2.0.1'] makes a mixed fleet, every other one 2.0.1). Default 1.6.
+   */
+  ocpp?: SimOcppVersion[];
   random?: () => number;
   backoff?: BackoffOptions;
   now?: () => number;
@@ -88,9 +93,11 @@ export function runFleet(options: FleetOptions, logger: Logger): Fleet {
         ...(options.password !== undefined ? { password: options.password } : {}),
         ...(misbehaviours[i] ? { misbehave: misbehaviours[i] } : {}),
       }));
+  const versions = options.ocpp ?? [];
   const chargers = specs.map(
-    (spec) =>
+    (spec, i) =>
       new SimulatedCharger({
+        ...(versions.length > 0 ? { ocpp: versions[i % versions.length]! } : {}),
         url: options.url,
         identity: spec.id,
         connectors: spec.connectors,

@@ -58,3 +58,11 @@ t.test('--help lists --misbehave and its kinds', async (t) => {
   t.match(SIM_USAGE, /--misbehave K=N,…\s+the first chargers misbehave/);
   t.match(SIM_USAGE, /silent, callerror, reject, ignore, late, noboot, disconnect/);
 });
+
+t.test('--ocpp: one version, or a list for a mixed fleet', async (t) => {
+  t.notOk('ocpp' in parseSimArgs([], {}), 'default: the fleet speaks 1.6');
+  t.same(parseSimArgs(['--ocpp', '2.0.1'], {}).ocpp, ['2.0.1']);
+  t.same(parseSimArgs(['--ocpp=1.6,2.0.1'], {}).ocpp, ['1.6', '2.0.1']);
+  t.throws(() => parseSimArgs(['--ocpp', '2.1'], {}), /--ocpp must be 1.6, 2.0.1 or a comma-separated list of them .*got "2.1"/);
+  t.match(SIM_USAGE, /--ocpp V/);
+});
