@@ -22,25 +22,28 @@ export interface LoadOptions {
   idPrefix: string;
   /** The CALL each charger sends, given the charger's index and a sequence number. */
   frame: (charger: number, seq: number) => [string, unknown];
-  /** Sent once per charger before the measurement (e.g. BootNotification). */
-  warmup?: [string, unknown][];
+  /** Sent once per charger before the measurement (e.g. BootNotification); a function gets the charger's index. */
+  warmup?: Warmup[];
 }
 
-export async function connectAll(url: string, count: number, idPrefix: string): Promise<WebSocket[]> {
+/** A CALL sent once per charger before the measurement: the same for all, or built per charger. */
+export type Warmup = [string, unknown] | ((charger: number) => [string, unknown]);
+
+export async function connectAll(url: string, count: number, idPrefix: string, subprotocol = 'ocpp1.6'): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
   const batch = 50; // connect in batches: a real site does not open 500 sockets in one tick
   for (let i = 0; i < count; i += batch) {
     const part = await Promise.all(
-      Array.from({ length: Math.min(batch, count - i) }, (_, k) => open(`${url}/${idPrefix}-${String(i + k + 1).padStart(4, '0')}`)),
+      Array.from({ length: Math.min(batch, count - i) }, (_, k) => open(`${url}/${idPrefix}-${String(i + k + 1).padStart(4, '0')}`, subprotocol)),
     );
     sockets.push(...part);
   }
   return sockets;
 }
 
-function open(url: string): Promise<WebSocket> {
+function open(url: string, subprotocol: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ['ocpp1.6'], { perMessageDeflate: false });
+    const ws = new WebSocket(url, [subprotocol], { perMessageDeflate: false });
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode} for ${url}`)));
@@ -64,8 +67,13 @@ function roundTrip(ws: WebSocket, id: string, action: string, payload: unknown):
 }
 
 export async function runLoad(sockets: WebSocket[], options: Omit<LoadOptions, 'url' | 'chargers' | 'idPrefix'>): Promise<LoadResult> {
-  for (const [action, payload] of options.warmup ?? []) {
-    await Promise.all(sockets.map((ws, i) => roundTrip(ws, `w-${i}-${action}`, action, payload)));
+  for (const warmup of options.warmup ?? []) {
+    await Promise.all(
+      sockets.map((ws, i) => {
+        const [action, payload] = typeof warmup === 'function' ? warmup(i) : warmup;
+        return roundTrip(ws, `w-${i}-${action}`, action, payload);
+      }),
+    );
   }
   const latencies: number[] = [];
   const deadline = performance.now() + options.seconds * 1000;

@@ -13,13 +13,16 @@ import { join } from 'node:path';
 import { printBalancerBench, runBalancerBench } from './balancer.js';
 import { bootFrame as boot, closeAll, connectAll, meterValuesFrame as meterValues, runLoad, type LoadResult } from './load.js';
 import { runUpstreamBench } from './upstream.js';
+import { bootFrame201, ratioVerdict, transactionStartedFrame, transactionUpdatedFrame } from './frames201.js';
 import { benchHttp } from './http.js';
 import { benchMqtt } from './mqtt.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const COUNTS = (process.env.BENCH_CHARGERS ?? '10,100,500').split(',').map(Number);
-/** Which parts run: BENCH_PARTS=ocpp,upstream,balancer,mqtt,http (default all). */
-const PARTS = (process.env.BENCH_PARTS ?? 'ocpp,upstream,balancer,mqtt,http').split(',');
+/** Which parts run: BENCH_PARTS=ocpp,ocpp201,upstream,balancer,mqtt,http (default all). */
+const PARTS = (process.env.BENCH_PARTS ?? 'ocpp,ocpp201,upstream,balancer,mqtt,http').split(',');
+/** Chargers of each line of the 2.0.1/1.6 pair (issue #16's goal is stated for 100). */
+const PAIR_CHARGERS = Number(process.env.BENCH_201_CHARGERS ?? 100);
 const dist = new URL('../', import.meta.url);
 
 const progress = (line: string) => process.stderr.write(`· ${line}\n`);
@@ -113,6 +116,7 @@ async function measure(url: string, label: string, frame: (i: number, s: number)
 
 async function main(): Promise<void> {
   if (PARTS.includes('ocpp')) await benchOcpp();
+  if (PARTS.includes('ocpp201')) await benchOcpp201();
   if (PARTS.includes('upstream')) await runUpstreamBench(progress);
   if (PARTS.includes('balancer')) printBalancerBench(await runBalancerBench(progress), (line) => process.stdout.write(line));
   if (PARTS.includes('mqtt')) {
@@ -150,6 +154,43 @@ async function benchOcpp(): Promise<void> {
 
     printTable(rows);
     process.stdout.write(`\nchargegate RSS with ${maxN} chargers connected: ${rss.toFixed(1)} MiB\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * 2.0.1 TransactionEvent `Updated` against 1.6 MeterValues: the same gateway process, the same
+ * load generator, the same number of chargers, each with a running transaction (2.0.1: Started
+ * in the warm-up) sending its next event as soon as the last is answered. Both are stored
+ * durably before the answer, so the ratio is the cost of the 2.0.1 edge (validation against
+ * the 2.0.1 schemas, translation, the seqNo replay check). Goal: at least 0.9.
+ */
+async function benchOcpp201(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'chargegate-bench201-'));
+  try {
+    const gw = await startGateway(dir);
+    const one = async (label: string, subprotocol: string, prefix: string, frame: (i: number, s: number) => [string, unknown], warmup: Parameters<typeof runLoad>[1]['warmup']) => {
+      progress(`${label}: ${PAIR_CHARGERS} chargers for ${SECONDS} s…`);
+      const sockets = await connectAll(gw.url, PAIR_CHARGERS, prefix, subprotocol);
+      const r = await runLoad(sockets, { seconds: SECONDS, frame, warmup });
+      closeAll(sockets);
+      progress(`${label}: ${Math.round(r.perSecond)} msg/s, p99 ${r.p99ms.toFixed(2)} ms`);
+      await new Promise((res) => setTimeout(res, 300));
+      return r;
+    };
+    // A CALLERROR in the warm-up or the load fails the bench (roundTrip rejects): every 2.0.1
+    // frame was accepted by the gateway's strict 2.0.1 schema check.
+    const v16 = await one('1.6 MeterValues', 'ocpp1.6', 'PAIR16', meterValues, [boot]);
+    const v201 = await one('2.0.1 TransactionEvent Updated', 'ocpp2.0.1', 'PAIR201', transactionUpdatedFrame, [bootFrame201, transactionStartedFrame]);
+    gw.child.kill('SIGTERM');
+    const { ratio, mark } = ratioVerdict(v201.perSecond, v16.perSecond);
+    const line = (name: string, r: LoadResult) =>
+      `${name.padEnd(32)}  ${String(r.chargers).padStart(8)}  ${String(Math.round(r.perSecond)).padStart(6)}  ${r.p50ms.toFixed(2).padStart(6)}  ${r.p99ms.toFixed(2).padStart(6)}\n`;
+    process.stdout.write(`\n2.0.1 TransactionEvent vs 1.6 MeterValues through chargegate (same run, ${SECONDS} s each)\n\n`);
+    process.stdout.write(`${'scenario'.padEnd(32)}  chargers   msg/s  p50 ms  p99 ms\n`);
+    process.stdout.write(line('1.6 MeterValues', v16) + line('2.0.1 TransactionEvent Updated', v201));
+    process.stdout.write(`2.0.1 / 1.6: ${ratio.toFixed(2)} (goal ≥ 0.90) ${mark}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
