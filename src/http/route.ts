@@ -88,7 +88,10 @@ export function matchRoute(table: readonly CompiledRoute[], method: string, path
   for (const { route: r, pattern, names } of table) {
     const m = pattern.exec(path);
     if (!m) continue;
-    if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) {
+    // HEAD is GET without a body, so only where GET changes nothing: a GET that asks a charger
+    // (access 'command', e.g. GetConfiguration) would send its command for a HEAD too.
+    const headAsGet = method === 'HEAD' && r.method === 'GET' && r.access !== 'command';
+    if (r.method !== method && !headAsGet) {
       allowed.push(r.method);
       continue;
     }

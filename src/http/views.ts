@@ -12,6 +12,7 @@ import type { LoadSample } from './load-history.js';
 import type { ChargerControl } from '../events.js';
 import type { ConnectorAllocation, SiteView } from './site-view.js';
 import type { SetupView } from '../setup/index.js';
+import { HttpError } from './errors.js';
 
 export interface ConnectorView {
   connectorId: number;
@@ -133,6 +134,11 @@ export function chargerIds(deps: Pick<ViewDeps, 'config' | 'registry'>): string[
 
 export function knowsCharger(deps: Pick<ViewDeps, 'config' | 'registry'>, id: string): boolean {
   return deps.config.chargers.list.some((c) => c.id === id) || deps.registry.get(id) !== undefined;
+}
+
+/** A route about one charger: 404 unknown_charger unless chargegate knows it (configured, or seen). */
+export function requireCharger(deps: Pick<ViewDeps, 'config' | 'registry'>, id: string): void {
+  if (!knowsCharger(deps, id)) throw new HttpError('unknown_charger', `unknown charger "${id}"`);
 }
 
 export function chargerView(deps: ViewDeps, id: string, active = activeSessions(deps.sessions)): ChargerView {

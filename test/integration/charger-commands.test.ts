@@ -156,6 +156,17 @@ t.test('the commands by name over HTTP', async (t) => {
     t.ok(Date.parse(sent.retrieveDate) >= before - 1000 && Date.parse(sent.retrieveDate) <= Date.now() + 1000, sent.retrieveDate);
   });
 
+  t.test('HEAD on a route that asks the charger is 405: a HEAD sends no command', async (t) => {
+    const before = received.length;
+    for (const path of ['/configuration', '/local-list/version', '/connectors/1/composite-schedule?duration=60']) {
+      const res = await fetch(`${gw.httpUrl}/api/chargers/CP1${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${TOKENS.full}` } });
+      t.equal(res.status, 405, `HEAD ${path}`);
+    }
+    t.equal(received.length, before, 'nothing reached the charger');
+    const read = await fetch(`${gw.httpUrl}/api/chargers/CP1`, { method: 'HEAD', headers: { authorization: `Bearer ${TOKENS.read}` } });
+    t.equal(read.status, 200, 'HEAD still answers where GET only reads');
+  });
+
   t.test('invalid input is a 400 saying what is wrong, and nothing is sent', async (t) => {
     const before = received.length;
     const bad: [{ method: string; path: string; body?: unknown }, RegExp][] = [

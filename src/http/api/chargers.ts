@@ -1,7 +1,6 @@
 /** GET /api/chargers and /api/chargers/{chargerId}: every charger and connector, live. */
-import { HttpError } from '../errors.js';
 import { route, type Route } from '../route.js';
-import { activeSessions, chargerIds, chargerView, knowsCharger, type ViewDeps } from '../views.js';
+import { activeSessions, chargerIds, chargerView, requireCharger, type ViewDeps } from '../views.js';
 
 export const CHARGER_ID = { type: 'string', maxLength: 48, required: true, description: 'The charger id (its OCPP identity).' } as const;
 
@@ -31,7 +30,7 @@ export function chargerRoutes(deps: ViewDeps): Route[] {
       params: { chargerId: CHARGER_ID },
       handle({ params }) {
         const id = params.chargerId!;
-        if (!knowsCharger(deps, id)) throw new HttpError('unknown_charger', `unknown charger "${id}"`);
+        requireCharger(deps, id);
         return { json: chargerView(deps, id) };
       },
     }),

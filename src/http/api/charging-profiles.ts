@@ -4,9 +4,8 @@
  * each sets now and the limit in force per connector (0: the whole charger).
  */
 import type { ChannelLimitsView } from '../../upstream/cloud-caps.js';
-import { HttpError } from '../errors.js';
 import { route, type Route } from '../route.js';
-import { knowsCharger, type ViewDeps } from '../views.js';
+import { requireCharger, type ViewDeps } from '../views.js';
 import { CHARGER_ID } from './chargers.js';
 
 export interface ChargingProfileRouteDeps {
@@ -32,7 +31,7 @@ export function chargingProfileRoutes(deps: ChargingProfileRouteDeps): Route[] {
       params: { chargerId: CHARGER_ID },
       handle({ params }) {
         const id = params.chargerId!;
-        if (!knowsCharger(deps.views, id)) throw new HttpError('unknown_charger', `unknown charger "${id}"`);
+        requireCharger(deps.views, id);
         const view = deps.chargingProfiles(id);
         return { json: { chargerId: id, keptByChargegate: view !== undefined, profiles: view?.profiles ?? [], limitsNow: view?.limitsNow ?? [], caps: deps.caps(id) } };
       },

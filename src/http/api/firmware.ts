@@ -10,7 +10,7 @@ import { SHA256_HEX } from '../../transfers/files.js';
 import { refusalOf, TransferRefused, withoutSecrets, type Transfers } from '../../transfers/service.js';
 import { HttpError } from '../errors.js';
 import { route, type Route } from '../route.js';
-import { knowsCharger, type ViewDeps } from '../views.js';
+import { requireCharger, type ViewDeps } from '../views.js';
 import { CHARGER_ID } from './chargers.js';
 
 export interface FirmwareRouteDeps {
@@ -147,7 +147,7 @@ export function firmwareRoutes({ transfers, views }: FirmwareRouteDeps): Route[]
       params: { chargerId: CHARGER_ID },
       handle({ params }) {
         const id = params.chargerId!;
-        if (!knowsCharger(views, id)) throw new HttpError('unknown_charger', `unknown charger "${id}"`);
+        requireCharger(views, id);
         const { firmware, diagnostics } = transfers.statuses(id);
         const strip = (s: { status: string; at: string }) => ({ status: s.status, at: s.at });
         return { json: { chargerId: id, firmware: firmware.map(strip), diagnostics: diagnostics.map(strip), diagnosticsFiles: transfers.diagnosticsFiles(id).map(diagnosticsView) } };

@@ -3,9 +3,8 @@
  * whitepaper's seven commands are sent like every other OCPP command (api/ocpp.ts).
  */
 import type { SecurityEventStore } from '../../store/ports.js';
-import { HttpError } from '../errors.js';
 import { route, type Route } from '../route.js';
-import { knowsCharger, type ViewDeps } from '../views.js';
+import { requireCharger, type ViewDeps } from '../views.js';
 import { CHARGER_ID } from './chargers.js';
 
 export interface SecurityRouteDeps {
@@ -14,9 +13,6 @@ export interface SecurityRouteDeps {
 }
 
 export function securityRoutes({ views, security }: SecurityRouteDeps): Route[] {
-  const known = (id: string) => {
-    if (!knowsCharger(views, id)) throw new HttpError('unknown_charger', `unknown charger "${id}"`);
-  };
   return [
     route({
       method: 'GET',
@@ -28,7 +24,7 @@ export function securityRoutes({ views, security }: SecurityRouteDeps): Route[] 
       query: { limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'At most this many (default 100).' } },
       handle({ params, query }) {
         const id = params.chargerId!;
-        known(id);
+        requireCharger(views, id);
         return { json: { chargerId: id, events: security.list(id, query.limit ?? 100).map(({ chargerId: _c, ...e }) => e) } };
       },
     }),

@@ -4,9 +4,8 @@
  * newest first, in pages. The dashboard's charger page draws it as a timeline.
  */
 import type { StatusHistoryStore } from '../../store/ports.js';
-import { HttpError } from '../errors.js';
 import { route, type Route } from '../route.js';
-import { knowsCharger, type ViewDeps } from '../views.js';
+import { requireCharger, type ViewDeps } from '../views.js';
 import { CHARGER_ID } from './chargers.js';
 import { STATUS_HISTORY_KEPT } from '../../store/sqlite/status-history.js';
 
@@ -35,7 +34,7 @@ export function statusHistoryRoutes({ views, statusHistory }: StatusHistoryRoute
       },
       handle({ params, query }) {
         const id = params.chargerId!;
-        if (!knowsCharger(views, id)) throw new HttpError('unknown_charger', `unknown charger "${id}"`);
+        requireCharger(views, id);
         const limit = query.limit ?? DEFAULT_LIMIT;
         const entries = statusHistory.list(id, { limit, ...(query.before !== undefined ? { before: query.before } : {}) }).map(({ chargerId: _c, ...e }) => e);
         // A full page may have more behind it; a short one is the end.
