@@ -11,6 +11,7 @@ import t, { type Test } from 'tap';
 import { silentLogger } from '../../src/log.js';
 import { validatorFor } from '../../src/ocpp/validate.js';
 import { SimulatedCharger } from '../../src/sim/charger.js';
+import { eventually } from '../helpers/gateway.js';
 
 const { RPCServer } = rpc;
 
@@ -52,14 +53,6 @@ async function startCsms(t: Test) {
   };
 }
 
-async function waitFor(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 const profile = (purpose: string, limit: number, unit: 'A' | 'W', extra: Record<string, unknown> = {}) => ({
   id: purpose === 'TxProfile' ? 3 : purpose === 'TxDefaultProfile' ? 2 : 1,
   stackLevel: 1,
@@ -79,7 +72,7 @@ t.test('a 2.0.1 simulated station: boot, status, sessions, profiles, variables, 
   sim.start();
   await once(sim, 'booted');
   t.equal(sim.ocppVersion, '2.0.1');
-  await waitFor(() => csms.of('StatusNotification').length > 0, 'a StatusNotification');
+  await eventually(() => csms.of('StatusNotification').length > 0, 'a StatusNotification');
   t.match(csms.of('BootNotification')[0]!.params, { reason: 'PowerUp', chargingStation: { model: 'sim-ac', vendorName: 'chargegate', serialNumber: String, firmwareVersion: '1.0.0' } });
   t.match(csms.of('StatusNotification')[0]!.params, { evseId: 1, connectorId: 1, connectorStatus: 'Available' });
 
@@ -91,7 +84,7 @@ t.test('a 2.0.1 simulated station: boot, status, sessions, profiles, variables, 
   const started = await sim.startTransaction(1, 'TAG1');
   t.match(started, { accepted: true });
   t.equal(sim.currentA(1), 10, 'the car draws what the TxDefaultProfile allows');
-  await waitFor(() => csms.of('TransactionEvent').some((e) => e.params.eventType === 'Updated'), 'an Updated event');
+  await eventually(() => csms.of('TransactionEvent').some((e) => e.params.eventType === 'Updated'), 'an Updated event');
   const reference = sim.transactionReference(1)!;
   const events = () => csms.of('TransactionEvent').filter((e) => e.params.transactionInfo.transactionId === reference).map((e) => e.params);
   t.match(events()[0], { eventType: 'Started', seqNo: 0, triggerReason: 'Authorized', evse: { id: 1, connectorId: 1 }, idToken: { idToken: 'TAG1', type: 'ISO14443' }, transactionInfo: { chargingState: 'Charging' } });
@@ -107,7 +100,7 @@ t.test('a 2.0.1 simulated station: boot, status, sessions, profiles, variables, 
   const composite = await csms.call('GetCompositeSchedule', { evseId: 1, duration: 60, chargingRateUnit: 'A' });
   t.match(composite, { status: 'Accepted', schedule: { evseId: 1, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 6 }] } });
   t.same(await csms.call('ClearChargingProfile', { chargingProfileCriteria: { chargingProfilePurpose: 'ChargingStationMaxProfile' } }), { status: 'Accepted' });
-  await waitFor(() => sim.currentA(1) === 10, 'back to the TxDefaultProfile limit');
+  await eventually(() => sim.currentA(1) === 10, 'back to the TxDefaultProfile limit');
 
   // Device model variables are the configuration.
   const set = await csms.call('SetVariables', { setVariableData: [
@@ -124,21 +117,21 @@ t.test('a 2.0.1 simulated station: boot, status, sessions, profiles, variables, 
   ] });
   t.match(got.getVariableResult, [{ attributeStatus: 'Accepted', attributeValue: '0.2' }, { attributeStatus: 'Accepted', attributeValue: '120' }, { attributeStatus: 'UnknownVariable' }]);
   t.same(await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' }), { status: 'Accepted' });
-  await waitFor(() => csms.of('Heartbeat').length > 0, 'the triggered Heartbeat');
+  await eventually(() => csms.of('Heartbeat').length > 0, 'the triggered Heartbeat');
   const refused = await csms.call('GetBaseReport', { requestId: 1, reportBase: 'FullInventory' }).then(() => undefined, (err: { rpcErrorCode?: string }) => err.rpcErrorCode);
   t.equal(refused, 'NotSupported', 'what it does not do is NotSupported');
 
   // Stopped remotely by its own transactionId.
   t.same(await csms.call('RequestStopTransaction', { transactionId: reference }), { status: 'Accepted' });
-  await waitFor(() => events().some((e) => e.eventType === 'Ended'), 'the Ended event');
+  await eventually(() => events().some((e) => e.eventType === 'Ended'), 'the Ended event');
   t.match(events().at(-1), { eventType: 'Ended', triggerReason: 'RemoteStop', transactionInfo: { stoppedReason: 'Remote' } });
   t.same(events().map((e) => e.seqNo), events().map((_, i) => i), 'seqNo counts the events of the transaction');
 
   // Started remotely: the event says so and echoes the remoteStartId.
   t.same(await csms.call('RequestStartTransaction', { evseId: 1, remoteStartId: 77, idToken: { idToken: 'TAG2', type: 'ISO14443' } }), { status: 'Accepted' });
-  await waitFor(() => sim.transactionReference(1) !== undefined && sim.transactionReference(1) !== reference, 'the remote start');
+  await eventually(() => sim.transactionReference(1) !== undefined && sim.transactionReference(1) !== reference, 'the remote start');
   const second = sim.transactionReference(1)!;
-  await waitFor(() => csms.of('TransactionEvent').some((e) => e.params.transactionInfo.transactionId === second), 'its Started');
+  await eventually(() => csms.of('TransactionEvent').some((e) => e.params.transactionInfo.transactionId === second), 'its Started');
   t.match(csms.of('TransactionEvent').find((e) => e.params.transactionInfo.transactionId === second)!.params, { eventType: 'Started', triggerReason: 'RemoteStart', transactionInfo: { remoteStartId: 77 } });
 
   // Offline: the stop waits and goes out after the reconnect, marked offline.
