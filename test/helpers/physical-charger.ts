@@ -190,6 +190,8 @@ interface Tx {
   /** undefined until StartTransaction was answered. */
   transactionId: number | undefined;
   meterStartWh: number;
+  /** StartTransaction's answer, while it is awaited. */
+  answer?: Promise<unknown>;
 }
 
 interface Connector {
@@ -320,8 +322,10 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
     this.remember(c);
     // StartTransaction first, then the status it leads to (Charging), in that order on the wire.
     const answer = this.client.call<StartTransactionResponse>('StartTransaction', { connectorId, idTag, meterStart: tx.meterStartWh, timestamp: new Date().toISOString() });
+    tx.answer = answer;
     void this.refreshStatus(c);
     const res = await answer;
+    delete tx.answer;
     if (c.tx !== tx) return res;
     tx.transactionId = res.transactionId;
     this.changed(c);
@@ -447,8 +451,12 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
 
   private handlers(): void {
     const answered = (action: string, params: unknown) => setImmediate(() => this.emit('call', action, params));
-    this.client.handle('SetChargingProfile', ({ params }) => {
+    this.client.handle('SetChargingProfile', async ({ params }) => {
       const req = params as SetChargingProfileRequest;
+      // A charger reads its frames in order: StartTransaction's answer (its transactionId) before
+      // a TxProfile sent right after it. ocpp-rpc may call this handler before the awaited answer
+      // has been taken in (both frames in one read), so the answer is taken in first.
+      await this.connectors.find((c) => c.tx?.answer !== undefined)?.tx?.answer?.catch(() => undefined);
       const now = Date.now();
       const result = install(this.installed, req, now, this.connectors.length, (id) => this.txId(this.get(id)));
       this.installed = result.installed;
