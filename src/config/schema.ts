@@ -121,6 +121,9 @@ const ChargerEntry = Type.Object(
         description: 'The OCPP version chargegate speaks with this charger when it offers both (Sec-WebSocket-Protocol ocpp1.6 and ocpp2.0.1); one that offers only one version gets that one. Default: the newest both speak (2.0.1). docs/chargers.md "OCPP 2.0.1 chargers".',
       }),
     ),
+    allowSetNetworkProfile: Type.Optional(
+      Type.Boolean({ description: 'This charger (OCPP 2.0.1) may be sent SetNetworkProfile; default: chargers.allowSetNetworkProfile. docs/security.md "Network profiles".' }),
+    ),
     pushLocalList: Type.Boolean({
       default: false,
       description: "Keep the charger's own local authorization list equal to chargegate's (sent in full at boot when its version differs, and after every change from the cloud), so it can authorize even when chargegate is gone.",
@@ -164,6 +167,11 @@ const ChargerEntry = Type.Object(
 const ChargersSection = Section(
   {
     allowUnknown: Type.Boolean({ default: false, description: 'true: any identity may connect, without a password. Keep false on a real site.' }),
+    allowSetNetworkProfile: Type.Boolean({
+      default: false,
+      description:
+        'false: a SetNetworkProfile to an OCPP 2.0.1 charger, from a local user or a cloud, is answered Rejected by chargegate and never sent (a wrong network profile strands the charger); true: sent, unless it lowers the charger\'s securityProfile. Per charger: chargers.list[].allowSetNetworkProfile.',
+    }),
     list: Type.Array(ChargerEntry, { default: [], description: 'The chargers allowed to connect.' }),
     setup: Section(
       {

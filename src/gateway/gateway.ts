@@ -53,7 +53,12 @@ export interface GatewayOptions {
     /** false: a charger offering no Sec-WebSocket-Protocol is taken as OCPP 1.6. */
     requireSubprotocol: boolean;
   };
-  chargers: { allowUnknown: boolean; list: readonly (ChargerCredential & { validation?: ValidationMode | undefined; connectors?: number; ocpp?: '1.6' | '2.0.1' | undefined })[] };
+  chargers: {
+    allowUnknown: boolean;
+    /** SetNetworkProfile to 2.0.1 chargers (network-profile.ts); per charger in the list. Default false. */
+    allowSetNetworkProfile?: boolean;
+    list: readonly (ChargerCredential & { validation?: ValidationMode | undefined; connectors?: number; ocpp?: '1.6' | '2.0.1' | undefined; allowSetNetworkProfile?: boolean | undefined })[];
+  };
   authorization: { mode: AuthorizationMode };
 }
 
@@ -120,7 +125,9 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
   const sessionHooks: OcppServerOptions['sessionHooks'] = (identity, protocol, chargerLogger) => {
     const ctx: HandlerContext = { chargerId: identity, logger: chargerLogger, now, store, registry, events, settings, dataTransfer, ...(upstream ? { upstream } : {}), ...(localCa ? { localCa } : {}) };
     // A 2.0.1 charger's frames and commands are translated at its edge (edge201/); the rest is the same.
-    const edge = protocol === 'ocpp2.0.1' ? edge201(ctx, noteLeniency) : undefined;
+    const entry = options.chargers.list.find((c) => c.id === identity);
+    const networkProfile = { allowed: entry?.allowSetNetworkProfile ?? options.chargers.allowSetNetworkProfile ?? false, securityProfile: entry?.securityProfile ?? 1 };
+    const edge = protocol === 'ocpp2.0.1' ? edge201(ctx, noteLeniency, networkProfile) : undefined;
     const handle = edge?.handler ?? ((action: string, payload: unknown) => dispatch16(ctx, action, payload));
     return {
       handler: (action, payload) => {

@@ -15,6 +15,7 @@ import type { Requests16, Responses16 } from '../../ocpp/v16/types.js';
 import type { ChargerAction201 } from '../../ocpp/v201/actions.js';
 import { idTagOf, idTokenInfoOf } from '../../ocpp/v201/translate/authorize.js';
 import { bootAnswerFromCore, bootToCore } from '../../ocpp/v201/translate/boot.js';
+import { get15118EvCertificateAnswer, getCertificateStatusAnswer, signCertificateAnswerTo201, signCertificatePlan } from '../../ocpp/v201/translate/certificates.js';
 import { meterValuesToCore } from '../../ocpp/v201/translate/meter.js';
 import type { TranslationNote } from '../../ocpp/v201/translate/notes.js';
 import { dataTransferAnswerFromCore, dataTransferToCore, firmwareStatusToCore, logStatusToCore, securityEventToCore } from '../../ocpp/v201/translate/notifications.js';
@@ -79,6 +80,24 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
       return {};
     },
     SecurityEventNotification: async (req) => (await core('SecurityEventNotification', securityEventToCore(req)), {}),
+    SignCertificate: async (req) => {
+      const plan = signCertificatePlan(req);
+      if ('refuse' in plan) {
+        ctx.logger.warn({ certificateType: req.certificateType, reason: plan.reason }, 'SignCertificate rejected');
+        return plan.refuse;
+      }
+      // The 1.6 path: the cloud where routing relays it, else the local CA (handlers/security.ts).
+      return signCertificateAnswerTo201(await core('SignCertificate', plan.core));
+    },
+    // ISO 15118 Plug & Charge (M01–M06): chargegate has no V2G PKI; said in the answer and the log.
+    Get15118EVCertificate: (req) => {
+      ctx.logger.warn({ action: req.action, iso15118SchemaVersion: req.iso15118SchemaVersion }, 'Get15118EVCertificate answered Failed: chargegate has no ISO 15118 PKI (Plug & Charge contract certificates)');
+      return get15118EvCertificateAnswer();
+    },
+    GetCertificateStatus: () => {
+      ctx.logger.warn('GetCertificateStatus answered Failed: chargegate has no OCSP responder for ISO 15118 certificates');
+      return getCertificateStatusAnswer();
+    },
     FirmwareStatusNotification: async (req) => (await core('SignedFirmwareStatusNotification', firmwareStatusToCore(req)), {}),
     LogStatusNotification: async (req) => (await core('LogStatusNotification', logStatusToCore(req)), {}),
     DataTransfer: async (req) => dataTransferAnswerFromCore(await core('DataTransfer', dataTransferToCore(req))),

@@ -13,15 +13,17 @@ import type { Logger } from '../../log.js';
 import type { OcppCallError } from '../../ocpp/errors.js';
 import type { SessionHooks } from '../../ocpp/server.js';
 import type { HandlerContext } from '../handlers/context.js';
+import type { NetworkProfilePolicy } from '../network-profile.js';
 import type { createLeniencyNotes } from '../tolerance.js';
 import { createInbound201, type NoteTranslation } from './inbound.js';
+import { guardNetworkProfile } from './network-profile.js';
 import { createOutbound201 } from './outbound.js';
 
-export function edge201(ctx: HandlerContext, note: ReturnType<typeof createLeniencyNotes>): Pick<SessionHooks, 'handler' | 'outboundCodec' | 'rescue'> {
+export function edge201(ctx: HandlerContext, note: ReturnType<typeof createLeniencyNotes>, networkProfile: NetworkProfilePolicy): Pick<SessionHooks, 'handler' | 'outboundCodec' | 'rescue'> {
   const noteTranslation: NoteTranslation = (n, action) => note(ctx.chargerId, ctx.logger as Logger, n.kind === 'lost' ? 'translation-lost' : 'translation-mapped', `${n.path}: ${n.detail}`, action);
   return {
     handler: createInbound201(ctx, noteTranslation),
-    outboundCodec: createOutbound201(ctx.store, ctx.chargerId, noteTranslation),
+    outboundCodec: guardNetworkProfile(createOutbound201(ctx.store, ctx.chargerId, noteTranslation), networkProfile, ctx.logger as Logger),
     rescue: async (call, problem: OcppCallError) => {
       if (call.action === 'TransactionEvent') {
         await ctx.store.durably(() =>

@@ -5,7 +5,7 @@ import { parseConfig } from '../../../src/config/load.js';
 
 
 const OCPP_KEYS = 'host, port, plain, tls, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval, maxCallsInFlight, callRate, callBurst, validation, requireSubprotocol, bootTimeout, orphanGrace';
-const CHARGER_KEYS = 'id, password, securityProfile, maxCurrent, phases, connectors, minCurrent, uncontrolledCurrent, priority, phaseRotation, validation, ocpp, pushLocalList, circuit, upstream, setup, quirks';
+const CHARGER_KEYS = 'id, password, securityProfile, maxCurrent, phases, connectors, minCurrent, uncontrolledCurrent, priority, phaseRotation, validation, ocpp, allowSetNetworkProfile, pushLocalList, circuit, upstream, setup, quirks';
 
 t.test('unknown key names the allowed keys and suggests the closest', async (t) => {
   t.strictSame(problemsOf('ocpp:\n  prot: 9000\n'), [`ocpp.prot: unknown key (allowed: ${OCPP_KEYS}); did you mean "port"?`]);
@@ -34,6 +34,8 @@ t.test('wrong values say what is allowed and what was given', async (t) => {
     ['chargers:\n  list:\n    - { id: CP1, password: secret-123, connectors: 1.5 }\n', 'chargers.list[0].connectors: must be an integer from 1 to 8, got 1.5'],
     ['chargers:\n  list:\n    - { id: "CP 1", password: secret-123 }\n', 'chargers.list[0].id: must be a string of 1 to 48 characters of [A-Za-z0-9*_=:+|@.-], got "CP 1"'],
     ['chargers:\n  allowUnknown: yes\n', 'chargers.allowUnknown: must be true or false, got "yes"'],
+    ['chargers:\n  allowSetNetworkProfile: "no"\n', 'chargers.allowSetNetworkProfile: must be true or false, got "no"'],
+    ['chargers:\n  list:\n    - { id: CP1, password: secret-123, allowSetNetworkProfile: 1 }\n', 'chargers.list[0].allowSetNetworkProfile: must be true or false, got 1'],
     ['chargers:\n  list: CP1\n', 'chargers.list: must be a list, got "CP1"'],
     ['authorization:\n  mode: open\n', 'authorization.mode: must be one of list, accept-all, got "open"'],
     ['authorization:\n  list:\n    - { idTag: ABCDEFGHIJKLMNOPQRSTU }\n', 'authorization.list[0].idTag: must be a string of 1 to 20 characters, got "ABCDEFGHIJKLMNOPQRSTU"'],

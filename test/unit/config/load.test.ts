@@ -11,7 +11,7 @@ t.test('an empty file gives every default, closed to strangers', async (t) => {
   const config = parseConfig('', { env: {}, baseDir: '/srv/site' });
   t.strictSame(config, {
     ocpp: { host: '0.0.0.0', port: 9000, plain: true, path: '/ocpp', maxFrameBytes: 65536, pingInterval: 30, callTimeout: 30, heartbeatInterval: 300, maxCallsInFlight: 4, callRate: 20, callBurst: 100, validation: 'lenient', requireSubprotocol: false, bootTimeout: 15, orphanGrace: 300 },
-    chargers: { allowUnknown: false, list: [], setup: { mode: 'auto', meterValueSampleInterval: 60 } },
+    chargers: { allowUnknown: false, allowSetNetworkProfile: false, list: [], setup: { mode: 'auto', meterValueSampleInterval: 60 } },
     authorization: { mode: 'list', list: [] },
     storage: { dir: '/srv/site/data' },
     log: { level: 'info', format: 'json' },
@@ -92,7 +92,7 @@ t.test('demo config: open to everyone, flagged as demo', async (t) => {
   const demo = demoConfig();
   t.equal(demo.demo, true);
   t.strictSame(demo.ocpp, { host: '0.0.0.0', port: 9000, plain: true, path: '/ocpp', maxFrameBytes: 65536, pingInterval: 30, callTimeout: 30, heartbeatInterval: 300, maxCallsInFlight: 4, callRate: 20, callBurst: 100, validation: 'lenient', requireSubprotocol: false, bootTimeout: 15, orphanGrace: 300 });
-  t.strictSame(demo.chargers, { allowUnknown: true, list: [], setup: { mode: 'auto', meterValueSampleInterval: 60 } });
+  t.strictSame(demo.chargers, { allowUnknown: true, allowSetNetworkProfile: false, list: [], setup: { mode: 'auto', meterValueSampleInterval: 60 } });
   t.strictSame(demo.authorization, { mode: 'accept-all', list: [] });
   t.strictSame(demo.storage, { dir: './data' });
   t.strictSame(demo.log, { level: 'info', format: 'json' });

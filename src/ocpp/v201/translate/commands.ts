@@ -14,6 +14,7 @@ import type { CentralAction16 } from '../../v16/actions.js';
 import type { Requests16, Responses16 } from '../../v16/types.js';
 import type { ChargingProfileType, GetVariableDataType, Requests201, Responses201 } from '../types.js';
 import { idTokenInfoOf, idTokenOf } from './authorize.js';
+import { certificateSignedTo201, deleteCertificateTo201, getInstalledCertificateIdsTo201, installCertificateTo201, installedCertificateIdsTo16 } from './certificates.js';
 import type { TranslationNote } from './notes.js';
 import { KEY_TO_VARIABLE, valueTo16, valueTo201, variableOf, type VariableRef } from './variables.js';
 
@@ -156,6 +157,17 @@ export function commandTo201(action: CentralAction16, payload: unknown, lookups:
         { versionNumber: req.listVersion, updateType: req.updateType, ...(list.length > 0 ? { localAuthorizationList: list as NonNullable<Requests201['SendLocalList']['localAuthorizationList']> } : {}) },
         (res) => ({ status: res.status }),
       );
+    }
+    // The security whitepaper's certificate commands (certificates.ts).
+    case 'CertificateSigned':
+      return send('CertificateSigned', certificateSignedTo201(payload as Requests16['CertificateSigned']), (res) => ({ status: res.status }));
+    case 'InstallCertificate':
+      return send('InstallCertificate', installCertificateTo201(payload as Requests16['InstallCertificate']), (res) => ({ status: res.status }));
+    case 'DeleteCertificate':
+      return send('DeleteCertificate', deleteCertificateTo201(payload as Requests16['DeleteCertificate']), (res) => ({ status: res.status }));
+    case 'GetInstalledCertificateIds': {
+      const req = payload as Requests16['GetInstalledCertificateIds'];
+      return send('GetInstalledCertificateIds', getInstalledCertificateIdsTo201(req), (res) => installedCertificateIdsTo16(res, req.certificateType));
     }
     default:
       throw new OcppCallError('NotSupported', `${action} has no OCPP 2.0.1 translation yet: not sent to this 2.0.1 charger`);
