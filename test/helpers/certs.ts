@@ -33,11 +33,17 @@ export function makeCa(dir: string, name: string): TestCa {
   return { name, certFile: join(dir, `${name}.pem`), keyFile: join(dir, `${name}.key`), cert: readFileSync(join(dir, `${name}.pem`), 'utf8') };
 }
 
+/** A new key (`<name>.key`) and its CSR (PEM, returned) whose subject CN is `cn`, as a charger makes for SignCertificate. */
+export function makeCsr(dir: string, name: string, cn: string): string {
+  ssl(dir, 'req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+  return readFileSync(join(dir, `${name}.csr`), 'utf8');
+}
+
 /** A certificate signed by `ca`: for a server on 127.0.0.1 (`server: true`) or a client. */
 export function issue(dir: string, ca: TestCa, name: string, cn: string, options: { server?: boolean } = {}): Issued {
   const ext = join(dir, `${name}.ext`);
   writeFileSync(ext, options.server ? 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' : 'extendedKeyUsage=clientAuth\n');
-  ssl(dir, 'req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+  makeCsr(dir, name, cn);
   ssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', ext);
   const cert = readFileSync(join(dir, `${name}.pem`), 'utf8');
   return { certFile: join(dir, `${name}.pem`), keyFile: join(dir, `${name}.key`), cert, key: readFileSync(join(dir, `${name}.key`), 'utf8'), fingerprint256: new X509Certificate(cert).fingerprint256 };
