@@ -242,4 +242,22 @@ t.test('SetNetworkProfile: refused by chargegate unless allowed; when allowed, n
   await cp1.call('Heartbeat', {});
   t.same(got, [['CP2S', 3]], 'only the allowed upgrade reached a charger');
   t.notOk(JSON.stringify(log.entries()).includes('vpn-secret-pw'), 'the VPN password is never logged');
+
+  // The slot order is what makes a stored profile the one used (B09): held back the same way.
+  const variables: unknown[] = [];
+  cp1.handle('SetVariables', ({ params }) => (
+    variables.push(params),
+    { setVariableResult: params.setVariableData.map((d: any) => ({ attributeStatus: 'Accepted', component: d.component, variable: d.variable })) }
+  ));
+  const setVariables = (data: unknown[]) => gw.app.gateway.registry.connection('CP1')!.session.call<Record<string, any>>('SetVariables', { setVariableData: data });
+  const priority = { component: { name: 'OCPPCommCtrlr' }, variable: { name: 'NetworkConfigurationPriority' }, attributeValue: '2,1' };
+  const heartbeat = { component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' }, attributeValue: '120' };
+  const mixed = await setVariables([priority, heartbeat]);
+  t.match(mixed.setVariableResult, [
+    { attributeStatus: 'Rejected', attributeStatusInfo: { reasonCode: 'NotEnabled' }, variable: { name: 'NetworkConfigurationPriority' } },
+    { attributeStatus: 'Accepted', variable: { name: 'HeartbeatInterval' } },
+  ], 'one result per variable, in the order asked');
+  t.same(variables, [{ setVariableData: [heartbeat] }], 'only the heartbeat interval reached the charger');
+  t.match((await setVariables([priority])).setVariableResult, [{ attributeStatus: 'Rejected' }]);
+  t.equal(variables.length, 1, 'a priority alone: nothing sent');
 });
