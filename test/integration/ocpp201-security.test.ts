@@ -187,7 +187,7 @@ t.test('certificates: SignCertificate → CertificateSigned, the certificate com
   t.same(strictFailures, [], 'everything chargegate sent passed the chargers\' own 2.0.1 schema check');
 });
 
-t.test('transparent cloud: a 2.0.1 charger\'s CSR goes to the cloud; the cloud\'s certificate commands reach it translated', async (t) => {
+t.test('transparent cloud: a 2.0.1 charger\'s security event and CSR go to the cloud; the cloud\'s certificate commands reach it translated', async (t) => {
   const cloud = await startCloud();
   t.teardown(() => cloud.close());
   const gw = await startGateway(t, {
@@ -202,6 +202,10 @@ t.test('transparent cloud: a 2.0.1 charger\'s CSR goes to the cloud; the cloud\'
   const received: [string, unknown][] = [];
   for (const action of ['CertificateSigned', 'InstallCertificate', 'DeleteCertificate']) cp.handle(action, ({ params }) => (received.push([action, params]), { status: 'Accepted' }));
   cp.handle('GetInstalledCertificateIds', ({ params }) => (received.push(['GetInstalledCertificateIds', params]), { status: 'NotFound' }));
+
+  t.same(await cp.call('SecurityEventNotification', { type: 'SettingSystemTime', timestamp: WHEN }), {});
+  const relayed = await cloud.waitFor((c) => c.action === 'SecurityEventNotification' && c.identity === 'CP1', 'the event at the cloud');
+  t.same(relayed.params, { type: 'SettingSystemTime', timestamp: WHEN }, 'the 2.0.1 event relayed as the whitepaper\'s');
 
   // Accepted here can only be the cloud's: there is no local CA.
   t.same(await cp.call('SignCertificate', { csr: makeCsr(dir, 'cp1-cloud', 'CP1') }), { status: 'Accepted' });
