@@ -63,44 +63,44 @@ t.test('security profiles 1–3 are enforced for chargers that speak ocpp2.0.1',
   const gw = await startGateway(t, { logger: log.logger, patch: sitePatch });
   const tlsUrl = gw.tlsUrl!;
   const refused = (chargerId: string) => log.entries().filter((e) => e.msg === 'authentication failed' && e.chargerId === chargerId).map((e) => e.reason as string);
-  const refusal = (url: string, id: string, options: RawOptions) => t.rejects(rawCharger(t, url, id, options), /upgrade refused with HTTP 401/, `${id} refused`);
-  const speaks201 = (id: string) => t.equal(gw.app.gateway.registry.get(id)?.protocol, 'ocpp2.0.1', `${id} speaks 2.0.1`);
+  const refusal = (t: Test, url: string, id: string, options: RawOptions) => t.rejects(rawCharger(t, url, id, options), /upgrade refused with HTTP 401/, `${id} refused`);
+  const speaks201 = (t: Test, id: string) => t.equal(gw.app.gateway.registry.get(id)?.protocol, 'ocpp2.0.1', `${id} speaks 2.0.1`);
 
   t.test('profile 1: its password over ws:// or wss://; a wrong one is refused', async (t) => {
     const plain = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1);
     t.equal((await plain.call('BootNotification', boot201)).status, 'Accepted');
-    speaks201('CP1');
+    speaks201(t, 'CP1');
     await plain.close({ force: true });
     await booted(t, tlsUrl, 'CP2', PASSWORDS.CP2);
     t.equal(gw.app.gateway.server.connections.get('CP2')?.secure, true, 'over TLS');
-    await refusal(gw.url, 'CP1', from({ password: 'wrong-password-1', ws: {} }));
+    await refusal(t, gw.url, 'CP1', from({ password: 'wrong-password-1', ws: {} }));
     await eventually(() => refused('CP1').includes('wrong password'), 'the wrong-password line');
-    await refusal(gw.url, 'CP1', from({ ws: {} }));
+    await refusal(t, gw.url, 'CP1', from({ ws: {} }));
     await eventually(() => refused('CP1').some((r) => /password required/.test(r)), 'the no-password line');
   });
 
   t.test('profile 2: its password over wss://; plain ws:// refused even with it; a wrong one refused', async (t) => {
     const cp = await booted(t, tlsUrl, 'CP2S', P2_PASSWORD);
-    speaks201('CP2S');
+    speaks201(t, 'CP2S');
     await cp.close({ force: true });
-    await refusal(gw.url, 'CP2S', from({ password: P2_PASSWORD, ws: {} }));
+    await refusal(t, gw.url, 'CP2S', from({ password: P2_PASSWORD, ws: {} }));
     await eventually(() => refused('CP2S').some((r) => /security profile 2 requires TLS/.test(r)), 'the plain-ws line');
-    await refusal(tlsUrl, 'CP2S', from({ password: 'wrong-password-2' }));
+    await refusal(t, tlsUrl, 'CP2S', from({ password: 'wrong-password-2' }));
     await eventually(() => refused('CP2S').includes('wrong password'), 'the wrong-password line');
   });
 
   t.test('profile 3: a client certificate from the charger CA with its id as CN, no password', async (t) => {
     const cp = await booted(t, tlsUrl, 'CP3', undefined, cp3);
-    speaks201('CP3');
+    speaks201(t, 'CP3');
     await cp.close({ force: true });
     await eventually(() => gw.app.gateway.registry.get('CP3')?.online === false, 'CP3 to go');
-    await refusal(tlsUrl, 'CP3', from({ client: cp3FromOtherCa }));
+    await refusal(t, tlsUrl, 'CP3', from({ client: cp3FromOtherCa }));
     await eventually(() => refused('CP3').some((r) => /not trusted/.test(r)), 'the untrusted-certificate line');
-    await refusal(tlsUrl, 'CP3', from({ client: cp1Cert }));
+    await refusal(t, tlsUrl, 'CP3', from({ client: cp1Cert }));
     await eventually(() => refused('CP3').some((r) => /certificate is for "CP1", not for this charger/.test(r)), 'the wrong-CN line');
-    await refusal(tlsUrl, 'CP3', from({ password: 'some-password-1' }));
+    await refusal(t, tlsUrl, 'CP3', from({ password: 'some-password-1' }));
     await eventually(() => refused('CP3').some((r) => /requires a client certificate: the charger presented none/.test(r)), 'the no-certificate line');
-    await refusal(gw.url, 'CP3', from({ ws: {} }));
+    await refusal(t, gw.url, 'CP3', from({ ws: {} }));
     await eventually(() => refused('CP3').some((r) => /security profile 3 requires TLS/.test(r)), 'the plain-ws line');
   });
 

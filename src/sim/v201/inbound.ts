@@ -157,6 +157,12 @@ const handlers: Handlers = {
     };
   },
 
+  // A02/A03, M03–M05: like the 1.6 simulator (central-calls.ts), a station without a certificate store.
+  CertificateSigned: () => ({ status: 'Rejected' }),
+  InstallCertificate: () => ({ status: 'Rejected' }),
+  DeleteCertificate: () => ({ status: 'NotFound' }),
+  GetInstalledCertificateIds: () => ({ status: 'NotFound' }),
+
   DataTransfer: () => ({ status: 'UnknownVendorId' }),
 };
 

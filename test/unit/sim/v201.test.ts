@@ -25,6 +25,17 @@ t.test('2.0.1 CSMS calls become the 1.6 commands that do the same, or are refuse
   t.same(await answerCsmsCall('Reset', { type: 'OnIdle' }, answer16, tx), { status: 'Accepted' });
   t.same(asked.at(-1), ['Reset', { type: 'Soft' }]);
   t.throws(() => answerCsmsCall('GetReport', { requestId: 1 }, answer16, tx), { code: 'NotSupported' });
+  const hash = { hashAlgorithm: 'SHA256', issuerNameHash: 'a1', issuerKeyHash: 'b2', serialNumber: '01' };
+  t.same(
+    [
+      await answerCsmsCall('CertificateSigned', { certificateChain: 'pem', certificateType: 'ChargingStationCertificate' }, answer16, tx),
+      await answerCsmsCall('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: 'pem' }, answer16, tx),
+      await answerCsmsCall('DeleteCertificate', { certificateHashData: hash }, answer16, tx),
+      await answerCsmsCall('GetInstalledCertificateIds', {}, answer16, tx),
+    ],
+    [{ status: 'Rejected' }, { status: 'Rejected' }, { status: 'NotFound' }, { status: 'NotFound' }],
+    'a station without a certificate store, like the 1.6 simulator',
+  );
 });
 
 t.test('a transaction\'s events: own transactionId, seqNo from 0, offline marked', async (t) => {
