@@ -16,12 +16,14 @@ import type { HandlerContext } from '../handlers/context.js';
 import type { createLeniencyNotes } from '../tolerance.js';
 import { createInbound201, type NoteTranslation } from './inbound.js';
 import { createOutbound201 } from './outbound.js';
+import type { RequestPairs } from './requests.js';
 
-export function edge201(ctx: HandlerContext, note: ReturnType<typeof createLeniencyNotes>): Pick<SessionHooks, 'handler' | 'outboundCodec' | 'rescue'> {
+/** `requests`: the gateway's one memory of firmware and log requestIds (requests.ts), kept across a charger's reconnects. */
+export function edge201(ctx: HandlerContext, note: ReturnType<typeof createLeniencyNotes>, requests: RequestPairs): Pick<SessionHooks, 'handler' | 'outboundCodec' | 'rescue'> {
   const noteTranslation: NoteTranslation = (n, action) => note(ctx.chargerId, ctx.logger as Logger, n.kind === 'lost' ? 'translation-lost' : 'translation-mapped', `${n.path}: ${n.detail}`, action);
   return {
-    handler: createInbound201(ctx, noteTranslation),
-    outboundCodec: createOutbound201(ctx.store, ctx.chargerId, noteTranslation),
+    handler: createInbound201(ctx, noteTranslation, requests),
+    outboundCodec: createOutbound201(ctx.store, ctx.chargerId, noteTranslation, requests),
     rescue: async (call, problem: OcppCallError) => {
       if (call.action === 'TransactionEvent') {
         await ctx.store.durably(() =>
