@@ -90,6 +90,21 @@ export function getLogTo201(req: Requests16['GetLog']): Requests201['GetLog'] {
   };
 }
 
+/** Whether a status goes back as the 1.6 command's notification: its request was sent as that command, or it names none. */
+function answers16(origin: RequestOrigin | undefined, command16: RequestOrigin, requestId: number | undefined): boolean {
+  return origin === command16 || (origin === undefined && requestId === undefined);
+}
+
+/** A core notification to hand the 2.0.1 one on as. */
+type Notification<A extends keyof Requests16> = { action: A; payload: Requests16[A]; notes: TranslationNote[] };
+
+/** The 1.6 notification whose status is the one a 2.0.1 status belongs to, noted when it is not the same. */
+function as16<A extends 'FirmwareStatusNotification' | 'DiagnosticsStatusNotification', F extends string>(action: A, status: F, map: Record<F, Requests16[A]['status']>): Notification<A> {
+  const value = map[status];
+  const notes: TranslationNote[] = value === (status as string) ? [] : [{ kind: 'mapped', path: 'status', detail: `${action} status ${status} is reported as ${value}` }];
+  return { action, payload: { status: value } as Requests16[A], notes };
+}
+
 type Firmware16 = Requests16['FirmwareStatusNotification']['status'];
 type Firmware201 = Requests201['FirmwareStatusNotification']['status'];
 
@@ -111,16 +126,11 @@ const FIRMWARE_TO_16: Record<Firmware201, Firmware16> = {
   SignatureVerified: 'Downloaded',
 };
 
-export type FirmwareStatusToCore =
-  | { action: 'FirmwareStatusNotification'; payload: Requests16['FirmwareStatusNotification']; notes: TranslationNote[] }
-  | { action: 'SignedFirmwareStatusNotification'; payload: Requests16['SignedFirmwareStatusNotification']; notes: TranslationNote[] };
+export type FirmwareStatusToCore = Notification<'FirmwareStatusNotification'> | Notification<'SignedFirmwareStatusNotification'>;
 
 /** A 2.0.1 FirmwareStatusNotification as the core's notification of the request it answers (`origin`, undefined: not known). */
 export function firmwareStatusToCore(req: Requests201['FirmwareStatusNotification'], origin: RequestOrigin | undefined): FirmwareStatusToCore {
-  if (origin === 'UpdateFirmware' || (origin === undefined && req.requestId === undefined)) {
-    const status = FIRMWARE_TO_16[req.status];
-    return { action: 'FirmwareStatusNotification', payload: { status }, notes: status === req.status ? [] : [{ kind: 'mapped', path: 'status', detail: `firmware status ${req.status} is reported as ${status}` }] };
-  }
+  if (answers16(origin, 'UpdateFirmware', req.requestId)) return as16('FirmwareStatusNotification', req.status, FIRMWARE_TO_16);
   return { action: 'SignedFirmwareStatusNotification', payload: { status: req.status, ...(req.requestId !== undefined ? { requestId: req.requestId } : {}) }, notes: [] };
 }
 
@@ -139,16 +149,11 @@ const LOG_TO_16: Record<Log201, Diagnostics16> = {
   AcceptedCanceled: 'Idle',
 };
 
-export type LogStatusToCore =
-  | { action: 'DiagnosticsStatusNotification'; payload: Requests16['DiagnosticsStatusNotification']; notes: TranslationNote[] }
-  | { action: 'LogStatusNotification'; payload: Requests16['LogStatusNotification']; notes: TranslationNote[] };
+export type LogStatusToCore = Notification<'DiagnosticsStatusNotification'> | Notification<'LogStatusNotification'>;
 
 /** A 2.0.1 LogStatusNotification as the core's notification of the request it answers (`origin`, undefined: not known). */
 export function logStatusToCore(req: Requests201['LogStatusNotification'], origin: RequestOrigin | undefined): LogStatusToCore {
-  if (origin === 'GetDiagnostics' || (origin === undefined && req.requestId === undefined)) {
-    const status = LOG_TO_16[req.status];
-    return { action: 'DiagnosticsStatusNotification', payload: { status }, notes: status === req.status ? [] : [{ kind: 'mapped', path: 'status', detail: `log status ${req.status} is reported as ${status}` }] };
-  }
+  if (answers16(origin, 'GetDiagnostics', req.requestId)) return as16('DiagnosticsStatusNotification', req.status, LOG_TO_16);
   // AcceptedCanceled (2.0.1 only: a new GetLog cancelled this upload) is the whitepaper's Idle.
   const status = req.status === 'AcceptedCanceled' ? 'Idle' : req.status;
   return { action: 'LogStatusNotification', payload: { status, ...(req.requestId !== undefined ? { requestId: req.requestId } : {}) }, notes: [] };
