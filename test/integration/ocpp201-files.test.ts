@@ -6,6 +6,7 @@
  */
 import t from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
+import { startCloud } from '../helpers/cloud.js';
 import { capturingLogger, eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api } from '../helpers/http.js';
 import { fileServer, uploadServer } from '../helpers/file-server.js';
@@ -149,4 +150,39 @@ t.test('a 2.0.1 charger uploads its log to the box\'s expiring URL (GetDiagnosti
   // The triggered status about no request (Idle, no requestId) is tracked as 1.6's.
   await cp.call('LogStatusNotification', { status: 'Idle' });
   t.equal(gw.app.transfers.statuses('CP1').diagnostics[0]?.status, 'Idle');
+});
+
+t.test('transparent: the cloud\'s 1.6 UpdateFirmware and GetDiagnostics reach a 2.0.1 charger through the box, and the cloud hears 1.6 statuses back', async (t) => {
+  const firmware = randomBytes(30_000);
+  const web = await fileServer(t, { '/cloud/fw-9.bin': firmware });
+  const uploads = await uploadServer(t);
+  const cloud = await startCloud();
+  t.teardown(() => cloud.close());
+  const link = { answerTimeout: 2, callTimeout: 2, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } };
+  const gw = await startGateway(t, { bootedBefore: ['CP1'], patch: (c) => (c.upstream = { mode: 'transparent', url: cloud.url, ...link }) });
+  await eventually(() => gw.app.upstream!.online(), 'the links up');
+  const got: Record<string, any[]> = { UpdateFirmware: [], GetLog: [] };
+  const cp = await charger201(t, gw.url, {
+    UpdateFirmware: (params) => (got.UpdateFirmware!.push(params), { status: 'Accepted' }),
+    GetLog: (params) => (got.GetLog!.push(params), { status: 'Accepted', filename: 'cp1.log' }),
+  });
+  await cloud.waitFor((c) => c.identity === 'CP1' && c.action === 'BootNotification', 'the boot mirrored');
+  const cloudLink = cloud.clients.get('CP1')!;
+
+  t.same(await cloudLink.call('UpdateFirmware', { location: `${web.url}/cloud/fw-9.bin`, retrieveDate: new Date().toISOString() }), {});
+  await eventually(() => got.UpdateFirmware!.length === 1, 'UpdateFirmware at the charger');
+  const update = got.UpdateFirmware![0];
+  t.ok(update.firmware.location.startsWith(`${gw.httpUrl}/firmware/`), 'chargegate\'s URL, not the cloud\'s');
+  t.equal(sha256(Buffer.from(await (await fetch(update.firmware.location)).arrayBuffer())), sha256(firmware));
+  await cp.call('FirmwareStatusNotification', { status: 'SignatureVerified', requestId: update.requestId });
+  await cloud.waitFor((c) => c.identity === 'CP1' && c.action === 'FirmwareStatusNotification' && c.params.status === 'Downloaded', 'a 1.6 status at the cloud');
+
+  t.same(await cloudLink.call('GetDiagnostics', { location: `${uploads.url}/cloud-logs/` }), { fileName: 'cp1.log' }, 'the charger\'s filename relayed');
+  const asked = got.GetLog![0];
+  t.match(asked.log.remoteLocation, new RegExp(`^${gw.httpUrl}/uploads/`));
+  t.equal((await fetch(`${asked.log.remoteLocation}cp1.log`, { method: 'PUT', body: randomBytes(5000) })).status, 201);
+  await cp.call('LogStatusNotification', { status: 'Uploaded', requestId: asked.requestId });
+  await cloud.waitFor((c) => c.identity === 'CP1' && c.action === 'DiagnosticsStatusNotification' && c.params.status === 'Uploaded', 'DiagnosticsStatusNotification at the cloud');
+  await eventually(() => uploads.received.length === 1, 'the file forwarded to the cloud\'s location');
+  t.same(cloud.validationFailures, []);
 });
