@@ -23,19 +23,19 @@ export interface RequestPairs {
 export function createRequestPairs(): RequestPairs {
   // A random start keeps the ids of one run apart from the last run's (the charger may still report those).
   let last = randomInt(1, 2 ** 30);
-  const byCharger = new Map<string, { requestId: number; origin: RequestOrigin }[]>();
+  /** Per charger and kind, requestId → origin, oldest first (a Map keeps insertion order). */
+  const kept = new Map<string, Map<number, RequestOrigin>>();
+  const keyOf = (chargerId: string, kind: RequestKind) => `${kind}\n${chargerId}`;
   return {
     next: () => (last = (last % (2 ** 31 - 1)) + 1),
     sent(chargerId, requestId, origin) {
-      const list = (byCharger.get(chargerId) ?? []).filter((r) => !(r.requestId === requestId && KIND_OF[r.origin] === KIND_OF[origin]));
-      list.push({ requestId, origin });
-      const kind = KIND_OF[origin];
-      const ofKind = list.filter((r) => KIND_OF[r.origin] === kind);
-      byCharger.set(chargerId, ofKind.length > KEPT ? list.filter((r) => r !== ofKind[0]) : list);
+      const key = keyOf(chargerId, KIND_OF[origin]);
+      const ids = kept.get(key) ?? new Map<number, RequestOrigin>();
+      ids.delete(requestId); // sent again: now the newest
+      ids.set(requestId, origin);
+      if (ids.size > KEPT) ids.delete(ids.keys().next().value!);
+      kept.set(key, ids);
     },
-    originOf(chargerId, kind, requestId) {
-      if (requestId === undefined) return undefined;
-      return byCharger.get(chargerId)?.find((r) => r.requestId === requestId && KIND_OF[r.origin] === kind)?.origin;
-    },
+    originOf: (chargerId, kind, requestId) => (requestId === undefined ? undefined : kept.get(keyOf(chargerId, kind))?.get(requestId)),
   };
 }
