@@ -85,6 +85,13 @@ const TRIGGERED: Record<Requests16['TriggerMessage']['requestedMessage'], Reques
   StatusNotification: 'StatusNotification',
 };
 
+/** TriggerMessage (F06) on a connector's EVSE, or the station (connector 0 or none). */
+function trigger(requestedMessage: Requests201['TriggerMessage']['requestedMessage'], connectorId: number | undefined): Outbound {
+  // A triggered StatusNotification names its connector in 2.0.1 (F06.FR.12).
+  const evse = connectorId !== undefined && connectorId > 0 ? { evse: { id: connectorId, ...(requestedMessage === 'StatusNotification' ? { connectorId: 1 } : {}) } } : {};
+  return send('TriggerMessage', { requestedMessage, ...evse }, (res) => ({ status: res.status }));
+}
+
 /** One core command → what to send a 2.0.1 charger (or the answer without it). */
 export function commandTo201(action: CentralAction16, payload: unknown, lookups: CommandLookups): Outbound {
   switch (action) {
@@ -144,10 +151,7 @@ export function commandTo201(action: CentralAction16, payload: unknown, lookups:
     }
     case 'TriggerMessage': {
       const req = payload as Requests16['TriggerMessage'];
-      const requestedMessage = TRIGGERED[req.requestedMessage];
-      // A triggered StatusNotification names its connector in 2.0.1 (F06.FR.12).
-      const evse = req.connectorId !== undefined && req.connectorId > 0 ? { evse: { id: req.connectorId, ...(requestedMessage === 'StatusNotification' ? { connectorId: 1 } : {}) } } : {};
-      return send('TriggerMessage', { requestedMessage, ...evse }, (res) => ({ status: res.status }));
+      return trigger(TRIGGERED[req.requestedMessage], req.connectorId);
     }
     case 'GetConfiguration':
       return getConfiguration(payload as Requests16['GetConfiguration']);
@@ -176,9 +180,7 @@ export function commandTo201(action: CentralAction16, payload: unknown, lookups:
     case 'ExtendedTriggerMessage': {
       // The whitepaper's trigger (ed. 3) names 2.0.1's messages but for the certificate one.
       const req = payload as Requests16['ExtendedTriggerMessage'];
-      const requestedMessage = req.requestedMessage === 'SignChargePointCertificate' ? 'SignChargingStationCertificate' : req.requestedMessage;
-      const evse = req.connectorId !== undefined && req.connectorId > 0 ? { evse: { id: req.connectorId, ...(requestedMessage === 'StatusNotification' ? { connectorId: 1 } : {}) } } : {};
-      return send('TriggerMessage', { requestedMessage, ...evse }, (res) => ({ status: res.status }));
+      return trigger(req.requestedMessage === 'SignChargePointCertificate' ? 'SignChargingStationCertificate' : req.requestedMessage, req.connectorId);
     }
     case 'UpdateFirmware': {
       const requestId = lookups.requestId();
