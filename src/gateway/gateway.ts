@@ -16,6 +16,7 @@ import type { DataTransferHandler, HandlerContext } from './handlers/context.js'
 import type { LocalCaPort } from './local-ca-port.js';
 import { dispatch16 } from './handlers/index.js';
 import { edge201 } from './edge201/index.js';
+import { createRequestPairs } from './edge201/requests.js';
 import { validatorFor } from '../ocpp/validate.js';
 import { createLeniencyNotes, createRescue, type ValidationMode } from './tolerance.js';
 import { createOrphanWatch } from './orphan-watch.js';
@@ -103,6 +104,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
   const settings = { heartbeatInterval: options.ocpp.heartbeatInterval, authorizationMode: options.authorization.mode };
   const bootGuard = createBootGuard({ bootTimeoutMs: options.ocpp.bootTimeout * 1000 });
   const noteLeniency = createLeniencyNotes(events);
+  const requests201 = createRequestPairs();
   const validationOf = (identity: string): ValidationMode => options.chargers.list.find((c) => c.id === identity)?.validation ?? options.ocpp.validation;
   const factSources = {
     registry,
@@ -127,7 +129,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
     // A 2.0.1 charger's frames and commands are translated at its edge (edge201/); the rest is the same.
     const entry = options.chargers.list.find((c) => c.id === identity);
     const networkProfile = { allowed: entry?.allowSetNetworkProfile ?? options.chargers.allowSetNetworkProfile ?? false, securityProfile: entry?.securityProfile ?? 1 };
-    const edge = protocol === 'ocpp2.0.1' ? edge201(ctx, noteLeniency, networkProfile) : undefined;
+    const edge = protocol === 'ocpp2.0.1' ? edge201(ctx, noteLeniency, requests201, networkProfile) : undefined;
     const handle = edge?.handler ?? ((action: string, payload: unknown) => dispatch16(ctx, action, payload));
     return {
       handler: (action, payload) => {

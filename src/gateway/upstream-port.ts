@@ -36,6 +36,11 @@ export interface UpstreamPort {
   /** A late real Stop replaced chargegate's estimated close of `session`: the cloud is told (upstream/stop-correction.ts). */
   stopCorrected(chargerId: string, request: StopTransactionRequest, session: SessionRecord): void;
   status(state: ConnectorState): void;
+  /**
+   * A reservation ended on the charger without a transaction (2.0.1 H05: expired, or removed):
+   * the cloud's reservationId held by this charger is free again (call inside `store.durably`).
+   */
+  reservationEnded(chargerId: string, reservationId: number): void;
   /** A charger's SecurityEventNotification, staged where routing says so (call inside `store.durably`). */
   securityEvent(event: SecurityEvent): void;
 

@@ -491,6 +491,11 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       const cloudConnectorId = state.connectorId === 0 ? 0 : connectors.toCloud(state.chargerId, state.connectorId);
       enqueue(up, statusMessage(state, cloudConnectorId), statusKey(cloudConnectorId));
     },
+    reservationEnded(chargerId, reservationId) {
+      // As after its transaction started (transactionStarted): the cloud's id is free, CancelReservation has nothing to reach.
+      const channel = channelFor(chargerId);
+      if (channel && store.upstream.reservations.get(channel.name, reservationId)?.chargerId === chargerId) store.upstream.reservations.remove(channel.name, reservationId);
+    },
     securityEvent(event) {
       const up = upward(event.chargerId, 'SecurityEventNotification');
       if (!queues(up)) return;

@@ -86,6 +86,10 @@ export function createUpstreams(deps: UpstreamDeps): Upstreams | undefined {
       p.status(state);
       toMirrors('a StatusNotification', (m) => m.status(state));
     },
+    reservationEnded(chargerId, reservationId) {
+      p.reservationEnded(chargerId, reservationId);
+      toMirrors('the end of a reservation', (m) => m.reservationEnded(chargerId, reservationId));
+    },
     securityEvent(event) {
       p.securityEvent(event);
       toMirrors('a SecurityEventNotification', (m) => m.securityEvent(event));

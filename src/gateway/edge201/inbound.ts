@@ -18,15 +18,18 @@ import { bootAnswerFromCore, bootToCore } from '../../ocpp/v201/translate/boot.j
 import { get15118EvCertificateAnswer, getCertificateStatusAnswer, signCertificateAnswerTo201, signCertificatePlan } from '../../ocpp/v201/translate/certificates.js';
 import { meterValuesToCore } from '../../ocpp/v201/translate/meter.js';
 import type { TranslationNote } from '../../ocpp/v201/translate/notes.js';
-import { dataTransferAnswerFromCore, dataTransferToCore, firmwareStatusToCore, logStatusToCore, securityEventToCore } from '../../ocpp/v201/translate/notifications.js';
+import { firmwareStatusToCore, logStatusToCore } from '../../ocpp/v201/translate/files.js';
+import { dataTransferAnswerFromCore, dataTransferToCore, securityEventToCore } from '../../ocpp/v201/translate/notifications.js';
 import { statusToCore, type ChargingState } from '../../ocpp/v201/translate/status.js';
 import { transactionEventToCore, type TransactionFacts } from '../../ocpp/v201/translate/transaction.js';
 import type { Requests201, Responses201 } from '../../ocpp/v201/types.js';
 import type { HandlerContext } from '../handlers/context.js';
 import { dispatch16 } from '../handlers/index.js';
+import { reservationEnded } from '../handlers/reservations.js';
 import { idTagInfoFor } from '../handlers/transactions.js';
 import { meterKey } from '../registry.js';
 import type { MeterSample } from '../../store/ports.js';
+import type { RequestPairs } from './requests.js';
 
 /** An energy sample in Wh (1.6 allows kWh), undefined when there is none or it is not a number. */
 function inWh(sample: MeterSample | undefined): number | undefined {
@@ -40,7 +43,7 @@ export type NoteTranslation = (note: TranslationNote, action: string) => void;
 
 type Inbound = { [A in ChargerAction201]?: (req: Requests201[A]) => Promise<Responses201[A]> | Responses201[A] };
 
-export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTranslation): CallHandler {
+export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTranslation, requests: Pick<RequestPairs, 'originOf'>): CallHandler {
   const core = <A extends keyof Requests16>(action: A, payload: Requests16[A], extra: Partial<HandlerContext> = {}) =>
     Promise.resolve(dispatch16({ ...ctx, ...extra }, action, payload) as Responses16[A] | Promise<Responses16[A]>);
   const notes = (list: readonly TranslationNote[], action: string) => list.forEach((n) => noteTranslation(n, action));
@@ -98,8 +101,20 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
       ctx.logger.warn('GetCertificateStatus answered Failed: chargegate has no OCSP responder for ISO 15118 certificates');
       return getCertificateStatusAnswer();
     },
-    FirmwareStatusNotification: async (req) => (await core('SignedFirmwareStatusNotification', firmwareStatusToCore(req)), {}),
-    LogStatusNotification: async (req) => (await core('LogStatusNotification', logStatusToCore(req)), {}),
+    // Each status goes back as the notification of the command its requestId was sent for (files.ts).
+    FirmwareStatusNotification: async (req) => {
+      const status = firmwareStatusToCore(req, requests.originOf(ctx.chargerId, 'firmware', req.requestId));
+      notes(status.notes, 'FirmwareStatusNotification');
+      await core(status.action, status.payload as never);
+      return {};
+    },
+    LogStatusNotification: async (req) => {
+      const status = logStatusToCore(req, requests.originOf(ctx.chargerId, 'log', req.requestId));
+      notes(status.notes, 'LogStatusNotification');
+      await core(status.action, status.payload as never);
+      return {};
+    },
+    ReservationStatusUpdate: async (req) => (await reservationEnded(ctx, req.reservationId, req.reservationUpdateStatus), {}),
     DataTransfer: async (req) => dataTransferAnswerFromCore(await core('DataTransfer', dataTransferToCore(req))),
   };
 

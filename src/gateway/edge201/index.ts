@@ -18,12 +18,14 @@ import type { createLeniencyNotes } from '../tolerance.js';
 import { createInbound201, type NoteTranslation } from './inbound.js';
 import { guardNetworkProfile } from './network-profile.js';
 import { createOutbound201 } from './outbound.js';
+import type { RequestPairs } from './requests.js';
 
-export function edge201(ctx: HandlerContext, note: ReturnType<typeof createLeniencyNotes>, networkProfile: NetworkProfilePolicy): Pick<SessionHooks, 'handler' | 'outboundCodec' | 'rescue'> {
+/** `requests`: the gateway's one memory of firmware and log requestIds (requests.ts), kept across a charger's reconnects. */
+export function edge201(ctx: HandlerContext, note: ReturnType<typeof createLeniencyNotes>, requests: RequestPairs, networkProfile: NetworkProfilePolicy): Pick<SessionHooks, 'handler' | 'outboundCodec' | 'rescue'> {
   const noteTranslation: NoteTranslation = (n, action) => note(ctx.chargerId, ctx.logger as Logger, n.kind === 'lost' ? 'translation-lost' : 'translation-mapped', `${n.path}: ${n.detail}`, action);
   return {
-    handler: createInbound201(ctx, noteTranslation),
-    outboundCodec: guardNetworkProfile(createOutbound201(ctx.store, ctx.chargerId, noteTranslation), networkProfile, ctx.logger as Logger),
+    handler: createInbound201(ctx, noteTranslation, requests),
+    outboundCodec: guardNetworkProfile(createOutbound201(ctx.store, ctx.chargerId, noteTranslation, requests), networkProfile, ctx.logger as Logger),
     rescue: async (call, problem: OcppCallError) => {
       if (call.action === 'TransactionEvent') {
         await ctx.store.durably(() =>

@@ -10,10 +10,11 @@ import { CENTRAL_INITIATED_16, type CentralAction16 } from '../../ocpp/v16/actio
 import { commandTo201 } from '../../ocpp/v201/translate/commands.js';
 import type { Store } from '../../store/ports.js';
 import type { NoteTranslation } from './inbound.js';
+import type { RequestPairs } from './requests.js';
 
 const CENTRAL_16: ReadonlySet<string> = new Set(CENTRAL_INITIATED_16);
 
-export function createOutbound201(store: Pick<Store, 'sessions'>, chargerId: string, noteTranslation: NoteTranslation): OutboundCodec {
+export function createOutbound201(store: Pick<Store, 'sessions'>, chargerId: string, noteTranslation: NoteTranslation, requests: RequestPairs): OutboundCodec {
   // remoteStartId only pairs a RequestStartTransaction with the TransactionEvent it causes
   // (2.0.1 F01): distinct per connection is enough; a random start keeps reconnects apart.
   let remoteStartId = randomInt(1, 2 ** 30);
@@ -23,13 +24,26 @@ export function createOutbound201(store: Pick<Store, 'sessions'>, chargerId: str
       return session?.chargerId === chargerId ? session.reference : undefined;
     },
     remoteStartId: () => (remoteStartId = (remoteStartId % (2 ** 31 - 1)) + 1),
+    requestId: () => requests.next(),
   };
   return {
     encode(action, payload) {
       if (!CENTRAL_16.has(action)) return { action, payload, decode: (answer) => answer };
       const out = commandTo201(action as CentralAction16, payload, lookups);
       for (const n of out.notes) noteTranslation(n, action);
-      return 'local' in out ? { answer: out.local } : { action: out.action, payload: out.payload, decode: out.answer };
+      if ('local' in out) return { answer: out.local };
+      // Remembered before it goes out: the charger may report its first status before its answer arrives.
+      if (out.sent) requests.sent(chargerId, out.sent.requestId, out.sent.origin);
+      const { answerNotes } = out;
+      if (!answerNotes) return { action: out.action, payload: out.payload, decode: out.answer };
+      return {
+        action: out.action,
+        payload: out.payload,
+        decode: (answer) => {
+          for (const n of answerNotes(answer)) noteTranslation(n, action);
+          return out.answer(answer);
+        },
+      };
     },
   };
 }

@@ -15,7 +15,9 @@ import type { Requests16, Responses16 } from '../../v16/types.js';
 import type { ChargingProfileType, GetVariableDataType, Requests201, Responses201 } from '../types.js';
 import { idTokenInfoOf, idTokenOf } from './authorize.js';
 import { certificateSignedTo201, deleteCertificateTo201, getInstalledCertificateIdsTo201, installCertificateTo201, installedCertificateIdsTo16 } from './certificates.js';
-import type { TranslationNote } from './notes.js';
+import { getDiagnosticsAnswerTo16, getDiagnosticsTo201, getLogTo201, signedUpdateFirmwareTo201, updateFirmwareAnswerTo16, updateFirmwareTo201, type RequestOrigin } from './files.js';
+import type { Translated, TranslationNote } from './notes.js';
+import { cancelReservationTo201, reserveNowTo201 } from './reservations.js';
 import { KEY_TO_VARIABLE, valueTo16, valueTo201, variableOf, type VariableRef } from './variables.js';
 
 export interface CommandLookups {
@@ -23,10 +25,18 @@ export interface CommandLookups {
   referenceOf(transactionId: number): string | undefined;
   /** A remoteStartId for RequestStartTransaction (an integer the charger echoes in its TransactionEvent). */
   remoteStartId(): number;
+  /** A requestId for a 1.6 command that has none (UpdateFirmware, GetDiagnostics): 2.0.1 pairs the charger's statuses with it. */
+  requestId(): number;
+}
+
+/** A firmware or log request sent: the edge keeps its requestId's origin to pair the charger's statuses with it (files.ts). */
+export interface RequestSent {
+  requestId: number;
+  origin: RequestOrigin;
 }
 
 export type Outbound =
-  | { action: string; payload: unknown; answer(response: unknown): unknown; notes: TranslationNote[] }
+  | { action: string; payload: unknown; answer(response: unknown): unknown; notes: TranslationNote[]; answerNotes?: (response: unknown) => TranslationNote[]; sent?: RequestSent }
   | { local: unknown; notes: TranslationNote[] };
 
 type Profile16 = Requests16['SetChargingProfile']['csChargingProfiles'];
@@ -60,6 +70,12 @@ function send<A extends keyof Requests201, R>(action: A, payload: Requests201[A]
   return { action, payload, answer: answer as (res: unknown) => unknown, notes };
 }
 
+/** A request paired by its requestId whose answer's translation may lose something (answerNotes: told when the answer comes). */
+function paired<A extends keyof Requests201, R>(action: A, payload: Requests201[A], answer: (res: Responses201[A]) => Translated<R>, sent: RequestSent): Outbound {
+  const translate = answer as (res: unknown) => Translated<R>;
+  return { action, payload, answer: (res) => translate(res).value, answerNotes: (res) => translate(res).notes, notes: [], sent };
+}
+
 const TRIGGERED: Record<Requests16['TriggerMessage']['requestedMessage'], Requests201['TriggerMessage']['requestedMessage']> = {
   BootNotification: 'BootNotification',
   // 2.0.1 has no diagnostics upload: its log upload (GetLog) reports in LogStatusNotification.
@@ -69,6 +85,13 @@ const TRIGGERED: Record<Requests16['TriggerMessage']['requestedMessage'], Reques
   MeterValues: 'MeterValues',
   StatusNotification: 'StatusNotification',
 };
+
+/** TriggerMessage (F06) on a connector's EVSE, or the station (connector 0 or none). */
+function trigger(requestedMessage: Requests201['TriggerMessage']['requestedMessage'], connectorId: number | undefined): Outbound {
+  // A triggered StatusNotification names its connector in 2.0.1 (F06.FR.12).
+  const evse = connectorId !== undefined && connectorId > 0 ? { evse: { id: connectorId, ...(requestedMessage === 'StatusNotification' ? { connectorId: 1 } : {}) } } : {};
+  return send('TriggerMessage', { requestedMessage, ...evse }, (res) => ({ status: res.status }));
+}
 
 /** One core command → what to send a 2.0.1 charger (or the answer without it). */
 export function commandTo201(action: CentralAction16, payload: unknown, lookups: CommandLookups): Outbound {
@@ -129,10 +152,7 @@ export function commandTo201(action: CentralAction16, payload: unknown, lookups:
     }
     case 'TriggerMessage': {
       const req = payload as Requests16['TriggerMessage'];
-      const requestedMessage = TRIGGERED[req.requestedMessage];
-      // A triggered StatusNotification names its connector in 2.0.1 (F06.FR.12).
-      const evse = req.connectorId !== undefined && req.connectorId > 0 ? { evse: { id: req.connectorId, ...(requestedMessage === 'StatusNotification' ? { connectorId: 1 } : {}) } } : {};
-      return send('TriggerMessage', { requestedMessage, ...evse }, (res) => ({ status: res.status }));
+      return trigger(TRIGGERED[req.requestedMessage], req.connectorId);
     }
     case 'GetConfiguration':
       return getConfiguration(payload as Requests16['GetConfiguration']);
@@ -169,6 +189,31 @@ export function commandTo201(action: CentralAction16, payload: unknown, lookups:
       const req = payload as Requests16['GetInstalledCertificateIds'];
       return send('GetInstalledCertificateIds', getInstalledCertificateIdsTo201(req), (res) => installedCertificateIdsTo16(res, req.certificateType));
     }
+    case 'ExtendedTriggerMessage': {
+      // The whitepaper's trigger (ed. 3) names 2.0.1's messages but for the certificate one.
+      const req = payload as Requests16['ExtendedTriggerMessage'];
+      return trigger(req.requestedMessage === 'SignChargePointCertificate' ? 'SignChargingStationCertificate' : req.requestedMessage, req.connectorId);
+    }
+    case 'UpdateFirmware': {
+      const requestId = lookups.requestId();
+      return paired('UpdateFirmware', updateFirmwareTo201(payload as Requests16['UpdateFirmware'], requestId), updateFirmwareAnswerTo16, { requestId, origin: 'UpdateFirmware' });
+    }
+    case 'SignedUpdateFirmware': {
+      const req = payload as Requests16['SignedUpdateFirmware'];
+      return { ...send('UpdateFirmware', signedUpdateFirmwareTo201(req), (res) => ({ status: res.status })), sent: { requestId: req.requestId, origin: 'SignedUpdateFirmware' } };
+    }
+    case 'GetDiagnostics': {
+      const requestId = lookups.requestId();
+      return paired('GetLog', getDiagnosticsTo201(payload as Requests16['GetDiagnostics'], requestId), getDiagnosticsAnswerTo16, { requestId, origin: 'GetDiagnostics' });
+    }
+    case 'GetLog': {
+      const req = payload as Requests16['GetLog'];
+      return { ...send('GetLog', getLogTo201(req), (res) => ({ status: res.status, ...(res.filename !== undefined ? { filename: res.filename } : {}) })), sent: { requestId: req.requestId, origin: 'GetLog' } };
+    }
+    case 'ReserveNow':
+      return send('ReserveNow', reserveNowTo201(payload as Requests16['ReserveNow']), (res) => ({ status: res.status }));
+    case 'CancelReservation':
+      return send('CancelReservation', cancelReservationTo201(payload as Requests16['CancelReservation']), (res) => ({ status: res.status }));
     default:
       throw new OcppCallError('NotSupported', `${action} has no OCPP 2.0.1 translation yet: not sent to this 2.0.1 charger`);
   }

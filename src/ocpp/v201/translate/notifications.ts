@@ -1,10 +1,7 @@
 /**
  * The notifications that have a 1.6 equal in the core, 2.0.1 → core. Pure.
  * - SecurityEventNotification: the same fields in 2.0.1 A04 and the 1.6 security whitepaper.
- * - FirmwareStatusNotification: 2.0.1's statuses and requestId are the whitepaper's
- *   SignedFirmwareStatusNotification's.
- * - LogStatusNotification: the same, but AcceptedCanceled (2.0.1 only: a new GetLog cancelled
- *   the upload) is reported as Idle.
+ * (FirmwareStatusNotification and LogStatusNotification depend on the request they answer: files.ts.)
  * - DataTransfer: 2.0.1's data may be any JSON, 1.6's is text: non-text data is sent on as its
  *   JSON text; the answer's data goes back as text.
  */
@@ -13,14 +10,6 @@ import type { Requests201, Responses201 } from '../types.js';
 
 export function securityEventToCore(req: Requests201['SecurityEventNotification']): Requests16['SecurityEventNotification'] {
   return { type: req.type, timestamp: req.timestamp, ...(req.techInfo !== undefined ? { techInfo: req.techInfo } : {}) };
-}
-
-export function firmwareStatusToCore(req: Requests201['FirmwareStatusNotification']): Requests16['SignedFirmwareStatusNotification'] {
-  return { status: req.status, ...(req.requestId !== undefined ? { requestId: req.requestId } : {}) };
-}
-
-export function logStatusToCore(req: Requests201['LogStatusNotification']): Requests16['LogStatusNotification'] {
-  return { status: req.status === 'AcceptedCanceled' ? 'Idle' : req.status, ...(req.requestId !== undefined ? { requestId: req.requestId } : {}) };
 }
 
 export function dataTransferToCore(req: Requests201['DataTransfer']): Requests16['DataTransfer'] {

@@ -23,7 +23,7 @@ const valid201 = (t: Test, action: string, payload: unknown, response = false) =
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const HASH = { hashAlgorithm: 'SHA256', issuerNameHash: 'a1b2', issuerKeyHash: 'c3d4', serialNumber: '0f1e' } as const;
-const lookups = { referenceOf: () => undefined, remoteStartId: () => 1 };
+const lookups = { referenceOf: () => undefined, remoteStartId: () => 1, requestId: () => 1 };
 
 /** The 1.6 command, what the 2.0.1 charger must get, its answer, and the answer the core must get. */
 const CASES: [string, unknown, unknown, unknown, unknown][] = [

@@ -9,7 +9,8 @@ import { idTagInfoOf, idTokenInfoOf } from '../../../../src/ocpp/v201/translate/
 import { bootAnswerFromCore, bootAnswerToCore, bootFromCore, bootToCore } from '../../../../src/ocpp/v201/translate/boot.js';
 import { commandTo201, profileTo201 } from '../../../../src/ocpp/v201/translate/commands.js';
 import { meterValuesFromCore, meterValuesToCore, scaled } from '../../../../src/ocpp/v201/translate/meter.js';
-import { dataTransferToCore, firmwareStatusToCore, logStatusToCore, securityEventToCore } from '../../../../src/ocpp/v201/translate/notifications.js';
+import { firmwareStatusToCore, logStatusToCore } from '../../../../src/ocpp/v201/translate/files.js';
+import { dataTransferToCore, securityEventToCore } from '../../../../src/ocpp/v201/translate/notifications.js';
 import { statusFromCore, statusToCore } from '../../../../src/ocpp/v201/translate/status.js';
 import { startFromCore, stopFromCore, transactionEventToCore } from '../../../../src/ocpp/v201/translate/transaction.js';
 import { keyOf, valueTo16, valueTo201, variableOf } from '../../../../src/ocpp/v201/translate/variables.js';
@@ -126,14 +127,12 @@ t.test('notifications with a 1.6 equal', async (t) => {
   const sec = { type: 'FirmwareUpdated', timestamp: T0, techInfo: 'v2' };
   valid201(t, 'SecurityEventNotification', sec);
   valid16(t, 'SecurityEventNotification', securityEventToCore(sec));
-  valid16(t, 'SignedFirmwareStatusNotification', firmwareStatusToCore({ status: 'InstallVerificationFailed', requestId: 2 }));
-  valid16(t, 'LogStatusNotification', logStatusToCore({ status: 'AcceptedCanceled', requestId: 1 }));
   t.same(dataTransferToCore({ vendorId: 'v', data: { a: [1] } }), { vendorId: 'v', data: '{"a":[1]}' });
   valid16(t, 'DataTransfer', dataTransferToCore({ vendorId: 'v', messageId: 'm', data: 'text' as never }));
 });
 
 t.test('every core command either becomes a valid 2.0.1 call or is refused as not yet supported', async (t) => {
-  const lookups = { referenceOf: (id: number) => (id === 7 ? 'TX-7' : undefined), remoteStartId: () => 42 };
+  const lookups = { referenceOf: (id: number) => (id === 7 ? 'TX-7' : undefined), remoteStartId: () => 42, requestId: () => 77 };
   const profile = (purpose: string, extra = {}) => ({
     chargingProfileId: 7101, stackLevel: 1, chargingProfilePurpose: purpose, chargingProfileKind: 'Absolute',
     chargingSchedule: { startSchedule: '2020-01-01T00:00:00.000Z', chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 13.2, numberPhases: 3 }], minChargingRate: 6 },
@@ -164,6 +163,16 @@ t.test('every core command either becomes a valid 2.0.1 call or is refused as no
     ['ClearCache', {}, { status: 'Accepted' }],
     ['GetLocalListVersion', {}, { versionNumber: 3 }],
     ['SendLocalList', { listVersion: 4, updateType: 'Full', localAuthorizationList: [{ idTag: 'TAG1', idTagInfo: { status: 'Accepted' } }] }, { status: 'Accepted' }],
+    ['UpdateFirmware', { location: 'http://box/firmware/t/fw.bin', retrieveDate: T0, retries: 2, retryInterval: 30 }, { status: 'Rejected' }],
+    ['SignedUpdateFirmware', { requestId: 5, firmware: { location: 'https://x/fw.bin', retrieveDateTime: T0, installDateTime: T0, signingCertificate: 'PEM', signature: 'SIG' } }, { status: 'InvalidCertificate' }],
+    ['GetDiagnostics', { location: 'http://box/uploads/t/', startTime: T0, stopTime: T0, retries: 1 }, { status: 'Accepted', filename: 'diag.zip' }],
+    ['GetLog', { logType: 'SecurityLog', requestId: 6, log: { remoteLocation: 'https://x/logs', oldestTimestamp: T0 } }, { status: 'AcceptedCanceled', filename: 'sec.log' }],
+    ['ReserveNow', { connectorId: 2, expiryDate: T0, idTag: 'TAG1', parentIdTag: 'GROUP', reservationId: 11 }, { status: 'Occupied' }],
+    ['ReserveNow', { connectorId: 0, expiryDate: T0, idTag: 'TAG1', reservationId: 12 }, { status: 'Accepted' }],
+    ['CancelReservation', { reservationId: 11 }, { status: 'Accepted' }],
+    ['ExtendedTriggerMessage', { requestedMessage: 'FirmwareStatusNotification' }, { status: 'Accepted' }],
+    ['ExtendedTriggerMessage', { requestedMessage: 'LogStatusNotification', connectorId: 1 }, { status: 'Rejected' }],
+    ['ExtendedTriggerMessage', { requestedMessage: 'SignChargePointCertificate' }, { status: 'Accepted' }],
   ];
   for (const [action, payload, answer] of cases) {
     valid16(t, action, payload);
@@ -192,6 +201,68 @@ t.test('every core command either becomes a valid 2.0.1 call or is refused as no
     t.throws(() => commandTo201(action, {}, lookups), { code: 'NotSupported' }, `${action}: NotSupported`);
   }
   valid201(t, 'RequestStartTransaction', { remoteStartId: 1, idToken: { idToken: 'A', type: 'ISO14443' }, chargingProfile: profileTo201(profile('TxProfile') as never) });
+});
+
+t.test('firmware and logs: 1.6 commands get a requestId, and the statuses go back as the notification of the command they answer', async (t) => {
+  const lookups = { referenceOf: () => undefined, remoteStartId: () => 1, requestId: () => 77 };
+  const update = commandTo201('UpdateFirmware', { location: 'http://box/fw.bin', retrieveDate: T0, retries: 2 }, lookups) as any;
+  t.same(update.payload, { requestId: 77, firmware: { location: 'http://box/fw.bin', retrieveDateTime: T0 }, retries: 2 });
+  t.same(update.sent, { requestId: 77, origin: 'UpdateFirmware' }, 'the generated requestId is remembered with its origin');
+  t.same(update.answer({ status: 'Accepted' }), {});
+  t.same(update.answerNotes({ status: 'Accepted' }), []);
+  t.match(update.answerNotes({ status: 'Rejected' }), [{ kind: 'lost', detail: /Rejected/ }], 'a refusal 1.6 cannot say is noted');
+  const signed = commandTo201('SignedUpdateFirmware', { requestId: 5, firmware: { location: 'https://x', retrieveDateTime: T0, signingCertificate: 'C', signature: 'S' } }, lookups) as any;
+  t.same(signed.payload, { requestId: 5, firmware: { location: 'https://x', retrieveDateTime: T0, signingCertificate: 'C', signature: 'S' } });
+  t.same(signed.sent, { requestId: 5, origin: 'SignedUpdateFirmware' });
+  t.same(signed.answer({ status: 'RevokedCertificate' }), { status: 'RevokedCertificate' });
+  const diag = commandTo201('GetDiagnostics', { location: 'http://box/uploads/t/', startTime: T0, retryInterval: 5 }, lookups) as any;
+  t.same(diag.payload, { logType: 'DiagnosticsLog', requestId: 77, log: { remoteLocation: 'http://box/uploads/t/', oldestTimestamp: T0 }, retryInterval: 5 });
+  t.same(diag.answer({ status: 'Accepted', filename: 'd.zip' }), { fileName: 'd.zip' }, 'the file name back');
+  t.same(diag.answer({ status: 'Rejected' }), {});
+  t.match(diag.answerNotes({ status: 'Rejected' }), [{ kind: 'lost' }]);
+  const log = commandTo201('GetLog', { logType: 'SecurityLog', requestId: 6, log: { remoteLocation: 'https://x/' } }, lookups) as any;
+  t.same(log.payload, { logType: 'SecurityLog', requestId: 6, log: { remoteLocation: 'https://x/' } });
+  t.same(log.answer({ status: 'Accepted', filename: 's.log' }), { status: 'Accepted', filename: 's.log' });
+
+  const fw = (status: string, origin?: string, requestId?: number) => firmwareStatusToCore({ status, ...(requestId !== undefined ? { requestId } : {}) } as never, origin as never);
+  t.same(fw('Downloading', 'UpdateFirmware', 77), { action: 'FirmwareStatusNotification', payload: { status: 'Downloading' }, notes: [] });
+  t.match(fw('InstallRebooting', 'UpdateFirmware', 77), { action: 'FirmwareStatusNotification', payload: { status: 'Installing' }, notes: [{ kind: 'mapped' }] });
+  t.match(fw('InvalidSignature', 'UpdateFirmware', 77), { payload: { status: 'InstallationFailed' } });
+  t.match(fw('SignatureVerified', 'UpdateFirmware', 77), { payload: { status: 'Downloaded' } });
+  t.same(fw('Idle'), { action: 'FirmwareStatusNotification', payload: { status: 'Idle' }, notes: [] }, 'about no request: 1.6');
+  t.same(fw('InstallRebooting', 'SignedUpdateFirmware', 5), { action: 'SignedFirmwareStatusNotification', payload: { status: 'InstallRebooting', requestId: 5 }, notes: [] });
+  t.same(fw('Installed', undefined, 9).action, 'SignedFirmwareStatusNotification', 'an unknown request: the whitepaper\'s');
+  for (const s of ['Downloaded', 'DownloadFailed', 'Downloading', 'DownloadScheduled', 'DownloadPaused', 'Idle', 'InstallationFailed', 'Installing', 'Installed', 'InstallRebooting', 'InstallScheduled', 'InstallVerificationFailed', 'InvalidSignature', 'SignatureVerified']) {
+    const one = fw(s, 'UpdateFirmware', 1);
+    valid16(t, one.action, one.payload);
+    const two = fw(s, 'SignedUpdateFirmware', 1);
+    valid16(t, two.action, two.payload);
+  }
+  const ls = (status: string, origin?: string, requestId?: number) => logStatusToCore({ status, ...(requestId !== undefined ? { requestId } : {}) } as never, origin as never);
+  t.same(ls('Uploaded', 'GetDiagnostics', 77), { action: 'DiagnosticsStatusNotification', payload: { status: 'Uploaded' }, notes: [] });
+  t.match(ls('PermissionDenied', 'GetDiagnostics', 77), { action: 'DiagnosticsStatusNotification', payload: { status: 'UploadFailed' }, notes: [{ kind: 'mapped' }] });
+  t.same(ls('Uploading', 'GetLog', 6), { action: 'LogStatusNotification', payload: { status: 'Uploading', requestId: 6 }, notes: [] });
+  t.same(ls('AcceptedCanceled', 'GetLog', 6).payload, { status: 'Idle', requestId: 6 });
+  for (const s of ['BadMessage', 'Idle', 'NotSupportedOperation', 'PermissionDenied', 'Uploaded', 'UploadFailure', 'Uploading', 'AcceptedCanceled']) {
+    for (const origin of ['GetDiagnostics', 'GetLog']) {
+      const one = ls(s, origin, 1);
+      valid16(t, one.action, one.payload);
+    }
+  }
+});
+
+t.test('reservations: connector 0 is an unspecified EVSE; the parent idTag the group token', async (t) => {
+  const lookups = { referenceOf: () => undefined, remoteStartId: () => 1, requestId: () => 1 };
+  const on = commandTo201('ReserveNow', { connectorId: 2, expiryDate: T0, idTag: 'TAG1', parentIdTag: 'GROUP', reservationId: 11 }, lookups) as any;
+  t.same(on.payload, { id: 11, expiryDateTime: T0, idToken: { idToken: 'TAG1', type: 'ISO14443' }, evseId: 2, groupIdToken: { idToken: 'GROUP', type: 'Central' } });
+  const any = commandTo201('ReserveNow', { connectorId: 0, expiryDate: T0, idTag: 'TAG1', reservationId: 12 }, lookups) as any;
+  t.same(any.payload, { id: 12, expiryDateTime: T0, idToken: { idToken: 'TAG1', type: 'ISO14443' } }, 'no evseId');
+  for (const status of ['Accepted', 'Faulted', 'Occupied', 'Rejected', 'Unavailable']) t.same(any.answer({ status }), { status });
+  const cancel = commandTo201('CancelReservation', { reservationId: 12 }, lookups) as any;
+  t.same(cancel.payload, { reservationId: 12 });
+  t.same(cancel.answer({ status: 'Rejected' }), { status: 'Rejected' });
+  const trigger = commandTo201('ExtendedTriggerMessage', { requestedMessage: 'SignChargePointCertificate' }, lookups) as any;
+  t.same(trigger.payload, { requestedMessage: 'SignChargingStationCertificate' });
 });
 
 t.test('the key map is two-way and never answers for an inherited name', async (t) => {
