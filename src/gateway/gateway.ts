@@ -109,6 +109,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
   // What the store remembers is shown (offline) until the chargers come back.
   for (const rec of store.chargers.list()) {
     const live = registry.ensure(rec.id);
+    if (rec.protocol) live.protocol = rec.protocol;
     if (rec.vendor && rec.model && rec.lastBootAt) {
       live.boot = { vendor: rec.vendor, model: rec.model, at: rec.lastBootAt, ...(rec.firmwareVersion ? { firmwareVersion: rec.firmwareVersion } : {}), ...(rec.serialNumber ? { serialNumber: rec.serialNumber } : {}) };
     }
@@ -175,6 +176,8 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
       const at = now().toISOString();
       if (conn.protocolAssumed) noteLeniency(conn.identity, conn.logger, 'no-subprotocol', 'no Sec-WebSocket-Protocol offered: spoken to as OCPP 1.6 (set ocpp.requireSubprotocol to refuse it)');
       Object.assign(live, { online: true, connection: conn, protocol: conn.protocol, connectedAt: at });
+      // Kept with its boot info, so the API and MQTT name its version while it is offline and after a restart.
+      if (store.chargers.get(conn.identity)?.protocol !== conn.protocol) store.chargers.recordProtocol(conn.identity, conn.protocol);
       // Before anyone can send it a command: unbooted, its calls are held (boot-guard.ts).
       bootGuard.connected(conn, live, at);
       events.emit('charger.connected', { chargerId: conn.identity, protocol: conn.protocol, remoteAddress: conn.remoteAddress, at });
