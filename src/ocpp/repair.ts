@@ -43,6 +43,24 @@ export type Schema = {
 
 /** What an enum value outside the enumeration becomes: a member, or the drop of its list item. */
 export type EnumVerdict = { value: string; why: string } | { drop: string } | null;
+/** Per field, once spelling and aliases did not match: a safe member, or no safe one (drop). */
+export type EnumRule = { to: string; why: string } | { drop: string };
+
+/**
+ * A value equal to a member but for case and punctuation is that member; then the field's
+ * aliases (by the value in lower case); then the field's rule. null: no safe value (refused).
+ */
+export function nearestByRules(field: string, value: string, members: readonly string[], rules: Record<string, EnumRule>, aliases: Record<string, Record<string, string>> = {}): EnumVerdict {
+  const exact = members.find((m) => squash(m) === squash(value));
+  if (exact) return { value: exact, why: 'same value, other spelling' };
+  const table = Object.hasOwn(aliases, field) ? aliases[field]! : {};
+  const alias = Object.hasOwn(table, value.toLowerCase()) ? table[value.toLowerCase()] : undefined;
+  if (alias && members.includes(alias)) return { value: alias, why: 'known alias' };
+  const rule = Object.hasOwn(rules, field) ? rules[field]! : undefined;
+  if (!rule) return null;
+  if ('drop' in rule) return rule;
+  return members.includes(rule.to) ? { value: rule.to, why: rule.why } : null;
+}
 
 export interface RepairRules {
   /** "OCPP 1.6", "OCPP 2.0.1": named in the details. */

@@ -58,6 +58,8 @@ const MATRIX: { action: string; valid: unknown; invalid: Invalid[] }[] = [
       { name: 'seqNo as text', payload: event('1'), strict: 'TypeConstraintViolation', lenient: 'answered' },
       { name: 'a triggerReason 2.0.1 does not have', payload: event(2, { triggerReason: 'CarLeft' }), strict: 'PropertyConstraintViolation', lenient: 'PropertyConstraintViolation' },
       { name: 'no transactionInfo', payload: { ...event(3), transactionInfo: undefined }, strict: 'OccurrenceConstraintViolation', lenient: 'OccurrenceConstraintViolation' },
+      { name: 'a sampled value that is no number', payload: event(4, { meterValue: sampled({ value: 'n/a' }) }), strict: 'TypeConstraintViolation', lenient: 'answered' },
+      { name: 'a measurand 2.0.1 does not have', payload: event(5, { meterValue: [{ timestamp: T0, sampledValue: [{ value: 1200, measurand: 'Energy.Active.Import.Register' }, { value: 5, measurand: 'Energy.Magic' }] }] }), strict: 'PropertyConstraintViolation', lenient: 'answered' },
     ],
   },
   {
@@ -137,11 +139,15 @@ t.test('every handled 2.0.1 action: valid → answered; invalid → the 2.0.1 CA
   // What the lenient repairs stored (the strict charger's refusals stored nothing of theirs).
   const store = gw.app.store;
   t.equal(store.chargers.get('CP2')?.serialNumber, 'S'.repeat(33), 'the long serial number kept whole');
-  t.match(store.sessions.list({ chargerId: 'CP2' }).map((s) => s.reference).sort(), ['tx-0', 'tx-1'], 'the TransactionEvent with seqNo "1" opened its session');
+  t.same(store.sessions.list({ chargerId: 'CP2' }).map((s) => s.reference).sort(), ['tx-0', 'tx-1', 'tx-4', 'tx-5'], 'seqNo "1" opened its session; so did the events with a bad meter value, without it');
   t.same(store.sessions.list({ chargerId: 'CP1' }).map((s) => s.reference), ['tx-0'], 'strict: only the valid one');
   t.ok(store.meters.recent('CP2', 1).some((m) => m.value === '1300'), 'the sampled value sent as text stored');
   const raw = store.rawFrames.list().filter((f) => f.action === 'TransactionEvent');
-  t.same(raw.map((f) => [f.chargerId, f.outcome]).sort(), [['CP1', 'refused'], ['CP1', 'refused'], ['CP1', 'refused'], ['CP2', 'refused'], ['CP2', 'refused']], 'every refused TransactionEvent is kept raw, in both modes');
+  t.same(
+    raw.map((f) => [f.chargerId, f.outcome]).sort(),
+    [...Array(5).fill(['CP1', 'refused']), ['CP2', 'refused'], ['CP2', 'refused'], ['CP2', 'repaired'], ['CP2', 'salvaged']].sort(),
+    'every refused TransactionEvent is kept raw, in both modes, and so is one a repair or salvage took something from',
+  );
 
   // Counted in /metrics, logged once per charger and kind, named for 2.0.1.
   const m = parsePrometheus((await api(gw.httpUrl, '/metrics')).text);
@@ -151,10 +157,12 @@ t.test('every handled 2.0.1 action: valid → answered; invalid → the 2.0.1 CA
   t.equal(counted('enum-mapped'), 2, 'the 1.6 status and the lowercase measurand');
   t.equal(counted('unknown-property'), 2);
   t.equal(counted('filled-in'), 1);
+  t.equal(counted('salvaged'), 1, 'the TransactionEvent kept without its meter value that is no number');
+  t.equal(counted('sample-dropped'), 1, 'the sampled value of an unknown measurand');
   const strictKinds = [...m.keys()].filter((k) => k.startsWith('chargegate_ocpp_leniencies_total{charger="CP1"') && !k.includes('kind="translation-'));
   t.same(strictKinds, [], 'strict: nothing tolerated (what 2.0.1 → core translation loses is counted in both modes)');
   const lines = log.entries().filter((e) => typeof e.msg === 'string' && e.msg.startsWith('tolerated a deviation from OCPP 2.0.1'));
-  t.same(lines.map((e) => e.kind).sort(), ['enum-mapped', 'filled-in', 'long-string', 'number-string', 'string-number', 'unknown-property'], 'one line per kind');
+  t.same(lines.map((e) => e.kind).sort(), ['enum-mapped', 'filled-in', 'long-string', 'number-string', 'salvaged', 'sample-dropped', 'string-number', 'unknown-property'], 'one line per kind');
   t.match(lines.find((e) => e.kind === 'enum-mapped'), { chargerId: 'CP2', action: 'StatusNotification', detail: /connectorStatus "Charging" is not an OCPP 2.0.1 value: read as Occupied/ });
 });
 

@@ -11,24 +11,14 @@
  * A TransactionEvent that is refused, or from which anything was dropped, is kept as received
  * in raw_frames.
  */
-import type { Logger } from '../../log.js';
 import type { OcppCallError } from '../../ocpp/errors.js';
 import type { Rescue } from '../../ocpp/session.js';
 import { repairRequest201 } from '../../ocpp/v201/leniency.js';
 import { salvageRequest } from '../../ocpp/v16/leniency.js';
-import type { Validator } from '../../ocpp/validate.js';
-import type { Store } from '../../store/ports.js';
-import { keepRawFrame, type Call, type createLeniencyNotes, type ToleranceKind, type ValidationMode } from '../tolerance.js';
+import { keepRawFrame, type Call, type ToleranceDeps, type ToleranceKind } from '../tolerance.js';
 
-export interface Rescue201Deps {
-  chargerId: string;
-  mode: ValidationMode;
-  validator: Validator;
-  logger: Logger;
-  store: Store;
-  now: () => Date;
-  note: ReturnType<typeof createLeniencyNotes>;
-}
+/** What 1.6's rescue is given (tolerance.ts). */
+export type Rescue201Deps = ToleranceDeps;
 
 export function createRescue201(deps: Rescue201Deps): (call: Call, problem: OcppCallError) => Promise<Rescue | null> {
   const { chargerId, mode, validator, logger } = deps;

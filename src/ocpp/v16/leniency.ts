@@ -15,12 +15,9 @@
  * Dates without a UTC offset are accepted by the validator itself (validate.ts isDateTime).
  */
 
-import { define, isPlainObject, repairAgainst, squash, type Repaired, type Schema } from '../repair.js';
+import { define, isPlainObject, nearestByRules, repairAgainst, squash, type EnumRule, type EnumVerdict, type Repaired, type Schema } from '../repair.js';
 
 export type { Leniency, LeniencyKind, Repaired } from '../repair.js';
-
-/** What an enum value outside the enumeration becomes once spelling variants did not match. */
-type EnumRule = { to: string; why: string } | { drop: string };
 
 /**
  * Per field of the charger-initiated messages that has an enumeration. Before a rule applies,
@@ -54,15 +51,8 @@ const UNIT_ALIASES: Record<string, string> = { c: 'Celsius', '°c': 'Celsius', d
 /** OCPP 1.5 ChargePointStatus values that 1.6 split: Occupied had a car on the connector. */
 const STATUS_ALIASES: Record<string, string> = { occupied: 'Charging' };
 
-export function nearestEnum(field: string, value: string, members: readonly string[]): { value: string; why: string } | { drop: string } | null {
-  const exact = members.find((m) => squash(m) === squash(value));
-  if (exact) return { value: exact, why: 'same value, other spelling' };
-  const alias = (field === 'unit' ? UNIT_ALIASES : field === 'status' ? STATUS_ALIASES : {})[value.toLowerCase()];
-  if (alias && members.includes(alias)) return { value: alias, why: 'known alias' };
-  const rule = ENUM_RULES[field];
-  if (!rule) return null;
-  if ('drop' in rule) return rule;
-  return members.includes(rule.to) ? { value: rule.to, why: rule.why } : null;
+export function nearestEnum(field: string, value: string, members: readonly string[]): EnumVerdict {
+  return nearestByRules(field, value, members, ENUM_RULES, { unit: UNIT_ALIASES, status: STATUS_ALIASES });
 }
 
 /** Repairs `payload` against `schema` (the errata-patched request schema of `action`). */

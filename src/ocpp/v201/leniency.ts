@@ -27,9 +27,7 @@
  * statuses), a missing required field that has no safe default, a wrong type that is not a
  * clean number.
  */
-import { define, isPlainObject, repairAgainst, squash, type EnumVerdict, type Leniency, type Repaired } from '../repair.js';
-
-type EnumRule = { to: string; why: string } | { drop: string };
+import { define, isPlainObject, nearestByRules, repairAgainst, type EnumRule, type EnumVerdict, type Leniency, type Repaired } from '../repair.js';
 
 const ENUM_RULES_201: Record<string, EnumRule> = {
   // BootNotification reason (BootReasonEnumType): the spec's own Unknown.
@@ -47,16 +45,10 @@ const ENUM_RULES_201: Record<string, EnumRule> = {
 };
 
 /** OCPP 1.6 ChargePointStatus words that mean a 2.0.1 Occupied connector (a car or cable is on it). */
-const OCCUPIED_16 = new Set(['preparing', 'charging', 'suspendedev', 'suspendedevse', 'finishing']);
+const OCCUPIED_16: Record<string, string> = { preparing: 'Occupied', charging: 'Occupied', suspendedev: 'Occupied', suspendedevse: 'Occupied', finishing: 'Occupied' };
 
 export function nearestEnum201(field: string, value: string, members: readonly string[]): EnumVerdict {
-  const exact = members.find((m) => squash(m) === squash(value));
-  if (exact) return { value: exact, why: 'same value, other spelling' };
-  if (field === 'connectorStatus' && OCCUPIED_16.has(squash(value)) && members.includes('Occupied')) return { value: 'Occupied', why: 'the OCPP 1.6 word for an occupied connector' };
-  const rule = Object.hasOwn(ENUM_RULES_201, field) ? ENUM_RULES_201[field]! : undefined;
-  if (!rule) return null;
-  if ('drop' in rule) return rule;
-  return members.includes(rule.to) ? { value: rule.to, why: rule.why } : null;
+  return nearestByRules(field, value, members, ENUM_RULES_201, { connectorStatus: OCCUPIED_16 });
 }
 
 /** Repairs `payload` against `schema`, the OCA 2.0.1 request schema of `action`. */
