@@ -71,7 +71,7 @@ export interface GatewayEvents {
   /** A local list changed: the cloud's of `channel`, or (no channel) the config's. */
   'localList.changed': { channel?: string };
   /**
-   * chargegate tolerated a deviation from OCPP 1.6 (issue 14; gateway/tolerance.ts): counted in
+   * chargegate tolerated a deviation from OCPP 1.6 or 2.0.1 (issues 14, 16; gateway/tolerance.ts, edge201/rescue.ts): counted in
    * /metrics chargegate_ocpp_leniencies_total by charger and kind.
    */
   'ocpp.leniency': { chargerId: string; kind: string; action?: string; detail: string };

@@ -65,7 +65,7 @@ const OcppSection = Section(
     validation: OneOf(['lenient', 'strict'], {
       default: 'lenient',
       description:
-        "How a charger's frames are checked against the OCPP 1.6 schemas (with the 1.6 errata applied): lenient repairs the deviations seen in the field (unknown properties dropped, over-long strings kept, unknown enum values mapped, numbers sent as strings read) and counts each; strict answers them with a CALLERROR. Per charger: chargers.list[].validation. OCPP 2.0.1 chargers are always checked strictly against the 2.0.1 schemas.",
+        "How a charger's frames are checked against the OCPP 1.6 schemas (with the 1.6 errata applied): lenient repairs the deviations seen in the field (unknown properties dropped, over-long strings kept, unknown enum values mapped, numbers sent as strings read) and counts each; strict answers them with a CALLERROR. Per charger: chargers.list[].validation. OCPP 2.0.1 chargers are checked against the 2.0.1 schemas with the same policy (docs/chargers.md, 2.0.1 frames that fail the schemas).",
     }),
     requireSubprotocol: Type.Boolean({
       default: false,

@@ -116,6 +116,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
   // What the store remembers is shown (offline) until the chargers come back.
   for (const rec of store.chargers.list()) {
     const live = registry.ensure(rec.id);
+    if (rec.protocol) live.protocol = rec.protocol;
     if (rec.vendor && rec.model && rec.lastBootAt) {
       live.boot = { vendor: rec.vendor, model: rec.model, at: rec.lastBootAt, ...(rec.firmwareVersion ? { firmwareVersion: rec.firmwareVersion } : {}), ...(rec.serialNumber ? { serialNumber: rec.serialNumber } : {}) };
     }
@@ -129,7 +130,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
     // A 2.0.1 charger's frames and commands are translated at its edge (edge201/); the rest is the same.
     const entry = options.chargers.list.find((c) => c.id === identity);
     const networkProfile = { allowed: entry?.allowSetNetworkProfile ?? options.chargers.allowSetNetworkProfile ?? false, securityProfile: entry?.securityProfile ?? 1 };
-    const edge = protocol === 'ocpp2.0.1' ? edge201(ctx, noteLeniency, requests201, networkProfile) : undefined;
+    const edge = protocol === 'ocpp2.0.1' ? edge201(ctx, noteLeniency, { validation: validationOf(identity), requests: requests201, networkProfile }) : undefined;
     const handle = edge?.handler ?? ((action: string, payload: unknown) => dispatch16(ctx, action, payload));
     return {
       handler: (action, payload) => {
@@ -184,6 +185,8 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
       const at = now().toISOString();
       if (conn.protocolAssumed) noteLeniency(conn.identity, conn.logger, 'no-subprotocol', 'no Sec-WebSocket-Protocol offered: spoken to as OCPP 1.6 (set ocpp.requireSubprotocol to refuse it)');
       Object.assign(live, { online: true, connection: conn, protocol: conn.protocol, connectedAt: at });
+      // Kept with its boot info, so the API and MQTT name its version while it is offline and after a restart.
+      if (store.chargers.get(conn.identity)?.protocol !== conn.protocol) store.chargers.recordProtocol(conn.identity, conn.protocol);
       // Before anyone can send it a command: unbooted, its calls are held (boot-guard.ts).
       bootGuard.connected(conn, live, at);
       events.emit('charger.connected', { chargerId: conn.identity, protocol: conn.protocol, remoteAddress: conn.remoteAddress, at });

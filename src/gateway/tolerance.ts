@@ -30,14 +30,14 @@ export type TranslationKind = 'translation-lost' | 'translation-mapped';
 const TRANSACTION_MESSAGES = new Set(['StartTransaction', 'StopTransaction', 'MeterValues']);
 
 /** Remembers which charger was logged for which kind, for the life of the process. */
-export function createLeniencyNotes(events: EventBus): (chargerId: string, logger: Logger, kind: ToleranceKind, detail: string, action?: string) => void {
+export function createLeniencyNotes(events: EventBus): (chargerId: string, logger: Logger, kind: ToleranceKind, detail: string, action?: string, version?: '1.6' | '2.0.1') => void {
   const logged = new Set<string>();
-  return (chargerId, logger, kind, detail, action) => {
+  return (chargerId, logger, kind, detail, action, version = '1.6') => {
     events.emit('ocpp.leniency', { chargerId, kind, detail, ...(action ? { action } : {}) });
     const key = `${chargerId}\n${kind}`;
     if (logged.has(key)) return;
     logged.add(key);
-    const what = kind === 'translation-lost' || kind === 'translation-mapped' ? 'an OCPP 2.0.1 message not carried over whole to the core' : 'tolerated a deviation from OCPP 1.6';
+    const what = kind === 'translation-lost' || kind === 'translation-mapped' ? 'an OCPP 2.0.1 message not carried over whole to the core' : `tolerated a deviation from OCPP ${version}`;
     logger.warn({ kind, action, detail }, `${what} (logged once per charger and kind; counted in /metrics chargegate_ocpp_leniencies_total)`);
   };
 }
@@ -52,16 +52,19 @@ export interface ToleranceDeps {
   note: ReturnType<typeof createLeniencyNotes>;
 }
 
-type Call = { id: string; action: string; payload: unknown };
+export type Call = { id: string; action: string; payload: unknown };
+
+/** The frame as the charger sent it, in raw_frames; awaited: on disk before the charger hears any answer to it. */
+export function keepRawFrame(deps: Pick<ToleranceDeps, 'chargerId' | 'store' | 'now'>, call: Call, problem: string, outcome: RawFrame['outcome']): Promise<void> {
+  return deps.store.durably(() =>
+    deps.store.rawFrames.add({ chargerId: deps.chargerId, action: call.action, messageId: call.id, frame: JSON.stringify([2, call.id, call.action, call.payload]), problem, outcome, receivedAt: deps.now().toISOString() }),
+  );
+}
 
 export function createRescue(deps: ToleranceDeps): (call: Call, problem: OcppCallError) => Promise<Rescue | null> {
   const { chargerId, mode, validator, logger } = deps;
   const note = (kind: ToleranceKind, detail: string, action: string) => deps.note(chargerId, logger, kind, detail, action);
-  const keepRaw = (call: Call, problem: string, outcome: RawFrame['outcome']) =>
-    // Awaited: on disk before the charger hears any answer to the frame.
-    deps.store.durably(() =>
-      deps.store.rawFrames.add({ chargerId, action: call.action, messageId: call.id, frame: JSON.stringify([2, call.id, call.action, call.payload]), problem, outcome, receivedAt: deps.now().toISOString() }),
-    );
+  const keepRaw = (call: Call, problem: string, outcome: RawFrame['outcome']) => keepRawFrame(deps, call, problem, outcome);
 
   return async (call, problem) => {
     const { action } = call;

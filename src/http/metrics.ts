@@ -57,7 +57,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   const messages = new Counter({ name: 'chargegate_ocpp_messages_total', help: 'OCPP CALLs, by action and direction (in: from a charger; out: a command to one).', labelNames: ['action', 'direction'], registers: [register] });
   const leniencies = new Counter({
     name: 'chargegate_ocpp_leniencies_total',
-    help: 'Deviations from OCPP 1.6 chargegate tolerated (docs/chargers.md "Field tolerance"), by charger and kind: unknown-property, long-string, number-string, string-number, enum-mapped, sample-dropped, salvaged, quarantined, no-subprotocol.',
+    help: 'Deviations from OCPP 1.6 and 2.0.1 chargegate tolerated, and what the 2.0.1 edge could not carry over (docs/chargers.md "Field tolerance"), by charger and kind: unknown-property, long-string, number-string, string-number, enum-mapped, sample-dropped, single-item-list, filled-in, salvaged, quarantined, no-subprotocol, translation-lost, translation-mapped.',
     labelNames: ['charger', 'kind'],
     registers: [register],
   });

@@ -26,14 +26,21 @@ export interface FrameProblem {
   wasCall: boolean;
   code: ErrorCode;
   description: string;
+  /**
+   * The code OCPP-J 2.0.1 §4.3 names when it has a closer one than 1.6's: RpcFrameworkError for
+   * a frame that is no RPC message (not JSON, not an array, an unreadable message id or
+   * action), MessageTypeNotSupported for a message type number it does not define (§4.4).
+   */
+  code201?: 'RpcFrameworkError' | 'MessageTypeNotSupported';
 }
 
 export type ParseResult = { ok: true; frame: Frame } | { ok: false; problem: FrameProblem };
 
-const fail = (id: string | null, wasCall: boolean, code: ErrorCode, description: string): ParseResult => ({
+const fail = (id: string | null, wasCall: boolean, code: ErrorCode, description: string, code201?: FrameProblem['code201']): ParseResult => ({
   ok: false,
-  problem: { id, wasCall, code, description },
+  problem: { id, wasCall, code, description, ...(code201 ? { code201 } : {}) },
 });
+const RPC = 'RpcFrameworkError';
 
 export function parseFrame(text: string): ParseResult {
   let data: unknown;
@@ -41,25 +48,25 @@ export function parseFrame(text: string): ParseResult {
     data = JSON.parse(text);
   } catch {
     // Not JSON: still try to recover the id so the peer can match our CALLERROR to its call.
-    return fail(salvageId(text), true, 'FormationViolation', 'frame is not valid JSON');
+    return fail(salvageId(text), true, 'FormationViolation', 'frame is not valid JSON', RPC);
   }
-  if (!Array.isArray(data)) return fail(null, true, 'FormationViolation', 'frame is not a JSON array');
-  if (data.length === 0) return fail(null, true, 'FormationViolation', 'frame is an empty array');
+  if (!Array.isArray(data)) return fail(null, true, 'FormationViolation', 'frame is not a JSON array', RPC);
+  if (data.length === 0) return fail(null, true, 'FormationViolation', 'frame is an empty array', RPC);
   const [type, id] = data;
   const idText = typeof id === 'string' ? id : typeof id === 'number' ? String(id) : null;
   if (type !== CALL && type !== CALLRESULT && type !== CALLERROR) {
-    return fail(idText, true, 'ProtocolError', `message type ${describeValue(type)} is not 2 (CALL), 3 (CALLRESULT) or 4 (CALLERROR)`);
+    return fail(idText, true, 'ProtocolError', `message type ${describeValue(type)} is not 2 (CALL), 3 (CALLRESULT) or 4 (CALLERROR)`, typeof type === 'number' ? 'MessageTypeNotSupported' : RPC);
   }
   const isCall = type === CALL;
-  if (typeof id !== 'string') return fail(idText, isCall, 'FormationViolation', 'message id must be a string');
+  if (typeof id !== 'string') return fail(idText, isCall, 'FormationViolation', 'message id must be a string', RPC);
   if (id.length === 0 || id.length > MAX_MESSAGE_ID_LENGTH) {
-    return fail(id, isCall, 'FormationViolation', `message id must be 1 to ${MAX_MESSAGE_ID_LENGTH} characters`);
+    return fail(id, isCall, 'FormationViolation', `message id must be 1 to ${MAX_MESSAGE_ID_LENGTH} characters`, RPC);
   }
   switch (type) {
     case CALL: {
       const [, , action, payload] = data;
-      if (data.length < 4) return fail(id, true, 'ProtocolError', 'CALL must have 4 elements: [2, id, action, payload]');
-      if (typeof action !== 'string' || action.length === 0) return fail(id, true, 'FormationViolation', 'action must be a non-empty string');
+      if (data.length < 4) return fail(id, true, 'ProtocolError', 'CALL must have 4 elements: [2, id, action, payload]', RPC);
+      if (typeof action !== 'string' || action.length === 0) return fail(id, true, 'FormationViolation', 'action must be a non-empty string', RPC);
       if (!isPlainObject(payload)) return fail(id, true, 'FormationViolation', 'payload must be a JSON object');
       return { ok: true, frame: { type: CALL, id, action, payload } };
     }

@@ -77,7 +77,8 @@ export interface SessionOptions {
   outboundCodec?: OutboundCodec;
 }
 
-export type Rescue = { payload: unknown } | { answer: unknown };
+/** payload: handle this instead; answer: send this as the CALLRESULT; refuse: this CALLERROR (what still fails after a repair). */
+export type Rescue = { payload: unknown } | { answer: unknown } | { refuse: OcppCallError };
 
 /**
  * Translates the owner's outbound CALLs before they are checked and sent, and their answers
@@ -244,9 +245,10 @@ export class OcppSession {
     const result = parseFrame(text);
     if (!result.ok) {
       const { problem } = result;
-      this.protocolError('in', problem.code, problem.description);
-      // A CALLERROR answers a CALL only (OCPP-J 1.6 §4.2.3); "-1" when the id is unreadable.
-      if (problem.wasCall) this.sendError(problem.id ?? '-1', problem.code, problem.description);
+      const code = this.opts.version === 'ocpp2.0.1' && problem.code201 ? problem.code201 : problem.code;
+      this.protocolError('in', code, problem.description);
+      // A CALLERROR answers a CALL only (OCPP-J 1.6 §4.2.3); "-1" when the id is unreadable (2.0.1 §4.2.3 too).
+      if (problem.wasCall) this.sendError(problem.id ?? '-1', code, problem.description);
       return;
     }
     const frame = result.frame;
@@ -323,6 +325,7 @@ export class OcppSession {
           this.send(encodeCallResult(id, rescued.answer));
           return;
         }
+        if ('refuse' in rescued) return this.refuse(id, action, rescued.refuse);
         payload = rescued.payload;
       }
       const response = await this.opts.handler(action, payload);

@@ -417,6 +417,18 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 11,
+    name: 'the OCPP version a charger last spoke; the idToken type a 2.0.1 session started with',
+    sql: `
+      -- The subprotocol of the charger's last connection (ocpp1.6, ocpp2.0.1): shown while it
+      -- is offline and after a restart, as its boot info is.
+      ALTER TABLE chargers ADD COLUMN protocol TEXT;
+      -- An OCPP 2.0.1 session's idToken type (ISO14443, eMAID, Central…), NoAuthorization when
+      -- the charger started it without an idToken; NULL for 1.6 sessions (an idTag has no type).
+      ALTER TABLE sessions ADD COLUMN id_token_type TEXT;
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -15,6 +15,8 @@ export interface ChargerRecord extends Partial<ChargerInfo> {
   id: string;
   lastBootAt?: string;
   lastSeenAt?: string;
+  /** The subprotocol of its last connection: ocpp1.6, ocpp2.0.1. */
+  protocol?: string;
 }
 
 export interface ConnectorState {
@@ -31,6 +33,8 @@ export interface ConnectorState {
 export interface ChargerStore {
   recordBoot(id: string, info: ChargerInfo, at: string): void;
   touch(id: string, at: string): void;
+  /** The subprotocol it connected with (kept for when it is offline, and across restarts). */
+  recordProtocol(id: string, protocol: string): void;
   get(id: string): ChargerRecord | undefined;
   list(): ChargerRecord[];
   setConnectorState(state: ConnectorState): void;
@@ -54,6 +58,11 @@ export interface NewSession {
    * (an OCPP 2.0.1 transactionId); unique per charger. transactionId stays chargegate's own.
    */
   reference?: string;
+  /**
+   * The type of the idToken a 2.0.1 charger started it with (ISO14443, eMAID, Central…);
+   * NoAuthorization: started without an idToken (idTag ""), chargegate was not asked. 1.6: absent.
+   */
+  idTokenType?: string;
 }
 
 /** One TransactionEvent (OCPP 2.0.1) as handled: its transaction, seqNo and kind. */

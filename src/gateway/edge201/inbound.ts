@@ -131,8 +131,13 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
     const { store, chargerId } = ctx;
     const reference = req.transactionInfo.transactionId;
     const known = store.sessions.byReference(chargerId, reference);
-    const answer = (idTagInfo?: Responses16['Authorize']['idTagInfo']): Responses201['TransactionEvent'] =>
-      req.idToken ? { idTokenInfo: idTokenInfoOf(idTagInfo ?? idTagInfoFor(ctx, idTagOf(req.idToken))) } : {};
+    const answer = (idTagInfo?: Responses16['Authorize']['idTagInfo']): Responses201['TransactionEvent'] => {
+      if (!req.idToken) return {};
+      // NoAuthorization (2.0.1 IdTokenEnumType: "no authorization possible or needed"): the
+      // charger decided; chargegate has no verdict on an empty token to give it.
+      if (req.idToken.type === 'NoAuthorization') return { idTokenInfo: { status: 'Accepted' } };
+      return { idTokenInfo: idTokenInfoOf(idTagInfo ?? idTagInfoFor(ctx, idTagOf(req.idToken))) };
+    };
     if (known && store.sessions.eventSeen(chargerId, reference, req.seqNo)) {
       ctx.logger.info({ transactionId: known.transactionId, reference, seqNo: req.seqNo, eventType: req.eventType }, 'TransactionEvent already handled (a replay): answered again, not redone');
       return answer(req.eventType === 'Started' ? { status: known.authStatus as Responses16['Authorize']['idTagInfo']['status'] } : undefined);
@@ -142,7 +147,8 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
     let transactionId = known?.transactionId;
     let idTagInfo: Responses16['Authorize']['idTagInfo'] | undefined;
     if (plan.start) {
-      const started = await core('StartTransaction', plan.start, { transactionReference: reference });
+      // Without an idToken the session is marked started without authorization (idTag "").
+      const started = await core('StartTransaction', plan.start, { transactionReference: reference, idTokenType: req.idToken?.type ?? 'NoAuthorization' });
       transactionId = started.transactionId;
       idTagInfo = started.idTagInfo;
     }

@@ -5,34 +5,37 @@
  * (outbound.ts); the translations themselves are pure (src/ocpp/v201/translate/). The core
  * above this folder never asks which version a charger speaks.
  *
- * Validation is strict for 2.0.1 (the lenient repairs of ocpp/v16/leniency.ts are 1.6's): an
- * invalid frame gets the 2.0.1 CALLERROR, and an invalid TransactionEvent is kept raw in the
- * store (raw_frames, outcome refused) like a refused 1.6 transaction message.
+ * Validation follows the charger's `validation` as for 1.6: lenient repairs (rescue.ts,
+ * ocpp/v201/leniency.ts) or strict; what is refused gets the 2.0.1 CALLERROR, and a refused
+ * TransactionEvent is kept raw in the store (raw_frames) like a refused 1.6 transaction message.
  */
 import type { Logger } from '../../log.js';
-import type { OcppCallError } from '../../ocpp/errors.js';
 import type { SessionHooks } from '../../ocpp/server.js';
+import { validatorFor } from '../../ocpp/validate.js';
 import type { HandlerContext } from '../handlers/context.js';
 import type { NetworkProfilePolicy } from '../network-profile.js';
-import type { createLeniencyNotes } from '../tolerance.js';
+import type { createLeniencyNotes, ValidationMode } from '../tolerance.js';
 import { createInbound201, type NoteTranslation } from './inbound.js';
 import { guardNetworkProfile } from './network-profile.js';
 import { createOutbound201 } from './outbound.js';
 import type { RequestPairs } from './requests.js';
+import { createRescue201 } from './rescue.js';
 
-/** `requests`: the gateway's one memory of firmware and log requestIds (requests.ts), kept across a charger's reconnects. */
-export function edge201(ctx: HandlerContext, note: ReturnType<typeof createLeniencyNotes>, requests: RequestPairs, networkProfile: NetworkProfilePolicy): Pick<SessionHooks, 'handler' | 'outboundCodec' | 'rescue'> {
+/** What a 2.0.1 connection is given by the gateway besides the charger's context. */
+export interface Edge201Options {
+  /** How its frames that fail the schemas are treated (lenient repairs or strict). */
+  validation: ValidationMode;
+  /** The gateway's one memory of firmware and log requestIds (requests.ts), kept across a charger's reconnects. */
+  requests: RequestPairs;
+  /** Whether a SetNetworkProfile may reach this charger (network-profile.ts). */
+  networkProfile: NetworkProfilePolicy;
+}
+
+export function edge201(ctx: HandlerContext, note: ReturnType<typeof createLeniencyNotes>, options: Edge201Options): Pick<SessionHooks, 'handler' | 'outboundCodec' | 'rescue'> {
   const noteTranslation: NoteTranslation = (n, action) => note(ctx.chargerId, ctx.logger as Logger, n.kind === 'lost' ? 'translation-lost' : 'translation-mapped', `${n.path}: ${n.detail}`, action);
   return {
-    handler: createInbound201(ctx, noteTranslation, requests),
-    outboundCodec: guardNetworkProfile(createOutbound201(ctx.store, ctx.chargerId, noteTranslation, requests), networkProfile, ctx.logger as Logger),
-    rescue: async (call, problem: OcppCallError) => {
-      if (call.action === 'TransactionEvent') {
-        await ctx.store.durably(() =>
-          ctx.store.rawFrames.add({ chargerId: ctx.chargerId, action: call.action, messageId: call.id, frame: JSON.stringify([2, call.id, call.action, call.payload]), problem: problem.description, outcome: 'refused', receivedAt: ctx.now().toISOString() }),
-        );
-      }
-      return null;
-    },
+    handler: createInbound201(ctx, noteTranslation, options.requests),
+    outboundCodec: guardNetworkProfile(createOutbound201(ctx.store, ctx.chargerId, noteTranslation, options.requests), options.networkProfile, ctx.logger as Logger),
+    rescue: createRescue201({ chargerId: ctx.chargerId, mode: options.validation, validator: validatorFor('ocpp2.0.1'), logger: ctx.logger as Logger, store: ctx.store, now: ctx.now, note }),
   };
 }

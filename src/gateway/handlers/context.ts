@@ -36,6 +36,13 @@ export interface HandlerContext {
    * transactionId, given by the 2.0.1 edge), kept with the session (SessionRecord.reference).
    */
   transactionReference?: string;
+  /**
+   * For one StartTransaction: the type of the idToken it was started with (an OCPP 2.0.1
+   * IdTokenEnumType, given by the 2.0.1 edge), kept with the session. NoAuthorization: the
+   * charger started it without an idToken (idTag ""): chargegate was not asked, and the
+   * session's authStatus says so instead of the verdict on "" (SessionRecord.idTokenType).
+   */
+  idTokenType?: string;
 }
 
 export type Handler<A extends ChargerAction16> = (

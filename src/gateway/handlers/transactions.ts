@@ -46,9 +46,11 @@ export const startTransaction: Handler<'StartTransaction'> = async (ctx, req) =>
       startedAt: req.timestamp,
       meterStart: req.meterStart,
       ...(req.reservationId !== undefined ? { reservationId: req.reservationId } : {}),
-      authStatus: local.status,
+      // Started without authorization (2.0.1, no idToken): nobody was asked or told a verdict on "".
+      authStatus: ctx.idTokenType === 'NoAuthorization' ? 'NoAuthorization' : local.status,
       receivedAt: ctx.now().toISOString(),
       ...(ctx.transactionReference !== undefined ? { reference: ctx.transactionReference } : {}),
+      ...(ctx.idTokenType !== undefined ? { idTokenType: ctx.idTokenType } : {}),
     });
     if (replayed) return { transactionId, replayed, superseded: [] as SessionRecord[] };
     const superseded = markSuperseded(ctx, req, transactionId);

@@ -52,4 +52,7 @@ function visit(node: Node, fn: (node: Node, key: string | undefined) => void, ke
   if (props && typeof props === 'object') for (const [k, v] of Object.entries(props)) if (v && typeof v === 'object') visit(v as Node, fn, k);
   const items = node.items;
   if (items && typeof items === 'object' && !Array.isArray(items)) visit(items as Node, fn, key);
+  // The OCA 2.0.1 files keep their types in `definitions` (withoutMaxLength serves both versions).
+  const defs = node.definitions;
+  if (defs && typeof defs === 'object') for (const v of Object.values(defs)) if (v && typeof v === 'object') visit(v as Node, fn);
 }

@@ -15,34 +15,9 @@
  * Dates without a UTC offset are accepted by the validator itself (validate.ts isDateTime).
  */
 
-export type LeniencyKind = 'unknown-property' | 'long-string' | 'number-string' | 'string-number' | 'enum-mapped' | 'sample-dropped';
+import { define, isPlainObject, nearestByRules, repairAgainst, squash, type EnumRule, type EnumVerdict, type Repaired, type Schema } from '../repair.js';
 
-export interface Leniency {
-  kind: LeniencyKind;
-  /** Where in the payload, e.g. "meterValue.0.sampledValue.1.unit". */
-  path: string;
-  detail: string;
-}
-
-export interface Repaired {
-  payload: unknown;
-  notes: Leniency[];
-  /** Something the charger sent was dropped (not merely reinterpreted): keep the raw frame. */
-  lossy: boolean;
-}
-
-type Schema = {
-  type?: string;
-  properties?: Record<string, Schema>;
-  additionalProperties?: boolean;
-  items?: Schema;
-  enum?: unknown[];
-  maxLength?: number;
-  required?: string[];
-};
-
-/** What an enum value outside the enumeration becomes once spelling variants did not match. */
-type EnumRule = { to: string; why: string } | { drop: string };
+export type { Leniency, LeniencyKind, Repaired } from '../repair.js';
 
 /**
  * Per field of the charger-initiated messages that has an enumeration. Before a rule applies,
@@ -76,101 +51,15 @@ const UNIT_ALIASES: Record<string, string> = { c: 'Celsius', '°c': 'Celsius', d
 /** OCPP 1.5 ChargePointStatus values that 1.6 split: Occupied had a car on the connector. */
 const STATUS_ALIASES: Record<string, string> = { occupied: 'Charging' };
 
-const DROP = Symbol('drop');
-const NUMBER = /^-?\d+(\.\d+)?$/;
-const INTEGER = /^-?\d+$/;
-
-function squash(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9%°]/g, '');
-}
-
-export function nearestEnum(field: string, value: string, members: readonly string[]): { value: string; why: string } | { drop: string } | null {
-  const exact = members.find((m) => squash(m) === squash(value));
-  if (exact) return { value: exact, why: 'same value, other spelling' };
-  const alias = (field === 'unit' ? UNIT_ALIASES : field === 'status' ? STATUS_ALIASES : {})[value.toLowerCase()];
-  if (alias && members.includes(alias)) return { value: alias, why: 'known alias' };
-  const rule = ENUM_RULES[field];
-  if (!rule) return null;
-  if ('drop' in rule) return rule;
-  return members.includes(rule.to) ? { value: rule.to, why: rule.why } : null;
+export function nearestEnum(field: string, value: string, members: readonly string[]): EnumVerdict {
+  return nearestByRules(field, value, members, ENUM_RULES, { unit: UNIT_ALIASES, status: STATUS_ALIASES });
 }
 
 /** Repairs `payload` against `schema` (the errata-patched request schema of `action`). */
 export function repairRequest16(action: string, payload: unknown, schema: object): Repaired {
-  const notes: Leniency[] = [];
-  const state = { lossy: false };
-  const mapped = new Map<string, string>();
-  let out = walk(payload, schema as Schema, '', undefined, notes, state, mapped);
-  if (out === DROP) out = payload;
-  if (action === 'StatusNotification') out = afterStatusNotification(out, mapped);
-  return { payload: out, notes, lossy: state.lossy };
-}
-
-function walk(value: unknown, schema: Schema, path: string, field: string | undefined, notes: Leniency[], state: { lossy: boolean }, mapped: Map<string, string>): unknown {
-  const at = (k: string | number) => (path ? `${path}.${k}` : String(k));
-  if (schema.type === 'object' && isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      // Own keys only: a charger's "__proto__" or "constructor" is no property of the schema
-      // (found by `npm run fuzz`: it was taken for one, and dropped without a count).
-      const sub = schema.properties && Object.hasOwn(schema.properties, k) ? schema.properties[k] : undefined;
-      if (!sub) {
-        if (schema.additionalProperties === false) {
-          notes.push({ kind: 'unknown-property', path: at(k), detail: `${at(k)} is not in the schema: ignored` });
-          state.lossy = true;
-          continue;
-        }
-        define(out, k, v);
-        continue;
-      }
-      const fixed = walk(v, sub, at(k), k, notes, state, mapped);
-      // An enum with no safe substitute takes its whole object (a sampled value) with it.
-      if (fixed === DROP) return DROP;
-      define(out, k, fixed);
-    }
-    return out;
-  }
-  if (schema.type === 'array' && Array.isArray(value) && schema.items) {
-    const out: unknown[] = [];
-    value.forEach((item, i) => {
-      const fixed = walk(item, schema.items!, at(i), field, notes, state, mapped);
-      if (fixed !== DROP) out.push(fixed);
-      else {
-        notes.push({ kind: 'sample-dropped', path: at(i), detail: `${at(i)} dropped: ${JSON.stringify(item)}` });
-        state.lossy = true;
-      }
-    });
-    // A meterValue whose every sampled value was dropped goes too; an empty top-level list stays (and fails).
-    if (out.length === 0 && value.length > 0 && field === 'sampledValue') return DROP;
-    return out;
-  }
-  if ((schema.type === 'integer' || schema.type === 'number') && typeof value === 'string') {
-    const clean = schema.type === 'integer' ? INTEGER.test(value) : NUMBER.test(value);
-    if (clean && Number.isSafeInteger(Math.trunc(Number(value)))) {
-      notes.push({ kind: 'number-string', path, detail: `${path} sent as the string ${JSON.stringify(value)}: read as a number` });
-      return Number(value);
-    }
-    return value;
-  }
-  if (schema.type === 'string' && !schema.enum && typeof value === 'number' && Number.isFinite(value)) {
-    notes.push({ kind: 'string-number', path, detail: `${path} sent as the number ${value}: read as the text "${String(value)}"` });
-    return String(value);
-  }
-  if (schema.type === 'string' && typeof value === 'string') {
-    if (schema.enum && !schema.enum.includes(value) && field) {
-      const near = nearestEnum(field, value, schema.enum as string[]);
-      if (!near) return value;
-      if ('drop' in near) return DROP;
-      notes.push({ kind: 'enum-mapped', path, detail: `${path} ${JSON.stringify(value)} is not an OCPP 1.6 value: read as ${near.value} (${near.why})` });
-      mapped.set(path, value);
-      return near.value;
-    }
-    if (schema.maxLength !== undefined && value.length > schema.maxLength) {
-      notes.push({ kind: 'long-string', path, detail: `${path} has ${value.length} characters (at most ${schema.maxLength}): kept whole` });
-    }
-    return value;
-  }
-  return value;
+  const repaired = repairAgainst(payload, schema, { version: 'OCPP 1.6', nearest: (field, value, members) => nearestEnum(field, value, members), emptiedList: 'sampledValue' });
+  const out = action === 'StatusNotification' ? afterStatusNotification(repaired.payload, repaired.mapped) : repaired.payload;
+  return { payload: out, notes: repaired.notes, lossy: repaired.lossy };
 }
 
 /** The charger's own words for a mapped errorCode or status are kept in vendorErrorCode and info. */
@@ -236,13 +125,4 @@ function keepPassing(base: Record<string, unknown>, key: string, items: unknown[
     else dropped.push(`${key}.${i}: ${JSON.stringify(item)}`);
   });
   return kept;
-}
-
-/** An own data property, also for "__proto__" (an assignment would set the prototype instead). */
-function define(o: Record<string, unknown>, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

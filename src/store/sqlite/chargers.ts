@@ -9,6 +9,7 @@ interface ChargerRow {
   firmware_version: string | null;
   last_boot_at: string | null;
   last_seen_at: string | null;
+  protocol: string | null;
 }
 
 interface ConnectorRow {
@@ -32,6 +33,9 @@ export function createChargerStore(db: Db): ChargerStore {
   const touch = db.prepare(`
     INSERT INTO chargers (id, last_seen_at) VALUES (?, ?)
     ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at`);
+  const recordProtocol = db.prepare(`
+    INSERT INTO chargers (id, protocol) VALUES (?, ?)
+    ON CONFLICT (id) DO UPDATE SET protocol = excluded.protocol`);
   // A StatusNotification may come before any BootNotification (a charger that stayed
   // connected across a gateway restart on a fresh disk): create the charger row it refers to.
   const ensureCharger = db.prepare('INSERT OR IGNORE INTO chargers (id) VALUES (?)');
@@ -76,6 +80,9 @@ export function createChargerStore(db: Db): ChargerStore {
     touch(id, at) {
       touch.run(id, at);
     },
+    recordProtocol(id, protocol) {
+      recordProtocol.run(id, protocol);
+    },
     get(id) {
       const row = getCharger.get(id);
       return row && toCharger(row);
@@ -102,6 +109,7 @@ function toCharger(row: ChargerRow): ChargerRecord {
     firmwareVersion: orUndefined(row.firmware_version),
     lastBootAt: orUndefined(row.last_boot_at),
     lastSeenAt: orUndefined(row.last_seen_at),
+    protocol: orUndefined(row.protocol),
   });
 }
 

@@ -27,6 +27,7 @@ interface SessionRow {
   closed_by: 'charger' | 'gateway' | null;
   corrected_at: string | null;
   transaction_ref: string | null;
+  id_token_type: string | null;
 }
 
 interface UnmatchedStopRow {
@@ -48,9 +49,9 @@ export function createSessionStore(db: Db): SessionStore {
       AND started_at = @startedAt AND meter_start = @meterStart`);
   const insertSession = db.prepare(`
     INSERT INTO sessions (charger_id, connector_id, id_tag, started_at, meter_start,
-                          reservation_id, auth_status, received_at, transaction_ref)
+                          reservation_id, auth_status, received_at, transaction_ref, id_token_type)
     VALUES (@chargerId, @connectorId, @idTag, @startedAt, @meterStart,
-            @reservationId, @authStatus, @receivedAt, @reference)`);
+            @reservationId, @authStatus, @receivedAt, @reference, @idTokenType)`);
   const getByReference = db.prepare<[string, string], SessionRow>('SELECT * FROM sessions WHERE charger_id = ? AND transaction_ref = ?');
   const insertEvent = db.prepare(`
     INSERT OR IGNORE INTO transaction_events (charger_id, transaction_ref, seq_no, event_type, offline, timestamp, received_at)
@@ -91,7 +92,7 @@ export function createSessionStore(db: Db): SessionStore {
     const existing = input.reference !== undefined ? getByReference.get(input.chargerId, input.reference) : findReplay.get(input);
     if (existing) return { transactionId: existing.transaction_id, replayed: true };
     ensureCharger.run(input.chargerId);
-    const { lastInsertRowid } = insertSession.run({ ...input, reservationId: orNull(input.reservationId), reference: orNull(input.reference) });
+    const { lastInsertRowid } = insertSession.run({ ...input, reservationId: orNull(input.reservationId), reference: orNull(input.reference), idTokenType: orNull(input.idTokenType) });
     const transactionId = Number(lastInsertRowid);
     // Throwing rolls the insert back (and the AUTOINCREMENT counter with it).
     if (transactionId > MAX_TRANSACTION_ID) throw new Error(`transaction ids exhausted: ${transactionId} exceeds int32`);
@@ -202,6 +203,7 @@ function toSession(row: SessionRow): SessionRecord {
     closedBy: orUndefined(row.closed_by),
     correctedAt: orUndefined(row.corrected_at),
     reference: orUndefined(row.transaction_ref),
+    idTokenType: orUndefined(row.id_token_type),
   });
 }
 

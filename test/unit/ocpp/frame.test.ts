@@ -23,7 +23,7 @@ t.test('a CALLERROR missing its description or details still parses', async (t) 
 });
 
 t.test('not JSON: FormationViolation, with the id salvaged when the start is readable', async (t) => {
-  t.same(problemOf('[2,"abc-1","Heartbeat",{'), { id: 'abc-1', wasCall: true, code: 'FormationViolation', description: 'frame is not valid JSON' });
+  t.same(problemOf('[2,"abc-1","Heartbeat",{'), { id: 'abc-1', wasCall: true, code: 'FormationViolation', description: 'frame is not valid JSON', code201: 'RpcFrameworkError' });
   t.same(problemOf('  [ 3 , "r9", {oops}]').id, 'r9');
   t.equal(problemOf('hello').id, null);
   t.equal(problemOf('').id, null, 'an empty frame');
@@ -35,9 +35,9 @@ t.test('not JSON: FormationViolation, with the id salvaged when the start is rea
 
 t.test('JSON that is not an array, or an empty array: FormationViolation, no id', async (t) => {
   for (const text of ['{}', '{"id":"m1"}', '"[2]"', '42', 'null', 'true']) {
-    t.same(problemOf(text), { id: null, wasCall: true, code: 'FormationViolation', description: 'frame is not a JSON array' }, text);
+    t.same(problemOf(text), { id: null, wasCall: true, code: 'FormationViolation', description: 'frame is not a JSON array', code201: 'RpcFrameworkError' }, text);
   }
-  t.same(problemOf('[]'), { id: null, wasCall: true, code: 'FormationViolation', description: 'frame is an empty array' });
+  t.same(problemOf('[]'), { id: null, wasCall: true, code: 'FormationViolation', description: 'frame is an empty array', code201: 'RpcFrameworkError' });
 });
 
 t.test('an unknown message type: ProtocolError, answered with the id when it has one', async (t) => {
@@ -49,6 +49,14 @@ t.test('an unknown message type: ProtocolError, answered with the id when it has
   t.equal(problemOf('["2","m1","Heartbeat",{}]').code, 'ProtocolError', 'the type must be a number, not a string');
   t.equal(problemOf('[5,7]').id, '7', 'a numeric id is kept as text');
   t.equal(problemOf('[5]').id, null);
+});
+
+t.test('OCPP-J 2.0.1 §4.3 codes beside the 1.6 ones: MessageTypeNotSupported for an unknown type number, RpcFrameworkError for no RPC frame', async (t) => {
+  t.equal(problemOf('[5,"m1","Heartbeat",{}]').code201, 'MessageTypeNotSupported');
+  t.equal(problemOf('["2","m1","Heartbeat",{}]').code201, 'RpcFrameworkError', 'a type that is no number');
+  t.equal(problemOf('[2,7,"Heartbeat",{}]').code201, 'RpcFrameworkError', 'an id that is no string');
+  t.equal(problemOf('[2,"m1",7,{}]').code201, 'RpcFrameworkError', 'an action that is no string');
+  t.equal(problemOf('[2,"m1","Heartbeat",[]]').code201, undefined, 'a payload that is no object: FormatViolation (2.0.1 spelling of FormationViolation)');
 });
 
 t.test('a deeply nested message type is refused, not thrown (found by npm run fuzz)', async (t) => {
@@ -69,7 +77,7 @@ t.test('the message id: a string of 1 to 36 characters (OCPP-J 1.6 §4.1.3)', as
   const longest = 'a'.repeat(36);
   t.ok(parseFrame(`[2,"${longest}","Heartbeat",{}]`).ok, '36 characters are fine');
   const tooLong = problemOf(`[2,"${'a'.repeat(37)}","Heartbeat",{}]`);
-  t.same(tooLong, { id: 'a'.repeat(37), wasCall: true, code: 'FormationViolation', description: 'message id must be 1 to 36 characters' });
+  t.same(tooLong, { id: 'a'.repeat(37), wasCall: true, code: 'FormationViolation', description: 'message id must be 1 to 36 characters', code201: 'RpcFrameworkError' });
   t.equal(problemOf('[2,"","Heartbeat",{}]').code, 'FormationViolation', 'an empty id');
   const numeric = problemOf('[2,42,"Heartbeat",{}]');
   t.same([numeric.code, numeric.id, numeric.description], ['FormationViolation', '42', 'message id must be a string']);
@@ -78,7 +86,7 @@ t.test('the message id: a string of 1 to 36 characters (OCPP-J 1.6 §4.1.3)', as
 });
 
 t.test('a CALL must have an action and an object payload', async (t) => {
-  t.same(problemOf('[2,"m1","Heartbeat"]'), { id: 'm1', wasCall: true, code: 'ProtocolError', description: 'CALL must have 4 elements: [2, id, action, payload]' });
+  t.same(problemOf('[2,"m1","Heartbeat"]'), { id: 'm1', wasCall: true, code: 'ProtocolError', description: 'CALL must have 4 elements: [2, id, action, payload]', code201: 'RpcFrameworkError' });
   t.equal(problemOf('[2,"m1",5,{}]').code, 'FormationViolation');
   t.equal(problemOf('[2,"m1","",{}]').code, 'FormationViolation', 'an empty action');
   for (const payload of ['[]', 'null', '"x"', '3']) {

@@ -6,7 +6,8 @@
  *
  * - The first event of a transaction the core does not know (Started, or an Updated/Ended whose
  *   Started never came) opens the session: connector = evse.id, idTag = the idToken's text
- *   ("" without one), meterStart = its Transaction.Begin energy reading, else the EVSE's latest
+ *   ("" without one: the session is marked started without authorization, idTokenType
+ *   NoAuthorization), meterStart = its Transaction.Begin energy reading, else the EVSE's latest
  *   known energy register, else 0 (noted), timestamp = the event's. The charger's transactionId
  *   is kept with the session as its reference; the session's id stays chargegate's own integer.
  * - Started/Updated meter values are the session's samples (MeterValues with its id).
