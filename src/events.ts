@@ -1,4 +1,5 @@
 import type { Registration } from './gateway/registration.js';
+import type { ChargerReportedLimit, EvNeeds } from './gateway/charging-needs.js';
 import { EventEmitter } from 'node:events';
 import type { ChargerInfo, ConnectorState, DeadLetter, MeterSample, SecurityEvent, SessionRecord } from './store/ports.js';
 import type { UpstreamSummary } from './upstream/upstream.js';
@@ -22,6 +23,10 @@ export interface GatewayEvents {
   'charger.registration': { chargerId: string } & Registration;
   'charger.setup': { chargerId: string; state: 'off' | 'pending' | 'done' | 'failed'; reason?: string; profile?: string };
   'connector.status': ConnectorState;
+  /** What the car on a connector needs (src/gateway/charging-needs.ts); null: forgotten (its session ended). */
+  'connector.evNeeds': { chargerId: string; connectorId: number; needs: EvNeeds | null };
+  /** A limit set at the charger by another party (an EMS, the grid operator); amps null: cleared or of unknown size. */
+  'charger.reportedLimit': { chargerId: string } & ChargerReportedLimit;
   'meter.values': { chargerId: string; connectorId: number; transactionId?: number; samples: MeterSample[] };
   /**
    * A StartTransaction was written and is on its way to the disk (not yet answered): the

@@ -5,6 +5,7 @@
  */
 import type { AcceptedConnection } from '../ocpp/server.js';
 import type { ChargerInfo, ConnectorState, MeterSample } from '../store/ports.js';
+import type { ChargerReportedLimit, EvNeeds } from './charging-needs.js';
 
 export interface LiveCharger {
   id: string;
@@ -35,6 +36,10 @@ export interface LiveCharger {
   logStatus?: { status: string; requestId?: number };
   /** Its latest security event since chargegate started (the store keeps them all: GET …/security-events). */
   lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
+  /** What the car on each connector said it needs (2.0.1 NotifyEVChargingNeeds), until its session ends. */
+  evNeeds?: Map<number, EvNeeds>;
+  /** Limits set at the charger by others (an EMS, the grid operator: 2.0.1 NotifyChargingLimit), by `${source}/${connectorId}`. */
+  reportedLimits?: Map<string, ChargerReportedLimit>;
 }
 
 /** A connection's subprotocol as chargers.list[].ocpp names the version: '1.6', '2.0.1' (undefined: none yet). */
