@@ -7,35 +7,8 @@
  * not take goes to other cars, and the profile chargegate sends never exceeds its allocation
  * (src/balancer/loop.ts).
  */
+import type { ChargerReportedLimit, EvNeeds } from '../store/ports.js';
 import type { HandlerContext } from './handlers/context.js';
-
-export interface EvNeeds {
-  connectorId: number;
-  /** How the car asks for its energy: AC_single_phase, AC_two_phase, AC_three_phase, DC. */
-  transfer: string;
-  /** AC phases the car charges on (undefined: DC, or unknown). */
-  phases?: 1 | 2 | 3;
-  /** A per phase the car takes at most / needs at least (AC). */
-  maxCurrentA?: number;
-  minCurrentA?: number;
-  /** Energy the car asks for, Wh. */
-  energyWh?: number;
-  /** When the driver leaves (ISO time). */
-  departureTime?: string;
-  receivedAt: string;
-}
-
-export interface ChargerReportedLimit {
-  /** 0: the whole charger. */
-  connectorId: number;
-  /** Who set it: EMS (a local energy manager), SO (the grid operator), CSO, Other. */
-  source: string;
-  /** A per phase in force when it was reported; null: no schedule came with it (its size is unknown). */
-  amps: number | null;
-  /** The grid operator marked it critical for the grid. */
-  gridCritical?: boolean;
-  receivedAt: string;
-}
 
 type Ctx = Pick<HandlerContext, 'chargerId' | 'registry' | 'events' | 'logger'>;
 

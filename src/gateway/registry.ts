@@ -4,8 +4,7 @@
  * part lives in the store. A charger stays in the registry after it disconnects (online=false).
  */
 import type { AcceptedConnection } from '../ocpp/server.js';
-import type { ChargerInfo, ConnectorState, MeterSample } from '../store/ports.js';
-import type { ChargerReportedLimit, EvNeeds } from './charging-needs.js';
+import type { ChargerInfo, ChargerReportedLimit, ConnectorState, EvNeeds, MeterSample } from '../store/ports.js';
 
 export interface LiveCharger {
   id: string;
