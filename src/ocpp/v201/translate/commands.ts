@@ -188,36 +188,37 @@ function getCompositeSchedule(req: Requests16['GetCompositeSchedule']): Outbound
 }
 
 /**
- * A profile a 2.0.1 charger reports (K09 ReportChargingProfiles) in the core's (1.6) shape, for
- * the API: ChargingStationMaxProfile is ChargePointMaxProfile; its first schedule (2.0.1 allows
- * three, one per ISO 15118 tariff); the charger's transactionId kept as text beside it.
+ * A 2.0.1 profile in the 1.6 shape: ChargingStationMaxProfile is ChargePointMaxProfile (so is
+ * ChargingStationExternalConstraints, which 1.6 has no purpose for: callers say so); its first
+ * schedule (2.0.1 allows three, one per ISO 15118 tariff).
  */
+export function profile16Of(p: ChargingProfileType, transactionId?: number): Profile16 {
+  const s = p.chargingSchedule[0];
+  return {
+    chargingProfileId: p.id,
+    stackLevel: p.stackLevel,
+    chargingProfilePurpose: p.chargingProfilePurpose === 'ChargingStationMaxProfile' || p.chargingProfilePurpose === 'ChargingStationExternalConstraints' ? 'ChargePointMaxProfile' : p.chargingProfilePurpose,
+    chargingProfileKind: p.chargingProfileKind,
+    ...(p.recurrencyKind !== undefined ? { recurrencyKind: p.recurrencyKind } : {}),
+    ...(p.validFrom !== undefined ? { validFrom: p.validFrom } : {}),
+    ...(p.validTo !== undefined ? { validTo: p.validTo } : {}),
+    ...(transactionId !== undefined ? { transactionId } : {}),
+    chargingSchedule: {
+      ...(s.startSchedule !== undefined ? { startSchedule: s.startSchedule } : {}),
+      ...(s.duration !== undefined ? { duration: s.duration } : {}),
+      chargingRateUnit: s.chargingRateUnit,
+      chargingSchedulePeriod: s.chargingSchedulePeriod.map((q) => ({ startPeriod: q.startPeriod, limit: q.limit, ...(q.numberPhases !== undefined ? { numberPhases: q.numberPhases } : {}) })),
+      ...(s.minChargingRate !== undefined ? { minChargingRate: s.minChargingRate } : {}),
+    },
+  };
+}
+
+/** A profile a 2.0.1 charger reports (K09 ReportChargingProfiles), for the API: the 1.6 shape, the charger's transactionId kept as text beside it. */
 export function profileFrom201(p: ChargingProfileType): { profile: Profile16; chargerTransactionId?: string; notes: TranslationNote[] } {
   const notes: TranslationNote[] = [];
-  const s = p.chargingSchedule[0];
   if (p.chargingSchedule.length > 1) notes.push({ kind: 'lost', path: 'chargingProfile.chargingSchedule', detail: `${p.chargingSchedule.length} schedules: the first is shown` });
-  const purpose = p.chargingProfilePurpose === 'ChargingStationMaxProfile' ? 'ChargePointMaxProfile' : p.chargingProfilePurpose === 'ChargingStationExternalConstraints' ? undefined : p.chargingProfilePurpose;
-  if (purpose === undefined) notes.push({ kind: 'mapped', path: 'chargingProfile.chargingProfilePurpose', detail: 'ChargingStationExternalConstraints (a limit set by another party) has no 1.6 purpose: shown as ChargePointMaxProfile' });
-  return {
-    profile: {
-      chargingProfileId: p.id,
-      stackLevel: p.stackLevel,
-      chargingProfilePurpose: purpose ?? 'ChargePointMaxProfile',
-      chargingProfileKind: p.chargingProfileKind,
-      ...(p.recurrencyKind !== undefined ? { recurrencyKind: p.recurrencyKind } : {}),
-      ...(p.validFrom !== undefined ? { validFrom: p.validFrom } : {}),
-      ...(p.validTo !== undefined ? { validTo: p.validTo } : {}),
-      chargingSchedule: {
-        ...(s.startSchedule !== undefined ? { startSchedule: s.startSchedule } : {}),
-        ...(s.duration !== undefined ? { duration: s.duration } : {}),
-        chargingRateUnit: s.chargingRateUnit,
-        chargingSchedulePeriod: s.chargingSchedulePeriod.map((q) => ({ startPeriod: q.startPeriod, limit: q.limit, ...(q.numberPhases !== undefined ? { numberPhases: q.numberPhases } : {}) })),
-        ...(s.minChargingRate !== undefined ? { minChargingRate: s.minChargingRate } : {}),
-      },
-    },
-    ...(p.transactionId !== undefined ? { chargerTransactionId: p.transactionId } : {}),
-    notes,
-  };
+  if (p.chargingProfilePurpose === 'ChargingStationExternalConstraints') notes.push({ kind: 'mapped', path: 'chargingProfile.chargingProfilePurpose', detail: 'ChargingStationExternalConstraints (a limit set by another party) has no 1.6 purpose: shown as ChargePointMaxProfile' });
+  return { profile: profile16Of(p), ...(p.transactionId !== undefined ? { chargerTransactionId: p.transactionId } : {}), notes };
 }
 
 const variableData = (ref: VariableRef): GetVariableDataType => ({
