@@ -14,6 +14,7 @@ import { validatorFor } from './ocpp/validate.js';
 import { EventBus } from './events.js';
 import { createGridMeter } from './meters/index.js';
 import type { Config } from './config/schema.js';
+import { createChargerQueries } from './gateway/charger-queries.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { startLocalListPush } from './gateway/local-list-push.js';
 import { mergedList, sameEntries } from './gateway/local-lists.js';
@@ -144,6 +145,8 @@ export function createApp(config: Config, deps: AppDeps): App {
   const userProfiles = balancer ? createSiteUserProfiles(config, { balancer, gateway, store, events, logger, now }) : undefined;
   userProfiles?.register(ocpp);
   interceptTransfers(ocpp, transfers);
+  // Questions whose answers come in several frames (ReportChargingProfiles) or that chargegate asks itself (GetTransactionStatus on a reconnect).
+  const queries = createChargerQueries({ commands: gateway.commands, store, events, logger, now, reportTimeoutMs: config.ocpp.callTimeout * 1000 });
   const mqtt = createMqtt({
     config,
     gateway,
@@ -166,6 +169,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     setup: (id) => setup.view(id),
     chargingProfiles: (id) => userProfiles?.view(id),
     caps: (id) => balancer?.caps(id) ?? [],
+    queries,
     peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstreams ? { upstream: true, upstreams: () => upstreams.summaries() } : {}) }),
     logger,
     now,
@@ -188,6 +192,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     async start() {
       await startMqtt(mqtt, config, logger);
       const ports = await gateway.start();
+      queries.start();
       balancer?.start();
       userProfiles?.start();
       setup.start();
@@ -215,6 +220,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       await http.stop();
       await mqtt?.stop();
       userProfiles?.stop();
+      queries.stop();
       await balancer?.stop();
       await upstreams?.stop();
       await gateway.stop();

@@ -1,6 +1,7 @@
 import type { Registration } from './gateway/registration.js';
+import type { SetChargingProfileRequest } from './ocpp/v16/types.js';
 import { EventEmitter } from 'node:events';
-import type { ChargerInfo, ConnectorState, DeadLetter, MeterSample, SecurityEvent, SessionRecord } from './store/ports.js';
+import type { ChargerInfo, ChargerReportedLimit, ConnectorState, DeadLetter, EvNeeds, MeterSample, SecurityEvent, SessionRecord } from './store/ports.js';
 import type { UpstreamSummary } from './upstream/upstream.js';
 
 /**
@@ -22,6 +23,15 @@ export interface GatewayEvents {
   'charger.registration': { chargerId: string } & Registration;
   'charger.setup': { chargerId: string; state: 'off' | 'pending' | 'done' | 'failed'; reason?: string; profile?: string };
   'connector.status': ConnectorState;
+  /** What the car on a connector needs (src/gateway/charging-needs.ts); null: forgotten (its session ended). */
+  'connector.evNeeds': { chargerId: string; connectorId: number; needs: EvNeeds | null };
+  /** A limit set at the charger by another party (an EMS, the grid operator); amps null: cleared or of unknown size. */
+  'charger.reportedLimit': { chargerId: string } & ChargerReportedLimit;
+  /**
+   * One frame of a charger's report of its installed charging profiles (OCPP 2.0.1 K09
+   * ReportChargingProfiles; tbc: more frames follow), profiles in the core's (1.6) shape.
+   */
+  'charger.profilesReported': { chargerId: string; requestId: number; tbc: boolean; connectorId: number; source: string; profiles: ReportedProfile[] };
   'meter.values': { chargerId: string; connectorId: number; transactionId?: number; samples: MeterSample[] };
   /**
    * A StartTransaction was written and is on its way to the disk (not yet answered): the
@@ -92,6 +102,12 @@ export interface GatewayEvents {
 }
 
 export type EventName = keyof GatewayEvents;
+
+export interface ReportedProfile {
+  profile: SetChargingProfileRequest['csChargingProfiles'];
+  /** The charger's own transactionId a TxProfile names (2.0.1: text). */
+  chargerTransactionId?: string;
+}
 
 export interface CertificateOutcome {
   chargerId: string;

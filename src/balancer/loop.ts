@@ -28,6 +28,7 @@ import { PHASE_NAMES, connectorKey, type Allocation, type BalancerState, type Ch
 import { carDraw } from './draw.js';
 import { nextStep, type InForce } from './ramp.js';
 import { ordersFor } from './to-profile.js';
+import { EV_NEEDS_SOURCE, reportedLimitSource } from '../gateway/charging-needs.js';
 
 /** The meta-table key of the limits the chargers accepted (survives a restart). */
 const ACCEPTED_KEY = 'balancer.acceptedLimits';
@@ -118,6 +119,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     return r !== undefined && (r.strikes >= TX_STRIKES || r.transactionId === transactionId);
   };
   const cannotPause = new Set<string>();
+  /** AC phases the car on a connector said it charges on (its charging needs), until its session ends. */
+  const evPhases = new Map<string, 1 | 2 | 3>();
   /** Caps per charger or connector key, per source (mqtt, http, cloud…): the lowest applies. */
   const caps = new Map<string, Map<string, number>>();
   const runtime = new Map<string, RuntimeLimit>();
@@ -232,6 +235,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       const cap = lowestCap(chargerId, key);
       if (cap) input.cap = cap;
       if (cannotPause.has(key)) input.cannotPause = true;
+      const declared = evPhases.get(key);
+      if (declared !== undefined) input.evPhases = declared;
       return input;
     });
   }
@@ -659,6 +664,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const current = sessions.get(key);
     if (current && current.transactionId !== s.transactionId) return;
     forget(key);
+    // The car's needs were this session's (the edge forgets them too; this keeps the plan right if it did not).
+    if (evPhases.delete(key) || caps.get(key)?.has(EV_NEEDS_SOURCE)) setCap(s.chargerId, s.connectorId, null, EV_NEEDS_SOURCE);
     if (![...sessions.keys()].some((k) => splitKey(k)[0] === s.chargerId)) settle(s.chargerId, control.settled, 'its sessions ended');
     schedule();
   }
@@ -697,6 +704,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       }),
       events.on('ocpp.call', onCallSent),
       events.on('charger.quirks', onQuirks),
+      events.on('connector.evNeeds', onEvNeeds),
+      events.on('charger.reportedLimit', onReportedLimit),
     );
     deps.meter?.onReading((r) => {
       const now = nowMs();
@@ -801,6 +810,47 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     return { ...charger, quirks: { ...charger.quirks, noTxProfile: true } };
   }
 
+  /** A cap per source on a charger (connectorId undefined) or a connector; null clears this source's. */
+  function setCap(chargerId: string, connectorId: number | undefined, amps: number | null, source: string): ControlResult {
+    const charger = chargerOf(site, chargerId);
+    if (!site.chargers.has(chargerId) && !gateway.registry.get(chargerId)) return { accepted: false, reason: `unknown charger ${chargerId}` };
+    if (connectorId !== undefined && (connectorId < 1 || connectorId > Math.max(charger.connectors, 8))) return { accepted: false, reason: `no connector ${connectorId} on ${chargerId}` };
+    if (amps !== null && !(amps >= 0 && amps <= 1000)) return { accepted: false, reason: `a cap must be a number of A from 0, got ${amps}` };
+    const key = connectorId === undefined ? chargerId : connectorKey(chargerId, connectorId);
+    let bySource = caps.get(key);
+    if (!bySource) caps.set(key, (bySource = new Map()));
+    if (amps === null) bySource.delete(source);
+    else bySource.set(source, amps);
+    if (bySource.size === 0) caps.delete(key);
+    log.info({ chargerId, connectorId, amps, source }, amps === null ? 'cap removed' : 'cap set');
+    schedule();
+    const note = amps !== null && amps > 0 && amps < charger.minCurrent ? ` (below its minimum ${charger.minCurrent} A: it pauses)` : '';
+    return { accepted: true, reason: amps === null ? 'cap removed' : `capped at ${amps} A${note}` };
+  }
+
+  /**
+   * What the car said it takes at most is a cap (the rest goes to other cars), and the phases
+   * it charges on are the ones reserved for it until its currents show them (allocate.ts
+   * phasesOf; its profile then names them, to-profile.ts). Forgotten when its session ends.
+   */
+  function onEvNeeds(e: GatewayEvents['connector.evNeeds']): void {
+    const key = connectorKey(e.chargerId, e.connectorId);
+    setCap(e.chargerId, e.connectorId, e.needs?.maxCurrentA ?? null, EV_NEEDS_SOURCE);
+    if (e.needs?.phases !== undefined) evPhases.set(key, e.needs.phases);
+    else evPhases.delete(key);
+    schedule();
+  }
+
+  /**
+   * A limit another party set at the charger (an EMS, the grid operator) is a cap: the charger
+   * holds its car to it anyway, so what is above it goes to others; and as the profile sent is
+   * never above the allocation, a cleared limit cannot let the car jump above what the fuse
+   * allows before the balancer raises it.
+   */
+  function onReportedLimit(e: GatewayEvents['charger.reportedLimit']): void {
+    setCap(e.chargerId, e.connectorId > 0 ? e.connectorId : undefined, e.amps, reportedLimitSource(e.source));
+  }
+
   // ---- LimitControl and the other seams ----------------------------------------------------
 
   return {
@@ -840,22 +890,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       run();
       return Promise.all(sent).then(() => undefined);
     },
-    setCap(chargerId, connectorId, amps, source) {
-      const charger = chargerOf(site, chargerId);
-      if (!site.chargers.has(chargerId) && !gateway.registry.get(chargerId)) return { accepted: false, reason: `unknown charger ${chargerId}` };
-      if (connectorId !== undefined && (connectorId < 1 || connectorId > Math.max(charger.connectors, 8))) return { accepted: false, reason: `no connector ${connectorId} on ${chargerId}` };
-      if (amps !== null && !(amps >= 0 && amps <= 1000)) return { accepted: false, reason: `a cap must be a number of A from 0, got ${amps}` };
-      const key = connectorId === undefined ? chargerId : connectorKey(chargerId, connectorId);
-      let bySource = caps.get(key);
-      if (!bySource) caps.set(key, (bySource = new Map()));
-      if (amps === null) bySource.delete(source);
-      else bySource.set(source, amps);
-      if (bySource.size === 0) caps.delete(key);
-      log.info({ chargerId, connectorId, amps, source }, amps === null ? 'cap removed' : 'cap set');
-      schedule();
-      const note = amps !== null && amps > 0 && amps < charger.minCurrent ? ` (below its minimum ${charger.minCurrent} A: it pauses)` : '';
-      return { accepted: true, reason: amps === null ? 'cap removed' : `capped at ${amps} A${note}` };
-    },
+    setCap,
     setSiteLimit(amps, durationS, source) {
       return this.setExternalLimit(`demand-response (${source})`, amps, amps === null ? undefined : nowMs() + durationS * 1000);
     },

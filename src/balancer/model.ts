@@ -112,6 +112,12 @@ export interface ConnectorInput {
   cap?: { amps: number; source: string };
   /** Pausing does not work on this connector (noZeroAmps and ChangeAvailability refused). */
   cannotPause?: boolean;
+  /**
+   * The AC phases the car said it charges on (its charging needs, e.g. 2.0.1 NotifyEVChargingNeeds
+   * AC_single_phase): the charger's first ones, until its currents show which it uses. Its
+   * profile then names that many phases (numberPhases), so the charger holds it to them.
+   */
+  evPhases?: 1 | 2 | 3;
 }
 
 export interface ExternalLimit {
@@ -176,6 +182,8 @@ export interface ConnectorAllocation {
   phases: readonly Phase[];
   /** The phases were seen in the car's currents (not assumed from the wiring). */
   phasesMeasured: boolean;
+  /** The phases are the ones the car said it charges on (ConnectorInput.evPhases), not measured yet. */
+  phasesDeclared?: boolean;
   active: boolean;
   reason: Reason;
   /** The reason in words, e.g. "circuit garage full on L2". */

@@ -72,22 +72,26 @@ export function ordersFor(a: ConnectorAllocation, charger: ChargerModel, options
   const pauseByAvailability = charger.quirks.noZeroAmps && a.active && a.amps === 0;
   // W limits assume one phase until the car's currents showed its phases: a 1-phase car
   // given a 3-phase W limit would draw three times the current on its phase.
-  const knownPhases = a.phasesMeasured || charger.phases === 1 ? a.phases.length : 1;
+  const knownPhases = a.phasesMeasured || a.phasesDeclared || charger.phases === 1 ? a.phases.length : 1;
+  // Fewer phases reserved than wired because the car said so: the profile names them (§7.13
+  // numberPhases, 2.0.1 K01), so the charger holds the car to the phases the plan counted.
+  const named = (v: ReturnType<typeof limitValue>) => (a.phasesDeclared ? { ...v, numberPhases: a.phases.length } : v);
   const profiles: SetChargingProfileRequest[] = [];
   if (pauseByAvailability) {
     return { profiles, availability: 'Inoperative', amps: 0 };
   }
-  const standing = (amps: number) => request(a.connectorId, TX_DEFAULT_PROFILE_ID + a.connectorId, 'TxDefaultProfile', stackLevel, limitValue(amps, knownPhases, charger, options.voltage));
+  // The standing limit names no phases under a TxProfile: it is the next car's.
+  const standing = (amps: number, live = false) => request(a.connectorId, TX_DEFAULT_PROFILE_ID + a.connectorId, 'TxDefaultProfile', stackLevel, (live ? named : (v: ReturnType<typeof limitValue>) => v)(limitValue(amps, knownPhases, charger, options.voltage)));
   let txDefaultAmps = a.amps;
   if (a.active && options.transactionId !== undefined && !charger.quirks.noTxProfile) {
     // The live limit first: the car follows it; then the standing one, if it must move.
-    const tx = request(a.connectorId, TX_PROFILE_ID + a.connectorId, 'TxProfile', stackLevel, limitValue(a.amps, knownPhases, charger, options.voltage));
+    const tx = request(a.connectorId, TX_PROFILE_ID + a.connectorId, 'TxProfile', stackLevel, named(limitValue(a.amps, knownPhases, charger, options.voltage)));
     tx.csChargingProfiles.transactionId = options.transactionId;
     profiles.push(tx);
     txDefaultAmps = standingUnderTx(a.amps, charger.minCurrent, options.txDefaultInForce);
     if (txDefaultAmps !== options.txDefaultInForce) profiles.push(standing(txDefaultAmps));
   } else {
-    profiles.push(standing(a.amps));
+    profiles.push(standing(a.amps, true));
   }
   return { profiles, amps: a.amps, txDefaultAmps, ...(charger.quirks.noZeroAmps && a.active ? { availability: 'Operative' as const } : {}) };
 }

@@ -4,7 +4,7 @@
  * part lives in the store. A charger stays in the registry after it disconnects (online=false).
  */
 import type { AcceptedConnection } from '../ocpp/server.js';
-import type { ChargerInfo, ConnectorState, MeterSample } from '../store/ports.js';
+import type { ChargerInfo, ChargerReportedLimit, ConnectorState, EvNeeds, MeterSample } from '../store/ports.js';
 
 export interface LiveCharger {
   id: string;
@@ -35,6 +35,10 @@ export interface LiveCharger {
   logStatus?: { status: string; requestId?: number };
   /** Its latest security event since chargegate started (the store keeps them all: GET …/security-events). */
   lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
+  /** What the car on each connector said it needs (2.0.1 NotifyEVChargingNeeds), until its session ends. */
+  evNeeds?: Map<number, EvNeeds>;
+  /** Limits set at the charger by others (an EMS, the grid operator: 2.0.1 NotifyChargingLimit), by `${source}/${connectorId}`. */
+  reportedLimits?: Map<string, ChargerReportedLimit>;
 }
 
 /** A connection's subprotocol as chargers.list[].ocpp names the version: '1.6', '2.0.1' (undefined: none yet). */

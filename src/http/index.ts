@@ -36,6 +36,7 @@ import { loadSample, type ViewDeps } from './views.js';
 import type { SetupView } from '../setup/index.js';
 import type { ChannelLimitsView } from '../upstream/cloud-caps.js';
 import type { Transfers } from '../transfers/service.js';
+import type { ChargerQueries } from '../gateway/charger-queries.js';
 import type { ChargerFileHandler } from '../transfers/serve.js';
 
 export interface OperatorViewDeps {
@@ -50,6 +51,8 @@ export interface OperatorViewDeps {
   chargingProfiles?: (chargerId: string) => ChannelLimitsView | undefined;
   /** The caps the balancer holds on a charger, by source. */
   caps?: (chargerId: string) => { connectorId?: number; source: string; amps: number }[];
+  /** Questions to chargers whose answers chargegate collects (src/gateway/charger-queries.ts). */
+  queries?: ChargerQueries;
   /** Firmware files and diagnostics uploads (src/transfers), and the chargers' capability URLs. */
   transfers?: { service: Transfers; chargerFiles: ChargerFileHandler };
   /** The site commands, shared with MQTT. */
@@ -92,6 +95,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     site,
     ...(deps.setup ? { setup: deps.setup } : {}),
     ...(transfers ? { transfers: (id: string) => transfers.latest(id) } : {}),
+    ...(deps.queries ? { transactionQueues: (id: string) => deps.queries!.queues(id) } : {}),
   };
   const siteDeps = { config: deps.config, site, history, peers: deps.peers, outbox: deps.store.upstream.outbox };
   const live = new LiveFeed({ events: deps.events, views, site: siteDeps, logger, ...(deps.liveFlushMs !== undefined ? { flushMs: deps.liveFlushMs } : {}) });
@@ -109,7 +113,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...ocppRoutes({ ocpp: deps.ocpp }),
     // A random positive int32: unlike a counter, no clash with a reservation an earlier run made.
     ...chargerCommandRoutes({ ocpp: deps.ocpp, now: deps.now, reservationId: () => randomInt(1, 2 ** 31 - 1) }),
-    ...chargingProfileRoutes({ views, chargingProfiles: deps.chargingProfiles ?? (() => undefined), caps: deps.caps ?? (() => []) }),
+    ...chargingProfileRoutes({ views, chargingProfiles: deps.chargingProfiles ?? (() => undefined), caps: deps.caps ?? (() => []), ...(deps.queries ? { queries: deps.queries } : {}) }),
     ...(transfers ? firmwareRoutes({ transfers, views }) : []),
     route({
       method: 'GET',

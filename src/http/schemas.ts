@@ -52,6 +52,32 @@ const CONNECTOR = {
       properties: { transactionId: { type: 'integer' }, idTag: { type: 'string' }, startedAt: { type: 'string' }, energyWh: { type: ['number', 'null'] } },
     },
     limit: { $ref: '#/components/schemas/ConnectorLimit' },
+    evNeeds: {
+      type: 'object',
+      description: 'What the car said it needs (OCPP 2.0.1 NotifyEVChargingNeeds), until its session ends: its maximum is a cap of the load balancer, its phases the ones reserved for it.',
+      properties: {
+        transfer: { type: 'string', enum: ['AC_single_phase', 'AC_two_phase', 'AC_three_phase', 'DC'] },
+        phases: { type: 'integer', enum: [1, 2, 3] },
+        maxCurrentA: { type: 'number' },
+        minCurrentA: { type: 'number' },
+        energyWh: { type: 'number' },
+        departureTime: { type: 'string', format: 'date-time' },
+        receivedAt: { type: 'string', format: 'date-time' },
+      },
+    },
+    externalLimits: { type: 'array', items: { $ref: '#/components/schemas/ExternalLimit' } },
+  },
+} as const;
+
+const EXTERNAL_LIMIT = {
+  type: 'object',
+  description: 'A limit another party set at the charger (OCPP 2.0.1 NotifyChargingLimit): a cap of the load balancer until ClearedChargingLimit.',
+  properties: {
+    connectorId: { type: 'integer', minimum: 0, description: '0: the whole charger.' },
+    source: { type: 'string', description: 'EMS (an energy manager on site), SO (the grid operator), CSO, Other.' },
+    amps: { type: ['number', 'null'], description: 'A per phase in force when reported; null: no schedule came with it.' },
+    gridCritical: { type: 'boolean' },
+    receivedAt: { type: 'string', format: 'date-time' },
   },
 } as const;
 
@@ -129,6 +155,12 @@ const CHARGER = {
     },
     ...CONTROL_PROPERTIES,
     setup: SETUP,
+    externalLimits: { type: 'array', items: { $ref: '#/components/schemas/ExternalLimit' }, description: 'Limits set at the charger on the whole charger.' },
+    transactionQueues: {
+      type: 'array',
+      description: 'The charger\'s latest answers (OCPP 2.0.1 GetTransactionStatus, asked when it reconnects with sessions running) on whether a session\'s messages are still queued there.',
+      items: { type: 'object', properties: { transactionId: { type: 'integer' }, messagesInQueue: { type: 'boolean' }, ongoing: { type: 'boolean' }, at: { type: 'string', format: 'date-time' } } },
+    },
     connectors: { type: 'array', items: { $ref: '#/components/schemas/Connector' } },
   },
 } as const;
@@ -154,6 +186,7 @@ const SITE = {
 export const RESPONSE_SCHEMAS = {
   ConnectorLimit: LIMIT,
   Connector: CONNECTOR,
+  ExternalLimit: EXTERNAL_LIMIT,
   Charger: CHARGER,
   ChargerList: { type: 'object', required: ['chargers'], properties: { chargers: { type: 'array', items: { $ref: '#/components/schemas/Charger' } } } },
   Site: SITE,

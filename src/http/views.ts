@@ -7,7 +7,8 @@ import { registrationOf, type Registration } from '../gateway/registration.js';
 import { parseRotation } from '../balancer/site.js';
 import type { Config } from '../config/schema.js';
 import { ocppVersionOf, type LiveCharger, type Registry } from '../gateway/registry.js';
-import type { MeterSample, SessionRecord, SessionStore } from '../store/ports.js';
+import type { ChargerReportedLimit, EvNeeds, MeterSample, SessionRecord, SessionStore } from '../store/ports.js';
+import type { TransactionQueueStatus } from '../gateway/charger-queries.js';
 import type { LoadSample } from './load-history.js';
 import type { ChargerControl } from '../events.js';
 import type { ConnectorAllocation, SiteView } from './site-view.js';
@@ -26,6 +27,10 @@ export interface ConnectorView {
   session: { transactionId: number; idTag: string; startedAt: string; energyWh: number | null } | null;
   /** The balancer's plan for it against what the charger took (null without load balancing). */
   limit: LimitView | null;
+  /** What the car said it needs (OCPP 2.0.1 NotifyEVChargingNeeds), until its session ends. */
+  evNeeds?: EvNeeds;
+  /** Limits another party (an EMS, the grid operator) set at the charger on this connector. */
+  externalLimits?: ChargerReportedLimit[];
 }
 
 /**
@@ -96,6 +101,10 @@ export interface ChargerView extends ControlView {
   lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
   /** Vendor profile, automatic setup and effective quirks (docs/chargers.md). */
   setup?: SetupView;
+  /** Limits another party set at the charger on the whole charger (connector 0). */
+  externalLimits?: ChargerReportedLimit[];
+  /** The charger's latest answers on whether running sessions' messages are still queued there (2.0.1 GetTransactionStatus). */
+  transactionQueues?: TransactionQueueStatus[];
   connectors: ConnectorView[];
 }
 
@@ -107,6 +116,8 @@ export interface ViewDeps {
   setup?: (chargerId: string) => SetupView;
   /** Firmware and diagnostics status per charger (src/transfers), when known. */
   transfers?: (chargerId: string) => LatestTransfers;
+  /** The charger's answers on queued transaction messages (src/gateway/charger-queries.ts). */
+  transactionQueues?: (chargerId: string) => TransactionQueueStatus[];
 }
 
 const PHASES = ['L1', 'L2', 'L3'] as const;
@@ -149,6 +160,8 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
   for (const c of live?.connectors.keys() ?? []) if (c > 0) connectorIds.add(c);
   const connectors = [...connectorIds].sort((a, b) => a - b).map((c) => connectorView(deps, id, c, live, active.get(`${id}/${c}`)));
   const boot = live?.boot;
+  const wholeLimits = externalLimitsOn(live, 0);
+  const queues = deps.transactionQueues?.(id) ?? [];
   return {
     id,
     online: live?.online ?? false,
@@ -172,6 +185,8 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
     ...(live?.lastSecurityEvent ? { lastSecurityEvent: live.lastSecurityEvent } : {}),
     ...controlView(deps.site.control(id)),
     ...(deps.setup ? { setup: deps.setup(id) } : {}),
+    ...(wholeLimits.length > 0 ? { externalLimits: wholeLimits } : {}),
+    ...(queues.length > 0 ? { transactionQueues: queues } : {}),
     connectors,
   };
 }
@@ -181,6 +196,8 @@ function connectorView(deps: ViewDeps, chargerId: string, connectorId: number, l
   const allocation = deps.site.connector(chargerId, connectorId);
   const running = session !== undefined;
   const register = inBaseUnit(latest(live, connectorId, 'Energy.Active.Import.Register'));
+  const needs = live?.evNeeds?.get(connectorId);
+  const limits = externalLimitsOn(live, connectorId);
   return {
     connectorId,
     status: live?.online ? (state?.status ?? 'Unknown') : 'Unavailable',
@@ -198,7 +215,13 @@ function connectorView(deps: ViewDeps, chargerId: string, connectorId: number, l
         }
       : null,
     limit: allocation ? limitView(allocation, deps.site.allocation!.at) : null,
+    ...(needs ? { evNeeds: needs } : {}),
+    ...(limits.length > 0 ? { externalLimits: limits } : {}),
   };
+}
+
+function externalLimitsOn(live: LiveCharger | undefined, connectorId: number): ChargerReportedLimit[] {
+  return [...(live?.reportedLimits?.values() ?? [])].filter((l) => l.connectorId === connectorId);
 }
 
 export function limitView(a: ConnectorAllocation, at: string): LimitView {

@@ -30,6 +30,36 @@ export interface ConnectorState {
   timestamp: string;
 }
 
+/** What a car said it needs (OCPP 2.0.1 NotifyEVChargingNeeds; src/gateway/charging-needs.ts). */
+export interface EvNeeds {
+  connectorId: number;
+  /** How the car asks for its energy: AC_single_phase, AC_two_phase, AC_three_phase, DC. */
+  transfer: string;
+  /** AC phases the car charges on (undefined: DC, or unknown). */
+  phases?: 1 | 2 | 3;
+  /** A per phase the car takes at most / needs at least (AC). */
+  maxCurrentA?: number;
+  minCurrentA?: number;
+  /** Energy the car asks for, Wh. */
+  energyWh?: number;
+  /** When the driver leaves (ISO time). */
+  departureTime?: string;
+  receivedAt: string;
+}
+
+/** A limit another party set at a charger (OCPP 2.0.1 NotifyChargingLimit). */
+export interface ChargerReportedLimit {
+  /** 0: the whole charger. */
+  connectorId: number;
+  /** Who set it: EMS (a local energy manager), SO (the grid operator), CSO, Other. */
+  source: string;
+  /** A per phase in force when it was reported; null: no schedule came with it (its size is unknown). */
+  amps: number | null;
+  /** The grid operator marked it critical for the grid. */
+  gridCritical?: boolean;
+  receivedAt: string;
+}
+
 export interface ChargerStore {
   recordBoot(id: string, info: ChargerInfo, at: string): void;
   touch(id: string, at: string): void;

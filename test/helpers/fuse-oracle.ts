@@ -18,6 +18,9 @@ const NAMES = ['L1', 'L2', 'L3'];
  * - a 1-phase charger loads the site phase its L1 is wired to: rotation[0];
  * - a 3-phase charger with a running session whose car was measured loads the site phases of
  *   the charger phases carrying more than `threshold` (rotation[i] for charger phase i);
+ * - a 3-phase charger with a running session whose car said it charges on fewer phases
+ *   (evPhases, and its profile names that many) and shows no phase yet: the charger's first
+ *   evPhases phases (rotation[0]… : a single-phase car charges on the charger's L1);
  * - otherwise (no car yet, no measurement, nothing above the threshold, an idle or a fixed
  *   connector) every phase it is wired to.
  */
@@ -25,13 +28,13 @@ export function sitePhases(charger: ChargerModel, connector: ConnectorInput, sup
   if (supplyPhases === 1) return [0];
   if (charger.phases === 1) return [charger.rotation[0]];
   const wired: Phase[] = [charger.rotation[0], charger.rotation[1], charger.rotation[2]];
-  const measuredCar = connector.session !== undefined && connector.fixed === undefined && connector.measured !== undefined;
-  if (!measuredCar) return wired;
+  const car = connector.session !== undefined && connector.fixed === undefined;
   const used: Phase[] = [];
   for (const chargerPhase of [0, 1, 2] as const) {
-    if (connector.measured!.currents[chargerPhase] > threshold) used.push(charger.rotation[chargerPhase]);
+    if (car && connector.measured && connector.measured.currents[chargerPhase] > threshold) used.push(charger.rotation[chargerPhase]);
   }
-  return used.length > 0 ? used : wired;
+  if (used.length > 0) return used;
+  return car && connector.evPhases !== undefined ? wired.slice(0, connector.evPhases) : wired;
 }
 
 /** One limit on one site phase: what it allows, what fixed connectors take, what chargegate gave. */

@@ -52,6 +52,8 @@ const connectorArb = fc.record({
   cap: oneIn(8, fc.integer({ min: 0, max: 32 })),
   offered: oneIn(3, fc.integer({ min: 6, max: 32 })),
   suspendedFor: oneIn(10, fc.integer({ min: 0, max: 60_000 })),
+  // The phases the car said it charges on (2.0.1 NotifyEVChargingNeeds), one in four.
+  evPhases: oneIn(4, fc.constantFrom(1 as const, 1 as const, 2 as const, 3 as const)),
   memory: oneIn(2, fc.record({ active: fc.boolean(), ago: fc.integer({ min: 0, max: 3_600_000 }), boosted: fc.boolean() })),
 });
 
@@ -116,6 +118,7 @@ export const tightArb = fc
         if (g.cap !== undefined) c.cap = { amps: g.cap, source: 'test' };
         if (g.offered !== undefined) c.offered = { amps: g.offered, raisedAt: NOW - 60_000 };
         if (g.suspendedFor !== undefined) c.suspendedSince = NOW - g.suspendedFor;
+        if (g.evPhases !== undefined) c.evPhases = g.evPhases;
         if (g.memory && c.session) state[`${charger.id}/${k}`] = g.memory.active ? { activeSince: NOW - g.memory.ago, ...(g.memory.boosted ? { boosted: true } : {}) } : { pausedSince: NOW - g.memory.ago };
         connectors.push(c);
       }

@@ -20,7 +20,9 @@ import { meterValuesToCore } from '../../ocpp/v201/translate/meter.js';
 import type { TranslationNote } from '../../ocpp/v201/translate/notes.js';
 import { firmwareStatusToCore, logStatusToCore } from '../../ocpp/v201/translate/files.js';
 import { dataTransferAnswerFromCore, dataTransferToCore, securityEventToCore } from '../../ocpp/v201/translate/notifications.js';
-import { statusToCore, type ChargingState } from '../../ocpp/v201/translate/status.js';
+import { profileFrom201 } from '../../ocpp/v201/translate/commands.js';
+import { chargingLimitToCore, evNeedsToCore, NOMINAL_VOLTAGE } from '../../ocpp/v201/translate/smart.js';
+import { faultOfEvent, statusToCore, type ChargingState, type Fault } from '../../ocpp/v201/translate/status.js';
 import { transactionEventToCore, type TransactionFacts } from '../../ocpp/v201/translate/transaction.js';
 import type { Requests201, Responses201 } from '../../ocpp/v201/types.js';
 import type { HandlerContext } from '../handlers/context.js';
@@ -28,6 +30,7 @@ import { dispatch16 } from '../handlers/index.js';
 import { reservationEnded } from '../handlers/reservations.js';
 import { idTagInfoFor } from '../handlers/transactions.js';
 import { meterKey } from '../registry.js';
+import { clearReportedLimit, forgetEvNeeds, noteEvNeeds, noteReportedLimit } from '../charging-needs.js';
 import type { MeterSample } from '../../store/ports.js';
 import type { RequestPairs } from './requests.js';
 
@@ -49,13 +52,15 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
   const notes = (list: readonly TranslationNote[], action: string) => list.forEach((n) => noteTranslation(n, action));
   /** Each EVSE's charging state while a transaction runs on it: what Occupied means (status.ts). */
   const chargingStates = new Map<number, ChargingState>();
+  /** Each EVSE's fault cause from NotifyEvent (N07): what a Faulted StatusNotification does not say. */
+  const faults = new Map<number, Fault>();
   let transactions: Promise<unknown> = Promise.resolve();
 
   const inbound: Inbound = {
     BootNotification: async (req) => bootAnswerFromCore(await core('BootNotification', bootToCore(req))),
     Heartbeat: () => core('Heartbeat', {}),
     StatusNotification: async (req) => {
-      const status = statusToCore(req, chargingStates.get(req.evseId) ?? runningSince(req.evseId));
+      const status = statusToCore(req, chargingStates.get(req.evseId) ?? runningSince(req.evseId), faults.get(req.evseId));
       notes(status.notes, 'StatusNotification');
       await core('StatusNotification', status.value);
       return {};
@@ -116,7 +121,53 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
     },
     ReservationStatusUpdate: async (req) => (await reservationEnded(ctx, req.reservationId, req.reservationUpdateStatus), {}),
     DataTransfer: async (req) => dataTransferAnswerFromCore(await core('DataTransfer', dataTransferToCore(req))),
+    NotifyEVChargingNeeds: (req) => {
+      const { needs, status, notes: lost } = evNeedsToCore(req, ctx.now().toISOString());
+      notes(lost, 'NotifyEVChargingNeeds');
+      if (needs) noteEvNeeds(ctx, needs);
+      return { status };
+    },
+    NotifyChargingLimit: (req) => {
+      const { limit, notes: lost } = chargingLimitToCore(req, ctx.now().toISOString(), NOMINAL_VOLTAGE);
+      notes(lost, 'NotifyChargingLimit');
+      noteReportedLimit(ctx, limit);
+      return {};
+    },
+    ClearedChargingLimit: (req) => (clearReportedLimit(ctx, req.chargingLimitSource, req.evseId, ctx.now().toISOString()), {}),
+    NotifyEvent: (req) => notifyEvent(req),
+    ReportChargingProfiles: (req) => {
+      const profiles = req.chargingProfile.map((p) => {
+        const { notes: lost, ...shown } = profileFrom201(p);
+        notes(lost, 'ReportChargingProfiles');
+        return shown;
+      });
+      ctx.events.emit('charger.profilesReported', { chargerId: ctx.chargerId, requestId: req.requestId, tbc: req.tbc ?? false, connectorId: req.evseId, source: req.chargingLimitSource, profiles });
+      return {};
+    },
   };
+
+  /**
+   * NotifyEvent (N07): answered always; an EVSE's fault (faultOfEvent) is kept as the cause a
+   * Faulted status carries, and given at once to a connector that is Faulted already.
+   */
+  async function notifyEvent(req: Requests201['NotifyEvent']): Promise<Responses201['NotifyEvent']> {
+    for (const e of req.eventData) {
+      const found = faultOfEvent(e);
+      if (!found) continue;
+      const { fault, cleared } = found;
+      ctx.logger.info({ evseId: fault.evseId, info: fault.info, vendorErrorCode: fault.vendorErrorCode, cleared, eventId: e.eventId }, cleared ? 'fault cleared (NotifyEvent)' : 'fault reported (NotifyEvent)');
+      if (cleared) {
+        faults.delete(fault.evseId);
+        continue;
+      }
+      faults.set(fault.evseId, fault);
+      const now = ctx.registry.get(ctx.chargerId)?.connectors.get(fault.evseId);
+      if (now?.status === 'Faulted' && now.info !== fault.info) {
+        await core('StatusNotification', { connectorId: fault.evseId, status: 'Faulted', errorCode: 'OtherError', info: fault.info, ...(fault.vendorErrorCode ? { vendorErrorCode: fault.vendorErrorCode } : {}), timestamp: e.timestamp });
+      }
+    }
+    return {};
+  }
 
   /**
    * No charging state heard on this connection (a reconnect), yet a session runs on the EVSE:
@@ -161,6 +212,8 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
     if (plan.meterValue.length > 0) await core('MeterValues', { connectorId: plan.connectorId, transactionId, meterValue: plan.meterValue });
     if (plan.stop) {
       chargingStates.delete(plan.connectorId);
+      // The car's needs were told for this transaction (K15).
+      forgetEvNeeds(ctx, plan.connectorId);
       const stopped = await core('StopTransaction', { ...plan.stop, transactionId });
       idTagInfo = stopped.idTagInfo ?? idTagInfo;
     }

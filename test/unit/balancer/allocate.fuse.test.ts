@@ -212,3 +212,30 @@ t.test('the oracle itself: a rotated 1-phase car misread as on its charger phase
   t.throws(() => assertFusesHold(input, wrong), /supply L2: 21 A allocated \+ 0 A fixed > limit 17 A/);
   t.same(limitsLoaded(input, input.connectors[0]!), ['supply L2', 'charger R L2']);
 });
+
+t.test('a car that said it charges on one phase (its charging needs) is reserved one phase: the other car gets the rest', async (t) => {
+  // Supply 3 × 20 A. R: a 3-phase charger whose car said AC_single_phase and takes 16 A at most
+  // (a cap); B: a 1-phase charger wired to L2. Counted on all three phases, R would share L2
+  // with B (10 A each); on its L1 alone it leaves L2 to B.
+  const s = site({ supply: 20, chargers: [{ id: 'R' }, { id: 'B', phases: 1, rotation: [1, 2, 0], maxCurrent: 16 }] });
+  const cap = { amps: 16, source: "the car's maximum (its charging needs)" };
+  const run = (evPhases?: 1) => {
+    const input: AllocationInput = { site: s, connectors: [session('R', { cap, ...(evPhases ? { evPhases } : {}) }), session('B')], external: [], state: {}, now: NOW };
+    return { input, result: allocate(input) };
+  };
+  const r = (a: Allocation) => a.connectors.find((c) => c.chargerId === 'R')!;
+  const before = run();
+  t.same(before.result.connectors.map((c) => c.amps), [10, 10], 'without the declaration: all three phases, L2 shared');
+  const { input, result } = run(1);
+  t.same(result.connectors.map((c) => c.amps), [16, 16], 'R on L1 at the car\'s 16 A, B alone on L2');
+  t.same(r(result).phases, [0]);
+  t.equal(r(result).phasesDeclared, true, 'the phases come from the car: its profile will name them');
+  t.match(r(result).detail, /capped at 16 A by the car's maximum/);
+  t.same(sitePhases(s.chargers.get('R')!, input.connectors[0]!, 3, THRESHOLD), [0], 'the oracle counts it on the charger\'s L1');
+  t.doesNotThrow(() => assertFusesHold(input, result));
+  // Its currents tell otherwise (three phases): the measurement wins.
+  const measured: AllocationInput = { ...input, connectors: [session('R', { cap, evPhases: 1, measured: { currents: [16, 16, 16], at: NOW } }), session('B')] };
+  const m = allocate(measured);
+  t.same(r(m).phases, [0, 1, 2], 'measured on three phases: all three counted');
+  t.doesNotThrow(() => assertFusesHold(measured, m));
+});

@@ -57,3 +57,13 @@ t.test('noZeroAmps: a pause is ChangeAvailability Inoperative, not a 0 A profile
   t.equal(running.availability, 'Operative');
   t.equal(running.profiles.length, 2);
 });
+
+t.test('phases the car declared: the live limit names them (numberPhases), the standing limit under a TxProfile does not', async (t) => {
+  const cp = charger({ id: 'CP1' });
+  const declared = active(10, { phases: [0], phasesDeclared: true });
+  const [tx, standing] = ordersFor(declared, cp, { voltage: 230, stackLevel: 1, transactionId: 7 }).profiles;
+  t.same(tx!.csChargingProfiles.chargingSchedule.chargingSchedulePeriod, [{ startPeriod: 0, limit: 10, numberPhases: 1 }], 'the TxProfile holds the car to one phase');
+  t.same(standing!.csChargingProfiles.chargingSchedule.chargingSchedulePeriod, [{ startPeriod: 0, limit: 6 }], 'the next car\'s standing limit names none');
+  const noTx = ordersFor(declared, cp, { voltage: 230, stackLevel: 1 }).profiles;
+  t.same(noTx[0]!.csChargingProfiles.chargingSchedule.chargingSchedulePeriod, [{ startPeriod: 0, limit: 10, numberPhases: 1 }], 'without a TxProfile the standing one carries the live limit and the phases');
+});

@@ -116,6 +116,8 @@ export function commandTo201(action: CentralAction16, payload: unknown, lookups:
       };
       return send('ClearChargingProfile', { ...(req.id !== undefined ? { chargingProfileId: req.id } : {}), ...(Object.keys(criteria).length > 0 ? { chargingProfileCriteria: criteria } : {}) }, (res) => ({ status: res.status }));
     }
+    case 'GetCompositeSchedule':
+      return getCompositeSchedule(payload as Requests16['GetCompositeSchedule']);
     case 'RemoteStartTransaction': {
       const req = payload as Requests16['RemoteStartTransaction'];
       return send(
@@ -217,6 +219,63 @@ export function commandTo201(action: CentralAction16, payload: unknown, lookups:
     default:
       throw new OcppCallError('NotSupported', `${action} has no OCPP 2.0.1 translation yet: not sent to this 2.0.1 charger`);
   }
+}
+
+/** GetCompositeSchedule (K08): connector N is EVSE N (0: the whole charger); the schedule comes back in 1.6's shape (§5.7). */
+function getCompositeSchedule(req: Requests16['GetCompositeSchedule']): Outbound {
+  return send(
+    'GetCompositeSchedule',
+    { evseId: req.connectorId, duration: req.duration, ...(req.chargingRateUnit !== undefined ? { chargingRateUnit: req.chargingRateUnit } : {}) },
+    (res): Responses16['GetCompositeSchedule'] => {
+      const s = res.schedule;
+      if (res.status !== 'Accepted' || !s) return { status: res.status };
+      return {
+        status: 'Accepted',
+        connectorId: s.evseId,
+        scheduleStart: s.scheduleStart,
+        chargingSchedule: {
+          duration: s.duration,
+          startSchedule: s.scheduleStart,
+          chargingRateUnit: s.chargingRateUnit,
+          chargingSchedulePeriod: s.chargingSchedulePeriod.map((q) => ({ startPeriod: q.startPeriod, limit: q.limit, ...(q.numberPhases !== undefined ? { numberPhases: q.numberPhases } : {}) })),
+        },
+      };
+    },
+  );
+}
+
+/**
+ * A 2.0.1 profile in the 1.6 shape: ChargingStationMaxProfile is ChargePointMaxProfile (so is
+ * ChargingStationExternalConstraints, which 1.6 has no purpose for: callers say so); its first
+ * schedule (2.0.1 allows three, one per ISO 15118 tariff).
+ */
+export function profile16Of(p: ChargingProfileType, transactionId?: number): Profile16 {
+  const s = p.chargingSchedule[0];
+  return {
+    chargingProfileId: p.id,
+    stackLevel: p.stackLevel,
+    chargingProfilePurpose: p.chargingProfilePurpose === 'ChargingStationMaxProfile' || p.chargingProfilePurpose === 'ChargingStationExternalConstraints' ? 'ChargePointMaxProfile' : p.chargingProfilePurpose,
+    chargingProfileKind: p.chargingProfileKind,
+    ...(p.recurrencyKind !== undefined ? { recurrencyKind: p.recurrencyKind } : {}),
+    ...(p.validFrom !== undefined ? { validFrom: p.validFrom } : {}),
+    ...(p.validTo !== undefined ? { validTo: p.validTo } : {}),
+    ...(transactionId !== undefined ? { transactionId } : {}),
+    chargingSchedule: {
+      ...(s.startSchedule !== undefined ? { startSchedule: s.startSchedule } : {}),
+      ...(s.duration !== undefined ? { duration: s.duration } : {}),
+      chargingRateUnit: s.chargingRateUnit,
+      chargingSchedulePeriod: s.chargingSchedulePeriod.map((q) => ({ startPeriod: q.startPeriod, limit: q.limit, ...(q.numberPhases !== undefined ? { numberPhases: q.numberPhases } : {}) })),
+      ...(s.minChargingRate !== undefined ? { minChargingRate: s.minChargingRate } : {}),
+    },
+  };
+}
+
+/** A profile a 2.0.1 charger reports (K09 ReportChargingProfiles), for the API: the 1.6 shape, the charger's transactionId kept as text beside it. */
+export function profileFrom201(p: ChargingProfileType): { profile: Profile16; chargerTransactionId?: string; notes: TranslationNote[] } {
+  const notes: TranslationNote[] = [];
+  if (p.chargingSchedule.length > 1) notes.push({ kind: 'lost', path: 'chargingProfile.chargingSchedule', detail: `${p.chargingSchedule.length} schedules: the first is shown` });
+  if (p.chargingProfilePurpose === 'ChargingStationExternalConstraints') notes.push({ kind: 'mapped', path: 'chargingProfile.chargingProfilePurpose', detail: 'ChargingStationExternalConstraints (a limit set by another party) has no 1.6 purpose: shown as ChargePointMaxProfile' });
+  return { profile: profile16Of(p), ...(p.transactionId !== undefined ? { chargerTransactionId: p.transactionId } : {}), notes };
 }
 
 const variableData = (ref: VariableRef): GetVariableDataType => ({

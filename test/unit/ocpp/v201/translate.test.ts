@@ -194,7 +194,7 @@ t.test('every core command either becomes a valid 2.0.1 call or is refused as no
   t.match(commandTo201('SetChargingProfile', { connectorId: 1, csChargingProfiles: profile('TxProfile', { transactionId: 8 }) }, lookups), { local: { status: 'Rejected' } });
   t.match(commandTo201('ChangeConfiguration', { key: 'VendorThing', value: '1' }, lookups), { local: { status: 'NotSupported' } });
   t.match(commandTo201('GetConfiguration', { key: ['VendorThing'] }, lookups), { local: { configurationKey: [], unknownKey: ['VendorThing'] } });
-  const translated = new Set(cases.map((c) => c[0]).concat('GetConfiguration'));
+  const translated = new Set(cases.map((c) => c[0]).concat('GetConfiguration', 'GetCompositeSchedule'));
   // The certificate commands: test/unit/ocpp/v201/certificates.test.ts.
   for (const action of ['CertificateSigned', 'InstallCertificate', 'DeleteCertificate', 'GetInstalledCertificateIds']) translated.add(action);
   for (const action of CENTRAL_INITIATED_16.filter((a) => !translated.has(a))) {
