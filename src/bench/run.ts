@@ -80,7 +80,9 @@ async function startGateway(dir: string): Promise<{ url: string; child: ChildPro
       'http: { port: 0 }', // so does the HTTP API
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [new URL('main.js', dist).pathname, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_GATEWAY_NODE_ARGS: node options for the gateway alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (docs/performance.md).
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, new URL('main.js', dist).pathname, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   // The listening line is logged at info; with level warn we poll the port instead.
   child.stdout!.resume();
   const url = `ws://127.0.0.1:${port}/ocpp`;

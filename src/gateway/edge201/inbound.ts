@@ -113,21 +113,31 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
       idTagInfo = started.idTagInfo;
     }
     if (transactionId === undefined) throw new OcppCallError('InternalError', 'TransactionEvent: no session for the transaction');
-    if (plan.status) {
-      if (plan.stop) chargingStates.delete(plan.connectorId);
-      else if (req.transactionInfo.chargingState) chargingStates.set(plan.connectorId, req.transactionInfo.chargingState);
+    const chargingState = req.transactionInfo.chargingState;
+    // Passed on when it changed (or at Ended: Finishing). Many chargers repeat an unchanged
+    // chargingState in every Updated: passing each on cost a status write (and its fsync) per
+    // event, and overwrote a Faulted the charger reported in between with Charging.
+    if (plan.status && (plan.stop || chargingStates.get(plan.connectorId) !== chargingState)) {
       await core('StatusNotification', plan.status);
     }
-    if (plan.meterValue.length > 0) await core('MeterValues', { connectorId: plan.connectorId, transactionId, meterValue: plan.meterValue });
+    if (plan.stop) chargingStates.delete(plan.connectorId);
+    else if (chargingState) chargingStates.set(plan.connectorId, chargingState);
+    // The event's record (what the replay check reads) is committed in the same durable write as
+    // its last effect, its samples or its Stop, or not at all: a replay is answered "already
+    // handled" only when that effect is on disk, and the Updated costs one group commit.
+    const receivedAt = ctx.now().toISOString();
+    const record = () => void store.sessions.noteEvent({ chargerId, reference, seqNo: req.seqNo, eventType: req.eventType, offline: req.offline ?? false, timestamp: req.timestamp, receivedAt });
+    const samples = plan.meterValue.length > 0;
+    if (samples) await core('MeterValues', { connectorId: plan.connectorId, transactionId, meterValue: plan.meterValue }, plan.stop ? {} : { writeAlongside: record });
     if (plan.stop) {
-      chargingStates.delete(plan.connectorId);
-      const stopped = await core('StopTransaction', { ...plan.stop, transactionId });
+      const stopped = await core('StopTransaction', { ...plan.stop, transactionId }, { writeAlongside: record });
       idTagInfo = stopped.idTagInfo ?? idTagInfo;
+    } else if (!samples) {
+      await store.durably(record);
     }
-    await store.durably(() =>
-      store.sessions.noteEvent({ chargerId, reference, seqNo: req.seqNo, eventType: req.eventType, offline: req.offline ?? false, timestamp: req.timestamp, receivedAt: ctx.now().toISOString() }),
-    );
-    ctx.logger.info({ transactionId, reference, seqNo: req.seqNo, eventType: req.eventType, triggerReason: req.triggerReason, offline: req.offline ?? false }, 'TransactionEvent');
+    // Like a 1.6 MeterValues, a periodic Updated is not logged at info: a line per event per charger.
+    const level = req.eventType === 'Updated' ? 'debug' : 'info';
+    ctx.logger[level]({ transactionId, reference, seqNo: req.seqNo, eventType: req.eventType, triggerReason: req.triggerReason, offline: req.offline ?? false }, 'TransactionEvent');
     return answer(idTagInfo);
   }
 
