@@ -56,8 +56,12 @@ t.test('an Updated with an unchanged chargingState waits for one durable write, 
   t.ok(store.sessions.eventSeen('CP1', REF, 1), 'the event is recorded');
   t.equal(store.meters.forTransaction(id).filter((s) => s.timestamp === at(1)).length, 2, 'with its samples');
 
+  const byReference = store.sessions.byReference.bind(store.sessions);
+  let reads = 0;
+  store.sessions.byReference = (charger, reference) => (reads++, byReference(charger, reference));
   writes = 0;
   await cp.call('TransactionEvent', updated(2, 'SuspendedEV'));
+  t.equal(reads, 0, 'the session\'s ids were read once on this connection, not for each Updated');
   t.equal(writes, 2, 'chargingState changed: the connector status, then the samples with the record');
   t.equal(gw.app.gateway.registry.get('CP1')?.connectors.get(1)?.status, 'SuspendedEV');
 

@@ -25,7 +25,7 @@ import type { HandlerContext } from '../handlers/context.js';
 import { dispatch16 } from '../handlers/index.js';
 import { idTagInfoFor } from '../handlers/transactions.js';
 import { meterKey } from '../registry.js';
-import type { MeterSample } from '../../store/ports.js';
+import type { MeterSample, SessionRecord } from '../../store/ports.js';
 
 /** An energy sample in Wh (1.6 allows kWh), undefined when there is none or it is not a number. */
 function inWh(sample: MeterSample | undefined): number | undefined {
@@ -46,6 +46,12 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
   /** Each EVSE's charging state while a transaction runs on it: what Occupied means (status.ts). */
   const chargingStates = new Map<number, ChargingState>();
   let transactions: Promise<unknown> = Promise.resolve();
+  /**
+   * The sessions this connection's events named, by the charger's transactionId, until their
+   * Ended: an Updated needs only their ids and meterStart, which never change, so it does not
+   * read the session again (a look-up per event; Started and Ended still read the store).
+   */
+  const sessions = new Map<string, SessionRecord>();
 
   const inbound: Inbound = {
     BootNotification: async (req) => bootAnswerFromCore(await core('BootNotification', bootToCore(req))),
@@ -96,7 +102,7 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
   async function transactionEvent(req: Requests201['TransactionEvent']): Promise<Responses201['TransactionEvent']> {
     const { store, chargerId } = ctx;
     const reference = req.transactionInfo.transactionId;
-    const known = store.sessions.byReference(chargerId, reference);
+    const known = (req.eventType === 'Updated' ? sessions.get(reference) : undefined) ?? store.sessions.byReference(chargerId, reference);
     const answer = (idTagInfo?: Responses16['Authorize']['idTagInfo']): Responses201['TransactionEvent'] =>
       req.idToken ? { idTokenInfo: idTokenInfoOf(idTagInfo ?? idTagInfoFor(ctx, idTagOf(req.idToken))) } : {};
     if (known && store.sessions.eventSeen(chargerId, reference, req.seqNo)) {
@@ -113,6 +119,7 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
       idTagInfo = started.idTagInfo;
     }
     if (transactionId === undefined) throw new OcppCallError('InternalError', 'TransactionEvent: no session for the transaction');
+    if (known) sessions.set(reference, known);
     const chargingState = req.transactionInfo.chargingState;
     // Passed on when it changed (or at Ended: Finishing). Many chargers repeat an unchanged
     // chargingState in every Updated: passing each on cost a status write (and its fsync) per
@@ -120,8 +127,12 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
     if (plan.status && (plan.stop || chargingStates.get(plan.connectorId) !== chargingState)) {
       await core('StatusNotification', plan.status);
     }
-    if (plan.stop) chargingStates.delete(plan.connectorId);
-    else if (chargingState) chargingStates.set(plan.connectorId, chargingState);
+    if (plan.stop) {
+      chargingStates.delete(plan.connectorId);
+      sessions.delete(reference);
+    } else if (chargingState) {
+      chargingStates.set(plan.connectorId, chargingState);
+    }
     // The event's record (what the replay check reads) is committed in the same durable write as
     // its last effect, its samples or its Stop, or not at all: a replay is answered "already
     // handled" only when that effect is on disk, and the Updated costs one group commit.
