@@ -53,6 +53,16 @@ function waitForLine(child: ChildProcess, match: (line: string) => boolean): Pro
   });
 }
 
+/**
+ * CPU time a process has used so far (user + system), ms, from /proc/<pid>/stat: utime and
+ * stime are fields 14 and 15, counted in clock ticks (USER_HZ, 100 on Linux).
+ */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -80,7 +90,9 @@ async function startGateway(dir: string): Promise<{ url: string; child: ChildPro
       'http: { port: 0 }', // so does the HTTP API
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [new URL('main.js', dist).pathname, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_GATEWAY_NODE_ARGS: node options for the gateway alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (docs/performance.md).
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, new URL('main.js', dist).pathname, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   // The listening line is logged at info; with level warn we poll the port instead.
   child.stdout!.resume();
   const url = `ws://127.0.0.1:${port}/ocpp`;
@@ -173,11 +185,15 @@ async function benchOcpp201(): Promise<void> {
     const one = async (label: string, subprotocol: string, prefix: string, frame: (i: number, s: number) => [string, unknown], warmup: Parameters<typeof runLoad>[1]['warmup']) => {
       progress(`${label}: ${PAIR_CHARGERS} chargers for ${SECONDS} s…`);
       const sockets = await connectAll(gw.url, PAIR_CHARGERS, prefix, subprotocol);
-      const r = await runLoad(sockets, { seconds: SECONDS, frame, warmup });
+      await runLoad(sockets, { seconds: 0, frame, warmup });
+      // The gateway's CPU time per message: what other work on a shared machine changes least.
+      const cpuBefore = cpuMs(gw.child.pid!);
+      const r = await runLoad(sockets, { seconds: SECONDS, frame });
+      const cpuUs = ((cpuMs(gw.child.pid!) - cpuBefore) * 1000) / r.messages;
       closeAll(sockets);
-      progress(`${label}: ${Math.round(r.perSecond)} msg/s, p99 ${r.p99ms.toFixed(2)} ms`);
+      progress(`${label}: ${Math.round(r.perSecond)} msg/s, p99 ${r.p99ms.toFixed(2)} ms, ${Math.round(cpuUs)} µs CPU/msg`);
       await new Promise((res) => setTimeout(res, 300));
-      return r;
+      return { ...r, cpuUs };
     };
     // A CALLERROR in the warm-up or the load fails the bench (roundTrip rejects): every 2.0.1
     // frame was accepted by the gateway's strict 2.0.1 schema check.
@@ -185,12 +201,13 @@ async function benchOcpp201(): Promise<void> {
     const v201 = await one('2.0.1 TransactionEvent Updated', 'ocpp2.0.1', 'PAIR201', transactionUpdatedFrame, [bootFrame201, transactionStartedFrame]);
     gw.child.kill('SIGTERM');
     const { ratio, mark } = ratioVerdict(v201.perSecond, v16.perSecond);
-    const line = (name: string, r: LoadResult) =>
-      `${name.padEnd(32)}  ${String(r.chargers).padStart(8)}  ${String(Math.round(r.perSecond)).padStart(6)}  ${r.p50ms.toFixed(2).padStart(6)}  ${r.p99ms.toFixed(2).padStart(6)}\n`;
+    const line = (name: string, r: LoadResult & { cpuUs: number }) =>
+      `${name.padEnd(32)}  ${String(r.chargers).padStart(8)}  ${String(Math.round(r.perSecond)).padStart(6)}  ${r.p50ms.toFixed(2).padStart(6)}  ${r.p99ms.toFixed(2).padStart(6)}  ${String(Math.round(r.cpuUs)).padStart(11)}\n`;
     process.stdout.write(`\n2.0.1 TransactionEvent vs 1.6 MeterValues through chargegate (same run, ${SECONDS} s each)\n\n`);
-    process.stdout.write(`${'scenario'.padEnd(32)}  chargers   msg/s  p50 ms  p99 ms\n`);
+    process.stdout.write(`${'scenario'.padEnd(32)}  chargers   msg/s  p50 ms  p99 ms  µs CPU/msg\n`);
     process.stdout.write(line('1.6 MeterValues', v16) + line('2.0.1 TransactionEvent Updated', v201));
     process.stdout.write(`2.0.1 / 1.6: ${ratio.toFixed(2)} (goal ≥ 0.90) ${mark}\n`);
+    process.stdout.write(`gateway CPU per message, 1.6 / 2.0.1: ${(v16.cpuUs / v201.cpuUs).toFixed(2)} (the same ratio by CPU cost, which a busy machine moves least)\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -31,7 +31,7 @@ import { reservationEnded } from '../handlers/reservations.js';
 import { idTagInfoFor } from '../handlers/transactions.js';
 import { meterKey } from '../registry.js';
 import { clearReportedLimit, forgetEvNeeds, noteEvNeeds, noteReportedLimit } from '../charging-needs.js';
-import type { MeterSample } from '../../store/ports.js';
+import type { MeterSample, SessionRecord } from '../../store/ports.js';
 import type { RequestPairs } from './requests.js';
 
 /** An energy sample in Wh (1.6 allows kWh), undefined when there is none or it is not a number. */
@@ -55,6 +55,12 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
   /** Each EVSE's fault cause from NotifyEvent (N07): what a Faulted StatusNotification does not say. */
   const faults = new Map<number, Fault>();
   let transactions: Promise<unknown> = Promise.resolve();
+  /**
+   * The sessions this connection's events named, by the charger's transactionId, until their
+   * Ended: an Updated needs only their ids and meterStart, which never change, so it does not
+   * read the session again (a look-up per event; Started and Ended still read the store).
+   */
+  const sessions = new Map<string, SessionRecord>();
 
   const inbound: Inbound = {
     BootNotification: async (req) => bootAnswerFromCore(await core('BootNotification', bootToCore(req))),
@@ -181,7 +187,7 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
   async function transactionEvent(req: Requests201['TransactionEvent']): Promise<Responses201['TransactionEvent']> {
     const { store, chargerId } = ctx;
     const reference = req.transactionInfo.transactionId;
-    const known = store.sessions.byReference(chargerId, reference);
+    const known = (req.eventType === 'Updated' ? sessions.get(reference) : undefined) ?? store.sessions.byReference(chargerId, reference);
     const answer = (idTagInfo?: Responses16['Authorize']['idTagInfo']): Responses201['TransactionEvent'] => {
       if (!req.idToken) return {};
       // NoAuthorization (2.0.1 IdTokenEnumType: "no authorization possible or needed"): the
@@ -204,23 +210,38 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
       idTagInfo = started.idTagInfo;
     }
     if (transactionId === undefined) throw new OcppCallError('InternalError', 'TransactionEvent: no session for the transaction');
-    if (plan.status) {
-      if (plan.stop) chargingStates.delete(plan.connectorId);
-      else if (req.transactionInfo.chargingState) chargingStates.set(plan.connectorId, req.transactionInfo.chargingState);
+    if (known) sessions.set(reference, known);
+    const chargingState = req.transactionInfo.chargingState;
+    // Passed on when it changed (or at Ended: Finishing). Many chargers repeat an unchanged
+    // chargingState in every Updated: passing each on cost a status write (and its fsync) per
+    // event, and overwrote a Faulted the charger reported in between with Charging.
+    if (plan.status && (plan.stop || chargingStates.get(plan.connectorId) !== chargingState)) {
       await core('StatusNotification', plan.status);
     }
-    if (plan.meterValue.length > 0) await core('MeterValues', { connectorId: plan.connectorId, transactionId, meterValue: plan.meterValue });
     if (plan.stop) {
       chargingStates.delete(plan.connectorId);
       // The car's needs were told for this transaction (K15).
       forgetEvNeeds(ctx, plan.connectorId);
-      const stopped = await core('StopTransaction', { ...plan.stop, transactionId });
-      idTagInfo = stopped.idTagInfo ?? idTagInfo;
+      sessions.delete(reference);
+    } else if (chargingState) {
+      chargingStates.set(plan.connectorId, chargingState);
     }
-    await store.durably(() =>
-      store.sessions.noteEvent({ chargerId, reference, seqNo: req.seqNo, eventType: req.eventType, offline: req.offline ?? false, timestamp: req.timestamp, receivedAt: ctx.now().toISOString() }),
-    );
-    ctx.logger.info({ transactionId, reference, seqNo: req.seqNo, eventType: req.eventType, triggerReason: req.triggerReason, offline: req.offline ?? false }, 'TransactionEvent');
+    // The event's record (what the replay check reads) is committed in the same durable write as
+    // its last effect, its samples or its Stop, or not at all: a replay is answered "already
+    // handled" only when that effect is on disk, and the Updated costs one group commit.
+    const receivedAt = ctx.now().toISOString();
+    const record = () => void store.sessions.noteEvent({ chargerId, reference, seqNo: req.seqNo, eventType: req.eventType, offline: req.offline ?? false, timestamp: req.timestamp, receivedAt });
+    const samples = plan.meterValue.length > 0;
+    if (samples) await core('MeterValues', { connectorId: plan.connectorId, transactionId, meterValue: plan.meterValue }, plan.stop ? {} : { writeAlongside: record });
+    if (plan.stop) {
+      const stopped = await core('StopTransaction', { ...plan.stop, transactionId }, { writeAlongside: record });
+      idTagInfo = stopped.idTagInfo ?? idTagInfo;
+    } else if (!samples) {
+      await store.durably(record);
+    }
+    // Like a 1.6 MeterValues, a periodic Updated is not logged at info: a line per event per charger.
+    const level = req.eventType === 'Updated' ? 'debug' : 'info';
+    ctx.logger[level]({ transactionId, reference, seqNo: req.seqNo, eventType: req.eventType, triggerReason: req.triggerReason, offline: req.offline ?? false }, 'TransactionEvent');
     return answer(idTagInfo);
   }
 

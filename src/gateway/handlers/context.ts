@@ -43,6 +43,13 @@ export interface HandlerContext {
    * session's authStatus says so instead of the verdict on "" (SessionRecord.idTokenType).
    */
   idTokenType?: string;
+  /**
+   * For one MeterValues or StopTransaction: a write the caller adds to the handler's own durable
+   * write, committed with it or not at all. The 2.0.1 edge records its TransactionEvent (the
+   * replay check's transactionId + seqNo) here: the record never lands without the event's
+   * samples, and the event costs one group commit like a 1.6 MeterValues, not two.
+   */
+  writeAlongside?: () => void;
 }
 
 export type Handler<A extends ChargerAction16> = (

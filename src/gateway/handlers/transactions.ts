@@ -131,6 +131,7 @@ export const meterValues: Handler<'MeterValues'> = async (ctx, req) => {
     const fresh = ctx.store.meters.append(all);
     const meterValue = onlyNew(req.meterValue, fresh);
     if (meterValue.length > 0) ctx.upstream?.meterValues(ctx.chargerId, { ...req, meterValue }, transactionId);
+    ctx.writeAlongside?.();
     return fresh;
   });
   const samples = all.filter((_, i) => fresh[i]);
@@ -168,6 +169,7 @@ export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
       if (outcome.corrected) ctx.upstream?.stopCorrected(ctx.chargerId, req, outcome.session);
       else ctx.upstream?.transactionStopped(ctx.chargerId, req, outcome.session);
     }
+    ctx.writeAlongside?.();
     return { outcome, endSamples };
   });
   if (outcome.known) {
