@@ -120,7 +120,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
   const sessionHooks: OcppServerOptions['sessionHooks'] = (identity, protocol, chargerLogger) => {
     const ctx: HandlerContext = { chargerId: identity, logger: chargerLogger, now, store, registry, events, settings, dataTransfer, ...(upstream ? { upstream } : {}), ...(localCa ? { localCa } : {}) };
     // A 2.0.1 charger's frames and commands are translated at its edge (edge201/); the rest is the same.
-    const edge = protocol === 'ocpp2.0.1' ? edge201(ctx, noteLeniency) : undefined;
+    const edge = protocol === 'ocpp2.0.1' ? edge201(ctx, noteLeniency, { reportIdleMs: options.ocpp.callTimeout * 1000 }) : undefined;
     const handle = edge?.handler ?? ((action: string, payload: unknown) => dispatch16(ctx, action, payload));
     return {
       handler: (action, payload) => {

@@ -10,18 +10,33 @@
  * store (raw_frames, outcome refused) like a refused 1.6 transaction message.
  */
 import type { Logger } from '../../log.js';
-import type { OcppCallError } from '../../ocpp/errors.js';
+import { OcppOfflineError, type OcppCallError } from '../../ocpp/errors.js';
 import type { SessionHooks } from '../../ocpp/server.js';
 import type { HandlerContext } from '../handlers/context.js';
 import type { createLeniencyNotes } from '../tolerance.js';
+import { createDeviceModelReader } from './device-model.js';
 import { createInbound201, type NoteTranslation } from './inbound.js';
 import { createOutbound201 } from './outbound.js';
 
-export function edge201(ctx: HandlerContext, note: ReturnType<typeof createLeniencyNotes>): Pick<SessionHooks, 'handler' | 'outboundCodec' | 'rescue'> {
+export interface Edge201Options {
+  /** ms a requested device model report may stay silent (ocpp.callTimeout). */
+  reportIdleMs: number;
+}
+
+export function edge201(ctx: HandlerContext, note: ReturnType<typeof createLeniencyNotes>, options: Edge201Options): Pick<SessionHooks, 'handler' | 'outboundCodec' | 'rescue'> {
   const noteTranslation: NoteTranslation = (n, action) => note(ctx.chargerId, ctx.logger as Logger, n.kind === 'lost' ? 'translation-lost' : 'translation-mapped', `${n.path}: ${n.detail}`, action);
+  const deviceModel = createDeviceModelReader({
+    ctx,
+    // Booted on this connection: the registry's connection is this one.
+    call: (action, payload) => {
+      const connection = ctx.registry.connection(ctx.chargerId);
+      return connection ? connection.session.call(action, payload) : Promise.reject(new OcppOfflineError(ctx.chargerId));
+    },
+    idleMs: options.reportIdleMs,
+  });
   return {
-    handler: createInbound201(ctx, noteTranslation),
-    outboundCodec: createOutbound201(ctx.store, ctx.chargerId, noteTranslation),
+    handler: createInbound201(ctx, noteTranslation, deviceModel),
+    outboundCodec: createOutbound201(ctx.store, ctx.chargerId, noteTranslation, ctx.now),
     rescue: async (call, problem: OcppCallError) => {
       if (call.action === 'TransactionEvent') {
         await ctx.store.durably(() =>
