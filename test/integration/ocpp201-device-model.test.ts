@@ -9,6 +9,7 @@ import type { AllocationChanged } from '../../src/events.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
 import { modelCharger, SMART_MODEL, v } from '../helpers/model-charger.js';
+import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
 
 const HTTP = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read };
 const WANTED = 'Current.Import,Power.Active.Import,Energy.Active.Import.Register';
@@ -131,4 +132,53 @@ t.test('a report the charger sends unasked is stored too', async (t) => {
     { component: 'EVSE', evseId: 1, variable: 'Power', value: '11000', mutability: 'ReadOnly' },
     { component: 'OCPPCommCtrlr', variable: 'HeartbeatInterval', value: '120' },
   ]);
+});
+
+t.test('native 2.0.1 GetVariables / SetVariables from the HTTP API, with the owned keys kept owned', async (t) => {
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.http = HTTP;
+      c.site = { supply: { maxCurrent: 32, phases: 3 } };
+    },
+  });
+  const charger = await modelCharger(t, { url: gw.url, id: 'CP1', password: PASSWORDS.CP1 });
+  await charger.boot();
+  await eventually(() => gw.app.store.deviceModel.report('CP1')?.state === 'complete', 'the device model');
+  const post = (action: string, body: unknown) => api(gw.httpUrl, `/api/chargers/CP1/ocpp/${action}`, { token: TOKENS.full, method: 'POST', body });
+  const set = (component: string, variable: string, attributeValue: string) => ({ component: { name: component }, variable: { name: variable }, attributeValue });
+
+  const got = await post('GetVariables', { getVariableData: [{ component: { name: 'SampledDataCtrlr' }, variable: { name: 'TxUpdatedInterval' } }] });
+  t.equal(got.status, 200);
+  t.match(got.json, { action: 'GetVariables', answeredBy: 'charger', answer: { getVariableResult: [{ attributeStatus: 'Accepted', attributeValue: '300' }] } }, 'sent as it is, the charger\'s answer returned');
+
+  const fine = await post('SetVariables', { setVariableData: [set('AuthCtrlr', 'LocalPreAuthorize', 'true')] });
+  t.match(fine.json, { answeredBy: 'charger', answer: { setVariableResult: [{ attributeStatus: 'Accepted' }] } });
+  t.equal(charger.value('AuthCtrlr', 'LocalPreAuthorize'), 'true');
+  t.match(gw.app.store.deviceModel.list('CP1', { component: 'AuthCtrlr' }).find((x) => x.variable === 'LocalPreAuthorize'), { value: 'true' }, 'the stored model follows');
+
+  const sets = charger.count('SetVariables');
+  const owned = await post('SetVariables', { setVariableData: [set('SampledDataCtrlr', 'TxUpdatedInterval', '0'), set('AuthCtrlr', 'LocalPreAuthorize', 'false')] });
+  t.match(owned.json, {
+    answeredBy: 'chargegate',
+    reason: /load balancer needs a reading/,
+    answer: { setVariableResult: [{ attributeStatus: 'Rejected', statusInfo: { reasonCode: 'OwnedByChargegate' } }, { attributeStatus: 'Rejected', statusInfo: { reasonCode: 'NotSent' } }] },
+  });
+  for (const [component, variable, value] of [['SecurityCtrlr', 'BasicAuthPassword', 'another-password-123'], ['SecurityCtrlr', 'SecurityProfile', '2'], ['SampledDataCtrlr', 'TxUpdatedMeasurands', 'Voltage']] as const) {
+    const refused = await post('SetVariables', { setVariableData: [set(component, variable, value)] });
+    t.match(refused.json, { answeredBy: 'chargegate', answer: { setVariableResult: [{ attributeStatus: 'Rejected' }] } }, `${component}.${variable} is chargegate's`);
+  }
+  t.equal(charger.count('SetVariables'), sets, 'none of them reached the charger');
+  t.equal(charger.value('AuthCtrlr', 'LocalPreAuthorize'), 'true');
+
+  const invalid = await post('SetVariables', { setVariableData: [] });
+  t.equal(invalid.status, 400, 'checked against the 2.0.1 schema');
+  const report = await post('GetReport', { requestId: 5, componentVariable: [{ component: { name: 'SmartChargingCtrlr' } }] });
+  t.equal(report.status, 502, 'GetReport goes to the charger (this one does not handle it: NotImplemented)');
+
+  // A 1.6 charger does not get a 2.0.1-only action.
+  const v16 = await rpcCharger(t, gw.url, 'CP2', PASSWORDS.CP2);
+  await v16.call('BootNotification', bootPayload);
+  const to16 = await api(gw.httpUrl, '/api/chargers/CP2/ocpp/GetVariables', { token: TOKENS.full, method: 'POST', body: { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] } });
+  t.equal(to16.status, 400);
+  t.match(to16.json, { error: { message: /GetVariables is an OCPP 2.0.1 command and CP2 speaks OCPP 1.6/ } });
 });
