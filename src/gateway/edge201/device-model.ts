@@ -128,7 +128,10 @@ export function createDeviceModelReader({ ctx, call, idleMs }: DeviceModelReader
         if (last) store.deviceModel.ended(chargerId, req.requestId, 'complete', at);
       });
       logger.debug({ requestId: req.requestId, seqNo: req.seqNo, tbc: req.tbc ?? false, variables: variables.length, asked: ours }, 'NotifyReport stored');
-      if (!ours) return;
+      if (!ours) {
+        if (last) logger.info({ requestId: req.requestId, parts: req.seqNo + 1 }, 'a device model report chargegate did not ask for (or a user asked for): stored');
+        return;
+      }
       if (last) end(req.requestId, 'complete');
       else quietFor(req.requestId);
     },
