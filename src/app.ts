@@ -8,7 +8,7 @@ import { ConfigError } from './config/errors.js';
 import { fileURLToPath } from 'node:url';
 import { createSiteCommands } from './control/site-commands.js';
 import { createOcppCommands } from './control/ocpp-commands.js';
-import { localKeyContext, ownedKeysInterceptor } from './control/owned-keys-interceptor.js';
+import { localKeyContext, ownedKeysInterceptor, ownedVariablesInterceptor } from './control/owned-keys-interceptor.js';
 import { createUserProfiles, type UserProfiles } from './control/user-profiles.js';
 import { validatorFor } from './ocpp/validate.js';
 import { EventBus } from './events.js';
@@ -34,7 +34,7 @@ import { chargerFiles } from './transfers/serve.js';
 import { interceptTransfers } from './transfers/commands.js';
 import { cloudFiles } from './transfers/cloud.js';
 import { diagnosticsBundle } from './transfers/bundle.js';
-import type { Registry } from './gateway/registry.js';
+import { ocppVersionOf, type Registry } from './gateway/registry.js';
 
 export interface AppDeps {
   logger: Logger;
@@ -139,8 +139,16 @@ export function createApp(config: Config, deps: AppDeps): App {
   });
   // Every OCPP command from a local user, through one door (chargegate answers where it owns
   // what the command changes: src/control/ocpp-commands.ts).
-  const ocpp = createOcppCommands({ commands: gateway.commands, validator: validatorFor('ocpp1.6'), knowsCharger, logger });
+  const ocpp = createOcppCommands({
+    commands: gateway.commands,
+    validator: validatorFor('ocpp1.6'),
+    validator201: validatorFor('ocpp2.0.1'),
+    versionOf: (id) => ocppVersionOf(gateway.registry.get(id)?.protocol) ?? config.chargers.list.find((c) => c.id === id)?.ocpp,
+    knowsCharger,
+    logger,
+  });
   ocpp.intercept('ChangeConfiguration', ownedKeysInterceptor(localKeyContext(config)));
+  ocpp.intercept('SetVariables', ownedVariablesInterceptor(localKeyContext(config)));
   // A local user's charging profiles become the balancer's caps (without a site: section they go to the charger).
   const userProfiles = balancer ? createSiteUserProfiles(config, { balancer, gateway, store, events, logger, now }) : undefined;
   userProfiles?.register(ocpp);

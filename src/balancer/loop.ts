@@ -165,10 +165,14 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     return { amps: Math.max(...m.currents), at: m.at };
   }
 
-  /** A charger's orders can reach it: connected and its BootNotification accepted (§4.2). */
+  /**
+   * A charger's orders can reach it: connected and its BootNotification accepted (§4.2), and
+   * no longer describing itself (a 2.0.1 device model report: it may say the charger takes no
+   * profiles at all, and setup learns that right after).
+   */
   function reachable(chargerId: string): boolean {
     const live = gateway.registry.get(chargerId);
-    return live?.online === true && live.booted;
+    return live?.online === true && live.booted && live.describing === undefined;
   }
 
   /** Why a charger's limit cannot be set now, if it cannot (uncontrolled, not booted). */
@@ -177,6 +181,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     if (u) return u.why;
     const live = gateway.registry.get(chargerId);
     if (live?.online && !live.booted) return 'connected without a BootNotification: no limit can be sent yet';
+    if (live?.online && live.describing) return 'reading its device model after its boot: no limit is sent before';
     return undefined;
   }
 
@@ -775,6 +780,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     txRejections.delete(chargerId);
     settle(chargerId, control.reconnected, 'it rebooted');
     schedule();
+    // A 2.0.1 charger's device model report: set before 'charger.boot' (edge201/device-model.ts).
+    void gateway.registry.get(chargerId)?.describing?.then(() => schedule());
   }
 
   /** Coalesces everything that happened in this turn of the event loop into one run. */

@@ -3,7 +3,7 @@
  * reading a file is passed in). Values go to the gateway as typed (whole numbers as numbers):
  * the API checks them and says what is wrong, so the CLI and the API cannot disagree.
  */
-import { CENTRAL_INITIATED_16 } from '../ocpp/v16/actions.js';
+import { COMMAND_ACTIONS } from '../control/actions.js';
 
 export interface ApiRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -88,9 +88,9 @@ export const CHARGER_COMMANDS: Record<string, CommandSpec> = {
     build: (_a, f) => ({ method: 'DELETE', path: `/charging-profiles${query([['id', f.id], ['connectorId', f.connector], ['purpose', f.purpose], ['stackLevel', f['stack-level']]])}` }),
   },
   ocpp: {
-    args: "<Action> '<json>'", summary: 'any OCPP 1.6 command, its OCPP request as JSON', arity: [1, 2],
+    args: "<Action> '<json>'", summary: 'any OCPP 1.6 command (or, to a 2.0.1 charger, GetVariables, SetVariables, GetBaseReport, GetReport), its OCPP request as JSON', arity: [1, 2],
     build: ([action, json]) => {
-      if (!(CENTRAL_INITIATED_16 as readonly string[]).includes(action!)) throw new UsageError(`ocpp: unknown action "${action}" (known: ${CENTRAL_INITIATED_16.join(', ')})`);
+      if (!(COMMAND_ACTIONS as readonly string[]).includes(action!)) throw new UsageError(`ocpp: unknown action "${action}" (known: ${COMMAND_ACTIONS.join(', ')})`);
       return { method: 'POST', path: `/ocpp/${action}`, body: parseJsonArg(json ?? '{}', 'the OCPP request') };
     },
   },

@@ -14,8 +14,7 @@
 import type { Commands } from '../gateway/commands.js';
 import type { Logger } from '../log.js';
 import type { Validator } from '../ocpp/validate.js';
-import type { CentralAction16 } from '../ocpp/v16/actions.js';
-import type { Requests16, Responses16 } from '../ocpp/v16/types.js';
+import { isNative201, type CommandAction, type CommandRequests, type CommandResponses } from './actions.js';
 import { ControlRefusal } from './site-commands.js';
 
 /** Who asked: kept in the log and passed to interceptors. The CLI comes in as 'http'. */
@@ -32,14 +31,14 @@ export interface InterceptContext {
  * is sent); `answer`: chargegate answers, nothing (more) is sent, `reason` says why in words;
  * `send`: this payload goes to the charger instead (an URL rewritten to the box, say).
  */
-export type Interception<A extends CentralAction16> = { answer: Responses16[A]; reason: string } | { send: Requests16[A]; reason?: string } | undefined;
+export type Interception<A extends CommandAction> = { answer: CommandResponses[A]; reason: string } | { send: CommandRequests[A]; reason?: string } | undefined;
 
-export type Interceptor<A extends CentralAction16> = (payload: Requests16[A], ctx: InterceptContext) => Promise<Interception<A>> | Interception<A>;
+export type Interceptor<A extends CommandAction> = (payload: CommandRequests[A], ctx: InterceptContext) => Promise<Interception<A>> | Interception<A>;
 
-export interface OcppCommandResult<A extends CentralAction16 = CentralAction16> {
+export interface OcppCommandResult<A extends CommandAction = CommandAction> {
   action: A;
   /** The OCPP answer: the charger's, or chargegate's when answeredBy says so. */
-  answer: Responses16[A];
+  answer: CommandResponses[A];
   answeredBy: 'charger' | 'chargegate';
   /** Why chargegate answered or changed the request, when it did. */
   reason?: string;
@@ -69,35 +68,45 @@ export class OcppCommandInvalid extends Error {
 }
 
 export interface OcppCommands {
-  send<A extends CentralAction16>(chargerId: string, action: A, payload: unknown, source: CommandSource): Promise<OcppCommandResult<A>>;
+  send<A extends CommandAction>(chargerId: string, action: A, payload: unknown, source: CommandSource): Promise<OcppCommandResult<A>>;
   /** Registers an interceptor for an action (called in registration order). */
-  intercept<A extends CentralAction16>(action: A, interceptor: Interceptor<A>): void;
+  intercept<A extends CommandAction>(action: A, interceptor: Interceptor<A>): void;
 }
 
 export interface OcppCommandDeps {
   commands: Pick<Commands, 'send'>;
+  /** The 1.6 schemas: a 1.6 action is checked against them whatever the charger speaks (its edge translates). */
   validator: Pick<Validator, 'checkRequest'>;
+  /** The 2.0.1 schemas, for the 2.0.1-only actions (actions.ts NATIVE_201). */
+  validator201: Pick<Validator, 'checkRequest'>;
+  /** The OCPP version the charger speaks (its connection's, else its config entry's); undefined: not known. */
+  versionOf(chargerId: string): '1.6' | '2.0.1' | undefined;
   knowsCharger(chargerId: string): boolean;
   logger: Logger;
 }
 
-export function createOcppCommands({ commands, validator, knowsCharger, logger }: OcppCommandDeps): OcppCommands {
-  const interceptors = new Map<CentralAction16, Interceptor<CentralAction16>[]>();
+export function createOcppCommands({ commands, validator, validator201, versionOf, knowsCharger, logger }: OcppCommandDeps): OcppCommands {
+  const interceptors = new Map<CommandAction, Interceptor<CommandAction>[]>();
   const log = logger.child({ component: 'ocpp-commands' });
 
   return {
     intercept(action, interceptor) {
       const list = interceptors.get(action) ?? [];
-      list.push(interceptor as unknown as Interceptor<CentralAction16>);
+      list.push(interceptor as unknown as Interceptor<CommandAction>);
       interceptors.set(action, list);
     },
 
-    async send<A extends CentralAction16>(chargerId: string, action: A, payload: unknown, source: CommandSource): Promise<OcppCommandResult<A>> {
+    async send<A extends CommandAction>(chargerId: string, action: A, payload: unknown, source: CommandSource): Promise<OcppCommandResult<A>> {
       if (!knowsCharger(chargerId)) throw new ControlRefusal('unknown_charger', `unknown charger "${chargerId}"`);
-      const invalid = validator.checkRequest(action, payload);
+      const native = isNative201(action);
+      if (native && versionOf(chargerId) !== '2.0.1') {
+        throw new OcppCommandInvalid(action, 'NotSupported', `${action} is an OCPP 2.0.1 command and ${chargerId} speaks OCPP ${versionOf(chargerId) ?? '(not known yet)'}: nothing was sent`);
+      }
+      // A 2.0.1-only action goes to the charger as it is (its edge passes it through).
+      const invalid = (native ? validator201 : validator).checkRequest(action, payload);
       if (invalid) throw new OcppCommandInvalid(action, invalid.code, invalid.description);
       const ctx: InterceptContext = { chargerId, source, logger: log.child({ chargerId }) };
-      let request = payload as Requests16[A];
+      let request = payload as CommandRequests[A];
       let reason: string | undefined;
       for (const interceptor of interceptors.get(action) ?? []) {
         const decision = (await interceptor(request as never, ctx)) as Interception<A>;
@@ -109,7 +118,7 @@ export function createOcppCommands({ commands, validator, knowsCharger, logger }
         request = decision.send;
         reason = decision.reason ?? reason;
       }
-      const answer = (await commands.send(chargerId, action, request)) as Responses16[A];
+      const answer = (await commands.send(chargerId, action as never, request as never)) as CommandResponses[A];
       return { action, answer, answeredBy: 'charger', ...(reason ? { reason } : {}) };
     },
   };

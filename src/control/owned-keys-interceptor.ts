@@ -7,6 +7,8 @@
  */
 import type { Config } from '../config/schema.js';
 import { ownedKeyVerdict, type OwnedKeyContext } from '../gateway/owned-keys.js';
+import { keyOfVariable, valueTo16, variableOf } from '../ocpp/v201/translate/variables.js';
+import type { Responses201 } from '../ocpp/v201/types.js';
 import type { Interceptor } from './ocpp-commands.js';
 
 export function ownedKeysInterceptor(contextOf: (chargerId: string) => OwnedKeyContext): Interceptor<'ChangeConfiguration'> {
@@ -14,6 +16,36 @@ export function ownedKeysInterceptor(contextOf: (chargerId: string) => OwnedKeyC
     const verdict = ownedKeyVerdict('local', key, value, contextOf(chargerId));
     // 'keep-upstream-key' is the cloud's only; a local user's key is refused above it.
     return verdict.kind === 'answer' ? { answer: { status: verdict.status }, reason: verdict.reason } : undefined;
+  };
+}
+
+/**
+ * SetVariables (OCPP 2.0.1 B05) from a local user, to a 2.0.1 charger: each variable that stands
+ * for an owned 1.6 key (SecurityCtrlr.SecurityProfile, BasicAuthPassword, SampledDataCtrlr's
+ * TxUpdatedInterval and TxUpdatedMeasurands while the balancer reads the charger) gets the same
+ * verdict as a ChangeConfiguration of the key. One refused variable answers the whole request:
+ * nothing is sent (the others are Rejected with reasonCode NotSent, to be sent on their own), so
+ * no request is ever half applied behind the user's back.
+ */
+export function ownedVariablesInterceptor(contextOf: (chargerId: string) => OwnedKeyContext): Interceptor<'SetVariables'> {
+  return ({ setVariableData }, { chargerId }) => {
+    const verdicts = setVariableData.map((d) => {
+      const key = keyOfVariable(d.component.name, d.variable.name, d.variable.instance);
+      if (!key) return undefined;
+      const ref = variableOf(key);
+      const verdict = ownedKeyVerdict('local', key, ref ? valueTo16(ref, d.attributeValue) : d.attributeValue, contextOf(chargerId));
+      return verdict.kind === 'answer' && verdict.status === 'Rejected' ? verdict.reason : undefined;
+    });
+    if (verdicts.every((v) => v === undefined)) return undefined;
+    const reasons = [...new Set(verdicts.filter((v): v is string => v !== undefined))];
+    const setVariableResult = setVariableData.map((d, i) => ({
+      ...(d.attributeType !== undefined ? { attributeType: d.attributeType } : {}),
+      attributeStatus: 'Rejected' as const,
+      component: d.component,
+      variable: d.variable,
+      statusInfo: verdicts[i] !== undefined ? { reasonCode: 'OwnedByChargegate', additionalInfo: verdicts[i]!.slice(0, 512) } : { reasonCode: 'NotSent', additionalInfo: 'not sent: another variable of this request is owned by chargegate; send this one on its own' },
+    })) as unknown as Responses201['SetVariables']['setVariableResult'];
+    return { answer: { setVariableResult }, reason: reasons.join('; ') };
   };
 }
 

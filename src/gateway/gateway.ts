@@ -130,7 +130,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
     // A 2.0.1 charger's frames and commands are translated at its edge (edge201/); the rest is the same.
     const entry = options.chargers.list.find((c) => c.id === identity);
     const networkProfile = { allowed: entry?.allowSetNetworkProfile ?? options.chargers.allowSetNetworkProfile ?? false, securityProfile: entry?.securityProfile ?? 1 };
-    const edge = protocol === 'ocpp2.0.1' ? edge201(ctx, noteLeniency, { validation: validationOf(identity), requests: requests201, networkProfile }) : undefined;
+    const edge = protocol === 'ocpp2.0.1' ? edge201(ctx, noteLeniency, { validation: validationOf(identity), requests: requests201, networkProfile, reportIdleMs: options.ocpp.callTimeout * 1000 }) : undefined;
     const handle = edge?.handler ?? ((action: string, payload: unknown) => dispatch16(ctx, action, payload));
     return {
       handler: (action, payload) => {

@@ -33,6 +33,12 @@ export interface LiveCharger {
   diagnosticsStatus?: string;
   /** LogStatusNotification's status (security whitepaper use case N01), the GetLog requestId it is about. */
   logStatus?: { status: string; requestId?: number };
+  /**
+   * Set while chargegate reads what the charger says about itself after its boot (a 2.0.1
+   * charger's device model report, edge201/device-model.ts); resolves when that is over, however
+   * it ended. Automatic setup waits for it.
+   */
+  describing?: Promise<void>;
   /** Its latest security event since chargegate started (the store keeps them all: GET …/security-events). */
   lastSecurityEvent?: { type: string; timestamp: string; techInfo?: string };
   /** What the car on each connector said it needs (2.0.1 NotifyEVChargingNeeds), until its session ends. */

@@ -18,6 +18,7 @@ import { ocppRoutes } from './api/ocpp.js';
 import { securityRoutes } from './api/security.js';
 import { sessionRoutes } from './api/sessions.js';
 import { siteRoutes } from './api/site.js';
+import { deviceModelRoutes } from './api/device-model.js';
 import { statusHistoryRoutes } from './api/status-history.js';
 import { createAuth } from './auth.js';
 import { LiveFeed } from './live.js';
@@ -42,7 +43,7 @@ import type { ChargerFileHandler } from '../transfers/serve.js';
 export interface OperatorViewDeps {
   config: Config;
   gateway: Pick<Gateway, 'registry' | 'commands'>;
-  store: Pick<Store, 'sessions' | 'upstream' | 'security' | 'statusHistory'>;
+  store: Pick<Store, 'sessions' | 'upstream' | 'security' | 'statusHistory' | 'deviceModel'>;
   events: EventBus;
   peers: PeersLookup;
   /** Per charger: vendor profile, automatic setup, effective quirks (src/setup). */
@@ -110,6 +111,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...commandRoutes({ control: deps.control }),
     ...securityRoutes({ views, security: deps.store.security }),
     ...statusHistoryRoutes({ views, statusHistory: deps.store.statusHistory }),
+    ...deviceModelRoutes({ views, deviceModel: deps.store.deviceModel }),
     ...ocppRoutes({ ocpp: deps.ocpp }),
     // A random positive int32: unlike a counter, no clash with a reservation an earlier run made.
     ...chargerCommandRoutes({ ocpp: deps.ocpp, now: deps.now, reservationId: () => randomInt(1, 2 ** 31 - 1) }),

@@ -4,7 +4,8 @@
  * match answers to questions); the commands Home Assistant sends also accept its plain forms
  * (a number, ON/OFF, soft/hard). A payload that fits nothing is rejected, never guessed at.
  */
-import { TRIGGERABLE_16, type CentralAction16 } from '../ocpp/v16/actions.js';
+import type { CommandAction } from '../control/actions.js';
+import { TRIGGERABLE_16 } from '../ocpp/v16/actions.js';
 import type { CommandAddress } from './topics.js';
 
 export type Command =
@@ -19,7 +20,7 @@ export type Command =
   /** amps null clears the temporary limit. */
   | { kind: 'siteLimit'; amps: number | null; durationS: number }
   /** Any OCPP 1.6 command: the payload is the OCPP request, checked against the OCA schema before it is sent. */
-  | { kind: 'ocpp'; chargerId: string; action: CentralAction16; payload: Record<string, unknown> };
+  | { kind: 'ocpp'; chargerId: string; action: CommandAction; payload: Record<string, unknown> };
 
 export type ParseResult = { ok: true; command: Command; id?: CorrelationId } | { ok: false; reason: string; id?: CorrelationId };
 export type CorrelationId = string | number;

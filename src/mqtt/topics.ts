@@ -10,7 +10,7 @@
  *   …/<command>/set  →  …/<command>/result            commands and their answers
  *   <prefix>/chargers/<id>/ocpp/<Action>/set          any OCPP 1.6 command, its payload the OCPP request
  */
-import { CENTRAL_INITIATED_16, type CentralAction16 } from '../ocpp/v16/actions.js';
+import { COMMAND_ACTIONS, type CommandAction } from '../control/actions.js';
 
 /**
  * A charger id as one topic level. OCPP identities may contain `+`, a wildcard that a topic
@@ -73,7 +73,7 @@ export class Topics {
   }
 
   /** Any OCPP 1.6 command to a charger, its payload the OCPP request. */
-  ocppCommand(chargerId: string, action: CentralAction16): string {
+  ocppCommand(chargerId: string, action: CommandAction): string {
     return `${this.prefix}/chargers/${idLevel(chargerId)}/ocpp/${action}/set`;
   }
 
@@ -110,7 +110,7 @@ export class Topics {
     }
     if (levels.length === 5 && levels[2] === 'ocpp') {
       const action = levels[3]!;
-      if (!isOneOf(action, CENTRAL_INITIATED_16)) return { unknown: `unknown OCPP command "${action}" (known: ${CENTRAL_INITIATED_16.join(', ')})` };
+      if (!isOneOf(action, COMMAND_ACTIONS)) return { unknown: `unknown OCPP command "${action}" (known: ${COMMAND_ACTIONS.join(', ')})` };
       return { target: 'ocpp', chargerId, action };
     }
     if (levels.length === 6 && levels[2] === 'connectors') {
@@ -175,7 +175,7 @@ export type CommandAddress =
   | { target: 'charger'; chargerId: string; command: ChargerCommandName }
   | { target: 'connector'; chargerId: string; connectorId: number; command: ConnectorCommandName }
   | { target: 'site'; command: 'limit' }
-  | { target: 'ocpp'; chargerId: string; action: CentralAction16 };
+  | { target: 'ocpp'; chargerId: string; action: CommandAction };
 
 function isOneOf<T extends string>(value: string, list: readonly T[]): value is T {
   return (list as readonly string[]).includes(value);

@@ -43,8 +43,11 @@ export interface ChargerSetupDeps {
   config: Config;
   events: EventBus;
   commands: Pick<Commands, 'send'>;
-  /** The charger's live connection: a run ends when it changes (the charger reconnected). */
-  registry: Pick<Registry, 'connection'>;
+  /**
+   * The charger's live connection: a run ends when it changes (the charger reconnected); and
+   * what it is still saying about itself (LiveCharger.describing): the run waits for it.
+   */
+  registry: Pick<Registry, 'connection'> & Partial<Pick<Registry, 'get'>>;
   chargers: Pick<ChargerStore, 'get'>;
   meta: MetaStore;
   profiles: readonly ChargerProfile[];
@@ -165,7 +168,9 @@ export function createChargerSetup(deps: ChargerSetupDeps): ChargerSetup {
       // A run belongs to one connection: calls of a run that outlived it would go to the next
       // connection before its own boot, and count as changes the charger never saw.
       const connection = deps.registry.connection(chargerId);
-      void runSetup({
+      // A 2.0.1 charger's device model report first: what it answers saves a call per key.
+      const describing = deps.registry.get?.(chargerId)?.describing ?? Promise.resolve();
+      void describing.then(() => runSetup({
         chargerId,
         commands: deps.commands,
         store,
@@ -178,7 +183,7 @@ export function createChargerSetup(deps: ChargerSetupDeps): ChargerSetup {
           publish(chargerId, s);
           announce(chargerId, s);
         },
-      }).catch((err: unknown) => clog.error({ err }, 'charger setup failed unexpectedly'));
+      })).catch((err: unknown) => clog.error({ err }, 'charger setup failed unexpectedly'));
     });
   }
 

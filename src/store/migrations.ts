@@ -429,6 +429,45 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ALTER TABLE sessions ADD COLUMN id_token_type TEXT;
     `,
   },
+  {
+    version: 12,
+    name: 'the device model of OCPP 2.0.1 chargers (NotifyReport) and the state of its last report',
+    sql: `
+      -- One row per variable attribute a charger reported (2.0.1 B07/B08 NotifyReport): its
+      -- component (with instance and EVSE/connector), variable (with instance) and attribute
+      -- type. '' and -1 stand for "none" in the key columns (a primary key cannot hold NULLs
+      -- that compare equal). request_id: the report that last wrote it.
+      CREATE TABLE device_model (
+        charger_id         TEXT NOT NULL,
+        component          TEXT NOT NULL,
+        component_instance TEXT NOT NULL DEFAULT '',
+        evse_id            INTEGER NOT NULL DEFAULT -1,
+        connector_id       INTEGER NOT NULL DEFAULT -1,
+        variable           TEXT NOT NULL,
+        variable_instance  TEXT NOT NULL DEFAULT '',
+        attribute_type     TEXT NOT NULL DEFAULT 'Actual',
+        value              TEXT,
+        mutability         TEXT,
+        persistent         INTEGER,
+        constant           INTEGER,
+        characteristics    TEXT,
+        request_id         INTEGER NOT NULL,
+        updated_at         TEXT NOT NULL,
+        PRIMARY KEY (charger_id, component, component_instance, evse_id, connector_id, variable, variable_instance, attribute_type)
+      );
+
+      -- The base report chargegate asked for last, per charger, and how it ended.
+      CREATE TABLE device_model_reports (
+        charger_id   TEXT PRIMARY KEY,
+        request_id   INTEGER NOT NULL,
+        state        TEXT NOT NULL CHECK (state IN ('requested', 'complete', 'refused', 'incomplete')),
+        reason       TEXT,
+        firmware     TEXT,
+        requested_at TEXT NOT NULL,
+        ended_at     TEXT
+      );
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

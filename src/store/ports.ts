@@ -444,6 +444,57 @@ export interface StatusHistoryStore {
   list(chargerId: string, options?: { limit?: number; before?: number }): (StatusChange & { id: number })[];
 }
 
+/**
+ * One attribute of one variable a charger reported about itself (its device model, OCPP 2.0.1
+ * B07/B08: NotifyReport). Absent optional fields: the charger did not say.
+ */
+export interface DeviceModelVariable {
+  component: string;
+  componentInstance?: string;
+  /** The EVSE the component belongs to (an EVSE's own components, its connectors'). */
+  evseId?: number;
+  connectorId?: number;
+  variable: string;
+  variableInstance?: string;
+  /** Actual (the value), Target, MinSet, MaxSet. */
+  attributeType: string;
+  value?: string;
+  mutability?: string;
+  persistent?: boolean;
+  constant?: boolean;
+  /** VariableCharacteristics as reported: unit, dataType, minLimit, maxLimit, valuesList, supportsMonitoring. */
+  characteristics?: Record<string, unknown>;
+}
+
+/** The base report chargegate asked a charger for last, and how it ended. */
+export interface DeviceModelReport {
+  requestId: number;
+  /** requested: under way (or cut short); complete: its last part came (tbc false); refused: Rejected, NotSupported, EmptyResultSet or a CALLERROR; incomplete: it stopped coming. */
+  state: 'requested' | 'complete' | 'refused' | 'incomplete';
+  reason?: string;
+  /** The charger's firmware version when asked (a new firmware is asked again). */
+  firmware?: string;
+  requestedAt: string;
+  endedAt?: string;
+}
+
+export interface DeviceModelStore {
+  /** Writes the report's rows (a row reported again is replaced). */
+  put(chargerId: string, requestId: number, variables: readonly DeviceModelVariable[], at: string): void;
+  /** Ordered by component, EVSE, connector, variable; `component` keeps one component's rows. */
+  list(chargerId: string, filter?: { component?: string }): DeviceModelVariable[];
+  report(chargerId: string): DeviceModelReport | undefined;
+  /** A new Actual value of a variable already in the model (SetVariables Accepted); false when it is not in it. */
+  setActual(chargerId: string, ref: { component: string; componentInstance?: string; evseId?: number; connectorId?: number; variable: string; variableInstance?: string }, value: string, at: string): boolean;
+  /** Records a new base report request (state requested). */
+  requested(chargerId: string, requestId: number, firmware: string | undefined, at: string): void;
+  /**
+   * Ends the report `requestId` (ignored when another was asked since). complete: the rows no
+   * report of this request wrote are dropped — a full inventory replaces the model.
+   */
+  ended(chargerId: string, requestId: number, state: 'complete' | 'refused' | 'incomplete', at: string, reason?: string): void;
+}
+
 /** A firmware file chargegate serves to its chargers (docs/firmware.md). */
 export interface FirmwareFile {
   name: string;
@@ -528,6 +579,8 @@ export interface Store {
   meta: MetaStore;
   rawFrames: RawFrameStore;
   statusHistory: StatusHistoryStore;
+  /** OCPP 2.0.1 chargers' device models (migration 11). */
+  deviceModel: DeviceModelStore;
   /**
    * Group commit. Runs `work` now, inside the transaction shared by everything written in this
    * turn of the event loop (opening it if none is open), and resolves with its result once that

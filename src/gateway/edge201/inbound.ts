@@ -26,6 +26,7 @@ import { faultOfEvent, statusToCore, type ChargingState, type Fault } from '../.
 import { transactionEventToCore, type TransactionFacts } from '../../ocpp/v201/translate/transaction.js';
 import type { Requests201, Responses201 } from '../../ocpp/v201/types.js';
 import type { HandlerContext } from '../handlers/context.js';
+import type { DeviceModelReader } from './device-model.js';
 import { dispatch16 } from '../handlers/index.js';
 import { reservationEnded } from '../handlers/reservations.js';
 import { idTagInfoFor } from '../handlers/transactions.js';
@@ -46,7 +47,7 @@ export type NoteTranslation = (note: TranslationNote, action: string) => void;
 
 type Inbound = { [A in ChargerAction201]?: (req: Requests201[A]) => Promise<Responses201[A]> | Responses201[A] };
 
-export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTranslation, requests: Pick<RequestPairs, 'originOf'>): CallHandler {
+export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTranslation, requests: Pick<RequestPairs, 'originOf'>, deviceModel: Pick<DeviceModelReader, 'booting' | 'booted' | 'notifyReport'>): CallHandler {
   const core = <A extends keyof Requests16>(action: A, payload: Requests16[A], extra: Partial<HandlerContext> = {}) =>
     Promise.resolve(dispatch16({ ...ctx, ...extra }, action, payload) as Responses16[A] | Promise<Responses16[A]>);
   const notes = (list: readonly TranslationNote[], action: string) => list.forEach((n) => noteTranslation(n, action));
@@ -63,7 +64,18 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
   const sessions = new Map<string, SessionRecord>();
 
   const inbound: Inbound = {
-    BootNotification: async (req) => bootAnswerFromCore(await core('BootNotification', bootToCore(req))),
+    BootNotification: async (req) => {
+      // Setup and the balancer wait for the device model report (device-model.ts).
+      deviceModel.booting();
+      let accepted = false;
+      try {
+        const answer = bootAnswerFromCore(await core('BootNotification', bootToCore(req)));
+        accepted = answer.status === 'Accepted';
+        return answer;
+      } finally {
+        deviceModel.booted(accepted, req.chargingStation.firmwareVersion);
+      }
+    },
     Heartbeat: () => core('Heartbeat', {}),
     StatusNotification: async (req) => {
       const status = statusToCore(req, chargingStates.get(req.evseId) ?? runningSince(req.evseId), faults.get(req.evseId));
@@ -87,12 +99,8 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
       if (meter.value.length > 0) await core('MeterValues', { connectorId: req.evseId, meterValue: meter.value });
       return {};
     },
-    NotifyReport: (req) => {
-      // GetBaseReport is not sent by chargegate yet: a report the charger sends on its own is
-      // taken (never refused: it would resend it) and counted, not stored.
-      ctx.logger.info({ requestId: req.requestId, seqNo: req.seqNo, tbc: req.tbc ?? false, variables: req.reportData?.length ?? 0 }, 'NotifyReport received (device model reports are not stored yet)');
-      return {};
-    },
+    // The device model (B07/B08): stored, asked for or not, before the answer.
+    NotifyReport: async (req) => (await deviceModel.notifyReport(req), {}),
     SecurityEventNotification: async (req) => (await core('SecurityEventNotification', securityEventToCore(req)), {}),
     SignCertificate: async (req) => {
       const plan = signCertificatePlan(req);

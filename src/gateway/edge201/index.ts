@@ -10,11 +10,13 @@
  * TransactionEvent is kept raw in the store (raw_frames) like a refused 1.6 transaction message.
  */
 import type { Logger } from '../../log.js';
+import { OcppOfflineError } from '../../ocpp/errors.js';
 import type { SessionHooks } from '../../ocpp/server.js';
 import { validatorFor } from '../../ocpp/validate.js';
 import type { HandlerContext } from '../handlers/context.js';
 import type { NetworkProfilePolicy } from '../network-profile.js';
 import type { createLeniencyNotes, ValidationMode } from '../tolerance.js';
+import { createDeviceModelReader } from './device-model.js';
 import { createInbound201, type NoteTranslation } from './inbound.js';
 import { guardNetworkProfile } from './network-profile.js';
 import { createOutbound201 } from './outbound.js';
@@ -29,13 +31,24 @@ export interface Edge201Options {
   requests: RequestPairs;
   /** Whether a SetNetworkProfile may reach this charger (network-profile.ts). */
   networkProfile: NetworkProfilePolicy;
+  /** ms a requested device model report may stay silent (ocpp.callTimeout). */
+  reportIdleMs: number;
 }
 
 export function edge201(ctx: HandlerContext, note: ReturnType<typeof createLeniencyNotes>, options: Edge201Options): Pick<SessionHooks, 'handler' | 'outboundCodec' | 'rescue'> {
   const noteTranslation: NoteTranslation = (n, action) => note(ctx.chargerId, ctx.logger as Logger, n.kind === 'lost' ? 'translation-lost' : 'translation-mapped', `${n.path}: ${n.detail}`, action);
+  const deviceModel = createDeviceModelReader({
+    ctx,
+    // Booted on this connection: the registry's connection is this one.
+    call: (action, payload) => {
+      const connection = ctx.registry.connection(ctx.chargerId);
+      return connection ? connection.session.call(action, payload) : Promise.reject(new OcppOfflineError(ctx.chargerId));
+    },
+    idleMs: options.reportIdleMs,
+  });
   return {
-    handler: createInbound201(ctx, noteTranslation, options.requests),
-    outboundCodec: guardNetworkProfile(createOutbound201(ctx.store, ctx.chargerId, noteTranslation, options.requests), options.networkProfile, ctx.logger as Logger),
+    handler: createInbound201(ctx, noteTranslation, options.requests, deviceModel),
+    outboundCodec: guardNetworkProfile(createOutbound201(ctx.store, ctx.chargerId, noteTranslation, options.requests, ctx.now), options.networkProfile, ctx.logger as Logger),
     rescue: createRescue201({ chargerId: ctx.chargerId, mode: options.validation, validator: validatorFor('ocpp2.0.1'), logger: ctx.logger as Logger, store: ctx.store, now: ctx.now, note }),
   };
 }

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { answerAccepted, createOcppCommands, OcppCommandInvalid } from '../../../src/control/ocpp-commands.js';
-import { localKeyContext, ownedKeysInterceptor } from '../../../src/control/owned-keys-interceptor.js';
+import { localKeyContext, ownedKeysInterceptor, ownedVariablesInterceptor } from '../../../src/control/owned-keys-interceptor.js';
 import { ControlRefusal } from '../../../src/control/site-commands.js';
 import { silentLogger } from '../../../src/log.js';
 import { validatorFor } from '../../../src/ocpp/validate.js';
@@ -15,6 +15,9 @@ function door() {
   const ocpp = createOcppCommands({
     commands: { send: async (chargerId: string, action: string, payload: unknown) => (sent.push([chargerId, action, payload]), { status: 'Accepted' }) } as never,
     validator: validatorFor('ocpp1.6'),
+    validator201: validatorFor('ocpp2.0.1'),
+    // CP2 speaks 2.0.1.
+    versionOf: (id) => (id === 'CP2' ? '2.0.1' : '1.6'),
     knowsCharger: (id) => id === 'CP1' || id === 'CP2',
     logger: silentLogger(),
   });
@@ -62,4 +65,33 @@ t.test('owned keys: a local user\'s AuthorizationKey is answered Rejected; the m
 t.test('answers of success', async (t) => {
   for (const answer of [{}, { status: 'Accepted' }, { status: 'RebootRequired' }, { status: 'Scheduled' }, { status: 'Unlocked' }, { configurationKey: [] }]) t.ok(answerAccepted(answer), JSON.stringify(answer));
   for (const answer of [{ status: 'Rejected' }, { status: 'NotSupported' }, { status: 'Occupied' }, { status: 'VersionMismatch' }, { status: 'UnlockFailed' }]) t.notOk(answerAccepted(answer), JSON.stringify(answer));
+});
+
+t.test('2.0.1-only actions: to a 2.0.1 charger, checked against the 2.0.1 schema and sent as they are; refused for a 1.6 charger', async (t) => {
+  const { ocpp, sent } = door();
+  const get = { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] };
+  await ocpp.send('CP2', 'GetVariables', get, 'mqtt');
+  t.same(sent, [['CP2', 'GetVariables', get]]);
+  await t.rejects(ocpp.send('CP1', 'GetVariables', get, 'http'), { name: 'OcppCommandInvalid', code: 'NotSupported', message: /CP1 speaks OCPP 1.6/ });
+  await t.rejects(ocpp.send('CP2', 'GetBaseReport', { requestId: 1, reportBase: 'Everything' }, 'http'), { name: 'OcppCommandInvalid', action: 'GetBaseReport' }, 'the 2.0.1 enum');
+  t.equal(sent.length, 1);
+});
+
+t.test('SetVariables of a variable that stands for an owned key: the same refusal, and nothing of the request is sent', async (t) => {
+  const site = { site: {} as never, chargers: { list: [{ id: 'CP2' }], setup: { meterValueSampleInterval: 30 } } as never };
+  const { ocpp, sent } = door();
+  ocpp.intercept('SetVariables', ownedVariablesInterceptor(localKeyContext(site)));
+  const set = (component: string, variable: string, attributeValue: string, instance?: string) => ({ component: { name: component }, variable: { name: variable, ...(instance ? { instance } : {}) }, attributeValue });
+  const refused = await ocpp.send('CP2', 'SetVariables', { setVariableData: [set('OCPPCommCtrlr', 'HeartbeatInterval', '60'), set('SecurityCtrlr', 'BasicAuthPassword', 'x'.repeat(20))] }, 'http');
+  t.match(refused, {
+    answeredBy: 'chargegate',
+    reason: /password/,
+    answer: { setVariableResult: [{ attributeStatus: 'Rejected', statusInfo: { reasonCode: 'NotSent' } }, { attributeStatus: 'Rejected', statusInfo: { reasonCode: 'OwnedByChargegate' } }] },
+  });
+  t.match(await ocpp.send('CP2', 'SetVariables', { setVariableData: [set('SampledDataCtrlr', 'TxUpdatedInterval', '300')] }, 'http'), { answeredBy: 'chargegate', reason: /every 30 s/ });
+  t.match(await ocpp.send('CP2', 'SetVariables', { setVariableData: [set('SampledDataCtrlr', 'TxUpdatedMeasurands', 'Energy.Active.Import.Register')] }, 'http'), { answeredBy: 'chargegate', reason: /Current.Import/ });
+  t.match(await ocpp.send('CP2', 'SetVariables', { setVariableData: [set('SecurityCtrlr', 'SecurityProfile', '3')] }, 'http'), { answeredBy: 'chargegate', reason: /securityProfile/ });
+  t.same(sent, [], 'nothing reached the charger');
+  await ocpp.send('CP2', 'SetVariables', { setVariableData: [set('SampledDataCtrlr', 'TxUpdatedInterval', '15'), set('OCPPCommCtrlr', 'MessageAttempts', '5', 'TransactionEvent')] }, 'http');
+  t.equal(sent.length, 1, 'values the balancer can live with go to the charger');
 });

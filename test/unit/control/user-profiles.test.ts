@@ -56,7 +56,7 @@ function harness(t: Test, withBalancer = true) {
     logger: silentLogger(),
   });
   const interceptors = new Map<CentralAction16, Interceptor<CentralAction16>>();
-  profiles.register({ intercept: (action, i) => void interceptors.set(action, i as unknown as Interceptor<CentralAction16>) });
+  profiles.register({ intercept: (action, i) => void interceptors.set(action as CentralAction16, i as unknown as Interceptor<CentralAction16>) });
   const ctx = (chargerId: string): InterceptContext => ({ chargerId, source: 'http', logger: silentLogger() });
   const door = <A extends CentralAction16>(action: A, chargerId: string, payload: Requests16[A]) => interceptors.get(action)!(payload as never, ctx(chargerId));
   profiles.start();

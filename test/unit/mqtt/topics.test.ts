@@ -23,6 +23,8 @@ t.test('a + in a charger id never becomes a wildcard', async (t) => {
 t.test('command topics are parsed, unknown ones explained', async (t) => {
   t.strictSame(topics.parseCommand('site1/chargegate/chargers/CP1/connectors/2/stop/set'), { target: 'connector', chargerId: 'CP1', connectorId: 2, command: 'stop' });
   t.strictSame(topics.parseCommand('site1/chargegate/site/limit/set'), { target: 'site', command: 'limit' });
+  t.strictSame(topics.parseCommand('site1/chargegate/chargers/CP1/ocpp/SetVariables/set'), { target: 'ocpp', chargerId: 'CP1', action: 'SetVariables' }, 'a 2.0.1 device model action');
+  t.match(topics.parseCommand('site1/chargegate/chargers/CP1/ocpp/NotifyReport/set'), { unknown: /unknown OCPP command "NotifyReport"/ });
   t.match(topics.parseCommand('site1/chargegate/chargers/CP1/explode/set'), { unknown: /unknown charger command "explode"/ });
   t.match(topics.parseCommand('site1/chargegate/chargers/CP1/connectors/0/start/set'), { unknown: /connector must be a number from 1/ });
   t.match(topics.parseCommand('site1/chargegate/chargers/CP1/connectors/1/start'), { unknown: 'not a command topic' });

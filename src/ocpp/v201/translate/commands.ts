@@ -16,6 +16,7 @@ import type { ChargingProfileType, GetVariableDataType, Requests201, Responses20
 import { idTokenInfoOf, idTokenOf } from './authorize.js';
 import { certificateSignedTo201, deleteCertificateTo201, getInstalledCertificateIdsTo201, installCertificateTo201, installedCertificateIdsTo16 } from './certificates.js';
 import { getDiagnosticsAnswerTo16, getDiagnosticsTo201, getLogTo201, signedUpdateFirmwareTo201, updateFirmwareAnswerTo16, updateFirmwareTo201, type RequestOrigin } from './files.js';
+import type { ModelAnswer } from './device-model.js';
 import type { Translated, TranslationNote } from './notes.js';
 import { cancelReservationTo201, reserveNowTo201 } from './reservations.js';
 import { KEY_TO_VARIABLE, valueTo16, valueTo201, variableOf, type VariableRef } from './variables.js';
@@ -25,6 +26,8 @@ export interface CommandLookups {
   referenceOf(transactionId: number): string | undefined;
   /** A remoteStartId for RequestStartTransaction (an integer the charger echoes in its TransactionEvent). */
   remoteStartId(): number;
+  /** What the charger's complete device model answers for a key (device-model.ts); absent: no complete model, ask the charger. */
+  fromModel?(key: string): ModelAnswer;
   /** A requestId for a 1.6 command that has none (UpdateFirmware, GetDiagnostics): 2.0.1 pairs the charger's statuses with it. */
   requestId(): number;
 }
@@ -157,7 +160,7 @@ export function commandTo201(action: CentralAction16, payload: unknown, lookups:
       return trigger(TRIGGERED[req.requestedMessage], req.connectorId);
     }
     case 'GetConfiguration':
-      return getConfiguration(payload as Requests16['GetConfiguration']);
+      return getConfiguration(payload as Requests16['GetConfiguration'], lookups.fromModel);
     case 'ChangeConfiguration':
       return changeConfiguration(payload as Requests16['ChangeConfiguration']);
     case 'DataTransfer': {
@@ -283,14 +286,25 @@ const variableData = (ref: VariableRef): GetVariableDataType => ({
   variable: { name: ref.variable, ...(ref.instance !== undefined ? { instance: ref.instance } : {}) },
 });
 
-/** GetConfiguration as GetVariables (B06) of the mapped keys; the others are unknown (1.6 §5.8). No keys: every mapped one. */
-function getConfiguration(req: Requests16['GetConfiguration']): Outbound {
+/**
+ * GetConfiguration as GetVariables (B06) of the mapped keys; the others are unknown (1.6 §5.8).
+ * No keys: every mapped one. With a complete device model, what it knows is answered from it
+ * (device-model.ts) and only the rest is asked.
+ */
+function getConfiguration(req: Requests16['GetConfiguration'], fromModel?: (key: string) => ModelAnswer): Outbound {
   const keys = req.key ?? Object.keys(KEY_TO_VARIABLE);
-  const known = keys.filter((k) => variableOf(k) !== undefined);
-  const unknown = keys.filter((k) => variableOf(k) === undefined);
-  if (known.length === 0) return { local: { configurationKey: [], ...(unknown.length > 0 ? { unknownKey: unknown } : {}) }, notes: [] };
+  const local: NonNullable<Responses16['GetConfiguration']['configurationKey']> = [];
+  const unknown: string[] = [];
+  const known: string[] = [];
+  for (const key of keys) {
+    const m = fromModel?.(key) ?? 'ask';
+    if (typeof m === 'object') local.push({ key, ...m });
+    else if (m === 'unknown' || variableOf(key) === undefined) unknown.push(key);
+    else known.push(key);
+  }
+  if (known.length === 0) return { local: { configurationKey: local, ...(unknown.length > 0 ? { unknownKey: unknown } : {}) }, notes: [] };
   return send('GetVariables', { getVariableData: known.map((k) => variableData(variableOf(k)!)) as Requests201['GetVariables']['getVariableData'] }, (res): Responses16['GetConfiguration'] => {
-    const configurationKey: NonNullable<Responses16['GetConfiguration']['configurationKey']> = [];
+    const configurationKey: NonNullable<Responses16['GetConfiguration']['configurationKey']> = [...local];
     const missing = [...unknown];
     res.getVariableResult.forEach((r, i) => {
       const key = known[i]!;

@@ -58,6 +58,16 @@ export function keyOf(component: string, variable: string, instance?: string): s
   return undefined;
 }
 
+/**
+ * The 1.6 key a variable a user sets stands for, including one the core never sets through the
+ * key map: SecurityCtrlr.BasicAuthPassword is 1.6's AuthorizationKey (Appendix 3; A01), so the
+ * owned-keys policy (gateway/owned-keys.ts) decides on it as on the key.
+ */
+export function keyOfVariable(component: string, variable: string, instance?: string): string | undefined {
+  if (component === 'SecurityCtrlr' && variable === 'BasicAuthPassword' && instance === undefined) return 'AuthorizationKey';
+  return keyOf(component, variable, instance);
+}
+
 /** A 1.6 value as 2.0.1 spells it (lists element by element). */
 export function valueTo201(ref: VariableRef, value: string): string {
   if (!ref.values) return value;
