@@ -11,12 +11,12 @@ import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import rpc from 'ocpp-rpc';
 
-const { RPCServer, createRPCError } = rpc as unknown as {
+export const { RPCServer, createRPCError } = rpc as unknown as {
   RPCServer: new (options: Record<string, unknown>) => RpcServer;
   createRPCError: (type: string, message?: string, details?: unknown) => Error;
 };
 
-interface RpcServerClient {
+export interface RpcServerClient {
   identity: string;
   handshake: { password?: Buffer };
   handle(method: string, handler: (ctx: { params: any; method: string }) => unknown): void;
@@ -24,7 +24,7 @@ interface RpcServerClient {
   close(options?: { code?: number; reason?: string; force?: boolean }): Promise<unknown>;
   on(event: string, listener: (...args: any[]) => void): void;
 }
-interface RpcServer {
+export interface RpcServer {
   handleUpgrade: (...args: any[]) => void;
   on(event: 'client', listener: (client: RpcServerClient) => void): void;
   auth(cb: (accept: (session?: unknown, protocol?: string) => void, reject: (code?: number, message?: string) => void, handshake: { identity: string; password?: Buffer }) => void): void;
@@ -171,6 +171,48 @@ export async function startCloud(port = 0, tls?: { key: string; cert: string; cl
     });
   });
 
+  const listener = await listen(server, clients, port, tls, clientCertificates);
+
+  return Object.assign(cloud, {
+    get url() {
+      return listener.url;
+    },
+    get port() {
+      return listener.port;
+    },
+    calls,
+    validationFailures,
+    clientCertificates,
+    sessions,
+    clients,
+    passwords,
+    idTagStatus,
+    delay,
+    failNext(action: string, times: number, code = 'InternalError') {
+      failures.set(action, { times, code });
+    },
+    down: listener.down,
+    up: listener.up,
+    async close() {
+      await listener.down();
+      await server.close({ force: true }).catch(() => undefined);
+    },
+    waitFor(match: (c: CloudCall) => boolean, what: string, ms = 10_000) {
+      const found = calls.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise<CloudCall>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the cloud never got ${what}`)), ms);
+        waiters.push({ match, resolve: (c) => (clearTimeout(timer), resolve(c)) });
+      });
+    },
+  });
+}
+
+/**
+ * An ocpp-rpc server on 127.0.0.1 (ws://, or wss:// with `tls`, mutual with `tls.clientCa`) that
+ * can go down and come back on the same port; the test clouds of both versions use it.
+ */
+export async function listen(server: RpcServer, clients: Map<string, RpcServerClient>, port: number, tls: { key: string; cert: string; clientCa?: string } | undefined, clientCertificates: string[]) {
   let http: Server | undefined;
   let boundPort = port;
   const up = async () => {
@@ -194,38 +236,14 @@ export async function startCloud(port = 0, tls?: { key: string; cert: string; cl
     await new Promise<void>((resolve) => h.close(() => resolve()));
   };
   await up();
-
-  return Object.assign(cloud, {
+  return {
+    up,
+    down,
     get url() {
       return `${tls ? 'wss' : 'ws'}://127.0.0.1:${boundPort}/ocpp`;
     },
     get port() {
       return boundPort;
     },
-    calls,
-    validationFailures,
-    clientCertificates,
-    sessions,
-    clients,
-    passwords,
-    idTagStatus,
-    delay,
-    failNext(action: string, times: number, code = 'InternalError') {
-      failures.set(action, { times, code });
-    },
-    down,
-    up,
-    async close() {
-      await down();
-      await server.close({ force: true }).catch(() => undefined);
-    },
-    waitFor(match: (c: CloudCall) => boolean, what: string, ms = 10_000) {
-      const found = calls.find(match);
-      if (found) return Promise.resolve(found);
-      return new Promise<CloudCall>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the cloud never got ${what}`)), ms);
-        waiters.push({ match, resolve: (c) => (clearTimeout(timer), resolve(c)) });
-      });
-    },
-  });
+  };
 }

@@ -86,6 +86,13 @@ export function wire201(deps: Wire201Deps): Wire {
     return waiting.splice(i, 1)[0]!.remoteStartId;
   }
 
+  function awaitRemoteStart(channel: string, req: Requests201['RequestStartTransaction']): { drop(): void } {
+    const entry: PendingRemoteStart = { remoteStartId: req.remoteStartId, idTag: req.idToken.idToken, ...(req.evseId !== undefined ? { connectorId: req.evseId } : {}) };
+    // Only the latest few: a start the charger never made must not pin memory.
+    remoteStarts.set(channel, [...(remoteStarts.get(channel) ?? []), entry].slice(-8));
+    return { drop: () => remoteStarts.set(channel, (remoteStarts.get(channel) ?? []).filter((e) => e !== entry)) };
+  }
+
   function encode(message: WireMessage, context: WireContext): WireMessage[] {
     const local = message.localTransactionId;
     switch (message.action) {
@@ -182,16 +189,17 @@ export function wire201(deps: Wire201Deps): Wire {
         logger.info({ action, answer: inbound.local }, 'command from the 2.0.1 CSMS answered without the charger');
         return inbound.local;
       }
+      // Waiting before the charger is asked: it may start the session before its answer is back here.
+      const pending = action === 'RequestStartTransaction' ? awaitRemoteStart(channel, payload as Requests201['RequestStartTransaction']) : undefined;
       const answers: unknown[] = [];
-      for (const call of inbound.calls) answers.push(await handler16(call.action, call.payload));
-      const answer = inbound.answer(answers);
-      if (action === 'RequestStartTransaction' && (answer as { status: string }).status === 'Accepted') {
-        const req = payload as Requests201['RequestStartTransaction'];
-        const waiting = remoteStarts.get(channel) ?? [];
-        waiting.push({ remoteStartId: req.remoteStartId, idTag: req.idToken.idToken, ...(req.evseId !== undefined ? { connectorId: req.evseId } : {}) });
-        // Only the latest few: a start the charger never made must not pin memory.
-        remoteStarts.set(channel, waiting.slice(-8));
+      try {
+        for (const call of inbound.calls) answers.push(await handler16(call.action, call.payload));
+      } catch (err) {
+        pending?.drop();
+        throw err;
       }
+      const answer = inbound.answer(answers);
+      if (pending && (answer as { status: string }).status !== 'Accepted') pending.drop();
       return answer;
     };
   }
