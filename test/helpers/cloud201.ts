@@ -29,6 +29,10 @@ export interface TestCloud201 {
   /** Frames that failed ocpp-rpc's 2.0.1 schema check (should stay empty). */
   validationFailures: unknown[];
   clients: Map<string, RpcServerClient>;
+  /** Passwords the CSMS requires, by identity (none listed: any). */
+  passwords: Map<string, string>;
+  /** With tls.clientCa: the subject CN of each client certificate a TLS handshake presented. */
+  clientCertificates: string[];
   /** idTokenInfo.status the CSMS gives an idToken (default Accepted). */
   idTokenStatus: Map<string, string>;
   boot: { status: 'Accepted' | 'Pending' | 'Rejected'; interval: number };
@@ -47,10 +51,18 @@ export async function startCloud201(port = 0, tls?: { key: string; cert: string;
   const transactions = new Map<string, TransactionEvent201[]>();
   const clients = new Map<string, RpcServerClient>();
   const idTokenStatus = new Map<string, string>();
+  const passwords = new Map<string, string>();
+  const clientCertificates: string[] = [];
   const failures = new Map<string, { times: number; code: string }>();
   const validationFailures: unknown[] = [];
   const waiters: { match: (c: CloudCall) => boolean; resolve: (c: CloudCall) => void }[] = [];
   const cloud = { boot: { status: 'Accepted' as const, interval: 300 } } as TestCloud201;
+
+  server.auth((accept, reject, handshake) => {
+    const wanted = passwords.get(handshake.identity);
+    if (wanted !== undefined && handshake.password?.toString('utf8') !== wanted) return reject(401, 'bad password');
+    accept();
+  });
 
   server.on('client', (client) => {
     clients.set(client.identity, client);
@@ -93,7 +105,7 @@ export async function startCloud201(port = 0, tls?: { key: string; cert: string;
     });
   });
 
-  const listener = await listen(server, clients, port, tls, []);
+  const listener = await listen(server, clients, port, tls, clientCertificates);
   return Object.assign(cloud, {
     get url() {
       return listener.url;
@@ -103,6 +115,8 @@ export async function startCloud201(port = 0, tls?: { key: string; cert: string;
     validationFailures,
     clients,
     idTokenStatus,
+    passwords,
+    clientCertificates,
     failNext(action: string, times: number, code = 'InternalError') {
       failures.set(action, { times, code });
     },
