@@ -4,10 +4,13 @@
  * chargegate's transactionId and seqNo from 0), the CSMS's commands carried out on it. The CSMS
  * is ocpp-rpc in strict mode with its own copy of the 2.0.1 schemas: every frame is checked.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { startCloud201, type TestCloud201 } from '../helpers/cloud201.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
-import { bootPayload, rpcCharger, type RpcClient } from '../helpers/rpc-charger.js';
+import { boot201, bootPayload, rpcCharger, rpcCharger201, type RpcClient } from '../helpers/rpc-charger.js';
+import { issue, makeCa } from '../helpers/certs.js';
 
 const at = (minute: number) => `2025-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
 const upstream201 = (url: string) => ({ mode: 'transparent', ocpp: '2.0.1', url, answerTimeout: 2, callTimeout: 2, transactionMessageRetryInterval: 0, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } });
@@ -146,5 +149,54 @@ t.test('the 2.0.1 CSMS commands the 1.6 charger: start and stop, reset, variable
     ['ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '30' }],
   ], 'the charger got the 1.6 commands, with chargegate\'s transactionId');
   t.match(transactionId, new RegExp(`^${local}-`));
+  t.same(cloud.validationFailures, []);
+});
+
+t.test('a 2.0.1 charger behind the 2.0.1 CSMS: its own transactionId, chargegate\'s seqNo, the CSMS\'s stop reaches it', async (t) => {
+  const cloud = await startCloud201();
+  t.teardown(() => cloud.close());
+  const gw = await startGateway(t, { bootedBefore: ['CP1'], patch: (c) => (c.upstream = upstream201(cloud.url)) });
+  await eventually(() => gw.app.upstream!.online(), 'CP1 online at the CSMS', 20_000);
+  const cp = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const stops: unknown[] = [];
+  cp.handle('RequestStopTransaction', ({ params }) => (stops.push(params), { status: 'Accepted' }));
+  await cp.call('BootNotification', boot201);
+  const energy = (value: number, context: string, timestamp: string) => [{ timestamp, sampledValue: [{ value, context, measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }];
+  const base = { evse: { id: 1, connectorId: 1 }, transactionInfo: { transactionId: 'ev-tx-0001', chargingState: 'Charging' } };
+  await cp.call('TransactionEvent', { ...base, eventType: 'Started', seqNo: 0, timestamp: at(1), triggerReason: 'Authorized', idToken: { idToken: 'TAG1', type: 'ISO14443' }, meterValue: energy(4000, 'Transaction.Begin', at(1)) });
+  await eventually(() => cloud.transactions.get('ev-tx-0001')?.[0]?.eventType === 'Started', 'the Started at the CSMS under the charger\'s own transactionId');
+  t.same(await cloud.command('CP1', 'RequestStopTransaction', { transactionId: 'ev-tx-0001' }), { status: 'Accepted' });
+  t.same(stops, [{ transactionId: 'ev-tx-0001' }], 'the charger is asked with its own transactionId');
+  await cp.call('TransactionEvent', { ...base, eventType: 'Ended', seqNo: 1, timestamp: at(9), triggerReason: 'RemoteStop', transactionInfo: { transactionId: 'ev-tx-0001', stoppedReason: 'Remote' }, meterValue: energy(9000, 'Transaction.End', at(9)) });
+  await eventually(() => cloud.transactions.get('ev-tx-0001')?.some((e) => e.eventType === 'Ended') === true, 'the Ended');
+  const series = cloud.transactions.get('ev-tx-0001')!;
+  t.same(series.map((e) => e.seqNo), series.map((_, i) => i), 'numbered by chargegate from 0, no gap');
+  t.same([series[0]!.eventType, series.at(-1)!.eventType], ['Started', 'Ended']);
+  t.match(cloud.transactions.get('ev-tx-0001')!.at(-1), { transactionInfo: { stoppedReason: 'Remote' }, meterValue: [{ sampledValue: [{ value: 9000, context: 'Transaction.End' }] }] });
+  t.same(cloud.validationFailures, []);
+});
+
+t.test('security profile 3 to the 2.0.1 CSMS: wss://, its certificate verified, a client certificate and a password', async (t) => {
+  const dir = t.testdir();
+  mkdirSync(join(dir, 'gateway'));
+  const cloudCa = makeCa(dir, 'cloud-ca');
+  const siteCa = makeCa(dir, 'site-ca');
+  const server = issue(dir, cloudCa, 'cloud', '127.0.0.1', { server: true });
+  const client = issue(dir, siteCa, 'site', 'CP1');
+  const cloud = await startCloud201(0, { key: server.key, cert: server.cert, clientCa: siteCa.cert });
+  t.teardown(() => cloud.close());
+  cloud.passwords.set('CP1', 'cloud-pw-cp1');
+  const gw = await startGateway(t, {
+    dir: join(dir, 'gateway'),
+    bootedBefore: ['CP1'],
+    patch: (c) => {
+      c.chargers.list[0].upstream = { password: 'cloud-pw-cp1' };
+      c.upstream = { ...upstream201(cloud.url), ca: `\${file:${cloudCa.certFile}}`, cert: `\${file:${client.certFile}}`, key: `\${file:${client.keyFile}}` };
+    },
+  });
+  await cloud.waitFor((c) => c.identity === 'CP1' && c.action === 'BootNotification', 'the boot over mutual TLS', 20_000);
+  await eventually(() => gw.app.upstream!.online(), 'the link up');
+  t.match(cloud.url, /^wss:/);
+  t.same(cloud.clientCertificates.slice(0, 1), ['CP1'], 'the CSMS saw the client certificate');
   t.same(cloud.validationFailures, []);
 });
