@@ -48,7 +48,8 @@ export const wire16: Wire = {
   protocol: 'ocpp1.6',
   boot: (boot16) => boot16,
   encode: (message) => [message],
-  prepare: () => undefined,
+  // A TransactionEvent was queued for a 2.0.1 cloud before upstream.ocpp changed: no 1.6 form, given up loudly.
+  prepare: (message) => (message.action === 'TransactionEvent' ? { unsendable: 'TransactionEvent was queued for an OCPP 2.0.1 cloud (upstream.ocpp changed since)' } : undefined),
   answer16: (message, answer) => ({ action: message.action, answer }),
   request: (action, payload) => ({ action, payload, answer: (response) => response }),
   handler: (handler16) => handler16,

@@ -14,7 +14,8 @@ import type { Requests16, Responses16 } from '../../ocpp/v16/types.js';
 import { idTagOf } from '../../ocpp/v201/translate/authorize.js';
 import type { TranslationNote } from '../../ocpp/v201/translate/notes.js';
 import { keyOf, valueTo16, valueTo201, variableOf, type VariableRef } from '../../ocpp/v201/translate/variables.js';
-import type { ChargingProfileType, GetVariableResultType, Requests201, Responses201, SetVariableResultType } from '../../ocpp/v201/types.js';
+import { profileTo16 } from '../../ocpp/v201/translate/profile.js';
+import type { GetVariableResultType, Requests201, Responses201, SetVariableResultType } from '../../ocpp/v201/types.js';
 
 export interface CsmsLookups {
   /** chargegate's transactionId for a transactionId the CSMS got in a TransactionEvent (undefined: none of this station's). */
@@ -33,37 +34,6 @@ function one<A extends CentralAction16, R>(action: A, payload: Requests16[A], an
 }
 
 const lost = (path: string, detail: string): TranslationNote => ({ kind: 'lost', path, detail });
-
-/**
- * 2.0.1 K01 ChargingProfileType → 1.6 §7.8: ChargingStationMaxProfile is ChargePointMaxProfile;
- * the first schedule is kept (1.6 has one; 2.0.1's second and third are ISO 15118 offers), its
- * salesTariff and each period's phaseToUse are lost. ChargingStationExternalConstraints has no
- * 1.6 purpose: undefined.
- */
-export function profileTo16(p: ChargingProfileType, transactionId: number | undefined, notes: TranslationNote[]): Profile16 | undefined {
-  if (p.chargingProfilePurpose === 'ChargingStationExternalConstraints') return undefined;
-  const s = p.chargingSchedule[0];
-  if (p.chargingSchedule.length > 1) notes.push(lost('chargingProfile.chargingSchedule', `${p.chargingSchedule.length - 1} further schedule(s) not kept: 1.6 has one`));
-  if (s.salesTariff) notes.push(lost('chargingProfile.chargingSchedule.0.salesTariff', 'no 1.6 field'));
-  if (s.chargingSchedulePeriod.some((q) => q.phaseToUse !== undefined)) notes.push(lost('chargingSchedulePeriod.phaseToUse', 'no 1.6 field'));
-  return {
-    chargingProfileId: p.id,
-    stackLevel: p.stackLevel,
-    chargingProfilePurpose: p.chargingProfilePurpose === 'ChargingStationMaxProfile' ? 'ChargePointMaxProfile' : p.chargingProfilePurpose,
-    chargingProfileKind: p.chargingProfileKind,
-    ...(p.recurrencyKind !== undefined ? { recurrencyKind: p.recurrencyKind } : {}),
-    ...(p.validFrom !== undefined ? { validFrom: p.validFrom } : {}),
-    ...(p.validTo !== undefined ? { validTo: p.validTo } : {}),
-    ...(transactionId !== undefined ? { transactionId } : {}),
-    chargingSchedule: {
-      ...(s.duration !== undefined ? { duration: s.duration } : {}),
-      ...(s.startSchedule !== undefined ? { startSchedule: s.startSchedule } : {}),
-      chargingRateUnit: s.chargingRateUnit,
-      chargingSchedulePeriod: s.chargingSchedulePeriod.map((q) => ({ startPeriod: q.startPeriod, limit: q.limit, ...(q.numberPhases !== undefined ? { numberPhases: q.numberPhases } : {}) })),
-      ...(s.minChargingRate !== undefined ? { minChargingRate: s.minChargingRate } : {}),
-    },
-  };
-}
 
 /** 2.0.1 F06 TriggerMessage's messages that 1.6 §5.17 can trigger (LogStatusNotification: its diagnostics upload's status). */
 const TRIGGERED_16: Partial<Record<Requests201['TriggerMessage']['requestedMessage'], Requests16['TriggerMessage']['requestedMessage']>> = {

@@ -209,7 +209,8 @@ export function wire201(deps: Wire201Deps): Wire {
     boot: (boot16) => bootFromCore(boot16 as unknown as BootNotificationRequest),
     encode,
     // Written in the CSMS's terms when queued: sent as stored (the transactionId is chargegate's own).
-    prepare: (message) => ({ payload: message.payload }),
+    // A row queued for a 1.6 cloud before upstream.ocpp changed has no 2.0.1 form: given up, loudly.
+    prepare: (message) => (queuedFor16(message) ? { unsendable: `${message.action} was queued for an OCPP 1.6 cloud (upstream.ocpp changed since)` } : { payload: message.payload }),
     answer16,
     request(action, payload) {
       switch (action) {
@@ -236,6 +237,15 @@ export function wire201(deps: Wire201Deps): Wire {
     },
     handler,
   };
+}
+
+/** A 1.6 row: 1.6's transaction actions, or a StatusNotification / MeterValues in 1.6's shape. */
+function queuedFor16(message: OutboxMessage): boolean {
+  const payload = message.payload as Record<string, unknown>;
+  if (message.action === 'StartTransaction' || message.action === 'StopTransaction') return true;
+  if (message.action === 'StatusNotification') return 'status' in payload;
+  if (message.action === 'MeterValues') return 'connectorId' in payload;
+  return false;
 }
 
 function dataAnswer16(res: Responses201['DataTransfer']): DataTransferResponse {
