@@ -123,6 +123,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
           store,
           upstream: role.name,
           logger: log,
+          now,
           statusOf: (chargerId, connectorId) => deps.gateway.registry.get(chargerId)?.connectors.get(connectorId)?.status,
           chargersOf: (channel) => mode.chargersOf(channel),
         })

@@ -32,6 +32,7 @@ export interface Wire201Deps {
   /** The upstream's name: its transactions' counters are its own (a mirror numbers its events itself). */
   upstream: string;
   logger: Logger;
+  now: () => Date;
   /** A connector's 1.6 status as the registry has it now. */
   statusOf(chargerId: string, connectorId: number): string | undefined;
   /** The chargers behind a channel (a transactionId the CSMS names must be one of theirs). */
@@ -154,7 +155,7 @@ export function wire201(deps: Wire201Deps): Wire {
     const out: WireMessage[] = [];
     // 1.6 connector 0 is the charger itself: 2.0.1 has no StatusNotification for it (its faults are NotifyEvent's).
     if (req.connectorId > 0) {
-      const translated = statusFromCore(req, new Date(0).toISOString());
+      const translated = statusFromCore(req, deps.now().toISOString());
       note('StatusNotification', translated.notes);
       out.push({ ...message, payload: translated.value });
     } else note('StatusNotification', [{ kind: 'lost', path: 'connectorId', detail: 'connector 0 (the charger itself) has no 2.0.1 StatusNotification: not sent' }]);
@@ -164,7 +165,7 @@ export function wire201(deps: Wire201Deps): Wire {
     const session = store.sessions.list({ chargerId: origin.chargerId, state: 'active' }).find((x) => x.connectorId === origin.connectorId);
     const s = session ? series(session.transactionId) : undefined;
     if (!session || !s || s.state === state) return out;
-    const payload = updatedByChargingState(req.connectorId, state, req.timestamp ?? new Date().toISOString(), nextEvent(session.transactionId, context.ready, s));
+    const payload = updatedByChargingState(req.connectorId, state, req.timestamp ?? deps.now().toISOString(), nextEvent(session.transactionId, context.ready, s));
     keep(session.transactionId, { ...s, state });
     out.push({ action: 'TransactionEvent', kind: 'other', payload, localTransactionId: session.transactionId });
     return out;
