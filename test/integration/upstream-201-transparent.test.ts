@@ -200,3 +200,42 @@ t.test('security profile 3 to the 2.0.1 CSMS: wss://, its certificate verified, 
   t.same(cloud.clientCertificates.slice(0, 1), ['CP1'], 'the CSMS saw the client certificate');
   t.same(cloud.validationFailures, []);
 });
+
+t.test('with a site balancer, the 2.0.1 CSMS\'s profiles are the balancer\'s caps (as a 1.6 cloud\'s), never the charger\'s', async (t) => {
+  const cloud = await startCloud201();
+  t.teardown(() => cloud.close());
+  const gw = await startGateway(t, {
+    bootedBefore: ['CP1'],
+    patch: (c) => {
+      c.site = { supply: { maxCurrent: 32, phases: 3 }, balancing: { rampInterval: 0, rampStep: 32, recheckInterval: 0.2, standingInterval: 0 } };
+      c.upstream = upstream201(cloud.url);
+    },
+  });
+  await eventually(() => gw.app.upstream!.online(), 'CP1 online at the CSMS', 20_000);
+  const cp1 = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  const got: { id: number; purpose: string; limit: number }[] = [];
+  cp1.handle('SetChargingProfile', ({ params }) => {
+    const p = params.csChargingProfiles;
+    got.push({ id: p.chargingProfileId, purpose: p.chargingProfilePurpose, limit: p.chargingSchedule.chargingSchedulePeriod[0].limit });
+    return { status: 'Accepted' };
+  });
+  await cp1.call('BootNotification', bootPayload);
+  await cp1.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' });
+  const schedule = (limit: number) => [{ id: 1, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit }] }];
+  const max = { id: 801, stackLevel: 0, chargingProfilePurpose: 'ChargingStationMaxProfile', chargingProfileKind: 'Absolute', chargingSchedule: schedule(7) };
+  t.same(await cloud.command('CP1', 'SetChargingProfile', { evseId: 0, chargingProfile: max }), { status: 'Accepted' });
+  await eventually(() => got.some((g) => g.purpose === 'TxDefaultProfile' && g.limit === 7), 'the charger\'s standing limit capped at the CSMS\'s 7 A');
+  t.notOk(got.some((g) => g.id === 801), 'the CSMS\'s profile itself never reaches the charger');
+
+  const start = await cp1.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
+  await eventually(() => cloud.transactions.size === 1, 'the Started');
+  const transactionId = [...cloud.transactions.keys()][0]!;
+  const tx = { id: 802, stackLevel: 0, chargingProfilePurpose: 'TxProfile', chargingProfileKind: 'Absolute', transactionId, chargingSchedule: schedule(6) };
+  t.same(await cloud.command('CP1', 'SetChargingProfile', { evseId: 1, chargingProfile: tx }), { status: 'Accepted' }, 'a TxProfile naming the transaction as the CSMS knows it');
+  await eventually(() => got.some((g) => g.purpose === 'TxProfile' && g.limit === 6), 'the session at the CSMS\'s 6 A');
+  const composite = await cloud.command('CP1', 'GetCompositeSchedule', { evseId: 1, duration: 300 });
+  t.match(composite, { status: 'Accepted', schedule: { evseId: 1, duration: 300, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 6 }] } });
+  t.same(await cloud.command('CP1', 'ClearChargingProfile', { chargingProfileId: 802 }), { status: 'Accepted' });
+  t.ok(start.transactionId > 0);
+  t.same(cloud.validationFailures, []);
+});
