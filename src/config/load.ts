@@ -52,6 +52,7 @@ export function parseConfig(text: string, options: ParseOptions): Config {
   const failedKeys = new Set(problems.map((p) => formatPath(p.path)));
   const isHidden = (path: KeyPath) => isSecretKey(path.at(-1)) || substituted.has(formatPath(path));
 
+  ocppVersionsAsText(data);
   const validate = compileValidator();
   if (!validate(data)) {
     // A key whose ${...} failed already has its problem; its leftover text would only add noise.
@@ -71,6 +72,21 @@ export function parseConfig(text: string, options: ParseOptions): Config {
   // Paths, not contents: the listener rereads them when they change (ocpp/tls-listener.ts).
   if (config.ocpp.tls) Object.assign(config.ocpp.tls, tlsFilePaths(config.ocpp.tls, options.baseDir));
   return deepFreeze({ ...config, demo: false });
+}
+
+/**
+ * `ocpp: 1.6` is a number to YAML; the OCPP version keys (chargers.list[].ocpp, upstream.ocpp,
+ * upstream.mirrors[].ocpp) are text, so a plain 1.6 is read as "1.6" rather than refused as
+ * "must be one of 1.6, 2.0.1, got 1.6". (2.0.1 is text to YAML already.)
+ */
+function ocppVersionsAsText(data: unknown): void {
+  const root = data as { chargers?: { list?: unknown }; upstream?: { mirrors?: unknown } } | null;
+  if (typeof root !== 'object' || root === null) return;
+  const holders = [root.upstream, ...(Array.isArray(root.upstream?.mirrors) ? root.upstream.mirrors : []), ...(Array.isArray(root.chargers?.list) ? root.chargers.list : [])];
+  for (const h of holders) {
+    const holder = h as { ocpp?: unknown } | null | undefined;
+    if (typeof holder === 'object' && holder !== null && typeof holder.ocpp === 'number') holder.ocpp = String(holder.ocpp);
+  }
 }
 
 /**

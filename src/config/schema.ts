@@ -456,6 +456,11 @@ const SiteSection = Type.Object(
  * (`upstream.mirrors[]`) are described by these same keys.
  */
 const UpstreamConnection = {
+  ocpp: OneOf(['1.6', '2.0.1'], {
+    default: '1.6',
+    description:
+      'The OCPP version spoken to this cloud: 1.6 (OCPP-J 1.6) or 2.0.1 (e.g. CitrineOS). 2.0.1 is transparent mode only for now: each charger appears as a 2.0.1 charging station, its messages translated (docs/cloud.md "A 2.0.1 cloud").',
+  }),
   mode: Type.Optional(OneOf(['aggregate', 'transparent', 'none'], { description: 'aggregate: the cloud sees chargegate as one charge point with all connectors; transparent: one connection per charger; none: no cloud. Default: aggregate when url is set, else none.' })),
   url: Type.Optional(Type.String({ pattern: '^wss?://[^\\s]+$', allowed: 'a ws:// or wss:// URL such as wss://csms.example.com/ocpp', description: 'The cloud CSMS base URL; the identity is appended.' })),
   identity: Type.Optional(Type.String({ minLength: 1, maxLength: 48, pattern: '^[A-Za-z0-9*_=:+|@.-]+$', description: 'aggregate: the charge point identity the cloud sees (required in aggregate mode).' })),
@@ -491,7 +496,6 @@ const UpstreamMirror = Type.Object(
       allowed: 'letters, digits, _ and - (it is part of MQTT topics and API paths)',
       description: 'The mirror\'s name, unique among the upstreams (the primary is upstream.name): its MQTT topic, API entry and metrics label.',
     }),
-    ocpp: OneOf(['1.6'], { default: '1.6', description: 'The OCPP version spoken to this cloud (1.6J for now).' }),
     ...UpstreamConnection,
     commands: Type.Array(OneOf(MIRROR_COMMANDS, { description: 'An OCPP 1.6 action this mirror may send.' }), {
       default: [],
@@ -546,7 +550,7 @@ const UpstreamSection = Section(
       { default: [], description: 'aggregate: where the cloud\'s DataTransfer goes, first match wins; a vendorId not listed is answered UnknownVendorId. vendorId chargegate is built in (docs/cloud.md).' },
     ),
   },
-  'The cloud CSMS chargegate proxies the site to (OCPP 1.6J).',
+  'The cloud CSMS chargegate proxies the site to (OCPP 1.6J or 2.0.1: upstream.ocpp).',
 );
 
 const SecuritySection = Section(

@@ -1,5 +1,6 @@
 /**
- * One upstream connection to the cloud CSMS, as a charge point (role 'charger'): connect
+ * One upstream connection to the cloud CSMS, as a charge point (role 'charger'), in OCPP 1.6J
+ * or 2.0.1 (`protocol`; the boot and heartbeat are the same in both, 2.0.1 B01/G02): connect
  * (ws:// or wss:// with certificate verification, Basic auth, a client certificate when the
  * cloud requires mutual TLS), BootNotification after every
  * (re)connect (OCPP 1.6 §4.2), nothing else sent until the boot is Accepted (a Pending or
@@ -8,9 +9,9 @@
  */
 import type { Logger } from '../log.js';
 import { connectOcpp, type ClientConnection } from '../ocpp/client.js';
-import { OcppOfflineError } from '../ocpp/errors.js';
+import { OcppOfflineError, type OcppVersion } from '../ocpp/errors.js';
 import type { CallHandler } from '../ocpp/session.js';
-import type { BootNotificationRequest, BootNotificationResponse } from '../ocpp/v16/types.js';
+import type { BootNotificationResponse } from '../ocpp/v16/types.js';
 import { reconnectDelayMs, type Backoff } from './policy.js';
 
 export type LinkState = 'connecting' | 'booting' | 'pending' | 'rejected' | 'accepted' | 'offline' | 'stopped';
@@ -26,9 +27,12 @@ export interface LinkOptions {
   key?: string;
   callTimeoutMs: number;
   backoff: Backoff;
+  /** The subprotocol offered (default ocpp1.6); the cloud's frames are validated against its schemas. */
+  protocol?: OcppVersion;
   /** Answers the cloud's CALLs (commands). */
   handler: CallHandler;
-  bootPayload(): BootNotificationRequest;
+  /** In the cloud's version (wire.ts): its answer has the same status, currentTime and interval in 1.6 and 2.0.1 (B01). */
+  bootPayload(): unknown;
   onState(state: LinkState): void;
   logger: Logger;
   random?: () => number;
@@ -113,7 +117,7 @@ export class UpstreamLink {
           ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
           ...(this.opts.ca !== undefined ? { ca: this.opts.ca } : {}),
           ...(this.opts.cert !== undefined && this.opts.key !== undefined ? { cert: this.opts.cert, key: this.opts.key } : {}),
-          protocols: ['ocpp1.6'],
+          protocols: [this.opts.protocol ?? 'ocpp1.6'],
           role: 'charger',
           // It relays what chargers sent, kept whole in lenient mode (a 25-character idTag).
           relaysLongStrings: true,

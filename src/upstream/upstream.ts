@@ -31,6 +31,8 @@ import { Outbox } from './outbox.js';
 import { isQueued, routeFromCharger, type ChargerRoute, type UpstreamMode } from './routing.js';
 import { transparentMode } from './transparent.js';
 import { mirrorCall } from './mirror-policy.js';
+import { wire16, type Wire, type WireContext } from './wire.js';
+import { wire201 } from './v201/wire.js';
 import { OcppCallError } from '../ocpp/errors.js';
 import type { CallHandler } from '../ocpp/session.js';
 
@@ -114,6 +116,18 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
   const role: UpstreamRole = deps.role ?? { name: u.name, kind: 'primary' };
   const primary = role.kind === 'primary';
   const log = deps.logger.child({ component: 'upstream', upstream: role.name });
+  // The one place the cloud's OCPP version is looked at (wire.ts): from here on, `wire` says what differs.
+  const wire: Wire =
+    u.ocpp === '2.0.1'
+      ? wire201({
+          store,
+          upstream: role.name,
+          logger: log,
+          now,
+          statusOf: (chargerId, connectorId) => deps.gateway.registry.get(chargerId)?.connectors.get(connectorId)?.status,
+          chargersOf: (channel) => mode.chargersOf(channel),
+        })
+      : wire16;
   const outbox = new Outbox({ store, events, logger: log, now, maxMessages: u.outbox.maxMessages });
   const idmap = new TransactionIdMap(store);
   const answerTimeoutMs = u.answerTimeout * 1000;
@@ -138,8 +152,18 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
 
   const channelFor = (chargerId: string): Channel | undefined => channels.get(mode.channelOf(chargerId));
 
-  function stage(channel: Channel, message: StagedMessage & { coalesceKey?: string }): number {
-    return outbox.stage({ ...message, channel: channel.name });
+  /** Queues a message in the cloud's terms (wire.ts); returns the seq of the last row written (0: none). */
+  function stage(channel: Channel, message: StagedMessage & { coalesceKey?: string }, origin?: WireContext['origin']): number {
+    let seq = 0;
+    for (const m of wire.encode(message, { channel: channel.name, ready: channel.link.ready, ...(origin ? { origin } : {}) })) seq = outbox.stage({ ...m, channel: channel.name });
+    return seq;
+  }
+
+  /** A call sent at once in the cloud's terms, its answer read back as 1.6's; rejected when the cloud's version has no counterpart. */
+  function callNow<T>(channel: Channel, action: string, payload: unknown): Promise<T> {
+    const call = wire.request(action, payload);
+    if (!call) return Promise.reject(new Error(`${action} has no counterpart in the cloud's OCPP version`));
+    return channel.link.call(call.action, call.payload).then((answer) => call.answer(answer) as T);
   }
 
   // ---- what goes up ------------------------------------------------------------------------
@@ -158,7 +182,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
 
   /** chargegate's own word on a connector (after a boot, a disconnect, a trigger): only the latest is worth sending. */
   function stageStatus(channel: Channel, state: ConnectorState, cloudConnectorId: number): void {
-    stage(channel, { ...statusMessage(state, cloudConnectorId), coalesceKey: statusKey(cloudConnectorId) });
+    stage(channel, { ...statusMessage(state, cloudConnectorId), coalesceKey: statusKey(cloudConnectorId) }, { chargerId: state.chargerId, connectorId: state.connectorId });
   }
 
   /** After every accepted boot: chargegate's own connector 0 and the latest status of each connector (1.6 §4.2, §4.9). */
@@ -182,6 +206,8 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
   }
 
   function prepare(message: OutboxMessage): Prepared {
+    const asStored = wire.prepare(message);
+    if (asStored) return asStored;
     if (message.localTransactionId === undefined || message.action === 'StartTransaction') return { payload: message.payload };
     const mapped = idmap.get(message.localTransactionId);
     if (mapped?.state === 'mapped' && mapped.cloudTransactionId !== undefined) {
@@ -191,26 +217,30 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     return { unsendable: `the cloud never assigned a transactionId for transaction ${message.localTransactionId}` };
   }
 
-  function onAnswer(channel: Channel, message: OutboxMessage, answer: unknown): (() => void) | undefined {
-    if (message.action === 'StartTransaction' && message.localTransactionId !== undefined) {
-      const { transactionId, idTagInfo } = answer as StartTransactionResponse;
+  function onAnswer(channel: Channel, message: OutboxMessage, cloudAnswer: unknown): (() => void) | undefined {
+    // In 1.6's terms whatever the cloud speaks (wire.ts): a 2.0.1 Started's idTokenInfo is the Start's idTagInfo.
+    const { action, answer, idTag: answeredIdTag } = wire.answer16(message, cloudAnswer);
+    if (action === 'StartTransaction' && message.localTransactionId !== undefined) {
+      const { transactionId, idTagInfo } = answer as { transactionId: number; idTagInfo?: StartTransactionResponse['idTagInfo'] };
       const persistId = idmap.learn(message.localTransactionId, channel.name, transactionId);
       // A mirror's idTagInfo is logged, never acted on: the primary decides (and fills the cache).
       if (!primary) {
-        if (idTagInfo.status !== 'Accepted') log.info({ transactionId: message.localTransactionId, status: idTagInfo.status }, 'the mirror answered StartTransaction with a non-Accepted idTagInfo (recorded only: the primary decides)');
+        if (idTagInfo && idTagInfo.status !== 'Accepted') log.info({ transactionId: message.localTransactionId, status: idTagInfo.status }, 'the mirror answered StartTransaction with a non-Accepted idTagInfo (recorded only: the primary decides)');
         return persistId;
       }
-      const idTag = (message.payload as { idTag: string }).idTag;
+      const idTag = answeredIdTag ?? (message.payload as { idTag: string }).idTag;
       const inTime = outbox.answered(message.seq, answer);
+      // A 2.0.1 CSMS may leave idTokenInfo out (E01): nothing to decide or remember then.
+      if (!idTagInfo) return persistId;
       if (!inTime && idTagInfo.status !== 'Accepted') void stopLateInvalid(message.localTransactionId, idTagInfo.status);
       return () => {
         persistId();
         store.upstream.idTagCache.put(idTag, idTagInfo, now().toISOString());
       };
     }
-    if (message.action === 'StopTransaction' && primary) {
+    if (action === 'StopTransaction' && primary) {
       const info = (answer as { idTagInfo?: IdTagInfo }).idTagInfo;
-      const idTag = (message.payload as { idTag?: string }).idTag;
+      const idTag = answeredIdTag ?? (message.payload as { idTag?: string }).idTag;
       if (info && idTag) return () => store.upstream.idTagCache.put(idTag, info, now().toISOString());
     }
     return undefined;
@@ -270,9 +300,10 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       ...(u.cert !== undefined && u.key !== undefined ? { cert: u.cert, key: u.key } : {}),
       callTimeoutMs: u.callTimeout * 1000,
       backoff: { initialMs: u.reconnect.initialDelay * 1000, maxMs: u.reconnect.maxDelay * 1000 },
-      bootPayload: () => spec.boot(),
+      protocol: wire.protocol,
+      bootPayload: () => wire.boot({ ...spec.boot() }),
       logger: channelLog,
-      handler: guarded(cloudCallHandler({
+      handler: wire.handler(guarded(cloudCallHandler({
         mode: mode.name,
         channel: name,
         connectors,
@@ -302,9 +333,9 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         ...(deps.files ? { files: deps.files } : {}),
         report: (action, payload) => {
           if (!channel.link.ready) return channelLog.info({ action, status: payload.status }, 'status not sent: the cloud is not connected');
-          channel.link.call(action, payload).catch((err: unknown) => channelLog.warn({ action, err: (err as Error).message }, 'status not taken by the cloud'));
+          callNow(channel, action, payload).catch((err: unknown) => channelLog.warn({ action, err: (err as Error).message }, 'status not taken by the cloud'));
         },
-      }), channelLog),
+      }), channelLog), name),
       onState: (state: LinkState) => {
         if (state === 'accepted') {
           announceStatuses(channel);
@@ -406,14 +437,14 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
   const queues = (up: Upward | undefined): up is Upward => up !== undefined && isQueued(up.route);
 
   /** Stages a queued message as its route says: in order, or only the latest of its `latestKey`. */
-  function enqueue(up: Upward, message: StagedMessage, latestKey?: string): number {
-    return stage(up.channel, up.route === 'local-and-queue-latest' && latestKey !== undefined ? { ...message, coalesceKey: latestKey } : message);
+  function enqueue(up: Upward, message: StagedMessage, latestKey?: string, origin?: WireContext['origin']): number {
+    return stage(up.channel, up.route === 'local-and-queue-latest' && latestKey !== undefined ? { ...message, coalesceKey: latestKey } : message, origin);
   }
 
   /** Sends a copy when the route says mirror (the link is up); never queued. */
   function mirror(up: Upward | undefined, action: ChargerAction16, payload: (channel: Channel) => unknown): void {
     if (up?.route !== 'local-and-mirror') return;
-    up.channel.link.call(action, payload(up.channel)).catch(() => undefined);
+    callNow(up.channel, action, payload(up.channel)).catch(() => undefined);
   }
 
   // ---- the port the gateway calls ------------------------------------------------------------
@@ -427,7 +458,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       if (!primary) return null;
       const up = upward(chargerId, 'Authorize');
       if (up?.route !== 'ask-cloud') return null;
-      const asked = up.channel.link.call<{ idTagInfo: IdTagInfo }>('Authorize', { idTag }).then((answer) => {
+      const asked = callNow<{ idTagInfo: IdTagInfo }>(up.channel, 'Authorize', { idTag }).then((answer) => {
         // Late or not, the answer is remembered for offline use (1.6 §3.5.2).
         store.durably(() => store.upstream.idTagCache.put(idTag, answer.idTagInfo, now().toISOString())).catch(() => undefined);
         return answer.idTagInfo;
@@ -489,7 +520,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       if (!queues(up)) return;
       // Connector 0 reaches here only where it is the charger's own charge point (transparent).
       const cloudConnectorId = state.connectorId === 0 ? 0 : connectors.toCloud(state.chargerId, state.connectorId);
-      enqueue(up, statusMessage(state, cloudConnectorId), statusKey(cloudConnectorId));
+      enqueue(up, statusMessage(state, cloudConnectorId), statusKey(cloudConnectorId), { chargerId: state.chargerId, connectorId: state.connectorId });
     },
     reservationEnded(chargerId, reservationId) {
       // As after its transaction started (transactionStarted): the cloud's id is free, CancelReservation has nothing to reach.
@@ -512,13 +543,13 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       const up = upward(chargerId, 'DataTransfer');
       // The charger takes one answer: the primary's.
       if (up?.route !== 'relay' || !primary) return null;
-      return withTimeout(up.channel.link.call('DataTransfer', request), answerTimeoutMs).catch(() => null) as never;
+      return withTimeout(callNow(up.channel, 'DataTransfer', request), answerTimeoutMs).catch(() => null) as never;
     },
     async signCertificate(chargerId, request) {
       const up = upward(chargerId, 'SignCertificate');
       if (up?.route !== 'relay' || !primary) return null;
       // Like DataTransfer: the charger never waits on a slow cloud longer than answerTimeout.
-      return withTimeout(up.channel.link.call<SignCertificateResponse>('SignCertificate', request), answerTimeoutMs).catch((err: unknown) => {
+      return withTimeout(callNow<SignCertificateResponse>(up.channel, 'SignCertificate', request), answerTimeoutMs).catch((err: unknown) => {
         log.warn({ chargerId, err: (err as Error).message }, 'SignCertificate not answered by the cloud');
         return null;
       });

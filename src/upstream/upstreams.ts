@@ -127,7 +127,7 @@ export function createUpstreams(deps: UpstreamDeps): Upstreams | undefined {
  * identity (chargers.list[].upstream.identity) and authenticates with the mirror's password.
  */
 function mirrorConfig(config: Config, mirror: MirrorConfig): Config {
-  const { name, ocpp: _ocpp, commands: _commands, ...connection } = mirror;
+  const { name, commands: _commands, ...connection } = mirror;
   const primary = config.upstream;
   return {
     ...config,

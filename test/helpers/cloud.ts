@@ -16,7 +16,7 @@ const { RPCServer, createRPCError } = rpc as unknown as {
   createRPCError: (type: string, message?: string, details?: unknown) => Error;
 };
 
-interface RpcServerClient {
+export interface RpcServerClient {
   identity: string;
   handshake: { password?: Buffer };
   handle(method: string, handler: (ctx: { params: any; method: string }) => unknown): void;
@@ -88,53 +88,14 @@ export interface TestCloud {
  * client without one fails the handshake.
  */
 export async function startCloud(port = 0, tls?: { key: string; cert: string; clientCa?: string }, options: { firstTransactionId?: number } = {}): Promise<TestCloud> {
-  const server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true, callTimeoutMs: 5000 });
-  const calls: CloudCall[] = [];
   const sessions = new Map<number, CloudSession>();
   const byStart = new Map<string, number>();
-  const clients = new Map<string, RpcServerClient>();
-  const passwords = new Map<string, string>();
   const idTagStatus = new Map<string, string>();
-  const failures = new Map<string, { times: number; code: string }>();
-  const delay = new Map<string, number>();
-  const validationFailures: unknown[] = [];
-  const clientCertificates: string[] = [];
-  const waiters: { match: (c: CloudCall) => boolean; resolve: (c: CloudCall) => void }[] = [];
   // Two clouds in one test number their transactions apart, as two real back ends would.
   let nextId = options.firstTransactionId ?? 5001;
-  const cloud = { boot: { status: 'Accepted' as const, interval: 300 }, signCertificate: 'Accepted' } as TestCloud;
+  let cloud!: TestCloud;
 
-  server.auth((accept, reject, handshake) => {
-    const wanted = passwords.get(handshake.identity);
-    if (wanted !== undefined && handshake.password?.toString('utf8') !== wanted) return reject(401, 'bad password');
-    accept();
-  });
-
-  server.on('client', (client) => {
-    clients.set(client.identity, client);
-    client.on('strictValidationFailure', (e: unknown) => validationFailures.push(e));
-    const record = (action: string, params: any) => {
-      const call = { identity: client.identity, action, params };
-      calls.push(call);
-      for (const w of [...waiters]) {
-        if (w.match(call)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(call);
-        }
-      }
-    };
-    const answer = (action: string, build: (params: any) => unknown) =>
-      client.handle(action, async ({ params }) => {
-        record(action, params);
-        const fail = failures.get(action);
-        if (fail && fail.times > 0) {
-          fail.times--;
-          throw createRPCError(fail.code, `test cloud refuses ${action}`);
-        }
-        const ms = delay.get(action);
-        if (ms) await new Promise((r) => setTimeout(r, ms));
-        return build(params);
-      });
+  const base = await rpcCloud('ocpp1.6', port, tls, (client, answer) => {
     const idTagInfo = (idTag: string) => ({ status: idTagStatus.get(idTag) ?? 'Accepted' });
     answer('BootNotification', () => ({ status: cloud.boot.status, currentTime: new Date().toISOString(), interval: cloud.boot.interval }));
     answer('Heartbeat', () => ({ currentTime: new Date().toISOString() }));
@@ -170,7 +131,98 @@ export async function startCloud(port = 0, tls?: { key: string; cert: string; cl
       return p.idTag ? { idTagInfo: idTagInfo(p.idTag) } : {};
     });
   });
+  cloud = Object.assign(base, { boot: { status: 'Accepted' as const, interval: 300 }, signCertificate: 'Accepted' as const, sessions, idTagStatus });
+  return cloud;
+}
 
+/** What both test clouds have: the server, its records, going down and up, refusing on demand. */
+export interface CloudBase {
+  readonly url: string;
+  readonly port: number;
+  calls: CloudCall[];
+  validationFailures: unknown[];
+  clientCertificates: string[];
+  clients: Map<string, RpcServerClient>;
+  passwords: Map<string, string>;
+  delay: Map<string, number>;
+  failNext(action: string, times: number, code?: string): void;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  close(): Promise<void>;
+  waitFor(match: (c: CloudCall) => boolean, what: string, ms?: number): Promise<CloudCall>;
+}
+
+/** Registers a handler that records the call, fails or delays it on demand, then answers with `build`. */
+export type Answer = (action: string, build: (params: any) => unknown) => void;
+
+/**
+ * An ocpp-rpc server in strict mode for one OCPP version, with Basic auth from `passwords`;
+ * `onClient` registers the answers of each connecting client.
+ */
+export async function rpcCloud(protocol: 'ocpp1.6' | 'ocpp2.0.1', port: number, tls: { key: string; cert: string; clientCa?: string } | undefined, onClient: (client: RpcServerClient, answer: Answer) => void): Promise<CloudBase> {
+  const server = new RPCServer({ protocols: [protocol], strictMode: true, callTimeoutMs: 5000 });
+  const log = callLog();
+  const clients = new Map<string, RpcServerClient>();
+  const passwords = new Map<string, string>();
+  const failures = new Map<string, { times: number; code: string }>();
+  const delay = new Map<string, number>();
+  const validationFailures: unknown[] = [];
+  const clientCertificates: string[] = [];
+
+  server.auth((accept, reject, handshake) => {
+    const wanted = passwords.get(handshake.identity);
+    if (wanted !== undefined && handshake.password?.toString('utf8') !== wanted) return reject(401, 'bad password');
+    accept();
+  });
+  server.on('client', (client) => {
+    clients.set(client.identity, client);
+    client.on('strictValidationFailure', (e: unknown) => validationFailures.push(e));
+    onClient(client, (action, build) =>
+      client.handle(action, async ({ params }) => {
+        log.record(client.identity, action, params);
+        const fail = failures.get(action);
+        if (fail && fail.times > 0) {
+          fail.times--;
+          throw createRPCError(fail.code, `test cloud refuses ${action}`);
+        }
+        const ms = delay.get(action);
+        if (ms) await new Promise((r) => setTimeout(r, ms));
+        return build(params);
+      }),
+    );
+  });
+  const listener = await listen(server, clients, port, tls, clientCertificates);
+  return {
+    get url() {
+      return listener.url;
+    },
+    get port() {
+      return listener.port;
+    },
+    calls: log.calls,
+    validationFailures,
+    clientCertificates,
+    clients,
+    passwords,
+    delay,
+    failNext(action: string, times: number, code = 'InternalError') {
+      failures.set(action, { times, code });
+    },
+    down: listener.down,
+    up: listener.up,
+    async close() {
+      await listener.down();
+      await server.close({ force: true }).catch(() => undefined);
+    },
+    waitFor: log.waitFor,
+  };
+}
+
+/**
+ * An ocpp-rpc server on 127.0.0.1 (ws://, or wss:// with `tls`, mutual with `tls.clientCa`) that
+ * can go down and come back on the same port.
+ */
+async function listen(server: RpcServer, clients: Map<string, RpcServerClient>, port: number, tls: { key: string; cert: string; clientCa?: string } | undefined, clientCertificates: string[]) {
   let http: Server | undefined;
   let boundPort = port;
   const up = async () => {
@@ -194,32 +246,35 @@ export async function startCloud(port = 0, tls?: { key: string; cert: string; cl
     await new Promise<void>((resolve) => h.close(() => resolve()));
   };
   await up();
-
-  return Object.assign(cloud, {
+  return {
+    up,
+    down,
     get url() {
       return `${tls ? 'wss' : 'ws'}://127.0.0.1:${boundPort}/ocpp`;
     },
     get port() {
       return boundPort;
     },
+  };
+}
+
+/** The CALLs a test cloud received, in order, and waiting for one (both clouds use it). */
+export function callLog() {
+  const calls: CloudCall[] = [];
+  const waiters: { match: (c: CloudCall) => boolean; resolve: (c: CloudCall) => void }[] = [];
+  return {
     calls,
-    validationFailures,
-    clientCertificates,
-    sessions,
-    clients,
-    passwords,
-    idTagStatus,
-    delay,
-    failNext(action: string, times: number, code = 'InternalError') {
-      failures.set(action, { times, code });
+    record(identity: string, action: string, params: any): void {
+      const call = { identity, action, params };
+      calls.push(call);
+      for (const w of [...waiters]) {
+        if (w.match(call)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(call);
+        }
+      }
     },
-    down,
-    up,
-    async close() {
-      await down();
-      await server.close({ force: true }).catch(() => undefined);
-    },
-    waitFor(match: (c: CloudCall) => boolean, what: string, ms = 10_000) {
+    waitFor(match: (c: CloudCall) => boolean, what: string, ms = 10_000): Promise<CloudCall> {
       const found = calls.find(match);
       if (found) return Promise.resolve(found);
       return new Promise<CloudCall>((resolve, reject) => {
@@ -227,5 +282,5 @@ export async function startCloud(port = 0, tls?: { key: string; cert: string; cl
         waiters.push({ match, resolve: (c) => (clearTimeout(timer), resolve(c)) });
       });
     },
-  });
+  };
 }

@@ -8,23 +8,16 @@
  */
 import { OcppCallError } from '../../ocpp/errors.js';
 import type { Requests16, Responses16 } from '../../ocpp/v16/types.js';
-import type { ChargingProfileType, Requests201, Responses201 } from '../../ocpp/v201/types.js';
+import type { Requests201, Responses201 } from '../../ocpp/v201/types.js';
 import { idTagOf } from '../../ocpp/v201/translate/authorize.js';
-import { profile16Of } from '../../ocpp/v201/translate/commands.js';
+import { profileTo16 } from '../../ocpp/v201/translate/profile.js';
 import { KEY_TO_VARIABLE, keyOf, valueTo16, valueTo201, variableOf } from '../../ocpp/v201/translate/variables.js';
 import type { Outbound201 } from './outbound.js';
 
 /** Answers a 1.6 command with the simulator's 1.6 handlers. */
 export type Answer16 = (action: string, payload: unknown) => unknown;
 
-type Profile16 = Requests16['SetChargingProfile']['csChargingProfiles'];
-
 const TRIGGERABLE = new Set(['BootNotification', 'Heartbeat', 'StatusNotification', 'MeterValues', 'FirmwareStatusNotification']);
-
-/** A 2.0.1 profile as 1.6's, or undefined when 1.6 has none like it. */
-function profileTo16(p: ChargingProfileType, transactionId: number | undefined): Profile16 | undefined {
-  return p.chargingProfilePurpose === 'ChargingStationExternalConstraints' ? undefined : profile16Of(p, transactionId);
-}
 
 async function ask<A extends keyof Requests16>(answer16: Answer16, action: A, payload: Requests16[A]): Promise<Responses16[A]> {
   return (await answer16(action, payload)) as Responses16[A];

@@ -18,6 +18,7 @@ import { certificateSignedTo201, deleteCertificateTo201, getInstalledCertificate
 import { getDiagnosticsAnswerTo16, getDiagnosticsTo201, getLogTo201, signedUpdateFirmwareTo201, updateFirmwareAnswerTo16, updateFirmwareTo201, type RequestOrigin } from './files.js';
 import type { ModelAnswer } from './device-model.js';
 import type { Translated, TranslationNote } from './notes.js';
+import { profileTo16 } from './profile.js';
 import { cancelReservationTo201, reserveNowTo201 } from './reservations.js';
 import { KEY_TO_VARIABLE, valueTo16, valueTo201, variableOf, type VariableRef } from './variables.js';
 
@@ -247,38 +248,13 @@ function getCompositeSchedule(req: Requests16['GetCompositeSchedule']): Outbound
   );
 }
 
-/**
- * A 2.0.1 profile in the 1.6 shape: ChargingStationMaxProfile is ChargePointMaxProfile (so is
- * ChargingStationExternalConstraints, which 1.6 has no purpose for: callers say so); its first
- * schedule (2.0.1 allows three, one per ISO 15118 tariff).
- */
-export function profile16Of(p: ChargingProfileType, transactionId?: number): Profile16 {
-  const s = p.chargingSchedule[0];
-  return {
-    chargingProfileId: p.id,
-    stackLevel: p.stackLevel,
-    chargingProfilePurpose: p.chargingProfilePurpose === 'ChargingStationMaxProfile' || p.chargingProfilePurpose === 'ChargingStationExternalConstraints' ? 'ChargePointMaxProfile' : p.chargingProfilePurpose,
-    chargingProfileKind: p.chargingProfileKind,
-    ...(p.recurrencyKind !== undefined ? { recurrencyKind: p.recurrencyKind } : {}),
-    ...(p.validFrom !== undefined ? { validFrom: p.validFrom } : {}),
-    ...(p.validTo !== undefined ? { validTo: p.validTo } : {}),
-    ...(transactionId !== undefined ? { transactionId } : {}),
-    chargingSchedule: {
-      ...(s.startSchedule !== undefined ? { startSchedule: s.startSchedule } : {}),
-      ...(s.duration !== undefined ? { duration: s.duration } : {}),
-      chargingRateUnit: s.chargingRateUnit,
-      chargingSchedulePeriod: s.chargingSchedulePeriod.map((q) => ({ startPeriod: q.startPeriod, limit: q.limit, ...(q.numberPhases !== undefined ? { numberPhases: q.numberPhases } : {}) })),
-      ...(s.minChargingRate !== undefined ? { minChargingRate: s.minChargingRate } : {}),
-    },
-  };
-}
-
 /** A profile a 2.0.1 charger reports (K09 ReportChargingProfiles), for the API: the 1.6 shape, the charger's transactionId kept as text beside it. */
 export function profileFrom201(p: ChargingProfileType): { profile: Profile16; chargerTransactionId?: string; notes: TranslationNote[] } {
   const notes: TranslationNote[] = [];
-  if (p.chargingSchedule.length > 1) notes.push({ kind: 'lost', path: 'chargingProfile.chargingSchedule', detail: `${p.chargingSchedule.length} schedules: the first is shown` });
-  if (p.chargingProfilePurpose === 'ChargingStationExternalConstraints') notes.push({ kind: 'mapped', path: 'chargingProfile.chargingProfilePurpose', detail: 'ChargingStationExternalConstraints (a limit set by another party) has no 1.6 purpose: shown as ChargePointMaxProfile' });
-  return { profile: profile16Of(p), ...(p.transactionId !== undefined ? { chargerTransactionId: p.transactionId } : {}), notes };
+  const external = p.chargingProfilePurpose === 'ChargingStationExternalConstraints';
+  if (external) notes.push({ kind: 'mapped', path: 'chargingProfile.chargingProfilePurpose', detail: 'ChargingStationExternalConstraints (a limit set by another party) has no 1.6 purpose: shown as ChargePointMaxProfile' });
+  const profile = profileTo16(external ? { ...p, chargingProfilePurpose: 'ChargingStationMaxProfile' } : p, undefined, notes)!;
+  return { profile, ...(p.transactionId !== undefined ? { chargerTransactionId: p.transactionId } : {}), notes };
 }
 
 const variableData = (ref: VariableRef): GetVariableDataType => ({

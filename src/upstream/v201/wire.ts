@@ -1,0 +1,254 @@
+/**
+ * The upstream to an OCPP 2.0.1 CSMS (#17): what chargers said, queued in the core's 1.6 shapes,
+ * written as 2.0.1 messages when queued (the outbox keeps them as sent, so a replay after an
+ * outage or kill -9 sends the same seqNo, offline flag and transactionId), and the CSMS's
+ * commands carried out by the 1.6 command handler (from-csms.ts). The translations are pure
+ * (to-csms.ts, from-csms.ts, src/ocpp/v201/translate); this file keeps the little state they need:
+ *
+ * - per transaction, its next seqNo and last chargingState (2.0.1 E: seqNo from 0, one series per
+ *   transaction), in the meta table, written in the same commit as the outbox row; dropped at Ended;
+ * - the transactionId is chargegate's to make (2.0.1 E01: the charging station names it):
+ *   transaction-ref.ts; the id map records it as the "cloud's" id = chargegate's own integer, so
+ *   RequestStop and TxProfiles reach the session through the same path as 1.6's;
+ * - a RequestStartTransaction's remoteStartId, until the transaction it started is queued (in
+ *   memory: after a restart the Started says Authorized, without the id).
+ */
+import type { Logger } from '../../log.js';
+import type { CallHandler } from '../../ocpp/session.js';
+import type { BootNotificationRequest, DataTransferResponse, MeterValuesRequest, StartTransactionRequest, StatusNotificationRequest, StopTransactionRequest } from '../../ocpp/v16/types.js';
+import { idTagInfoOf, idTokenOf } from '../../ocpp/v201/translate/authorize.js';
+import { bootAnswerToCore, bootFromCore } from '../../ocpp/v201/translate/boot.js';
+import type { TranslationNote } from '../../ocpp/v201/translate/notes.js';
+import { statusFromCore } from '../../ocpp/v201/translate/status.js';
+import type { Requests201, Responses201 } from '../../ocpp/v201/types.js';
+import type { OutboxMessage, Store } from '../../store/ports.js';
+import type { Wire, WireContext, WireMessage } from '../wire.js';
+import { commandTo16 } from './from-csms.js';
+import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedByChargingState, updatedByMeterValues, type ChargingState201, type EventFacts } from './to-csms.js';
+import { referenceOf, transactionOf } from './transaction-ref.js';
+
+export interface Wire201Deps {
+  store: Pick<Store, 'sessions' | 'meta'>;
+  /** The upstream's name: its transactions' counters are its own (a mirror numbers its events itself). */
+  upstream: string;
+  logger: Logger;
+  now: () => Date;
+  /** A connector's 1.6 status as the registry has it now. */
+  statusOf(chargerId: string, connectorId: number): string | undefined;
+  /** The chargers behind a channel (a transactionId the CSMS names must be one of theirs). */
+  chargersOf(channel: string): string[];
+}
+
+/** Per transaction: the next seqNo, the chargingState last told. */
+interface Series {
+  seq: number;
+  state?: ChargingState201;
+}
+
+/** A RequestStartTransaction accepted by the charger, waiting for its transaction (F01: the Started carries remoteStartId). */
+interface PendingRemoteStart {
+  remoteStartId: number;
+  idTag: string;
+  connectorId?: number;
+}
+
+export function wire201(deps: Wire201Deps): Wire {
+  const { store, logger } = deps;
+  const key = (local: number) => `upstream201/${deps.upstream}/tx/${local}`;
+  const series = (local: number): Series | undefined => {
+    const raw = store.meta.get(key(local));
+    return raw === undefined ? undefined : (JSON.parse(raw) as Series);
+  };
+  const keep = (local: number, s: Series) => store.meta.set(key(local), JSON.stringify(s));
+  const remoteStarts = new Map<string, PendingRemoteStart[]>();
+  const noted = new Set<string>();
+
+  /** Losses are logged once per action and place (they repeat with every message of their kind). */
+  function note(action: string, notes: readonly TranslationNote[]): void {
+    for (const n of notes) {
+      const id = `${action}:${n.kind}:${n.path.replace(/\.\d+/g, '.*')}`;
+      if (noted.has(id)) continue;
+      noted.add(id);
+      logger.info({ action, kind: n.kind, path: n.path, detail: n.detail }, 'OCPP 2.0.1 upstream: translation loss (logged once per kind)');
+    }
+  }
+
+  /** The next event of a transaction: its facts, and the series moved on (written by the caller's commit). */
+  function nextEvent(local: number, ready: boolean, s: Series): EventFacts {
+    const facts = { reference: referenceOf(store, local), seqNo: s.seq, offline: !ready };
+    s.seq++;
+    return facts;
+  }
+
+  function takeRemoteStart(channel: string, start: StartTransactionRequest): number | undefined {
+    const waiting = remoteStarts.get(channel) ?? [];
+    const i = waiting.findIndex((w) => w.idTag === start.idTag && (w.connectorId === undefined || w.connectorId === start.connectorId));
+    if (i < 0) return undefined;
+    return waiting.splice(i, 1)[0]!.remoteStartId;
+  }
+
+  function awaitRemoteStart(channel: string, req: Requests201['RequestStartTransaction']): { drop(): void } {
+    const entry: PendingRemoteStart = { remoteStartId: req.remoteStartId, idTag: req.idToken.idToken, ...(req.evseId !== undefined ? { connectorId: req.evseId } : {}) };
+    // Only the latest few: a start the charger never made must not pin memory.
+    remoteStarts.set(channel, [...(remoteStarts.get(channel) ?? []), entry].slice(-8));
+    return { drop: () => remoteStarts.set(channel, (remoteStarts.get(channel) ?? []).filter((e) => e !== entry)) };
+  }
+
+  function encode(message: WireMessage, context: WireContext): WireMessage[] {
+    const local = message.localTransactionId;
+    switch (message.action) {
+      case 'StartTransaction': {
+        if (local === undefined) return [];
+        const start = message.payload as StartTransactionRequest;
+        const s: Series = { seq: 0 };
+        const session = store.sessions.get(local);
+        const status = session ? deps.statusOf(session.chargerId, session.connectorId) : undefined;
+        const state = status !== undefined ? chargingStateOf(status) : undefined;
+        const remoteStartId = takeRemoteStart(context.channel, start);
+        const payload = startedEvent(start, nextEvent(local, context.ready, s), { ...(state ? { chargingState: state } : {}), ...(remoteStartId !== undefined ? { remoteStartId } : {}) });
+        keep(local, { ...s, ...(state ? { state } : {}) });
+        return [{ action: 'TransactionEvent', kind: 'start', payload, localTransactionId: local }];
+      }
+      case 'MeterValues': {
+        const req = message.payload as Pick<MeterValuesRequest, 'connectorId' | 'meterValue'>;
+        const s = local !== undefined ? series(local) : undefined;
+        if (local !== undefined && s) {
+          const facts = nextEvent(local, context.ready, s);
+          const updated = updatedByMeterValues(req, facts);
+          note('MeterValues', updated.notes);
+          if (!updated.value) return [];
+          keep(local, s);
+          return [{ action: 'TransactionEvent', kind: 'meter', payload: updated.value, localTransactionId: local }];
+        }
+        const outside = meterValuesOutside(req);
+        note('MeterValues', outside.notes);
+        return outside.value ? [{ action: 'MeterValues', kind: 'meter', payload: outside.value }] : [];
+      }
+      case 'StopTransaction': {
+        if (local === undefined) return [];
+        const s = series(local) ?? { seq: 0 };
+        const ended = endedEvent(message.payload as Omit<StopTransactionRequest, 'transactionId'>, nextEvent(local, context.ready, s));
+        note('StopTransaction', ended.notes);
+        store.meta.delete(key(local));
+        return [{ action: 'TransactionEvent', kind: 'stop', payload: ended.value, localTransactionId: local }];
+      }
+      case 'StatusNotification':
+        return status(message, context);
+      case 'DataTransfer': {
+        // The correction of an estimated Stop (stop-correction.ts): the transaction named as the CSMS knows it.
+        if (local === undefined) return [message];
+        const dt = message.payload as { vendorId: string; messageId?: string; data?: string };
+        return [{ ...message, payload: { ...dt, data: JSON.stringify({ transactionId: referenceOf(store, local), ...(JSON.parse(dt.data ?? '{}') as object) }) } }];
+      }
+      default:
+        // SecurityEventNotification: the same fields in 2.0.1 A04.
+        return [message];
+    }
+  }
+
+  /**
+   * A connector's status: the 2.0.1 StatusNotification (latest only, as in 1.6), and during a
+   * transaction a TransactionEvent Updated when the charging state changed (in order, never coalesced).
+   */
+  function status(message: WireMessage, context: WireContext): WireMessage[] {
+    const req = message.payload as StatusNotificationRequest;
+    const out: WireMessage[] = [];
+    // 1.6 connector 0 is the charger itself: 2.0.1 has no StatusNotification for it (its faults are NotifyEvent's).
+    if (req.connectorId > 0) {
+      const translated = statusFromCore(req, deps.now().toISOString());
+      note('StatusNotification', translated.notes);
+      out.push({ ...message, payload: translated.value });
+    } else note('StatusNotification', [{ kind: 'lost', path: 'connectorId', detail: 'connector 0 (the charger itself) has no 2.0.1 StatusNotification: not sent' }]);
+    const origin = context.origin;
+    const state = chargingStateOf(req.status);
+    if (!origin || state === undefined) return out;
+    const session = store.sessions.list({ chargerId: origin.chargerId, state: 'active' }).find((x) => x.connectorId === origin.connectorId);
+    const s = session ? series(session.transactionId) : undefined;
+    if (!session || !s || s.state === state) return out;
+    const payload = updatedByChargingState(req.connectorId, state, req.timestamp ?? deps.now().toISOString(), nextEvent(session.transactionId, context.ready, s));
+    keep(session.transactionId, { ...s, state });
+    out.push({ action: 'TransactionEvent', kind: 'other', payload, localTransactionId: session.transactionId });
+    return out;
+  }
+
+  function answer16(message: OutboxMessage, answer: unknown): { action: string; answer: unknown; idTag?: string } {
+    if (message.action !== 'TransactionEvent' || (message.kind !== 'start' && message.kind !== 'stop')) return { action: message.action, answer };
+    const event = message.payload as Requests201['TransactionEvent'];
+    const info = (answer as Responses201['TransactionEvent']).idTokenInfo;
+    const idTagInfo = info ? { idTagInfo: idTagInfoOf(info) } : {};
+    const idTag = event.idToken && event.idToken.type !== 'NoAuthorization' ? { idTag: event.idToken.idToken } : {};
+    // The transactionId the 1.6 path records is chargegate's own (transaction-ref.ts).
+    if (message.kind === 'start') return { action: 'StartTransaction', answer: { transactionId: message.localTransactionId, ...idTagInfo }, ...idTag };
+    return { action: 'StopTransaction', answer: idTagInfo, ...idTag };
+  }
+
+  function handler(handler16: CallHandler, channel: string): CallHandler {
+    return async (action, payload) => {
+      const inbound = commandTo16(action, payload, { transactionOf: (reference) => transactionOf(store, deps.chargersOf(channel), reference) });
+      note(action, inbound.notes);
+      if ('local' in inbound) {
+        logger.info({ action, answer: inbound.local }, 'command from the 2.0.1 CSMS answered without the charger');
+        return inbound.local;
+      }
+      // Waiting before the charger is asked: it may start the session before its answer is back here.
+      const pending = action === 'RequestStartTransaction' ? awaitRemoteStart(channel, payload as Requests201['RequestStartTransaction']) : undefined;
+      const answers: unknown[] = [];
+      try {
+        for (const call of inbound.calls) answers.push(await handler16(call.action, call.payload));
+      } catch (err) {
+        pending?.drop();
+        throw err;
+      }
+      const answer = inbound.answer(answers);
+      if (pending && (answer as { status: string }).status !== 'Accepted') pending.drop();
+      return answer;
+    };
+  }
+
+  return {
+    protocol: 'ocpp2.0.1',
+    boot: (boot16) => bootFromCore(boot16 as unknown as BootNotificationRequest),
+    encode,
+    // Written in the CSMS's terms when queued: sent as stored (the transactionId is chargegate's own).
+    // A row queued for a 1.6 cloud before upstream.ocpp changed has no 2.0.1 form: given up, loudly.
+    prepare: (message) => (queuedFor16(message) ? { unsendable: `${message.action} was queued for an OCPP 1.6 cloud (upstream.ocpp changed since)` } : { payload: message.payload }),
+    answer16,
+    request(action, payload) {
+      switch (action) {
+        case 'Authorize':
+          return { action, payload: { idToken: idTokenOf((payload as { idTag: string }).idTag) }, answer: (res) => ({ idTagInfo: idTagInfoOf((res as Responses201['Authorize']).idTokenInfo) }) };
+        case 'BootNotification':
+          return { action, payload: bootFromCore(payload as BootNotificationRequest), answer: (res) => bootAnswerToCore(res as Responses201['BootNotification']) };
+        case 'DataTransfer':
+          return { action, payload, answer: (res): DataTransferResponse => dataAnswer16(res as Responses201['DataTransfer']) };
+        case 'SignedFirmwareStatusNotification':
+          // The whitepaper's signed firmware statuses and requestId are 2.0.1's FirmwareStatusNotification's.
+          return { action: 'FirmwareStatusNotification', payload, answer: () => ({}) };
+        case 'Heartbeat':
+        case 'FirmwareStatusNotification':
+        case 'LogStatusNotification':
+        case 'SecurityEventNotification':
+        case 'SignCertificate':
+          // The same fields in 2.0.1 (A02, A04, L01, N01).
+          return { action, payload, answer: (res) => res };
+        default:
+          note(action, [{ kind: 'lost', path: action, detail: `${action} has no OCPP 2.0.1 counterpart: not sent to the CSMS` }]);
+          return undefined;
+      }
+    },
+    handler,
+  };
+}
+
+/** A 1.6 row: 1.6's transaction actions, or a StatusNotification / MeterValues in 1.6's shape. */
+function queuedFor16(message: OutboxMessage): boolean {
+  const payload = message.payload as Record<string, unknown>;
+  if (message.action === 'StartTransaction' || message.action === 'StopTransaction') return true;
+  if (message.action === 'StatusNotification') return 'status' in payload;
+  if (message.action === 'MeterValues') return 'connectorId' in payload;
+  return false;
+}
+
+function dataAnswer16(res: Responses201['DataTransfer']): DataTransferResponse {
+  return { status: res.status, ...(res.data !== undefined ? { data: typeof res.data === 'string' ? res.data : JSON.stringify(res.data) } : {}) };
+}
