@@ -15,6 +15,9 @@ const at = (minute: number) => `2025-06-01T10:${String(minute).padStart(2, '0')}
 const reading = (n: number) => [{ timestamp: at(n), sampledValue: [{ value: String(1000 + 100 * n), measurand: 'Energy.Active.Import.Register', unit: 'Wh' }, { value: String(10 + n), measurand: 'Current.Import', unit: 'A', phase: 'L1' }] }];
 
 
+// Spawns the real process (twice, with a kill -9 between): its start-up alone takes seconds on a busy machine.
+t.setTimeout(240_000);
+
 t.test('MeterValues resent after kill -9 are stored once and delivered to the cloud once', async (t) => {
   const cloud = await startCloud();
   t.teardown(() => cloud.close());

@@ -12,6 +12,9 @@ import { rpcCharger } from '../helpers/rpc-charger.js';
 const at = (minute: number) => `2025-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
 
 
+// Spawns the real process (twice, with a kill -9 between): its start-up alone takes seconds on a busy machine.
+t.setTimeout(240_000);
+
 t.test('kill -9 with messages queued for the cloud: after the restart each arrives exactly once', async (t) => {
   const cloud = await startCloud();
   t.teardown(() => cloud.close());

@@ -8,6 +8,9 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS, pendingMigrations } from '../../../s
 import { DEFAULT_DB_FILE, openSqliteStore } from '../../../src/store/sqlite.js';
 import { newSession, openFresh, storeContract } from './contract.js';
 
+// Spawns the real process (twice, with a kill -9 between): its start-up alone takes seconds on a busy machine.
+t.setTimeout(240_000);
+
 t.test('contract', async (t) => storeContract(t, (dir) => openSqliteStore(dir)));
 
 /** A second, raw connection to the store's file: what an operator with sqlite3 could do. */
