@@ -8,7 +8,7 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS, pendingMigrations } from '../../../s
 import { DEFAULT_DB_FILE, openSqliteStore } from '../../../src/store/sqlite.js';
 import { newSession, openFresh, storeContract } from './contract.js';
 
-// Spawns the real process (twice, with a kill -9 between): its start-up alone takes seconds on a busy machine.
+// Spawns a real process and kills it with -9: its start-up alone takes seconds on a busy machine.
 t.setTimeout(240_000);
 
 t.test('contract', async (t) => storeContract(t, (dir) => openSqliteStore(dir)));
