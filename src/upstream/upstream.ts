@@ -126,6 +126,8 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
           now,
           statusOf: (chargerId, connectorId) => deps.gateway.registry.get(chargerId)?.connectors.get(connectorId)?.status,
           chargersOf: (channel) => mode.chargersOf(channel),
+          holds: (channel, match) => outbox.holds(channel, match),
+          count: (channel, kind, action, detail) => events.emit('ocpp.leniency', { chargerId: channel, kind, action, detail }),
         })
       : wire16;
   const outbox = new Outbox({ store, events, logger: log, now, maxMessages: u.outbox.maxMessages });
