@@ -89,3 +89,29 @@ t.test('translation losses toward the 2.0.1 CSMS are counted in /metrics per cha
   await until(async () => (await lost()) >= before + 2, 'each loss counted, not only the first');
   t.same(cloud.validationFailures, []);
 });
+
+t.test('GetBaseReport from the 2.0.1 CSMS: the 1.6 charger\'s configuration as its 2.0.1 variables, in NotifyReport frames', async (t) => {
+  const cloud = await startCloud201();
+  t.teardown(() => cloud.close());
+  const { cp1 } = await site(t, cloud);
+  const keys = [
+    { key: 'HeartbeatInterval', readonly: false, value: '300' },
+    { key: 'ChargeProfileMaxStackLevel', readonly: true, value: '2' },
+    { key: 'VendorSecretThing', readonly: false, value: 'x' },
+    ...Array.from({ length: 25 }, () => ({ key: 'MeterValueSampleInterval', readonly: false, value: '60' })),
+  ];
+  let config = keys;
+  cp1.handle('GetConfiguration', () => ({ configurationKey: config }));
+  t.same(await cloud.command('CP1', 'GetBaseReport', { requestId: 7, reportBase: 'FullInventory' }), { status: 'Accepted' });
+  await cloud.waitFor((c) => c.action === 'NotifyReport' && c.params.requestId === 7 && !c.params.tbc, 'the last NotifyReport');
+  const frames = cloud.calls.filter((c) => c.action === 'NotifyReport' && c.params.requestId === 7).map((c) => c.params);
+  t.same(frames.map((f) => [f.seqNo, f.tbc ?? false]), [[0, true], [1, false]], 'numbered from 0, tbc until the last');
+  const data = frames.flatMap((f) => f.reportData);
+  t.equal(data.length, 27, 'every key with a 2.0.1 variable, none without');
+  t.match(data[0], { component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' }, variableAttribute: [{ type: 'Actual', value: '300', mutability: 'ReadWrite' }] });
+  t.match(data[1], { variableAttribute: [{ value: '2', mutability: 'ReadOnly' }] });
+
+  config = [{ key: 'VendorSecretThing', readonly: false, value: 'x' }];
+  t.same(await cloud.command('CP1', 'GetBaseReport', { requestId: 8, reportBase: 'FullInventory' }), { status: 'EmptyResultSet' }, 'nothing that maps: nothing to report');
+  t.same(cloud.validationFailures, []);
+});

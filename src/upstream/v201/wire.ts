@@ -15,6 +15,7 @@
  */
 import type { Logger } from '../../log.js';
 import type { CallHandler } from '../../ocpp/session.js';
+import type { Responses16 } from '../../ocpp/v16/types.js';
 import type { BootNotificationRequest, DataTransferResponse, MeterValuesRequest, StartTransactionRequest, StatusNotificationRequest, StopTransactionRequest } from '../../ocpp/v16/types.js';
 import { idTagInfoOf, idTokenOf } from '../../ocpp/v201/translate/authorize.js';
 import { bootAnswerToCore, bootFromCore } from '../../ocpp/v201/translate/boot.js';
@@ -24,6 +25,7 @@ import type { Requests201, Responses201 } from '../../ocpp/v201/types.js';
 import type { OutboxMessage, Store } from '../../store/ports.js';
 import type { Wire, WireContext, WireMessage } from '../wire.js';
 import { commandTo16 } from './from-csms.js';
+import { reportFrames, reportOfConfiguration } from './report.js';
 import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedByChargingState, updatedByMeterValues, type ChargingState201, type EventFacts } from './to-csms.js';
 import { referenceOf, transactionOf } from './transaction-ref.js';
 
@@ -39,6 +41,8 @@ export interface Wire201Deps {
   chargersOf(channel: string): string[];
   /** Whether a message of the channel that `match` picks is still to be delivered (outbox.ts holds). */
   holds(channel: string, match: (message: OutboxMessage) => boolean): boolean;
+  /** Sends a call to the CSMS on the channel now (a NotifyReport after GetBaseReport's answer). */
+  send(channel: string, action: string, payload: unknown): Promise<unknown>;
   /** Counts a translation loss in /metrics (the 'ocpp.leniency' event, as the charger edge's: tolerance.ts). */
   count(channel: string, kind: 'translation-lost' | 'translation-mapped', action: string, detail: string): void;
 }
@@ -187,8 +191,26 @@ export function wire201(deps: Wire201Deps): Wire {
     return { action: 'StopTransaction', answer: idTagInfo, ...idTag };
   }
 
+  /**
+   * GetBaseReport (B07): the charger's configuration, read now, as its 2.0.1 variables (report.ts);
+   * Accepted, then the NotifyReport frames once the answer is out; EmptyResultSet when none maps.
+   */
+  async function baseReport(handler16: CallHandler, channel: string, req: Requests201['GetBaseReport']): Promise<Responses201['GetBaseReport']> {
+    const config = (await handler16('GetConfiguration', {})) as Responses16['GetConfiguration'];
+    const data = reportOfConfiguration(config.configurationKey ?? []);
+    if (data.length === 0) return { status: 'EmptyResultSet' };
+    const frames = reportFrames(req.requestId, deps.now().toISOString(), data);
+    setImmediate(() => {
+      void (async () => {
+        for (const frame of frames) await deps.send(channel, 'NotifyReport', frame);
+      })().catch((err: unknown) => logger.warn({ err: (err as Error).message, requestId: req.requestId }, 'NotifyReport to the 2.0.1 CSMS failed'));
+    });
+    return { status: 'Accepted' };
+  }
+
   function handler(handler16: CallHandler, channel: string): CallHandler {
     return async (action, payload) => {
+      if (action === 'GetBaseReport') return baseReport(handler16, channel, payload as Requests201['GetBaseReport']);
       const inbound = commandTo16(action, payload, {
         transactionOf: (reference) => transactionOf(store, deps.chargersOf(channel), reference),
         queued: (reference) => deps.holds(channel, (m) => m.action === 'TransactionEvent' && (reference === undefined || (m.payload as Requests201['TransactionEvent']).transactionInfo.transactionId === reference)),
