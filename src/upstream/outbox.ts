@@ -98,6 +98,21 @@ export class Outbox {
     return this.store.upstream.outbox.page(channel, afterSeq, this.committedSeq, limit);
   }
 
+  /**
+   * Whether a message of `channel` that `match` picks is still to be delivered: queued or in
+   * flight, not yet answered (2.0.1 E14's messagesInQueue). Reads the channel's rows in pages, stops at the first.
+   */
+  holds(channel: string, match: (message: OutboxMessage) => boolean): boolean {
+    const answered = new Set(this.acks);
+    const upTo = this.store.upstream.outbox.maxSeq();
+    for (let after = 0; ; ) {
+      const rows = this.store.upstream.outbox.page(channel, after, upTo, 500);
+      if (rows.some((m) => !answered.has(m.seq) && match(m))) return true;
+      if (rows.length < 500) return false;
+      after = rows.at(-1)!.seq;
+    }
+  }
+
   /** The courier sends `seq`: from now on it is never replaced or evicted (it may be resent, unchanged). */
   sending(channel: string, seq: number): void {
     if (seq > (this.sentThrough.get(channel) ?? 0)) this.sentThrough.set(channel, seq);

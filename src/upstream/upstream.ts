@@ -126,6 +126,12 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
           now,
           statusOf: (chargerId, connectorId) => deps.gateway.registry.get(chargerId)?.connectors.get(connectorId)?.status,
           chargersOf: (channel) => mode.chargersOf(channel),
+          holds: (channel, match) => outbox.holds(channel, match),
+          send: (channel, action, payload) => {
+            const link = channels.get(channel)?.link;
+            return link ? link.call(action, payload) : Promise.reject(new Error(`no channel ${channel}`));
+          },
+          count: (channel, kind, action, detail) => events.emit('ocpp.leniency', { chargerId: channel, kind, action, detail }),
         })
       : wire16;
   const outbox = new Outbox({ store, events, logger: log, now, maxMessages: u.outbox.maxMessages });

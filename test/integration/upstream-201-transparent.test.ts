@@ -136,7 +136,7 @@ t.test('the 2.0.1 CSMS commands the 1.6 charger: start and stop, reset, variable
   ]);
   const set = await cloud.command('CP1', 'SetVariables', { setVariableData: [{ component: { name: 'SampledDataCtrlr' }, variable: { name: 'TxUpdatedInterval' }, attributeValue: '30' }] });
   t.same(set.setVariableResult.map((r: { attributeStatus: string }) => r.attributeStatus), ['Accepted']);
-  const refused = await cloud.command('CP1', 'GetBaseReport', { requestId: 1, reportBase: 'FullInventory' }).catch((err: { rpcErrorCode?: string }) => err);
+  const refused = await cloud.command('CP1', 'GetReport', { requestId: 1 }).catch((err: { rpcErrorCode?: string }) => err);
   t.equal(refused.rpcErrorCode, 'NotSupported', 'no 1.6 counterpart: CALLERROR NotSupported');
 
   const local = (got.find(([a]) => a === 'RemoteStopTransaction')![1] as { transactionId: number }).transactionId;

@@ -11,7 +11,7 @@
 import { OcppCallError } from '../../ocpp/errors.js';
 import type { CentralAction16 } from '../../ocpp/v16/actions.js';
 import type { Requests16, Responses16 } from '../../ocpp/v16/types.js';
-import { idTagOf } from '../../ocpp/v201/translate/authorize.js';
+import { idTagInfoOf, idTagOf } from '../../ocpp/v201/translate/authorize.js';
 import type { TranslationNote } from '../../ocpp/v201/translate/notes.js';
 import { keyOf, valueTo16, valueTo201, variableOf, type VariableRef } from '../../ocpp/v201/translate/variables.js';
 import { profileTo16 } from '../../ocpp/v201/translate/profile.js';
@@ -20,6 +20,8 @@ import type { GetVariableResultType, Requests201, Responses201, SetVariableResul
 export interface CsmsLookups {
   /** chargegate's transactionId for a transactionId the CSMS got in a TransactionEvent (undefined: none of this station's). */
   transactionOf(reference: string): number | undefined;
+  /** Whether TransactionEvents are still queued for this CSMS: of the transaction it names, or of any. */
+  queued(reference?: string): boolean;
 }
 
 /** The 1.6 commands to run, in order, and how their answers become the 2.0.1 answer; or the answer at once. */
@@ -34,6 +36,7 @@ function one<A extends CentralAction16, R>(action: A, payload: Requests16[A], an
 }
 
 const lost = (path: string, detail: string): TranslationNote => ({ kind: 'lost', path, detail });
+const mapped = (path: string, detail: string): TranslationNote => ({ kind: 'mapped', path, detail });
 
 /** 2.0.1 F06 TriggerMessage's messages that 1.6 §5.17 can trigger (LogStatusNotification: its diagnostics upload's status). */
 const TRIGGERED_16: Partial<Record<Requests201['TriggerMessage']['requestedMessage'], Requests16['TriggerMessage']['requestedMessage']>> = {
@@ -164,6 +167,15 @@ export function commandTo16(action: string, payload: unknown, lookups: CsmsLooku
       return one('ClearCache', {}, (res): Responses201['ClearCache'] => ({ status: res.status }));
     case 'GetLocalListVersion':
       return one('GetLocalListVersion', {}, (res): Responses201['GetLocalListVersion'] => ({ versionNumber: res.listVersion }));
+    case 'SendLocalList':
+      return sendLocalList(payload as Requests201['SendLocalList']);
+    case 'GetTransactionStatus': {
+      // E14: answered from the outbox (messagesInQueue) and the session (ongoingIndicator, only for a named transaction).
+      const req = payload as Requests201['GetTransactionStatus'];
+      if (req.transactionId === undefined) return { local: { messagesInQueue: lookups.queued() } satisfies Responses201['GetTransactionStatus'], notes: [] };
+      const ongoingIndicator = lookups.transactionOf(req.transactionId) !== undefined;
+      return { local: { ongoingIndicator, messagesInQueue: lookups.queued(req.transactionId) } satisfies Responses201['GetTransactionStatus'], notes: [] };
+    }
     default:
       throw new OcppCallError('NotSupported', `${action} has no OCPP 1.6 counterpart: chargegate relays 1.6 chargers to this 2.0.1 CSMS (docs/cloud.md, "A 2.0.1 cloud")`);
   }
@@ -190,6 +202,27 @@ function getVariables(req: Requests201['GetVariables']): Inbound {
     const values = new Map((res.configurationKey ?? []).map((k) => [k.key, k.value]));
     return results(values, new Set(values.keys()));
   });
+}
+
+/**
+ * SendLocalList (D01) as 1.6's (§5.15), which chargegate keeps per channel (local-list.ts): idToken →
+ * idTag, idTokenInfo → idTagInfo (idTagInfoOf: statuses 1.6 lacks are Invalid). 1.6 NotSupported
+ * is 2.0.1 Failed (2.0.1 has no such status).
+ */
+function sendLocalList(req: Requests201['SendLocalList']): Inbound {
+  const notes: TranslationNote[] = [];
+  const list = (req.localAuthorizationList ?? []).map((e) => {
+    if (e.idToken.type !== 'ISO14443' && e.idToken.type !== 'Central' && e.idToken.type !== 'Local') notes.push(mapped('localAuthorizationList.idToken.type', `${e.idToken.type} listed by its text as an idTag`));
+    const idTagInfo = e.idTokenInfo ? idTagInfoOf(e.idTokenInfo) : undefined;
+    if (e.idTokenInfo && idTagInfo && idTagInfo.status !== e.idTokenInfo.status) notes.push(mapped('localAuthorizationList.idTokenInfo.status', `${e.idTokenInfo.status} has no 1.6 status: listed as Invalid`));
+    return { idTag: idTagOf(e.idToken), ...(idTagInfo ? { idTagInfo } : {}) };
+  });
+  return one(
+    'SendLocalList',
+    { listVersion: req.versionNumber, updateType: req.updateType, ...(list.length > 0 ? { localAuthorizationList: list } : {}) },
+    (res): Responses201['SendLocalList'] => ({ status: res.status === 'NotSupported' ? 'Failed' : res.status }),
+    notes,
+  );
 }
 
 /** SetVariables (B05) as one ChangeConfiguration per variable, in order. */

@@ -15,6 +15,7 @@
  */
 import type { Logger } from '../../log.js';
 import type { CallHandler } from '../../ocpp/session.js';
+import type { Responses16 } from '../../ocpp/v16/types.js';
 import type { BootNotificationRequest, DataTransferResponse, MeterValuesRequest, StartTransactionRequest, StatusNotificationRequest, StopTransactionRequest } from '../../ocpp/v16/types.js';
 import { idTagInfoOf, idTokenOf } from '../../ocpp/v201/translate/authorize.js';
 import { bootAnswerToCore, bootFromCore } from '../../ocpp/v201/translate/boot.js';
@@ -24,6 +25,7 @@ import type { Requests201, Responses201 } from '../../ocpp/v201/types.js';
 import type { OutboxMessage, Store } from '../../store/ports.js';
 import type { Wire, WireContext, WireMessage } from '../wire.js';
 import { commandTo16 } from './from-csms.js';
+import { reportFrames, reportOfConfiguration } from './report.js';
 import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedByChargingState, updatedByMeterValues, type ChargingState201, type EventFacts } from './to-csms.js';
 import { referenceOf, transactionOf } from './transaction-ref.js';
 
@@ -37,6 +39,12 @@ export interface Wire201Deps {
   statusOf(chargerId: string, connectorId: number): string | undefined;
   /** The chargers behind a channel (a transactionId the CSMS names must be one of theirs). */
   chargersOf(channel: string): string[];
+  /** Whether a message of the channel that `match` picks is still to be delivered (outbox.ts holds). */
+  holds(channel: string, match: (message: OutboxMessage) => boolean): boolean;
+  /** Sends a call to the CSMS on the channel now (a NotifyReport after GetBaseReport's answer). */
+  send(channel: string, action: string, payload: unknown): Promise<unknown>;
+  /** Counts a translation loss in /metrics (the 'ocpp.leniency' event, as the charger edge's: tolerance.ts). */
+  count(channel: string, kind: 'translation-lost' | 'translation-mapped', action: string, detail: string): void;
 }
 
 /** Per transaction: the next seqNo, the chargingState last told. */
@@ -63,9 +71,10 @@ export function wire201(deps: Wire201Deps): Wire {
   const remoteStarts = new Map<string, PendingRemoteStart[]>();
   const noted = new Set<string>();
 
-  /** Losses are logged once per action and place (they repeat with every message of their kind). */
-  function note(action: string, notes: readonly TranslationNote[]): void {
+  /** Losses are counted each time, and logged once per action and place (they repeat with every message of their kind). */
+  function note(action: string, notes: readonly TranslationNote[], channel = deps.upstream): void {
     for (const n of notes) {
+      deps.count(channel, n.kind === 'lost' ? 'translation-lost' : 'translation-mapped', action, `${n.path}: ${n.detail}`);
       const id = `${action}:${n.kind}:${n.path.replace(/\.\d+/g, '.*')}`;
       if (noted.has(id)) continue;
       noted.add(id);
@@ -115,20 +124,20 @@ export function wire201(deps: Wire201Deps): Wire {
         if (local !== undefined && s) {
           const facts = nextEvent(local, context.ready, s);
           const updated = updatedByMeterValues(req, facts);
-          note('MeterValues', updated.notes);
+          note('MeterValues', updated.notes, context.channel);
           if (!updated.value) return [];
           keep(local, s);
           return [{ action: 'TransactionEvent', kind: 'meter', payload: updated.value, localTransactionId: local }];
         }
         const outside = meterValuesOutside(req);
-        note('MeterValues', outside.notes);
+        note('MeterValues', outside.notes, context.channel);
         return outside.value ? [{ action: 'MeterValues', kind: 'meter', payload: outside.value }] : [];
       }
       case 'StopTransaction': {
         if (local === undefined) return [];
         const s = series(local) ?? { seq: 0 };
         const ended = endedEvent(message.payload as Omit<StopTransactionRequest, 'transactionId'>, nextEvent(local, context.ready, s));
-        note('StopTransaction', ended.notes);
+        note('StopTransaction', ended.notes, context.channel);
         store.meta.delete(key(local));
         return [{ action: 'TransactionEvent', kind: 'stop', payload: ended.value, localTransactionId: local }];
       }
@@ -156,9 +165,9 @@ export function wire201(deps: Wire201Deps): Wire {
     // 1.6 connector 0 is the charger itself: 2.0.1 has no StatusNotification for it (its faults are NotifyEvent's).
     if (req.connectorId > 0) {
       const translated = statusFromCore(req, deps.now().toISOString());
-      note('StatusNotification', translated.notes);
+      note('StatusNotification', translated.notes, context.channel);
       out.push({ ...message, payload: translated.value });
-    } else note('StatusNotification', [{ kind: 'lost', path: 'connectorId', detail: 'connector 0 (the charger itself) has no 2.0.1 StatusNotification: not sent' }]);
+    } else note('StatusNotification', [{ kind: 'lost', path: 'connectorId', detail: 'connector 0 (the charger itself) has no 2.0.1 StatusNotification: not sent' }], context.channel);
     const origin = context.origin;
     const state = chargingStateOf(req.status);
     if (!origin || state === undefined) return out;
@@ -182,10 +191,31 @@ export function wire201(deps: Wire201Deps): Wire {
     return { action: 'StopTransaction', answer: idTagInfo, ...idTag };
   }
 
+  /**
+   * GetBaseReport (B07): the charger's configuration, read now, as its 2.0.1 variables (report.ts);
+   * Accepted, then the NotifyReport frames once the answer is out; EmptyResultSet when none maps.
+   */
+  async function baseReport(handler16: CallHandler, channel: string, req: Requests201['GetBaseReport']): Promise<Responses201['GetBaseReport']> {
+    const config = (await handler16('GetConfiguration', {})) as Responses16['GetConfiguration'];
+    const data = reportOfConfiguration(config.configurationKey ?? []);
+    if (data.length === 0) return { status: 'EmptyResultSet' };
+    const frames = reportFrames(req.requestId, deps.now().toISOString(), data);
+    setImmediate(() => {
+      void (async () => {
+        for (const frame of frames) await deps.send(channel, 'NotifyReport', frame);
+      })().catch((err: unknown) => logger.warn({ err: (err as Error).message, requestId: req.requestId }, 'NotifyReport to the 2.0.1 CSMS failed'));
+    });
+    return { status: 'Accepted' };
+  }
+
   function handler(handler16: CallHandler, channel: string): CallHandler {
     return async (action, payload) => {
-      const inbound = commandTo16(action, payload, { transactionOf: (reference) => transactionOf(store, deps.chargersOf(channel), reference) });
-      note(action, inbound.notes);
+      if (action === 'GetBaseReport') return baseReport(handler16, channel, payload as Requests201['GetBaseReport']);
+      const inbound = commandTo16(action, payload, {
+        transactionOf: (reference) => transactionOf(store, deps.chargersOf(channel), reference),
+        queued: (reference) => deps.holds(channel, (m) => m.action === 'TransactionEvent' && (reference === undefined || (m.payload as Requests201['TransactionEvent']).transactionInfo.transactionId === reference)),
+      });
+      note(action, inbound.notes, channel);
       if ('local' in inbound) {
         logger.info({ action, answer: inbound.local }, 'command from the 2.0.1 CSMS answered without the charger');
         return inbound.local;

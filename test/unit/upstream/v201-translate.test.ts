@@ -11,7 +11,7 @@ import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedB
 const v201 = validatorFor('ocpp2.0.1');
 const valid = (action: string, payload: unknown) => v201.checkRequest(action, payload)?.description ?? null;
 const facts = { reference: '42-20250601T1001', seqNo: 0, offline: false };
-const lookups = { transactionOf: (ref: string) => (ref === '42-20250601T1001' ? 42 : undefined) };
+const lookups = { transactionOf: (ref: string) => (ref === '42-20250601T1001' ? 42 : undefined), queued: () => false };
 const calls = (inbound: Inbound) => ('calls' in inbound ? inbound.calls : inbound.local);
 
 t.test('1.6 statuses: the charging ones are a chargingState, the others none', async (t) => {
@@ -97,4 +97,15 @@ t.test('GetVariables and SetVariables through the key map', async (t) => {
   t.same(calls(commandTo16('SetVariables', { setVariableData: [{ component: { name: 'SecurityCtrlr' }, variable: { name: 'BasicAuthPassword' }, attributeValue: 'a-new-key-0123' }] }, lookups)), [
     { action: 'ChangeConfiguration', payload: { key: 'AuthorizationKey', value: 'a-new-key-0123' } },
   ], 'the link\'s password: answered by chargegate (owned-keys.ts)');
+});
+
+t.test('SendLocalList as 1.6\'s (idToken → idTag, idTokenInfo → idTagInfo); GetTransactionStatus from the lookups', async (t) => {
+  const list = commandTo16('SendLocalList', { versionNumber: 3, updateType: 'Differential', localAuthorizationList: [{ idToken: { idToken: 'A', type: 'ISO14443' }, idTokenInfo: { status: 'NoCredit', cacheExpiryDateTime: '2030-01-01T00:00:00Z' } }, { idToken: { idToken: 'B', type: 'ISO14443' } }] }, lookups);
+  t.same(calls(list), [{ action: 'SendLocalList', payload: { listVersion: 3, updateType: 'Differential', localAuthorizationList: [{ idTag: 'A', idTagInfo: { status: 'Invalid', expiryDate: '2030-01-01T00:00:00Z' } }, { idTag: 'B' }] } }]);
+  t.match(list.notes, [{ kind: 'mapped', path: 'localAuthorizationList.idTokenInfo.status' }], 'NoCredit has no 1.6 status: noted');
+  t.same((list as Extract<Inbound, { calls: unknown }>).answer([{ status: 'NotSupported' }]), { status: 'Failed' });
+  const queued = { ...lookups, queued: (ref?: string) => ref === undefined || ref === '42-20250601T1001' };
+  t.same(calls(commandTo16('GetTransactionStatus', { transactionId: '42-20250601T1001' }, queued)), { ongoingIndicator: true, messagesInQueue: true });
+  t.same(calls(commandTo16('GetTransactionStatus', { transactionId: 'other' }, queued)), { ongoingIndicator: false, messagesInQueue: false });
+  t.same(calls(commandTo16('GetTransactionStatus', {}, queued)), { messagesInQueue: true }, 'no transactionId: no ongoingIndicator (E14)');
 });
