@@ -126,6 +126,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
           now,
           statusOf: (chargerId, connectorId) => deps.gateway.registry.get(chargerId)?.connectors.get(connectorId)?.status,
           chargersOf: (channel) => mode.chargersOf(channel),
+          chargePointOf: (channel) => mode.chargePointOf(channel),
         })
       : wire16;
   const outbox = new Outbox({ store, events, logger: log, now, maxMessages: u.outbox.maxMessages });
@@ -286,6 +287,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         return channel.link;
       },
       announce: (cloudConnectorId) => announceStatuses(channel, cloudConnectorId),
+      call: (action, payload) => callNow(channel, action, payload),
     });
     const chargePoint = mode.chargePointOf(name);
     const profile = upstreamProfile(u, spec.password);

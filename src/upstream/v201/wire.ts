@@ -37,6 +37,8 @@ export interface Wire201Deps {
   statusOf(chargerId: string, connectorId: number): string | undefined;
   /** The chargers behind a channel (a transactionId the CSMS names must be one of theirs). */
   chargersOf(channel: string): string[];
+  /** The charger that is a channel's whole station (transparent); undefined where the station is the site (aggregate). */
+  chargePointOf(channel: string): string | undefined;
 }
 
 /** Per transaction: the next seqNo, the chargingState last told. */
@@ -184,7 +186,10 @@ export function wire201(deps: Wire201Deps): Wire {
 
   function handler(handler16: CallHandler, channel: string): CallHandler {
     return async (action, payload) => {
-      const inbound = commandTo16(action, payload, { transactionOf: (reference) => transactionOf(store, deps.chargersOf(channel), reference) });
+      const inbound = commandTo16(action, payload, {
+        transactionOf: (reference) => transactionOf(store, deps.chargersOf(channel), reference),
+        evseIsCharger: deps.chargePointOf(channel) === undefined,
+      });
       note(action, inbound.notes);
       if ('local' in inbound) {
         logger.info({ action, answer: inbound.local }, 'command from the 2.0.1 CSMS answered without the charger');
