@@ -459,7 +459,7 @@ const UpstreamConnection = {
   ocpp: OneOf(['1.6', '2.0.1'], {
     default: '1.6',
     description:
-      'The OCPP version spoken to this cloud: 1.6 (OCPP-J 1.6) or 2.0.1 (e.g. CitrineOS). 2.0.1 is transparent mode only for now: each charger appears as a 2.0.1 charging station, its messages translated (docs/cloud.md "A 2.0.1 cloud").',
+      'The OCPP version spoken to this cloud: 1.6 (OCPP-J 1.6) or 2.0.1 (e.g. CitrineOS). transparent: each charger appears as a 2.0.1 charging station; aggregate: the site is one 2.0.1 charging station whose EVSEs are its connectors; messages translated (docs/cloud.md "A 2.0.1 cloud").',
   }),
   mode: Type.Optional(OneOf(['aggregate', 'transparent', 'none'], { description: 'aggregate: the cloud sees chargegate as one charge point with all connectors; transparent: one connection per charger; none: no cloud. Default: aggregate when url is set, else none.' })),
   url: Type.Optional(Type.String({ pattern: '^wss?://[^\\s]+$', allowed: 'a ws:// or wss:// URL such as wss://csms.example.com/ocpp', description: 'The cloud CSMS base URL; the identity is appended.' })),

@@ -60,8 +60,8 @@ export function aggregateMode(deps: ModeDeps): Mode {
         sendOwn: (message, connectorId) => {
           if (!channel.link.ready) return false;
           if (message === 'StatusNotification') channel.announce(connectorId);
-          else if (message === 'Heartbeat') channel.link.call('Heartbeat', {}).catch(() => undefined);
-          else channel.link.call('BootNotification', channel.spec.boot()).catch(() => undefined);
+          else if (message === 'Heartbeat') channel.call('Heartbeat', {}).catch(() => undefined);
+          else channel.call('BootNotification', channel.spec.boot()).catch(() => undefined);
           return true;
         },
       }),

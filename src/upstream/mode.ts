@@ -38,9 +38,11 @@ export interface ChannelSpec {
 /** What the aggregate charge point needs of its channel to answer for itself. */
 export interface OwnChannel {
   readonly spec: ChannelSpec;
-  readonly link: Pick<UpstreamLink, 'ready' | 'heartbeatIntervalS' | 'call'>;
+  readonly link: Pick<UpstreamLink, 'ready' | 'heartbeatIntervalS'>;
   /** Queues the status of every connector (or of one, by its cloud number) for the cloud. */
   announce(cloudConnectorId?: number): void;
+  /** A call sent now, written in the cloud's OCPP version (wire.ts): its answer as 1.6's. */
+  call(action: string, payload: unknown): Promise<unknown>;
 }
 
 export interface Mode {

@@ -59,7 +59,5 @@ function connectionProblems(u: Connection, at: (string | number)[]): Problem[] {
   const problems: Problem[] = [];
   if (!u.url) problems.push({ path: [...at, 'url'], text: `required when ${formatPath(at)}.mode is ${mode}` });
   if (mode === 'aggregate' && !u.identity) problems.push({ path: [...at, 'identity'], text: 'required in aggregate mode (the charge point identity the cloud sees)' });
-  // #17: a 2.0.1 cloud sees each charger as itself; the site as one 2.0.1 station is not there yet.
-  if (mode === 'aggregate' && u.ocpp === '2.0.1') problems.push({ path: [...at, 'ocpp'], text: `"2.0.1" works with ${formatPath([...at, 'mode'])} transparent only for now (allowed in aggregate mode: "1.6")` });
   return problems;
 }

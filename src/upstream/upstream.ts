@@ -132,6 +132,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
             return link ? link.call(action, payload) : Promise.reject(new Error(`no channel ${channel}`));
           },
           count: (channel, kind, action, detail) => events.emit('ocpp.leniency', { chargerId: channel, kind, action, detail }),
+          chargePointOf: (channel) => mode.chargePointOf(channel),
         })
       : wire16;
   const outbox = new Outbox({ store, events, logger: log, now, maxMessages: u.outbox.maxMessages });
@@ -292,6 +293,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         return channel.link;
       },
       announce: (cloudConnectorId) => announceStatuses(channel, cloudConnectorId),
+      call: (action, payload) => callNow(channel, action, payload),
     });
     const chargePoint = mode.chargePointOf(name);
     const profile = upstreamProfile(u, spec.password);

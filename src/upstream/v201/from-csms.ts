@@ -8,6 +8,7 @@
  * EVSE = connector: a 1.6 charger has one connector per connector number, so a 2.0.1 evseId is
  * the 1.6 connectorId and connectorId within an EVSE is 1.
  */
+import { OWN_VENDOR_ID } from '../data-transfer.js';
 import { OcppCallError } from '../../ocpp/errors.js';
 import type { CentralAction16 } from '../../ocpp/v16/actions.js';
 import type { Requests16, Responses16 } from '../../ocpp/v16/types.js';
@@ -22,6 +23,12 @@ export interface CsmsLookups {
   transactionOf(reference: string): number | undefined;
   /** Whether TransactionEvents are still queued for this CSMS: of the transaction it names, or of any. */
   queued(reference?: string): boolean;
+  /**
+   * Aggregate mode: the station is the site, an EVSE one connector of one charger; its Reset
+   * (B12) resets that charger, by chargegate's own DataTransfer Reset (data-transfer.ts).
+   * Transparent (absent or false): the station is one 1.6 charger, which resets only whole.
+   */
+  evseIsCharger?: boolean;
 }
 
 /** The 1.6 commands to run, in order, and how their answers become the 2.0.1 answer; or the answer at once. */
@@ -94,10 +101,15 @@ export function commandTo16(action: string, payload: unknown, lookups: CsmsLooku
     }
     case 'Reset': {
       const req = payload as Requests201['Reset'];
+      const type = req.type === 'Immediate' ? 'Hard' : 'Soft';
+      if (req.evseId !== undefined && req.evseId > 0 && lookups.evseIsCharger) {
+        const data = JSON.stringify({ connectorId: req.evseId, type });
+        return one('DataTransfer', { vendorId: OWN_VENDOR_ID, messageId: 'Reset', data }, (res): Responses201['Reset'] => ({ status: res.status === 'Accepted' ? 'Accepted' : 'Rejected' }));
+      }
       // 1.6 §5.14 resets the whole charge point: one EVSE alone cannot be (B11.FR.10: Rejected).
       if (req.evseId !== undefined && req.evseId > 0) return { local: { status: 'Rejected' }, notes: [lost('evseId', '1.6 resets the whole charger: an EVSE reset is Rejected')] };
       // Immediate: now, transactions stopped (1.6 Hard); OnIdle: once no transaction runs (1.6 Soft stops them gracefully).
-      return one('Reset', { type: req.type === 'Immediate' ? 'Hard' : 'Soft' }, (res): Responses201['Reset'] => ({ status: res.status }));
+      return one('Reset', { type }, (res): Responses201['Reset'] => ({ status: res.status }));
     }
     case 'TriggerMessage': {
       const req = payload as Requests201['TriggerMessage'];

@@ -45,6 +45,8 @@ export interface Wire201Deps {
   send(channel: string, action: string, payload: unknown): Promise<unknown>;
   /** Counts a translation loss in /metrics (the 'ocpp.leniency' event, as the charger edge's: tolerance.ts). */
   count(channel: string, kind: 'translation-lost' | 'translation-mapped', action: string, detail: string): void;
+  /** The charger that is a channel's whole station (transparent); undefined where the station is the site (aggregate). */
+  chargePointOf(channel: string): string | undefined;
 }
 
 /** Per transaction: the next seqNo, the chargingState last told. */
@@ -213,6 +215,7 @@ export function wire201(deps: Wire201Deps): Wire {
       if (action === 'GetBaseReport') return baseReport(handler16, channel, payload as Requests201['GetBaseReport']);
       const inbound = commandTo16(action, payload, {
         transactionOf: (reference) => transactionOf(store, deps.chargersOf(channel), reference),
+        evseIsCharger: deps.chargePointOf(channel) === undefined,
         queued: (reference) => deps.holds(channel, (m) => m.action === 'TransactionEvent' && (reference === undefined || (m.payload as Requests201['TransactionEvent']).transactionInfo.transactionId === reference)),
       });
       note(action, inbound.notes, channel);

@@ -139,10 +139,10 @@ t.test('wording of schema nodes the current schema does not use yet', async (t) 
   t.equal(describeAllowed({}), 'a valid value');
 });
 
-t.test('upstream.ocpp: a version chargegate does not speak to a cloud, or 2.0.1 in aggregate mode', async (t) => {
+t.test('upstream.ocpp: a version chargegate does not speak to a cloud, and 2.0.1 in either mode', async (t) => {
   const up = (lines: string) => `chargers:\n  list:\n    - { id: CP1, password: secret-123 }\nupstream:\n  url: ws://csms.example.com/ocpp\n${lines}`;
   t.strictSame(problemsOf(up('  mode: transparent\n  ocpp: "2.1"\n')), ['upstream.ocpp: must be one of 1.6, 2.0.1, got "2.1"']);
-  t.strictSame(problemsOf(up('  identity: SITE-1\n  ocpp: 2.0.1\n')), ['upstream.ocpp: "2.0.1" works with upstream.mode transparent only for now (allowed in aggregate mode: "1.6")']);
+  t.strictSame(problemsOf(up('  identity: SITE-1\n  ocpp: 2.0.1\n')), [], 'aggregate mode over 2.0.1: the site as one charging station');
   t.strictSame(problemsOf(up('  mode: transparent\n  ocpp: 2.0.1\n')), []);
   t.strictSame(problemsOf(up('  mode: transparent\n  ocpp: 1.6\n')), [], 'a YAML number 1.6 is the version 1.6');
   t.strictSame(problemsOf(up('  mode: transparent\n  ocpp: 2\n')), ['upstream.ocpp: must be one of 1.6, 2.0.1, got "2"']);

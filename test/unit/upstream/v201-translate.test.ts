@@ -109,3 +109,12 @@ t.test('SendLocalList as 1.6\'s (idToken → idTag, idTokenInfo → idTagInfo); 
   t.same(calls(commandTo16('GetTransactionStatus', { transactionId: 'other' }, queued)), { ongoingIndicator: false, messagesInQueue: false });
   t.same(calls(commandTo16('GetTransactionStatus', {}, queued)), { messagesInQueue: true }, 'no transactionId: no ongoingIndicator (E14)');
 });
+
+t.test('Reset of one EVSE: Rejected when the station is one 1.6 charger, that charger\'s reset when the station is the site', async (t) => {
+  t.same(calls(commandTo16('Reset', { type: 'Immediate', evseId: 2 }, lookups)), { status: 'Rejected' }, 'transparent: 1.6 resets the whole charger (B11.FR.10)');
+  t.same(calls(commandTo16('Reset', { type: 'OnIdle' }, { ...lookups, evseIsCharger: true })), [{ action: 'Reset', payload: { type: 'Soft' } }], 'aggregate, no EVSE: the site (every charger)');
+  const one = commandTo16('Reset', { type: 'Immediate', evseId: 2 }, { ...lookups, evseIsCharger: true });
+  t.same(calls(one), [{ action: 'DataTransfer', payload: { vendorId: 'chargegate', messageId: 'Reset', data: '{"connectorId":2,"type":"Hard"}' } }], 'aggregate, an EVSE: the charger holding it, by chargegate\'s own Reset');
+  t.same('calls' in one && one.answer([{ status: 'Accepted', data: '{"chargerId":"CP2","reset":"Accepted"}' }]), { status: 'Accepted' });
+  t.same('calls' in one && one.answer([{ status: 'Rejected', data: 'no connector 2' }]), { status: 'Rejected' });
+});
