@@ -12,15 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { printBalancerBench, runBalancerBench } from './balancer.js';
 import { bootFrame as boot, closeAll, connectAll, meterValuesFrame as meterValues, runLoad, type LoadResult } from './load.js';
-import { runUpstreamBench } from './upstream.js';
+import { runUpstream201Bench, runUpstreamBench } from './upstream.js';
 import { bootFrame201, ratioVerdict, transactionStartedFrame, transactionUpdatedFrame } from './frames201.js';
 import { benchHttp } from './http.js';
 import { benchMqtt } from './mqtt.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const COUNTS = (process.env.BENCH_CHARGERS ?? '10,100,500').split(',').map(Number);
-/** Which parts run: BENCH_PARTS=ocpp,ocpp201,upstream,balancer,mqtt,http (default all). */
-const PARTS = (process.env.BENCH_PARTS ?? 'ocpp,ocpp201,upstream,balancer,mqtt,http').split(',');
+/** Which parts run: BENCH_PARTS=ocpp,ocpp201,upstream,upstream201,balancer,mqtt,http (default all). */
+const PARTS = (process.env.BENCH_PARTS ?? 'ocpp,ocpp201,upstream,upstream201,balancer,mqtt,http').split(',');
 /** Chargers of each line of the 2.0.1/1.6 pair (issue #16's goal is stated for 100). */
 const PAIR_CHARGERS = Number(process.env.BENCH_201_CHARGERS ?? 100);
 const dist = new URL('../', import.meta.url);
@@ -130,6 +130,7 @@ async function main(): Promise<void> {
   if (PARTS.includes('ocpp')) await benchOcpp();
   if (PARTS.includes('ocpp201')) await benchOcpp201();
   if (PARTS.includes('upstream')) await runUpstreamBench(progress);
+  if (PARTS.includes('upstream201')) await runUpstream201Bench(progress);
   if (PARTS.includes('balancer')) printBalancerBench(await runBalancerBench(progress), (line) => process.stdout.write(line));
   if (PARTS.includes('mqtt')) {
     const chargers = Number(process.env.BENCH_MQTT_CHARGERS ?? 1000);

@@ -13,9 +13,12 @@ import { EventBus } from '../events.js';
 import { silentLogger } from '../log.js';
 import type { Store } from '../store/ports.js';
 import { openSqliteStore } from '../store/sqlite.js';
+import type { OcppVersion } from '../ocpp/errors.js';
+import type { MeterValuesRequest } from '../ocpp/v16/types.js';
 import { Courier } from '../upstream/courier.js';
 import { UpstreamLink } from '../upstream/link.js';
 import { Outbox } from '../upstream/outbox.js';
+import { updatedByMeterValues } from '../upstream/v201/to-csms.js';
 
 const REPLAY = Number(process.env.BENCH_UPSTREAM_MESSAGES ?? 100_000);
 const ENQUEUE_SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -23,7 +26,7 @@ const PRODUCERS = 100;
 /** The replay and the bare loop alternate in slices of this many messages. */
 const SLICE = Math.max(1, Number(process.env.BENCH_UPSTREAM_SLICE ?? 5_000));
 
-const meterValues = (seq: number) => ({
+const meterValues = (seq: number): Pick<MeterValuesRequest, 'connectorId' | 'meterValue'> => ({
   connectorId: 1 + (seq % 20),
   meterValue: [
     {
@@ -36,6 +39,27 @@ const meterValues = (seq: number) => ({
     },
   ],
 });
+
+/**
+ * What a replay sends, in one OCPP version: 1.6 MeterValues as queued, or (2.0.1) the same
+ * readings as the 2.0.1 wire queues them, TransactionEvent Updated (upstream/v201/to-csms.ts),
+ * one transaction numbered by seqNo. The bare loop sends the same frames.
+ */
+export interface ReplayWire {
+  protocol: OcppVersion;
+  action: string;
+  payload(seq: number): unknown;
+  boot: Record<string, unknown>;
+}
+
+export const replay16: ReplayWire = { protocol: 'ocpp1.6', action: 'MeterValues', payload: meterValues, boot: { chargePointVendor: 'chargegate', chargePointModel: 'bench' } };
+
+export const replay201: ReplayWire = {
+  protocol: 'ocpp2.0.1',
+  action: 'TransactionEvent',
+  payload: (seq) => updatedByMeterValues({ ...meterValues(seq), connectorId: 1 }, { reference: 'bench-tx-1', seqNo: seq + 1, offline: true }).value,
+  boot: { reason: 'PowerUp', chargingStation: { vendorName: 'chargegate', model: 'bench' } },
+};
 
 function mib(bytes: number): string {
   return (bytes / 1024 / 1024).toFixed(1);
@@ -74,8 +98,8 @@ interface BareLoop {
   close(): void;
 }
 
-async function openBareLoop(url: string): Promise<BareLoop> {
-  const ws = new WebSocket(`${url}/BARE`, ['ocpp1.6'], { perMessageDeflate: false });
+async function openBareLoop(url: string, wire: ReplayWire): Promise<BareLoop> {
+  const ws = new WebSocket(`${url}/BARE`, [wire.protocol], { perMessageDeflate: false });
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
   return {
     async run(from, count) {
@@ -83,7 +107,7 @@ async function openBareLoop(url: string): Promise<BareLoop> {
       for (let i = from; i < from + count; i++) {
         await new Promise<void>((resolve) => {
           ws.once('message', () => resolve());
-          ws.send(JSON.stringify([2, String(i), 'MeterValues', meterValues(i)]));
+          ws.send(JSON.stringify([2, String(i), wire.action, wire.payload(i)]));
         });
       }
       return performance.now() - started;
@@ -109,13 +133,13 @@ interface ReplayResult {
  * Each replay slice ends with its acknowledgements on disk, so the bare slice after it does not
  * pay for the replay's fsync.
  */
-async function replay(store: Store, url: string): Promise<ReplayResult> {
+async function replay(store: Store, url: string, wire: ReplayWire): Promise<ReplayResult> {
   const outbox = newOutbox(store);
   global.gc?.();
   const heapEmpty = process.memoryUsage().heapUsed;
   for (let i = 0; i < REPLAY; i += 1000) {
     await store.durably(() => {
-      for (let k = i; k < Math.min(REPLAY, i + 1000); k++) outbox.stage({ channel: 'replay', action: 'MeterValues', kind: 'meter', payload: meterValues(k) });
+      for (let k = i; k < Math.min(REPLAY, i + 1000); k++) outbox.stage({ channel: 'replay', action: wire.action, kind: 'meter', payload: wire.payload(k) });
     });
   }
   global.gc?.();
@@ -130,10 +154,11 @@ async function replay(store: Store, url: string): Promise<ReplayResult> {
   const link = new UpstreamLink({
     url,
     identity: 'BENCH-SITE',
+    protocol: wire.protocol,
     callTimeoutMs: 10_000,
     backoff: { initialMs: 100, maxMs: 1000 },
     handler: () => ({}),
-    bootPayload: () => ({ chargePointVendor: 'chargegate', chargePointModel: 'bench' }),
+    bootPayload: () => wire.boot,
     onState: () => undefined,
     logger: silentLogger(),
   });
@@ -166,7 +191,7 @@ async function replay(store: Store, url: string): Promise<ReplayResult> {
     await store.durably(() => undefined); // resolves with the commit that holds the flush
     return performance.now() - started;
   };
-  const bare = await openBareLoop(url);
+  const bare = await openBareLoop(url, wire);
   link.start();
   while (!link.ready) await new Promise((r) => setTimeout(r, 5));
   let replayMs = 0;
@@ -201,6 +226,25 @@ async function replay(store: Store, url: string): Promise<ReplayResult> {
   };
 }
 
+/** The replay's line: messages/s, its ratio to the bare loop (the goal: 0.8), the slices' spread. */
+function replayLine(label: string, r: ReplayResult): string {
+  const ratio = r.perSecond / r.barePerSecond;
+  const [low, high] = r.sliceRatios.map((x) => x.toFixed(0));
+  return `${label.padEnd(52)}${Math.round(r.perSecond)} msg/s  (${(ratio * 100).toFixed(0)} % of a bare ws loop: ${Math.round(r.barePerSecond)} msg/s; goal 80 %: ${ratio >= 0.8 ? 'PASS' : 'BELOW'}; slices of ${SLICE}: ${low}-${high} %)\n`;
+}
+
+const memoryLine = (r: ReplayResult) => `heap with the outbox empty / with ${REPLAY} waiting     ${r.heapEmptyMiB} / ${r.heapWaitingMiB} MiB; peak RSS during replay ${r.rssPeakMiB} MiB\n`;
+
+/** Queues REPLAY messages of `wire` in a fresh store and replays them to the echo cloud. */
+async function replayInto(dir: string, url: string, wire: ReplayWire): Promise<ReplayResult> {
+  const store = openSqliteStore(dir);
+  try {
+    return await replay(store, url, wire);
+  } finally {
+    store.close();
+  }
+}
+
 export async function runUpstreamBench(progress: (line: string) => void): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'chargegate-upstream-bench-'));
   const cloud = await startCloud();
@@ -210,16 +254,31 @@ export async function runUpstreamBench(progress: (line: string) => void): Promis
     const enqueue = await durableEnqueueRate(store);
     store.close();
     progress(`upstream: queueing ${REPLAY} messages, then replaying them to the cloud, in turns with a bare ws request/response loop…`);
-    const replayStore = openSqliteStore(join(dir, 'replay'));
-    const r = await replay(replayStore, cloud.url);
-    replayStore.close();
-    const [low, high] = r.sliceRatios.map((x) => x.toFixed(0));
+    const r = await replayInto(join(dir, 'replay'), cloud.url, replay16);
     process.stdout.write(`\nUpstream outbox (cloud = bare ws in its own process)\n\n`);
     process.stdout.write(`durable enqueue (group commit, fsync each commit)   ${Math.round(enqueue)} msg/s\n`);
-    process.stdout.write(
-      `replay of ${REPLAY} queued messages                 ${Math.round(r.perSecond)} msg/s  (${((r.perSecond / r.barePerSecond) * 100).toFixed(0)} % of a bare ws loop: ${Math.round(r.barePerSecond)} msg/s; slices of ${SLICE}: ${low}-${high} %)\n`,
-    );
-    process.stdout.write(`heap with the outbox empty / with ${REPLAY} waiting     ${r.heapEmptyMiB} / ${r.heapWaitingMiB} MiB; peak RSS during replay ${r.rssPeakMiB} MiB\n`);
+    process.stdout.write(replayLine(`replay of ${REPLAY} queued messages`, r));
+    process.stdout.write(memoryLine(r));
+  } finally {
+    cloud.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * BENCH_PARTS=upstream201: the same replay to a 2.0.1 cloud (#17): the outbox holds the
+ * TransactionEvents the 2.0.1 wire queues, the link speaks ocpp2.0.1 (its answers validated
+ * against the 2.0.1 schemas), the bare loop sends the same TransactionEvents.
+ */
+export async function runUpstream201Bench(progress: (line: string) => void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'chargegate-upstream201-bench-'));
+  const cloud = await startCloud();
+  try {
+    progress(`upstream201: queueing ${REPLAY} TransactionEvents, then replaying them to a 2.0.1 cloud, in turns with a bare ws request/response loop…`);
+    const r = await replayInto(join(dir, 'replay'), cloud.url, replay201);
+    process.stdout.write(`\nUpstream outbox to an OCPP 2.0.1 cloud (bare ws in its own process)\n\n`);
+    process.stdout.write(replayLine(`replay of ${REPLAY} queued TransactionEvents`, r));
+    process.stdout.write(memoryLine(r));
   } finally {
     cloud.stop();
     rmSync(dir, { recursive: true, force: true });

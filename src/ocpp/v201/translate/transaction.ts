@@ -160,6 +160,9 @@ export function startFromCore(req: Start16, reference: string, seqNo: number): T
 export function stopFromCore(req: Stop16, reference: string, seqNo: number): { value: TransactionEventRequest; notes: TranslationNote[] } {
   const data = meterValuesFromCore(req.transactionData ?? [], 'transactionData');
   const end: MeterValueType = { timestamp: req.timestamp, sampledValue: [{ value: req.meterStop, context: 'Transaction.End', measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] };
+  // A 2.0.1 charger's own Ended already holds this reading in transactionData (the edge put it
+  // there): sent once, not twice in the same event.
+  const told = data.value.some((m) => m.timestamp === req.timestamp && m.sampledValue.some((v) => v.value === req.meterStop && v.context === 'Transaction.End' && (v.measurand ?? 'Energy.Active.Import.Register') === 'Energy.Active.Import.Register'));
   return {
     value: {
       eventType: 'Ended',
@@ -168,7 +171,7 @@ export function stopFromCore(req: Stop16, reference: string, seqNo: number): { v
       seqNo,
       transactionInfo: { transactionId: reference, stoppedReason: STOPPED_REASON_201[req.reason ?? 'Local'] },
       ...(req.idTag !== undefined ? { idToken: idTokenOf(req.idTag) } : {}),
-      meterValue: [end, ...data.value] as [MeterValueType, ...MeterValueType[]],
+      meterValue: (told ? data.value : [end, ...data.value]) as [MeterValueType, ...MeterValueType[]],
     },
     notes: data.notes,
   };

@@ -121,6 +121,10 @@ t.test('TransactionEvent → the core\'s Start, MeterValues, Stop and status', a
   const stop = stopFromCore({ transactionId: 3, meterStop: 20, timestamp: T0, reason: 'SoftReset', transactionData: [{ timestamp: T0, sampledValue: [{ value: '15' }] }] }, 'TX-2', 1);
   valid201(t, 'TransactionEvent', stop.value);
   t.equal(transactionEventToCore(stop.value, { session: { transactionId: 3, connectorId: 1, meterStart: 10 } }).stop?.meterStop, 20, 'two-way: the meterStop survives');
+  const endReading = { timestamp: T0, sampledValue: [{ value: '20', context: 'Transaction.End' as const, measurand: 'Energy.Active.Import.Register' as const, unit: 'Wh' as const }] };
+  const relayed = stopFromCore({ transactionId: 3, meterStop: 20, timestamp: T0, transactionData: [endReading] }, 'TX-2', 1).value;
+  t.same(relayed.meterValue, [{ timestamp: T0, sampledValue: [{ value: 20, context: 'Transaction.End', measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }], 'the end reading already in transactionData (a 2.0.1 charger\'s Ended): once, not twice');
+  t.equal(stopFromCore({ transactionId: 3, meterStop: 21, timestamp: T0, transactionData: [endReading] }, 'TX-2', 1).value.meterValue!.length, 2, 'a different reading is kept beside the meterStop');
 });
 
 t.test('notifications with a 1.6 equal', async (t) => {
