@@ -457,7 +457,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
           ...(this.opts.password !== undefined ? { password: this.opts.password } : {}),
           protocols: [this.v201 ? 'ocpp2.0.1' : 'ocpp1.6'],
           handler: (action, payload) =>
-            this.v201 ? answerCsmsCall(action, payload, (a16, p16) => this.onCentralCall(a16, p16, link), this.v201) : this.onCentralCall(action, payload, link),
+            this.v201 ? answerCsmsCall(action, payload, (a16, p16) => this.onCentralCall(a16, p16, link), this.v201, (calls) => this.later201(link, calls)) : this.onCentralCall(action, payload, link),
           logger: this.logger,
           callTimeoutMs: this.opts.callTimeoutMs ?? 30_000,
         });
@@ -598,6 +598,18 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
     const out = this.v201.translate(action, payload);
     if ('local' in out) return out.local as T;
     return out.answer(await conn.session.call(out.action, out.payload)) as T;
+  }
+
+  /** A 2.0.1 station's own CALLs that follow an answer (NotifyReport after GetBaseReport), in order, on that connection. */
+  private later201(link: { conn?: ClientConnection }, calls: readonly { action: string; payload: unknown }[]): void {
+    setImmediate(() => {
+      void (async () => {
+        for (const { action, payload } of calls) {
+          if (!this.running || !link.conn) return;
+          await link.conn.session.call(action, payload);
+        }
+      })().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'follow-up of a CSMS call failed'));
+    });
   }
 
   /** A CALL that is not a transaction message: lost when offline (undefined), failures logged. */

@@ -174,6 +174,11 @@ export interface SessionStore {
   superseded(): SessionRecord[];
   /** Records the idTagInfo.status the charger was finally told (the cloud's, when it answered in time). */
   setAuthStatus(transactionId: number, status: string): void;
+  /**
+   * Gives a session started without an idToken (2.0.1, idTag "") the one a later TransactionEvent
+   * carries, with its type and the verdict on it (E03: authorized after the start).
+   */
+  attachIdTag(transactionId: number, idTag: string, idTokenType: string, authStatus: string): void;
   get(transactionId: number): SessionRecord | undefined;
   list(filter?: SessionFilter): SessionRecord[];
   /** Stops received for transaction ids this gateway does not know. */

@@ -10,6 +10,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import rpc from 'ocpp-rpc';
+import { PATIENCE_MS } from './patience.js';
 
 const { RPCServer, createRPCError } = rpc as unknown as {
   RPCServer: new (options: Record<string, unknown>) => RpcServer;
@@ -274,7 +275,7 @@ export function callLog() {
         }
       }
     },
-    waitFor(match: (c: CloudCall) => boolean, what: string, ms = 10_000): Promise<CloudCall> {
+    waitFor(match: (c: CloudCall) => boolean, what: string, ms = PATIENCE_MS): Promise<CloudCall> {
       const found = calls.find(match);
       if (found) return Promise.resolve(found);
       return new Promise<CloudCall>((resolve, reject) => {

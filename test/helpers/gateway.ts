@@ -2,6 +2,7 @@
  * Starts a real chargegate (createApp) on 127.0.0.1, port 0, with its data in a temp folder,
  * from a config built the way an installer writes one (YAML through the real loader).
  */
+import { PATIENCE_MS } from './patience.js';
 import type { Test } from 'tap';
 import { PassThrough } from 'node:stream';
 import { stringify } from 'yaml';
@@ -101,7 +102,7 @@ export async function startGateway(t: Test, options: StartOptions = {}): Promise
 }
 
 /** Waits until `check` is true, polling; fails with `what` after `ms`. */
-export async function eventually(check: () => boolean, what: string, ms = 5000): Promise<void> {
+export async function eventually(check: () => boolean, what: string, ms = PATIENCE_MS): Promise<void> {
   const until = Date.now() + ms;
   while (!check()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);

@@ -4,6 +4,7 @@
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Test } from 'tap';
+import { PATIENCE_MS } from './patience.js';
 
 export interface Received {
   topic: string;
@@ -41,7 +42,7 @@ export async function connectClient(t: Test, url: string, options: IClientOption
     client,
     received,
     latest: (topic) => received.filter((m) => m.topic === topic).at(-1)?.payload,
-    waitFor(topic, match = () => true, ms = 5000) {
+    waitFor(topic, match = () => true, ms = PATIENCE_MS) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = received.find((m) => m.topic === topic && match(m.payload));

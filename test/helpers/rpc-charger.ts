@@ -3,6 +3,7 @@
  * sends it is schema-checked by a different implementation than ours.
  */
 import type { Test } from 'tap';
+import { PATIENCE_MS } from './patience.js';
 import rpc from 'ocpp-rpc';
 
 const { RPCClient } = rpc as unknown as { RPCClient: new (options: Record<string, unknown>) => RpcClient };
@@ -25,7 +26,8 @@ export async function rpcCharger(t: Test, url: string, identity: string, passwor
     protocols: ['ocpp1.6'],
     strictMode: true,
     reconnect: false,
-    callTimeoutMs: 5000,
+    // Generous: on a busy box the gateway's answer can take seconds (see PATIENCE_MS).
+    callTimeoutMs: PATIENCE_MS,
     ...(password !== undefined ? { password } : {}),
     ...extra,
   });

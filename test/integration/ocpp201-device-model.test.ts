@@ -115,7 +115,7 @@ t.test('a report that stops half-way: setup goes on after ocpp.callTimeout of si
   const gw = await startGateway(t, { patch: (c) => (withSetup(c), (c.ocpp.callTimeout = 1)) });
   const charger = await modelCharger(t, { url: gw.url, id: 'CP1', password: PASSWORDS.CP1, report: 'half', partSize: 6 });
   await charger.boot();
-  await eventually(() => gw.app.setup.view('CP1').state === 'done', 'setup to finish', 8000);
+  await eventually(() => gw.app.setup.view('CP1').state === 'done', 'setup to finish');
   t.match(gw.app.store.deviceModel.report('CP1'), { state: 'incomplete', reason: 'no NotifyReport part for 1 s' });
   t.equal(gw.app.store.deviceModel.list('CP1').length, 6, 'the part that came is kept');
   t.ok(asked(charger.calls, 'GetVariables').includes('SmartChargingCtrlr.RateUnit'), 'read with GetVariables, as without a model');

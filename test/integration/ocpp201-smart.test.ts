@@ -12,6 +12,7 @@ import t, { type Test } from 'tap';
 import type { AllocationChanged } from '../../src/events.js';
 import { capturingLogger, eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
+import { PATIENCE_MS } from '../helpers/patience.js';
 import { boot201, bootPayload, rpcCharger, rpcCharger201, type RpcClient } from '../helpers/rpc-charger.js';
 
 const HTTP = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read };
@@ -148,7 +149,7 @@ t.test('a limit an EMS sets at the charger caps it (the rest goes to the other c
 /** CP1 as a strict 2.0.1 charger with its handlers in place before it connects (the gateway may ask at once). */
 async function charger201(t: Test, url: string, handlers: Record<string, (ctx: { params: any }) => unknown>): Promise<RpcClient> {
   const { RPCClient } = rpc as unknown as { RPCClient: new (options: Record<string, unknown>) => RpcClient };
-  const client = new RPCClient({ endpoint: url, identity: 'CP1', password: PASSWORDS.CP1, protocols: ['ocpp2.0.1'], strictMode: true, reconnect: false, callTimeoutMs: 5000 });
+  const client = new RPCClient({ endpoint: url, identity: 'CP1', password: PASSWORDS.CP1, protocols: ['ocpp2.0.1'], strictMode: true, reconnect: false, callTimeoutMs: PATIENCE_MS });
   for (const [action, handler] of Object.entries(handlers)) client.handle(action, handler);
   await client.connect();
   t.teardown(() => client.close({ force: true }).catch(() => undefined));
@@ -255,7 +256,7 @@ t.test('GetTransactionStatus: asked when a 2.0.1 charger reconnects with a sessi
 
 /** CP1's view once `check` holds (the API polled as `eventually` polls). */
 async function viewUntil(base: string, check: (view: any) => boolean, what: string): Promise<any> {
-  const until = Date.now() + 5000;
+  const until = Date.now() + PATIENCE_MS;
   for (;;) {
     const view = (await api(base, '/api/chargers/CP1', { token: TOKENS.read })).json;
     if (check(view)) return view;

@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/log.js';
 import { SimulatedCharger, type SimulatedChargerOptions } from '../../src/sim/charger.js';
 import { runFleet } from '../../src/sim/fleet.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { PATIENCE_MS } from '../helpers/patience.js';
 import { api, TOKENS } from '../helpers/http.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,6 +32,8 @@ t.test('a 2.0.1 station beside a 1.6 one on a 32 A supply: remote start over HTT
   const gw = await startGateway(t, {
     patch: (c) => {
       c.http = HTTP;
+      // The remote start's answer may take seconds on a busy box: not a lost call.
+      c.ocpp.callTimeout = PATIENCE_MS / 1000;
       c.chargers.list[1] = { id: 'CP2', password: PASSWORDS.CP2, maxCurrent: 32, phases: 3 };
       c.site = { supply: { maxCurrent: FUSE, phases: 3 }, balancing: { rampInterval: 0, rampStep: 32, recheckInterval: 0.2 } };
     },
@@ -50,7 +53,7 @@ t.test('a 2.0.1 station beside a 1.6 one on a 32 A supply: remote start over HTT
   await eventually(() => gw.app.store.sessions.byReference('CP2', v201.transactionReference(1)!) !== undefined, 'its session at the gateway');
 
   // Both draw; the 2.0.1 station is held below its 32 A and both together below the fuse.
-  await eventually(() => v16.currentA(1) > 0 && v201.currentA(1) > 0 && v201.limitA(1) < 32, 'both charging, the 2.0.1 station limited', 10_000);
+  await eventually(() => v16.currentA(1) > 0 && v201.currentA(1) > 0 && v201.limitA(1) < 32, 'both charging, the 2.0.1 station limited');
   let samples = 0;
   const breaches: string[] = [];
   await eventually(() => {
@@ -72,6 +75,17 @@ t.test('a 2.0.1 station beside a 1.6 one on a 32 A supply: remote start over HTT
   t.ok(mine.energyWh > 0, `energy in the sessions API: ${mine.energyWh} Wh`);
 });
 
+t.test("chargegate's automatic setup reads the simulated 2.0.1 station's device model (GetBaseReport) and sets what the balancer needs", async (t) => {
+  const gw = await startGateway(t, { patch: (c) => (c.chargers.setup = { mode: 'auto' }) });
+  const v201 = sim(t, { url: gw.url, identity: 'CP1', password: PASSWORDS.CP1, connectors: 2, phases: 3, maxCurrentA: 16, ocpp: '2.0.1' });
+  await eventually(() => gw.app.setup.view('CP1').state === 'done', 'setup to finish');
+  t.match(gw.app.store.deviceModel.report('CP1'), { state: 'complete' }, 'the report came whole (NotifyReport parts up to tbc false)');
+  const model = gw.app.store.deviceModel.list('CP1');
+  t.ok(model.some((v) => v.component === 'SmartChargingCtrlr' && v.variable === 'Available' && v.value === 'true'), 'smart charging in the model');
+  t.same([...new Set(model.filter((v) => v.component === 'EVSE').map((v) => v.evseId))], [1, 2], 'its two EVSEs');
+  t.match(v201.configurationValue('MeterValuesSampledData'), /Current\.Import/, 'setup asked the station for per-phase current');
+});
+
 t.test('a mixed random fleet (ocpp 1.6 and 2.0.1 in turn) runs sessions at the gateway, both kinds', async (t) => {
   const password = 'mixed-fleet-secret-0001';
   const gw = await startGateway(t, { patch: (c) => (c.chargers.list = [1, 2].map((n) => ({ id: `MIX-00${n}`, password, maxCurrent: 16, phases: 3 }))) });
@@ -85,7 +99,7 @@ t.test('a mixed random fleet (ocpp 1.6 and 2.0.1 in turn) runs sessions at the g
   t.teardown(() => fleet.stop());
   t.same(fleet.chargers.map((c) => c.ocppVersion), ['1.6', '2.0.1']);
   const completed = (id: string) => gw.app.store.sessions.list({ chargerId: id }).some((s) => s.state === 'completed' && (s.energyWh ?? 0) > 0);
-  await eventually(() => completed('MIX-001') && completed('MIX-002'), 'a finished session with energy on each', 20_000);
+  await eventually(() => completed('MIX-001') && completed('MIX-002'), 'a finished session with energy on each', 2 * PATIENCE_MS);
   t.equal(gw.app.gateway.registry.get('MIX-001')?.protocol, 'ocpp1.6');
   t.equal(gw.app.gateway.registry.get('MIX-002')?.protocol, 'ocpp2.0.1');
 });

@@ -118,7 +118,7 @@ t.test('a 2.0.1 simulated station: boot, status, sessions, profiles, variables, 
   t.match(got.getVariableResult, [{ attributeStatus: 'Accepted', attributeValue: '0.2' }, { attributeStatus: 'Accepted', attributeValue: '120' }, { attributeStatus: 'UnknownVariable' }]);
   t.same(await csms.call('TriggerMessage', { requestedMessage: 'Heartbeat' }), { status: 'Accepted' });
   await eventually(() => csms.of('Heartbeat').length > 0, 'the triggered Heartbeat');
-  const refused = await csms.call('GetBaseReport', { requestId: 1, reportBase: 'FullInventory' }).then(() => undefined, (err: { rpcErrorCode?: string }) => err.rpcErrorCode);
+  const refused = await csms.call('GetDisplayMessages', { requestId: 1 }).then(() => undefined, (err: { rpcErrorCode?: string }) => err.rpcErrorCode);
   t.equal(refused, 'NotSupported', 'what it does not do is NotSupported');
 
   // Stopped remotely by its own transactionId.
@@ -146,4 +146,39 @@ t.test('a 2.0.1 simulated station: boot, status, sessions, profiles, variables, 
   const validator = validatorFor('ocpp2.0.1');
   for (const r of csms.received) t.equal(validator.checkRequest(r.method, r.params), null, `${r.method} validates`);
   t.same(csms.validationFailures, [], 'strict ocpp-rpc found nothing wrong either way');
+});
+
+t.test('GetBaseReport: the station reports its device model in NotifyReport parts (seqNo, tbc); ReserveNow and CancelReservation as the 1.6 simulator', async (t) => {
+  const csms = await startCsms(t);
+  const sim = new SimulatedCharger({ url: csms.url, identity: 'SIM201', ocpp: '2.0.1', connectors: 2, phases: 3, maxCurrentA: 32, logger: silentLogger(), backoff: { initialMs: 20, maxMs: 50 } });
+  t.teardown(() => sim.stop());
+  sim.start();
+  await once(sim, 'booted');
+
+  t.same(await csms.call('GetBaseReport', { requestId: 42, reportBase: 'FullInventory' }), { status: 'Accepted' });
+  await eventually(() => csms.of('NotifyReport').some((r) => r.params.tbc === false), 'the last NotifyReport part');
+  const parts = csms.of('NotifyReport').map((r) => r.params);
+  t.ok(parts.length > 1, `several parts (${parts.length})`);
+  t.same(parts.map((p) => p.seqNo), parts.map((_, i) => i), 'seqNo from 0, in order');
+  t.same(parts.map((p) => p.tbc), parts.map((_, i) => i < parts.length - 1), 'tbc until the last');
+  t.ok(parts.every((p) => p.requestId === 42), 'every part names the request');
+  const rows = parts.flatMap((p) => p.reportData).map((d: any) => `${d.component.name}${d.component.evse ? `#${d.component.evse.id}` : ''}.${d.variable.name}=${d.variableAttribute[0].value}/${d.variableAttribute[0].mutability}`);
+  for (const row of ['SmartChargingCtrlr.Available=true/ReadOnly', 'SmartChargingCtrlr.RateUnit=A,W/ReadOnly', 'SampledDataCtrlr.TxUpdatedInterval=60/ReadWrite', 'EVSE#1.Available=true/ReadOnly', 'EVSE#2.Available=true/ReadOnly']) {
+    t.ok(rows.includes(row), `reports ${row}`);
+  }
+  t.notOk(rows.some((r) => r.startsWith('EVSE#3')), 'two EVSEs, as it has');
+
+  t.same(await csms.call('GetBaseReport', { requestId: 43, reportBase: 'ConfigurationInventory' }), { status: 'Accepted' });
+  await eventually(() => csms.of('NotifyReport').some((r) => r.params.requestId === 43 && r.params.tbc === false), 'the configuration inventory');
+  const settable = csms.of('NotifyReport').filter((r) => r.params.requestId === 43).flatMap((r) => r.params.reportData);
+  t.ok(settable.length > 0 && settable.every((d: any) => d.variableAttribute[0].mutability === 'ReadWrite'), 'ConfigurationInventory: only what may be set');
+
+  const expiryDateTime = new Date(Date.now() + 3_600_000).toISOString();
+  t.same(await csms.call('ReserveNow', { id: 7, expiryDateTime, idToken: { idToken: 'TAG1', type: 'ISO14443' }, evseId: 2 }), { status: 'Accepted' });
+  t.same(await csms.call('ReserveNow', { id: 8, expiryDateTime, idToken: { idToken: 'TAG2', type: 'ISO14443' }, evseId: 2 }), { status: 'Occupied' }, 'the EVSE is reserved already');
+  t.same(await csms.call('ReserveNow', { id: 9, expiryDateTime, idToken: { idToken: 'TAG2', type: 'ISO14443' } }), { status: 'Rejected' }, 'no unspecified EVSE, like ReserveConnectorZeroSupported false');
+  await eventually(() => csms.of('StatusNotification').some((s) => s.params.evseId === 2 && s.params.connectorStatus === 'Reserved'), 'EVSE 2 Reserved');
+  t.same(await csms.call('CancelReservation', { reservationId: 7 }), { status: 'Accepted' });
+  t.same(await csms.call('CancelReservation', { reservationId: 7 }), { status: 'Rejected' }, 'gone');
+  t.same(csms.validationFailures, [], 'every frame valid against the OCA 2.0.1 schemas');
 });

@@ -46,7 +46,7 @@ t.test('kill -9 with TransactionEvents queued for the 2.0.1 CSMS: after the rest
   const again = await rpcCharger(t, url, 'CP1', PASSWORDS.CP1);
   await again.call('BootNotification', bootPayload);
   await again.call('StopTransaction', { transactionId: told[2]!, meterStop: 2900, timestamp: at(29) });
-  await eventually(() => events().length === 12, 'the last Ended', 15_000);
+  await eventually(() => events().length === 12, 'the last Ended');
 
   t.same(events().map((c) => [c.params.eventType, c.params.seqNo, c.params.offline ?? false]), [
     ['Started', 0, true], ['Updated', 1, true], ['Updated', 2, true], ['Ended', 3, true],

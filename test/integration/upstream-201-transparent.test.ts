@@ -18,7 +18,7 @@ const upstream201 = (url: string) => ({ mode: 'transparent', ocpp: '2.0.1', url,
 async function site(t: Test, cloud: TestCloud201) {
   const gw = await startGateway(t, { bootedBefore: ['CP1'], patch: (c) => (c.upstream = upstream201(cloud.url)) });
   // The first connection of a run also compiles ocpp-rpc's 2.0.1 schemas: allow for it.
-  await eventually(() => gw.app.upstream!.online(), 'CP1 online at the CSMS', 20_000);
+  await eventually(() => gw.app.upstream!.online(), 'CP1 online at the CSMS');
   const cp1 = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   await cp1.call('BootNotification', bootPayload);
   return { gw, cp1 };
@@ -81,7 +81,7 @@ t.test('a whole session while the 2.0.1 CSMS is down: delivered in order when it
   await session(cp1, 200);
   t.equal(cloud.transactions.size, 0, 'nothing could be sent');
   await cloud.up();
-  await eventually(() => [...cloud.transactions.values()].filter((events) => events.some((e) => e.eventType === 'Ended')).length === 2, 'both transactions at the CSMS', 10_000);
+  await eventually(() => [...cloud.transactions.values()].filter((events) => events.some((e) => e.eventType === 'Ended')).length === 2, 'both transactions at the CSMS');
   const all = [...cloud.transactions.values()];
   for (const events of all) {
     t.same(events.map((e) => [e.eventType, e.seqNo]), [['Started', 0], ['Updated', 1], ['Updated', 2], ['Ended', 3]], 'each event once, in order');
@@ -156,7 +156,7 @@ t.test('a 2.0.1 charger behind the 2.0.1 CSMS: its own transactionId, chargegate
   const cloud = await startCloud201();
   t.teardown(() => cloud.close());
   const gw = await startGateway(t, { bootedBefore: ['CP1'], patch: (c) => (c.upstream = upstream201(cloud.url)) });
-  await eventually(() => gw.app.upstream!.online(), 'CP1 online at the CSMS', 20_000);
+  await eventually(() => gw.app.upstream!.online(), 'CP1 online at the CSMS');
   const cp = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1);
   const stops: unknown[] = [];
   cp.handle('RequestStopTransaction', ({ params }) => (stops.push(params), { status: 'Accepted' }));
@@ -194,7 +194,7 @@ t.test('security profile 3 to the 2.0.1 CSMS: wss://, its certificate verified, 
       c.upstream = { ...upstream201(cloud.url), ca: `\${file:${cloudCa.certFile}}`, cert: `\${file:${client.certFile}}`, key: `\${file:${client.keyFile}}` };
     },
   });
-  await cloud.waitFor((c) => c.identity === 'CP1' && c.action === 'BootNotification', 'the boot over mutual TLS', 20_000);
+  await cloud.waitFor((c) => c.identity === 'CP1' && c.action === 'BootNotification', 'the boot over mutual TLS');
   await eventually(() => gw.app.upstream!.online(), 'the link up');
   t.match(cloud.url, /^wss:/);
   t.same(cloud.clientCertificates.slice(0, 1), ['CP1'], 'the CSMS saw the client certificate');
@@ -211,7 +211,7 @@ t.test('with a site balancer, the 2.0.1 CSMS\'s profiles are the balancer\'s cap
       c.upstream = upstream201(cloud.url);
     },
   });
-  await eventually(() => gw.app.upstream!.online(), 'CP1 online at the CSMS', 20_000);
+  await eventually(() => gw.app.upstream!.online(), 'CP1 online at the CSMS');
   const cp1 = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   const got: { id: number; purpose: string; limit: number }[] = [];
   cp1.handle('SetChargingProfile', ({ params }) => {

@@ -219,6 +219,17 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
     }
     if (transactionId === undefined) throw new OcppCallError('InternalError', 'TransactionEvent: no session for the transaction');
     if (known) sessions.set(reference, known);
+    // E03 (start before authorization): a session started without an idToken gets the one a
+    // later event carries (triggerReason Authorized), judged as an Authorize is, and kept.
+    if (known && known.idTag === '' && !plan.start && req.idToken && req.idToken.type !== 'NoAuthorization' && req.idToken.idToken !== '') {
+      const idTag = idTagOf(req.idToken);
+      idTagInfo = (await core('Authorize', { idTag })).idTagInfo;
+      const verdict = idTagInfo.status;
+      await store.durably(() => store.sessions.attachIdTag(transactionId, idTag, req.idToken!.type, verdict));
+      const attached = { ...known, idTag, idTokenType: req.idToken.type, authStatus: verdict };
+      if (sessions.has(reference)) sessions.set(reference, attached);
+      ctx.logger.info({ transactionId, reference, idTokenType: req.idToken.type, status: verdict }, 'idToken given after the start: attached to the session');
+    }
     const chargingState = req.transactionInfo.chargingState;
     // Passed on when it changed (or at Ended: Finishing). Many chargers repeat an unchanged
     // chargingState in every Updated: passing each on cost a status write (and its fsync) per

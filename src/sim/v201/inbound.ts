@@ -4,18 +4,25 @@
  * 1.6 command that does the same, the 1.6 answer back to 2.0.1. So a 2.0.1 station follows its
  * charging profiles (K01: TxDefaultProfile, TxProfile, ChargingStationMaxProfile, A or W)
  * exactly as the 1.6 one does. Device model variables are the 1.6 configuration keys
- * (translate/variables.ts). Actions the station does not do answer NotSupported.
+ * (translate/variables.ts); GetBaseReport reports them (report.ts) in NotifyReport parts sent
+ * after the answer. Reservations (H01, H02) are the 1.6 model's. Actions the station does not do
+ * answer NotSupported.
  */
 import { OcppCallError } from '../../ocpp/errors.js';
 import type { Requests16, Responses16 } from '../../ocpp/v16/types.js';
 import type { Requests201, Responses201 } from '../../ocpp/v201/types.js';
 import { idTagOf } from '../../ocpp/v201/translate/authorize.js';
 import { profileTo16 } from '../../ocpp/v201/translate/profile.js';
+import { cancelReservationTo16, reserveNowTo16 } from '../../ocpp/v201/translate/reservations.js';
 import { KEY_TO_VARIABLE, keyOf, valueTo16, valueTo201, variableOf } from '../../ocpp/v201/translate/variables.js';
 import type { Outbound201 } from './outbound.js';
+import { deviceModelRows, reportParts } from './report.js';
 
 /** Answers a 1.6 command with the simulator's 1.6 handlers. */
 export type Answer16 = (action: string, payload: unknown) => unknown;
+
+/** Sends the station's own 2.0.1 CALLs once the answer to the CSMS's call is out. */
+export type Later201 = (calls: readonly { action: string; payload: unknown }[]) => void;
 
 const TRIGGERABLE = new Set(['BootNotification', 'Heartbeat', 'StatusNotification', 'MeterValues', 'FirmwareStatusNotification']);
 
@@ -23,7 +30,7 @@ async function ask<A extends keyof Requests16>(answer16: Answer16, action: A, pa
   return (await answer16(action, payload)) as Responses16[A];
 }
 
-type Handlers = { [A in keyof Requests201]?: (req: Requests201[A], answer16: Answer16, tx: Outbound201) => Promise<Responses201[A]> | Responses201[A] };
+type Handlers = { [A in keyof Requests201]?: (req: Requests201[A], answer16: Answer16, tx: Outbound201, later: Later201) => Promise<Responses201[A]> | Responses201[A] };
 
 const handlers: Handlers = {
   async SetChargingProfile(req, answer16, tx) {
@@ -116,6 +123,24 @@ const handlers: Handlers = {
     return { setVariableResult: results as Responses201['SetVariables']['setVariableResult'] };
   },
 
+  // B07: the whole model is small, so every reportBase is answered (report.ts says what each holds).
+  async GetBaseReport(req, answer16, _tx, later) {
+    const config = await ask(answer16, 'GetConfiguration', {});
+    const rows = deviceModelRows(config.configurationKey ?? [], req.reportBase);
+    if (rows.length === 0) return { status: 'EmptyResultSet' };
+    later(reportParts(rows, req.requestId, new Date().toISOString()).map((payload) => ({ action: 'NotifyReport', payload })));
+    return { status: 'Accepted' };
+  },
+
+  // H01, H02: the 1.6 model's reservations (ReserveConnectorZeroSupported false: an unspecified EVSE is refused).
+  async ReserveNow(req, answer16) {
+    return ask(answer16, 'ReserveNow', reserveNowTo16(req));
+  },
+
+  async CancelReservation(req, answer16) {
+    return ask(answer16, 'CancelReservation', cancelReservationTo16(req));
+  },
+
   // K08
   async GetCompositeSchedule(req, answer16) {
     const res = await ask(answer16, 'GetCompositeSchedule', { connectorId: req.evseId, duration: req.duration, ...(req.chargingRateUnit ? { chargingRateUnit: req.chargingRateUnit } : {}) });
@@ -147,8 +172,8 @@ function unknownStatus(component: string): 'UnknownComponent' | 'UnknownVariable
 }
 
 /** Answers one 2.0.1 CALL from the CSMS (payloads arrive schema-validated). */
-export function answerCsmsCall(action: string, payload: unknown, answer16: Answer16, tx: Outbound201): unknown {
-  const handler = (handlers as Record<string, ((req: unknown, answer16: Answer16, tx: Outbound201) => unknown) | undefined>)[action];
+export function answerCsmsCall(action: string, payload: unknown, answer16: Answer16, tx: Outbound201, later: Later201): unknown {
+  const handler = (handlers as Record<string, ((req: unknown, answer16: Answer16, tx: Outbound201, later: Later201) => unknown) | undefined>)[action];
   if (!handler) throw new OcppCallError('NotSupported', `${action} is not supported by this simulated charging station`);
-  return handler(payload, answer16, tx);
+  return handler(payload, answer16, tx, later);
 }

@@ -83,6 +83,8 @@ export function createSessionStore(db: Db): SessionStore {
             @reason, @idTag, @transactionData, @receivedAt)`);
   const listUnmatched = db.prepare<[], UnmatchedStopRow>('SELECT * FROM unmatched_stops ORDER BY id');
   const setAuthStatus = db.prepare('UPDATE sessions SET auth_status = ? WHERE transaction_id = ?');
+  // Only a session still without one: a replayed event never overwrites a token already attached.
+  const attachIdTag = db.prepare("UPDATE sessions SET id_tag = ?, id_token_type = ?, auth_status = ? WHERE transaction_id = ? AND id_tag = ''");
   const listQueries = new Map<string, BetterSqlite3.Statement<unknown[], SessionRow>>();
 
   // IMMEDIATE: take the write lock before the replay lookup, so a second writer cannot
@@ -144,6 +146,7 @@ export function createSessionStore(db: Db): SessionStore {
     start: (input) => start.immediate(input),
     stop: (input) => stop.immediate(input),
     setAuthStatus: (transactionId, status) => void setAuthStatus.run(status, transactionId),
+    attachIdTag: (transactionId, idTag, idTokenType, authStatus) => void attachIdTag.run(idTag, idTokenType, authStatus, transactionId),
     supersede: (transactionId, by, at) => void supersede.run(by, at, transactionId),
     superseded: () => listSuperseded.all().map(toSession),
     get(transactionId) {

@@ -3,6 +3,8 @@ import { silentLogger } from '../../../src/log.js';
 import { answerCsmsCall } from '../../../src/sim/v201/inbound.js';
 import { Outbound201 } from '../../../src/sim/v201/outbound.js';
 
+/** No follow-up CALLs expected from these. */
+const noLater = () => undefined;
 const schedule = [{ id: 1, chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }] }];
 const profile = (purpose: string, extra: Record<string, unknown> = {}) => ({ id: 5, stackLevel: 0, chargingProfilePurpose: purpose, chargingProfileKind: 'Absolute', chargingSchedule: schedule, ...extra });
 
@@ -13,25 +15,25 @@ t.test('2.0.1 CSMS calls become the 1.6 commands that do the same, or are refuse
     return { status: 'Accepted' };
   };
   const tx = new Outbound201(silentLogger());
-  t.same(await answerCsmsCall('SetChargingProfile', { evseId: 0, chargingProfile: profile('ChargingStationMaxProfile') }, answer16, tx), { status: 'Accepted' });
+  t.same(await answerCsmsCall('SetChargingProfile', { evseId: 0, chargingProfile: profile('ChargingStationMaxProfile') }, answer16, tx, noLater), { status: 'Accepted' });
   t.match(asked.at(-1), ['SetChargingProfile', { connectorId: 0, csChargingProfiles: { chargingProfileId: 5, chargingProfilePurpose: 'ChargePointMaxProfile', chargingSchedule: { chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 10 }] } } }]);
   const before = asked.length;
-  t.same(await answerCsmsCall('SetChargingProfile', { evseId: 0, chargingProfile: profile('ChargingStationExternalConstraints') }, answer16, tx), { status: 'Rejected' });
-  t.same(await answerCsmsCall('SetChargingProfile', { evseId: 1, chargingProfile: profile('TxProfile', { transactionId: 'not-mine' }) }, answer16, tx), { status: 'Rejected' }, 'a TxProfile for a transaction it does not run');
-  t.same(await answerCsmsCall('Reset', { type: 'Immediate', evseId: 1 }, answer16, tx), { status: 'Rejected' }, 'no per-EVSE reset');
-  t.same(await answerCsmsCall('RequestStopTransaction', { transactionId: 'not-mine' }, answer16, tx), { status: 'Rejected' });
-  t.same(await answerCsmsCall('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' }, answer16, tx), { status: 'NotImplemented' });
+  t.same(await answerCsmsCall('SetChargingProfile', { evseId: 0, chargingProfile: profile('ChargingStationExternalConstraints') }, answer16, tx, noLater), { status: 'Rejected' });
+  t.same(await answerCsmsCall('SetChargingProfile', { evseId: 1, chargingProfile: profile('TxProfile', { transactionId: 'not-mine' }) }, answer16, tx, noLater), { status: 'Rejected' }, 'a TxProfile for a transaction it does not run');
+  t.same(await answerCsmsCall('Reset', { type: 'Immediate', evseId: 1 }, answer16, tx, noLater), { status: 'Rejected' }, 'no per-EVSE reset');
+  t.same(await answerCsmsCall('RequestStopTransaction', { transactionId: 'not-mine' }, answer16, tx, noLater), { status: 'Rejected' });
+  t.same(await answerCsmsCall('TriggerMessage', { requestedMessage: 'SignChargingStationCertificate' }, answer16, tx, noLater), { status: 'NotImplemented' });
   t.equal(asked.length, before, 'none of those reached the 1.6 handlers');
-  t.same(await answerCsmsCall('Reset', { type: 'OnIdle' }, answer16, tx), { status: 'Accepted' });
+  t.same(await answerCsmsCall('Reset', { type: 'OnIdle' }, answer16, tx, noLater), { status: 'Accepted' });
   t.same(asked.at(-1), ['Reset', { type: 'Soft' }]);
-  t.throws(() => answerCsmsCall('GetReport', { requestId: 1 }, answer16, tx), { code: 'NotSupported' });
+  t.throws(() => answerCsmsCall('GetReport', { requestId: 1 }, answer16, tx, noLater), { code: 'NotSupported' });
   const hash = { hashAlgorithm: 'SHA256', issuerNameHash: 'a1', issuerKeyHash: 'b2', serialNumber: '01' };
   t.same(
     [
-      await answerCsmsCall('CertificateSigned', { certificateChain: 'pem', certificateType: 'ChargingStationCertificate' }, answer16, tx),
-      await answerCsmsCall('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: 'pem' }, answer16, tx),
-      await answerCsmsCall('DeleteCertificate', { certificateHashData: hash }, answer16, tx),
-      await answerCsmsCall('GetInstalledCertificateIds', {}, answer16, tx),
+      await answerCsmsCall('CertificateSigned', { certificateChain: 'pem', certificateType: 'ChargingStationCertificate' }, answer16, tx, noLater),
+      await answerCsmsCall('InstallCertificate', { certificateType: 'CSMSRootCertificate', certificate: 'pem' }, answer16, tx, noLater),
+      await answerCsmsCall('DeleteCertificate', { certificateHashData: hash }, answer16, tx, noLater),
+      await answerCsmsCall('GetInstalledCertificateIds', {}, answer16, tx, noLater),
     ],
     [{ status: 'Rejected' }, { status: 'Rejected' }, { status: 'NotFound' }, { status: 'NotFound' }],
     'a station without a certificate store, like the 1.6 simulator',

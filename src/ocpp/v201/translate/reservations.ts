@@ -12,10 +12,11 @@
  *   Unavailable; Accepted, Rejected).
  * ReservationStatusUpdate (H05: Expired, Removed) has no 1.6 message: the edge tells the core
  * that the reservation ended (src/gateway/handlers/reservations.ts).
+ * The other way (the 2.0.1 simulator, src/sim/v201/inbound.ts): an unspecified EVSE is connector 0.
  */
 import type { Requests16 } from '../../v16/types.js';
 import type { Requests201 } from '../types.js';
-import { idTokenOf } from './authorize.js';
+import { idTagOf, idTokenOf } from './authorize.js';
 
 export function reserveNowTo201(req: Requests16['ReserveNow']): Requests201['ReserveNow'] {
   return {
@@ -28,5 +29,19 @@ export function reserveNowTo201(req: Requests16['ReserveNow']): Requests201['Res
 }
 
 export function cancelReservationTo201(req: Requests16['CancelReservation']): Requests201['CancelReservation'] {
+  return { reservationId: req.reservationId };
+}
+
+export function reserveNowTo16(req: Requests201['ReserveNow']): Requests16['ReserveNow'] {
+  return {
+    reservationId: req.id,
+    expiryDate: req.expiryDateTime,
+    idTag: idTagOf(req.idToken),
+    connectorId: req.evseId ?? 0,
+    ...(req.groupIdToken ? { parentIdTag: idTagOf(req.groupIdToken) } : {}),
+  };
+}
+
+export function cancelReservationTo16(req: Requests201['CancelReservation']): Requests16['CancelReservation'] {
   return { reservationId: req.reservationId };
 }
