@@ -14,6 +14,7 @@
  *   memory: after a restart the Started says Authorized, without the id).
  */
 import type { Logger } from '../../log.js';
+import { OcppCallError } from '../../ocpp/errors.js';
 import type { CallHandler } from '../../ocpp/session.js';
 import type { Responses16 } from '../../ocpp/v16/types.js';
 import type { BootNotificationRequest, DataTransferResponse, MeterValuesRequest, StartTransactionRequest, StatusNotificationRequest, StopTransactionRequest } from '../../ocpp/v16/types.js';
@@ -212,7 +213,11 @@ export function wire201(deps: Wire201Deps): Wire {
 
   function handler(handler16: CallHandler, channel: string): CallHandler {
     return async (action, payload) => {
-      if (action === 'GetBaseReport') return baseReport(handler16, channel, payload as Requests201['GetBaseReport']);
+      if (action === 'GetBaseReport') {
+        // Aggregate: the station is the site, whose own device model is not built yet (docs/cloud.md).
+        if (deps.chargePointOf(channel) === undefined) throw new OcppCallError('NotSupported', 'GetBaseReport of the site station (aggregate mode) is not supported yet: no site device model');
+        return baseReport(handler16, channel, payload as Requests201['GetBaseReport']);
+      }
       const inbound = commandTo16(action, payload, {
         transactionOf: (reference) => transactionOf(store, deps.chargersOf(channel), reference),
         evseIsCharger: deps.chargePointOf(channel) === undefined,

@@ -252,8 +252,8 @@ function getCompositeSchedule(req: Requests16['GetCompositeSchedule']): Outbound
 export function profileFrom201(p: ChargingProfileType): { profile: Profile16; chargerTransactionId?: string; notes: TranslationNote[] } {
   const notes: TranslationNote[] = [];
   const external = p.chargingProfilePurpose === 'ChargingStationExternalConstraints';
-  if (external) notes.push({ kind: 'mapped', path: 'chargingProfile.chargingProfilePurpose', detail: 'ChargingStationExternalConstraints (a limit set by another party) has no 1.6 purpose: shown as ChargePointMaxProfile' });
   const profile = profileTo16(external ? { ...p, chargingProfilePurpose: 'ChargingStationMaxProfile' } : p, undefined, notes)!;
+  if (external) notes.push({ kind: 'mapped', path: 'chargingProfile.chargingProfilePurpose', detail: 'ChargingStationExternalConstraints (a limit set by another party) has no 1.6 purpose: shown as ChargePointMaxProfile' });
   return { profile, ...(p.transactionId !== undefined ? { chargerTransactionId: p.transactionId } : {}), notes };
 }
 
