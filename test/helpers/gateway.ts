@@ -101,10 +101,10 @@ export async function startGateway(t: Test, options: StartOptions = {}): Promise
   };
 }
 
-/** Waits until `check` is true, polling; fails with `what` after `ms`. */
-export async function eventually(check: () => boolean, what: string, ms = PATIENCE_MS): Promise<void> {
+/** Waits until `check` is true (or resolves true: an HTTP or OCPP question), polling; fails with `what` after `ms`. */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = PATIENCE_MS): Promise<void> {
   const until = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -254,15 +254,11 @@ t.test('GetTransactionStatus: asked when a 2.0.1 charger reconnects with a sessi
   await cp.close();
 });
 
-/** CP1's view once `check` holds (the API polled as `eventually` polls). */
+/** CP1's view once `check` holds (the API asked until then). */
 async function viewUntil(base: string, check: (view: any) => boolean, what: string): Promise<any> {
-  const until = Date.now() + PATIENCE_MS;
-  for (;;) {
-    const view = (await api(base, '/api/chargers/CP1', { token: TOKENS.read })).json;
-    if (check(view)) return view;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  let view: any;
+  await eventually(async () => check((view = (await api(base, '/api/chargers/CP1', { token: TOKENS.read })).json)), what);
+  return view;
 }
 
 t.test("NotifyEvent: a connector's fault cause becomes its error info, where the Faulted status has none", async (t) => {

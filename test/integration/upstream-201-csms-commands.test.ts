@@ -12,15 +12,6 @@ import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
 
 const upstream201 = (url: string) => ({ mode: 'transparent', ocpp: '2.0.1', url, answerTimeout: 2, callTimeout: 2, transactionMessageRetryInterval: 0, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } });
 
-/** Asks until the answer is as wanted (the outbox removes answered messages in batches, a moment later). */
-async function until(check: () => Promise<boolean>, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 async function site(t: Test, cloud: TestCloud201) {
   const gw = await startGateway(t, { bootedBefore: ['CP1'], patch: (c) => (c.upstream = upstream201(cloud.url)) });
   await eventually(() => gw.app.upstream!.online(), 'CP1 online at the CSMS', 20_000);
@@ -66,13 +57,13 @@ t.test('GetTransactionStatus from the 2.0.1 CSMS: messages in queue from the out
   t.same(await cloud.command('CP1', 'GetTransactionStatus', { transactionId }), { ongoingIndicator: true, messagesInQueue: true }, 'the Started not yet answered');
   t.same(await cloud.command('CP1', 'GetTransactionStatus', {}), { messagesInQueue: true }, 'any transaction: the same');
   cloud.delay.delete('TransactionEvent');
-  await until(async () => (await cloud.command('CP1', 'GetTransactionStatus', { transactionId })).messagesInQueue === false, 'the Started delivered');
+  await eventually(async () => (await cloud.command('CP1', 'GetTransactionStatus', { transactionId })).messagesInQueue === false, 'the Started delivered');
   t.same(await cloud.command('CP1', 'GetTransactionStatus', { transactionId }), { ongoingIndicator: true, messagesInQueue: false });
 
   const start = await starting;
   await cp1.call('StopTransaction', { transactionId: start.transactionId, meterStop: 100, timestamp: new Date().toISOString() });
   await cloud.waitFor((c) => c.action === 'TransactionEvent' && c.params.eventType === 'Ended', 'the Ended');
-  await until(async () => (await cloud.command('CP1', 'GetTransactionStatus', { transactionId })).messagesInQueue === false, 'the Ended delivered');
+  await eventually(async () => (await cloud.command('CP1', 'GetTransactionStatus', { transactionId })).messagesInQueue === false, 'the Ended delivered');
   t.same(await cloud.command('CP1', 'GetTransactionStatus', { transactionId }), { ongoingIndicator: false, messagesInQueue: false }, 'ended and delivered');
   t.same(cloud.validationFailures, []);
 });
@@ -86,7 +77,7 @@ t.test('translation losses toward the 2.0.1 CSMS are counted in /metrics per cha
   // 1.6 connector 0 is the charger itself: 2.0.1 has no StatusNotification for it.
   await cp1.call('StatusNotification', { connectorId: 0, errorCode: 'NoError', status: 'Available' });
   await cp1.call('StatusNotification', { connectorId: 0, errorCode: 'NoError', status: 'Unavailable' });
-  await until(async () => (await lost()) >= before + 2, 'each loss counted, not only the first');
+  await eventually(async () => (await lost()) >= before + 2, 'each loss counted, not only the first');
   t.same(cloud.validationFailures, []);
 });
 
