@@ -7,6 +7,7 @@
 import type { ConnectorState } from '../store/ports.js';
 import { VirtualConnectors } from './connectors.js';
 import type { ChannelSpec, Mode, ModeDeps, OwnChannel } from './mode.js';
+import { upstreamProfile } from './authorization-key.js';
 import { ownChargePoint } from './own-charge-point.js';
 
 export function aggregateMode(deps: ModeDeps): Mode {
@@ -40,6 +41,24 @@ export function aggregateMode(deps: ModeDeps): Mode {
     chargePointOf: () => undefined,
     ownStatus: (at): ConnectorState => ({ chargerId: '', connectorId: 0, status: 'Available', errorCode: 'NoError', timestamp: at }),
     unavailableWhenGone: (_channel, chargerId) => connectors.connectorsOf().filter((c) => c.chargerId === chargerId).map((c) => c.virtual),
+    siteFacts: (link) => ({
+      identity,
+      version: deps.version,
+      heartbeatInterval: link.heartbeatIntervalS,
+      messageTimeout: u.callTimeout,
+      transactionMessageAttempts: u.transactionMessageAttempts,
+      transactionMessageRetryInterval: u.transactionMessageRetryInterval,
+      stopTxOnInvalidId: u.stopTransactionOnInvalidId,
+      offlineTxForUnknownId: u.offline.unknownIdTag === 'accept',
+      ...optional('securityProfile', upstreamProfile(u, u.password)),
+      supply: { phases: config.site?.supply.phases ?? 3, voltage: config.site?.supply.voltage ?? 230 },
+      sampleInterval: config.chargers.setup.meterValueSampleInterval,
+      evses: connectors.connectorsOf().map((c) => {
+        const charger = config.chargers.list.find((x) => x.id === c.chargerId);
+        const status = gateway.registry.connection(c.chargerId) ? gateway.registry.get(c.chargerId)?.connectors.get(c.connectorId)?.status : undefined;
+        return { id: c.virtual, chargerId: c.chargerId, connectorId: c.connectorId, ...optional('status', status), ...(charger ? { maxCurrent: charger.maxCurrent, phases: charger.phases } : {}) };
+      }),
+    }),
     ownChargePoint: (channel: OwnChannel) =>
       ownChargePoint({
         commands: gateway.commands,
@@ -66,4 +85,9 @@ export function aggregateMode(deps: ModeDeps): Mode {
         },
       }),
   };
+}
+
+/** `{ [key]: value }` when there is a value, else nothing (exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

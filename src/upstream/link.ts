@@ -179,6 +179,15 @@ export class UpstreamLink {
     }
   }
 
+  /**
+   * The cloud set HeartbeatInterval (2.0.1 B05 SetVariables of OCPPCommCtrlr.HeartbeatInterval):
+   * from now until the next accepted boot, whose interval sets it again (B01).
+   */
+  setHeartbeatInterval(intervalS: number): void {
+    this.heartbeatIntervalS = intervalS;
+    if (this.conn && this.stateNow === 'accepted') this.startHeartbeat(this.conn, intervalS);
+  }
+
   private startHeartbeat(conn: ClientConnection, intervalS: number): void {
     this.stopHeartbeat();
     if (intervalS <= 0) return;

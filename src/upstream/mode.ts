@@ -18,6 +18,7 @@ import type { OwnChargePoint } from './cloud-calls.js';
 import type { ConnectorMapping } from './connectors.js';
 import type { UpstreamLink } from './link.js';
 import type { UpstreamMode } from './routing.js';
+import type { SiteFacts } from './v201/site-device-model.js';
 
 /** One connection to the cloud, as the mode defines it. */
 export interface ChannelSpec {
@@ -71,6 +72,8 @@ export interface Mode {
   readonly bootPassedDown: boolean;
   /** The charge point chargegate is itself (its keys, its triggered messages); undefined: the cloud's calls go to the charger. */
   ownChargePoint(channel: OwnChannel): OwnChargePoint | undefined;
+  /** Aggregate: what the site station is, for its 2.0.1 device model (v201/site-device-model.ts); absent in transparent mode. */
+  siteFacts?(link: Pick<UpstreamLink, 'heartbeatIntervalS'>): Omit<SiteFacts, 'balancer'>;
 }
 
 export interface ModeDeps {

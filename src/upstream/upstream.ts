@@ -133,6 +133,13 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
           },
           count: (channel, kind, action, detail) => events.emit('ocpp.leniency', { chargerId: channel, kind, action, detail }),
           chargePointOf: (channel) => mode.chargePointOf(channel),
+          site: (name) => {
+            const facts = mode.siteFacts;
+            if (!facts) return undefined;
+            // Read when the CSMS asks: the link is made after the wire's handler.
+            const link = () => channels.get(name)!.link;
+            return { facts: () => ({ ...facts(link()), balancer: caps.active() }), setHeartbeatInterval: (s) => link().setHeartbeatInterval(s) };
+          },
         })
       : wire16;
   const outbox = new Outbox({ store, events, logger: log, now, maxMessages: u.outbox.maxMessages });

@@ -22,11 +22,12 @@ import { idTagInfoOf, idTokenOf } from '../../ocpp/v201/translate/authorize.js';
 import { bootAnswerToCore, bootFromCore } from '../../ocpp/v201/translate/boot.js';
 import type { TranslationNote } from '../../ocpp/v201/translate/notes.js';
 import { statusFromCore } from '../../ocpp/v201/translate/status.js';
-import type { Requests201, Responses201 } from '../../ocpp/v201/types.js';
+import type { ReportDataType, Requests201, Responses201 } from '../../ocpp/v201/types.js';
 import type { OutboxMessage, Store } from '../../store/ports.js';
 import type { Wire, WireContext, WireMessage } from '../wire.js';
 import { commandTo16 } from './from-csms.js';
 import { reportFrames, reportOfConfiguration } from './report.js';
+import { SITE_ACTIONS, siteCommand, type SiteStation } from './site-station.js';
 import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedByChargingState, updatedByMeterValues, type ChargingState201, type EventFacts } from './to-csms.js';
 import { referenceOf, transactionOf } from './transaction-ref.js';
 
@@ -48,6 +49,8 @@ export interface Wire201Deps {
   count(channel: string, kind: 'translation-lost' | 'translation-mapped', action: string, detail: string): void;
   /** The charger that is a channel's whole station (transparent); undefined where the station is the site (aggregate). */
   chargePointOf(channel: string): string | undefined;
+  /** Aggregate: the station chargegate is itself, whose device model answers the CSMS (site-station.ts); undefined: transparent. */
+  site?(channel: string): SiteStation | undefined;
 }
 
 /** Per transaction: the next seqNo, the chargingState last told. */
@@ -202,20 +205,27 @@ export function wire201(deps: Wire201Deps): Wire {
     const config = (await handler16('GetConfiguration', {})) as Responses16['GetConfiguration'];
     const data = reportOfConfiguration(config.configurationKey ?? []);
     if (data.length === 0) return { status: 'EmptyResultSet' };
-    const frames = reportFrames(req.requestId, deps.now().toISOString(), data);
-    setImmediate(() => {
-      void (async () => {
-        for (const frame of frames) await deps.send(channel, 'NotifyReport', frame);
-      })().catch((err: unknown) => logger.warn({ err: (err as Error).message, requestId: req.requestId }, 'NotifyReport to the 2.0.1 CSMS failed'));
-    });
+    sendReport(channel, req.requestId, data);
     return { status: 'Accepted' };
   }
 
+  /** A report's NotifyReport frames, in order, once the answer that accepted it is out (B07.FR.03/04). */
+  function sendReport(channel: string, requestId: number, data: readonly ReportDataType[], perFrame?: number): void {
+    const frames = reportFrames(requestId, deps.now().toISOString(), data, perFrame);
+    setImmediate(() => {
+      void (async () => {
+        for (const frame of frames) await deps.send(channel, 'NotifyReport', frame);
+      })().catch((err: unknown) => logger.warn({ err: (err as Error).message, requestId }, 'NotifyReport to the 2.0.1 CSMS failed'));
+    });
+  }
+
   function handler(handler16: CallHandler, channel: string): CallHandler {
+    const station = deps.site?.(channel);
     return async (action, payload) => {
+      // Aggregate: the station is the site, chargegate itself; its device model answers (site-device-model.ts).
+      if (station && SITE_ACTIONS.has(action)) return siteCommand(action, payload, { station, handler16, report: (requestId, data, perFrame) => sendReport(channel, requestId, data, perFrame), logger });
       if (action === 'GetBaseReport') {
-        // Aggregate: the station is the site, whose own device model is not built yet (docs/cloud.md).
-        if (deps.chargePointOf(channel) === undefined) throw new OcppCallError('NotSupported', 'GetBaseReport of the site station (aggregate mode) is not supported yet: no site device model');
+        if (deps.chargePointOf(channel) === undefined) throw new OcppCallError('NotSupported', 'GetBaseReport of the site station needs its device model');
         return baseReport(handler16, channel, payload as Requests201['GetBaseReport']);
       }
       const inbound = commandTo16(action, payload, {
