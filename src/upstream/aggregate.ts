@@ -29,6 +29,7 @@ export function aggregateMode(deps: ModeDeps): Mode {
   };
 
   // Every charger of the site: the configured ones and any other that connected (allowUnknown).
+  const profile = upstreamProfile(u, u.password);
   const everyCharger = () => [...new Set([...config.chargers.list.map((c) => c.id), ...gateway.registry.list().map((c) => c.id)])];
 
   return {
@@ -50,13 +51,13 @@ export function aggregateMode(deps: ModeDeps): Mode {
       transactionMessageRetryInterval: u.transactionMessageRetryInterval,
       stopTxOnInvalidId: u.stopTransactionOnInvalidId,
       offlineTxForUnknownId: u.offline.unknownIdTag === 'accept',
-      ...optional('securityProfile', upstreamProfile(u, u.password)),
+      ...(profile !== undefined ? { securityProfile: profile } : {}),
       supply: { phases: config.site?.supply.phases ?? 3, voltage: config.site?.supply.voltage ?? 230 },
       sampleInterval: config.chargers.setup.meterValueSampleInterval,
       evses: connectors.connectorsOf().map((c) => {
         const charger = config.chargers.list.find((x) => x.id === c.chargerId);
         const status = gateway.registry.connection(c.chargerId) ? gateway.registry.get(c.chargerId)?.connectors.get(c.connectorId)?.status : undefined;
-        return { id: c.virtual, chargerId: c.chargerId, connectorId: c.connectorId, ...optional('status', status), ...(charger ? { maxCurrent: charger.maxCurrent, phases: charger.phases } : {}) };
+        return { id: c.virtual, chargerId: c.chargerId, connectorId: c.connectorId, ...(status !== undefined ? { status } : {}), ...(charger ? { maxCurrent: charger.maxCurrent, phases: charger.phases } : {}) };
       }),
     }),
     ownChargePoint: (channel: OwnChannel) =>
@@ -85,9 +86,4 @@ export function aggregateMode(deps: ModeDeps): Mode {
         },
       }),
   };
-}
-
-/** `{ [key]: value }` when there is a value, else nothing (exactOptionalPropertyTypes). */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
