@@ -57,7 +57,16 @@ export function aggregateMode(deps: ModeDeps): Mode {
       evses: connectors.connectorsOf().map((c) => {
         const charger = config.chargers.list.find((x) => x.id === c.chargerId);
         const status = gateway.registry.connection(c.chargerId) ? gateway.registry.get(c.chargerId)?.connectors.get(c.connectorId)?.status : undefined;
-        return { id: c.virtual, chargerId: c.chargerId, connectorId: c.connectorId, ...(status !== undefined ? { status } : {}), ...(charger ? { maxCurrent: charger.maxCurrent, phases: charger.phases } : {}) };
+        // A 2.0.1 charger's connector c.connectorId is its EVSE c.connectorId, connector 1 (edge201): its reported type.
+        const connectorType = store.deviceModel.list(c.chargerId, { component: 'Connector' }).find((v) => v.variable === 'ConnectorType' && v.attributeType === 'Actual' && v.evseId === c.connectorId)?.value;
+        return {
+          id: c.virtual,
+          chargerId: c.chargerId,
+          connectorId: c.connectorId,
+          ...(status !== undefined ? { status } : {}),
+          ...(charger ? { maxCurrent: charger.maxCurrent, phases: charger.phases } : {}),
+          ...(connectorType !== undefined ? { connectorType } : {}),
+        };
       }),
     }),
     ownChargePoint: (channel: OwnChannel) =>

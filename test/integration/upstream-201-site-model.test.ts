@@ -48,7 +48,14 @@ const named = (data: any[], component: string, variable: string, evse?: number) 
 
 t.test('GetBaseReport of the site station: chargegate, its controllers, one EVSE per site connector, in validated frames', async (t) => {
   const { cloud, gw, cp1, cp2 } = await site(t);
+  // The 2.0.1 charger's own report (chargegate asks it after its boot) says its connector's type.
+  cp2.handle('GetBaseReport', ({ params }) => {
+    const connectorType = { component: { name: 'Connector', evse: { id: 1, connectorId: 1 } }, variable: { name: 'ConnectorType' }, variableAttribute: [{ type: 'Actual', value: 'cType2', mutability: 'ReadOnly' }] };
+    setImmediate(() => void cp2.call('NotifyReport', { requestId: params.requestId, generatedAt: new Date().toISOString(), seqNo: 0, reportData: [connectorType] }));
+    return { status: 'Accepted' };
+  });
   await boot(cp1, cp2);
+  await eventually(() => gw.app.store.deviceModel.report('CP2')?.state === 'complete', 'CP2\'s own report kept');
   await cp1.call('StatusNotification', { connectorId: 1, status: 'Charging', errorCode: 'NoError', timestamp: new Date().toISOString() });
   await cp2.call('StatusNotification', { timestamp: new Date().toISOString(), connectorStatus: 'Available', evseId: 1, connectorId: 1 });
   await eventually(() => gw.app.gateway.registry.get('CP2')?.connectors.get(1)?.status === 'Available', 'CP2\'s status known');
@@ -68,7 +75,8 @@ t.test('GetBaseReport of the site station: chargegate, its controllers, one EVSE
   t.match(named(full.data, 'EVSE', 'AvailabilityState', 2), { value: 'Available' }, 'the 2.0.1 charger\'s status');
   t.match(named(full.data, 'EVSE', 'Power', 1), { type: 'MaxSet', value: String(16 * 3 * 230) }, 'CP1: 16 A on 3 phases');
   t.match(named(full.data, 'EVSE', 'SupplyPhases', 2), { value: '1' });
-  t.ok(full.data.find((d) => d.component.name === 'Connector' && d.component.evse.id === 2 && d.component.evse.connectorId === 1), 'each EVSE\'s connector 1');
+  const connectorType = (evse: number) => full.data.find((d) => d.component.name === 'Connector' && d.component.evse.id === evse && d.component.evse.connectorId === 1 && d.variable.name === 'ConnectorType')?.variableAttribute[0].value;
+  t.same([connectorType(1), connectorType(2)], ['Unknown', 'cType2'], 'each EVSE\'s connector 1: the 1.6 charger\'s type unknown, the 2.0.1 charger\'s as it reported it');
   t.match(named(full.data, 'SecurityCtrlr', 'BasicAuthPassword'), { mutability: 'WriteOnly' });
   t.notOk(named(full.data, 'SecurityCtrlr', 'BasicAuthPassword').value, 'the password never reported');
 
@@ -119,6 +127,10 @@ t.test('GetReport by criteria, GetVariables and SetVariables of the site station
     ['NotSupportedAttributeType', undefined],
     ['Rejected', undefined],
   ]);
+
+  const tooMany = Array.from({ length: 51 }, () => get({ name: 'OCPPCommCtrlr' }, { name: 'HeartbeatInterval' }));
+  const refused = await cloud.command(SITE, 'GetVariables', { getVariableData: tooMany }).catch((err: { rpcErrorCode?: string }) => err);
+  t.equal(refused.rpcErrorCode, 'OccurrenceConstraintViolation', 'more than DeviceDataCtrlr.ItemsPerMessage: CALLERROR');
 
   const set = await cloud.command(SITE, 'SetVariables', {
     setVariableData: [

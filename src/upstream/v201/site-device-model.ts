@@ -32,6 +32,8 @@ export interface SiteEvse {
   /** chargers.list[].maxCurrent, A per phase, and the charger's phases (unconfigured charger: undefined). */
   maxCurrent?: number;
   phases?: number;
+  /** Its ConnectorType as a 2.0.1 charger reported it (its device model); undefined: not known. */
+  connectorType?: string;
 }
 
 /** What chargegate knows of itself as the aggregate station. */
@@ -182,8 +184,8 @@ export function siteDeviceModel(f: SiteFacts): SiteVariable[] {
     }
     add(connector, 'AvailabilityState', availability, { ...text, valuesList: AVAILABILITY });
     add(connector, 'Available', true, bool);
-    // A 1.6 charger does not say its connector's type.
-    add(connector, 'ConnectorType', 'Unknown', text);
+    // A 1.6 charger does not say its connector's type: Unknown (ConnectorEnumType).
+    add(connector, 'ConnectorType', (e.connectorType ?? 'Unknown').slice(0, 2500), text);
   }
   return out;
 }
