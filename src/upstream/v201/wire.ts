@@ -223,7 +223,12 @@ export function wire201(deps: Wire201Deps): Wire {
     const station = deps.site?.(channel);
     return async (action, payload) => {
       // Aggregate: the station is the site, chargegate itself; its device model answers (site-device-model.ts).
-      if (station && SITE_ACTIONS.has(action)) return siteCommand(action, payload, { station, handler16, report: (requestId, data, perFrame) => sendReport(channel, requestId, data, perFrame), logger });
+      if (station && SITE_ACTIONS.has(action)) {
+        const answer = await siteCommand(action, payload, { station, handler16, report: (requestId, data, perFrame) => sendReport(channel, requestId, data, perFrame), logger });
+        // The status only: a report's variables go in its NotifyReport frames.
+        logger.info({ action, status: (answer as { status?: string }).status }, 'command from the 2.0.1 CSMS answered from the site\'s device model');
+        return answer;
+      }
       if (action === 'GetBaseReport') {
         if (deps.chargePointOf(channel) === undefined) throw new OcppCallError('NotSupported', 'GetBaseReport of the site station needs its device model');
         return baseReport(handler16, channel, payload as Requests201['GetBaseReport']);
