@@ -38,9 +38,10 @@ export interface UpstreamPort {
   status(state: ConnectorState): void;
   /**
    * A reservation ended on the charger without a transaction (2.0.1 H05: expired, or removed):
-   * the cloud's reservationId held by this charger is free again (call inside `store.durably`).
+   * the cloud's reservationId held by this charger is free again (call inside `store.durably`),
+   * and a cloud that has the message (2.0.1 H05) is told how it ended.
    */
-  reservationEnded(chargerId: string, reservationId: number): void;
+  reservationEnded(chargerId: string, reservationId: number, how: 'Expired' | 'Removed'): void;
   /** A charger's SecurityEventNotification, staged where routing says so (call inside `store.durably`). */
   securityEvent(event: SecurityEvent): void;
 

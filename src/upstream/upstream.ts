@@ -175,7 +175,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
 
   /** A call sent at once in the cloud's terms, its answer read back as 1.6's; rejected when the cloud's version has no counterpart. */
   function callNow<T>(channel: Channel, action: string, payload: unknown): Promise<T> {
-    const call = wire.request(action, payload);
+    const call = wire.request(action, payload, channel.name);
     if (!call) return Promise.reject(new Error(`${action} has no counterpart in the cloud's OCPP version`));
     return channel.link.call(call.action, call.payload).then((answer) => call.answer(answer) as T);
   }
@@ -537,10 +537,15 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       const cloudConnectorId = state.connectorId === 0 ? 0 : connectors.toCloud(state.chargerId, state.connectorId);
       enqueue(up, statusMessage(state, cloudConnectorId), statusKey(cloudConnectorId), { chargerId: state.chargerId, connectorId: state.connectorId });
     },
-    reservationEnded(chargerId, reservationId) {
+    reservationEnded(chargerId, reservationId, how) {
       // As after its transaction started (transactionStarted): the cloud's id is free, CancelReservation has nothing to reach.
       const channel = channelFor(chargerId);
-      if (channel && store.upstream.reservations.get(channel.name, reservationId)?.chargerId === chargerId) store.upstream.reservations.remove(channel.name, reservationId);
+      if (!channel || store.upstream.reservations.get(channel.name, reservationId)?.chargerId !== chargerId) return;
+      store.upstream.reservations.remove(channel.name, reservationId);
+      // A 2.0.1 cloud hears how (H05 ReservationStatusUpdate); the 1.6 wire has no such call. Not queued: while
+      // the link is down the reservation's end is only logged (the cloud's own expiry time tells it the same).
+      if (!channel.link.ready || !wire.request('ReservationStatusUpdate', {}, channel.name)) return;
+      callNow(channel, 'ReservationStatusUpdate', { reservationId, reservationUpdateStatus: how }).catch((err: unknown) => log.warn({ chargerId, reservationId, err: (err as Error).message }, 'ReservationStatusUpdate not taken by the cloud'));
     },
     securityEvent(event) {
       const up = upward(event.chargerId, 'SecurityEventNotification');

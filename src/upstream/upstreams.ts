@@ -86,9 +86,9 @@ export function createUpstreams(deps: UpstreamDeps): Upstreams | undefined {
       p.status(state);
       toMirrors('a StatusNotification', (m) => m.status(state));
     },
-    reservationEnded(chargerId, reservationId) {
-      p.reservationEnded(chargerId, reservationId);
-      toMirrors('the end of a reservation', (m) => m.reservationEnded(chargerId, reservationId));
+    reservationEnded(chargerId, reservationId, how) {
+      p.reservationEnded(chargerId, reservationId, how);
+      toMirrors('the end of a reservation', (m) => m.reservationEnded(chargerId, reservationId, how));
     },
     securityEvent(event) {
       p.securityEvent(event);

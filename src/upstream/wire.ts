@@ -37,8 +37,12 @@ export interface Wire {
   prepare(message: OutboxMessage): Prepared | undefined;
   /** The cloud's answer to a stored message as the 1.6 answer of the action it stands for (and the idTag that answer is about). */
   answer16(message: OutboxMessage, answer: unknown): { action: string; answer: unknown; idTag?: string };
-  /** A call sent at once; undefined when the cloud's version has no counterpart (nothing is sent). */
-  request(action16: string, payload16: unknown): WireCall | undefined;
+  /**
+   * A call sent at once on `channel`; undefined when the cloud's version has no counterpart
+   * (nothing is sent). The core's calls are 1.6's, but for ReservationStatusUpdate (2.0.1 H05,
+   * a 2.0.1 charger's reservation ended), which 1.6 lacks.
+   */
+  request(action16: string, payload16: unknown, channel: string): WireCall | undefined;
   /** The cloud's commands, carried out by the 1.6 handler of the channel (cloud-calls.ts). */
   handler(handler16: CallHandler, channel: string): CallHandler;
 }
@@ -51,6 +55,7 @@ export const wire16: Wire = {
   // A TransactionEvent was queued for a 2.0.1 cloud before upstream.ocpp changed: no 1.6 form, given up loudly.
   prepare: (message) => (message.action === 'TransactionEvent' ? { unsendable: 'TransactionEvent was queued for an OCPP 2.0.1 cloud (upstream.ocpp changed since)' } : undefined),
   answer16: (message, answer) => ({ action: message.action, answer }),
-  request: (action, payload) => ({ action, payload, answer: (response) => response }),
+  // 1.6 §5.13: a reservation ends silently; the cloud is not told.
+  request: (action, payload) => (action === 'ReservationStatusUpdate' ? undefined : { action, payload, answer: (response) => response }),
   handler: (handler16) => handler16,
 };

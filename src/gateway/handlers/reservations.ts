@@ -8,6 +8,6 @@ import type { HandlerContext } from './context.js';
 
 export async function reservationEnded(ctx: HandlerContext, reservationId: number, how: 'Expired' | 'Removed'): Promise<void> {
   const { upstream } = ctx;
-  if (upstream) await ctx.store.durably(() => upstream.reservationEnded(ctx.chargerId, reservationId));
+  if (upstream) await ctx.store.durably(() => upstream.reservationEnded(ctx.chargerId, reservationId, how));
   ctx.logger.info({ reservationId, how }, 'reservation ended');
 }

@@ -24,7 +24,7 @@ import type { TranslationNote } from '../../ocpp/v201/translate/notes.js';
 import { statusFromCore } from '../../ocpp/v201/translate/status.js';
 import type { ReportDataType, Requests201, Responses201 } from '../../ocpp/v201/types.js';
 import type { OutboxMessage, Store } from '../../store/ports.js';
-import type { Wire, WireContext, WireMessage } from '../wire.js';
+import type { Wire, WireCall, WireContext, WireMessage } from '../wire.js';
 import { commandTo16 } from './from-csms.js';
 import { reportFrames, reportOfConfiguration } from './report.js';
 import { SITE_ACTIONS, siteCommand, type SiteStation } from './site-station.js';
@@ -75,6 +75,8 @@ export function wire201(deps: Wire201Deps): Wire {
   };
   const keep = (local: number, s: Series) => store.meta.set(key(local), JSON.stringify(s));
   const remoteStarts = new Map<string, PendingRemoteStart[]>();
+  /** The requestId of the CSMS's latest UpdateFirmware / GetLog per channel: its statuses name it (L01, N01). In memory: after a restart the statuses go without. */
+  const transferRequests = new Map<string, number>();
   const noted = new Set<string>();
 
   /** Losses are counted each time, and logged once per action and place (they repeat with every message of their kind). */
@@ -254,8 +256,24 @@ export function wire201(deps: Wire201Deps): Wire {
       }
       const answer = inbound.answer(answers);
       if (pending && (answer as { status: string }).status !== 'Accepted') pending.drop();
+      if ((answer as { status?: string }).status === 'Accepted') rememberTransfer(channel, action, payload);
       return answer;
     };
+  }
+
+  /** An accepted UpdateFirmware or DiagnosticsLog GetLog: the statuses that follow carry its requestId (1.6's have none). */
+  function rememberTransfer(channel: string, action: string, payload: unknown): void {
+    if (action === 'UpdateFirmware') transferRequests.set(`${channel}/firmware`, (payload as Requests201['UpdateFirmware']).requestId);
+    if (action === 'GetLog' && (payload as Requests201['GetLog']).logType === 'DiagnosticsLog') transferRequests.set(`${channel}/log`, (payload as Requests201['GetLog']).requestId);
+  }
+
+  /** A 1.6 firmware or diagnostics status as 2.0.1's (L01, N01), with the requestId of the request it is about (none for Idle). */
+  function transferStatus(channel: string, action: 'FirmwareStatusNotification' | 'DiagnosticsStatusNotification', status: string): WireCall {
+    const requestId = status === 'Idle' ? undefined : transferRequests.get(`${channel}/${action === 'FirmwareStatusNotification' ? 'firmware' : 'log'}`);
+    const withId = requestId !== undefined ? { requestId } : {};
+    // 1.6's firmware statuses are all 2.0.1's; of the upload's, UploadFailed is 2.0.1's UploadFailure.
+    if (action === 'FirmwareStatusNotification') return { action, payload: { status, ...withId }, answer: () => ({}) };
+    return { action: 'LogStatusNotification', payload: { status: status === 'UploadFailed' ? 'UploadFailure' : status, ...withId }, answer: () => ({}) };
   }
 
   return {
@@ -266,7 +284,7 @@ export function wire201(deps: Wire201Deps): Wire {
     // A row queued for a 1.6 cloud before upstream.ocpp changed has no 2.0.1 form: given up, loudly.
     prepare: (message) => (queuedFor16(message) ? { unsendable: `${message.action} was queued for an OCPP 1.6 cloud (upstream.ocpp changed since)` } : { payload: message.payload }),
     answer16,
-    request(action, payload) {
+    request(action, payload, channel) {
       switch (action) {
         case 'Authorize':
           return { action, payload: { idToken: idTokenOf((payload as { idTag: string }).idTag) }, answer: (res) => ({ idTagInfo: idTagInfoOf((res as Responses201['Authorize']).idTokenInfo) }) };
@@ -277,12 +295,15 @@ export function wire201(deps: Wire201Deps): Wire {
         case 'SignedFirmwareStatusNotification':
           // The whitepaper's signed firmware statuses and requestId are 2.0.1's FirmwareStatusNotification's.
           return { action: 'FirmwareStatusNotification', payload, answer: () => ({}) };
-        case 'Heartbeat':
         case 'FirmwareStatusNotification':
+        case 'DiagnosticsStatusNotification':
+          return transferStatus(channel, action, (payload as { status: string }).status);
+        case 'Heartbeat':
         case 'LogStatusNotification':
+        case 'ReservationStatusUpdate':
         case 'SecurityEventNotification':
         case 'SignCertificate':
-          // The same fields in 2.0.1 (A02, A04, L01, N01).
+          // The same fields in 2.0.1 (A02, A04, N01, and H05 from a 2.0.1 charger).
           return { action, payload, answer: (res) => res };
         default:
           note(action, [{ kind: 'lost', path: action, detail: `${action} has no OCPP 2.0.1 counterpart: not sent to the CSMS` }]);
