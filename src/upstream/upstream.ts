@@ -612,6 +612,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       if (primary) caps.stop();
       for (const off of unsubscribe) off();
       for (const c of channels.values()) c.courier.stop();
+      wire.close?.();
       await Promise.all([...channels.values()].map((c) => c.link.stop()));
       outbox.flush();
     },

@@ -45,6 +45,8 @@ export interface Wire {
   request(action16: string, payload16: unknown, channel: string): WireCall | undefined;
   /** The cloud's commands, carried out by the 1.6 handler of the channel (cloud-calls.ts). */
   handler(handler16: CallHandler, channel: string): CallHandler;
+  /** At the upstream's stop: the wire's own timers cleared. */
+  close?(): void;
 }
 
 /** OCPP 1.6J: the cloud speaks the core's language; everything passes as it is. */

@@ -89,7 +89,7 @@ t.test('SendLocalList: the CSMS\'s list is the site\'s, pushed to the 1.6 and th
   t.same(cloud.validationFailures, [], 'every frame passed ocpp-rpc\'s 2.0.1 schema check');
 });
 
-t.test('ReserveNow and CancelReservation reach the charger behind the EVSE; a 2.0.1 charger\'s ReservationStatusUpdate reaches the CSMS', async (t) => {
+t.test('ReserveNow and CancelReservation reach the charger behind the EVSE; a reservation\'s end reaches the CSMS (a 2.0.1 charger\'s ReservationStatusUpdate; a 1.6 charger\'s expiry)', async (t) => {
   const { cloud, cp1, cp2, got } = await site(t);
   await boot(cp1, cp2);
   const expiry = inAnHour();
@@ -112,6 +112,14 @@ t.test('ReserveNow and CancelReservation reach the charger behind the EVSE; a 2.
   t.match(cloud.calls.find((c) => c.action === 'ReservationStatusUpdate'), { identity: SITE, params: { reservationId: 12, reservationUpdateStatus: 'Expired' } });
   t.same(await cloud.command(SITE, 'CancelReservation', { reservationId: 12 }), { status: 'Rejected' }, 'an expired reservation cannot be cancelled');
   t.same(got, [], 'nothing sent to a charger for it');
+
+  // A 1.6 charger's reservation ends silently (1.6 §5.13): chargegate tells the CSMS at its expiryDateTime.
+  const soon = new Date(Date.now() + 1500).toISOString();
+  t.same(await cloud.command(SITE, 'ReserveNow', { id: 15, expiryDateTime: soon, idToken: { idToken: 'TAG1', type: 'ISO14443' }, evseId: 1 }), { status: 'Accepted' });
+  t.match(got.shift(), ['CP1', 'ReserveNow', { reservationId: 15, expiryDate: soon }]);
+  const expired = await cloud.waitFor((c) => c.action === 'ReservationStatusUpdate' && c.params.reservationId === 15, 'the 1.6 charger\'s reservation Expired at the CSMS');
+  t.same(expired.params, { reservationId: 15, reservationUpdateStatus: 'Expired' });
+  t.same(await cloud.command(SITE, 'CancelReservation', { reservationId: 15 }), { status: 'Rejected' }, 'an expired reservation is no one\'s');
   t.same(cloud.validationFailures, [], 'every frame passed ocpp-rpc\'s 2.0.1 schema check');
 });
 

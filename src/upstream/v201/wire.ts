@@ -32,7 +32,7 @@ import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedB
 import { referenceOf, transactionOf } from './transaction-ref.js';
 
 export interface Wire201Deps {
-  store: Pick<Store, 'sessions' | 'meta'>;
+  store: Pick<Store, 'sessions' | 'meta' | 'upstream' | 'durably'>;
   /** The upstream's name: its transactions' counters are its own (a mirror numbers its events itself). */
   upstream: string;
   logger: Logger;
@@ -77,6 +77,7 @@ export function wire201(deps: Wire201Deps): Wire {
   const remoteStarts = new Map<string, PendingRemoteStart[]>();
   /** The requestId of the CSMS's latest UpdateFirmware / GetLog per channel: its statuses name it (L01, N01). In memory: after a restart the statuses go without. */
   const transferRequests = new Map<string, number>();
+  const expiryTimers = new Set<NodeJS.Timeout>();
   const noted = new Set<string>();
 
   /** Losses are counted each time, and logged once per action and place (they repeat with every message of their kind). */
@@ -257,8 +258,34 @@ export function wire201(deps: Wire201Deps): Wire {
       const answer = inbound.answer(answers);
       if (pending && (answer as { status: string }).status !== 'Accepted') pending.drop();
       if ((answer as { status?: string }).status === 'Accepted') rememberTransfer(channel, action, payload);
+      if (action === 'ReserveNow' && (answer as { status?: string }).status === 'Accepted') watchExpiry(channel, payload as Requests201['ReserveNow']);
       return answer;
     };
+  }
+
+  /**
+   * H05 for a charger that cannot say it (1.6 has no ReservationStatusUpdate: its reservation ends
+   * silently at expiryDate, §5.13): at the expiryDateTime, a reservation the site still holds for
+   * the CSMS (not used by a transaction, cancelled, or reported ended by a 2.0.1 charger) is
+   * Expired. In memory: after a restart the CSMS's own expiry time is all it has.
+   */
+  function watchExpiry(channel: string, req: Requests201['ReserveNow']): void {
+    const arm = () => {
+      // setTimeout holds at most 2^31-1 ms (24.8 days): a later expiry is waited for in steps.
+      const timer = setTimeout(() => {
+        expiryTimers.delete(timer);
+        if (Date.parse(req.expiryDateTime) > deps.now().getTime()) return arm();
+        if (!store.upstream.reservations.get(channel, req.id)) return;
+        store
+          .durably(() => store.upstream.reservations.remove(channel, req.id))
+          .then(() => deps.send(channel, 'ReservationStatusUpdate', { reservationId: req.id, reservationUpdateStatus: 'Expired' } satisfies Requests201['ReservationStatusUpdate']))
+          .then(() => logger.info({ reservationId: req.id }, 'reservation expired: told the 2.0.1 CSMS'))
+          .catch((err: unknown) => logger.warn({ reservationId: req.id, err: (err as Error).message }, 'the expiry of a reservation not told to the 2.0.1 CSMS'));
+      }, Math.min(Math.max(0, Date.parse(req.expiryDateTime) - deps.now().getTime()), 2 ** 31 - 1));
+      timer.unref();
+      expiryTimers.add(timer);
+    };
+    arm();
   }
 
   /** An accepted UpdateFirmware or DiagnosticsLog GetLog: the statuses that follow carry its requestId (1.6's have none). */
@@ -311,6 +338,10 @@ export function wire201(deps: Wire201Deps): Wire {
       }
     },
     handler,
+    close() {
+      for (const timer of expiryTimers) clearTimeout(timer);
+      expiryTimers.clear();
+    },
   };
 }
 
