@@ -78,6 +78,8 @@ t.test('SendLocalList: the CSMS\'s list is the site\'s, pushed to the 1.6 and th
   t.match(cp1Tags, { 'CARD-1': 'Accepted', 'NL-ABC-C12345678-X': 'Blocked', 'GONE-1': 'Expired' }, 'the 1.6 charger: each idToken as its idTag, its status kept');
   const cp2Tokens = Object.fromEntries(sent('CP2')[1].localAuthorizationList.map((e: any) => [e.idToken.idToken, e.idTokenInfo.status]));
   t.match(cp2Tokens, { 'CARD-1': 'Accepted', 'NL-ABC-C12345678-X': 'Blocked', 'GONE-1': 'Expired' }, 'the 2.0.1 charger: the same list as 2.0.1 idTokens');
+  const emaid = sent('CP2')[1].localAuthorizationList.find((e: any) => e.idToken.idToken === 'NL-ABC-C12345678-X');
+  t.equal(emaid.idToken.type, 'ISO14443', 'the CSMS\'s idToken type is not kept (documented): chargegate\'s list is by text');
   t.equal(held.CP2, sent('CP2')[1].versionNumber, 'the 2.0.1 charger holds the version it was given');
 
   t.same(await cloud.command(SITE, 'SendLocalList', { versionNumber: 8, updateType: 'Differential', localAuthorizationList: [{ idToken: { idToken: 'CARD-1', type: 'ISO14443' } }] }), { status: 'Accepted' }, 'an entry without idTokenInfo removed');
