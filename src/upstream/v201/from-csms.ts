@@ -16,7 +16,7 @@ import { idTagInfoOf, idTagOf } from '../../ocpp/v201/translate/authorize.js';
 import type { TranslationNote } from '../../ocpp/v201/translate/notes.js';
 import { keyOf, valueTo16, valueTo201, variableOf, type VariableRef } from '../../ocpp/v201/translate/variables.js';
 import { profileTo16 } from '../../ocpp/v201/translate/profile.js';
-import { isSiteAction, siteCommandTo16 } from './from-csms-site.js';
+import { isReservationFileOrCertificate, reservationFileCertificateTo16 } from './from-csms-reservations-files-certificates.js';
 import type { GetVariableResultType, Requests201, Responses201, SetVariableResultType } from '../../ocpp/v201/types.js';
 
 export interface CsmsLookups {
@@ -190,8 +190,8 @@ export function commandTo16(action: string, payload: unknown, lookups: CsmsLooku
       return { local: { ongoingIndicator, messagesInQueue: lookups.queued(req.transactionId) } satisfies Responses201['GetTransactionStatus'], notes: [] };
     }
     default:
-      // Reservations, firmware, logs, certificates (from-csms-site.ts).
-      if (isSiteAction(action)) return siteCommandTo16(action, payload, lookups.evseIsCharger === true);
+      // Reservations, firmware, logs, certificates (from-csms-reservations-files-certificates.ts).
+      if (isReservationFileOrCertificate(action)) return reservationFileCertificateTo16(action, payload, lookups.evseIsCharger === true);
       throw new OcppCallError('NotSupported', `${action} has no OCPP 1.6 counterpart: chargegate relays 1.6 chargers to this 2.0.1 CSMS (docs/cloud.md, "A 2.0.1 cloud")`);
   }
 }

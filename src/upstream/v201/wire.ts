@@ -275,11 +275,19 @@ export function wire201(deps: Wire201Deps): Wire {
       const timer = setTimeout(() => {
         expiryTimers.delete(timer);
         if (Date.parse(req.expiryDateTime) > deps.now().getTime()) return arm();
-        if (!store.upstream.reservations.get(channel, req.id)) return;
+        // Looked at and freed in one write: a 2.0.1 charger's own Expired at the same moment is told once.
+        const held = (): boolean => {
+          if (!store.upstream.reservations.get(channel, req.id)) return false;
+          store.upstream.reservations.remove(channel, req.id);
+          return true;
+        };
         store
-          .durably(() => store.upstream.reservations.remove(channel, req.id))
-          .then(() => deps.send(channel, 'ReservationStatusUpdate', { reservationId: req.id, reservationUpdateStatus: 'Expired' } satisfies Requests201['ReservationStatusUpdate']))
-          .then(() => logger.info({ reservationId: req.id }, 'reservation expired: told the 2.0.1 CSMS'))
+          .durably(held)
+          .then(async (expired) => {
+            if (!expired) return;
+            await deps.send(channel, 'ReservationStatusUpdate', { reservationId: req.id, reservationUpdateStatus: 'Expired' } satisfies Requests201['ReservationStatusUpdate']);
+            logger.info({ reservationId: req.id }, 'reservation expired: told the 2.0.1 CSMS');
+          })
           .catch((err: unknown) => logger.warn({ reservationId: req.id, err: (err as Error).message }, 'the expiry of a reservation not told to the 2.0.1 CSMS'));
       }, Math.min(Math.max(0, Date.parse(req.expiryDateTime) - deps.now().getTime()), 2 ** 31 - 1));
       timer.unref();

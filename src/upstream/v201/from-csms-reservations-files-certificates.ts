@@ -24,16 +24,16 @@ import type { TranslationNote } from '../../ocpp/v201/translate/notes.js';
 import type { Requests201, Responses201, StatusInfoType } from '../../ocpp/v201/types.js';
 
 /** As from-csms.ts's Inbound: the 1.6 commands to run and the 2.0.1 answer, or the answer at once. */
-export type SiteInbound =
+export type CommandPlan =
   | { calls: { action: CentralAction16; payload: unknown }[]; answer(answers: unknown[]): unknown; notes: TranslationNote[] }
   | { local: unknown; notes: TranslationNote[] };
 
-export const SITE_ACTIONS = ['ReserveNow', 'CancelReservation', 'UpdateFirmware', 'GetLog', 'InstallCertificate', 'GetInstalledCertificateIds', 'DeleteCertificate', 'CertificateSigned'] as const;
-export type SiteAction = (typeof SITE_ACTIONS)[number];
+export const RESERVATION_FILE_CERTIFICATE_ACTIONS = ['ReserveNow', 'CancelReservation', 'UpdateFirmware', 'GetLog', 'InstallCertificate', 'GetInstalledCertificateIds', 'DeleteCertificate', 'CertificateSigned'] as const;
+export type ReservationFileCertificateAction = (typeof RESERVATION_FILE_CERTIFICATE_ACTIONS)[number];
 
-export const isSiteAction = (action: string): action is SiteAction => (SITE_ACTIONS as readonly string[]).includes(action);
+export const isReservationFileOrCertificate = (action: string): action is ReservationFileCertificateAction => (RESERVATION_FILE_CERTIFICATE_ACTIONS as readonly string[]).includes(action);
 
-function call<A extends CentralAction16>(action: A, payload: Requests16[A], answer: (res: Responses16[A]) => unknown, notes: TranslationNote[] = []): SiteInbound {
+function call<A extends CentralAction16>(action: A, payload: Requests16[A], answer: (res: Responses16[A]) => unknown, notes: TranslationNote[] = []): CommandPlan {
   return { calls: [{ action, payload }], answer: (answers) => answer(answers[0] as Responses16[A]), notes };
 }
 
@@ -46,10 +46,10 @@ const NOT_THE_SITES: StatusInfoType = {
 };
 
 /**
- * One of SITE_ACTIONS → the 1.6 commands that carry it out. `aggregate`: the station is the site
+ * One of RESERVATION_FILE_CERTIFICATE_ACTIONS → the 1.6 commands that carry it out. `aggregate`: the station is the site
  * (chargegate), not one charger.
  */
-export function siteCommandTo16(action: SiteAction, payload: unknown, aggregate: boolean): SiteInbound {
+export function reservationFileCertificateTo16(action: ReservationFileCertificateAction, payload: unknown, aggregate: boolean): CommandPlan {
   switch (action) {
     case 'ReserveNow': {
       const req = payload as Requests201['ReserveNow'];
@@ -115,7 +115,7 @@ const WHITEPAPER_ROOTS: Partial<Record<string, Requests16['InstallCertificate'][
   ManufacturerRootCertificate: 'ManufacturerRootCertificate',
 };
 
-function getLog(req: Requests201['GetLog'], aggregate: boolean): SiteInbound {
+function getLog(req: Requests201['GetLog'], aggregate: boolean): CommandPlan {
   const log = req.log;
   const retry = { ...(req.retries !== undefined ? { retries: req.retries } : {}), ...(req.retryInterval !== undefined ? { retryInterval: req.retryInterval } : {}) };
   if (req.logType === 'DiagnosticsLog') {

@@ -1,6 +1,6 @@
 /**
  * A 2.0.1 CSMS's reservation, firmware, log and certificate commands as 1.6 commands (#17),
- * pure (src/upstream/v201/from-csms-site.ts): each 1.6 command schema-valid (1.6 and its
+ * pure (src/upstream/v201/from-csms-reservations-files-certificates.ts): each 1.6 command schema-valid (1.6 and its
  * security whitepaper), each 2.0.1 answer schema-valid, in aggregate (the station is the site)
  * and transparent (the station is one charger) mode.
  */
