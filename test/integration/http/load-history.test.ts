@@ -90,6 +90,18 @@ t.test('after a restart the chart shows the stored history, zoomed to it, with r
   t.ok(ticks.every((x) => x % step === 0), 'on round times');
   const amps = await page.locator('#load-chart text.axis:not(.time)').allTextContents();
   t.same(amps, ['0 A', '5 A', '10 A', '15 A'], 'amps in round steps');
+
+  // The card: the charger's badge rolled up from its connectors; 0 W once its session ended.
+  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  await cp.call('BootNotification', bootPayload);
+  await cp.call('StatusNotification', { connectorId: 0, status: 'Available', errorCode: 'NoError' });
+  await cp.call('StatusNotification', { connectorId: 1, status: 'Charging', errorCode: 'NoError' });
+  await page.locator('#charger-CP1 header .badge', { hasText: 'Charging' }).waitFor();
+  const running = gw.app.store.sessions.list({ state: 'active' })[0]!;
+  t.equal(await page.locator('#charger-CP1 [data-connector="1"] .power').textContent(), '–', 'a session runs and nothing reported since the restart: unknown');
+  await cp.call('StopTransaction', { transactionId: running.transactionId, meterStop: 5000, timestamp: new Date(clock.ms).toISOString() });
+  await page.locator('#charger-CP1 [data-connector="1"] .power', { hasText: '0.0 kW' }).waitFor();
+  t.pass('its session ended: 0 W, not a dash');
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-history.png'), fullPage: true });
   t.same(failures, []);
