@@ -29,7 +29,9 @@ export function drawLoadChart(svg: SVGSVGElement, samples: readonly LoadSample[]
   const { step, ticks } = timeTicks(start, end, -new Date(end).getTimezoneOffset() * 60_000);
   for (const t of ticks) {
     const label = step >= DAY ? new Date(t).toLocaleDateString([], { weekday: 'short', day: 'numeric' }) : new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-    svg.append(el('text', { x: x(t), y: H - 6, class: 'axis time', 'text-anchor': 'middle', 'data-t': t }, label));
+    // A label at either edge is kept inside the chart rather than cut in half.
+    const anchor = x(t) > W - PAD.right - 20 ? 'end' : x(t) < PAD.left + 20 ? 'start' : 'middle';
+    svg.append(el('text', { x: x(t), y: H - 6, class: 'axis time', 'text-anchor': anchor, 'data-t': t }, label));
   }
   if (visible.length === 0) {
     svg.append(el('text', { x: W / 2, y: H / 2, class: 'axis', 'text-anchor': 'middle' }, 'no samples yet'));

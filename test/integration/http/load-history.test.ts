@@ -91,6 +91,14 @@ t.test('after a restart the chart shows the stored history, zoomed to it, with r
   const amps = await page.locator('#load-chart text.axis:not(.time)').allTextContents();
   t.same(amps, ['0 A', '5 A', '10 A', '15 A'], 'amps in round steps');
 
+  // A week: the quarter-hour means.
+  const answer = page.waitForResponse((r) => r.url().endsWith('/api/site/history?range=7d'));
+  await page.click('#load-range button[data-range="7d"]');
+  const week = (await (await answer).json()) as { samples: unknown[] };
+  await page.locator('#load-range button[data-range="7d"][aria-pressed=true]').waitFor();
+  const points = ((await l1.getAttribute('d')) ?? '').match(/[ML]/g)!.length;
+  t.ok(week.samples.length === 4 && points >= 4 && points <= 5, `the week's ${week.samples.length} quarter hours drawn (${points} points, a live sample may have come)`);
+
   // The card: the charger's badge rolled up from its connectors; 0 W once its session ended.
   const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   await cp.call('BootNotification', bootPayload);
