@@ -201,6 +201,8 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
       delete live.connection;
       delete live.awaitingBootSince;
       live.disconnectedAt = at;
+      // Offline: nothing it said about power and current holds any longer (energy, a total, stays).
+      registry.forgetFlows(conn.identity);
       store.chargers.touch(conn.identity, live.lastMessageAt ?? at);
       delete live.bootRefused;
       events.emit('charger.disconnected', { chargerId: conn.identity, code, reason, at });

@@ -4,6 +4,7 @@
  * part lives in the store. A charger stays in the registry after it disconnects (online=false).
  */
 import type { AcceptedConnection } from '../ocpp/server.js';
+import { FLOW_MEASURANDS } from './live-flows.js';
 import type { ChargerInfo, ChargerReportedLimit, ConnectorState, EvNeeds, MeterSample } from '../store/ports.js';
 
 export interface LiveCharger {
@@ -85,5 +86,18 @@ export class Registry {
   latestValue(id: string, connectorId: number, measurand: string, phase?: string): number | undefined {
     const s = this.chargers.get(id)?.latest.get(meterKey(connectorId, measurand, phase));
     return s ? Number(s.value) : undefined;
+  }
+
+  /**
+   * Forgets the latest power and current readings of a connector (a session ended) or of every
+   * connector (the charger went offline): a flow is live, and the next session must not start
+   * from the last one's values (gateway/live-flows.ts). Energy and voltage stay.
+   */
+  forgetFlows(id: string, connectorId?: number): void {
+    const latest = this.chargers.get(id)?.latest;
+    if (!latest) return;
+    for (const [key, sample] of latest) {
+      if (FLOW_MEASURANDS.includes(sample.measurand) && (connectorId === undefined || sample.connectorId === connectorId)) latest.delete(key);
+    }
   }
 }

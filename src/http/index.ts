@@ -22,7 +22,7 @@ import { deviceModelRoutes } from './api/device-model.js';
 import { statusHistoryRoutes } from './api/status-history.js';
 import { createAuth } from './auth.js';
 import { LiveFeed } from './live.js';
-import { LoadHistory, SAMPLE_INTERVAL_MS } from './load-history.js';
+import { BUCKETS, LoadHistory, SAMPLE_INTERVAL_MS } from './load-history.js';
 import { createMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { resolveHttpOptions } from './options.js';
@@ -43,7 +43,7 @@ import type { ChargerFileHandler } from '../transfers/serve.js';
 export interface OperatorViewDeps {
   config: Config;
   gateway: Pick<Gateway, 'registry' | 'commands'>;
-  store: Pick<Store, 'sessions' | 'upstream' | 'security' | 'statusHistory' | 'deviceModel'>;
+  store: Pick<Store, 'sessions' | 'upstream' | 'security' | 'statusHistory' | 'deviceModel' | 'loadHistory' | 'durably'>;
   events: EventBus;
   peers: PeersLookup;
   /** Per charger: vendor profile, automatic setup, effective quirks (src/setup). */
@@ -98,7 +98,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...(transfers ? { transfers: (id: string) => transfers.latest(id) } : {}),
     ...(deps.queries ? { transactionQueues: (id: string) => deps.queries!.queues(id) } : {}),
   };
-  const siteDeps = { config: deps.config, site, history, peers: deps.peers, outbox: deps.store.upstream.outbox };
+  const siteDeps = { config: deps.config, site, history, storedHistory: deps.store.loadHistory, now: deps.now, peers: deps.peers, outbox: deps.store.upstream.outbox };
   const live = new LiveFeed({ events: deps.events, views, site: siteDeps, logger, ...(deps.liveFlushMs !== undefined ? { flushMs: deps.liveFlushMs } : {}) });
   const metrics = createMetrics({ ...views, outbox: deps.store.upstream.outbox, events: deps.events, peers: deps.peers, now: deps.now, liveClients: () => live.clientCount });
   const auth = createAuth(options);
@@ -173,6 +173,8 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     const sample = loadSample(views, deps.now());
     history.push(sample);
     live.load(sample);
+    // Into the 1-minute and 15-minute buckets, so the chart has its history after a restart.
+    deps.store.durably(() => deps.store.loadHistory.add(sample, BUCKETS)).catch((err: Error) => logger.warn({ err: err.message }, 'load history not stored'));
   };
 
   return {

@@ -45,8 +45,14 @@ const CONNECTOR = {
     errorCode: { type: 'string' },
     info: { type: 'string' },
     since: { type: 'string', format: 'date-time' },
-    powerW: nullableNumber('Power while a session runs.'),
-    currentA: { type: ['array', 'null'], items: { type: ['number', 'null'] }, minItems: 3, maxItems: 3, description: 'Current per phase L1, L2, L3 while a session runs.' },
+    powerW: nullableNumber('Power drawn now, W: 0 when offline or no session runs; null while a session runs and the charger has not reported it yet.'),
+    currentA: {
+      type: ['array', 'null'],
+      items: { type: 'number' },
+      minItems: 3,
+      maxItems: 3,
+      description: 'Current per phase L1, L2, L3 now, A: 0 on a phase the latest reading does not name, and on all three when offline or no session runs; null while a session runs and the charger has not reported it yet.',
+    },
     session: {
       type: ['object', 'null'],
       properties: { transactionId: { type: 'integer' }, idTag: { type: 'string' }, startedAt: { type: 'string' }, energyWh: { type: ['number', 'null'] } },

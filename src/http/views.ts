@@ -14,6 +14,8 @@ import type { ChargerControl } from '../events.js';
 import type { ConnectorAllocation, SiteView } from './site-view.js';
 import type { SetupView } from '../setup/index.js';
 import { HttpError } from './errors.js';
+import { rolledUpStatus } from '../gateway/charger-status.js';
+import { connectorFlows, type Flows } from '../gateway/live-flows.js';
 
 export interface ConnectorView {
   connectorId: number;
@@ -21,9 +23,13 @@ export interface ConnectorView {
   errorCode?: string;
   info?: string;
   since?: string;
-  /** Only while a session runs (a finished session's last reading is not a live one). */
+  /**
+   * What it draws now (gateway/live-flows.ts): 0 W and 0 A offline or with no session running,
+   * 0 A on a phase the latest reading does not name; null while a session runs and the charger
+   * has not reported it yet.
+   */
   powerW: number | null;
-  currentA: [number | null, number | null, number | null] | null;
+  currentA: [number, number, number] | null;
   session: { transactionId: number; idTag: string; startedAt: string; energyWh: number | null } | null;
   /** The balancer's plan for it against what the charger took (null without load balancing). */
   limit: LimitView | null;
@@ -120,8 +126,6 @@ export interface ViewDeps {
   transactionQueues?: (chargerId: string) => TransactionQueueStatus[];
 }
 
-const PHASES = ['L1', 'L2', 'L3'] as const;
-
 /** W and Wh, whatever unit the charger reported in (1.6 allows kW and kWh). */
 function inBaseUnit(sample: MeterSample | undefined): number | null {
   if (!sample) return null;
@@ -169,7 +173,8 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
     ...(live?.awaitingBootSince ? { awaitingBootSince: live.awaitingBootSince } : {}),
     registration: registrationOf(live),
     configured: configured !== undefined,
-    status: live?.online ? (live.connectors.get(0)?.status ?? 'Available') : live?.connectedAt || boot ? 'Offline' : 'Never connected',
+    // Rolled up from its connectors (gateway/charger-status.ts): Charging while any connector charges.
+    status: live?.online ? rolledUpStatus(live.connectors.values()) : live?.connectedAt || boot ? 'Offline' : 'Never connected',
     ...(live?.protocol ? { protocol: live.protocol } : {}),
     ...(ocppVersionOf(live?.protocol) ? { ocpp: ocppVersionOf(live?.protocol)! } : {}),
     ...(live?.connectedAt ? { connectedAt: live.connectedAt } : {}),
@@ -204,8 +209,7 @@ function connectorView(deps: ViewDeps, chargerId: string, connectorId: number, l
     ...(state && state.errorCode !== 'NoError' ? { errorCode: state.errorCode } : {}),
     ...(state?.info ? { info: state.info } : {}),
     ...(state ? { since: state.timestamp } : {}),
-    powerW: running ? inBaseUnit(latest(live, connectorId, 'Power.Active.Import')) : null,
-    currentA: running ? phaseCurrents(live, connectorId) : null,
+    ...flowsOf(live, connectorId, running),
     session: session
       ? {
           transactionId: session.transactionId,
@@ -244,16 +248,8 @@ export function controlView(c: ChargerControl | undefined): ControlView {
   return { controlled: false, ...(c.why !== undefined ? { uncontrolledWhy: c.why } : {}), ...(c.since !== undefined ? { uncontrolledSince: c.since } : {}) };
 }
 
-function phaseCurrents(live: LiveCharger | undefined, connectorId: number): [number | null, number | null, number | null] {
-  const read = (phase?: string) => {
-    const s = latest(live, connectorId, 'Current.Import', phase);
-    const v = s ? Number(s.value) : NaN;
-    return Number.isFinite(v) ? v : null;
-  };
-  const perPhase = PHASES.map((p) => read(p)) as [number | null, number | null, number | null];
-  // A 1-phase charger may report Current.Import without a phase: that is its L1.
-  if (perPhase.every((v) => v === null)) perPhase[0] = read();
-  return perPhase;
+function flowsOf(live: LiveCharger | undefined, connectorId: number, running: boolean): Flows {
+  return connectorFlows((measurand, phase) => latest(live, connectorId, measurand, phase), { online: live?.online ?? false, running });
 }
 
 /** The chargers' current per site phase now, following each charger's phase rotation. */
@@ -264,8 +260,8 @@ export function loadSample(deps: ViewDeps, at: Date): LoadSample {
     const live = deps.registry.get(session.chargerId);
     if (!live?.online) continue;
     const rotation = parseRotation(deps.config.chargers.list.find((c) => c.id === session.chargerId)?.phaseRotation ?? 'L1L2L3');
-    phaseCurrents(live, session.connectorId).forEach((amps, i) => {
-      if (amps !== null && amps > 0) chargersA[rotation[i]!] += amps;
+    flowsOf(live, session.connectorId, true).currentA?.forEach((amps, i) => {
+      if (amps > 0) chargersA[rotation[i]!] += amps;
     });
   }
   const gridA = deps.site.site?.grid?.currentA;

@@ -8,6 +8,7 @@ import type { ChargerConfig } from '../config/schema.js';
 import { mirrorSecurity } from './security-mirror.js';
 import { mirrorFiles, publishFileStates, type LatestLookup } from './file-mirror.js';
 import type { EventBus, EventName, GatewayEvents } from '../events.js';
+import { rolledUpStatus } from '../gateway/charger-status.js';
 import { ocppVersionOf, type Registry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
 import type { ChargerInfo, ConnectorState, SessionRecord, SessionStore } from '../store/ports.js';
@@ -144,6 +145,13 @@ export function createMirror(deps: MirrorDeps): Mirror {
   function connected(chargerId: string, online: boolean): void {
     ensureAnnounced(chargerId);
     publisher.state(topics.charger(chargerId, 'connected'), online ? 'online' : 'offline', 1);
+    if (!online) for (let n = 1; n <= (announced.get(chargerId) ?? 1); n++) noFlow(chargerId, n);
+  }
+
+  /** 0 W and 0 A on a connector whose session ended or whose charger went offline (gateway/live-flows.ts); energy is a total and stays. */
+  function noFlow(chargerId: string, connectorId: number): void {
+    publisher.state(topics.connector(chargerId, connectorId, 'power'), '0', 0);
+    for (const phase of PHASES) publisher.state(topics.connector(chargerId, connectorId, `current/${phase}`), '0', 0);
   }
 
   /** @param replay true for the snapshot at start: a stored fault is not news. */
@@ -153,10 +161,13 @@ export function createMirror(deps: MirrorDeps): Mirror {
     const previous = lastStatus.get(key(chargerId, connectorId));
     lastStatus.set(key(chargerId, connectorId), state);
     const available = state.status === 'Unavailable' ? 'OFF' : 'ON';
+    // The charger's status is its connectors' rolled up (gateway/charger-status.ts): Charging
+    // while a connector charges, though connector 0 still says Available.
+    const rolled = rolledUpStatus(new Map([...(registry.get(chargerId)?.connectors ?? []), [connectorId, state]]).values());
+    publisher.state(topics.charger(chargerId, 'status'), rolled, 1);
+    publisher.state(topics.charger(chargerId, 'available'), rolled === 'Unavailable' ? 'OFF' : 'ON', 1);
     if (connectorId === 0) {
-      publisher.state(topics.charger(chargerId, 'status'), state.status, 1);
       publisher.state(topics.charger(chargerId, 'error'), state.errorCode, 1);
-      publisher.state(topics.charger(chargerId, 'available'), available, 1);
     } else {
       publisher.state(topics.connector(chargerId, connectorId, 'status'), state.status, 1);
       publisher.state(topics.connector(chargerId, connectorId, 'error'), state.errorCode, 1);
@@ -206,7 +217,10 @@ export function createMirror(deps: MirrorDeps): Mirror {
     const energyWh = record.energyWh ?? 0;
     // The connector's session topic belongs to its running session: a superseded one that ends
     // (or is corrected) later is told on the event topic only.
-    if (!current || current.record.transactionId === record.transactionId) publishSession(record, energyWh);
+    if (!current || current.record.transactionId === record.transactionId) {
+      publishSession(record, energyWh);
+      if (event === 'session-ended') noFlow(record.chargerId, record.connectorId);
+    }
     publisher.event(topics.event(record.chargerId, event), JSON.stringify(sessionJson(record, energyWh, deps.showIdTag)));
   }
 
@@ -305,6 +319,8 @@ export function createMirror(deps: MirrorDeps): Mirror {
       const byConnector = new Map<number, GatewayEvents['meter.values']['samples']>();
       for (const sample of live?.latest.values() ?? []) byConnector.set(sample.connectorId, [...(byConnector.get(sample.connectorId) ?? []), sample]);
       for (const [connectorId, samples] of byConnector) meterValues({ chargerId, connectorId, samples });
+      // Offline (every charger, at start): what a broker retained from before says 0 W, 0 A now.
+      if (!live?.online) for (let n = 1; n <= (announced.get(chargerId) ?? 1); n++) noFlow(chargerId, n);
       if (deps.fileStates) publishFileStates(chargerId, deps.fileStates, topics, publisher);
     }
     for (const record of deps.sessions.list({ state: 'active' })) {

@@ -2,6 +2,7 @@
  * What a MeterValues sample becomes on MQTT (pure): one value per topic, in base units (W, Wh,
  * A, V, %), whatever unit the charger used (kW and kWh are converted). Measurands chargegate
  * does not map (Power.Offered, Temperature, …) stay in the database and the HTTP API only.
+ * A message that reports current on some phases says 0 A for the others.
  */
 import type { MeterSample } from '../store/ports.js';
 import { PHASES, type ConnectorLeaf, type Phase } from './topics.js';
@@ -46,6 +47,9 @@ export function readingsFromSamples(samples: readonly MeterSample[]): Reading[] 
   }
   // Chargers that report power only per phase: the connector's power is their sum.
   if (!out.has('power') && phasePower.length > 0) out.set('power', Math.round(phasePower.reduce((a, b) => a + b, 0)));
+  // A reading names the phases the car draws on: the others carry 0 A now, not what an
+  // earlier session left there (gateway/live-flows.ts has the same rule for the API).
+  if (PHASES.some((p) => out.has(`current/${p}`))) for (const p of PHASES) if (!out.has(`current/${p}`)) out.set(`current/${p}`, 0);
   return [...out].map(([leaf, value]) => ({ leaf, value }));
 }
 

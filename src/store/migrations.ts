@@ -468,6 +468,30 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 17,
+    name: 'load history',
+    sql: `
+      -- The site's load per phase, downsampled from the 15 s samples (src/http/load-buckets.ts):
+      -- 1-minute buckets kept for a day, 15-minute buckets for a week. Each bucket is the mean of
+      -- the samples that fell in it (grid: of those that had a grid reading); limit_a the last
+      -- limit known in it. So the chart has its history after a restart.
+      CREATE TABLE load_history (
+        resolution_s INTEGER NOT NULL,
+        start_ms     INTEGER NOT NULL,
+        samples      INTEGER NOT NULL,
+        l1           REAL NOT NULL,
+        l2           REAL NOT NULL,
+        l3           REAL NOT NULL,
+        grid_samples INTEGER NOT NULL DEFAULT 0,
+        grid_l1      REAL,
+        grid_l2      REAL,
+        grid_l3      REAL,
+        limit_a      REAL,
+        PRIMARY KEY (resolution_s, start_ms)
+      ) WITHOUT ROWID;
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

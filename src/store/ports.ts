@@ -442,6 +442,25 @@ export type StatusChange =
       receivedAt: string;
     };
 
+/** The site's load at one moment (a 15 s sample) or over a bucket (its mean): src/http/load-history.ts. */
+export interface LoadSample {
+  at: string;
+  /** The chargers' current on the site's L1, L2, L3, A. */
+  chargersA: [number, number, number];
+  /** The grid meter (the whole site), A per phase, when one is read. */
+  gridA?: [number, number, number];
+  /** The site limit in force, A per phase; null when none is known. */
+  limitA: number | null;
+}
+
+/** The load history, downsampled into buckets that survive a restart (migration 17). */
+export interface LoadHistoryStore {
+  /** Adds a sample to its bucket of each resolution (a running mean), and drops buckets older than each resolution keeps. */
+  add(sample: LoadSample, buckets: readonly { resolutionS: number; keepMs: number }[]): void;
+  /** Buckets of one resolution starting at or after `fromMs`, oldest first; `at` is the bucket's start. */
+  list(resolutionS: number, fromMs: number): LoadSample[];
+}
+
 export interface StatusHistoryStore {
   /** Appends; keeps about the newest `STATUS_HISTORY_KEPT` per charger (one charger's flapping cannot fill the disk). */
   add(change: StatusChange): void;
@@ -584,6 +603,8 @@ export interface Store {
   meta: MetaStore;
   rawFrames: RawFrameStore;
   statusHistory: StatusHistoryStore;
+  /** The site's load history, downsampled (migration 17). */
+  loadHistory: LoadHistoryStore;
   /** OCPP 2.0.1 chargers' device models (migration 11). */
   deviceModel: DeviceModelStore;
   /**

@@ -7,6 +7,7 @@ import { createAuthStore } from './sqlite/auth.js';
 import { createChargerStore } from './sqlite/chargers.js';
 import { createDeviceModelStore } from './sqlite/device-model.js';
 import { createMetaStore } from './sqlite/meta.js';
+import { createLoadHistoryStore } from './sqlite/load-history.js';
 import { createMeterStore } from './sqlite/meters.js';
 import { createRawFrameStore } from './sqlite/raw-frames.js';
 import type { Db } from './sqlite/rows.js';
@@ -63,6 +64,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     meta: createMetaStore(db),
     rawFrames: createRawFrameStore(db),
     statusHistory: createStatusHistoryStore(db),
+    loadHistory: createLoadHistoryStore(db),
     deviceModel: createDeviceModelStore(db),
     durably: (work) => group.durably(work),
     close() {

@@ -184,6 +184,9 @@ export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
       ctx.events.emit('session.corrected', { session, previous: outcome.corrected });
     } else {
       remember(ctx, endSamples);
+      // Its connector draws nothing now (issue #18: 0 W, not the last reading); a superseded
+      // session's late Stop leaves the running session's readings alone.
+      if (session.supersededBy === undefined) ctx.registry.forgetFlows(ctx.chargerId, session.connectorId);
       ctx.logger.info({ transactionId: req.transactionId, energyWh: session.energyWh, reason: req.reason }, 'session ended');
       ctx.events.emit('session.ended', session);
     }

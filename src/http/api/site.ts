@@ -1,7 +1,8 @@
 /** GET /api/site, /api/site/history, /api/upstream: the site against its supply, and the cloud link. */
 import type { Config } from '../../config/schema.js';
 import type { OutboxStore } from '../../store/ports.js';
-import { HISTORY_MS, SAMPLE_INTERVAL_MS, type LoadHistory } from '../load-history.js';
+import type { LoadHistoryStore } from '../../store/ports.js';
+import { HISTORY_RANGES, historyFor, SAMPLE_INTERVAL_MS, type LoadHistory } from '../load-history.js';
 import type { PeersLookup } from '../peers.js';
 import { route, type Route } from '../route.js';
 import type { SiteView } from '../site-view.js';
@@ -15,6 +16,9 @@ export interface SiteDeps {
   outbox: Pick<OutboxStore, 'count' | 'oldestAt' | 'deadLetterCount' | 'deadLetters'>;
   site: SiteView;
   history: LoadHistory;
+  /** The downsampled history that survives a restart (migration 17). */
+  storedHistory: Pick<LoadHistoryStore, 'list'>;
+  now: () => Date;
   peers: PeersLookup;
 }
 
@@ -85,8 +89,11 @@ export function siteRoutes(deps: SiteDeps): Route[] {
       path: '/api/site/history',
       access: 'read',
       tag: 'site',
-      summary: `Load per phase against the limit, one sample every ${SAMPLE_INTERVAL_MS / 1000} s over the last ${HISTORY_MS / 3600_000} h, oldest first.`,
-      handle: () => ({ json: { intervalS: SAMPLE_INTERVAL_MS / 1000, windowS: HISTORY_MS / 1000, samples: deps.history.toArray() } }),
+      summary:
+        `Load per phase against the limit over a range, oldest first: 4h (default) one sample every ${SAMPLE_INTERVAL_MS / 1000} s since chargegate started and ` +
+        '1-minute means before that; 1d 1-minute means; 7d 15-minute means. Kept across restarts (a day of minutes, a week of quarter hours).',
+      query: { range: { type: 'enum', values: HISTORY_RANGES, description: 'How far back: 4h (default), 1d or 7d.' } },
+      handle: ({ query }) => ({ json: historyFor(query.range ?? '4h', deps.now().getTime(), (resolutionS, fromMs) => deps.storedHistory.list(resolutionS, fromMs), deps.history.toArray()) }),
     }),
     route({
       method: 'GET',

@@ -59,7 +59,7 @@ function setupLine(s: NonNullable<Charger['setup']>): HTMLElement | null {
 }
 
 function connectorRow(c: Charger, k: Connector, options: CardOptions): HTMLElement {
-  const currents = k.currentA ? k.currentA.map((a) => (a === null ? '–' : a.toFixed(1))).join(' / ') + ' A' : null;
+  const currents = k.currentA ? k.currentA.map((a) => a.toFixed(1)).join(' / ') + ' A' : null;
   return h(
     'section',
     { class: 'connector', 'data-connector': String(k.connectorId) },

@@ -12,6 +12,8 @@ const state = {
   chargers: new Map<string, Charger>(),
   sessions: new Map<number, Session>(),
   samples: [] as LoadSample[],
+  /** The chart's range (GET /api/site/history?range=): 4h, 1d or 7d. */
+  range: '4h',
   windowS: 4 * 3600,
   maxSamples: 960,
   /** The charger page shown (#/chargers/<id>), if one is. */
@@ -149,12 +151,26 @@ function onEvent(event: string, data: unknown): void {
       renderSessions();
       break;
     }
-    case 'load':
+    case 'load': {
       state.samples.push(data as LoadSample);
-      if (state.samples.length > state.maxSamples) state.samples.shift();
+      // The range's own samples, then the live ones: older than the range they drop out.
+      const from = Date.parse((data as LoadSample).at) - state.windowS * 1000;
+      while (state.samples.length > 0 && (Date.parse(state.samples[0]!.at) < from || state.samples.length > state.maxSamples)) state.samples.shift();
       drawChart();
       break;
+    }
   }
+}
+
+/** The chart's history for a range (4h, 1d, 7d), kept across chargegate's restarts. */
+async function loadRange(range: string): Promise<void> {
+  const history = await get<{ windowS: number; samples: LoadSample[] }>(`/api/site/history?range=${range}`);
+  state.range = range;
+  state.windowS = history.windowS;
+  state.samples = history.samples;
+  state.maxSamples = Math.max(960, history.samples.length + 960);
+  for (const b of byId('load-range').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.range === range));
+  drawChart();
 }
 
 async function start(): Promise<void> {
@@ -168,10 +184,7 @@ async function start(): Promise<void> {
   byId('logout').hidden = !who.authRequired;
   byId('role').textContent = who.role === 'command' ? '' : 'read-only';
   try {
-    const history = await get<{ windowS: number; samples: LoadSample[] }>('/api/site/history');
-    state.windowS = history.windowS;
-    state.samples = history.samples;
-    drawChart();
+    await loadRange(state.range);
     const recent = await get<{ sessions: Session[] }>(`/api/sessions?limit=${SHOWN_SESSIONS}`);
     for (const s of recent.sessions) state.sessions.set(s.transactionId, s);
     renderSessions();
@@ -192,6 +205,9 @@ byId<HTMLFormElement>('login-form').addEventListener('submit', (e) => {
   location.reload();
 });
 window.addEventListener('hashchange', route);
+for (const b of byId('load-range').querySelectorAll('button')) {
+  b.addEventListener('click', () => void loadRange(b.dataset.range!).catch((err: Error) => notify(`could not load the history: ${err.message}`, false)));
+}
 byId('logout').addEventListener('click', () => {
   setToken(null);
   location.reload();

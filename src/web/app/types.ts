@@ -19,7 +19,8 @@ export interface Connector {
   status: string;
   errorCode?: string;
   powerW: number | null;
-  currentA: (number | null)[] | null;
+  /** 0 on a phase the latest reading does not name; null: not reported yet in this session. */
+  currentA: number[] | null;
   session: { transactionId: number; idTag: string; startedAt: string; energyWh: number | null } | null;
   limit: Limit | null;
 }

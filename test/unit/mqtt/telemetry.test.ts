@@ -20,6 +20,7 @@ t.test('samples become one value per topic in W, Wh, A, V', async (t) => {
     power: 7400,
     'current/L1': 16,
     'current/L2': 16,
+    'current/L3': 0,
     'voltage/L1': 231.3,
     soc: 55,
   });
@@ -32,5 +33,12 @@ t.test('power reported only per phase is summed; a phase-less current is L1', as
     sample('Current.Import', '10'),
     sample('Energy.Active.Import.Register', 'not a number'),
   ]);
-  t.strictSame(Object.fromEntries(readings.map((r) => [r.leaf, r.value])), { 'current/L1': 10, power: 2100 });
+  t.strictSame(Object.fromEntries(readings.map((r) => [r.leaf, r.value])), { 'current/L1': 10, 'current/L2': 0, 'current/L3': 0, power: 2100 });
+});
+
+t.test('phases a reading does not name carry 0 A; a reading without current leaves the phases alone', async (t) => {
+  const onlyL1 = readingsFromSamples([sample('Current.Import', '16', { phase: 'L1' })]);
+  t.strictSame(Object.fromEntries(onlyL1.map((r) => [r.leaf, r.value])), { 'current/L1': 16, 'current/L2': 0, 'current/L3': 0 }, 'a 1-phase car: L2 and L3 at 0, not an earlier session\'s 16 A');
+  const energyOnly = readingsFromSamples([sample('Energy.Active.Import.Register', '1000')]);
+  t.strictSame(Object.fromEntries(energyOnly.map((r) => [r.leaf, r.value])), { energy: 1000 });
 });
