@@ -469,7 +469,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     `,
   },
   {
-    version: 17,
+    version: 13,
     name: 'load history',
     sql: `
       -- The site's load per phase, downsampled from the 15 s samples (src/http/load-buckets.ts):

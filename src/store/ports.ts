@@ -453,7 +453,7 @@ export interface LoadSample {
   limitA: number | null;
 }
 
-/** The load history, downsampled into buckets that survive a restart (migration 17). */
+/** The load history, downsampled into buckets that survive a restart (migration 13). */
 export interface LoadHistoryStore {
   /** Adds a sample to its bucket of each resolution (a running mean), and drops buckets older than each resolution keeps. */
   add(sample: LoadSample, buckets: readonly { resolutionS: number; keepMs: number }[]): void;
@@ -603,7 +603,7 @@ export interface Store {
   meta: MetaStore;
   rawFrames: RawFrameStore;
   statusHistory: StatusHistoryStore;
-  /** The site's load history, downsampled (migration 17). */
+  /** The site's load history, downsampled (migration 13). */
   loadHistory: LoadHistoryStore;
   /** OCPP 2.0.1 chargers' device models (migration 11). */
   deviceModel: DeviceModelStore;

@@ -16,7 +16,7 @@ export interface SiteDeps {
   outbox: Pick<OutboxStore, 'count' | 'oldestAt' | 'deadLetterCount' | 'deadLetters'>;
   site: SiteView;
   history: LoadHistory;
-  /** The downsampled history that survives a restart (migration 17). */
+  /** The downsampled history that survives a restart (migration 13). */
   storedHistory: Pick<LoadHistoryStore, 'list'>;
   now: () => Date;
   peers: PeersLookup;
