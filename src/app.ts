@@ -3,7 +3,9 @@
  * the few things only main.ts may know (logger destination, clock). No globals.
  */
 import { createBalancer, type Balancer } from './balancer/loop.js';
-import { siteModel, siteProblems } from './balancer/site.js';
+import { chargerModel, siteModel, siteProblems } from './balancer/site.js';
+import { createChargerCaps } from './control/charger-caps.js';
+import type { ChargerModel } from './balancer/model.js';
 import { ConfigError } from './config/errors.js';
 import { fileURLToPath } from 'node:url';
 import { createSiteCommands } from './control/site-commands.js';
@@ -127,15 +129,21 @@ export function createApp(config: Config, deps: AppDeps): App {
     online: (id) => gateway.registry.connection(id) !== undefined && gateway.registry.get(id)?.booted === true,
     logger,
   });
-  // One meaning of "stop", "max current"… for MQTT and HTTP; without a site: section the
-  // limit commands answer "not configured".
+  // Without a site: section a cap is the charger's own profile (control/charger-caps.ts).
+  const chargerCaps = balancer
+    ? undefined
+    : createChargerCaps({ commands: gateway.commands, registry: gateway.registry, events, logger, chargerModel: (id) => configuredModel(config, id) });
+  // One meaning of "stop", "max current"… for MQTT and HTTP; caps and the site limit kept on disk.
   const knowsCharger = (id: string) => config.chargers.list.some((c) => c.id === id) || (config.chargers.allowUnknown && gateway.registry.get(id) !== undefined);
   const control = createSiteCommands({
     commands: gateway.commands,
     sessions: store.sessions,
     knowsCharger,
     checkRemoteStart: (chargerId, connectorId) => gateway.checkRemoteStart(chargerId, connectorId),
-    limits: () => balancer,
+    limits: () => balancer ?? chargerCaps,
+    store,
+    events,
+    now,
   });
   // Every OCPP command from a local user, through one door (chargegate answers where it owns
   // what the command changes: src/control/ocpp-commands.ts).
@@ -176,7 +184,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     transfers: { service: transfers, chargerFiles: chargerFiles(transfers, config.diagnostics.maxBytes, logger) },
     setup: (id) => setup.view(id),
     chargingProfiles: (id) => userProfiles?.view(id),
-    caps: (id) => balancer?.caps(id) ?? [],
+    caps: (id) => (balancer ?? chargerCaps)?.caps(id) ?? [],
     queries,
     peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstreams ? { upstream: true, upstreams: () => upstreams.summaries() } : {}) }),
     logger,
@@ -202,6 +210,8 @@ export function createApp(config: Config, deps: AppDeps): App {
       const ports = await gateway.start();
       queries.start();
       balancer?.start();
+      chargerCaps?.start();
+      control.restore();
       userProfiles?.start();
       setup.start();
       upstreams?.start();
@@ -230,6 +240,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       userProfiles?.stop();
       queries.stop();
       await balancer?.stop();
+      chargerCaps?.stop();
       await upstreams?.stop();
       await gateway.stop();
       store.close();
@@ -272,6 +283,12 @@ function createSiteBalancer(config: Config, deps: { events: EventBus; gateway: G
   if (problems.length > 0) throw new ConfigError(problems);
   const meter = createGridMeter(config, deps.logger, deps.now);
   return createBalancer({ config, site, ...deps, ...(meter ? { meter } : {}), timeZone: config.site?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone });
+}
+
+/** A configured charger's phases, connectors and quirks (undefined for one only seen). */
+function configuredModel(config: Config, chargerId: string): ChargerModel | undefined {
+  const c = config.chargers.list.find((x) => x.id === chargerId);
+  return c ? chargerModel(c) : undefined;
 }
 
 /** A local user's kept charging profiles, per charger (configured or seen before), as the balancer's caps. */

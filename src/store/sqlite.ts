@@ -6,6 +6,7 @@ import type { Store } from './ports.js';
 import { createAuthStore } from './sqlite/auth.js';
 import { createChargerStore } from './sqlite/chargers.js';
 import { createDeviceModelStore } from './sqlite/device-model.js';
+import { createLimitStore } from './sqlite/limits.js';
 import { createMetaStore } from './sqlite/meta.js';
 import { createMeterStore } from './sqlite/meters.js';
 import { createRawFrameStore } from './sqlite/raw-frames.js';
@@ -64,6 +65,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     rawFrames: createRawFrameStore(db),
     statusHistory: createStatusHistoryStore(db),
     deviceModel: createDeviceModelStore(db),
+    limits: createLimitStore(db),
     durably: (work) => group.durably(work),
     close() {
       if (!db.open) return;
