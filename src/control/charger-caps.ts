@@ -156,7 +156,9 @@ export function createChargerCaps(deps: ChargerCapsDeps): ChargerCaps {
     if (!t) byConnector.set(n, (t = { bySource: new Map() }));
     if (amps === null) t.bySource.delete(source);
     else t.bySource.set(source, amps);
-    send(chargerId, n, t);
+    // Unchanged and on its way or held: no second write to the charger's flash.
+    const same = t.sent !== undefined && t.sent.amps === lowest(t) && ['waiting', 'sending', 'accepted'].includes(t.sent.state);
+    if (!same) send(chargerId, n, t);
     publish(chargerId);
     const where = reachable(chargerId) ? 'sent to the charger as its own charging profile' : 'the charger gets it when it connects';
     const note = amps !== null && amps > 0 && amps < m.minCurrent ? ` (below its minimum ${m.minCurrent} A: the car may pause)` : '';
