@@ -19,7 +19,8 @@ import type { Config } from './config/schema.js';
 import { createChargerQueries } from './gateway/charger-queries.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { startLocalListPush } from './gateway/local-list-push.js';
-import { mergedList, sameEntries } from './gateway/local-lists.js';
+import { listEntry, mergedList, sameEntries } from './gateway/local-lists.js';
+import { decideIdTag } from './gateway/authorize.js';
 import { createOperatorView, type OperatorView } from './http/index.js';
 import { createChargerSetup, type ChargerSetup } from './setup/index.js';
 import { loadProfiles } from './setup/profiles.js';
@@ -140,6 +141,8 @@ export function createApp(config: Config, deps: AppDeps): App {
     sessions: store.sessions,
     knowsCharger,
     checkRemoteStart: (chargerId, connectorId) => gateway.checkRemoteStart(chargerId, connectorId),
+    // Without a cloud chargegate decides the idTag itself: a start it would refuse is refused now.
+    idTagStatus: (idTag) => (upstreams ? undefined : localIdTagStatus(config, store, idTag, now())),
     limits: () => balancer ?? chargerCaps,
     store,
     events,
@@ -283,6 +286,13 @@ function createSiteBalancer(config: Config, deps: { events: EventBus; gateway: G
   if (problems.length > 0) throw new ConfigError(problems);
   const meter = createGridMeter(config, deps.logger, deps.now);
   return createBalancer({ config, site, ...deps, ...(meter ? { meter } : {}), timeZone: config.site?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone });
+}
+
+/** The config's authorization list's decision on an idTag (gateway/authorize.ts), as the charger would hear it. */
+function localIdTagStatus(config: Config, store: Store, idTag: string, now: Date): string {
+  const entry = listEntry(store.auth, undefined, idTag);
+  const parent = entry?.parentIdTag ? listEntry(store.auth, undefined, entry.parentIdTag) : undefined;
+  return decideIdTag(config.authorization.mode, entry, parent, now).status;
 }
 
 /** A configured charger's phases, connectors and quirks (undefined for one only seen). */

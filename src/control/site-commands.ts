@@ -38,6 +38,11 @@ export interface SiteCommandDeps {
   knowsCharger(chargerId: string): boolean;
   /** Whether a remote start may go to this connector (gateway/remote-start.ts). */
   checkRemoteStart(chargerId: string, connectorId: number): RemoteStartVerdict;
+  /**
+   * How chargegate itself would answer the charger's Authorize or StartTransaction for this
+   * idTag (its local list), or undefined when a cloud decides.
+   */
+  idTagStatus?(idTag: string): string | undefined;
   /** The balancer's control port with a `site:` section, else the chargers' own caps (charger-caps.ts); asked at each command. */
   limits(): LimitControl | undefined;
   /** Where caps and the site limit are kept across restarts. */
@@ -81,6 +86,12 @@ export function createSiteCommands(deps: SiteCommandDeps): SiteCommands {
     async start(chargerId, connectorId, idTag) {
       const verdict = deps.checkRemoteStart(known(chargerId), connectorId);
       if (!verdict.ok) throw new ControlRefusal(verdict.code, verdict.reason);
+      // The charger would accept the request and then be refused the session (§5.11: it
+      // authorizes the idTag like any other): say so now, not "accepted".
+      const status = deps.idTagStatus?.(idTag);
+      if (status !== undefined && status !== 'Accepted') {
+        return { accepted: false, reason: `idTag ${idTag} is ${status} in chargegate's authorization (add it to authorization.list): the charger would refuse the session` };
+      }
       const answer = await send(chargerId, 'RemoteStartTransaction', { connectorId, idTag });
       return said('RemoteStartTransaction', answer.status);
     },

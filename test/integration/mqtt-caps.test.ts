@@ -4,7 +4,9 @@
  * balancer's cap), kept across a restart; and every Home Assistant entity chargegate announces
  * checked against Home Assistant's rules with the values its topics carried.
  */
+import { readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
+import { parse } from 'yaml';
 import { PASSWORDS, eventually, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { discoveryProblems, stateProblem } from '../helpers/ha-discovery.js';
 import { connectClient, type TestClient } from '../helpers/mqtt.js';
@@ -164,4 +166,27 @@ t.test('over Mosquitto, a cap without a site reaches the charger', { skip: binar
   await eventually(() => cp1.profiles.length > 0, 'the profile at the charger');
   t.match(cp1.profiles[0], { connectorId: 1, csChargingProfiles: { chargingSchedule: { chargingSchedulePeriod: [{ limit: 7 }] } } });
   await u.waitFor(`${CP1}/connectors/1/cap`, (p) => p === '7');
+});
+
+t.test('a start with an idTag chargegate would refuse is rejected at once, not "accepted"', async (t) => {
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      embedded(c);
+      c.mqtt.startIdTag = 'HOME-ASSISTANT';
+    },
+  });
+  const u = await user(t, gw);
+  const cp1 = await charger(t, gw);
+  const starts: unknown[] = [];
+  cp1.c.handle('RemoteStartTransaction', ({ params }) => (starts.push(params), { status: 'Accepted' }));
+  await u.publish(`${CP1}/connectors/1/start/set`, '{}');
+  t.match(await result(u, `${CP1}/connectors/1/start/result`, 0), { result: 'rejected', reason: /idTag HOME-ASSISTANT is Invalid in chargegate's authorization \(add it to authorization.list\)/ });
+  t.same(starts, [], 'nothing was sent to the charger');
+  await u.publish(`${CP1}/connectors/1/start/set`, '{"idTag": "TAG1"}');
+  t.match(await result(u, `${CP1}/connectors/1/start/result`, 1), { result: 'accepted' });
+});
+
+t.test('the example config accepts its own startIdTag', async (t) => {
+  const example = parse(readFileSync(new URL('../../config/chargegate.example.yaml', import.meta.url), 'utf8')) as any;
+  t.ok(example.authorization.list.some((e: { idTag: string; status?: string }) => e.idTag === example.mqtt.startIdTag && (e.status ?? 'Accepted') === 'Accepted'), example.mqtt.startIdTag);
 });
