@@ -52,8 +52,6 @@ export interface SiteCommandDeps {
   now: () => Date;
 }
 
-/** The sources a local user's cap comes from: one cap per target among them, the latest wins. */
-export const LOCAL_SOURCES = ['mqtt', 'http'] as const;
 
 export interface SiteCommands {
   start(chargerId: string, connectorId: number, idTag: string): Promise<ControlResult>;
@@ -119,9 +117,11 @@ export function createSiteCommands(deps: SiteCommandDeps): SiteCommands {
       const control = limits();
       const result = control.setCap(known(chargerId), connectorId, amps, source);
       if (!result.accepted) return result;
-      // The latest word replaces any other local user's cap on the same charger or connector.
-      for (const other of LOCAL_SOURCES) if (other !== source) control.setCap(chargerId, connectorId, null, other);
       const n = connectorId ?? 0;
+      // The latest word replaces another local user's cap on the same charger or connector (the
+      // kept row says whose it was: every local cap comes through here).
+      const before = deps.store.limits.caps().find((c) => c.chargerId === chargerId && c.connectorId === n);
+      if (before && before.source !== source) control.setCap(chargerId, connectorId, null, before.source);
       await deps.store.durably(() => (amps === null ? deps.store.limits.clearCap(chargerId, n) : deps.store.limits.setCap({ chargerId, connectorId: n, amps, source, setAt: deps.now().toISOString() })));
       deps.events.emit('limit.cap', { chargerId, connectorId: n, amps, source });
       return result;

@@ -142,15 +142,20 @@ t.test('with a site, the number shows the cap while the allocation under it move
   await u.waitFor(`${CP1}/connectors/1/limit`, (p) => Number(p) <= 9);
   t.equal(u.latest(`${CP1}/connectors/1/cap`), '14', 'the number still shows the cap');
   await eventually(() => cp1.profiles.at(-1)?.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit <= 9, 'the charger held to the site limit');
+  // The dashboard's (HTTP) word replaces Home Assistant's: one cap, the latest.
+  const res = await fetch(`${gw.httpUrl}/api/chargers/CP1/connectors/1/max-current`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amps: 12 }) });
+  t.equal(res.status, 200);
+  await u.waitFor(`${CP1}/connectors/1/cap`, (p) => p === '12');
+  t.same(gw.app.balancer!.caps('CP1'), [{ connectorId: 1, source: 'http', amps: 12 }], 'the latest word replaced the one before');
   t.ok(checkDiscovery(t, u) > 20, 'the discovery payloads (site device included) were checked');
   t.ok(u.received.some((m) => m.topic === 'homeassistant/number/chargegate_site/site_limit/config'), 'the site limit number');
 
   await gw.stop();
   gw = await startGateway(t, { dir, patch: withSite });
   u = await user(t, gw);
-  t.same(gw.app.balancer!.caps('CP1'), [{ connectorId: 1, source: 'mqtt', amps: 14 }], 'the cap is back');
+  t.same(gw.app.balancer!.caps('CP1'), [{ connectorId: 1, source: 'http', amps: 12 }], 'the cap is back');
   await eventually(() => gw.app.balancer!.allocation()?.siteLimit.amps === 9, 'the site limit is back');
-  t.equal((await u.waitFor(`${CP1}/connectors/1/cap`)).payload, '14');
+  t.equal((await u.waitFor(`${CP1}/connectors/1/cap`)).payload, '12');
 });
 
 const binary = mosquittoPath();
