@@ -44,6 +44,8 @@ interface Target {
   bySource: Map<string, number>;
   /** What the charger was last sent for this target (null: the cap was cleared), and how that went. */
   sent?: { amps: number | null; state: SendState; why?: string; seq: number };
+  /** The charger may hold this cap's profile (one was sent and no clear was accepted since). */
+  held?: boolean;
 }
 
 export function createChargerCaps(deps: ChargerCapsDeps): ChargerCaps {
@@ -73,8 +75,8 @@ export function createChargerCaps(deps: ChargerCapsDeps): ChargerCaps {
 
   function send(chargerId: string, connectorId: number, t: Target): void {
     const amps = lowest(t);
-    // Nothing to clear if nothing was ever sent for it.
-    if (amps === null && (t.sent === undefined || t.sent.amps === null)) {
+    // Nothing to clear if the charger cannot hold it.
+    if (amps === null && !t.held) {
       if (t.bySource.size === 0) targets.get(chargerId)?.delete(connectorId);
       return;
     }
@@ -84,10 +86,14 @@ export function createChargerCaps(deps: ChargerCapsDeps): ChargerCaps {
       return;
     }
     t.sent = { amps, state: 'sending', seq: mine };
+    if (amps !== null) t.held = true;
     const done = (state: SendState, why?: string) => {
       if (t.sent?.seq !== mine) return;
       t.sent = { amps, state, seq: mine, ...(why ? { why } : {}) };
-      if (amps === null && state === 'accepted') targets.get(chargerId)?.delete(connectorId);
+      if (amps === null && state === 'accepted') {
+        t.held = false;
+        if (t.bySource.size === 0) targets.get(chargerId)?.delete(connectorId);
+      }
       publish(chargerId);
     };
     const call =
@@ -108,7 +114,8 @@ export function createChargerCaps(deps: ChargerCapsDeps): ChargerCaps {
     const byConnector = targets.get(chargerId);
     if (!byConnector || !reachable(chargerId)) return;
     for (const [connectorId, t] of byConnector) {
-      if (lowest(t) === null) continue;
+      // A cap removed while it was away still has to be cleared; one in force is sent again.
+      if (lowest(t) === null && !t.held) continue;
       send(chargerId, connectorId, t);
     }
     publish(chargerId);

@@ -195,3 +195,19 @@ t.test('the example config accepts its own startIdTag', async (t) => {
   const example = parse(readFileSync(new URL('../../config/chargegate.example.yaml', import.meta.url), 'utf8')) as any;
   t.ok(example.authorization.list.some((e: { idTag: string; status?: string }) => e.idTag === example.mqtt.startIdTag && (e.status ?? 'Accepted') === 'Accepted'), example.mqtt.startIdTag);
 });
+
+t.test('a cap removed while the charger is away is cleared when it comes back', async (t) => {
+  const gw = await startGateway(t, { patch: embedded });
+  const u = await user(t, gw);
+  const first = await charger(t, gw);
+  await u.publish(`${CP1}/connectors/1/maxcurrent/set`, '10');
+  await eventually(() => first.profiles.length > 0, 'the profile at the charger');
+  await first.c.close();
+  await u.waitFor(`${CP1}/connected`, (p) => p === 'offline');
+  await u.publish(`${CP1}/connectors/1/maxcurrent/set`, 'null');
+  t.match(await result(u, `${CP1}/connectors/1/maxcurrent/result`, 1), { result: 'accepted', reason: /cap removed \(the charger gets it when it connects\)/ });
+  const back = await charger(t, gw);
+  await eventually(() => back.clears.length > 0, 'the ClearChargingProfile on its return');
+  t.same(back.clears, [{ id: 7101 }]);
+  t.same(back.profiles, [], 'no cap sent again');
+});
