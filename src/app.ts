@@ -3,7 +3,9 @@
  * the few things only main.ts may know (logger destination, clock). No globals.
  */
 import { createBalancer, type Balancer } from './balancer/loop.js';
-import { siteModel, siteProblems } from './balancer/site.js';
+import { chargerModel, siteModel, siteProblems } from './balancer/site.js';
+import { createChargerCaps } from './control/charger-caps.js';
+import type { ChargerModel } from './balancer/model.js';
 import { ConfigError } from './config/errors.js';
 import { fileURLToPath } from 'node:url';
 import { createSiteCommands } from './control/site-commands.js';
@@ -17,7 +19,8 @@ import type { Config } from './config/schema.js';
 import { createChargerQueries } from './gateway/charger-queries.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { startLocalListPush } from './gateway/local-list-push.js';
-import { mergedList, sameEntries } from './gateway/local-lists.js';
+import { listEntry, mergedList, sameEntries } from './gateway/local-lists.js';
+import { decideIdTag } from './gateway/authorize.js';
 import { createOperatorView, type OperatorView } from './http/index.js';
 import { createChargerSetup, type ChargerSetup } from './setup/index.js';
 import { loadProfiles } from './setup/profiles.js';
@@ -127,15 +130,23 @@ export function createApp(config: Config, deps: AppDeps): App {
     online: (id) => gateway.registry.connection(id) !== undefined && gateway.registry.get(id)?.booted === true,
     logger,
   });
-  // One meaning of "stop", "max current"… for MQTT and HTTP; without a site: section the
-  // limit commands answer "not configured".
+  // Without a site: section a cap is the charger's own profile (control/charger-caps.ts).
+  const chargerCaps = balancer
+    ? undefined
+    : createChargerCaps({ commands: gateway.commands, registry: gateway.registry, events, logger, chargerModel: (id) => configuredModel(config, id) });
+  // One meaning of "stop", "max current"… for MQTT and HTTP; caps and the site limit kept on disk.
   const knowsCharger = (id: string) => config.chargers.list.some((c) => c.id === id) || (config.chargers.allowUnknown && gateway.registry.get(id) !== undefined);
   const control = createSiteCommands({
     commands: gateway.commands,
     sessions: store.sessions,
     knowsCharger,
     checkRemoteStart: (chargerId, connectorId) => gateway.checkRemoteStart(chargerId, connectorId),
-    limits: () => balancer,
+    // Without a cloud chargegate decides the idTag itself: a start it would refuse is refused now.
+    idTagStatus: (idTag) => (upstreams ? undefined : localIdTagStatus(config, store, idTag, now())),
+    limits: () => balancer ?? chargerCaps,
+    store,
+    events,
+    now,
   });
   // Every OCPP command from a local user, through one door (chargegate answers where it owns
   // what the command changes: src/control/ocpp-commands.ts).
@@ -176,7 +187,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     transfers: { service: transfers, chargerFiles: chargerFiles(transfers, config.diagnostics.maxBytes, logger) },
     setup: (id) => setup.view(id),
     chargingProfiles: (id) => userProfiles?.view(id),
-    caps: (id) => balancer?.caps(id) ?? [],
+    caps: (id) => (balancer ?? chargerCaps)?.caps(id) ?? [],
     queries,
     peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstreams ? { upstream: true, upstreams: () => upstreams.summaries() } : {}) }),
     logger,
@@ -202,6 +213,8 @@ export function createApp(config: Config, deps: AppDeps): App {
       const ports = await gateway.start();
       queries.start();
       balancer?.start();
+      chargerCaps?.start();
+      control.restore();
       userProfiles?.start();
       setup.start();
       upstreams?.start();
@@ -230,6 +243,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       userProfiles?.stop();
       queries.stop();
       await balancer?.stop();
+      chargerCaps?.stop();
       await upstreams?.stop();
       await gateway.stop();
       store.close();
@@ -272,6 +286,19 @@ function createSiteBalancer(config: Config, deps: { events: EventBus; gateway: G
   if (problems.length > 0) throw new ConfigError(problems);
   const meter = createGridMeter(config, deps.logger, deps.now);
   return createBalancer({ config, site, ...deps, ...(meter ? { meter } : {}), timeZone: config.site?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone });
+}
+
+/** The config's authorization list's decision on an idTag (gateway/authorize.ts), as the charger would hear it. */
+function localIdTagStatus(config: Config, store: Store, idTag: string, now: Date): string {
+  const entry = listEntry(store.auth, undefined, idTag);
+  const parent = entry?.parentIdTag ? listEntry(store.auth, undefined, entry.parentIdTag) : undefined;
+  return decideIdTag(config.authorization.mode, entry, parent, now).status;
+}
+
+/** A configured charger's phases, connectors and quirks (undefined for one only seen). */
+function configuredModel(config: Config, chargerId: string): ChargerModel | undefined {
+  const c = config.chargers.list.find((x) => x.id === chargerId);
+  return c ? chargerModel(c) : undefined;
 }
 
 /** A local user's kept charging profiles, per charger (configured or seen before), as the balancer's caps. */

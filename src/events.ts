@@ -73,6 +73,14 @@ export interface GatewayEvents {
    */
   'allocation.changed': AllocationChanged;
   /**
+   * Without a load balancer (no `site:` section): each connector's limit under the local users'
+   * caps, which chargegate sends as the charger's own profiles (control/charger-caps.ts). For
+   * the MQTT mirror (the same limit topics as an allocation).
+   */
+  'charger.limits': { chargerId: string; connectors: ConnectorLimit[] };
+  /** A local user's cap changed (connectorId 0: the whole charger; amps null: removed): what the "Current limit" number shows. */
+  'limit.cap': { chargerId: string; connectorId: number; amps: number | null; source: string };
+  /**
    * A SetChargingProfile the load balancer sent was answered (or failed): every write lands in
    * the charger's flash, so they are counted (/metrics chargegate_profile_writes_total).
    */
@@ -153,6 +161,9 @@ export interface AllocationChanged {
    */
   chargers: ChargerControl[];
 }
+
+/** One connector's limit and why, as an allocation says it. */
+export type ConnectorLimit = Pick<AllocationChanged['connectors'][number], 'connectorId' | 'amps' | 'reason' | 'detail' | 'accepted' | 'inFlight'>;
 
 export interface ChargerControl {
   chargerId: string;

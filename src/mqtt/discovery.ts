@@ -15,6 +15,22 @@ export interface DiscoveredCharger {
   phases: 1 | 3;
   /** Upper bound of the settable limit, in A. */
   maxCurrentA: number;
+  /** A connector reported the car's state of charge: its SoC sensor is announced. */
+  socReported?: boolean;
+}
+
+/** What the site device shows (only with a `site:` section). */
+export interface DiscoveredSite {
+  /** The supply's fuse, A per phase: the site limit number's maximum. */
+  maxCurrentA: number;
+  phases: 1 | 3;
+  /** A grid meter is configured: its current per phase is shown. */
+  gridMeter: boolean;
+}
+
+/** Where the dashboard is (the device's "Visit" link in Home Assistant), when chargegate knows an address for it. */
+export interface DiscoveryOptions {
+  configurationUrl?: string;
 }
 
 export interface DiscoveryMessage {
@@ -23,7 +39,7 @@ export interface DiscoveryMessage {
   payload: string;
 }
 
-type Component = 'sensor' | 'binary_sensor' | 'switch' | 'number' | 'button';
+type Component = 'sensor' | 'binary_sensor' | 'switch' | 'number' | 'button' | 'event';
 
 interface Entity {
   component: Component;
@@ -40,7 +56,7 @@ export function nodeId(chargerId: string): string {
   return `chargegate_${chargerId.replace(/[^A-Za-z0-9_-]/g, '_')}_${fnv1a(chargerId)}`;
 }
 
-export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, discoveryPrefix: string, version: string): DiscoveryMessage[] {
+export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, discoveryPrefix: string, version: string, options: DiscoveryOptions = {}): DiscoveryMessage[] {
   const node = nodeId(charger.id);
   const device = {
     identifiers: [node],
@@ -49,6 +65,7 @@ export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, di
     model: charger.info?.model ?? 'unknown (not booted yet)',
     ...(charger.info?.firmwareVersion ? { sw_version: charger.info.firmwareVersion } : {}),
     ...(charger.info?.serialNumber ? { serial_number: charger.info.serialNumber } : {}),
+    ...(options.configurationUrl ? { configuration_url: options.configurationUrl } : {}),
   };
   const origin = { name: 'chargegate', sw_version: version };
   // An entity is available while chargegate runs and the charger is connected to it; the
@@ -72,6 +89,75 @@ export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, di
   }));
 }
 
+/** The site's own device: its limit (a number), what is left per phase and the grid meter's currents. */
+export function siteDiscoveryMessages(site: DiscoveredSite, topics: Topics, discoveryPrefix: string, version: string, options: DiscoveryOptions = {}): DiscoveryMessage[] {
+  const node = SITE_NODE;
+  const device = { identifiers: [node], name: 'chargegate site', manufacturer: 'chargegate', model: 'site load balancing', sw_version: version, ...(options.configurationUrl ? { configuration_url: options.configurationUrl } : {}) };
+  const availability = { availability_topic: topics.status, payload_available: 'online', payload_not_available: 'offline' };
+  const phases = PHASES.slice(0, site.phases);
+  const current = (object: string, name: string, topic: string): Entity => ({ component: 'sensor', object, config: { name, state_topic: topic, device_class: 'current', unit_of_measurement: 'A', state_class: 'measurement' } });
+  const list: Entity[] = [
+    {
+      component: 'number',
+      object: 'site_limit',
+      config: {
+        name: 'Site limit',
+        icon: 'mdi:transmission-tower',
+        state_topic: topics.site('limit'),
+        value_template: noneAs(site.maxCurrentA),
+        command_topic: topics.siteLimitCommand,
+        // A number sends a bare value; the site limit command takes A and seconds (the longest it allows).
+        command_template: SITE_LIMIT_COMMAND,
+        device_class: 'current',
+        unit_of_measurement: 'A',
+        min: 0,
+        max: site.maxCurrentA,
+        step: 1,
+        mode: 'box',
+        qos: 1,
+      },
+    },
+    ...phases.map((p) => current(`available_${p.toLowerCase()}`, `Available current ${p}`, topics.site(`available/${p}`))),
+    ...(site.gridMeter ? phases.map((p) => current(`grid_current_${p.toLowerCase()}`, `Grid current ${p}`, topics.site(`grid/current/${p}`))) : []),
+  ];
+  return list.map(({ component, object, config }) => ({
+    topic: `${discoveryPrefix}/${component}/${node}/${object}/config`,
+    payload: JSON.stringify({ ...config, unique_id: `${node}_${object}`, ...availability, device, origin: { name: 'chargegate', sw_version: version } }),
+  }));
+}
+
+export const SITE_NODE = 'chargegate_site';
+/** The site limit command's longest duration (a week, command-parse.ts). */
+export const SITE_LIMIT_COMMAND = '{"amps": {{ value }}, "duration": 604800}';
+
+/** OCPP 1.6 ChargePointStatus (§7.7): the enum sensors' options (2.0.1 chargers' statuses are translated to these at the edge). */
+export const STATUSES = ['Available', 'Preparing', 'Charging', 'SuspendedEVSE', 'SuspendedEV', 'Finishing', 'Reserved', 'Unavailable', 'Faulted'] as const;
+/** A car is plugged in (OCPP 1.6 §4.9: the connector is occupied). */
+const PLUGGED = ['Preparing', 'Charging', 'SuspendedEVSE', 'SuspendedEV', 'Finishing'];
+
+/** The templates Home Assistant renders (Jinja); test/helpers/ha-discovery.ts knows each one. */
+export const TEMPLATES = {
+  noneAsUnknown: "{{ 'None' if value == 'none' else value }}",
+  charging: "{{ 'ON' if value == 'Charging' else 'OFF' }}",
+  plugged: `{{ 'ON' if value in ${JSON.stringify(PLUGGED).replace(/"/g, "'").replace(/,/g, ', ')} else 'OFF' }}`,
+  problem: "{{ 'OFF' if value == 'NoError' else 'ON' }}",
+  // A state is at most 255 characters in Home Assistant.
+  text: '{{ value[:255] }}',
+  sessionEnergy: '{{ value_json.energyWh }}',
+  // Seconds since the session started, to its end once it ended (updated with each session message).
+  sessionDuration: "{{ ((as_timestamp(value_json.stoppedAt) if value_json.stoppedAt is defined else as_timestamp(now())) - as_timestamp(value_json.startedAt)) | round(0) }}",
+} as const;
+
+/** 'none' (no cap, no limit) shows as the maximum: nothing holds the charger below it. */
+export function noneAs(max: number): string {
+  return `{{ ${max} if value == 'none' else value }}`;
+}
+
+/** An event entity's state: the event's JSON with its type (Home Assistant needs event_type, one of event_types). */
+export function eventTemplate(type: string): string {
+  return `{{ dict(value_json, event_type='${type}') | tojson }}`;
+}
+
 /** The same topics with empty payloads: Home Assistant removes the entities (and the device with its last one). */
 export function removalMessages(charger: DiscoveredCharger, topics: Topics, discoveryPrefix: string): DiscoveryMessage[] {
   return discoveryMessages(charger, topics, discoveryPrefix, '').map(({ topic }) => ({ topic, payload: '' }));
@@ -81,13 +167,22 @@ export function removalMessages(charger: DiscoveredCharger, topics: Topics, disc
 const GATEWAY_ONLY = new Set(['connected', 'controlled', 'uncontrolled_reason']);
 
 /** The mirror's "no value" payload (`none`) as Home Assistant's own, which makes the state unknown. */
-const NONE_AS_UNKNOWN = "{{ 'None' if value == 'none' else value }}";
+const NONE_AS_UNKNOWN = TEMPLATES.noneAsUnknown;
 
 function entities(charger: DiscoveredCharger, topics: Topics): Entity[] {
   const id = charger.id;
   const list: Entity[] = [
     { component: 'binary_sensor', object: 'connected', config: { name: 'Connected', device_class: 'connectivity', entity_category: 'diagnostic', state_topic: topics.charger(id, 'connected'), payload_on: 'online', payload_off: 'offline' } },
-    { component: 'sensor', object: 'status', config: { name: 'Charger status', icon: 'mdi:ev-station', state_topic: topics.charger(id, 'status') } },
+    { component: 'sensor', object: 'status', config: { name: 'Charger status', icon: 'mdi:ev-station', state_topic: topics.charger(id, 'status'), device_class: 'enum', options: [...STATUSES] } },
+    { component: 'binary_sensor', object: 'error', config: { name: 'Error', device_class: 'problem', state_topic: topics.charger(id, 'error'), value_template: TEMPLATES.problem } },
+    { component: 'sensor', object: 'error_code', config: { name: 'Error code', icon: 'mdi:alert-circle-outline', entity_category: 'diagnostic', state_topic: topics.charger(id, 'error') } },
+    ...(
+      [
+        ['session_started', 'Session started', 'session-started', 'started'],
+        ['session_ended', 'Session ended', 'session-ended', 'ended'],
+        ['fault', 'Fault', 'fault', 'fault'],
+      ] as const
+    ).map(([object, name, kind, type]): Entity => ({ component: 'event', object, config: { name, state_topic: topics.event(id, kind), event_types: [type], value_template: eventTemplate(type) } })),
     {
       component: 'switch',
       object: 'available',
@@ -121,8 +216,12 @@ function connectorEntities(charger: DiscoveredCharger, n: number, topics: Topics
     object: object(what.toLowerCase().replace(/\s+/g, '_')),
     config: { name: name(what), state_topic: topics.connector(id, n, leaf), device_class: deviceClass, unit_of_measurement: unit, state_class: 'measurement' },
   });
+  const status = topics.connector(id, n, 'status');
   const list: Entity[] = [
-    { component: 'sensor', object: object('status'), config: { name: name('Status'), icon: 'mdi:ev-plug-type2', state_topic: topics.connector(id, n, 'status') } },
+    { component: 'sensor', object: object('status'), config: { name: name('Status'), icon: 'mdi:ev-plug-type2', state_topic: status, device_class: 'enum', options: [...STATUSES] } },
+    { component: 'binary_sensor', object: object('charging'), config: { name: name('Charging'), device_class: 'battery_charging', state_topic: status, value_template: TEMPLATES.charging } },
+    { component: 'binary_sensor', object: object('plugged_in'), config: { name: name('Plugged in'), device_class: 'plug', state_topic: status, value_template: TEMPLATES.plugged } },
+    { component: 'binary_sensor', object: object('error'), config: { name: name('Error'), device_class: 'problem', state_topic: topics.connector(id, n, 'error'), value_template: TEMPLATES.problem } },
     measurement('Power', 'power', 'power', 'W'),
     {
       component: 'sensor',
@@ -130,6 +229,13 @@ function connectorEntities(charger: DiscoveredCharger, n: number, topics: Topics
       config: { name: name('Energy'), state_topic: topics.connector(id, n, 'energy'), device_class: 'energy', unit_of_measurement: 'Wh', state_class: 'total_increasing' },
     },
     ...PHASES.slice(0, charger.phases).map((phase) => measurement(`Current ${phase}`, `current/${phase}`, 'current', 'A')),
+    ...PHASES.slice(0, charger.phases).map((phase) => measurement(`Voltage ${phase}`, `voltage/${phase}`, 'voltage', 'V')),
+    ...(charger.socReported ? [measurement('SoC', 'soc', 'battery', '%')] : []),
+    {
+      component: 'sensor',
+      object: object('session_duration'),
+      config: { name: name('Session duration'), state_topic: topics.connector(id, n, 'session'), value_template: TEMPLATES.sessionDuration, device_class: 'duration', unit_of_measurement: 's', state_class: 'measurement' },
+    },
     {
       component: 'sensor',
       object: object('session_energy'),
@@ -147,10 +253,13 @@ function connectorEntities(charger: DiscoveredCharger, n: number, topics: Topics
     {
       component: 'number',
       object: object('limit'),
+      // It shows the cap a person set (none: the charger's maximum), not the allocation under
+      // it, which moves on its own: a value set does not snap back (issue #18).
       config: {
         name: name('Current limit'),
         icon: 'mdi:current-ac',
-        state_topic: topics.connector(id, n, 'limit'),
+        state_topic: topics.connector(id, n, 'cap'),
+        value_template: noneAs(charger.maxCurrentA),
         command_topic: topics.connectorCommand(id, n, 'maxcurrent'),
         device_class: 'current',
         unit_of_measurement: 'A',
@@ -174,6 +283,13 @@ function connectorEntities(charger: DiscoveredCharger, n: number, topics: Topics
         state_class: 'measurement',
       },
     },
+    {
+      component: 'sensor',
+      object: object('allocated'),
+      config: { name: name('Allocated current'), icon: 'mdi:current-ac', state_topic: topics.connector(id, n, 'limit'), value_template: NONE_AS_UNKNOWN, device_class: 'current', unit_of_measurement: 'A', state_class: 'measurement' },
+    },
+    { component: 'sensor', object: object('limit_reason'), config: { name: name('Limit reason'), icon: 'mdi:information-outline', state_topic: topics.connector(id, n, 'limitReason'), value_template: TEMPLATES.text } },
+    { component: 'button', object: object('unlock'), config: { name: name('Unlock'), icon: 'mdi:lock-open-variant', command_topic: topics.connectorCommand(id, n, 'unlock'), payload_press: '{}', qos: 1 } },
     { component: 'button', object: object('start'), config: { name: name('Start charging'), icon: 'mdi:play', command_topic: topics.connectorCommand(id, n, 'start'), payload_press: '{}', qos: 1 } },
     { component: 'button', object: object('stop'), config: { name: name('Stop charging'), icon: 'mdi:stop', command_topic: topics.connectorCommand(id, n, 'stop'), payload_press: '{}', qos: 1 } },
   ];

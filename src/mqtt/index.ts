@@ -15,6 +15,7 @@ import type { OcppCommands } from '../control/ocpp-commands.js';
 import { createCommandRunner } from './commands.js';
 import { createExternalBroker } from './external.js';
 import { createInboundHandler } from './inbound.js';
+import type { DiscoveredSite } from './discovery.js';
 import { createMirror, type Mirror } from './mirror.js';
 import type { LatestLookup } from './file-mirror.js';
 import { resolveMqttOptions, type EmbeddedOptions, type ExternalOptions } from './options.js';
@@ -79,6 +80,7 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     version: deps.version,
     logger,
     ...(deps.fileStates ? { fileStates: deps.fileStates } : {}),
+    ...discoveredSite(deps.config),
   });
   const run = createCommandRunner({ control: deps.control, ...(deps.ocpp ? { ocpp: deps.ocpp } : {}), ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}) });
   const birth = createBirthCoalescer({ republish: () => mirror.republishDiscovery(), nowMs, logger });
@@ -139,4 +141,25 @@ function embedded(options: EmbeddedOptions, topics: Topics, logger: Logger): Mqt
 function external(options: ExternalOptions, topics: Topics, logger: Logger): MqttTransport {
   const subscriptions = [...topics.commandFilters, ...(options.discoveryPrefix !== undefined ? [`${options.discoveryPrefix}/status`] : [])];
   return createExternalBroker({ options, subscriptions, statusTopic: topics.status, logger });
+}
+
+/** The site device and the dashboard link for Home Assistant, from the config. */
+function discoveredSite(config: Config): { site?: DiscoveredSite; configurationUrl?: string } {
+  const site = config.site;
+  const url = dashboardUrl(config);
+  return {
+    ...(site ? { site: { maxCurrentA: site.supply.maxCurrent, phases: site.supply.phases, gridMeter: site.meter !== undefined } } : {}),
+    ...(url ? { configurationUrl: url } : {}),
+  };
+}
+
+/**
+ * The dashboard's address as others reach it: firmware.publicUrl (the base URL chargers reach
+ * the HTTP port by), else http.host when it names one address; a wildcard host names none.
+ */
+export function dashboardUrl(config: Config): string | undefined {
+  if (config.firmware.publicUrl) return config.firmware.publicUrl.replace(/\/?$/, '/');
+  const host = config.http.host;
+  if (!host || host === '0.0.0.0' || host === '::' || config.http.port === 0) return undefined;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}/`;
 }

@@ -7,12 +7,12 @@
 import type { ChargerConfig } from '../config/schema.js';
 import { mirrorSecurity } from './security-mirror.js';
 import { mirrorFiles, publishFileStates, type LatestLookup } from './file-mirror.js';
-import type { EventBus, EventName, GatewayEvents } from '../events.js';
+import type { ConnectorLimit, EventBus, EventName, GatewayEvents } from '../events.js';
 import { rolledUpStatus } from '../gateway/charger-status.js';
 import { ocppVersionOf, type Registry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
 import type { ChargerInfo, ConnectorState, SessionRecord, SessionStore } from '../store/ports.js';
-import { discoveryMessages, removalMessages, type DiscoveredCharger } from './discovery.js';
+import { discoveryMessages, removalMessages, siteDiscoveryMessages, type DiscoveredCharger, type DiscoveredSite } from './discovery.js';
 import type { Publisher } from './publisher.js';
 import { readingsFromSamples } from './telemetry.js';
 import { PHASES, type ChargerEventKind, type Topics } from './topics.js';
@@ -32,6 +32,10 @@ export interface MirrorDeps {
   logger: Logger;
   /** Firmware and diagnostics status per charger (src/transfers), when known. */
   fileStates?: LatestLookup;
+  /** The site device in Home Assistant (only with a `site:` section). */
+  site?: DiscoveredSite;
+  /** The dashboard's address, linked from every device in Home Assistant. */
+  configurationUrl?: string;
 }
 
 /** Events waiting for the mirror; beyond this, new ones are dropped (and counted) rather than eat memory. */
@@ -60,6 +64,9 @@ export function createMirror(deps: MirrorDeps): Mirror {
   const lastStatus = new Map<string, ConnectorState>();
   /** Connectors announced to Home Assistant per charger. */
   const announced = new Map<string, number>();
+  /** Chargers that reported a state of charge: their SoC sensors are announced. */
+  const socSeen = new Set<string>();
+  const discoveryOptions = deps.configurationUrl ? { configurationUrl: deps.configurationUrl } : {};
   /** The limits and reason last mirrored per charger and connector (as published). */
   const lastLimits = new Map<string, Map<number, MirroredLimit>>();
   /** Whether chargegate controls each charger, and why not, as last published. */
@@ -113,6 +120,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       connectors: Math.max(conf?.connectors ?? 1, seen),
       phases: conf?.phases ?? 3,
       maxCurrentA: conf?.maxCurrent ?? 32,
+      socReported: socSeen.has(chargerId),
     };
   }
 
@@ -120,14 +128,19 @@ export function createMirror(deps: MirrorDeps): Mirror {
     const charger = describe(chargerId);
     announced.set(chargerId, charger.connectors);
     if (deps.discoveryPrefix === undefined) return;
-    for (const m of discoveryMessages(charger, topics, deps.discoveryPrefix, deps.version)) publisher.stateNow(m.topic, m.payload);
+    for (const m of discoveryMessages(charger, topics, deps.discoveryPrefix, deps.version, discoveryOptions)) publisher.stateNow(m.topic, m.payload);
+  }
+
+  function announceSite(): void {
+    if (deps.discoveryPrefix === undefined || !deps.site) return;
+    for (const m of siteDiscoveryMessages(deps.site, topics, deps.discoveryPrefix, deps.version, discoveryOptions)) publisher.stateNow(m.topic, m.payload);
   }
 
   /** A charger removed from the config: its entities and its retained state go. */
   function retire(chargerId: string): void {
     const charger = describe(chargerId);
     if (deps.discoveryPrefix !== undefined) {
-      for (const m of removalMessages({ ...charger, phases: 3 }, topics, deps.discoveryPrefix)) publisher.clear(m.topic);
+      for (const m of removalMessages({ ...charger, phases: 3, socReported: true }, topics, deps.discoveryPrefix)) publisher.clear(m.topic);
     }
     for (const topic of topics.chargerStateTopics(chargerId, charger.connectors)) publisher.clear(topic);
     lastLimits.delete(chargerId);
@@ -187,6 +200,10 @@ export function createMirror(deps: MirrorDeps): Mirror {
     if (e.connectorId === 0) return; // the charger's main meter: not mapped to a connector's topics
     ensureAnnounced(e.chargerId, e.connectorId);
     for (const { leaf, value } of readingsFromSamples(e.samples)) {
+      if (leaf === 'soc' && !socSeen.has(e.chargerId)) {
+        socSeen.add(e.chargerId);
+        announce(e.chargerId);
+      }
       publisher.state(topics.connector(e.chargerId, e.connectorId, leaf), String(value), 0);
       if (leaf === 'energy') sessionEnergy(e.chargerId, e.connectorId, value);
     }
@@ -259,18 +276,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
    * charger whose published values are the same is skipped before its topics are even built.
    */
   function allocation(e: GatewayEvents['allocation.changed']): void {
-    for (const c of e.connectors) {
-      let byConnector = lastLimits.get(c.chargerId);
-      if (!byConnector) lastLimits.set(c.chargerId, (byConnector = new Map()));
-      const now = mirroredLimit(c);
-      const last = byConnector.get(c.connectorId);
-      if (last && last.planned === now.planned && last.reason === now.reason && last.accepted === now.accepted && last.inFlight === now.inFlight) continue;
-      byConnector.set(c.connectorId, now);
-      if (last?.planned !== now.planned) publisher.state(topics.connector(c.chargerId, c.connectorId, 'limit'), now.planned, 1);
-      if (last?.reason !== now.reason) publisher.state(topics.connector(c.chargerId, c.connectorId, 'limitReason'), now.reason, 1);
-      if (last?.accepted !== now.accepted) publisher.state(topics.connector(c.chargerId, c.connectorId, 'limitAccepted'), now.accepted, 1);
-      if (last?.inFlight !== now.inFlight) publisher.state(topics.connector(c.chargerId, c.connectorId, 'limitInFlight'), now.inFlight, 1);
-    }
+    for (const c of e.connectors) connectorLimit(c.chargerId, c);
     // `?? []`: a balancer of an older shape may leave it out; nothing is said then.
     for (const c of e.chargers ?? []) {
       const controlled = c.controlled ? 'true' : 'false';
@@ -282,6 +288,25 @@ export function createMirror(deps: MirrorDeps): Mirror {
       if (last?.reason !== reason) publisher.state(topics.charger(c.chargerId, 'uncontrolledReason'), reason, 1);
     }
     site({ limitA: e.siteLimit.amps, availableA: e.load.map((amps) => Math.max(0, e.siteLimit.amps - amps)) });
+  }
+
+  function connectorLimit(chargerId: string, c: ConnectorLimit): void {
+    let byConnector = lastLimits.get(chargerId);
+    if (!byConnector) lastLimits.set(chargerId, (byConnector = new Map()));
+    const now = mirroredLimit(c);
+    const last = byConnector.get(c.connectorId);
+    if (last && last.planned === now.planned && last.reason === now.reason && last.accepted === now.accepted && last.inFlight === now.inFlight) return;
+    byConnector.set(c.connectorId, now);
+    if (last?.planned !== now.planned) publisher.state(topics.connector(chargerId, c.connectorId, 'limit'), now.planned, 1);
+    if (last?.reason !== now.reason) publisher.state(topics.connector(chargerId, c.connectorId, 'limitReason'), now.reason, 1);
+    if (last?.accepted !== now.accepted) publisher.state(topics.connector(chargerId, c.connectorId, 'limitAccepted'), now.accepted, 1);
+    if (last?.inFlight !== now.inFlight) publisher.state(topics.connector(chargerId, c.connectorId, 'limitInFlight'), now.inFlight, 1);
+  }
+
+  /** A local user's cap (what the "Current limit" number shows; the allocation under it is `limit`). */
+  function cap(e: GatewayEvents['limit.cap']): void {
+    const value = e.amps === null ? NONE : String(round1(e.amps));
+    publisher.state(e.connectorId === 0 ? topics.charger(e.chargerId, 'cap') : topics.connector(e.chargerId, e.connectorId, 'cap'), value, 1);
   }
 
   function site(e: GatewayEvents['site.state']): void {
@@ -339,6 +364,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
     },
     start() {
       publisher.stateNow(topics.status, 'online');
+      announceSite();
       snapshot();
       listen('charger.connected', (e) => connected(e.chargerId, true));
       listen('charger.disconnected', (e) => connected(e.chargerId, false));
@@ -352,6 +378,8 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('session.ended', (record) => sessionEnded(record));
       listen('session.corrected', sessionCorrected);
       listen('allocation.changed', allocation);
+      listen('charger.limits', (e) => e.connectors.forEach((c) => connectorLimit(e.chargerId, c)));
+      listen('limit.cap', cap);
       listen('site.state', site);
       listen('upstream.state', upstream);
       listen('upstream.summary', upstreamSummary);
@@ -360,6 +388,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       if (deps.fileStates) mirrorFiles(listen, deps.fileStates, topics, publisher);
     },
     republishDiscovery() {
+      announceSite();
       for (const chargerId of announced.keys()) announce(chargerId);
     },
     stop() {
@@ -407,7 +436,7 @@ interface MirroredLimit {
   inFlight: string;
 }
 
-function mirroredLimit(c: GatewayEvents['allocation.changed']['connectors'][number]): MirroredLimit {
+function mirroredLimit(c: ConnectorLimit): MirroredLimit {
   const amps = (a: number | undefined) => (a === undefined ? NONE : String(round1(a)));
   return { planned: amps(c.amps), reason: c.detail ? `${c.reason}: ${c.detail}` : c.reason, accepted: amps(c.accepted), inFlight: amps(c.inFlight) };
 }

@@ -136,7 +136,7 @@ export class Topics {
 export const PHASES = ['L1', 'L2', 'L3'] as const;
 export type Phase = (typeof PHASES)[number];
 
-const CHARGER_LEAVES = ['connected', 'status', 'error', 'available', 'info', 'controlled', 'uncontrolledReason', 'quirks', 'setup', 'profile', 'registration', 'firmware', 'diagnostics'] as const;
+const CHARGER_LEAVES = ['connected', 'status', 'error', 'available', 'info', 'controlled', 'uncontrolledReason', 'cap', 'quirks', 'setup', 'profile', 'registration', 'firmware', 'diagnostics'] as const;
 export type ChargerLeaf = (typeof CHARGER_LEAVES)[number];
 
 const CONNECTOR_LEAVES = [
@@ -154,6 +154,7 @@ const CONNECTOR_LEAVES = [
   'soc',
   'session',
   'limit',
+  'cap',
   'limitReason',
   'limitAccepted',
   'limitInFlight',

@@ -492,6 +492,30 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 14,
+    name: 'the current caps and the site limit local users set (issue #18: they survive a restart)',
+    sql: `
+      -- A local user's cap (MQTT, HTTP, the dashboard) per charger (connector_id 0) or
+      -- connector, A per phase: the latest word of any local user is the one kept.
+      CREATE TABLE user_caps (
+        charger_id   TEXT NOT NULL,
+        connector_id INTEGER NOT NULL,
+        amps         REAL NOT NULL,
+        source       TEXT NOT NULL,
+        set_at       TEXT NOT NULL,
+        PRIMARY KEY (charger_id, connector_id)
+      );
+
+      -- The temporary site limit a local user set (demand response), one row at most.
+      CREATE TABLE user_site_limit (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        amps     REAL NOT NULL,
+        source   TEXT NOT NULL,
+        until_at TEXT NOT NULL
+      );
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

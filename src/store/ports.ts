@@ -400,6 +400,32 @@ export interface RawFrameStore {
   list(filter?: { chargerId?: string; limit?: number }): (RawFrame & { id: number })[];
 }
 
+/** A local user's cap on a charger (connectorId 0) or a connector, A per phase (migration 14). */
+export interface UserCap {
+  chargerId: string;
+  connectorId: number;
+  amps: number;
+  /** Who set it last: mqtt, http. */
+  source: string;
+  setAt: string;
+}
+
+/** The temporary site limit a local user set, until `until` (ISO time). */
+export interface UserSiteLimit {
+  amps: number;
+  source: string;
+  until: string;
+}
+
+/** What local users asked of the site's current, kept so a restart does not undo it. */
+export interface LimitStore {
+  caps(): UserCap[];
+  setCap(cap: UserCap): void;
+  clearCap(chargerId: string, connectorId: number): void;
+  siteLimit(): UserSiteLimit | undefined;
+  setSiteLimit(limit: UserSiteLimit | null): void;
+}
+
 /** Small named values that must survive a restart (the meta table); the caller encodes them. */
 export interface MetaStore {
   get(key: string): string | undefined;
@@ -607,6 +633,8 @@ export interface Store {
   loadHistory: LoadHistoryStore;
   /** OCPP 2.0.1 chargers' device models (migration 11). */
   deviceModel: DeviceModelStore;
+  /** Local users' caps and site limit (migration 14). */
+  limits: LimitStore;
   /**
    * Group commit. Runs `work` now, inside the transaction shared by everything written in this
    * turn of the event loop (opening it if none is open), and resolves with its result once that

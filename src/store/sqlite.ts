@@ -6,6 +6,7 @@ import type { Store } from './ports.js';
 import { createAuthStore } from './sqlite/auth.js';
 import { createChargerStore } from './sqlite/chargers.js';
 import { createDeviceModelStore } from './sqlite/device-model.js';
+import { createLimitStore } from './sqlite/limits.js';
 import { createMetaStore } from './sqlite/meta.js';
 import { createLoadHistoryStore } from './sqlite/load-history.js';
 import { createMeterStore } from './sqlite/meters.js';
@@ -66,6 +67,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     statusHistory: createStatusHistoryStore(db),
     loadHistory: createLoadHistoryStore(db),
     deviceModel: createDeviceModelStore(db),
+    limits: createLimitStore(db),
     durably: (work) => group.durably(work),
     close() {
       if (!db.open) return;

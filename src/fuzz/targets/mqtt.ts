@@ -97,6 +97,9 @@ export function mqttTarget(options: { site: { get(): Promise<FuzzSite>; release(
         knowsCharger: (id) => (CHARGER_IDS as readonly string[]).includes(id) || app.gateway.registry.get(id) !== undefined,
         limits: () => app.balancer,
         checkRemoteStart: (chargerId, connectorId) => app.gateway.checkRemoteStart(chargerId, connectorId),
+        store: app.store,
+        events: app.events,
+        now: () => new Date(),
       });
       handle = createInboundHandler({
         topics,

@@ -49,8 +49,8 @@ export function commandRoutes({ control }: CommandDeps): Route[] {
     command('/api/chargers/{chargerId}/connectors/{connectorId}/unlock', 'Unlock the connector (UnlockConnector).', ON_CONNECTOR, {}, (p) => control.unlock(p.chargerId, p.connectorId)),
     command('/api/chargers/{chargerId}/connectors/{connectorId}/availability', 'Make the connector available or not (ChangeAvailability).', ON_CONNECTOR, { available: AVAILABLE }, (p, b) => control.setAvailable(p.chargerId, p.connectorId, b.available)),
     command('/api/chargers/{chargerId}/availability', 'Make the whole charger available or not (ChangeAvailability on connector 0).', ON_CHARGER, { available: AVAILABLE }, (p, b) => control.setAvailable(p.chargerId, 0, b.available)),
-    command('/api/chargers/{chargerId}/connectors/{connectorId}/max-current', 'Cap the connector (through load balancing).', ON_CONNECTOR, { amps: AMPS }, (p, b) => control.setCap(p.chargerId, p.connectorId, b.amps, 'http')),
-    command('/api/chargers/{chargerId}/max-current', 'Cap the whole charger (through load balancing).', ON_CHARGER, { amps: AMPS }, (p, b) => control.setCap(p.chargerId, undefined, b.amps, 'http')),
+    command('/api/chargers/{chargerId}/connectors/{connectorId}/max-current', "Cap the connector: the load balancer's cap, or without a site: section the charger's own profile; kept across restarts.", ON_CONNECTOR, { amps: AMPS }, (p, b) => control.setCap(p.chargerId, p.connectorId, b.amps, 'http')),
+    command('/api/chargers/{chargerId}/max-current', "Cap the whole charger: the load balancer's cap, or without a site: section its own ChargePointMaxProfile; kept across restarts.", ON_CHARGER, { amps: AMPS }, (p, b) => control.setCap(p.chargerId, undefined, b.amps, 'http')),
     command('/api/chargers/{chargerId}/reset', 'Restart the charger (Reset Soft or Hard).', ON_CHARGER, { type: { type: 'enum', values: ['soft', 'hard'], description: 'soft (default) or hard.' } }, (p, b) =>
       control.reset(p.chargerId, b.type === 'hard' ? 'Hard' : 'Soft'),
     ),

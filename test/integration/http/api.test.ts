@@ -120,12 +120,14 @@ t.test('a bad request gets 400 with what was wrong, never 500', async (t) => {
   t.match(await api(gw.httpUrl, '/api/chargers/CP2/connectors/1/start', { token: TOKENS.full, body: { idTag: 'TAG1' } }), { status: 409, json: { error: { code: 'charger_offline' } } });
 });
 
-t.test('without load balancing or upstream the API says so; limit commands are refused', async (t) => {
+t.test('without load balancing or upstream the API says so; a cap is the charger\'s own, a site limit is refused', async (t) => {
   const { gw } = await siteWithSessions(t);
   t.match((await api(gw.httpUrl, '/api/site', { token: TOKENS.read })).json, { balancing: false, message: 'load balancing not configured', connectors: [] });
   t.same((await api(gw.httpUrl, '/api/upstream', { token: TOKENS.read })).json, { configured: false, message: 'no upstream configured' });
   const cap = await api(gw.httpUrl, '/api/chargers/CP1/max-current', { token: TOKENS.full, body: { amps: 10 } });
-  t.match(cap, { status: 409, json: { error: { code: 'not_configured', message: /load balancing is not configured/ } } });
+  t.match(cap, { status: 200, json: { accepted: true, reason: /capped at 10 A/ } });
+  const siteLimit = await api(gw.httpUrl, '/api/site/limit', { token: TOKENS.full, body: { amps: 10, duration: 60 } });
+  t.match(siteLimit, { status: 200, json: { accepted: false, reason: /a site limit needs load balancing/ } });
   const history = await api(gw.httpUrl, '/api/site/history', { token: TOKENS.read });
   t.match(history.json, { intervalS: 15, samples: [{ chargersA: [Number, Number, Number], limitA: null }] }, 'a sample taken at start');
 });

@@ -1,0 +1,184 @@
+/**
+ * Home Assistant's own rules for MQTT discovery payloads, as far as chargegate's entities use
+ * them, so a test can say "Home Assistant would accept this" without running Home Assistant.
+ *
+ * Sources (read, not copied): homeassistant/components/sensor/const.py (DEVICE_CLASS_UNITS,
+ * DEVICE_CLASS_STATE_CLASSES), binary_sensor/__init__.py (BinarySensorDeviceClass),
+ * button (ButtonDeviceClass), number (min < max, step, mode), event.mqtt (event_types; the
+ * message is JSON with an event_type among them), and the MQTT integration's abbreviations of
+ * the config keys. A template is rendered by its JavaScript twin below: an entity with a
+ * template this file does not know fails, so nothing is waved through.
+ */
+import { TEMPLATES } from '../../src/mqtt/discovery.js';
+
+type Config = Record<string, unknown>;
+
+/** Units and state classes per sensor device class (the ones that matter to an EV charger). */
+const SENSOR_CLASSES: Record<string, { units: (string | undefined)[]; stateClasses: string[] }> = {
+  current: { units: ['A', 'mA'], stateClasses: ['measurement'] },
+  voltage: { units: ['V', 'mV', 'µV', 'kV', 'MV'], stateClasses: ['measurement'] },
+  power: { units: ['W', 'kW', 'MW', 'GW', 'TW'], stateClasses: ['measurement'] },
+  energy: { units: ['Wh', 'kWh', 'MWh', 'GWh', 'TWh', 'mWh', 'MJ', 'GJ', 'cal', 'kcal', 'Mcal', 'Gcal'], stateClasses: ['total', 'total_increasing'] },
+  battery: { units: ['%'], stateClasses: ['measurement'] },
+  duration: { units: ['d', 'h', 'min', 's', 'ms'], stateClasses: ['measurement', 'total', 'total_increasing'] },
+  monetary: { units: [], stateClasses: ['total'] },
+  enum: { units: [undefined], stateClasses: [] },
+  timestamp: { units: [undefined], stateClasses: [] },
+};
+const BINARY_CLASSES = ['battery', 'battery_charging', 'carbon_monoxide', 'cold', 'connectivity', 'door', 'garage_door', 'gas', 'heat', 'light', 'lock', 'moisture', 'motion', 'moving', 'occupancy', 'opening', 'plug', 'power', 'presence', 'problem', 'running', 'safety', 'smoke', 'sound', 'tamper', 'update', 'vibration', 'window'];
+const BUTTON_CLASSES = ['identify', 'restart', 'update'];
+const EVENT_CLASSES = ['button', 'doorbell', 'motion'];
+const STATE_CLASSES = ['measurement', 'total', 'total_increasing'];
+
+const COMMON = ['name', 'unique_id', 'object_id', 'icon', 'device', 'origin', 'availability', 'availability_mode', 'availability_topic', 'payload_available', 'payload_not_available', 'entity_category', 'enabled_by_default', 'device_class', 'qos', 'json_attributes_topic', 'json_attributes_template'];
+const KEYS: Record<string, string[]> = {
+  sensor: [...COMMON, 'state_topic', 'value_template', 'unit_of_measurement', 'state_class', 'options', 'expire_after', 'force_update', 'suggested_display_precision'],
+  binary_sensor: [...COMMON, 'state_topic', 'value_template', 'payload_on', 'payload_off', 'expire_after', 'force_update', 'off_delay'],
+  switch: [...COMMON, 'state_topic', 'value_template', 'command_topic', 'payload_on', 'payload_off', 'state_on', 'state_off', 'optimistic', 'retain'],
+  number: [...COMMON, 'state_topic', 'value_template', 'command_topic', 'command_template', 'min', 'max', 'step', 'mode', 'unit_of_measurement', 'optimistic', 'retain', 'payload_reset'],
+  button: [...COMMON, 'command_topic', 'command_template', 'payload_press', 'retain'],
+  event: [...COMMON, 'state_topic', 'value_template', 'event_types'],
+};
+
+/** What is wrong with one discovery config (empty: Home Assistant accepts it). */
+export function discoveryProblems(component: string, config: Config): string[] {
+  const out: string[] = [];
+  const allowed = KEYS[component];
+  if (!allowed) return [`unknown component ${component}`];
+  for (const key of Object.keys(config)) if (!allowed.includes(key)) out.push(`${key} is not a ${component} option`);
+  if (typeof config.unique_id !== 'string' || !/^[A-Za-z0-9_-]+$/.test(config.unique_id)) out.push('unique_id missing or not [A-Za-z0-9_-]');
+  if (typeof config.name !== 'string' || config.name.length === 0) out.push('name missing');
+  const device = config.device as Config | undefined;
+  if (!device || !Array.isArray(device.identifiers) || device.identifiers.length === 0) out.push('device.identifiers missing');
+  if (device?.configuration_url !== undefined && !/^(https?|homeassistant):\/\/\S+$/.test(String(device.configuration_url))) out.push('device.configuration_url is not a URL');
+  if (config.availability === undefined && config.availability_topic === undefined) out.push('no availability');
+  if (config.entity_category !== undefined && !['config', 'diagnostic'].includes(config.entity_category as string)) out.push(`entity_category ${String(config.entity_category)}`);
+  if (config.qos !== undefined && ![0, 1, 2].includes(config.qos as number)) out.push('qos not 0, 1 or 2');
+  if (config.value_template !== undefined && renderer(config.value_template as string) === undefined) out.push(`value_template not known to the validator: ${String(config.value_template)}`);
+  const readable = ['sensor', 'binary_sensor', 'event'].includes(component);
+  if (readable && typeof config.state_topic !== 'string') out.push('state_topic missing');
+  if (['switch', 'number', 'button'].includes(component) && typeof config.command_topic !== 'string') out.push('command_topic missing');
+  const dc = config.device_class as string | undefined;
+  switch (component) {
+    case 'sensor': {
+      if (config.entity_category === 'config') out.push('a sensor cannot be a config entity');
+      const unit = config.unit_of_measurement as string | undefined;
+      const sc = config.state_class as string | undefined;
+      if (sc !== undefined && !STATE_CLASSES.includes(sc)) out.push(`state_class ${sc}`);
+      if (dc !== undefined) {
+        const rule = SENSOR_CLASSES[dc];
+        if (!rule) out.push(`sensor device_class ${dc} unknown to the validator`);
+        else {
+          if (!rule.units.includes(unit)) out.push(`unit ${String(unit)} does not go with device_class ${dc}`);
+          if (sc !== undefined && !rule.stateClasses.includes(sc)) out.push(`state_class ${sc} does not go with device_class ${dc}`);
+        }
+      }
+      if (dc === 'enum' && (!Array.isArray(config.options) || config.options.length === 0)) out.push('an enum sensor needs options');
+      if (config.options !== undefined && dc !== 'enum') out.push('options need device_class enum');
+      break;
+    }
+    case 'binary_sensor':
+      if (dc !== undefined && !BINARY_CLASSES.includes(dc)) out.push(`binary_sensor device_class ${dc}`);
+      break;
+    case 'button':
+      if (dc !== undefined && !BUTTON_CLASSES.includes(dc)) out.push(`button device_class ${dc}`);
+      if (config.payload_press !== undefined && typeof config.payload_press !== 'string') out.push('payload_press must be a string');
+      break;
+    case 'number': {
+      const { min = 1, max = 100, step = 1, mode = 'auto' } = config as { min?: number; max?: number; step?: number; mode?: string };
+      if (!(typeof min === 'number' && typeof max === 'number' && min < max)) out.push('number min must be below max');
+      if (!(typeof step === 'number' && step >= 0.001)) out.push('number step must be at least 0.001');
+      if (!['auto', 'box', 'slider'].includes(mode)) out.push(`number mode ${mode}`);
+      if (dc !== undefined) {
+        const rule = SENSOR_CLASSES[dc];
+        if (!rule || !rule.units.includes(config.unit_of_measurement as string | undefined)) out.push(`number unit ${String(config.unit_of_measurement)} does not go with device_class ${dc}`);
+      }
+      if (config.command_template !== undefined && !String(config.command_template).includes('{{ value }}')) out.push('command_template does not use the value');
+      break;
+    }
+    case 'event':
+      if (!Array.isArray(config.event_types) || config.event_types.length === 0 || !config.event_types.every((e) => typeof e === 'string')) out.push('event_types must be a list of strings');
+      if (dc !== undefined && !EVENT_CLASSES.includes(dc)) out.push(`event device_class ${dc}`);
+      break;
+  }
+  return out;
+}
+
+/**
+ * Whether Home Assistant takes this state topic payload for the entity: what its template
+ * makes of it fits the entity (a number where a number goes, one of the enum's options, a
+ * payload_on or payload_off, an event type it lists). undefined: accepted; else why not.
+ */
+export function stateProblem(component: string, config: Config, payload: string, nowMs = Date.now()): string | undefined {
+  const render = config.value_template === undefined ? (v: string) => v : renderer(config.value_template as string);
+  if (!render) return 'unknown template';
+  let state: string;
+  try {
+    state = render(payload, nowMs);
+  } catch (err) {
+    return `template fails on ${JSON.stringify(payload)}: ${(err as Error).message}`;
+  }
+  const numeric = config.unit_of_measurement !== undefined || config.state_class !== undefined;
+  switch (component) {
+    case 'sensor':
+      if (state === 'None') return undefined;
+      if (config.device_class === 'enum') return (config.options as string[]).includes(state) ? undefined : `${state} is not one of the options`;
+      if (numeric && !Number.isFinite(Number(state))) return `${JSON.stringify(state)} is not a number`;
+      if (state.length > 255) return 'a state is at most 255 characters';
+      return undefined;
+    case 'binary_sensor': {
+      const on = (config.payload_on as string | undefined) ?? 'ON';
+      const off = (config.payload_off as string | undefined) ?? 'OFF';
+      return state === on || state === off ? undefined : `${state} is neither ${on} nor ${off}`;
+    }
+    case 'switch': {
+      const on = (config.state_on ?? config.payload_on ?? 'ON') as string;
+      const off = (config.state_off ?? config.payload_off ?? 'OFF') as string;
+      return state === on || state === off ? undefined : `${state} is neither ${on} nor ${off}`;
+    }
+    case 'number': {
+      const n = Number(state);
+      if (!Number.isFinite(n)) return `${JSON.stringify(state)} is not a number`;
+      const { min = 1, max = 100 } = config as { min?: number; max?: number };
+      return n >= min && n <= max ? undefined : `${n} is outside ${min}..${max}`;
+    }
+    case 'event': {
+      let json: unknown;
+      try {
+        json = JSON.parse(state);
+      } catch {
+        return 'an event state must be JSON';
+      }
+      const type = (json as { event_type?: unknown }).event_type;
+      return (config.event_types as string[]).includes(type as string) ? undefined : `event_type ${String(type)} is not in event_types`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The JavaScript twin of each template chargegate sends (Jinja as Home Assistant renders it). */
+function renderer(template: string): ((value: string, nowMs: number) => string) | undefined {
+  const json = (value: string) => JSON.parse(value) as Record<string, unknown>;
+  const known: Record<string, (value: string, nowMs: number) => string> = {
+    [TEMPLATES.noneAsUnknown]: (v) => (v === 'none' ? 'None' : v),
+    [TEMPLATES.charging]: (v) => (v === 'Charging' ? 'ON' : 'OFF'),
+    [TEMPLATES.plugged]: (v) => (['Preparing', 'Charging', 'SuspendedEVSE', 'SuspendedEV', 'Finishing'].includes(v) ? 'ON' : 'OFF'),
+    [TEMPLATES.problem]: (v) => (v === 'NoError' ? 'OFF' : 'ON'),
+    [TEMPLATES.text]: (v) => v.slice(0, 255),
+    [TEMPLATES.sessionEnergy]: (v) => String(json(v).energyWh ?? ''),
+    [TEMPLATES.sessionDuration]: (v, nowMs) => {
+      const s = json(v);
+      const start = Date.parse(String(s.startedAt));
+      const end = s.stoppedAt !== undefined ? Date.parse(String(s.stoppedAt)) : nowMs;
+      if (!Number.isFinite(start) || !Number.isFinite(end)) throw new Error('as_timestamp of a non-time');
+      return String(Math.round((end - start) / 1000));
+    },
+  };
+  if (known[template]) return known[template];
+  const noneAs = /^\{\{ (\d+(?:\.\d+)?) if value == 'none' else value \}\}$/.exec(template);
+  if (noneAs) return (v) => (v === 'none' ? noneAs[1]! : v);
+  const event = /^\{\{ dict\(value_json, event_type='([a-z_]+)'\) \| tojson \}\}$/.exec(template);
+  if (event) return (v) => JSON.stringify({ ...json(v), event_type: event[1] });
+  return undefined;
+}

@@ -1,0 +1,83 @@
+/**
+ * Every discovery payload chargegate sends, checked against Home Assistant's rules
+ * (test/helpers/ha-discovery.ts), and the values its topics carry accepted by the entities.
+ */
+import t from 'tap';
+import { discoveryMessages, siteDiscoveryMessages } from '../../../src/mqtt/discovery.js';
+import { Topics } from '../../../src/mqtt/topics.js';
+import { discoveryProblems, stateProblem } from '../../helpers/ha-discovery.js';
+
+const topics = new Topics('chargegate');
+const charger = { id: 'garage', info: { vendor: 'ACME', model: 'Wallbox 11' }, connectors: 2, phases: 3 as const, maxCurrentA: 16, socReported: true };
+const site = { maxCurrentA: 25, phases: 3 as const, gridMeter: true };
+
+function parsed(messages: { topic: string; payload: string }[]) {
+  return messages.map((m) => ({ component: m.topic.split('/')[1]!, object: m.topic.split('/')[3]!, config: JSON.parse(m.payload) as Record<string, any> }));
+}
+
+const all = [...parsed(discoveryMessages(charger, topics, 'homeassistant', '1.0.0', { configurationUrl: 'http://192.168.1.10:8080/' })), ...parsed(siteDiscoveryMessages(site, topics, 'homeassistant', '1.0.0'))];
+const find = (object: string) => all.find((e) => e.object === object)!;
+
+t.test('every entity is one Home Assistant accepts', async (t) => {
+  for (const e of all) t.strictSame(discoveryProblems(e.component, e.config), [], `${e.component} ${e.object}`);
+  t.equal(find('c1_power').config.device.configuration_url, 'http://192.168.1.10:8080/', 'the device links to the dashboard');
+});
+
+t.test('the entities a home user expects are there', async (t) => {
+  const expected = [
+    'binary_sensor/c1_charging', 'binary_sensor/c1_plugged_in', 'binary_sensor/error', 'sensor/error_code', 'sensor/status', 'sensor/c1_status',
+    'sensor/c1_voltage_l1', 'sensor/c1_soc', 'sensor/c1_session_energy', 'sensor/c1_session_duration', 'sensor/c1_limit_reason', 'sensor/c1_allocated',
+    'number/c1_limit', 'number/site_limit', 'sensor/available_l1', 'sensor/grid_current_l3', 'button/c1_unlock', 'button/reset',
+    'event/session_started', 'event/session_ended', 'event/fault',
+  ];
+  const have = new Set(all.map((e) => `${e.component}/${e.object}`));
+  for (const name of expected) t.ok(have.has(name), name);
+  t.equal(find('c1_limit').config.state_topic, 'chargegate/chargers/garage/connectors/1/cap', 'the number shows the cap');
+  t.equal(find('c1_allocated').config.state_topic, 'chargegate/chargers/garage/connectors/1/limit', 'the allocation is its own sensor');
+  t.equal(find('status').config.device_class, 'enum');
+});
+
+t.test('without SoC or a grid meter those sensors are not announced', async (t) => {
+  const plain = parsed([...discoveryMessages({ ...charger, socReported: false }, topics, 'homeassistant', '1'), ...siteDiscoveryMessages({ ...site, gridMeter: false }, topics, 'homeassistant', '1')]);
+  t.notOk(plain.some((e) => e.object.endsWith('_soc')));
+  t.notOk(plain.some((e) => e.object.startsWith('grid_')));
+});
+
+t.test('what the topics carry is a state each entity accepts', async (t) => {
+  const ok = (object: string, payload: string) => t.equal(stateProblem(find(object).component, find(object).config, payload), undefined, `${object} ← ${payload}`);
+  const bad = (object: string, payload: string) => t.type(stateProblem(find(object).component, find(object).config, payload), 'string', `${object} refuses ${payload}`);
+  for (const s of ['Available', 'Preparing', 'Charging', 'SuspendedEVSE', 'SuspendedEV', 'Finishing', 'Reserved', 'Unavailable', 'Faulted']) {
+    ok('c1_status', s);
+    ok('c1_charging', s);
+    ok('c1_plugged_in', s);
+  }
+  bad('c1_status', 'Occupied');
+  ok('error', 'NoError');
+  ok('error', 'GroundFailure');
+  ok('c1_limit', 'none');
+  ok('c1_limit', '10');
+  bad('c1_limit', '40');
+  ok('c1_allocated', 'none');
+  ok('c1_allocated', '13.5');
+  ok('c1_limit_reason', `cap: ${'x'.repeat(400)}`);
+  ok('site_limit', '25');
+  ok('site_limit', 'none');
+  const session = { transactionId: 1, connectorId: 1, state: 'active', startedAt: '2026-01-01T10:00:00.000Z', meterStart: 0, energyWh: 1200 };
+  ok('c1_session_energy', JSON.stringify(session));
+  ok('c1_session_duration', JSON.stringify(session));
+  t.equal(stateProblem('sensor', find('c1_session_duration').config, JSON.stringify({ ...session, stoppedAt: '2026-01-01T11:00:00.000Z' })), undefined);
+  ok('session_started', JSON.stringify(session));
+  ok('fault', JSON.stringify({ connectorId: 1, status: 'Faulted', errorCode: 'GroundFailure' }));
+});
+
+t.test('the validator catches what Home Assistant refuses', async (t) => {
+  const base = { name: 'x', unique_id: 'x', device: { identifiers: ['x'] }, availability_topic: 'a', state_topic: 's' };
+  t.match(discoveryProblems('sensor', { ...base, device_class: 'energy', unit_of_measurement: 'Wh', state_class: 'measurement' }), [/state_class measurement does not go with device_class energy/]);
+  t.match(discoveryProblems('sensor', { ...base, device_class: 'current', unit_of_measurement: 'W' }), [/unit W does not go/]);
+  t.match(discoveryProblems('sensor', { ...base, device_class: 'enum' }), [/needs options/]);
+  t.match(discoveryProblems('binary_sensor', { ...base, device_class: 'charging' }), [/device_class charging/]);
+  t.match(discoveryProblems('event', { ...base }), [/event_types/]);
+  t.match(discoveryProblems('number', { ...base, command_topic: 'c', min: 5, max: 5 }), [/min must be below max/]);
+  t.match(discoveryProblems('sensor', { ...base, stat_t: 's' }), [/stat_t is not a sensor option/]);
+  t.match(discoveryProblems('sensor', { ...base, value_template: '{{ value | float }}' }), [/not known to the validator/]);
+});
