@@ -41,8 +41,6 @@ async function main(argv: string[]): Promise<number> {
     case 'sim': {
       const controller = new AbortController();
       onSignals(() => controller.abort());
-      // Loading the simulator (the OCPP schemas) takes seconds on a small box: say so at once.
-      if (!rest.includes('--help') && !rest.includes('-h')) process.stdout.write('chargegate sim: starting the simulator…\n');
       const { simCommand } = await import('./sim/cli.js');
       return simCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
     }

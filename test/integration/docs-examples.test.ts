@@ -10,18 +10,20 @@
  * `http://gateway:8080`) and the token file replaced; every HTTP answer must be 2xx (or 409, a
  * command the charger's state refuses, e.g. a stop with no session), and every CLI exit 0.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { runToEnd } from '../helpers/cli.js';
 import { PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { TOKENS } from '../helpers/http.js';
 import { boot201, bootPayload, rpcCharger, rpcCharger201, type RpcClient } from '../helpers/rpc-charger.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 t.setTimeout(240_000);
+
+const bash = (script: string, cwd: string, env: Record<string, string>) => runToEnd('bash', ['-c', script], cwd, env);
 
 interface Block {
   file: string;
@@ -123,15 +125,3 @@ t.test('the run examples work against a running gateway', async (t) => {
   }
   t.ok(blocks.length >= 7, `ran ${blocks.length} blocks`);
 });
-
-function bash(script: string, cwd: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], { cwd, env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
