@@ -14,7 +14,7 @@
  *   npm run mutate                        every mutation, then a table; exit 1 if any survived
  *   npm run mutate -- --list              the mutations, their rule, file and tests (anchors checked)
  *   npm run mutate -- --only <name>[,..]  only these (repeatable)
- *   options: --no-baseline  --keep (leave the temp dirs)  --markdown (table for the README)
+ *   options: --no-baseline  --keep (leave the temp dirs)  --markdown (table for docs/development.md)
  *            --timeout <s> per mutation (default 300)  --jobs <n> tap jobs (default 1)  --verbose
  *
  * Exit: 0 all killed; 1 some survived; 2 the list is broken (an anchor missing or ambiguous,

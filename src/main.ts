@@ -4,6 +4,7 @@
  *
  *   chargegate start [--config FILE]      run the gateway (no file: demo defaults)
  *   chargegate config check FILE          validate a config file without starting
+ *   chargegate init [options]             write a home config (asks on a terminal; chargegate init --help)
  *   chargegate sim [options]              run simulated chargers (chargegate sim --help)
  *   chargegate report sessions|energy     sessions and energy from the database (chargegate report --help)
  *   chargegate charger <id> <command> …   a command to a charger through the running gateway (chargegate charger --help)
@@ -21,6 +22,7 @@ const USAGE = `chargegate ${VERSION}: an edge gateway for EV charging sites
 Usage:
   chargegate start [--config FILE]   start the gateway (no file and no CHARGEGATE_CONFIG: demo defaults)
   chargegate config check FILE       validate a config file and exit (0 valid, 2 invalid)
+  chargegate init [options]          write a home config: wallboxes, MQTT for Home Assistant, the fuse (see: chargegate init --help)
   chargegate sim [options]           run simulated chargers against a gateway (see: chargegate sim --help)
   chargegate report sessions|energy  sessions or energy as CSV or JSON (see: chargegate report --help)
   chargegate charger <id> <command>  a command to a charger: configuration, trigger, reset… (see: chargegate charger --help)
@@ -41,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
       onSignals(() => controller.abort());
       const { simCommand } = await import('./sim/cli.js');
       return simCommand(rest, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
+    }
+    case 'init': {
+      const { initCommand } = await import('./cli/init.js');
+      return initCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() });
     }
     case 'charger': {
       const { chargerCommand } = await import('./cli/charger.js');

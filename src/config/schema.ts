@@ -204,7 +204,7 @@ const AuthorizationEntry = Type.Object(
 
 const AuthorizationSection = Section(
   {
-    mode: OneOf(['list', 'accept-all'], { default: 'list', description: 'list: only idTags in the list; accept-all: every idTag is Accepted (demo only).' }),
+    mode: OneOf(['list', 'accept-all'], { default: 'list', description: 'list: only idTags in the list; accept-all: every idTag is Accepted (a wallbox without a card reader needs it; whoever can plug in may charge).' }),
     list: Type.Array(AuthorizationEntry, { default: [], description: 'The local authorization list.' }),
   },
   'Which idTags may charge.',

@@ -1,6 +1,6 @@
 /**
  * Every error the HTTP API answers, in one catalogue: a stable code (what clients match on),
- * the HTTP status, and what it means (also listed in the OpenAPI document and the README).
+ * the HTTP status, and what it means (also listed in the OpenAPI document and docs/http-api.md).
  * The body is always `{ "error": { "code", "message" } }`, the message saying what was wrong.
  */
 export const ERRORS = {

@@ -1,6 +1,6 @@
 /**
  * The topic layout, in one place (pure: no I/O, no clock). Every topic chargegate publishes or
- * listens to is built or parsed here; the README's topic table describes the same layout.
+ * listens to is built or parsed here; docs/mqtt.md's topic table describes the same layout.
  *
  *   <prefix>/status                                   online | offline (gateway availability)
  *   <prefix>/chargers/<id>/…                          per charger

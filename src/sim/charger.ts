@@ -474,7 +474,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
       }
       this.conn = conn;
       link.conn = conn;
-      this.logger.debug({ url: this.opts.url }, 'connected');
+      this.logger.info({ url: this.opts.url }, 'connected to the central system');
       this.emit('connected');
       const connectionOver = new AbortController();
       void this.startConnection(conn, connectionOver.signal);

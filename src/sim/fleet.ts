@@ -198,7 +198,9 @@ async function randomSessions(
     try {
       // Most cars use every phase the charger has; some are single-phase.
       const phases = options.phases === 3 && random() < 0.25 ? 1 : options.phases;
-      charger.plugIn(connector, { phases, maxCurrentA: [16, 16, 32, 10][Math.floor(random() * 4)] ?? 16 });
+      const maxCurrentA = [16, 16, 32, 10][Math.floor(random() * 4)] ?? 16;
+      charger.plugIn(connector, { phases, maxCurrentA });
+      log.info({ phases, carMaxA: maxCurrentA, idTag: options.idTag }, 'car plugged in; authorizing');
       await wait(between(options.stepSeconds ?? [0.5, 2]));
       if (signal.aborted) break;
       const authorized = await charger.authorize(options.idTag);

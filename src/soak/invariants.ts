@@ -7,7 +7,7 @@
  * - **doubled**: one charger session that the cloud saw as two: two different Starts naming
  *   its idTag (or two transactionIds), or two different Stops of one transaction. Identical
  *   resends are not doubles: chargegate resends a message whose answer was lost unchanged
- *   (README, *The cloud upstream*) and a deduplicating CSMS absorbs them; they are counted
+ *   (docs/cloud.md, *The cloud upstream*) and a deduplicating CSMS absorbs them; they are counted
  *   apart (`redelivered`).
  * - **out of order**: per charger connector, the messages as they arrived must follow the
  *   charger's own chronology (OCPP 1.6 §3.7); a Stop or MeterValues naming a transaction the

@@ -6,9 +6,14 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** `env` adds to the child's (otherwise only PATH): CHARGEGATE_TOKEN, say. */
 export function chargegate(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runToEnd(process.execPath, ['--import', '@tapjs/typescript/import', 'src/main.ts', ...args], ROOT, env);
+}
+
+/** Runs a command to its end and collects what it printed; the environment is PATH and `env`. */
+export function runToEnd(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'src/main.ts', ...args], {
-      cwd: ROOT,
+    const child = spawn(command, args, {
+      cwd,
       // Transpile only (as tap runs the tests): type checking is `tsc`'s job, and takes seconds.
       env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -94,6 +94,28 @@ t.test('against Mosquitto', { skip: binary ? false : 'mosquitto is not installed
     t.equal(later.latest(`${CP1}/reset/set`), undefined, 'the retained command is gone from the broker');
   });
 
+  t.test('a command published retained while chargegate is connected is not carried out either', async (t) => {
+    // Mosquitto clears the retain flag on messages it forwards to existing subscriptions
+    // [MQTT-3.3.1-9]: only MQTT 5's Retain As Published lets chargegate see it.
+    const broker = await startMosquitto(t, binary!);
+    const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { url: broker.url, throttle: 0 }) });
+    const calls: { action: string; payload: any }[] = [];
+    await bootCharger(t, gw.url, 'CP1', calls);
+    const writer = await connectClient(t, broker.url);
+    await writer.subscribe([`${CP1}/reset/result`, 'chargegate/status']);
+    await writer.waitFor('chargegate/status', (p) => p === 'online');
+    await writer.publish(`${CP1}/reset/set`, '{"type":"hard","id":7}', { retain: true });
+    t.match(JSON.parse((await writer.waitFor(`${CP1}/reset/result`)).payload), { result: 'rejected', reason: /retained command ignored/, id: 7 });
+    await writer.publish(`${CP1}/reset/set`, '{"type":"soft","id":8}');
+    t.match(JSON.parse((await writer.waitFor(`${CP1}/reset/result`, (p) => p.includes('"id":8'))).payload), { result: 'accepted' }, 'the same command without the retain flag is carried out');
+    t.strictSame(calls.filter((c) => c.action === 'Reset').map((c) => c.payload), [{ type: 'Soft' }], 'only the command sent without the retain flag reached the charger');
+    const later = await connectClient(t, broker.url);
+    await later.subscribe([`${CP1}/reset/set`, 'chargegate/status']);
+    await later.waitFor('chargegate/status');
+    await drained(later);
+    t.equal(later.latest(`${CP1}/reset/set`), undefined, 'the retained command is gone from the broker');
+  });
+
   t.test('a charger removed from the config loses its Home Assistant entities and topics', async (t) => {
     const broker = await startMosquitto(t, binary!);
     const dir = t.testdir();
