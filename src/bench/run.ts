@@ -97,7 +97,8 @@ async function startGateway(dir: string): Promise<{ url: string; child: ChildPro
   // The listening line is logged at info; with level warn we poll the port instead.
   child.stdout!.resume();
   const url = `ws://127.0.0.1:${port}/ocpp`;
-  for (let i = 0; i < 100; i++) {
+  // Up to a minute: on a loaded machine compiling the schemas alone can take ten seconds.
+  for (let i = 0; i < 600; i++) {
     try {
       const probe = await connectAll(url, 1, 'PROBE');
       closeAll(probe);
