@@ -59,6 +59,7 @@ export function createSessionStore(db: Db): SessionStore {
     VALUES (?, ?, ?, ?, ?, ?, ?)`);
   const findEvent = db.prepare<[string, string, number], number>('SELECT 1 FROM transaction_events WHERE charger_id = ? AND transaction_ref = ? AND seq_no = ?').pluck();
   const getSession = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE transaction_id = ?');
+  const getOwner = db.prepare<[number], string>('SELECT charger_id FROM sessions WHERE transaction_id = ?').pluck();
   const closeSession = db.prepare(`
     UPDATE sessions SET state = 'completed', stopped_at = @stoppedAt, meter_stop = @meterStop,
       energy_wh = @meterStop - meter_start, stop_reason = @reason, stop_id_tag = @idTag,
@@ -154,6 +155,7 @@ export function createSessionStore(db: Db): SessionStore {
       const row = getSession.get(transactionId);
       return row && toSession(row);
     },
+    chargerOf: (transactionId) => getOwner.get(transactionId),
     list(filter = {}) {
       // LIMIT -1 is SQLite for no limit.
       return listQuery(filter).all({ ...filter, limit: filter.limit ?? -1 }).map(toSession);
