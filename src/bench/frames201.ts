@@ -2,8 +2,10 @@
  * The 2.0.1 bench chargers' frames (pure): a BootNotification, a TransactionEvent `Started`
  * per charger, then `Updated` events carrying the same meter readings as the 1.6 MeterValues
  * load (load.ts meterValuesFrame), so the two lines compare the same work in each protocol.
- * test/unit/bench/frames201.test.ts checks every kind against the OCA 2.0.1 schemas.
+ * test/unit/bench/frames201.test.ts checks every kind against the OCA 2.0.1 schemas (and the
+ * 1.6 line's frames against the 1.6 ones).
  */
+import { meterValuesFrame } from './load.js';
 
 /** BootNotificationRequest (2.0.1 §B01): reason and station are required. */
 export const bootFrame201: [string, unknown] = ['BootNotification', { reason: 'PowerUp', chargingStation: { vendorName: 'bench', model: 'load' } }];
@@ -55,6 +57,27 @@ export const transactionUpdatedFrame = (charger: number, seq: number): [string, 
     ],
   },
 ];
+
+/**
+ * The 1.6 line's StartTransaction (1.6 §4.10), sent in its warm-up: the 1.6 chargers then run a
+ * transaction as the 2.0.1 ones do after their Started, so both lines do the same work per
+ * message (the core's ownership check of the named transaction, the samples filed under it).
+ */
+export const startTransactionFrame16 = (charger: number): [string, unknown] => [
+  'StartTransaction',
+  { connectorId: 1, idTag: `BENCH${charger}`, meterStart: 1000, timestamp: new Date().toISOString() },
+];
+
+/**
+ * The 1.6 load's MeterValues (load.ts meterValuesFrame) naming the charger's running
+ * transaction: `transactionIds[charger]` is the id the gateway gave its StartTransaction.
+ */
+export const meterValuesInTransactionFrame =
+  (transactionIds: readonly number[]) =>
+  (charger: number, seq: number): [string, unknown] => {
+    const [action, payload] = meterValuesFrame(charger, seq);
+    return [action, { ...(payload as object), transactionId: transactionIds[charger] }];
+  };
 
 /** The 2.0.1 line's ratio to the 1.6 MeterValues line of the same run, against its goal. */
 export function ratioVerdict(v201PerSecond: number, v16PerSecond: number, goal = 0.9): { ratio: number; mark: 'PASS' | 'BELOW' } {

@@ -50,20 +50,33 @@ function open(url: string, subprotocol: string): Promise<WebSocket> {
   });
 }
 
-/** One CALL, resolved with the round-trip time in ms. */
-function roundTrip(ws: WebSocket, id: string, action: string, payload: unknown): Promise<number> {
+/** One CALL, resolved with the round-trip time in ms (and the CALLRESULT's text, for callAll). */
+function roundTrip(ws: WebSocket, id: string, action: string, payload: unknown, answer?: (text: string) => void): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const onMessage = (data: Buffer) => {
       const text = data.toString();
       if (!text.includes(`"${id}"`)) return;
       ws.off('message', onMessage);
-      if (text.startsWith('[4')) reject(new Error(`CALLERROR for ${action}: ${text.slice(0, 200)}`));
-      else resolve(performance.now() - t0);
+      if (text.startsWith('[4')) return reject(new Error(`CALLERROR for ${action}: ${text.slice(0, 200)}`));
+      answer?.(text);
+      resolve(performance.now() - t0);
     };
     ws.on('message', onMessage);
     ws.send(JSON.stringify([2, id, action, payload]));
   });
+}
+
+/** One CALL per charger (all at once), resolved with each charger's answer payload, in charger order. */
+export async function callAll(sockets: WebSocket[], frame: (charger: number) => [string, unknown]): Promise<unknown[]> {
+  const answers: unknown[] = [];
+  await Promise.all(
+    sockets.map((ws, i) => {
+      const [action, payload] = frame(i);
+      return roundTrip(ws, `c-${i}-${action}`, action, payload, (text) => (answers[i] = (JSON.parse(text) as [number, string, unknown])[2]));
+    }),
+  );
+  return answers;
 }
 
 export async function runLoad(sockets: WebSocket[], options: Omit<LoadOptions, 'url' | 'chargers' | 'idPrefix'>): Promise<LoadResult> {

@@ -6,14 +6,15 @@
  * process, the load generator in this one, so each has a core of the 2-core box.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { WebSocket } from 'ws';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { printBalancerBench, runBalancerBench } from './balancer.js';
-import { bootFrame as boot, closeAll, connectAll, meterValuesFrame as meterValues, runLoad, type LoadResult } from './load.js';
+import { bootFrame as boot, callAll, closeAll, connectAll, meterValuesFrame as meterValues, runLoad, type LoadResult } from './load.js';
 import { runUpstream201Bench, runUpstreamBench } from './upstream.js';
-import { bootFrame201, ratioVerdict, transactionStartedFrame, transactionUpdatedFrame } from './frames201.js';
+import { bootFrame201, meterValuesInTransactionFrame, ratioVerdict, startTransactionFrame16, transactionStartedFrame, transactionUpdatedFrame } from './frames201.js';
 import { benchHttp } from './http.js';
 import { benchMqtt } from './mqtt.js';
 
@@ -96,7 +97,8 @@ async function startGateway(dir: string): Promise<{ url: string; child: ChildPro
   // The listening line is logged at info; with level warn we poll the port instead.
   child.stdout!.resume();
   const url = `ws://127.0.0.1:${port}/ocpp`;
-  for (let i = 0; i < 100; i++) {
+  // Up to a minute: on a loaded machine compiling the schemas alone can take ten seconds.
+  for (let i = 0; i < 600; i++) {
     try {
       const probe = await connectAll(url, 1, 'PROBE');
       closeAll(probe);
@@ -183,10 +185,12 @@ async function benchOcpp201(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'chargegate-bench201-'));
   try {
     const gw = await startGateway(dir);
-    const one = async (label: string, subprotocol: string, prefix: string, frame: (i: number, s: number) => [string, unknown], warmup: Parameters<typeof runLoad>[1]['warmup']) => {
+    type Frame = (i: number, s: number) => [string, unknown];
+    /** warmup: its CALLs, then the load's frame (built from their answers where it needs them). */
+    const one = async (label: string, subprotocol: string, prefix: string, warmup: (sockets: WebSocket[]) => Promise<Frame>) => {
       progress(`${label}: ${PAIR_CHARGERS} chargers for ${SECONDS} s…`);
       const sockets = await connectAll(gw.url, PAIR_CHARGERS, prefix, subprotocol);
-      await runLoad(sockets, { seconds: 0, frame, warmup });
+      const frame = await warmup(sockets);
       // The gateway's CPU time per message: what other work on a shared machine changes least.
       const cpuBefore = cpuMs(gw.child.pid!);
       const r = await runLoad(sockets, { seconds: SECONDS, frame });
@@ -198,8 +202,17 @@ async function benchOcpp201(): Promise<void> {
     };
     // A CALLERROR in the warm-up or the load fails the bench (roundTrip rejects): every 2.0.1
     // frame was accepted by the gateway's strict 2.0.1 schema check.
-    const v16 = await one('1.6 MeterValues', 'ocpp1.6', 'PAIR16', meterValues, [boot]);
-    const v201 = await one('2.0.1 TransactionEvent Updated', 'ocpp2.0.1', 'PAIR201', transactionUpdatedFrame, [bootFrame201, transactionStartedFrame]);
+    // Both lines run a transaction per charger and name it in every message: the 1.6 MeterValues
+    // carry the transactionId the gateway gave each charger's StartTransaction in the warm-up.
+    const v16 = await one('1.6 MeterValues', 'ocpp1.6', 'PAIR16', async (sockets) => {
+      await runLoad(sockets, { seconds: 0, frame: meterValues, warmup: [boot] });
+      const started = (await callAll(sockets, startTransactionFrame16)) as { transactionId: number }[];
+      return meterValuesInTransactionFrame(started.map((a) => a.transactionId));
+    });
+    const v201 = await one('2.0.1 TransactionEvent Updated', 'ocpp2.0.1', 'PAIR201', async (sockets) => {
+      await runLoad(sockets, { seconds: 0, frame: transactionUpdatedFrame, warmup: [bootFrame201, transactionStartedFrame] });
+      return transactionUpdatedFrame;
+    });
     gw.child.kill('SIGTERM');
     const { ratio, mark } = ratioVerdict(v201.perSecond, v16.perSecond);
     const line = (name: string, r: LoadResult & { cpuUs: number }) =>

@@ -516,6 +516,31 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 15,
+    name: 'TransactionEvents seen kept in one b-tree (WITHOUT ROWID)',
+    sql: `
+      -- Every 2.0.1 TransactionEvent adds a row here in the durable write its answer waits for
+      -- (the replay check, OCPP 2.0.1 E01-E15). As a rowid table each row was written twice, to
+      -- the table and to its primary key's index; WITHOUT ROWID keeps the rows in the key's
+      -- b-tree alone: one insert and fewer pages per commit, the same look-up by
+      -- (charger_id, transaction_ref, seq_no). The rows are copied as they are.
+      CREATE TABLE transaction_events_by_key (
+        charger_id      TEXT NOT NULL,
+        transaction_ref TEXT NOT NULL,
+        seq_no          INTEGER NOT NULL,
+        event_type      TEXT NOT NULL,
+        offline         INTEGER NOT NULL,
+        timestamp       TEXT NOT NULL,
+        received_at     TEXT NOT NULL,
+        PRIMARY KEY (charger_id, transaction_ref, seq_no)
+      ) WITHOUT ROWID;
+      INSERT INTO transaction_events_by_key
+        SELECT charger_id, transaction_ref, seq_no, event_type, offline, timestamp, received_at FROM transaction_events;
+      DROP TABLE transaction_events;
+      ALTER TABLE transaction_events_by_key RENAME TO transaction_events;
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

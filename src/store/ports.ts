@@ -180,6 +180,8 @@ export interface SessionStore {
    */
   attachIdTag(transactionId: number, idTag: string, idTokenType: string, authStatus: string): void;
   get(transactionId: number): SessionRecord | undefined;
+  /** The charger a session belongs to (it never changes): what a MeterValues' ownership check needs, without reading the whole row. */
+  chargerOf(transactionId: number): string | undefined;
   list(filter?: SessionFilter): SessionRecord[];
   /** Stops received for transaction ids this gateway does not know. */
   unmatchedStops(): StopInput[];

@@ -48,8 +48,9 @@ export type NoteTranslation = (note: TranslationNote, action: string) => void;
 type Inbound = { [A in ChargerAction201]?: (req: Requests201[A]) => Promise<Responses201[A]> | Responses201[A] };
 
 export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTranslation, requests: Pick<RequestPairs, 'originOf'>, deviceModel: Pick<DeviceModelReader, 'booting' | 'booted' | 'notifyReport'>): CallHandler {
-  const core = <A extends keyof Requests16>(action: A, payload: Requests16[A], extra: Partial<HandlerContext> = {}) =>
-    Promise.resolve(dispatch16({ ...ctx, ...extra }, action, payload) as Responses16[A] | Promise<Responses16[A]>);
+  // The connection's own context unless a call adds to it (no copy per message).
+  const core = <A extends keyof Requests16>(action: A, payload: Requests16[A], extra?: Partial<HandlerContext>) =>
+    Promise.resolve(dispatch16(extra ? { ...ctx, ...extra } : ctx, action, payload) as Responses16[A] | Promise<Responses16[A]>);
   const notes = (list: readonly TranslationNote[], action: string) => list.forEach((n) => noteTranslation(n, action));
   /** Each EVSE's charging state while a transaction runs on it: what Occupied means (status.ts). */
   const chargingStates = new Map<number, ChargingState>();
@@ -251,7 +252,7 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
     const receivedAt = ctx.now().toISOString();
     const record = () => void store.sessions.noteEvent({ chargerId, reference, seqNo: req.seqNo, eventType: req.eventType, offline: req.offline ?? false, timestamp: req.timestamp, receivedAt });
     const samples = plan.meterValue.length > 0;
-    if (samples) await core('MeterValues', { connectorId: plan.connectorId, transactionId, meterValue: plan.meterValue }, plan.stop ? {} : { writeAlongside: record });
+    if (samples) await core('MeterValues', { connectorId: plan.connectorId, transactionId, meterValue: plan.meterValue }, plan.stop ? undefined : { writeAlongside: record });
     if (plan.stop) {
       const stopped = await core('StopTransaction', { ...plan.stop, transactionId }, { writeAlongside: record });
       idTagInfo = stopped.idTagInfo ?? idTagInfo;
@@ -260,7 +261,7 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
     }
     // Like a 1.6 MeterValues, a periodic Updated is not logged at info: a line per event per charger.
     const level = req.eventType === 'Updated' ? 'debug' : 'info';
-    ctx.logger[level]({ transactionId, reference, seqNo: req.seqNo, eventType: req.eventType, triggerReason: req.triggerReason, offline: req.offline ?? false }, 'TransactionEvent');
+    if (level === 'info' || ctx.logger.isLevelEnabled('debug')) ctx.logger[level]({ transactionId, reference, seqNo: req.seqNo, eventType: req.eventType, triggerReason: req.triggerReason, offline: req.offline ?? false }, 'TransactionEvent');
     return answer(idTagInfo);
   }
 

@@ -121,7 +121,7 @@ export const meterValues: Handler<'MeterValues'> = async (ctx, req) => {
   // Kept either way, but filed under the transaction only when it is this charger's: a
   // confused charger must not add energy samples to another charger's session.
   let transactionId = req.transactionId;
-  if (transactionId !== undefined && ctx.store.sessions.get(transactionId)?.chargerId !== ctx.chargerId) {
+  if (transactionId !== undefined && ctx.store.sessions.chargerOf(transactionId) !== ctx.chargerId) {
     ctx.logger.warn({ transactionId }, 'MeterValues name a transaction that is not this charger\'s: kept without it');
     transactionId = undefined;
   }

@@ -53,11 +53,13 @@ export function createSessionStore(db: Db): SessionStore {
     VALUES (@chargerId, @connectorId, @idTag, @startedAt, @meterStart,
             @reservationId, @authStatus, @receivedAt, @reference, @idTokenType)`);
   const getByReference = db.prepare<[string, string], SessionRow>('SELECT * FROM sessions WHERE charger_id = ? AND transaction_ref = ?');
-  const insertEvent = db.prepare(`
+  // Positional parameters: one per TransactionEvent, in the durable write its answer waits for.
+  const insertEvent = db.prepare<[string, string, number, string, number, string, string]>(`
     INSERT OR IGNORE INTO transaction_events (charger_id, transaction_ref, seq_no, event_type, offline, timestamp, received_at)
-    VALUES (@chargerId, @reference, @seqNo, @eventType, @offline, @timestamp, @receivedAt)`);
-  const findEvent = db.prepare<[string, string, number], { seq_no: number }>('SELECT seq_no FROM transaction_events WHERE charger_id = ? AND transaction_ref = ? AND seq_no = ?');
+    VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const findEvent = db.prepare<[string, string, number], number>('SELECT 1 FROM transaction_events WHERE charger_id = ? AND transaction_ref = ? AND seq_no = ?').pluck();
   const getSession = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE transaction_id = ?');
+  const getOwner = db.prepare<[number], string>('SELECT charger_id FROM sessions WHERE transaction_id = ?').pluck();
   const closeSession = db.prepare(`
     UPDATE sessions SET state = 'completed', stopped_at = @stoppedAt, meter_stop = @meterStop,
       energy_wh = @meterStop - meter_start, stop_reason = @reason, stop_id_tag = @idTag,
@@ -153,6 +155,7 @@ export function createSessionStore(db: Db): SessionStore {
       const row = getSession.get(transactionId);
       return row && toSession(row);
     },
+    chargerOf: (transactionId) => getOwner.get(transactionId),
     list(filter = {}) {
       // LIMIT -1 is SQLite for no limit.
       return listQuery(filter).all({ ...filter, limit: filter.limit ?? -1 }).map(toSession);
@@ -164,7 +167,7 @@ export function createSessionStore(db: Db): SessionStore {
       const row = getByReference.get(chargerId, reference);
       return row && toSession(row);
     },
-    noteEvent: (e: TransactionEventSeen) => insertEvent.run({ ...e, offline: e.offline ? 1 : 0 }).changes > 0,
+    noteEvent: (e: TransactionEventSeen) => insertEvent.run(e.chargerId, e.reference, e.seqNo, e.eventType, e.offline ? 1 : 0, e.timestamp, e.receivedAt).changes > 0,
     eventSeen: (chargerId, reference, seqNo) => findEvent.get(chargerId, reference, seqNo) !== undefined,
   };
 }

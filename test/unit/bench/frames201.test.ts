@@ -1,8 +1,10 @@
 import t from 'tap';
-import { bootFrame201, ratioVerdict, transactionStartedFrame, transactionUpdatedFrame } from '../../../src/bench/frames201.js';
+import { bootFrame201, meterValuesInTransactionFrame, ratioVerdict, startTransactionFrame16, transactionStartedFrame, transactionUpdatedFrame } from '../../../src/bench/frames201.js';
+import { meterValuesFrame } from '../../../src/bench/load.js';
 import { validatorFor } from '../../../src/ocpp/validate.js';
 
 const v201 = validatorFor('ocpp2.0.1');
+const v16 = validatorFor('ocpp1.6');
 
 t.test('every frame the 2.0.1 bench chargers send is a valid 2.0.1 request', async (t) => {
   const [bootAction, boot] = bootFrame201;
@@ -35,4 +37,20 @@ t.test('the ratio line: PASS at or above 0.9 of the 1.6 figure, BELOW under it',
   t.same(ratioVerdict(900, 1000), { ratio: 0.9, mark: 'PASS' });
   t.same(ratioVerdict(899, 1000), { ratio: 0.899, mark: 'BELOW' });
   t.equal(ratioVerdict(5, 0).mark, 'BELOW', 'no 1.6 figure: never a PASS');
+});
+
+t.test('the 1.6 line names its transaction as the 2.0.1 line does: StartTransaction in the warm-up, its id in every MeterValues', async (t) => {
+  const [startAction, start] = startTransactionFrame16(3);
+  t.equal(v16.checkRequest(startAction, start), null, 'StartTransaction');
+  const frame = meterValuesInTransactionFrame([41, 42, 43, 44]);
+  for (const seq of [0, 1, 5000]) {
+    const [action, mv] = frame(3, seq);
+    t.equal(v16.checkRequest(action, mv), null, `MeterValues ${seq}`);
+    t.equal((mv as { transactionId: number }).transactionId, 44, 'the id the gateway gave this charger');
+    // The same samples as the plain load (and as the 2.0.1 Updated): only the transaction is added.
+    type MV = { connectorId: number; meterValue: { sampledValue: unknown[] }[] };
+    const plain = meterValuesFrame(3, seq)[1] as MV;
+    t.equal((mv as MV).connectorId, plain.connectorId);
+    t.same((mv as MV).meterValue[0]!.sampledValue, plain.meterValue[0]!.sampledValue);
+  }
 });

@@ -30,31 +30,43 @@ export function scaled(value: number, multiplier: number): number {
   return multiplier === 0 ? value : Number((value * 10 ** multiplier).toPrecision(15));
 }
 
-/** 2.0.1 meter values → the core's (1.6 shaped), with what was dropped. */
+/**
+ * 2.0.1 meter values → the core's (1.6 shaped), with what was dropped. Every TransactionEvent
+ * and MeterValues goes through here, so it allocates only what it returns: the note's path is
+ * built only for a note, and each sample gets its properties by assignment (no spread copies).
+ */
 export function meterValuesToCore(values: readonly MeterValueType[], path = 'meterValue'): Translated<MeterValue16[]> {
   const notes: TranslationNote[] = [];
   const out: MeterValue16[] = [];
-  values.forEach((mv, i) => {
+  for (let i = 0; i < values.length; i++) {
+    const mv = values[i]!;
     const sampledValue: SampledValue16[] = [];
-    mv.sampledValue.forEach((sv, j) => {
-      const where = `${path}.${i}.sampledValue.${j}`;
+    for (let j = 0; j < mv.sampledValue.length; j++) {
+      const sv = mv.sampledValue[j]!;
+      const where = () => `${path}.${i}.sampledValue.${j}`;
       const measurand = sv.measurand;
-      if (measurand !== undefined && !MEASURANDS_16.has(measurand)) return void notes.push({ kind: 'lost', path: where, detail: `measurand ${measurand} has no OCPP 1.6 equal: sample not kept` });
+      if (measurand !== undefined && !MEASURANDS_16.has(measurand)) {
+        notes.push({ kind: 'lost', path: where(), detail: `measurand ${measurand} has no OCPP 1.6 equal: sample not kept` });
+        continue;
+      }
       const unit = sv.unitOfMeasure?.unit;
-      if (unit !== undefined && !UNITS_16.has(unit)) return void notes.push({ kind: 'lost', path: where, detail: `unit ${unit} has no OCPP 1.6 equal: sample not kept` });
-      if (sv.signedMeterValue) notes.push({ kind: 'lost', path: where, detail: 'signedMeterValue not kept' });
-      sampledValue.push({
-        value: String(scaled(sv.value, sv.unitOfMeasure?.multiplier ?? 0)),
-        ...(sv.context ? { context: sv.context } : {}),
-        ...(measurand ? { measurand: measurand as NonNullable<SampledValue16['measurand']> } : {}),
-        ...(sv.phase ? { phase: sv.phase } : {}),
-        ...(sv.location ? { location: sv.location } : {}),
-        // 2.0.1's default unit is Wh; a sample with only a multiplier is in (a power of ten of) Wh.
-        ...(unit ? { unit: unit as SampledValue16['unit'] } : sv.unitOfMeasure ? { unit: 'Wh' as const } : {}),
-      });
-    });
+      if (unit !== undefined && !UNITS_16.has(unit)) {
+        notes.push({ kind: 'lost', path: where(), detail: `unit ${unit} has no OCPP 1.6 equal: sample not kept` });
+        continue;
+      }
+      if (sv.signedMeterValue) notes.push({ kind: 'lost', path: where(), detail: 'signedMeterValue not kept' });
+      const sample: SampledValue16 = { value: String(scaled(sv.value, sv.unitOfMeasure?.multiplier ?? 0)) };
+      if (sv.context) sample.context = sv.context;
+      if (measurand) sample.measurand = measurand as NonNullable<SampledValue16['measurand']>;
+      if (sv.phase) sample.phase = sv.phase;
+      if (sv.location) sample.location = sv.location;
+      // 2.0.1's default unit is Wh; a sample with only a multiplier is in (a power of ten of) Wh.
+      if (unit) sample.unit = unit as SampledValue16['unit'];
+      else if (sv.unitOfMeasure) sample.unit = 'Wh';
+      sampledValue.push(sample);
+    }
     if (sampledValue.length > 0) out.push({ timestamp: mv.timestamp, sampledValue });
-  });
+  }
   return { value: out, notes };
 }
 
