@@ -31,6 +31,8 @@ export interface MirrorDeps {
   logger: Logger;
   /** Firmware and diagnostics status per charger (src/transfers), when known. */
   fileStates?: LatestLookup;
+  /** Charge modes run (a site: section): Home Assistant gets the mode select, …/mode is mirrored. */
+  chargeModes?: boolean;
 }
 
 /** Events waiting for the mirror; beyond this, new ones are dropped (and counted) rather than eat memory. */
@@ -112,6 +114,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       connectors: Math.max(conf?.connectors ?? 1, seen),
       phases: conf?.phases ?? 3,
       maxCurrentA: conf?.maxCurrent ?? 32,
+      ...(deps.chargeModes ? { chargeModes: true } : {}),
     };
   }
 
@@ -336,6 +339,8 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('session.ended', (record) => sessionEnded(record));
       listen('session.corrected', sessionCorrected);
       listen('allocation.changed', allocation);
+      // Retained: Home Assistant's select shows the mode after its own restart.
+      listen('connector.mode', (e) => publisher.state(topics.connector(e.chargerId, e.connectorId, 'mode'), e.mode, 1));
       listen('site.state', site);
       listen('upstream.state', upstream);
       listen('upstream.summary', upstreamSummary);

@@ -570,6 +570,19 @@ export interface TransferStore {
   statuses(chargerId: string, kind: TransferKind, limit?: number): TransferStatus[];
 }
 
+/** The charge mode chosen per connector (migration 20). */
+export interface ChargeModeRecord {
+  chargerId: string;
+  connectorId: number;
+  mode: 'off' | 'now' | 'minsolar' | 'solar';
+  updatedAt: string;
+}
+
+export interface ChargeModeStore {
+  list(): ChargeModeRecord[];
+  set(record: ChargeModeRecord): void;
+}
+
 export interface Store {
   chargers: ChargerStore;
   security: SecurityEventStore;
@@ -586,6 +599,8 @@ export interface Store {
   statusHistory: StatusHistoryStore;
   /** OCPP 2.0.1 chargers' device models (migration 11). */
   deviceModel: DeviceModelStore;
+  /** The charge mode chosen per connector (migration 20). */
+  chargeModes: ChargeModeStore;
   /**
    * Group commit. Runs `work` now, inside the transaction shared by everything written in this
    * turn of the event loop (opening it if none is open), and resolves with its result once that

@@ -5,6 +5,7 @@ import { pendingMigrations } from './migrations.js';
 import type { Store } from './ports.js';
 import { createAuthStore } from './sqlite/auth.js';
 import { createChargerStore } from './sqlite/chargers.js';
+import { createChargeModeStore } from './sqlite/charge-modes.js';
 import { createDeviceModelStore } from './sqlite/device-model.js';
 import { createMetaStore } from './sqlite/meta.js';
 import { createMeterStore } from './sqlite/meters.js';
@@ -64,6 +65,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     rawFrames: createRawFrameStore(db),
     statusHistory: createStatusHistoryStore(db),
     deviceModel: createDeviceModelStore(db),
+    chargeModes: createChargeModeStore(db),
     durably: (work) => group.durably(work),
     close() {
       if (!db.open) return;
