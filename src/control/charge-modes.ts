@@ -116,7 +116,8 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
       // "now" on a connector that never had a mode's cap: nothing to clear.
       if (before || d.cap !== null) deps.limits.setCap(d.chargerId, d.connectorId, d.cap, CHARGE_MODE_SOURCE);
       applied.set(key, d);
-      if (before?.cap !== d.cap) log.info({ chargerId: d.chargerId, connectorId: d.connectorId, mode: d.mode, cap: d.cap, why: d.why }, 'charge mode sets a new cap');
+      // The balancer logs each cap it is given ('cap set'): here only why, at debug.
+      if (before?.cap !== d.cap && log.isLevelEnabled('debug')) log.debug({ chargerId: d.chargerId, connectorId: d.connectorId, mode: d.mode, cap: d.cap, why: d.why }, 'charge mode sets a new cap');
       deps.events.emit('connector.mode', d);
     }
   }
@@ -172,7 +173,8 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
       if (was !== mode) memory = Object.fromEntries(Object.entries(memory).filter(([k]) => k !== key));
       log.info({ chargerId, connectorId, mode, was }, 'charge mode set');
       evaluate();
-      return { accepted: true, reason: `charge mode ${mode}: ${applied.get(key)?.why ?? ''}`.replace(/: $/, '') };
+      const why = applied.get(key)?.why;
+      return { accepted: true, reason: why ? `charge mode ${mode} (${why})` : `charge mode ${mode}` };
     },
     list: () => connectors().map(({ chargerId, connectorId }) => {
       const key = connectorKey(chargerId, connectorId);
