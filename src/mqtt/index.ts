@@ -40,7 +40,7 @@ export interface MqttDeps {
   /** Firmware and diagnostics status per charger (src/transfers): …/firmware and …/diagnostics. */
   fileStates?: LatestLookup;
   /** The charge modes, when load balancing runs: …/mode/set and Home Assistant's select. */
-  modes?: Pick<ChargeModes, 'set'>;
+  modes?: Pick<ChargeModes, 'set' | 'list'>;
 }
 
 export interface Mqtt {
@@ -82,7 +82,7 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     version: deps.version,
     logger,
     ...(deps.fileStates ? { fileStates: deps.fileStates } : {}),
-    chargeModes: deps.modes !== undefined,
+    ...(deps.modes ? { chargeModes: deps.modes.list } : {}),
   });
   const run = createCommandRunner({ control: deps.control, ...(deps.ocpp ? { ocpp: deps.ocpp } : {}), ...(deps.modes ? { modes: deps.modes } : {}), ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}) });
   const birth = createBirthCoalescer({ republish: () => mirror.republishDiscovery(), nowMs, logger });

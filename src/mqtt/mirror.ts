@@ -31,8 +31,8 @@ export interface MirrorDeps {
   logger: Logger;
   /** Firmware and diagnostics status per charger (src/transfers), when known. */
   fileStates?: LatestLookup;
-  /** Charge modes run (a site: section): Home Assistant gets the mode select, …/mode is mirrored. */
-  chargeModes?: boolean;
+  /** Charge modes run (a site: section): Home Assistant gets the mode select, …/mode is mirrored (each connector's now, at start). */
+  chargeModes?: () => readonly { chargerId: string; connectorId: number; mode: string }[];
 }
 
 /** Events waiting for the mirror; beyond this, new ones are dropped (and counted) rather than eat memory. */
@@ -327,6 +327,8 @@ export function createMirror(deps: MirrorDeps): Mirror {
     start() {
       publisher.stateNow(topics.status, 'online');
       snapshot();
+      // The modes were set before this broker connection (an external broker connects late).
+      for (const m of deps.chargeModes?.() ?? []) publisher.state(topics.connector(m.chargerId, m.connectorId, 'mode'), m.mode, 1);
       listen('charger.connected', (e) => connected(e.chargerId, true));
       listen('charger.disconnected', (e) => connected(e.chargerId, false));
       listen('charger.boot', boot);

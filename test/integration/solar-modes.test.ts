@@ -19,6 +19,9 @@ import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
 import { connectClient } from '../helpers/mqtt.js';
 import { physicalCharger } from '../helpers/physical-charger.js';
+import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js';
+
+const mosquitto = mosquittoPath();
 
 const FUSE = 20;
 const VOLTAGE = 230;
@@ -157,4 +160,25 @@ t.test('the mode over MQTT: set, retained, a Home Assistant select, kept across 
   t.equal(bad.status, 400, 'an unknown mode is a 400');
   const readOnly = await api(gw.httpUrl, '/api/chargers/CP1/connectors/1/mode', { token: TOKENS.read, method: 'PUT', body: { mode: 'off' } });
   t.equal(readOnly.status, 403, 'the read token may not change it');
+});
+
+t.test('the mode over Mosquitto (an external broker, as many homes have): set, answered, retained, the select', { skip: mosquitto ? false : 'mosquitto is not installed' }, async (t) => {
+  t.setTimeout(240_000);
+  const broker = await startMosquitto(t, mosquitto!);
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.mqtt = { url: broker.url, throttle: 0 };
+      c.site = { supply: { maxCurrent: FUSE, phases: 3, voltage: VOLTAGE }, meter: { type: 'mqtt', url: broker.url, topics: TOPICS, quantity: 'power' } };
+    },
+  });
+  const ha = await connectClient(t, broker.url);
+  await ha.subscribe(['chargegate/#', 'homeassistant/#']);
+  t.match(JSON.parse((await ha.waitFor('homeassistant/select/chargegate_CP1/c1_mode/config')).payload), { options: ['off', 'now', 'minsolar', 'solar'] });
+  await ha.waitFor(`${CP1}/connectors/1/mode`, (p) => p === 'now');
+  await ha.publish(`${CP1}/connectors/1/mode/set`, 'solar', { qos: 1 });
+  t.match(JSON.parse((await ha.waitFor(`${CP1}/connectors/1/mode/result`)).payload), { command: 'mode', result: 'accepted', reason: /charge mode solar/ });
+  const late = await connectClient(t, broker.url);
+  await late.subscribe(`${CP1}/connectors/1/mode`);
+  t.ok((await late.waitFor(`${CP1}/connectors/1/mode`, (p) => p === 'solar')).retain, 'retained on Mosquitto');
+  t.ok(gw.app.balancer!.caps('CP1').some((c) => c.connectorId === 1 && c.amps === 0 && c.source === 'charge mode'), 'solar without a grid reading: paused');
 });
