@@ -14,7 +14,8 @@ import { localKeyContext, ownedKeysInterceptor, ownedVariablesInterceptor } from
 import { createUserProfiles, type UserProfiles } from './control/user-profiles.js';
 import { validatorFor } from './ocpp/validate.js';
 import { EventBus } from './events.js';
-import { createGridMeter } from './meters/index.js';
+import { createGridMeter, createSolarMeters } from './meters/index.js';
+import { createChargeModes, type ChargeModes } from './control/charge-modes.js';
 import type { Config } from './config/schema.js';
 import { createChargerQueries } from './gateway/charger-queries.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
@@ -54,6 +55,8 @@ export interface App {
   mqtt: Mqtt | undefined;
   /** Local load balancing; undefined without a `site:` section (then nothing is balanced). */
   balancer: Balancer | undefined;
+  /** The charge mode per connector (off, now, minsolar, solar); undefined without a `site:` section. */
+  chargeModes: ChargeModes | undefined;
   /** The primary cloud upstream (outbox, dead letters, link state); undefined when `upstream.mode` is none. */
   upstream: Upstream | undefined;
   /** The primary and its mirrors (upstream.mirrors), side by side. */
@@ -162,6 +165,8 @@ export function createApp(config: Config, deps: AppDeps): App {
   ocpp.intercept('SetVariables', ownedVariablesInterceptor(localKeyContext(config)));
   // A local user's charging profiles become the balancer's caps (without a site: section they go to the charger).
   const userProfiles = balancer ? createSiteUserProfiles(config, { balancer, gateway, store, events, logger, now }) : undefined;
+  // Charge modes and solar surplus: each mode's cap goes to the balancer like any cap (the fuse wins).
+  const chargeModes = balancer ? createSiteChargeModes(config, { balancer, events, store, knowsCharger, logger, now }) : undefined;
   userProfiles?.register(ocpp);
   interceptTransfers(ocpp, transfers);
   // Questions whose answers come in several frames (ReportChargingProfiles) or that chargegate asks itself (GetTransactionStatus on a reconnect).
@@ -174,6 +179,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     control,
     ocpp,
     fileStates: (id) => transfers.latest(id),
+    ...(chargeModes ? { modes: chargeModes } : {}),
     logger,
     version: VERSION,
   });
@@ -188,6 +194,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     setup: (id) => setup.view(id),
     chargingProfiles: (id) => userProfiles?.view(id),
     caps: (id) => (balancer ?? chargerCaps)?.caps(id) ?? [],
+    ...(chargeModes ? { modes: chargeModes } : {}),
     queries,
     peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstreams ? { upstream: true, upstreams: () => upstreams.summaries() } : {}) }),
     logger,
@@ -203,6 +210,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     store,
     mqtt,
     balancer,
+    chargeModes,
     upstream,
     upstreams,
     http,
@@ -216,6 +224,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       chargerCaps?.start();
       control.restore();
       userProfiles?.start();
+      chargeModes?.start();
       setup.start();
       upstreams?.start();
       const web = await startHttp(http, config, logger);
@@ -241,6 +250,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       await http.stop();
       await mqtt?.stop();
       userProfiles?.stop();
+      chargeModes?.stop();
       queries.stop();
       await balancer?.stop();
       chargerCaps?.stop();
@@ -299,6 +309,51 @@ function localIdTagStatus(config: Config, store: Store, idTag: string, now: Date
 function configuredModel(config: Config, chargerId: string): ChargerModel | undefined {
   const c = config.chargers.list.find((x) => x.id === chargerId);
   return c ? chargerModel(c) : undefined;
+}
+
+/** The charge modes, with the PV and battery readings they follow when configured (started and stopped with them). */
+function createSiteChargeModes(config: Config, deps: { balancer: Balancer; events: EventBus; store: Store; knowsCharger: (id: string) => boolean; logger: Logger; now: () => Date }): ChargeModes {
+  const site = config.site!;
+  const { pv, battery } = createSolarMeters(config, deps.logger, deps.now);
+  const watts = (m: typeof pv) => () => {
+    const r = m?.latest();
+    return r ? { watts: r.currentsA[0], at: r.at } : undefined;
+  };
+  const modes = createChargeModes({
+    site: siteModel(config)!,
+    limits: deps.balancer,
+    events: deps.events,
+    store: deps.store,
+    settings: {
+      voltage: site.supply.voltage,
+      startDelayMs: site.solar.startDelay * 1000,
+      stopDelayMs: site.solar.stopDelay * 1000,
+      metering: site.solar.metering,
+      batteryFirst: site.solar.batteryFirst,
+      defaultMode: site.solar.defaultMode,
+      meterTimeoutMs: site.failsafe.meterTimeout * 1000,
+      recheckMs: site.balancing.recheckInterval * 1000,
+    },
+    hasGridMeter: site.meter !== undefined,
+    ...(pv ? { pv: watts(pv) } : {}),
+    ...(battery ? { battery: watts(battery) } : {}),
+    knowsCharger: deps.knowsCharger,
+    logger: deps.logger,
+    now: deps.now,
+  });
+  return {
+    ...modes,
+    start() {
+      pv?.start();
+      battery?.start();
+      modes.start();
+    },
+    stop() {
+      modes.stop();
+      void pv?.stop();
+      void battery?.stop();
+    },
+  };
 }
 
 /** A local user's kept charging profiles, per charger (configured or seen before), as the balancer's caps. */

@@ -95,6 +95,8 @@ export interface GatewayEvents {
   'ocpp.leniency': { chargerId: string; kind: string; action?: string; detail: string };
   /** A frame a charger sent that chargegate answered with a CALLERROR. */
   'ocpp.error': { chargerId: string; direction: 'in' | 'out'; code: string; description: string; action?: string };
+  /** A connector's charge mode, or the cap it sets, changed (src/control/charge-modes.ts). */
+  'connector.mode': ChargeModeState;
   /** The grid meter's latest reading (emitted by the balancer's meter); a field left out is unknown. */
   'site.state': { powerW?: number; limitA?: number | null; availableA?: readonly number[]; grid?: { powerW?: number; currentA?: readonly number[]; at?: string } };
   /** The link to the cloud CSMS (emitted by the upstream link). */
@@ -125,6 +127,16 @@ export interface CertificateOutcome {
   notAfter?: string;
   reason?: string;
   at: string;
+}
+
+export interface ChargeModeState {
+  chargerId: string;
+  connectorId: number;
+  mode: 'off' | 'now' | 'minsolar' | 'solar';
+  /** The cap the mode sets, A per phase: 0 pauses; null: none (now). */
+  cap: number | null;
+  /** In words, e.g. "solar: surplus 9 A". */
+  why: string;
 }
 
 export interface AllocationChanged {

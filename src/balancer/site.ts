@@ -99,5 +99,10 @@ export function siteProblems(config: Config): string[] {
   if (m?.type === 'modbus-tcp' && !m.host) problems.push('site.meter.host: required for a modbus-tcp meter');
   if (m?.type === 'mqtt' && !m.url) problems.push('site.meter.url: required for an mqtt meter');
   if (m?.type === 'mqtt' && !m.topic && !m.topics) problems.push('site.meter.topic: an mqtt meter needs topic (or topics)');
+  const solar = site.solar;
+  if (!m && (solar.defaultMode === 'solar' || solar.defaultMode === 'minsolar')) problems.push(`site.solar.defaultMode: ${solar.defaultMode} follows the solar surplus, which needs the grid meter (site.meter); use now or off, or add site.meter`);
+  for (const key of ['pv', 'battery'] as const) {
+    if (solar[key] && m?.type !== 'mqtt') problems.push(`site.solar.${key}.topic: read on site.meter's broker, so it needs site.meter of type mqtt (${m ? `it is ${m.type}` : 'there is none'})`);
+  }
   return problems;
 }

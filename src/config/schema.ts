@@ -415,6 +415,18 @@ const SiteSection = Type.Object(
       },
       'How the supply is shared.',
     ),
+    solar: Section(
+      {
+        defaultMode: OneOf(['off', 'now', 'minsolar', 'solar'], { default: 'now', description: 'The charge mode of a connector nobody chose one for: off (paused), now (as fast as the fuse allows), minsolar (its minimum, plus the solar surplus), solar (the surplus only). Set per connector over MQTT, HTTP or Home Assistant.' }),
+        startDelay: Type.Number({ default: 60, minimum: 0, maximum: 3600, description: 'Seconds the surplus must cover a car\'s minimum before a car in solar mode starts.' }),
+        stopDelay: Type.Number({ default: 300, minimum: 0, maximum: 7200, description: 'Seconds the surplus must stay below a charging car\'s minimum before a car in solar mode stops (held at its minimum meanwhile): a passing cloud does not stop it.' }),
+        metering: OneOf(['sum', 'phase'], { default: 'sum', description: 'sum: the export of the three phases is netted (most home meters bill the sum), so a 1-phase car may use all of it; phase: a car gets only what its own phases export.' }),
+        batteryFirst: Type.Boolean({ default: false, description: 'The home battery charges before the cars: its charging power is not surplus.' }),
+        pv: Type.Optional(Type.Object({ topic: Type.String({ minLength: 1, description: 'MQTT topic on site.meter\'s broker with the PV inverter\'s output, W (a plain number).' }) }, { additionalProperties: false, description: 'The PV inverter: the surplus is never more than it gives.' })),
+        battery: Type.Optional(Type.Object({ topic: Type.String({ minLength: 1, description: 'MQTT topic on site.meter\'s broker with the home battery\'s power, W (a plain number; charging positive, discharging negative).' }) }, { additionalProperties: false, description: 'The home battery: what it takes is surplus (unless batteryFirst), what it gives is not.' })),
+      },
+      'Charge modes and solar surplus charging (docs/load-balancing.md): the surplus is the export the grid meter (site.meter, signed: import positive) sees plus what the solar-mode cars draw.',
+    ),
     timeZone: Type.Optional(Type.String({ minLength: 1, description: 'IANA time zone of schedule times, e.g. Europe/Berlin. Default: the system\'s.' })),
     schedule: Type.Array(
       Type.Object(

@@ -13,6 +13,8 @@ import { chargerCommandRoutes } from './api/charger-commands.js';
 import { chargerRoutes } from './api/chargers.js';
 import { chargingProfileRoutes } from './api/charging-profiles.js';
 import { commandRoutes } from './api/commands.js';
+import { chargeModeRoutes } from './api/charge-modes.js';
+import type { ChargeModes } from '../control/charge-modes.js';
 import { firmwareRoutes } from './api/firmware.js';
 import { ocppRoutes } from './api/ocpp.js';
 import { securityRoutes } from './api/security.js';
@@ -60,6 +62,8 @@ export interface OperatorViewDeps {
   control: SiteCommands;
   /** Every OCPP command, through the shared door (src/control/ocpp-commands.ts). */
   ocpp: OcppCommands;
+  /** The charge modes per connector; undefined without a site: section. */
+  modes?: ChargeModes;
   logger: Logger;
   now: () => Date;
   version: string;
@@ -109,6 +113,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...sessionRoutes({ sessions: deps.store.sessions, timeZone: deps.config.site?.timeZone ?? 'UTC' }),
     ...siteRoutes(siteDeps),
     ...commandRoutes({ control: deps.control }),
+    ...chargeModeRoutes({ modes: deps.modes }),
     ...securityRoutes({ views, security: deps.store.security }),
     ...statusHistoryRoutes({ views, statusHistory: deps.store.statusHistory }),
     ...deviceModelRoutes({ views, deviceModel: deps.store.deviceModel }),

@@ -37,3 +37,16 @@ function registerMap(model: string) {
   if (!known.includes(model)) throw new ConfigError([`site.meter.model: no register map "${model}" in adapters/meters (known: ${known.join(', ')})`]);
   return loadRegisterMap(REGISTER_MAP_DIR, model);
 }
+
+/**
+ * The PV inverter's and the home battery's power (site.solar.pv, site.solar.battery), read on
+ * site.meter's broker as plain numbers of W: an mqtt meter of one "phase" at 1 V gives W.
+ */
+export function createSolarMeters(config: Config, logger: Logger, now: () => Date): { pv?: GridMeter; battery?: GridMeter } {
+  const m = config.site?.meter;
+  const solar = config.site?.solar;
+  if (m?.type !== 'mqtt' || !solar) return {};
+  const meter = (topic: string) =>
+    createMqttMeter({ url: m.url!, ...(m.username ? { username: m.username } : {}), ...(m.password ? { password: m.password } : {}), topics: [topic], fields: ['W'], quantity: 'power', voltage: 1, logger, now });
+  return { ...(solar.pv ? { pv: meter(solar.pv.topic) } : {}), ...(solar.battery ? { battery: meter(solar.battery.topic) } : {}) };
+}

@@ -7,6 +7,7 @@
 import type { CommandAction } from '../control/actions.js';
 import { TRIGGERABLE_16 } from '../ocpp/v16/actions.js';
 import type { CommandAddress } from './topics.js';
+import { CHARGE_MODES, isChargeMode, type ChargeMode } from '../balancer/solar.js';
 
 export type Command =
   | { kind: 'start'; chargerId: string; connectorId: number; idTag?: string }
@@ -17,6 +18,8 @@ export type Command =
   /** connectorId undefined: the whole charger. amps null removes the cap. */
   | { kind: 'maxcurrent'; chargerId: string; connectorId?: number; amps: number | null }
   | { kind: 'reset'; chargerId: string; type: 'Soft' | 'Hard' }
+  /** The connector's charge mode (src/control/charge-modes.ts). */
+  | { kind: 'mode'; chargerId: string; connectorId: number; mode: ChargeMode }
   /** amps null clears the temporary limit. */
   | { kind: 'siteLimit'; amps: number | null; durationS: number }
   /** Any OCPP 1.6 command: the payload is the OCPP request, checked against the OCA schema before it is sent. */
@@ -94,7 +97,20 @@ function parseFor(address: CommandAddress, text: string, json: unknown, object: 
       return available(chargerId, connectorId, text, json, object);
     case 'maxcurrent':
       return maxCurrent(chargerId, connectorId, json, object);
+    case 'mode':
+      return mode(chargerId, connectorId, text, object);
   }
+}
+
+/** Home Assistant's select sends the option as plain text (off, now, minsolar, solar); {"mode": "solar"} too. */
+function mode(chargerId: string, connectorId: number, text: string, object: Record<string, unknown> | undefined): ParseResult {
+  if (object) {
+    const unknown = unknownKeys(object, ['mode', 'id']);
+    if (unknown) return { ok: false, reason: unknown };
+  }
+  const value = object ? object.mode : text.toLowerCase();
+  if (!isChargeMode(value)) return { ok: false, reason: `expected a charge mode: ${CHARGE_MODES.join(', ')} (or {"mode": "solar"})` };
+  return { ok: true, command: { kind: 'mode', chargerId, connectorId, mode: value } };
 }
 
 function available(chargerId: string, connectorId: number, text: string, json: unknown, object: Record<string, unknown> | undefined): ParseResult {

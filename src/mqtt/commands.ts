@@ -4,10 +4,11 @@
  * rejected, and why); never throws.
  */
 import type { ControlResult } from '../control/ports.js';
-import { ControlRefusal, type SiteCommands } from '../control/site-commands.js';
+import { ControlRefusal, NO_BALANCER, type SiteCommands } from '../control/site-commands.js';
 import { OcppCallError, OcppOfflineError, OcppTimeoutError } from '../ocpp/errors.js';
 import { answerAccepted, OcppCommandInvalid, type OcppCommands } from '../control/ocpp-commands.js';
 import type { Command } from './command-parse.js';
+import type { ChargeModes } from '../control/charge-modes.js';
 
 export interface CommandRunnerDeps {
   control: SiteCommands;
@@ -15,6 +16,8 @@ export interface CommandRunnerDeps {
   startIdTag?: string;
   /** Every OCPP command, through the shared door (src/control/ocpp-commands.ts). */
   ocpp?: OcppCommands;
+  /** The charge modes, when load balancing runs (src/control/charge-modes.ts). */
+  modes?: Pick<ChargeModes, 'set'>;
 }
 
 export function createCommandRunner(deps: CommandRunnerDeps): (command: Command) => Promise<ControlResult> {
@@ -27,7 +30,7 @@ export function createCommandRunner(deps: CommandRunnerDeps): (command: Command)
   };
 }
 
-async function run(command: Command, { control, startIdTag, ocpp }: CommandRunnerDeps): Promise<ControlResult> {
+async function run(command: Command, { control, startIdTag, ocpp, modes }: CommandRunnerDeps): Promise<ControlResult> {
   switch (command.kind) {
     case 'start': {
       const idTag = command.idTag ?? startIdTag;
@@ -44,6 +47,9 @@ async function run(command: Command, { control, startIdTag, ocpp }: CommandRunne
       return control.reset(command.chargerId, command.type);
     case 'maxcurrent':
       return control.setCap(command.chargerId, command.connectorId, command.amps, 'mqtt');
+    case 'mode':
+      if (!modes) return rejected(NO_BALANCER);
+      return modes.set(command.chargerId, command.connectorId, command.mode);
     case 'siteLimit':
       return control.setSiteLimit(command.amps, command.durationS, 'mqtt');
     case 'ocpp': {

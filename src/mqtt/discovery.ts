@@ -4,6 +4,7 @@
  * `<discoveryPrefix>/<component>/<node>/<object>/config`, which every Home Assistant version
  * with MQTT discovery understands; an empty retained message removes the entity.
  */
+import { CHARGE_MODES } from '../balancer/solar.js';
 import type { ChargerInfo } from '../store/ports.js';
 import { PHASES, type Topics } from './topics.js';
 
@@ -17,6 +18,8 @@ export interface DiscoveredCharger {
   maxCurrentA: number;
   /** A connector reported the car's state of charge: its SoC sensor is announced. */
   socReported?: boolean;
+  /** Charge modes run (a site: section): a select per connector. */
+  chargeModes?: boolean;
 }
 
 /** What the site device shows (only with a `site:` section). */
@@ -39,7 +42,7 @@ export interface DiscoveryMessage {
   payload: string;
 }
 
-type Component = 'sensor' | 'binary_sensor' | 'switch' | 'number' | 'button' | 'event';
+type Component = 'sensor' | 'binary_sensor' | 'switch' | 'number' | 'button' | 'event' | 'select';
 
 interface Entity {
   component: Component;
@@ -202,7 +205,10 @@ function entities(charger: DiscoveredCharger, topics: Topics): Entity[] {
       config: { name: 'Uncontrolled reason', icon: 'mdi:alert-circle-outline', entity_category: 'diagnostic', state_topic: topics.charger(id, 'uncontrolledReason'), value_template: NONE_AS_UNKNOWN },
     },
   ];
-  for (let n = 1; n <= charger.connectors; n++) list.push(...connectorEntities(charger, n, topics));
+  for (let n = 1; n <= charger.connectors; n++) {
+    list.push(...connectorEntities(charger, n, topics));
+    if (charger.chargeModes) list.push(modeSelect(charger, n, topics));
+  }
   return list;
 }
 
@@ -304,4 +310,20 @@ function fnv1a(text: string): string {
     hash = Math.imul(hash, 0x01000193);
   }
   return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
+/** The charge mode (src/balancer/solar.ts) as a select; its options are the mode names the command takes. */
+function modeSelect(charger: DiscoveredCharger, n: number, topics: Topics): Entity {
+  return {
+    component: 'select',
+    object: `c${n}_mode`,
+    config: {
+      name: charger.connectors === 1 ? 'Charge mode' : `Connector ${n} charge mode`,
+      icon: 'mdi:solar-power',
+      state_topic: topics.connector(charger.id, n, 'mode'),
+      command_topic: topics.connectorCommand(charger.id, n, 'mode'),
+      options: [...CHARGE_MODES],
+      qos: 1,
+    },
+  };
 }

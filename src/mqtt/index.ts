@@ -13,6 +13,7 @@ import { createBirthCoalescer } from './birth.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import type { OcppCommands } from '../control/ocpp-commands.js';
 import { createCommandRunner } from './commands.js';
+import type { ChargeModes } from '../control/charge-modes.js';
 import { createExternalBroker } from './external.js';
 import { createInboundHandler } from './inbound.js';
 import type { DiscoveredSite } from './discovery.js';
@@ -39,6 +40,8 @@ export interface MqttDeps {
   nowMs?: () => number;
   /** Firmware and diagnostics status per charger (src/transfers): …/firmware and …/diagnostics. */
   fileStates?: LatestLookup;
+  /** The charge modes, when load balancing runs: …/mode/set and Home Assistant's select. */
+  modes?: Pick<ChargeModes, 'set' | 'list'>;
 }
 
 export interface Mqtt {
@@ -81,8 +84,9 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     logger,
     ...(deps.fileStates ? { fileStates: deps.fileStates } : {}),
     ...discoveredSite(deps.config),
+    ...(deps.modes ? { chargeModes: deps.modes.list } : {}),
   });
-  const run = createCommandRunner({ control: deps.control, ...(deps.ocpp ? { ocpp: deps.ocpp } : {}), ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}) });
+  const run = createCommandRunner({ control: deps.control, ...(deps.ocpp ? { ocpp: deps.ocpp } : {}), ...(deps.modes ? { modes: deps.modes } : {}), ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}) });
   const birth = createBirthCoalescer({ republish: () => mirror.republishDiscovery(), nowMs, logger });
   transport.onMessage(
     createInboundHandler({

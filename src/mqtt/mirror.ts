@@ -36,6 +36,8 @@ export interface MirrorDeps {
   site?: DiscoveredSite;
   /** The dashboard's address, linked from every device in Home Assistant. */
   configurationUrl?: string;
+  /** Charge modes run (a site: section): Home Assistant gets the mode select, …/mode is mirrored (each connector's now, at start). */
+  chargeModes?: () => readonly { chargerId: string; connectorId: number; mode: string }[];
 }
 
 /** Events waiting for the mirror; beyond this, new ones are dropped (and counted) rather than eat memory. */
@@ -121,6 +123,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       phases: conf?.phases ?? 3,
       maxCurrentA: conf?.maxCurrent ?? 32,
       socReported: socSeen.has(chargerId),
+      ...(deps.chargeModes ? { chargeModes: true } : {}),
     };
   }
 
@@ -366,6 +369,8 @@ export function createMirror(deps: MirrorDeps): Mirror {
       publisher.stateNow(topics.status, 'online');
       announceSite();
       snapshot();
+      // The modes were set before this broker connection (an external broker connects late).
+      for (const m of deps.chargeModes?.() ?? []) publisher.state(topics.connector(m.chargerId, m.connectorId, 'mode'), m.mode, 1);
       listen('charger.connected', (e) => connected(e.chargerId, true));
       listen('charger.disconnected', (e) => connected(e.chargerId, false));
       listen('charger.boot', boot);
@@ -380,6 +385,8 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('allocation.changed', allocation);
       listen('charger.limits', (e) => e.connectors.forEach((c) => connectorLimit(e.chargerId, c)));
       listen('limit.cap', cap);
+      // Retained: Home Assistant's select shows the mode after its own restart.
+      listen('connector.mode', (e) => publisher.state(topics.connector(e.chargerId, e.connectorId, 'mode'), e.mode, 1));
       listen('site.state', site);
       listen('upstream.state', upstream);
       listen('upstream.summary', upstreamSummary);

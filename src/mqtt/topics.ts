@@ -158,6 +158,7 @@ const CONNECTOR_LEAVES = [
   'limitReason',
   'limitAccepted',
   'limitInFlight',
+  'mode',
 ] as const;
 export type ConnectorLeaf = (typeof CONNECTOR_LEAVES)[number];
 
@@ -168,7 +169,7 @@ export type ChargerEventKind = 'boot' | 'fault' | 'session-started' | 'session-e
 
 /** configuration and trigger: ChangeConfiguration and TriggerMessage by name, through the OCPP door. */
 export const CHARGER_COMMANDS = ['available', 'maxcurrent', 'reset', 'configuration', 'trigger'] as const;
-export const CONNECTOR_COMMANDS = ['start', 'stop', 'maxcurrent', 'available', 'unlock'] as const;
+export const CONNECTOR_COMMANDS = ['start', 'stop', 'maxcurrent', 'available', 'unlock', 'mode'] as const;
 export type ChargerCommandName = (typeof CHARGER_COMMANDS)[number];
 export type ConnectorCommandName = (typeof CONNECTOR_COMMANDS)[number];
 

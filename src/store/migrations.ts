@@ -541,6 +541,21 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       ALTER TABLE transaction_events_by_key RENAME TO transaction_events;
     `,
   },
+  {
+    version: 16,
+    name: 'charge modes per connector',
+    sql: `
+      -- The charge mode chosen per connector (off, now, minsolar, solar; src/balancer/solar.ts):
+      -- a restart keeps what the user chose. A connector without a row has site.solar.defaultMode.
+      CREATE TABLE charge_modes (
+        charger_id   TEXT NOT NULL,
+        connector_id INTEGER NOT NULL,
+        mode         TEXT NOT NULL CHECK (mode IN ('off', 'now', 'minsolar', 'solar')),
+        updated_at   TEXT NOT NULL,
+        PRIMARY KEY (charger_id, connector_id)
+      );
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

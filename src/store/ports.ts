@@ -617,6 +617,19 @@ export interface TransferStore {
   statuses(chargerId: string, kind: TransferKind, limit?: number): TransferStatus[];
 }
 
+/** The charge mode chosen per connector (migration 16). */
+export interface ChargeModeRecord {
+  chargerId: string;
+  connectorId: number;
+  mode: 'off' | 'now' | 'minsolar' | 'solar';
+  updatedAt: string;
+}
+
+export interface ChargeModeStore {
+  list(): ChargeModeRecord[];
+  set(record: ChargeModeRecord): void;
+}
+
 export interface Store {
   chargers: ChargerStore;
   security: SecurityEventStore;
@@ -637,6 +650,8 @@ export interface Store {
   deviceModel: DeviceModelStore;
   /** Local users' caps and site limit (migration 14). */
   limits: LimitStore;
+  /** The charge mode chosen per connector (migration 16). */
+  chargeModes: ChargeModeStore;
   /**
    * Group commit. Runs `work` now, inside the transaction shared by everything written in this
    * turn of the event loop (opening it if none is open), and resolves with its result once that

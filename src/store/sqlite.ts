@@ -5,6 +5,7 @@ import { pendingMigrations } from './migrations.js';
 import type { Store } from './ports.js';
 import { createAuthStore } from './sqlite/auth.js';
 import { createChargerStore } from './sqlite/chargers.js';
+import { createChargeModeStore } from './sqlite/charge-modes.js';
 import { createDeviceModelStore } from './sqlite/device-model.js';
 import { createLimitStore } from './sqlite/limits.js';
 import { createMetaStore } from './sqlite/meta.js';
@@ -68,6 +69,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     loadHistory: createLoadHistoryStore(db),
     deviceModel: createDeviceModelStore(db),
     limits: createLimitStore(db),
+    chargeModes: createChargeModeStore(db),
     durably: (work) => group.durably(work),
     close() {
       if (!db.open) return;

@@ -53,3 +53,16 @@ t.test('time-of-use windows, past midnight, weekdays; prices; runtime limits', a
     { source: 'price 0.45 above 0.3', amps: 16 },
   ], 'the expired demand-response limit is gone');
 });
+
+t.test('site.solar: the solar modes need the grid meter, the PV and battery topics an mqtt one', async (t) => {
+  t.same(siteProblems(config({ supply: { maxCurrent: 25 }, solar: { defaultMode: 'solar', pv: { topic: 'home/pv' } } })), [
+    'site.solar.defaultMode: solar follows the solar surplus, which needs the grid meter (site.meter); use now or off, or add site.meter',
+    "site.solar.pv.topic: read on site.meter's broker, so it needs site.meter of type mqtt (there is none)",
+  ]);
+  t.same(siteProblems(config({ supply: { maxCurrent: 25 }, meter: { type: 'modbus-tcp', host: 'meter' }, solar: { battery: { topic: 'home/battery' } } })), [
+    "site.solar.battery.topic: read on site.meter's broker, so it needs site.meter of type mqtt (it is modbus-tcp)",
+  ]);
+  t.same(siteProblems(config({ supply: { maxCurrent: 25 }, meter: { type: 'mqtt', url: 'mqtt://h', topic: 'grid' }, solar: { defaultMode: 'minsolar', pv: { topic: 'pv' }, battery: { topic: 'b' } } })), []);
+  t.equal(config({ supply: { maxCurrent: 25 } }).site!.solar.defaultMode, 'now', 'the default mode is now: nothing changes for a site that never heard of solar');
+  t.throws(() => config({ supply: { maxCurrent: 25 }, solar: { metering: 'total' } }), /site\.solar\.metering.*sum, phase/);
+});

@@ -2,7 +2,7 @@ import t from 'tap';
 import { parseCommand } from '../../../src/mqtt/command-parse.js';
 import type { CommandAddress } from '../../../src/mqtt/topics.js';
 
-const connector = (command: 'start' | 'stop' | 'maxcurrent' | 'available' | 'unlock'): CommandAddress => ({ target: 'connector', chargerId: 'CP1', connectorId: 2, command });
+const connector = (command: 'start' | 'stop' | 'maxcurrent' | 'available' | 'unlock' | 'mode'): CommandAddress => ({ target: 'connector', chargerId: 'CP1', connectorId: 2, command });
 const charger = (command: 'available' | 'maxcurrent' | 'reset'): CommandAddress => ({ target: 'charger', chargerId: 'CP1', command });
 const site: CommandAddress = { target: 'site', command: 'limit' };
 
@@ -64,4 +64,12 @@ t.test('configuration and trigger become the OCPP commands they name; a local li
   t.ok(list.length > 16 * 1024);
   t.match(parseCommand({ target: 'ocpp', chargerId: 'CP1', action: 'SendLocalList' }, list), { ok: true, command: { action: 'SendLocalList' } }, '500 cards');
   t.match(parseCommand({ target: 'ocpp', chargerId: 'CP1', action: 'DataTransfer' }, list), { ok: false, reason: /payload too large/ }, 'other OCPP commands keep 16 KiB');
+});
+
+t.test('the charge mode: the plain option of the select or {"mode"}; anything else is refused with the modes', async (t) => {
+  t.strictSame(parseCommand(connector('mode'), 'solar'), { ok: true, command: { kind: 'mode', chargerId: 'CP1', connectorId: 2, mode: 'solar' } });
+  t.strictSame(parseCommand(connector('mode'), 'MinSolar'), { ok: true, command: { kind: 'mode', chargerId: 'CP1', connectorId: 2, mode: 'minsolar' } });
+  t.strictSame(parseCommand(connector('mode'), '{"mode":"off","id":7}'), { ok: true, command: { kind: 'mode', chargerId: 'CP1', connectorId: 2, mode: 'off' }, id: 7 });
+  t.match(parseCommand(connector('mode'), 'fast'), { ok: false, reason: /off, now, minsolar, solar/ });
+  t.match(parseCommand(connector('mode'), '{"mode":"solar","phases":1}'), { ok: false, reason: /unknown key "phases"/ });
 });

@@ -59,3 +59,16 @@ t.test('node ids are valid for Home Assistant and never collide', async (t) => {
   t.not(nodeId('cp.1'), nodeId('cp:1'));
   t.not(nodeId('cp.1'), nodeId('cp_1'));
 });
+
+t.test('the charge mode select per connector, only where charge modes run (a site: section)', async (t) => {
+  const byTopic = (c: typeof charger & { chargeModes?: boolean }) => new Map(discoveryMessages(c, topics, 'homeassistant', '0.1.0').map((m) => [m.topic, JSON.parse(m.payload)]));
+  t.notOk(byTopic(charger).has('homeassistant/select/chargegate_garage-left/c1_mode/config'), 'no site: no select');
+  const withModes = byTopic({ ...charger, chargeModes: true });
+  t.match(withModes.get('homeassistant/select/chargegate_garage-left/c2_mode/config'), {
+    name: 'Connector 2 charge mode',
+    state_topic: 'chargegate/chargers/garage-left/connectors/2/mode',
+    command_topic: 'chargegate/chargers/garage-left/connectors/2/mode/set',
+    options: ['off', 'now', 'minsolar', 'solar'],
+    unique_id: /mode/,
+  });
+});
