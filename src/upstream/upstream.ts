@@ -136,7 +136,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         })
       : wire16;
   const outbox = new Outbox({ store, events, logger: log, now, maxMessages: u.outbox.maxMessages });
-  const idmap = new TransactionIdMap(store);
+  const idmap = new TransactionIdMap(store, wire.namesTransactions);
   const answerTimeoutMs = u.answerTimeout * 1000;
   const channels = new Map<string, Channel>();
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -29,6 +29,11 @@ export interface WireCall {
 
 export interface Wire {
   readonly protocol: OcppVersion;
+  /**
+   * The charge point names its transactions (2.0.1 E01): the id the cloud knows is chargegate's
+   * own, known from the Start on, not from the cloud's answer (idmap.ts).
+   */
+  readonly namesTransactions: boolean;
   /** The BootNotification the link sends after every connect, from the charge point's 1.6 boot. */
   boot(boot16: Record<string, unknown>): unknown;
   /** A message for the outbox, in the cloud's terms: none, one or more (inside the caller's durable write). */
@@ -46,6 +51,7 @@ export interface Wire {
 /** OCPP 1.6J: the cloud speaks the core's language; everything passes as it is. */
 export const wire16: Wire = {
   protocol: 'ocpp1.6',
+  namesTransactions: false,
   boot: (boot16) => boot16,
   encode: (message) => [message],
   // A TransactionEvent was queued for a 2.0.1 cloud before upstream.ocpp changed: no 1.6 form, given up loudly.

@@ -245,6 +245,7 @@ export function wire201(deps: Wire201Deps): Wire {
 
   return {
     protocol: 'ocpp2.0.1',
+    namesTransactions: true,
     boot: (boot16) => bootFromCore(boot16 as unknown as BootNotificationRequest),
     encode,
     // Written in the CSMS's terms when queued: sent as stored (the transactionId is chargegate's own).
