@@ -65,6 +65,28 @@ export function startedEvent(req: Start16, facts: EventFacts, extra: { remoteSta
   return { ...event, ...(extra.remoteStartId !== undefined ? { triggerReason: 'RemoteStart' as const } : {}), transactionInfo, ...flags(facts) };
 }
 
+type Sample16 = Meter16['meterValue'][number]['sampledValue'][number];
+
+/** A sample that is the transaction's meterStart again: its Transaction.Begin energy register reading (Wh or kWh). */
+function isStartReading(v: Sample16, meterStartWh: number): boolean {
+  if (v.context !== 'Transaction.Begin' || (v.measurand ?? 'Energy.Active.Import.Register') !== 'Energy.Active.Import.Register' || v.phase !== undefined || (v.format ?? 'Raw') !== 'Raw') return false;
+  const wh = Number(v.value) * (v.unit === 'kWh' ? 1000 : v.unit === undefined || v.unit === 'Wh' ? 1 : Number.NaN);
+  return Math.round(wh) === meterStartWh;
+}
+
+/**
+ * A transaction's samples without the Transaction.Begin energy reading the Started already
+ * carries as its meterStart (startedEvent): a 2.0.1 charger's Started reaches the core as a
+ * StartTransaction and a MeterValues holding that same reading, which the CSMS must not get twice.
+ */
+export function withoutStartReading(meterValue: Meter16['meterValue'], meterStartWh: number): Meter16['meterValue'] {
+  if (!meterValue.some((m) => m.sampledValue.some((v) => v.context === 'Transaction.Begin'))) return meterValue;
+  return meterValue.flatMap((m) => {
+    const kept = m.sampledValue.filter((v) => !isStartReading(v, meterStartWh));
+    return kept.length === 0 ? [] : [{ ...m, sampledValue: kept }];
+  });
+}
+
 /** MeterValues of a transaction → TransactionEvent Updated (E02: MeterValuePeriodic); undefined when no sample has a 2.0.1 form. */
 export function updatedByMeterValues(req: Pick<Meter16, 'connectorId' | 'meterValue'>, facts: EventFacts): Translated<TransactionEventRequest | undefined> {
   const meter = meterValuesFromCore(req.meterValue);

@@ -27,7 +27,7 @@ import type { OutboxMessage, Store } from '../../store/ports.js';
 import type { Wire, WireContext, WireMessage } from '../wire.js';
 import { commandTo16 } from './from-csms.js';
 import { reportFrames, reportOfConfiguration } from './report.js';
-import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedByChargingState, updatedByMeterValues, type ChargingState201, type EventFacts } from './to-csms.js';
+import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedByChargingState, updatedByMeterValues, withoutStartReading, type ChargingState201, type EventFacts } from './to-csms.js';
 import { referenceOf, transactionOf } from './transaction-ref.js';
 
 export interface Wire201Deps {
@@ -125,8 +125,11 @@ export function wire201(deps: Wire201Deps): Wire {
         const req = message.payload as Pick<MeterValuesRequest, 'connectorId' | 'meterValue'>;
         const s = local !== undefined ? series(local) : undefined;
         if (local !== undefined && s) {
+          const meterStart = req.meterValue.some((m) => m.sampledValue.some((v) => v.context === 'Transaction.Begin')) ? store.sessions.get(local)?.meterStart : undefined;
+          const meterValue = meterStart === undefined ? req.meterValue : withoutStartReading(req.meterValue, meterStart);
+          if (meterValue.length === 0) return [];
           const facts = nextEvent(local, context.ready, s);
-          const updated = updatedByMeterValues(req, facts);
+          const updated = updatedByMeterValues({ ...req, meterValue }, facts);
           note('MeterValues', updated.notes, context.channel);
           if (!updated.value) return [];
           keep(local, s);

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { validatorFor } from '../../../src/ocpp/validate.js';
 import { commandTo16, type Inbound } from '../../../src/upstream/v201/from-csms.js';
-import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedByChargingState, updatedByMeterValues } from '../../../src/upstream/v201/to-csms.js';
+import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedByChargingState, updatedByMeterValues, withoutStartReading } from '../../../src/upstream/v201/to-csms.js';
 
 const v201 = validatorFor('ocpp2.0.1');
 const valid = (action: string, payload: unknown) => v201.checkRequest(action, payload)?.description ?? null;
@@ -117,4 +117,13 @@ t.test('Reset of one EVSE: Rejected when the station is one 1.6 charger, that ch
   t.same(calls(one), [{ action: 'DataTransfer', payload: { vendorId: 'chargegate', messageId: 'Reset', data: '{"connectorId":2,"type":"Hard"}' } }], 'aggregate, an EVSE: the charger holding it, by chargegate\'s own Reset');
   t.same('calls' in one && one.answer([{ status: 'Accepted', data: '{"chargerId":"CP2","reset":"Accepted"}' }]), { status: 'Accepted' });
   t.same('calls' in one && one.answer([{ status: 'Rejected', data: 'no connector 2' }]), { status: 'Rejected' });
+});
+
+t.test('a transaction\'s samples without the Transaction.Begin reading its Started already told (meterStart)', async (t) => {
+  const begin = (value: string, extra: object = {}) => ({ value, context: 'Transaction.Begin' as const, measurand: 'Energy.Active.Import.Register' as const, ...extra });
+  const at = '2025-06-01T10:01:00.000Z';
+  t.same(withoutStartReading([{ timestamp: at, sampledValue: [begin('10', { unit: 'Wh' })] }], 10), [], 'the reading alone: nothing left to send');
+  t.same(withoutStartReading([{ timestamp: at, sampledValue: [begin('1.5', { unit: 'kWh' }), { value: '40', measurand: 'SoC', context: 'Transaction.Begin' }] }], 1500), [{ timestamp: at, sampledValue: [{ value: '40', measurand: 'SoC', context: 'Transaction.Begin' }] }], 'in kWh too; the other Begin samples kept');
+  const kept = [{ timestamp: at, sampledValue: [begin('11'), begin('10', { phase: 'L1' as const }), { value: '10', context: 'Sample.Periodic' as const }] }];
+  t.same(withoutStartReading(kept, 10), kept, 'another value, a phase, another context: not the meterStart');
 });
