@@ -10,8 +10,8 @@
  * - the transactionId is chargegate's to make (2.0.1 E01: the charging station names it):
  *   transaction-ref.ts; the id map records it as the "cloud's" id = chargegate's own integer, so
  *   RequestStop and TxProfiles reach the session through the same path as 1.6's;
- * - a RequestStartTransaction's remoteStartId, until the transaction it started is queued (in
- *   memory: after a restart the Started says Authorized, without the id).
+ * - a RequestStartTransaction's remoteStartId, until the transaction it started is queued
+ *   (upstream_remote_starts, so a restart in between keeps it), for REMOTE_START_LIFETIME_MS.
  */
 import type { Logger } from '../../log.js';
 import { OcppCallError } from '../../ocpp/errors.js';
@@ -31,7 +31,7 @@ import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedB
 import { referenceOf, transactionOf } from './transaction-ref.js';
 
 export interface Wire201Deps {
-  store: Pick<Store, 'sessions' | 'meta'>;
+  store: Pick<Store, 'sessions' | 'meta' | 'upstream' | 'durably'>;
   /** The upstream's name: its transactions' counters are its own (a mirror numbers its events itself). */
   upstream: string;
   logger: Logger;
@@ -56,12 +56,15 @@ interface Series {
   state?: ChargingState201;
 }
 
-/** A RequestStartTransaction accepted by the charger, waiting for its transaction (F01: the Started carries remoteStartId). */
-interface PendingRemoteStart {
-  remoteStartId: number;
-  idTag: string;
-  connectorId?: number;
-}
+/**
+ * How long a RequestStartTransaction waits for its transaction: the charger itself gives up
+ * waiting for the cable after its connection timeout (1.6 ConnectionTimeOut, 2.0.1
+ * TxCtrlr.EVConnectionTimeOut: typically a minute or two), so a Start after this is not the
+ * one the CSMS asked for; the margin covers a charger that reconnects after a restart.
+ */
+export const REMOTE_START_LIFETIME_MS = 15 * 60_000;
+/** The latest few per channel: starts the charger never made must not pile up. */
+const REMOTE_STARTS_KEPT = 8;
 
 export function wire201(deps: Wire201Deps): Wire {
   const { store, logger } = deps;
@@ -71,7 +74,6 @@ export function wire201(deps: Wire201Deps): Wire {
     return raw === undefined ? undefined : (JSON.parse(raw) as Series);
   };
   const keep = (local: number, s: Series) => store.meta.set(key(local), JSON.stringify(s));
-  const remoteStarts = new Map<string, PendingRemoteStart[]>();
   const noted = new Set<string>();
 
   /** Losses are counted each time, and logged once per action and place (they repeat with every message of their kind). */
@@ -92,18 +94,26 @@ export function wire201(deps: Wire201Deps): Wire {
     return facts;
   }
 
+  const remoteStartsSince = () => new Date(deps.now().getTime() - REMOTE_START_LIFETIME_MS).toISOString();
+
+  /** The CSMS's remoteStartId for a Start it asked for (inside the caller's durable write: taken with the Started queued). */
   function takeRemoteStart(channel: string, start: StartTransactionRequest): number | undefined {
-    const waiting = remoteStarts.get(channel) ?? [];
-    const i = waiting.findIndex((w) => w.idTag === start.idTag && (w.connectorId === undefined || w.connectorId === start.connectorId));
-    if (i < 0) return undefined;
-    return waiting.splice(i, 1)[0]!.remoteStartId;
+    const waiting = store.upstream.remoteStarts.list(channel, remoteStartsSince());
+    const found = waiting.find((w) => w.idTag === start.idTag && (w.connectorId === undefined || w.connectorId === start.connectorId));
+    if (!found) return undefined;
+    store.upstream.remoteStarts.remove(found.id);
+    return found.remoteStartId;
   }
 
-  function awaitRemoteStart(channel: string, req: Requests201['RequestStartTransaction']): { drop(): void } {
-    const entry: PendingRemoteStart = { remoteStartId: req.remoteStartId, idTag: req.idToken.idToken, ...(req.evseId !== undefined ? { connectorId: req.evseId } : {}) };
-    // Only the latest few: a start the charger never made must not pin memory.
-    remoteStarts.set(channel, [...(remoteStarts.get(channel) ?? []), entry].slice(-8));
-    return { drop: () => remoteStarts.set(channel, (remoteStarts.get(channel) ?? []).filter((e) => e !== entry)) };
+  /** Written before the charger is asked: it may start the session (or chargegate restart) before its answer is back. */
+  async function awaitRemoteStart(channel: string, req: Requests201['RequestStartTransaction']): Promise<{ drop(): Promise<void> }> {
+    const at = deps.now().toISOString();
+    const entry = { remoteStartId: req.remoteStartId, idTag: req.idToken.idToken, ...(req.evseId !== undefined ? { connectorId: req.evseId } : {}), createdAt: at };
+    const id = await store.durably(() => {
+      store.upstream.remoteStarts.prune(channel, remoteStartsSince(), REMOTE_STARTS_KEPT - 1);
+      return store.upstream.remoteStarts.add(channel, entry);
+    });
+    return { drop: () => store.durably(() => store.upstream.remoteStarts.remove(id)) };
   }
 
   function encode(message: WireMessage, context: WireContext): WireMessage[] {
@@ -232,16 +242,16 @@ export function wire201(deps: Wire201Deps): Wire {
         return inbound.local;
       }
       // Waiting before the charger is asked: it may start the session before its answer is back here.
-      const pending = action === 'RequestStartTransaction' ? awaitRemoteStart(channel, payload as Requests201['RequestStartTransaction']) : undefined;
+      const pending = action === 'RequestStartTransaction' ? await awaitRemoteStart(channel, payload as Requests201['RequestStartTransaction']) : undefined;
       const answers: unknown[] = [];
       try {
         for (const call of inbound.calls) answers.push(await handler16(call.action, call.payload));
       } catch (err) {
-        pending?.drop();
+        await pending?.drop();
         throw err;
       }
       const answer = inbound.answer(answers);
-      if (pending && (answer as { status: string }).status !== 'Accepted') pending.drop();
+      if (pending && (answer as { status: string }).status !== 'Accepted') await pending.drop();
       return answer;
     };
   }
