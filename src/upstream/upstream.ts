@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import type { ChargerAction16 } from '../ocpp/v16/actions.js';
 import type { SignCertificateResponse, StartTransactionResponse, StopTransactionRequest } from '../ocpp/v16/types.js';
 import type { ConnectorState, DeadLetter, OutboxMessage, Store } from '../store/ports.js';
+import { adoptQueued } from './adopt.js';
 import { aggregateMode } from './aggregate.js';
 import { channelPassword, keepChannelKey, upstreamProfile } from './authorization-key.js';
 import { cloudCallHandler } from './cloud-calls.js';
@@ -135,6 +136,8 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
           chargePointOf: (channel) => mode.chargePointOf(channel),
         })
       : wire16;
+  // Messages queued for the other OCPP version (upstream.ocpp changed): rewritten for this one before anything is sent.
+  adoptQueued({ store, wire, channels: mode.channels.map((c) => c.name), events, logger: log, now });
   const outbox = new Outbox({ store, events, logger: log, now, maxMessages: u.outbox.maxMessages });
   const idmap = new TransactionIdMap(store, wire.namesTransactions);
   const answerTimeoutMs = u.answerTimeout * 1000;

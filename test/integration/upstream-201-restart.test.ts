@@ -41,3 +41,44 @@ t.test('kill -9 between a RequestStartTransaction and its Started: the Started s
   t.match(events![0], { eventType: 'Started', triggerReason: 'RemoteStart', transactionInfo: { remoteStartId: 4711 } }, 'the CSMS learns which of its requests started the session');
   t.same(cloud.validationFailures, []);
 });
+
+t.test('upstream.ocpp changed from 1.6 to 2.0.1 with sessions queued: after the restart the 2.0.1 cloud gets them, in order, once', async (t) => {
+  t.setTimeout(240_000);
+  const cloud16 = await startCloud();
+  t.teardown(() => cloud16.close());
+  await cloud16.down();
+  const { file, url } = await killableConfig(t, cloud16.url, { mode: 'transparent', ocpp: '1.6' });
+  const first = await spawnGateway(t, file);
+  const cp1 = await rpcCharger(t, url, 'CP1', PASSWORDS.CP1);
+  await cp1.call('BootNotification', bootPayload);
+  const told: number[] = [];
+  for (let s = 0; s < 2; s++) {
+    const start = await cp1.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 1000 * s, timestamp: at(10 * s) });
+    await cp1.call('MeterValues', { connectorId: 1, transactionId: start.transactionId, meterValue: [{ timestamp: at(10 * s + 5), sampledValue: [{ value: String(1000 * s + 400) }] }] });
+    await cp1.call('StopTransaction', { transactionId: start.transactionId, meterStop: 1000 * s + 700, timestamp: at(10 * s + 9) });
+    told.push(start.transactionId);
+  }
+  first.kill('SIGKILL');
+  await once(first, 'exit');
+  await cp1.close({ force: true });
+
+  // The site moves to a 2.0.1 CSMS while the 1.6 messages are still queued.
+  const cloud = await startCloud201();
+  t.teardown(() => cloud.close());
+  const config = parse(readFileSync(file, 'utf8'));
+  config.upstream = { ...config.upstream, url: cloud.url, ocpp: '2.0.1' };
+  writeFileSync(file, stringify(config));
+  await spawnGateway(t, file);
+  const again = await rpcCharger(t, url, 'CP1', PASSWORDS.CP1);
+  await again.call('BootNotification', bootPayload);
+  const ended = () => [...cloud.transactions.values()].filter((events) => events.some((e) => e.eventType === 'Ended'));
+  await eventually(() => ended().length === 2, 'both sessions at the 2.0.1 CSMS', 30_000);
+  t.same(
+    [...cloud.transactions.entries()].map(([id, events]) => [Number(id.split('-')[0]), events.map((e) => [e.eventType, e.seqNo, e.offline ?? false])]),
+    told.map((local) => [local, [['Started', 0, true], ['Updated', 1, true], ['Ended', 2, true]]]),
+    'each session whole, in order, each event once, offline (queued while no cloud took it)',
+  );
+  t.same([...cloud.transactions.values()].map((events) => events.flatMap((e) => e.meterValue!.map((m) => m.sampledValue[0]!.value))), [[0, 400, 700], [1000, 1400, 1700]], 'the readings');
+  t.same(cloud16.calls, [], 'nothing went to the old cloud');
+  t.same(cloud.validationFailures, []);
+});

@@ -28,6 +28,7 @@ import type { Wire, WireContext, WireMessage } from '../wire.js';
 import { commandTo16 } from './from-csms.js';
 import { reportFrames, reportOfConfiguration } from './report.js';
 import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedByChargingState, updatedByMeterValues, withoutStartReading, type ChargingState201, type EventFacts } from './to-csms.js';
+import { queuedFor16 } from './requeue.js';
 import { referenceOf, transactionOf } from './transaction-ref.js';
 
 export interface Wire201Deps {
@@ -261,6 +262,8 @@ export function wire201(deps: Wire201Deps): Wire {
     namesTransactions: true,
     boot: (boot16) => bootFromCore(boot16 as unknown as BootNotificationRequest),
     encode,
+    // A row queued for a 1.6 cloud, written as this cloud's (a Stop whose Start the 1.6 cloud already had is an Ended alone).
+    adopt: (message, context) => (queuedFor16(message) ? encode({ action: message.action, kind: message.kind, payload: message.payload, ...(message.localTransactionId !== undefined ? { localTransactionId: message.localTransactionId } : {}), ...(message.coalesceKey !== undefined ? { coalesceKey: message.coalesceKey } : {}) }, context) : undefined),
     // Written in the CSMS's terms when queued: sent as stored (the transactionId is chargegate's own).
     // A row queued for a 1.6 cloud before upstream.ocpp changed has no 2.0.1 form: given up, loudly.
     prepare: (message) => (queuedFor16(message) ? { unsendable: `${message.action} was queued for an OCPP 1.6 cloud (upstream.ocpp changed since)` } : { payload: message.payload }),
@@ -290,15 +293,6 @@ export function wire201(deps: Wire201Deps): Wire {
     },
     handler,
   };
-}
-
-/** A 1.6 row: 1.6's transaction actions, or a StatusNotification / MeterValues in 1.6's shape. */
-function queuedFor16(message: OutboxMessage): boolean {
-  const payload = message.payload as Record<string, unknown>;
-  if (message.action === 'StartTransaction' || message.action === 'StopTransaction') return true;
-  if (message.action === 'StatusNotification') return 'status' in payload;
-  if (message.action === 'MeterValues') return 'connectorId' in payload;
-  return false;
 }
 
 function dataAnswer16(res: Responses201['DataTransfer']): DataTransferResponse {
