@@ -195,6 +195,29 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     stage(channel, { ...statusMessage(state, cloudConnectorId), coalesceKey: statusKey(cloudConnectorId) }, { chargerId: state.chargerId, connectorId: state.connectorId });
   }
 
+  /**
+   * Aggregate: a charger Unavailable or Faulted as a whole (its connector 0) makes each of its
+   * connectors so at the site's charge point, with the charger's errorCode and info; its
+   * connectors' own statuses count again once it is Available.
+   */
+  function withChargerStatus(state: ConnectorState, own = deps.gateway.registry.get(state.chargerId)?.connectors.get(0)): ConnectorState {
+    if (!mode.chargerStatusOnConnectors || state.connectorId === 0 || !own || (own.status !== 'Unavailable' && own.status !== 'Faulted')) return state;
+    const { info, vendorErrorCode } = own;
+    return { chargerId: state.chargerId, connectorId: state.connectorId, status: own.status, errorCode: own.errorCode, timestamp: own.timestamp > state.timestamp ? own.timestamp : state.timestamp, ...(info ? { info } : {}), ...(vendorErrorCode ? { vendorErrorCode } : {}) };
+  }
+
+  /** Aggregate: a charger's own status, told as each of its connectors' (withChargerStatus). */
+  function chargerStatus(own: ConnectorState): void {
+    const channel = channelFor(own.chargerId);
+    if (!channel || !queues(upward(own.chargerId, 'StatusNotification', 1))) return;
+    const live = deps.gateway.registry.get(own.chargerId);
+    for (const c of connectors.connectorsOf(channel.name)) {
+      if (c.chargerId !== own.chargerId) continue;
+      const state = live?.connectors.get(c.connectorId) ?? { chargerId: c.chargerId, connectorId: c.connectorId, status: 'Available', errorCode: 'NoError', timestamp: own.timestamp };
+      stageStatus(channel, withChargerStatus(state, own), c.virtual);
+    }
+  }
+
   /** After every accepted boot: chargegate's own connector 0 and the latest status of each connector (1.6 §4.2, §4.9). */
   function announceStatuses(channel: Channel, only?: number): void {
     void store
@@ -209,7 +232,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
           const online = live?.online ?? false;
           // A charger chargegate cannot reach is Unavailable to the cloud, whatever it last said.
           if (!online) stageStatus(channel, { chargerId: c.chargerId, connectorId: c.connectorId, status: 'Unavailable', errorCode: 'NoError', timestamp: at }, c.virtual);
-          else if (state) stageStatus(channel, state, c.virtual);
+          else if (state) stageStatus(channel, withChargerStatus(state), c.virtual);
         }
       })
       .catch((err: unknown) => log.error({ err }, 'could not queue the status for the cloud'));
@@ -527,11 +550,12 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       enqueue(up, { action: 'DataTransfer', kind: 'other', payload: correctionDataTransfer(payload), localTransactionId: session.transactionId });
     },
     status(state) {
+      if (state.connectorId === 0 && mode.chargerStatusOnConnectors) return chargerStatus(state);
       const up = upward(state.chargerId, 'StatusNotification', state.connectorId);
       if (!queues(up)) return;
       // Connector 0 reaches here only where it is the charger's own charge point (transparent).
       const cloudConnectorId = state.connectorId === 0 ? 0 : connectors.toCloud(state.chargerId, state.connectorId);
-      enqueue(up, statusMessage(state, cloudConnectorId), statusKey(cloudConnectorId), { chargerId: state.chargerId, connectorId: state.connectorId });
+      enqueue(up, statusMessage(withChargerStatus(state), cloudConnectorId), statusKey(cloudConnectorId), { chargerId: state.chargerId, connectorId: state.connectorId });
     },
     reservationEnded(chargerId, reservationId) {
       // As after its transaction started (transactionStarted): the cloud's id is free, CancelReservation has nothing to reach.

@@ -47,6 +47,7 @@ export async function startCloud201(port = 0, tls?: { key: string; cert: string;
     answer('FirmwareStatusNotification', () => ({}));
     answer('LogStatusNotification', () => ({}));
     answer('NotifyReport', () => ({}));
+    answer('NotifyEvent', () => ({}));
     answer('TransactionEvent', (p: Omit<TransactionEvent201, 'identity'>) => {
       const list = transactions.get(p.transactionInfo.transactionId) ?? [];
       list.push({ identity: client.identity, ...p });

@@ -75,3 +75,43 @@ for (const mode of ['transparent', 'aggregate'] as const) {
     t.same(stops, [{ transactionId: start.transactionId }]);
   });
 }
+
+t.test('transparent: a charger Faulted as a whole (connector 0) is the station\'s NotifyEvent, AvailabilityState and Problem', async (t) => {
+  const cloud = await startCloud201();
+  t.teardown(() => cloud.close());
+  const { gw } = await site(t, 'transparent', cloud);
+  const cp1 = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  await cp1.call('BootNotification', bootPayload);
+  await cp1.call('StatusNotification', { connectorId: 0, status: 'Faulted', errorCode: 'GroundFailure', info: 'RCD tripped', timestamp: at(5) });
+  const faulted = await cloud.waitFor((c) => c.identity === 'CP1' && c.action === 'NotifyEvent' && c.params.eventData[0].timestamp === at(5), 'the fault at the CSMS');
+  t.match(faulted.params.eventData, [
+    { component: { name: 'ChargingStation' }, variable: { name: 'AvailabilityState' }, actualValue: 'Faulted', trigger: 'Delta' },
+    { component: { name: 'ChargingStation' }, variable: { name: 'Problem' }, actualValue: 'true', techCode: 'GroundFailure', techInfo: 'RCD tripped' },
+  ]);
+  await cp1.call('StatusNotification', { connectorId: 0, status: 'Available', errorCode: 'NoError', timestamp: at(6) });
+  const back = await cloud.waitFor((c) => c.identity === 'CP1' && c.action === 'NotifyEvent' && c.params.eventData[0].timestamp === at(6), 'the charger available again');
+  t.match(back.params.eventData, [{ actualValue: 'Available' }, { variable: { name: 'Problem' }, actualValue: 'false', cleared: true }]);
+  t.not(back.params.eventData[0].eventId, faulted.params.eventData[0].eventId, 'each event its own eventId');
+  t.notOk(cloud.calls.some((c) => c.action === 'StatusNotification' && c.params.evseId === 0), 'no StatusNotification for the station itself');
+  t.same(cloud.validationFailures, []);
+});
+
+t.test('aggregate: a charger Faulted as a whole (connector 0) makes its EVSEs so; Available again, their own statuses', async (t) => {
+  const cloud = await startCloud201();
+  t.teardown(() => cloud.close());
+  const { gw } = await site(t, 'aggregate', cloud);
+  const cp1 = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  await cp1.call('BootNotification', bootPayload);
+  await cp1.call('StatusNotification', { connectorId: 1, status: 'Available', errorCode: 'NoError', timestamp: at(1) });
+  await cloud.waitFor((c) => c.action === 'StatusNotification' && c.params.evseId === 1 && c.params.timestamp === at(1), 'EVSE 1 Available');
+  await cp1.call('StatusNotification', { connectorId: 0, status: 'Faulted', errorCode: 'OverVoltage', timestamp: at(2) });
+  await cloud.waitFor((c) => c.action === 'StatusNotification' && c.params.evseId === 1 && c.params.connectorStatus === 'Faulted' && c.params.timestamp === at(2), 'EVSE 1 Faulted with its charger');
+  // The charger's connector says Available: while the charger is Faulted, so is its EVSE.
+  await cp1.call('StatusNotification', { connectorId: 1, status: 'Available', errorCode: 'NoError', timestamp: at(3) });
+  await cp1.call('StatusNotification', { connectorId: 0, status: 'Available', errorCode: 'NoError', timestamp: at(4) });
+  await cloud.waitFor((c) => c.action === 'StatusNotification' && c.params.evseId === 1 && c.params.connectorStatus === 'Available' && c.params.timestamp === at(3), 'EVSE 1 its own status again');
+  const evse1 = cloud.calls.filter((c) => c.action === 'StatusNotification' && c.params.evseId === 1 && c.params.timestamp.startsWith('2025-06-01')).map((c) => [c.params.connectorStatus, c.params.timestamp]);
+  t.same(evse1.filter((x, i) => JSON.stringify(x) !== JSON.stringify(evse1[i - 1])), [['Available', at(1)], ['Faulted', at(2)], ['Faulted', at(3)], ['Available', at(3)]]);
+  t.notOk(cloud.calls.some((c) => c.action === 'StatusNotification' && c.params.evseId === 2 && c.params.connectorStatus === 'Faulted'), 'the other charger\'s EVSE is not touched');
+  t.same(cloud.validationFailures, []);
+});

@@ -22,7 +22,7 @@ export function queuedFor16(message: Pick<OutboxMessage, 'action' | 'payload'>):
 /** A 2.0.1 row: a TransactionEvent, or a StatusNotification / MeterValues in 2.0.1's shape. */
 export function queuedFor201(message: Pick<OutboxMessage, 'action' | 'payload'>): boolean {
   const payload = message.payload as Record<string, unknown>;
-  if (message.action === 'TransactionEvent') return true;
+  if (message.action === 'TransactionEvent' || message.action === 'NotifyEvent') return true;
   if (message.action === 'StatusNotification') return 'connectorStatus' in payload;
   if (message.action === 'MeterValues') return 'evseId' in payload;
   return false;
@@ -38,7 +38,8 @@ export function queuedFor201(message: Pick<OutboxMessage, 'action' | 'payload'>)
 export function rowTo16(message: OutboxMessage): WireMessage[] | { untranslatable: string } {
   const local = message.localTransactionId;
   const tx = local !== undefined ? { localTransactionId: local } : {};
-  if (message.action === 'StatusNotification') return [];
+  // A connector's status, or a charger's own (NotifyEvent): only the latest counts, and the link announces it again.
+  if (message.action === 'StatusNotification' || message.action === 'NotifyEvent') return [];
   if (message.action === 'MeterValues') {
     const req = message.payload as Requests201['MeterValues'];
     const meterValue = meterValuesToCore(req.meterValue).value;

@@ -132,6 +132,32 @@ export function meterValuesOutside(req: Pick<Meter16, 'connectorId' | 'meterValu
   return { value: { evseId: req.connectorId, meterValue: meter.value as [MeterValueType, ...MeterValueType[]] }, notes: meter.notes };
 }
 
+const STATION_STATES: Record<string, string> = { Available: 'Available', Unavailable: 'Unavailable', Faulted: 'Faulted', Reserved: 'Reserved' };
+
+/**
+ * A 1.6 charger's status of connector 0 (the charge point itself, 1.6 §4.9: Available,
+ * Unavailable or Faulted) → NotifyEvent (N07) about the ChargingStation component, the way a
+ * 2.0.1 station tells a state of its own: its AvailabilityState variable, and its Problem
+ * variable (true while Faulted, with the 1.6 errorCode as techCode and info / vendorErrorCode as
+ * techInfo; false, cleared, otherwise). 2.0.1's StatusNotification is a connector's only: the
+ * connectors keep the statuses the charger gives them. `eventId`: this event's, the next for Problem.
+ */
+export function stationEvent(req: Status16, eventId: number, now: string): Requests201['NotifyEvent'] {
+  const timestamp = req.timestamp ?? now;
+  const faulted = req.status === 'Faulted';
+  const techCode = req.errorCode !== 'NoError' ? req.errorCode : undefined;
+  const techInfo = [req.info, req.vendorErrorCode].filter((x) => x !== undefined && x.length > 0).join(' ');
+  const base = { timestamp, trigger: 'Delta' as const, eventNotificationType: 'HardWiredNotification' as const, component: { name: 'ChargingStation' } };
+  return {
+    generatedAt: now,
+    seqNo: 0,
+    eventData: [
+      { ...base, eventId, actualValue: STATION_STATES[req.status] ?? 'Occupied', variable: { name: 'AvailabilityState' } },
+      { ...base, eventId: eventId + 1, actualValue: String(faulted), ...(faulted ? {} : { cleared: true }), ...(techCode ? { techCode } : {}), ...(techInfo ? { techInfo } : {}), variable: { name: 'Problem' } },
+    ],
+  };
+}
+
 /** A note for what a 1.6 message has no 2.0.1 counterpart for. */
 export function noCounterpart(action: string, detail: string): TranslationNote {
   return { kind: 'lost', path: action, detail };

@@ -27,7 +27,7 @@ import type { OutboxMessage, Store } from '../../store/ports.js';
 import type { Wire, WireContext, WireMessage } from '../wire.js';
 import { commandTo16 } from './from-csms.js';
 import { reportFrames, reportOfConfiguration } from './report.js';
-import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedByChargingState, updatedByMeterValues, withoutStartReading, type ChargingState201, type EventFacts } from './to-csms.js';
+import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, stationEvent, updatedByChargingState, updatedByMeterValues, withoutStartReading, type ChargingState201, type EventFacts } from './to-csms.js';
 import { queuedFor16 } from './requeue.js';
 import { referenceOf, transactionOf } from './transaction-ref.js';
 
@@ -86,6 +86,14 @@ export function wire201(deps: Wire201Deps): Wire {
       noted.add(id);
       logger.info({ action, kind: n.kind, path: n.path, detail: n.detail }, 'OCPP 2.0.1 upstream: translation loss (logged once per kind)');
     }
+  }
+
+  /** NotifyEvent's eventIds, two per event (stationEvent), counted on across restarts (inside the caller's durable write). */
+  function nextEventId(): number {
+    const idKey = `upstream201/${deps.upstream}/eventId`;
+    const id = Number(store.meta.get(idKey) ?? 0);
+    store.meta.set(idKey, String(id + 2 > 2 ** 31 - 2 ? 0 : id + 2));
+    return id;
   }
 
   /** The next event of a transaction: its facts, and the series moved on (written by the caller's commit). */
@@ -179,12 +187,15 @@ export function wire201(deps: Wire201Deps): Wire {
   function status(message: WireMessage, context: WireContext): WireMessage[] {
     const req = message.payload as StatusNotificationRequest;
     const out: WireMessage[] = [];
-    // 1.6 connector 0 is the charger itself: 2.0.1 has no StatusNotification for it (its faults are NotifyEvent's).
     if (req.connectorId > 0) {
       const translated = statusFromCore(req, deps.now().toISOString());
       note('StatusNotification', translated.notes, context.channel);
       out.push({ ...message, payload: translated.value });
-    } else note('StatusNotification', [{ kind: 'lost', path: 'connectorId', detail: 'connector 0 (the charger itself) has no 2.0.1 StatusNotification: not sent' }], context.channel);
+    } else {
+      // 1.6 connector 0 is the charger itself: 2.0.1 has no StatusNotification for it, a station tells its own state by NotifyEvent (N07).
+      note('StatusNotification', [{ kind: 'mapped', path: 'connectorId', detail: 'connector 0 (the charger itself): NotifyEvent ChargingStation.AvailabilityState and Problem' }], context.channel);
+      out.push({ ...message, action: 'NotifyEvent', payload: stationEvent(req, nextEventId(), deps.now().toISOString()) });
+    }
     const origin = context.origin;
     const state = chargingStateOf(req.status);
     if (!origin || state === undefined) return out;
