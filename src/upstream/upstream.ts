@@ -105,6 +105,8 @@ interface Upward {
 type StagedMessage = Omit<OutboxMessage, 'seq' | 'attempts' | 'createdAt' | 'channel' | 'coalesceKey'>;
 
 const statusKey = (cloudConnectorId: number) => `status/${cloudConnectorId}`;
+/** A charger's own status that makes it unusable as a whole (1.6 §4.9, connector 0). */
+const isDown = (own: ConnectorState | undefined): own is ConnectorState => own?.status === 'Unavailable' || own?.status === 'Faulted';
 
 export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
   const configured = upstreamMode(deps.config);
@@ -201,7 +203,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
    * connectors' own statuses count again once it is Available.
    */
   function withChargerStatus(state: ConnectorState, own = deps.gateway.registry.get(state.chargerId)?.connectors.get(0)): ConnectorState {
-    if (!mode.chargerStatusOnConnectors || state.connectorId === 0 || !own || (own.status !== 'Unavailable' && own.status !== 'Faulted')) return state;
+    if (!mode.chargerStatusOnConnectors || state.connectorId === 0 || !isDown(own)) return state;
     const { info, vendorErrorCode } = own;
     return { chargerId: state.chargerId, connectorId: state.connectorId, status: own.status, errorCode: own.errorCode, timestamp: own.timestamp > state.timestamp ? own.timestamp : state.timestamp, ...(info ? { info } : {}), ...(vendorErrorCode ? { vendorErrorCode } : {}) };
   }
@@ -211,10 +213,14 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     const channel = channelFor(own.chargerId);
     if (!channel || !queues(upward(own.chargerId, 'StatusNotification', 1))) return;
     const live = deps.gateway.registry.get(own.chargerId);
+    // Available after Available (a boot's usual connector 0): its connectors' statuses are their own, unchanged.
+    if (!isDown(own) && !isDown(live?.connectors.get(0))) return;
     for (const c of connectors.connectorsOf(channel.name)) {
       if (c.chargerId !== own.chargerId) continue;
-      const state = live?.connectors.get(c.connectorId) ?? { chargerId: c.chargerId, connectorId: c.connectorId, status: 'Available', errorCode: 'NoError', timestamp: own.timestamp };
-      stageStatus(channel, withChargerStatus(state, own), c.virtual);
+      const state = live?.connectors.get(c.connectorId);
+      // A connector not heard of yet: the charger's Unavailable or Faulted is all there is to tell.
+      if (!state && !isDown(own)) continue;
+      stageStatus(channel, withChargerStatus(state ?? { chargerId: c.chargerId, connectorId: c.connectorId, status: own.status, errorCode: own.errorCode, timestamp: own.timestamp }, own), c.virtual);
     }
   }
 
