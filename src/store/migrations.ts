@@ -556,6 +556,25 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 17,
+    name: 'the remoteStartIds of a 2.0.1 cloud\'s RequestStartTransactions, until their transaction starts',
+    sql: `
+      -- A RequestStartTransaction (2.0.1 F01) the charger accepted: its Started must carry the
+      -- CSMS's remoteStartId back, also when chargegate restarts before the charger starts the
+      -- session. Taken when the Started is queued; given up after a while (upstream/v201/wire.ts).
+      CREATE TABLE upstream_remote_starts (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        upstream        TEXT NOT NULL,
+        channel         TEXT NOT NULL,
+        remote_start_id INTEGER NOT NULL,
+        id_tag          TEXT NOT NULL,
+        connector_id    INTEGER,
+        created_at      TEXT NOT NULL
+      );
+      CREATE INDEX upstream_remote_starts_channel ON upstream_remote_starts (upstream, channel, id);
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

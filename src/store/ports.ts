@@ -367,9 +367,29 @@ export interface ConnectorMapStore {
   assign(mapping: VirtualConnector): void;
 }
 
+/** A 2.0.1 CSMS's RequestStartTransaction the charger accepted, waiting for its transaction (F01). */
+export interface RemoteStart {
+  remoteStartId: number;
+  idTag: string;
+  /** The connector asked for; absent: any. */
+  connectorId?: number;
+  createdAt: string;
+}
+
+export interface RemoteStartStore {
+  add(channel: string, start: RemoteStart): number;
+  /** The channel's waiting starts created at or after `since`, oldest first, with their row ids. */
+  list(channel: string, since: string): (RemoteStart & { id: number })[];
+  remove(id: number): void;
+  /** Forgets the channel's starts created before `before`, and all but its newest `keep`. */
+  prune(channel: string, before: string, keep: number): void;
+}
+
 export interface UpstreamStore {
   outbox: OutboxStore;
   transactions: TransactionMapStore;
+  /** Scoped to the upstream, like the outbox. */
+  remoteStarts: RemoteStartStore;
   idTagCache: IdTagCacheStore;
   connectors: ConnectorMapStore;
   reservations: ReservationStore;

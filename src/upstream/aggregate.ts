@@ -41,6 +41,7 @@ export function aggregateMode(deps: ModeDeps): Mode {
     bootPassedDown: false,
     chargePointOf: () => undefined,
     ownStatus: (at): ConnectorState => ({ chargerId: '', connectorId: 0, status: 'Available', errorCode: 'NoError', timestamp: at }),
+    chargerStatusOnConnectors: true,
     unavailableWhenGone: (_channel, chargerId) => connectors.connectorsOf().filter((c) => c.chargerId === chargerId).map((c) => c.virtual),
     siteFacts: (link) => ({
       identity,

@@ -66,6 +66,12 @@ export interface Mode {
   /** The cloud connectors that turn Unavailable when a charger disconnects from chargegate. */
   unavailableWhenGone(channel: string, chargerId: string): number[];
   /**
+   * Whether a charger's own status (its connector 0, 1.6 §4.9) is told as its connectors'
+   * (aggregate: the site's charge point has no place for one charger's connector 0); else it
+   * goes up as the charger's own (transparent).
+   */
+  readonly chargerStatusOnConnectors: boolean;
+  /**
    * Whether a channel's boot stands for its chargers' (transparent: the channel is the charger's
    * own registration, so the cloud's Pending or Rejected is passed down to the charger's boot).
    */

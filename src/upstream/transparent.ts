@@ -42,6 +42,7 @@ export function transparentMode(deps: ModeDeps): Mode {
     ownStatus: () => undefined,
     // Nothing is queued when the charger drops its connection to chargegate (its channel to the
     // cloud stays up); the channel's next accepted boot reports its connectors Unavailable.
+    chargerStatusOnConnectors: false,
     unavailableWhenGone: () => [],
     ownChargePoint: () => undefined,
   };

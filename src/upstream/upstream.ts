@@ -16,6 +16,7 @@ import type { Logger } from '../log.js';
 import type { ChargerAction16 } from '../ocpp/v16/actions.js';
 import type { SignCertificateResponse, StartTransactionResponse, StopTransactionRequest } from '../ocpp/v16/types.js';
 import type { ConnectorState, DeadLetter, OutboxMessage, Store } from '../store/ports.js';
+import { adoptQueued } from './adopt.js';
 import { aggregateMode } from './aggregate.js';
 import { channelPassword, keepChannelKey, upstreamProfile } from './authorization-key.js';
 import { cloudCallHandler } from './cloud-calls.js';
@@ -104,6 +105,8 @@ interface Upward {
 type StagedMessage = Omit<OutboxMessage, 'seq' | 'attempts' | 'createdAt' | 'channel' | 'coalesceKey'>;
 
 const statusKey = (cloudConnectorId: number) => `status/${cloudConnectorId}`;
+/** A charger's own status that makes it unusable as a whole (1.6 §4.9, connector 0). */
+const isDown = (own: ConnectorState | undefined): own is ConnectorState => own?.status === 'Unavailable' || own?.status === 'Faulted';
 
 export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
   const configured = upstreamMode(deps.config);
@@ -142,8 +145,10 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
           },
         })
       : wire16;
+  // Messages queued for the other OCPP version (upstream.ocpp changed): rewritten for this one before anything is sent.
+  adoptQueued({ store, wire, channels: mode.channels.map((c) => c.name), events, logger: log, now });
   const outbox = new Outbox({ store, events, logger: log, now, maxMessages: u.outbox.maxMessages });
-  const idmap = new TransactionIdMap(store);
+  const idmap = new TransactionIdMap(store, wire.namesTransactions);
   const answerTimeoutMs = u.answerTimeout * 1000;
   const channels = new Map<string, Channel>();
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -199,6 +204,33 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
     stage(channel, { ...statusMessage(state, cloudConnectorId), coalesceKey: statusKey(cloudConnectorId) }, { chargerId: state.chargerId, connectorId: state.connectorId });
   }
 
+  /**
+   * Aggregate: a charger Unavailable or Faulted as a whole (its connector 0) makes each of its
+   * connectors so at the site's charge point, with the charger's errorCode and info; its
+   * connectors' own statuses count again once it is Available.
+   */
+  function withChargerStatus(state: ConnectorState, own = deps.gateway.registry.get(state.chargerId)?.connectors.get(0)): ConnectorState {
+    if (!mode.chargerStatusOnConnectors || state.connectorId === 0 || !isDown(own)) return state;
+    const { info, vendorErrorCode } = own;
+    return { chargerId: state.chargerId, connectorId: state.connectorId, status: own.status, errorCode: own.errorCode, timestamp: own.timestamp > state.timestamp ? own.timestamp : state.timestamp, ...(info ? { info } : {}), ...(vendorErrorCode ? { vendorErrorCode } : {}) };
+  }
+
+  /** Aggregate: a charger's own status, told as each of its connectors' (withChargerStatus). */
+  function chargerStatus(own: ConnectorState): void {
+    const channel = channelFor(own.chargerId);
+    if (!channel || !queues(upward(own.chargerId, 'StatusNotification', 1))) return;
+    const live = deps.gateway.registry.get(own.chargerId);
+    // Available after Available (a boot's usual connector 0): its connectors' statuses are their own, unchanged.
+    if (!isDown(own) && !isDown(live?.connectors.get(0))) return;
+    for (const c of connectors.connectorsOf(channel.name)) {
+      if (c.chargerId !== own.chargerId) continue;
+      const state = live?.connectors.get(c.connectorId);
+      // A connector not heard of yet: the charger's Unavailable or Faulted is all there is to tell.
+      if (!state && !isDown(own)) continue;
+      stageStatus(channel, withChargerStatus(state ?? { chargerId: c.chargerId, connectorId: c.connectorId, status: own.status, errorCode: own.errorCode, timestamp: own.timestamp }, own), c.virtual);
+    }
+  }
+
   /** After every accepted boot: chargegate's own connector 0 and the latest status of each connector (1.6 §4.2, §4.9). */
   function announceStatuses(channel: Channel, only?: number): void {
     void store
@@ -213,7 +245,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
           const online = live?.online ?? false;
           // A charger chargegate cannot reach is Unavailable to the cloud, whatever it last said.
           if (!online) stageStatus(channel, { chargerId: c.chargerId, connectorId: c.connectorId, status: 'Unavailable', errorCode: 'NoError', timestamp: at }, c.virtual);
-          else if (state) stageStatus(channel, state, c.virtual);
+          else if (state) stageStatus(channel, withChargerStatus(state), c.virtual);
         }
       })
       .catch((err: unknown) => log.error({ err }, 'could not queue the status for the cloud'));
@@ -531,11 +563,12 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       enqueue(up, { action: 'DataTransfer', kind: 'other', payload: correctionDataTransfer(payload), localTransactionId: session.transactionId });
     },
     status(state) {
+      if (state.connectorId === 0 && mode.chargerStatusOnConnectors) return chargerStatus(state);
       const up = upward(state.chargerId, 'StatusNotification', state.connectorId);
       if (!queues(up)) return;
       // Connector 0 reaches here only where it is the charger's own charge point (transparent).
       const cloudConnectorId = state.connectorId === 0 ? 0 : connectors.toCloud(state.chargerId, state.connectorId);
-      enqueue(up, statusMessage(state, cloudConnectorId), statusKey(cloudConnectorId), { chargerId: state.chargerId, connectorId: state.connectorId });
+      enqueue(up, statusMessage(withChargerStatus(state), cloudConnectorId), statusKey(cloudConnectorId), { chargerId: state.chargerId, connectorId: state.connectorId });
     },
     reservationEnded(chargerId, reservationId, how) {
       // As after its transaction started (transactionStarted): the cloud's id is free, CancelReservation has nothing to reach.

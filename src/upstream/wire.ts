@@ -9,6 +9,7 @@ import type { OcppVersion } from '../ocpp/errors.js';
 import type { CallHandler } from '../ocpp/session.js';
 import type { OutboxMessage } from '../store/ports.js';
 import type { Prepared } from './courier.js';
+import { queuedFor201, rowTo16 } from './v201/requeue.js';
 
 /** A message on its way into the outbox (upstream.ts's StagedMessage with its channel-free fields). */
 export type WireMessage = Pick<OutboxMessage, 'action' | 'kind' | 'payload' | 'localTransactionId' | 'coalesceKey'>;
@@ -29,10 +30,21 @@ export interface WireCall {
 
 export interface Wire {
   readonly protocol: OcppVersion;
+  /**
+   * The charge point names its transactions (2.0.1 E01): the id the cloud knows is chargegate's
+   * own, known from the Start on, not from the cloud's answer (idmap.ts).
+   */
+  readonly namesTransactions: boolean;
   /** The BootNotification the link sends after every connect, from the charge point's 1.6 boot. */
   boot(boot16: Record<string, unknown>): unknown;
   /** A message for the outbox, in the cloud's terms: none, one or more (inside the caller's durable write). */
   encode(message: WireMessage, context: WireContext): WireMessage[];
+  /**
+   * A queued row written for the cloud's other OCPP version (upstream.ocpp changed since, adopt.ts):
+   * its form for this cloud (inside the caller's durable write), or why it has none;
+   * undefined: the row is this version's already.
+   */
+  adopt(message: OutboxMessage, context: WireContext): WireMessage[] | { untranslatable: string } | undefined;
   /** A stored message as it goes out; undefined: the 1.6 way (upstream.ts fills in the cloud's transactionId). */
   prepare(message: OutboxMessage): Prepared | undefined;
   /** The cloud's answer to a stored message as the 1.6 answer of the action it stands for (and the idTag that answer is about). */
@@ -52,8 +64,10 @@ export interface Wire {
 /** OCPP 1.6J: the cloud speaks the core's language; everything passes as it is. */
 export const wire16: Wire = {
   protocol: 'ocpp1.6',
+  namesTransactions: false,
   boot: (boot16) => boot16,
   encode: (message) => [message],
+  adopt: (message) => (queuedFor201(message) ? rowTo16(message) : undefined),
   // A TransactionEvent was queued for a 2.0.1 cloud before upstream.ocpp changed: no 1.6 form, given up loudly.
   prepare: (message) => (message.action === 'TransactionEvent' ? { unsendable: 'TransactionEvent was queued for an OCPP 2.0.1 cloud (upstream.ocpp changed since)' } : undefined),
   answer16: (message, answer) => ({ action: message.action, answer }),

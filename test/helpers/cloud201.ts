@@ -48,6 +48,7 @@ export async function startCloud201(port = 0, tls?: { key: string; cert: string;
     answer('LogStatusNotification', () => ({}));
     answer('NotifyReport', () => ({}));
     answer('ReservationStatusUpdate', () => ({}));
+    answer('NotifyEvent', () => ({}));
     answer('TransactionEvent', (p: Omit<TransactionEvent201, 'identity'>) => {
       const list = transactions.get(p.transactionInfo.transactionId) ?? [];
       list.push({ identity: client.identity, ...p });

@@ -55,8 +55,8 @@ async function session16(cp: RpcClient, meterStart: number): Promise<number> {
 const ended = (cloud: TestCloud201) => [...cloud.transactions.values()].filter((events) => events.some((e) => e.eventType === 'Ended')).length;
 /**
  * Each transaction at the CSMS, by transactionId: whether its seqNo run 0..n without gap or
- * repeat, its first and last eventType, and its energy readings in order (a reading repeated in
- * the next event counted once: see the report on the Started's Transaction.Begin reading).
+ * repeat, its first and last eventType, and its energy readings in order, each as often as the
+ * CSMS got it (the Started's Transaction.Begin reading once: not again in an Updated).
  */
 const series = (cloud: TestCloud201, identity: string) =>
   [...cloud.transactions.entries()]
@@ -68,7 +68,7 @@ const series = (cloud: TestCloud201, identity: string) =>
         {
           seqNos: events.every((e, i) => e.seqNo === i),
           types: [events[0]!.eventType, ...new Set(events.slice(1, -1).map((e) => e.eventType)), events.at(-1)!.eventType],
-          readings: readings.filter((v, i) => v !== readings[i - 1]),
+          readings,
           endReadings: events.at(-1)!.meterValue!.length,
         },
       ] as const;

@@ -8,6 +8,8 @@ import type {
   OutboxKind,
   OutboxMessage,
   OutboxStore,
+  RemoteStart,
+  RemoteStartStore,
   Reservation,
   ReservationStore,
   TransactionMapStore,
@@ -50,6 +52,7 @@ export function createUpstreamStore(db: Db, upstream = ''): UpstreamStore {
   return {
     outbox: createOutboxStore(db, upstream),
     transactions: createTransactionMapStore(db, upstream),
+    remoteStarts: createRemoteStartStore(db, upstream),
     idTagCache: createIdTagCacheStore(db),
     connectors: createConnectorMapStore(db),
     reservations: createReservationStore(db),
@@ -230,5 +233,30 @@ function createReservationStore(db: Db): ReservationStore {
       return row && { channel, reservationId, chargerId: row.charger_id, connectorId: row.connector_id };
     },
     remove: (channel, reservationId) => void remove.run(channel, reservationId),
+  };
+}
+
+function createRemoteStartStore(db: Db, upstream: string): RemoteStartStore {
+  const insert = db.prepare(`
+    INSERT INTO upstream_remote_starts (upstream, channel, remote_start_id, id_tag, connector_id, created_at)
+    VALUES (@upstream, @channel, @remoteStartId, @idTag, @connectorId, @createdAt)`);
+  const list = db.prepare<[string, string, string], { id: number; remote_start_id: number; id_tag: string; connector_id: number | null; created_at: string }>(
+    'SELECT id, remote_start_id, id_tag, connector_id, created_at FROM upstream_remote_starts WHERE upstream = ? AND channel = ? AND created_at >= ? ORDER BY id',
+  );
+  const remove = db.prepare('DELETE FROM upstream_remote_starts WHERE id = ?');
+  const pruneOld = db.prepare('DELETE FROM upstream_remote_starts WHERE upstream = ? AND channel = ? AND created_at < ?');
+  const pruneMany = db.prepare(
+    'DELETE FROM upstream_remote_starts WHERE upstream = @upstream AND channel = @channel AND id NOT IN (SELECT id FROM upstream_remote_starts WHERE upstream = @upstream AND channel = @channel ORDER BY id DESC LIMIT @keep)',
+  );
+  return {
+    add: (channel, start: RemoteStart) =>
+      Number(insert.run({ upstream, channel, remoteStartId: start.remoteStartId, idTag: start.idTag, connectorId: orNull(start.connectorId), createdAt: start.createdAt }).lastInsertRowid),
+    list: (channel, since) =>
+      list.all(upstream, channel, since).map((r) => omitEmpty<RemoteStart & { id: number }>({ id: r.id, remoteStartId: r.remote_start_id, idTag: r.id_tag, connectorId: orUndefined(r.connector_id), createdAt: r.created_at })),
+    remove: (id) => void remove.run(id),
+    prune(channel, before, keep) {
+      pruneOld.run(upstream, channel, before);
+      pruneMany.run({ upstream, channel, keep });
+    },
   };
 }

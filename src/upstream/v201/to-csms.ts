@@ -65,6 +65,28 @@ export function startedEvent(req: Start16, facts: EventFacts, extra: { remoteSta
   return { ...event, ...(extra.remoteStartId !== undefined ? { triggerReason: 'RemoteStart' as const } : {}), transactionInfo, ...flags(facts) };
 }
 
+type Sample16 = Meter16['meterValue'][number]['sampledValue'][number];
+
+/** A sample that is the transaction's meterStart again: its Transaction.Begin energy register reading (Wh or kWh). */
+function isStartReading(v: Sample16, meterStartWh: number): boolean {
+  if (v.context !== 'Transaction.Begin' || (v.measurand ?? 'Energy.Active.Import.Register') !== 'Energy.Active.Import.Register' || v.phase !== undefined || (v.format ?? 'Raw') !== 'Raw') return false;
+  const wh = Number(v.value) * (v.unit === 'kWh' ? 1000 : v.unit === undefined || v.unit === 'Wh' ? 1 : Number.NaN);
+  return Math.round(wh) === meterStartWh;
+}
+
+/**
+ * A transaction's samples without the Transaction.Begin energy reading the Started already
+ * carries as its meterStart (startedEvent): a 2.0.1 charger's Started reaches the core as a
+ * StartTransaction and a MeterValues holding that same reading, which the CSMS must not get twice.
+ */
+export function withoutStartReading(meterValue: Meter16['meterValue'], meterStartWh: number): Meter16['meterValue'] {
+  if (!meterValue.some((m) => m.sampledValue.some((v) => v.context === 'Transaction.Begin'))) return meterValue;
+  return meterValue.flatMap((m) => {
+    const kept = m.sampledValue.filter((v) => !isStartReading(v, meterStartWh));
+    return kept.length === 0 ? [] : [{ ...m, sampledValue: kept }];
+  });
+}
+
 /** MeterValues of a transaction → TransactionEvent Updated (E02: MeterValuePeriodic); undefined when no sample has a 2.0.1 form. */
 export function updatedByMeterValues(req: Pick<Meter16, 'connectorId' | 'meterValue'>, facts: EventFacts): Translated<TransactionEventRequest | undefined> {
   const meter = meterValuesFromCore(req.meterValue);
@@ -108,6 +130,32 @@ export function meterValuesOutside(req: Pick<Meter16, 'connectorId' | 'meterValu
   const meter = meterValuesFromCore(req.meterValue);
   if (meter.value.length === 0) return { value: undefined, notes: meter.notes };
   return { value: { evseId: req.connectorId, meterValue: meter.value as [MeterValueType, ...MeterValueType[]] }, notes: meter.notes };
+}
+
+const STATION_STATES: Record<string, string> = { Available: 'Available', Unavailable: 'Unavailable', Faulted: 'Faulted', Reserved: 'Reserved' };
+
+/**
+ * A 1.6 charger's status of connector 0 (the charge point itself, 1.6 §4.9: Available,
+ * Unavailable or Faulted) → NotifyEvent (N07) about the ChargingStation component, the way a
+ * 2.0.1 station tells a state of its own: its AvailabilityState variable, and its Problem
+ * variable (true while Faulted, with the 1.6 errorCode as techCode and info / vendorErrorCode as
+ * techInfo; false, cleared, otherwise). 2.0.1's StatusNotification is a connector's only: the
+ * connectors keep the statuses the charger gives them. `eventId`: this event's, the next for Problem.
+ */
+export function stationEvent(req: Status16, eventId: number, now: string): Requests201['NotifyEvent'] {
+  const timestamp = req.timestamp ?? now;
+  const faulted = req.status === 'Faulted';
+  const techCode = req.errorCode !== 'NoError' ? req.errorCode : undefined;
+  const techInfo = [req.info, req.vendorErrorCode].filter((x) => x !== undefined && x.length > 0).join(' ');
+  const base = { timestamp, trigger: 'Delta' as const, eventNotificationType: 'HardWiredNotification' as const, component: { name: 'ChargingStation' } };
+  return {
+    generatedAt: now,
+    seqNo: 0,
+    eventData: [
+      { ...base, eventId, actualValue: STATION_STATES[req.status] ?? 'Occupied', variable: { name: 'AvailabilityState' } },
+      { ...base, eventId: eventId + 1, actualValue: String(faulted), ...(faulted ? {} : { cleared: true }), ...(techCode ? { techCode } : {}), ...(techInfo ? { techInfo } : {}), variable: { name: 'Problem' } },
+    ],
+  };
 }
 
 /** A note for what a 1.6 message has no 2.0.1 counterpart for. */

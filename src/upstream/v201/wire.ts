@@ -10,8 +10,8 @@
  * - the transactionId is chargegate's to make (2.0.1 E01: the charging station names it):
  *   transaction-ref.ts; the id map records it as the "cloud's" id = chargegate's own integer, so
  *   RequestStop and TxProfiles reach the session through the same path as 1.6's;
- * - a RequestStartTransaction's remoteStartId, until the transaction it started is queued (in
- *   memory: after a restart the Started says Authorized, without the id).
+ * - a RequestStartTransaction's remoteStartId, until the transaction it started is queued
+ *   (upstream_remote_starts, so a restart in between keeps it), for REMOTE_START_LIFETIME_MS.
  */
 import type { Logger } from '../../log.js';
 import { OcppCallError } from '../../ocpp/errors.js';
@@ -28,7 +28,8 @@ import type { Wire, WireCall, WireContext, WireMessage } from '../wire.js';
 import { commandTo16 } from './from-csms.js';
 import { reportFrames, reportOfConfiguration } from './report.js';
 import { SITE_ACTIONS, siteCommand, type SiteStation } from './site-station.js';
-import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedByChargingState, updatedByMeterValues, type ChargingState201, type EventFacts } from './to-csms.js';
+import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, stationEvent, updatedByChargingState, updatedByMeterValues, withoutStartReading, type ChargingState201, type EventFacts } from './to-csms.js';
+import { queuedFor16 } from './requeue.js';
 import { referenceOf, transactionOf } from './transaction-ref.js';
 
 export interface Wire201Deps {
@@ -59,12 +60,15 @@ interface Series {
   state?: ChargingState201;
 }
 
-/** A RequestStartTransaction accepted by the charger, waiting for its transaction (F01: the Started carries remoteStartId). */
-interface PendingRemoteStart {
-  remoteStartId: number;
-  idTag: string;
-  connectorId?: number;
-}
+/**
+ * How long a RequestStartTransaction waits for its transaction: the charger itself gives up
+ * waiting for the cable after its connection timeout (1.6 ConnectionTimeOut, 2.0.1
+ * TxCtrlr.EVConnectionTimeOut: typically a minute or two), so a Start after this is not the
+ * one the CSMS asked for; the margin covers a charger that reconnects after a restart.
+ */
+export const REMOTE_START_LIFETIME_MS = 15 * 60_000;
+/** The latest few per channel: starts the charger never made must not pile up. */
+const REMOTE_STARTS_KEPT = 8;
 
 export function wire201(deps: Wire201Deps): Wire {
   const { store, logger } = deps;
@@ -74,7 +78,6 @@ export function wire201(deps: Wire201Deps): Wire {
     return raw === undefined ? undefined : (JSON.parse(raw) as Series);
   };
   const keep = (local: number, s: Series) => store.meta.set(key(local), JSON.stringify(s));
-  const remoteStarts = new Map<string, PendingRemoteStart[]>();
   /** The requestId of the CSMS's latest UpdateFirmware / GetLog per channel: its statuses name it (L01, N01). In memory: after a restart the statuses go without. */
   const transferRequests = new Map<string, number>();
   const expiryTimers = new Set<NodeJS.Timeout>();
@@ -91,6 +94,14 @@ export function wire201(deps: Wire201Deps): Wire {
     }
   }
 
+  /** NotifyEvent's eventIds, two per event (stationEvent), counted on across restarts (inside the caller's durable write). */
+  function nextEventId(): number {
+    const idKey = `upstream201/${deps.upstream}/eventId`;
+    const id = Number(store.meta.get(idKey) ?? 0);
+    store.meta.set(idKey, String(id + 2 > 2 ** 31 - 2 ? 0 : id + 2));
+    return id;
+  }
+
   /** The next event of a transaction: its facts, and the series moved on (written by the caller's commit). */
   function nextEvent(local: number, ready: boolean, s: Series): EventFacts {
     const facts = { reference: referenceOf(store, local), seqNo: s.seq, offline: !ready };
@@ -98,18 +109,26 @@ export function wire201(deps: Wire201Deps): Wire {
     return facts;
   }
 
+  const remoteStartsSince = () => new Date(deps.now().getTime() - REMOTE_START_LIFETIME_MS).toISOString();
+
+  /** The CSMS's remoteStartId for a Start it asked for (inside the caller's durable write: taken with the Started queued). */
   function takeRemoteStart(channel: string, start: StartTransactionRequest): number | undefined {
-    const waiting = remoteStarts.get(channel) ?? [];
-    const i = waiting.findIndex((w) => w.idTag === start.idTag && (w.connectorId === undefined || w.connectorId === start.connectorId));
-    if (i < 0) return undefined;
-    return waiting.splice(i, 1)[0]!.remoteStartId;
+    const waiting = store.upstream.remoteStarts.list(channel, remoteStartsSince());
+    const found = waiting.find((w) => w.idTag === start.idTag && (w.connectorId === undefined || w.connectorId === start.connectorId));
+    if (!found) return undefined;
+    store.upstream.remoteStarts.remove(found.id);
+    return found.remoteStartId;
   }
 
-  function awaitRemoteStart(channel: string, req: Requests201['RequestStartTransaction']): { drop(): void } {
-    const entry: PendingRemoteStart = { remoteStartId: req.remoteStartId, idTag: req.idToken.idToken, ...(req.evseId !== undefined ? { connectorId: req.evseId } : {}) };
-    // Only the latest few: a start the charger never made must not pin memory.
-    remoteStarts.set(channel, [...(remoteStarts.get(channel) ?? []), entry].slice(-8));
-    return { drop: () => remoteStarts.set(channel, (remoteStarts.get(channel) ?? []).filter((e) => e !== entry)) };
+  /** Written before the charger is asked: it may start the session (or chargegate restart) before its answer is back. */
+  async function awaitRemoteStart(channel: string, req: Requests201['RequestStartTransaction']): Promise<{ drop(): Promise<void> }> {
+    const at = deps.now().toISOString();
+    const entry = { remoteStartId: req.remoteStartId, idTag: req.idToken.idToken, ...(req.evseId !== undefined ? { connectorId: req.evseId } : {}), createdAt: at };
+    const id = await store.durably(() => {
+      store.upstream.remoteStarts.prune(channel, remoteStartsSince(), REMOTE_STARTS_KEPT - 1);
+      return store.upstream.remoteStarts.add(channel, entry);
+    });
+    return { drop: () => store.durably(() => store.upstream.remoteStarts.remove(id)) };
   }
 
   function encode(message: WireMessage, context: WireContext): WireMessage[] {
@@ -131,8 +150,11 @@ export function wire201(deps: Wire201Deps): Wire {
         const req = message.payload as Pick<MeterValuesRequest, 'connectorId' | 'meterValue'>;
         const s = local !== undefined ? series(local) : undefined;
         if (local !== undefined && s) {
+          const meterStart = req.meterValue.some((m) => m.sampledValue.some((v) => v.context === 'Transaction.Begin')) ? store.sessions.get(local)?.meterStart : undefined;
+          const meterValue = meterStart === undefined ? req.meterValue : withoutStartReading(req.meterValue, meterStart);
+          if (meterValue.length === 0) return [];
           const facts = nextEvent(local, context.ready, s);
-          const updated = updatedByMeterValues(req, facts);
+          const updated = updatedByMeterValues({ ...req, meterValue }, facts);
           note('MeterValues', updated.notes, context.channel);
           if (!updated.value) return [];
           keep(local, s);
@@ -171,12 +193,15 @@ export function wire201(deps: Wire201Deps): Wire {
   function status(message: WireMessage, context: WireContext): WireMessage[] {
     const req = message.payload as StatusNotificationRequest;
     const out: WireMessage[] = [];
-    // 1.6 connector 0 is the charger itself: 2.0.1 has no StatusNotification for it (its faults are NotifyEvent's).
     if (req.connectorId > 0) {
       const translated = statusFromCore(req, deps.now().toISOString());
       note('StatusNotification', translated.notes, context.channel);
       out.push({ ...message, payload: translated.value });
-    } else note('StatusNotification', [{ kind: 'lost', path: 'connectorId', detail: 'connector 0 (the charger itself) has no 2.0.1 StatusNotification: not sent' }], context.channel);
+    } else {
+      // 1.6 connector 0 is the charger itself: 2.0.1 has no StatusNotification for it, a station tells its own state by NotifyEvent (N07).
+      note('StatusNotification', [{ kind: 'mapped', path: 'connectorId', detail: 'connector 0 (the charger itself): NotifyEvent ChargingStation.AvailabilityState and Problem' }], context.channel);
+      out.push({ ...message, action: 'NotifyEvent', payload: stationEvent(req, nextEventId(), deps.now().toISOString()) });
+    }
     const origin = context.origin;
     const state = chargingStateOf(req.status);
     if (!origin || state === undefined) return out;
@@ -247,16 +272,16 @@ export function wire201(deps: Wire201Deps): Wire {
         return inbound.local;
       }
       // Waiting before the charger is asked: it may start the session before its answer is back here.
-      const pending = action === 'RequestStartTransaction' ? awaitRemoteStart(channel, payload as Requests201['RequestStartTransaction']) : undefined;
+      const pending = action === 'RequestStartTransaction' ? await awaitRemoteStart(channel, payload as Requests201['RequestStartTransaction']) : undefined;
       const answers: unknown[] = [];
       try {
         for (const call of inbound.calls) answers.push(await handler16(call.action, call.payload));
       } catch (err) {
-        pending?.drop();
+        await pending?.drop();
         throw err;
       }
       const answer = inbound.answer(answers);
-      if (pending && (answer as { status: string }).status !== 'Accepted') pending.drop();
+      if (pending && (answer as { status: string }).status !== 'Accepted') await pending.drop();
       if ((answer as { status?: string }).status === 'Accepted') rememberTransfer(channel, action, payload);
       if (action === 'ReserveNow' && (answer as { status?: string }).status === 'Accepted') watchExpiry(channel, payload as Requests201['ReserveNow']);
       return answer;
@@ -313,8 +338,11 @@ export function wire201(deps: Wire201Deps): Wire {
 
   return {
     protocol: 'ocpp2.0.1',
+    namesTransactions: true,
     boot: (boot16) => bootFromCore(boot16 as unknown as BootNotificationRequest),
     encode,
+    // A row queued for a 1.6 cloud, written as this cloud's (a Stop whose Start the 1.6 cloud already had is an Ended alone).
+    adopt: (message, context) => (queuedFor16(message) ? encode({ action: message.action, kind: message.kind, payload: message.payload, ...(message.localTransactionId !== undefined ? { localTransactionId: message.localTransactionId } : {}), ...(message.coalesceKey !== undefined ? { coalesceKey: message.coalesceKey } : {}) }, context) : undefined),
     // Written in the CSMS's terms when queued: sent as stored (the transactionId is chargegate's own).
     // A row queued for a 1.6 cloud before upstream.ocpp changed has no 2.0.1 form: given up, loudly.
     prepare: (message) => (queuedFor16(message) ? { unsendable: `${message.action} was queued for an OCPP 1.6 cloud (upstream.ocpp changed since)` } : { payload: message.payload }),
@@ -351,15 +379,6 @@ export function wire201(deps: Wire201Deps): Wire {
       expiryTimers.clear();
     },
   };
-}
-
-/** A 1.6 row: 1.6's transaction actions, or a StatusNotification / MeterValues in 1.6's shape. */
-function queuedFor16(message: OutboxMessage): boolean {
-  const payload = message.payload as Record<string, unknown>;
-  if (message.action === 'StartTransaction' || message.action === 'StopTransaction') return true;
-  if (message.action === 'StatusNotification') return 'status' in payload;
-  if (message.action === 'MeterValues') return 'connectorId' in payload;
-  return false;
 }
 
 function dataAnswer16(res: Responses201['DataTransfer']): DataTransferResponse {

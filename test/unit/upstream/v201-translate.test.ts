@@ -6,7 +6,8 @@
 import t from 'tap';
 import { validatorFor } from '../../../src/ocpp/validate.js';
 import { commandTo16, type Inbound } from '../../../src/upstream/v201/from-csms.js';
-import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedByChargingState, updatedByMeterValues } from '../../../src/upstream/v201/to-csms.js';
+import { queuedFor16, queuedFor201, rowTo16 } from '../../../src/upstream/v201/requeue.js';
+import { chargingStateOf, endedEvent, meterValuesOutside, startedEvent, updatedByChargingState, updatedByMeterValues, withoutStartReading } from '../../../src/upstream/v201/to-csms.js';
 
 const v201 = validatorFor('ocpp2.0.1');
 const valid = (action: string, payload: unknown) => v201.checkRequest(action, payload)?.description ?? null;
@@ -117,4 +118,28 @@ t.test('Reset of one EVSE: Rejected when the station is one 1.6 charger, that ch
   t.same(calls(one), [{ action: 'DataTransfer', payload: { vendorId: 'chargegate', messageId: 'Reset', data: '{"connectorId":2,"type":"Hard"}' } }], 'aggregate, an EVSE: the charger holding it, by chargegate\'s own Reset');
   t.same('calls' in one && one.answer([{ status: 'Accepted', data: '{"chargerId":"CP2","reset":"Accepted"}' }]), { status: 'Accepted' });
   t.same('calls' in one && one.answer([{ status: 'Rejected', data: 'no connector 2' }]), { status: 'Rejected' });
+});
+
+t.test('a transaction\'s samples without the Transaction.Begin reading its Started already told (meterStart)', async (t) => {
+  const begin = (value: string, extra: object = {}) => ({ value, context: 'Transaction.Begin' as const, measurand: 'Energy.Active.Import.Register' as const, ...extra });
+  const at = '2025-06-01T10:01:00.000Z';
+  t.same(withoutStartReading([{ timestamp: at, sampledValue: [begin('10', { unit: 'Wh' })] }], 10), [], 'the reading alone: nothing left to send');
+  t.same(withoutStartReading([{ timestamp: at, sampledValue: [begin('1.5', { unit: 'kWh' }), { value: '40', measurand: 'SoC', context: 'Transaction.Begin' }] }], 1500), [{ timestamp: at, sampledValue: [{ value: '40', measurand: 'SoC', context: 'Transaction.Begin' }] }], 'in kWh too; the other Begin samples kept');
+  const kept = [{ timestamp: at, sampledValue: [begin('11'), begin('10', { phase: 'L1' as const }), { value: '10', context: 'Sample.Periodic' as const }] }];
+  t.same(withoutStartReading(kept, 10), kept, 'another value, a phase, another context: not the meterStart');
+});
+
+t.test('rows queued for a 2.0.1 cloud as a 1.6 cloud gets them (upstream.ocpp changed back)', async (t) => {
+  const row = (action: string, kind: 'start' | 'stop' | 'meter' | 'status' | 'other', payload: unknown) => ({ seq: 1, attempts: 0, createdAt: '', channel: 'CP1', action, kind, payload, localTransactionId: 42 });
+  const start = { connectorId: 2, idTag: 'TAG1', meterStart: 100, timestamp: '2025-06-01T10:01:00.000Z' };
+  t.same(rowTo16(row('TransactionEvent', 'start', startedEvent(start, facts))), [{ action: 'StartTransaction', kind: 'start', payload: start, localTransactionId: 42 }]);
+  const updated = updatedByMeterValues({ connectorId: 2, meterValue: [{ timestamp: '2025-06-01T10:03:00.000Z', sampledValue: [{ value: '120', measurand: 'Energy.Active.Import.Register', unit: 'Wh' }] }] }, facts).value!;
+  t.match(rowTo16(row('TransactionEvent', 'meter', updated)), [{ action: 'MeterValues', kind: 'meter', payload: { connectorId: 2, meterValue: [{ sampledValue: [{ value: '120' }] }] }, localTransactionId: 42 }]);
+  t.same(rowTo16(row('TransactionEvent', 'other', updatedByChargingState(2, 'Charging', start.timestamp, facts))), [], 'a charging state alone: its StatusNotification went up with it');
+  const ended = endedEvent({ meterStop: 150, timestamp: '2025-06-01T10:09:00.000Z', reason: 'EVDisconnected' }, facts).value;
+  t.match(rowTo16(row('TransactionEvent', 'stop', ended)), [{ action: 'StopTransaction', kind: 'stop', payload: { meterStop: 150, timestamp: '2025-06-01T10:09:00.000Z', reason: 'EVDisconnected' }, localTransactionId: 42 }]);
+  t.same(rowTo16(row('StatusNotification', 'status', { evseId: 2, connectorId: 1, connectorStatus: 'Available', timestamp: start.timestamp })), [], 'a status: the link announces every connector\'s latest after its boot');
+  t.match(rowTo16(row('TransactionEvent', 'start', { ...startedEvent(start, facts), meterValue: undefined })), { untranslatable: /meterStart/ });
+  t.ok(queuedFor201(row('TransactionEvent', 'start', {})) && !queuedFor16(row('TransactionEvent', 'start', {})));
+  t.ok(queuedFor16(row('StatusNotification', 'status', { connectorId: 1, status: 'Available' })) && !queuedFor201(row('StatusNotification', 'status', { connectorId: 1, status: 'Available' })));
 });

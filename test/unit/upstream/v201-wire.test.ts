@@ -14,6 +14,7 @@ function fixture() {
   const store = {
     meta: { get: (k: string) => meta.get(k), set: (k: string, v: string) => void meta.set(k, v), delete: (k: string) => void meta.delete(k) },
     sessions: { get: (id: number) => (id === 7 ? session : undefined), list: () => (session.state === 'active' ? [session] : []), byReference: () => undefined },
+    upstream: { remoteStarts: { list: () => [], remove: () => undefined } },
   };
   const wire = wire201({ store: store as never, upstream: 'primary', logger: silentLogger(), now: () => new Date('2025-06-01T12:00:00Z'), statusOf: () => 'Preparing', chargersOf: () => ['CP1'], holds: () => false, send: async () => ({}), count: () => undefined, chargePointOf: (channel) => channel });
   return { wire, meta, session };
