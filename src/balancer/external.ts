@@ -29,15 +29,26 @@ const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 /** Weekday (mon..sun) and minutes since midnight at `now` in `timeZone`. */
 export function localTime(now: number, timeZone: string): { day: string; minutes: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(now));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '0';
-  return { day: get('weekday').slice(0, 3).toLowerCase(), minutes: Number(get('hour')) * 60 + Number(get('minute')) };
+  return localClock(timeZone)(now);
+}
+
+/**
+ * localTime with its formatter built once: for callers that ask about many instants (a
+ * session's cost is priced minute by minute).
+ */
+export function localClock(timeZone: string): (now: number) => { day: string; minutes: number } {
+  const format = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return (now) => {
+    const parts = format.formatToParts(new Date(now));
+    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '0';
+    return { day: get('weekday').slice(0, 3).toLowerCase(), minutes: Number(get('hour')) * 60 + Number(get('minute')) };
+  };
 }
 
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 /** Whether a window covers the instant; a window whose `to` is before `from` runs past midnight. */
-export function inWindow(w: ScheduleWindow, at: { day: string; minutes: number }): boolean {
+export function inWindow<W extends Pick<ScheduleWindow, 'from' | 'to' | 'days'>>(w: W, at: { day: string; minutes: number }): boolean {
   const from = minutesOf(w.from);
   const to = minutesOf(w.to);
   const days = w.days;

@@ -451,6 +451,36 @@ const SiteSection = Type.Object(
   { additionalProperties: false, description: 'The site\'s supply and how chargegate shares it (local load balancing). Without it, no balancing runs.' },
 );
 
+const TariffSection = Type.Object(
+  {
+    currency: Type.String({ pattern: '^[A-Z]{3}$', allowed: 'an ISO 4217 currency code such as EUR, CHF, GBP', description: 'Currency of every price and cost (ISO 4217), e.g. EUR; the unit of the cost sensors.' }),
+    price: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'Price per kWh when no period and no feed price applies (a fixed tariff: this alone).' })),
+    timeZone: Type.Optional(Type.String({ minLength: 1, description: 'IANA time zone of the periods, e.g. Europe/Berlin. Default: site.timeZone, else the system\'s.' })),
+    periods: Type.Array(
+      Type.Object(
+        {
+          from: ClockTime('Start, local time.'),
+          to: ClockTime('End, local time (before from: the period runs past midnight).'),
+          days: Type.Optional(Type.Array(OneOf(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { description: 'A weekday.' }), { minItems: 1, description: 'Weekdays it applies on (of the from time). Default: every day.' })),
+          price: Type.Number({ minimum: 0, maximum: 1000, description: 'Price per kWh in this period.' }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [], description: 'Time-of-use prices, e.g. 0.20 from 22:00 to 06:00; the first period that covers an instant holds; outside them, price.' },
+    ),
+    feed: Type.Optional(
+      Type.Object(
+        {
+          topic: Type.String({ minLength: 1, pattern: TOPIC_PREFIX, allowed: 'topic levels without + or # or spaces, e.g. home/prices', description: 'MQTT topic (full name) a JSON array of { from, to?, price } is published to; a valid price beats the periods and price.' }),
+          validity: Type.Number({ default: 3600, minimum: 60, maximum: 7 * 86400, description: 'Seconds the last published price (one without "to") holds; then the periods and price apply again.' }),
+        },
+        { additionalProperties: false, description: 'Dynamic prices published over MQTT (docs/cost.md).' },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'What a kWh costs: the cost of each session and month (docs/cost.md). Without it, no costs.' },
+);
+
 /**
  * One connection to a cloud CSMS: the primary (`upstream:` itself) and each mirror
  * (`upstream.mirrors[]`) are described by these same keys.
@@ -611,6 +641,7 @@ export const ConfigSchema = Type.Object(
     storage: StorageSection,
     log: LogSection,
     site: Type.Optional(SiteSection),
+    tariff: Type.Optional(TariffSection),
     mqtt: MqttSection,
     upstream: UpstreamSection,
     http: HttpSection,
@@ -635,6 +666,7 @@ export type Config = DeepReadonly<FileConfig & { demo: boolean }>;
 export type OcppConfig = Config['ocpp'];
 export type ChargerConfig = Config['chargers']['list'][number];
 export type SiteConfig = NonNullable<Config['site']>;
+export type TariffConfig = NonNullable<Config['tariff']>;
 export type AuthorizationEntryConfig = Config['authorization']['list'][number];
 export type MqttConfig = Config['mqtt'];
 export type UpstreamConfig = Config['upstream'];
