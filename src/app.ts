@@ -11,6 +11,8 @@ import { createOcppCommands } from './control/ocpp-commands.js';
 import { localKeyContext, ownedKeysInterceptor, ownedVariablesInterceptor } from './control/owned-keys-interceptor.js';
 import { createUserProfiles, type UserProfiles } from './control/user-profiles.js';
 import { validatorFor } from './ocpp/validate.js';
+import { createCostService } from './cost/service.js';
+import { tariffOf } from './cost/options.js';
 import { EventBus } from './events.js';
 import { createGridMeter } from './meters/index.js';
 import type { Config } from './config/schema.js';
@@ -155,6 +157,9 @@ export function createApp(config: Config, deps: AppDeps): App {
   interceptTransfers(ocpp, transfers);
   // Questions whose answers come in several frames (ReportChargingProfiles) or that chargegate asks itself (GetTransactionStatus on a reconnect).
   const queries = createChargerQueries({ commands: gateway.commands, store, events, logger, now, reportTimeoutMs: config.ocpp.callTimeout * 1000 });
+  // The tariff (src/cost, docs/cost.md): session costs, the monthly report, the price feed.
+  const tariff = tariffOf(config, Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const cost = tariff ? createCostService({ tariff, ...(config.tariff?.feed ? { feedValidityS: config.tariff.feed.validity } : {}), store, events, logger, now }) : undefined;
   const mqtt = createMqtt({
     config,
     gateway,
@@ -163,6 +168,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     control,
     ocpp,
     fileStates: (id) => transfers.latest(id),
+    ...(cost ? { cost } : {}),
     logger,
     version: VERSION,
   });
@@ -183,6 +189,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     now,
     version: VERSION,
     webRoot: deps.webRoot ?? fileURLToPath(new URL('./web/', import.meta.url)),
+    ...(cost ? { cost } : {}),
   });
   let stopped = false;
 
@@ -198,6 +205,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     setup,
     transfers,
     async start() {
+      cost?.start();
       await startMqtt(mqtt, config, logger);
       const ports = await gateway.start();
       queries.start();
@@ -232,6 +240,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       await balancer?.stop();
       await upstreams?.stop();
       await gateway.stop();
+      cost?.stop();
       store.close();
       logger.info('chargegate stopped');
     },

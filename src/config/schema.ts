@@ -471,10 +471,9 @@ const TariffSection = Type.Object(
     feed: Type.Optional(
       Type.Object(
         {
-          topic: Type.String({ minLength: 1, pattern: TOPIC_PREFIX, allowed: 'topic levels without + or # or spaces, e.g. home/prices', description: 'MQTT topic (full name) a JSON array of { from, to?, price } is published to; a valid price beats the periods and price.' }),
           validity: Type.Number({ default: 3600, minimum: 60, maximum: 7 * 86400, description: 'Seconds the last published price (one without "to") holds; then the periods and price apply again.' }),
         },
-        { additionalProperties: false, description: 'Dynamic prices published over MQTT (docs/cost.md).' },
+        { additionalProperties: false, description: 'Dynamic prices: a JSON list of { from, to?, price } published to <mqtt.prefix>/tariff/prices/set or PUT to /api/tariff/prices; a valid one beats the periods and price (docs/cost.md).' },
       ),
     ),
   },

@@ -88,3 +88,17 @@ function instant(value: unknown): number | undefined {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** How long past prices are kept: a session's cost is priced over its whole length. */
+export const FEED_HISTORY_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * A new publication of the feed over what was known: it replaces the prices from its first
+ * `from` on; earlier ones stay (cut at that instant) so a running session's past minutes keep
+ * the price they were charged at. Prices that ended a week before `now` are forgotten.
+ */
+export function mergeFeed(known: readonly FeedPrice[], incoming: readonly FeedPrice[], now: number): FeedPrice[] {
+  const cut = incoming.length > 0 ? Math.min(...incoming.map((p) => p.from)) : Infinity;
+  const kept = known.filter((p) => p.from < cut).map((p) => ({ ...p, to: Math.min(p.to, cut) }));
+  return [...kept, ...incoming].filter((p) => p.to > now - FEED_HISTORY_MS);
+}

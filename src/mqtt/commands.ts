@@ -15,6 +15,8 @@ export interface CommandRunnerDeps {
   startIdTag?: string;
   /** Every OCPP command, through the shared door (src/control/ocpp-commands.ts). */
   ocpp?: OcppCommands;
+  /** The tariff's price feed (src/cost); undefined without a tariff. */
+  tariff?: { setFeed(doc: unknown): ControlResult };
 }
 
 export function createCommandRunner(deps: CommandRunnerDeps): (command: Command) => Promise<ControlResult> {
@@ -27,7 +29,7 @@ export function createCommandRunner(deps: CommandRunnerDeps): (command: Command)
   };
 }
 
-async function run(command: Command, { control, startIdTag, ocpp }: CommandRunnerDeps): Promise<ControlResult> {
+async function run(command: Command, { control, startIdTag, ocpp, tariff }: CommandRunnerDeps): Promise<ControlResult> {
   switch (command.kind) {
     case 'start': {
       const idTag = command.idTag ?? startIdTag;
@@ -46,6 +48,8 @@ async function run(command: Command, { control, startIdTag, ocpp }: CommandRunne
       return control.setCap(command.chargerId, command.connectorId, command.amps, 'mqtt');
     case 'siteLimit':
       return control.setSiteLimit(command.amps, command.durationS, 'mqtt');
+    case 'tariffPrices':
+      return tariff ? tariff.setFeed(command.prices) : rejected('no tariff: section in the config (docs/cost.md)');
     case 'ocpp': {
       if (!ocpp) return rejected('OCPP commands are not available here');
       // An invalid payload is refused before anything is sent (OcppCommandInvalid).

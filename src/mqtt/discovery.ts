@@ -15,6 +15,8 @@ export interface DiscoveredCharger {
   phases: 1 | 3;
   /** Upper bound of the settable limit, in A. */
   maxCurrentA: number;
+  /** The tariff's currency: a session cost sensor per connector (src/cost); none without a tariff. */
+  currency?: string;
 }
 
 export interface DiscoveryMessage {
@@ -174,6 +176,9 @@ function connectorEntities(charger: DiscoveredCharger, n: number, topics: Topics
         state_class: 'measurement',
       },
     },
+    ...(charger.currency
+      ? [{ component: 'sensor' as const, object: object('session_cost'), config: { name: name('Session cost'), state_topic: topics.connector(id, n, 'session/cost'), device_class: 'monetary', unit_of_measurement: charger.currency, state_class: 'total' } }]
+      : []),
     { component: 'button', object: object('start'), config: { name: name('Start charging'), icon: 'mdi:play', command_topic: topics.connectorCommand(id, n, 'start'), payload_press: '{}', qos: 1 } },
     { component: 'button', object: object('stop'), config: { name: name('Stop charging'), icon: 'mdi:stop', command_topic: topics.connectorCommand(id, n, 'stop'), payload_press: '{}', qos: 1 } },
   ];

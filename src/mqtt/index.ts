@@ -9,6 +9,7 @@ import type { EventBus } from '../events.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import type { SessionStore } from '../store/ports.js';
+import type { CostService } from '../cost/service.js';
 import { createBirthCoalescer } from './birth.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import type { OcppCommands } from '../control/ocpp-commands.js';
@@ -38,6 +39,8 @@ export interface MqttDeps {
   nowMs?: () => number;
   /** Firmware and diagnostics status per charger (src/transfers): …/firmware and …/diagnostics. */
   fileStates?: LatestLookup;
+  /** The tariff (src/cost): price and session costs mirrored, the price feed on <prefix>/tariff/prices/set. */
+  cost?: CostService;
 }
 
 export interface Mqtt {
@@ -79,8 +82,9 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     version: deps.version,
     logger,
     ...(deps.fileStates ? { fileStates: deps.fileStates } : {}),
+    ...(deps.cost ? { cost: deps.cost } : {}),
   });
-  const run = createCommandRunner({ control: deps.control, ...(deps.ocpp ? { ocpp: deps.ocpp } : {}), ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}) });
+  const run = createCommandRunner({ control: deps.control, ...(deps.ocpp ? { ocpp: deps.ocpp } : {}), ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}), ...(deps.cost ? { tariff: deps.cost } : {}) });
   const birth = createBirthCoalescer({ republish: () => mirror.republishDiscovery(), nowMs, logger });
   transport.onMessage(
     createInboundHandler({

@@ -6,6 +6,7 @@
  */
 import type { ChargerConfig } from '../config/schema.js';
 import { mirrorSecurity } from './security-mirror.js';
+import { mirrorCost } from './cost-mirror.js';
 import { mirrorFiles, publishFileStates, type LatestLookup } from './file-mirror.js';
 import type { EventBus, EventName, GatewayEvents } from '../events.js';
 import { ocppVersionOf, type Registry } from '../gateway/registry.js';
@@ -31,6 +32,8 @@ export interface MirrorDeps {
   logger: Logger;
   /** Firmware and diagnostics status per charger (src/transfers), when known. */
   fileStates?: LatestLookup;
+  /** The tariff (src/cost): its price and the session costs are mirrored, discovery gets a session cost sensor. */
+  cost?: { currency: string; priceNow(): number | undefined };
 }
 
 /** Events waiting for the mirror; beyond this, new ones are dropped (and counted) rather than eat memory. */
@@ -112,6 +115,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       connectors: Math.max(conf?.connectors ?? 1, seen),
       phases: conf?.phases ?? 3,
       maxCurrentA: conf?.maxCurrent ?? 32,
+      ...(deps.cost ? { currency: deps.cost.currency } : {}),
     };
   }
 
@@ -341,6 +345,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('upstream.summary', upstreamSummary);
       listen('upstream.dataTransfer', (e) => publisher.event(topics.gatewayEvent('data-transfer'), JSON.stringify(e)));
       mirrorSecurity(listen, topics, publisher);
+      if (deps.cost) mirrorCost(listen, topics, publisher, deps.cost.priceNow);
       if (deps.fileStates) mirrorFiles(listen, deps.fileStates, topics, publisher);
     },
     republishDiscovery() {

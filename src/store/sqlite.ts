@@ -5,6 +5,7 @@ import { pendingMigrations } from './migrations.js';
 import type { Store } from './ports.js';
 import { createAuthStore } from './sqlite/auth.js';
 import { createChargerStore } from './sqlite/chargers.js';
+import { createCostStore } from './sqlite/costs.js';
 import { createDeviceModelStore } from './sqlite/device-model.js';
 import { createMetaStore } from './sqlite/meta.js';
 import { createMeterStore } from './sqlite/meters.js';
@@ -57,6 +58,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     transfers: createTransferStore(db),
     sessions: createSessionStore(db),
     meters: createMeterStore(db),
+    costs: createCostStore(db),
     auth: createAuthStore(db),
     upstream: createUpstreamStore(db),
     upstreamOf: (name) => createUpstreamStore(db, name),

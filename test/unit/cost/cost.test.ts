@@ -1,6 +1,6 @@
 import t from 'tap';
 import { costOf, energyReadings, type EnergyReading } from '../../../src/cost/session-cost.js';
-import { parseFeed, tariffPrices, type Tariff } from '../../../src/cost/tariff.js';
+import { mergeFeed, parseFeed, tariffPrices, type Tariff } from '../../../src/cost/tariff.js';
 import type { MeterSample, SessionRecord } from '../../../src/store/ports.js';
 
 // Night 0.20, evening peak 0.40, else 0.30, in Berlin (UTC+1 in winter, +2 in summer).
@@ -104,4 +104,13 @@ t.test("a session's readings: start, the register samples in the session, stop",
     { at: Date.parse('2026-12-03T10:30:00Z'), wh: 2500 },
     { at: Date.parse('2026-12-03T11:00:00Z'), wh: 4000 },
   ], 'per-phase, other measurands, a register gone backwards and samples after the stop are left out');
+});
+
+t.test('a new feed publication replaces the future, keeps the past, forgets after a week', async (t) => {
+  const h = (n: number) => Date.parse('2026-12-03T00:00:00Z') + n * 3600_000;
+  const known = [{ from: h(0), to: h(2), price: 0.1 }, { from: h(2), to: h(4), price: 0.2 }, { from: h(-200), to: h(-199), price: 9 }];
+  t.strictSame(mergeFeed(known, [{ from: h(1), to: h(3), price: 0.5 }], h(1)), [
+    { from: h(0), to: h(1), price: 0.1 },
+    { from: h(1), to: h(3), price: 0.5 },
+  ]);
 });
