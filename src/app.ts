@@ -80,7 +80,11 @@ export function createApp(config: Config, deps: AppDeps): App {
   seedAuthorizationList(store, config);
   const events = new EventBus((event, err) => logger.error({ event, err }, 'an event listener failed'));
   const gateway = createGateway({ options: config, store, events, logger, now, ...(localCa ? { localCa } : {}) });
-  const balancer = createSiteBalancer(config, { events, gateway, store, logger, now });
+  // The tariff (src/cost, docs/cost.md): session costs, the monthly report, the price feed, and
+  // the price site.prices compares with its threshold: one source of prices for the site.
+  const tariff = tariffOf(config, Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const cost = tariff ? createCostService({ tariff, ...(config.tariff?.feed ? { feedValidityS: config.tariff.feed.validity } : {}), store, events, logger, now }) : undefined;
+  const balancer = createSiteBalancer(config, { events, gateway, store, logger, now, ...(cost ? { tariffPrice: cost.priceAt } : {}) });
   // Vendor profiles and automatic setup after boot: the effective quirks reach the balancer
   // through 'charger.quirks' (docs/chargers.md).
   const setup = createChargerSetup({ config, events, commands: gateway.commands, registry: gateway.registry, chargers: store.chargers, meta: store.meta, profiles: loadProfiles(), logger, now });
@@ -157,9 +161,6 @@ export function createApp(config: Config, deps: AppDeps): App {
   interceptTransfers(ocpp, transfers);
   // Questions whose answers come in several frames (ReportChargingProfiles) or that chargegate asks itself (GetTransactionStatus on a reconnect).
   const queries = createChargerQueries({ commands: gateway.commands, store, events, logger, now, reportTimeoutMs: config.ocpp.callTimeout * 1000 });
-  // The tariff (src/cost, docs/cost.md): session costs, the monthly report, the price feed.
-  const tariff = tariffOf(config, Intl.DateTimeFormat().resolvedOptions().timeZone);
-  const cost = tariff ? createCostService({ tariff, ...(config.tariff?.feed ? { feedValidityS: config.tariff.feed.validity } : {}), store, events, logger, now }) : undefined;
   const mqtt = createMqtt({
     config,
     gateway,
@@ -274,7 +275,7 @@ async function startHttp(http: OperatorView, config: Config, logger: Logger): Pr
 }
 
 /** The load balancer and its grid meter, only when the config describes the site. */
-function createSiteBalancer(config: Config, deps: { events: EventBus; gateway: Gateway; store: Store; logger: Logger; now: () => Date }): Balancer | undefined {
+function createSiteBalancer(config: Config, deps: { events: EventBus; gateway: Gateway; store: Store; logger: Logger; now: () => Date; tariffPrice?: (atMs: number) => number | undefined }): Balancer | undefined {
   const site = siteModel(config);
   if (!site) return undefined;
   const problems = siteProblems(config);

@@ -73,6 +73,8 @@ export interface ExternalInputs {
   schedule: readonly ScheduleWindow[];
   timeZone: string;
   prices?: PriceTable;
+  /** The site's tariff (src/cost): when given, the price the threshold is compared with; the table is not read. */
+  tariffPrice?: (now: number) => number | undefined;
   runtime: ReadonlyMap<string, RuntimeLimit>;
   now: number;
 }
@@ -84,7 +86,7 @@ export function externalLimits(x: ExternalInputs): ExternalLimit[] {
     for (const w of x.schedule) if (inWindow(w, at)) out.push({ source: `schedule ${w.from}-${w.to}`, amps: w.maxCurrent });
   }
   if (x.prices) {
-    const price = priceAt(x.prices.table, x.now);
+    const price = x.tariffPrice ? x.tariffPrice(x.now) : priceAt(x.prices.table, x.now);
     if (price !== undefined && price > x.prices.threshold) out.push({ source: `price ${price} above ${x.prices.threshold}`, amps: x.prices.maxCurrent });
   }
   for (const [source, limit] of x.runtime) if (limit.until === undefined || limit.until > x.now) out.push({ source, amps: limit.amps });

@@ -431,7 +431,7 @@ const SiteSection = Type.Object(
     prices: Type.Optional(
       Type.Object(
         {
-          threshold: Type.Number({ description: 'While the price is above this, the site limit is maxCurrent.' }),
+          threshold: Type.Number({ description: 'While the price is above this, the site limit is maxCurrent. With a tariff: section, the tariff\'s price per kWh (docs/cost.md).' }),
           maxCurrent: Type.Number({ minimum: 0, maximum: 4000, description: 'Site limit while the price is above the threshold, A per phase.' }),
           table: Type.Array(
             Type.Object(
@@ -441,7 +441,7 @@ const SiteSection = Type.Object(
               },
               { additionalProperties: false },
             ),
-            { default: [], description: 'Known prices; a dynamic tariff can replace them at run time.' },
+            { default: [], description: 'Known prices, without a tariff: section (with one, the tariff\'s prices are used).' },
           ),
         },
         { additionalProperties: false, description: 'Dynamic pricing: reduce charging while the price is high.' },

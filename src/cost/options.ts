@@ -19,6 +19,10 @@ export function tariffConfigProblems(root: unknown): Problem[] {
   if (allKnown && tariff.price === undefined && periods === 0 && tariff.feed === undefined) {
     problems.push({ path: ['tariff'], text: 'needs a price per kWh (price), time-of-use periods (periods) or a price feed (feed): with none, nothing has a cost' });
   }
+  const table = (root as { site?: { prices?: { table?: unknown } } }).site?.prices?.table;
+  if (Array.isArray(table) && table.length > 0) {
+    problems.push({ path: ['site', 'prices', 'table'], text: 'with a tariff: section, site.prices compares the tariff\'s price (its periods, price and feed) with its threshold: leave table out' });
+  }
   return problems;
 }
 

@@ -85,3 +85,19 @@ t.test('the dynamic price feed over MQTT and HTTP: checked, taken, the price now
   t.equal(tariff.json.feed.length, 2, 'the earlier feed price kept for the minute it held');
   t.equal((await api(gw.httpUrl, '/api/tariff/prices', { method: 'PUT', body: { prices: [{ from: 'x', price: 1 }] } })).status, 400);
 });
+
+t.test("site.prices follows the tariff's price: a feed price above the threshold lowers the site limit", async (t) => {
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.site = { supply: { maxCurrent: 32, phases: 3 }, balancing: { recheckInterval: 0.2 }, prices: { threshold: 0.35, maxCurrent: 10 } };
+      c.tariff = { currency: 'EUR', price: 0.3, feed: {} };
+    },
+  });
+  let site: any;
+  await eventually(async () => (site = (await api(gw.httpUrl, '/api/site')).json).allocatedAt !== null, 'a first allocation');
+  t.match(site.limit, { amps: 32, source: 'supply' }, 'the fixed price is below the threshold');
+  const put = await api(gw.httpUrl, '/api/tariff/prices', { method: 'PUT', body: { prices: [{ from: new Date(Date.now() - 1000).toISOString(), price: 0.5 }] } });
+  t.equal(put.status, 200, put.text);
+  await eventually(async () => (site = (await api(gw.httpUrl, '/api/site')).json).limit?.amps === 10, 'the price limit');
+  t.match(site.limit, { amps: 10, source: 'price 0.5 above 0.35' });
+});

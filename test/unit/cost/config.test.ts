@@ -24,4 +24,7 @@ t.test('bad tariff keys name the key, the value and what is allowed', async (t) 
   ];
   for (const [text, problem] of cases) t.strictSame(problemsOf(text), [problem], text);
   t.match(problemsOf('tariff:\n  currency: EUR\n  prize: 0.3\n'), [/^tariff\.prize: unknown key \(allowed: currency, price, timeZone, periods, feed\); did you mean "price"\?/], 'a misspelt key alone, not also "needs a price"');
+  t.strictSame(problemsOf('site:\n  supply: { maxCurrent: 25 }\n  prices:\n    threshold: 0.3\n    maxCurrent: 10\n    table: [{ from: "2026-12-03T10:00:00Z", price: 0.5 }]\ntariff:\n  currency: EUR\n  price: 0.3\n'), [
+    "site.prices.table: with a tariff: section, site.prices compares the tariff's price (its periods, price and feed) with its threshold: leave table out",
+  ], 'one source of prices for the site');
 });

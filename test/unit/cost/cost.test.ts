@@ -1,4 +1,5 @@
 import t from 'tap';
+import { externalLimits } from '../../../src/balancer/external.js';
 import { costOf, energyReadings, type EnergyReading } from '../../../src/cost/session-cost.js';
 import { mergeFeed, parseFeed, tariffPrices, type Tariff } from '../../../src/cost/tariff.js';
 import type { MeterSample, SessionRecord } from '../../../src/store/ports.js';
@@ -113,4 +114,11 @@ t.test('a new feed publication replaces the future, keeps the past, forgets afte
     { from: h(0), to: h(1), price: 0.1 },
     { from: h(1), to: h(3), price: 0.5 },
   ]);
+});
+
+t.test("site.prices compares the tariff's price with its threshold when there is a tariff", async (t) => {
+  const price = tariffPrices(TOU, []);
+  const limits = (iso: string) => externalLimits({ schedule: [], timeZone: 'UTC', prices: { threshold: 0.35, maxCurrent: 10, table: [] }, tariffPrice: price, runtime: new Map(), now: Date.parse(iso) });
+  t.strictSame(limits('2026-12-03T16:30:00Z'), [{ source: 'price 0.4 above 0.35', amps: 10 }], 'the evening peak (17:30 in Berlin) lowers the site limit');
+  t.strictSame(limits('2026-12-03T12:00:00Z'), [], 'the day price does not');
 });
