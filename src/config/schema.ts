@@ -342,6 +342,12 @@ const MqttSection = Section(
 const CircuitId = (description: string) => Type.String({ minLength: 1, maxLength: 48, pattern: '^[A-Za-z0-9_.-]+$', description });
 const ClockTime = (description: string) =>
   Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', allowed: 'a time of day HH:MM, e.g. 17:00', description });
+/** When a time-of-use entry (a schedule window, a tariff period) holds: local times and weekdays. */
+const LocalTimes = (what: string) => ({
+  from: ClockTime('Start, local time.'),
+  to: ClockTime(`End, local time (before from: the ${what} runs past midnight).`),
+  days: Type.Optional(Type.Array(OneOf(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { description: 'A weekday.' }), { minItems: 1, description: 'Weekdays it applies on (of the from time). Default: every day.' })),
+});
 
 const SiteMeter = Type.Object(
   {
@@ -419,9 +425,7 @@ const SiteSection = Type.Object(
     schedule: Type.Array(
       Type.Object(
         {
-          from: ClockTime('Start, local time.'),
-          to: ClockTime('End, local time (before from: the window runs past midnight).'),
-          days: Type.Optional(Type.Array(OneOf(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { description: 'A weekday.' }), { minItems: 1, description: 'Weekdays it applies on (of the from time). Default: every day.' })),
+          ...LocalTimes('window'),
           maxCurrent: Type.Number({ minimum: 0, maximum: 4000, description: 'Site limit in this window, A per phase.' }),
         },
         { additionalProperties: false },
@@ -459,9 +463,7 @@ const TariffSection = Type.Object(
     periods: Type.Array(
       Type.Object(
         {
-          from: ClockTime('Start, local time.'),
-          to: ClockTime('End, local time (before from: the period runs past midnight).'),
-          days: Type.Optional(Type.Array(OneOf(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { description: 'A weekday.' }), { minItems: 1, description: 'Weekdays it applies on (of the from time). Default: every day.' })),
+          ...LocalTimes('period'),
           price: Type.Number({ minimum: 0, maximum: 1000, description: 'Price per kWh in this period.' }),
         },
         { additionalProperties: false },
