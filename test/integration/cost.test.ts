@@ -6,6 +6,7 @@
 import t from 'tap';
 import { PASSWORDS, eventually, startGateway } from '../helpers/gateway.js';
 import { api } from '../helpers/http.js';
+import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js';
 import { connectClient } from '../helpers/mqtt.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
 
@@ -100,4 +101,21 @@ t.test("site.prices follows the tariff's price: a feed price above the threshold
   t.equal(put.status, 200, put.text);
   await eventually(async () => (site = (await api(gw.httpUrl, '/api/site')).json).limit?.amps === 10, 'the price limit');
   t.match(site.limit, { amps: 10, source: 'price 0.5 above 0.35' });
+});
+
+const mosquitto = mosquittoPath();
+
+t.test('the price feed over Mosquitto: chargegate subscribes to it and answers', { skip: mosquitto ? false : 'mosquitto is not installed (apt-get install mosquitto)' }, async (t) => {
+  const broker = await startMosquitto(t, mosquitto!);
+  await startGateway(t, { patch: (c) => {
+    c.mqtt = { url: broker.url, throttle: 0 };
+    c.tariff = { currency: 'EUR', price: 0.3, feed: {} };
+  } });
+  const user = await connectClient(t, broker.url);
+  await user.subscribe(['chargegate/#']);
+  await user.waitFor('chargegate/tariff/price', (p) => p === '0.3');
+  await user.publish('chargegate/tariff/prices/set', JSON.stringify([{ from: new Date(Date.now() - 1000).toISOString(), price: 0.2 }]), { qos: 1 });
+  t.match(JSON.parse((await user.waitFor('chargegate/tariff/prices/result')).payload), { result: 'accepted' });
+  await user.waitFor('chargegate/tariff/price', (p) => p === '0.2');
+  t.pass('the published price is the price now');
 });
