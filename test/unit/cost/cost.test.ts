@@ -3,6 +3,7 @@ import { externalLimits } from '../../../src/balancer/external.js';
 import { costOf, energyReadings, type EnergyReading } from '../../../src/cost/session-cost.js';
 import { mergeFeed, parseFeed, tariffPrices, type Tariff } from '../../../src/cost/tariff.js';
 import type { MeterSample, SessionRecord } from '../../../src/store/ports.js';
+import { monthlyCost, monthRange, type CostedSession } from '../../../src/report/cost.js';
 
 // Night 0.20, evening peak 0.40, else 0.30, in Berlin (UTC+1 in winter, +2 in summer).
 const TOU: Tariff = {
@@ -121,4 +122,21 @@ t.test("site.prices compares the tariff's price with its threshold when there is
   const limits = (iso: string) => externalLimits({ schedule: [], timeZone: 'UTC', prices: { threshold: 0.35, maxCurrent: 10, table: [] }, tariffPrice: price, runtime: new Map(), now: Date.parse(iso) });
   t.strictSame(limits('2026-12-03T16:30:00Z'), [{ source: 'price 0.4 above 0.35', amps: 10 }], 'the evening peak (17:30 in Berlin) lowers the site limit');
   t.strictSame(limits('2026-12-03T12:00:00Z'), [], 'the day price does not');
+});
+
+t.test('a month counts the finished sessions that started in it, in the time zone', async (t) => {
+  const session = (id: number, startedAt: string, chargerId: string, amount: number, state: 'active' | 'completed' = 'completed') =>
+    ({ transactionId: id, chargerId, connectorId: 1, idTag: 'A', startedAt, meterStart: 0, state, cost: { currency: 'EUR', amount, energyWh: 1000 * amount, unpricedWh: 0, computedAt: startedAt } }) as CostedSession;
+  const sessions = [
+    session(1, '2026-11-30T23:30:00Z', 'CP1', 1), // 00:30 on 1 December in Berlin
+    session(2, '2026-12-31T22:30:00Z', 'CP2', 2), // 23:30 on 31 December
+    session(3, '2026-12-31T23:30:00Z', 'CP1', 4), // January in Berlin
+    session(4, '2026-12-10T10:00:00Z', 'CP1', 8, 'active'), // still charging: not final
+  ];
+  t.strictSame(monthlyCost(sessions, '2026-12', 'Europe/Berlin'), {
+    month: '2026-12', timeZone: 'Europe/Berlin', currency: 'EUR', sessions: 2, energyKWh: 3, amount: 3, unpricedKWh: 0,
+    chargers: [{ chargerId: 'CP1', sessions: 1, energyKWh: 1, amount: 1 }, { chargerId: 'CP2', sessions: 1, energyKWh: 2, amount: 2 }],
+  });
+  t.equal(monthlyCost(sessions, '2026-12', 'UTC').amount, 6, 'in UTC the first is November, the third December');
+  t.strictSame(monthRange('2026-12'), { from: new Date('2026-11-30T00:00:00Z'), to: new Date('2027-01-02T00:00:00Z') });
 });
