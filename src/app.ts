@@ -13,6 +13,8 @@ import { createOcppCommands } from './control/ocpp-commands.js';
 import { localKeyContext, ownedKeysInterceptor, ownedVariablesInterceptor } from './control/owned-keys-interceptor.js';
 import { createUserProfiles, type UserProfiles } from './control/user-profiles.js';
 import { validatorFor } from './ocpp/validate.js';
+import { createCostService } from './cost/service.js';
+import { tariffOf } from './cost/options.js';
 import { EventBus } from './events.js';
 import { createGridMeter, createSolarMeters } from './meters/index.js';
 import { createChargeModes, type ChargeModes } from './control/charge-modes.js';
@@ -84,7 +86,11 @@ export function createApp(config: Config, deps: AppDeps): App {
   seedAuthorizationList(store, config);
   const events = new EventBus((event, err) => logger.error({ event, err }, 'an event listener failed'));
   const gateway = createGateway({ options: config, store, events, logger, now, ...(localCa ? { localCa } : {}) });
-  const balancer = createSiteBalancer(config, { events, gateway, store, logger, now });
+  // The tariff (src/cost, docs/cost.md): session costs, the monthly report, the price feed, and
+  // the price site.prices compares with its threshold: one source of prices for the site.
+  const tariff = tariffOf(config, Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const cost = tariff ? createCostService({ tariff, ...(config.tariff?.feed ? { feedValidityS: config.tariff.feed.validity } : {}), store, events, logger, now }) : undefined;
+  const balancer = createSiteBalancer(config, { events, gateway, store, logger, now, ...(cost ? { tariffPrice: cost.priceAt } : {}) });
   // Vendor profiles and automatic setup after boot: the effective quirks reach the balancer
   // through 'charger.quirks' (docs/chargers.md).
   const setup = createChargerSetup({ config, events, commands: gateway.commands, registry: gateway.registry, chargers: store.chargers, meta: store.meta, profiles: loadProfiles(), logger, now });
@@ -180,6 +186,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     ocpp,
     fileStates: (id) => transfers.latest(id),
     ...(chargeModes ? { modes: chargeModes } : {}),
+    ...(cost ? { cost } : {}),
     logger,
     version: VERSION,
   });
@@ -201,6 +208,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     now,
     version: VERSION,
     webRoot: deps.webRoot ?? fileURLToPath(new URL('./web/', import.meta.url)),
+    ...(cost ? { cost } : {}),
   });
   let stopped = false;
 
@@ -217,6 +225,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     setup,
     transfers,
     async start() {
+      cost?.start();
       await startMqtt(mqtt, config, logger);
       const ports = await gateway.start();
       queries.start();
@@ -256,6 +265,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       chargerCaps?.stop();
       await upstreams?.stop();
       await gateway.stop();
+      cost?.stop();
       store.close();
       logger.info('chargegate stopped');
     },
@@ -289,7 +299,7 @@ async function startHttp(http: OperatorView, config: Config, logger: Logger): Pr
 }
 
 /** The load balancer and its grid meter, only when the config describes the site. */
-function createSiteBalancer(config: Config, deps: { events: EventBus; gateway: Gateway; store: Store; logger: Logger; now: () => Date }): Balancer | undefined {
+function createSiteBalancer(config: Config, deps: { events: EventBus; gateway: Gateway; store: Store; logger: Logger; now: () => Date; tariffPrice?: (atMs: number) => number | undefined }): Balancer | undefined {
   const site = siteModel(config);
   if (!site) return undefined;
   const problems = siteProblems(config);

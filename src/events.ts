@@ -1,7 +1,7 @@
 import type { Registration } from './gateway/registration.js';
 import type { SetChargingProfileRequest } from './ocpp/v16/types.js';
 import { EventEmitter } from 'node:events';
-import type { ChargerInfo, ChargerReportedLimit, ConnectorState, DeadLetter, EvNeeds, MeterSample, SecurityEvent, SessionRecord } from './store/ports.js';
+import type { ChargerInfo, ChargerReportedLimit, ConnectorState, DeadLetter, EvNeeds, MeterSample, SecurityEvent, SessionCost, SessionRecord } from './store/ports.js';
 import type { UpstreamSummary } from './upstream/upstream.js';
 
 /**
@@ -42,6 +42,10 @@ export interface GatewayEvents {
   'session.startFailed': { chargerId: string; connectorId: number; transactionId: number };
   'session.started': SessionRecord;
   'session.ended': SessionRecord;
+  /** What a session cost so far (final: false, at each reading) or in the end (final: true, stored). src/cost. */
+  'session.cost': { chargerId: string; connectorId: number; transactionId: number; cost: SessionCost; final: boolean };
+  /** The tariff's price per kWh now changed (a period began, the feed published); null: no price. */
+  'tariff.price': { currency: string; price: number | null; at: string };
   /**
    * A charger's SecurityEventNotification (security whitepaper ed. 3, use case A04), stored before it is
    * emitted, or one chargegate raised about a charger (InvalidCsr: its CSR was refused).

@@ -29,15 +29,26 @@ const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 /** Weekday (mon..sun) and minutes since midnight at `now` in `timeZone`. */
 export function localTime(now: number, timeZone: string): { day: string; minutes: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(now));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '0';
-  return { day: get('weekday').slice(0, 3).toLowerCase(), minutes: Number(get('hour')) * 60 + Number(get('minute')) };
+  return localClock(timeZone)(now);
+}
+
+/**
+ * localTime with its formatter built once: for callers that ask about many instants (a
+ * session's cost is priced minute by minute).
+ */
+export function localClock(timeZone: string): (now: number) => { day: string; minutes: number } {
+  const format = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return (now) => {
+    const parts = format.formatToParts(new Date(now));
+    const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '0';
+    return { day: get('weekday').slice(0, 3).toLowerCase(), minutes: Number(get('hour')) * 60 + Number(get('minute')) };
+  };
 }
 
 const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
 /** Whether a window covers the instant; a window whose `to` is before `from` runs past midnight. */
-export function inWindow(w: ScheduleWindow, at: { day: string; minutes: number }): boolean {
+export function inWindow<W extends Pick<ScheduleWindow, 'from' | 'to' | 'days'>>(w: W, at: { day: string; minutes: number }): boolean {
   const from = minutesOf(w.from);
   const to = minutesOf(w.to);
   const days = w.days;
@@ -62,6 +73,8 @@ export interface ExternalInputs {
   schedule: readonly ScheduleWindow[];
   timeZone: string;
   prices?: PriceTable;
+  /** The site's tariff (src/cost): when given, the price the threshold is compared with; the table is not read. */
+  tariffPrice?: (now: number) => number | undefined;
   runtime: ReadonlyMap<string, RuntimeLimit>;
   now: number;
 }
@@ -73,7 +86,7 @@ export function externalLimits(x: ExternalInputs): ExternalLimit[] {
     for (const w of x.schedule) if (inWindow(w, at)) out.push({ source: `schedule ${w.from}-${w.to}`, amps: w.maxCurrent });
   }
   if (x.prices) {
-    const price = priceAt(x.prices.table, x.now);
+    const price = x.tariffPrice ? x.tariffPrice(x.now) : priceAt(x.prices.table, x.now);
     if (price !== undefined && price > x.prices.threshold) out.push({ source: `price ${price} above ${x.prices.threshold}`, amps: x.prices.maxCurrent });
   }
   for (const [source, limit] of x.runtime) if (limit.until === undefined || limit.until > x.now) out.push({ source, amps: limit.amps });

@@ -47,6 +47,8 @@ export interface BalancerDeps {
   meter?: GridMeter;
   /** IANA zone of schedule times; main passes the system's when the config names none. */
   timeZone?: string;
+  /** The site's tariff price per kWh at an instant (src/cost): site.prices compares it with its threshold. */
+  tariffPrice?: (atMs: number) => number | undefined;
 }
 
 export interface Balancer extends LimitControl {
@@ -323,7 +325,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   /** Decides and enqueues; never waits for a charger. */
   function runOnce(): void {
     const now = nowMs();
-    const external = externalLimits({ schedule: siteConfig.schedule, timeZone: deps.timeZone ?? siteConfig.timeZone ?? 'UTC', ...(prices ? { prices } : {}), runtime, now });
+    const external = externalLimits({ schedule: siteConfig.schedule, timeZone: deps.timeZone ?? siteConfig.timeZone ?? 'UTC', ...(prices ? { prices } : {}), ...(deps.tariffPrice ? { tariffPrice: deps.tariffPrice } : {}), runtime, now });
     const other = otherLoad(now);
     const model = cappedSite();
     const input = { site: model, ...(other ? { otherLoad: other } : {}), external, state, now };

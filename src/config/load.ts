@@ -12,6 +12,7 @@ import { configJsonSchema, type Config, type FileConfig } from './schema.js';
 import { mqttConfigProblems } from '../mqtt/options.js';
 import { upstreamConfigProblems } from '../upstream/options.js';
 import { httpConfigProblems } from '../http/options.js';
+import { tariffConfigProblems } from '../cost/options.js';
 import { securityConfigProblems, tlsFilePaths } from './security.js';
 
 export interface ParseOptions {
@@ -63,6 +64,7 @@ export function parseConfig(text: string, options: ParseOptions): Config {
   problems.push(...mqttConfigProblems(data));
   problems.push(...upstreamConfigProblems(data));
   problems.push(...httpConfigProblems(data));
+  problems.push(...tariffConfigProblems(data));
   // Its file checks would only repeat a ${file:...} that could not be read.
   problems.push(...securityConfigProblems(data, options.baseDir).filter((p) => !failedKeys.has(formatPath(p.path))));
   if (problems.length > 0) throw new ConfigError(inDocumentOrder(problems, doc).map(problemLine), options.source);

@@ -342,6 +342,12 @@ const MqttSection = Section(
 const CircuitId = (description: string) => Type.String({ minLength: 1, maxLength: 48, pattern: '^[A-Za-z0-9_.-]+$', description });
 const ClockTime = (description: string) =>
   Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', allowed: 'a time of day HH:MM, e.g. 17:00', description });
+/** When a time-of-use entry (a schedule window, a tariff period) holds: local times and weekdays. */
+const LocalTimes = (what: string) => ({
+  from: ClockTime('Start, local time.'),
+  to: ClockTime(`End, local time (before from: the ${what} runs past midnight).`),
+  days: Type.Optional(Type.Array(OneOf(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { description: 'A weekday.' }), { minItems: 1, description: 'Weekdays it applies on (of the from time). Default: every day.' })),
+});
 
 const SiteMeter = Type.Object(
   {
@@ -431,9 +437,7 @@ const SiteSection = Type.Object(
     schedule: Type.Array(
       Type.Object(
         {
-          from: ClockTime('Start, local time.'),
-          to: ClockTime('End, local time (before from: the window runs past midnight).'),
-          days: Type.Optional(Type.Array(OneOf(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], { description: 'A weekday.' }), { minItems: 1, description: 'Weekdays it applies on (of the from time). Default: every day.' })),
+          ...LocalTimes('window'),
           maxCurrent: Type.Number({ minimum: 0, maximum: 4000, description: 'Site limit in this window, A per phase.' }),
         },
         { additionalProperties: false },
@@ -443,7 +447,7 @@ const SiteSection = Type.Object(
     prices: Type.Optional(
       Type.Object(
         {
-          threshold: Type.Number({ description: 'While the price is above this, the site limit is maxCurrent.' }),
+          threshold: Type.Number({ description: 'While the price is above this, the site limit is maxCurrent. With a tariff: section, the tariff\'s price per kWh (docs/cost.md).' }),
           maxCurrent: Type.Number({ minimum: 0, maximum: 4000, description: 'Site limit while the price is above the threshold, A per phase.' }),
           table: Type.Array(
             Type.Object(
@@ -453,7 +457,7 @@ const SiteSection = Type.Object(
               },
               { additionalProperties: false },
             ),
-            { default: [], description: 'Known prices; a dynamic tariff can replace them at run time.' },
+            { default: [], description: 'Known prices, without a tariff: section (with one, the tariff\'s prices are used).' },
           ),
         },
         { additionalProperties: false, description: 'Dynamic pricing: reduce charging while the price is high.' },
@@ -461,6 +465,33 @@ const SiteSection = Type.Object(
     ),
   },
   { additionalProperties: false, description: 'The site\'s supply and how chargegate shares it (local load balancing). Without it, no balancing runs.' },
+);
+
+const TariffSection = Type.Object(
+  {
+    currency: Type.String({ pattern: '^[A-Z]{3}$', allowed: 'an ISO 4217 currency code such as EUR, CHF, GBP', description: 'Currency of every price and cost (ISO 4217), e.g. EUR; the unit of the cost sensors.' }),
+    price: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'Price per kWh when no period and no feed price applies (a fixed tariff: this alone).' })),
+    timeZone: Type.Optional(Type.String({ minLength: 1, description: 'IANA time zone of the periods, e.g. Europe/Berlin. Default: site.timeZone, else the system\'s.' })),
+    periods: Type.Array(
+      Type.Object(
+        {
+          ...LocalTimes('period'),
+          price: Type.Number({ minimum: 0, maximum: 1000, description: 'Price per kWh in this period.' }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [], description: 'Time-of-use prices, e.g. 0.20 from 22:00 to 06:00; the first period that covers an instant holds; outside them, price.' },
+    ),
+    feed: Type.Optional(
+      Type.Object(
+        {
+          validity: Type.Number({ default: 3600, minimum: 60, maximum: 7 * 86400, description: 'Seconds the last published price (one without "to") holds; then the periods and price apply again.' }),
+        },
+        { additionalProperties: false, description: 'Dynamic prices: a JSON list of { from, to?, price } published to <mqtt.prefix>/tariff/prices/set or PUT to /api/tariff/prices; a valid one beats the periods and price (docs/cost.md).' },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'What a kWh costs: the cost of each session and month (docs/cost.md). Without it, no costs.' },
 );
 
 /**
@@ -623,6 +654,7 @@ export const ConfigSchema = Type.Object(
     storage: StorageSection,
     log: LogSection,
     site: Type.Optional(SiteSection),
+    tariff: Type.Optional(TariffSection),
     mqtt: MqttSection,
     upstream: UpstreamSection,
     http: HttpSection,
@@ -647,6 +679,7 @@ export type Config = DeepReadonly<FileConfig & { demo: boolean }>;
 export type OcppConfig = Config['ocpp'];
 export type ChargerConfig = Config['chargers']['list'][number];
 export type SiteConfig = NonNullable<Config['site']>;
+export type TariffConfig = NonNullable<Config['tariff']>;
 export type AuthorizationEntryConfig = Config['authorization']['list'][number];
 export type MqttConfig = Config['mqtt'];
 export type UpstreamConfig = Config['upstream'];

@@ -19,6 +19,8 @@ import { firmwareRoutes } from './api/firmware.js';
 import { ocppRoutes } from './api/ocpp.js';
 import { securityRoutes } from './api/security.js';
 import { sessionRoutes } from './api/sessions.js';
+import { costRoutes } from './api/cost.js';
+import type { CostService } from '../cost/service.js';
 import { siteRoutes } from './api/site.js';
 import { deviceModelRoutes } from './api/device-model.js';
 import { statusHistoryRoutes } from './api/status-history.js';
@@ -71,6 +73,8 @@ export interface OperatorViewDeps {
   webRoot?: string;
   /** How often the live feed sends coalesced changes, ms (tests shorten it). */
   liveFlushMs?: number;
+  /** The tariff and session costs (src/cost); undefined without a tariff: section. */
+  cost?: CostService;
 }
 
 export interface OperatorView {
@@ -110,7 +114,8 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
 
   const routes: Route[] = [
     ...chargerRoutes(views),
-    ...sessionRoutes({ sessions: deps.store.sessions, timeZone: deps.config.site?.timeZone ?? 'UTC' }),
+    ...sessionRoutes({ sessions: deps.store.sessions, timeZone: deps.config.site?.timeZone ?? 'UTC', ...(deps.cost ? { costOf: (s) => deps.cost!.costOf(s) } : {}) }),
+    ...costRoutes({ config: deps.config, cost: deps.cost, sessions: deps.store.sessions, timeZone: deps.config.tariff?.timeZone ?? deps.config.site?.timeZone ?? 'UTC', now: deps.now }),
     ...siteRoutes(siteDeps),
     ...commandRoutes({ control: deps.control }),
     ...chargeModeRoutes({ modes: deps.modes }),

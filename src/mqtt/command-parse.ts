@@ -22,6 +22,8 @@ export type Command =
   | { kind: 'mode'; chargerId: string; connectorId: number; mode: ChargeMode }
   /** amps null clears the temporary limit. */
   | { kind: 'siteLimit'; amps: number | null; durationS: number }
+  /** The tariff's dynamic prices, checked by src/cost/tariff.ts parseFeed. */
+  | { kind: 'tariffPrices'; prices: unknown }
   /** Any OCPP 1.6 command: the payload is the OCPP request, checked against the OCA schema before it is sent. */
   | { kind: 'ocpp'; chargerId: string; action: CommandAction; payload: Record<string, unknown> };
 
@@ -36,12 +38,14 @@ const MAX_OCPP_PAYLOAD_BYTES = 16 * 1024;
  * 60 KB. The broker's own cap (mqtt.maxPacketSize, 256 KiB by default) still applies first.
  */
 const MAX_LOCAL_LIST_BYTES = 256 * 1024;
+/** A week of quarter-hour prices is about 60 KB. */
+const MAX_FEED_BYTES = 256 * 1024;
 const TRIGGERABLE: readonly string[] = TRIGGERABLE_16;
 const MAX_AMPS = 1000;
 const MAX_DURATION_S = 7 * 24 * 3600;
 
 export function parseCommand(address: CommandAddress, payload: string): ParseResult {
-  const max = address.target !== 'ocpp' ? MAX_PAYLOAD_BYTES : address.action === 'SendLocalList' ? MAX_LOCAL_LIST_BYTES : MAX_OCPP_PAYLOAD_BYTES;
+  const max = address.target === 'tariff' ? MAX_FEED_BYTES : address.target !== 'ocpp' ? MAX_PAYLOAD_BYTES : address.action === 'SendLocalList' ? MAX_LOCAL_LIST_BYTES : MAX_OCPP_PAYLOAD_BYTES;
   if (payload.length > max) return { ok: false, reason: `payload too large (${payload.length} bytes, at most ${max})` };
   const text = payload.trim();
   const json = parseJson(text);
@@ -53,6 +57,10 @@ export function parseCommand(address: CommandAddress, payload: string): ParseRes
 
 function parseFor(address: CommandAddress, text: string, json: unknown, object: Record<string, unknown> | undefined): ParseResult {
   if (address.target === 'site') return siteLimit(text, object);
+  if (address.target === 'tariff') {
+    if (json === undefined) return { ok: false, reason: 'expected a JSON array of { "from", "to"?, "price" } (or { "prices": [...] })' };
+    return { ok: true, command: { kind: 'tariffPrices', prices: json } };
+  }
   if (address.target === 'ocpp') {
     if (!object) return { ok: false, reason: `expected the ${address.action} request as a JSON object (with an optional "id")` };
     // No 1.6 request has a top-level "id" of its own: it is the caller's correlation id.

@@ -18,6 +18,8 @@ export interface CommandRunnerDeps {
   ocpp?: OcppCommands;
   /** The charge modes, when load balancing runs (src/control/charge-modes.ts). */
   modes?: Pick<ChargeModes, 'set'>;
+  /** The tariff's price feed (src/cost); undefined without a tariff. */
+  tariff?: { setFeed(doc: unknown): ControlResult };
 }
 
 export function createCommandRunner(deps: CommandRunnerDeps): (command: Command) => Promise<ControlResult> {
@@ -30,7 +32,7 @@ export function createCommandRunner(deps: CommandRunnerDeps): (command: Command)
   };
 }
 
-async function run(command: Command, { control, startIdTag, ocpp, modes }: CommandRunnerDeps): Promise<ControlResult> {
+async function run(command: Command, { control, startIdTag, ocpp, modes, tariff }: CommandRunnerDeps): Promise<ControlResult> {
   switch (command.kind) {
     case 'start': {
       const idTag = command.idTag ?? startIdTag;
@@ -52,6 +54,8 @@ async function run(command: Command, { control, startIdTag, ocpp, modes }: Comma
       return modes.set(command.chargerId, command.connectorId, command.mode);
     case 'siteLimit':
       return control.setSiteLimit(command.amps, command.durationS, 'mqtt');
+    case 'tariffPrices':
+      return tariff ? tariff.setFeed(command.prices) : rejected('no tariff: section in the config (docs/cost.md)');
     case 'ocpp': {
       if (!ocpp) return rejected('OCPP commands are not available here');
       // An invalid payload is refused before anything is sent (OcppCommandInvalid).

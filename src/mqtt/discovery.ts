@@ -20,6 +20,8 @@ export interface DiscoveredCharger {
   socReported?: boolean;
   /** Charge modes run (a site: section): a select per connector. */
   chargeModes?: boolean;
+  /** The tariff's currency: a session cost sensor per connector (src/cost); none without a tariff. */
+  currency?: string;
 }
 
 /** What the site device shows (only with a `site:` section). */
@@ -296,6 +298,9 @@ function connectorEntities(charger: DiscoveredCharger, n: number, topics: Topics
     },
     { component: 'sensor', object: object('limit_reason'), config: { name: name('Limit reason'), icon: 'mdi:information-outline', state_topic: topics.connector(id, n, 'limitReason'), value_template: TEMPLATES.text } },
     { component: 'button', object: object('unlock'), config: { name: name('Unlock'), icon: 'mdi:lock-open-variant', command_topic: topics.connectorCommand(id, n, 'unlock'), payload_press: '{}', qos: 1 } },
+    ...(charger.currency
+      ? [{ component: 'sensor' as const, object: object('session_cost'), config: { name: name('Session cost'), state_topic: topics.connector(id, n, 'session/cost'), device_class: 'monetary', unit_of_measurement: charger.currency, state_class: 'total' } }]
+      : []),
     { component: 'button', object: object('start'), config: { name: name('Start charging'), icon: 'mdi:play', command_topic: topics.connectorCommand(id, n, 'start'), payload_press: '{}', qos: 1 } },
     { component: 'button', object: object('stop'), config: { name: name('Stop charging'), icon: 'mdi:stop', command_topic: topics.connectorCommand(id, n, 'stop'), payload_press: '{}', qos: 1 } },
   ];

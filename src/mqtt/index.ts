@@ -9,6 +9,7 @@ import type { EventBus } from '../events.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import type { SessionStore } from '../store/ports.js';
+import type { CostService } from '../cost/service.js';
 import { createBirthCoalescer } from './birth.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import type { OcppCommands } from '../control/ocpp-commands.js';
@@ -42,6 +43,8 @@ export interface MqttDeps {
   fileStates?: LatestLookup;
   /** The charge modes, when load balancing runs: …/mode/set and Home Assistant's select. */
   modes?: Pick<ChargeModes, 'set' | 'list'>;
+  /** The tariff (src/cost): price and session costs mirrored, the price feed on <prefix>/tariff/prices/set. */
+  cost?: CostService;
 }
 
 export interface Mqtt {
@@ -85,8 +88,9 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     ...(deps.fileStates ? { fileStates: deps.fileStates } : {}),
     ...discoveredSite(deps.config),
     ...(deps.modes ? { chargeModes: deps.modes.list } : {}),
+    ...(deps.cost ? { cost: deps.cost } : {}),
   });
-  const run = createCommandRunner({ control: deps.control, ...(deps.ocpp ? { ocpp: deps.ocpp } : {}), ...(deps.modes ? { modes: deps.modes } : {}), ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}) });
+  const run = createCommandRunner({ control: deps.control, ...(deps.ocpp ? { ocpp: deps.ocpp } : {}), ...(deps.modes ? { modes: deps.modes } : {}), ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}), ...(deps.cost ? { tariff: deps.cost } : {}) });
   const birth = createBirthCoalescer({ republish: () => mirror.republishDiscovery(), nowMs, logger });
   transport.onMessage(
     createInboundHandler({

@@ -6,6 +6,7 @@
  */
 import type { ChargerConfig } from '../config/schema.js';
 import { mirrorSecurity } from './security-mirror.js';
+import { mirrorCost } from './cost-mirror.js';
 import { mirrorFiles, publishFileStates, type LatestLookup } from './file-mirror.js';
 import type { ConnectorLimit, EventBus, EventName, GatewayEvents } from '../events.js';
 import { rolledUpStatus } from '../gateway/charger-status.js';
@@ -38,6 +39,8 @@ export interface MirrorDeps {
   configurationUrl?: string;
   /** Charge modes run (a site: section): Home Assistant gets the mode select, …/mode is mirrored (each connector's now, at start). */
   chargeModes?: () => readonly { chargerId: string; connectorId: number; mode: string }[];
+  /** The tariff (src/cost): its price and the session costs are mirrored, discovery gets a session cost sensor. */
+  cost?: { currency: string; priceNow(): number | undefined };
 }
 
 /** Events waiting for the mirror; beyond this, new ones are dropped (and counted) rather than eat memory. */
@@ -124,6 +127,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       maxCurrentA: conf?.maxCurrent ?? 32,
       socReported: socSeen.has(chargerId),
       ...(deps.chargeModes ? { chargeModes: true } : {}),
+      ...(deps.cost ? { currency: deps.cost.currency } : {}),
     };
   }
 
@@ -392,6 +396,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('upstream.summary', upstreamSummary);
       listen('upstream.dataTransfer', (e) => publisher.event(topics.gatewayEvent('data-transfer'), JSON.stringify(e)));
       mirrorSecurity(listen, topics, publisher);
+      if (deps.cost) mirrorCost(listen, topics, publisher, deps.cost.priceNow);
       if (deps.fileStates) mirrorFiles(listen, deps.fileStates, topics, publisher);
     },
     republishDiscovery() {

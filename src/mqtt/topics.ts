@@ -81,9 +81,19 @@ export class Topics {
     return `${this.prefix}/site/limit/set`;
   }
 
+  /** The tariff's price per kWh now, retained (src/cost). */
+  get tariffPrice(): string {
+    return `${this.prefix}/tariff/price`;
+  }
+
+  /** The dynamic price feed: a JSON list of { from, to?, price } (docs/cost.md). */
+  get tariffPricesCommand(): string {
+    return `${this.prefix}/tariff/prices/set`;
+  }
+
   /** Filters an MQTT client subscribes to in order to receive every command topic. */
   get commandFilters(): string[] {
-    return [`${this.prefix}/chargers/+/+/set`, `${this.prefix}/chargers/+/connectors/+/+/set`, `${this.prefix}/chargers/+/ocpp/+/set`, this.siteLimitCommand];
+    return [`${this.prefix}/chargers/+/+/set`, `${this.prefix}/chargers/+/connectors/+/+/set`, `${this.prefix}/chargers/+/ocpp/+/set`, this.siteLimitCommand, this.tariffPricesCommand];
   }
 
   /** Any topic under the prefix ending in /set is a command topic (an unknown one gets a rejection). */
@@ -101,6 +111,7 @@ export class Topics {
     if (!this.isCommandTopic(topic)) return { unknown: 'not a command topic' };
     const levels = topic.slice(this.prefix.length + 1).split('/');
     if (levels.join('/') === 'site/limit/set') return { target: 'site', command: 'limit' };
+    if (levels.join('/') === 'tariff/prices/set') return { target: 'tariff', command: 'prices' };
     if (levels[0] !== 'chargers' || !levels[1]) return { unknown: `unknown command topic (commands are ${this.prefix}/chargers/<id>/…/set and ${this.prefix}/site/limit/set)` };
     const chargerId = idFromLevel(levels[1]);
     if (levels.length === 4) {
@@ -153,6 +164,7 @@ const CONNECTOR_LEAVES = [
   'voltage/L3',
   'soc',
   'session',
+  'session/cost',
   'limit',
   'cap',
   'limitReason',
@@ -177,6 +189,7 @@ export type CommandAddress =
   | { target: 'charger'; chargerId: string; command: ChargerCommandName }
   | { target: 'connector'; chargerId: string; connectorId: number; command: ConnectorCommandName }
   | { target: 'site'; command: 'limit' }
+  | { target: 'tariff'; command: 'prices' }
   | { target: 'ocpp'; chargerId: string; action: CommandAction };
 
 function isOneOf<T extends string>(value: string, list: readonly T[]): value is T {

@@ -11,7 +11,7 @@ import { parseQuery, type FieldsSpec } from '../http/params.js';
 import { DEFAULT_DB_FILE, openSqliteStore } from '../store/sqlite.js';
 import { toCsv } from './csv.js';
 import { energyColumns, energyTotals } from './energy.js';
-import { findSessions, SESSION_COLUMNS } from './sessions.js';
+import { findSessions, SESSION_COLUMNS, withCosts } from './sessions.js';
 
 export interface ReportIo {
   stdout: NodeJS.WritableStream;
@@ -72,7 +72,9 @@ export async function reportCommand(argv: string[], io: ReportIo): Promise<numbe
     });
     const json = options.format === 'json';
     if (kind === 'sessions') {
-      io.stdout.write(json ? JSON.stringify(sessions, null, 2) + '\n' : toCsv(SESSION_COLUMNS, sessions));
+      // The costs stored when the sessions ended (a running one's is in the API).
+      const costed = withCosts(sessions, (s) => store.costs.get(s.transactionId));
+      io.stdout.write(json ? JSON.stringify(costed, null, 2) + '\n' : toCsv(SESSION_COLUMNS, costed));
     } else {
       const by = options.by ?? 'charger-day';
       const rows = energyTotals(sessions, by, options.tz ?? 'UTC');

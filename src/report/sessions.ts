@@ -2,8 +2,9 @@
  * Sessions for reports and the API: by charger and by the instant they started, as a range
  * [from, to). Shared by `chargegate report` and the HTTP API so both give the same answer.
  */
-import type { SessionRecord, SessionStore } from '../store/ports.js';
+import type { SessionCost, SessionRecord, SessionStore } from '../store/ports.js';
 import type { CsvColumn } from './csv.js';
+import type { CostedSession } from './cost.js';
 
 export interface SessionQuery {
   chargerId?: string;
@@ -32,7 +33,7 @@ export function findSessions(sessions: Pick<SessionStore, 'list'>, query: Sessio
 }
 
 /** The sessions CSV: one row per session, energy in kWh as accounting wants it. */
-export const SESSION_COLUMNS: readonly CsvColumn<SessionRecord>[] = [
+export const SESSION_COLUMNS: readonly CsvColumn<CostedSession>[] = [
   { header: 'transactionId', value: (s) => s.transactionId },
   { header: 'chargerId', value: (s) => s.chargerId },
   { header: 'connectorId', value: (s) => s.connectorId },
@@ -44,4 +45,16 @@ export const SESSION_COLUMNS: readonly CsvColumn<SessionRecord>[] = [
   { header: 'meterStopWh', value: (s) => s.meterStop },
   { header: 'energyKWh', value: (s) => (s.energyWh === undefined ? undefined : s.energyWh / 1000) },
   { header: 'stopReason', value: (s) => s.stopReason },
+  // The tariff's (src/cost): stored when the session ended; so far, while it runs.
+  { header: 'cost', value: (s) => s.cost?.amount },
+  { header: 'currency', value: (s) => s.cost?.currency },
 ];
+
+/** Each session with its cost where one is known (a tariff is configured, or was when it ended). */
+export function withCosts(sessions: readonly SessionRecord[], costOf: ((s: SessionRecord) => SessionCost | undefined) | undefined): CostedSession[] {
+  if (!costOf) return [...sessions];
+  return sessions.map((s) => {
+    const cost = costOf(s);
+    return cost ? { ...s, cost } : s;
+  });
+}

@@ -575,6 +575,23 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX upstream_remote_starts_channel ON upstream_remote_starts (upstream, channel, id);
     `,
   },
+  {
+    version: 18,
+    name: 'the cost of each finished session, as priced when it ended',
+    sql: `
+      -- Written when a session ends (again when a late real Stop corrects it): the tariff of
+      -- that moment priced its energy, so a later change of the tariff does not rewrite a bill.
+      -- unpriced_wh: energy at instants without any price (not in amount).
+      CREATE TABLE session_costs (
+        transaction_id INTEGER PRIMARY KEY REFERENCES sessions (transaction_id),
+        currency       TEXT NOT NULL,
+        amount         REAL NOT NULL,
+        energy_wh      REAL NOT NULL,
+        unpriced_wh    REAL NOT NULL,
+        computed_at    TEXT NOT NULL
+      );
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -218,6 +218,24 @@ export interface MeterStore {
   recent(chargerId: string, connectorId?: number, limit?: number): MeterSample[];
 }
 
+/** What a session cost, in the tariff's currency (src/cost). */
+export interface SessionCost {
+  currency: string;
+  amount: number;
+  /** The energy priced, Wh. */
+  energyWh: number;
+  /** Energy at instants without a price, Wh (not in amount). */
+  unpricedWh: number;
+  /** When it was priced; a running session's cost is priced at each reading and not stored. */
+  computedAt: string;
+}
+
+export interface CostStore {
+  /** The session's final cost (replaces an earlier one: a corrected Stop). */
+  record(transactionId: number, cost: SessionCost): void;
+  get(transactionId: number): SessionCost | undefined;
+}
+
 export type AuthStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid';
 
 export interface AuthEntry {
@@ -656,6 +674,8 @@ export interface Store {
   transfers: TransferStore;
   sessions: SessionStore;
   meters: MeterStore;
+  /** Finished sessions' costs (migration 18). */
+  costs: CostStore;
   auth: AuthStore;
   /** The primary upstream's outbox, dead letters and transaction map. */
   upstream: UpstreamStore;

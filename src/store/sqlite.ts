@@ -6,6 +6,7 @@ import type { Store } from './ports.js';
 import { createAuthStore } from './sqlite/auth.js';
 import { createChargerStore } from './sqlite/chargers.js';
 import { createChargeModeStore } from './sqlite/charge-modes.js';
+import { createCostStore } from './sqlite/costs.js';
 import { createDeviceModelStore } from './sqlite/device-model.js';
 import { createLimitStore } from './sqlite/limits.js';
 import { createMetaStore } from './sqlite/meta.js';
@@ -60,6 +61,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     transfers: createTransferStore(db),
     sessions: createSessionStore(db),
     meters: createMeterStore(db),
+    costs: createCostStore(db),
     auth: createAuthStore(db),
     upstream: createUpstreamStore(db),
     upstreamOf: (name) => createUpstreamStore(db, name),

@@ -1,8 +1,8 @@
 /** GET /api/sessions (JSON or CSV) and GET /api/energy: the same answers as `chargegate report`. */
 import { toCsv } from '../../report/csv.js';
 import { energyColumns, energyTotals } from '../../report/energy.js';
-import { findSessions, SESSION_COLUMNS } from '../../report/sessions.js';
-import type { SessionStore } from '../../store/ports.js';
+import { findSessions, SESSION_COLUMNS, withCosts } from '../../report/sessions.js';
+import type { SessionCost, SessionRecord, SessionStore } from '../../store/ports.js';
 import { HttpError } from '../errors.js';
 import { route, type Route } from '../route.js';
 
@@ -14,14 +14,21 @@ const RANGE = {
 
 const FORMAT = { type: 'enum', values: ['json', 'csv'], description: 'json (default) or csv (a download, energy in kWh).' } as const;
 
-export function sessionRoutes(deps: { sessions: Pick<SessionStore, 'list'>; timeZone: string }): Route[] {
+export interface SessionRouteDeps {
+  sessions: Pick<SessionStore, 'list'>;
+  timeZone: string;
+  /** A session's cost (src/cost); undefined without a tariff. */
+  costOf?: (session: SessionRecord) => SessionCost | undefined;
+}
+
+export function sessionRoutes(deps: SessionRouteDeps): Route[] {
   return [
     route({
       method: 'GET',
       path: '/api/sessions',
       access: 'read',
       tag: 'sessions',
-      summary: 'Charging sessions, oldest first, filtered by charger and start time.',
+      summary: 'Charging sessions, oldest first, filtered by charger and start time; with a tariff, each with its cost (stored when it ended; so far, while it runs).',
       query: {
         ...RANGE,
         state: { type: 'enum', values: ['active', 'completed'], description: 'Only running or only finished sessions.' },
@@ -40,8 +47,9 @@ export function sessionRoutes(deps: { sessions: Pick<SessionStore, 'list'>; time
         const limit = query.limit ?? (query.format === 'csv' ? undefined : 1000);
         const total = sessions.length;
         if (limit !== undefined && sessions.length > limit) sessions = sessions.slice(-limit);
-        if (query.format === 'csv') return { csv: toCsv(SESSION_COLUMNS, sessions), filename: 'chargegate-sessions.csv' };
-        return { json: { total, sessions } };
+        const costed = withCosts(sessions, deps.costOf);
+        if (query.format === 'csv') return { csv: toCsv(SESSION_COLUMNS, costed), filename: 'chargegate-sessions.csv' };
+        return { json: { total, sessions: costed } };
       },
     }),
     route({

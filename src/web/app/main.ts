@@ -147,8 +147,18 @@ function onEvent(event: string, data: unknown): void {
       break;
     case 'session': {
       const s = data as Session;
-      state.sessions.set(s.transactionId, s);
+      // The live record has no cost: keep the one known, and ask for the final one when it ends.
+      const known = state.sessions.get(s.transactionId)?.cost;
+      state.sessions.set(s.transactionId, known && !s.cost ? { ...s, cost: known } : s);
       renderSessions();
+      if (s.state === 'completed') {
+        get<Session>(`/api/sessions/${s.transactionId}`)
+          .then((full) => {
+            state.sessions.set(full.transactionId, full);
+            renderSessions();
+          })
+          .catch(() => undefined);
+      }
       break;
     }
     case 'load': {

@@ -19,6 +19,7 @@ export function sessionRows(sessions: readonly Session[]): HTMLTableRowElement[]
         h('td', {}, s.state === 'active' ? 'charging' : time(s.stoppedAt)),
         h('td', { class: 'num' }, kwh(s.energyWh)),
         h('td', {}, s.stopReason ?? ''),
+        h('td', { class: 'num cost' }, s.cost ? `${s.cost.amount.toFixed(2)} ${s.cost.currency}` : ''),
       ),
     );
 }

@@ -110,6 +110,8 @@ export interface Session {
   stoppedAt?: string;
   energyWh?: number;
   stopReason?: string;
+  /** With a tariff (docs/cost.md): stored when it ended, so far while it runs. */
+  cost?: { currency: string; amount: number };
 }
 
 export interface Snapshot {

@@ -63,7 +63,7 @@ t.test('sessions: JSON and CSV list the same sessions; filters by charger and ti
   t.match(csv.headers.get('content-type'), /^text\/csv/);
   t.match(csv.headers.get('content-disposition'), /attachment; filename="chargegate-sessions.csv"/);
   const [header, ...rows] = csv.text.trimEnd().split('\r\n').map((l) => l.split(','));
-  t.same(header, ['transactionId', 'chargerId', 'connectorId', 'idTag', 'state', 'startedAt', 'stoppedAt', 'meterStartWh', 'meterStopWh', 'energyKWh', 'stopReason']);
+  t.same(header, ['transactionId', 'chargerId', 'connectorId', 'idTag', 'state', 'startedAt', 'stoppedAt', 'meterStartWh', 'meterStopWh', 'energyKWh', 'stopReason', 'cost', 'currency']);
   t.same(
     rows.map((r) => [Number(r[0]), r[1], r[3], r[4], r[9] === '' ? undefined : Number(r[9])]),
     json.json.sessions.map((s: any) => [s.transactionId, s.chargerId, s.idTag, s.state, s.energyWh === undefined ? undefined : s.energyWh / 1000]),

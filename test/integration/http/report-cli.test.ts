@@ -40,10 +40,10 @@ t.test('sessions as CSV and JSON, filtered; the data dir from --config', async (
   t.equal(
     csv.out,
     [
-      'transactionId,chargerId,connectorId,idTag,state,startedAt,stoppedAt,meterStartWh,meterStopWh,energyKWh,stopReason',
-      '1,CP1,1,TAG1,completed,2025-06-01T08:00:00Z,2025-06-01T08:00:00Z,0,7500,7.5,Local',
-      "2,CP2,1,'=cmd|x,completed,2025-06-01T23:30:00Z,2025-06-01T23:30:00Z,100,2100,2,Local",
-      '3,CP1,1,TAG1,completed,2025-06-02T10:00:00.000Z,2025-06-02T10:00:00.000Z,7500,10000,2.5,Local',
+      'transactionId,chargerId,connectorId,idTag,state,startedAt,stoppedAt,meterStartWh,meterStopWh,energyKWh,stopReason,cost,currency',
+      '1,CP1,1,TAG1,completed,2025-06-01T08:00:00Z,2025-06-01T08:00:00Z,0,7500,7.5,Local,,',
+      "2,CP2,1,'=cmd|x,completed,2025-06-01T23:30:00Z,2025-06-01T23:30:00Z,100,2100,2,Local,,",
+      '3,CP1,1,TAG1,completed,2025-06-02T10:00:00.000Z,2025-06-02T10:00:00.000Z,7500,10000,2.5,Local,,',
       '',
     ].join('\r\n'),
     'a formula-like idTag stays text',

@@ -11,7 +11,7 @@ t.test('unknown key names the allowed keys and suggests the closest', async (t) 
   t.strictSame(problemsOf('ocpp:\n  prot: 9000\n'), [`ocpp.prot: unknown key (allowed: ${OCPP_KEYS}); did you mean "port"?`]);
   t.strictSame(problemsOf('ocpp:\n  MaxFrameBytes: 9000\n'), [`ocpp.MaxFrameBytes: unknown key (allowed: ${OCPP_KEYS}); did you mean "maxFrameBytes"?`]);
   t.strictSame(problemsOf('ocpp:\n  colour: red\n'), [`ocpp.colour: unknown key (allowed: ${OCPP_KEYS})`], 'no suggestion when nothing is close');
-  t.strictSame(problemsOf('ocp:\n  port: 1\n'), ['ocp: unknown key (allowed: ocpp, chargers, authorization, storage, log, site, mqtt, upstream, http, security, firmware, diagnostics); did you mean "ocpp"?']);
+  t.strictSame(problemsOf('ocp:\n  port: 1\n'), ['ocp: unknown key (allowed: ocpp, chargers, authorization, storage, log, site, tariff, mqtt, upstream, http, security, firmware, diagnostics); did you mean "ocpp"?']);
 });
 
 t.test('a misspelt required key is reported once, as unknown, not also as missing', async (t) => {
@@ -47,7 +47,7 @@ t.test('wrong values say what is allowed and what was given', async (t) => {
     ['ocpp:\n  host: ""\n', 'ocpp.host: must be a non-empty string, got ""'],
     ['ocpp: 9000\n', 'ocpp: must be a mapping with the keys host, port, plain, tls, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval, maxCallsInFlight, callRate, callBurst, validation, requireSubprotocol, bootTimeout, orphanGrace, got 9000'],
     ['log:\n  level: verbose\n', 'log.level: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
-    ['- ocpp\n', '(top level): must be a mapping with the keys ocpp, chargers, authorization, storage, log, site, mqtt, upstream, http, security, firmware, diagnostics, got ["ocpp"]'],
+    ['- ocpp\n', '(top level): must be a mapping with the keys ocpp, chargers, authorization, storage, log, site, tariff, mqtt, upstream, http, security, firmware, diagnostics, got ["ocpp"]'],
   ];
   for (const [text, expected] of cases) t.strictSame(problemsOf(text), [expected], expected);
 });
