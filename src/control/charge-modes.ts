@@ -55,7 +55,8 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
   const log = deps.logger.child({ component: 'charge-modes' });
   const s = deps.settings;
   const nowMs = () => deps.now().getTime();
-  const modes = new Map<string, ChargeMode>();
+  // Loaded at once, not at start(): the MQTT mirror starts first and publishes each connector's mode.
+  const modes = new Map<string, ChargeMode>(deps.store.chargeModes.list().map((r) => [connectorKey(r.chargerId, r.connectorId), r.mode]));
   /** The cap each connector's mode set last, and its reason (what MQTT and the API show). */
   const applied = new Map<string, ChargeModeView>();
   const sessions = new Set<string>();
@@ -131,7 +132,6 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
 
   return {
     start() {
-      for (const r of deps.store.chargeModes.list()) modes.set(connectorKey(r.chargerId, r.connectorId), r.mode);
       for (const r of deps.store.sessions.list({ state: 'active' })) sessions.add(connectorKey(r.chargerId, r.connectorId));
       off.push(
         deps.events.on('site.state', (e) => {

@@ -4,7 +4,8 @@
  *
  * Sources (read, not copied): homeassistant/components/sensor/const.py (DEVICE_CLASS_UNITS,
  * DEVICE_CLASS_STATE_CLASSES), binary_sensor/__init__.py (BinarySensorDeviceClass),
- * button (ButtonDeviceClass), number (min < max, step, mode), event.mqtt (event_types; the
+ * button (ButtonDeviceClass), number (min < max, step, mode), select (options; the state one of
+ * them), event.mqtt (event_types; the
  * message is JSON with an event_type among them), and the MQTT integration's abbreviations of
  * the config keys. A template is rendered by its JavaScript twin below: an entity with a
  * template this file does not know fails, so nothing is waved through.
@@ -38,6 +39,7 @@ const KEYS: Record<string, string[]> = {
   number: [...COMMON, 'state_topic', 'value_template', 'command_topic', 'command_template', 'min', 'max', 'step', 'mode', 'unit_of_measurement', 'optimistic', 'retain', 'payload_reset'],
   button: [...COMMON, 'command_topic', 'command_template', 'payload_press', 'retain'],
   event: [...COMMON, 'state_topic', 'value_template', 'event_types'],
+  select: [...COMMON, 'state_topic', 'value_template', 'command_topic', 'command_template', 'options', 'optimistic', 'retain'],
 };
 
 /** What is wrong with one discovery config (empty: Home Assistant accepts it). */
@@ -57,7 +59,7 @@ export function discoveryProblems(component: string, config: Config): string[] {
   if (config.value_template !== undefined && renderer(config.value_template as string) === undefined) out.push(`value_template not known to the validator: ${String(config.value_template)}`);
   const readable = ['sensor', 'binary_sensor', 'event'].includes(component);
   if (readable && typeof config.state_topic !== 'string') out.push('state_topic missing');
-  if (['switch', 'number', 'button'].includes(component) && typeof config.command_topic !== 'string') out.push('command_topic missing');
+  if (['switch', 'number', 'button', 'select'].includes(component) && typeof config.command_topic !== 'string') out.push('command_topic missing');
   const dc = config.device_class as string | undefined;
   switch (component) {
     case 'sensor': {
@@ -69,7 +71,9 @@ export function discoveryProblems(component: string, config: Config): string[] {
         const rule = SENSOR_CLASSES[dc];
         if (!rule) out.push(`sensor device_class ${dc} unknown to the validator`);
         else {
-          if (!rule.units.includes(unit)) out.push(`unit ${String(unit)} does not go with device_class ${dc}`);
+          // monetary: any ISO 4217 currency code is its unit (sensor/const.py validates it against the list).
+          const unitFits = dc === 'monetary' ? typeof unit === 'string' && /^[A-Z]{3}$/.test(unit) : rule.units.includes(unit);
+          if (!unitFits) out.push(`unit ${String(unit)} does not go with device_class ${dc}`);
           if (sc !== undefined && !rule.stateClasses.includes(sc)) out.push(`state_class ${sc} does not go with device_class ${dc}`);
         }
       }
@@ -96,6 +100,10 @@ export function discoveryProblems(component: string, config: Config): string[] {
       if (config.command_template !== undefined && !String(config.command_template).includes('{{ value }}')) out.push('command_template does not use the value');
       break;
     }
+    case 'select':
+      if (!Array.isArray(config.options) || config.options.length === 0 || !config.options.every((o) => typeof o === 'string')) out.push('select options must be a list of strings');
+      if (dc !== undefined) out.push('a select has no device_class');
+      break;
     case 'event':
       if (!Array.isArray(config.event_types) || config.event_types.length === 0 || !config.event_types.every((e) => typeof e === 'string')) out.push('event_types must be a list of strings');
       if (dc !== undefined && !EVENT_CLASSES.includes(dc)) out.push(`event device_class ${dc}`);
@@ -142,6 +150,8 @@ export function stateProblem(component: string, config: Config, payload: string,
       const { min = 1, max = 100 } = config as { min?: number; max?: number };
       return n >= min && n <= max ? undefined : `${n} is outside ${min}..${max}`;
     }
+    case 'select':
+      return (config.options as string[]).includes(state) ? undefined : `${state} is not one of the options`;
     case 'event': {
       let json: unknown;
       try {

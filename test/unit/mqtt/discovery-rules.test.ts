@@ -8,7 +8,7 @@ import { Topics } from '../../../src/mqtt/topics.js';
 import { discoveryProblems, stateProblem } from '../../helpers/ha-discovery.js';
 
 const topics = new Topics('chargegate');
-const charger = { id: 'garage', info: { vendor: 'ACME', model: 'Wallbox 11' }, connectors: 2, phases: 3 as const, maxCurrentA: 16, socReported: true };
+const charger = { id: 'garage', info: { vendor: 'ACME', model: 'Wallbox 11' }, connectors: 2, phases: 3 as const, maxCurrentA: 16, socReported: true, chargeModes: true, currency: 'EUR' };
 const site = { maxCurrentA: 25, phases: 3 as const, gridMeter: true };
 
 function parsed(messages: { topic: string; payload: string }[]) {
@@ -80,4 +80,12 @@ t.test('the validator catches what Home Assistant refuses', async (t) => {
   t.match(discoveryProblems('number', { ...base, command_topic: 'c', min: 5, max: 5 }), [/min must be below max/]);
   t.match(discoveryProblems('sensor', { ...base, stat_t: 's' }), [/stat_t is not a sensor option/]);
   t.match(discoveryProblems('sensor', { ...base, value_template: '{{ value | float }}' }), [/not known to the validator/]);
+  t.match(discoveryProblems('select', { ...base, command_topic: 'c' }), [/select options/]);
+  t.match(discoveryProblems('select', { ...base, command_topic: 'c', options: ['a'], device_class: 'enum' }), [/no device_class/]);
+  t.equal(stateProblem('select', { ...base, options: ['off', 'now'] }, 'fast'), 'fast is not one of the options');
+});
+
+t.test('the charge mode select and the session cost sensor are ones Home Assistant accepts', async (t) => {
+  t.match(find('c1_mode'), { component: 'select', config: { options: ['off', 'now', 'minsolar', 'solar'] } });
+  t.match(find('c1_session_cost'), { component: 'sensor', config: { device_class: 'monetary', unit_of_measurement: 'EUR' } });
 });
