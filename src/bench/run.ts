@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { WebSocket } from 'ws';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,8 +69,9 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function startBaseline(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [new URL('bench/echo-server.js', dist).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A peer server (bench/<script>.js, which prints its port) in its own process, as chargegate runs. */
+async function startPeer(script: string, ...args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [new URL(`bench/${script}.js`, dist).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = Number(await waitForLine(child, (l) => /^\d+$/.test(l.trim())));
   return { url: `ws://127.0.0.1:${port}/ocpp`, child };
 }
@@ -148,9 +149,19 @@ async function benchOcpp(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'chargegate-bench-'));
   const rows: Row[] = [];
   try {
-    const base = await startBaseline();
+    const base = await startPeer('echo-server');
     const baseline = await measure(base.url, 'bare ws baseline', heartbeat, []);
     base.child.kill();
+    // The ceilings of #19: the same MeterValues, stored durably by a bare ws server
+    // (durable-ceiling.ts), and answered by ocpp-rpc storing nothing.
+    const ceilingDir = join(dir, 'ceiling');
+    mkdirSync(ceilingDir);
+    const ceiling = await startPeer('durable-server', ceilingDir);
+    const durable = await measure(ceiling.url, 'durable ceiling MeterValues', meterValues, [boot]);
+    ceiling.child.kill();
+    const peer = await startPeer('ocpp-rpc-server');
+    const ocppRpc = await measure(peer.url, 'ocpp-rpc MeterValues (not stored)', meterValues, [boot]);
+    peer.child.kill();
 
     const gw = await startGateway(dir);
     const hb = await measure(gw.url, 'chargegate Heartbeat', heartbeat, [boot]);
@@ -168,6 +179,7 @@ async function benchOcpp(): Promise<void> {
     gw.child.kill('SIGTERM');
 
     printTable(rows);
+    printCeilings(COUNTS.map((_, i) => ({ chargegate: mv[i]!, durable: durable[i]!, ocppRpc: ocppRpc[i]!, bareWs: baseline[i]! })));
     process.stdout.write(`\nchargegate RSS with ${maxN} chargers connected: ${rss.toFixed(1)} MiB\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -224,6 +236,28 @@ async function benchOcpp201(): Promise<void> {
     process.stdout.write(`gateway CPU per message, 1.6 / 2.0.1: ${(v16.cpuUs / v201.cpuUs).toFixed(2)} (the same ratio by CPU cost, which a busy machine moves least)\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Issue #19's figure: chargegate's stored MeterValues against the durable ceiling (the same
+ * samples, table, group commit and fdatasync, nothing else) and against ocpp-rpc storing nothing.
+ * Goal: ≥ 0.8 of each with 100 chargers.
+ */
+function printCeilings(runs: { chargegate: LoadResult; durable: LoadResult; ocppRpc: LoadResult; bareWs: LoadResult }[]): void {
+  process.stdout.write(`\nMeterValues (4 samples) through chargegate vs its ceilings (#19; same load generator, ${SECONDS} s each)\n\n`);
+  process.stdout.write(`${'server'.padEnd(42)}  chargers   msg/s  p50 ms  p99 ms\n`);
+  const line = (name: string, r: LoadResult) =>
+    `${name.padEnd(42)}  ${String(r.chargers).padStart(8)}  ${String(Math.round(r.perSecond)).padStart(6)}  ${r.p50ms.toFixed(2).padStart(6)}  ${r.p99ms.toFixed(2).padStart(6)}\n`;
+  for (const { chargegate, durable, ocppRpc, bareWs } of runs) {
+    process.stdout.write(line('chargegate (stored, fdatasync)', chargegate));
+    process.stdout.write(line('durable ceiling (bare ws + same SQLite)', durable));
+    process.stdout.write(line('ocpp-rpc strict (not stored)', ocppRpc));
+    process.stdout.write(line('bare ws echo (Heartbeat, not stored)', bareWs));
+    const vsDurable = ratioVerdict(chargegate.perSecond, durable.perSecond, 0.8);
+    const vsRpc = ratioVerdict(chargegate.perSecond, ocppRpc.perSecond, 0.8);
+    process.stdout.write(`  chargegate / durable ceiling: ${vsDurable.ratio.toFixed(2)} (goal ≥ 0.80) ${vsDurable.mark}\n`);
+    process.stdout.write(`  chargegate / ocpp-rpc:        ${vsRpc.ratio.toFixed(2)} (goal ≥ 0.80) ${vsRpc.mark}\n\n`);
   }
 }
 
