@@ -93,8 +93,12 @@ export interface DurableCeiling {
   close(): Promise<void>;
 }
 
+/** Makes the WAL durable off the event loop, then calls back: fdatasync, or a test's stand-in. */
+export type WalSync = (fd: number, done: (error: Error | null) => void) => void;
+
 /** Starts the ceiling on 127.0.0.1 (port 0: any free one), its database `ceiling.db` in `dir`. */
-export function startDurableCeiling(dir: string, port = 0): Promise<DurableCeiling> {
+export function startDurableCeiling(dir: string, options: { port?: number; walSync?: WalSync } = {}): Promise<DurableCeiling> {
+  const { port = 0, walSync = fdatasync } = options;
   const dbFile = join(dir, 'ceiling.db');
   const db = new Database(dbFile);
   db.pragma('journal_mode = WAL');
@@ -121,7 +125,7 @@ export function startDurableCeiling(dir: string, port = 0): Promise<DurableCeili
     const batch = committed;
     committed = [];
     syncing = true;
-    fdatasync(walFd, (error) => {
+    walSync(walFd, (error) => {
       syncing = false;
       if (error) throw error; // a benchmark: a failing disk ends it loudly
       for (const answer of batch) answer();
