@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { WebSocket } from 'ws';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,8 +69,9 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function startBaseline(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [new URL('bench/echo-server.js', dist).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** A peer server (bench/<script>.js, which prints its port) in its own process, as chargegate runs. */
+async function startPeer(script: string, ...args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [new URL(`bench/${script}.js`, dist).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = Number(await waitForLine(child, (l) => /^\d+$/.test(l.trim())));
   return { url: `ws://127.0.0.1:${port}/ocpp`, child };
 }
@@ -114,15 +115,21 @@ const heartbeat = (): [string, unknown] => ['Heartbeat', {}];
 
 interface Row { scenario: string; result: LoadResult; baseline?: LoadResult }
 
-async function measure(url: string, label: string, frame: (i: number, s: number) => [string, unknown], warmup: [string, unknown][]): Promise<LoadResult[]> {
-  const results: LoadResult[] = [];
+/** A load result and the server's CPU time per message (µs, user + system), which a shared machine moves least. */
+type Measured = LoadResult & { cpuUs: number };
+
+async function measure(url: string, label: string, frame: (i: number, s: number) => [string, unknown], warmup: [string, unknown][], pid: number): Promise<Measured[]> {
+  const results: Measured[] = [];
   for (const n of COUNTS) {
     progress(`${label}: ${n} chargers for ${SECONDS} s…`);
     const sockets = await connectAll(url, n, `BENCH${label.length}`);
-    const r = await runLoad(sockets, { seconds: SECONDS, frame, warmup });
+    await runLoad(sockets, { seconds: 0, frame, warmup });
+    const cpuBefore = cpuMs(pid);
+    const r = await runLoad(sockets, { seconds: SECONDS, frame });
+    const cpuUs = ((cpuMs(pid) - cpuBefore) * 1000) / r.messages;
     closeAll(sockets);
-    progress(`${label}: ${n} chargers → ${Math.round(r.perSecond)} msg/s, p99 ${r.p99ms.toFixed(2)} ms`);
-    results.push(r);
+    progress(`${label}: ${n} chargers → ${Math.round(r.perSecond)} msg/s, p99 ${r.p99ms.toFixed(2)} ms, ${Math.round(cpuUs)} µs CPU/msg`);
+    results.push({ ...r, cpuUs });
     await new Promise((r) => setTimeout(r, 300));
   }
   return results;
@@ -148,13 +155,23 @@ async function benchOcpp(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'chargegate-bench-'));
   const rows: Row[] = [];
   try {
-    const base = await startBaseline();
-    const baseline = await measure(base.url, 'bare ws baseline', heartbeat, []);
+    const base = await startPeer('echo-server');
+    const baseline = await measure(base.url, 'bare ws baseline', heartbeat, [], base.child.pid!);
     base.child.kill();
+    // The ceilings of #19: the same MeterValues, stored durably by a bare ws server
+    // (durable-ceiling.ts), and answered by ocpp-rpc storing nothing.
+    const ceilingDir = join(dir, 'ceiling');
+    mkdirSync(ceilingDir);
+    const ceiling = await startPeer('durable-server', ceilingDir);
+    const durable = await measure(ceiling.url, 'durable ceiling MeterValues', meterValues, [boot], ceiling.child.pid!);
+    ceiling.child.kill();
+    const peer = await startPeer('ocpp-rpc-server');
+    const ocppRpc = await measure(peer.url, 'ocpp-rpc MeterValues (not stored)', meterValues, [boot], peer.child.pid!);
+    peer.child.kill();
 
     const gw = await startGateway(dir);
-    const hb = await measure(gw.url, 'chargegate Heartbeat', heartbeat, [boot]);
-    const mv = await measure(gw.url, 'chargegate MeterValues (stored, group commit)', meterValues, [boot]);
+    const hb = await measure(gw.url, 'chargegate Heartbeat', heartbeat, [boot], gw.child.pid!);
+    const mv = await measure(gw.url, 'chargegate MeterValues (stored, group commit)', meterValues, [boot], gw.child.pid!);
     hb.forEach((r, i) => rows.push({ scenario: 'Heartbeat', result: r, baseline: baseline[i]! }));
     mv.forEach((r, i) => rows.push({ scenario: 'MeterValues', result: r, baseline: baseline[i]! }));
     baseline.forEach((r) => rows.push({ scenario: 'bare ws (baseline)', result: r }));
@@ -168,6 +185,7 @@ async function benchOcpp(): Promise<void> {
     gw.child.kill('SIGTERM');
 
     printTable(rows);
+    printCeilings(COUNTS.map((_, i) => ({ chargegate: mv[i]!, durable: durable[i]!, ocppRpc: ocppRpc[i]!, bareWs: baseline[i]! })));
     process.stdout.write(`\nchargegate RSS with ${maxN} chargers connected: ${rss.toFixed(1)} MiB\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -224,6 +242,28 @@ async function benchOcpp201(): Promise<void> {
     process.stdout.write(`gateway CPU per message, 1.6 / 2.0.1: ${(v16.cpuUs / v201.cpuUs).toFixed(2)} (the same ratio by CPU cost, which a busy machine moves least)\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Issue #19's figure: chargegate's stored MeterValues against the durable ceiling (the same
+ * samples, table, group commit and fdatasync, nothing else) and against ocpp-rpc storing nothing.
+ * Goal: ≥ 0.8 of each with 100 chargers.
+ */
+function printCeilings(runs: { chargegate: Measured; durable: Measured; ocppRpc: Measured; bareWs: Measured }[]): void {
+  process.stdout.write(`\nMeterValues (4 samples) through chargegate vs its ceilings (#19; same load generator, ${SECONDS} s each)\n\n`);
+  process.stdout.write(`${'server'.padEnd(42)}  chargers   msg/s  p50 ms  p99 ms  µs CPU/msg\n`);
+  const line = (name: string, r: Measured) =>
+    `${name.padEnd(42)}  ${String(r.chargers).padStart(8)}  ${String(Math.round(r.perSecond)).padStart(6)}  ${r.p50ms.toFixed(2).padStart(6)}  ${r.p99ms.toFixed(2).padStart(6)}  ${String(Math.round(r.cpuUs)).padStart(10)}\n`;
+  for (const { chargegate, durable, ocppRpc, bareWs } of runs) {
+    process.stdout.write(line('chargegate (stored, fdatasync)', chargegate));
+    process.stdout.write(line('durable ceiling (bare ws + same SQLite)', durable));
+    process.stdout.write(line('ocpp-rpc strict (not stored)', ocppRpc));
+    process.stdout.write(line('bare ws echo (Heartbeat, not stored)', bareWs));
+    const vsDurable = ratioVerdict(chargegate.perSecond, durable.perSecond, 0.8);
+    const vsRpc = ratioVerdict(chargegate.perSecond, ocppRpc.perSecond, 0.8);
+    process.stdout.write(`  chargegate / durable ceiling: ${vsDurable.ratio.toFixed(2)} (goal ≥ 0.80) ${vsDurable.mark}; by CPU per message ${(durable.cpuUs / chargegate.cpuUs).toFixed(2)}\n`);
+    process.stdout.write(`  chargegate / ocpp-rpc:        ${vsRpc.ratio.toFixed(2)} (goal ≥ 0.80) ${vsRpc.mark}; by CPU per message ${(ocppRpc.cpuUs / chargegate.cpuUs).toFixed(2)}\n\n`);
   }
 }
 
