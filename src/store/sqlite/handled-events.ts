@@ -22,27 +22,40 @@ export interface HandledEvents {
 const MAX_TRANSACTIONS = 10_000;
 
 export function createHandledEvents(maxTransactions = MAX_TRANSACTIONS): HandledEvents {
-  const sets = new Map<string, Set<number>>();
-  const keyOf = (chargerId: string, reference: string) => `${chargerId}\u0000${reference}`;
+  // By charger, then transactionId: no key string built per event (a joined key is a new
+  // string to hash on every look-up).
+  const sets = new Map<string, Map<string, Set<number>>>();
+  /** Every set held, in the order they were read: the longest held is dropped first. */
+  const order = new Map<Set<number>, [chargerId: string, reference: string]>();
+  const drop = (chargerId: string, reference: string) => {
+    const ofCharger = sets.get(chargerId);
+    const set = ofCharger?.get(reference);
+    if (!ofCharger || !set) return;
+    order.delete(set);
+    ofCharger.delete(reference);
+    if (ofCharger.size === 0) sets.delete(chargerId);
+  };
   return {
     seen(chargerId, reference, seqNo, load) {
-      const key = keyOf(chargerId, reference);
-      let set = sets.get(key);
+      let ofCharger = sets.get(chargerId);
+      let set = ofCharger?.get(reference);
       if (!set) {
+        if (order.size >= maxTransactions) drop(...order.values().next().value!);
         set = new Set(load());
-        if (sets.size >= maxTransactions) sets.delete(sets.keys().next().value!);
-        sets.set(key, set);
+        if (!ofCharger) sets.set(chargerId, (ofCharger = new Map()));
+        ofCharger.set(reference, set);
+        order.set(set, [chargerId, reference]);
       }
       return set.has(seqNo);
     },
     added(chargerId, reference, seqNo, ended) {
-      const key = keyOf(chargerId, reference);
       // After its Ended a transaction is rarely asked about again: its set is not kept.
-      if (ended) sets.delete(key);
-      else sets.get(key)?.add(seqNo);
+      if (ended) drop(chargerId, reference);
+      else sets.get(chargerId)?.get(reference)?.add(seqNo);
     },
     forget() {
       sets.clear();
+      order.clear();
     },
   };
 }

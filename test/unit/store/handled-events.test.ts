@@ -69,3 +69,15 @@ t.test('beyond its size the longest-held set is dropped and read again when aske
   handled.seen('CP1', 'c', 1, load('c', []));
   t.same(loads, ['a', 'b', 'c', 'a', 'c'], 'forget drops every set');
 });
+
+t.test("an Ended transaction's set frees its place", async (t) => {
+  const handled = createHandledEvents(2);
+  const loads: string[] = [];
+  const load = (name: string) => () => (loads.push(name), []);
+  handled.seen('CP1', 'a', 1, load('a'));
+  handled.seen('CP1', 'b', 1, load('b'));
+  handled.added('CP1', 'b', 2, true);
+  handled.seen('CP1', 'c', 1, load('c'));
+  handled.seen('CP1', 'a', 1, load('a'));
+  t.same(loads, ['a', 'b', 'c'], 'a is still held: b ended, c took its place');
+});
