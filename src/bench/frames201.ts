@@ -70,13 +70,17 @@ export const startTransactionFrame16 = (charger: number): [string, unknown] => [
 
 /**
  * The 1.6 load's MeterValues (load.ts meterValuesFrame) naming the charger's running
- * transaction: `transactionIds[charger]` is the id the gateway gave its StartTransaction.
+ * transaction: `transactionIds[charger]` is the id the gateway gave its StartTransaction. Each
+ * sample names its context (Sample.Periodic) as the 2.0.1 Updated's do: the context is stored
+ * with each sample and is part of the samples' resend index, so a side without it would write
+ * fewer bytes per sample.
  */
 export const meterValuesInTransactionFrame =
   (transactionIds: readonly number[]) =>
   (charger: number, seq: number): [string, unknown] => {
-    const [action, payload] = meterValuesFrame(charger, seq);
-    return [action, { ...(payload as object), transactionId: transactionIds[charger] }];
+    const [action, payload] = meterValuesFrame(charger, seq) as [string, { meterValue: { timestamp: string; sampledValue: object[] }[] }];
+    const meterValue = payload.meterValue.map((mv) => ({ ...mv, sampledValue: mv.sampledValue.map((sv) => ({ ...sv, context: 'Sample.Periodic' })) }));
+    return [action, { ...payload, meterValue, transactionId: transactionIds[charger] }];
   };
 
 /** The 2.0.1 line's ratio to the 1.6 MeterValues line of the same run, against its goal. */

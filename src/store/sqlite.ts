@@ -55,11 +55,22 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
   }
   const wal = walFileSync(`${file}-wal`);
   const group = createGroupCommit(db, wal);
+  const sessions = createSessionStore(db);
+  // What an undone write had added to the replay check's memory must go with it (handled-events.ts):
+  // a write that throws rolls its savepoint back at once; a failed COMMIT rejects every caller.
+  const forgetOnFailure = <T>(work: () => T) => () => {
+    try {
+      return work();
+    } catch (error) {
+      sessions.forgetHandledEvents();
+      throw error;
+    }
+  };
   return {
     chargers: createChargerStore(db),
     security: createSecurityEventStore(db),
     transfers: createTransferStore(db),
-    sessions: createSessionStore(db),
+    sessions,
     meters: createMeterStore(db),
     costs: createCostStore(db),
     auth: createAuthStore(db),
@@ -72,7 +83,11 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     deviceModel: createDeviceModelStore(db),
     limits: createLimitStore(db),
     chargeModes: createChargeModeStore(db),
-    durably: (work) => group.durably(work),
+    durably: (work) => {
+      const written = group.durably(forgetOnFailure(work));
+      written.catch(() => sessions.forgetHandledEvents());
+      return written;
+    },
     close() {
       if (!db.open) return;
       group.flush();

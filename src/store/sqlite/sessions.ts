@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { createHandledEvents } from './handled-events.js';
 import type { NewSession, SessionFilter, SessionRecord, SessionStore, StopInput, TransactionEventSeen } from '../ports.js';
 import { fromJson, omitEmpty, orNull, orUndefined, toJson, type Db } from './rows.js';
 
@@ -41,7 +42,9 @@ interface UnmatchedStopRow {
   received_at: string;
 }
 
-export function createSessionStore(db: Db): SessionStore {
+/** `forgetHandledEvents`: a durable write was undone, the replay check reads the table again (handled-events.ts). */
+export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents(): void } {
+  const handled = createHandledEvents();
   const ensureCharger = db.prepare('INSERT OR IGNORE INTO chargers (id) VALUES (?)');
   const findReplay = db.prepare<NewSession, { transaction_id: number }>(`
     SELECT transaction_id FROM sessions
@@ -57,7 +60,7 @@ export function createSessionStore(db: Db): SessionStore {
   const insertEvent = db.prepare<[string, string, number, string, number, string, string]>(`
     INSERT OR IGNORE INTO transaction_events (charger_id, transaction_ref, seq_no, event_type, offline, timestamp, received_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)`);
-  const findEvent = db.prepare<[string, string, number], number>('SELECT 1 FROM transaction_events WHERE charger_id = ? AND transaction_ref = ? AND seq_no = ?').pluck();
+  const eventsOf = db.prepare<[string, string], number>('SELECT seq_no FROM transaction_events WHERE charger_id = ? AND transaction_ref = ?').pluck();
   const getSession = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE transaction_id = ?');
   const getOwner = db.prepare<[number], string>('SELECT charger_id FROM sessions WHERE transaction_id = ?').pluck();
   const closeSession = db.prepare(`
@@ -167,8 +170,13 @@ export function createSessionStore(db: Db): SessionStore {
       const row = getByReference.get(chargerId, reference);
       return row && toSession(row);
     },
-    noteEvent: (e: TransactionEventSeen) => insertEvent.run(e.chargerId, e.reference, e.seqNo, e.eventType, e.offline ? 1 : 0, e.timestamp, e.receivedAt).changes > 0,
-    eventSeen: (chargerId, reference, seqNo) => findEvent.get(chargerId, reference, seqNo) !== undefined,
+    noteEvent: (e: TransactionEventSeen) => {
+      const inserted = insertEvent.run(e.chargerId, e.reference, e.seqNo, e.eventType, e.offline ? 1 : 0, e.timestamp, e.receivedAt).changes > 0;
+      if (inserted) handled.added(e.chargerId, e.reference, e.seqNo, e.eventType === 'Ended');
+      return inserted;
+    },
+    eventSeen: (chargerId, reference, seqNo) => handled.seen(chargerId, reference, seqNo, () => eventsOf.all(chargerId, reference)),
+    forgetHandledEvents: () => handled.forget(),
   };
 }
 

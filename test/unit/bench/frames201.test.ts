@@ -47,10 +47,13 @@ t.test('the 1.6 line names its transaction as the 2.0.1 line does: StartTransact
     const [action, mv] = frame(3, seq);
     t.equal(v16.checkRequest(action, mv), null, `MeterValues ${seq}`);
     t.equal((mv as { transactionId: number }).transactionId, 44, 'the id the gateway gave this charger');
-    // The same samples as the plain load (and as the 2.0.1 Updated): only the transaction is added.
-    type MV = { connectorId: number; meterValue: { sampledValue: unknown[] }[] };
+    // The same samples as the plain load, each with the context the 2.0.1 Updated's name: only
+    // the transaction and the context are added.
+    type MV = { connectorId: number; meterValue: { sampledValue: object[] }[] };
     const plain = meterValuesFrame(3, seq)[1] as MV;
     t.equal((mv as MV).connectorId, plain.connectorId);
-    t.same((mv as MV).meterValue[0]!.sampledValue, plain.meterValue[0]!.sampledValue);
+    t.same((mv as MV).meterValue[0]!.sampledValue, plain.meterValue[0]!.sampledValue.map((sv) => ({ ...sv, context: 'Sample.Periodic' })));
+    const updated = transactionUpdatedFrame(3, seq)[1] as { meterValue: { sampledValue: { context: string }[] }[] };
+    t.same((mv as { meterValue: { sampledValue: { context: string }[] }[] }).meterValue[0]!.sampledValue.map((sv) => sv.context), updated.meterValue[0]!.sampledValue.map((sv) => sv.context), 'the contexts of the 2.0.1 Updated');
   }
 });

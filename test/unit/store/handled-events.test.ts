@@ -1,0 +1,83 @@
+/**
+ * The replay check of 2.0.1 TransactionEvents answered from memory (issue 16's speed goal,
+ * src/store/sqlite/handled-events.ts): it must answer as the transaction_events table does, an
+ * undone write included (a retry of an event whose write failed is handled, not answered
+ * "already handled" with its samples lost), and across a restart.
+ */
+import t from 'tap';
+import { openSqliteStore } from '../../../src/store/sqlite.js';
+import { createHandledEvents } from '../../../src/store/sqlite/handled-events.js';
+
+const event = (seqNo: number, eventType = 'Updated', reference = 'tx-1') => ({ chargerId: 'CP1', reference, seqNo, eventType, offline: false, timestamp: '2026-01-01T10:00:00Z', receivedAt: '2026-01-01T10:00:01Z' });
+
+t.test('a seqNo is seen once its row is written, in the open write and after a restart', async (t) => {
+  const dir = t.testdir();
+  const store = openSqliteStore(dir);
+  t.equal(store.sessions.eventSeen('CP1', 'tx-1', 0), false, 'nothing handled yet (the set is read now)');
+  await store.durably(() => store.sessions.noteEvent(event(0, 'Started')));
+  const write = store.durably(() => store.sessions.noteEvent(event(1)));
+  t.equal(store.sessions.eventSeen('CP1', 'tx-1', 1), true, 'seen while its group commit is still open, as the table showed it');
+  await write;
+  t.equal(store.sessions.eventSeen('CP1', 'tx-1', 2), false);
+  t.equal(store.sessions.eventSeen('CP1', 'tx-2', 1), false, 'another transaction');
+  t.equal(store.sessions.eventSeen('CP2', 'tx-1', 1), false, "another charger's transaction of the same name");
+  store.close();
+
+  const again = openSqliteStore(dir);
+  t.teardown(() => again.close());
+  t.equal(again.sessions.eventSeen('CP1', 'tx-1', 0), true, 'after a restart: from the table');
+  t.equal(again.sessions.eventSeen('CP1', 'tx-1', 1), true);
+  t.equal(again.sessions.eventSeen('CP1', 'tx-1', 2), false);
+});
+
+t.test('an event whose durable write failed is not taken for handled', async (t) => {
+  const store = openSqliteStore(t.testdir());
+  t.teardown(() => store.close());
+  t.equal(store.sessions.eventSeen('CP1', 'tx-1', 1), false);
+  await t.rejects(
+    store.durably(() => {
+      store.sessions.noteEvent(event(1));
+      throw new Error('the samples could not be written');
+    }),
+  );
+  t.equal(store.sessions.eventSeen('CP1', 'tx-1', 1), false, 'its retry is handled again');
+  await store.durably(() => store.sessions.noteEvent(event(1)));
+  t.equal(store.sessions.eventSeen('CP1', 'tx-1', 1), true, 'the retry is recorded');
+});
+
+t.test('after its Ended a transaction is still answered from the table', async (t) => {
+  const store = openSqliteStore(t.testdir());
+  t.teardown(() => store.close());
+  t.equal(store.sessions.eventSeen('CP1', 'tx-1', 5), false);
+  await store.durably(() => store.sessions.noteEvent(event(5, 'Ended')));
+  t.equal(store.sessions.eventSeen('CP1', 'tx-1', 5), true, 'a replay of the Ended');
+  t.equal(store.sessions.eventSeen('CP1', 'tx-1', 6), false);
+});
+
+t.test('beyond its size the longest-held set is dropped and read again when asked', async (t) => {
+  const handled = createHandledEvents(2);
+  const loads: string[] = [];
+  const load = (name: string, seqNos: number[]) => () => (loads.push(name), seqNos);
+  t.equal(handled.seen('CP1', 'a', 1, load('a', [1])), true);
+  t.equal(handled.seen('CP1', 'b', 1, load('b', [])), false);
+  handled.added('CP1', 'b', 1, false);
+  t.equal(handled.seen('CP1', 'b', 1, load('b', [])), true, 'an insert is added to a set held');
+  t.equal(handled.seen('CP1', 'c', 1, load('c', [])), false);
+  t.equal(handled.seen('CP1', 'a', 1, load('a', [1])), true, 'a dropped set is read again');
+  t.same(loads, ['a', 'b', 'c', 'a']);
+  handled.forget();
+  handled.seen('CP1', 'c', 1, load('c', []));
+  t.same(loads, ['a', 'b', 'c', 'a', 'c'], 'forget drops every set');
+});
+
+t.test("an Ended transaction's set frees its place", async (t) => {
+  const handled = createHandledEvents(2);
+  const loads: string[] = [];
+  const load = (name: string) => () => (loads.push(name), []);
+  handled.seen('CP1', 'a', 1, load('a'));
+  handled.seen('CP1', 'b', 1, load('b'));
+  handled.added('CP1', 'b', 2, true);
+  handled.seen('CP1', 'c', 1, load('c'));
+  handled.seen('CP1', 'a', 1, load('a'));
+  t.same(loads, ['a', 'b', 'c'], 'a is still held: b ended, c took its place');
+});
