@@ -93,6 +93,15 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
    * out together; a message of another kind waits until those are done.
    */
   const waiting: { packet: PublishPacket; done?: () => void }[] = [];
+  /**
+   * The payload chargegate last published, retained, per topic (the same Buffer aedes stores).
+   * aedes hands a new subscriber the retained messages from a lazy, read-ahead stream over its
+   * live store: a value read into that stream, then replaced by a newer one (which the
+   * subscriber gets at once, live), still went out after it, so Home Assistant could show a
+   * session or a status that had already changed, until the next change. authorizeForward
+   * drops such a stale retained copy: the subscriber already has the newer value.
+   */
+  const currentRetained = new Map<string, Buffer>();
   let inFlight = 0;
   let inFlightKind = '';
   let releasePlanned = false;
@@ -247,7 +256,15 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
 
   function authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
     if (packet.topic === DROPPED) return null;
+    if (packet.retain && isStale(packet)) return null;
     return forwardAllowed(packet.topic, senders.get(client), topics) ? packet : null;
+  }
+
+  /** A retained copy (handed out at a SUBSCRIBE) of a value chargegate has replaced or cleared since. */
+  function isStale(packet: AedesPublishPacket): boolean {
+    const current = currentRetained.get(packet.topic);
+    if (current === undefined) return false; // not chargegate's topic
+    return current !== packet.payload && !(Buffer.isBuffer(packet.payload) && current.equals(packet.payload));
   }
 
   /** A QoS 1/2 PUBLISH resent with DUP set, whose first copy was already handed on [MQTT-3.3.1-1]. */
@@ -346,7 +363,9 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
     },
     publish(topic: string, payload: string, { qos, retain }: PublishOptions) {
       if (!aedes || aedes.closed) return;
-      enqueue({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false });
+      const bytes = Buffer.from(payload);
+      if (retain) currentRetained.set(topic, bytes);
+      enqueue({ cmd: 'publish', topic, payload: bytes, qos, retain, dup: false });
     },
     onConnect: (listener) => void connectListeners.push(listener),
     onMessage: (listener) => void messageListeners.push(listener),
