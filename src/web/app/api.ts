@@ -14,14 +14,20 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
 /** Signs in with a token: true when the server took it (and set its cookie). */
 export async function login(token: string): Promise<boolean> {
   const res = await fetch('/api/login', { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify({ token }) });
-  if (res.status === 401) return false;
+  if (res.status === 401) {
+    // Read every answer to the end: the page reloads next, which would abort one still open.
+    await res.text();
+    return false;
+  }
   if (!res.ok) throw new Error(await errorText(res));
+  await res.text();
   return true;
 }
 
 /** Forgets this browser's login on the server and clears its cookie. */
 export async function logout(): Promise<void> {
-  await fetch('/api/logout', { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: '{}' });
+  const res = await fetch('/api/logout', { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: '{}' });
+  await res.text();
 }
 
 export async function get<T>(path: string): Promise<T> {

@@ -117,6 +117,9 @@ t.test('a login is remembered: a new page of the browser is signed in, Sign out 
   const context = await browser.newContext();
   t.teardown(() => context.close());
   const first = await context.newPage();
+  const failures: string[] = [];
+  first.on('pageerror', (e) => failures.push(e.message));
+  first.on('requestfailed', (r) => failures.push(`${r.url()} ${r.failure()?.errorText}`));
   await first.goto(gw.httpUrl);
   await first.fill('#token', 'not-the-token-at-all');
   await first.click('#login-form button');
@@ -130,6 +133,7 @@ t.test('a login is remembered: a new page of the browser is signed in, Sign out 
   t.match(cookie, { name: 'chargegate_login', httpOnly: true, sameSite: 'Strict', path: '/' });
   t.not(cookie?.value, TOKENS.full, 'the cookie holds a secret, not the token');
   t.equal(await first.evaluate<string>('document.cookie'), '', 'the page\'s scripts cannot read it');
+  t.same(failures, [], 'signing in aborted nothing, no script errors');
 
   const second = await context.newPage();
   await second.goto(gw.httpUrl);
