@@ -75,6 +75,25 @@ export function plainStatus(online: boolean, k: Pick<Connector, 'status' | 'erro
   }
 }
 
+/** OCPP 1.6 §7.40 Reason (why a session stopped) in words; the raw reason stays in the CSV. */
+const STOP_REASONS: Record<string, string> = {
+  EVDisconnected: 'car unplugged',
+  Local: 'stopped at the charger',
+  Remote: 'stopped from the app',
+  DeAuthorized: 'card no longer valid',
+  EmergencyStop: 'emergency stop',
+  HardReset: 'charger restarted',
+  SoftReset: 'charger restarted',
+  Reboot: 'charger restarted',
+  PowerLoss: 'power cut',
+  UnlockCommand: 'cable unlocked',
+  Other: 'other',
+};
+
+export function stopReasonWords(reason: string | undefined): string {
+  return reason === undefined ? '' : (STOP_REASONS[reason] ?? reason);
+}
+
 /** The site's power now: every online connector's, W; estimated when any part is. */
 export function sitePower(chargers: Iterable<Charger>): { w: number; estimated: boolean } {
   let w = 0;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { capRange, connectorPower, plainStatus, sitePower, startOfDay, todayTotals, userCap } from '../../../src/web/app/home-model.js';
+import { capRange, connectorPower, plainStatus, sitePower, startOfDay, stopReasonWords, todayTotals, userCap } from '../../../src/web/app/home-model.js';
 import type { Charger, Connector, Session } from '../../../src/web/app/types.js';
 
 const connector = (over: Partial<Connector>): Connector => ({ connectorId: 1, status: 'Available', powerW: null, currentA: null, session: null, limit: null, ...over });
@@ -49,4 +49,11 @@ t.test('the slider: 6 A to the charger\'s maximum; the cap a local user set', as
   t.same(capRange(4), { min: 6, max: 6 });
   t.equal(userCap([]), null);
   t.equal(userCap([{ source: 'http', amps: 10 }, { source: 'mqtt', amps: 12 }, { source: 'cloud', amps: 8 }, { connectorId: 1, source: 'http', amps: 6 }]), 10, 'the whole charger\'s, by a local user');
+});
+
+t.test('why a session ended, in words', async (t) => {
+  t.equal(stopReasonWords('EVDisconnected'), 'car unplugged');
+  t.equal(stopReasonWords('Remote'), 'stopped from the app');
+  t.equal(stopReasonWords(undefined), '');
+  t.equal(stopReasonWords('VendorSpecific'), 'VendorSpecific', 'an unknown reason as sent');
 });
