@@ -101,6 +101,8 @@ t.test('with a token: the page asks for it, stays signed in, and a read token ge
   await page.click('#login-form button');
   await page.locator('#charger-CP1 [data-role=status]', { hasText: 'Available' }).waitFor();
   t.equal(await page.locator('#charger-CP1 button').count(), 0, 'no command buttons for the read token');
+  await page.locator('#home-CP1 [data-role=plain-status]', { hasText: 'Ready' }).waitFor();
+  t.equal(await page.locator('#home button, #home input').count(), 0, 'the home view: no mode buttons or slider for the read token');
   t.equal(await page.locator('#role').textContent(), 'read-only');
   t.equal(await page.evaluate<number>('sessionStorage.length + localStorage.length'), 0, 'the token is not kept in the page: the server\'s HttpOnly cookie signs it in');
   await page.reload();
