@@ -11,6 +11,7 @@ export const ERRORS = {
   forbidden: { status: 403, means: 'the read-only token may not send commands' },
   host_not_allowed: { status: 403, means: 'the Host header is not a name of this API (DNS rebinding); see http.allowedHosts' },
   origin_not_allowed: { status: 403, means: 'a command from another web origin; see http.allowedOrigins' },
+  csrf_header_missing: { status: 403, means: 'a command signed by the login cookie without the header X-Requested-With' },
   not_found: { status: 404, means: 'no such path' },
   unknown_charger: { status: 404, means: 'chargegate does not know this charger' },
   method_not_allowed: { status: 405, means: 'the path exists, but not with this method' },

@@ -6,6 +6,9 @@
  * - a command whose body is not declared `application/json`: a cross-site HTML form or a
  *   "simple" fetch can only send form, multipart or text/plain bodies without a CORS preflight,
  *   which the API never grants.
+ * - a command carried by the dashboard's login cookie without the header X-Requested-With:
+ *   a custom header cannot be sent cross-site without a preflight, so with SameSite=Strict
+ *   this is a second lock against cross-site requests riding on the cookie.
  * Clients that are not browsers send no Origin and set their own Content-Type, so they pass.
  */
 import { isIP } from 'node:net';
@@ -54,6 +57,12 @@ export function checkOrigin(origin: string | undefined, hostHeader: string | und
   if (origin === undefined) return;
   if (sameOrigin(origin, hostHeader) || options.allowedOrigins.includes(normalOrigin(origin) ?? '')) return;
   throw new HttpError('origin_not_allowed', `commands from the web origin ${JSON.stringify(origin.slice(0, 100))} are refused: only the dashboard's own origin and http.allowedOrigins may send them`);
+}
+
+/** Throws 403 csrf_header_missing unless a command signed by the login cookie has X-Requested-With. */
+export function checkCookieCommand(requestedWith: string | string[] | undefined): void {
+  if (typeof requestedWith === 'string' && requestedWith.trim() !== '') return;
+  throw new HttpError('csrf_header_missing', 'a command signed by the login cookie needs the header X-Requested-With (the dashboard sends it); scripts send Authorization: Bearer <token>');
 }
 
 /** Throws 415 unless the request declares a JSON body (an empty one counts as {}). */

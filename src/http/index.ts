@@ -25,6 +25,8 @@ import { siteRoutes } from './api/site.js';
 import { deviceModelRoutes } from './api/device-model.js';
 import { statusHistoryRoutes } from './api/status-history.js';
 import { createAuth } from './auth.js';
+import { loginRoutes } from './api/login.js';
+import { createLogins } from './logins.js';
 import { LiveFeed } from './live.js';
 import { BUCKETS, LoadHistory, SAMPLE_INTERVAL_MS } from './load-history.js';
 import { createMetrics } from './metrics.js';
@@ -47,7 +49,7 @@ import type { ChargerFileHandler } from '../transfers/serve.js';
 export interface OperatorViewDeps {
   config: Config;
   gateway: Pick<Gateway, 'registry' | 'commands'>;
-  store: Pick<Store, 'sessions' | 'upstream' | 'security' | 'statusHistory' | 'deviceModel' | 'loadHistory' | 'durably'>;
+  store: Pick<Store, 'sessions' | 'upstream' | 'security' | 'statusHistory' | 'deviceModel' | 'loadHistory' | 'dashboardLogins' | 'durably'>;
   events: EventBus;
   peers: PeersLookup;
   /** Per charger: vendor profile, automatic setup, effective quirks (src/setup). */
@@ -109,7 +111,8 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
   const siteDeps = { config: deps.config, site, history, storedHistory: deps.store.loadHistory, now: deps.now, peers: deps.peers, outbox: deps.store.upstream.outbox };
   const live = new LiveFeed({ events: deps.events, views, site: siteDeps, logger, ...(deps.liveFlushMs !== undefined ? { flushMs: deps.liveFlushMs } : {}) });
   const metrics = createMetrics({ ...views, outbox: deps.store.upstream.outbox, events: deps.events, peers: deps.peers, now: deps.now, liveClients: () => live.clientCount });
-  const auth = createAuth(options);
+  const logins = createLogins({ store: deps.store, tokenFor: (role) => (role === 'command' ? options.token : options.readToken), now: deps.now });
+  const auth = createAuth(options, logins);
   const staticFiles = loadStaticFiles(deps.webRoot);
 
   const routes: Route[] = [
@@ -118,6 +121,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...costRoutes({ config: deps.config, cost: deps.cost, sessions: deps.store.sessions, timeZone: deps.config.tariff?.timeZone ?? deps.config.site?.timeZone ?? 'UTC', now: deps.now }),
     ...siteRoutes(siteDeps),
     ...commandRoutes({ control: deps.control }),
+    ...loginRoutes({ auth, logins }),
     ...chargeModeRoutes({ modes: deps.modes }),
     ...securityRoutes({ views, security: deps.store.security }),
     ...statusHistoryRoutes({ views, statusHistory: deps.store.statusHistory }),
@@ -147,8 +151,11 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
       path: '/api/whoami',
       access: 'public',
       tag: 'meta',
-      summary: 'Whether a token is needed, and what the presented one may do (read, command or none).',
-      handle: ({ req }) => ({ json: { authRequired: options.authRequired, role: auth.roleOf(req) } }),
+      summary: 'Whether a token is needed, what the presented one (or the login cookie) may do (read, command or none), and whether it came from the cookie.',
+      handle: ({ req }) => {
+        const credential = auth.credentialOf(req);
+        return { json: { authRequired: options.authRequired, role: credential.role, remembered: credential.via === 'cookie' } };
+      },
     }),
     route({
       method: 'GET',

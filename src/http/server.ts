@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import type { Auth } from './auth.js';
 import { errorBody, HttpError } from './errors.js';
-import { checkHost, checkJsonBody, checkOrigin, isSafeMethod, type GuardOptions } from './guard.js';
+import { checkCookieCommand, checkHost, checkJsonBody, checkOrigin, isSafeMethod, type GuardOptions } from './guard.js';
 import { createLogBudget } from '../ocpp/log-budget.js';
 import { limitConnections } from './connection-limit.js';
 import type { ConnectionLimits, HttpTimeouts } from './options.js';
@@ -79,7 +79,9 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       // the handler's to read (a firmware file).
       const hasBody = changes && method !== 'DELETE' && route.streamBody === undefined;
       if (changes) checkOrigin(req.headers.origin, req.headers.host, deps.guard);
-      deps.auth.check(deps.auth.roleOf(req), route.access);
+      const credential = deps.auth.credentialOf(req);
+      if (changes && credential.via === 'cookie') checkCookieCommand(req.headers['x-requested-with']);
+      deps.auth.check(credential.role, route.access);
       if (hasBody) checkJsonBody(req.headers['content-type']);
       const params = parseQuery(route.params ?? {}, new URLSearchParams(Object.entries(match.params).map(([k, v]): [string, string] => [k, decodeSegment(v)])));
       const query = parseQuery(route.query ?? {}, url.searchParams);

@@ -592,6 +592,22 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 19,
+    name: 'remembered dashboard logins',
+    sql: `
+      -- One row per browser that signed in (POST /api/login). secret_hash: SHA-256 of the
+      -- cookie's random secret (the secret itself is never stored); bound: HMAC-SHA256 of the
+      -- secret keyed with the token used to sign in, so every login dies when that token changes.
+      CREATE TABLE dashboard_logins (
+        secret_hash TEXT PRIMARY KEY,
+        role        TEXT NOT NULL,
+        bound       TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        expires_at  TEXT NOT NULL
+      );
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -668,6 +668,25 @@ export interface ChargeModeStore {
   set(record: ChargeModeRecord): void;
 }
 
+/** A browser that signed in to the dashboard (migration 19; src/http/logins.ts). */
+export interface DashboardLogin {
+  /** SHA-256 (hex) of the cookie's secret. */
+  secretHash: string;
+  role: 'command' | 'read';
+  /** HMAC-SHA256 (hex) of the secret keyed with the token it signed in with. */
+  bound: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface DashboardLoginStore {
+  add(login: DashboardLogin): void;
+  get(secretHash: string): DashboardLogin | undefined;
+  remove(secretHash: string): void;
+  /** Drops the logins expired at `now` (ISO); how many went. */
+  removeExpired(now: string): number;
+}
+
 export interface Store {
   chargers: ChargerStore;
   security: SecurityEventStore;
@@ -692,6 +711,8 @@ export interface Store {
   limits: LimitStore;
   /** The charge mode chosen per connector (migration 16). */
   chargeModes: ChargeModeStore;
+  /** Remembered dashboard logins (migration 19). */
+  dashboardLogins: DashboardLoginStore;
   /**
    * Group commit. Runs `work` now, inside the transaction shared by everything written in this
    * turn of the event loop (opening it if none is open), and resolves with its result once that

@@ -7,6 +7,7 @@ import { createAuthStore } from './sqlite/auth.js';
 import { createChargerStore } from './sqlite/chargers.js';
 import { createChargeModeStore } from './sqlite/charge-modes.js';
 import { createCostStore } from './sqlite/costs.js';
+import { createDashboardLoginStore } from './sqlite/dashboard-logins.js';
 import { createDeviceModelStore } from './sqlite/device-model.js';
 import { createLimitStore } from './sqlite/limits.js';
 import { createMetaStore } from './sqlite/meta.js';
@@ -83,6 +84,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     deviceModel: createDeviceModelStore(db),
     limits: createLimitStore(db),
     chargeModes: createChargeModeStore(db),
+    dashboardLogins: createDashboardLoginStore(db),
     durably: (work) => {
       const written = group.durably(forgetOnFailure(work));
       written.catch(() => sessions.forgetHandledEvents());

@@ -1,24 +1,33 @@
 /**
- * Talks to chargegate's API. With a token configured, the one typed into the login field is
- * kept in sessionStorage (gone when the tab closes) and sent as a bearer header; the live feed
- * is read with fetch rather than EventSource, which cannot send that header.
+ * Talks to chargegate's API. With a token configured, the page signs in once (POST /api/login):
+ * the server sets an HttpOnly cookie the page never sees, and every request carries it, in
+ * every tab, until Sign out. Each request also says X-Requested-With, which the server wants
+ * on commands the cookie signs (a cross-site page cannot send that header). The live feed is
+ * read with fetch, like the rest.
  */
-const TOKEN_KEY = 'chargegate.token';
-
 export class Unauthorized extends Error {}
 
-export function token(): string | null {
-  return sessionStorage.getItem(TOKEN_KEY);
-}
-
-export function setToken(value: string | null): void {
-  if (value) sessionStorage.setItem(TOKEN_KEY, value);
-  else sessionStorage.removeItem(TOKEN_KEY);
-}
-
 function headers(extra: Record<string, string> = {}): Record<string, string> {
-  const t = token();
-  return t ? { ...extra, authorization: `Bearer ${t}` } : extra;
+  return { ...extra, 'x-requested-with': 'chargegate' };
+}
+
+/** Signs in with a token: true when the server took it (and set its cookie). */
+export async function login(token: string): Promise<boolean> {
+  const res = await fetch('/api/login', { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify({ token }) });
+  if (res.status === 401) {
+    // Read every answer to the end: the page reloads next, which would abort one still open.
+    await res.text();
+    return false;
+  }
+  if (!res.ok) throw new Error(await errorText(res));
+  await res.text();
+  return true;
+}
+
+/** Forgets this browser's login on the server and clears its cookie. */
+export async function logout(): Promise<void> {
+  const res = await fetch('/api/logout', { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: '{}' });
+  await res.text();
 }
 
 export async function get<T>(path: string): Promise<T> {
@@ -28,8 +37,8 @@ export async function get<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-export async function post(path: string, body: unknown): Promise<{ accepted: boolean; reason: string }> {
-  const res = await fetch(path, { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
+export async function post(path: string, body: unknown, method: 'POST' | 'PUT' = 'POST'): Promise<{ accepted: boolean; reason: string }> {
+  const res = await fetch(path, { method, headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
   if (res.status === 401) throw new Unauthorized();
   if (!res.ok) return { accepted: false, reason: await errorText(res) };
   return (await res.json()) as { accepted: boolean; reason: string };
@@ -53,7 +62,7 @@ export async function ocpp(chargerId: string, action: string, payload: unknown):
   return { ok: true, answer: body.answer, answeredBy: body.answeredBy ?? 'charger', ...(body.reason ? { reason: body.reason } : {}) };
 }
 
-/** Downloads a CSV through fetch, so the token travels in a header and never in a URL. */
+/** Downloads a CSV through fetch (a plain link would do with the cookie; not with a bearer token). */
 export async function download(path: string, filename: string): Promise<void> {
   const res = await fetch(path, { headers: headers() });
   if (!res.ok) throw new Error(await errorText(res));

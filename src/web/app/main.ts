@@ -1,8 +1,10 @@
 /** The dashboard: loads what is there, then follows the live feed. */
-import { download, get, liveFeed, setToken, token, Unauthorized } from './api.js';
+import { download, get, liveFeed, login, logout, Unauthorized } from './api.js';
 import { drawLoadChart } from './chart.js';
 import { openChargerPage, type ChargerPage } from './charger-page.js';
 import { chargerCard } from './chargers.js';
+import { HomeView } from './home.js';
+import { startOfDay } from './home-model.js';
 import { byId, h, time } from './dom.js';
 import { sessionRows, SHOWN_SESSIONS } from './sessions.js';
 import type { Charger, LoadSample, Session, Site, Snapshot, Upstream, UpstreamEntry } from './types.js';
@@ -19,7 +21,32 @@ const state = {
   /** The charger page shown (#/chargers/<id>), if one is. */
   page: undefined as { id: string; view: ChargerPage } | undefined,
   signedIn: false,
+  /** The home view at the top; built once the role is known. */
+  home: undefined as HomeView | undefined,
+  /** Sessions that started today (local time), for today's energy and cost. */
+  today: new Map<number, Session>(),
+  midnight: startOfDay(new Date()),
 };
+
+function renderTotals(): void {
+  state.home?.totals(state.chargers.values(), state.today.values(), state.midnight);
+}
+
+/** Today's sessions with their cost so far, again now and then: the day rolls over, costs grow. */
+async function refreshToday(): Promise<void> {
+  const midnight = startOfDay(new Date());
+  const answer = await get<{ sessions: Session[] }>(`/api/sessions?from=${encodeURIComponent(midnight.toISOString())}&limit=1000`);
+  state.midnight = midnight;
+  state.today = new Map(answer.sessions.map((s) => [s.transactionId, s]));
+  renderTotals();
+}
+
+function keepToday(s: Session): void {
+  if (Date.parse(s.startedAt) < state.midnight.getTime()) return;
+  const known = state.today.get(s.transactionId)?.cost;
+  state.today.set(s.transactionId, known && !s.cost ? { ...s, cost: known } : s);
+  renderTotals();
+}
 
 function notify(text: string, ok: boolean): void {
   const box = byId('notice');
@@ -47,6 +74,8 @@ function renderCharger(c: Charger): void {
     list.insertBefore(card, next ?? null);
   }
   if (state.page?.id === c.id) state.page.view.update(c);
+  state.home?.update(c);
+  renderTotals();
   byId('charger-count').textContent = `${[...state.chargers.values()].filter((x) => x.online).length} of ${state.chargers.size} online`;
 }
 
@@ -151,11 +180,13 @@ function onEvent(event: string, data: unknown): void {
       const known = state.sessions.get(s.transactionId)?.cost;
       state.sessions.set(s.transactionId, known && !s.cost ? { ...s, cost: known } : s);
       renderSessions();
+      keepToday(s);
       if (s.state === 'completed') {
         get<Session>(`/api/sessions/${s.transactionId}`)
           .then((full) => {
             state.sessions.set(full.transactionId, full);
             renderSessions();
+            keepToday(full);
           })
           .catch(() => undefined);
       }
@@ -186,14 +217,19 @@ async function loadRange(range: string): Promise<void> {
 async function start(): Promise<void> {
   const who = await get<{ authRequired: boolean; role: 'none' | 'read' | 'command' }>('/api/whoami');
   state.role = who.role;
-  if (who.authRequired && who.role === 'none') return showLogin(token() ? 'that token was refused' : undefined);
+  if (who.authRequired && who.role === 'none') return showLogin();
   byId('login').hidden = true;
   state.signedIn = true;
   byId('app').hidden = false;
   route();
   byId('logout').hidden = !who.authRequired;
   byId('role').textContent = who.role === 'command' ? '' : 'read-only';
+  const unauthorized = () => showLogin('your sign-in was refused');
+  state.home = new HomeView(byId('home-chargers'), { mayCommand: who.role === 'command', notify, onUnauthorized: unauthorized });
   try {
+    await state.home.load();
+    await refreshToday();
+    setInterval(() => void refreshToday().catch(() => undefined), 60_000);
     await loadRange(state.range);
     const recent = await get<{ sessions: Session[] }>(`/api/sessions?limit=${SHOWN_SESSIONS}`);
     for (const s of recent.sessions) state.sessions.set(s.transactionId, s);
@@ -211,16 +247,16 @@ async function start(): Promise<void> {
 
 byId<HTMLFormElement>('login-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  setToken(byId<HTMLInputElement>('token').value.trim());
-  location.reload();
+  login(byId<HTMLInputElement>('token').value.trim())
+    .then((ok) => (ok ? location.reload() : showLogin('that token was refused')))
+    .catch((err: Error) => showLogin(`could not sign in: ${err.message}`));
 });
 window.addEventListener('hashchange', route);
 for (const b of byId('load-range').querySelectorAll('button')) {
   b.addEventListener('click', () => void loadRange(b.dataset.range!).catch((err: Error) => notify(`could not load the history: ${err.message}`, false)));
 }
 byId('logout').addEventListener('click', () => {
-  setToken(null);
-  location.reload();
+  logout().finally(() => location.reload());
 });
 byId('csv').addEventListener('click', () => {
   download('/api/sessions?format=csv', 'chargegate-sessions.csv').catch((err: Error) => notify(`download failed: ${err.message}`, false));

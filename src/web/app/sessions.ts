@@ -1,5 +1,6 @@
 /** The sessions table (newest first) and its CSV download. */
 import { h, kwh, time } from './dom.js';
+import { stopReasonWords } from './home-model.js';
 import type { Session } from './types.js';
 
 export const SHOWN_SESSIONS = 50;
@@ -12,14 +13,15 @@ export function sessionRows(sessions: readonly Session[]): HTMLTableRowElement[]
       h(
         'tr',
         { 'data-transaction': String(s.transactionId), class: s.state },
-        h('td', {}, s.transactionId),
-        h('td', {}, `${s.chargerId} #${s.connectorId}`),
-        h('td', {}, s.idTag),
-        h('td', {}, time(s.startedAt)),
-        h('td', {}, s.state === 'active' ? 'charging' : time(s.stoppedAt)),
-        h('td', { class: 'num' }, kwh(s.energyWh)),
-        h('td', {}, s.stopReason ?? ''),
-        h('td', { class: 'num cost' }, s.cost ? `${s.cost.amount.toFixed(2)} ${s.cost.currency}` : ''),
+        // The labels head each cell where a phone shows a session as a card (style.css).
+        h('td', { 'data-label': '#' }, s.transactionId),
+        h('td', { 'data-label': 'Charger' }, `${s.chargerId} #${s.connectorId}`),
+        h('td', { 'data-label': 'Card' }, s.idTag),
+        h('td', { 'data-label': 'Started' }, time(s.startedAt)),
+        h('td', { 'data-label': 'Stopped' }, s.state === 'active' ? 'charging' : time(s.stoppedAt)),
+        h('td', { class: 'num', 'data-label': 'Energy' }, kwh(s.energyWh)),
+        h('td', { 'data-label': 'Ended by', ...(s.stopReason ? { title: s.stopReason } : {}) }, stopReasonWords(s.stopReason)),
+        h('td', { class: 'num cost', 'data-label': 'Cost' }, s.cost ? `${s.cost.amount.toFixed(2)} ${s.cost.currency}` : ''),
       ),
     );
 }

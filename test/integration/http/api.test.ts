@@ -51,7 +51,7 @@ t.test('tokens: none → 401, the read token reads but cannot command, the full 
   t.match(ok.json, { accepted: true, reason: /charger answered Accepted to RemoteStopTransaction/ });
   t.match(stopped, { transactionId: Number });
 
-  t.same((await api(gw.httpUrl, '/api/whoami', { token: TOKENS.read })).json, { authRequired: true, role: 'read' });
+  t.same((await api(gw.httpUrl, '/api/whoami', { token: TOKENS.read })).json, { authRequired: true, role: 'read', remembered: false });
 });
 
 t.test('sessions: JSON and CSV list the same sessions; filters by charger and time', async (t) => {

@@ -1,6 +1,6 @@
 /** The Host, Origin and Content-Type checks of src/http/guard.ts, case by case. */
 import t from 'tap';
-import { checkHost, checkJsonBody, checkOrigin, isSafeMethod, parseHostHeader } from '../../../src/http/guard.js';
+import { checkCookieCommand, checkHost, checkJsonBody, checkOrigin, isSafeMethod, parseHostHeader } from '../../../src/http/guard.js';
 
 const options = { hostNames: ['localhost', '127.0.0.1', 'gw.lan'], allowedOrigins: ['https://ev.example.com'] };
 const code = (run: () => void) => {
@@ -61,4 +61,9 @@ t.test('checkJsonBody and isSafeMethod', async (t) => {
     t.equal(code(() => checkJsonBody(type)), 'unsupported_media_type', String(type));
   }
   t.same(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'].map(isSafeMethod), [true, true, true, false, false, false, false]);
+});
+
+t.test('checkCookieCommand: a command the login cookie signs needs X-Requested-With', async (t) => {
+  t.equal(code(() => checkCookieCommand('chargegate')), 'ok');
+  for (const value of [undefined, '', '  ', ['a', 'b']]) t.equal(code(() => checkCookieCommand(value)), 'csrf_header_missing', JSON.stringify(value));
 });
