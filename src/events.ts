@@ -101,6 +101,8 @@ export interface GatewayEvents {
   'ocpp.error': { chargerId: string; direction: 'in' | 'out'; code: string; description: string; action?: string };
   /** A connector's charge mode, or the cap it sets, changed (src/control/charge-modes.ts). */
   'connector.mode': ChargeModeState;
+  /** A connector's charging plan was set, re-planned or ended (plan null). src/plan. */
+  'connector.plan': { chargerId: string; connectorId: number; plan: PlanState | null };
   /** The grid meter's latest reading (emitted by the balancer's meter); a field left out is unknown. */
   'site.state': { powerW?: number; limitA?: number | null; availableA?: readonly number[]; grid?: { powerW?: number; currentA?: readonly number[]; at?: string } };
   /** The link to the cloud CSMS (emitted by the upstream link). */
@@ -141,6 +143,31 @@ export interface ChargeModeState {
   cap: number | null;
   /** In words, e.g. "solar: surplus 9 A". */
   why: string;
+}
+
+/** A connector's charging plan and what it does now (src/plan/service.ts); instants ISO 8601. */
+export interface PlanState {
+  chargerId: string;
+  connectorId: number;
+  /** The target: energy to add, kWh; or a state of charge, %, of a battery of capacityKWh. */
+  energyKWh?: number;
+  soc?: number;
+  capacityKWh?: number;
+  /** When the energy must be in the car. */
+  by: string;
+  /** reached, charging (in a planned slot), waiting (for one), unreachable (charging now). */
+  status: 'reached' | 'charging' | 'waiting' | 'unreachable';
+  /** Energy still to charge, kWh. */
+  remainingKWh: number;
+  /** The next (or current) planned slot. */
+  nextSlot: { from: string; to: string } | null;
+  expectedFinish: string | null;
+  /** The expected cost of the energy still to charge (in the tariff's currency); null: not priced. */
+  expectedCost: number | null;
+  currency: string | null;
+  /** Every planned window, in time order. */
+  windows: { from: string; to: string }[];
+  reason: string;
 }
 
 export interface AllocationChanged {

@@ -668,6 +668,29 @@ export interface ChargeModeStore {
   set(record: ChargeModeRecord): void;
 }
 
+/**
+ * A charging plan per connector (migration 20, src/plan): the energy (or the SoC of a battery of
+ * capacityWh) to be in the car by the deadline. baseWh: what the session of transactionId had
+ * delivered when the plan was set (the plan counts from there).
+ */
+export interface PlanRecord {
+  chargerId: string;
+  connectorId: number;
+  energyWh?: number;
+  soc?: number;
+  capacityWh?: number;
+  deadline: string;
+  transactionId?: number;
+  baseWh: number;
+  createdAt: string;
+}
+
+export interface PlanStore {
+  list(): PlanRecord[];
+  set(record: PlanRecord): void;
+  delete(chargerId: string, connectorId: number): void;
+}
+
 export interface Store {
   chargers: ChargerStore;
   security: SecurityEventStore;
@@ -692,6 +715,7 @@ export interface Store {
   limits: LimitStore;
   /** The charge mode chosen per connector (migration 16). */
   chargeModes: ChargeModeStore;
+  plans: PlanStore;
   /**
    * Group commit. Runs `work` now, inside the transaction shared by everything written in this
    * turn of the event loop (opening it if none is open), and resolves with its result once that
