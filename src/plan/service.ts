@@ -2,9 +2,10 @@
  * Charging plans at run time: one plan per connector ("20 kWh by 07:00", or "80 % of a 60 kWh
  * battery by 07:00" where the car reports its SoC), kept on disk, re-planned at every reading,
  * price change and quarter hour by the pure planner (planner.ts), and turned into a cap of
- * source "charging plan": 0 A outside the planned slots, none within. It is the same path as a
- * user's cap and a charge mode's, the lowest cap wins: the fuse rules of the balancer always
- * win, and within a slot the charge mode decides (mode now: full power).
+ * source "charging plan": 0 A outside the planned slots (and once the energy is in), none
+ * within. It is the same path as a user's cap and a charge mode's, the lowest cap wins: the
+ * fuse rules of the balancer always win, and within a slot the charge mode decides (mode now:
+ * full power).
  *
  * A plan holds for one session: it ends when the session on its connector ends (a plan set
  * before the car is plugged in waits for it), or when its deadline passes without a session.
@@ -134,8 +135,9 @@ export function createPlans(deps: PlansDeps): Plans {
       const need = needed(p, session);
       const planned = plan({ now, deadline, neededWh: need.wh, powerW: deps.powerW(p.chargerId), priceAt: deps.prices?.priceAt ?? (() => undefined), timeZone: deps.timeZone });
       const state = stateOf(p, need.wh, planned, need.note);
-      // Outside its slots the connector is held at 0 A; within them (and once reached) the plan sets no cap.
-      applyCap(key, p.chargerId, p.connectorId, planned.chargeNow || planned.status === 'reached' ? null : 0);
+      // Outside its slots the connector is held at 0 A, within them the plan sets no cap. Once
+      // the energy is in, it stays at 0 A: the rest of the night is dearer (clear the plan for more).
+      applyCap(key, p.chargerId, p.connectorId, planned.chargeNow ? null : 0);
       const before = states.get(key);
       states.set(key, state);
       if (JSON.stringify(before) !== JSON.stringify(state)) {
