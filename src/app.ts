@@ -93,7 +93,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   // The tariff (src/cost, docs/cost.md): session costs, the monthly report, the price feed, and
   // the price site.prices compares with its threshold: one source of prices for the site.
   const tariff = tariffOf(config, Intl.DateTimeFormat().resolvedOptions().timeZone);
-  const cost = tariff ? createCostService({ tariff, ...(config.tariff?.feed ? { feedValidityS: config.tariff.feed.validity } : {}), store, events, logger, now }) : undefined;
+  const cost = tariff ? createCostService({ tariff, ...feedOptions(config), store, events, logger, now }) : undefined;
   const balancer = createSiteBalancer(config, { events, gateway, store, logger, now, ...(cost ? { tariffPrice: cost.priceAt } : {}) });
   // Vendor profiles and automatic setup after boot: the effective quirks reach the balancer
   // through 'charger.quirks' (docs/chargers.md).
@@ -330,6 +330,13 @@ function localIdTagStatus(config: Config, store: Store, idTag: string, now: Date
 function configuredModel(config: Config, chargerId: string): ChargerModel | undefined {
   const c = config.chargers.list.find((x) => x.id === chargerId);
   return c ? chargerModel(c) : undefined;
+}
+
+/** The feed's validity and, with tariff.feed.url, what to fetch how often (docs/cost.md). */
+function feedOptions(config: Config): Pick<Parameters<typeof createCostService>[0], 'feedValidityS' | 'poll'> {
+  const feed = config.tariff?.feed;
+  if (!feed) return {};
+  return { feedValidityS: feed.validity, ...(feed.url ? { poll: { url: feed.url, intervalMs: feed.interval * 1000, ...(feed.header ? { header: feed.header } : {}) } } : {}) };
 }
 
 /** The charging plans: the car's power from the charger's model, the deadline read in the tariff's zone. */

@@ -46,6 +46,8 @@ export interface GatewayEvents {
   'session.cost': { chargerId: string; connectorId: number; transactionId: number; cost: SessionCost; final: boolean };
   /** The tariff's price per kWh now changed (a period began, the feed published); null: no price. */
   'tariff.price': { currency: string; price: number | null; at: string };
+  /** A fetch of tariff.feed.url: taken, or the problem (src/cost/feed-poll.ts). */
+  'tariff.feedPoll': { ok: boolean; problem?: string };
   /**
    * A charger's SecurityEventNotification (security whitepaper ed. 3, use case A04), stored before it is
    * emitted, or one chargegate raised about a charger (InvalidCsr: its CSR was refused).
