@@ -129,7 +129,7 @@ export function createPlans(deps: PlansDeps): Plans {
       const session = activeSession(p.chargerId, p.connectorId);
       const deadline = Date.parse(p.deadline);
       if (!session && now >= deadline) {
-        void remove(key, p, 'its deadline passed without a session');
+        void remove(key, p, 'its deadline passed without a session').catch(failed);
         continue;
       }
       const need = needed(p, session);
