@@ -46,6 +46,8 @@ export interface GatewayEvents {
   'session.cost': { chargerId: string; connectorId: number; transactionId: number; cost: SessionCost; final: boolean };
   /** The tariff's price per kWh now changed (a period began, the feed published); null: no price. */
   'tariff.price': { currency: string; price: number | null; at: string };
+  /** The feed's known prices changed (a publication or a fetch was taken): plans look again. */
+  'tariff.feed': { prices: number };
   /** A fetch of tariff.feed.url: taken, or the problem (src/cost/feed-poll.ts). */
   'tariff.feedPoll': { ok: boolean; problem?: string };
   /**

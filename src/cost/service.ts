@@ -96,6 +96,7 @@ export function createCostService(deps: CostDeps): CostService {
     store.meta.set(FEED_KEY, JSON.stringify(feed));
     log.info({ prices: parsed.prices.length, from: parsed.prices[0] && new Date(parsed.prices[0].from).toISOString() }, 'tariff feed prices taken');
     announcePrice();
+    events.emit('tariff.feed', { prices: parsed.prices.length });
     return { accepted: true, reason: `${parsed.prices.length} prices` };
   }
   if (deps.poll) poller = createFeedPoller({ ...deps.poll, timeoutMs: 30_000, take: setFeed, events, logger: log });

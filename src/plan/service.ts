@@ -180,6 +180,7 @@ export function createPlans(deps: PlansDeps): Plans {
           if (plans.has(connectorKey(e.chargerId, e.connectorId))) evaluate();
         }),
         deps.events.on('tariff.price', () => evaluate()),
+        deps.events.on('tariff.feed', () => evaluate()),
       );
       timer = setInterval(() => evaluate(), deps.recheckMs);
       timer.unref();

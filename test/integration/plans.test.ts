@@ -44,6 +44,7 @@ async function home(t: Test, clock: { ms: number }, dir?: string) {
           { from: '22:00', to: '02:00', price: 0.3 },
           { from: '02:00', to: '05:00', price: 0.15 },
         ],
+        feed: {},
       };
     },
   });
@@ -126,6 +127,14 @@ t.test('a plan over MQTT: refused in words when wrong, kept across a restart, cl
   t.match(JSON.parse((await ha.waitFor(`${C1}/plan`, (p) => p !== 'none')).payload), { soc: 80, capacityKWh: 50, by: new Date(hour(31)).toISOString() }, 'the plan survived the restart');
   t.match((await api(gw.httpUrl, '/api/site/plans', { token: TOKENS.read })).json.plans, [{ chargerId: 'CP1', connectorId: 1, status: 'waiting' }]);
   await eventually(() => gw.app.balancer!.caps('CP1').some((c) => c.connectorId === 1 && c.amps === 0 && c.source === 'charging plan'), 'and holds the connector again');
+
+  // Day-ahead prices arrive: 0.05 from midnight to 04:00. The plan moves there at once.
+  const feed = await api(gw.httpUrl, '/api/tariff/prices', { token: TOKENS.full, method: 'PUT', body: { prices: [{ from: new Date(hour(24)).toISOString(), to: new Date(hour(28)).toISOString(), price: 0.05 }] } });
+  t.equal(feed.json.accepted, true);
+  const moved = JSON.parse((await ha.waitFor(`${C1}/plan`, (p) => p.includes(`"from":"${new Date(hour(24)).toISOString()}"`))).payload);
+  t.same(moved.windows.map((w: any) => [w.from.slice(11, 16), w.to.slice(11, 16)]), [['00:00', '03:45']], 'the cheapest 3.6 hours are now from midnight (the last quarter partly)');
+  t.match(moved.expectedFinish, /T03:37/);
+  t.equal(moved.expectedCost, 2, '40 kWh at 0.05');
 
   const readOnly = await api(gw.httpUrl, '/api/chargers/CP1/connectors/1/plan', { token: TOKENS.read, method: 'DELETE' });
   t.equal(readOnly.status, 403, 'the read token may not clear it');
