@@ -60,7 +60,13 @@ export function createFeedPoller(deps: FeedPollDeps): FeedPoller {
     inFlight = controller;
     const timeout = setTimeout(() => controller.abort(new Error(`no answer within ${deps.timeoutMs / 1000} s`)), deps.timeoutMs);
     try {
-      const res = await fetch(deps.url, { headers: { accept: 'application/json', ...(deps.header ? { [deps.header.name]: deps.header.value } : {}) }, signal: controller.signal, redirect: 'follow' });
+      // No redirects: the header (an API key) must not follow the request to another server.
+      const res = await fetch(deps.url, { headers: { accept: 'application/json', ...(deps.header ? { [deps.header.name]: deps.header.value } : {}) }, signal: controller.signal, redirect: 'manual' });
+      if (res.status >= 300 && res.status < 400) {
+        await res.body?.cancel();
+        const location = res.headers.get('location');
+        throw new Error(`HTTP ${res.status}: redirected${location ? ` to ${loggableUrl(new URL(location, deps.url).href)}` : ''}; give the final URL in tariff.feed.url`);
+      }
       if (!res.ok) {
         await res.body?.cancel();
         throw new Error(`HTTP ${res.status} ${res.statusText}`.trim());

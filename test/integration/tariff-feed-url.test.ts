@@ -23,7 +23,7 @@ async function priceServer(t: Test) {
   const server = createServer((req, res) => {
     requests.push(req.headers);
     if (answer === 'hang') return;
-    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+    res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.status === 302 ? { location: 'http://elsewhere.example/p?token=t' } : {}) }).end(answer.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => {
@@ -74,8 +74,10 @@ t.test('fetched every interval; a bad answer is logged and counted, the last goo
   await bad({ status: 503, body: 'busy' }, /HTTP 503/);
   await bad({ status: 200, body: '<html>' }, /not JSON/);
   await bad({ status: 200, body: '[{"from":"soon","price":1}]' }, /prices\[0\]\.from must be a date-time with a zone/);
-  t.ok(cost.feedPoll()!.failures >= 3, 'counted');
-  t.match(cost.feedPoll()!.lastError, /HTTP 503|not JSON|prices\[0\]/);
+  await bad({ status: 302, body: '' }, /HTTP 302: redirected to http:\/\/elsewhere\.example\/p\?…; give the final URL/);
+  t.ok(cost.feedPoll()!.failures >= 4, 'counted');
+  t.notOk(server.requests.some((h) => h.host?.includes('elsewhere')), 'a redirect is not followed (the key stays here)');
+  t.match(cost.feedPoll()!.lastError, /HTTP 503|not JSON|prices\[0\]|HTTP 302/);
 
   server.answer({ status: 200, body: inAnHour(0.09) });
   await eventually(() => cost.priceNow() === 0.09, 'a good answer again: its price');
