@@ -18,6 +18,9 @@ import { tariffOf } from './cost/options.js';
 import { EventBus } from './events.js';
 import { createGridMeter, createSolarMeters } from './meters/index.js';
 import { createChargeModes, type ChargeModes } from './control/charge-modes.js';
+import { createPlans, type Plans, type PlansDeps } from './plan/service.js';
+import { chargerOf } from './balancer/allocate.js';
+import type { CostService } from './cost/service.js';
 import type { Config } from './config/schema.js';
 import { createChargerQueries } from './gateway/charger-queries.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
@@ -59,6 +62,7 @@ export interface App {
   balancer: Balancer | undefined;
   /** The charge mode per connector (off, now, minsolar, solar); undefined without a `site:` section. */
   chargeModes: ChargeModes | undefined;
+  plans: Plans;
   /** The primary cloud upstream (outbox, dead letters, link state); undefined when `upstream.mode` is none. */
   upstream: Upstream | undefined;
   /** The primary and its mirrors (upstream.mirrors), side by side. */
@@ -89,7 +93,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   // The tariff (src/cost, docs/cost.md): session costs, the monthly report, the price feed, and
   // the price site.prices compares with its threshold: one source of prices for the site.
   const tariff = tariffOf(config, Intl.DateTimeFormat().resolvedOptions().timeZone);
-  const cost = tariff ? createCostService({ tariff, ...(config.tariff?.feed ? { feedValidityS: config.tariff.feed.validity } : {}), store, events, logger, now }) : undefined;
+  const cost = tariff ? createCostService({ tariff, ...feedOptions(config), store, events, logger, now }) : undefined;
   const balancer = createSiteBalancer(config, { events, gateway, store, logger, now, ...(cost ? { tariffPrice: cost.priceAt } : {}) });
   // Vendor profiles and automatic setup after boot: the effective quirks reach the balancer
   // through 'charger.quirks' (docs/chargers.md).
@@ -173,6 +177,8 @@ export function createApp(config: Config, deps: AppDeps): App {
   const userProfiles = balancer ? createSiteUserProfiles(config, { balancer, gateway, store, events, logger, now }) : undefined;
   // Charge modes and solar surplus: each mode's cap goes to the balancer like any cap (the fuse wins).
   const chargeModes = balancer ? createSiteChargeModes(config, { balancer, events, store, knowsCharger, logger, now }) : undefined;
+  // Charging plans: the cheapest slots by a deadline, a cap of their own (the fuse still wins).
+  const plans = createSitePlans(config, { limits: () => balancer ?? chargerCaps, events, store, knowsCharger, logger, now, ...(cost ? { cost } : {}) });
   userProfiles?.register(ocpp);
   interceptTransfers(ocpp, transfers);
   // Questions whose answers come in several frames (ReportChargingProfiles) or that chargegate asks itself (GetTransactionStatus on a reconnect).
@@ -186,6 +192,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     ocpp,
     fileStates: (id) => transfers.latest(id),
     ...(chargeModes ? { modes: chargeModes } : {}),
+    plans,
     ...(cost ? { cost } : {}),
     logger,
     version: VERSION,
@@ -202,6 +209,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     chargingProfiles: (id) => userProfiles?.view(id),
     caps: (id) => (balancer ?? chargerCaps)?.caps(id) ?? [],
     ...(chargeModes ? { modes: chargeModes } : {}),
+    plans,
     queries,
     peers: () => ({ ...(balancer ? { limits: balancer } : {}), ...(mqtt ? { mqttPublished: () => mqtt.publisher.published } : {}), ...(upstreams ? { upstream: true, upstreams: () => upstreams.summaries() } : {}) }),
     logger,
@@ -219,6 +227,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     mqtt,
     balancer,
     chargeModes,
+    plans,
     upstream,
     upstreams,
     http,
@@ -234,6 +243,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       control.restore();
       userProfiles?.start();
       chargeModes?.start();
+      plans.start();
       setup.start();
       upstreams?.start();
       const web = await startHttp(http, config, logger);
@@ -260,6 +270,7 @@ export function createApp(config: Config, deps: AppDeps): App {
       await mqtt?.stop();
       userProfiles?.stop();
       chargeModes?.stop();
+      plans.stop();
       queries.stop();
       await balancer?.stop();
       chargerCaps?.stop();
@@ -319,6 +330,36 @@ function localIdTagStatus(config: Config, store: Store, idTag: string, now: Date
 function configuredModel(config: Config, chargerId: string): ChargerModel | undefined {
   const c = config.chargers.list.find((x) => x.id === chargerId);
   return c ? chargerModel(c) : undefined;
+}
+
+/** The feed's validity and, with tariff.feed.url, what to fetch how often (docs/cost.md). */
+function feedOptions(config: Config): Pick<Parameters<typeof createCostService>[0], 'feedValidityS' | 'poll'> {
+  const feed = config.tariff?.feed;
+  if (!feed) return {};
+  return { feedValidityS: feed.validity, ...(feed.url ? { poll: { url: feed.url, intervalMs: feed.interval * 1000, ...(feed.header ? { header: feed.header } : {}) } } : {}) };
+}
+
+/** The charging plans: the car's power from the charger's model, the deadline read in the tariff's zone. */
+function createSitePlans(config: Config, deps: { limits: PlansDeps['limits']; events: EventBus; store: Store; knowsCharger: (id: string) => boolean; logger: Logger; now: () => Date; cost?: CostService }): Plans {
+  const site = siteModel(config);
+  const modelOf = (id: string) => (site ? chargerOf(site, id) : configuredModel(config, id));
+  const voltage = config.site?.supply.voltage ?? 230;
+  return createPlans({
+    limits: deps.limits,
+    events: deps.events,
+    store: deps.store,
+    ...(deps.cost ? { prices: { priceAt: deps.cost.priceAt, currency: deps.cost.currency } } : {}),
+    timeZone: config.tariff?.timeZone ?? config.site?.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    powerW: (id) => {
+      const m = modelOf(id);
+      return m ? m.phases * voltage * m.maxCurrent : 0;
+    },
+    knowsCharger: deps.knowsCharger,
+    connectors: (id) => modelOf(id)?.connectors ?? 1,
+    recheckMs: 15_000,
+    logger: deps.logger,
+    now: deps.now,
+  });
 }
 
 /** The charge modes, with the PV and battery readings they follow when configured (started and stopped with them). */

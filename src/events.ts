@@ -46,6 +46,10 @@ export interface GatewayEvents {
   'session.cost': { chargerId: string; connectorId: number; transactionId: number; cost: SessionCost; final: boolean };
   /** The tariff's price per kWh now changed (a period began, the feed published); null: no price. */
   'tariff.price': { currency: string; price: number | null; at: string };
+  /** The feed's known prices changed (a publication or a fetch was taken): plans look again. */
+  'tariff.feed': { prices: number };
+  /** A fetch of tariff.feed.url: taken, or the problem (src/cost/feed-poll.ts). */
+  'tariff.feedPoll': { ok: boolean; problem?: string };
   /**
    * A charger's SecurityEventNotification (security whitepaper ed. 3, use case A04), stored before it is
    * emitted, or one chargegate raised about a charger (InvalidCsr: its CSR was refused).
@@ -101,6 +105,8 @@ export interface GatewayEvents {
   'ocpp.error': { chargerId: string; direction: 'in' | 'out'; code: string; description: string; action?: string };
   /** A connector's charge mode, or the cap it sets, changed (src/control/charge-modes.ts). */
   'connector.mode': ChargeModeState;
+  /** A connector's charging plan was set, re-planned or ended (plan null). src/plan. */
+  'connector.plan': { chargerId: string; connectorId: number; plan: PlanState | null };
   /** The grid meter's latest reading (emitted by the balancer's meter); a field left out is unknown. */
   'site.state': { powerW?: number; limitA?: number | null; availableA?: readonly number[]; grid?: { powerW?: number; currentA?: readonly number[]; at?: string } };
   /** The link to the cloud CSMS (emitted by the upstream link). */
@@ -141,6 +147,31 @@ export interface ChargeModeState {
   cap: number | null;
   /** In words, e.g. "solar: surplus 9 A". */
   why: string;
+}
+
+/** A connector's charging plan and what it does now (src/plan/service.ts); instants ISO 8601. */
+export interface PlanState {
+  chargerId: string;
+  connectorId: number;
+  /** The target: energy to add, kWh; or a state of charge, %, of a battery of capacityKWh. */
+  energyKWh?: number;
+  soc?: number;
+  capacityKWh?: number;
+  /** When the energy must be in the car. */
+  by: string;
+  /** reached, charging (in a planned slot), waiting (for one), unreachable (charging now). */
+  status: 'reached' | 'charging' | 'waiting' | 'unreachable';
+  /** Energy still to charge, kWh. */
+  remainingKWh: number;
+  /** The next (or current) planned slot. */
+  nextSlot: { from: string; to: string } | null;
+  expectedFinish: string | null;
+  /** The expected cost of the energy still to charge (in the tariff's currency); null: not priced. */
+  expectedCost: number | null;
+  currency: string | null;
+  /** Every planned window, in time order. */
+  windows: { from: string; to: string }[];
+  reason: string;
 }
 
 export interface AllocationChanged {

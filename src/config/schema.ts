@@ -486,6 +486,17 @@ const TariffSection = Type.Object(
       Type.Object(
         {
           validity: Type.Number({ default: 3600, minimum: 60, maximum: 7 * 86400, description: 'Seconds the last published price (one without "to") holds; then the periods and price apply again.' }),
+          url: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', allowed: 'an http:// or https:// URL', description: 'Fetch the prices from this URL (GET, the same JSON as a publication) every interval seconds, besides MQTT and HTTP publications.' })),
+          interval: Type.Number({ default: 900, minimum: 60, maximum: 86400, description: 'Seconds between two fetches of url.' }),
+          header: Type.Optional(
+            Type.Object(
+              {
+                name: Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$', allowed: 'an HTTP header name such as Authorization', description: 'Header sent with each fetch, e.g. Authorization.' }),
+                value: Type.String({ minLength: 1, description: 'Its value, e.g. "Bearer ${PRICE_API_KEY}" (a secret: put it in the environment or a ${file:…}; never logged).' }),
+              },
+              { additionalProperties: false, description: 'A header for the price server, e.g. an API key.' },
+            ),
+          ),
         },
         { additionalProperties: false, description: 'Dynamic prices: a JSON list of { from, to?, price } published to <mqtt.prefix>/tariff/prices/set or PUT to /api/tariff/prices; a valid one beats the periods and price (docs/cost.md).' },
       ),

@@ -9,6 +9,7 @@ import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
 import type { SessionCost, SessionRecord, Store } from '../store/ports.js';
 import { costOf, energyReadings } from './session-cost.js';
+import { createFeedPoller, type FeedPollState } from './feed-poll.js';
 import { mergeFeed, parseFeed, tariffPrices, type FeedPrice, type PriceAt, type Tariff } from './tariff.js';
 
 const FEED_KEY = 'tariff.feed';
@@ -21,6 +22,8 @@ export interface CostService {
   feed(): readonly FeedPrice[];
   /** New prices from the feed (MQTT or HTTP), a JSON document as parseFeed takes it. */
   setFeed(doc: unknown): ControlResult;
+  /** The fetches of tariff.feed.url so far; undefined without a url. */
+  feedPoll(): FeedPollState | undefined;
   /** A finished session's stored cost, else what it cost so far. */
   costOf(session: SessionRecord): SessionCost | undefined;
   start(): void;
@@ -31,6 +34,8 @@ export interface CostDeps {
   tariff: Tariff;
   /** tariff.feed.validity, seconds; undefined: no feed. */
   feedValidityS?: number;
+  /** tariff.feed.url, fetched every intervalMs (src/cost/feed-poll.ts). */
+  poll?: { url: string; intervalMs: number; header?: { name: string; value: string } };
   store: Pick<Store, 'meters' | 'costs' | 'meta' | 'sessions' | 'durably'>;
   events: EventBus;
   logger: Logger;
@@ -45,6 +50,7 @@ export function createCostService(deps: CostDeps): CostService {
   let lastAnnounced: number | undefined | null = null;
   let timer: NodeJS.Timeout | undefined;
   const unsubscribe: (() => void)[] = [];
+  let poller: ReturnType<typeof createFeedPoller> | undefined;
 
   function loadFeed(): FeedPrice[] {
     const text = store.meta.get(FEED_KEY);
@@ -81,22 +87,27 @@ export function createCostService(deps: CostDeps): CostService {
     events.emit('session.cost', { chargerId: session.chargerId, connectorId: session.connectorId, transactionId: session.transactionId, cost, final: true });
   }
 
+  function setFeed(doc: unknown): ControlResult {
+    if (deps.feedValidityS === undefined) return { accepted: false, reason: 'no tariff.feed in the config: prices from a feed are not taken' };
+    const parsed = parseFeed(doc, deps.feedValidityS);
+    if ('problem' in parsed) return { accepted: false, reason: parsed.problem };
+    feed = mergeFeed(feed, parsed.prices, deps.now().getTime());
+    price = tariffPrices(tariff, feed);
+    store.meta.set(FEED_KEY, JSON.stringify(feed));
+    log.info({ prices: parsed.prices.length, from: parsed.prices[0] && new Date(parsed.prices[0].from).toISOString() }, 'tariff feed prices taken');
+    announcePrice();
+    events.emit('tariff.feed', { prices: parsed.prices.length });
+    return { accepted: true, reason: `${parsed.prices.length} prices` };
+  }
+  if (deps.poll) poller = createFeedPoller({ ...deps.poll, timeoutMs: 30_000, take: setFeed, events, logger: log });
+
   return {
     currency: tariff.currency,
     priceAt: (at) => price(at),
     priceNow: () => price(deps.now().getTime()),
     feed: () => feed,
-    setFeed(doc) {
-      if (deps.feedValidityS === undefined) return { accepted: false, reason: 'no tariff.feed in the config: prices from a feed are not taken' };
-      const parsed = parseFeed(doc, deps.feedValidityS);
-      if ('problem' in parsed) return { accepted: false, reason: parsed.problem };
-      feed = mergeFeed(feed, parsed.prices, deps.now().getTime());
-      price = tariffPrices(tariff, feed);
-      store.meta.set(FEED_KEY, JSON.stringify(feed));
-      log.info({ prices: parsed.prices.length, from: parsed.prices[0] && new Date(parsed.prices[0].from).toISOString() }, 'tariff feed prices taken');
-      announcePrice();
-      return { accepted: true, reason: `${parsed.prices.length} prices` };
-    },
+    setFeed,
+    feedPoll: () => poller?.state(),
     costOf(session) {
       if (session.state === 'completed') return store.costs.get(session.transactionId) ?? priced(session);
       return priced(session);
@@ -117,8 +128,10 @@ export function createCostService(deps: CostDeps): CostService {
         }),
       );
       announcePrice();
+      poller?.start();
     },
     stop() {
+      poller?.stop();
       clearTimeout(timer);
       unsubscribe.splice(0).forEach((off) => off());
     },

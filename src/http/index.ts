@@ -15,6 +15,8 @@ import { chargingProfileRoutes } from './api/charging-profiles.js';
 import { commandRoutes } from './api/commands.js';
 import { chargeModeRoutes } from './api/charge-modes.js';
 import type { ChargeModes } from '../control/charge-modes.js';
+import { planRoutes } from './api/plans.js';
+import type { Plans } from '../plan/service.js';
 import { firmwareRoutes } from './api/firmware.js';
 import { ocppRoutes } from './api/ocpp.js';
 import { securityRoutes } from './api/security.js';
@@ -68,6 +70,8 @@ export interface OperatorViewDeps {
   ocpp: OcppCommands;
   /** The charge modes per connector; undefined without a site: section. */
   modes?: ChargeModes;
+  /** The charging plans per connector (src/plan); undefined when no charger can be capped. */
+  plans?: Plans;
   logger: Logger;
   now: () => Date;
   version: string;
@@ -123,6 +127,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
     ...commandRoutes({ control: deps.control }),
     ...loginRoutes({ auth, logins }),
     ...chargeModeRoutes({ modes: deps.modes }),
+    ...planRoutes({ plans: deps.plans }),
     ...securityRoutes({ views, security: deps.store.security }),
     ...statusHistoryRoutes({ views, statusHistory: deps.store.statusHistory }),
     ...deviceModelRoutes({ views, deviceModel: deps.store.deviceModel }),

@@ -61,6 +61,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     labelNames: ['charger', 'kind'],
     registers: [register],
   });
+  const feedPolls = new Counter({ name: 'chargegate_tariff_feed_polls_total', help: 'Fetches of tariff.feed.url, by result (ok; failed: a bad status, no JSON, prices that do not parse, a timeout: the last good prices stay).', labelNames: ['result'], registers: [register] });
   const callErrors = new Counter({ name: 'chargegate_ocpp_callerrors_total', help: 'CALLERRORs, by error code and direction (in: a charger sent a bad frame and got one; out: a charger answered a command with one).', labelNames: ['code', 'direction'], registers: [register] });
 
   // Receive time of each charger's latest MeterValues: the age says whether its data is live.
@@ -103,6 +104,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   const unsubscribe = [
     deps.events.on('balancer.profile', (e) => profileWrites.inc({ charger: e.chargerId, purpose: e.purpose, result: e.result })),
     deps.events.on('ocpp.call', (e) => messages.inc({ action: e.action, direction: e.direction })),
+    deps.events.on('tariff.feedPoll', (e) => feedPolls.inc({ result: e.ok ? 'ok' : 'failed' })),
     deps.events.on('ocpp.error', (e) => callErrors.inc({ code: e.code, direction: e.direction })),
     deps.events.on('ocpp.leniency', (e) => leniencies.inc({ charger: e.chargerId, kind: e.kind })),
     deps.events.on('meter.values', (e) => void meterReceivedAt.set(e.chargerId, deps.now().toISOString())),

@@ -20,6 +20,8 @@ export type Command =
   | { kind: 'reset'; chargerId: string; type: 'Soft' | 'Hard' }
   /** The connector's charge mode (src/control/charge-modes.ts). */
   | { kind: 'mode'; chargerId: string; connectorId: number; mode: ChargeMode }
+  /** The connector's charging plan (src/plan, checked there); plan null clears it. */
+  | { kind: 'plan'; chargerId: string; connectorId: number; plan: Record<string, unknown> | null }
   /** amps null clears the temporary limit. */
   | { kind: 'siteLimit'; amps: number | null; durationS: number }
   /** The tariff's dynamic prices, checked by src/cost/tariff.ts parseFeed. */
@@ -107,7 +109,17 @@ function parseFor(address: CommandAddress, text: string, json: unknown, object: 
       return maxCurrent(chargerId, connectorId, json, object);
     case 'mode':
       return mode(chargerId, connectorId, text, object);
+    case 'plan':
+      return plan(chargerId, connectorId, text, object);
   }
+}
+
+/** A plan as JSON ({"energyKWh": 20, "by": "07:00"}, checked by src/plan/request.ts); "clear" or {"clear": true} removes it. */
+function plan(chargerId: string, connectorId: number, text: string, object: Record<string, unknown> | undefined): ParseResult {
+  if (text.toLowerCase() === 'clear' || (object && object.clear === true && Object.keys(object).every((k) => k === 'clear' || k === 'id'))) return { ok: true, command: { kind: 'plan', chargerId, connectorId, plan: null } };
+  if (!object) return { ok: false, reason: 'expected a JSON object such as {"energyKWh": 20, "by": "07:00"}, or "clear"' };
+  const { id: _id, ...rest } = object;
+  return { ok: true, command: { kind: 'plan', chargerId, connectorId, plan: rest } };
 }
 
 /** Home Assistant's select sends the option as plain text (off, now, minsolar, solar); {"mode": "solar"} too. */

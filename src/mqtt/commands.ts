@@ -9,6 +9,7 @@ import { OcppCallError, OcppOfflineError, OcppTimeoutError } from '../ocpp/error
 import { answerAccepted, OcppCommandInvalid, type OcppCommands } from '../control/ocpp-commands.js';
 import type { Command } from './command-parse.js';
 import type { ChargeModes } from '../control/charge-modes.js';
+import type { Plans } from '../plan/service.js';
 
 export interface CommandRunnerDeps {
   control: SiteCommands;
@@ -18,6 +19,8 @@ export interface CommandRunnerDeps {
   ocpp?: OcppCommands;
   /** The charge modes, when load balancing runs (src/control/charge-modes.ts). */
   modes?: Pick<ChargeModes, 'set'>;
+  /** The charging plans (src/plan). */
+  plans?: Pick<Plans, 'set' | 'clear'>;
   /** The tariff's price feed (src/cost); undefined without a tariff. */
   tariff?: { setFeed(doc: unknown): ControlResult };
 }
@@ -32,7 +35,7 @@ export function createCommandRunner(deps: CommandRunnerDeps): (command: Command)
   };
 }
 
-async function run(command: Command, { control, startIdTag, ocpp, modes, tariff }: CommandRunnerDeps): Promise<ControlResult> {
+async function run(command: Command, { control, startIdTag, ocpp, modes, plans, tariff }: CommandRunnerDeps): Promise<ControlResult> {
   switch (command.kind) {
     case 'start': {
       const idTag = command.idTag ?? startIdTag;
@@ -52,6 +55,11 @@ async function run(command: Command, { control, startIdTag, ocpp, modes, tariff 
     case 'mode':
       if (!modes) return rejected(NO_BALANCER);
       return modes.set(command.chargerId, command.connectorId, command.mode);
+    case 'plan': {
+      if (!plans) return rejected('charging plans are not available here');
+      const { accepted, reason } = command.plan ? await plans.set(command.chargerId, command.connectorId, command.plan) : await plans.clear(command.chargerId, command.connectorId);
+      return { accepted, reason };
+    }
     case 'siteLimit':
       return control.setSiteLimit(command.amps, command.durationS, 'mqtt');
     case 'tariffPrices':

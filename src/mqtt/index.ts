@@ -15,6 +15,7 @@ import { createEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import type { OcppCommands } from '../control/ocpp-commands.js';
 import { createCommandRunner } from './commands.js';
 import type { ChargeModes } from '../control/charge-modes.js';
+import type { Plans } from '../plan/service.js';
 import { createExternalBroker } from './external.js';
 import { createInboundHandler } from './inbound.js';
 import type { DiscoveredSite } from './discovery.js';
@@ -43,6 +44,8 @@ export interface MqttDeps {
   fileStates?: LatestLookup;
   /** The charge modes, when load balancing runs: …/mode/set and Home Assistant's select. */
   modes?: Pick<ChargeModes, 'set' | 'list'>;
+  /** The charging plans (src/plan): …/plan/set and …/plan. */
+  plans?: Pick<Plans, 'set' | 'clear' | 'list'>;
   /** The tariff (src/cost): price and session costs mirrored, the price feed on <prefix>/tariff/prices/set. */
   cost?: CostService;
 }
@@ -89,8 +92,9 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     ...discoveredSite(deps.config),
     ...(deps.modes ? { chargeModes: deps.modes.list } : {}),
     ...(deps.cost ? { cost: deps.cost } : {}),
+    ...(deps.plans ? { plans: deps.plans.list } : {}),
   });
-  const run = createCommandRunner({ control: deps.control, ...(deps.ocpp ? { ocpp: deps.ocpp } : {}), ...(deps.modes ? { modes: deps.modes } : {}), ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}), ...(deps.cost ? { tariff: deps.cost } : {}) });
+  const run = createCommandRunner({ control: deps.control, ...(deps.ocpp ? { ocpp: deps.ocpp } : {}), ...(deps.modes ? { modes: deps.modes } : {}), ...(deps.plans ? { plans: deps.plans } : {}), ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}), ...(deps.cost ? { tariff: deps.cost } : {}) });
   const birth = createBirthCoalescer({ republish: () => mirror.republishDiscovery(), nowMs, logger });
   transport.onMessage(
     createInboundHandler({

@@ -7,8 +7,9 @@
 import type { ChargerConfig } from '../config/schema.js';
 import { mirrorSecurity } from './security-mirror.js';
 import { mirrorCost } from './cost-mirror.js';
+import { mirrorPlans } from './plan-mirror.js';
 import { mirrorFiles, publishFileStates, type LatestLookup } from './file-mirror.js';
-import type { ConnectorLimit, EventBus, EventName, GatewayEvents } from '../events.js';
+import type { ConnectorLimit, EventBus, EventName, GatewayEvents, PlanState } from '../events.js';
 import { rolledUpStatus } from '../gateway/charger-status.js';
 import { ocppVersionOf, type Registry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
@@ -41,6 +42,8 @@ export interface MirrorDeps {
   chargeModes?: () => readonly { chargerId: string; connectorId: number; mode: string }[];
   /** The tariff (src/cost): its price and the session costs are mirrored, discovery gets a session cost sensor. */
   cost?: { currency: string; priceNow(): number | undefined };
+  /** The charging plans (src/plan): …/plan is mirrored. */
+  plans?: () => readonly PlanState[];
 }
 
 /** Events waiting for the mirror; beyond this, new ones are dropped (and counted) rather than eat memory. */
@@ -397,6 +400,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('upstream.dataTransfer', (e) => publisher.event(topics.gatewayEvent('data-transfer'), JSON.stringify(e)));
       mirrorSecurity(listen, topics, publisher);
       if (deps.cost) mirrorCost(listen, topics, publisher, deps.cost.priceNow);
+      if (deps.plans) mirrorPlans(listen, topics, publisher, deps.plans);
       if (deps.fileStates) mirrorFiles(listen, deps.fileStates, topics, publisher);
     },
     republishDiscovery() {

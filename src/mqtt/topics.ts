@@ -171,6 +171,7 @@ const CONNECTOR_LEAVES = [
   'limitAccepted',
   'limitInFlight',
   'mode',
+  'plan',
 ] as const;
 export type ConnectorLeaf = (typeof CONNECTOR_LEAVES)[number];
 
@@ -181,7 +182,7 @@ export type ChargerEventKind = 'boot' | 'fault' | 'session-started' | 'session-e
 
 /** configuration and trigger: ChangeConfiguration and TriggerMessage by name, through the OCPP door. */
 export const CHARGER_COMMANDS = ['available', 'maxcurrent', 'reset', 'configuration', 'trigger'] as const;
-export const CONNECTOR_COMMANDS = ['start', 'stop', 'maxcurrent', 'available', 'unlock', 'mode'] as const;
+export const CONNECTOR_COMMANDS = ['start', 'stop', 'maxcurrent', 'available', 'unlock', 'mode', 'plan'] as const;
 export type ChargerCommandName = (typeof CHARGER_COMMANDS)[number];
 export type ConnectorCommandName = (typeof CONNECTOR_COMMANDS)[number];
 

@@ -608,6 +608,28 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 20,
+    name: 'a charging plan per connector',
+    sql: `
+      -- "22 kWh (or 80 % of a 60 kWh battery) by 07:00" (src/plan): a restart keeps the plan.
+      -- Removed when the session it charged ends. base_wh: the session's energy (of
+      -- transaction_id) when the plan was set; the plan's energy counts from there.
+      CREATE TABLE charging_plans (
+        charger_id     TEXT NOT NULL,
+        connector_id   INTEGER NOT NULL,
+        energy_wh      REAL,
+        soc            REAL,
+        capacity_wh    REAL,
+        deadline       TEXT NOT NULL,
+        transaction_id INTEGER,
+        base_wh        REAL NOT NULL,
+        created_at     TEXT NOT NULL,
+        PRIMARY KEY (charger_id, connector_id),
+        CHECK ((energy_wh IS NOT NULL) <> (soc IS NOT NULL AND capacity_wh IS NOT NULL))
+      );
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

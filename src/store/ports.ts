@@ -687,6 +687,29 @@ export interface DashboardLoginStore {
   removeExpired(now: string): number;
 }
 
+/**
+ * A charging plan per connector (migration 20, src/plan): the energy (or the SoC of a battery of
+ * capacityWh) to be in the car by the deadline. baseWh: what the session of transactionId had
+ * delivered when the plan was set (the plan counts from there).
+ */
+export interface PlanRecord {
+  chargerId: string;
+  connectorId: number;
+  energyWh?: number;
+  soc?: number;
+  capacityWh?: number;
+  deadline: string;
+  transactionId?: number;
+  baseWh: number;
+  createdAt: string;
+}
+
+export interface PlanStore {
+  list(): PlanRecord[];
+  set(record: PlanRecord): void;
+  delete(chargerId: string, connectorId: number): void;
+}
+
 export interface Store {
   chargers: ChargerStore;
   security: SecurityEventStore;
@@ -713,6 +736,7 @@ export interface Store {
   chargeModes: ChargeModeStore;
   /** Remembered dashboard logins (migration 19). */
   dashboardLogins: DashboardLoginStore;
+  plans: PlanStore;
   /**
    * Group commit. Runs `work` now, inside the transaction shared by everything written in this
    * turn of the event loop (opening it if none is open), and resolves with its result once that

@@ -6,6 +6,7 @@ import type { Store } from './ports.js';
 import { createAuthStore } from './sqlite/auth.js';
 import { createChargerStore } from './sqlite/chargers.js';
 import { createChargeModeStore } from './sqlite/charge-modes.js';
+import { createPlanStore } from './sqlite/plans.js';
 import { createCostStore } from './sqlite/costs.js';
 import { createDashboardLoginStore } from './sqlite/dashboard-logins.js';
 import { createDeviceModelStore } from './sqlite/device-model.js';
@@ -85,6 +86,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     limits: createLimitStore(db),
     chargeModes: createChargeModeStore(db),
     dashboardLogins: createDashboardLoginStore(db),
+    plans: createPlanStore(db),
     durably: (work) => {
       const written = group.durably(forgetOnFailure(work));
       written.catch(() => sessions.forgetHandledEvents());

@@ -33,7 +33,7 @@ export function costRoutes(deps: CostRouteDeps): Route[] {
       path: '/api/tariff',
       access: 'read',
       tag: 'cost',
-      summary: 'The tariff: currency, the price per kWh now, the fixed price, the time-of-use periods and the feed\'s known prices.',
+      summary: 'The tariff: currency, the price per kWh now, the fixed price, the time-of-use periods, the feed\'s known prices, and the fetches of tariff.feed.url (feedPoll: polls, failures, lastOkAt, lastError; null without a url).',
       handle() {
         const cost = service();
         const tariff = deps.config.tariff!;
@@ -45,6 +45,7 @@ export function costRoutes(deps: CostRouteDeps): Route[] {
             timeZone: tariff.timeZone ?? deps.timeZone,
             periods: tariff.periods,
             feed: cost.feed().map((p) => ({ from: new Date(p.from).toISOString(), to: new Date(p.to).toISOString(), price: p.price })),
+            feedPoll: cost.feedPoll() ?? null,
           },
         };
       },

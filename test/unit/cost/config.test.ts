@@ -28,3 +28,16 @@ t.test('bad tariff keys name the key, the value and what is allowed', async (t) 
     "site.prices.table: with a tariff: section, site.prices compares the tariff's price (its periods, price and feed) with its threshold: leave table out",
   ], 'one source of prices for the site');
 });
+
+t.test('tariff.feed.url: fetched with an interval and a header whose secret comes from the environment', async (t) => {
+  const text = 'tariff:\n  currency: EUR\n  feed:\n    url: https://prices.example/api/today\n    header: { name: Authorization, value: "Bearer ${PRICE_KEY}" }\n';
+  t.strictSame(problemsOf(text), ['tariff.feed.header.value: environment variable PRICE_KEY is not set'], 'a secret not in the environment stops start-up');
+  const config = parseConfig(text, { env: { PRICE_KEY: 'k-42' }, baseDir: '/tmp' });
+  t.strictSame(config.tariff?.feed, { validity: 3600, url: 'https://prices.example/api/today', interval: 900, header: { name: 'Authorization', value: 'Bearer k-42' } }, 'a fetch every 15 minutes by default; the secret from ${PRICE_KEY}');
+  const cases: [string, string][] = [
+    ['tariff:\n  currency: EUR\n  feed: { url: "ftp://prices.example/x" }\n', 'tariff.feed.url: must be an http:// or https:// URL, got "ftp://prices.example/x"'],
+    ['tariff:\n  currency: EUR\n  feed: { url: "https://prices.example/x", interval: 5 }\n', 'tariff.feed.interval: must be a number from 60 to 86400, got 5'],
+    ['tariff:\n  currency: EUR\n  feed: { url: "https://prices.example/x", header: { name: "Api Key", value: x } }\n', 'tariff.feed.header.name: must be an HTTP header name such as Authorization, got "Api Key"'],
+  ];
+  for (const [text, problem] of cases) t.strictSame(problemsOf(text), [problem], text);
+});
