@@ -9,16 +9,15 @@ import Database from 'better-sqlite3';
 import t from 'tap';
 import { MIGRATIONS } from '../../../src/store/migrations.js';
 import { DEFAULT_DB_FILE, openSqliteStore } from '../../../src/store/sqlite.js';
+import { databaseBefore, insertEventRow } from '../../helpers/migrations.js';
 
 const migration = MIGRATIONS.find((m) => /CREATE TABLE transaction_seq_nos/.test(m.sql))!;
 
 t.test('the seqNos and offline flags of before the upgrade are one row per transaction after it', async (t) => {
   t.ok(migration, 'the migration exists');
   const dir = t.testdir();
-  const db = new Database(join(dir, DEFAULT_DB_FILE));
-  for (const m of MIGRATIONS.filter((m) => m.version < migration.version)) db.exec(m.sql);
-  db.pragma(`user_version = ${migration.version - 1}`);
-  const insert = db.prepare('INSERT INTO transaction_events (charger_id, transaction_ref, seq_no, event_type, offline, timestamp, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const db = databaseBefore(dir, migration.version);
+  const insert = insertEventRow(db);
   // tx-1: 0-3 and 6 (4 and 5 never came), 1 and 2 sent offline; tx-2 of another charger: 0.
   for (const [n, offline] of [[6, 0], [0, 0], [2, 1], [1, 1], [3, 0]] as const) insert.run('CP1', 'tx-1', n, n === 0 ? 'Started' : 'Updated', offline, '2026-01-01T10:00:00Z', '2026-01-01T10:00:01Z');
   insert.run('CP2', 'tx-2', 0, 'Started', 0, '2026-01-01T10:00:00Z', '2026-01-01T10:00:01Z');
