@@ -630,6 +630,33 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 21,
+    name: 'TransactionEvents seen: one row per transaction, its seqNos as ranges',
+    sql: `
+      -- The replay check of 2.0.1 TransactionEvents (E01-E15: a resent event is known by its
+      -- transactionId and seqNo) wrote a row per event in the durable write its answer waits
+      -- for; with many chargers sending, each group commit's inserts landed on as many b-tree
+      -- pages as chargers (each transaction's rows sit together) and the commit wrote them all
+      -- to the WAL. Now one row per transaction holds its handled seqNos as ranges ("0-41,45",
+      -- src/store/sqlite/seq-ranges.ts), and those the charger sent offline the same way;
+      -- each event rewrites its transaction's short row. The seqNos and offline flags are
+      -- copied (as lists, read as ranges); an event's type and times were only a copy of the
+      -- session's (started_at, stopped_at) and its samples' timestamps.
+      CREATE TABLE transaction_seq_nos (
+        charger_id      TEXT NOT NULL,
+        transaction_ref TEXT NOT NULL,
+        handled         TEXT NOT NULL,
+        offline         TEXT NOT NULL,
+        PRIMARY KEY (charger_id, transaction_ref)
+      ) WITHOUT ROWID;
+      INSERT INTO transaction_seq_nos (charger_id, transaction_ref, handled, offline)
+        SELECT charger_id, transaction_ref, group_concat(seq_no, ','),
+               IFNULL(group_concat(CASE WHEN offline THEN seq_no END, ','), '')
+        FROM transaction_events GROUP BY charger_id, transaction_ref;
+      DROP TABLE transaction_events;
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -95,15 +95,16 @@ export interface NewSession {
   idTokenType?: string;
 }
 
-/** One TransactionEvent (OCPP 2.0.1) as handled: its transaction, seqNo and kind. */
+/**
+ * One TransactionEvent (OCPP 2.0.1) as handled: its transaction, seqNo, kind and offline flag
+ * (the replay check's record; its times are the session's and its samples').
+ */
 export interface TransactionEventSeen {
   chargerId: string;
   reference: string;
   seqNo: number;
   eventType: string;
   offline: boolean;
-  timestamp: string;
-  receivedAt: string;
 }
 
 export interface SessionRecord extends NewSession {

@@ -249,8 +249,7 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
     // The event's record (what the replay check reads) is committed in the same durable write as
     // its last effect, its samples or its Stop, or not at all: a replay is answered "already
     // handled" only when that effect is on disk, and the Updated costs one group commit.
-    const receivedAt = ctx.now().toISOString();
-    const record = () => void store.sessions.noteEvent({ chargerId, reference, seqNo: req.seqNo, eventType: req.eventType, offline: req.offline ?? false, timestamp: req.timestamp, receivedAt });
+    const record = () => void store.sessions.noteEvent({ chargerId, reference, seqNo: req.seqNo, eventType: req.eventType, offline: req.offline ?? false });
     const samples = plan.meterValue.length > 0;
     if (samples) await core('MeterValues', { connectorId: plan.connectorId, transactionId, meterValue: plan.meterValue }, plan.stop ? undefined : { writeAlongside: record });
     if (plan.stop) {

@@ -1,21 +1,39 @@
 /**
  * The replay check of OCPP 2.0.1 TransactionEvents (E01-E15: a resent event is known by its
- * transactionId and seqNo) answered from memory. The transaction_events table stays the truth;
- * this holds, per transaction asked about, the set of its handled seqNos, read from the table
- * once and then kept in step with every insert on this database connection (a write in an open
- * group commit is visible to the next look-up, as the table's own was). A periodic Updated so
- * costs a set look-up instead of an indexed SELECT per event (docs/performance.md).
+ * transactionId and seqNo) answered from memory. The transaction_seq_nos table stays the truth:
+ * one row per transaction, its handled seqNos as ranges (seq-ranges.ts), rewritten in the
+ * durable write of each event (migration 24; until then a row per event, whose inserts spread
+ * over as many b-tree pages per group commit as chargers were sending: docs/performance.md).
+ * This holds, per transaction asked about, the row as read once and then kept in step with
+ * every write on this database connection (a write in an open group commit is visible to the
+ * next look-up, as the table's own was), so a periodic Updated costs a range check and the row
+ * to write is made without reading it.
  *
  * A write that is undone (a durable write that throws rolls its savepoint back; a failed COMMIT
  * rolls the group back) may have added seqNos that are not in the table: `forget()` then drops
  * every set, and the next look-up reads the table again.
  */
+import { addSeqNo, formatSeqRanges, hasSeqNo, parseSeqRanges, type SeqRanges } from './seq-ranges.js';
+
+/** A transaction's row: its handled seqNos, and those of them the charger sent offline (E: offline flag). */
+export interface SeqNosRow {
+  handled: string;
+  offline: string;
+}
+
 export interface HandledEvents {
-  /** Whether this seqNo of the transaction was handled; `load` reads the table's seqNos on a miss. */
-  seen(chargerId: string, reference: string, seqNo: number, load: () => readonly number[]): boolean;
-  /** An event's row was inserted (in the open write). */
-  added(chargerId: string, reference: string, seqNo: number, ended: boolean): void;
+  /** Whether this seqNo of the transaction was handled; `load` reads the table's row on a miss. */
+  seen(chargerId: string, reference: string, seqNo: number, load: () => SeqNosRow | undefined): boolean;
+  /** Takes an event as handled: the transaction's row to write, undefined when it was handled already. */
+  add(chargerId: string, reference: string, seqNo: number, offline: boolean, ended: boolean, load: () => SeqNosRow | undefined): SeqNosRow | undefined;
   forget(): void;
+}
+
+interface Held {
+  handled: SeqRanges;
+  offline: SeqRanges;
+  /** The offline column as last written: unchanged by an online event. */
+  offlineText: string;
 }
 
 /** Transactions whose sets are kept; beyond this the longest-held set is dropped (it is read again if needed). */
@@ -24,34 +42,42 @@ const MAX_TRANSACTIONS = 10_000;
 export function createHandledEvents(maxTransactions = MAX_TRANSACTIONS): HandledEvents {
   // By charger, then transactionId: no key string built per event (a joined key is a new
   // string to hash on every look-up).
-  const sets = new Map<string, Map<string, Set<number>>>();
+  const sets = new Map<string, Map<string, Held>>();
   /** Every set held, in the order they were read: the longest held is dropped first. */
-  const order = new Map<Set<number>, [chargerId: string, reference: string]>();
+  const order = new Map<Held, [chargerId: string, reference: string]>();
   const drop = (chargerId: string, reference: string) => {
     const ofCharger = sets.get(chargerId);
-    const set = ofCharger?.get(reference);
-    if (!ofCharger || !set) return;
-    order.delete(set);
+    const held = ofCharger?.get(reference);
+    if (!ofCharger || !held) return;
+    order.delete(held);
     ofCharger.delete(reference);
     if (ofCharger.size === 0) sets.delete(chargerId);
   };
+  const get = (chargerId: string, reference: string, load: () => SeqNosRow | undefined): Held => {
+    let ofCharger = sets.get(chargerId);
+    let held = ofCharger?.get(reference);
+    if (!held) {
+      if (order.size >= maxTransactions) drop(...order.values().next().value!);
+      const row = load();
+      held = { handled: parseSeqRanges(row?.handled ?? ''), offline: parseSeqRanges(row?.offline ?? ''), offlineText: row?.offline ?? '' };
+      if (!ofCharger) sets.set(chargerId, (ofCharger = new Map()));
+      ofCharger.set(reference, held);
+      order.set(held, [chargerId, reference]);
+    }
+    return held;
+  };
   return {
     seen(chargerId, reference, seqNo, load) {
-      let ofCharger = sets.get(chargerId);
-      let set = ofCharger?.get(reference);
-      if (!set) {
-        if (order.size >= maxTransactions) drop(...order.values().next().value!);
-        set = new Set(load());
-        if (!ofCharger) sets.set(chargerId, (ofCharger = new Map()));
-        ofCharger.set(reference, set);
-        order.set(set, [chargerId, reference]);
-      }
-      return set.has(seqNo);
+      return hasSeqNo(get(chargerId, reference, load).handled, seqNo);
     },
-    added(chargerId, reference, seqNo, ended) {
+    add(chargerId, reference, seqNo, offline, ended, load) {
+      const held = get(chargerId, reference, load);
+      if (!addSeqNo(held.handled, seqNo)) return undefined;
+      if (offline && addSeqNo(held.offline, seqNo)) held.offlineText = formatSeqRanges(held.offline);
+      const row = { handled: formatSeqRanges(held.handled), offline: held.offlineText };
       // After its Ended a transaction is rarely asked about again: its set is not kept.
       if (ended) drop(chargerId, reference);
-      else sets.get(chargerId)?.get(reference)?.add(seqNo);
+      return row;
     },
     forget() {
       sets.clear();

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { createHandledEvents } from './handled-events.js';
+import { createHandledEvents, type SeqNosRow } from './handled-events.js';
 import type { NewSession, SessionFilter, SessionRecord, SessionStore, StopInput, TransactionEventSeen } from '../ports.js';
 import { fromJson, omitEmpty, orNull, orUndefined, toJson, type Db } from './rows.js';
 
@@ -56,11 +56,12 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
     VALUES (@chargerId, @connectorId, @idTag, @startedAt, @meterStart,
             @reservationId, @authStatus, @receivedAt, @reference, @idTokenType)`);
   const getByReference = db.prepare<[string, string], SessionRow>('SELECT * FROM sessions WHERE charger_id = ? AND transaction_ref = ?');
-  // Positional parameters: one per TransactionEvent, in the durable write its answer waits for.
-  const insertEvent = db.prepare<[string, string, number, string, number, string, string]>(`
-    INSERT OR IGNORE INTO transaction_events (charger_id, transaction_ref, seq_no, event_type, offline, timestamp, received_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?)`);
-  const eventsOf = db.prepare<[string, string], number>('SELECT seq_no FROM transaction_events WHERE charger_id = ? AND transaction_ref = ?').pluck();
+  // One row per transaction, rewritten by each of its TransactionEvents in the durable write
+  // its answer waits for (handled-events.ts, migration 24). Positional parameters.
+  const writeSeqNos = db.prepare<[string, string, string, string]>(`
+    INSERT INTO transaction_seq_nos (charger_id, transaction_ref, handled, offline) VALUES (?, ?, ?, ?)
+    ON CONFLICT (charger_id, transaction_ref) DO UPDATE SET handled = excluded.handled, offline = excluded.offline`);
+  const readSeqNos = db.prepare<[string, string], SeqNosRow>('SELECT handled, offline FROM transaction_seq_nos WHERE charger_id = ? AND transaction_ref = ?');
   const getSession = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE transaction_id = ?');
   const getOwner = db.prepare<[number], string>('SELECT charger_id FROM sessions WHERE transaction_id = ?').pluck();
   const closeSession = db.prepare(`
@@ -171,11 +172,11 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
       return row && toSession(row);
     },
     noteEvent: (e: TransactionEventSeen) => {
-      const inserted = insertEvent.run(e.chargerId, e.reference, e.seqNo, e.eventType, e.offline ? 1 : 0, e.timestamp, e.receivedAt).changes > 0;
-      if (inserted) handled.added(e.chargerId, e.reference, e.seqNo, e.eventType === 'Ended');
-      return inserted;
+      const row = handled.add(e.chargerId, e.reference, e.seqNo, e.offline, e.eventType === 'Ended', () => readSeqNos.get(e.chargerId, e.reference));
+      if (row) writeSeqNos.run(e.chargerId, e.reference, row.handled, row.offline);
+      return row !== undefined;
     },
-    eventSeen: (chargerId, reference, seqNo) => handled.seen(chargerId, reference, seqNo, () => eventsOf.all(chargerId, reference)),
+    eventSeen: (chargerId, reference, seqNo) => handled.seen(chargerId, reference, seqNo, () => readSeqNos.get(chargerId, reference)),
     forgetHandledEvents: () => handled.forget(),
   };
 }

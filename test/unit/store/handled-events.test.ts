@@ -1,11 +1,14 @@
 /**
  * The replay check of 2.0.1 TransactionEvents answered from memory (issue 16's speed goal,
- * src/store/sqlite/handled-events.ts): it must answer as the transaction_events table does, an
+ * src/store/sqlite/handled-events.ts): it must answer as the transaction_seq_nos table does (migration 24: one row per
+ * transaction, its seqNos as ranges), an
  * undone write included (a retry of an event whose write failed is handled, not answered
  * "already handled" with its samples lost), and across a restart.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import t from 'tap';
-import { openSqliteStore } from '../../../src/store/sqlite.js';
+import { DEFAULT_DB_FILE, openSqliteStore } from '../../../src/store/sqlite.js';
 import { createHandledEvents } from '../../../src/store/sqlite/handled-events.js';
 
 const event = (seqNo: number, eventType = 'Updated', reference = 'tx-1') => ({ chargerId: 'CP1', reference, seqNo, eventType, offline: false, timestamp: '2026-01-01T10:00:00Z', receivedAt: '2026-01-01T10:00:01Z' });
@@ -57,27 +60,53 @@ t.test('after its Ended a transaction is still answered from the table', async (
 t.test('beyond its size the longest-held set is dropped and read again when asked', async (t) => {
   const handled = createHandledEvents(2);
   const loads: string[] = [];
-  const load = (name: string, seqNos: number[]) => () => (loads.push(name), seqNos);
-  t.equal(handled.seen('CP1', 'a', 1, load('a', [1])), true);
-  t.equal(handled.seen('CP1', 'b', 1, load('b', [])), false);
-  handled.added('CP1', 'b', 1, false);
-  t.equal(handled.seen('CP1', 'b', 1, load('b', [])), true, 'an insert is added to a set held');
-  t.equal(handled.seen('CP1', 'c', 1, load('c', [])), false);
-  t.equal(handled.seen('CP1', 'a', 1, load('a', [1])), true, 'a dropped set is read again');
+  const load = (name: string, handledText: string) => () => (loads.push(name), { handled: handledText, offline: '' });
+  t.equal(handled.seen('CP1', 'a', 1, load('a', '1')), true);
+  t.equal(handled.seen('CP1', 'b', 1, load('b', '')), false);
+  t.same(handled.add('CP1', 'b', 1, false, false, load('b', '')), { handled: '1', offline: '' }, 'the row to write');
+  t.equal(handled.seen('CP1', 'b', 1, load('b', '')), true, 'a write is added to a set held');
+  t.equal(handled.seen('CP1', 'c', 1, load('c', '')), false);
+  t.equal(handled.seen('CP1', 'a', 1, load('a', '1')), true, 'a dropped set is read again');
   t.same(loads, ['a', 'b', 'c', 'a']);
   handled.forget();
-  handled.seen('CP1', 'c', 1, load('c', []));
+  handled.seen('CP1', 'c', 1, load('c', ''));
   t.same(loads, ['a', 'b', 'c', 'a', 'c'], 'forget drops every set');
 });
 
 t.test("an Ended transaction's set frees its place", async (t) => {
   const handled = createHandledEvents(2);
   const loads: string[] = [];
-  const load = (name: string) => () => (loads.push(name), []);
+  const load = (name: string) => () => (loads.push(name), undefined);
   handled.seen('CP1', 'a', 1, load('a'));
   handled.seen('CP1', 'b', 1, load('b'));
-  handled.added('CP1', 'b', 2, true);
+  handled.add('CP1', 'b', 2, false, true, load('b'));
   handled.seen('CP1', 'c', 1, load('c'));
   handled.seen('CP1', 'a', 1, load('a'));
   t.same(loads, ['a', 'b', 'c'], 'a is still held: b ended, c took its place');
+});
+
+t.test('the row written: the seqNos as ranges, the offline ones apart; a replay writes nothing', async (t) => {
+  const handled = createHandledEvents();
+  const none = () => undefined;
+  t.same(handled.add('CP1', 'x', 0, true, false, none), { handled: '0', offline: '0' }, 'a Started sent offline');
+  t.same(handled.add('CP1', 'x', 1, true, false, none), { handled: '0-1', offline: '0-1' });
+  t.same(handled.add('CP1', 'x', 2, false, false, none), { handled: '0-2', offline: '0-1' }, 'online again');
+  t.equal(handled.add('CP1', 'x', 1, true, false, none), undefined, 'seqNo 1 again: a replay');
+  t.same(handled.add('CP1', 'x', 5, false, false, none), { handled: '0-2,5', offline: '0-1' }, 'a gap (events the charger dropped)');
+  t.equal(handled.seen('CP1', 'x', 4, none), false, 'a seqNo in the gap is not taken for handled');
+});
+
+t.test('a store keeps gaps, offline seqNos and replays across a restart', async (t) => {
+  const dir = t.testdir();
+  const store = openSqliteStore(dir);
+  for (const n of [0, 1, 2, 5]) await store.durably(() => store.sessions.noteEvent({ ...event(n, n === 0 ? 'Started' : 'Updated'), offline: n < 2 }));
+  store.close();
+  const again = openSqliteStore(dir);
+  t.teardown(() => again.close());
+  t.same([0, 1, 2, 3, 4, 5, 6].map((n) => again.sessions.eventSeen('CP1', 'tx-1', n)), [true, true, true, false, false, true, false], 'the gap 3-4 stays unhandled');
+  t.equal(again.sessions.noteEvent(event(2)), false, 'a replay of 2 after the restart');
+  t.equal(await again.durably(() => again.sessions.noteEvent(event(3))), true, '3 fills the gap');
+  const check = new Database(join(dir, DEFAULT_DB_FILE), { readonly: true });
+  t.teardown(() => check.close());
+  t.same(check.prepare('SELECT charger_id, transaction_ref, handled, offline FROM transaction_seq_nos').all(), [{ charger_id: 'CP1', transaction_ref: 'tx-1', handled: '0-3,5', offline: '0-1' }], 'one row for the transaction');
 });
