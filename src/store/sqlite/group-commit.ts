@@ -83,6 +83,10 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
   let unsynced: Waiter[] = [];
   /** The batch the running fsync covers (undefined: none running). */
   let syncing: Waiter[] | undefined;
+  // Made once: better-sqlite3 builds a new set of wrappers for each db.transaction(), which was
+  // a tenth of a stored MeterValues' CPU when made per call (docs/performance.md). Inside the
+  // open transaction it runs its argument in a SAVEPOINT: a throwing `work` undoes its own writes only.
+  const inSavepoint = db.transaction(<T>(work: () => T): T => work());
 
   function commit(): void {
     if (!open) return;
@@ -127,9 +131,7 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
       }
       let result: T;
       try {
-        // Inside an open transaction better-sqlite3 makes this a SAVEPOINT: a throwing `work`
-        // undoes its own writes only.
-        result = db.transaction(work)();
+        result = inSavepoint(work) as T;
       } catch (error) {
         return Promise.reject(error);
       }
