@@ -10,8 +10,8 @@
  * without a 1-6 ms fsync blocking every charger's messages, the balancer's orders and the
  * cloud's replay. A checkpoint (SQLite's own, in the committing call) fsyncs the WAL before it
  * copies it into the database and the database after, so frames checkpointed before our fsync
- * are durable too. Commits made while an fsync is running wait for the next one, which then
- * covers them all.
+ * are durable too. Writes made while an fsync is running are committed together when it ends,
+ * and the next fsync covers them all.
  */
 import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -83,6 +83,10 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
   let unsynced: Waiter[] = [];
   /** The batch the running fsync covers (undefined: none running). */
   let syncing: Waiter[] | undefined;
+  // Made once: better-sqlite3 builds a new set of wrappers for each db.transaction(), which was
+  // a tenth of a stored MeterValues' CPU when made per call (docs/performance.md). Inside the
+  // open transaction it runs its argument in a SAVEPOINT: a throwing `work` undoes its own writes only.
+  const inSavepoint = db.transaction(<T>(work: () => T): T => work());
 
   function commit(): void {
     if (!open) return;
@@ -109,6 +113,8 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
       if (syncing !== batch) return; // flush() settled it already
       syncing = undefined;
       for (const w of batch) error ? w.reject(error) : w.resolve();
+      // What was written while this fsync ran is committed now, in one COMMIT, and synced next.
+      commit();
       syncSoon();
     });
   }
@@ -119,17 +125,20 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
         db.exec('BEGIN IMMEDIATE');
         open = true;
         // After the I/O callbacks of this turn: messages read from many sockets in one poll
-        // phase all land in this transaction.
+        // phase all land in this transaction. While an fsync runs the transaction stays open
+        // over the turns that follow, until that fsync ends: its writers could not hear
+        // "durable" before the next fsync anyway, and one COMMIT for all of them writes each
+        // page they touched once, where a COMMIT per turn wrote the same index pages again and
+        // again (docs/performance.md "Where the time goes").
         setImmediate(() => {
+          if (syncing) return;
           commit();
           syncSoon();
         });
       }
       let result: T;
       try {
-        // Inside an open transaction better-sqlite3 makes this a SAVEPOINT: a throwing `work`
-        // undoes its own writes only.
-        result = db.transaction(work)();
+        result = inSavepoint(work) as T;
       } catch (error) {
         return Promise.reject(error);
       }

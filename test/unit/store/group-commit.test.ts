@@ -76,3 +76,39 @@ t.test('outbox: coalescing, dead letters, transaction map, idTag cache', async (
   store.upstream.idTagCache.put('Card1', { status: 'Blocked' }, at);
   t.same(store.upstream.idTagCache.get('CARD1'), { status: 'Blocked' }, 'idTags without case');
 });
+
+t.test('writes made while an fsync runs are committed together when it ends, then synced', async (t) => {
+  const file = join(t.testdir(), 'g.db');
+  const db = new Database(file);
+  t.teardown(() => db.close());
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE t (v INTEGER)');
+  // Another connection: what is committed (what a reader or a restart would find).
+  const reader = new Database(file, { readonly: true });
+  t.teardown(() => reader.close());
+  const committed = () => reader.prepare('SELECT v FROM t ORDER BY v').pluck().all();
+  const syncs: ((error: Error | null) => void)[] = [];
+  const group = createGroupCommit(db, { sync: (done) => syncs.push(done), syncNow: () => undefined, close: () => undefined });
+  const settled: number[] = [];
+  const write = (v: number) => group.durably(() => db.prepare('INSERT INTO t VALUES (?)').run(v)).then(() => settled.push(v));
+  const first = write(1);
+  await new Promise((r) => setImmediate(r));
+  t.same(committed(), [1], 'the first turn commits at once and its fsync starts');
+  // Three more turns of writes while that fsync runs.
+  const later: Promise<unknown>[] = [];
+  for (const v of [2, 3, 4]) {
+    later.push(write(v));
+    await new Promise((r) => setImmediate(r));
+  }
+  t.same(committed(), [1], 'nothing more is committed while the fsync runs');
+  t.equal(syncs.length, 1);
+  syncs[0]!(null);
+  await first;
+  t.same(committed(), [1, 2, 3, 4], 'when it ends, the three turns are committed together');
+  t.equal(syncs.length, 2, 'and one fsync covers them');
+  t.same(settled, [1], 'none of them told "durable" before that fsync');
+  syncs[1]!(null);
+  await Promise.all(later);
+  t.same(settled, [1, 2, 3, 4]);
+});
