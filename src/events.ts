@@ -141,6 +141,8 @@ export interface ChargeModeState {
   cap: number | null;
   /** In words, e.g. "solar: surplus 9 A". */
   why: string;
+  /** A charger with phase switching and a session: the phases it is to charge on. */
+  phases?: 1 | 3;
 }
 
 export interface AllocationChanged {
@@ -168,6 +170,8 @@ export interface AllocationChanged {
     inFlight?: number;
     /** The highest per-phase current the charger reported lately (fresh MeterValues), A. */
     measured?: number;
+    /** Phase switching: the phases its charger is told to use (its profile's numberPhases). */
+    numberPhases?: 1 | 3;
   }[];
   /**
    * Per charger: whether chargegate controls its current. Uncontrolled (it refused, ignored or

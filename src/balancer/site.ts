@@ -27,6 +27,7 @@ export function chargerModel(c: ChargerConfig): ChargerModel {
     circuit: c.circuit,
     priority: c.priority,
     ...(c.uncontrolledCurrent !== undefined ? { uncontrolledCurrent: c.uncontrolledCurrent } : {}),
+    ...(c.phaseSwitching === 'numberPhases' && c.phases === 3 ? { phaseSwitching: true } : {}),
     quirks: configuredQuirks(c),
   };
 }

@@ -18,7 +18,7 @@ export const CHARGE_MODE_SOURCE = 'charge mode';
 
 export interface ChargeModesDeps {
   site: SiteModel;
-  limits: Pick<LimitControl, 'setCap'>;
+  limits: Pick<LimitControl, 'setCap'> & { setPhases?(chargerId: string, connectorId: number, phases: 1 | 3 | null): void };
   events: EventBus;
   store: { chargeModes: ChargeModeStore; sessions: Pick<SessionStore, 'list'>; durably: Store['durably'] };
   settings: SolarSettings & { defaultMode: ChargeMode; meterTimeoutMs: number; recheckMs: number };
@@ -39,6 +39,8 @@ export interface ChargeModeView {
   mode: ChargeMode;
   cap: number | null;
   why: string;
+  /** A charger with phase switching and a session: the phases it is to charge on. */
+  phases?: 1 | 3;
 }
 
 export interface ChargeModes {
@@ -98,6 +100,7 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
         minCurrent: charger.minCurrent,
         maxCurrent: charger.maxCurrent,
         session: sessions.has(key),
+        ...(charger.phaseSwitching && deps.site.supply.phases === 3 ? { switchable: { wired: charger.rotation } } : {}),
       };
     });
     const g = fresh(grid, now);
@@ -110,7 +113,11 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
     for (const d of outcome.decisions) {
       const key = connectorKey(d.chargerId, d.connectorId);
       const before = applied.get(key);
-      if (before && before.cap === d.cap && before.mode === d.mode) {
+      if ((before?.phases ?? null) !== (d.phases ?? null)) {
+        // Before the cap: both reach the balancer's next run together.
+        deps.limits.setPhases?.(d.chargerId, d.connectorId, d.phases ?? null);
+        if (d.phases !== undefined) log.info({ chargerId: d.chargerId, connectorId: d.connectorId, phases: d.phases, why: d.why }, 'charge mode switches phases');
+      } else if (before && before.cap === d.cap && before.mode === d.mode) {
         applied.set(key, d);
         continue;
       }

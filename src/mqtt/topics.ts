@@ -171,6 +171,7 @@ const CONNECTOR_LEAVES = [
   'limitAccepted',
   'limitInFlight',
   'mode',
+  'phases',
 ] as const;
 export type ConnectorLeaf = (typeof CONNECTOR_LEAVES)[number];
 
