@@ -17,7 +17,7 @@ import { silentLogger } from '../../src/log.js';
 import { SimulatedCharger } from '../../src/sim/charger.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
-import { connectClient } from '../helpers/mqtt.js';
+import { connectClient, publishGridMeter } from '../helpers/mqtt.js';
 
 const FUSE = 16;
 const VOLTAGE = 230;
@@ -59,14 +59,7 @@ t.test('a falling surplus switches the car to one phase, more sun back to three;
     const car = cp1.connectorCurrents(1);
     return [0, 1, 2].map((p) => HOUSE[p]! + car[p]! - pvW / VOLTAGE / 3) as [number, number, number];
   };
-  const worst = [-Infinity, -Infinity, -Infinity];
-  const meter = await connectClient(t, url);
-  const timer = setInterval(() => {
-    const g = net();
-    g.forEach((a, p) => (worst[p] = Math.max(worst[p]!, a)));
-    TOPICS.forEach((topic, p) => void meter.publish(topic, String(g[p]! * VOLTAGE)).catch(() => undefined));
-  }, 100);
-  t.teardown(() => clearInterval(timer));
+  const worst = await publishGridMeter(t, url, TOPICS, VOLTAGE, net);
 
   const ha = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`);
   await ha.subscribe(`${CP1}/connectors/1/phases`);
