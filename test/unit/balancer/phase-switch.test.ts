@@ -10,6 +10,7 @@ import { allocate } from '../../../src/balancer/allocate.js';
 import type { AllocationInput, Phase, PhaseCurrents } from '../../../src/balancer/model.js';
 import { decideModes, type ModeConnector, type SolarMemory, type SolarSettings } from '../../../src/balancer/solar.js';
 import { ordersFor } from '../../../src/balancer/to-profile.js';
+import { profileTo201 } from '../../../src/ocpp/v201/translate/commands.js';
 import { charger, session, site } from '../../helpers/balancer-site.js';
 import { assertFusesHold, sitePhases } from '../../helpers/fuse-oracle.js';
 
@@ -148,4 +149,11 @@ t.test('the profile names the phases both ways; W limits count them', async (t) 
   t.same(period(ordersFor({ ...base, phases: [0, 1, 2], phasesSwitched: 3 }, r, { voltage: V, stackLevel: 1, transactionId: 5 })), { startPeriod: 0, limit: 10, numberPhases: 3 }, 'back to 3: named, so the charger switches up');
   const watts = charger({ id: 'R', quirks: { stackLevelZeroOnly: false, wattsOnly: true, noTxProfile: false, noZeroAmps: false } });
   t.same(period(ordersFor({ ...base, phases: [0, 1, 2], phasesSwitched: 1 }, watts, { voltage: V, stackLevel: 1 })), { startPeriod: 0, limit: 2300, numberPhases: 1 }, 'W for the one phase it is told, though it still draws on three');
+});
+
+t.test('a 2.0.1 charger gets the same numberPhases (K01), no phaseToUse', async (t) => {
+  const r = charger({ id: 'R', maxCurrent: 16 });
+  const a = { key: 'R/1', chargerId: 'R', connectorId: 1, amps: 10, phases: [0] as Phase[], phasesMeasured: false, phasesSwitched: 1 as const, active: true, reason: 'cap' as const, detail: '' };
+  const profile = profileTo201(ordersFor(a, r, { voltage: V, stackLevel: 1 }).profiles[0]!.csChargingProfiles);
+  t.same(profile.chargingSchedule[0]!.chargingSchedulePeriod, [{ startPeriod: 0, limit: 10, numberPhases: 1 }]);
 });
