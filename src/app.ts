@@ -381,6 +381,7 @@ function createSiteChargeModes(config: Config, deps: { balancer: Balancer; event
       stopDelayMs: site.solar.stopDelay * 1000,
       metering: site.solar.metering,
       batteryFirst: site.solar.batteryFirst,
+      phaseSwitchDelayMs: site.solar.phaseSwitchDelay * 1000,
       defaultMode: site.solar.defaultMode,
       meterTimeoutMs: site.failsafe.meterTimeout * 1000,
       recheckMs: site.balancing.recheckInterval * 1000,

@@ -147,6 +147,8 @@ export interface ChargeModeState {
   cap: number | null;
   /** In words, e.g. "solar: surplus 9 A". */
   why: string;
+  /** A charger with phase switching and a session: the phases it is to charge on. */
+  phases?: 1 | 3;
 }
 
 /** A connector's charging plan and what it does now (src/plan/service.ts); instants ISO 8601. */
@@ -199,6 +201,8 @@ export interface AllocationChanged {
     inFlight?: number;
     /** The highest per-phase current the charger reported lately (fresh MeterValues), A. */
     measured?: number;
+    /** Phase switching: the phases its charger is told to use (its profile's numberPhases). */
+    numberPhases?: 1 | 3;
   }[];
   /**
    * Per charger: whether chargegate controls its current. Uncontrolled (it refused, ignored or

@@ -79,10 +79,13 @@ export function effectiveSiteLimit(supply: SupplyModel, external: readonly Exter
  * Before that, all the charger's phases are assumed: the safe side; or, where the car said how
  * many it charges on (evPhases, its charging needs), the charger's first ones (a single-phase
  * car charges on L1): its profile then names that many phases (to-profile.ts).
+ * A charger switched to three phases (switched) counts all of them at once: the 1-phase
+ * currents it showed before the switch say nothing of what its car may draw now.
  */
-export function phasesOf(charger: ChargerModel, index: SiteIndex, measured: ConnectorInput['measured'], threshold: number, evPhases?: number): readonly Phase[] {
+export function phasesOf(charger: ChargerModel, index: SiteIndex, measured: ConnectorInput['measured'], threshold: number, evPhases?: number, switched?: 1 | 3): readonly Phase[] {
   const wired = index.wired(charger);
-  if (wired.length === 1) return wired;
+  if (wired.length === 1 || switched === 3) return wired;
+  if (switched === 1) evPhases = 1;
   const used: Phase[] = [];
   if (measured) for (let i = 0; i < 3; i++) if (measured.currents[i]! > threshold) used.push(charger.rotation[i]!);
   if (used.length > 0) return used;
@@ -182,8 +185,9 @@ export function allocate(input: AllocationInput): Allocation {
     const phasesMeasured = item.session && measured !== undefined && item.charger.phases === 3 && measured.currents.some((a) => a > b.phaseThreshold);
     if (amps > 0) for (const p of item.phases) tenths[p] += Math.round(amps * 10);
     if (item.session) state[item.key] = remember(input.state[item.key], amps, now, b.maxWaitMs);
-    const phasesDeclared = item.session && !phasesMeasured && item.input.evPhases !== undefined && item.phases.length === item.input.evPhases && item.phases.length < item.charger.phases;
-    out[n] = { key: item.key, chargerId: item.input.chargerId, connectorId: item.input.connectorId, amps, phases: item.phases, phasesMeasured, ...(phasesDeclared ? { phasesDeclared } : {}), active: item.input.session !== undefined, reason, detail };
+    const switched = item.session && item.charger.phases === 3 ? item.input.switchedPhases : undefined;
+    const phasesDeclared = switched === undefined && item.session && !phasesMeasured && item.input.evPhases !== undefined && item.phases.length === item.input.evPhases && item.phases.length < item.charger.phases;
+    out[n] = { key: item.key, chargerId: item.input.chargerId, connectorId: item.input.connectorId, amps, phases: item.phases, phasesMeasured, ...(phasesDeclared ? { phasesDeclared } : {}), ...(switched !== undefined ? { phasesSwitched: switched } : {}), active: item.input.session !== undefined, reason, detail };
   }
   return { connectors: out, siteLimit, load: [tenths[0] / 10, tenths[1] / 10, tenths[2] / 10], state };
 }
@@ -215,7 +219,7 @@ function itemOf(c: ConnectorInput, key: string, site: SiteModel, index: SiteInde
   const charger = chargerOf(site, c.chargerId);
   const session = c.session !== undefined && c.fixed === undefined;
   // Idle and fixed connectors may start drawing on every phase they have.
-  const phases = session ? phasesOf(charger, index, c.measured, site.balancing.phaseThreshold, c.evPhases) : index.wired(charger);
+  const phases = session ? phasesOf(charger, index, c.measured, site.balancing.phaseThreshold, c.evPhases, c.switchedPhases) : index.wired(charger);
   const cons: number[] = [];
   for (const circuit of chainOf(index, charger.circuit)) for (const p of phases) cons.push(circuit * 3 + p);
   if (charger.connectors > 1) for (const p of phases) cons.push(table.ofCharger(charger, p));

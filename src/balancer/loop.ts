@@ -66,6 +66,8 @@ export interface Balancer extends LimitControl {
   control(): ChargerControl[];
   /** The caps on a charger by source (cloud, user profile 12, mqtt…; connectorId absent: the whole charger); the lowest applies. */
   caps(chargerId: string): { connectorId?: number; source: string; amps: number }[];
+  /** Phase switching (charge modes): the phases a connector's charger is to use while its session runs; null: as wired. */
+  setPhases(chargerId: string, connectorId: number, phases: 1 | 3 | null): void;
 }
 
 
@@ -123,6 +125,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const cannotPause = new Set<string>();
   /** AC phases the car on a connector said it charges on (its charging needs), until its session ends. */
   const evPhases = new Map<string, 1 | 2 | 3>();
+  /** Phase switching: the phases each connector's charger is told to use (charge modes), until its session ends. */
+  const switched = new Map<string, 1 | 3>();
   /** Caps per charger or connector key, per source (mqtt, http, cloud…): the lowest applies. */
   const caps = new Map<string, Map<string, number>>();
   const runtime = new Map<string, RuntimeLimit>();
@@ -244,6 +248,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       if (cannotPause.has(key)) input.cannotPause = true;
       const declared = evPhases.get(key);
       if (declared !== undefined) input.evPhases = declared;
+      const phases = switched.get(key);
+      if (phases !== undefined) input.switchedPhases = phases;
       return input;
     });
   }
@@ -458,6 +464,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         ...(f !== undefined ? { accepted: f } : {}),
         ...(flying !== undefined ? { inFlight: flying } : {}),
         ...(draw !== undefined ? { measured: round1(draw) } : {}),
+        ...(c.phasesSwitched !== undefined ? { numberPhases: c.phasesSwitched } : {}),
       };
     });
     const chargers = controlView();
@@ -673,6 +680,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     forget(key);
     // The car's needs were this session's (the edge forgets them too; this keeps the plan right if it did not).
     if (evPhases.delete(key) || caps.get(key)?.has(EV_NEEDS_SOURCE)) setCap(s.chargerId, s.connectorId, null, EV_NEEDS_SOURCE);
+    switched.delete(key);
     if (![...sessions.keys()].some((k) => splitKey(k)[0] === s.chargerId)) settle(s.chargerId, control.settled, 'its sessions ended');
     schedule();
   }
@@ -819,6 +827,21 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     return { ...charger, quirks: { ...charger.quirks, noTxProfile: true } };
   }
 
+  /**
+   * The phases the charger is told to use (its profile's numberPhases, to-profile.ts); the
+   * allocation counts them (allocate.ts phasesOf). The profile goes out again even where the
+   * limit stays the same: the number of phases is what changed.
+   */
+  function setPhases(chargerId: string, connectorId: number, phases: 1 | 3 | null): void {
+    const key = connectorKey(chargerId, connectorId);
+    if ((switched.get(key) ?? null) === phases) return;
+    if (phases === null) switched.delete(key);
+    else switched.set(key, phases);
+    if (sessions.has(key)) resendTo.add(key);
+    log.info({ chargerId, connectorId, phases }, phases === null ? 'phase switching ends: as wired' : 'phases switched');
+    schedule();
+  }
+
   /** A cap per source on a charger (connectorId undefined) or a connector; null clears this source's. */
   function setCap(chargerId: string, connectorId: number | undefined, amps: number | null, source: string): ControlResult {
     const charger = chargerOf(site, chargerId);
@@ -900,6 +923,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       return Promise.all(sent).then(() => undefined);
     },
     setCap,
+    setPhases,
     setSiteLimit(amps, durationS, source) {
       return this.setExternalLimit(`demand-response (${source})`, amps, amps === null ? undefined : nowMs() + durationS * 1000);
     },

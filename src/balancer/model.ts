@@ -56,6 +56,8 @@ export interface ChargerModel {
   priority: number;
   /** What it draws when chargegate cannot control it, A per phase (default maxCurrent). */
   uncontrolledCurrent?: number;
+  /** It can switch its car between 3 phases and 1 through the profile's numberPhases (solar modes). */
+  phaseSwitching?: boolean;
   quirks: ChargerQuirks;
 }
 
@@ -118,6 +120,13 @@ export interface ConnectorInput {
    * profile then names that many phases (numberPhases), so the charger holds it to them.
    */
   evPhases?: 1 | 2 | 3;
+  /**
+   * Phase switching (site.solar, chargers.list[].phaseSwitching): the phases its charger is told
+   * to use (its profile's numberPhases). 3: every wired phase is counted, whatever its currents
+   * showed on one phase; 1: its first phase, until its currents show more (a car still on three
+   * while it switches is counted on three).
+   */
+  switchedPhases?: 1 | 3;
 }
 
 export interface ExternalLimit {
@@ -184,6 +193,8 @@ export interface ConnectorAllocation {
   phasesMeasured: boolean;
   /** The phases are the ones the car said it charges on (ConnectorInput.evPhases), not measured yet. */
   phasesDeclared?: boolean;
+  /** Phase switching: the phases its profile names (ConnectorInput.switchedPhases), for a running session. */
+  phasesSwitched?: 1 | 3;
   active: boolean;
   reason: Reason;
   /** The reason in words, e.g. "circuit garage full on L2". */

@@ -27,6 +27,7 @@ export function chargerModel(c: ChargerConfig): ChargerModel {
     circuit: c.circuit,
     priority: c.priority,
     ...(c.uncontrolledCurrent !== undefined ? { uncontrolledCurrent: c.uncontrolledCurrent } : {}),
+    ...(c.phaseSwitching === 'numberPhases' && c.phases === 3 ? { phaseSwitching: true } : {}),
     quirks: configuredQuirks(c),
   };
 }
@@ -92,6 +93,7 @@ export function siteProblems(config: Config): string[] {
   config.chargers.list.forEach((c, i) => {
     if (!ids.has(c.circuit)) problems.push(`chargers.list[${i}].circuit: no circuit "${c.circuit}" in site.circuits`);
     if (c.minCurrent > c.maxCurrent) problems.push(`chargers.list[${i}].minCurrent: ${c.minCurrent} is above maxCurrent ${c.maxCurrent}`);
+    if (c.phaseSwitching !== 'none' && c.phases === 1) problems.push(`chargers.list[${i}].phaseSwitching: ${c.phaseSwitching} needs a 3-phase charger (phases is 1); use none`);
   });
   const step = site.balancing.step;
   if (Math.abs(step * 10 - Math.round(step * 10)) > 1e-9) problems.push(`site.balancing.step: ${step} is not a multiple of 0.1 A (OCPP 1.6 limits have one decimal, §7.13); use e.g. 0.1, 0.5 or 1`);
@@ -102,7 +104,10 @@ export function siteProblems(config: Config): string[] {
   const solar = site.solar;
   if (!m && (solar.defaultMode === 'solar' || solar.defaultMode === 'minsolar')) problems.push(`site.solar.defaultMode: ${solar.defaultMode} follows the solar surplus, which needs the grid meter (site.meter); use now or off, or add site.meter`);
   for (const key of ['pv', 'battery'] as const) {
-    if (solar[key] && m?.type !== 'mqtt') problems.push(`site.solar.${key}.topic: read on site.meter's broker, so it needs site.meter of type mqtt (${m ? `it is ${m.type}` : 'there is none'})`);
+    const d = solar[key];
+    if (d?.type === 'mqtt' && !d.topic) problems.push(`site.solar.${key}.topic: required for type mqtt (or set type: modbus-tcp with host and model)`);
+    if (d?.type === 'mqtt' && m?.type !== 'mqtt') problems.push(`site.solar.${key}.topic: read on site.meter's broker, so it needs site.meter of type mqtt (${m ? `it is ${m.type}` : 'there is none'}); or read it over Modbus: type: modbus-tcp`);
+    if (d?.type === 'modbus-tcp' && !d.host) problems.push(`site.solar.${key}.host: required for type modbus-tcp`);
   }
   return problems;
 }

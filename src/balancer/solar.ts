@@ -15,6 +15,14 @@
  * contactor and a profile written to the charger's flash), so a solar car starts only after
  * the surplus covered its minimum for startDelay, and stops only after it stayed below for
  * stopDelay, held at its minimum meanwhile.
+ *
+ * Phase switching (chargers.list[].phaseSwitching): a 3-phase car needs 3 × 6 A ≈ 4.1 kW, a
+ * 1-phase one 6 A ≈ 1.4 kW. A charger that can switch charges on one phase while the surplus
+ * does not cover its 3-phase minimum, on three when it does. Each switch interrupts the charge
+ * and many cars dislike it, so the wish to switch must hold for phaseSwitchDelay first: a
+ * surplus swinging around the threshold faster than that never switches, and two switches are
+ * always at least phaseSwitchDelay apart. The switch itself is the profile's numberPhases
+ * (OCPP 1.6 §7.13, 2.0.1 K01), sent by the balancer, which counts the phases in use (the fuse wins).
  */
 import type { Phase, PhaseCurrents } from './model.js';
 
@@ -37,7 +45,12 @@ export interface SolarSettings {
   metering: 'sum' | 'phase';
   /** The home battery charges first: its charging power is not surplus for the cars. */
   batteryFirst: boolean;
+  /** ms the surplus must ask for the other phase count before a switching charger switches (default 300 s). */
+  phaseSwitchDelayMs?: number;
 }
+
+/** site.solar.phaseSwitchDelay's default, ms. */
+export const DEFAULT_PHASE_SWITCH_DELAY_MS = 300_000;
 
 export interface SolarReadings {
   /** The grid meter, A per site phase, import positive, export negative. */
@@ -60,6 +73,11 @@ export interface ModeConnector {
   maxCurrent: number;
   /** A car is plugged in with a session; without one its memory starts afresh. */
   session: boolean;
+  /**
+   * The charger switches between 1 and 3 phases (numberPhases in its profile): its site
+   * phases L1, L2, L3 as wired; on one phase its car uses the first.
+   */
+  switchable?: { wired: readonly [Phase, Phase, Phase] };
 }
 
 /** Per connector: whether a solar car is running, and since when the condition to switch holds. */
@@ -67,6 +85,9 @@ export interface SolarMemoryEntry {
   charging: boolean;
   /** Since when (ms) the surplus says the opposite of `charging`; undefined: it agrees. */
   pendingSince?: number;
+  /** A switching charger: the phases it is told to use, and since when the surplus asks for the other count. */
+  phases?: 1 | 3;
+  phasesPendingSince?: number;
 }
 export type SolarMemory = Readonly<Record<string, SolarMemoryEntry>>;
 
@@ -78,6 +99,8 @@ export interface ModeDecision {
   cap: number | null;
   /** In words, for the log, the API and MQTT. */
   why: string;
+  /** A switching charger with a session: the phases it is to charge on (its profile's numberPhases). */
+  phases?: 1 | 3;
 }
 
 export interface ModeOutcome {
@@ -119,21 +142,29 @@ export function decideModes(connectors: readonly ModeConnector[], readings: Sola
 
   for (const c of solar) {
     const key = `${c.chargerId}/${c.connectorId}`;
-    const offered = room ? share(room, c, s) : 0;
     const before: SolarMemoryEntry = c.session ? (memory[key] ?? { charging: false }) : { charging: false };
+    // A switching car decides its phases first: the surplus it is offered depends on them.
+    const sw = c.switchable && c.session ? switchPhases(before, room ? wantedPhases(room, c, c.switchable.wired, s) : undefined, now, s) : undefined;
+    const on = sw ? { ...c, phases: sw.phases === 1 ? c.switchable!.wired.slice(0, 1) : c.switchable!.wired } : c;
+    const offered = room ? share(room, on, s) : 0;
+    const phaseWhy = sw ? phasesWhy(sw, s) : '';
     let decision: ModeDecision;
     if (c.mode === 'minsolar') {
       const amps = clamp(Math.max(c.minCurrent, offered), c.minCurrent, c.maxCurrent);
-      decision = { chargerId: c.chargerId, connectorId: c.connectorId, mode: c.mode, cap: amps, why: room ? `min+solar: ${fmt(amps)} A (surplus ${fmt(offered)} A)` : `min+solar: no grid reading, its minimum ${c.minCurrent} A` };
+      decision = { chargerId: c.chargerId, connectorId: c.connectorId, mode: c.mode, cap: amps, why: (room ? `min+solar: ${fmt(amps)} A (surplus ${fmt(offered)} A)` : `min+solar: no grid reading, its minimum ${c.minCurrent} A`) + phaseWhy };
       next[key] = { charging: true };
     } else {
       const entry = hysteresis(before, offered >= c.minCurrent, now, s);
       next[key] = entry;
       const amps = entry.charging ? clamp(offered, c.minCurrent, c.maxCurrent) : 0;
-      decision = { chargerId: c.chargerId, connectorId: c.connectorId, mode: c.mode, cap: amps, why: solarWhy(entry, before, offered, c, s, room !== undefined) };
+      decision = { chargerId: c.chargerId, connectorId: c.connectorId, mode: c.mode, cap: amps, why: solarWhy(entry, before, offered, c, s, room !== undefined) + phaseWhy };
+    }
+    if (sw) {
+      next[key] = { ...next[key]!, ...sw };
+      decision.phases = sw.phases;
     }
     // What it takes beyond the surplus (its minimum) comes from the grid: the next cars get none of it.
-    if (room) take(room, c, decision.cap ?? 0, s);
+    if (room) take(room, on, decision.cap ?? 0, s);
     byKey.set(key, decision);
   }
   for (const c of connectors) {
@@ -144,6 +175,34 @@ export function decideModes(connectors: readonly ModeConnector[], readings: Sola
     else decisions.push({ chargerId: c.chargerId, connectorId: c.connectorId, mode: c.mode, cap: null, why: 'mode now: as fast as the fuse allows' });
   }
   return { decisions, memory: next, ...(perPhase ? { surplusW: Math.round(perPhase.reduce((a, b) => a + b, 0) * s.voltage) } : {}) };
+}
+
+/**
+ * The phases the surplus asks for: three when it covers the car's minimum on three phases,
+ * else one (below even the 1-phase minimum too: the car waits on one phase, ready to start at
+ * the smaller minimum).
+ */
+function wantedPhases(room: readonly number[], c: ModeConnector, wired: readonly Phase[], s: SolarSettings): 1 | 3 {
+  return share(room, { ...c, phases: wired }, s) >= c.minCurrent ? 3 : 1;
+}
+
+/**
+ * Switches only after the surplus asked for the other phase count for phaseSwitchDelay without
+ * a break; a session's first choice is taken at once (nothing to flap yet). Without a grid
+ * reading it stays as it is.
+ */
+export function switchPhases(before: SolarMemoryEntry, want: 1 | 3 | undefined, now: number, s: SolarSettings): { phases: 1 | 3; phasesPendingSince?: number } {
+  if (before.phases === undefined) return { phases: want ?? 3 };
+  if (want === undefined || want === before.phases) return { phases: before.phases };
+  const since = before.phasesPendingSince ?? now;
+  if (now - since >= (s.phaseSwitchDelayMs ?? DEFAULT_PHASE_SWITCH_DELAY_MS)) return { phases: want };
+  return { phases: before.phases, phasesPendingSince: since };
+}
+
+function phasesWhy(sw: { phases: 1 | 3; phasesPendingSince?: number }, s: SolarSettings): string {
+  const on = `, on ${sw.phases === 1 ? '1 phase' : '3 phases'}`;
+  if (sw.phasesPendingSince === undefined) return on;
+  return `${on}; switches to ${sw.phases === 1 ? 3 : 1} after ${(s.phaseSwitchDelayMs ?? DEFAULT_PHASE_SWITCH_DELAY_MS) / 1000} s`;
 }
 
 function hysteresis(before: SolarMemoryEntry, enough: boolean, now: number, s: SolarSettings): SolarMemoryEntry {

@@ -72,10 +72,12 @@ export function ordersFor(a: ConnectorAllocation, charger: ChargerModel, options
   const pauseByAvailability = charger.quirks.noZeroAmps && a.active && a.amps === 0;
   // W limits assume one phase until the car's currents showed its phases: a 1-phase car
   // given a 3-phase W limit would draw three times the current on its phase.
-  const knownPhases = a.phasesMeasured || a.phasesDeclared || charger.phases === 1 ? a.phases.length : 1;
+  // A switched charger's car draws on the phases it was switched to (W: the total for them).
+  const knownPhases = a.phasesSwitched ?? (a.phasesMeasured || a.phasesDeclared || charger.phases === 1 ? a.phases.length : 1);
   // Fewer phases reserved than wired because the car said so: the profile names them (§7.13
   // numberPhases, 2.0.1 K01), so the charger holds the car to the phases the plan counted.
-  const named = (v: ReturnType<typeof limitValue>) => (a.phasesDeclared ? { ...v, numberPhases: a.phases.length } : v);
+  // Phase switching names them both ways: 1 switches the charger down, 3 back up.
+  const named = (v: ReturnType<typeof limitValue>) => (a.phasesSwitched !== undefined ? { ...v, numberPhases: a.phasesSwitched } : a.phasesDeclared ? { ...v, numberPhases: a.phases.length } : v);
   const profiles: SetChargingProfileRequest[] = [];
   if (pauseByAvailability) {
     return { profiles, availability: 'Inoperative', amps: 0 };

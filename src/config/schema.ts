@@ -115,6 +115,11 @@ const ChargerEntry = Type.Object(
       default: 'L1L2L3',
       description: "Which site phases the charger's L1, L2, L3 are wired to (RST = L1L2L3); a 1-phase charger uses the first (L2 alone means its L1 is on the site's L2).",
     }),
+    phaseSwitching: OneOf(['none', 'numberPhases'], {
+      default: 'none',
+      description:
+        "Whether a 3-phase charger can switch its car between 3 phases and 1 (solar modes: 1 phase while the surplus does not cover the 3-phase minimum, site.solar.phaseSwitchDelay). numberPhases: through the charging profile's numberPhases (OCPP 1.6 §7.13, 2.0.1 K01). none: never switched.",
+    }),
     validation: Type.Optional(OneOf(['lenient', 'strict'], { description: "This charger's frame checking (see ocpp.validation); default: ocpp.validation." })),
     ocpp: Type.Optional(
       OneOf(['1.6', '2.0.1'], {
@@ -368,6 +373,21 @@ const SiteMeter = Type.Object(
   { additionalProperties: false, description: 'The grid meter: available current per phase = limit − (meter − the chargers\' own measured current).' },
 );
 
+/** A PV inverter or home battery (site.solar.pv, battery): a topic on site.meter's broker, or polled over Modbus TCP. */
+const SolarMeter = (defaultModel: string, value: string, description: string) =>
+  Type.Object(
+    {
+      type: OneOf(['mqtt', 'modbus-tcp'], { default: 'mqtt', description: `mqtt: ${value} as a plain number on a topic of site.meter's broker; modbus-tcp: polled with a power register map (adapters/meters).` }),
+      topic: Type.Optional(Type.String({ minLength: 1, description: `mqtt: the topic with ${value} (a plain number).` })),
+      model: Type.String({ default: defaultModel, pattern: '^[a-z0-9-]+$', allowed: 'a power register map name from adapters/meters, e.g. sunspec-inverter or generic-battery', description: 'modbus-tcp: register map (adapters/meters/<model>.yaml) with a power register.' }),
+      host: Type.Optional(Type.String({ minLength: 1, description: 'modbus-tcp: address of the device (or its Modbus gateway).' })),
+      port: Type.Integer({ default: 502, minimum: 1, maximum: 65535, description: 'modbus-tcp: port.' }),
+      unitId: Type.Integer({ default: 1, minimum: 0, maximum: 255, description: 'modbus-tcp: unit (slave) id.' }),
+      interval: Type.Number({ default: 2, minimum: 0.2, maximum: 60, description: 'modbus-tcp: seconds between reads. A reading older than site.failsafe.meterTimeout counts as none.' }),
+    },
+    { additionalProperties: false, description },
+  );
+
 const SiteSection = Type.Object(
   {
     supply: Type.Object(
@@ -428,8 +448,9 @@ const SiteSection = Type.Object(
         stopDelay: Type.Number({ default: 300, minimum: 0, maximum: 7200, description: 'Seconds the surplus must stay below a charging car\'s minimum before a car in solar mode stops (held at its minimum meanwhile): a passing cloud does not stop it.' }),
         metering: OneOf(['sum', 'phase'], { default: 'sum', description: 'sum: the export of the three phases is netted (most home meters bill the sum), so a 1-phase car may use all of it; phase: a car gets only what its own phases export.' }),
         batteryFirst: Type.Boolean({ default: false, description: 'The home battery charges before the cars: its charging power is not surplus.' }),
-        pv: Type.Optional(Type.Object({ topic: Type.String({ minLength: 1, description: 'MQTT topic on site.meter\'s broker with the PV inverter\'s output, W (a plain number).' }) }, { additionalProperties: false, description: 'The PV inverter: the surplus is never more than it gives.' })),
-        battery: Type.Optional(Type.Object({ topic: Type.String({ minLength: 1, description: 'MQTT topic on site.meter\'s broker with the home battery\'s power, W (a plain number; charging positive, discharging negative).' }) }, { additionalProperties: false, description: 'The home battery: what it takes is surplus (unless batteryFirst), what it gives is not.' })),
+        phaseSwitchDelay: Type.Number({ default: 300, minimum: 0, maximum: 7200, description: 'Seconds the surplus must ask for the other phase count (1 or 3) before a charger with phaseSwitching switches: at most one switch per this many seconds, so a surplus swinging around the 3-phase minimum does not flap.' }),
+        pv: Type.Optional(SolarMeter('sunspec-inverter', 'the PV inverter\'s output, W', 'The PV inverter: the surplus is never more than it gives.')),
+        battery: Type.Optional(SolarMeter('generic-battery', 'the home battery\'s power, W (charging positive, discharging negative)', 'The home battery: what it takes is surplus (unless batteryFirst), what it gives is not.')),
       },
       'Charge modes and solar surplus charging (docs/load-balancing.md): the surplus is the export the grid meter (site.meter, signed: import positive) sees plus what the solar-mode cars draw.',
     ),

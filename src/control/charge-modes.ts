@@ -18,7 +18,7 @@ export const CHARGE_MODE_SOURCE = 'charge mode';
 
 export interface ChargeModesDeps {
   site: SiteModel;
-  limits: Pick<LimitControl, 'setCap'>;
+  limits: Pick<LimitControl, 'setCap'> & { setPhases?(chargerId: string, connectorId: number, phases: 1 | 3 | null): void };
   events: EventBus;
   store: { chargeModes: ChargeModeStore; sessions: Pick<SessionStore, 'list'>; durably: Store['durably'] };
   settings: SolarSettings & { defaultMode: ChargeMode; meterTimeoutMs: number; recheckMs: number };
@@ -39,6 +39,8 @@ export interface ChargeModeView {
   mode: ChargeMode;
   cap: number | null;
   why: string;
+  /** A charger with phase switching and a session: the phases it is to charge on. */
+  phases?: 1 | 3;
 }
 
 export interface ChargeModes {
@@ -65,6 +67,9 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
   let grid: { currents: PhaseCurrents; at: number } | undefined;
   let memory: SolarMemory = {};
   let surplus: number | undefined;
+  /** Why no surplus is counted while a PV or battery meter is silent (logged when it changes). */
+  let wasBlind: string | undefined;
+  let readOnce = false;
   let timer: NodeJS.Timeout | undefined;
   const off: (() => void)[] = [];
 
@@ -98,19 +103,36 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
         minCurrent: charger.minCurrent,
         maxCurrent: charger.maxCurrent,
         session: sessions.has(key),
+        ...(charger.phaseSwitching && deps.site.supply.phases === 3 ? { switchable: { wired: charger.rotation } } : {}),
       };
     });
     const g = fresh(grid, now);
     const pv = fresh(deps.pv?.(), now);
     const battery = fresh(deps.battery?.(), now);
-    const readings: SolarReadings | undefined = g ? { grid: g.currents, ...(pv ? { pvW: pv.watts } : {}), ...(battery ? { batteryW: battery.watts } : {}) } : undefined;
+    // A configured PV or battery meter gone silent: what the sun gives, or what the battery adds
+    // to the export, is unknown, so there is no surplus (pvW 0 caps it at none): the safe side.
+    const silent = [...(deps.pv && !pv ? ['PV inverter'] : []), ...(deps.battery && !battery ? ['home battery'] : [])];
+    const readings: SolarReadings | undefined = g ? { grid: g.currents, ...(silent.length > 0 ? { pvW: 0 } : pv ? { pvW: pv.watts } : {}), ...(battery ? { batteryW: battery.watts } : {}) } : undefined;
+    if (pv || battery) readOnce = true;
+    const blind = silent.length > 0 ? `${silent.join(' and ')} meter silent: no surplus counted` : undefined;
+    if (blind !== wasBlind) {
+      // Before its first reading (the start) it is no news: info; gone silent later: a warning.
+      if (blind) log[readOnce ? 'warn' : 'info']({ meters: silent, meterTimeoutSeconds: s.meterTimeoutMs / 1000 }, 'solar meter silent: no surplus counted until it reads');
+      else if (wasBlind) log.info('solar meters read again');
+      wasBlind = blind;
+    }
     const outcome = decideModes(list, readings, memory, now, s);
+    if (blind && g) for (const d of outcome.decisions) if (d.mode === 'solar' || d.mode === 'minsolar') d.why = `${d.why} (${blind})`;
     memory = outcome.memory;
     surplus = outcome.surplusW;
     for (const d of outcome.decisions) {
       const key = connectorKey(d.chargerId, d.connectorId);
       const before = applied.get(key);
-      if (before && before.cap === d.cap && before.mode === d.mode) {
+      if ((before?.phases ?? null) !== (d.phases ?? null)) {
+        // Before the cap: both reach the balancer's next run together.
+        deps.limits.setPhases?.(d.chargerId, d.connectorId, d.phases ?? null);
+        if (d.phases !== undefined) log.info({ chargerId: d.chargerId, connectorId: d.connectorId, phases: d.phases, why: d.why }, 'charge mode switches phases');
+      } else if (before && before.cap === d.cap && before.mode === d.mode) {
         applied.set(key, d);
         continue;
       }

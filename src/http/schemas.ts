@@ -18,6 +18,7 @@ const LIMIT = {
     inFlightA: nullableNumber('A limit sent and not answered yet; null: none.'),
     measuredA: nullableNumber('The highest per-phase current the charger reported lately; null: no fresh reading.'),
     phases: { type: 'array', items: { type: 'string', enum: ['L1', 'L2', 'L3'] }, description: 'Site phases it draws on.' },
+    numberPhases: { type: 'integer', enum: [1, 3], description: 'Phase switching (chargers.list[].phaseSwitching, solar modes): the phases its charger is told to charge on (its profile\'s numberPhases); absent: as wired.' },
     active: { type: 'boolean', description: 'A session runs on it (else the limit is its standing share).' },
     reason: { type: 'string', description: 'max, cap, released, fair-share, circuit-full, external, failsafe, paused-rotation, paused-priority, paused-capacity, fixed, standby.' },
     detail: { type: 'string', description: 'The reason in words.' },

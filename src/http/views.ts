@@ -55,6 +55,8 @@ export interface LimitView {
   measuredA: number | null;
   /** Site phases it draws on, e.g. ["L1"] for a 1-phase car. */
   phases: string[];
+  /** Phase switching (solar modes): the phases its charger is told to charge on, 1 or 3; absent: as wired. */
+  numberPhases?: 1 | 3;
   /** A session runs on it (else the limit is its standing share). */
   active: boolean;
   /** Why the plan is what it is (max, cap, fair-share, circuit-full, failsafe, …) and the detail in words. */
@@ -235,6 +237,7 @@ export function limitView(a: ConnectorAllocation, at: string): LimitView {
     inFlightA: a.inFlight ?? null,
     measuredA: a.measured ?? null,
     phases: a.phases,
+    ...(a.numberPhases !== undefined ? { numberPhases: a.numberPhases } : {}),
     active: a.active,
     reason: a.reason,
     detail: a.detail,

@@ -3,6 +3,9 @@
  * currents are, how they are encoded, and how they scale. Parsing and reading are pure; the
  * file is read by loadRegisterMap.
  *
+ * A map reads the three phase currents (`currents`, a grid meter), or one total power in W
+ * (`power`, a PV inverter or a home battery: site.solar.pv, site.solar.battery).
+ *
  * Two kinds of map: fixed addresses (`address`, most meters), or a SunSpec device (`sunspec`),
  * whose values sit at fixed offsets within a model block that may start anywhere; the block is
  * found on connect (sunspec.ts) and atBlock() turns the offsets into addresses.
@@ -36,7 +39,9 @@ export interface RegisterMap {
   name: string;
   function: 'input' | 'holding';
   wordOrder: WordOrder;
-  /** Phase currents L1, L2, L3, in A after scaling. */
+  /** current: `currents` are the phase currents L1, L2, L3 in A; power: its one entry is the total power in W. */
+  quantity: 'current' | 'power';
+  /** Phase currents L1, L2, L3, in A after scaling; or, for a power map, the power in W. */
   currents: RegisterSpec[];
   /** Set for a SunSpec device: the currents' addresses are offsets within a model block. */
   sunspec?: SunSpecMapping;
@@ -57,19 +62,24 @@ export function parseRegisterMap(text: string, source: string): RegisterMap {
   if (sunspec && fn !== 'holding') fail('a sunspec map reads holding registers: drop function or set it to holding');
   const order = raw.wordOrder ?? 'big';
   if (order !== 'big' && order !== 'little') fail(`wordOrder must be big or little, got ${String(order)}`);
-  if (!Array.isArray(raw.currents) || raw.currents.length < 1 || raw.currents.length > 3) fail('currents must list 1 to 3 registers (L1, L2, L3)');
+  const power = raw.power !== undefined;
+  if (power && raw.currents !== undefined) fail('give currents (a grid meter) or power (a PV inverter, a battery), not both');
+  if (power && (!raw.power || typeof raw.power !== 'object' || Array.isArray(raw.power))) fail('power must be one register, e.g. { address: 0, type: int32 }');
+  if (!power && (!Array.isArray(raw.currents) || raw.currents.length < 1 || raw.currents.length > 3)) fail('currents must list 1 to 3 registers (L1, L2, L3)');
+  const entries = (power ? [raw.power] : raw.currents) as Record<string, unknown>[];
+  const label = (i: number) => (power ? 'power' : `currents[${i}]`);
   // A SunSpec map names offsets within the block, a plain map addresses: two words, so a map
   // copied from one kind to the other cannot silently read the wrong registers.
   const [at, sfAt] = sunspec ? (['offset', 'scaleFactorOffset'] as const) : (['address', 'scaleFactorAddress'] as const);
   const [wrong, sfWrong] = sunspec ? (['address', 'scaleFactorAddress'] as const) : (['offset', 'scaleFactorOffset'] as const);
-  const currents = (raw.currents as Record<string, unknown>[]).map((r, i): RegisterSpec => {
-    if (r[wrong] !== undefined || r[sfWrong] !== undefined) fail(`currents[${i}]: ${sunspec ? 'a sunspec map gives offsets within the model block (offset, scaleFactorOffset), not addresses' : 'offset and scaleFactorOffset belong to a sunspec map; give address and scaleFactorAddress'}`);
+  const currents = entries.map((r, i): RegisterSpec => {
+    if (r[wrong] !== undefined || r[sfWrong] !== undefined) fail(`${label(i)}: ${sunspec ? 'a sunspec map gives offsets within the model block (offset, scaleFactorOffset), not addresses' : 'offset and scaleFactorOffset belong to a sunspec map; give address and scaleFactorAddress'}`);
     const type = (r.type ?? 'float32') as RegisterType;
-    if (!TYPES.includes(type)) fail(`currents[${i}].type must be one of ${TYPES.join(', ')}`);
-    if (!Number.isInteger(r[at]) || (r[at] as number) < 0 || (r[at] as number) > 65535) fail(`currents[${i}].${at} must be 0..65535`);
+    if (!TYPES.includes(type)) fail(`${label(i)}.type must be one of ${TYPES.join(', ')}`);
+    if (!Number.isInteger(r[at]) || (r[at] as number) < 0 || (r[at] as number) > 65535) fail(`${label(i)}.${at} must be 0..65535`);
     const scale = r.scale ?? 1;
-    if (typeof scale !== 'number') fail(`currents[${i}].scale must be a number`);
-    if (r[sfAt] !== undefined && (!Number.isInteger(r[sfAt]) || (r[sfAt] as number) < 0 || (r[sfAt] as number) > 65535)) fail(`currents[${i}].${sfAt} must be 0..65535`);
+    if (typeof scale !== 'number') fail(`${label(i)}.scale must be a number`);
+    if (r[sfAt] !== undefined && (!Number.isInteger(r[sfAt]) || (r[sfAt] as number) < 0 || (r[sfAt] as number) > 65535)) fail(`${label(i)}.${sfAt} must be 0..65535`);
     return {
       address: r[at] as number,
       type,
@@ -80,9 +90,9 @@ export function parseRegisterMap(text: string, source: string): RegisterMap {
   if (sunspec) {
     // Offsets 0 and 1 are the block's header (ID, L): data starts at 2.
     const header = currents.findIndex((r) => r.address < 2 || (r.scaleFactorAddress ?? 2) < 2);
-    if (header >= 0) fail(`currents[${header}]: offsets 0 and 1 are the model block's header (ID, L); data starts at offset 2`);
+    if (header >= 0) fail(`${label(header)}: offsets 0 and 1 are the model block's header (ID, L); data starts at offset 2`);
   }
-  return { name: String(raw.name ?? source), function: fn as RegisterMap['function'], wordOrder: order as WordOrder, currents, ...(sunspec ? { sunspec } : {}) };
+  return { name: String(raw.name ?? source), function: fn as RegisterMap['function'], wordOrder: order as WordOrder, quantity: power ? 'power' : 'current', currents, ...(sunspec ? { sunspec } : {}) };
 }
 
 function parseSunSpec(value: unknown, fail: (what: string) => never): SunSpecMapping {
@@ -138,7 +148,7 @@ function extent(map: RegisterMap): { start: number; count: number } {
   return { start, count: Math.max(...addresses) - start + 1 };
 }
 
-/** Phase currents (A) from the words of one read starting at `start`. */
+/** Phase currents (A) from the words of one read starting at `start`; for a power map [W, 0, 0]. */
 export function currentsFrom(map: RegisterMap, words: readonly number[], start: number): [number, number, number] {
   located(map);
   const out: [number, number, number] = [0, 0, 0];
@@ -146,11 +156,12 @@ export function currentsFrom(map: RegisterMap, words: readonly number[], start: 
     const raw = decodeValue(words, r.address - start, r.type, map.wordOrder);
     // SunSpec marks an unsupported point with 0x8000 in int16 and sunssf alike: a reading of
     // −3276.8 A would otherwise reach the balancer as an export.
-    if (map.sunspec && r.type === 'int16' && raw === NOT_IMPLEMENTED_INT16) throw new Error(`L${i + 1} current is "not implemented" (0x8000) in the SunSpec block`);
+    const what = map.quantity === 'power' ? 'power' : `L${i + 1} current`;
+    if (map.sunspec && r.type === 'int16' && raw === NOT_IMPLEMENTED_INT16) throw new Error(`${what} is "not implemented" (0x8000) in the SunSpec block`);
     let value = raw * r.scale;
     if (r.scaleFactorAddress !== undefined) {
       const sf = decodeValue(words, r.scaleFactorAddress - start, 'int16', map.wordOrder);
-      if (map.sunspec && sf === NOT_IMPLEMENTED_INT16) throw new Error(`L${i + 1} current scale factor is "not implemented" (0x8000) in the SunSpec block`);
+      if (map.sunspec && sf === NOT_IMPLEMENTED_INT16) throw new Error(`${what} scale factor is "not implemented" (0x8000) in the SunSpec block`);
       // Dividing by 10^−sf keeps decimals exact (163 × 10^−1 would give 16.300000000000001).
       value = sf < 0 ? value / 10 ** -sf : value * 10 ** sf;
     }

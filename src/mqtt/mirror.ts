@@ -285,6 +285,9 @@ export function createMirror(deps: MirrorDeps): Mirror {
    * measured current too, which is not mirrored here: current/L1… carry it), so a connector or
    * charger whose published values are the same is skipped before its topics are even built.
    */
+  /** Connectors whose phases topic says 1 or 3 (phase switching). */
+  const switching = new Set<string>();
+
   function allocation(e: GatewayEvents['allocation.changed']): void {
     for (const c of e.connectors) connectorLimit(c.chargerId, c);
     // `?? []`: a balancer of an older shape may leave it out; nothing is said then.
@@ -393,7 +396,15 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('charger.limits', (e) => e.connectors.forEach((c) => connectorLimit(e.chargerId, c)));
       listen('limit.cap', cap);
       // Retained: Home Assistant's select shows the mode after its own restart.
-      listen('connector.mode', (e) => publisher.state(topics.connector(e.chargerId, e.connectorId, 'mode'), e.mode, 1));
+      listen('connector.mode', (e) => {
+        publisher.state(topics.connector(e.chargerId, e.connectorId, 'mode'), e.mode, 1);
+        // Phase switching: 1 or 3 while a session runs on a charger that switches, then none
+        // (as wired); nothing at all for connectors that never switched.
+        const key = `${e.chargerId}/${e.connectorId}`;
+        if (e.phases === undefined && !switching.delete(key)) return;
+        if (e.phases !== undefined) switching.add(key);
+        publisher.state(topics.connector(e.chargerId, e.connectorId, 'phases'), e.phases === undefined ? NONE : String(e.phases), 1);
+      });
       listen('site.state', site);
       listen('upstream.state', upstream);
       listen('upstream.summary', upstreamSummary);

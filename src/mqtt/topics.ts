@@ -172,6 +172,7 @@ const CONNECTOR_LEAVES = [
   'limitInFlight',
   'mode',
   'plan',
+  'phases',
 ] as const;
 export type ConnectorLeaf = (typeof CONNECTOR_LEAVES)[number];
 

@@ -98,6 +98,8 @@ interface ConnectorState {
   finishing: boolean;
   reservation: Reservation | undefined;
   status: ConnectorStatus;
+  /** The phases its profiles in force allow (their numberPhases, §7.13: 3 when absent): a charger that switches phases. */
+  profilePhases: number;
 }
 
 export class ChargerModel {
@@ -135,6 +137,7 @@ export class ChargerModel {
       finishing: false,
       reservation: undefined,
       status: 'Available',
+      profilePhases: 3,
     }));
   }
 
@@ -417,7 +420,7 @@ export class ChargerModel {
   }
 
   private phasesOf(c: ConnectorState): number {
-    return Math.min(this.opts.phases, c.car?.phases ?? this.opts.phases);
+    return Math.min(this.opts.phases, c.car?.phases ?? this.opts.phases, c.profilePhases);
   }
 
   private txView(c: ConnectorState): TransactionView | undefined {
@@ -440,6 +443,9 @@ export class ChargerModel {
   private recompute(now: number): void {
     for (const c of this.connectors) {
       if (c.reservation && now >= c.reservation.expiresAt) c.reservation = undefined;
+      // A profile's numberPhases switches the car's phases (a charger with phase switching).
+      const active = this.store.activeFor(c.id, now, this.txView(c));
+      c.profilePhases = Math.min(active.max?.numberPhases ?? 3, active.tx?.numberPhases ?? 3);
       const limitA = this.limitAt(c.id, now, this.phasesOf(c), this.txView(c));
       // A charger that ignores its limits lets the car draw what the charger itself allows.
       const drawLimitA = this.obeysLimits ? limitA : this.opts.maxCurrentA;

@@ -21,6 +21,8 @@ const NAMES = ['L1', 'L2', 'L3'];
  * - a 3-phase charger with a running session whose car said it charges on fewer phases
  *   (evPhases, and its profile names that many) and shows no phase yet: the charger's first
  *   evPhases phases (rotation[0]… : a single-phase car charges on the charger's L1);
+ * - phase switching: a charger told to charge on 3 phases (switchedPhases 3) may let its car
+ *   draw on every wired phase, whatever it drew before; told 1, it is as a car that said one;
  * - otherwise (no car yet, no measurement, nothing above the threshold, an idle or a fixed
  *   connector) every phase it is wired to.
  */
@@ -29,12 +31,14 @@ export function sitePhases(charger: ChargerModel, connector: ConnectorInput, sup
   if (charger.phases === 1) return [charger.rotation[0]];
   const wired: Phase[] = [charger.rotation[0], charger.rotation[1], charger.rotation[2]];
   const car = connector.session !== undefined && connector.fixed === undefined;
+  if (car && connector.switchedPhases === 3) return wired;
   const used: Phase[] = [];
   for (const chargerPhase of [0, 1, 2] as const) {
     if (car && connector.measured && connector.measured.currents[chargerPhase] > threshold) used.push(charger.rotation[chargerPhase]);
   }
   if (used.length > 0) return used;
-  return car && connector.evPhases !== undefined ? wired.slice(0, connector.evPhases) : wired;
+  const declared = connector.switchedPhases ?? connector.evPhases;
+  return car && declared !== undefined ? wired.slice(0, declared) : wired;
 }
 
 /** One limit on one site phase: what it allows, what fixed connectors take, what chargegate gave. */

@@ -64,3 +64,20 @@ export async function connectClient(t: Test, url: string, options: IClientOption
     end,
   };
 }
+
+/**
+ * A grid meter as a home has it in MQTT: every 100 ms, `net()` (A per site phase, import
+ * positive) published as W per phase on `topics` (L1, L2, L3). Returns the highest net current
+ * seen on each phase at those readings: what the main fuse carried.
+ */
+export async function publishGridMeter(t: Test, url: string, topics: readonly string[], voltage: number, net: () => readonly number[]): Promise<number[]> {
+  const worst = [-Infinity, -Infinity, -Infinity];
+  const meter = await connectClient(t, url);
+  const timer = setInterval(() => {
+    const g = net();
+    g.forEach((a, p) => (worst[p] = Math.max(worst[p]!, a)));
+    topics.forEach((topic, p) => void meter.publish(topic, String(g[p]! * voltage)).catch(() => undefined));
+  }, 100);
+  t.teardown(() => clearInterval(timer));
+  return worst;
+}

@@ -54,6 +54,8 @@ const connectorArb = fc.record({
   suspendedFor: oneIn(10, fc.integer({ min: 0, max: 60_000 })),
   // The phases the car said it charges on (2.0.1 NotifyEVChargingNeeds), one in four.
   evPhases: oneIn(4, fc.constantFrom(1 as const, 1 as const, 2 as const, 3 as const)),
+  // Phase switching (solar modes): the phases its charger was told to use, one in eight.
+  switchedPhases: oneIn(8, fc.constantFrom(1 as const, 3 as const)),
   memory: oneIn(2, fc.record({ active: fc.boolean(), ago: fc.integer({ min: 0, max: 3_600_000 }), boosted: fc.boolean() })),
 });
 
@@ -119,6 +121,7 @@ export const tightArb = fc
         if (g.offered !== undefined) c.offered = { amps: g.offered, raisedAt: NOW - 60_000 };
         if (g.suspendedFor !== undefined) c.suspendedSince = NOW - g.suspendedFor;
         if (g.evPhases !== undefined) c.evPhases = g.evPhases;
+        if (g.switchedPhases !== undefined) c.switchedPhases = g.switchedPhases;
         if (g.memory && c.session) state[`${charger.id}/${k}`] = g.memory.active ? { activeSince: NOW - g.memory.ago, ...(g.memory.boosted ? { boosted: true } : {}) } : { pausedSince: NOW - g.memory.ago };
         connectors.push(c);
       }

@@ -17,7 +17,7 @@ import t, { type Test } from 'tap';
 import { startBareAedes } from '../../src/mqtt/broker.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
-import { connectClient } from '../helpers/mqtt.js';
+import { connectClient, publishGridMeter } from '../helpers/mqtt.js';
 import { physicalCharger } from '../helpers/physical-charger.js';
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js';
 
@@ -64,14 +64,7 @@ t.test('solar mode: waits for the surplus, starts after startDelay, follows it, 
     const car = cp1.currents();
     return [HOUSE[0] + car[0], HOUSE[1] + car[1] - pvW / VOLTAGE, HOUSE[2] + car[2]];
   };
-  const worst = [0, 0, 0];
-  const meter = await connectClient(t, url);
-  const timer = setInterval(() => {
-    const g = net();
-    g.forEach((a, p) => (worst[p] = Math.max(worst[p]!, a)));
-    TOPICS.forEach((topic, p) => void meter.publish(topic, String(g[p]! * VOLTAGE)).catch(() => undefined));
-  }, 100);
-  t.teardown(() => clearInterval(timer));
+  const worst = await publishGridMeter(t, url, TOPICS, VOLTAGE, net);
 
   cp1.plugIn(1, { maxCurrentA: 16, phases: 3 });
   await cp1.startTransaction(1, 'TAG1');

@@ -57,12 +57,33 @@ t.test('time-of-use windows, past midnight, weekdays; prices; runtime limits', a
 t.test('site.solar: the solar modes need the grid meter, the PV and battery topics an mqtt one', async (t) => {
   t.same(siteProblems(config({ supply: { maxCurrent: 25 }, solar: { defaultMode: 'solar', pv: { topic: 'home/pv' } } })), [
     'site.solar.defaultMode: solar follows the solar surplus, which needs the grid meter (site.meter); use now or off, or add site.meter',
-    "site.solar.pv.topic: read on site.meter's broker, so it needs site.meter of type mqtt (there is none)",
+    "site.solar.pv.topic: read on site.meter's broker, so it needs site.meter of type mqtt (there is none); or read it over Modbus: type: modbus-tcp",
   ]);
   t.same(siteProblems(config({ supply: { maxCurrent: 25 }, meter: { type: 'modbus-tcp', host: 'meter' }, solar: { battery: { topic: 'home/battery' } } })), [
-    "site.solar.battery.topic: read on site.meter's broker, so it needs site.meter of type mqtt (it is modbus-tcp)",
+    "site.solar.battery.topic: read on site.meter's broker, so it needs site.meter of type mqtt (it is modbus-tcp); or read it over Modbus: type: modbus-tcp",
   ]);
   t.same(siteProblems(config({ supply: { maxCurrent: 25 }, meter: { type: 'mqtt', url: 'mqtt://h', topic: 'grid' }, solar: { defaultMode: 'minsolar', pv: { topic: 'pv' }, battery: { topic: 'b' } } })), []);
+  t.same(siteProblems(config({ supply: { maxCurrent: 25 }, meter: { type: 'modbus-tcp', host: 'meter' }, solar: { pv: { type: 'modbus-tcp', host: 'inverter' }, battery: { type: 'modbus-tcp', host: 'battery', model: 'generic-battery' } } })), [], 'PV and battery over Modbus next to a Modbus grid meter');
+  t.same(siteProblems(config({ supply: { maxCurrent: 25 }, meter: { type: 'modbus-tcp', host: 'meter' }, solar: { pv: { type: 'modbus-tcp' }, battery: { type: 'mqtt' } } })), [
+    'site.solar.pv.host: required for type modbus-tcp',
+    'site.solar.battery.topic: required for type mqtt (or set type: modbus-tcp with host and model)',
+    "site.solar.battery.topic: read on site.meter's broker, so it needs site.meter of type mqtt (it is modbus-tcp); or read it over Modbus: type: modbus-tcp",
+  ]);
+  t.equal(config({ supply: { maxCurrent: 25 }, solar: { pv: { type: 'modbus-tcp', host: 'x' } } }).site!.solar.pv!.model, 'sunspec-inverter', 'a PV inverter is a SunSpec one unless told');
   t.equal(config({ supply: { maxCurrent: 25 } }).site!.solar.defaultMode, 'now', 'the default mode is now: nothing changes for a site that never heard of solar');
   t.throws(() => config({ supply: { maxCurrent: 25 }, solar: { metering: 'total' } }), /site\.solar\.metering.*sum, phase/);
+});
+
+t.test('phaseSwitching: a 3-phase charger only; the model says whether it switches', async (t) => {
+  const chargers = [
+    { id: 'A', password: 'a-secret-key-001', phaseSwitching: 'numberPhases' },
+    { id: 'B', password: 'b-secret-key-001', phases: 1, phaseSwitching: 'numberPhases' },
+    { id: 'C', password: 'c-secret-key-001' },
+  ];
+  const c = config({ supply: { maxCurrent: 25 } }, chargers);
+  t.same(siteProblems(c), ['chargers.list[1].phaseSwitching: numberPhases needs a 3-phase charger (phases is 1); use none']);
+  const model = siteModel(c)!;
+  t.equal(model.chargers.get('A')!.phaseSwitching, true);
+  t.equal(model.chargers.get('C')!.phaseSwitching, undefined, 'default none');
+  t.throws(() => config({ supply: { maxCurrent: 25 } }, [{ id: 'D', password: 'd-secret-key-001', phaseSwitching: 'relay' }]), /phaseSwitching.*none, numberPhases/);
 });

@@ -5,7 +5,7 @@ import { parseConfig } from '../../../src/config/load.js';
 
 
 const OCPP_KEYS = 'host, port, plain, tls, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval, maxCallsInFlight, callRate, callBurst, validation, requireSubprotocol, bootTimeout, orphanGrace';
-const CHARGER_KEYS = 'id, password, securityProfile, maxCurrent, phases, connectors, minCurrent, uncontrolledCurrent, priority, phaseRotation, validation, ocpp, allowSetNetworkProfile, pushLocalList, circuit, upstream, setup, quirks';
+const CHARGER_KEYS = 'id, password, securityProfile, maxCurrent, phases, connectors, minCurrent, uncontrolledCurrent, priority, phaseRotation, phaseSwitching, validation, ocpp, allowSetNetworkProfile, pushLocalList, circuit, upstream, setup, quirks';
 
 t.test('unknown key names the allowed keys and suggests the closest', async (t) => {
   t.strictSame(problemsOf('ocpp:\n  prot: 9000\n'), [`ocpp.prot: unknown key (allowed: ${OCPP_KEYS}); did you mean "port"?`]);

@@ -323,3 +323,16 @@ t.test('phaseCurrents: per charger phase, summed over connectors; a one-phase ca
   t.same(single.phaseCurrents(), [16, 0, 0], 'a one-phase charger with a three-phase car');
   t.throws(() => m.phaseCurrents(3), RangeError);
 });
+
+t.test('a profile\'s numberPhases switches the car\'s phases (§7.13: 3 when absent), both ways', async (t) => {
+  const m = model({ maxCurrentA: 16 });
+  charging(m, 1);
+  t.same(m.phaseCurrents(1), [16, 16, 16]);
+  m.setChargingProfile(1, profile({ periods: [{ startPeriod: 0, limit: 12, numberPhases: 1 }] }), T0 + 1000);
+  t.same(m.phaseCurrents(1), [12, 0, 0], 'numberPhases 1: the car draws on L1 alone');
+  t.equal(m.connector(1).phases, 1);
+  m.setChargingProfile(1, profile({ periods: [{ startPeriod: 0, limit: 8, numberPhases: 3 }] }), T0 + 2000);
+  t.same(m.phaseCurrents(1), [8, 8, 8], 'numberPhases 3: back on three');
+  m.setChargingProfile(1, profile({ periods: [{ startPeriod: 0, limit: 7 }] }), T0 + 3000);
+  t.same(m.phaseCurrents(1), [7, 7, 7], 'absent: three');
+});
