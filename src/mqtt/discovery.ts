@@ -219,10 +219,10 @@ function connectorEntities(charger: DiscoveredCharger, n: number, topics: Topics
   // One connector: plain names ("Power"); several: "Connector 2 power".
   const name = (what: string) => (charger.connectors === 1 ? what : `Connector ${n} ${what.toLowerCase()}`);
   const object = (what: string) => `c${n}_${what}`;
-  const measurement = (what: string, leaf: Parameters<Topics['connector']>[2], deviceClass: string, unit: string) => ({
+  const measurement = (what: string, leaf: Parameters<Topics['connector']>[2], deviceClass: string, unit: string, template?: string) => ({
     component: 'sensor' as const,
     object: object(what.toLowerCase().replace(/\s+/g, '_')),
-    config: { name: name(what), state_topic: topics.connector(id, n, leaf), device_class: deviceClass, unit_of_measurement: unit, state_class: 'measurement' },
+    config: { name: name(what), state_topic: topics.connector(id, n, leaf), device_class: deviceClass, unit_of_measurement: unit, state_class: 'measurement', ...(template ? { value_template: template } : {}) },
   });
   const status = topics.connector(id, n, 'status');
   const list: Entity[] = [
@@ -237,7 +237,8 @@ function connectorEntities(charger: DiscoveredCharger, n: number, topics: Topics
       config: { name: name('Energy'), state_topic: topics.connector(id, n, 'energy'), device_class: 'energy', unit_of_measurement: 'Wh', state_class: 'total_increasing' },
     },
     ...PHASES.slice(0, charger.phases).map((phase) => measurement(`Current ${phase}`, `current/${phase}`, 'current', 'A')),
-    ...PHASES.slice(0, charger.phases).map((phase) => measurement(`Voltage ${phase}`, `voltage/${phase}`, 'voltage', 'V')),
+    // `none` between sessions (nothing measures it then): unknown in Home Assistant.
+    ...PHASES.slice(0, charger.phases).map((phase) => measurement(`Voltage ${phase}`, `voltage/${phase}`, 'voltage', 'V', NONE_AS_UNKNOWN)),
     ...(charger.socReported ? [measurement('SoC', 'soc', 'battery', '%')] : []),
     {
       component: 'sensor',

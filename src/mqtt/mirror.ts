@@ -168,10 +168,15 @@ export function createMirror(deps: MirrorDeps): Mirror {
     if (!online) for (let n = 1; n <= (announced.get(chargerId) ?? 1); n++) noFlow(chargerId, n);
   }
 
-  /** 0 W and 0 A on a connector whose session ended or whose charger went offline (gateway/live-flows.ts); energy is a total and stays. */
+  /**
+   * 0 W and 0 A on a connector whose session ended or whose charger went offline
+   * (gateway/live-flows.ts); its voltage is unknown then (`none`: Home Assistant shows unknown),
+   * since nothing measures it. Energy is a total and stays.
+   */
   function noFlow(chargerId: string, connectorId: number): void {
     publisher.state(topics.connector(chargerId, connectorId, 'power'), '0', 0);
     for (const phase of PHASES) publisher.state(topics.connector(chargerId, connectorId, `current/${phase}`), '0', 0);
+    for (const phase of PHASES) publisher.state(topics.connector(chargerId, connectorId, `voltage/${phase}`), NONE, 0);
   }
 
   /** @param replay true for the snapshot at start: a stored fault is not news. */
@@ -207,6 +212,9 @@ export function createMirror(deps: MirrorDeps): Mirror {
     if (e.connectorId === 0) return; // the charger's main meter: not mapped to a connector's topics
     ensureAnnounced(e.chargerId, e.connectorId);
     for (const { leaf, value } of readingsFromSamples(e.samples)) {
+      // Outside a session (a late reading of an ended one, or one while idle) only the
+      // register counts: power, current, voltage and SoC keep saying no session (live-flows.ts).
+      if (e.outsideSession && leaf !== 'energy') continue;
       if (leaf === 'soc' && !socSeen.has(e.chargerId)) {
         socSeen.add(e.chargerId);
         announce(e.chargerId);
