@@ -94,7 +94,7 @@ export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, di
   }));
 }
 
-/** The site's own device: its limit (a number), what is left per phase and the grid meter's currents. */
+/** The site's own device: its limit (a number), what is left per phase and the grid meter's currents and power. */
 export function siteDiscoveryMessages(site: DiscoveredSite, topics: Topics, discoveryPrefix: string, version: string, options: DiscoveryOptions = {}): DiscoveryMessage[] {
   const node = SITE_NODE;
   const device = { identifiers: [node], name: 'chargegate site', manufacturer: 'chargegate', model: 'site load balancing', sw_version: version, ...(options.configurationUrl ? { configuration_url: options.configurationUrl } : {}) };
@@ -124,6 +124,8 @@ export function siteDiscoveryMessages(site: DiscoveredSite, topics: Topics, disc
     },
     ...phases.map((p) => current(`available_${p.toLowerCase()}`, `Available current ${p}`, topics.site(`available/${p}`))),
     ...(site.gridMeter ? phases.map((p) => current(`grid_current_${p.toLowerCase()}`, `Grid current ${p}`, topics.site(`grid/current/${p}`))) : []),
+    // W, import positive (export negative): the meter's own power, or A × the supply voltage (meters/grid-power.ts).
+    ...(site.gridMeter ? [{ component: 'sensor', object: 'grid_power', config: { name: 'Grid power', state_topic: topics.site('grid/power'), device_class: 'power', unit_of_measurement: 'W', state_class: 'measurement' } } satisfies Entity] : []),
   ];
   return list.map(({ component, object, config }) => ({
     topic: `${discoveryPrefix}/${component}/${node}/${object}/config`,

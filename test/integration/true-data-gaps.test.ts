@@ -4,12 +4,15 @@
  * MeterValues of an ended transaction, a connector-level one while idle) set the energy
  * register only: they do not bring power, current or voltage back. What a fresh subscriber
  * (Home Assistant after its restart) reads, and what the API says, over the embedded broker.
+ * The grid meter's power is shown (W, Home Assistant's power sensor), not only its currents.
  */
 import t, { type Test } from 'tap';
 import { eventually, PASSWORDS, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
 import { connectClient, type TestClient } from '../helpers/mqtt.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
+import { discoveryProblems, stateProblem } from '../helpers/ha-discovery.js';
+import { startBareAedes } from '../../src/mqtt/broker.js';
 
 const CP1 = 'chargegate/chargers/CP1';
 const C1 = `${CP1}/connectors/1`;
@@ -88,4 +91,56 @@ t.test('voltage is unknown after a session and offline; late and idle readings s
   await live.waitFor(`${CP1}/connected`, (p) => p === 'offline');
   await eventually(() => live.latest(`${C1}/voltage/L1`) === 'none', 'voltage unknown once offline');
   t.same(await retained(t, url, Object.keys(voltages)), voltages, 'offline: no voltage');
+});
+
+/** A site with an MQTT grid meter on a broker of its own (the user's), HA discovery on the embedded one. */
+async function siteWithMeter(t: Test, meter: Record<string, unknown>) {
+  const meterBroker = await startBareAedes();
+  t.teardown(() => meterBroker.close());
+  const meterUrl = `mqtt://127.0.0.1:${meterBroker.port}`;
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.mqtt = { port: 0, throttle: 0 };
+      c.http = HTTP;
+      c.site = { supply: { maxCurrent: 32, phases: 3, voltage: 230 }, meter: { type: 'mqtt', url: meterUrl, ...meter } };
+    },
+  });
+  const url = `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`;
+  const home = await connectClient(t, url);
+  await home.subscribe(['chargegate/site/#', 'homeassistant/#']);
+  const meterClient = await connectClient(t, meterUrl);
+  return { gw, home, meterClient };
+}
+
+function gridPowerEntity(t: Test, home: TestClient): void {
+  const m = home.received.find((r) => r.topic === 'homeassistant/sensor/chargegate_site/grid_power/config');
+  t.ok(m, 'a Grid power sensor is announced');
+  const config = JSON.parse(m!.payload);
+  t.match(config, { state_topic: 'chargegate/site/grid/power', device_class: 'power', unit_of_measurement: 'W', state_class: 'measurement' });
+  t.strictSame(discoveryProblems('sensor', config), [], 'Home Assistant\'s rules');
+  for (const v of home.received.filter((r) => r.topic === config.state_topic)) t.equal(stateProblem('sensor', config, v.payload), undefined, `takes ${v.payload}`);
+}
+
+t.test('grid power: A × the supply voltage per phase from a meter of currents', async (t) => {
+  const { home, meterClient } = await siteWithMeter(t, { topic: 'home/grid', fields: ['l1', 'l2', 'l3'] });
+  await home.waitFor('homeassistant/sensor/chargegate_site/grid_power/config');
+  // Export on L3 (negative): the power is the signed sum, 10×230 + 2×230 − 4×230.
+  await eventually(async () => {
+    await meterClient.publish('home/grid', JSON.stringify({ l1: 10, l2: 2, l3: -4 }));
+    return home.latest('chargegate/site/grid/power') !== undefined;
+  }, 'the grid power published');
+  t.equal(home.latest('chargegate/site/grid/power'), '1840');
+  t.equal((await home.waitFor('chargegate/site/grid/current/L1')).payload, '10', 'the currents beside it');
+  gridPowerEntity(t, home);
+});
+
+t.test('grid power: a meter of W gives its own power', async (t) => {
+  const { gw, home, meterClient } = await siteWithMeter(t, { topic: 'home/grid', fields: ['p1', 'p2', 'p3'], quantity: 'power' });
+  await eventually(async () => {
+    await meterClient.publish('home/grid', JSON.stringify({ p1: 1234, p2: 100, p3: 0 }));
+    return home.latest('chargegate/site/grid/power') !== undefined;
+  }, 'the grid power published');
+  t.equal(home.latest('chargegate/site/grid/power'), '1334');
+  t.match((await api(gw.httpUrl, '/api/site', { token: TOKENS.read })).json, { grid: { powerW: 1334 } }, 'the API says the same');
+  gridPowerEntity(t, home);
 });
