@@ -189,6 +189,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     ...(cost ? { cost } : {}),
     logger,
     version: VERSION,
+    now,
   });
   const http = createOperatorView({
     config,
