@@ -2,7 +2,8 @@
  * What a connector draws now, from its latest readings (pure): the one rule behind the API's
  * powerW and currentA, the dashboard, the load chart and the MQTT snapshot.
  *
- * - Offline, or no session running and nothing reported since the last one ended: 0 W, 0 A.
+ * - Offline, or no session running: 0 W, 0 A. A reading outside a session (a late one of an
+ *   ended session, a connector-level one while idle) is not kept as a flow at all (inSession).
  *   Power and current are flows; the energy register is a total and is not touched here.
  * - A phase the latest current reading does not name is 0 A: a 1-phase session after a
  *   3-phase one does not keep the old session's 16 A on L2 and L3. A phase-less
