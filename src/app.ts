@@ -4,7 +4,7 @@
  */
 import { createBalancer, type Balancer } from './balancer/loop.js';
 import { chargerModel, siteModel, siteProblems } from './balancer/site.js';
-import { createChargerCaps } from './control/charger-caps.js';
+import { createChargerCaps, heldCapsIn } from './control/charger-caps.js';
 import type { ChargerModel } from './balancer/model.js';
 import { ConfigError } from './config/errors.js';
 import { fileURLToPath } from 'node:url';
@@ -146,7 +146,7 @@ export function createApp(config: Config, deps: AppDeps): App {
   // Without a site: section a cap is the charger's own profile (control/charger-caps.ts).
   const chargerCaps = balancer
     ? undefined
-    : createChargerCaps({ commands: gateway.commands, registry: gateway.registry, events, logger, chargerModel: (id) => configuredModel(config, id) });
+    : createChargerCaps({ commands: gateway.commands, registry: gateway.registry, events, logger, chargerModel: (id) => configuredModel(config, id), held: heldCapsIn(store, logger) });
   // One meaning of "stop", "max current"… for MQTT and HTTP; caps and the site limit kept on disk.
   const knowsCharger = (id: string) => config.chargers.list.some((c) => c.id === id) || (config.chargers.allowUnknown && gateway.registry.get(id) !== undefined);
   const control = createSiteCommands({
@@ -196,6 +196,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     ...(cost ? { cost } : {}),
     logger,
     version: VERSION,
+    now,
   });
   const http = createOperatorView({
     config,

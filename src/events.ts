@@ -32,7 +32,8 @@ export interface GatewayEvents {
    * ReportChargingProfiles; tbc: more frames follow), profiles in the core's (1.6) shape.
    */
   'charger.profilesReported': { chargerId: string; requestId: number; tbc: boolean; connectorId: number; source: string; profiles: ReportedProfile[] };
-  'meter.values': { chargerId: string; connectorId: number; transactionId?: number; samples: MeterSample[] };
+  /** outsideSession: no session runs on the connector, or the message names one that ended (gateway/live-flows.ts inSession): only its energy register counts. */
+  'meter.values': { chargerId: string; connectorId: number; transactionId?: number; samples: MeterSample[]; outsideSession?: true };
   /**
    * A StartTransaction was written and is on its way to the disk (not yet answered): the
    * balancer may make room for the car meanwhile. Followed by 'session.started', or by

@@ -20,6 +20,7 @@ import type { GridMeter } from '../meters/ports.js';
 import { OcppCallError, OcppOfflineError, OcppTimeoutError } from '../ocpp/errors.js';
 import type { ConnectorState, MeterSample, Store } from '../store/ports.js';
 import { allocate, chargerOf, supplyCapacity } from './allocate.js';
+import { gridPowerW } from '../meters/grid-power.js';
 import { exposureOf, releaseOrders, type Loaded, type Order } from './budget.js';
 import * as control from './control.js';
 import { externalLimits, type RuntimeLimit } from './external.js';
@@ -725,7 +726,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     deps.meter?.onReading((r) => {
       const now = nowMs();
       // The grid meter as people want to see it (MQTT site/grid topics, dashboard, meter age).
-      events.emit('site.state', { grid: { currentA: r.currentsA, at: new Date(r.at).toISOString() } });
+      events.emit('site.state', { grid: { currentA: r.currentsA, powerW: gridPowerW(r, site.supply.voltage), at: new Date(r.at).toISOString() } });
       const { draw, inTransition } = chargerDraw(now);
       const fresh = otherEstimate && now - otherEstimate.at <= fs.meterTimeout * 1000 ? otherEstimate.other : undefined;
       otherEstimate = { other: estimateOtherLoad(r.currentsA, draw, fresh, inTransition), at: r.at };

@@ -5,8 +5,14 @@
  * is held to, and whether the charger took it, go on the bus ('charger.limits') for the MQTT
  * mirror, as an allocation would.
  *
- * No charger can hold up another: sends are queued on each charger's own connection and never
- * awaited by the caller; a charger that is offline gets its caps when it comes back.
+ * No charger can hold up another: sends are queued on each charger's own connection; the
+ * caller may await the charger's answer (ControlResult.applied) to tell the person whether the
+ * charger took the cap. A charger that is offline, refused the cap or did not answer gets it
+ * again when it comes back.
+ *
+ * Where a charger may hold a cap profile is kept on disk (HeldCaps, the meta table): a cap
+ * removed while the charger was away, then a restart of chargegate, still clears the profile
+ * at the charger when it connects; the marker goes once the charger accepted the clear.
  */
 import { defaultCharger } from '../balancer/allocate.js';
 import type { ChargerModel } from '../balancer/model.js';
@@ -16,6 +22,7 @@ import type { Registry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
 import { capClear, capProfile, connectorCap } from './cap-profiles.js';
 import type { ControlResult, LimitControl } from './ports.js';
+import type { Store } from '../store/ports.js';
 
 export const NO_SITE = 'no site: section: the charger holds its cap itself (its own charging profile)';
 
@@ -26,6 +33,32 @@ export interface ChargerCapsDeps {
   /** A configured charger's model (phases, connectors, quirks); undefined for one only seen. */
   chargerModel(chargerId: string): ChargerModel | undefined;
   logger: Logger;
+  /** Where the charger may hold a cap profile, kept across restarts; undefined: in memory only. */
+  held?: HeldCaps;
+}
+
+/** Per charger, the connectors (0: the whole charger) whose cap profile it may hold. */
+export interface HeldCaps {
+  load(): Record<string, number[]>;
+  save(held: Record<string, number[]>): void;
+}
+
+const HELD_KEY = 'chargerCaps.held';
+
+/** HeldCaps in the store's meta table, one JSON value, written durably when it changes. */
+export function heldCapsIn(store: Pick<Store, 'meta' | 'durably'>, logger: Logger): HeldCaps {
+  return {
+    load() {
+      try {
+        return JSON.parse(store.meta.get(HELD_KEY) ?? '{}') as Record<string, number[]>;
+      } catch {
+        return {};
+      }
+    },
+    save(held) {
+      store.durably(() => store.meta.set(HELD_KEY, JSON.stringify(held))).catch((err: Error) => logger.warn({ err: err.message }, 'where chargers hold cap profiles was not stored'));
+    },
+  };
 }
 
 export interface ChargerCaps extends LimitControl {
@@ -56,6 +89,33 @@ export function createChargerCaps(deps: ChargerCapsDeps): ChargerCaps {
   const unsubscribe: (() => void)[] = [];
   const quirks = new Map<string, ChargerModel['quirks']>();
   let seq = 0;
+  let savedHeld = '';
+
+  // Profiles a charger may still hold from before the restart: cleared when it connects, unless a stored cap is restored there.
+  for (const [chargerId, connectors] of Object.entries(deps.held?.load() ?? {})) {
+    const byConnector = new Map<number, Target>();
+    for (const n of connectors) byConnector.set(n, { bySource: new Map(), held: true });
+    targets.set(chargerId, byConnector);
+  }
+  savedHeld = JSON.stringify(heldNow());
+
+  function heldNow(): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    for (const [chargerId, byConnector] of targets) {
+      const held = [...byConnector].filter(([, t]) => t.held).map(([n]) => n).sort((a, b) => a - b);
+      if (held.length > 0) out[chargerId] = held;
+    }
+    return out;
+  }
+
+  /** Kept on disk when it changed (a cap sent, a clear accepted). */
+  function saveHeld(): void {
+    const now = heldNow();
+    const text = JSON.stringify(now);
+    if (text === savedHeld) return;
+    savedHeld = text;
+    deps.held?.save(now);
+  }
 
   const model = (chargerId: string): ChargerModel => {
     const m = deps.chargerModel(chargerId) ?? defaultCharger(chargerId);
@@ -73,40 +133,46 @@ export function createChargerCaps(deps: ChargerCapsDeps): ChargerCaps {
     return live?.online === true && live.booted && live.describing === undefined;
   }
 
-  function send(chargerId: string, connectorId: number, t: Target): void {
+  /** @returns the charger's answer, when the cap (or its clear) went to it now. */
+  function send(chargerId: string, connectorId: number, t: Target): Promise<ControlResult> | undefined {
     const amps = lowest(t);
     // Nothing to clear if the charger cannot hold it.
     if (amps === null && !t.held) {
       if (t.bySource.size === 0) targets.get(chargerId)?.delete(connectorId);
-      return;
+      return undefined;
     }
     const mine = ++seq;
     if (!reachable(chargerId)) {
       t.sent = { amps, state: 'waiting', seq: mine };
-      return;
+      return undefined;
     }
     t.sent = { amps, state: 'sending', seq: mine };
     if (amps !== null) t.held = true;
+    saveHeld();
+    let answered: (result: ControlResult) => void = () => undefined;
+    const applied = new Promise<ControlResult>((resolve) => (answered = resolve));
     const done = (state: SendState, why?: string) => {
+      const what = amps === null ? 'the cap\'s removal' : `the cap of ${amps} A`;
+      answered(state === 'accepted' ? { accepted: true, reason: `the charger took ${what}` } : { accepted: false, reason: `the charger did not take ${what} (${why ?? state}): kept, and sent again when it reconnects` });
       if (t.sent?.seq !== mine) return;
       t.sent = { amps, state, seq: mine, ...(why ? { why } : {}) };
       if (amps === null && state === 'accepted') {
         t.held = false;
         if (t.bySource.size === 0) targets.get(chargerId)?.delete(connectorId);
+        saveHeld();
       }
+      if (state !== 'accepted') log.warn({ chargerId, connectorId, amps, why }, 'the charger did not take its cap: sent again when it reconnects');
       publish(chargerId);
     };
     const call =
       amps === null
         ? deps.commands.send(chargerId, 'ClearChargingProfile', capClear(connectorId)).then((a) => (a.status === 'Accepted' || a.status === 'Unknown' ? done('accepted') : done('rejected', `it answered ${a.status}`)))
         : deps.commands.send(chargerId, 'SetChargingProfile', capProfile(connectorId, amps, model(chargerId))).then((a) => (a.status === 'Accepted' ? done('accepted') : done('rejected', `it answered ${a.status}`)));
-    const settled = call.catch((err: Error) => {
-      log.warn({ chargerId, connectorId, amps, err: err.message }, 'the cap did not reach the charger: sent again when it reconnects');
-      done('failed', err.message);
-    });
+    const settled = call.catch((err: Error) => done('failed', err.message));
     pending.add(settled);
     void settled.finally(() => pending.delete(settled));
     if (amps !== null) log.info({ chargerId, connectorId, amps }, 'cap sent to the charger as its own charging profile');
+    return applied;
   }
 
   /** Every cap of a charger again (it connected or booted: it may hold none of them). */
@@ -116,6 +182,8 @@ export function createChargerCaps(deps: ChargerCapsDeps): ChargerCaps {
     for (const [connectorId, t] of byConnector) {
       // A cap removed while it was away still has to be cleared; one in force is sent again.
       if (lowest(t) === null && !t.held) continue;
+      // On its way already (connected, then booted: one send is enough for the charger's flash).
+      if (t.sent?.state === 'sending' && t.sent.amps === lowest(t)) continue;
       send(chargerId, connectorId, t);
     }
     publish(chargerId);
@@ -165,11 +233,11 @@ export function createChargerCaps(deps: ChargerCapsDeps): ChargerCaps {
     else t.bySource.set(source, amps);
     // Unchanged and on its way or held: no second write to the charger's flash.
     const same = t.sent !== undefined && t.sent.amps === lowest(t) && ['waiting', 'sending', 'accepted'].includes(t.sent.state);
-    if (!same) send(chargerId, n, t);
+    const applied = same ? undefined : send(chargerId, n, t);
     publish(chargerId);
     const where = reachable(chargerId) ? 'sent to the charger as its own charging profile' : 'the charger gets it when it connects';
     const note = amps !== null && amps > 0 && amps < m.minCurrent ? ` (below its minimum ${m.minCurrent} A: the car may pause)` : '';
-    return { accepted: true, reason: amps === null ? `cap removed (${where})` : `capped at ${amps} A${note}: ${where}` };
+    return { accepted: true, reason: amps === null ? `cap removed (${where})` : `capped at ${amps} A${note}: ${where}`, ...(applied ? { applied } : {}) };
   }
 
   return {

@@ -10,6 +10,11 @@ export interface ControlResult {
   reason: string;
   /** An OCPP command's answer from the charger, whole (the security extension's commands). */
   answer?: unknown;
+  /**
+   * A limit sent to the charger: settles with its answer (accepted false: it refused it, or the
+   * call failed, with the reason). Left out when nothing was sent now (offline, unchanged).
+   */
+  applied?: Promise<ControlResult>;
 }
 
 export interface LimitControl {

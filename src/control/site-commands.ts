@@ -124,7 +124,11 @@ export function createSiteCommands(deps: SiteCommandDeps): SiteCommands {
       if (before && before.source !== source) control.setCap(chargerId, connectorId, null, before.source);
       await deps.store.durably(() => (amps === null ? deps.store.limits.clearCap(chargerId, n) : deps.store.limits.setCap({ chargerId, connectorId: n, amps, source, setAt: deps.now().toISOString() })));
       deps.events.emit('limit.cap', { chargerId, connectorId: n, amps, source });
-      return result;
+      // Sent to the charger now (a charger's own profile): the person hears whether it took it.
+      // A refusal keeps the cap (it is the person's wish) and it is sent again at the reconnect.
+      const { applied, ...said } = result;
+      const answer = applied ? await applied : undefined;
+      return answer && !answer.accepted ? { accepted: false, reason: answer.reason } : said;
     },
     async setSiteLimit(amps, durationS, source) {
       const result = limits().setSiteLimit(amps, durationS, source);

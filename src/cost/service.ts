@@ -3,12 +3,17 @@
  * meta table, so a restart keeps what a running session was charged at), the cost of each
  * session while it charges (at every reading) and once it ended (stored with the session),
  * and the price now, announced when it changes.
+ *
+ * While a session charges its cost is kept running (session-cost.ts RunningCost): a reading adds
+ * its own span, the session's samples are read from the store once (its first reading after a
+ * start of chargegate), and again only when a reading comes out of order or the feed changed the
+ * prices. Its end is priced from scratch, with its meterStop.
  */
 import type { ControlResult } from '../control/ports.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
-import type { SessionCost, SessionRecord, Store } from '../store/ports.js';
-import { costOf, energyReadings } from './session-cost.js';
+import type { MeterSample, SessionCost, SessionRecord, Store } from '../store/ports.js';
+import { addReading, costOf, energyReadings, registerReadings, roundedCost, runningCostOf, type RunningCost } from './session-cost.js';
 import { createFeedPoller, type FeedPollState } from './feed-poll.js';
 import { mergeFeed, parseFeed, tariffPrices, type FeedPrice, type PriceAt, type Tariff } from './tariff.js';
 
@@ -51,6 +56,8 @@ export function createCostService(deps: CostDeps): CostService {
   let timer: NodeJS.Timeout | undefined;
   const unsubscribe: (() => void)[] = [];
   let poller: ReturnType<typeof createFeedPoller> | undefined;
+  /** The running cost of each active session, by transactionId. */
+  const running = new Map<number, RunningCost>();
 
   function loadFeed(): FeedPrice[] {
     const text = store.meta.get(FEED_KEY);
@@ -67,6 +74,20 @@ export function createCostService(deps: CostDeps): CostService {
     return { currency: tariff.currency, ...cost, computedAt: deps.now().toISOString() };
   }
 
+  /** A running session's cost with the register readings of one MeterValues added. */
+  function pricedWith(session: SessionRecord, samples: readonly MeterSample[]): SessionCost {
+    let cost = running.get(session.transactionId);
+    for (const r of registerReadings(session, samples).sort((a, b) => a.at - b.at || a.wh - b.wh)) {
+      const next = cost && addReading(cost, r, price);
+      cost = next === undefined || next === 'reorder' ? undefined : next;
+      if (!cost) break;
+    }
+    // First reading since chargegate started, or one out of order: from the stored samples.
+    cost ??= runningCostOf(energyReadings(session, store.meters.forTransaction(session.transactionId)), price);
+    if (cost) running.set(session.transactionId, cost);
+    return { currency: tariff.currency, ...roundedCost(cost), computedAt: deps.now().toISOString() };
+  }
+
   function announcePrice(): void {
     const now = deps.now().getTime();
     const current = price(now);
@@ -81,6 +102,7 @@ export function createCostService(deps: CostDeps): CostService {
   }
 
   async function ended(session: SessionRecord): Promise<void> {
+    running.delete(session.transactionId);
     const cost = priced(session);
     await store.durably(() => store.costs.record(session.transactionId, cost));
     log.info({ chargerId: session.chargerId, transactionId: session.transactionId, amount: cost.amount, currency: cost.currency, energyWh: cost.energyWh, unpricedWh: cost.unpricedWh }, 'session cost');
@@ -93,6 +115,8 @@ export function createCostService(deps: CostDeps): CostService {
     if ('problem' in parsed) return { accepted: false, reason: parsed.problem };
     feed = mergeFeed(feed, parsed.prices, deps.now().getTime());
     price = tariffPrices(tariff, feed);
+    // A publication may reprice minutes already counted: running costs start again from the samples.
+    running.clear();
     store.meta.set(FEED_KEY, JSON.stringify(feed));
     log.info({ prices: parsed.prices.length, from: parsed.prices[0] && new Date(parsed.prices[0].from).toISOString() }, 'tariff feed prices taken');
     announcePrice();
@@ -120,9 +144,10 @@ export function createCostService(deps: CostDeps): CostService {
           if (e.transactionId === undefined) return;
           const session = store.sessions.get(e.transactionId);
           if (!session || session.state !== 'active') return;
-          events.emit('session.cost', { chargerId: session.chargerId, connectorId: session.connectorId, transactionId: session.transactionId, cost: priced(session), final: false });
+          events.emit('session.cost', { chargerId: session.chargerId, connectorId: session.connectorId, transactionId: session.transactionId, cost: pricedWith(session, e.samples), final: false });
         }),
         events.on('session.started', (session) => {
+          running.set(session.transactionId, runningCostOf(energyReadings(session, []), price)!);
           const cost = { currency: tariff.currency, amount: 0, energyWh: 0, unpricedWh: 0, computedAt: deps.now().toISOString() };
           events.emit('session.cost', { chargerId: session.chargerId, connectorId: session.connectorId, transactionId: session.transactionId, cost, final: false });
         }),

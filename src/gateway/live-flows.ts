@@ -2,7 +2,8 @@
  * What a connector draws now, from its latest readings (pure): the one rule behind the API's
  * powerW and currentA, the dashboard, the load chart and the MQTT snapshot.
  *
- * - Offline, or no session running and nothing reported since the last one ended: 0 W, 0 A.
+ * - Offline, or no session running: 0 W, 0 A. A reading outside a session (a late one of an
+ *   ended session, a connector-level one while idle) is not kept as a flow at all (inSession).
  *   Power and current are flows; the energy register is a total and is not touched here.
  * - A phase the latest current reading does not name is 0 A: a 1-phase session after a
  *   3-phase one does not keep the old session's 16 A on L2 and L3. A phase-less
@@ -24,8 +25,24 @@ export interface Flows {
 /** The latest sample of a measurand (and phase, as the charger spelt it) on the connector. */
 export type ReadingLookup = (measurand: string, phase?: string) => MeterSample | undefined;
 
-/** The measurands that are flows: forgotten at a session's end and when the charger goes offline. */
-export const FLOW_MEASURANDS: readonly string[] = ['Power.Active.Import', 'Current.Import'];
+/**
+ * The measurands that describe a running session: forgotten at its end and when the charger
+ * goes offline, and not taken from a reading outside any session (inSession below). Voltage is
+ * one: a charger measures it at its outlet while it charges; after that it is unknown (null, MQTT
+ * `none`), not the last session's value. The energy register is a total and always taken.
+ */
+export const FLOW_MEASURANDS: readonly string[] = ['Power.Active.Import', 'Current.Import', 'Voltage'];
+
+/**
+ * Whether a MeterValues message speaks of a running session (issue #18): a session runs on its
+ * connector and the message names no transaction or that one. A late MeterValues for a session
+ * that ended, or a connector-level one while idle, is not: it may set the meter register
+ * (energy) but shows no power, current or voltage (OCPP 1.6 §4.7 lets a charger send readings
+ * outside a transaction; they are kept in the database as they came).
+ */
+export function inSession(running: { transactionId: number } | undefined, named: number | undefined): boolean {
+  return running !== undefined && (named === undefined || named === running.transactionId);
+}
 
 const PHASES = ['L1', 'L2', 'L3'] as const;
 

@@ -91,7 +91,7 @@ export class Registry {
   /**
    * Forgets the latest power and current readings of a connector (a session ended) or of every
    * connector (the charger went offline): a flow is live, and the next session must not start
-   * from the last one's values (gateway/live-flows.ts). Energy and voltage stay.
+   * from the last one's values (gateway/live-flows.ts). Energy stays.
    */
   forgetFlows(id: string, connectorId?: number): void {
     const latest = this.chargers.get(id)?.latest;

@@ -48,7 +48,9 @@ export function createMqttMeter(o: MqttMeterOptions): GridMeter {
 
   function publish(values: number[]): void {
     const currentsA: [number, number, number] = [toAmps(values[0] ?? 0), toAmps(values[1] ?? 0), toAmps(values[2] ?? 0)];
-    latest = { currentsA, at: o.now().getTime() };
+    // A meter of W: its own power too (the grid power shown), not A × voltage back again.
+    const powerW = o.quantity === 'power' ? values.slice(0, 3).reduce((sum, w) => sum + w, 0) : undefined;
+    latest = { currentsA, at: o.now().getTime(), ...(powerW !== undefined ? { powerW } : {}) };
     for (const l of listeners) l(latest);
   }
 

@@ -7,6 +7,8 @@ export interface PhaseReading {
   currentsA: readonly [number, number, number];
   /** Epoch ms of the reading. */
   at: number;
+  /** W over all phases (import positive), when the meter reads power itself. */
+  powerW?: number;
 }
 
 export interface GridMeter {

@@ -94,7 +94,7 @@ export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, di
   }));
 }
 
-/** The site's own device: its limit (a number), what is left per phase and the grid meter's currents. */
+/** The site's own device: its limit (a number), what is left per phase and the grid meter's currents and power. */
 export function siteDiscoveryMessages(site: DiscoveredSite, topics: Topics, discoveryPrefix: string, version: string, options: DiscoveryOptions = {}): DiscoveryMessage[] {
   const node = SITE_NODE;
   const device = { identifiers: [node], name: 'chargegate site', manufacturer: 'chargegate', model: 'site load balancing', sw_version: version, ...(options.configurationUrl ? { configuration_url: options.configurationUrl } : {}) };
@@ -124,6 +124,8 @@ export function siteDiscoveryMessages(site: DiscoveredSite, topics: Topics, disc
     },
     ...phases.map((p) => current(`available_${p.toLowerCase()}`, `Available current ${p}`, topics.site(`available/${p}`))),
     ...(site.gridMeter ? phases.map((p) => current(`grid_current_${p.toLowerCase()}`, `Grid current ${p}`, topics.site(`grid/current/${p}`))) : []),
+    // W, import positive (export negative): the meter's own power, or A × the supply voltage (meters/grid-power.ts).
+    ...(site.gridMeter ? [{ component: 'sensor', object: 'grid_power', config: { name: 'Grid power', state_topic: topics.site('grid/power'), device_class: 'power', unit_of_measurement: 'W', state_class: 'measurement' } } satisfies Entity] : []),
   ];
   return list.map(({ component, object, config }) => ({
     topic: `${discoveryPrefix}/${component}/${node}/${object}/config`,
@@ -219,10 +221,10 @@ function connectorEntities(charger: DiscoveredCharger, n: number, topics: Topics
   // One connector: plain names ("Power"); several: "Connector 2 power".
   const name = (what: string) => (charger.connectors === 1 ? what : `Connector ${n} ${what.toLowerCase()}`);
   const object = (what: string) => `c${n}_${what}`;
-  const measurement = (what: string, leaf: Parameters<Topics['connector']>[2], deviceClass: string, unit: string) => ({
+  const measurement = (what: string, leaf: Parameters<Topics['connector']>[2], deviceClass: string, unit: string, template?: string) => ({
     component: 'sensor' as const,
     object: object(what.toLowerCase().replace(/\s+/g, '_')),
-    config: { name: name(what), state_topic: topics.connector(id, n, leaf), device_class: deviceClass, unit_of_measurement: unit, state_class: 'measurement' },
+    config: { name: name(what), state_topic: topics.connector(id, n, leaf), device_class: deviceClass, unit_of_measurement: unit, state_class: 'measurement', ...(template ? { value_template: template } : {}) },
   });
   const status = topics.connector(id, n, 'status');
   const list: Entity[] = [
@@ -237,7 +239,8 @@ function connectorEntities(charger: DiscoveredCharger, n: number, topics: Topics
       config: { name: name('Energy'), state_topic: topics.connector(id, n, 'energy'), device_class: 'energy', unit_of_measurement: 'Wh', state_class: 'total_increasing' },
     },
     ...PHASES.slice(0, charger.phases).map((phase) => measurement(`Current ${phase}`, `current/${phase}`, 'current', 'A')),
-    ...PHASES.slice(0, charger.phases).map((phase) => measurement(`Voltage ${phase}`, `voltage/${phase}`, 'voltage', 'V')),
+    // `none` between sessions (nothing measures it then): unknown in Home Assistant.
+    ...PHASES.slice(0, charger.phases).map((phase) => measurement(`Voltage ${phase}`, `voltage/${phase}`, 'voltage', 'V', NONE_AS_UNKNOWN)),
     ...(charger.socReported ? [measurement('SoC', 'soc', 'battery', '%')] : []),
     {
       component: 'sensor',

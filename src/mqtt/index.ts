@@ -40,6 +40,8 @@ export interface MqttDeps {
   version: string;
   /** Milliseconds, for the throttle. */
   nowMs?: () => number;
+  /** The app's clock (session durations). */
+  now?: () => Date;
   /** Firmware and diagnostics status per charger (src/transfers): …/firmware and …/diagnostics. */
   fileStates?: LatestLookup;
   /** The charge modes, when load balancing runs: …/mode/set and Home Assistant's select. */
@@ -93,6 +95,7 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     ...(deps.modes ? { chargeModes: deps.modes.list } : {}),
     ...(deps.cost ? { cost: deps.cost } : {}),
     ...(deps.plans ? { plans: deps.plans.list } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
   });
   const run = createCommandRunner({ control: deps.control, ...(deps.ocpp ? { ocpp: deps.ocpp } : {}), ...(deps.modes ? { modes: deps.modes } : {}), ...(deps.plans ? { plans: deps.plans } : {}), ...(options.startIdTag ? { startIdTag: options.startIdTag } : {}), ...(deps.cost ? { tariff: deps.cost } : {}) });
   const birth = createBirthCoalescer({ republish: () => mirror.republishDiscovery(), nowMs, logger });

@@ -44,7 +44,12 @@ export interface MirrorDeps {
   cost?: { currency: string; priceNow(): number | undefined };
   /** The charging plans (src/plan): …/plan is mirrored. */
   plans?: () => readonly PlanState[];
+  /** The clock of session durations (the app's). */
+  now?: () => Date;
 }
+
+/** How often a running session's topic is published again, so its duration moves without a message from the charger. */
+export const SESSION_REFRESH_MS = 60_000;
 
 /** Events waiting for the mirror; beyond this, new ones are dropped (and counted) rather than eat memory. */
 const MAX_QUEUED = 100_000;
@@ -83,6 +88,10 @@ export function createMirror(deps: MirrorDeps): Mirror {
   const unsubscribe: (() => void)[] = [];
   let draining = false;
   let dropped = 0;
+  const nowMs = () => (deps.now ? deps.now() : new Date()).getTime();
+  /** One timer for every running session (their topics are published again together). */
+  let refresh: NodeJS.Timeout | undefined;
+  let stopped = false;
 
   const key = (chargerId: string, connectorId: number) => `${chargerId}\u0000${connectorId}`;
 
@@ -171,10 +180,15 @@ export function createMirror(deps: MirrorDeps): Mirror {
     if (!online) for (let n = 1; n <= (announced.get(chargerId) ?? 1); n++) noFlow(chargerId, n);
   }
 
-  /** 0 W and 0 A on a connector whose session ended or whose charger went offline (gateway/live-flows.ts); energy is a total and stays. */
+  /**
+   * 0 W and 0 A on a connector whose session ended or whose charger went offline
+   * (gateway/live-flows.ts); its voltage is unknown then (`none`: Home Assistant shows unknown),
+   * since nothing measures it. Energy is a total and stays.
+   */
   function noFlow(chargerId: string, connectorId: number): void {
     publisher.state(topics.connector(chargerId, connectorId, 'power'), '0', 0);
     for (const phase of PHASES) publisher.state(topics.connector(chargerId, connectorId, `current/${phase}`), '0', 0);
+    for (const phase of PHASES) publisher.state(topics.connector(chargerId, connectorId, `voltage/${phase}`), NONE, 0);
   }
 
   /** @param replay true for the snapshot at start: a stored fault is not news. */
@@ -210,6 +224,9 @@ export function createMirror(deps: MirrorDeps): Mirror {
     if (e.connectorId === 0) return; // the charger's main meter: not mapped to a connector's topics
     ensureAnnounced(e.chargerId, e.connectorId);
     for (const { leaf, value } of readingsFromSamples(e.samples)) {
+      // Outside a session (a late reading of an ended one, or one while idle) only the
+      // register counts: power, current, voltage and SoC keep saying no session (live-flows.ts).
+      if (e.outsideSession && leaf !== 'energy') continue;
       if (leaf === 'soc' && !socSeen.has(e.chargerId)) {
         socSeen.add(e.chargerId);
         announce(e.chargerId);
@@ -227,14 +244,31 @@ export function createMirror(deps: MirrorDeps): Mirror {
   }
 
   function publishSession(record: SessionRecord, energyWh: number): void {
-    publisher.state(topics.connector(record.chargerId, record.connectorId, 'session'), JSON.stringify(sessionJson(record, energyWh, deps.showIdTag)), 1);
+    publisher.state(topics.connector(record.chargerId, record.connectorId, 'session'), JSON.stringify(sessionJson(record, energyWh, deps.showIdTag, nowMs())), 1);
+    if (record.state === 'active') refreshLater();
+  }
+
+  /**
+   * Home Assistant renders the session duration when a message arrives: while a session runs
+   * its topic is published again each minute (on the minute, one timer for all of them), with
+   * `durationS` moved on; none runs: no timer.
+   */
+  function refreshLater(): void {
+    if (refresh !== undefined || stopped) return;
+    refresh = setTimeout(refreshSessions, SESSION_REFRESH_MS - (nowMs() % SESSION_REFRESH_MS));
+    refresh.unref?.();
+  }
+
+  function refreshSessions(): void {
+    refresh = undefined;
+    for (const active of sessions.values()) publishSession(active.record, active.energyWh);
   }
 
   function sessionStarted(record: SessionRecord): void {
     ensureAnnounced(record.chargerId, record.connectorId);
     sessions.set(key(record.chargerId, record.connectorId), { record, energyWh: 0 });
     publishSession(record, 0);
-    publisher.event(topics.event(record.chargerId, 'session-started'), JSON.stringify(sessionJson(record, 0, deps.showIdTag)));
+    publisher.event(topics.event(record.chargerId, 'session-started'), JSON.stringify(sessionJson(record, 0, deps.showIdTag, nowMs())));
   }
 
   function sessionEnded(record: SessionRecord, event: ChargerEventKind = 'session-ended'): void {
@@ -248,7 +282,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       publishSession(record, energyWh);
       if (event === 'session-ended') noFlow(record.chargerId, record.connectorId);
     }
-    publisher.event(topics.event(record.chargerId, event), JSON.stringify(sessionJson(record, energyWh, deps.showIdTag)));
+    publisher.event(topics.event(record.chargerId, event), JSON.stringify(sessionJson(record, energyWh, deps.showIdTag, nowMs())));
   }
 
   function sessionCorrected(e: GatewayEvents['session.corrected']): void {
@@ -419,6 +453,9 @@ export function createMirror(deps: MirrorDeps): Mirror {
       for (const chargerId of announced.keys()) announce(chargerId);
     },
     stop() {
+      stopped = true;
+      clearTimeout(refresh);
+      refresh = undefined;
       unsubscribe.splice(0).forEach((off) => off());
       queue.length = 0;
     },
@@ -426,7 +463,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
 }
 
 /** A session as published: idTags identify people, so they are left out unless mqtt.showIdTag. */
-export function sessionJson(record: SessionRecord, energyWh: number, showIdTag: boolean): Record<string, unknown> {
+export function sessionJson(record: SessionRecord, energyWh: number, showIdTag: boolean, nowMs: number): Record<string, unknown> {
   return {
     transactionId: record.transactionId,
     connectorId: record.connectorId,
@@ -434,6 +471,7 @@ export function sessionJson(record: SessionRecord, energyWh: number, showIdTag: 
     startedAt: record.startedAt,
     meterStart: record.meterStart,
     energyWh,
+    durationS: sessionDurationS(record, nowMs),
     ...(showIdTag ? { idTag: record.idTag } : {}),
     ...(record.stoppedAt ? { stoppedAt: record.stoppedAt } : {}),
     ...(record.stopReason ? { stopReason: record.stopReason } : {}),
@@ -443,6 +481,13 @@ export function sessionJson(record: SessionRecord, energyWh: number, showIdTag: 
     ...(record.closedBy === 'gateway' ? { closedBy: 'gateway', estimated: true } : {}),
     ...(record.correctedAt ? { correctedAt: record.correctedAt } : {}),
   };
+}
+
+/** Whole seconds from its start to its stop, or to now while it runs; 0 for a clock behind its start or a time that does not parse. */
+export function sessionDurationS(record: Pick<SessionRecord, 'startedAt' | 'stoppedAt'>, nowMs: number): number {
+  const end = record.stoppedAt !== undefined ? Date.parse(record.stoppedAt) : nowMs;
+  const seconds = Math.round((end - Date.parse(record.startedAt)) / 1000);
+  return Number.isFinite(seconds) ? Math.max(0, seconds) : 0;
 }
 
 function round1(value: number): number {

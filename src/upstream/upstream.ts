@@ -146,7 +146,7 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
         })
       : wire16;
   // Messages queued for the other OCPP version (upstream.ocpp changed): rewritten for this one before anything is sent.
-  adoptQueued({ store, wire, channels: mode.channels.map((c) => c.name), events, logger: log, now });
+  adoptQueued({ store, upstream: role.name, wire, channels: mode.channels.map((c) => c.name), events, logger: log, now });
   const outbox = new Outbox({ store, events, logger: log, now, maxMessages: u.outbox.maxMessages });
   const idmap = new TransactionIdMap(store, wire.namesTransactions);
   const answerTimeoutMs = u.answerTimeout * 1000;

@@ -8,6 +8,7 @@ import type { MeterSample, SessionRecord } from '../../store/ports.js';
 import { decideIdTag, decideOffline, type IdTagInfo } from '../authorize.js';
 import { listEntry } from '../local-lists.js';
 import { meterKey } from '../registry.js';
+import { FLOW_MEASURANDS, inSession } from '../live-flows.js';
 import { beginStart } from '../start-handshake.js';
 import { onlyNew } from './resent-samples.js';
 import type { PendingStart } from '../upstream-port.js';
@@ -137,15 +138,28 @@ export const meterValues: Handler<'MeterValues'> = async (ctx, req) => {
   const samples = all.filter((_, i) => fresh[i]);
   if (samples.length < all.length) ctx.logger.info({ transactionId, resent: all.length - samples.length, of: all.length }, 'MeterValues already stored (a resend): kept once');
   if (samples.length === 0) return {};
-  remember(ctx, samples);
+  // A late reading of an ended session, or one while idle, sets the register only (issue #18).
+  const live = inSession(runningOn(ctx, req.connectorId, transactionId), transactionId);
+  remember(ctx, live ? samples : samples.filter((s) => !FLOW_MEASURANDS.includes(s.measurand)));
   ctx.events.emit('meter.values', {
     chargerId: ctx.chargerId,
     connectorId: req.connectorId,
     ...(transactionId !== undefined ? { transactionId } : {}),
     samples,
+    ...(live ? {} : { outsideSession: true as const }),
   });
   return {};
 };
+
+/** The session running on a connector: the one the message names when it runs there, else any. */
+function runningOn(ctx: HandlerContext, connectorId: number, named: number | undefined): SessionRecord | undefined {
+  if (connectorId === 0) return undefined;
+  if (named !== undefined) {
+    const session = ctx.store.sessions.get(named);
+    if (session?.state === 'active' && session.connectorId === connectorId) return session;
+  }
+  return ctx.store.sessions.list({ chargerId: ctx.chargerId, state: 'active' }).find((s) => s.connectorId === connectorId);
+}
 
 export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {
   const receivedAt = ctx.now().toISOString();

@@ -121,7 +121,9 @@ t.test('a bad request gets 400 with what was wrong, never 500', async (t) => {
 });
 
 t.test('without load balancing or upstream the API says so; a cap is the charger\'s own, a site limit is refused', async (t) => {
-  const { gw } = await siteWithSessions(t);
+  const { gw, cp } = await siteWithSessions(t);
+  // The answer waits for the charger's (a refused cap is answered accepted: false).
+  cp.handle('SetChargingProfile', () => ({ status: 'Accepted' }));
   t.match((await api(gw.httpUrl, '/api/site', { token: TOKENS.read })).json, { balancing: false, message: 'load balancing not configured', connectors: [] });
   t.same((await api(gw.httpUrl, '/api/upstream', { token: TOKENS.read })).json, { configured: false, message: 'no upstream configured' });
   const cap = await api(gw.httpUrl, '/api/chargers/CP1/max-current', { token: TOKENS.full, body: { amps: 10 } });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { connectorFlows, type ReadingLookup } from '../../../src/gateway/live-flows.js';
+import { connectorFlows, inSession, type ReadingLookup } from '../../../src/gateway/live-flows.js';
 import type { MeterSample } from '../../../src/store/ports.js';
 
 const T1 = '2026-01-01T10:00:00Z';
@@ -32,4 +32,12 @@ t.test('phases the newest current reading does not name are 0 A', async (t) => {
     { measurand: 'Power.Active.Import', phase: 'L2-N', value: '1100' },
   ]);
   t.equal(connectorFlows(perPhasePower, { online: true, running: true }).powerW, 2100, 'power per phase only: their sum');
+});
+
+t.test('inSession: a reading speaks of a running session only when one runs on its connector and it names none or that one', async (t) => {
+  t.equal(inSession(undefined, undefined), false, 'idle, connector-level');
+  t.equal(inSession(undefined, 7), false, 'a late reading of an ended session');
+  t.equal(inSession({ transactionId: 8 }, 7), false, 'names an earlier session while another runs');
+  t.equal(inSession({ transactionId: 8 }, 8), true);
+  t.equal(inSession({ transactionId: 8 }, undefined), true, 'connector-level while a session runs');
 });
