@@ -14,6 +14,8 @@ import { parseConfig } from '../config/load.js';
 import { silentLogger } from '../log.js';
 
 export interface GatewayUnderTest {
+  /** The gateway's process id (this process's when it runs here). */
+  pid: number;
   ocppUrl: string;
   httpUrl: string;
   mqttPort: number;
@@ -64,6 +66,7 @@ export const childGateway: GatewayStarter = async (config, dir) => {
   }
   const pid = child.pid!;
   return {
+    pid,
     ocppUrl: `ws://127.0.0.1:${ocpp}/ocpp`,
     httpUrl,
     mqttPort: mqtt,
@@ -98,6 +101,7 @@ export const inProcessGateway: GatewayStarter = async (config, dir) => {
     return { now, peak };
   };
   return {
+    pid: process.pid,
     ocppUrl: `ws://127.0.0.1:${ports.ocppPort!}/ocpp`,
     httpUrl: `http://127.0.0.1:${ports.httpPort!}`,
     mqttPort: app.mqtt!.ports!.mqtt!,

@@ -36,6 +36,12 @@ export interface ScaleOptions {
 export interface ScaleResult extends ScaleFigures {
   /** Chargers online and booted as /api/chargers showed them at the end of the window. */
   online: number;
+  /** Connecting, booting and starting a transaction on every charger took this long, s. */
+  startSeconds: number;
+  /** After that, the MQTT mirror's backlog (discovery configs, state topics) took this long to reach the subscriber, s. */
+  mirrorSeconds: number;
+  /** Publishes the gateway made that had not reached the subscriber at the end of the window. */
+  mirrorBehind: number;
   peakRssMiB: number;
   seconds: number;
   /** MeterValues answered in the window, and their answer times (ms). */
@@ -91,19 +97,23 @@ async function oneSite(n: number, o: ScaleOptions): Promise<ScaleResult> {
     mqtt.on('message', () => mqttMessages++);
 
     o.progress(`scale: ${n} chargers connecting, booting, starting a transaction each…`);
+    const startedAt = performance.now();
     const chargers = await openChargers(gw.ocppUrl, 'SCALE', n, 100);
     stops.push(() => closeChargers(chargers));
     const transactions: number[] = [];
     for (let i = 0; i < n; i += 100) transactions.push(...(await Promise.all(chargers.slice(i, i + 100).map((c) => startCharging(c)))));
 
+    const startSeconds = (performance.now() - startedAt) / 1000;
     const poller = startPoller(gw, o.pollIntervalS * 1000);
     stops.push(() => poller.stop());
     const meters = startMeters(chargers, transactions, o.meterIntervalS * 1000);
     stops.push(() => meters.stop());
+    o.progress(`scale: ${n} chargers charging after ${startSeconds.toFixed(1)} s; waiting for the MQTT mirror's backlog to reach the subscriber…`);
+    const mirrorSeconds = await mirrorCaughtUp(gw, () => mqttMessages);
 
     // One whole meter round before the window: every charger has reported, the balancer has
     // its readings, the mirror has published every charger's topics once.
-    o.progress(`scale: ${n} chargers charging; one meter round (${o.meterIntervalS} s), then ${o.steadySeconds} s measured…`);
+    o.progress(`scale: mirror caught up after ${mirrorSeconds.toFixed(1)} s; one meter round (${o.meterIntervalS} s), then ${o.steadySeconds} s measured…`);
     await sleep(o.meterIntervalS * 1000);
     const at0 = performance.now();
     const cpu0 = gw.cpuMs();
@@ -115,9 +125,13 @@ async function oneSite(n: number, o: ScaleOptions): Promise<ScaleResult> {
     const answers = meters.answers.slice(answers0);
     const polls = poller.times.slice(polls0);
     const online = await poller.onlineNow();
+    const mirrorBehind = (await publishedByGateway(gw)) - mqttMessages;
     const r: ScaleResult = {
       chargers: n,
       online,
+      startSeconds,
+      mirrorSeconds,
+      mirrorBehind,
       cpuPercent: (cpuMs / 10) / seconds,
       rssMiB: rss.now,
       peakRssMiB: rss.peak,
@@ -139,6 +153,27 @@ async function oneSite(n: number, o: ScaleOptions): Promise<ScaleResult> {
     for (const stop of stops.reverse()) await stop();
     await gw.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** chargegate_mqtt_published_total: what the gateway handed to its broker so far. */
+async function publishedByGateway(gw: GatewayUnderTest): Promise<number> {
+  const text = await (await fetch(`${gw.httpUrl}/metrics`)).text();
+  return Number(/^chargegate_mqtt_published_total (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+/**
+ * Waits until the subscriber to `#` has received everything the gateway published up to a
+ * second before (every publish of chargegate matches `#`); resolves with the time it took, s.
+ */
+async function mirrorCaughtUp(gw: GatewayUnderTest, received: () => number): Promise<number> {
+  const t0 = performance.now();
+  let before = await publishedByGateway(gw);
+  for (;;) {
+    await sleep(1000);
+    if (received() >= before) return (performance.now() - t0) / 1000;
+    if (performance.now() - t0 > 900_000) throw new Error(`the MQTT subscriber is still ${before - received()} publishes behind after 15 min`);
+    before = await publishedByGateway(gw);
   }
 }
 
@@ -204,9 +239,9 @@ export function printScale(results: readonly ScaleResult[], seconds: number): st
   const lines = [`\nSite scale (#19): the gateway's own process, ${seconds} s steady window; MeterValues every 10 s (3 phases), MQTT subscriber to #, /api/chargers every 5 s, balancer on\n`];
   for (const r of results) {
     lines.push(
-      `${String(r.chargers).padStart(5)} chargers (${r.online} online): CPU ${r.cpuPercent.toFixed(2)} % of a core, RSS ${r.rssMiB.toFixed(1)} MiB (peak ${r.peakRssMiB.toFixed(1)}), ` +
+      `${String(r.chargers).padStart(5)} chargers (${r.online} online, all charging after ${r.startSeconds.toFixed(1)} s, the MQTT backlog received ${r.mirrorSeconds.toFixed(1)} s later): CPU ${r.cpuPercent.toFixed(2)} % of a core, RSS ${r.rssMiB.toFixed(1)} MiB (peak ${r.peakRssMiB.toFixed(1)}), ` +
         `${r.meterValues} MeterValues answered (p50 ${r.answerP50ms.toFixed(1)} ms, p99 ${r.answerP99ms.toFixed(1)} ms), ${r.profiles} SetChargingProfile, ` +
-        `${r.mqttMessages} MQTT messages, /api/chargers ${r.polls}× (p50 ${r.pollP50ms.toFixed(0)} ms, max ${r.pollMaxMs.toFixed(0)} ms, ${(r.pollBytes / 1024).toFixed(0)} KiB)` +
+        `${r.mqttMessages} MQTT messages (${r.mirrorBehind} behind at the end), /api/chargers ${r.polls}× (p50 ${r.pollP50ms.toFixed(0)} ms, max ${r.pollMaxMs.toFixed(0)} ms, ${(r.pollBytes / 1024).toFixed(0)} KiB)` +
         (r.callErrors ? `, ${r.callErrors} CALLERRORs` : ''),
     );
   }
