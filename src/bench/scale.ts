@@ -59,6 +59,8 @@ export interface ScaleResult extends ScaleFigures {
   pollP50ms: number;
   pollMaxMs: number;
   pollBytes: number;
+  /** Reads that failed three times in a row (none expected). */
+  pollFailures: number;
 }
 
 /** A site of `n` chargers with the balancer on: a supply of 12 A per charger (at most 4,000 A), under their 16 A draw. */
@@ -146,6 +148,7 @@ async function oneSite(n: number, o: ScaleOptions): Promise<ScaleResult> {
       pollP50ms: percentile(polls, 50),
       pollMaxMs: polls.length ? Math.max(...polls) : NaN,
       pollBytes: poller.lastBytes(),
+      pollFailures: poller.failures(),
     };
     o.progress(`scale: ${n} chargers → CPU ${r.cpuPercent.toFixed(2)} % of a core, RSS ${r.rssMiB.toFixed(1)} MiB, ${r.meterValues} MeterValues answered (p99 ${r.answerP99ms.toFixed(1)} ms)`);
     return r;
@@ -156,9 +159,26 @@ async function oneSite(n: number, o: ScaleOptions): Promise<ScaleResult> {
   }
 }
 
+/**
+ * GET with two more tries: a keep-alive connection the server closes (http.keepAliveTimeout)
+ * just as the next request goes out fails that request, which says nothing about the gateway.
+ */
+async function getText(url: string, tries = 3): Promise<string> {
+  for (let i = 1; ; i++) {
+    try {
+      const res = await fetch(url);
+      const text = await res.text();
+      if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status} ${text.slice(0, 200)}`);
+      return text;
+    } catch (err) {
+      if (i >= tries) throw err;
+    }
+  }
+}
+
 /** chargegate_mqtt_published_total: what the gateway handed to its broker so far. */
 async function publishedByGateway(gw: GatewayUnderTest): Promise<number> {
-  const text = await (await fetch(`${gw.httpUrl}/metrics`)).text();
+  const text = await getText(`${gw.httpUrl}/metrics`);
   return Number(/^chargegate_mqtt_published_total (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
@@ -207,27 +227,27 @@ interface ChargerList {
 }
 
 /** A client reading /api/chargers every `intervalMs` (the next read waits for the last). */
-function startPoller(gw: GatewayUnderTest, intervalMs: number): { times: number[]; lastBytes(): number; onlineNow(): Promise<number>; stop(): void } {
+function startPoller(gw: GatewayUnderTest, intervalMs: number): { times: number[]; failures(): number; lastBytes(): number; onlineNow(): Promise<number>; stop(): void } {
   const times: number[] = [];
   let bytes = 0;
   const read = async (): Promise<ChargerList> => {
-    const res = await fetch(`${gw.httpUrl}/api/chargers`);
-    const text = await res.text();
-    if (!res.ok) throw new Error(`GET /api/chargers: HTTP ${res.status} ${text.slice(0, 200)}`);
+    const text = await getText(`${gw.httpUrl}/api/chargers`);
     bytes = text.length;
     return JSON.parse(text) as ChargerList;
   };
   let busy = false;
+  let failures = 0;
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
     const t0 = performance.now();
     void read()
-      .then(() => times.push(performance.now() - t0))
+      .then(() => times.push(performance.now() - t0), () => failures++)
       .finally(() => (busy = false));
   }, intervalMs);
   return {
     times,
+    failures: () => failures,
     lastBytes: () => bytes,
     onlineNow: async () => (await read()).chargers.filter((c) => c.online && c.booted).length,
     stop: () => clearInterval(timer),
@@ -241,7 +261,7 @@ export function printScale(results: readonly ScaleResult[], seconds: number): st
     lines.push(
       `${String(r.chargers).padStart(5)} chargers (${r.online} online, all charging after ${r.startSeconds.toFixed(1)} s, the MQTT backlog received ${r.mirrorSeconds.toFixed(1)} s later): CPU ${r.cpuPercent.toFixed(2)} % of a core, RSS ${r.rssMiB.toFixed(1)} MiB (peak ${r.peakRssMiB.toFixed(1)}), ` +
         `${r.meterValues} MeterValues answered (p50 ${r.answerP50ms.toFixed(1)} ms, p99 ${r.answerP99ms.toFixed(1)} ms), ${r.profiles} SetChargingProfile, ` +
-        `${r.mqttMessages} MQTT messages (${r.mirrorBehind} behind at the end), /api/chargers ${r.polls}× (p50 ${r.pollP50ms.toFixed(0)} ms, max ${r.pollMaxMs.toFixed(0)} ms, ${(r.pollBytes / 1024).toFixed(0)} KiB)` +
+        `${r.mqttMessages} MQTT messages (${r.mirrorBehind} behind at the end), /api/chargers ${r.polls}× (p50 ${r.pollP50ms.toFixed(0)} ms, max ${r.pollMaxMs.toFixed(0)} ms, ${(r.pollBytes / 1024).toFixed(0)} KiB${r.pollFailures ? `, ${r.pollFailures} failed` : ''})` +
         (r.callErrors ? `, ${r.callErrors} CALLERRORs` : ''),
     );
   }
