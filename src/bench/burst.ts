@@ -72,7 +72,8 @@ export function burstConfig(dir: string): Record<string, unknown> {
     chargers: {
       // The burst's chargers are not listed (any id may connect); the live ones are, on their circuit.
       allowUnknown: true,
-      list: LIVE_IDS.map((id) => ({ id, password: LIVE_PASSWORD, circuit: 'live' })),
+      // priority: the live site's share is its circuit's, whatever the 500 sessions of the burst want.
+      list: LIVE_IDS.map((id) => ({ id, password: LIVE_PASSWORD, circuit: 'live', priority: 10 })),
     },
     authorization: { mode: 'accept-all' },
     storage: { dir: join(dir, 'data') },
@@ -81,7 +82,8 @@ export function burstConfig(dir: string): Record<string, unknown> {
     http: {},
     // 500 sessions at 32 A would need 16,000 A: everyone gets a share (about 8 A), and the live
     // circuit's 40 A is shared by its three or four sessions.
-    site: { supply: { maxCurrent: 4000 }, circuits: [{ id: 'live', maxCurrent: 40 }] },
+    // rampInterval 0: the others' raise after LIVE-4's stop is sent at once, so each start lowers them again.
+    site: { supply: { maxCurrent: 4000 }, circuits: [{ id: 'live', maxCurrent: 40 }], balancing: { rampInterval: 0, rampStep: 32 } },
   };
 }
 
