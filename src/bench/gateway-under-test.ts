@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import { createApp } from '../app.js';
 import { parseConfig } from '../config/load.js';
 import { silentLogger } from '../log.js';
+import { cpuMs, rssMiB } from './processes.js';
 
 export interface GatewayUnderTest {
   /** The gateway's process id (this process's when it runs here). */
@@ -70,7 +71,7 @@ export const childGateway: GatewayStarter = async (config, dir) => {
     ocppUrl: `ws://127.0.0.1:${ocpp}/ocpp`,
     httpUrl,
     mqttPort: mqtt,
-    cpuMs: () => procCpuMs(pid),
+    cpuMs: () => cpuMs(pid),
     rssMiB: () => procRssMiB(pid),
     async stop() {
       child.kill('SIGTERM');
@@ -114,21 +115,10 @@ export const inProcessGateway: GatewayStarter = async (config, dir) => {
   };
 };
 
-/**
- * CPU time of a process (user + system), ms, from /proc/<pid>/stat: utime and stime are
- * fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux).
- */
-export function procCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
 /** VmRSS and VmHWM (the peak) of a process, MiB. */
 export function procRssMiB(pid: number): { now: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-  return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+  const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { now: rssMiB(pid), peak: peak ? Number(peak[1]) / 1024 : NaN };
 }
 
 /** The soft limit of open files of this process (each charger's socket is one, here and in the gateway). */
