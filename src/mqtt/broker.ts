@@ -17,6 +17,7 @@ import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, ty
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Logger } from '../log.js';
 import { forwardAllowed, publishDecision, subscribeDecision, type Sender } from './access.js';
+import { Fifo } from './fifo.js';
 import { LogLimiter } from './log-limit.js';
 import type { EmbeddedOptions } from './options.js';
 import { guardPacketSize } from './packet-guard.js';
@@ -92,7 +93,7 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
    * Messages of the same kind (retain, qos) take the same steps and stay in order, so they go
    * out together; a message of another kind waits until those are done.
    */
-  const waiting: { packet: PublishPacket; done?: () => void }[] = [];
+  const waiting = new Fifo<{ packet: PublishPacket; done?: () => void }>();
   /**
    * The payload chargegate last published, retained, per topic (the same Buffer aedes stores).
    * aedes hands a new subscriber the retained messages from a lazy, read-ahead stream over its
@@ -125,15 +126,15 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
 
   function release(): void {
     while (waiting.length > 0) {
-      const head = waiting[0]!;
+      const head = waiting.peek()!;
       if (!aedes || aedes.closed) {
-        waiting.splice(0).forEach((entry) => entry.done?.());
+        waiting.takeAll().forEach((entry) => entry.done?.());
         return;
       }
       const kind = kindOf(head.packet);
       if (inFlight > 0 && kind !== inFlightKind) return; // the last one of the current kind releases it
       if (inFlight >= MAX_IN_FLIGHT) return; // the next one to complete releases it
-      waiting.shift();
+      waiting.take();
       inFlight++;
       inFlightKind = kind;
       aedes.publish(head.packet, (err) => {
