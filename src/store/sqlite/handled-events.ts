@@ -2,7 +2,7 @@
  * The replay check of OCPP 2.0.1 TransactionEvents (E01-E15: a resent event is known by its
  * transactionId and seqNo) answered from memory. The transaction_seq_nos table stays the truth:
  * one row per transaction, its handled seqNos as ranges (seq-ranges.ts), rewritten in the
- * durable write of each event (migration 24; until then a row per event, whose inserts spread
+ * durable write of each event (migration 21; until then a row per event, whose inserts spread
  * over as many b-tree pages per group commit as chargers were sending: docs/performance.md).
  * This holds, per transaction asked about, the row as read once and then kept in step with
  * every write on this database connection (a write in an open group commit is visible to the

@@ -2,7 +2,7 @@
  * A set of seqNos (OCPP 2.0.1 E: a TransactionEvent's number within its transaction, from 0,
  * one more per event) kept as sorted, disjoint ranges, and written as text: "0-41,45,47-50".
  * A transaction's events come in order, so its set is one range however long it runs, and
- * each event's record is a rewrite of one short row (transaction_seq_nos, migration 24) where
+ * each event's record is a rewrite of one short row (transaction_seq_nos, migration 21) where
  * it was a row of its own. A gap (an event the charger dropped from a full offline queue) is
  * kept exactly: a seqNo inside it is not taken for handled.
  * Pure.
@@ -55,7 +55,7 @@ export function formatSeqRanges(ranges: SeqRanges): string {
   return text;
 }
 
-/** Reads what formatSeqRanges wrote, and any list of seqNos and ranges in any order (migration 24 writes "0,1,2"). */
+/** Reads what formatSeqRanges wrote, and any list of seqNos and ranges in any order (migration 21 writes "0,1,2"). */
 export function parseSeqRanges(text: string): SeqRanges {
   const pairs: [number, number][] = [];
   for (const part of text.split(',')) {

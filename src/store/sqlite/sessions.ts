@@ -57,7 +57,7 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
             @reservationId, @authStatus, @receivedAt, @reference, @idTokenType)`);
   const getByReference = db.prepare<[string, string], SessionRow>('SELECT * FROM sessions WHERE charger_id = ? AND transaction_ref = ?');
   // One row per transaction, rewritten by each of its TransactionEvents in the durable write
-  // its answer waits for (handled-events.ts, migration 24). Positional parameters.
+  // its answer waits for (handled-events.ts, migration 21). Positional parameters.
   const writeSeqNos = db.prepare<[string, string, string, string]>(`
     INSERT INTO transaction_seq_nos (charger_id, transaction_ref, handled, offline) VALUES (?, ?, ?, ?)
     ON CONFLICT (charger_id, transaction_ref) DO UPDATE SET handled = excluded.handled, offline = excluded.offline`);

@@ -1,6 +1,6 @@
 /**
  * The replay check of 2.0.1 TransactionEvents answered from memory (issue 16's speed goal,
- * src/store/sqlite/handled-events.ts): it must answer as the transaction_seq_nos table does (migration 24: one row per
+ * src/store/sqlite/handled-events.ts): it must answer as the transaction_seq_nos table does (migration 21: one row per
  * transaction, its seqNos as ranges), an
  * undone write included (a retry of an event whose write failed is handled, not answered
  * "already handled" with its samples lost), and across a restart.

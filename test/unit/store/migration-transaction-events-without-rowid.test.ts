@@ -11,14 +11,14 @@ import { databaseBefore, insertEventRow } from '../../helpers/migrations.js';
 
 const migration = MIGRATIONS.find((m) => /WITHOUT ROWID/.test(m.sql) && /transaction_events/.test(m.sql))!;
 
-t.test('events recorded before the upgrade are still seen after it (and after migration 24), in a table without rowid', async (t) => {
+t.test('events recorded before the upgrade are still seen after it (and after migration 21), in a table without rowid', async (t) => {
   t.ok(migration, 'the migration exists');
   const dir = t.testdir();
   const db = databaseBefore(dir, migration.version);
   const insert = insertEventRow(db);
   insert.run('CP1', 'tx-1', 0, 'Started', 1, '2026-01-01T10:00:00Z', '2026-01-01T10:00:01Z');
   insert.run('CP1', 'tx-1', 1, 'Updated', 0, '2026-01-01T10:01:00Z', '2026-01-01T10:01:01Z');
-  // This migration's own result (migration 24 later folds the table into one row per transaction).
+  // This migration's own result (migration 21 later folds the table into one row per transaction).
   db.exec(migration.sql);
   db.pragma(`user_version = ${migration.version}`);
   t.match(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'transaction_events'").pluck().get() as string, /WITHOUT ROWID/, 'one b-tree: no rowid table beside the key');

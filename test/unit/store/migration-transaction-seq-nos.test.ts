@@ -1,5 +1,5 @@
 /**
- * Migration 24 (issue 16's speed goal): the TransactionEvents seen, a row per event until now,
+ * Migration 21 (issue 16's speed goal): the TransactionEvents seen, a row per event until now,
  * become one row per transaction with its seqNos as ranges. Every seqNo handled before the
  * upgrade is still answered "already handled" (gaps stay unhandled), the offline flags are kept,
  * and the old table is gone.
