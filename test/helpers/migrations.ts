@@ -11,6 +11,6 @@ export function databaseBefore(dir: string, version: number): Database.Database 
   return db;
 }
 
-/** Inserts TransactionEvents seen as the table of migrations 10-23 held them (one row per event). */
+/** Inserts TransactionEvents seen as the table of migrations 10-20 held them (one row per event). */
 export const insertEventRow = (db: Database.Database) =>
   db.prepare<[string, string, number, string, number, string, string]>('INSERT INTO transaction_events (charger_id, transaction_ref, seq_no, event_type, offline, timestamp, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)');

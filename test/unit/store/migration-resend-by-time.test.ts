@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
 import { MIGRATIONS } from '../../../src/store/migrations.js';
+import { databaseBefore } from '../../helpers/migrations.js';
 import { DEFAULT_DB_FILE, openSqliteStore } from '../../../src/store/sqlite.js';
 
 const migration = MIGRATIONS.find((m) => /meter_samples_resend_by_time/.test(m.sql))!;
@@ -16,9 +17,7 @@ const COLUMNS = 'charger_id, connector_id, transaction_id, timestamp, value, mea
 t.test('samples stored before the upgrade are all kept, and their resend is still refused after it', async (t) => {
   t.ok(migration, 'the migration exists');
   const dir = t.testdir();
-  const db = new Database(join(dir, DEFAULT_DB_FILE));
-  for (const m of MIGRATIONS.filter((m) => m.version < migration.version)) db.exec(m.sql);
-  db.pragma(`user_version = ${migration.version - 1}`);
+  const db = databaseBefore(dir, migration.version);
   const insert = db.prepare(`INSERT OR IGNORE INTO meter_samples (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const before = [
     ['CP1', 1, 7, '2025-06-01T10:00:00Z', '1500', 'Energy.Active.Import.Register', null, 'Wh', 'Sample.Periodic', null, null],
