@@ -138,3 +138,21 @@ export interface ConfigurationKey {
   readonly: boolean;
   value?: string;
 }
+
+/** GET /api/site/plans, …/connectors/{n}/plan: a connector's charging plan and what it does now (src/events.ts PlanState). */
+export interface Plan {
+  chargerId: string;
+  connectorId: number;
+  energyKWh?: number;
+  soc?: number;
+  capacityKWh?: number;
+  by: string;
+  status: 'reached' | 'charging' | 'waiting' | 'unreachable';
+  remainingKWh: number;
+  nextSlot: { from: string; to: string } | null;
+  expectedFinish: string | null;
+  expectedCost: number | null;
+  currency: string | null;
+  windows: { from: string; to: string }[];
+  reason: string;
+}
