@@ -177,5 +177,17 @@ export function planWords(plan: Plan, time: (iso: string) => string = clockTime)
   }
 }
 
+/**
+ * The form's "by" (HH:MM, as the page shows times: the browser's zone) as the next such
+ * instant, sent with its zone, so a browser in another zone than the tariff's means its own 07:00.
+ */
+export function nextTimeOfDay(hhmm: string, now: Date): string {
+  const [hours = 0, minutes = 0] = hhmm.split(':').map(Number);
+  const at = new Date(now);
+  at.setHours(hours, minutes, 0, 0);
+  if (at.getTime() <= now.getTime()) at.setDate(at.getDate() + 1);
+  return at.toISOString();
+}
+
 /** The time input's value for the plan form: the plan's "by" as HH:MM, or the morning. */
 export const planByValue = (plan: Plan | undefined, time: (iso: string) => string = clockTime): string => (plan ? time(plan.by) : '07:00');

@@ -8,7 +8,7 @@
  */
 import { get, post, Unauthorized } from './api.js';
 import { byId, h } from './dom.js';
-import { capRange, kwText, MODES, plainStatus, planByValue, planWords, sitePower, todayTotals, userCap } from './home-model.js';
+import { capRange, kwText, MODES, nextTimeOfDay, plainStatus, planByValue, planWords, sitePower, todayTotals, userCap } from './home-model.js';
 import type { Charger, Plan, Session } from './types.js';
 
 export interface HomeOptions {
@@ -128,7 +128,7 @@ export class HomeView {
       const form = h('form', { class: 'plan-form', 'data-role': 'plan-form' }, h('label', {}, energy, ' kWh'), h('label', {}, 'by ', by), set, clear);
       form.addEventListener('submit', (e) => {
         e.preventDefault();
-        void this.sendPlan(chargerId, connectorId, { energyKWh: Number(energy.value), by: by.value }, set);
+        void this.sendPlan(chargerId, connectorId, { energyKWh: Number(energy.value), by: nextTimeOfDay(by.value, new Date()) }, set);
       });
       box.append(form);
     }

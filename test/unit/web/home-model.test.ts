@@ -1,5 +1,5 @@
 import t from 'tap';
-import { capRange, connectorPower, plainStatus, planByValue, planWords, sitePower, startOfDay, stopReasonWords, todayTotals, userCap } from '../../../src/web/app/home-model.js';
+import { capRange, connectorPower, nextTimeOfDay, plainStatus, planByValue, planWords, sitePower, startOfDay, stopReasonWords, todayTotals, userCap } from '../../../src/web/app/home-model.js';
 import type { Charger, Connector, Plan, Session } from '../../../src/web/app/types.js';
 
 const connector = (over: Partial<Connector>): Connector => ({ connectorId: 1, status: 'Available', powerW: null, currentA: null, session: null, limit: null, ...over });
@@ -72,4 +72,11 @@ t.test('a charging plan in plain words (issue #18)', async (t) => {
   t.equal(planWords({ ...plan, status: 'unreachable' }, utc), '20 kWh by 07:00 — not reachable in time: charging now, ≈ 3.10 EUR');
   t.equal(planByValue(plan, utc), '07:00');
   t.equal(planByValue(undefined, utc), '07:00', 'no plan: the form offers the morning');
+});
+
+t.test('the plan form\'s time is the next such time of the browser\'s day', async (t) => {
+  const now = new Date(2026, 0, 1, 18, 30);
+  t.equal(nextTimeOfDay('07:00', now), new Date(2026, 0, 2, 7, 0).toISOString(), 'tomorrow morning');
+  t.equal(nextTimeOfDay('22:15', now), new Date(2026, 0, 1, 22, 15).toISOString(), 'later today');
+  t.equal(nextTimeOfDay('18:30', now), new Date(2026, 0, 2, 18, 30).toISOString(), 'now is tomorrow\'s');
 });
