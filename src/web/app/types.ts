@@ -139,20 +139,18 @@ export interface ConfigurationKey {
   value?: string;
 }
 
-/** GET /api/site/plans, …/connectors/{n}/plan: a connector's charging plan and what it does now (src/events.ts PlanState). */
+/**
+ * GET /api/site/plans: a connector's charging plan, the fields the page shows (the whole is
+ * src/events.ts PlanState; the page's types cannot import the server's).
+ */
 export interface Plan {
   chargerId: string;
   connectorId: number;
   energyKWh?: number;
   soc?: number;
-  capacityKWh?: number;
   by: string;
   status: 'reached' | 'charging' | 'waiting' | 'unreachable';
-  remainingKWh: number;
-  nextSlot: { from: string; to: string } | null;
-  expectedFinish: string | null;
   expectedCost: number | null;
   currency: string | null;
   windows: { from: string; to: string }[];
-  reason: string;
 }

@@ -61,13 +61,12 @@ t.test('why a session ended, in words', async (t) => {
 t.test('a charging plan in plain words (issue #18)', async (t) => {
   const utc = (iso: string) => iso.slice(11, 16);
   const plan: Plan = {
-    chargerId: 'CP1', connectorId: 1, energyKWh: 20, by: '2026-01-02T07:00:00.000Z', status: 'waiting', remainingKWh: 20,
-    nextSlot: { from: '2026-01-02T02:00:00.000Z', to: '2026-01-02T04:00:00.000Z' }, expectedFinish: '2026-01-02T04:00:00.000Z', expectedCost: 3.1, currency: 'EUR',
-    windows: [{ from: '2026-01-02T02:00:00.000Z', to: '2026-01-02T04:00:00.000Z' }], reason: 'next from 02:00',
+    chargerId: 'CP1', connectorId: 1, energyKWh: 20, by: '2026-01-02T07:00:00.000Z', status: 'waiting', expectedCost: 3.1, currency: 'EUR',
+    windows: [{ from: '2026-01-02T02:00:00.000Z', to: '2026-01-02T04:00:00.000Z' }],
   };
   t.equal(planWords(plan, utc), '20 kWh by 07:00 — charging 02:00–04:00, ≈ 3.10 EUR');
   t.equal(planWords({ ...plan, expectedCost: null, currency: null }, utc), '20 kWh by 07:00 — charging 02:00–04:00', 'no tariff: no cost');
-  t.equal(planWords({ ...plan, energyKWh: undefined, soc: 80, capacityKWh: 60, windows: [...plan.windows, { from: '2026-01-01T22:00:00.000Z', to: '2026-01-01T22:40:00.000Z' }] }, utc), '80 % by 07:00 — charging 02:00–04:00, 22:00–22:40, ≈ 3.10 EUR');
+  t.equal(planWords({ ...plan, energyKWh: undefined, soc: 80, windows: [...plan.windows, { from: '2026-01-01T22:00:00.000Z', to: '2026-01-01T22:40:00.000Z' }] }, utc), '80 % by 07:00 — charging 02:00–04:00, 22:00–22:40, ≈ 3.10 EUR');
   t.equal(planWords({ ...plan, status: 'reached', windows: [] }, utc), '20 kWh by 07:00 — done');
   t.equal(planWords({ ...plan, status: 'unreachable' }, utc), '20 kWh by 07:00 — not reachable in time: charging now, ≈ 3.10 EUR');
   t.equal(planByValue(plan, utc), '07:00');
