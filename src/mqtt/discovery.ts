@@ -22,6 +22,8 @@ export interface DiscoveredCharger {
   chargeModes?: boolean;
   /** The tariff's currency: a session cost sensor per connector (src/cost); none without a tariff. */
   currency?: string;
+  /** The charger switches between 1 and 3 phases (chargers.list[].phaseSwitching): a phases-in-use sensor per connector. */
+  phaseSwitching?: boolean;
 }
 
 /** What the site device shows (only with a `site:` section). */
@@ -153,7 +155,14 @@ export const TEMPLATES = {
   sessionEnergy: '{{ value_json.energyWh }}',
   // Seconds since the session started, to its end once it ended (updated with each session message).
   sessionDuration: "{{ ((as_timestamp(value_json.stoppedAt) if value_json.stoppedAt is defined else as_timestamp(now())) - as_timestamp(value_json.startedAt)) | round(0) }}",
+  // The plan topic carries the plan's JSON (src/plan, events.ts PlanState) or `none`.
+  planStatus: "{{ 'none' if value == 'none' else value_json.status }}",
+  planAttributes: "{{ '{}' if value == 'none' else value }}",
+  planFinish: "{{ 'None' if value == 'none' or value_json.expectedFinish is none else value_json.expectedFinish }}",
 } as const;
+
+/** A plan's status (events.ts PlanState) and `none` (no plan): the plan sensor's options. */
+export const PLAN_STATUSES = ['none', 'waiting', 'charging', 'reached', 'unreachable'] as const;
 
 /** 'none' (no cap, no limit) shows as the maximum: nothing holds the charger below it. */
 export function noneAs(max: number): string {
@@ -304,10 +313,39 @@ function connectorEntities(charger: DiscoveredCharger, n: number, topics: Topics
     ...(charger.currency
       ? [{ component: 'sensor' as const, object: object('session_cost'), config: { name: name('Session cost'), state_topic: topics.connector(id, n, 'session/cost'), device_class: 'monetary', unit_of_measurement: charger.currency, state_class: 'total' } }]
       : []),
+    ...planEntities(charger, n, topics),
+    // `1`/`3` while phase switching holds the connector on that many phases, `none` otherwise.
+    ...(charger.phaseSwitching
+      ? [{ component: 'sensor' as const, object: object('phases'), config: { name: name('Phases in use'), icon: 'mdi:sine-wave', state_topic: topics.connector(id, n, 'phases'), value_template: NONE_AS_UNKNOWN, state_class: 'measurement' } }]
+      : []),
     { component: 'button', object: object('start'), config: { name: name('Start charging'), icon: 'mdi:play', command_topic: topics.connectorCommand(id, n, 'start'), payload_press: '{}', qos: 1 } },
     { component: 'button', object: object('stop'), config: { name: name('Stop charging'), icon: 'mdi:stop', command_topic: topics.connectorCommand(id, n, 'stop'), payload_press: '{}', qos: 1 } },
   ];
   return list;
+}
+
+/** The connector's charging plan (src/plan): its status with the plan as attributes, and when it expects the energy in the car. */
+function planEntities(charger: DiscoveredCharger, n: number, topics: Topics): Entity[] {
+  const name = (what: string) => (charger.connectors === 1 ? what : `Connector ${n} ${what.toLowerCase()}`);
+  const topic = topics.connector(charger.id, n, 'plan');
+  return [
+    {
+      component: 'sensor',
+      object: `c${n}_plan`,
+      config: {
+        name: name('Charging plan'),
+        icon: 'mdi:calendar-clock',
+        state_topic: topic,
+        value_template: TEMPLATES.planStatus,
+        device_class: 'enum',
+        options: [...PLAN_STATUSES],
+        // Next slot, expected finish and cost, the target, the reason: the plan's JSON as it is.
+        json_attributes_topic: topic,
+        json_attributes_template: TEMPLATES.planAttributes,
+      },
+    },
+    { component: 'sensor', object: `c${n}_plan_finish`, config: { name: name('Plan expected finish'), icon: 'mdi:clock-end', state_topic: topic, value_template: TEMPLATES.planFinish, device_class: 'timestamp' } },
+  ];
 }
 
 /** 32-bit FNV-1a as 8 hex digits: stable, dependency-free, good enough to tell ids apart. */

@@ -140,6 +140,8 @@ export function createMirror(deps: MirrorDeps): Mirror {
       socReported: socSeen.has(chargerId),
       ...(deps.chargeModes ? { chargeModes: true } : {}),
       ...(deps.cost ? { currency: deps.cost.currency } : {}),
+      // As the balancer reads it (balancer/site.ts): a 1-phase charger has nothing to switch.
+      ...(conf?.phaseSwitching === 'numberPhases' && conf.phases === 3 ? { phaseSwitching: true } : {}),
     };
   }
 
@@ -159,7 +161,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
   function retire(chargerId: string): void {
     const charger = describe(chargerId);
     if (deps.discoveryPrefix !== undefined) {
-      for (const m of removalMessages({ ...charger, phases: 3, socReported: true }, topics, deps.discoveryPrefix)) publisher.clear(m.topic);
+      for (const m of removalMessages({ ...charger, phases: 3, socReported: true, phaseSwitching: true }, topics, deps.discoveryPrefix)) publisher.clear(m.topic);
     }
     for (const topic of topics.chargerStateTopics(chargerId, charger.connectors)) publisher.clear(topic);
     lastLimits.delete(chargerId);

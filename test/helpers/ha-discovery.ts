@@ -57,6 +57,8 @@ export function discoveryProblems(component: string, config: Config): string[] {
   if (config.entity_category !== undefined && !['config', 'diagnostic'].includes(config.entity_category as string)) out.push(`entity_category ${String(config.entity_category)}`);
   if (config.qos !== undefined && ![0, 1, 2].includes(config.qos as number)) out.push('qos not 0, 1 or 2');
   if (config.value_template !== undefined && renderer(config.value_template as string) === undefined) out.push(`value_template not known to the validator: ${String(config.value_template)}`);
+  if (config.json_attributes_template !== undefined && renderer(config.json_attributes_template as string) === undefined) out.push(`json_attributes_template not known to the validator: ${String(config.json_attributes_template)}`);
+  if (config.json_attributes_template !== undefined && config.json_attributes_topic === undefined) out.push('json_attributes_template without json_attributes_topic');
   const readable = ['sensor', 'binary_sensor', 'event'].includes(component);
   if (readable && typeof config.state_topic !== 'string') out.push('state_topic missing');
   if (['switch', 'number', 'button', 'select'].includes(component) && typeof config.command_topic !== 'string') out.push('command_topic missing');
@@ -130,6 +132,8 @@ export function stateProblem(component: string, config: Config, payload: string,
   switch (component) {
     case 'sensor':
       if (state === 'None') return undefined;
+      // sensor/__init__.py: a timestamp state is an ISO 8601 time with its zone.
+      if (config.device_class === 'timestamp') return /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(state) && Number.isFinite(Date.parse(state)) ? undefined : `${JSON.stringify(state)} is not a time with a zone`;
       if (config.device_class === 'enum') return (config.options as string[]).includes(state) ? undefined : `${state} is not one of the options`;
       if (numeric && !Number.isFinite(Number(state))) return `${JSON.stringify(state)} is not a number`;
       if (state.length > 255) return 'a state is at most 255 characters';
@@ -167,6 +171,18 @@ export function stateProblem(component: string, config: Config, payload: string,
   }
 }
 
+/** The attributes Home Assistant sets from a json_attributes_topic payload (mqtt/mixins.py: the template's result must be a JSON object; anything else sets none). */
+export function attributesOf(config: Config, payload: string): Record<string, unknown> | string {
+  const render = config.json_attributes_template === undefined ? (v: string) => v : renderer(config.json_attributes_template as string);
+  if (!render) return 'unknown template';
+  try {
+    const parsed: unknown = JSON.parse(render(payload, Date.now()));
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : 'not a JSON object';
+  } catch {
+    return 'not JSON';
+  }
+}
+
 /** The JavaScript twin of each template chargegate sends (Jinja as Home Assistant renders it). */
 function renderer(template: string): ((value: string, nowMs: number) => string) | undefined {
   const json = (value: string) => JSON.parse(value) as Record<string, unknown>;
@@ -177,6 +193,9 @@ function renderer(template: string): ((value: string, nowMs: number) => string) 
     [TEMPLATES.problem]: (v) => (v === 'NoError' ? 'OFF' : 'ON'),
     [TEMPLATES.text]: (v) => v.slice(0, 255),
     [TEMPLATES.sessionEnergy]: (v) => String(json(v).energyWh ?? ''),
+    [TEMPLATES.planStatus]: (v) => (v === 'none' ? 'none' : String(json(v).status)),
+    [TEMPLATES.planAttributes]: (v) => (v === 'none' ? '{}' : v),
+    [TEMPLATES.planFinish]: (v) => (v === 'none' || json(v).expectedFinish === null ? 'None' : String(json(v).expectedFinish)),
     [TEMPLATES.sessionDuration]: (v, nowMs) => {
       const s = json(v);
       const start = Date.parse(String(s.startedAt));

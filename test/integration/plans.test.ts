@@ -14,6 +14,7 @@ import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
 import { connectClient } from '../helpers/mqtt.js';
 import { physicalCharger } from '../helpers/physical-charger.js';
+import { attributesOf, discoveryProblems, stateProblem } from '../helpers/ha-discovery.js';
 
 const VOLTAGE = 230;
 const COMMANDER = { username: 'ha', password: 'ha-secret-password-1' };
@@ -56,6 +57,7 @@ t.test('22 kWh by 07:00: charged only in the cheap window, full power, in the ca
   const gw = await home(t, clock);
   const ha = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`, COMMANDER);
   await ha.subscribe('chargegate/#');
+  await ha.subscribe('homeassistant/sensor/chargegate_CP1/+/config');
   const cp = await physicalCharger(t, { url: gw.url, identity: 'CP1', password: PASSWORDS.CP1, phases: 3, maxCurrentA: 16, meterIntervalMs: 0 });
   cp.plugIn(1, { maxCurrentA: 16, phases: 3 });
   const { transactionId } = await cp.startTransaction(1, 'TAG1');
@@ -72,6 +74,16 @@ t.test('22 kWh by 07:00: charged only in the cheap window, full power, in the ca
   await eventually(() => cp.currentA(1) === 0, 'held at 0 A in the dear evening');
   const retained = JSON.parse((await ha.waitFor(`${C1}/plan`, (p) => p.includes('"waiting"'))).payload);
   t.match(retained, { status: 'waiting', remainingKWh: 22, expectedFinish: /T03:5/ }, 'the plan on MQTT');
+  // Home Assistant's plan sensors read that topic: the status, the plan's facts as attributes, the finish as a time.
+  const entity = async (object: string) => JSON.parse((await ha.waitFor(`homeassistant/sensor/chargegate_CP1/${object}/config`)).payload);
+  const [planSensor, finishSensor] = [await entity('c1_plan'), await entity('c1_plan_finish')];
+  t.strictSame([...discoveryProblems('sensor', planSensor), ...discoveryProblems('sensor', finishSensor)], [], 'both entities are ones Home Assistant accepts');
+  t.equal(planSensor.state_topic, `${C1}/plan`);
+  t.equal(finishSensor.state_topic, `${C1}/plan`);
+  const planPayload = JSON.stringify(retained);
+  t.equal(stateProblem('sensor', planSensor, planPayload), undefined, 'the plan sensor takes the retained plan');
+  t.match(attributesOf(planSensor, planPayload), { nextSlot: { from: new Date(hour(26)).toISOString() }, expectedFinish: /T03:5/, expectedCost: 3.3 }, 'next slot, finish and cost as attributes');
+  t.equal(stateProblem('sensor', finishSensor, planPayload), undefined, 'the finish sensor takes the expected finish as a time');
   const site = (await api(gw.httpUrl, '/api/site', { token: TOKENS.read })).json;
   t.match(site.connectors.find((c: any) => c.chargerId === 'CP1').detail, /charging plan/, 'the reason names the plan');
 
@@ -93,6 +105,8 @@ t.test('22 kWh by 07:00: charged only in the cheap window, full power, in the ca
   // The session ends: so does its plan.
   await cp.stopTransaction(1, 'EVDisconnected');
   await ha.waitFor(`${C1}/plan`, (p) => p === 'none');
+  t.equal(stateProblem('sensor', planSensor, 'none'), undefined, 'no plan: the plan sensor says none');
+  t.equal(stateProblem('sensor', finishSensor, 'none'), undefined, 'no plan: the finish is unknown');
   t.equal((await api(gw.httpUrl, '/api/chargers/CP1/connectors/1/plan', { token: TOKENS.read })).json, null);
   t.same(cp.validationFailures, [], 'every frame valid for the strict charger');
 });

@@ -18,6 +18,7 @@ import { SimulatedCharger } from '../../src/sim/charger.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
 import { connectClient, publishGridMeter } from '../helpers/mqtt.js';
+import { discoveryProblems, stateProblem } from '../helpers/ha-discovery.js';
 
 const FUSE = 16;
 const VOLTAGE = 230;
@@ -63,6 +64,7 @@ t.test('a falling surplus switches the car to one phase, more sun back to three;
 
   const ha = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`);
   await ha.subscribe(`${CP1}/connectors/1/phases`);
+  await ha.subscribe('homeassistant/sensor/chargegate_CP1/c1_phases/config');
   const limit = async () => (await api(gw.httpUrl, '/api/chargers/CP1', { token: TOKENS.read })).json.connectors.find((c: any) => c.connectorId === 1).limit;
   const mode = async () => (await api(gw.httpUrl, '/api/site/modes', { token: TOKENS.read })).json.connectors.find((c: any) => c.chargerId === 'CP1' && c.connectorId === 1);
   // The live limit: its TxProfile, or its TxDefaultProfile where the charger refused that (as
@@ -81,6 +83,11 @@ t.test('a falling surplus switches the car to one phase, more sun back to three;
   await eventually(() => currents() === '8/8/8', 'three phases at 8 A', 20_000);
   await eventually(async () => (await mode()).phases === 3, 'the mode says three phases');
   t.equal((await ha.waitFor(`${CP1}/connectors/1/phases`, (p) => p === '3')).payload, '3', 'MQTT says 3');
+  // Home Assistant's "Phases in use" sensor (phaseSwitching) reads that topic.
+  const phasesSensor = JSON.parse((await ha.waitFor('homeassistant/sensor/chargegate_CP1/c1_phases/config')).payload);
+  t.strictSame(discoveryProblems('sensor', phasesSensor), [], 'the phases sensor is one Home Assistant accepts');
+  t.equal(phasesSensor.state_topic, `${CP1}/connectors/1/phases`);
+  t.equal(stateProblem('sensor', phasesSensor, '3'), undefined, 'it shows 3');
 
   // 6.9 kW (10 A per phase): 30 − 13.5 = 16.5 A, 5.5 A on three phases, below the minimum of 6.
   // On one phase it would be 16 A, but L1 has 16 − 13.5 + 10 = 12.5 A left: the fuse gives 12.

@@ -37,8 +37,9 @@ export async function get<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-export async function post(path: string, body: unknown, method: 'POST' | 'PUT' = 'POST'): Promise<{ accepted: boolean; reason: string }> {
-  const res = await fetch(path, { method, headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
+/** A command; DELETE sends no body. */
+export async function post(path: string, body: unknown, method: 'POST' | 'PUT' | 'DELETE' = 'POST'): Promise<{ accepted: boolean; reason: string }> {
+  const res = await fetch(path, method === 'DELETE' ? { method, headers: headers() } : { method, headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
   if (res.status === 401) throw new Unauthorized();
   if (!res.ok) return { accepted: false, reason: await errorText(res) };
   return (await res.json()) as { accepted: boolean; reason: string };

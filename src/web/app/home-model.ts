@@ -2,7 +2,7 @@
  * What the home view says, in plain words, from the API's data: no OCPP names (those stay on
  * the charger page). Pure, so the unit tests hold it to the words.
  */
-import type { Charger, Connector, Session } from './types.js';
+import type { Charger, Connector, Plan, Session } from './types.js';
 
 export type Tone = 'ok' | 'charging' | 'warn' | 'bad' | 'off';
 
@@ -154,3 +154,40 @@ export const MODES = [
   { mode: 'minsolar', label: 'Min+Solar' },
   { mode: 'solar', label: 'Solar' },
 ] as const;
+
+/** A time as the page shows it: HH:MM in the browser's zone. */
+export const clockTime = (iso: string): string => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/**
+ * A charging plan in plain words: "20 kWh by 07:00 — charging 02:00–04:00, ≈ 3.10 EUR".
+ * `time` formats an instant (the page: clockTime; the unit tests: a fixed zone).
+ */
+export function planWords(plan: Plan, time: (iso: string) => string = clockTime): string {
+  const target = plan.soc !== undefined ? `${plan.soc} %` : `${plan.energyKWh ?? 0} kWh`;
+  const head = `${target} by ${time(plan.by)}`;
+  const cost = plan.expectedCost !== null && plan.currency ? `, ≈ ${plan.expectedCost.toFixed(2)} ${plan.currency}` : '';
+  const windows = plan.windows.map((w) => `${time(w.from)}–${time(w.to)}`).join(', ');
+  switch (plan.status) {
+    case 'reached':
+      return `${head} — done`;
+    case 'unreachable':
+      return `${head} — not reachable in time: charging now${cost}`;
+    default:
+      return `${head} — ${windows ? `charging ${windows}` : 'waiting'}${cost}`;
+  }
+}
+
+/**
+ * The form's "by" (HH:MM, as the page shows times: the browser's zone) as the next such
+ * instant, sent with its zone, so a browser in another zone than the tariff's means its own 07:00.
+ */
+export function nextTimeOfDay(hhmm: string, now: Date): string {
+  const [hours = 0, minutes = 0] = hhmm.split(':').map(Number);
+  const at = new Date(now);
+  at.setHours(hours, minutes, 0, 0);
+  if (at.getTime() <= now.getTime()) at.setDate(at.getDate() + 1);
+  return at.toISOString();
+}
+
+/** The time input's value for the plan form: the plan's "by" as HH:MM, or the morning. */
+export const planByValue = (plan: Plan | undefined, time: (iso: string) => string = clockTime): string => (plan ? time(plan.by) : '07:00');

@@ -1,14 +1,15 @@
 /**
  * The home view at the top of the dashboard: the site's power now, today's energy and cost,
  * and per charger its connectors in plain words with the charge-mode buttons and the current
- * slider. They use the same HTTP routes as everyone (PUT …/connectors/{n}/mode, POST
- * …/max-current). Elements are built once per charger and updated in place, so a live update
+ * slider, and each connector's charging plan in words with a form to set or clear it. They use
+ * the same HTTP routes as everyone (PUT …/connectors/{n}/mode, POST …/max-current, PUT and
+ * DELETE …/connectors/{n}/plan). Elements are built once per charger and updated in place, so a live update
  * never yanks the slider from under a finger.
  */
 import { get, post, Unauthorized } from './api.js';
 import { byId, h } from './dom.js';
-import { capRange, kwText, MODES, plainStatus, sitePower, todayTotals, userCap } from './home-model.js';
-import type { Charger, Session } from './types.js';
+import { capRange, kwText, MODES, nextTimeOfDay, plainStatus, planByValue, planWords, sitePower, todayTotals, userCap } from './home-model.js';
+import type { Charger, Plan, Session } from './types.js';
 
 export interface HomeOptions {
   mayCommand: boolean;
@@ -39,6 +40,8 @@ export class HomeView {
   private modes: Map<string, string> | undefined;
   private readonly caps = new Map<string, number | null>();
   private currency: string | undefined;
+  /** undefined: no charging plans here (no cap on any charger, see http/api/plans.ts). */
+  private plans: Map<string, Plan> | undefined;
 
   constructor(private readonly root: HTMLElement, private readonly options: HomeOptions) {}
 
@@ -47,7 +50,10 @@ export class HomeView {
     await Promise.all([
       this.loadModes(),
       get<{ currency: string }>('/api/tariff').then((t) => void (this.currency = t.currency), () => undefined),
+      this.loadPlans(),
     ]);
+    // A plan moves on its own (waiting → charging → done): look again each minute.
+    setInterval(() => void this.loadPlans().catch(() => undefined), 60_000);
   }
 
   update(c: Charger): void {
@@ -105,7 +111,70 @@ export class HomeView {
       });
       row.append(h('div', { class: 'segmented modes', role: 'group', 'aria-label': `charge mode of ${c.id} connector ${connectorId}`, 'data-role': 'modes' }, ...buttons));
     }
+    if (this.plans) row.append(this.planControl(c.id, connectorId));
     return row;
+  }
+
+  /** The plan in words; for a command login, the energy and time to set one and a Clear button. */
+  private planControl(chargerId: string, connectorId: number): HTMLElement {
+    const words = h('p', { class: 'plan-words', 'data-role': 'plan-words' });
+    const box = h('div', { class: 'home-plan', 'data-role': 'plan' }, words);
+    if (this.options.mayCommand) {
+      const label = `${chargerId} connector ${connectorId}`;
+      const energy = h('input', { type: 'number', min: '1', max: '200', step: '1', value: '20', inputmode: 'numeric', required: '', 'data-role': 'plan-energy', 'aria-label': `energy to charge on ${label}, kWh` });
+      const by = h('input', { type: 'time', value: '07:00', required: '', 'data-role': 'plan-by', 'aria-label': `time the energy must be in the car on ${label}` });
+      const clear: HTMLButtonElement = h('button', { type: 'button', class: 'secondary', 'data-role': 'plan-clear', hidden: '', onclick: () => void this.sendPlan(chargerId, connectorId, null, clear) }, 'Clear plan');
+      const set: HTMLButtonElement = h('button', { type: 'submit', 'data-role': 'plan-set' }, 'Plan');
+      const form = h('form', { class: 'plan-form', 'data-role': 'plan-form' }, h('label', {}, energy, ' kWh'), h('label', {}, 'by ', by), set, clear);
+      form.addEventListener('submit', (e) => {
+        e.preventDefault();
+        void this.sendPlan(chargerId, connectorId, { energyKWh: Number(energy.value), by: nextTimeOfDay(by.value, new Date()) }, set);
+      });
+      box.append(form);
+    }
+    this.showPlan(box, this.plans?.get(modeKey(chargerId, connectorId)));
+    return box;
+  }
+
+  private showPlan(box: HTMLElement, plan: Plan | undefined): void {
+    box.querySelector<HTMLElement>('[data-role=plan-words]')!.textContent = plan ? `Plan: ${planWords(plan)}` : 'No charging plan';
+    const clear = box.querySelector<HTMLButtonElement>('[data-role=plan-clear]');
+    if (clear) clear.hidden = plan === undefined;
+    const by = box.querySelector<HTMLInputElement>('[data-role=plan-by]');
+    // Not while the user types in it.
+    if (by && plan && document.activeElement !== by) by.value = planByValue(plan);
+  }
+
+  /** Sets (plan) or clears (null) the connector's plan, then shows what chargegate made of it. */
+  private async sendPlan(chargerId: string, connectorId: number, plan: { energyKWh: number; by: string } | null, button: HTMLButtonElement): Promise<void> {
+    const path = `/api/chargers/${encodeURIComponent(chargerId)}/connectors/${connectorId}/plan`;
+    button.disabled = true;
+    try {
+      const result = plan ? await post(path, plan, 'PUT') : await post(path, undefined, 'DELETE');
+      this.options.notify(`${chargerId} #${connectorId}: ${result.reason}`, result.accepted);
+      await this.loadPlans();
+    } catch (err) {
+      if (err instanceof Unauthorized) this.options.onUnauthorized();
+      else this.options.notify(`${chargerId} #${connectorId}: ${(err as Error).message}`, false);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  private async loadPlans(): Promise<void> {
+    try {
+      const answer = await get<{ plans: Plan[] }>('/api/site/plans');
+      this.plans = new Map(answer.plans.map((p) => [modeKey(p.chargerId, p.connectorId), p]));
+    } catch (err) {
+      if (err instanceof Unauthorized) throw err;
+      this.plans = undefined; // no caps anywhere, so no plans
+      return;
+    }
+    for (const box of this.root.querySelectorAll<HTMLElement>('[data-role=plan]')) {
+      const row = box.closest<HTMLElement>('[data-connector]');
+      const charger = box.closest<HTMLElement>('[data-charger]');
+      if (row && charger) this.showPlan(box, this.plans.get(modeKey(charger.dataset.charger!, Number(row.dataset.connector))));
+    }
   }
 
   private capControl(c: Charger, el: HTMLElement): Pick<Block, 'slider' | 'capValue' | 'noCap'> {

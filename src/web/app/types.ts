@@ -138,3 +138,19 @@ export interface ConfigurationKey {
   readonly: boolean;
   value?: string;
 }
+
+/**
+ * GET /api/site/plans: a connector's charging plan, the fields the page shows (the whole is
+ * src/events.ts PlanState; the page's types cannot import the server's).
+ */
+export interface Plan {
+  chargerId: string;
+  connectorId: number;
+  energyKWh?: number;
+  soc?: number;
+  by: string;
+  status: 'reached' | 'charging' | 'waiting' | 'unreachable';
+  expectedCost: number | null;
+  currency: string | null;
+  windows: { from: string; to: string }[];
+}

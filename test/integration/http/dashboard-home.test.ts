@@ -149,3 +149,54 @@ t.test('a login is remembered: a new page of the browser is signed in, Sign out 
   await first.locator('#login-form').waitFor();
   t.pass('the other page is signed out too');
 });
+
+t.test('a charging plan from the home view: set in words, seen by a read login, cleared (phone)', async (t) => {
+  const gw = await startGateway(t, {
+    webRoot,
+    patch: (c) => {
+      c.http = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read };
+      c.tariff = { currency: 'EUR', price: 0.3, timeZone: 'UTC' };
+    },
+  });
+  await physicalCharger(t, { url: gw.url, identity: 'CP1', password: PASSWORDS.CP1, phases: 3, maxCurrentA: 16 });
+  const signedIn = async (token: string) => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, timezoneId: 'UTC' });
+    t.teardown(() => context.close());
+    const page = await context.newPage();
+    const failures: string[] = [];
+    page.on('pageerror', (e) => failures.push(e.message));
+    await page.goto(gw.httpUrl);
+    await page.fill('#token', token);
+    await page.click('#login-form button');
+    return { page, failures };
+  };
+  const { page, failures } = await signedIn(TOKENS.full);
+  const plan = page.locator('#home-CP1 [data-connector="1"] [data-role=plan]');
+  await plan.locator('[data-role=plan-words]', { hasText: 'No charging plan' }).waitFor();
+  t.ok(await plan.locator('[data-role=plan-clear]').isHidden(), 'no plan: nothing to clear');
+
+  // Twelve hours from now (UTC, the tariff's zone and the browser's): always reachable at 11 kW.
+  const by = new Date(Date.now() + 12 * 3_600_000).toISOString().slice(11, 16);
+  await plan.locator('[data-role=plan-energy]').fill('20');
+  await plan.locator('[data-role=plan-by]').fill(by);
+  await plan.locator('[data-role=plan-set]').tap();
+  await eventually(async () => (await api(gw.httpUrl, '/api/chargers/CP1/connectors/1/plan', { token: TOKENS.read })).json?.energyKWh === 20, 'the API has the plan');
+  const stored = (await api(gw.httpUrl, '/api/chargers/CP1/connectors/1/plan', { token: TOKENS.read })).json;
+  t.equal(stored.by.slice(11, 16), by, 'by the time set on the page');
+  // 20 kWh at 0.30 EUR: 6.00 EUR, in whichever slots the (flat) tariff leaves to the planner.
+  const words = plan.locator('[data-role=plan-words]', { hasText: new RegExp(`^Plan: 20 kWh by ${by} — (charging \\d\\d:\\d\\d–\\d\\d:\\d\\d.*|waiting), ≈ 6\\.00 EUR$`) });
+  await words.waitFor();
+  t.ok(await plan.locator('[data-role=plan-clear]').isVisible(), 'a plan: Clear plan is offered');
+  await assertFits(t, page, 'phone with the plan form');
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-home-plan-phone.png'), fullPage: true });
+
+  const reader = await signedIn(TOKENS.read);
+  const seen = reader.page.locator('#home-CP1 [data-connector="1"] [data-role=plan]');
+  await seen.locator('[data-role=plan-words]', { hasText: `Plan: 20 kWh by ${by}` }).waitFor();
+  t.equal(await seen.locator('[data-role=plan-form]').count(), 0, 'a read login sees the plan, no controls');
+
+  await plan.locator('[data-role=plan-clear]').tap();
+  await plan.locator('[data-role=plan-words]', { hasText: 'No charging plan' }).waitFor();
+  t.equal((await api(gw.httpUrl, '/api/chargers/CP1/connectors/1/plan', { token: TOKENS.read })).json, null, 'cleared in the API');
+  t.same([...failures, ...reader.failures], [], 'no script errors');
+});

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { discoveryMessages, siteDiscoveryMessages } from '../../../src/mqtt/discovery.js';
 import { Topics } from '../../../src/mqtt/topics.js';
-import { discoveryProblems, stateProblem } from '../../helpers/ha-discovery.js';
+import { attributesOf, discoveryProblems, stateProblem } from '../../helpers/ha-discovery.js';
 
 const topics = new Topics('chargegate');
 const charger = { id: 'garage', info: { vendor: 'ACME', model: 'Wallbox 11' }, connectors: 2, phases: 3 as const, maxCurrentA: 16, socReported: true, chargeModes: true, currency: 'EUR' };
@@ -88,4 +88,30 @@ t.test('the validator catches what Home Assistant refuses', async (t) => {
 t.test('the charge mode select and the session cost sensor are ones Home Assistant accepts', async (t) => {
   t.match(find('c1_mode'), { component: 'select', config: { options: ['off', 'now', 'minsolar', 'solar'] } });
   t.match(find('c1_session_cost'), { component: 'sensor', config: { device_class: 'monetary', unit_of_measurement: 'EUR' } });
+});
+
+t.test('the charging plan: its status with the plan as attributes, and the expected finish as a time (issue #18)', async (t) => {
+  const planned = { chargerId: 'garage', connectorId: 1, energyKWh: 20, by: '2026-01-02T06:00:00.000Z', status: 'waiting', remainingKWh: 20, nextSlot: { from: '2026-01-02T01:00:00.000Z', to: '2026-01-02T03:00:00.000Z' }, expectedFinish: '2026-01-02T03:00:00.000Z', expectedCost: 3.1, currency: 'EUR', windows: [], reason: 'cheapest hours' };
+  const plan = find('c1_plan');
+  t.match(plan.config, { state_topic: 'chargegate/chargers/garage/connectors/1/plan', json_attributes_topic: 'chargegate/chargers/garage/connectors/1/plan', device_class: 'enum' });
+  t.equal(stateProblem('sensor', plan.config, JSON.stringify(planned)), undefined, 'a plan: its status');
+  t.equal(stateProblem('sensor', plan.config, 'none'), undefined, 'no plan: none');
+  for (const status of ['charging', 'reached', 'unreachable']) t.equal(stateProblem('sensor', plan.config, JSON.stringify({ ...planned, status })), undefined, status);
+  t.match(attributesOf(plan.config, JSON.stringify(planned)), { nextSlot: { from: '2026-01-02T01:00:00.000Z' }, expectedFinish: '2026-01-02T03:00:00.000Z', expectedCost: 3.1 }, 'next slot, finish and cost as attributes');
+  t.same(attributesOf(plan.config, 'none'), {}, 'no plan: no attributes');
+  const finish = find('c1_plan_finish');
+  t.match(finish.config, { device_class: 'timestamp', state_topic: 'chargegate/chargers/garage/connectors/1/plan' });
+  t.equal(stateProblem('sensor', finish.config, JSON.stringify(planned)), undefined, 'the finish is a time with a zone');
+  t.equal(stateProblem('sensor', finish.config, 'none'), undefined, 'no plan: unknown');
+  t.equal(stateProblem('sensor', finish.config, JSON.stringify({ ...planned, expectedFinish: null })), undefined, 'no finish expected: unknown');
+  t.type(stateProblem('sensor', finish.config, JSON.stringify({ ...planned, expectedFinish: '07:00' })), 'string', 'a time without a date is refused');
+});
+
+t.test('the phases in use, only for a charger that switches phases', async (t) => {
+  t.notOk(all.some((e) => e.object === 'c1_phases'), 'no phaseSwitching: no sensor');
+  const switching = parsed(discoveryMessages({ ...charger, phaseSwitching: true }, topics, 'homeassistant', '1'));
+  const phases = switching.find((e) => e.object === 'c2_phases')!;
+  t.strictSame(discoveryProblems('sensor', phases.config), []);
+  t.match(phases.config, { name: 'Connector 2 phases in use', state_topic: 'chargegate/chargers/garage/connectors/2/phases' });
+  for (const payload of ['1', '3', 'none']) t.equal(stateProblem('sensor', phases.config, payload), undefined, payload);
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { capRange, connectorPower, plainStatus, sitePower, startOfDay, stopReasonWords, todayTotals, userCap } from '../../../src/web/app/home-model.js';
-import type { Charger, Connector, Session } from '../../../src/web/app/types.js';
+import { capRange, connectorPower, nextTimeOfDay, plainStatus, planByValue, planWords, sitePower, startOfDay, stopReasonWords, todayTotals, userCap } from '../../../src/web/app/home-model.js';
+import type { Charger, Connector, Plan, Session } from '../../../src/web/app/types.js';
 
 const connector = (over: Partial<Connector>): Connector => ({ connectorId: 1, status: 'Available', powerW: null, currentA: null, session: null, limit: null, ...over });
 const charger = (id: string, online: boolean, connectors: Connector[]): Charger => ({ id, online, status: 'Available', controlled: null, connectors });
@@ -56,4 +56,26 @@ t.test('why a session ended, in words', async (t) => {
   t.equal(stopReasonWords('Remote'), 'stopped from the app');
   t.equal(stopReasonWords(undefined), '');
   t.equal(stopReasonWords('VendorSpecific'), 'VendorSpecific', 'an unknown reason as sent');
+});
+
+t.test('a charging plan in plain words (issue #18)', async (t) => {
+  const utc = (iso: string) => iso.slice(11, 16);
+  const plan: Plan = {
+    chargerId: 'CP1', connectorId: 1, energyKWh: 20, by: '2026-01-02T07:00:00.000Z', status: 'waiting', expectedCost: 3.1, currency: 'EUR',
+    windows: [{ from: '2026-01-02T02:00:00.000Z', to: '2026-01-02T04:00:00.000Z' }],
+  };
+  t.equal(planWords(plan, utc), '20 kWh by 07:00 — charging 02:00–04:00, ≈ 3.10 EUR');
+  t.equal(planWords({ ...plan, expectedCost: null, currency: null }, utc), '20 kWh by 07:00 — charging 02:00–04:00', 'no tariff: no cost');
+  t.equal(planWords({ ...plan, energyKWh: undefined, soc: 80, windows: [...plan.windows, { from: '2026-01-01T22:00:00.000Z', to: '2026-01-01T22:40:00.000Z' }] }, utc), '80 % by 07:00 — charging 02:00–04:00, 22:00–22:40, ≈ 3.10 EUR');
+  t.equal(planWords({ ...plan, status: 'reached', windows: [] }, utc), '20 kWh by 07:00 — done');
+  t.equal(planWords({ ...plan, status: 'unreachable' }, utc), '20 kWh by 07:00 — not reachable in time: charging now, ≈ 3.10 EUR');
+  t.equal(planByValue(plan, utc), '07:00');
+  t.equal(planByValue(undefined, utc), '07:00', 'no plan: the form offers the morning');
+});
+
+t.test('the plan form\'s time is the next such time of the browser\'s day', async (t) => {
+  const now = new Date(2026, 0, 1, 18, 30);
+  t.equal(nextTimeOfDay('07:00', now), new Date(2026, 0, 2, 7, 0).toISOString(), 'tomorrow morning');
+  t.equal(nextTimeOfDay('22:15', now), new Date(2026, 0, 1, 22, 15).toISOString(), 'later today');
+  t.equal(nextTimeOfDay('18:30', now), new Date(2026, 0, 2, 18, 30).toISOString(), 'now is tomorrow\'s');
 });
