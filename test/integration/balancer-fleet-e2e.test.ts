@@ -143,7 +143,7 @@ t.test('a mixed fleet on one site: the fuse holds, the compliant chargers are se
       compliant.set(s.id, c);
     }),
   );
-  await eventually(() => [...fleet.values()].every((c) => c.isBooted || c.misbehave?.kind === 'noboot'), 'the fleet connected and booted', 10_000);
+  await eventually(() => [...fleet.values()].every((c) => c.isBooted || c.misbehave?.kind === 'noboot'), 'the fleet connected and booted');
 
   // 1. The misbehaving chargers start charging first (the late-booting one before its boot).
   const misbehaving = FLEET.filter((s) => s.misbehave).map((s) => s.id);
@@ -171,7 +171,7 @@ t.test('a mixed fleet on one site: the fuse holds, the compliant chargers are se
   // 3. Every misbehaving charger is found out, with its reason, and counted at its maximum.
   const control = (id: string) => allocations.at(-1)?.chargers.find((c) => c.chargerId === id);
   const unruly = ['SILENT', 'CALLERR', 'REJECT', 'IGNORE', 'DROPS'];
-  await eventually(() => unruly.every((id) => control(id)?.controlled === false), 'the silent, CALLERROR, rejecting, ignoring and dropping chargers uncontrolled', 15_000);
+  await eventually(() => unruly.every((id) => control(id)?.controlled === false), 'the silent, CALLERROR, rejecting, ignoring and dropping chargers uncontrolled');
   t.match(control('SILENT')!.why, /no answer in 3 s/);
   t.match(control('CALLERR')!.why, /CALLERROR NotImplemented/);
   t.match(control('REJECT')!.why, /Rejected/);
@@ -179,8 +179,8 @@ t.test('a mixed fleet on one site: the fuse holds, the compliant chargers are se
   t.match(control('DROPS')!.why, /connection dropped|no answer/);
   const counted = (id: string) => allocations.at(-1)!.connectors.find((x) => x.chargerId === id)!.amps;
   for (const id of unruly) t.equal(counted(id), FLEET.find((s) => s.id === id)!.maxCurrent, `${id} counted at its maximum`);
-  await eventually(() => control('LATEBOOT')?.controlled === true && sim('LATEBOOT').isBooted, 'the late booter booted and is controlled', 10_000);
-  await eventually(() => sim('LATE').profiles().some((p) => p.profile.chargingProfilePurpose === 'TxProfile'), 'the late charger took its limit', 10_000);
+  await eventually(() => control('LATEBOOT')?.controlled === true && sim('LATEBOOT').isBooted, 'the late booter booted and is controlled');
+  await eventually(() => sim('LATE').profiles().some((p) => p.profile.chargingProfilePurpose === 'TxProfile'), 'the late charger took its limit');
   t.equal(control('LATE')?.controlled, true, 'a late answer within the call timeout is an answer');
 
   // 4. The compliant chargers keep charging within what is left.
@@ -190,7 +190,7 @@ t.test('a mixed fleet on one site: the fuse holds, the compliant chargers are se
   for (const id of misbehaving) await sim(id).stopTransaction(1, 'Local');
   for (const id of misbehaving) await sim(id).unplug(1);
   await Promise.all(misbehaving.map((id) => sim(id).whenQueueEmpty()));
-  await eventually(() => ok('OK1').currentA(1) >= 16 - 1e-9 && ok('OK2').currentA(1) >= 16 - 1e-9, 'the compliant cars at their 16 A maximum again', 15_000);
+  await eventually(() => ok('OK1').currentA(1) >= 16 - 1e-9 && ok('OK2').currentA(1) >= 16 - 1e-9, 'the compliant cars at their 16 A maximum again');
   // Idle, they draw nothing and are no longer counted as charging at their maximum.
   const reason = (id: string) => allocations.at(-1)!.connectors.find((x) => x.chargerId === id)!.reason;
   await eventually(() => unruly.every((id) => !(reason(id) === 'fixed' && counted(id) > 0)), 'the stopped chargers no longer counted as charging');
