@@ -103,7 +103,18 @@ const ACTIONS: Record<OcppVersion, { toCentral: readonly string[]; toCharger: re
 
 const cache = new Map<OcppVersion, Validator>();
 
-/** One validator per version, compiled once per process (schemas are static). */
+/** Schemas compiled so far in this process (each once, on first use): for the tests and the bench. */
+let compiledSchemas = 0;
+export function compiledSchemaCount(): number {
+  return compiledSchemas;
+}
+
+/**
+ * One validator per version (schemas are static). Its schemas are compiled on first use, each
+ * once per process: a site uses a dozen of the ~150 actions of the two versions, and compiling
+ * them all at start-up cost 1.6 s and ~60 MiB of RSS (V8 keeps the heap the compiler grew;
+ * docs/performance.md, "#19: site scale").
+ */
 export function validatorFor(version: OcppVersion): Validator {
   let v = cache.get(version);
   if (!v) {
@@ -113,6 +124,12 @@ export function validatorFor(version: OcppVersion): Validator {
   return v;
 }
 
+/** A value made on first use and kept. */
+function memo<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
 function compileValidator(version: OcppVersion): Validator {
   const dirs = SCHEMA_DIRS[version];
   // The OCA 2015 1.6 files declare draft-04, the security whitepaper's draft-06: one ajv per
@@ -120,39 +137,50 @@ function compileValidator(version: OcppVersion): Validator {
   // multipleOfPrecision: 0.1 multiples such as 6.3 are not exact in binary floating point; 6
   // digits is far below any meaningful current or power.
   const options = { allErrors: false, strict: false, multipleOfPrecision: 6 } as const;
-  const ajv04 = new Ajv04.default(options);
-  const ajv06 = new Ajv(options);
-  ajv06.addMetaSchema(draft06);
-  for (const ajv of [ajv04, ajv06] as AnyAjv[]) {
-    ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
-    ajv.addFormat('uri', { type: 'string', validate: (s: string) => URI.test(s) });
-  }
-  const requests = new Map<string, ValidateFunction>();
-  const responses = new Map<string, ValidateFunction>();
-  const lenientRequests = new Map<string, ValidateFunction>();
-  const requestSchemas = new Map<string, object>();
+  const ajvs = memo(() => {
+    const ajv04 = new Ajv04.default(options);
+    const ajv06 = new Ajv(options);
+    ajv06.addMetaSchema(draft06);
+    for (const ajv of [ajv04, ajv06] as AnyAjv[]) {
+      ajv.addFormat('date-time', { type: 'string', validate: isDateTime });
+      ajv.addFormat('uri', { type: 'string', validate: (s: string) => URI.test(s) });
+    }
+    return { ajv04, ajv06 };
+  });
+  const compile = (schema: { $schema?: string }): ValidateFunction => {
+    const { ajv04, ajv06 } = ajvs();
+    const ajv: AnyAjv = schema.$schema?.includes('draft-06') ? ajv06 : ajv04;
+    compiledSchemas++;
+    return ajv.compile(schema);
+  };
+  /** A schema file, read and parsed on first use: the files as published, the errata applied to the parsed copy (v16/errata.ts). */
+  const load = (dir: URL, file: string) =>
+    memo(() => {
+      const parsed = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as object;
+      return (version === 'ocpp1.6' ? applyErrata16(file, parsed) : parsed) as { $schema?: string };
+    });
+  const requests = new Map<string, () => ValidateFunction>();
+  const responses = new Map<string, () => ValidateFunction>();
+  const lenientRequests = new Map<string, () => ValidateFunction>();
+  const requestSchemas = new Map<string, () => object>();
   for (const dir of dirs) {
     for (const file of readdirSync(dir)) {
       if (!file.endsWith('.json')) continue;
-      // The files as published; the errata are applied to the parsed copy (v16/errata.ts).
-      const parsed = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as object;
-      const schema = (version === 'ocpp1.6' ? applyErrata16(file, parsed) : parsed) as { $schema?: string };
-      const ajv: AnyAjv = schema.$schema?.includes('draft-06') ? ajv06 : ajv04;
-      const compiled = ajv.compile(schema);
-      if (file.endsWith('Response.json')) responses.set(file.slice(0, -'Response.json'.length), compiled);
+      const schema = load(dir, file);
+      if (file.endsWith('Response.json')) responses.set(file.slice(0, -'Response.json'.length), memo(() => compile(schema())));
       else {
         const action = file.slice(0, file.endsWith('Request.json') ? -'Request.json'.length : -'.json'.length);
-        requests.set(action, compiled);
+        requests.set(action, memo(() => compile(schema())));
         requestSchemas.set(action, schema);
-        lenientRequests.set(action, ajv.compile(withoutMaxLength(schema)));
+        lenientRequests.set(action, memo(() => compile(withoutMaxLength(schema()))));
       }
     }
   }
   const toCentral = new Set<string>(ACTIONS[version].toCentral);
   const toCharger = new Set<string>(ACTIONS[version].toCharger);
 
-  const check = (table: Map<string, ValidateFunction>, action: string, payload: unknown): OcppCallError | null => {
-    const fn = table.get(action);
+  const check = (table: Map<string, () => ValidateFunction>, action: string, payload: unknown): OcppCallError | null => {
+    const fn = table.get(action)?.();
     if (!fn) return new OcppCallError('NotImplemented', `unknown action ${action}`);
     if (fn(payload)) return null;
     const first = fn.errors![0]!;
@@ -169,6 +197,6 @@ function compileValidator(version: OcppVersion): Validator {
     checkRequest: (action, payload) => check(requests, action, payload),
     checkResponse: (action, payload) => check(responses, action, payload),
     checkRequestLenient: (action, payload) => check(lenientRequests, action, payload),
-    requestSchema: (action) => requestSchemas.get(action),
+    requestSchema: (action) => requestSchemas.get(action)?.(),
   };
 }

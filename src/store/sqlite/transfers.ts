@@ -77,6 +77,17 @@ export function createTransferStore(db: Db): TransferStore {
     DELETE FROM transfer_status WHERE charger_id = ? AND kind = ? AND id <= (
       SELECT id FROM transfer_status WHERE charger_id = ? AND kind = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`);
   const statuses = db.prepare<[string, string, number], StatusRow>('SELECT charger_id, kind, status, at FROM transfer_status WHERE charger_id = ? AND kind = ? ORDER BY id DESC LIMIT ?');
+  /**
+   * The chargers that have any status or diagnostics file: the others (nearly all, on most
+   * days) are answered without a query. `/api/chargers` asks for every charger's latest
+   * transfers, three queries each, which were a third of its time at 1,000 chargers
+   * (docs/performance.md, "#19: site scale"). Loaded at open and grown on every insert; never
+   * shrunk (a charger whose rows were pruned away is merely queried), so it always holds every
+   * charger that has rows.
+   */
+  const chargersOf = (table: 'transfer_status' | 'diagnostics_files') => new Set(db.prepare<[], { charger_id: string }>(`SELECT DISTINCT charger_id FROM ${table}`).all().map((r) => r.charger_id));
+  const withStatus = chargersOf('transfer_status');
+  const withFiles = chargersOf('diagnostics_files');
 
   return {
     putFirmware: (file) => void putFirmware.run({ ...file, sourceUrl: orNull(file.sourceUrl) }),
@@ -92,22 +103,30 @@ export function createTransferStore(db: Db): TransferStore {
       return r ? omitEmpty({ token: r.token, chargerId: r.charger_id, forwardTo: orUndefined(r.forward_to), expiresAt: r.expires_at, createdAt: r.created_at }) : undefined;
     },
     pruneUploads: (now) => void pruneUploads.run(now),
-    addDiagnostics: (file) => Number(addDiagnostics.run({ ...file, forwardTo: orNull(file.forwardTo) }).lastInsertRowid),
+    addDiagnostics(file) {
+      withFiles.add(file.chargerId);
+      return Number(addDiagnostics.run({ ...file, forwardTo: orNull(file.forwardTo) }).lastInsertRowid);
+    },
     setForwardResult: (id, result, at) => void setForward.run(result, at, id),
     diagnostics: (id) => {
       const row = getDiagnostics.get(id);
       return row ? diagnosticsOf(row) : undefined;
     },
-    diagnosticsFiles: (chargerId, limit = 100) => (chargerId === undefined ? allDiagnostics.all(limit) : chargerDiagnostics.all(chargerId, limit)).map(diagnosticsOf),
+    diagnosticsFiles(chargerId, limit = 100) {
+      if (chargerId !== undefined && !withFiles.has(chargerId)) return [];
+      return (chargerId === undefined ? allDiagnostics.all(limit) : chargerDiagnostics.all(chargerId, limit)).map(diagnosticsOf);
+    },
     trimDiagnostics(chargerId, keep) {
       const old = beyond.all(chargerId, keep).map(diagnosticsOf);
       for (const f of old) deleteDiagnostics.run(f.id);
       return old;
     },
     addStatus(status: TransferStatus) {
+      withStatus.add(status.chargerId);
       addStatus.run(status);
       pruneStatus.run(status.chargerId, status.kind, status.chargerId, status.kind, TRANSFER_STATUS_KEPT);
     },
-    statuses: (chargerId, kind, limit = TRANSFER_STATUS_KEPT) => statuses.all(chargerId, kind, limit).map((r) => ({ chargerId: r.charger_id, kind: r.kind, status: r.status, at: r.at })),
+    statuses: (chargerId, kind, limit = TRANSFER_STATUS_KEPT) =>
+      withStatus.has(chargerId) ? statuses.all(chargerId, kind, limit).map((r) => ({ chargerId: r.charger_id, kind: r.kind, status: r.status, at: r.at })) : [],
   };
 }

@@ -1,0 +1,104 @@
+/**
+ * `npm run build && node --expose-gc dist/bench/retained-memory.js`: what the embedded broker's
+ * retained store costs per charger (issue #19). Publishes RETAINED_CHARGERS × 60 retained
+ * topics (33 discovery-sized configs of ~600 bytes and 27 short state values per charger, as
+ * a site's start-up does) into a real broker, lets them reach aedes' store, and prints the
+ * process's memory after a full GC: RSS, heap used, and `arrayBuffers` (the Buffers' memory,
+ * where pooled slabs show). The broker copies a payload with `Buffer.from` (small ones are
+ * slices of Node's shared 8 KiB pool); RETAINED_OWNED=1 gives each retained payload an
+ * exact-size buffer of its own instead, for the comparison on one machine. Then
+ * RETAINED_ROUNDS (default 5) meter rounds republish each charger's state values among
+ * transient Buffers, as a running site does: that is when pooled slabs stay pinned.
+ */
+import { connectAsync } from 'mqtt';
+import { pino } from 'pino';
+import { createEmbeddedBroker } from '../mqtt/broker.js';
+import { Topics } from '../mqtt/topics.js';
+
+const CHARGERS = Number(process.env.RETAINED_CHARGERS ?? 1000);
+const CONFIGS = 33;
+const STATES = 27;
+const OWNED = process.env.RETAINED_OWNED === '1';
+const ROUNDS = Number(process.env.RETAINED_ROUNDS ?? 5);
+
+async function main(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc');
+  const broker = createEmbeddedBroker({
+    options: { host: '127.0.0.1', port: 0, users: [], anonymous: 'read', discoveryPrefix: 'homeassistant', homeAssistantUser: undefined, maxPacketSize: 1 << 20 } as never,
+    topics: new Topics('chargegate'),
+    logger: pino({ level: 'silent' }),
+  });
+  if (OWNED) ownRetainedPayloads(broker);
+  await broker.start();
+  // One subscriber to everything, as the scale bench and Home Assistant have: every publish
+  // is also written to its socket (packets cut from the same pool as the payloads).
+  let received = 0;
+  const subscriber = await connectAsync(`mqtt://127.0.0.1:${broker.ports.mqtt}`, { reconnectPeriod: 0 });
+  subscriber.on('message', () => void received++);
+  await subscriber.subscribeAsync('#', { qos: 1 });
+  gc();
+  const before = process.memoryUsage();
+  const config = JSON.stringify({ name: 'x'.repeat(40), unique_id: 'y'.repeat(40), state_topic: 'z'.repeat(80), device: { identifiers: ['i'.repeat(30)], name: 'n'.repeat(30), manufacturer: 'm'.repeat(30), model: 'o'.repeat(30) }, extra: 'e'.repeat(280) });
+  let published = 0;
+  const transient: Buffer[] = [];
+  for (let c = 0; c < CHARGERS; c++) {
+    for (let i = 0; i < CONFIGS; i++) broker.publish(`homeassistant/sensor/CP${c}/e${i}/config`, config, { qos: 1, retain: true });
+    for (let i = 0; i < STATES; i++) broker.publish(`chargegate/chargers/CP${c}/s${i}`, String(1000 + c * i), { qos: 0, retain: true });
+    published += CONFIGS + STATES;
+    // Short, ordinary strings between publishes, as a gateway's other work allocates.
+    if (c % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  // Meter rounds: each charger's state values change and are published again, among the
+  // transient Buffers a gateway makes all the time (events, OCPP frames), as in a running site.
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (let c = 0; c < CHARGERS; c++) {
+      for (let i = 0; i < STATES; i++) broker.publish(`chargegate/chargers/CP${c}/s${i}`, String(round * 7919 + c * i), { qos: 0, retain: true });
+      broker.publish(`chargegate/chargers/CP${c}/event`, JSON.stringify({ event: 'MeterValues', round, charger: c }), { qos: 1, retain: false });
+      transient.push(Buffer.from(`[2,"${round}-${c}","MeterValues",{"connectorId":1,"meterValue":[]}]`));
+      if (transient.length > 200) transient.shift();
+      published += STATES + 1;
+      if (c % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  // Publishes leave in order: the last words are stored once every publish before them is.
+  await broker.stop({ topic: 'chargegate/status', payload: 'offline' });
+  subscriber.end(true);
+  gc();
+  const after = process.memoryUsage();
+  const mib = (n: number) => (n / 1048576).toFixed(1);
+  console.log(`${OWNED ? 'own buffers' : 'as shipped (pooled)'}: ${CHARGERS} chargers, ${published} retained publishes`);
+  console.log(`  received by the # subscriber: ${received}; heapTotal ${mib(after.heapTotal)} MiB, external ${mib(after.external)} MiB`);
+  console.log(`  rss ${mib(before.rss)} -> ${mib(after.rss)} MiB, heapUsed ${mib(before.heapUsed)} -> ${mib(after.heapUsed)} MiB, arrayBuffers ${mib(before.arrayBuffers)} -> ${mib(after.arrayBuffers)} MiB`);
+  // Keeps the broker (and its retained store) alive until measured.
+  void broker;
+}
+
+/**
+ * The experiment: while the broker publishes a retained message, `Buffer.from(string)` gives
+ * it an exact-size buffer of its own (not a slice of the shared pool), as a fix would.
+ */
+function ownRetainedPayloads(broker: { publish(topic: string, payload: string, o: { qos: 0 | 1; retain: boolean }): void }): void {
+  const pooled = Buffer.from.bind(Buffer) as (value: unknown, ...rest: unknown[]) => Buffer;
+  let owning = false;
+  Buffer.from = ((value: unknown, ...rest: unknown[]) => {
+    if (!owning || typeof value !== 'string') return pooled(value, ...rest);
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(value));
+    bytes.write(value);
+    return bytes;
+  }) as typeof Buffer.from;
+  const publish = broker.publish.bind(broker);
+  broker.publish = (topic, payload, o) => {
+    owning = o.retain;
+    try {
+      publish(topic, payload, o);
+    } finally {
+      owning = false;
+    }
+  };
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
