@@ -95,7 +95,11 @@ t.test('a falling surplus switches the car to one phase, more sun back to three;
   const fellAt = Date.now();
   await eventually(() => numberPhases() === 1, 'the charger gets a profile with numberPhases 1', 20_000);
   const after = Date.now() - fellAt;
-  t.ok(after >= SWITCH_DELAY_S * 1000, `switched ${after} ms after the surplus fell, not before phaseSwitchDelay`);
+  // The gateway's hold starts at the balancer tick that first sees the lower surplus, on its own
+  // clock: one recheck interval (0.2 s) is the slack between that and this test's clock. Without
+  // the hold the switch would come within about that interval; the exact delay is unit-tested
+  // with the clock passed in (test/unit/balancer/phase-switch.test.ts).
+  t.ok(after >= SWITCH_DELAY_S * 1000 - 250, `switched ${after} ms after the surplus fell, not before phaseSwitchDelay (less a tick)`);
   await eventually(() => currents() === '12/0/0', 'the car draws on L1 alone, 12 A: what the fuse leaves', 20_000);
   await eventually(async () => (await mode()).cap === 16, 'the mode asks for the 16 A of surplus');
   const one = await limit();
