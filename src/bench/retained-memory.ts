@@ -67,9 +67,12 @@ async function main(): Promise<void> {
   gc();
   const after = process.memoryUsage();
   const mib = (n: number) => (n / 1048576).toFixed(1);
-  console.log(`${OWNED ? 'own buffers' : 'as shipped (pooled)'}: ${CHARGERS} chargers, ${published} retained publishes`);
-  console.log(`  received by the # subscriber: ${received}; heapTotal ${mib(after.heapTotal)} MiB, external ${mib(after.external)} MiB`);
-  console.log(`  rss ${mib(before.rss)} -> ${mib(after.rss)} MiB, heapUsed ${mib(before.heapUsed)} -> ${mib(after.heapUsed)} MiB, arrayBuffers ${mib(before.arrayBuffers)} -> ${mib(after.arrayBuffers)} MiB`);
+  // A report on stdout, as the other bench parts print theirs (not log lines).
+  process.stdout.write(
+    `${OWNED ? 'own buffers' : 'as shipped (pooled)'}: ${CHARGERS} chargers, ${published} retained publishes\n` +
+      `  received by the # subscriber: ${received}; heapTotal ${mib(after.heapTotal)} MiB, external ${mib(after.external)} MiB\n` +
+      `  rss ${mib(before.rss)} -> ${mib(after.rss)} MiB, heapUsed ${mib(before.heapUsed)} -> ${mib(after.heapUsed)} MiB, arrayBuffers ${mib(before.arrayBuffers)} -> ${mib(after.arrayBuffers)} MiB\n`,
+  );
   // Keeps the broker (and its retained store) alive until measured.
   void broker;
 }
@@ -98,7 +101,7 @@ function ownRetainedPayloads(broker: { publish(topic: string, payload: string, o
   };
 }
 
-main().catch((err) => {
-  console.error(err);
+main().catch((err: unknown) => {
+  process.stderr.write(`retained-memory bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
