@@ -276,14 +276,22 @@ export function createProfileCaps(deps: ProfileCapsDeps): ProfileCaps {
     const sink = deps.balancer();
     let next: number | undefined;
     const wanted = new Map<string, { target: Target; amps: number; source: string }>();
-    const active = store.sessions.list({ state: 'active' });
+    // The running sessions are read only when a channel has a profile to evaluate: apply runs on
+    // every session start and boot, and a site's cloud usually keeps none (a read per event of
+    // every session was O(n²) over the start-up of a 1,000-charger site, #19).
+    let active: SessionRecord[] | undefined;
     for (const [channel, list] of kept) {
       const live = list.filter((p) => !expired(p, now));
       if (live.length < list.length) {
         kept.set(channel, live);
         write(channel, live).catch((err: unknown) => log.error({ err }, `could not drop ${owner.whose} expired charging profiles`));
       }
-      const view = viewOf(channel, active);
+      if (live.length === 0) {
+        // No profile, no limit: the same as evaluating none, without building the channel's view.
+        if (sink && deps.chargePointOf(channel) === undefined) applySite(sink, null, undefined);
+        continue;
+      }
+      const view = viewOf(channel, (active ??= store.sessions.list({ state: 'active' })));
       const limits = limitsAt(live, view, now, supply);
       if (limits.nextChangeAt !== undefined) next = Math.min(next ?? Infinity, limits.nextChangeAt);
       // Connector 0: the site's limit where it is the site (aggregate), else a cap on the whole charger.
