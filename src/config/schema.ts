@@ -256,6 +256,13 @@ const HttpSection = Section(
       maximum: 100000,
       description: 'Open HTTP connections from one client address at most, so one client cannot take every slot; more are closed at once. Capped at maxConnections.',
     }),
+    maxAuthFailures: Type.Integer({
+      default: 10,
+      minimum: 1,
+      maximum: 10000,
+      description:
+        'Wrong tokens (bearer header or POST /api/login) one client address may present per minute; beyond that every token it presents, the right one too, is answered 429 with Retry-After until the minute allows another try. Slows guessing; other addresses are not affected.',
+    }),
     allowedHosts: Type.Array(
       Type.String({ minLength: 1, maxLength: 253, pattern: '^(\\*|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$', allowed: 'a host name without scheme or port (e.g. chargegate.example.com), or * for any' }),
       {

@@ -7,6 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import type { HttpOptions } from './options.js';
 import { loginSecret, type LoginRole, type Logins } from './logins.js';
 import type { Access } from './route.js';
@@ -21,7 +22,7 @@ export interface Credential {
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
-export function createAuth(options: Pick<HttpOptions, 'token' | 'readToken' | 'authRequired'>, logins?: Pick<Logins, 'roleOf'>) {
+export function createAuth(options: Pick<HttpOptions, 'token' | 'readToken' | 'authRequired'>, logins?: Pick<Logins, 'roleOf'>, throttle?: AuthThrottle) {
   const full = options.token !== undefined ? digest(options.token) : undefined;
   const read = options.readToken !== undefined ? digest(options.readToken) : undefined;
 
@@ -34,13 +35,30 @@ export function createAuth(options: Pick<HttpOptions, 'token' | 'readToken' | 'a
     return isFull ? 'command' : isRead ? 'read' : 'none';
   }
 
+  /**
+   * The role of a token a client presents (a bearer header, or POST /api/login's body), counted
+   * by the throttle: a wrong one is a guess, and an address out of guesses gets 429 whatever it
+   * presents (auth-throttle.ts).
+   */
+  function roleOfPresented(req: IncomingMessage, token: string | undefined): Role {
+    const address = req.socket.remoteAddress ?? '';
+    const wait = throttle?.waitMs(address) ?? 0;
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      throw new HttpError('too_many_auth_failures', `too many wrong tokens from this address; try again in ${seconds} s`, { 'Retry-After': String(seconds) });
+    }
+    const role = token === undefined ? 'none' : roleOfToken(token);
+    if (role === 'none') throttle?.failed(address);
+    return role;
+  }
+
   function credentialOf(req: IncomingMessage): Credential {
     if (!options.authRequired) return { role: 'command', via: 'none' };
     const header = req.headers.authorization;
     // A bearer header decides alone, also when wrong: a script never rides on a browser's cookie.
     if (header !== undefined) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      return { role: m ? roleOfToken(m[1]!) : 'none', via: 'bearer' };
+      return { role: roleOfPresented(req, m?.[1]), via: 'bearer' };
     }
     const secret = loginSecret(req);
     const role: LoginRole | undefined = secret !== undefined ? logins?.roleOf(secret) : undefined;
@@ -56,7 +74,7 @@ export function createAuth(options: Pick<HttpOptions, 'token' | 'readToken' | 'a
     if (access === 'command') throw new HttpError('forbidden', 'this token may only read; commands need http.token');
   }
 
-  return { roleOf, roleOfToken, credentialOf, check, authRequired: options.authRequired };
+  return { roleOf, roleOfToken, roleOfPresented, credentialOf, check, authRequired: options.authRequired };
 }
 
 export type Auth = ReturnType<typeof createAuth>;

@@ -14,6 +14,7 @@ export const ERRORS = {
   csrf_header_missing: { status: 403, means: 'a command signed by the login cookie without the header X-Requested-With' },
   not_found: { status: 404, means: 'no such path' },
   unknown_charger: { status: 404, means: 'chargegate does not know this charger' },
+  too_many_auth_failures: { status: 429, means: 'this client address presented too many wrong tokens (http.maxAuthFailures a minute); any token it presents is refused until Retry-After seconds have passed' },
   method_not_allowed: { status: 405, means: 'the path exists, but not with this method' },
   charger_offline: { status: 409, means: 'the charger is not connected' },
   no_session: { status: 409, means: 'no transaction is running on this connector' },
@@ -39,6 +40,8 @@ export class HttpError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** Headers the answer carries (Retry-After of a 429). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.status = ERRORS[code].status;

@@ -19,6 +19,8 @@ export interface HttpOptions {
   timeouts: HttpTimeouts;
   /** Open connections at most, in all and per client address (server.ts). */
   connectionLimits: ConnectionLimits;
+  /** Wrong tokens one client address may present per minute (auth-throttle.ts). */
+  maxAuthFailures: number;
   /** Host names (lower case) the Host header may carry besides IP literals; '*' allows any. */
   hostNames: readonly string[];
   /** Origins (as `new URL().origin`) besides the API's own that may send commands. */
@@ -61,6 +63,7 @@ export function resolveHttpOptions(http: HttpConfig, machineName = ''): HttpOpti
     authRequired,
     timeouts: { headersMs: Math.round((http.headersTimeout ?? Math.min(10, http.requestTimeout)) * 1000), requestMs: Math.round(http.requestTimeout * 1000), keepAliveMs: Math.round(http.keepAliveTimeout * 1000) },
     connectionLimits: { total: http.maxConnections, perAddress: Math.min(http.maxConnectionsPerAddress, http.maxConnections) },
+    maxAuthFailures: http.maxAuthFailures,
     hostNames: [...new Set(names)],
     allowedOrigins: [...new Set(http.allowedOrigins.map((o) => new URL(o).origin))],
   };

@@ -103,6 +103,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
       }
       if (err instanceof HttpError) {
         if (err.code === 'unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="chargegate"');
+        for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
         writeJson(res, err.status, errorBody(err.code, err.message));
         logger.debug({ status: err.status, code: err.code, reason: err.message }, 'request refused');
       } else {

@@ -9,7 +9,7 @@ import { loginCookie, loginSecret, overTls, type Logins } from '../logins.js';
 import { route, type Route } from '../route.js';
 
 export interface LoginRouteDeps {
-  auth: Pick<Auth, 'roleOfToken' | 'authRequired'>;
+  auth: Pick<Auth, 'roleOfPresented' | 'authRequired'>;
   logins: Pick<Logins, 'create' | 'remove'>;
 }
 
@@ -20,11 +20,11 @@ export function loginRoutes({ auth, logins }: LoginRouteDeps): Route[] {
       path: '/api/login',
       access: 'public',
       tag: 'meta',
-      summary: 'Sign the browser in: {"token"} (http.token or http.readToken) → {"role"} and a cookie (HttpOnly, SameSite=Strict, a year) the API and the live feed accept instead of the bearer header. A wrong token: 401, no cookie.',
+      summary: 'Sign the browser in: {"token"} (http.token or http.readToken) → {"role"} and a cookie (HttpOnly, SameSite=Strict, a year) the API and the live feed accept instead of the bearer header. A wrong token: 401, no cookie; too many wrong ones from one address (http.maxAuthFailures a minute): 429 with Retry-After.',
       body: { token: { type: 'string', maxLength: 512, required: true, description: 'http.token (may command) or http.readToken (may only read).' } },
       async handle({ body, req, res, logger }) {
         if (!auth.authRequired) return { json: { role: 'command', remembered: false } };
-        const role = auth.roleOfToken(body.token ?? '');
+        const role = auth.roleOfPresented(req, body.token ?? '');
         if (role === 'none') throw new HttpError('unauthorized', 'that token is neither http.token nor http.readToken');
         const secret = await logins.create(role);
         res.setHeader('Set-Cookie', loginCookie(secret, overTls(req)));

@@ -20,7 +20,7 @@ t.test('an empty file gives every default, closed to strangers', async (t) => {
       name: 'primary', ocpp: '1.6', answerTimeout: 2, callTimeout: 30, transactionMessageAttempts: 5, transactionMessageRetryInterval: 60, stopTransactionOnInvalidId: true,
       reconnect: { initialDelay: 1, maxDelay: 300 }, offline: { unknownIdTag: 'reject' }, outbox: { maxMessages: 500000 }, connectors: [], mirrors: [], dataTransfer: [],
     },
-    http: { port: 8080, requestTimeout: 30, keepAliveTimeout: 5, maxConnections: 256, maxConnectionsPerAddress: 32, allowedHosts: [], allowedOrigins: [] },
+    http: { port: 8080, requestTimeout: 30, keepAliveTimeout: 5, maxConnections: 256, maxConnectionsPerAddress: 32, maxAuthFailures: 10, allowedHosts: [], allowedOrigins: [] },
     security: {},
     firmware: { maxBytes: 268435456, proxy: true, fetchTimeout: 300 },
     diagnostics: { maxBytes: 67108864, uploadWindow: 86400, keep: 20 },
