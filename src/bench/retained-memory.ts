@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with node --expose-gc');
   const broker = createEmbeddedBroker({
-    options: { host: '127.0.0.1', port: 0, users: [], anonymous: 'read', discoveryPrefix: 'homeassistant', homeAssistantUser: undefined, maxPacketSize: 1 << 20 } as never,
+    options: { host: '127.0.0.1', port: 0, users: [], anonymous: 'read', discoveryPrefix: 'homeassistant', homeAssistantUser: undefined, maxPacketSize: 1 << 20, maxAuthFailures: 10 } as never,
     topics: new Topics('chargegate'),
     logger: pino({ level: 'silent' }),
   });

@@ -62,6 +62,13 @@ const OcppSection = Section(
     maxCallsInFlight: Type.Integer({ default: 4, minimum: 1, maximum: 100, description: 'CALLs of one charger handled at the same time; more wait their turn (never refused).' }),
     callRate: Type.Number({ default: 20, minimum: 1, maximum: 10000, description: 'CALLs per second one charger may start on average; more wait their turn, and a charger far ahead is no longer read until it catches up, so one charger cannot starve the others.' }),
     callBurst: Type.Integer({ default: 100, minimum: 1, maximum: 100000, description: 'CALLs one charger may start at once after a quiet spell (an offline backlog, a reconnect).' }),
+    maxAuthFailures: Type.Integer({
+      default: 10,
+      minimum: 1,
+      maximum: 10000,
+      description:
+        'Wrong charger passwords (Basic auth) one client address may present per minute; beyond that its connections are refused with 429 and Retry-After, the right password too, until the minute allows another try. Slows guessing; other addresses are not affected.',
+    }),
     validation: OneOf(['lenient', 'strict'], {
       default: 'lenient',
       description:
@@ -327,6 +334,13 @@ const MqttSection = Section(
       OneOf(['read', 'none'], { description: 'Clients without a user name on the embedded broker: read (subscribe only) or none. Default: read when the broker listens on loopback only, else none.' }),
     ),
     maxPacketSize: Type.Integer({ default: 262144, minimum: 1024, maximum: 16777216, description: 'Embedded broker: the largest MQTT packet a client may send, in bytes (fixed header included); a larger one closes the connection before it is read. Its CONNECT, read before it authenticates, may be at most 16 KiB. Default 262144 (256 KiB).' }),
+    maxAuthFailures: Type.Integer({
+      default: 10,
+      minimum: 1,
+      maximum: 10000,
+      description:
+        'Embedded broker: wrong passwords one client address may present per minute; beyond that its CONNECTs are refused (not authorized), the right password too, until the minute allows another try. Slows guessing; other addresses are not affected.',
+    }),
     url: Type.Optional(
       Type.String({ pattern: '^(mqtt|mqtts|ws|wss)://[^\\s]+$', allowed: 'a URL such as mqtt://broker.local:1883 or mqtts://broker.local:8883', description: 'The external broker (broker: external).' }),
     ),

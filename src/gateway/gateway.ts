@@ -2,6 +2,7 @@
  * The gateway core: accepts chargers on the OCPP server, answers them as their central system
  * and keeps the registry current. No globals: everything it uses is passed in.
  */
+import { createGuessThrottle } from '../security/guess-throttle.js';
 import { recordConnections } from './connection-history.js';
 import type { EventBus } from '../events.js';
 import type { OcppVersion } from '../ocpp/errors.js';
@@ -49,6 +50,8 @@ export interface GatewayOptions {
     maxCallsInFlight: number;
     callRate: number;
     callBurst: number;
+    /** Wrong charger passwords one client address may present per minute (src/security/guess-throttle.ts). */
+    maxAuthFailures: number;
     /** The default field tolerance (gateway/tolerance.ts); chargers.list[].validation overrides it. */
     validation: ValidationMode;
     /** false: a charger offering no Sec-WebSocket-Protocol is taken as OCPP 1.6. */
@@ -179,6 +182,9 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
     inboundLimits: { maxInFlight: options.ocpp.maxCallsInFlight, ratePerSecond: options.ocpp.callRate, burst: options.ocpp.callBurst },
     logger,
     authenticate: (identity, password, transport) => credentials.authenticate(identity, password, transport),
+    guesses: createGuessThrottle(options.ocpp.maxAuthFailures, () => now().getTime(), (address) =>
+      logger.warn({ remoteAddress: address, perMinute: options.ocpp.maxAuthFailures }, 'too many wrong charger passwords from one address: its connections are refused with 429 for a while (ocpp.maxAuthFailures)'),
+    ),
     sessionHooks,
     onOpen(conn: AcceptedConnection) {
       const live = registry.ensure(conn.identity);

@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors.js';
-import type { AuthThrottle } from './auth-throttle.js';
+import type { GuessThrottle } from '../security/guess-throttle.js';
 import type { HttpOptions } from './options.js';
 import { loginSecret, type LoginRole, type Logins } from './logins.js';
 import type { Access } from './route.js';
@@ -22,7 +22,7 @@ export interface Credential {
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
-export function createAuth(options: Pick<HttpOptions, 'token' | 'readToken' | 'authRequired'>, logins?: Pick<Logins, 'roleOf'>, throttle?: AuthThrottle) {
+export function createAuth(options: Pick<HttpOptions, 'token' | 'readToken' | 'authRequired'>, logins?: Pick<Logins, 'roleOf'>, throttle?: GuessThrottle) {
   const full = options.token !== undefined ? digest(options.token) : undefined;
   const read = options.readToken !== undefined ? digest(options.readToken) : undefined;
 
@@ -38,7 +38,7 @@ export function createAuth(options: Pick<HttpOptions, 'token' | 'readToken' | 'a
   /**
    * The role of a token a client presents (a bearer header, or POST /api/login's body), counted
    * by the throttle: a wrong one is a guess, and an address out of guesses gets 429 whatever it
-   * presents (auth-throttle.ts).
+   * presents (src/security/guess-throttle.ts).
    */
   function roleOfPresented(req: IncomingMessage, token: string | undefined): Role {
     const address = req.socket.remoteAddress ?? '';

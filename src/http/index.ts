@@ -39,7 +39,7 @@ import type { SiteCommands } from '../control/site-commands.js';
 import type { OcppCommands } from '../control/ocpp-commands.js';
 import { route, type Route } from './route.js';
 import { createHttpServer } from './server.js';
-import { createAuthThrottle } from './auth-throttle.js';
+import { createGuessThrottle } from '../security/guess-throttle.js';
 import { SiteView } from './site-view.js';
 import { loadStaticFiles } from './static.js';
 import { loadSample, type ViewDeps } from './views.js';
@@ -119,7 +119,7 @@ export function createOperatorView(deps: OperatorViewDeps): OperatorView {
   const logins = createLogins({ store: deps.store, tokenFor: (role) => (role === 'command' ? options.token : options.readToken), now: deps.now });
   const tooManyGuesses = (address: string) =>
     logger.warn({ remoteAddress: address, perMinute: options.maxAuthFailures }, 'too many wrong tokens from one address: its tokens are refused with 429 for a while (http.maxAuthFailures)');
-  const auth = createAuth(options, logins, createAuthThrottle(options.maxAuthFailures, () => deps.now().getTime(), tooManyGuesses));
+  const auth = createAuth(options, logins, createGuessThrottle(options.maxAuthFailures, () => deps.now().getTime(), tooManyGuesses));
   const staticFiles = loadStaticFiles(deps.webRoot);
 
   const routes: Route[] = [

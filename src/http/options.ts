@@ -19,7 +19,7 @@ export interface HttpOptions {
   timeouts: HttpTimeouts;
   /** Open connections at most, in all and per client address (server.ts). */
   connectionLimits: ConnectionLimits;
-  /** Wrong tokens one client address may present per minute (auth-throttle.ts). */
+  /** Wrong tokens one client address may present per minute (src/security/guess-throttle.ts). */
   maxAuthFailures: number;
   /** Host names (lower case) the Host header may carry besides IP literals; '*' allows any. */
   hostNames: readonly string[];

@@ -8,6 +8,7 @@
  * `mqtt.maxPacketSize` is ever buffered (packet-guard.ts), no error of the broker or of a
  * client can end the process, and no flood of publishes can exhaust the stack (see `start`).
  */
+import { createGuessThrottle } from '../security/guess-throttle.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -64,7 +65,7 @@ export interface EmbeddedBroker extends MqttTransport {
 }
 
 export interface EmbeddedBrokerDeps {
-  options: Pick<EmbeddedOptions, 'host' | 'port' | 'tls' | 'websocket' | 'users' | 'anonymous' | 'discoveryPrefix' | 'homeAssistantUser' | 'maxPacketSize'>;
+  options: Pick<EmbeddedOptions, 'host' | 'port' | 'tls' | 'websocket' | 'users' | 'anonymous' | 'discoveryPrefix' | 'homeAssistantUser' | 'maxPacketSize' | 'maxAuthFailures'>;
   topics: Topics;
   logger: Logger;
 }
@@ -79,6 +80,11 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
   const now = () => performance.now();
   const users = new Map(options.users.map((u) => [u.username, { digest: digest(u.password), mayCommand: u.mayCommand }]));
   const senders = new WeakMap<Client, Sender>();
+  /** Each connection's client address, for the guess throttle (aedes' Client does not carry it). */
+  const addressOf = new WeakMap<object, string>();
+  const guesses = createGuessThrottle(options.maxAuthFailures, now, (address) =>
+    log.warn({ remoteAddress: address, perMinute: options.maxAuthFailures }, 'too many wrong MQTT passwords from one address: its CONNECTs are refused for a while (mqtt.maxAuthFailures)'),
+  );
   const recentDuplicates = new WeakMap<Client, Set<number>>();
   const connectListeners: (() => void)[] = [];
   const messageListeners: ((m: InboundMessage) => void)[] = [];
@@ -195,12 +201,20 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
       }
       return done(authError('anonymous clients are not allowed: connect with a user name and password', NOT_AUTHORIZED), false);
     }
+    // An address out of guesses is refused before its password is looked at, the right one too:
+    // a guesser must not learn which guess was right (docs/security.md).
+    const address = addressOf.get(client.conn) ?? '';
+    if (guesses.waitMs(address) > 0) {
+      logRefusal(client, 'guessing', { remoteAddress: address }, 'MQTT client refused: too many wrong passwords from its address (mqtt.maxAuthFailures)', username);
+      return done(authError('too many wrong passwords from this address; try again later', NOT_AUTHORIZED), false);
+    }
     const user = users.get(username);
     const given = digest(password ?? Buffer.alloc(0));
     // Compare even for an unknown user, so timing does not tell which user names exist.
     const matches = timingSafeEqual(given, user?.digest ?? digest('\0unknown')) && user !== undefined;
     if (!matches) {
       // Guessing passwords is one more thing a client may repeat at will: rate-limited too.
+      guesses.failed(address);
       logRefusal(client, 'authentication', {}, 'MQTT client refused: unknown user or wrong password', username);
       return done(authError('bad user name or password', BAD_USERNAME_OR_PASSWORD), false);
     }
@@ -290,6 +304,7 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
 
   /** Every connection, whatever its transport, enters the broker here, behind the packet size guard. */
   function accept(broker: Aedes, conn: Parameters<Aedes['handle']>[0], remoteAddress: string | undefined, req?: Parameters<Aedes['handle']>[1]): void {
+    if (remoteAddress !== undefined) addressOf.set(conn, remoteAddress);
     guardPacketSize(conn, { maxBytes: maxPacketSize, maxConnectBytes: MAX_CONNECT_BYTES }, (verdict) => {
       const fields = 'tooLarge' in verdict ? { declared: verdict.tooLarge, limit: maxPacketSize, connectLimit: MAX_CONNECT_BYTES } : { problem: verdict.malformed };
       logError('MQTT packet over mqtt.maxPacketSize (or malformed): connection closed before reading it', { remoteAddress, ...fields }, 'warn');

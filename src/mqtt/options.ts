@@ -35,6 +35,8 @@ export interface EmbeddedOptions extends CommonOptions {
   anonymous: 'read' | 'none';
   /** The largest MQTT packet a client may send, in bytes, fixed header included (before and after CONNECT). */
   maxPacketSize: number;
+  /** Wrong passwords one client address may present per minute (src/security/guess-throttle.ts). */
+  maxAuthFailures: number;
   /** A user (besides command users) whose Home Assistant birth message is accepted. */
   homeAssistantUser?: string;
 }
@@ -90,6 +92,7 @@ export function resolveMqttOptions(mqtt: MqttConfig): MqttOptions {
     users: mqtt.users.map((u) => ({ username: u.username, password: u.password, mayCommand: u.access === 'command' })),
     anonymous: mqtt.anonymous ?? (isLoopback(mqtt.host) ? 'read' : 'none'),
     maxPacketSize: mqtt.maxPacketSize,
+    maxAuthFailures: mqtt.maxAuthFailures,
     ...(mqtt.homeAssistant.user !== undefined ? { homeAssistantUser: mqtt.homeAssistant.user } : {}),
   };
 }

@@ -12,6 +12,7 @@ import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../log.js';
 import type { OcppVersion } from './errors.js';
+import type { GuessThrottle } from '../security/guess-throttle.js';
 import { basicAuthPassword, chooseSubprotocol, identityFromPath } from './identity.js';
 import type { InboundLimits } from './inbound-gate.js';
 import { clip, createLogBudget } from './log-budget.js';
@@ -22,7 +23,7 @@ import { createTlsListener, type TlsListener, type TlsListenerOptions } from './
  * Why a charger was refused, for the installer's log (issue 14 point 7). The charger itself is
  * told only "authentication failed" for the auth kinds, so probing learns nothing.
  */
-export type RefusalKind = 'bad-path' | 'bad-id' | 'bad-subprotocol' | 'no-subprotocol' | 'unknown-id' | 'missing-password' | 'wrong-password' | 'security-profile';
+export type RefusalKind = 'bad-path' | 'bad-id' | 'bad-subprotocol' | 'no-subprotocol' | 'unknown-id' | 'missing-password' | 'wrong-password' | 'security-profile' | 'too-many-failures';
 
 /** `security-profile`: the charger's securityProfile was not met (plain ws:// for 2 or 3, no or a wrong client certificate for 3). */
 export type AuthDecision = { ok: true } | { ok: false; status: 401 | 403 | 404; reason: string; refusal: Extract<RefusalKind, 'unknown-id' | 'missing-password' | 'wrong-password' | 'security-profile'> };
@@ -84,6 +85,8 @@ export interface OcppServerOptions {
   inboundLimits: InboundLimits;
   logger: Logger;
   authenticate(identity: string, password: Buffer | null, transport: Transport): AuthDecision;
+  /** Wrong passwords per client address (ocpp.maxAuthFailures a minute, src/security/guess-throttle.ts). */
+  guesses?: GuessThrottle;
   sessionHooks(identity: string, protocol: OcppVersion, logger: Logger): SessionHooks;
   onOpen(connection: AcceptedConnection): void;
   onClose(connection: AcceptedConnection, code: number, reason: string): void;
@@ -96,7 +99,7 @@ export interface OcppServer {
   readonly connections: ReadonlyMap<string, AcceptedConnection>;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 426: 'Upgrade Required' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 426: 'Upgrade Required', 429: 'Too Many Requests' };
 
 /** Frames above the configured limit get a CALLERROR; far above it, ws closes the socket (1009). */
 const HARD_LIMIT_FACTOR = 4;
@@ -165,10 +168,18 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
         ? refuse(400, 'no-subprotocol', `no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (${supported})`, {}, { chargerId: identity, reason: `no Sec-WebSocket-Protocol header (ocpp.requireSubprotocol is on; ${supported})` })
         : refuse(400, 'bad-subprotocol', `no supported OCPP subprotocol offered in Sec-WebSocket-Protocol (${supported})`, {}, { chargerId: identity, offered: clip(offered) });
     }
+    // An address out of password guesses is refused before its password is looked at, the
+    // right one too: a guesser must not learn which guess was right (docs/security.md).
+    const wait = opts.guesses?.waitMs(remoteAddress) ?? 0;
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      return refuse(429, 'too-many-failures', 'too many failed logins from this address', { 'Retry-After': String(seconds) }, { chargerId: identity, reason: `more than ocpp.maxAuthFailures wrong passwords a minute from this address: refused for ${seconds} s` });
+    }
     const transport = transportOf(req.socket as TLSSocket);
     const password = basicAuthPassword(req.headers.authorization, identity);
     const decision = opts.authenticate(identity, password, transport);
     if (!decision.ok) {
+      if (decision.refusal === 'wrong-password') opts.guesses?.failed(remoteAddress);
       // The log says why (unknown id, missing or wrong password, profile 2 over plain ws://, a
       // certificate for another charger); the charger is told only that it failed, so probing
       // cannot learn which charger ids exist or how they are configured.

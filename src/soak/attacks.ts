@@ -15,6 +15,9 @@ import { connect as mqttConnect, type MqttClient } from 'mqtt';
 import { WebSocket } from 'ws';
 import { chargerPassword, FLOOD_CHARGER, JUNK_CHARGER, SECRETS, type SoakPorts } from './config.js';
 
+/** Where the attacker connects from: 127.0.0.0/8 is all this machine's, and the chargers use 127.0.0.1. */
+const ATTACKER_ADDRESS = '127.0.0.66';
+
 export interface AttackTally {
   /** Attempts per attack. */
   tried: Record<string, number>;
@@ -199,7 +202,9 @@ export class Attacker {
       Array.from({ length: 20 }, async (_, i) => {
         this.try('ocpp refused upgrade, long URL');
         const id = i % 2 === 0 ? 'SOAK-001' : `NOPE-${Math.floor(this.random() * 1e6)}`;
-        const ws = new WebSocket(`ws://127.0.0.1:${this.ports.ocpp}/ocpp/${id}?${long}`, ['ocpp1.6'], { headers: { authorization: `Basic ${Buffer.from(`${id}:wrong-password`).toString('base64')}` }, handshakeTimeout: 10_000 });
+        // From an address of its own, as an attacker on the LAN is: its wrong passwords use up
+        // that address's tries (ocpp.maxAuthFailures), not those of the soak's chargers.
+        const ws = new WebSocket(`ws://127.0.0.1:${this.ports.ocpp}/ocpp/${id}?${long}`, ['ocpp1.6'], { localAddress: ATTACKER_ADDRESS, headers: { authorization: `Basic ${Buffer.from(`${id}:wrong-password`).toString('base64')}` }, handshakeTimeout: 10_000 });
         this.sockets.add(ws);
         const outcome = await new Promise<string>((resolve) => {
           ws.once('open', () => resolve('open'));

@@ -30,7 +30,7 @@ const SENTINEL = 'chargegate/test/z-sentinel';
 t.test('a retained value replaced while a subscriber takes its retained messages never reaches it after the new one', async (t) => {
   t.setTimeout(120_000);
   const broker = createEmbeddedBroker({
-    options: { host: '127.0.0.1', port: 0, users: [{ ...USER, mayCommand: false }], anonymous: 'none', discoveryPrefix: 'homeassistant', maxPacketSize: 1024 * 1024 },
+    options: { host: '127.0.0.1', port: 0, users: [{ ...USER, mayCommand: false }], anonymous: 'none', discoveryPrefix: 'homeassistant', maxPacketSize: 1024 * 1024, maxAuthFailures: 10 },
     topics: new Topics('chargegate'),
     logger: silentLogger(),
   });

@@ -4,7 +4,7 @@ import { ConfigError, closestKey, describeAllowed, formatPath } from '../../../s
 import { parseConfig } from '../../../src/config/load.js';
 
 
-const OCPP_KEYS = 'host, port, plain, tls, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval, maxCallsInFlight, callRate, callBurst, validation, requireSubprotocol, bootTimeout, orphanGrace';
+const OCPP_KEYS = 'host, port, plain, tls, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval, maxCallsInFlight, callRate, callBurst, maxAuthFailures, validation, requireSubprotocol, bootTimeout, orphanGrace';
 const CHARGER_KEYS = 'id, password, securityProfile, maxCurrent, phases, connectors, minCurrent, uncontrolledCurrent, priority, phaseRotation, phaseSwitching, validation, ocpp, allowSetNetworkProfile, pushLocalList, circuit, upstream, setup, quirks';
 
 t.test('unknown key names the allowed keys and suggests the closest', async (t) => {
@@ -45,7 +45,7 @@ t.test('wrong values say what is allowed and what was given', async (t) => {
     ['ocpp:\n  path: ocpp\n', 'ocpp.path: must be a URL path starting with / and not ending with / (e.g. /ocpp), got "ocpp"'],
     ['ocpp:\n  path: /ocpp/\n', 'ocpp.path: must be a URL path starting with / and not ending with / (e.g. /ocpp), got "/ocpp/"'],
     ['ocpp:\n  host: ""\n', 'ocpp.host: must be a non-empty string, got ""'],
-    ['ocpp: 9000\n', 'ocpp: must be a mapping with the keys host, port, plain, tls, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval, maxCallsInFlight, callRate, callBurst, validation, requireSubprotocol, bootTimeout, orphanGrace, got 9000'],
+    ['ocpp: 9000\n', 'ocpp: must be a mapping with the keys host, port, plain, tls, path, maxFrameBytes, pingInterval, callTimeout, heartbeatInterval, maxCallsInFlight, callRate, callBurst, maxAuthFailures, validation, requireSubprotocol, bootTimeout, orphanGrace, got 9000'],
     ['log:\n  level: verbose\n', 'log.level: must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
     ['- ocpp\n', '(top level): must be a mapping with the keys ocpp, chargers, authorization, storage, log, site, tariff, mqtt, upstream, http, security, firmware, diagnostics, got ["ocpp"]'],
   ];

@@ -10,12 +10,12 @@ const ONE_CHARGER = 'chargers:\n  list:\n    - id: CP1\n      password: "${CP1_P
 t.test('an empty file gives every default, closed to strangers', async (t) => {
   const config = parseConfig('', { env: {}, baseDir: '/srv/site' });
   t.strictSame(config, {
-    ocpp: { host: '0.0.0.0', port: 9000, plain: true, path: '/ocpp', maxFrameBytes: 65536, pingInterval: 30, callTimeout: 30, heartbeatInterval: 300, maxCallsInFlight: 4, callRate: 20, callBurst: 100, validation: 'lenient', requireSubprotocol: false, bootTimeout: 15, orphanGrace: 300 },
+    ocpp: { host: '0.0.0.0', port: 9000, plain: true, path: '/ocpp', maxFrameBytes: 65536, pingInterval: 30, callTimeout: 30, heartbeatInterval: 300, maxCallsInFlight: 4, callRate: 20, callBurst: 100, maxAuthFailures: 10, validation: 'lenient', requireSubprotocol: false, bootTimeout: 15, orphanGrace: 300 },
     chargers: { allowUnknown: false, allowSetNetworkProfile: false, list: [], setup: { mode: 'auto', meterValueSampleInterval: 60 } },
     authorization: { mode: 'list', list: [] },
     storage: { dir: '/srv/site/data' },
     log: { level: 'info', format: 'json' },
-    mqtt: { host: '127.0.0.1', port: 1883, users: [], maxPacketSize: 262144, prefix: 'chargegate', throttle: 1, showIdTag: false, homeAssistant: { discovery: true, prefix: 'homeassistant' } },
+    mqtt: { host: '127.0.0.1', port: 1883, users: [], maxPacketSize: 262144, maxAuthFailures: 10, prefix: 'chargegate', throttle: 1, showIdTag: false, homeAssistant: { discovery: true, prefix: 'homeassistant' } },
     upstream: {
       name: 'primary', ocpp: '1.6', answerTimeout: 2, callTimeout: 30, transactionMessageAttempts: 5, transactionMessageRetryInterval: 60, stopTransactionOnInvalidId: true,
       reconnect: { initialDelay: 1, maxDelay: 300 }, offline: { unknownIdTag: 'reject' }, outbox: { maxMessages: 500000 }, connectors: [], mirrors: [], dataTransfer: [],
@@ -91,7 +91,7 @@ t.test('loadConfigFile reads the file and resolves storage.dir against its folde
 t.test('demo config: open to everyone, flagged as demo', async (t) => {
   const demo = demoConfig();
   t.equal(demo.demo, true);
-  t.strictSame(demo.ocpp, { host: '0.0.0.0', port: 9000, plain: true, path: '/ocpp', maxFrameBytes: 65536, pingInterval: 30, callTimeout: 30, heartbeatInterval: 300, maxCallsInFlight: 4, callRate: 20, callBurst: 100, validation: 'lenient', requireSubprotocol: false, bootTimeout: 15, orphanGrace: 300 });
+  t.strictSame(demo.ocpp, { host: '0.0.0.0', port: 9000, plain: true, path: '/ocpp', maxFrameBytes: 65536, pingInterval: 30, callTimeout: 30, heartbeatInterval: 300, maxCallsInFlight: 4, callRate: 20, callBurst: 100, maxAuthFailures: 10, validation: 'lenient', requireSubprotocol: false, bootTimeout: 15, orphanGrace: 300 });
   t.strictSame(demo.chargers, { allowUnknown: true, allowSetNetworkProfile: false, list: [], setup: { mode: 'auto', meterValueSampleInterval: 60 } });
   t.strictSame(demo.authorization, { mode: 'accept-all', list: [] });
   t.strictSame(demo.storage, { dir: './data' });

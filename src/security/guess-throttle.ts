@@ -1,19 +1,19 @@
 /**
- * Token guessing, slowed down (docs/security.md): each client address may present a wrong token
- * (a bearer header on any route, or POST /api/login) `perMinute` times a minute, as a token
- * bucket that refills continuously. Once it is empty, every credential that address presents is
- * refused with 429 until the bucket allows one more try, the right token too: were the right
- * one let through, a guesser would learn from the 200 which guess was right, and the limit
- * would slow nothing. Other addresses are not affected. Requests that present no token are no
- * guesses and are never counted.
+ * Guessing secrets, slowed down (docs/security.md "Guessing passwords and tokens"): each client
+ * address may present a wrong secret (an HTTP token, a charger's Basic password, an MQTT
+ * password) `perMinute` times a minute, as a token bucket that refills continuously. Once it is
+ * empty, every secret that address presents is refused until the bucket allows one more try,
+ * the right one too: were the right one let through, a guesser would learn which guess was
+ * right, and the limit would slow nothing. Other addresses are not affected. Each listener
+ * keeps its own throttle.
  *
  * The clock is passed in; memory is bounded by `maxAddresses` (the oldest entries go first,
  * full buckets before them).
  */
-export interface AuthThrottle {
-  /** Milliseconds until `address` may present a token again; 0 when it may now. */
+export interface GuessThrottle {
+  /** Milliseconds until `address` may present a secret again; 0 when it may now. */
   waitMs(address: string): number;
-  /** `address` presented a wrong token. */
+  /** `address` presented a wrong secret. */
   failed(address: string): void;
   /** Addresses with a bucket that is not full (tests, metrics). */
   readonly tracked: number;
@@ -25,7 +25,7 @@ interface Bucket {
 }
 
 /** `onExhausted` is told when an address has used its last try (once per time it runs out: a log line, not one per guess). */
-export function createAuthThrottle(perMinute: number, now: () => number, onExhausted: (address: string) => void = () => {}, maxAddresses = 10_000): AuthThrottle {
+export function createGuessThrottle(perMinute: number, now: () => number, onExhausted: (address: string) => void = () => {}, maxAddresses = 10_000): GuessThrottle {
   const msPerToken = 60_000 / perMinute;
   const buckets = new Map<string, Bucket>();
 

@@ -1,10 +1,10 @@
 import t from 'tap';
-import { createAuthThrottle } from '../../../src/http/auth-throttle.js';
+import { createGuessThrottle } from '../../../src/security/guess-throttle.js';
 
 t.test('an address has perMinute wrong tokens, then waits for the bucket to refill', async (t) => {
   let now = 0;
   const exhausted: string[] = [];
-  const throttle = createAuthThrottle(3, () => now, (a) => exhausted.push(a));
+  const throttle = createGuessThrottle(3, () => now, (a) => exhausted.push(a));
   for (let i = 0; i < 3; i++) {
     t.equal(throttle.waitMs('10.0.0.9'), 0, `try ${i + 1} is allowed`);
     throttle.failed('10.0.0.9');
@@ -26,7 +26,7 @@ t.test('an address has perMinute wrong tokens, then waits for the bucket to refi
 
 t.test('memory is bounded: the oldest addresses go first', async (t) => {
   let now = 0;
-  const throttle = createAuthThrottle(2, () => now, () => {}, 3);
+  const throttle = createGuessThrottle(2, () => now, () => {}, 3);
   for (const a of ['a', 'b', 'c', 'd', 'e']) {
     throttle.failed(a);
     throttle.failed(a);
