@@ -58,6 +58,9 @@ export class LiveFeed {
       events.on('site.state', () => (this.siteDirty = this.watched())),
       events.on('upstream.state', () => this.watched() && this.broadcast('upstream', upstreamSummary(deps.site))),
       events.on('upstream.summary', () => this.watched() && this.broadcast('upstream', upstreamSummary(deps.site))),
+      // A plan moves on its own (waiting → charging → reached, the energy still to charge): the
+      // home page shows it as it changes (one event per change of the plan's state).
+      events.on('connector.plan', (e) => this.watched() && this.broadcast('plan', e)),
       events.on('session.started', (s) => this.session(s)),
       events.on('session.ended', (s) => this.session(s)),
       events.on('session.corrected', (e) => this.session(e.session)),

@@ -52,8 +52,21 @@ export class HomeView {
       get<{ currency: string }>('/api/tariff').then((t) => void (this.currency = t.currency), () => undefined),
       this.loadPlans(),
     ]);
-    // A plan moves on its own (waiting → charging → done): look again each minute.
-    setInterval(() => void this.loadPlans().catch(() => undefined), 60_000);
+  }
+
+  /** A plan changed (the live feed's `plan` event): its words and form now, not at the next minute. */
+  plan(e: { chargerId: string; connectorId: number; plan: Plan | null }): void {
+    if (!this.plans) return;
+    const key = modeKey(e.chargerId, e.connectorId);
+    if (e.plan) this.plans.set(key, e.plan);
+    else this.plans.delete(key);
+    const box = this.blocks.get(e.chargerId)?.connectors.querySelector<HTMLElement>(`[data-connector="${e.connectorId}"] [data-role=plan]`);
+    if (box) this.showPlan(box, e.plan ?? undefined);
+  }
+
+  /** The live feed (re)connected: plans may have changed while it was away. */
+  reloadPlans(): void {
+    void this.loadPlans().catch(() => undefined);
   }
 
   update(c: Charger): void {

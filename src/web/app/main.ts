@@ -7,7 +7,7 @@ import { HomeView } from './home.js';
 import { startOfDay } from './home-model.js';
 import { byId, h, time } from './dom.js';
 import { sessionRows, SHOWN_SESSIONS } from './sessions.js';
-import type { Charger, LoadSample, Session, Site, Snapshot, Upstream, UpstreamEntry } from './types.js';
+import type { Charger, LoadSample, Session, Site, Snapshot, Upstream, UpstreamEntry, Plan } from './types.js';
 
 const state = {
   role: 'none' as 'none' | 'read' | 'command',
@@ -163,6 +163,7 @@ function onEvent(event: string, data: unknown): void {
       if (state.page && !state.chargers.has(state.page.id)) state.page.view.update(undefined);
       renderSite(s.site);
       renderUpstream(s.upstream);
+      state.home?.reloadPlans();
       break;
     }
     case 'charger':
@@ -173,6 +174,9 @@ function onEvent(event: string, data: unknown): void {
       break;
     case 'upstream':
       renderUpstream(data as Upstream);
+      break;
+    case 'plan':
+      state.home?.plan(data as { chargerId: string; connectorId: number; plan: Plan | null });
       break;
     case 'session': {
       const s = data as Session;

@@ -195,8 +195,18 @@ t.test('a charging plan from the home view: set in words, seen by a read login, 
   await seen.locator('[data-role=plan-words]', { hasText: `Plan: 20 kWh by ${by}` }).waitFor();
   t.equal(await seen.locator('[data-role=plan-form]').count(), 0, 'a read login sees the plan, no controls');
 
+  // Changed elsewhere (Home Assistant, a script): the open pages show it from the live feed, as it
+  // happens, with no reload.
+  const changed = await api(gw.httpUrl, '/api/chargers/CP1/connectors/1/plan', { token: TOKENS.full, method: 'PUT', body: { energyKWh: 10, by: stored.by } });
+  t.equal(changed.status, 200, changed.text);
+  await seen.locator('[data-role=plan-words]', { hasText: `Plan: 10 kWh by ${by}` }).waitFor();
+  await plan.locator('[data-role=plan-words]', { hasText: `Plan: 10 kWh by ${by}` }).waitFor();
+  t.pass('a plan set over the API reaches both open pages');
+
   await plan.locator('[data-role=plan-clear]').tap();
   await plan.locator('[data-role=plan-words]', { hasText: 'No charging plan' }).waitFor();
   t.equal((await api(gw.httpUrl, '/api/chargers/CP1/connectors/1/plan', { token: TOKENS.read })).json, null, 'cleared in the API');
+  await seen.locator('[data-role=plan-words]', { hasText: 'No charging plan' }).waitFor();
+  t.pass('the read login saw the plan cleared on the other page');
   t.same([...failures, ...reader.failures], [], 'no script errors');
 });
