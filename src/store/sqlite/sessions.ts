@@ -135,13 +135,17 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
       // The running session of a connector: not one a later start superseded (it waits for its Stop).
       filter.state === 'active' && 'superseded_by IS NULL',
     ].filter((c): c is string => c !== false);
-    const key = conditions.join(' AND ');
+    const where = conditions.join(' AND ');
+    // A bound LIMIT costs SQLite some 40 µs per call even on an empty table (measured: 51 µs
+    // against 2.5 for the same query without it), and the ingest path asks for a charger's
+    // running sessions on every MeterValues without a transaction: no LIMIT unless one is asked.
+    const key = filter.limit === undefined ? where : `${where} LIMIT`;
     let statement = listQueries.get(key);
     if (!statement) {
-      // One statement per combination of filters (32 at most), so each can use its index.
+      // One statement per combination of filters (64 at most), so each can use its index.
       statement = db.prepare<unknown[], SessionRow>(
-        `SELECT * FROM sessions ${key ? `WHERE ${key}` : ''}
-         ORDER BY started_at, transaction_id LIMIT @limit`,
+        `SELECT * FROM sessions ${where ? `WHERE ${where}` : ''}
+         ORDER BY started_at, transaction_id${filter.limit === undefined ? '' : ' LIMIT @limit'}`,
       );
       listQueries.set(key, statement);
     }
@@ -161,8 +165,7 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
     },
     chargerOf: (transactionId) => getOwner.get(transactionId),
     list(filter = {}) {
-      // LIMIT -1 is SQLite for no limit.
-      return listQuery(filter).all({ ...filter, limit: filter.limit ?? -1 }).map(toSession);
+      return listQuery(filter).all(filter).map(toSession);
     },
     unmatchedStops() {
       return listUnmatched.all().map(toStopInput);
