@@ -126,6 +126,43 @@ t.test('MeterValues: samples stored with the 1.6 defaults, latest values in the 
   t.equal(ctx.store.meters.recent('CP1', 1, 1)[0]?.value, '1400', 'but it is stored');
 });
 
+t.test('MeterValues reads the sessions only inside its durable write (a read outside one starts a WAL read transaction of its own)', async (t) => {
+  const ctx = handlerContext(t);
+  const { transactionId: tx } = await startTransaction(ctx, { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: '2025-06-01T11:00:00Z' });
+  const { sessions } = ctx.store;
+  let writing = false;
+  const outside: string[] = [];
+  const watched = { ...sessions };
+  for (const name of ['get', 'list', 'chargerOf'] as const) {
+    const read = sessions[name] as (...args: unknown[]) => unknown;
+    (watched as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      if (!writing) outside.push(name);
+      return read(...args);
+    };
+  }
+  const durably = ctx.store.durably.bind(ctx.store);
+  const watching: TestContext = {
+    ...ctx,
+    store: {
+      ...ctx.store,
+      sessions: watched,
+      durably: (work) => durably(() => {
+        writing = true;
+        try {
+          return work();
+        } finally {
+          writing = false;
+        }
+      }),
+    },
+  };
+  await meterValues(watching, { connectorId: 1, transactionId: tx, meterValue: [{ timestamp: '2025-06-01T11:10:00Z', sampledValue: [{ value: '1500' }, { value: '7200', measurand: 'Power.Active.Import', unit: 'W' }] }] });
+  await meterValues(watching, { connectorId: 1, meterValue: [{ timestamp: '2025-06-01T11:11:00Z', sampledValue: [{ value: '7100', measurand: 'Power.Active.Import', unit: 'W' }] }] });
+  t.same(outside, [], 'no session read outside the durable write');
+  t.equal(ctx.registry.latestValue('CP1', 1, 'Power.Active.Import'), 7100, 'the readings of the running session are live flows, named or not');
+  t.same(ctx.store.meters.forTransaction(tx).map((s) => s.value), ['1500', '7200'], 'filed under the transaction it named');
+});
+
 t.test('toSamples: no unit invented for measurands without one', async (t) => {
   const [s] = toSamples('CP1', 2, undefined, [{ timestamp: '2025-06-01T11:00:00Z', sampledValue: [{ value: '20', measurand: 'Temperature' }] }]);
   t.same(s, { chargerId: 'CP1', connectorId: 2, timestamp: '2025-06-01T11:00:00Z', value: '20', measurand: 'Temperature', unit: undefined, context: 'Sample.Periodic' });
