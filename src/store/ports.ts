@@ -215,7 +215,7 @@ export interface MeterStore {
    */
   append(samples: MeterSample[]): boolean[];
   forTransaction(transactionId: number): MeterSample[];
-  /** Most recent first, for a charger (and connector). */
+  /** Most recent first, for a charger (and connector): a scan back from the newest sample, for tests and diagnosis (the product reads the latest readings from the registry). */
   recent(chargerId: string, connectorId?: number, limit?: number): MeterSample[];
 }
 
