@@ -4,7 +4,7 @@
  * charger was told survives a power cut.
  */
 import type { MeterValuesRequest, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest } from '../../ocpp/v16/types.js';
-import type { MeterSample, SessionRecord } from '../../store/ports.js';
+import type { MeterSample, SessionPlace, SessionRecord } from '../../store/ports.js';
 import { decideIdTag, decideOffline, type IdTagInfo } from '../authorize.js';
 import { listEntry } from '../local-lists.js';
 import { meterKey } from '../registry.js';
@@ -126,7 +126,8 @@ export const meterValues: Handler<'MeterValues'> = async (ctx, req) => {
     // Kept either way, but filed under the transaction only when it is this charger's: a
     // confused charger must not add energy samples to another charger's session.
     let transactionId = req.transactionId;
-    if (transactionId !== undefined && ctx.store.sessions.chargerOf(transactionId) !== ctx.chargerId) {
+    const named = transactionId !== undefined ? ctx.store.sessions.placeOf(transactionId) : undefined;
+    if (transactionId !== undefined && named?.chargerId !== ctx.chargerId) {
       ctx.logger.warn({ transactionId }, 'MeterValues name a transaction that is not this charger\'s: kept without it');
       transactionId = undefined;
     }
@@ -137,7 +138,7 @@ export const meterValues: Handler<'MeterValues'> = async (ctx, req) => {
     if (meterValue.length > 0) ctx.upstream?.meterValues(ctx.chargerId, { ...req, meterValue }, transactionId);
     ctx.writeAlongside?.();
     // A late reading of an ended session, or one while idle, sets the register only (issue #18).
-    const live = inSession(runningOn(ctx, req.connectorId, transactionId), transactionId);
+    const live = inSession(runningOn(ctx, req.connectorId, transactionId, named), transactionId);
     return { transactionId, all, fresh, live };
   });
   const samples = all.filter((_, i) => fresh[i]);
@@ -155,12 +156,9 @@ export const meterValues: Handler<'MeterValues'> = async (ctx, req) => {
 };
 
 /** The session running on a connector: the one the message names when it runs there, else any. */
-function runningOn(ctx: HandlerContext, connectorId: number, named: number | undefined): SessionRecord | undefined {
+function runningOn(ctx: HandlerContext, connectorId: number, named: number | undefined, place: SessionPlace | undefined): { transactionId: number } | undefined {
   if (connectorId === 0) return undefined;
-  if (named !== undefined) {
-    const session = ctx.store.sessions.get(named);
-    if (session?.state === 'active' && session.connectorId === connectorId) return session;
-  }
+  if (named !== undefined && place?.active && place.connectorId === connectorId) return { transactionId: named };
   return ctx.store.sessions.list({ chargerId: ctx.chargerId, state: 'active' }).find((s) => s.connectorId === connectorId);
 }
 

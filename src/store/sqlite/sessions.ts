@@ -63,7 +63,7 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
     ON CONFLICT (charger_id, transaction_ref) DO UPDATE SET handled = excluded.handled, offline = excluded.offline`);
   const readSeqNos = db.prepare<[string, string], SeqNosRow>('SELECT handled, offline FROM transaction_seq_nos WHERE charger_id = ? AND transaction_ref = ?');
   const getSession = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE transaction_id = ?');
-  const getOwner = db.prepare<[number], string>('SELECT charger_id FROM sessions WHERE transaction_id = ?').pluck();
+  const getPlace = db.prepare<[number], [string, number, number]>("SELECT charger_id, connector_id, state = 'active' FROM sessions WHERE transaction_id = ?").raw();
   const closeSession = db.prepare(`
     UPDATE sessions SET state = 'completed', stopped_at = @stoppedAt, meter_stop = @meterStop,
       energy_wh = @meterStop - meter_start, stop_reason = @reason, stop_id_tag = @idTag,
@@ -163,7 +163,10 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
       const row = getSession.get(transactionId);
       return row && toSession(row);
     },
-    chargerOf: (transactionId) => getOwner.get(transactionId),
+    placeOf(transactionId) {
+      const row = getPlace.get(transactionId);
+      return row && { chargerId: row[0], connectorId: row[1], active: row[2] === 1 };
+    },
     list(filter = {}) {
       return listQuery(filter).all(filter).map(toSession);
     },

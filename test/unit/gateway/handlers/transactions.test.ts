@@ -133,7 +133,7 @@ t.test('MeterValues reads the sessions only inside its durable write (a read out
   let writing = false;
   const outside: string[] = [];
   const watched = { ...sessions };
-  for (const name of ['get', 'list', 'chargerOf'] as const) {
+  for (const name of ['get', 'list', 'placeOf'] as const) {
     const read = sessions[name] as (...args: unknown[]) => unknown;
     (watched as Record<string, unknown>)[name] = (...args: unknown[]) => {
       if (!writing) outside.push(name);
@@ -161,6 +161,29 @@ t.test('MeterValues reads the sessions only inside its durable write (a read out
   t.same(outside, [], 'no session read outside the durable write');
   t.equal(ctx.registry.latestValue('CP1', 1, 'Power.Active.Import'), 7100, 'the readings of the running session are live flows, named or not');
   t.same(ctx.store.meters.forTransaction(tx).map((s) => s.value), ['1500', '7200'], 'filed under the transaction it named');
+});
+
+t.test('MeterValues naming a transaction: live flows only while it runs on that connector; another charger\'s is not filed under it', async (t) => {
+  const ctx = handlerContext(t);
+  const { transactionId: tx } = await startTransaction(ctx, { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: '2025-06-01T11:00:00Z' });
+  const power = (w: string, minute: number, connectorId = 1, transactionId: number | undefined = tx) =>
+    ({ connectorId, ...(transactionId !== undefined ? { transactionId } : {}), meterValue: [{ timestamp: `2025-06-01T11:${String(minute).padStart(2, '0')}:00Z`, sampledValue: [{ value: w, measurand: 'Power.Active.Import' as const, unit: 'W' as const }] }] });
+  const outside = () => (ctx.emitted.at(-1)!.payload as { outsideSession?: boolean }).outsideSession === true;
+
+  await meterValues(ctx, power('7000', 10));
+  t.equal(ctx.registry.latestValue('CP1', 1, 'Power.Active.Import'), 7000, 'its running connector: a live flow');
+  t.notOk(outside(), 'in its session');
+  await meterValues(ctx, power('6000', 11, 2));
+  t.equal(ctx.registry.latestValue('CP1', 2, 'Power.Active.Import'), undefined, 'named on a connector it does not run on: no flow there');
+  t.ok(outside(), 'outside a session');
+  await stopTransaction(ctx, { transactionId: tx, meterStop: 100, timestamp: '2025-06-01T11:20:00Z' });
+  await meterValues(ctx, power('5000', 21));
+  t.ok(outside(), 'a late reading of the ended session is outside a session');
+
+  const { transactionId: mine } = await startTransaction(ctx, { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: '2025-06-01T11:30:00Z' });
+  await meterValues({ ...ctx, chargerId: 'CP2' }, power('3000', 31, 1, mine));
+  t.same(ctx.store.meters.forTransaction(mine), [], "another charger's transaction: the sample is not filed under it");
+  t.same(ctx.store.meters.recent('CP2', 1, 1).map((s) => [s.value, s.transactionId]), [['3000', undefined]], 'but kept without it');
 });
 
 t.test('toSamples: no unit invented for measurands without one', async (t) => {
