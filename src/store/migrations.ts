@@ -674,6 +674,18 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         IFNULL(phase, ''), IFNULL(location, ''), IFNULL(context, ''), value);
     `,
   },
+  {
+    version: 24,
+    name: 'meter_samples without the index by charger and connector',
+    sql: `
+      -- Migration 1's index (charger_id, connector_id, id) put each charger's new samples in a
+      -- place of their own, so a commit of 100 chargers' MeterValues wrote about a hundred of its
+      -- pages to the WAL: half of what storing a sample cost (issue 19, docs/performance.md). No
+      -- reader needs it: the latest readings of a connector come from memory (the registry), a
+      -- session's samples from meter_samples_transaction. Every row is kept.
+      DROP INDEX meter_samples_connector;
+    `,
+  },
 ]);
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -150,6 +150,13 @@ export type StopOutcome =
   /** A Stop for a transaction this gateway never started: recorded apart, never rejected (1.6 §3.7). */
   | { known: false };
 
+/** A session's charger and connector (they never change) and whether it is still active. */
+export interface SessionPlace {
+  chargerId: string;
+  connectorId: number;
+  active: boolean;
+}
+
 export interface SessionFilter {
   chargerId?: string;
   /** Sessions started at or after this instant. */
@@ -181,8 +188,11 @@ export interface SessionStore {
    */
   attachIdTag(transactionId: number, idTag: string, idTokenType: string, authStatus: string): void;
   get(transactionId: number): SessionRecord | undefined;
-  /** The charger a session belongs to (it never changes): what a MeterValues' ownership check needs, without reading the whole row. */
-  chargerOf(transactionId: number): string | undefined;
+  /**
+   * Where a session runs and whether it is open: what a MeterValues needs (its ownership check
+   * and whether it is the connector's running session), three columns instead of the whole row.
+   */
+  placeOf(transactionId: number): SessionPlace | undefined;
   list(filter?: SessionFilter): SessionRecord[];
   /** Stops received for transaction ids this gateway does not know. */
   unmatchedStops(): StopInput[];
@@ -215,7 +225,7 @@ export interface MeterStore {
    */
   append(samples: MeterSample[]): boolean[];
   forTransaction(transactionId: number): MeterSample[];
-  /** Most recent first, for a charger (and connector). */
+  /** Most recent first, for a charger (and connector): a scan back from the newest sample, for tests and diagnosis (the product reads the latest readings from the registry). */
   recent(chargerId: string, connectorId?: number, limit?: number): MeterSample[];
 }
 

@@ -63,7 +63,7 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
     ON CONFLICT (charger_id, transaction_ref) DO UPDATE SET handled = excluded.handled, offline = excluded.offline`);
   const readSeqNos = db.prepare<[string, string], SeqNosRow>('SELECT handled, offline FROM transaction_seq_nos WHERE charger_id = ? AND transaction_ref = ?');
   const getSession = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE transaction_id = ?');
-  const getOwner = db.prepare<[number], string>('SELECT charger_id FROM sessions WHERE transaction_id = ?').pluck();
+  const getPlace = db.prepare<[number], [string, number, number]>("SELECT charger_id, connector_id, state = 'active' FROM sessions WHERE transaction_id = ?").raw();
   const closeSession = db.prepare(`
     UPDATE sessions SET state = 'completed', stopped_at = @stoppedAt, meter_stop = @meterStop,
       energy_wh = @meterStop - meter_start, stop_reason = @reason, stop_id_tag = @idTag,
@@ -135,13 +135,17 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
       // The running session of a connector: not one a later start superseded (it waits for its Stop).
       filter.state === 'active' && 'superseded_by IS NULL',
     ].filter((c): c is string => c !== false);
-    const key = conditions.join(' AND ');
+    const where = conditions.join(' AND ');
+    // A bound LIMIT costs SQLite some 40 µs per call even on an empty table (measured: 51 µs
+    // against 2.5 for the same query without it), and the ingest path asks for a charger's
+    // running sessions on every MeterValues without a transaction: no LIMIT unless one is asked.
+    const key = filter.limit === undefined ? where : `${where} LIMIT`;
     let statement = listQueries.get(key);
     if (!statement) {
-      // One statement per combination of filters (32 at most), so each can use its index.
+      // One statement per combination of filters (64 at most), so each can use its index.
       statement = db.prepare<unknown[], SessionRow>(
-        `SELECT * FROM sessions ${key ? `WHERE ${key}` : ''}
-         ORDER BY started_at, transaction_id LIMIT @limit`,
+        `SELECT * FROM sessions ${where ? `WHERE ${where}` : ''}
+         ORDER BY started_at, transaction_id${filter.limit === undefined ? '' : ' LIMIT @limit'}`,
       );
       listQueries.set(key, statement);
     }
@@ -159,10 +163,12 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
       const row = getSession.get(transactionId);
       return row && toSession(row);
     },
-    chargerOf: (transactionId) => getOwner.get(transactionId),
+    placeOf(transactionId) {
+      const row = getPlace.get(transactionId);
+      return row && { chargerId: row[0], connectorId: row[1], active: row[2] === 1 };
+    },
     list(filter = {}) {
-      // LIMIT -1 is SQLite for no limit.
-      return listQuery(filter).all({ ...filter, limit: filter.limit ?? -1 }).map(toSession);
+      return listQuery(filter).all(filter).map(toSession);
     },
     unmatchedStops() {
       return listUnmatched.all().map(toStopInput);

@@ -304,6 +304,11 @@ function sessionContract(t: Test, makeStore: MakeStore): void {
     t.strictSame(ids({ state: 'active' }), [b9, a11, a12]);
     t.strictSame(ids({ state: 'completed' }), [a8, b10]);
     t.strictSame(ids({ limit: 2 }), [a8, b9]);
+    // The same filters with and without a limit are separate statements (a bound LIMIT costs
+    // SQLite more than the query): each answers by its own filter, in either order.
+    t.strictSame(ids({ state: 'active', limit: 2 }), [b9, a11], 'a limit on a filter');
+    t.strictSame(ids({ state: 'active' }), [b9, a11, a12], 'the same filter without it, after it');
+    t.strictSame(ids({ chargerId: 'CP-A', state: 'active', limit: 1 }), [a11]);
     t.strictSame(ids({ chargerId: 'CP-B', state: 'active', from: at(9), to: at(23), limit: 5 }), [b9]);
     t.strictSame(ids({ chargerId: 'nobody' }), []);
   });

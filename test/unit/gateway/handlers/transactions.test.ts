@@ -126,6 +126,66 @@ t.test('MeterValues: samples stored with the 1.6 defaults, latest values in the 
   t.equal(ctx.store.meters.recent('CP1', 1, 1)[0]?.value, '1400', 'but it is stored');
 });
 
+t.test('MeterValues reads the sessions only inside its durable write (a read outside one starts a WAL read transaction of its own)', async (t) => {
+  const ctx = handlerContext(t);
+  const { transactionId: tx } = await startTransaction(ctx, { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: '2025-06-01T11:00:00Z' });
+  const { sessions } = ctx.store;
+  let writing = false;
+  const outside: string[] = [];
+  const watched = { ...sessions };
+  for (const name of ['get', 'list', 'placeOf'] as const) {
+    const read = sessions[name] as (...args: unknown[]) => unknown;
+    (watched as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      if (!writing) outside.push(name);
+      return read(...args);
+    };
+  }
+  const durably = ctx.store.durably.bind(ctx.store);
+  const watching: TestContext = {
+    ...ctx,
+    store: {
+      ...ctx.store,
+      sessions: watched,
+      durably: (work) => durably(() => {
+        writing = true;
+        try {
+          return work();
+        } finally {
+          writing = false;
+        }
+      }),
+    },
+  };
+  await meterValues(watching, { connectorId: 1, transactionId: tx, meterValue: [{ timestamp: '2025-06-01T11:10:00Z', sampledValue: [{ value: '1500' }, { value: '7200', measurand: 'Power.Active.Import', unit: 'W' }] }] });
+  await meterValues(watching, { connectorId: 1, meterValue: [{ timestamp: '2025-06-01T11:11:00Z', sampledValue: [{ value: '7100', measurand: 'Power.Active.Import', unit: 'W' }] }] });
+  t.same(outside, [], 'no session read outside the durable write');
+  t.equal(ctx.registry.latestValue('CP1', 1, 'Power.Active.Import'), 7100, 'the readings of the running session are live flows, named or not');
+  t.same(ctx.store.meters.forTransaction(tx).map((s) => s.value), ['1500', '7200'], 'filed under the transaction it named');
+});
+
+t.test('MeterValues naming a transaction: live flows only while it runs on that connector; another charger\'s is not filed under it', async (t) => {
+  const ctx = handlerContext(t);
+  const { transactionId: tx } = await startTransaction(ctx, { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: '2025-06-01T11:00:00Z' });
+  const power = (w: string, minute: number, connectorId = 1, transactionId: number | undefined = tx) =>
+    ({ connectorId, ...(transactionId !== undefined ? { transactionId } : {}), meterValue: [{ timestamp: `2025-06-01T11:${String(minute).padStart(2, '0')}:00Z`, sampledValue: [{ value: w, measurand: 'Power.Active.Import' as const, unit: 'W' as const }] }] });
+  const outside = () => (ctx.emitted.at(-1)!.payload as { outsideSession?: boolean }).outsideSession === true;
+
+  await meterValues(ctx, power('7000', 10));
+  t.equal(ctx.registry.latestValue('CP1', 1, 'Power.Active.Import'), 7000, 'its running connector: a live flow');
+  t.notOk(outside(), 'in its session');
+  await meterValues(ctx, power('6000', 11, 2));
+  t.equal(ctx.registry.latestValue('CP1', 2, 'Power.Active.Import'), undefined, 'named on a connector it does not run on: no flow there');
+  t.ok(outside(), 'outside a session');
+  await stopTransaction(ctx, { transactionId: tx, meterStop: 100, timestamp: '2025-06-01T11:20:00Z' });
+  await meterValues(ctx, power('5000', 21));
+  t.ok(outside(), 'a late reading of the ended session is outside a session');
+
+  const { transactionId: mine } = await startTransaction(ctx, { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: '2025-06-01T11:30:00Z' });
+  await meterValues({ ...ctx, chargerId: 'CP2' }, power('3000', 31, 1, mine));
+  t.same(ctx.store.meters.forTransaction(mine), [], "another charger's transaction: the sample is not filed under it");
+  t.same(ctx.store.meters.recent('CP2', 1, 1).map((s) => [s.value, s.transactionId]), [['3000', undefined]], 'but kept without it');
+});
+
 t.test('toSamples: no unit invented for measurands without one', async (t) => {
   const [s] = toSamples('CP1', 2, undefined, [{ timestamp: '2025-06-01T11:00:00Z', sampledValue: [{ value: '20', measurand: 'Temperature' }] }]);
   t.same(s, { chargerId: 'CP1', connectorId: 2, timestamp: '2025-06-01T11:00:00Z', value: '20', measurand: 'Temperature', unit: undefined, context: 'Sample.Periodic' });
