@@ -675,7 +675,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     `,
   },
   {
-    version: 24,
+    version: 23,
     name: 'meter_samples without the index by charger and connector',
     sql: `
       -- Migration 1's index (charger_id, connector_id, id) put each charger's new samples in a

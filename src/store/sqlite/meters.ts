@@ -30,7 +30,7 @@ export function createMeterStore(db: Db): MeterStore {
   const forTransaction = db.prepare<[number], SampleRow>(
     'SELECT * FROM meter_samples WHERE transaction_id = ? ORDER BY id',
   );
-  // Newest first, scanning back from the latest row (no index by charger since migration 24:
+  // Newest first, scanning back from the latest row (no index by charger since migration 23:
   // kept for tests and diagnosis; the product reads a connector's latest readings from memory).
   const recentForCharger = db.prepare<[string, number], SampleRow>(
     'SELECT * FROM meter_samples WHERE charger_id = ? ORDER BY id DESC LIMIT ?',
