@@ -88,7 +88,7 @@ export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, di
   };
   return entities(charger, topics).map(({ component, object, config }) => ({
     topic: `${discoveryPrefix}/${component}/${node}/${object}/config`,
-    // In Home Assistant's short form (ha-abbreviations.ts): a third of a site's memory at 1,000 chargers.
+    // In Home Assistant's short form (ha-abbreviations.ts): the configs were half of a large site's retained data.
     payload: JSON.stringify(
       abbreviated(
         {
