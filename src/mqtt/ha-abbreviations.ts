@@ -5,7 +5,7 @@
  * DEVICE_ABBREVIATIONS, ORIGIN_ABBREVIATIONS) and a topic base: a `~` key whose value replaces a
  * `~` at the start of every `…_topic` value and of each availability entry's topic
  * (mqtt/discovery.py). A site of 1,000 chargers keeps 33,000 configs retained; the short form
- * makes them about 30 % smaller (docs/performance.md, "#19: memory of a 1,000-charger site").
+ * makes them about 30 % smaller (docs/performance.md, "Memory of a 1,000-charger site").
  */
 
 /** The long keys chargegate sends, and Home Assistant's abbreviation of each. */
