@@ -5,6 +5,7 @@
  * with MQTT discovery understands; an empty retained message removes the entity.
  */
 import { CHARGE_MODES } from '../balancer/solar.js';
+import { abbreviated } from './ha-abbreviations.js';
 import type { ChargerInfo } from '../store/ports.js';
 import { PHASES, type Topics } from './topics.js';
 
@@ -75,6 +76,7 @@ export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, di
     ...(options.configurationUrl ? { configuration_url: options.configurationUrl } : {}),
   };
   const origin = { name: 'chargegate', sw_version: version };
+  const base = topics.chargerBase(charger.id);
   // An entity is available while chargegate runs and the charger is connected to it; the
   // connection itself and whether chargegate controls the charger only need chargegate (a
   // charger that lost its link may still charge, uncontrolled: that must stay visible).
@@ -86,13 +88,19 @@ export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, di
   };
   return entities(charger, topics).map(({ component, object, config }) => ({
     topic: `${discoveryPrefix}/${component}/${node}/${object}/config`,
-    payload: JSON.stringify({
-      ...config,
-      unique_id: `${node}_${object}`,
-      ...(GATEWAY_ONLY.has(object) ? { availability_topic: topics.status, payload_available: 'online', payload_not_available: 'offline' } : availability),
-      device,
-      origin,
-    }),
+    // In Home Assistant's short form (ha-abbreviations.ts): the configs were half of a large site's retained data.
+    payload: JSON.stringify(
+      abbreviated(
+        {
+          ...config,
+          unique_id: `${node}_${object}`,
+          ...(GATEWAY_ONLY.has(object) ? { availability_topic: topics.status, payload_available: 'online', payload_not_available: 'offline' } : availability),
+          device,
+          origin,
+        },
+        base,
+      ),
+    ),
   }));
 }
 
@@ -131,7 +139,7 @@ export function siteDiscoveryMessages(site: DiscoveredSite, topics: Topics, disc
   ];
   return list.map(({ component, object, config }) => ({
     topic: `${discoveryPrefix}/${component}/${node}/${object}/config`,
-    payload: JSON.stringify({ ...config, unique_id: `${node}_${object}`, ...availability, device, origin: { name: 'chargegate', sw_version: version } }),
+    payload: JSON.stringify(abbreviated({ ...config, unique_id: `${node}_${object}`, ...availability, device, origin: { name: 'chargegate', sw_version: version } })),
   }));
 }
 

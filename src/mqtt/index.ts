@@ -120,6 +120,7 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
       // A broker that restarted may have lost its retained store: say everything again.
       publisher.stateNow(topics.status, 'online');
       publisher.republishAll();
+      mirror.republishDiscovery(); // the publisher keeps no discovery configs: made again
     }
   });
 

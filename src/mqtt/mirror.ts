@@ -149,12 +149,12 @@ export function createMirror(deps: MirrorDeps): Mirror {
     const charger = describe(chargerId);
     announced.set(chargerId, charger.connectors);
     if (deps.discoveryPrefix === undefined) return;
-    for (const m of discoveryMessages(charger, topics, deps.discoveryPrefix, deps.version, discoveryOptions)) publisher.stateNow(m.topic, m.payload);
+    for (const m of discoveryMessages(charger, topics, deps.discoveryPrefix, deps.version, discoveryOptions)) publisher.config(m.topic, m.payload);
   }
 
   function announceSite(): void {
     if (deps.discoveryPrefix === undefined || !deps.site) return;
-    for (const m of siteDiscoveryMessages(deps.site, topics, deps.discoveryPrefix, deps.version, discoveryOptions)) publisher.stateNow(m.topic, m.payload);
+    for (const m of siteDiscoveryMessages(deps.site, topics, deps.discoveryPrefix, deps.version, discoveryOptions)) publisher.config(m.topic, m.payload);
   }
 
   /** A charger removed from the config: its entities and its retained state go. */

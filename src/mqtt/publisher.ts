@@ -38,7 +38,17 @@ export class Publisher {
     else if (decision === 'hold') this.scheduleFlush();
   }
 
-  /** Retained and not throttled: discovery configs and other rare, whole messages. */
+  /**
+   * A Home Assistant discovery config: retained, QoS 1, not throttled, and not kept here. The
+   * configs are most of a site's retained bytes (33 per charger, 20 MB at 1,000 chargers,
+   * docs/performance.md), and the mirror makes them again whenever they must be said again
+   * (Home Assistant's birth, a reconnect), so holding a copy would only cost memory.
+   */
+  config(topic: string, value: string): void {
+    this.send(topic, value, 1, true);
+  }
+
+  /** Retained and not throttled: rare, whole messages (chargegate's status). */
   stateNow(topic: string, value: string): void {
     this.retained.set(topic, { value, qos: 1 });
     this.deps.throttle.markSent(topic, value, this.deps.nowMs());
@@ -66,7 +76,7 @@ export class Publisher {
     return this.retained.has(topic);
   }
 
-  /** After a (re)connect: every retained value again, at once. */
+  /** After a (re)connect: every retained value again, at once (the discovery configs: the mirror's republishDiscovery). */
   republishAll(): void {
     const now = this.deps.nowMs();
     for (const [topic, { value, qos }] of this.retained) {

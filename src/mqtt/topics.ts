@@ -33,6 +33,11 @@ export class Topics {
     return `${this.prefix}/status`;
   }
 
+  /** The level every topic of one charger starts with (Home Assistant's topic base `~` in its discovery configs). */
+  chargerBase(chargerId: string): string {
+    return `${this.prefix}/chargers/${idLevel(chargerId)}`;
+  }
+
   charger(chargerId: string, leaf: ChargerLeaf): string {
     return `${this.prefix}/chargers/${idLevel(chargerId)}/${leaf}`;
   }

@@ -42,8 +42,55 @@ const KEYS: Record<string, string[]> = {
   select: [...COMMON, 'state_topic', 'value_template', 'command_topic', 'command_template', 'options', 'optimistic', 'retain'],
 };
 
-/** What is wrong with one discovery config (empty: Home Assistant accepts it). */
-export function discoveryProblems(component: string, config: Config): string[] {
+/**
+ * Home Assistant's abbreviations of config keys (mqtt/abbreviations.py: ABBREVIATIONS,
+ * DEVICE_ABBREVIATIONS, ORIGIN_ABBREVIATIONS), as far as an EV charger's entities could use
+ * them. Written here from Home Assistant's tables, not from chargegate's: a key chargegate
+ * shortens in a way Home Assistant does not know stays unknown, and the checks below fail.
+ */
+const ABBREVIATIONS: Record<string, string> = {
+  avty: 'availability', avty_mode: 'availability_mode', avty_t: 'availability_topic', avty_tpl: 'availability_template',
+  cmd_t: 'command_topic', cmd_tpl: 'command_template', dev: 'device', dev_cla: 'device_class', en: 'enabled_by_default',
+  ent_cat: 'entity_category', exp_aft: 'expire_after', frc_upd: 'force_update', ic: 'icon', json_attr_t: 'json_attributes_topic',
+  json_attr_tpl: 'json_attributes_template', o: 'origin', obj_id: 'object_id', off_dly: 'off_delay', ops: 'options', opt: 'optimistic',
+  pl_avail: 'payload_available', pl_not_avail: 'payload_not_available', pl_off: 'payload_off', pl_on: 'payload_on', pl_prs: 'payload_press',
+  pl_rst: 'payload_reset', ret: 'retain', stat_cla: 'state_class', stat_off: 'state_off', stat_on: 'state_on', stat_t: 'state_topic',
+  uniq_id: 'unique_id', unit_of_meas: 'unit_of_measurement', val_tpl: 'value_template',
+};
+const DEVICE_ABBREVIATIONS: Record<string, string> = { cns: 'connections', cu: 'configuration_url', hw: 'hw_version', ids: 'identifiers', mf: 'manufacturer', mdl: 'model', mdl_id: 'model_id', sa: 'suggested_area', sn: 'serial_number', sw: 'sw_version' };
+const ORIGIN_ABBREVIATIONS: Record<string, string> = { sw: 'sw_version', url: 'support_url' };
+/** mqtt/const.py: what an availability topic's payloads are when the config does not say. */
+const AVAILABILITY_DEFAULTS = { payload_available: 'online', payload_not_available: 'offline' };
+
+/**
+ * A discovery payload as Home Assistant reads it (mqtt/discovery.py): abbreviated keys expanded
+ * (in the config, its device, its origin and each availability entry), then the topic base `~`
+ * put in place of a `~` at the start or end of every key ending in `topic` and of each
+ * availability entry's topic; the availability payloads' defaults filled in where a config has
+ * an availability topic but does not name them. Configs in long form come back unchanged (but
+ * for those defaults), so every check below works on either.
+ */
+export function haConfig(payload: string | Config): Record<string, any> {
+  const raw = typeof payload === 'string' ? (JSON.parse(payload) as Config) : payload;
+  const expand = (object: Config, names: Record<string, string>): Config => Object.fromEntries(Object.entries(object).map(([k, v]) => [names[k] ?? k, v]));
+  const config = expand(raw, ABBREVIATIONS);
+  if (config.device && typeof config.device === 'object') config.device = expand(config.device as Config, DEVICE_ABBREVIATIONS);
+  if (config.origin && typeof config.origin === 'object') config.origin = expand(config.origin as Config, ORIGIN_ABBREVIATIONS);
+  if (Array.isArray(config.availability)) config.availability = config.availability.map((entry: Config) => expand(entry, { t: 'topic' }));
+  const base = config['~'];
+  if (typeof base === 'string') {
+    const put = (value: unknown) => (typeof value !== 'string' ? value : value.startsWith('~') ? `${base}${value.slice(1)}` : value.endsWith('~') ? `${value.slice(0, -1)}${base}` : value);
+    for (const key of Object.keys(config)) if (key.endsWith('topic')) config[key] = put(config[key]);
+    if (Array.isArray(config.availability)) for (const entry of config.availability as Config[]) entry.topic = put(entry.topic);
+    delete config['~'];
+  }
+  if (config.availability !== undefined || config.availability_topic !== undefined) return { ...config, ...AVAILABILITY_DEFAULTS, ...config };
+  return config;
+}
+
+/** What is wrong with one discovery config (empty: Home Assistant accepts it). Abbreviated configs are expanded first. */
+export function discoveryProblems(component: string, given: Config): string[] {
+  const config = haConfig(given);
   const out: string[] = [];
   const allowed = KEYS[component];
   if (!allowed) return [`unknown component ${component}`];
@@ -119,7 +166,8 @@ export function discoveryProblems(component: string, config: Config): string[] {
  * makes of it fits the entity (a number where a number goes, one of the enum's options, a
  * payload_on or payload_off, an event type it lists). undefined: accepted; else why not.
  */
-export function stateProblem(component: string, config: Config, payload: string, nowMs = Date.now()): string | undefined {
+export function stateProblem(component: string, given: Config, payload: string, nowMs = Date.now()): string | undefined {
+  const config = haConfig(given);
   const render = config.value_template === undefined ? (v: string) => v : renderer(config.value_template as string);
   if (!render) return 'unknown template';
   let state: string;
@@ -172,7 +220,8 @@ export function stateProblem(component: string, config: Config, payload: string,
 }
 
 /** The attributes Home Assistant sets from a json_attributes_topic payload (mqtt/mixins.py: the template's result must be a JSON object; anything else sets none). */
-export function attributesOf(config: Config, payload: string): Record<string, unknown> | string {
+export function attributesOf(given: Config, payload: string): Record<string, unknown> | string {
+  const config = haConfig(given);
   const render = config.json_attributes_template === undefined ? (v: string) => v : renderer(config.json_attributes_template as string);
   if (!render) return 'unknown template';
   try {

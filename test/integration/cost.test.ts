@@ -9,6 +9,7 @@ import { api } from '../helpers/http.js';
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js';
 import { connectClient } from '../helpers/mqtt.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
+import { haConfig } from '../helpers/ha-discovery.js';
 
 const COMMANDER = { username: 'homeassistant', password: 'ha-secret-pw1' };
 const C1 = 'chargegate/chargers/CP1/connectors/1';
@@ -28,7 +29,7 @@ t.test('a session over a time-of-use boundary costs the right amount in the API,
   const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   await cp.call('BootNotification', bootPayload);
 
-  const discovery = JSON.parse((await mqtt.waitFor('homeassistant/sensor/chargegate_CP1/c1_session_cost/config')).payload);
+  const discovery = haConfig((await mqtt.waitFor('homeassistant/sensor/chargegate_CP1/c1_session_cost/config')).payload);
   t.match(discovery, { state_topic: `${C1}/session/cost`, device_class: 'monetary', unit_of_measurement: 'EUR', state_class: 'total' }, 'a Home Assistant cost sensor in the currency');
 
   // 16:30 to 17:30 Berlin, 11 kWh evenly: 5.5 kWh at 0.30 and 5.5 kWh at 0.40 = 3.85.

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { parse } from 'yaml';
 import { PASSWORDS, eventually, startGateway, type RunningGateway } from '../helpers/gateway.js';
-import { discoveryProblems, stateProblem } from '../helpers/ha-discovery.js';
+import { discoveryProblems, haConfig, stateProblem } from '../helpers/ha-discovery.js';
 import { connectClient, type TestClient } from '../helpers/mqtt.js';
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js';
 import { bootPayload, boot201, rpcCharger, rpcCharger201, type RpcClient } from '../helpers/rpc-charger.js';
@@ -48,7 +48,7 @@ function checkDiscovery(t: Test, u: TestClient): number {
   const configs = new Map<string, { component: string; config: Record<string, any> }>();
   for (const m of u.received) {
     if (!m.topic.startsWith('homeassistant/') || m.payload === '') continue;
-    configs.set(m.topic, { component: m.topic.split('/')[1]!, config: JSON.parse(m.payload) });
+    configs.set(m.topic, { component: m.topic.split('/')[1]!, config: haConfig(m.payload) });
   }
   let values = 0;
   for (const [topic, { component, config }] of configs) {

@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import { SimulatedCharger } from '../../src/sim/charger.js';
 import { PASSWORDS, eventually, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { connectClient, type TestClient } from '../helpers/mqtt.js';
+import { haConfig } from '../helpers/ha-discovery.js';
 
 const COMMANDER = { username: 'homeassistant', password: 'ha-secret-pw1' };
 const VIEWER = { username: 'viewer', password: 'viewer-secret-pw' };
@@ -52,7 +53,7 @@ t.test('the documented topics and Home Assistant discovery appear', async (t) =>
   t.match(info, { serialNumber: 'SN-0001', firmwareVersion: '1.2.3' });
   await v.waitFor(`${CP1}/connectors/1/status`, (p) => p === 'Available');
 
-  const power = JSON.parse((await v.waitFor('homeassistant/sensor/chargegate_CP1/c1_power/config')).payload);
+  const power = haConfig((await v.waitFor('homeassistant/sensor/chargegate_CP1/c1_power/config')).payload);
   t.match(power, {
     state_topic: `${CP1}/connectors/1/power`,
     device_class: 'power',
@@ -62,18 +63,18 @@ t.test('the documented topics and Home Assistant discovery appear', async (t) =>
     availability: [{ topic: 'chargegate/status' }, { topic: `${CP1}/connected` }],
     device: { identifiers: ['chargegate_CP1'], name: 'CP1', manufacturer: info.vendor, model: info.model, sw_version: '1.2.3', serial_number: 'SN-0001' },
   });
-  const energy = JSON.parse((await v.waitFor('homeassistant/sensor/chargegate_CP1/c1_energy/config')).payload);
+  const energy = haConfig((await v.waitFor('homeassistant/sensor/chargegate_CP1/c1_energy/config')).payload);
   t.match(energy, { device_class: 'energy', state_class: 'total_increasing', unit_of_measurement: 'Wh' });
   for (const phase of ['L1', 'L2', 'L3']) await v.waitFor(`homeassistant/sensor/chargegate_CP1/c1_current_${phase.toLowerCase()}/config`);
-  const limit = JSON.parse((await v.waitFor('homeassistant/number/chargegate_CP1/c1_limit/config')).payload);
+  const limit = haConfig((await v.waitFor('homeassistant/number/chargegate_CP1/c1_limit/config')).payload);
   t.match(limit, { command_topic: `${CP1}/connectors/1/maxcurrent/set`, max: 16 });
-  const available = JSON.parse((await v.waitFor('homeassistant/switch/chargegate_CP1/available/config')).payload);
+  const available = haConfig((await v.waitFor('homeassistant/switch/chargegate_CP1/available/config')).payload);
   t.match(available, { command_topic: `${CP1}/available/set`, state_topic: `${CP1}/available` });
   await v.waitFor('homeassistant/button/chargegate_CP1/c1_start/config');
   await v.waitFor('homeassistant/button/chargegate_CP1/c1_stop/config');
   // CP2 is configured but never connected: it is there, offline, maker unknown.
   t.equal((await v.waitFor('chargegate/chargers/CP2/connected')).payload, 'offline');
-  t.match(JSON.parse((await v.waitFor('homeassistant/sensor/chargegate_CP2/c1_power/config')).payload), { device: { manufacturer: 'unknown' } });
+  t.match(haConfig((await v.waitFor('homeassistant/sensor/chargegate_CP2/c1_power/config')).payload), { device: { manufacturer: 'unknown' } });
   t.ok(v.received.filter((m) => m.topic.startsWith('homeassistant/')).every((m) => m.retain), 'discovery configs are retained');
 
   charger.plugIn(1);

@@ -9,6 +9,7 @@ import t, { type Test } from 'tap';
 import { eventually, startGateway } from '../helpers/gateway.js';
 import { connectClient } from '../helpers/mqtt.js';
 import { allocation, REFUSED } from './http/limits-fixture.js';
+import { haConfig } from '../helpers/ha-discovery.js';
 
 const VIEWER = { username: 'viewer', password: 'viewer-secret-pw' };
 const CP1 = 'chargegate/chargers/CP1';
@@ -76,13 +77,13 @@ t.test('planned, accepted and in-flight limits and control are retained topics',
 
 t.test('Home Assistant: a problem sensor for control, a sensor for the accepted limit', async (t) => {
   const { viewer } = await site(t);
-  const control = JSON.parse((await viewer.waitFor('homeassistant/binary_sensor/chargegate_CP1/controlled/config')).payload);
+  const control = haConfig((await viewer.waitFor('homeassistant/binary_sensor/chargegate_CP1/controlled/config')).payload);
   t.match(control, { name: 'Load control', device_class: 'problem', state_topic: `${CP1}/controlled`, payload_on: 'false', payload_off: 'true', unique_id: 'chargegate_CP1_controlled' });
   t.same(control.availability_topic, 'chargegate/status', 'shown while the charger is offline too: it may still charge, uncontrolled');
   t.notOk(control.availability, 'not tied to the charger\'s connection');
-  const reason = JSON.parse((await viewer.waitFor('homeassistant/sensor/chargegate_CP1/uncontrolled_reason/config')).payload);
+  const reason = haConfig((await viewer.waitFor('homeassistant/sensor/chargegate_CP1/uncontrolled_reason/config')).payload);
   t.match(reason, { state_topic: `${CP1}/uncontrolledReason`, entity_category: 'diagnostic', value_template: "{{ 'None' if value == 'none' else value }}" });
-  const accepted = JSON.parse((await viewer.waitFor('homeassistant/sensor/chargegate_CP1/c1_limit_accepted/config')).payload);
+  const accepted = haConfig((await viewer.waitFor('homeassistant/sensor/chargegate_CP1/c1_limit_accepted/config')).payload);
   t.match(accepted, {
     name: 'Accepted limit',
     state_topic: `${CP1}/connectors/1/limitAccepted`,

@@ -11,6 +11,7 @@ import { SimulatedCharger } from '../../src/sim/charger.js';
 import { PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js';
 import { connectClient, type TestClient } from '../helpers/mqtt.js';
+import { haConfig } from '../helpers/ha-discovery.js';
 
 const binary = mosquittoPath();
 const CP1 = 'chargegate/chargers/CP1';
@@ -47,7 +48,7 @@ t.test('against Mosquitto', { skip: binary ? false : 'mosquitto is not installed
 
     t.equal((await user.waitFor('chargegate/status')).payload, 'online');
     await user.waitFor(`${CP1}/connected`, (p) => p === 'online');
-    t.match(JSON.parse((await user.waitFor('homeassistant/sensor/chargegate_CP1/c1_energy/config')).payload), { device_class: 'energy', state_class: 'total_increasing', device: { manufacturer: 'chargegate' } });
+    t.match(haConfig((await user.waitFor('homeassistant/sensor/chargegate_CP1/c1_energy/config')).payload), { device_class: 'energy', state_class: 'total_increasing', device: { manufacturer: 'chargegate' } });
 
     charger.plugIn(1);
     await user.publish(`${CP1}/connectors/1/start/set`, '{}');

@@ -14,7 +14,7 @@ import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
 import { connectClient } from '../helpers/mqtt.js';
 import { physicalCharger } from '../helpers/physical-charger.js';
-import { attributesOf, discoveryProblems, stateProblem } from '../helpers/ha-discovery.js';
+import { attributesOf, discoveryProblems, haConfig, stateProblem } from '../helpers/ha-discovery.js';
 
 const VOLTAGE = 230;
 const COMMANDER = { username: 'ha', password: 'ha-secret-password-1' };
@@ -75,7 +75,7 @@ t.test('22 kWh by 07:00: charged only in the cheap window, full power, in the ca
   const retained = JSON.parse((await ha.waitFor(`${C1}/plan`, (p) => p.includes('"waiting"'))).payload);
   t.match(retained, { status: 'waiting', remainingKWh: 22, expectedFinish: /T03:5/ }, 'the plan on MQTT');
   // Home Assistant's plan sensors read that topic: the status, the plan's facts as attributes, the finish as a time.
-  const entity = async (object: string) => JSON.parse((await ha.waitFor(`homeassistant/sensor/chargegate_CP1/${object}/config`)).payload);
+  const entity = async (object: string) => haConfig((await ha.waitFor(`homeassistant/sensor/chargegate_CP1/${object}/config`)).payload);
   const [planSensor, finishSensor] = [await entity('c1_plan'), await entity('c1_plan_finish')];
   t.strictSame([...discoveryProblems('sensor', planSensor), ...discoveryProblems('sensor', finishSensor)], [], 'both entities are ones Home Assistant accepts');
   t.equal(planSensor.state_topic, `${C1}/plan`);

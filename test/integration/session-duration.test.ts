@@ -10,7 +10,7 @@ import { PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { installFakeTimers, type FakeClock } from '../helpers/fake-timers.js';
 import { connectClient } from '../helpers/mqtt.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
-import { discoveryProblems, stateProblem } from '../helpers/ha-discovery.js';
+import { discoveryProblems, haConfig, stateProblem } from '../helpers/ha-discovery.js';
 
 const C1 = 'chargegate/chargers/CP1/connectors/1';
 const SESSION = `${C1}/session`;
@@ -41,7 +41,7 @@ t.test('the session topic moves each minute while a session runs, and stops movi
   const second = JSON.parse((await live.waitFor(SESSION, (p) => JSON.parse(p).durationS > first.durationS)).payload);
   t.equal(second.durationS, first.durationS + 60, 'a minute later, a minute more');
 
-  const config = JSON.parse(entity.payload);
+  const config = haConfig(entity.payload);
   t.strictSame(discoveryProblems('sensor', config), []);
   t.equal(stateProblem('sensor', config, live.latest(SESSION)!), undefined, 'Home Assistant takes it');
 

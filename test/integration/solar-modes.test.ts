@@ -20,6 +20,7 @@ import { api, TOKENS } from '../helpers/http.js';
 import { connectClient, publishGridMeter } from '../helpers/mqtt.js';
 import { physicalCharger } from '../helpers/physical-charger.js';
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js';
+import { haConfig } from '../helpers/ha-discovery.js';
 
 const mosquitto = mosquittoPath();
 
@@ -117,7 +118,7 @@ t.test('the mode over MQTT: set, retained, a Home Assistant select, kept across 
   let ha = await connectClient(t, broker(), COMMANDER);
   await ha.subscribe(['chargegate/#', 'homeassistant/#']);
 
-  const select = JSON.parse((await ha.waitFor('homeassistant/select/chargegate_CP1/c1_mode/config')).payload);
+  const select = haConfig((await ha.waitFor('homeassistant/select/chargegate_CP1/c1_mode/config')).payload);
   t.match(select, { command_topic: `${CP1}/connectors/1/mode/set`, state_topic: `${CP1}/connectors/1/mode`, options: ['off', 'now', 'minsolar', 'solar'] }, 'Home Assistant gets a select');
   t.equal((await ha.waitFor(`${CP1}/connectors/1/mode`)).payload, 'now', 'the default mode is published');
 
@@ -166,7 +167,7 @@ t.test('the mode over Mosquitto (an external broker, as many homes have): set, a
   });
   const ha = await connectClient(t, broker.url);
   await ha.subscribe(['chargegate/#', 'homeassistant/#']);
-  t.match(JSON.parse((await ha.waitFor('homeassistant/select/chargegate_CP1/c1_mode/config')).payload), { options: ['off', 'now', 'minsolar', 'solar'] });
+  t.match(haConfig((await ha.waitFor('homeassistant/select/chargegate_CP1/c1_mode/config')).payload), { options: ['off', 'now', 'minsolar', 'solar'] });
   await ha.waitFor(`${CP1}/connectors/1/mode`, (p) => p === 'now');
   await ha.publish(`${CP1}/connectors/1/mode/set`, 'solar', { qos: 1 });
   t.match(JSON.parse((await ha.waitFor(`${CP1}/connectors/1/mode/result`)).payload), { command: 'mode', result: 'accepted', reason: /charge mode solar/ });

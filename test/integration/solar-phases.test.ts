@@ -18,7 +18,7 @@ import { SimulatedCharger } from '../../src/sim/charger.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
 import { connectClient, publishGridMeter } from '../helpers/mqtt.js';
-import { discoveryProblems, stateProblem } from '../helpers/ha-discovery.js';
+import { discoveryProblems, haConfig, stateProblem } from '../helpers/ha-discovery.js';
 
 const FUSE = 16;
 const VOLTAGE = 230;
@@ -84,7 +84,7 @@ t.test('a falling surplus switches the car to one phase, more sun back to three;
   await eventually(async () => (await mode()).phases === 3, 'the mode says three phases');
   t.equal((await ha.waitFor(`${CP1}/connectors/1/phases`, (p) => p === '3')).payload, '3', 'MQTT says 3');
   // Home Assistant's "Phases in use" sensor (phaseSwitching) reads that topic.
-  const phasesSensor = JSON.parse((await ha.waitFor('homeassistant/sensor/chargegate_CP1/c1_phases/config')).payload);
+  const phasesSensor = haConfig((await ha.waitFor('homeassistant/sensor/chargegate_CP1/c1_phases/config')).payload);
   t.strictSame(discoveryProblems('sensor', phasesSensor), [], 'the phases sensor is one Home Assistant accepts');
   t.equal(phasesSensor.state_topic, `${CP1}/connectors/1/phases`);
   t.equal(stateProblem('sensor', phasesSensor, '3'), undefined, 'it shows 3');

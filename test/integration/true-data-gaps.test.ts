@@ -11,7 +11,7 @@ import { eventually, PASSWORDS, startGateway, type RunningGateway } from '../hel
 import { api, TOKENS } from '../helpers/http.js';
 import { connectClient, type TestClient } from '../helpers/mqtt.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
-import { discoveryProblems, stateProblem } from '../helpers/ha-discovery.js';
+import { discoveryProblems, haConfig, stateProblem } from '../helpers/ha-discovery.js';
 import { startBareAedes } from '../../src/mqtt/broker.js';
 
 const CP1 = 'chargegate/chargers/CP1';
@@ -115,7 +115,7 @@ async function siteWithMeter(t: Test, meter: Record<string, unknown>) {
 function gridPowerEntity(t: Test, home: TestClient): void {
   const m = home.received.find((r) => r.topic === 'homeassistant/sensor/chargegate_site/grid_power/config');
   t.ok(m, 'a Grid power sensor is announced');
-  const config = JSON.parse(m!.payload);
+  const config = haConfig(m!.payload);
   t.match(config, { state_topic: 'chargegate/site/grid/power', device_class: 'power', unit_of_measurement: 'W', state_class: 'measurement' });
   t.strictSame(discoveryProblems('sensor', config), [], 'Home Assistant\'s rules');
   for (const v of home.received.filter((r) => r.topic === config.state_topic)) t.equal(stateProblem('sensor', config, v.payload), undefined, `takes ${v.payload}`);

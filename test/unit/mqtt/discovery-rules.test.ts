@@ -5,14 +5,14 @@
 import t from 'tap';
 import { discoveryMessages, siteDiscoveryMessages } from '../../../src/mqtt/discovery.js';
 import { Topics } from '../../../src/mqtt/topics.js';
-import { attributesOf, discoveryProblems, stateProblem } from '../../helpers/ha-discovery.js';
+import { attributesOf, discoveryProblems, haConfig, stateProblem } from '../../helpers/ha-discovery.js';
 
 const topics = new Topics('chargegate');
 const charger = { id: 'garage', info: { vendor: 'ACME', model: 'Wallbox 11' }, connectors: 2, phases: 3 as const, maxCurrentA: 16, socReported: true, chargeModes: true, currency: 'EUR' };
 const site = { maxCurrentA: 25, phases: 3 as const, gridMeter: true };
 
 function parsed(messages: { topic: string; payload: string }[]) {
-  return messages.map((m) => ({ component: m.topic.split('/')[1]!, object: m.topic.split('/')[3]!, config: JSON.parse(m.payload) as Record<string, any> }));
+  return messages.map((m) => ({ component: m.topic.split('/')[1]!, object: m.topic.split('/')[3]!, config: haConfig(m.payload) as Record<string, any> }));
 }
 
 const all = [...parsed(discoveryMessages(charger, topics, 'homeassistant', '1.0.0', { configurationUrl: 'http://192.168.1.10:8080/' })), ...parsed(siteDiscoveryMessages(site, topics, 'homeassistant', '1.0.0'))];
@@ -78,7 +78,8 @@ t.test('the validator catches what Home Assistant refuses', async (t) => {
   t.match(discoveryProblems('binary_sensor', { ...base, device_class: 'charging' }), [/device_class charging/]);
   t.match(discoveryProblems('event', { ...base }), [/event_types/]);
   t.match(discoveryProblems('number', { ...base, command_topic: 'c', min: 5, max: 5 }), [/min must be below max/]);
-  t.match(discoveryProblems('sensor', { ...base, stat_t: 's' }), [/stat_t is not a sensor option/]);
+  // Home Assistant's abbreviations are expanded (stat_t: state_topic); a short key it does not know is refused.
+  t.match(discoveryProblems('sensor', { ...base, stat_t: 's', st_t: 's' }), [/^st_t is not a sensor option$/]);
   t.match(discoveryProblems('sensor', { ...base, value_template: '{{ value | float }}' }), [/not known to the validator/]);
   t.match(discoveryProblems('select', { ...base, command_topic: 'c' }), [/select options/]);
   t.match(discoveryProblems('select', { ...base, command_topic: 'c', options: ['a'], device_class: 'enum' }), [/no device_class/]);

@@ -1,13 +1,14 @@
 import t from 'tap';
 import { discoveryMessages, nodeId, removalMessages } from '../../../src/mqtt/discovery.js';
 import { Topics } from '../../../src/mqtt/topics.js';
+import { haConfig } from '../../helpers/ha-discovery.js';
 
 const topics = new Topics('chargegate');
 const charger = { id: 'garage-left', info: { vendor: 'ACME', model: 'Wallbox 11', firmwareVersion: '2.1', serialNumber: 'S1' }, connectors: 2, phases: 1 as const, maxCurrentA: 16 };
 
 t.test('one device per charger, with the entities Home Assistant needs', async (t) => {
   const messages = discoveryMessages(charger, topics, 'homeassistant', '0.1.0');
-  const byTopic = new Map(messages.map((m) => [m.topic, JSON.parse(m.payload)]));
+  const byTopic = new Map(messages.map((m) => [m.topic, haConfig(m.payload)]));
   const power = byTopic.get('homeassistant/sensor/chargegate_garage-left/c2_power/config');
   t.match(power, {
     name: 'Connector 2 power',
@@ -43,7 +44,7 @@ t.test('one device per charger, with the entities Home Assistant needs', async (
     state_class: 'measurement',
     value_template: "{{ 'None' if value == 'none' else value }}",
   });
-  const ids = messages.map((m) => JSON.parse(m.payload).unique_id);
+  const ids = messages.map((m) => haConfig(m.payload).unique_id);
   t.equal(new Set(ids).size, ids.length, 'unique ids are unique');
 });
 
@@ -61,7 +62,7 @@ t.test('node ids are valid for Home Assistant and never collide', async (t) => {
 });
 
 t.test('the charge mode select per connector, only where charge modes run (a site: section)', async (t) => {
-  const byTopic = (c: typeof charger & { chargeModes?: boolean }) => new Map(discoveryMessages(c, topics, 'homeassistant', '0.1.0').map((m) => [m.topic, JSON.parse(m.payload)]));
+  const byTopic = (c: typeof charger & { chargeModes?: boolean }) => new Map(discoveryMessages(c, topics, 'homeassistant', '0.1.0').map((m) => [m.topic, haConfig(m.payload)]));
   t.notOk(byTopic(charger).has('homeassistant/select/chargegate_garage-left/c1_mode/config'), 'no site: no select');
   const withModes = byTopic({ ...charger, chargeModes: true });
   t.match(withModes.get('homeassistant/select/chargegate_garage-left/c2_mode/config'), {
