@@ -1,8 +1,8 @@
 /**
- * The balancer's loop on a large site (300 chargers) under a stream of readings. Its runs could
- * be paced by their cost (src/balancer/pacing.ts), but pacing is off (loop.ts MAX_PACE_MS): each
- * reading gets its run, it sees every reading, keeps the limits the chargers took within the
- * supply, and an overdraw lowers the others' limits at once.
+ * The balancer's loop on a large site (300 chargers) under a stream of readings: its runs are
+ * paced by their cost (src/balancer/pacing.ts), so it runs far fewer times than readings
+ * arrive, yet it sees every reading, keeps the limits the chargers took within the supply, and
+ * an overdraw still lowers the others' limits within the pacing bound.
  *
  * The loop gets the real registry and event bus, a gateway whose chargers take every profile
  * (answered in the next turn, like a socket), and a process clock the test sets: a run "costs"
@@ -116,9 +116,7 @@ function setup(t: Test) {
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-// Pacing is off (loop.ts MAX_PACE_MS = 0: with it the mixed-fleet test saw the limits taken
-// exceed the supply). These tests hold the loop to that: expensive runs are not delayed.
-t.test('a large site under a stream of readings: a run per reading (pacing is off), every reading seen, the fuse kept, an overdraw answered at once', async (t) => {
+t.test('a large site under a stream of readings: fewer runs than readings, every reading seen, the fuse kept, an overdraw answered within the bound', async (t) => {
   const site = setup(t);
   site.balancer.start();
   site.startSessions();
@@ -128,7 +126,7 @@ t.test('a large site under a stream of readings: a run per reading (pacing is of
   t.ok(site.heldSum() <= SUPPLY, `the limits taken add up to ${site.heldSum()} A of the ${SUPPLY} A supply`);
 
   // A run on this site now costs 5 ms of the process's time (four runs in a row: typicalCost):
-  // with pacing on, the next would wait about 95 ms.
+  // the next waits about 95 ms.
   site.setCost(5);
   for (let i = 0; i < 4; i++) await site.balancer.reconcile();
   const runsBefore = site.runs();
@@ -148,8 +146,8 @@ t.test('a large site under a stream of readings: a run per reading (pacing is of
   const runs = site.runs() - runsBefore;
   // Each run publishes (every reading changes a connector's measured current): what listeners see.
   const published = site.allocations.length - publishedBefore;
-  t.equal(runs, CHARGERS, `${CHARGERS} readings, each in its own turn, gave ${runs} runs: pacing is off`);
-  t.equal(published, CHARGERS, `${published} allocations published for ${CHARGERS} readings`);
+  t.ok(runs >= 1 && runs < CHARGERS / 5, `${CHARGERS} readings, each in its own turn, gave ${runs} runs (one per reading without pacing)`);
+  t.ok(published < CHARGERS / 5, `${published} allocations published for ${CHARGERS} readings`);
   t.pass('every one of the 300 readings reached the balancer');
   t.ok(site.heldSum() <= SUPPLY, `the limits taken still add up to ${site.heldSum()} A of the ${SUPPLY} A supply`);
 
@@ -165,7 +163,7 @@ t.test('a large site under a stream of readings: a run per reading (pacing is of
   await eventually(() => site.sent.slice(sentBefore).some((s) => s.chargerId !== 'C001' && s.limit < before.get(s.chargerId)!), 'the others get lower limits');
   const first = site.sent.slice(sentBefore).find((s) => s.chargerId !== 'C001' && s.limit < before.get(s.chargerId)!)!;
   const waited = first.at - readAt;
-  // Not paced: the decrease goes out in the turns after the reading (a busy box's timers fire late).
+  // The bound is 100 ms; a busy box's timers fire late, but nowhere near the 190 s of a pace without it.
   t.ok(waited < BOUND_MS + 900, `the first decrease went out ${Math.round(waited)} ms after the overdraw reading (bound ${BOUND_MS} ms)`);
   await eventually(() => 16 + ids.filter((id) => id !== 'C001').reduce((sum, id) => sum + site.held(id), 0) <= SUPPLY, 'room made for the overdraw');
   t.pass('C001 counted at the 16 A it draws: the others took limits that fit the supply with it');
