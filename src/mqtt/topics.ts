@@ -39,7 +39,7 @@ export class Topics {
   }
 
   charger(chargerId: string, leaf: ChargerLeaf): string {
-    return `${this.prefix}/chargers/${idLevel(chargerId)}/${leaf}`;
+    return `${this.chargerBase(chargerId)}/${leaf}`;
   }
 
   connector(chargerId: string, connectorId: number, leaf: ConnectorLeaf): string {
