@@ -208,8 +208,8 @@ export interface AllocationChanged {
   /**
    * Per charger: whether chargegate controls its current. Uncontrolled (it refused, ignored or
    * never answered its limits, has not booted, or is configured quirks.noSmartCharging) means
-   * it is counted at its maximum while it has a session or draws current, and the others are
-   * reduced for it.
+   * it is counted at its maximum, idle too unless site.balancing.reserveUncontrolled is false,
+   * and the others are reduced for it.
    */
   chargers: ChargerControl[];
 }

@@ -10,9 +10,15 @@
  *     whose answer never came (timed out, connection lost) until a later one is accepted;
  *   - the current it reported once its car had time to follow that limit
  *     (site.balancing.responseTime; IEC 61851-1 gives a car 5 s);
- *   - nothing accepted at all while it has a session or draws current: its maximum;
+ *   - nothing accepted at all: its maximum, idle or not. A car may arrive at any moment and
+ *     the charger lets it draw what the charger allows, with no message to chargegate first;
+ *     counting such a connector only once its session starts lets the exposures jump past the
+ *     supply with every start (found by the mixed-fleet test on a busy machine: six chargers
+ *     without a limit started at once while the others' standing limits were still being
+ *     lowered, and the limits taken added up to 83 A on an 80 A phase);
  *   - an uncontrolled charger (refused, ignored or never answered its limits, not booted, or
- *     quirks.noSmartCharging): its maximum, once per charger, on the phases it is wired to.
+ *     quirks.noSmartCharging): its maximum, once per charger, on the phases it is wired to,
+ *     idle or not (the same reason).
  * A decrease never raises an exposure, so it is sent at once. An increase is sent only when the
  * invariant still holds with it, every unconfirmed decrease counted at its old value. So no
  * order of answers, no lost answer and no silent charger can make the site exceed a limit that
@@ -39,8 +45,6 @@ export interface LimitKnowledge {
   doubt?: number;
   /** Its highest reported current per phase (A) and when it was sampled (epoch ms). */
   measured?: { amps: number; at: number };
-  /** A session runs on it. */
-  active: boolean;
   /** What it draws at most without any limit (its maximum), A. */
   max: number;
 }
@@ -50,7 +54,8 @@ export function exposureOf(k: LimitKnowledge, responseMs: number): number {
   const acceptedAt = k.acceptedAt ?? -Infinity;
   // A reading from before the car had time to follow its limit says nothing about that limit.
   const drawing = k.measured && k.measured.at >= acceptedAt + responseMs ? k.measured.amps : 0;
-  const known = k.accepted ?? (k.active || drawing > 0 ? k.max : 0);
+  // Nothing accepted: whatever it may start drawing without asking (see the invariant above).
+  const known = k.accepted ?? k.max;
   return Math.max(known, k.inFlight ?? 0, k.doubt ?? 0, drawing);
 }
 

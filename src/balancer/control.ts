@@ -1,7 +1,7 @@
 /**
  * Whether chargegate controls a charger's current, and how that changes. Pure: the clock is
- * passed in. An uncontrolled charger is counted at its maximum while it has a session or draws
- * current (budget.ts), and the others are reduced for it.
+ * passed in. An uncontrolled charger is counted at its maximum, idle too unless
+ * site.balancing.reserveUncontrolled is false (budget.ts), and the others are reduced for it.
  *
  * Life cycle (per charger):
  * - A refusal in any form — Rejected, NotSupported, a CALLERROR of any code, no answer within

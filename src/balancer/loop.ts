@@ -199,12 +199,16 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   function inputs(now: number, probe?: ReadonlySet<string>): ConnectorInput[] {
     const ids = connectorIds();
     // An uncontrolled charger draws at most its maximum in all: counted once, on its first
-    // connector that has a session or draws current (budget.ts).
+    // connector that has a session or draws current, else (site.balancing.reserveUncontrolled)
+    // on its first connector: idle, it may start at any moment without asking (budget.ts).
     const chargesOn = new Map<string, string>();
+    const firstOf = new Map<string, string>();
     for (const { chargerId, connectorId } of ids) {
       const key = connectorKey(chargerId, connectorId);
+      if (!firstOf.has(chargerId)) firstOf.set(chargerId, key);
       if (!chargesOn.has(chargerId) && (sessions.has(key) || (freshDraw(key, now)?.amps ?? 0) > site.balancing.phaseThreshold)) chargesOn.set(chargerId, key);
     }
+    if (b.reserveUncontrolled) for (const [chargerId, key] of firstOf) if (!chargesOn.has(chargerId)) chargesOn.set(chargerId, key);
     return ids.map(({ chargerId, connectorId }) => {
       const key = connectorKey(chargerId, connectorId);
       const charger = chargerOf(site, chargerId);
@@ -220,7 +224,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         input.fixed = { amps: known ?? (session ? worst : 0), why: 'offline' };
       } else if (why !== undefined) {
         // Not booted but holding a limit it accepted before (profiles are kept in flash): that
-        // limit, per connector. Else, while it charges, its worst, once per charger.
+        // limit, per connector. Else its worst, once per charger (idle too: reserveUncontrolled).
         const holds = !uncontrolled.has(chargerId) && known !== undefined;
         const amps = holds ? known : chargesOn.get(chargerId) === key ? Math.max(worst, known ?? 0) : 0;
         input.fixed = { amps, why: 'uncontrolled', detail: holds ? `${why}: assumed at the ${known} A it accepted before` : `uncontrolled (${why}): assumed at ${worst} A` };
@@ -375,7 +379,6 @@ export function createBalancer(deps: BalancerDeps): Balancer {
                 ...(inFlight.has(a.key) ? { inFlight: inFlight.get(a.key)! } : {}),
                 ...(doubt.has(a.key) ? { doubt: doubt.get(a.key)! } : {}),
                 ...(draw ? { measured: draw } : {}),
-                active: a.active,
                 max: charger.uncontrolledCurrent ?? charger.maxCurrent,
               },
               responseMs,
@@ -619,7 +622,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const next = control.refused(prev, why, now, backoff, dropsConnection);
     uncontrolled.set(chargerId, next);
     if (prev?.why !== next.why) {
-      log.warn({ chargerId, why, retryInS: Math.round((next.retryAt - now) / 1000) }, 'charger does not take its limit: uncontrolled, counted at its maximum while it charges; the others are reduced');
+      log.warn({ chargerId, why, retryInS: Math.round((next.retryAt - now) / 1000) }, 'charger does not take its limit: uncontrolled, counted at its maximum; the others are reduced');
     } else log.debug({ chargerId, attempts: next.attempts }, 'still refused');
   }
 
@@ -647,7 +650,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         const prev = uncontrolled.get(e.chargerId);
         const next = control.overdrew(prev, `draws ${round1(Math.max(...currents))} A with a limit of ${limit.amps} A`, at);
         uncontrolled.set(e.chargerId, next);
-        if (prev !== next) log.warn({ chargerId: e.chargerId, connectorId: e.connectorId, why: next.why }, 'charger ignores its limit: uncontrolled, counted at its maximum while it charges; the others are reduced');
+        if (prev !== next) log.warn({ chargerId: e.chargerId, connectorId: e.connectorId, why: next.why }, 'charger ignores its limit: uncontrolled, counted at its maximum; the others are reduced');
       }
     }
     schedule();

@@ -39,7 +39,7 @@ export interface ChargerQuirks {
   noTxProfile: boolean;
   /** 0 A ends the transaction or is ignored: pause through ChangeAvailability instead. */
   noZeroAmps: boolean;
-  /** No smart charging at all: no profile is ever sent; counted at uncontrolledCurrent while it charges. */
+  /** No smart charging at all: no profile is ever sent; counted at uncontrolledCurrent (idle too, unless site.balancing.reserveUncontrolled is false). */
   noSmartCharging?: boolean;
 }
 

@@ -166,7 +166,7 @@ const ChargerEntry = Type.Object(
         noSmartCharging: Type.Optional(
           Type.Boolean({
             description:
-              'The charger takes no charging profiles at all (e.g. Zaptec Go 2): none is sent, and while it charges it is counted at uncontrolledCurrent and the others are reduced for it. Default: from its vendor profile, or learnt (SmartCharging not in SupportedFeatureProfiles), else false.',
+              'The charger takes no charging profiles at all (e.g. Zaptec Go 2): none is sent, and it is counted at uncontrolledCurrent (idle too, unless site.balancing.reserveUncontrolled is false) and the others are reduced for it. Default: from its vendor profile, or learnt (SmartCharging not in SupportedFeatureProfiles), else false.',
           }),
         ),
       },
@@ -457,6 +457,7 @@ const SiteSection = Type.Object(
         phaseThreshold: Type.Number({ default: 1, minimum: 0.1, maximum: 10, description: 'A on a phase above which a car counts as using it (tells 1- and 3-phase cars apart).' }),
         stackLevel: Type.Integer({ default: 1, minimum: 0, maximum: 100, description: 'stackLevel of the profiles chargegate sends (0 for chargers with quirks.stackLevelZeroOnly).' }),
         standingInterval: Type.Number({ default: 60, minimum: 0, maximum: 86400, description: 'Seconds: an idle connector\'s standing limit (its TxDefaultProfile, written to the charger\'s flash) is raised at most this often; lowered at once when safety needs it.' }),
+        reserveUncontrolled: Type.Boolean({ default: true, description: 'true: a charger chargegate cannot control (refuses or ignores its limits, silent, not booted, quirks.noSmartCharging) is counted at its uncontrolledCurrent also while idle, as a car may arrive and draw it before chargegate hears of it; the limits taken then never add up above the supply. false: counted only while it charges; a start is answered by lowering the others, and the site may be above the supply for that reaction (a few seconds, which a fuse carries; a home with one charger that takes no limits may prefer it).' }),
         retryInterval: Type.Number({ default: 15, minimum: 0.1, maximum: 3600, description: 'Seconds before a charger that refused or did not answer a limit is tried again; doubled after each refusal, up to retryMaxInterval.' }),
         retryMaxInterval: Type.Number({ default: 600, minimum: 0.1, maximum: 86400, description: 'Seconds: the longest wait between two tries of a charger that keeps refusing its limits.' }),
       },

@@ -108,14 +108,34 @@ t.test('a ClearChargingProfile from someone else (cloud, MQTT, HTTP): the limits
   t.same(order, ['clear']);
 });
 
-t.test('a charger that rejects its profiles is uncontrolled: counted at its maximum while it charges, not while idle', async (t) => {
+t.test('a charger that rejects its profiles is uncontrolled: counted at its maximum, idle or not (a car may arrive at any moment)', async (t) => {
   const gw = await startGateway(t, { patch: site });
   const seen: AllocationChanged[] = [];
   gw.app.events.on('allocation.changed', (a) => seen.push(a));
   const two = await charger(t, gw.url, 'CP2', () => 'Rejected');
   const control = () => seen.at(-1)?.chargers.find((c) => c.chargerId === 'CP2');
+  const cp2 = () => seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP2')!;
   await eventually(() => control()?.controlled === false, 'CP2 uncontrolled');
   t.match(control()!.why, /TxDefaultProfile: answered Rejected/);
+  await eventually(() => cp2().amps === 32, 'idle and uncontrolled: counted at its 32 A maximum');
+  t.same([cp2().reason, cp2().active], ['fixed', false]);
+  t.match(cp2().detail, /uncontrolled \(TxDefaultProfile: answered Rejected\): assumed at 32 A/);
+  const one = await charger(t, gw.url, 'CP1');
+  await eventually(() => one.limits.length > 0, 'CP1 gets a standing limit');
+  t.same(one.limits.map((l) => l.limit), [0], 'nothing left for CP1 on the 32 A fuse, even before CP2 starts');
+  await two.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG2', meterStart: 0, timestamp: new Date().toISOString() });
+  await eventually(() => cp2().active, 'CP2 charging');
+  t.same([cp2().amps, cp2().reason], [32, 'fixed'], 'charging: still its maximum');
+  t.same(one.limits.map((l) => l.limit), [0], 'CP1 was never given what CP2 may take');
+});
+
+t.test('site.balancing.reserveUncontrolled false: an idle uncontrolled charger counts 0 A; once it charges, its maximum', async (t) => {
+  const gw = await startGateway(t, { patch: (c) => (site(c), (c.site.balancing.reserveUncontrolled = false)) });
+  const seen: AllocationChanged[] = [];
+  gw.app.events.on('allocation.changed', (a) => seen.push(a));
+  const two = await charger(t, gw.url, 'CP2', () => 'Rejected');
+  const control = () => seen.at(-1)?.chargers.find((c) => c.chargerId === 'CP2');
+  await eventually(() => control()?.controlled === false, 'CP2 uncontrolled');
   t.equal(seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP2')!.amps, 0, 'idle and drawing nothing: counted at 0 A');
   await two.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG2', meterStart: 0, timestamp: new Date().toISOString() });
   await eventually(() => seen.at(-1)?.connectors.find((c) => c.chargerId === 'CP2')?.amps === 32, 'CP2 counted at its maximum');
@@ -246,7 +266,7 @@ t.test('a cap on a whole two-connector charger limits its total, not each connec
   await eventually(() => limits.get(1) === 16 && limits.get(2) === 16, 'the cap lifted: 16 A each again');
 });
 
-t.test('quirks.noSmartCharging: no profile is ever sent; counted at uncontrolledCurrent while it charges, the others reduced', async (t) => {
+t.test('quirks.noSmartCharging: no profile is ever sent; counted at uncontrolledCurrent, idle or not: the others never get what it may take', async (t) => {
   const gw = await startGateway(t, {
     patch: (c) => {
       site(c);
@@ -259,8 +279,33 @@ t.test('quirks.noSmartCharging: no profile is ever sent; counted at uncontrolled
   const one = await charger(t, gw.url, 'CP1');
   const two = await charger(t, gw.url, 'CP2');
   await one.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
-  await eventually(() => one.limits.some((l) => l.purpose === 'TxProfile' && l.limit === 16), 'CP1 alone: its 16 A maximum');
+  // CP2 (1-phase on L1) kept at 20 A while idle: 32 − 20 = 12 A for CP1 on L1.
+  await eventually(() => one.limits.some((l) => l.purpose === 'TxProfile'), 'CP1 charging with a TxProfile');
+  t.same(one.limits.filter((l) => l.purpose === 'TxProfile').map((l) => l.limit), [12], 'CP1 alone: the 12 A CP2 leaves');
   t.same(seen.at(-1)!.chargers.find((c) => c.chargerId === 'CP2'), { chargerId: 'CP2', controlled: false, why: 'configured without smart charging (quirks.noSmartCharging)' });
+  await two.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG2', meterStart: 0, timestamp: new Date().toISOString() });
+  await eventually(() => seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP2')!.active, 'CP2 charging');
+  const cp2 = seen.at(-1)!.connectors.find((c) => c.chargerId === 'CP2')!;
+  t.same([cp2.amps, cp2.reason], [20, 'fixed']);
+  t.ok(one.limits.every((l) => l.purpose !== 'TxProfile' || l.limit <= 12), 'CP1 never above 12 A: nothing to take back when CP2 starts');
+  t.same(two.limits, [], 'CP2 never received a profile');
+});
+
+t.test('quirks.noSmartCharging with reserveUncontrolled false: counted at uncontrolledCurrent while it charges, the others reduced', async (t) => {
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      site(c);
+      c.site.balancing.reserveUncontrolled = false;
+      c.chargers.list[1].quirks = { noSmartCharging: true };
+      c.chargers.list[1].uncontrolledCurrent = 20;
+    },
+  });
+  const seen: AllocationChanged[] = [];
+  gw.app.events.on('allocation.changed', (a) => seen.push(a));
+  const one = await charger(t, gw.url, 'CP1');
+  const two = await charger(t, gw.url, 'CP2');
+  await one.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
+  await eventually(() => one.limits.some((l) => l.purpose === 'TxProfile' && l.limit === 16), 'CP1 alone: its 16 A maximum');
   await two.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG2', meterStart: 0, timestamp: new Date().toISOString() });
   // CP2 (1-phase on L1) counted at 20 A: 32 − 20 = 12 A left for CP1 on L1.
   await eventually(() => one.limits.filter((l) => l.purpose === 'TxProfile').at(-1)?.limit === 12, 'CP1 reduced to the 12 A CP2 leaves');

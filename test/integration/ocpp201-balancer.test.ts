@@ -7,6 +7,7 @@
 import t from 'tap';
 import type { AllocationChanged } from '../../src/events.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { planAboveFuse } from '../helpers/plan-fuse.js';
 import { boot201, bootPayload, rpcCharger, rpcCharger201 } from '../helpers/rpc-charger.js';
 
 const FUSE = 32;
@@ -64,7 +65,9 @@ t.test('one 1.6 and one 2.0.1 charger share a 32 A supply: both get limits, the 
   t.ok(held(cp1) >= 6 && held(cp2) >= 6, `both charge (CP1 ${held(cp1)} A, CP2 ${held(cp2)} A)`);
   t.ok(held(cp1) + held(cp2) <= FUSE, `both 3-phase: ${held(cp1)} + ${held(cp2)} A per phase within the ${FUSE} A fuse`);
   t.ok(held(cp1) <= 16, 'CP1 within its own maximum');
-  for (const a of allocations) if (a.load.some((l) => l > FUSE + 1e-6)) t.fail(`allocated above the fuse: ${a.load.join(', ')}`);
+  // Above the fuse only where chargers it cannot control yet (connected, not booted: each may
+  // draw its maximum) already are: then the plan gives the others nothing.
+  t.same(allocations.map((a) => planAboveFuse(a, FUSE)).filter(Boolean), [], 'the plan never above the fuse but for what it cannot control');
   t.same(results.filter((r) => r.startsWith('CP2') && !r.endsWith('accepted')), [], 'every profile the 2.0.1 charger got passed its strict schema check and was accepted');
   t.ok(allocations.at(-1)!.connectors.some((c) => c.chargerId === 'CP2' && c.amps > 0), 'the 2.0.1 charger is in the allocation like any other');
 });

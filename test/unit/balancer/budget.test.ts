@@ -9,17 +9,17 @@ import { site } from '../../helpers/balancer-site.js';
 const RESPONSE = 5000;
 
 t.test('exposure: the highest of accepted, in flight, unanswered and measured', async (t) => {
-  const base = { active: true, max: 32 };
+  const base = { max: 32 };
   t.equal(exposureOf({ ...base, accepted: 10 }, RESPONSE), 10, 'accepted alone');
   t.equal(exposureOf({ ...base, accepted: 10, inFlight: 16 }, RESPONSE), 16, 'an increase in flight counts at once');
   t.equal(exposureOf({ ...base, accepted: 16, inFlight: 10 }, RESPONSE), 16, 'a decrease in flight counts at its old value');
   t.equal(exposureOf({ ...base, accepted: 10, doubt: 20 }, RESPONSE), 20, 'a timed-out 20 A may have been applied');
   t.equal(exposureOf({ ...base, accepted: 10, acceptedAt: 0, measured: { amps: 14, at: 6000 } }, RESPONSE), 14, 'drawing above its limit after the response time');
   t.equal(exposureOf({ ...base, accepted: 10, acceptedAt: 0, measured: { amps: 14, at: 3000 } }, RESPONSE), 10, 'a reading from before its car had time to follow is not held against it');
-  t.equal(exposureOf({ ...base }, RESPONSE), 32, 'a session and nothing accepted: its maximum');
-  t.equal(exposureOf({ active: false, max: 32 }, RESPONSE), 0, 'idle, nothing accepted, drawing nothing: 0 A');
-  t.equal(exposureOf({ active: false, max: 32, measured: { amps: 3, at: 10 } }, RESPONSE), 32, 'idle but drawing, nothing accepted: its maximum');
-  t.equal(exposureOf({ active: false, max: 32, accepted: 12 }, RESPONSE), 12, 'an idle connector counts at its standing limit: a car may arrive');
+  t.equal(exposureOf({ ...base }, RESPONSE), 32, 'nothing accepted: its maximum, idle or not (a car may arrive and draw it before chargegate hears of it)');
+  t.equal(exposureOf({ ...base, inFlight: 12 }, RESPONSE), 32, 'its first limit in flight: still its maximum until it is accepted');
+  t.equal(exposureOf({ ...base, measured: { amps: 3, at: 10 } }, RESPONSE), 32, 'drawing, nothing accepted: its maximum');
+  t.equal(exposureOf({ ...base, accepted: 12 }, RESPONSE), 12, 'an idle connector counts at its standing limit: a car may arrive');
 });
 
 // 32 A × 3; A and B 3-phase, C 1-phase on L2.
