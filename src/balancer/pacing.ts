@@ -39,7 +39,7 @@ export interface RunCost {
 export function paceDelay(last: RunCost | undefined, now: number, policy: PacingPolicy): number {
   if (!last || !(last.costMs >= policy.cheapMs) || !(policy.maxDelayMs > 0)) return 0;
   const wait = Math.min(policy.maxDelayMs, (last.costMs * (1 - policy.share)) / policy.share);
-  // A clock that went back (a test's, or the wall clock set back) never holds a run longer.
+  // A clock that went back waits the bound at most.
   const since = Math.max(0, now - last.endedAt);
   return Math.max(0, Math.ceil(wait - since));
 }
