@@ -30,7 +30,7 @@ import { carDraw } from './draw.js';
 import { nextStep, type InForce } from './ramp.js';
 import { ordersFor } from './to-profile.js';
 import { EV_NEEDS_SOURCE, reportedLimitSource } from '../gateway/charging-needs.js';
-import { paceDelay, type PacingPolicy, type RunCost } from './pacing.js';
+import { RECENT_RUNS, paceDelay, typicalCost, type PacingPolicy, type RunCost } from './pacing.js';
 
 /** The meta-table key of the limits the chargers accepted (survives a restart). */
 const ACCEPTED_KEY = 'balancer.acceptedLimits';
@@ -51,7 +51,12 @@ export interface BalancerDeps {
   timeZone?: string;
   /** The site's tariff price per kWh at an instant (src/cost): site.prices compares it with its threshold. */
   tariffPrice?: (atMs: number) => number | undefined;
-  /** The process's time used so far, ms (pacing.ts); tests give their own to make runs look expensive. */
+  /**
+   * The process's time used so far, ms (pacing.ts): a run's cost is what it moved. Tests give
+   * their own to make runs look expensive. Without it, a run costs the lesser of the process's
+   * time and the wall time it took (the process's time counts its other threads too: the
+   * garbage collector's, the disk's).
+   */
   processMs?: () => number;
 }
 
@@ -102,6 +107,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   // A decrease waits at most this long to be decided (pacing.ts says why it is safe for the fuse).
   const pacing: PacingPolicy = { share: RUN_SHARE, cheapMs: CHEAP_RUN_MS, maxDelayMs: Math.min(MAX_PACE_MS, responseMs / 10) };
   const processMs = deps.processMs ?? processMsNow;
+  /** The costs of the latest runs, ms (typicalCost). */
+  const recentCosts: number[] = [];
   const backoff: control.BackoffPolicy = { firstMs: b.retryInterval * 1000, maxMs: Math.max(b.retryInterval, b.retryMaxInterval) * 1000 };
 
   /** Running sessions; not `confirmed` while their StartTransaction is still being written. */
@@ -943,12 +950,17 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   function run(): void {
     if (stopped) return;
     const began = processMs();
+    const beganAt = performance.now();
     try {
       runOnce();
     } catch (err) {
       log.error({ err }, 'load balancing run failed');
     }
-    lastRun = { endedAt: performance.now(), costMs: processMs() - began };
+    const endedAt = performance.now();
+    const used = processMs() - began;
+    recentCosts.push(deps.processMs ? used : Math.min(used, endedAt - beganAt));
+    if (recentCosts.length > RECENT_RUNS) recentCosts.shift();
+    lastRun = { endedAt, costMs: typicalCost(recentCosts) };
   }
 
   function readAccepted(): Map<string, number> {

@@ -35,6 +35,18 @@ export interface RunCost {
   costMs: number;
 }
 
+/** How many recent runs the cost is judged on (typicalCost). */
+export const RECENT_RUNS = 4;
+
+/**
+ * The cost to pace by: the least of the recent runs'. A site's runs cost about the same each
+ * time; one that cost more once (a garbage collection, a compilation, a busy box taking the
+ * core away mid-run) says nothing about the site, and must not make a small site wait.
+ */
+export function typicalCost(recentMs: readonly number[]): number {
+  return recentMs.length < RECENT_RUNS ? 0 : Math.min(...recentMs.slice(-RECENT_RUNS));
+}
+
 /** ms until the next run may start (0: at once, in the next turn as before). */
 export function paceDelay(last: RunCost | undefined, now: number, policy: PacingPolicy): number {
   if (!last || !(last.costMs >= policy.cheapMs) || !(policy.maxDelayMs > 0)) return 0;

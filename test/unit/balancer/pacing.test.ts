@@ -1,5 +1,5 @@
 import t from 'tap';
-import { paceDelay, type PacingPolicy } from '../../../src/balancer/pacing.js';
+import { paceDelay, typicalCost, type PacingPolicy } from '../../../src/balancer/pacing.js';
 
 const policy: PacingPolicy = { share: 0.05, cheapMs: 1, maxDelayMs: 250 };
 
@@ -27,4 +27,12 @@ t.test('the wait is bounded, whatever a run cost', async (t) => {
 t.test('a cost that cannot be measured does not pace', async (t) => {
   t.equal(paceDelay({ endedAt: 1_000, costMs: Number.NaN }, 1_000, policy), 0);
   t.equal(paceDelay({ endedAt: 1_000, costMs: -3 }, 1_000, policy), 0, 'a clock read backwards');
+});
+
+t.test('the cost paced by is the least of the last four runs: one slow run does not pace a small site', async (t) => {
+  t.equal(typicalCost([]), 0, 'no run yet');
+  t.equal(typicalCost([5, 5, 5]), 0, 'fewer than four runs: not judged yet');
+  t.equal(typicalCost([0.1, 0.1, 12, 0.1]), 0.1, 'a garbage collection in one run');
+  t.equal(typicalCost([0.1, 6, 5, 7, 5.5]), 5, 'a large site: every recent run is expensive');
+  t.equal(paceDelay({ endedAt: 0, costMs: typicalCost([0.2, 0.2, 30, 0.2]) }, 0, policy), 0, 'so the next run goes at once');
 });
