@@ -212,6 +212,28 @@ export interface AllocationChanged {
    * and the others are reduced for it.
    */
   chargers: ChargerControl[];
+  /**
+   * What differs from the previous 'allocation.changed' (the same objects as in the lists
+   * above; an unchanged entry is passed on as the same object too). Absent: take the lists
+   * whole (the first one, or an entry left them). A listener on a large site works on these
+   * alone, not on every connector.
+   */
+  changed?: { connectors: AllocationChanged['connectors']; chargers: ChargerControl[] };
+}
+
+/**
+ * For a listener that works on what changed: each call gives the entries of an
+ * 'allocation.changed' it has to look at, those that changed since the previous one, or all of
+ * them on its first call (it may have started listening late) and when the event has no
+ * `changed`. One per listener, made when it starts listening.
+ */
+export function allocationDelta(): (e: AllocationChanged) => { connectors: AllocationChanged['connectors']; chargers: ChargerControl[] } {
+  let first = true;
+  return (e) => {
+    const whole = first || e.changed === undefined;
+    first = false;
+    return whole ? { connectors: e.connectors, chargers: e.chargers ?? [] } : e.changed!;
+  };
 }
 
 /** One connector's limit and why, as an allocation says it. */

@@ -100,6 +100,14 @@ export interface OverdrawCheck {
 /** One more sample judged: returns the new count and whether the connector is now flagged. */
 export function judgeOverdraw(memory: OverdrawMemory, c: OverdrawCheck): { memory: OverdrawMemory; flagged: boolean } {
   const over = c.draw > c.limit + c.tolerance;
-  const count = over ? (memory[c.key] ?? 0) + 1 : 0;
+  const before = memory[c.key] ?? 0;
+  const count = over ? before + 1 : 0;
+  // The memory is copied only when this connector's count changes: judged on every reading of
+  // every connector, a copy each time would cost the size of the site per reading.
+  if (count === before) return { memory, flagged: count >= c.samples };
+  if (count === 0) {
+    const { [c.key]: _, ...rest } = memory;
+    return { memory: rest, flagged: false };
+  }
   return { memory: { ...memory, [c.key]: count }, flagged: count >= c.samples };
 }

@@ -13,7 +13,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { ControlResult, LimitControl } from '../control/ports.js';
-import type { ChargerControl, EventBus, GatewayEvents } from '../events.js';
+import type { AllocationChanged, ChargerControl, EventBus, GatewayEvents } from '../events.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import type { GridMeter } from '../meters/ports.js';
@@ -30,6 +30,7 @@ import { carDraw } from './draw.js';
 import { nextStep, type InForce } from './ramp.js';
 import { ordersFor } from './to-profile.js';
 import { EV_NEEDS_SOURCE, reportedLimitSource } from '../gateway/charging-needs.js';
+import { RECENT_RUNS, paceDelay, typicalCost, type PacingPolicy, type RunCost } from './pacing.js';
 
 /** The meta-table key of the limits the chargers accepted (survives a restart). */
 const ACCEPTED_KEY = 'balancer.acceptedLimits';
@@ -50,6 +51,25 @@ export interface BalancerDeps {
   timeZone?: string;
   /** The site's tariff price per kWh at an instant (src/cost): site.prices compares it with its threshold. */
   tariffPrice?: (atMs: number) => number | undefined;
+  /**
+   * The process's time used so far, ms (pacing.ts): a run's cost is what it moved. Tests give
+   * their own to make runs look expensive. Without it, a run costs the lesser of the process's
+   * time and the wall time it took (the process's time counts its other threads too: the
+   * garbage collector's, the disk's).
+   */
+  processMs?: () => number;
+}
+
+/** The share of a core the runs triggered by events may keep busy (pacing.ts). */
+const RUN_SHARE = 0.05;
+/** Runs cheaper than this (ms of process time) are not paced: a small site runs in the next turn, as always. */
+const CHEAP_RUN_MS = 1;
+/** The longest a run asked for waits (pacing.ts), and at most a tenth of site.balancing.responseTime. */
+const MAX_PACE_MS = 250;
+
+function processMsNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 export interface Balancer extends LimitControl {
@@ -84,6 +104,11 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const nowMs = () => deps.now().getTime();
   const log = logger.child({ component: 'balancer' });
   const responseMs = b.responseTime * 1000;
+  // A decrease waits at most this long to be decided (pacing.ts says why it is safe for the fuse).
+  const pacing: PacingPolicy = { share: RUN_SHARE, cheapMs: CHEAP_RUN_MS, maxDelayMs: Math.min(MAX_PACE_MS, responseMs / 10) };
+  const processMs = deps.processMs ?? processMsNow;
+  /** The costs of the latest runs, ms (typicalCost). */
+  const recentCosts: number[] = [];
   const backoff: control.BackoffPolicy = { firstMs: b.retryInterval * 1000, maxMs: Math.max(b.retryInterval, b.retryMaxInterval) * 1000 };
 
   /** Running sessions; not `confirmed` while their StartTransaction is still being written. */
@@ -138,11 +163,15 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   let otherEstimate: { other: PhaseCurrents; at: number } | undefined;
   let overdraw: OverdrawMemory = {};
   let latest: Allocation | undefined;
-  let lastPublished = '';
+  /** The charger views of the latest 'allocation.changed', by charger. */
+  let lastControlPublished = new Map<string, ChargerControl>();
   /** The plan last logged (a change of accepted or in-flight limits alone is not logged). */
   let lastPlan = '';
   let timer: NodeJS.Timeout | undefined;
   let scheduled = false;
+  /** The latest run's cost and end (monotonic ms), which paces the next one. */
+  let lastRun: RunCost | undefined;
+  let paceTimer: NodeJS.Timeout | undefined;
   let stopped = true;
   /** The orders of the latest run, for reconcile() (the loop itself never awaits them). */
   let sent: Promise<void>[] = [];
@@ -152,7 +181,15 @@ export function createBalancer(deps: BalancerDeps): Balancer {
 
   // ---- what the site looks like right now -------------------------------------------------
 
+  /**
+   * Every connector the balancer plans for, in a stable order (configured chargers, then those
+   * seen, then any with a session). Rebuilt only when one may have appeared or gone (a status,
+   * a connection, a session's start or end, a quirk change): not on every run, which on a
+   * large site is many times a second.
+   */
+  let ids: { chargerId: string; connectorId: number }[] | undefined;
   function connectorIds(): { chargerId: string; connectorId: number }[] {
+    if (ids) return ids;
     const out = new Map<string, { chargerId: string; connectorId: number }>();
     for (const c of site.chargers.values()) for (let n = 1; n <= c.connectors; n++) out.set(connectorKey(c.id, n), { chargerId: c.id, connectorId: n });
     for (const live of gateway.registry.list()) {
@@ -162,14 +199,28 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       const [chargerId, n] = splitKey(key);
       out.set(key, { chargerId, connectorId: n });
     }
-    return [...out.values()];
+    ids = [...out.values()];
+    return ids;
+  }
+
+  /** The chargers configured or seen, sorted (controlView); rebuilt when connectorIds() is. */
+  let chargerIds: string[] | undefined;
+  function knownChargers(): string[] {
+    chargerIds ??= [...new Set([...site.chargers.keys(), ...gateway.registry.list().map((c) => c.id)])].sort();
+    return chargerIds;
+  }
+
+  /** A connector or charger may have appeared or gone: the lists above are rebuilt on the next run. */
+  function siteMayHaveChanged(): void {
+    ids = undefined;
+    chargerIds = undefined;
   }
 
   /** Its latest reported current (highest phase), when fresh and of the running session. */
   function freshDraw(key: string, now: number): { amps: number; at: number } | undefined {
     const m = measured.get(key);
     if (!m || now - m.at > fs.meterTimeout * 1000) return undefined;
-    return { amps: Math.max(...m.currents), at: m.at };
+    return { amps: Math.max(m.currents[0], m.currents[1], m.currents[2]), at: m.at };
   }
 
   /**
@@ -374,11 +425,13 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         a.reason === 'fixed'
           ? Math.max(a.amps, inFlight.get(a.key) ?? 0)
           : exposureOf(
+              // Absent is undefined here: one object per connector and run, no spreads.
               {
-                ...(f ? { accepted: f.amps, acceptedAt: f.acceptedAt } : accepted.has(a.key) ? { accepted: accepted.get(a.key)! } : {}),
-                ...(inFlight.has(a.key) ? { inFlight: inFlight.get(a.key)! } : {}),
-                ...(doubt.has(a.key) ? { doubt: doubt.get(a.key)! } : {}),
-                ...(draw ? { measured: draw } : {}),
+                accepted: f ? f.amps : accepted.get(a.key),
+                acceptedAt: f?.acceptedAt,
+                inFlight: inFlight.get(a.key),
+                doubt: doubt.get(a.key),
+                measured: draw,
                 max: charger.uncontrolledCurrent ?? charger.maxCurrent,
               },
               responseMs,
@@ -441,49 +494,118 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     return deps.store.durably(() => deps.store.meta.set(ACCEPTED_KEY, text)).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not keep the accepted limits'));
   }
 
+  /** The entries of the latest controlView(), by charger: an unchanged one is the same object. */
+  let lastControl = new Map<string, ChargerControl>();
   function controlView(): ChargerControl[] {
-    const ids = new Set([...site.chargers.keys(), ...gateway.registry.list().map((c) => c.id)]);
-    return [...ids].sort().map((chargerId) => {
+    const next = new Map<string, ChargerControl>();
+    const out = knownChargers().map((chargerId) => {
       const u = uncontrolled.get(chargerId);
       const why = notControlled(chargerId);
-      if (why === undefined) return { chargerId, controlled: true };
-      return { chargerId, controlled: false, why, ...(u && u.since > 0 ? { since: new Date(u.since).toISOString() } : {}) };
+      const since = why !== undefined && u && u.since > 0 ? u.since : undefined;
+      const last = lastControl.get(chargerId);
+      const same = last !== undefined && last.controlled === (why === undefined) && last.why === why && last.since === (since !== undefined ? new Date(since).toISOString() : undefined);
+      const view: ChargerControl = same ? last : why === undefined ? { chargerId, controlled: true } : { chargerId, controlled: false, why, ...(since !== undefined ? { since: new Date(since).toISOString() } : {}) };
+      next.set(chargerId, view);
+      return view;
     });
+    lastControl = next;
+    return out;
   }
 
-  /** The allocation with what the chargers accepted, have in flight and draw: the truth, not only the plan. */
+  type Published = AllocationChanged['connectors'][number];
+  /** The connectors of the latest 'allocation.changed', by key: an unchanged one is passed on as the same object. */
+  let lastEntries = new Map<string, Published>();
+  let lastSite = '';
+
+  /**
+   * One connector as published, or `last` itself when nothing it says changed: compared field
+   * by field, so a run on a large site builds and compares no more than it must.
+   */
+  function entryOf(c: ConnectorAllocation, now: number, last: Published | undefined): Published {
+    const f = inForce.get(c.key)?.amps ?? accepted.get(c.key);
+    const flying = inFlight.get(c.key);
+    const d = freshDraw(c.key, now);
+    const draw = d === undefined ? undefined : round1(d.amps);
+    if (
+      last &&
+      last.amps === c.amps &&
+      last.active === c.active &&
+      last.reason === c.reason &&
+      last.detail === c.detail &&
+      last.accepted === f &&
+      last.inFlight === flying &&
+      last.measured === draw &&
+      last.numberPhases === c.phasesSwitched &&
+      samePhases(last.phases, c.phases)
+    ) {
+      return last;
+    }
+    return {
+      chargerId: c.chargerId,
+      connectorId: c.connectorId,
+      amps: c.amps,
+      phases: c.phases.map((p) => PHASE_NAMES[p]),
+      active: c.active,
+      reason: c.reason,
+      detail: c.detail,
+      ...(f !== undefined ? { accepted: f } : {}),
+      ...(flying !== undefined ? { inFlight: flying } : {}),
+      ...(draw !== undefined ? { measured: draw } : {}),
+      ...(c.phasesSwitched !== undefined ? { numberPhases: c.phasesSwitched } : {}),
+    };
+  }
+
+  /**
+   * The allocation with what the chargers accepted, have in flight and draw: the truth, not only
+   * the plan. Emitted when any of it changed, with `changed` naming what did, so listeners can
+   * work on those alone.
+   */
   function publish(result: Allocation, failsafe: string | undefined, now: number): void {
+    const entries = new Map<string, Published>();
+    const changedConnectors: Published[] = [];
+    let planChanged = false;
+    let kept = 0;
     const connectors = result.connectors.map((c) => {
-      const f = inForce.get(c.key)?.amps ?? accepted.get(c.key);
-      const flying = inFlight.get(c.key);
-      const draw = freshDraw(c.key, now)?.amps;
-      return {
-        chargerId: c.chargerId,
-        connectorId: c.connectorId,
-        amps: c.amps,
-        phases: c.phases.map((p) => PHASE_NAMES[p]),
-        active: c.active,
-        reason: c.reason,
-        detail: c.detail,
-        ...(f !== undefined ? { accepted: f } : {}),
-        ...(flying !== undefined ? { inFlight: flying } : {}),
-        ...(draw !== undefined ? { measured: round1(draw) } : {}),
-        ...(c.phasesSwitched !== undefined ? { numberPhases: c.phasesSwitched } : {}),
-      };
+      const last = lastEntries.get(c.key);
+      if (last) kept++;
+      const entry = entryOf(c, now, last);
+      entries.set(c.key, entry);
+      if (entry !== last) {
+        changedConnectors.push(entry);
+        if (!last || last.amps !== entry.amps || last.reason !== entry.reason) planChanged = true;
+      }
+      return entry;
     });
     const chargers = controlView();
-    const signature = JSON.stringify([result.siteLimit, failsafe, connectors, chargers]);
-    if (signature === lastPublished) return;
-    const plan = JSON.stringify(result.connectors.map((c) => [c.key, c.amps, c.reason]));
-    if (plan !== lastPlan) {
-      lastPlan = plan;
-      log.info(
-        { siteLimit: result.siteLimit, load: result.load, ...(failsafe ? { failsafe } : {}), limits: Object.fromEntries(result.connectors.map((c) => [c.key, `${c.amps} A ${c.reason}`])) },
-        'allocation changed',
-      );
+    const before = lastControlPublished;
+    const changedChargers = chargers.filter((c) => before.get(c.chargerId) !== c);
+    const siteSignature = JSON.stringify([result.siteLimit, failsafe]);
+    // A connector or charger left the lists (each key is there once: fewer kept than before means one went).
+    const gone = kept < lastEntries.size || chargers.filter((c) => before.has(c.chargerId)).length < before.size;
+    lastEntries = entries;
+    if (siteSignature === lastSite && changedConnectors.length === 0 && changedChargers.length === 0 && !gone) return;
+    lastSite = siteSignature;
+    lastControlPublished = new Map(chargers.map((c) => [c.chargerId, c]));
+    if (planChanged || gone) {
+      const plan = JSON.stringify(result.connectors.map((c) => [c.key, c.amps, c.reason]));
+      if (plan !== lastPlan) {
+        lastPlan = plan;
+        log.info(
+          { siteLimit: result.siteLimit, load: result.load, ...(failsafe ? { failsafe } : {}), limits: Object.fromEntries(result.connectors.map((c) => [c.key, `${c.amps} A ${c.reason}`])) },
+          'allocation changed',
+        );
+      }
     }
-    lastPublished = signature;
-    events.emit('allocation.changed', { at: new Date(now).toISOString(), siteLimit: result.siteLimit, load: result.load, ...(failsafe ? { failsafe } : {}), connectors, chargers });
+    events.emit('allocation.changed', {
+      at: new Date(now).toISOString(),
+      siteLimit: result.siteLimit,
+      load: result.load,
+      ...(failsafe ? { failsafe } : {}),
+      connectors,
+      chargers,
+      // A list that lost an entry is taken whole by the listeners (no `changed`).
+      ...(gone ? {} : { changed: { connectors: changedConnectors, chargers: changedChargers } }),
+    });
   }
 
   /**
@@ -644,7 +766,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     measured.set(key, { currents, at });
     const limit = inForce.get(key);
     if (sessions.has(key) && limit && !inFlight.has(key) && at - limit.changedAt > b.rampInterval * 1000) {
-      const judged = judgeOverdraw(overdraw, { key, draw: Math.max(...currents), limit: limit.amps, tolerance: fs.overdrawTolerance, samples: fs.overdrawSamples });
+      const judged = judgeOverdraw(overdraw, { key, draw: Math.max(currents[0], currents[1], currents[2]), limit: limit.amps, tolerance: fs.overdrawTolerance, samples: fs.overdrawSamples });
       overdraw = judged.memory;
       if (judged.flagged) {
         const prev = uncontrolled.get(e.chargerId);
@@ -666,6 +788,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     if (s.status === 'SuspendedEV') {
       if (!suspended.has(key)) suspended.set(key, nowMs());
     } else if (suspended.delete(key)) measured.delete(key);
+    siteMayHaveChanged();
     schedule();
   }
 
@@ -673,6 +796,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const key = connectorKey(s.chargerId, s.connectorId);
     if (sessions.get(key)?.transactionId !== s.transactionId) forget(key);
     sessions.set(key, { transactionId: s.transactionId, startedAt: Date.parse(s.receivedAt) || nowMs(), confirmed });
+    siteMayHaveChanged();
     schedule();
   }
 
@@ -685,6 +809,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     // The car's needs were this session's (the edge forgets them too; this keeps the plan right if it did not).
     if (evPhases.delete(key) || caps.get(key)?.has(EV_NEEDS_SOURCE)) setCap(s.chargerId, s.connectorId, null, EV_NEEDS_SOURCE);
     switched.delete(key);
+    siteMayHaveChanged();
     if (![...sessions.keys()].some((k) => splitKey(k)[0] === s.chargerId)) settle(s.chargerId, control.settled, 'its sessions ended');
     schedule();
   }
@@ -700,8 +825,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     measured.delete(key);
     suspended.delete(key);
     cannotPause.delete(key);
-    const { [key]: _, ...rest } = overdraw;
-    overdraw = rest;
+    if (key in overdraw) {
+      const { [key]: _, ...rest } = overdraw;
+      overdraw = rest;
+    }
   }
 
   function subscribe(): void {
@@ -718,6 +845,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       events.on('charger.connected', (c) => reconnected(c.chargerId)),
       events.on('charger.boot', (c) => booted(c.chargerId)),
       events.on('charger.disconnected', (c) => {
+        siteMayHaveChanged();
         settle(c.chargerId, control.reconnected, 'it disconnected');
         schedule();
       }),
@@ -759,6 +887,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const before = chargerOf(site, e.chargerId);
     chargers.set(e.chargerId, { ...before, quirks: { ...e.quirks } });
     capped = undefined;
+    siteMayHaveChanged();
     const u = uncontrolled.get(e.chargerId);
     if (e.quirks.noSmartCharging) {
       if (u?.cause !== 'quirk') uncontrolled.set(e.chargerId, control.noSmartCharging(e.why));
@@ -783,6 +912,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
    * what it accepted still counts; they are sent again all the same, in case it is another unit.
    */
   function reconnected(chargerId: string): void {
+    siteMayHaveChanged();
     for (const key of keysOf(chargerId, inForce.keys())) resendTo.add(key);
     txRejections.delete(chargerId);
     schedule();
@@ -790,6 +920,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
 
   /** A (re)boot: it may have lost its profiles; everything is sent afresh. */
   function booted(chargerId: string): void {
+    siteMayHaveChanged();
     forgetLimits(chargerId);
     txRejections.delete(chargerId);
     settle(chargerId, control.reconnected, 'it rebooted');
@@ -798,23 +929,38 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     void gateway.registry.get(chargerId)?.describing?.then(() => schedule());
   }
 
-  /** Coalesces everything that happened in this turn of the event loop into one run. */
+  /**
+   * Coalesces everything that happened in this turn of the event loop into one run; after an
+   * expensive run (a large site), everything until the pace allows the next (pacing.ts). A
+   * cheap run sets no timer: the next goes in the next turn.
+   */
   function schedule(): void {
     if (stopped || scheduled) return;
     scheduled = true;
-    setImmediate(() => {
+    const go = () => {
       scheduled = false;
+      paceTimer = undefined;
       run();
-    });
+    };
+    const delay = paceDelay(lastRun, performance.now(), pacing);
+    if (delay > 0) paceTimer = setTimeout(go, delay);
+    else setImmediate(go);
   }
 
   function run(): void {
     if (stopped) return;
+    const began = processMs();
+    const beganAt = performance.now();
     try {
       runOnce();
     } catch (err) {
       log.error({ err }, 'load balancing run failed');
     }
+    const endedAt = performance.now();
+    const used = processMs() - began;
+    recentCosts.push(deps.processMs ? used : Math.min(used, endedAt - beganAt));
+    if (recentCosts.length > RECENT_RUNS) recentCosts.shift();
+    lastRun = { endedAt, costMs: typicalCost(recentCosts) };
   }
 
   function readAccepted(): Map<string, number> {
@@ -907,6 +1053,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearTimeout(paceTimer);
+      paceTimer = undefined;
+      scheduled = false;
       for (const off of unsubscribe.splice(0)) off();
       await deps.meter?.stop();
       await Promise.all(sent);
@@ -967,6 +1116,12 @@ export function currentsOf(samples: readonly MeterSample[]): PhaseCurrents | und
     found = true;
   }
   return found ? out : undefined;
+}
+
+function samePhases(names: readonly string[], phases: readonly number[]): boolean {
+  if (names.length !== phases.length) return false;
+  for (let i = 0; i < names.length; i++) if (names[i] !== PHASE_NAMES[phases[i] as 0 | 1 | 2]) return false;
+  return true;
 }
 
 function splitKey(key: string): [string, number] {

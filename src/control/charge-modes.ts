@@ -6,7 +6,7 @@
  * always win (a cap only ever lowers what the balancer allocates).
  */
 import type { ControlResult, LimitControl } from './ports.js';
-import type { EventBus, GatewayEvents } from '../events.js';
+import { allocationDelta, type EventBus, type GatewayEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { ChargeModeStore, SessionStore, Store } from '../store/ports.js';
 import { chargerOf } from '../balancer/allocate.js';
@@ -145,8 +145,11 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
     }
   }
 
+  /** What changed since the last allocation (all of it the first time). */
+  let allocationChanges = allocationDelta();
+
   function onAllocation(e: GatewayEvents['allocation.changed']): void {
-    for (const c of e.connectors) {
+    for (const c of allocationChanges(e).connectors) {
       const phases = c.phases.map((p) => PHASE_NAMES.indexOf(p as (typeof PHASE_NAMES)[number])).filter((p): p is Phase => p >= 0);
       seen.set(connectorKey(c.chargerId, c.connectorId), { chargerId: c.chargerId, connectorId: c.connectorId, phases, drawA: c.measured ?? 0 });
     }
@@ -154,6 +157,7 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
 
   return {
     start() {
+      allocationChanges = allocationDelta();
       for (const r of deps.store.sessions.list({ state: 'active' })) sessions.add(connectorKey(r.chargerId, r.connectorId));
       off.push(
         deps.events.on('site.state', (e) => {

@@ -5,7 +5,7 @@
  * flush, however many arrive, and nothing at all while no one watches.
  */
 import type { ServerResponse } from 'node:http';
-import type { EventBus } from '../events.js';
+import { allocationDelta, type EventBus } from '../events.js';
 import type { Logger } from '../log.js';
 import type { SessionRecord } from '../store/ports.js';
 import { siteSummary, upstreamSummary, type SiteDeps } from './api/site.js';
@@ -37,6 +37,7 @@ export class LiveFeed {
   constructor(private readonly deps: LiveFeedDeps) {
     const { events } = deps;
     const charger = (id: string) => this.watched() && this.dirtyChargers.add(id);
+    const allocationChanges = allocationDelta();
     this.unsubscribe.push(
       events.on('charger.connected', (e) => charger(e.chargerId)),
       events.on('charger.disconnected', (e) => charger(e.chargerId)),
@@ -50,9 +51,10 @@ export class LiveFeed {
       events.on('diagnostics.file', (e) => charger(e.chargerId)),
       events.on('allocation.changed', (a) => {
         // Planned, accepted, in-flight and measured limits and each charger's control are in
-        // the charger views: every charger the allocation names may have changed.
-        for (const c of a.connectors) charger(c.chargerId);
-        for (const c of a.chargers ?? []) charger(c.chargerId);
+        // the charger views: the chargers whose entries changed (all, the first time).
+        const { connectors, chargers } = allocationChanges(a);
+        for (const c of connectors) charger(c.chargerId);
+        for (const c of chargers) charger(c.chargerId);
         this.siteDirty = this.watched();
       }),
       events.on('site.state', () => (this.siteDirty = this.watched())),

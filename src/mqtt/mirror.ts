@@ -9,7 +9,7 @@ import { mirrorSecurity } from './security-mirror.js';
 import { mirrorCost } from './cost-mirror.js';
 import { mirrorPlans } from './plan-mirror.js';
 import { mirrorFiles, publishFileStates, type LatestLookup } from './file-mirror.js';
-import type { ConnectorLimit, EventBus, EventName, GatewayEvents, PlanState } from '../events.js';
+import { allocationDelta, type ConnectorLimit, type EventBus, type EventName, type GatewayEvents, type PlanState } from '../events.js';
 import { rolledUpStatus } from '../gateway/charger-status.js';
 import { ocppVersionOf, type Registry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
@@ -324,10 +324,13 @@ export function createMirror(deps: MirrorDeps): Mirror {
   /** Connectors whose phases topic says 1 or 3 (phase switching). */
   const switching = new Set<string>();
 
+  /** What changed since the last allocation (all of it the first time): on a large site a few of many. */
+  let allocationChanges = allocationDelta();
+
   function allocation(e: GatewayEvents['allocation.changed']): void {
-    for (const c of e.connectors) connectorLimit(c.chargerId, c);
-    // `?? []`: a balancer of an older shape may leave it out; nothing is said then.
-    for (const c of e.chargers ?? []) {
+    const { connectors, chargers } = allocationChanges(e);
+    for (const c of connectors) connectorLimit(c.chargerId, c);
+    for (const c of chargers) {
       const controlled = c.controlled ? 'true' : 'false';
       const reason = c.controlled ? NONE : (c.why ?? 'unknown');
       const last = lastControl.get(c.chargerId);
@@ -428,6 +431,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
       listen('session.started', sessionStarted);
       listen('session.ended', (record) => sessionEnded(record));
       listen('session.corrected', sessionCorrected);
+      allocationChanges = allocationDelta();
       listen('allocation.changed', allocation);
       listen('charger.limits', (e) => e.connectors.forEach((c) => connectorLimit(e.chargerId, c)));
       listen('limit.cap', cap);

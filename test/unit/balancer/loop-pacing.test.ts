@@ -1,0 +1,187 @@
+/**
+ * The balancer's loop on a large site (300 chargers) under a stream of readings: its runs are
+ * paced by their cost (src/balancer/pacing.ts), so it runs far fewer times than readings
+ * arrive, yet it sees every reading, keeps the limits the chargers took within the supply, and
+ * an overdraw still lowers the others' limits within the pacing bound.
+ *
+ * The loop gets the real registry and event bus, a gateway whose chargers take every profile
+ * (answered in the next turn, like a socket), and a process clock the test sets: a run "costs"
+ * what the test says, so the pacing is the test's fact, not the box's load.
+ */
+import t, { type Test } from 'tap';
+import { stringify } from 'yaml';
+import { createBalancer } from '../../../src/balancer/loop.js';
+import { siteModel } from '../../../src/balancer/site.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { EventBus, type AllocationChanged } from '../../../src/events.js';
+import type { Gateway } from '../../../src/gateway/gateway.js';
+import { Registry } from '../../../src/gateway/registry.js';
+import { silentLogger } from '../../../src/log.js';
+import type { SetChargingProfileRequest } from '../../../src/ocpp/v16/types.js';
+import type { MeterSample, SessionRecord, Store } from '../../../src/store/ports.js';
+import { baseConfig, eventually } from '../../helpers/gateway.js';
+
+const CHARGERS = 300;
+const SUPPLY = 2400;
+/** site.balancing.responseTime 1 s: the pacing bound is a tenth of it. */
+const BOUND_MS = 100;
+const ids = Array.from({ length: CHARGERS }, (_, i) => `C${String(i + 1).padStart(3, '0')}`);
+
+function setup(t: Test) {
+  const dir = t.testdir();
+  const raw = baseConfig(dir) as Record<string, any>;
+  raw.chargers.list = ids.map((id) => ({ id, password: `${id.toLowerCase()}-secret-key-0001`, maxCurrent: 16, phases: 3 }));
+  raw.site = {
+    supply: { maxCurrent: SUPPLY, phases: 3 },
+    balancing: { rampInterval: 0, rampStep: 32, hysteresis: 0.5, recheckInterval: 600, responseTime: 1, standingInterval: 0 },
+  };
+  const config = parseConfig(stringify(raw), { env: {}, baseDir: dir });
+  const events = new EventBus();
+  const registry = new Registry();
+  let skew = 0;
+  const at = () => new Date(Date.now() + skew).toISOString();
+  for (const id of ids) {
+    const live = registry.ensure(id);
+    live.online = true;
+    live.booted = true;
+    live.connectors.set(1, { chargerId: id, connectorId: 1, status: 'Charging', errorCode: 'NoError', timestamp: at() });
+  }
+  /** Per charger, the limits it took by purpose: what it holds its car to. */
+  const took = new Map<string, { tx?: number; txDefault?: number }>();
+  const sent: { chargerId: string; limit: number; at: number }[] = [];
+  const commands = {
+    SetChargingProfile(chargerId: string, req: SetChargingProfileRequest) {
+      const p = req.csChargingProfiles;
+      const limit = p.chargingSchedule.chargingSchedulePeriod[0]!.limit;
+      sent.push({ chargerId, limit, at: performance.now() });
+      return new Promise((resolve) =>
+        setImmediate(() => {
+          const held = took.get(chargerId) ?? {};
+          if (p.chargingProfilePurpose === 'TxProfile') held.tx = limit;
+          else held.txDefault = limit;
+          took.set(chargerId, held);
+          resolve({ status: 'Accepted' });
+        }),
+      );
+    },
+    ChangeAvailability: () => Promise.resolve({ status: 'Accepted' }),
+  } as unknown as Gateway['commands'];
+  const store = {
+    meta: { get: () => undefined, set: () => undefined },
+    sessions: { list: () => [] },
+    durably: (f: () => unknown) => Promise.resolve(f()),
+  } as unknown as Store;
+  let costPerRun = 0;
+  let processMs = 0;
+  let clockReads = 0;
+  const balancer = createBalancer({
+    config,
+    site: siteModel(config)!,
+    events,
+    gateway: { registry, commands },
+    store,
+    logger: silentLogger(),
+    now: () => new Date(Date.now() + skew),
+    // Read once as a run begins and once as it ends: the run costs costPerRun.
+    processMs: () => {
+      clockReads++;
+      processMs += costPerRun / 2;
+      return processMs;
+    },
+  });
+  t.teardown(() => balancer.stop());
+  const allocations: AllocationChanged[] = [];
+  events.on('allocation.changed', (a) => allocations.push(a));
+  const reading = (chargerId: string, amps: number) => {
+    const samples: MeterSample[] = ['L1', 'L2', 'L3'].map((phase) => ({ chargerId, connectorId: 1, timestamp: at(), value: String(amps), measurand: 'Current.Import', phase, unit: 'A' }));
+    events.emit('meter.values', { chargerId, connectorId: 1, samples });
+  };
+  /** The limit each charger holds its car to: its TxProfile's, else its TxDefaultProfile's. */
+  const held = (id: string) => took.get(id)?.tx ?? took.get(id)?.txDefault ?? 0;
+  const heldSum = () => ids.reduce((sum, id) => sum + held(id), 0);
+  return {
+    balancer, events, allocations, sent, took, reading, held, heldSum,
+    runs: () => clockReads / 2,
+    setCost: (ms: number) => void (costPerRun = ms),
+    skewBy: (ms: number) => void (skew += ms),
+    startSessions() {
+      ids.forEach((chargerId, i) => {
+        const s: SessionRecord = { chargerId, connectorId: 1, idTag: 'TAG1', startedAt: at(), meterStart: 0, authStatus: 'Accepted', receivedAt: at(), transactionId: i + 1, state: 'active' };
+        events.emit('session.starting', s);
+        events.emit('session.started', s);
+      });
+    },
+  };
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+t.test('a large site under a stream of readings: fewer runs than readings, every reading seen, the fuse kept, an overdraw answered within the bound', async (t) => {
+  const site = setup(t);
+  site.balancer.start();
+  site.startSessions();
+  await eventually(() => site.took.size === CHARGERS && [...site.took.values()].every((h) => h.tx !== undefined), 'every session has its TxProfile');
+  const share = site.held('C001');
+  t.ok(share >= 6 && share <= 8, `each car gets its share of the supply (${share} A)`);
+  t.ok(site.heldSum() <= SUPPLY, `the limits taken add up to ${site.heldSum()} A of the ${SUPPLY} A supply`);
+
+  // A run on this site now costs 5 ms of the process's time (four runs in a row: typicalCost):
+  // the next waits about 95 ms.
+  site.setCost(5);
+  for (let i = 0; i < 4; i++) await site.balancer.reconcile();
+  const runsBefore = site.runs();
+  const publishedBefore = site.allocations.length;
+  const drawn = (i: number) => 5 + (i % 10) / 10;
+  // One reading per turn of the event loop, as 300 chargers' MeterValues arrive.
+  for (let i = 0; i < CHARGERS; i++) {
+    site.reading(ids[i]!, drawn(i));
+    await turn();
+  }
+
+  // The run after the last reading: every connector's reading is in what it published.
+  await eventually(() => {
+    const last = site.allocations.at(-1)!;
+    return ids.every((id, i) => last.connectors.find((c) => c.chargerId === id)?.measured === drawn(i));
+  }, 'every reading is in the allocation');
+  const runs = site.runs() - runsBefore;
+  // Each run publishes (every reading changes a connector's measured current): what listeners see.
+  const published = site.allocations.length - publishedBefore;
+  t.ok(runs >= 1 && runs < CHARGERS / 5, `${CHARGERS} readings, each in its own turn, gave ${runs} runs (one per reading without pacing)`);
+  t.ok(published < CHARGERS / 5, `${published} allocations published for ${CHARGERS} readings`);
+  t.pass('every one of the 300 readings reached the balancer');
+  t.ok(site.heldSum() <= SUPPLY, `the limits taken still add up to ${site.heldSum()} A of the ${SUPPLY} A supply`);
+
+  // A run that cost 10 s (a stalled box): unbounded, the next would wait 190 s.
+  site.setCost(10_000);
+  for (let i = 0; i < 4; i++) await site.balancer.reconcile();
+  // The cars had their response time to follow their limits; then C001 draws its maximum.
+  site.skewBy(2_000);
+  const before = new Map(ids.map((id) => [id, site.held(id)]));
+  const sentBefore = site.sent.length;
+  const readAt = performance.now();
+  site.reading('C001', 16);
+  await eventually(() => site.sent.slice(sentBefore).some((s) => s.chargerId !== 'C001' && s.limit < before.get(s.chargerId)!), 'the others get lower limits');
+  const first = site.sent.slice(sentBefore).find((s) => s.chargerId !== 'C001' && s.limit < before.get(s.chargerId)!)!;
+  const waited = first.at - readAt;
+  // The bound is 100 ms; a busy box's timers fire late, but nowhere near the 190 s of a pace without it.
+  t.ok(waited < BOUND_MS + 900, `the first decrease went out ${Math.round(waited)} ms after the overdraw reading (bound ${BOUND_MS} ms)`);
+  await eventually(() => 16 + ids.filter((id) => id !== 'C001').reduce((sum, id) => sum + site.held(id), 0) <= SUPPLY, 'room made for the overdraw');
+  t.pass('C001 counted at the 16 A it draws: the others took limits that fit the supply with it');
+});
+
+t.test('a small site is not paced: each reading gets its run in the next turn, as before', async (t) => {
+  const site = setup(t);
+  site.balancer.start();
+  site.startSessions();
+  await eventually(() => site.took.size === CHARGERS, 'every charger has a limit');
+  site.setCost(0.2);
+  for (let i = 0; i < 4; i++) await site.balancer.reconcile();
+  const runsBefore = site.runs();
+  const publishedBefore = site.allocations.length;
+  for (let i = 0; i < 20; i++) {
+    site.reading(ids[i]!, 5);
+    await turn();
+  }
+  t.equal(site.runs() - runsBefore, 20, 'a run per reading: cheap runs are never delayed');
+  t.equal(site.allocations.length - publishedBefore, 20, 'and an allocation published for each');
+});
