@@ -61,7 +61,7 @@ export interface BalancerDeps {
 }
 
 /** The share of a core the runs triggered by events may keep busy (pacing.ts). */
-const RUN_SHARE = 0.05;
+const RUN_SHARE = 0.025;
 /** Runs cheaper than this (ms of process time) are not paced: a small site runs in the next turn, as always. */
 const CHEAP_RUN_MS = 1;
 /** The longest a run asked for waits (pacing.ts), and at most a tenth of site.balancing.responseTime. */

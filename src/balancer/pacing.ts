@@ -20,7 +20,7 @@
  */
 
 export interface PacingPolicy {
-  /** The share of one core the balancer's runs may keep busy (0.05: 5 %). */
+  /** The share of one core the balancer's runs may keep busy (0.025: 2.5 %). */
   share: number;
   /** A run cheaper than this (ms of process time) lets the next one run at once. */
   cheapMs: number;

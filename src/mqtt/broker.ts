@@ -12,7 +12,8 @@ import { createGuessThrottle } from '../security/guess-throttle.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
+import { corkPerTurn } from './cork-per-turn.js';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
@@ -311,6 +312,8 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
     });
     // An error on a socket aedes has not taken yet, or after it let go, must not be unhandled.
     conn.on('error', () => undefined);
+    // TCP and TLS clients: a turn's packets in one write (cork-per-turn.ts).
+    if (conn instanceof Socket) corkPerTurn(conn);
     try {
       broker.handle(conn, req);
     } catch (err) {

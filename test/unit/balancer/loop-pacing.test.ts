@@ -151,7 +151,7 @@ t.test('a large site under a stream of readings: fewer runs than readings, every
   t.pass('every one of the 300 readings reached the balancer');
   t.ok(site.heldSum() <= SUPPLY, `the limits taken still add up to ${site.heldSum()} A of the ${SUPPLY} A supply`);
 
-  // A run that cost 10 s (a stalled box): unbounded, the next would wait 190 s.
+  // A run that cost 10 s (a stalled box): unbounded, the next would wait 390 s.
   site.setCost(10_000);
   for (let i = 0; i < 4; i++) await site.balancer.reconcile();
   // The cars had their response time to follow their limits; then C001 draws its maximum.
@@ -163,7 +163,7 @@ t.test('a large site under a stream of readings: fewer runs than readings, every
   await eventually(() => site.sent.slice(sentBefore).some((s) => s.chargerId !== 'C001' && s.limit < before.get(s.chargerId)!), 'the others get lower limits');
   const first = site.sent.slice(sentBefore).find((s) => s.chargerId !== 'C001' && s.limit < before.get(s.chargerId)!)!;
   const waited = first.at - readAt;
-  // The bound is 100 ms; a busy box's timers fire late, but nowhere near the 190 s of a pace without it.
+  // The bound is 100 ms; a busy box's timers fire late, but nowhere near the 390 s of a pace without it.
   t.ok(waited < BOUND_MS + 900, `the first decrease went out ${Math.round(waited)} ms after the overdraw reading (bound ${BOUND_MS} ms)`);
   await eventually(() => 16 + ids.filter((id) => id !== 'C001').reduce((sum, id) => sum + site.held(id), 0) <= SUPPLY, 'room made for the overdraw');
   t.pass('C001 counted at the 16 A it draws: the others took limits that fit the supply with it');
