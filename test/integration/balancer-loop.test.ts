@@ -266,10 +266,12 @@ t.test('a cap on a whole two-connector charger limits its total, not each connec
   await eventually(() => limits.get(1) === 16 && limits.get(2) === 16, 'the cap lifted: 16 A each again');
 });
 
-t.test('quirks.noSmartCharging: no profile is ever sent; counted at uncontrolledCurrent, idle or not: the others never get what it may take', async (t) => {
+/** CP2 configured without smart charging, counted at 20 A; both connected, CP1 charging. */
+async function dumbNeighbour(t: Parameters<typeof rpcCharger>[0], reserveUncontrolled: boolean) {
   const gw = await startGateway(t, {
     patch: (c) => {
       site(c);
+      c.site.balancing.reserveUncontrolled = reserveUncontrolled;
       c.chargers.list[1].quirks = { noSmartCharging: true };
       c.chargers.list[1].uncontrolledCurrent = 20;
     },
@@ -279,6 +281,11 @@ t.test('quirks.noSmartCharging: no profile is ever sent; counted at uncontrolled
   const one = await charger(t, gw.url, 'CP1');
   const two = await charger(t, gw.url, 'CP2');
   await one.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
+  return { seen, one, two };
+}
+
+t.test('quirks.noSmartCharging: no profile is ever sent; counted at uncontrolledCurrent, idle or not: the others never get what it may take', async (t) => {
+  const { seen, one, two } = await dumbNeighbour(t, true);
   // CP2 (1-phase on L1) kept at 20 A while idle: 32 − 20 = 12 A for CP1 on L1.
   await eventually(() => one.limits.some((l) => l.purpose === 'TxProfile'), 'CP1 charging with a TxProfile');
   t.same(one.limits.filter((l) => l.purpose === 'TxProfile').map((l) => l.limit), [12], 'CP1 alone: the 12 A CP2 leaves');
@@ -292,19 +299,7 @@ t.test('quirks.noSmartCharging: no profile is ever sent; counted at uncontrolled
 });
 
 t.test('quirks.noSmartCharging with reserveUncontrolled false: counted at uncontrolledCurrent while it charges, the others reduced', async (t) => {
-  const gw = await startGateway(t, {
-    patch: (c) => {
-      site(c);
-      c.site.balancing.reserveUncontrolled = false;
-      c.chargers.list[1].quirks = { noSmartCharging: true };
-      c.chargers.list[1].uncontrolledCurrent = 20;
-    },
-  });
-  const seen: AllocationChanged[] = [];
-  gw.app.events.on('allocation.changed', (a) => seen.push(a));
-  const one = await charger(t, gw.url, 'CP1');
-  const two = await charger(t, gw.url, 'CP2');
-  await one.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG1', meterStart: 0, timestamp: new Date().toISOString() });
+  const { seen, one, two } = await dumbNeighbour(t, false);
   await eventually(() => one.limits.some((l) => l.purpose === 'TxProfile' && l.limit === 16), 'CP1 alone: its 16 A maximum');
   await two.cp.call('StartTransaction', { connectorId: 1, idTag: 'TAG2', meterStart: 0, timestamp: new Date().toISOString() });
   // CP2 (1-phase on L1) counted at 20 A: 32 − 20 = 12 A left for CP1 on L1.

@@ -4,11 +4,11 @@
  */
 import { once } from 'node:events';
 import { createServer, Socket, type AddressInfo } from 'node:net';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { corkPerTurn } from '../../../src/mqtt/cork-per-turn.js';
 
 /** A connected pair: the server's socket (the broker's side) and a client that collects what arrives. */
-async function pair(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function pair(t: Test) {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
