@@ -8,8 +8,13 @@
  *   - the limit the charger last accepted;
  *   - a limit still in flight (sent, not answered: the charger may already apply it), or one
  *     whose answer never came (timed out, connection lost) until a later one is accepted;
- *   - the current it reported once its car had time to follow that limit
- *     (site.balancing.responseTime; IEC 61851-1 gives a car 5 s);
+ *   - the current it reported: a reading taken after it accepted its limit is what it draws
+ *     now, and a car that was cut keeps drawing its old current until it follows (IEC 61851-1
+ *     gives it 5 s, site.balancing.responseTime); a reading from before the limit counts until
+ *     its car had that time. So a decrease frees capacity for others once a reading shows the
+ *     car followed it, or responseTime after it was accepted with no reading since (found by
+ *     the end-to-end fuse test: a charger that accepted 0 A and kept drawing 16 A had its
+ *     16 A given to its neighbour at once, and the site drew 37 A on a 32 A fuse);
  *   - nothing accepted at all: its maximum, idle or not. A car may arrive at any moment and
  *     the charger lets it draw what the charger allows, with no message to chargegate first;
  *     counting such a connector only once its session starts lets the exposures jump past the
@@ -45,6 +50,8 @@ export interface LimitKnowledge {
   doubt?: number;
   /** Its highest reported current per phase (A) and when it was sampled (epoch ms). */
   measured?: { amps: number; at: number };
+  /** Now (epoch ms): a reading from before the limit counts until responseTime after it was accepted. */
+  now: number;
   /** What it draws at most without any limit (its maximum), A. */
   max: number;
 }
@@ -52,8 +59,9 @@ export interface LimitKnowledge {
 /** The most one connector may draw right now, A per phase (see the invariant above). */
 export function exposureOf(k: LimitKnowledge, responseMs: number): number {
   const acceptedAt = k.acceptedAt ?? -Infinity;
-  // A reading from before the car had time to follow its limit says nothing about that limit.
-  const drawing = k.measured && k.measured.at >= acceptedAt + responseMs ? k.measured.amps : 0;
+  // What it reported draws now if it was read after the limit was accepted, and may still
+  // draw until its car had responseTime to follow if it was read before (see above).
+  const drawing = k.measured && (k.measured.at >= acceptedAt || k.now < acceptedAt + responseMs) ? k.measured.amps : 0;
   // Nothing accepted: whatever it may start drawing without asking (see the invariant above).
   const known = k.accepted ?? k.max;
   return Math.max(known, k.inFlight ?? 0, k.doubt ?? 0, drawing);

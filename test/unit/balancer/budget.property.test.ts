@@ -72,7 +72,7 @@ t.test('the chargers never apply more than the supply, whatever they answer and 
       let sentUp = false;
       let heldUp = false;
       const exposure = (i: number) =>
-        exposureOf({ accepted: accepted[i]!, ...(inFlight[i] ? { inFlight: inFlight[i]!.amps } : {}), ...(doubt[i] !== undefined ? { doubt: doubt[i]! } : {}), max: chargers[i]!.max }, 5000);
+        exposureOf({ accepted: accepted[i]!, ...(inFlight[i] ? { inFlight: inFlight[i]!.amps } : {}), ...(doubt[i] !== undefined ? { doubt: doubt[i]! } : {}), max: chargers[i]!.max, now: 0 }, 5000);
 
       const check = (when: string) => {
         for (let p = 0; p < 3; p++) {

@@ -9,13 +9,16 @@ import { site } from '../../helpers/balancer-site.js';
 const RESPONSE = 5000;
 
 t.test('exposure: the highest of accepted, in flight, unanswered and measured', async (t) => {
-  const base = { max: 32 };
+  const base = { max: 32, now: 10_000 };
   t.equal(exposureOf({ ...base, accepted: 10 }, RESPONSE), 10, 'accepted alone');
   t.equal(exposureOf({ ...base, accepted: 10, inFlight: 16 }, RESPONSE), 16, 'an increase in flight counts at once');
   t.equal(exposureOf({ ...base, accepted: 16, inFlight: 10 }, RESPONSE), 16, 'a decrease in flight counts at its old value');
   t.equal(exposureOf({ ...base, accepted: 10, doubt: 20 }, RESPONSE), 20, 'a timed-out 20 A may have been applied');
   t.equal(exposureOf({ ...base, accepted: 10, acceptedAt: 0, measured: { amps: 14, at: 6000 } }, RESPONSE), 14, 'drawing above its limit after the response time');
-  t.equal(exposureOf({ ...base, accepted: 10, acceptedAt: 0, measured: { amps: 14, at: 3000 } }, RESPONSE), 10, 'a reading from before its car had time to follow is not held against it');
+  t.equal(exposureOf({ ...base, accepted: 10, acceptedAt: 0, measured: { amps: 14, at: 3000 } }, RESPONSE), 14, 'read after it accepted a cut, still above it: it draws that now (its car is still following, or never will)');
+  t.equal(exposureOf({ ...base, accepted: 10, acceptedAt: 0, measured: { amps: 9, at: 3000 } }, RESPONSE), 10, 'read after the cut, at or below it: the cut is followed, its limit counts');
+  t.equal(exposureOf({ ...base, now: 4000, accepted: 0, acceptedAt: 2000, measured: { amps: 16, at: 1500 } }, RESPONSE), 16, 'a cut to 0 accepted 2 s ago, last read at 16 A before it: 16 A until its car had the response time');
+  t.equal(exposureOf({ ...base, now: 8000, accepted: 0, acceptedAt: 2000, measured: { amps: 16, at: 1500 } }, RESPONSE), 0, 'the response time passed with no reading since: its limit is trusted');
   t.equal(exposureOf({ ...base }, RESPONSE), 32, 'nothing accepted: its maximum, idle or not (a car may arrive and draw it before chargegate hears of it)');
   t.equal(exposureOf({ ...base, inFlight: 12 }, RESPONSE), 32, 'its first limit in flight: still its maximum until it is accepted');
   t.equal(exposureOf({ ...base, measured: { amps: 3, at: 10 } }, RESPONSE), 32, 'drawing, nothing accepted: its maximum');
