@@ -160,12 +160,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   let state: BalancerState = {};
   let peaks: PeakMemory = EMPTY_PEAKS;
   /** The other load from the latest meter reading, paired with the chargers' draw when it arrived. */
-  /**
-   * The other load from the latest meter reading, paired with the chargers' draw when it arrived;
-   * and what that reading showed beyond both: load the other-load estimate held back while a car
-   * was changing (failsafe.ts estimateOtherLoad) and that no car's draw explains either.
-   */
-  let otherEstimate: { other: PhaseCurrents; unexplained: number[]; at: number } | undefined;
+  /** The other load from the latest meter reading, paired with the chargers' draw when it arrived. */
+  let otherEstimate: { other: PhaseCurrents; at: number } | undefined;
   let overdraw: OverdrawMemory = {};
   let latest: Allocation | undefined;
   /** The charger views of the latest 'allocation.changed', by charger. */
@@ -408,12 +404,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       if (u ? control.mayTry(u, now) : inForce.get(a.key) === undefined) probing.add(a.chargerId);
     }
     const probe = probing.size > 0 ? allocate({ ...input, connectors: inputs(now, probing) }) : undefined;
-    // Load the meter sees and neither the other-load estimate nor any car's draw explains (a
-    // charger drawing before it reported, while the estimate waits for it: found by the
-    // end-to-end fuse test, where a charger that started drawing 16 A against its limit had its
-    // neighbour raised into the gap): no increase may use it until a reading explains it.
-    const unexplained = other && !other.failsafe && otherEstimate && now - otherEstimate.at <= fs.meterTimeout * 1000 ? otherEstimate.unexplained : undefined;
-    const supplyRoom = supplyCapacity(site.supply, result.siteLimit.amps, other).map((room, p) => Math.max(0, room - (unexplained?.[p] ?? 0)));
+    const supplyRoom = supplyCapacity(site.supply, result.siteLimit.amps, other);
     sent = dispatch(model, result, probe, probing, supplyRoom, now);
     publish(result, other?.failsafe, now);
     keepAcceptedSoon();
@@ -871,8 +862,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       events.emit('site.state', { grid: { currentA: r.currentsA, powerW: gridPowerW(r, site.supply.voltage), at: new Date(r.at).toISOString() } });
       const { draw, inTransition } = chargerDraw(now);
       const fresh = otherEstimate && now - otherEstimate.at <= fs.meterTimeout * 1000 ? otherEstimate.other : undefined;
-      const other = estimateOtherLoad(r.currentsA, draw, fresh, inTransition);
-      otherEstimate = { other, unexplained: [0, 1, 2].map((p) => Math.max(0, (r.currentsA[p] ?? 0) - other[p]! - draw[p]!)), at: r.at };
+      otherEstimate = { other: estimateOtherLoad(r.currentsA, draw, fresh, inTransition), at: r.at };
       peaks = rememberPeak(peaks, otherEstimate.other, r.at, fs.peakWindow * 1000);
       schedule();
     });
