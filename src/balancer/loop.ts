@@ -160,7 +160,6 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   let state: BalancerState = {};
   let peaks: PeakMemory = EMPTY_PEAKS;
   /** The other load from the latest meter reading, paired with the chargers' draw when it arrived. */
-  /** The other load from the latest meter reading, paired with the chargers' draw when it arrived. */
   let otherEstimate: { other: PhaseCurrents; at: number } | undefined;
   let overdraw: OverdrawMemory = {};
   let latest: Allocation | undefined;
