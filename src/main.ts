@@ -15,6 +15,7 @@ import { ConfigError } from './config/errors.js';
 import { demoConfig, loadConfigFile } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createLogger } from './log.js';
+import { limitHeapGrowth } from './runtime/heap-growth.js';
 import { VERSION } from './version.js';
 
 const USAGE = `chargegate ${VERSION}: an edge gateway for EV charging sites
@@ -119,6 +120,9 @@ async function start(args: string[]): Promise<number> {
     process.stderr.write('\n' + lines.map((l) => `  !! ${l}`).join('\n') + '\n\n');
   }
   const [{ createApp }, { StorageError }] = await Promise.all([import('./app.js'), import('./store/sqlite.js')]);
+  // Before the first allocations of the site: a box's memory is small (src/runtime/heap-growth.ts).
+  const heapGrowingPercent = limitHeapGrowth();
+  logger.info({ heapGrowingPercent: heapGrowingPercent ?? 'node flag' }, 'V8 heap growth past the live set');
   let app: ReturnType<typeof createApp>;
   try {
     app = createApp(config, { logger });

@@ -102,14 +102,14 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
    */
   const waiting = new Fifo<{ packet: PublishPacket; done?: () => void }>();
   /**
-   * The payload chargegate last published, retained, per topic (the same Buffer aedes stores).
+   * The payload chargegate last published, retained, per topic (the same string aedes stores).
    * aedes hands a new subscriber the retained messages from a lazy, read-ahead stream over its
    * live store: a value read into that stream, then replaced by a newer one (which the
    * subscriber gets at once, live), still went out after it, so Home Assistant could show a
    * session or a status that had already changed, until the next change. authorizeForward
    * drops such a stale retained copy: the subscriber already has the newer value.
    */
-  const currentRetained = new Map<string, Buffer>();
+  const currentRetained = new Map<string, string>();
   let inFlight = 0;
   let inFlightKind = '';
   let releasePlanned = false;
@@ -280,7 +280,8 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
   function isStale(packet: AedesPublishPacket): boolean {
     const current = currentRetained.get(packet.topic);
     if (current === undefined) return false; // not chargegate's topic
-    return current !== packet.payload && !(Buffer.isBuffer(packet.payload) && current.equals(packet.payload));
+    const payload = packet.payload;
+    return typeof payload === 'string' ? payload !== current : !payload.equals(Buffer.from(current));
   }
 
   /** A QoS 1/2 PUBLISH resent with DUP set, whose first copy was already handed on [MQTT-3.3.1-1]. */
@@ -382,9 +383,13 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
     },
     publish(topic: string, payload: string, { qos, retain }: PublishOptions) {
       if (!aedes || aedes.closed) return;
-      const bytes = Buffer.from(payload);
-      if (retain) currentRetained.set(topic, bytes);
-      enqueue({ cmd: 'publish', topic, payload: bytes, qos, retain, dup: false });
+      // The string itself goes to aedes (mqtt-packet writes a string payload as UTF-8) and into
+      // its retained store: no copy. A `Buffer.from` copy of a small payload is a slice of
+      // Node's shared 8 KiB pool, and each retained one (27 state values and 33 discovery
+      // configs per charger) kept its whole slab alive: about 25 MB of slabs at 1,000
+      // chargers, plus a Buffer object per topic (docs/performance.md, issue #19).
+      if (retain) currentRetained.set(topic, payload);
+      enqueue({ cmd: 'publish', topic, payload, qos, retain, dup: false });
     },
     onConnect: (listener) => void connectListeners.push(listener),
     onMessage: (listener) => void messageListeners.push(listener),
@@ -392,7 +397,7 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
       const broker = aedes;
       if (!broker || broker.closed) return;
       if (lastWords) {
-        await new Promise<void>((resolve) => enqueue({ cmd: 'publish', topic: lastWords.topic, payload: Buffer.from(lastWords.payload), qos: 1, retain: true, dup: false }, resolve));
+        await new Promise<void>((resolve) => enqueue({ cmd: 'publish', topic: lastWords.topic, payload: lastWords.payload, qos: 1, retain: true, dup: false }, resolve));
       }
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

@@ -1,0 +1,30 @@
+/**
+ * How far V8 lets the heap grow past what the last full collection found alive.
+ *
+ * V8 sets the old generation's next limit at the live size times a factor it picks from the
+ * collector's and the program's speeds, up to 4×, and keeps the memory it grew to. A site of
+ * 1,000 chargers allocates steadily (frames, events, the mirror's messages): measured in
+ * `npm run bench` (scale part), the heap reserved 235 MB for about 70 MB alive, and the
+ * process's RSS was 369 MiB. At 20 % over the live size the heap stayed near 135 MB and the
+ * RSS near 257 MiB, for more, smaller full collections (docs/performance.md, issue #19).
+ *
+ * A small box is what chargegate runs on: memory it does not need it should not hold. The
+ * flag is V8's `--heap-growing-percent`, read at every full collection, so it can be set at
+ * start from inside the process; a `--heap-growing-percent` given to node by the operator wins.
+ */
+import { setFlagsFromString } from 'node:v8';
+
+export const HEAP_GROWING_PERCENT = 20;
+
+/** Sets the growth unless node was started with its own; returns the percent in effect (undefined: the operator's). */
+export function limitHeapGrowth(
+  percent = HEAP_GROWING_PERCENT,
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
+): number | undefined {
+  // NODE_OPTIONS is not in execArgv; either place is the operator's choice.
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)];
+  if (given.some((a) => a.startsWith('--heap-growing-percent') || a.startsWith('--heap_growing_percent'))) return undefined;
+  setFlagsFromString(`--heap-growing-percent=${percent}`);
+  return percent;
+}
