@@ -96,9 +96,7 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
   };
   const runTransactionEvent = (req: Requests201['TransactionEvent']): Promise<Responses201['TransactionEvent']> => {
     transactionBusy = true;
-    const done = transactionEvent(req);
-    done.then(nextTransactionEvent, nextTransactionEvent);
-    return done;
+    return transactionEvent(req);
   };
   /** By the charger's transactionId (Started and Ended still read the store). */
   const openTransactions = new Map<string, OpenTransaction>();
@@ -248,74 +246,79 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
   }
 
   async function transactionEvent(req: Requests201['TransactionEvent']): Promise<Responses201['TransactionEvent']> {
-    const { store, chargerId } = ctx;
-    const reference = req.transactionInfo.transactionId;
-    const ending = req.eventType === 'Ended';
-    let opened = req.eventType === 'Updated' ? openTransactions.get(reference) : undefined;
-    const known = opened?.session ?? store.sessions.byReference(chargerId, reference);
-    if (known && store.sessions.eventSeen(chargerId, reference, req.seqNo)) {
-      ctx.logger.info({ transactionId: known.transactionId, reference, seqNo: req.seqNo, eventType: req.eventType }, 'TransactionEvent already handled (a replay): answered again, not redone');
-      return transactionAnswer(req, req.eventType === 'Started' ? { status: known.authStatus as IdTagInfo['status'] } : undefined);
+    // The next event waiting (runTransactionEvent) starts when this one is done, however it ends.
+    try {
+      const { store, chargerId } = ctx;
+      const reference = req.transactionInfo.transactionId;
+      const ending = req.eventType === 'Ended';
+      let opened = req.eventType === 'Updated' ? openTransactions.get(reference) : undefined;
+      const known = opened?.session ?? store.sessions.byReference(chargerId, reference);
+      if (known && store.sessions.eventSeen(chargerId, reference, req.seqNo)) {
+        ctx.logger.info({ transactionId: known.transactionId, reference, seqNo: req.seqNo, eventType: req.eventType }, 'TransactionEvent already handled (a replay): answered again, not redone');
+        return transactionAnswer(req, req.eventType === 'Started' ? { status: known.authStatus as IdTagInfo['status'] } : undefined);
+      }
+      const plan = transactionEventToCore(req, opened && !ending ? opened.facts : facts(known, req.evse?.id ?? known?.connectorId ?? 1, ending));
+      if (plan.notes.length > 0) notes(plan.notes, 'TransactionEvent');
+      let transactionId = opened ? opened.facts.session.transactionId : known?.transactionId;
+      let idTagInfo: IdTagInfo | undefined;
+      if (plan.start) {
+        // Without an idToken the session is marked started without authorization (idTag "").
+        const started = await core('StartTransaction', plan.start, { transactionReference: reference, idTokenType: req.idToken?.type ?? 'NoAuthorization' });
+        transactionId = started.transactionId;
+        idTagInfo = started.idTagInfo;
+      }
+      if (transactionId === undefined) throw new OcppCallError('InternalError', 'TransactionEvent: no session for the transaction');
+      if (known && !opened) openTransactions.set(reference, (opened = openTransaction(known)));
+      // E03 (start before authorization): a session started without an idToken gets the one a
+      // later event carries (triggerReason Authorized), judged as an Authorize is, and kept.
+      if (known && (opened ? opened.withoutIdTag : known.idTag === '') && !plan.start && req.idToken && req.idToken.type !== 'NoAuthorization' && req.idToken.idToken !== '') {
+        const idTag = idTagOf(req.idToken);
+        idTagInfo = (await core('Authorize', { idTag })).idTagInfo;
+        const verdict = idTagInfo.status;
+        await store.durably(() => store.sessions.attachIdTag(transactionId, idTag, req.idToken!.type, verdict));
+        const attached = { ...known, idTag, idTokenType: req.idToken.type, authStatus: verdict };
+        if (openTransactions.has(reference)) openTransactions.set(reference, openTransaction(attached));
+        ctx.logger.info({ transactionId, reference, idTokenType: req.idToken.type, status: verdict }, 'idToken given after the start: attached to the session');
+      }
+      const chargingState = req.transactionInfo.chargingState;
+      // Passed on when it changed (or at Ended: Finishing). Many chargers repeat an unchanged
+      // chargingState in every Updated: passing each on cost a status write (and its fsync) per
+      // event, and overwrote a Faulted the charger reported in between with Charging.
+      if (plan.status && (plan.stop || chargingStates.get(plan.connectorId) !== chargingState)) {
+        await core('StatusNotification', plan.status);
+      }
+      if (plan.stop) {
+        chargingStates.delete(plan.connectorId);
+        // The car's needs were told for this transaction (K15).
+        forgetEvNeeds(ctx, plan.connectorId);
+        openTransactions.delete(reference);
+      } else if (chargingState) {
+        chargingStates.set(plan.connectorId, chargingState);
+      }
+      // The event's record (what the replay check reads) is committed in the same durable write as
+      // its last effect, its samples or its Stop, or not at all: a replay is answered "already
+      // handled" only when that effect is on disk, and the Updated costs one group commit.
+      pendingRecord = { chargerId, reference, seqNo: req.seqNo, eventType: req.eventType, offline: req.offline ?? false };
+      const samples = plan.meterValue.length > 0;
+      if (samples) {
+        const payload = { connectorId: plan.connectorId, transactionId, meterValue: plan.meterValue };
+        // At Ended the record goes with the Stop below, not with these samples.
+        await (plan.stop ? core('MeterValues', payload) : dispatch16(recordingCtx, 'MeterValues', payload));
+      }
+      if (plan.stop) {
+        const stopped = (await dispatch16(recordingCtx, 'StopTransaction', { ...plan.stop, transactionId })) as Responses16['StopTransaction'];
+        idTagInfo = stopped.idTagInfo ?? idTagInfo;
+      } else if (!samples) {
+        await store.durably(writeRecord);
+      }
+      // Like a 1.6 MeterValues, a periodic Updated is not logged at info: a line per event per charger.
+      if (req.eventType !== 'Updated' || ctx.logger.isLevelEnabled('debug')) {
+        ctx.logger[req.eventType === 'Updated' ? 'debug' : 'info']({ transactionId, reference, seqNo: req.seqNo, eventType: req.eventType, triggerReason: req.triggerReason, offline: req.offline ?? false }, 'TransactionEvent');
+      }
+      return transactionAnswer(req, idTagInfo);
+    } finally {
+      nextTransactionEvent();
     }
-    const plan = transactionEventToCore(req, opened && !ending ? opened.facts : facts(known, req.evse?.id ?? known?.connectorId ?? 1, ending));
-    if (plan.notes.length > 0) notes(plan.notes, 'TransactionEvent');
-    let transactionId = opened ? opened.facts.session.transactionId : known?.transactionId;
-    let idTagInfo: IdTagInfo | undefined;
-    if (plan.start) {
-      // Without an idToken the session is marked started without authorization (idTag "").
-      const started = await core('StartTransaction', plan.start, { transactionReference: reference, idTokenType: req.idToken?.type ?? 'NoAuthorization' });
-      transactionId = started.transactionId;
-      idTagInfo = started.idTagInfo;
-    }
-    if (transactionId === undefined) throw new OcppCallError('InternalError', 'TransactionEvent: no session for the transaction');
-    if (known && !opened) openTransactions.set(reference, (opened = openTransaction(known)));
-    // E03 (start before authorization): a session started without an idToken gets the one a
-    // later event carries (triggerReason Authorized), judged as an Authorize is, and kept.
-    if (known && (opened ? opened.withoutIdTag : known.idTag === '') && !plan.start && req.idToken && req.idToken.type !== 'NoAuthorization' && req.idToken.idToken !== '') {
-      const idTag = idTagOf(req.idToken);
-      idTagInfo = (await core('Authorize', { idTag })).idTagInfo;
-      const verdict = idTagInfo.status;
-      await store.durably(() => store.sessions.attachIdTag(transactionId, idTag, req.idToken!.type, verdict));
-      const attached = { ...known, idTag, idTokenType: req.idToken.type, authStatus: verdict };
-      if (openTransactions.has(reference)) openTransactions.set(reference, openTransaction(attached));
-      ctx.logger.info({ transactionId, reference, idTokenType: req.idToken.type, status: verdict }, 'idToken given after the start: attached to the session');
-    }
-    const chargingState = req.transactionInfo.chargingState;
-    // Passed on when it changed (or at Ended: Finishing). Many chargers repeat an unchanged
-    // chargingState in every Updated: passing each on cost a status write (and its fsync) per
-    // event, and overwrote a Faulted the charger reported in between with Charging.
-    if (plan.status && (plan.stop || chargingStates.get(plan.connectorId) !== chargingState)) {
-      await core('StatusNotification', plan.status);
-    }
-    if (plan.stop) {
-      chargingStates.delete(plan.connectorId);
-      // The car's needs were told for this transaction (K15).
-      forgetEvNeeds(ctx, plan.connectorId);
-      openTransactions.delete(reference);
-    } else if (chargingState) {
-      chargingStates.set(plan.connectorId, chargingState);
-    }
-    // The event's record (what the replay check reads) is committed in the same durable write as
-    // its last effect, its samples or its Stop, or not at all: a replay is answered "already
-    // handled" only when that effect is on disk, and the Updated costs one group commit.
-    pendingRecord = { chargerId, reference, seqNo: req.seqNo, eventType: req.eventType, offline: req.offline ?? false };
-    const samples = plan.meterValue.length > 0;
-    if (samples) {
-      const payload = { connectorId: plan.connectorId, transactionId, meterValue: plan.meterValue };
-      // At Ended the record goes with the Stop below, not with these samples.
-      await (plan.stop ? core('MeterValues', payload) : dispatch16(recordingCtx, 'MeterValues', payload));
-    }
-    if (plan.stop) {
-      const stopped = (await dispatch16(recordingCtx, 'StopTransaction', { ...plan.stop, transactionId })) as Responses16['StopTransaction'];
-      idTagInfo = stopped.idTagInfo ?? idTagInfo;
-    } else if (!samples) {
-      await store.durably(writeRecord);
-    }
-    // Like a 1.6 MeterValues, a periodic Updated is not logged at info: a line per event per charger.
-    if (req.eventType !== 'Updated' || ctx.logger.isLevelEnabled('debug')) {
-      ctx.logger[req.eventType === 'Updated' ? 'debug' : 'info']({ transactionId, reference, seqNo: req.seqNo, eventType: req.eventType, triggerReason: req.triggerReason, offline: req.offline ?? false }, 'TransactionEvent');
-    }
-    return transactionAnswer(req, idTagInfo);
   }
 
   /** What the store and the registry know before the event: the session, and energy readings for a missing meterStart/meterStop. */
