@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -94,36 +94,57 @@ const firstError = (errors: ErrorObject[] | null | undefined) => {
   return e && { instancePath: e.instancePath, keyword: e.keyword, params: e.params, message: e.message };
 };
 
+/** Compares the inlined and the original schema on valid and mutated samples; counts what was compared. */
+function compareOn(t: Test, file: string, original: Schema, counts: { valid: number; invalid: number }): void {
+  const before = JSON.stringify(original);
+  const inlined = inlineLocalRefs(original);
+  if (JSON.stringify(original) !== before) t.fail(`${file}: the input was changed`);
+  if (JSON.stringify({ ...inlined, definitions: {} }).includes('$ref')) t.fail(`${file}: a $ref is left (none of the OCA's is recursive)`);
+  // Two ajvs: the copies share the file's $id.
+  const check = ajv().compile(original);
+  const checkInlined = ajv().compile(inlined);
+  for (const full of [false, true]) {
+    const good = sample(original, original, full);
+    if (!check(good)) t.fail(`${file}: the test's sample is not valid: ${JSON.stringify(check.errors)}`);
+    for (const payload of [good, ...mutations(good)]) {
+      const verdict = check(payload);
+      const verdictInlined = checkInlined(payload);
+      if (verdict !== verdictInlined || JSON.stringify(firstError(check.errors)) !== JSON.stringify(firstError(checkInlined.errors))) {
+        t.fail(`${file}: differ on ${JSON.stringify(payload).slice(0, 300)}`, { original: firstError(check.errors), inlined: firstError(checkInlined.errors) });
+      }
+      if (verdict) counts.valid++;
+      else counts.invalid++;
+    }
+  }
+}
+
+const read = (folder: URL, file: string) => JSON.parse(readFileSync(new URL(file, folder), 'utf8')) as Schema;
+
 t.test('every 2.0.1 request schema: the inlined and the original give the same verdict and first error', async (t) => {
   const files = readdirSync(dir).filter((f) => f.endsWith('Request.json'));
   t.equal(files.length, 64);
-  let valid = 0;
-  let invalid = 0;
-  for (const file of files) {
-    const original = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Schema;
-    const before = JSON.stringify(original);
-    const inlined = inlineLocalRefs(original);
-    if (JSON.stringify(original) !== before) t.fail(`${file}: the input was changed`);
-    if (JSON.stringify({ ...inlined, definitions: {} }).includes('$ref')) t.fail(`${file}: a $ref is left (none of the OCA's is recursive)`);
-    // Two ajvs: the copies share the file's $id.
-    const check = ajv().compile(original);
-    const checkInlined = ajv().compile(inlined);
-    for (const full of [false, true]) {
-      const good = sample(original, original, full);
-      if (!check(good)) t.fail(`${file}: the test's sample is not valid: ${JSON.stringify(check.errors)}`);
-      for (const payload of [good, ...mutations(good)]) {
-        const verdict = check(payload);
-        const verdictInlined = checkInlined(payload);
-        if (verdict !== verdictInlined || JSON.stringify(firstError(check.errors)) !== JSON.stringify(firstError(checkInlined.errors))) {
-          t.fail(`${file}: differ on ${JSON.stringify(payload).slice(0, 300)}`, { original: firstError(check.errors), inlined: firstError(checkInlined.errors) });
-        }
-        if (verdict) valid++;
-        else invalid++;
-      }
-    }
+  const counts = { valid: 0, invalid: 0 };
+  for (const file of files) compareOn(t, file, read(dir, file), counts);
+  t.ok(counts.valid >= 128, `valid samples compared: ${counts.valid}`);
+  t.ok(counts.invalid > 5000, `invalid samples compared: ${counts.invalid}`);
+});
+
+t.test('the other schemas with a $ref (2.0.1 responses, the 1.6 security whitepaper\'s): the same verdict and first error', async (t) => {
+  const security16 = new URL('../../../src/ocpp/schemas/v16-security/', import.meta.url);
+  const files: [URL, string][] = [
+    ...readdirSync(dir).filter((f) => f.endsWith('Response.json')).map((f): [URL, string] => [dir, f]),
+    ...readdirSync(security16).filter((f) => f.endsWith('.json')).map((f): [URL, string] => [security16, f]),
+  ];
+  const counts = { valid: 0, invalid: 0 };
+  let withRefs = 0;
+  for (const [folder, file] of files) {
+    const schema = read(folder, file);
+    if (!JSON.stringify(schema).includes('"$ref"')) continue;
+    withRefs++;
+    compareOn(t, file, schema, counts);
   }
-  t.ok(valid >= 128, `valid samples compared: ${valid}`);
-  t.ok(invalid > 5000, `invalid samples compared: ${invalid}`);
+  t.ok(withRefs >= 16 + 64, `schemas with a $ref compared: ${withRefs}`);
+  t.ok(counts.invalid > 1000, `invalid samples compared: ${counts.invalid}`);
 });
 
 t.test('a recursive $ref stays a reference (a cycle), the others are inlined', async (t) => {
