@@ -13,6 +13,7 @@ import { OcppCallError, type ErrorCode, type OcppVersion } from './errors.js';
 import { CENTRAL_INITIATED_16, CHARGER_INITIATED_16 } from './v16/actions.js';
 import { CENTRAL_INITIATED_201, CHARGER_INITIATED_201 } from './v201/actions.js';
 import { applyErrata16, withoutMaxLength } from './v16/errata.js';
+import { inlineLocalRefs } from './inline-refs.js';
 
 const draft06 = createRequire(import.meta.url)('ajv/dist/refs/json-schema-draft-06.json') as object;
 
@@ -151,7 +152,9 @@ function compileValidator(version: OcppVersion): Validator {
     const { ajv04, ajv06 } = ajvs();
     const ajv: AnyAjv = schema.$schema?.includes('draft-06') ? ajv06 : ajv04;
     compiledSchemas++;
-    return ajv.compile(schema);
+    // Each local $ref inlined: one compiled function per schema instead of a call per referenced
+    // type and value (inline-refs.ts; the same verdicts and first errors, test/unit/ocpp/inline-refs.test.ts).
+    return ajv.compile(inlineLocalRefs(schema));
   };
   /** A schema file, read and parsed on first use: the files as published, the errata applied to the parsed copy (v16/errata.ts). */
   const load = (dir: URL, file: string) =>

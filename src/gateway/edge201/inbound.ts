@@ -32,7 +32,7 @@ import { reservationEnded } from '../handlers/reservations.js';
 import { idTagInfoFor } from '../handlers/transactions.js';
 import { meterKey } from '../registry.js';
 import { clearReportedLimit, forgetEvNeeds, noteEvNeeds, noteReportedLimit } from '../charging-needs.js';
-import type { MeterSample, SessionRecord } from '../../store/ports.js';
+import type { MeterSample, SessionRecord, TransactionEventSeen } from '../../store/ports.js';
 import type { RequestPairs } from './requests.js';
 
 /** An energy sample in Wh (1.6 allows kWh), undefined when there is none or it is not a number. */
@@ -46,6 +46,29 @@ function inWh(sample: MeterSample | undefined): number | undefined {
 export type NoteTranslation = (note: TranslationNote, action: string) => void;
 
 type Inbound = { [A in ChargerAction201]?: (req: Requests201[A]) => Promise<Responses201[A]> | Responses201[A] };
+type IdTagInfo = Responses16['Authorize']['idTagInfo'];
+
+/**
+ * A transaction this connection's events named, until its Ended: built once, at its first
+ * event here (Started, or the first after a reconnect), and reused as it is by every Updated.
+ * The session's ids and meterStart never change, so an Updated reads nothing of the store for
+ * them and copies nothing per event (docs/performance.md, seventh round).
+ */
+interface OpenTransaction {
+  session: SessionRecord;
+  /**
+   * What the translation is told of the store (transaction.ts TransactionFacts): the session's
+   * ids and meterStart, copied once into an object of their own (a SessionRecord read from the
+   * store has had its empty fields deleted, which leaves V8 a slower, dictionary-mode object).
+   */
+  facts: { session: { transactionId: number; connectorId: number; meterStart: number } };
+  /** Started without an idToken (idTag ""): a later event's idToken is attached (E03). */
+  withoutIdTag: boolean;
+}
+
+function openTransaction(session: SessionRecord): OpenTransaction {
+  return { session, facts: { session: { transactionId: session.transactionId, connectorId: session.connectorId, meterStart: session.meterStart } }, withoutIdTag: session.idTag === '' };
+}
 
 export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTranslation, requests: Pick<RequestPairs, 'originOf'>, deviceModel: Pick<DeviceModelReader, 'booting' | 'booted' | 'notifyReport'>): CallHandler {
   // The connection's own context unless a call adds to it (no copy per message).
@@ -56,13 +79,38 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
   const chargingStates = new Map<number, ChargingState>();
   /** Each EVSE's fault cause from NotifyEvent (N07): what a Faulted StatusNotification does not say. */
   const faults = new Map<number, Fault>();
-  let transactions: Promise<unknown> = Promise.resolve();
   /**
-   * The sessions this connection's events named, by the charger's transactionId, until their
-   * Ended: an Updated needs only their ids and meterStart, which never change, so it does not
-   * read the session again (a look-up per event; Started and Ended still read the store).
+   * One TransactionEvent at a time (2.0.1 E: a charger's transaction messages are ordered by
+   * seqNo): the first runs at once, the others wait here in arrival order. A queue rather than a
+   * promise chain: no closures per event.
    */
-  const sessions = new Map<string, SessionRecord>();
+  let transactionBusy = false;
+  const transactionQueue: { req: Requests201['TransactionEvent']; resolve: (res: Responses201['TransactionEvent']) => void; reject: (err: unknown) => void }[] = [];
+  const nextTransactionEvent = (): void => {
+    const waiting = transactionQueue.shift();
+    if (!waiting) {
+      transactionBusy = false;
+      return;
+    }
+    runTransactionEvent(waiting.req).then(waiting.resolve, waiting.reject);
+  };
+  const runTransactionEvent = (req: Requests201['TransactionEvent']): Promise<Responses201['TransactionEvent']> => {
+    transactionBusy = true;
+    return transactionEvent(req);
+  };
+  /** By the charger's transactionId (Started and Ended still read the store). */
+  const openTransactions = new Map<string, OpenTransaction>();
+  /**
+   * The event's record (the replay check's transactionId + seqNo), written by the core's
+   * MeterValues or StopTransaction inside its own durable write (writeAlongside). Events run one
+   * at a time, so one slot serves, and the context that carries the write is made once per
+   * connection, not copied per event.
+   */
+  let pendingRecord: TransactionEventSeen | undefined;
+  const writeRecord = (): void => {
+    if (pendingRecord) ctx.store.sessions.noteEvent(pendingRecord);
+  };
+  const recordingCtx: HandlerContext = { ...ctx, writeAlongside: writeRecord };
 
   const inbound: Inbound = {
     BootNotification: async (req) => {
@@ -88,12 +136,7 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
       const res = await core('Authorize', { idTag: idTagOf(req.idToken) });
       return { idTokenInfo: idTokenInfoOf(res.idTagInfo) };
     },
-    TransactionEvent: (req) => {
-      // One at a time: a charger's transaction messages are ordered (2.0.1 E: seqNo).
-      const next = transactions.then(() => transactionEvent(req));
-      transactions = next.catch(() => undefined);
-      return next;
-    },
+    TransactionEvent: (req) => (transactionBusy ? new Promise((resolve, reject) => void transactionQueue.push({ req, resolve, reject })) : runTransactionEvent(req)),
     MeterValues: async (req) => {
       const meter = meterValuesToCore(req.meterValue);
       notes(meter.notes, 'MeterValues');
@@ -193,75 +236,89 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
     return ctx.store.sessions.list({ chargerId: ctx.chargerId, state: 'active' }).some((x) => x.connectorId === evseId) ? 'Charging' : undefined;
   }
 
+  /** The answer's idTokenInfo: about the event's idToken, when it carries one. */
+  function transactionAnswer(req: Requests201['TransactionEvent'], idTagInfo?: IdTagInfo): Responses201['TransactionEvent'] {
+    if (!req.idToken) return {};
+    // NoAuthorization (2.0.1 IdTokenEnumType: "no authorization possible or needed"): the
+    // charger decided; chargegate has no verdict on an empty token to give it.
+    if (req.idToken.type === 'NoAuthorization') return { idTokenInfo: { status: 'Accepted' } };
+    return { idTokenInfo: idTokenInfoOf(idTagInfo ?? idTagInfoFor(ctx, idTagOf(req.idToken))) };
+  }
+
   async function transactionEvent(req: Requests201['TransactionEvent']): Promise<Responses201['TransactionEvent']> {
-    const { store, chargerId } = ctx;
-    const reference = req.transactionInfo.transactionId;
-    const known = (req.eventType === 'Updated' ? sessions.get(reference) : undefined) ?? store.sessions.byReference(chargerId, reference);
-    const answer = (idTagInfo?: Responses16['Authorize']['idTagInfo']): Responses201['TransactionEvent'] => {
-      if (!req.idToken) return {};
-      // NoAuthorization (2.0.1 IdTokenEnumType: "no authorization possible or needed"): the
-      // charger decided; chargegate has no verdict on an empty token to give it.
-      if (req.idToken.type === 'NoAuthorization') return { idTokenInfo: { status: 'Accepted' } };
-      return { idTokenInfo: idTokenInfoOf(idTagInfo ?? idTagInfoFor(ctx, idTagOf(req.idToken))) };
-    };
-    if (known && store.sessions.eventSeen(chargerId, reference, req.seqNo)) {
-      ctx.logger.info({ transactionId: known.transactionId, reference, seqNo: req.seqNo, eventType: req.eventType }, 'TransactionEvent already handled (a replay): answered again, not redone');
-      return answer(req.eventType === 'Started' ? { status: known.authStatus as Responses16['Authorize']['idTagInfo']['status'] } : undefined);
+    // The next event waiting (runTransactionEvent) starts when this one is done, however it ends.
+    try {
+      const { store, chargerId } = ctx;
+      const reference = req.transactionInfo.transactionId;
+      const ending = req.eventType === 'Ended';
+      let opened = req.eventType === 'Updated' ? openTransactions.get(reference) : undefined;
+      const known = opened?.session ?? store.sessions.byReference(chargerId, reference);
+      if (known && store.sessions.eventSeen(chargerId, reference, req.seqNo)) {
+        ctx.logger.info({ transactionId: known.transactionId, reference, seqNo: req.seqNo, eventType: req.eventType }, 'TransactionEvent already handled (a replay): answered again, not redone');
+        return transactionAnswer(req, req.eventType === 'Started' ? { status: known.authStatus as IdTagInfo['status'] } : undefined);
+      }
+      const plan = transactionEventToCore(req, opened && !ending ? opened.facts : facts(known, req.evse?.id ?? known?.connectorId ?? 1, ending));
+      if (plan.notes.length > 0) notes(plan.notes, 'TransactionEvent');
+      let transactionId = opened ? opened.facts.session.transactionId : known?.transactionId;
+      let idTagInfo: IdTagInfo | undefined;
+      if (plan.start) {
+        // Without an idToken the session is marked started without authorization (idTag "").
+        const started = await core('StartTransaction', plan.start, { transactionReference: reference, idTokenType: req.idToken?.type ?? 'NoAuthorization' });
+        transactionId = started.transactionId;
+        idTagInfo = started.idTagInfo;
+      }
+      if (transactionId === undefined) throw new OcppCallError('InternalError', 'TransactionEvent: no session for the transaction');
+      if (known && !opened) openTransactions.set(reference, (opened = openTransaction(known)));
+      // E03 (start before authorization): a session started without an idToken gets the one a
+      // later event carries (triggerReason Authorized), judged as an Authorize is, and kept.
+      if (known && (opened ? opened.withoutIdTag : known.idTag === '') && !plan.start && req.idToken && req.idToken.type !== 'NoAuthorization' && req.idToken.idToken !== '') {
+        const idTag = idTagOf(req.idToken);
+        idTagInfo = (await core('Authorize', { idTag })).idTagInfo;
+        const verdict = idTagInfo.status;
+        await store.durably(() => store.sessions.attachIdTag(transactionId, idTag, req.idToken!.type, verdict));
+        const attached = { ...known, idTag, idTokenType: req.idToken.type, authStatus: verdict };
+        if (openTransactions.has(reference)) openTransactions.set(reference, openTransaction(attached));
+        ctx.logger.info({ transactionId, reference, idTokenType: req.idToken.type, status: verdict }, 'idToken given after the start: attached to the session');
+      }
+      const chargingState = req.transactionInfo.chargingState;
+      // Passed on when it changed (or at Ended: Finishing). Many chargers repeat an unchanged
+      // chargingState in every Updated: passing each on cost a status write (and its fsync) per
+      // event, and overwrote a Faulted the charger reported in between with Charging.
+      if (plan.status && (plan.stop || chargingStates.get(plan.connectorId) !== chargingState)) {
+        await core('StatusNotification', plan.status);
+      }
+      if (plan.stop) {
+        chargingStates.delete(plan.connectorId);
+        // The car's needs were told for this transaction (K15).
+        forgetEvNeeds(ctx, plan.connectorId);
+        openTransactions.delete(reference);
+      } else if (chargingState) {
+        chargingStates.set(plan.connectorId, chargingState);
+      }
+      // The event's record (what the replay check reads) is committed in the same durable write as
+      // its last effect, its samples or its Stop, or not at all: a replay is answered "already
+      // handled" only when that effect is on disk, and the Updated costs one group commit.
+      pendingRecord = { chargerId, reference, seqNo: req.seqNo, eventType: req.eventType, offline: req.offline ?? false };
+      const samples = plan.meterValue.length > 0;
+      if (samples) {
+        const payload = { connectorId: plan.connectorId, transactionId, meterValue: plan.meterValue };
+        // At Ended the record goes with the Stop below, not with these samples.
+        await (plan.stop ? core('MeterValues', payload) : dispatch16(recordingCtx, 'MeterValues', payload));
+      }
+      if (plan.stop) {
+        const stopped = (await dispatch16(recordingCtx, 'StopTransaction', { ...plan.stop, transactionId })) as Responses16['StopTransaction'];
+        idTagInfo = stopped.idTagInfo ?? idTagInfo;
+      } else if (!samples) {
+        await store.durably(writeRecord);
+      }
+      // Like a 1.6 MeterValues, a periodic Updated is not logged at info: a line per event per charger.
+      if (req.eventType !== 'Updated' || ctx.logger.isLevelEnabled('debug')) {
+        ctx.logger[req.eventType === 'Updated' ? 'debug' : 'info']({ transactionId, reference, seqNo: req.seqNo, eventType: req.eventType, triggerReason: req.triggerReason, offline: req.offline ?? false }, 'TransactionEvent');
+      }
+      return transactionAnswer(req, idTagInfo);
+    } finally {
+      nextTransactionEvent();
     }
-    const plan = transactionEventToCore(req, facts(known, req.evse?.id ?? known?.connectorId ?? 1, req.eventType === 'Ended'));
-    notes(plan.notes, 'TransactionEvent');
-    let transactionId = known?.transactionId;
-    let idTagInfo: Responses16['Authorize']['idTagInfo'] | undefined;
-    if (plan.start) {
-      // Without an idToken the session is marked started without authorization (idTag "").
-      const started = await core('StartTransaction', plan.start, { transactionReference: reference, idTokenType: req.idToken?.type ?? 'NoAuthorization' });
-      transactionId = started.transactionId;
-      idTagInfo = started.idTagInfo;
-    }
-    if (transactionId === undefined) throw new OcppCallError('InternalError', 'TransactionEvent: no session for the transaction');
-    if (known) sessions.set(reference, known);
-    // E03 (start before authorization): a session started without an idToken gets the one a
-    // later event carries (triggerReason Authorized), judged as an Authorize is, and kept.
-    if (known && known.idTag === '' && !plan.start && req.idToken && req.idToken.type !== 'NoAuthorization' && req.idToken.idToken !== '') {
-      const idTag = idTagOf(req.idToken);
-      idTagInfo = (await core('Authorize', { idTag })).idTagInfo;
-      const verdict = idTagInfo.status;
-      await store.durably(() => store.sessions.attachIdTag(transactionId, idTag, req.idToken!.type, verdict));
-      const attached = { ...known, idTag, idTokenType: req.idToken.type, authStatus: verdict };
-      if (sessions.has(reference)) sessions.set(reference, attached);
-      ctx.logger.info({ transactionId, reference, idTokenType: req.idToken.type, status: verdict }, 'idToken given after the start: attached to the session');
-    }
-    const chargingState = req.transactionInfo.chargingState;
-    // Passed on when it changed (or at Ended: Finishing). Many chargers repeat an unchanged
-    // chargingState in every Updated: passing each on cost a status write (and its fsync) per
-    // event, and overwrote a Faulted the charger reported in between with Charging.
-    if (plan.status && (plan.stop || chargingStates.get(plan.connectorId) !== chargingState)) {
-      await core('StatusNotification', plan.status);
-    }
-    if (plan.stop) {
-      chargingStates.delete(plan.connectorId);
-      // The car's needs were told for this transaction (K15).
-      forgetEvNeeds(ctx, plan.connectorId);
-      sessions.delete(reference);
-    } else if (chargingState) {
-      chargingStates.set(plan.connectorId, chargingState);
-    }
-    // The event's record (what the replay check reads) is committed in the same durable write as
-    // its last effect, its samples or its Stop, or not at all: a replay is answered "already
-    // handled" only when that effect is on disk, and the Updated costs one group commit.
-    const record = () => void store.sessions.noteEvent({ chargerId, reference, seqNo: req.seqNo, eventType: req.eventType, offline: req.offline ?? false });
-    const samples = plan.meterValue.length > 0;
-    if (samples) await core('MeterValues', { connectorId: plan.connectorId, transactionId, meterValue: plan.meterValue }, plan.stop ? undefined : { writeAlongside: record });
-    if (plan.stop) {
-      const stopped = await core('StopTransaction', { ...plan.stop, transactionId }, { writeAlongside: record });
-      idTagInfo = stopped.idTagInfo ?? idTagInfo;
-    } else if (!samples) {
-      await store.durably(record);
-    }
-    // Like a 1.6 MeterValues, a periodic Updated is not logged at info: a line per event per charger.
-    const level = req.eventType === 'Updated' ? 'debug' : 'info';
-    if (level === 'info' || ctx.logger.isLevelEnabled('debug')) ctx.logger[level]({ transactionId, reference, seqNo: req.seqNo, eventType: req.eventType, triggerReason: req.triggerReason, offline: req.offline ?? false }, 'TransactionEvent');
-    return answer(idTagInfo);
   }
 
   /** What the store and the registry know before the event: the session, and energy readings for a missing meterStart/meterStop. */
@@ -279,11 +336,12 @@ export function createInbound201(ctx: HandlerContext, noteTranslation: NoteTrans
     return latestEnergyWh !== undefined ? { latestEnergyWh } : {};
   }
 
+  // Each action's handler looked up in a map made once per connection.
+  const handlers = new Map(Object.entries(inbound) as [string, (req: unknown) => unknown][]);
   return (action, payload) => {
-    if (!Object.hasOwn(inbound, action)) {
-      // Known to the 2.0.1 schemas (the session refused the others with NotImplemented), not handled yet.
-      throw new OcppCallError('NotSupported', `${action} is not supported by chargegate for OCPP 2.0.1 chargers yet`);
-    }
-    return (inbound[action as ChargerAction201] as (req: unknown) => unknown)(payload);
+    const handler = handlers.get(action);
+    // Known to the 2.0.1 schemas (the session refused the others with NotImplemented), not handled yet.
+    if (!handler) throw new OcppCallError('NotSupported', `${action} is not supported by chargegate for OCPP 2.0.1 chargers yet`);
+    return handler(payload);
   };
 }

@@ -12,6 +12,12 @@
  * A write that is undone (a durable write that throws rolls its savepoint back; a failed COMMIT
  * rolls the group back) may have added seqNos that are not in the table: `forget()` then drops
  * every set, and the next look-up reads the table again.
+ *
+ * The transaction asked about last is kept at hand as well: an event's replay check and its
+ * record (seen, then add) name the same transaction, and a charger's Updated come one after
+ * another. It is the same set object as the maps hold (never a copy), matched by charger and
+ * transactionId exactly, and let go with the set (drop, forget): on any miss the maps, then the
+ * table, answer.
  */
 import { addSeqNo, formatSeqRanges, hasSeqNo, parseSeqRanges, type SeqRanges } from './seq-ranges.js';
 
@@ -21,11 +27,14 @@ export interface SeqNosRow {
   offline: string;
 }
 
+/** Reads a transaction's row from the table (one function for the store's life: no closure per event). */
+export type LoadSeqNos = (chargerId: string, reference: string) => SeqNosRow | undefined;
+
 export interface HandledEvents {
   /** Whether this seqNo of the transaction was handled; `load` reads the table's row on a miss. */
-  seen(chargerId: string, reference: string, seqNo: number, load: () => SeqNosRow | undefined): boolean;
+  seen(chargerId: string, reference: string, seqNo: number, load: LoadSeqNos): boolean;
   /** Takes an event as handled: the transaction's row to write, undefined when it was handled already. */
-  add(chargerId: string, reference: string, seqNo: number, offline: boolean, ended: boolean, load: () => SeqNosRow | undefined): SeqNosRow | undefined;
+  add(chargerId: string, reference: string, seqNo: number, offline: boolean, ended: boolean, load: LoadSeqNos): SeqNosRow | undefined;
   forget(): void;
 }
 
@@ -45,25 +54,34 @@ export function createHandledEvents(maxTransactions = MAX_TRANSACTIONS): Handled
   const sets = new Map<string, Map<string, Held>>();
   /** Every set held, in the order they were read: the longest held is dropped first. */
   const order = new Map<Held, [chargerId: string, reference: string]>();
+  /** The transaction asked about last, and its set (one of the maps' own). */
+  let lastCharger: string | undefined;
+  let lastReference: string | undefined;
+  let lastHeld: Held | undefined;
   const drop = (chargerId: string, reference: string) => {
     const ofCharger = sets.get(chargerId);
     const held = ofCharger?.get(reference);
     if (!ofCharger || !held) return;
+    if (held === lastHeld) lastCharger = lastReference = lastHeld = undefined;
     order.delete(held);
     ofCharger.delete(reference);
     if (ofCharger.size === 0) sets.delete(chargerId);
   };
-  const get = (chargerId: string, reference: string, load: () => SeqNosRow | undefined): Held => {
+  const get = (chargerId: string, reference: string, load: LoadSeqNos): Held => {
+    if (lastHeld !== undefined && chargerId === lastCharger && reference === lastReference) return lastHeld;
     let ofCharger = sets.get(chargerId);
     let held = ofCharger?.get(reference);
     if (!held) {
       if (order.size >= maxTransactions) drop(...order.values().next().value!);
-      const row = load();
+      const row = load(chargerId, reference);
       held = { handled: parseSeqRanges(row?.handled ?? ''), offline: parseSeqRanges(row?.offline ?? ''), offlineText: row?.offline ?? '' };
       if (!ofCharger) sets.set(chargerId, (ofCharger = new Map()));
       ofCharger.set(reference, held);
       order.set(held, [chargerId, reference]);
     }
+    lastCharger = chargerId;
+    lastReference = reference;
+    lastHeld = held;
     return held;
   };
   return {
@@ -80,6 +98,7 @@ export function createHandledEvents(maxTransactions = MAX_TRANSACTIONS): Handled
       return row;
     },
     forget() {
+      lastCharger = lastReference = lastHeld = undefined;
       sets.clear();
       order.clear();
     },

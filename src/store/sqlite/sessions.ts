@@ -62,6 +62,7 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
     INSERT INTO transaction_seq_nos (charger_id, transaction_ref, handled, offline) VALUES (?, ?, ?, ?)
     ON CONFLICT (charger_id, transaction_ref) DO UPDATE SET handled = excluded.handled, offline = excluded.offline`);
   const readSeqNos = db.prepare<[string, string], SeqNosRow>('SELECT handled, offline FROM transaction_seq_nos WHERE charger_id = ? AND transaction_ref = ?');
+  const loadSeqNos = (chargerId: string, reference: string) => readSeqNos.get(chargerId, reference);
   const getSession = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE transaction_id = ?');
   const getPlace = db.prepare<[number], [string, number, number]>("SELECT charger_id, connector_id, state = 'active' FROM sessions WHERE transaction_id = ?").raw();
   const closeSession = db.prepare(`
@@ -178,11 +179,11 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
       return row && toSession(row);
     },
     noteEvent: (e: TransactionEventSeen) => {
-      const row = handled.add(e.chargerId, e.reference, e.seqNo, e.offline, e.eventType === 'Ended', () => readSeqNos.get(e.chargerId, e.reference));
+      const row = handled.add(e.chargerId, e.reference, e.seqNo, e.offline, e.eventType === 'Ended', loadSeqNos);
       if (row) writeSeqNos.run(e.chargerId, e.reference, row.handled, row.offline);
       return row !== undefined;
     },
-    eventSeen: (chargerId, reference, seqNo) => handled.seen(chargerId, reference, seqNo, () => readSeqNos.get(chargerId, reference)),
+    eventSeen: (chargerId, reference, seqNo) => handled.seen(chargerId, reference, seqNo, loadSeqNos),
     forgetHandledEvents: () => handled.forget(),
   };
 }

@@ -110,3 +110,54 @@ t.test('a store keeps gaps, offline seqNos and replays across a restart', async 
   t.teardown(() => check.close());
   t.same(check.prepare('SELECT charger_id, transaction_ref, handled, offline FROM transaction_seq_nos').all(), [{ charger_id: 'CP1', transaction_ref: 'tx-1', handled: '0-3,5', offline: '0-1' }], 'one row for the transaction');
 });
+
+t.test('the transaction asked about last is answered from memory, and a replay is still caught after it switched', async (t) => {
+  const handled = createHandledEvents();
+  const loads: string[] = [];
+  const load = (chargerId: string, reference: string) => (loads.push(`${chargerId}/${reference}`), undefined);
+  for (let seqNo = 0; seqNo < 5; seqNo++) {
+    t.equal(handled.seen('CP1', 'a', seqNo, load), false);
+    t.ok(handled.add('CP1', 'a', seqNo, false, false, load));
+  }
+  t.same(loads, ['CP1/a'], 'the table read once for the transaction');
+  t.equal(handled.seen('CP1', 'a', 3, load), true, 'a replay of the same transaction');
+  // Another transaction, another charger's transaction of the same name: the last one switches.
+  t.ok(handled.add('CP1', 'b', 3, false, false, load));
+  t.equal(handled.seen('CP1', 'a', 3, load), true, 'a replay after the last transaction switched (a → b → a)');
+  t.ok(handled.add('CP2', 'a', 0, false, false, load));
+  t.equal(handled.seen('CP2', 'a', 3, load), false, "CP2's transaction a is not CP1's");
+  t.equal(handled.seen('CP1', 'a', 3, load), true, "CP1's after CP2's of the same name");
+  t.equal(handled.seen('CP1', 'b', 3, load), true);
+  t.equal(handled.seen('CP1', 'b', 4, load), false);
+  t.equal(handled.add('CP1', 'b', 3, false, false, load), undefined, 'a replayed seqNo is not recorded again');
+  t.same(loads, ['CP1/a', 'CP1/b', 'CP2/a'], 'each set read once');
+
+  // Ended: the set (and the last transaction) let go, the next look-up reads the table.
+  t.ok(handled.add('CP1', 'b', 5, false, true, load));
+  t.equal(handled.seen('CP1', 'b', 5, load), false, 'read again from the (here empty) table');
+  t.same(loads.at(-1), 'CP1/b');
+  // forget(): after an undone write nothing held is trusted, the last one included.
+  handled.seen('CP1', 'a', 1, load);
+  handled.forget();
+  t.equal(handled.seen('CP1', 'a', 1, load), false, 'read again after forget()');
+  t.same(loads.at(-1), 'CP1/a');
+});
+
+t.test('a store: replays caught by transactionId + seqNo while the last transaction switches between chargers', async (t) => {
+  const store = openSqliteStore(t.testdir());
+  t.teardown(() => store.close());
+  const of = (chargerId: string, reference: string, seqNo: number) => ({ ...event(seqNo, seqNo === 0 ? 'Started' : 'Updated', reference), chargerId });
+  // Two chargers' transactions interleaved, as the gateway sees them.
+  for (let seqNo = 0; seqNo < 4; seqNo++) {
+    for (const [chargerId, reference] of [['CP1', 'tx-1'], ['CP2', 'tx-1'], ['CP1', 'tx-2']] as const) {
+      t.equal(store.sessions.eventSeen(chargerId, reference, seqNo), false);
+      t.equal(await store.durably(() => store.sessions.noteEvent(of(chargerId, reference, seqNo))), true);
+    }
+  }
+  for (const [chargerId, reference] of [['CP1', 'tx-1'], ['CP2', 'tx-1'], ['CP1', 'tx-2'], ['CP1', 'tx-1']] as const) {
+    t.equal(store.sessions.eventSeen(chargerId, reference, 2), true, `${chargerId} ${reference}: seqNo 2 is a replay`);
+    t.equal(store.sessions.noteEvent(of(chargerId, reference, 2)), false, 'and is not recorded again');
+    t.equal(store.sessions.eventSeen(chargerId, reference, 4), false, 'seqNo 4 is new');
+  }
+  t.equal(store.sessions.eventSeen('CP2', 'tx-2', 1), false, 'CP2 has no transaction tx-2');
+});

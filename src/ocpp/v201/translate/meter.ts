@@ -30,6 +30,11 @@ export function scaled(value: number, multiplier: number): number {
   return multiplier === 0 ? value : Number((value * 10 ** multiplier).toPrecision(15));
 }
 
+/** A sample's path in a note (built only for a note). */
+function where(path: string, i: number, j: number): string {
+  return `${path}.${i}.sampledValue.${j}`;
+}
+
 /**
  * 2.0.1 meter values → the core's (1.6 shaped), with what was dropped. Every TransactionEvent
  * and MeterValues goes through here, so it allocates only what it returns: the note's path is
@@ -43,18 +48,17 @@ export function meterValuesToCore(values: readonly MeterValueType[], path = 'met
     const sampledValue: SampledValue16[] = [];
     for (let j = 0; j < mv.sampledValue.length; j++) {
       const sv = mv.sampledValue[j]!;
-      const where = () => `${path}.${i}.sampledValue.${j}`;
       const measurand = sv.measurand;
       if (measurand !== undefined && !MEASURANDS_16.has(measurand)) {
-        notes.push({ kind: 'lost', path: where(), detail: `measurand ${measurand} has no OCPP 1.6 equal: sample not kept` });
+        notes.push({ kind: 'lost', path: where(path, i, j), detail: `measurand ${measurand} has no OCPP 1.6 equal: sample not kept` });
         continue;
       }
       const unit = sv.unitOfMeasure?.unit;
       if (unit !== undefined && !UNITS_16.has(unit)) {
-        notes.push({ kind: 'lost', path: where(), detail: `unit ${unit} has no OCPP 1.6 equal: sample not kept` });
+        notes.push({ kind: 'lost', path: where(path, i, j), detail: `unit ${unit} has no OCPP 1.6 equal: sample not kept` });
         continue;
       }
-      if (sv.signedMeterValue) notes.push({ kind: 'lost', path: where(), detail: 'signedMeterValue not kept' });
+      if (sv.signedMeterValue) notes.push({ kind: 'lost', path: where(path, i, j), detail: 'signedMeterValue not kept' });
       const sample: SampledValue16 = { value: String(scaled(sv.value, sv.unitOfMeasure?.multiplier ?? 0)) };
       if (sv.context) sample.context = sv.context;
       if (measurand) sample.measurand = measurand as NonNullable<SampledValue16['measurand']>;

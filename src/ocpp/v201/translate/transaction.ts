@@ -94,14 +94,20 @@ export interface TransactionPlan {
   notes: TranslationNote[];
 }
 
+const NO_METER_VALUES: readonly MeterValueType[] = Object.freeze([]);
+
 export function transactionEventToCore(req: TransactionEventRequest, facts: TransactionFacts): TransactionPlan {
   const info = req.transactionInfo;
-  const meter = meterValuesToCore(req.meterValue ?? []);
-  const notes = [...meter.notes];
+  const meter = meterValuesToCore(req.meterValue ?? NO_METER_VALUES);
+  // The translation's own list (made for this call): added to, not copied. Every Updated of a
+  // charging car comes through here, so the plan is built by assignment, without spreads.
+  const notes = meter.notes;
   const connectorId = req.evse?.id ?? facts.session?.connectorId ?? 1;
   if (req.evse === undefined && facts.session === undefined) notes.push({ kind: 'mapped', path: 'evse', detail: 'the first event of a transaction names no EVSE: connector 1 assumed' });
   if (req.evse?.connectorId !== undefined && req.evse.connectorId > 1) notes.push({ kind: 'mapped', path: 'evse.connectorId', detail: `connector ${req.evse.connectorId} of EVSE ${req.evse.id}: counted as connector ${req.evse.id} (one connector per EVSE)` });
-  const plan: TransactionPlan = { reference: info.transactionId, connectorId, meterValue: [], notes, ...(req.idToken ? { idTag: idTagOf(req.idToken) } : {}) };
+  // An Ended's samples go into its Stop (below), the others' to the core's MeterValues.
+  const plan: TransactionPlan = { reference: info.transactionId, connectorId, meterValue: req.eventType === 'Ended' ? [] : meter.value, notes };
+  if (req.idToken) plan.idTag = idTagOf(req.idToken);
 
   let meterStart = facts.session?.meterStart;
   if (!facts.session) {
@@ -130,9 +136,8 @@ export function transactionEventToCore(req: TransactionEventRequest, facts: Tran
       ...(meter.value.length > 0 ? { transactionData: meter.value } : {}),
     };
     if (info.chargingState !== undefined && info.chargingState !== 'Idle') plan.status = status(connectorId, 'Finishing', req.timestamp);
-  } else {
-    plan.meterValue = meter.value;
-    if (info.chargingState !== undefined) plan.status = status(connectorId, statusOfChargingState(info.chargingState), req.timestamp);
+  } else if (info.chargingState !== undefined) {
+    plan.status = status(connectorId, statusOfChargingState(info.chargingState), req.timestamp);
   }
   return plan;
 }
