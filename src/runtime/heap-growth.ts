@@ -5,8 +5,10 @@
  * collector's and the program's speeds, up to 4×, and keeps the memory it grew to. A site of
  * 1,000 chargers allocates steadily (frames, events, the mirror's messages): measured in
  * `npm run bench` (scale part), the heap reserved 235 MB for about 70 MB alive, and the
- * process's RSS was 369 MiB. At 20 % over the live size the heap stayed near 135 MB and the
- * RSS near 257 MiB, for more, smaller full collections (docs/performance.md, issue #19).
+ * process's RSS was 369-391 MiB. At 35 % over the live size the RSS was 256-260 MiB for
+ * 11-15 % of a core; at 20 %, 245-251 MiB for 15.5-16.5 % (more, smaller full collections);
+ * at 50 %, 283 MiB (docs/performance.md, issue #19). 35 keeps most of the memory saved
+ * without the collector's cost pushing the CPU up.
  *
  * A small box is what chargegate runs on: memory it does not need it should not hold. The
  * flag is V8's `--heap-growing-percent`, read at every full collection, so it can be set at
@@ -14,7 +16,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
-export const HEAP_GROWING_PERCENT = 20;
+export const HEAP_GROWING_PERCENT = 35;
 
 /** Sets the growth unless node was started with its own; returns the percent in effect (undefined: the operator's). */
 export function limitHeapGrowth(

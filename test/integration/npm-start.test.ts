@@ -94,7 +94,7 @@ t.test('npm start, npm run sim, and SIGTERM to each npm process', async (t) => {
   const gateway = npm(t, ['start', ...NPM_FLAGS, '--', '--config', config]);
   await eventually(() => gateway.output().includes('chargegate is listening'), 'the gateway is listening', 120_000);
   // A box's memory is small: the gateway holds V8's heap near its live set (src/runtime/heap-growth.ts).
-  t.match(gateway.output(), /"heapGrowingPercent":20\b/, 'the heap growth is limited at start');
+  t.match(gateway.output(), /"heapGrowingPercent":35\b/, 'the heap growth is limited at start');
   const nodes = descendants(gateway.child.pid!);
   t.ok(nodes.length > 0, 'node runs under npm');
   // An orphaned gateway (the bug) is no longer below npm: end it by its own pid.
