@@ -27,6 +27,16 @@ export interface SeqNosRow {
   offline: string;
 }
 
+/** The row to write for an event, and what of it is known to be in the table already. */
+export interface SeqNosWrite extends SeqNosRow {
+  /**
+   * The row is in the table (read from it, or written by an earlier event on this connection
+   * that was not undone since: an undone write makes forget() drop the set) and its offline
+   * column is unchanged: updating `handled` alone writes the same row as the upsert.
+   */
+  onlyHandled: boolean;
+}
+
 /** Reads a transaction's row from the table (one function for the store's life: no closure per event). */
 export type LoadSeqNos = (chargerId: string, reference: string) => SeqNosRow | undefined;
 
@@ -34,7 +44,7 @@ export interface HandledEvents {
   /** Whether this seqNo of the transaction was handled; `load` reads the table's row on a miss. */
   seen(chargerId: string, reference: string, seqNo: number, load: LoadSeqNos): boolean;
   /** Takes an event as handled: the transaction's row to write, undefined when it was handled already. */
-  add(chargerId: string, reference: string, seqNo: number, offline: boolean, ended: boolean, load: LoadSeqNos): SeqNosRow | undefined;
+  add(chargerId: string, reference: string, seqNo: number, offline: boolean, ended: boolean, load: LoadSeqNos): SeqNosWrite | undefined;
   forget(): void;
 }
 
@@ -43,6 +53,8 @@ interface Held {
   offline: SeqRanges;
   /** The offline column as last written: unchanged by an online event. */
   offlineText: string;
+  /** The transaction's row is in the table (see SeqNosWrite.onlyHandled). */
+  stored: boolean;
 }
 
 /** Transactions whose sets are kept; beyond this the longest-held set is dropped (it is read again if needed). */
@@ -74,7 +86,7 @@ export function createHandledEvents(maxTransactions = MAX_TRANSACTIONS): Handled
     if (!held) {
       if (order.size >= maxTransactions) drop(...order.values().next().value!);
       const row = load(chargerId, reference);
-      held = { handled: parseSeqRanges(row?.handled ?? ''), offline: parseSeqRanges(row?.offline ?? ''), offlineText: row?.offline ?? '' };
+      held = { handled: parseSeqRanges(row?.handled ?? ''), offline: parseSeqRanges(row?.offline ?? ''), offlineText: row?.offline ?? '', stored: row !== undefined };
       if (!ofCharger) sets.set(chargerId, (ofCharger = new Map()));
       ofCharger.set(reference, held);
       order.set(held, [chargerId, reference]);
@@ -91,8 +103,14 @@ export function createHandledEvents(maxTransactions = MAX_TRANSACTIONS): Handled
     add(chargerId, reference, seqNo, offline, ended, load) {
       const held = get(chargerId, reference, load);
       if (!addSeqNo(held.handled, seqNo)) return undefined;
-      if (offline && addSeqNo(held.offline, seqNo)) held.offlineText = formatSeqRanges(held.offline);
-      const row = { handled: formatSeqRanges(held.handled), offline: held.offlineText };
+      let onlyHandled = held.stored;
+      if (offline && addSeqNo(held.offline, seqNo)) {
+        held.offlineText = formatSeqRanges(held.offline);
+        onlyHandled = false;
+      }
+      const row = { handled: formatSeqRanges(held.handled), offline: held.offlineText, onlyHandled };
+      // The caller writes the row in this durable write; if that is undone, forget() drops the set.
+      held.stored = true;
       // After its Ended a transaction is rarely asked about again: its set is not kept.
       if (ended) drop(chargerId, reference);
       return row;

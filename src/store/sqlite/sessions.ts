@@ -61,6 +61,9 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
   const writeSeqNos = db.prepare<[string, string, string, string]>(`
     INSERT INTO transaction_seq_nos (charger_id, transaction_ref, handled, offline) VALUES (?, ?, ?, ?)
     ON CONFLICT (charger_id, transaction_ref) DO UPDATE SET handled = excluded.handled, offline = excluded.offline`);
+  // The row is in the table and its offline column unchanged (an online event, the usual case):
+  // the same write, without the insert's attempt and its conflict (handled-events.ts onlyHandled).
+  const writeHandled = db.prepare<[string, string, string]>('UPDATE transaction_seq_nos SET handled = ? WHERE charger_id = ? AND transaction_ref = ?');
   const readSeqNos = db.prepare<[string, string], SeqNosRow>('SELECT handled, offline FROM transaction_seq_nos WHERE charger_id = ? AND transaction_ref = ?');
   const loadSeqNos = (chargerId: string, reference: string) => readSeqNos.get(chargerId, reference);
   const getSession = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE transaction_id = ?');
@@ -180,7 +183,8 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
     },
     noteEvent: (e: TransactionEventSeen) => {
       const row = handled.add(e.chargerId, e.reference, e.seqNo, e.offline, e.eventType === 'Ended', loadSeqNos);
-      if (row) writeSeqNos.run(e.chargerId, e.reference, row.handled, row.offline);
+      if (row?.onlyHandled) writeHandled.run(row.handled, e.chargerId, e.reference);
+      else if (row) writeSeqNos.run(e.chargerId, e.reference, row.handled, row.offline);
       return row !== undefined;
     },
     eventSeen: (chargerId, reference, seqNo) => handled.seen(chargerId, reference, seqNo, loadSeqNos),

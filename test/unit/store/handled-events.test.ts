@@ -63,7 +63,7 @@ t.test('beyond its size the longest-held set is dropped and read again when aske
   const load = (name: string, handledText: string) => () => (loads.push(name), { handled: handledText, offline: '' });
   t.equal(handled.seen('CP1', 'a', 1, load('a', '1')), true);
   t.equal(handled.seen('CP1', 'b', 1, load('b', '')), false);
-  t.same(handled.add('CP1', 'b', 1, false, false, load('b', '')), { handled: '1', offline: '' }, 'the row to write');
+  t.same(handled.add('CP1', 'b', 1, false, false, load('b', '')), { handled: '1', offline: '', onlyHandled: true }, 'the row to write (read from the table: only handled changes)');
   t.equal(handled.seen('CP1', 'b', 1, load('b', '')), true, 'a write is added to a set held');
   t.equal(handled.seen('CP1', 'c', 1, load('c', '')), false);
   t.equal(handled.seen('CP1', 'a', 1, load('a', '1')), true, 'a dropped set is read again');
@@ -88,11 +88,11 @@ t.test("an Ended transaction's set frees its place", async (t) => {
 t.test('the row written: the seqNos as ranges, the offline ones apart; a replay writes nothing', async (t) => {
   const handled = createHandledEvents();
   const none = () => undefined;
-  t.same(handled.add('CP1', 'x', 0, true, false, none), { handled: '0', offline: '0' }, 'a Started sent offline');
-  t.same(handled.add('CP1', 'x', 1, true, false, none), { handled: '0-1', offline: '0-1' });
-  t.same(handled.add('CP1', 'x', 2, false, false, none), { handled: '0-2', offline: '0-1' }, 'online again');
+  t.same(handled.add('CP1', 'x', 0, true, false, none), { handled: '0', offline: '0', onlyHandled: false }, 'a Started sent offline (no row yet: the upsert)');
+  t.same(handled.add('CP1', 'x', 1, true, false, none), { handled: '0-1', offline: '0-1', onlyHandled: false }, 'offline: both columns');
+  t.same(handled.add('CP1', 'x', 2, false, false, none), { handled: '0-2', offline: '0-1', onlyHandled: true }, 'online again: the row exists, only handled changes');
   t.equal(handled.add('CP1', 'x', 1, true, false, none), undefined, 'seqNo 1 again: a replay');
-  t.same(handled.add('CP1', 'x', 5, false, false, none), { handled: '0-2,5', offline: '0-1' }, 'a gap (events the charger dropped)');
+  t.same(handled.add('CP1', 'x', 5, false, false, none), { handled: '0-2,5', offline: '0-1', onlyHandled: true }, 'a gap (events the charger dropped)');
   t.equal(handled.seen('CP1', 'x', 4, none), false, 'a seqNo in the gap is not taken for handled');
 });
 
@@ -160,4 +160,44 @@ t.test('a store: replays caught by transactionId + seqNo while the last transact
     t.equal(store.sessions.eventSeen(chargerId, reference, 4), false, 'seqNo 4 is new');
   }
   t.equal(store.sessions.eventSeen('CP2', 'tx-2', 1), false, 'CP2 has no transaction tx-2');
+});
+
+t.test('the row is updated in place only when it is in the table: after an undone write, and across a restart, the same rows as the upsert', async (t) => {
+  const dir = t.testdir();
+  const store = openSqliteStore(dir);
+  // The write that would have made the row is undone: the next event's write must make it.
+  await t.rejects(
+    store.durably(() => {
+      store.sessions.noteEvent(event(0, 'Started'));
+      throw new Error('the disk said no');
+    }),
+  );
+  t.equal(await store.durably(() => store.sessions.noteEvent(event(0, 'Started'))), true, 'the retry of the Started');
+  for (let n = 1; n <= 3; n++) t.equal(await store.durably(() => store.sessions.noteEvent(event(n))), true);
+  // An undone write after the row exists: the row stays as it was before it.
+  await t.rejects(
+    store.durably(() => {
+      store.sessions.noteEvent(event(4));
+      throw new Error('the disk said no');
+    }),
+  );
+  t.equal(store.sessions.eventSeen('CP1', 'tx-1', 4), false, 'the undone one is not handled');
+  t.equal(await store.durably(() => store.sessions.noteEvent({ ...event(6), offline: true })), true, 'an offline one: both columns');
+  t.equal(await store.durably(() => store.sessions.noteEvent(event(4))), true, 'the retry, online');
+  // Another transaction whose first write is an Updated (its Started never came).
+  t.equal(await store.durably(() => store.sessions.noteEvent(event(7, 'Updated', 'tx-2'))), true);
+  t.equal(await store.durably(() => store.sessions.noteEvent(event(8, 'Updated', 'tx-2'))), true);
+  store.close();
+
+  const check = new Database(join(dir, DEFAULT_DB_FILE), { readonly: true });
+  t.same(check.prepare('SELECT charger_id, transaction_ref, handled, offline FROM transaction_seq_nos ORDER BY transaction_ref').all(), [
+    { charger_id: 'CP1', transaction_ref: 'tx-1', handled: '0-4,6', offline: '6' },
+    { charger_id: 'CP1', transaction_ref: 'tx-2', handled: '7-8', offline: '' },
+  ]);
+  check.close();
+  const again = openSqliteStore(dir);
+  t.teardown(() => again.close());
+  t.same([0, 1, 2, 3, 4, 5, 6].map((n) => again.sessions.eventSeen('CP1', 'tx-1', n)), [true, true, true, true, true, false, true], 'after a restart');
+  t.equal(await again.durably(() => again.sessions.noteEvent(event(5))), true, 'the gap filled after the restart (the row read: updated in place)');
+  t.equal(again.sessions.eventSeen('CP1', 'tx-1', 5), true);
 });
