@@ -5,8 +5,8 @@
  * collector's and the program's speeds, up to 4×, and keeps the memory it grew to. A site of
  * 1,000 chargers allocates steadily (frames, events, the mirror's messages): measured in
  * `npm run bench` (scale part), the heap reserved 235 MB for about 70 MB alive, and the
- * process's RSS was 369-391 MiB. At 35 % over the live size the RSS was 256-260 MiB for
- * 11-15 % of a core; at 20 %, 245-251 MiB for 15.5-16.5 % (more, smaller full collections);
+ * process's RSS was 369-391 MiB. At 35 % over the live size the RSS was 256-265 MiB for
+ * 11-16 % of a core (median 14.6, six runs); at 20 %, 245-251 MiB for 15.5-16.5 % (more, smaller full collections);
  * at 50 %, 283 MiB (docs/performance.md, issue #19). 35 keeps most of the memory saved
  * without the collector's cost pushing the CPU up.
  *
