@@ -183,8 +183,11 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
     },
     noteEvent: (e: TransactionEventSeen) => {
       const row = handled.add(e.chargerId, e.reference, e.seqNo, e.offline, e.eventType === 'Ended', loadSeqNos);
-      if (row?.onlyHandled) writeHandled.run(row.handled, e.chargerId, e.reference);
-      else if (row) writeSeqNos.run(e.chargerId, e.reference, row.handled, row.offline);
+      // onlyHandled is memory's belief that the row exists; the table has the last word: an
+      // update that found no row (removed behind the store's back) falls back to the upsert.
+      if (row && !(row.onlyHandled && writeHandled.run(row.handled, e.chargerId, e.reference).changes === 1)) {
+        writeSeqNos.run(e.chargerId, e.reference, row.handled, row.offline);
+      }
       return row !== undefined;
     },
     eventSeen: (chargerId, reference, seqNo) => handled.seen(chargerId, reference, seqNo, loadSeqNos),

@@ -201,3 +201,19 @@ t.test('the row is updated in place only when it is in the table: after an undon
   t.equal(await again.durably(() => again.sessions.noteEvent(event(5))), true, 'the gap filled after the restart (the row read: updated in place)');
   t.equal(again.sessions.eventSeen('CP1', 'tx-1', 5), true);
 });
+
+t.test('a row removed behind the store\'s back is written again by the next event, not lost to an update of nothing', async (t) => {
+  const dir = t.testdir();
+  const store = openSqliteStore(dir);
+  for (let n = 0; n <= 2; n++) t.equal(await store.durably(() => store.sessions.noteEvent(event(n, n === 0 ? 'Started' : 'Updated'))), true);
+  // Another connection (an operator's clean-up, a restore) removes the row the store believes is there.
+  const other = new Database(join(dir, DEFAULT_DB_FILE));
+  other.prepare('DELETE FROM transaction_seq_nos').run();
+  other.close();
+  t.equal(await store.durably(() => store.sessions.noteEvent(event(3))), true, 'the next event, online');
+  store.close();
+
+  const again = openSqliteStore(dir);
+  t.teardown(() => again.close());
+  t.same([0, 1, 2, 3, 4].map((n) => again.sessions.eventSeen('CP1', 'tx-1', n)), [true, true, true, true, false], 'after a restart: the row holds every seqNo handled');
+});
