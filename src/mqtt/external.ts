@@ -45,6 +45,8 @@ export function createExternalBroker({ options, subscriptions, statusTopic, logg
       connectTimeout: 10_000,
       // Telemetry while disconnected is not queued: the retained state is republished on connect.
       queueQoSZero: false,
+      // No cache of 65,536 packet-id Buffers in mqtt-packet (about 7 MB of heap; broker.ts).
+      writeCache: false,
       will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
