@@ -16,6 +16,7 @@ import { demoConfig, loadConfigFile } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createLogger } from './log.js';
 import { limitHeapGrowth } from './runtime/heap-growth.js';
+import { semiSpaceMiB } from './runtime/launch-flags.js';
 import { VERSION } from './version.js';
 
 const USAGE = `chargegate ${VERSION}: an edge gateway for EV charging sites
@@ -122,7 +123,8 @@ async function start(args: string[]): Promise<number> {
   const [{ createApp }, { StorageError }] = await Promise.all([import('./app.js'), import('./store/sqlite.js')]);
   // Before the first allocations of the site: a box's memory is small (src/runtime/heap-growth.ts).
   const heapGrowingPercent = limitHeapGrowth();
-  logger.info({ heapGrowingPercent: heapGrowingPercent ?? 'node flag' }, 'V8 heap growth past the live set');
+  // The young generation's size comes from node's command line only (src/runtime/launch-flags.ts).
+  logger.info({ heapGrowingPercent: heapGrowingPercent ?? 'node flag', maxSemiSpaceMiB: semiSpaceMiB() ?? 'V8 default' }, 'V8 heap growth past the live set');
   let app: ReturnType<typeof createApp>;
   try {
     app = createApp(config, { logger });

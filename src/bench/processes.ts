@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { LAUNCH_NODE_FLAGS } from '../runtime/launch-flags.js';
 import { closeAll, connectAll } from './load.js';
 
 const dist = new URL('../', import.meta.url);
@@ -60,9 +61,13 @@ export async function startPeer(script: string, ...args: string[]): Promise<{ ur
   return { url: `ws://127.0.0.1:${port}/ocpp`, child };
 }
 
-/** BENCH_GATEWAY_NODE_ARGS: node options for the gateway alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (docs/performance.md). */
-function benchNodeArgs(): string[] {
-  return (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+/**
+ * The gateway runs with the flags it is launched with on a site (src/runtime/launch-flags.ts),
+ * then BENCH_GATEWAY_NODE_ARGS: node options for the gateway alone, e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof` or `--max-semi-space-size=16` (the later one wins; docs/performance.md).
+ */
+export function benchNodeArgs(): string[] {
+  return [...LAUNCH_NODE_FLAGS, ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
 }
 
 export async function startGateway(dir: string, nodeArgs = benchNodeArgs()): Promise<{ url: string; child: ChildProcess }> {
