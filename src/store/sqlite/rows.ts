@@ -3,12 +3,17 @@ import type BetterSqlite3 from 'better-sqlite3';
 /** The driver's connection type, named once so the store files need not repeat it. */
 export type Db = BetterSqlite3.Database;
 
-/** Drops undefined keys, so an optional field that was never written reads back absent. */
+/**
+ * Drops undefined keys, so an optional field that was never written reads back absent. A copy,
+ * not `delete`: deleting a property turns an object into a slow dictionary-mode one, twice the
+ * memory of a plain one and slower to read (a heap snapshot of a 1,000-charger site, issue #19).
+ */
 export function omitEmpty<T extends object>(value: T): T {
+  const out = {} as T;
   for (const key of Object.keys(value) as (keyof T)[]) {
-    if (value[key] === undefined) delete value[key];
+    if (value[key] !== undefined) out[key] = value[key];
   }
-  return value;
+  return out;
 }
 
 /** NULL → undefined, for the optional fields of the port types. */
