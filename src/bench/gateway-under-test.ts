@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { createApp } from '../app.js';
 import { parseConfig } from '../config/load.js';
 import { silentLogger } from '../log.js';
-import { benchNodeArgs, cpuMs, rssMiB } from './processes.js';
+import { benchGatewayEnv, benchNodeArgs, cpuMs, rssMiB } from './processes.js';
 
 export interface GatewayUnderTest {
   /** The gateway's process id (this process's when it runs here). */
@@ -54,7 +54,7 @@ export const childGateway: GatewayStarter = async (config, dir) => {
       mqtt: { ...section(config, 'mqtt'), host: '127.0.0.1', port: mqtt },
     }),
   );
-  const child = spawn(process.execPath, [...benchNodeArgs(), new URL('../main.js', import.meta.url).pathname, 'start', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...benchNodeArgs(), new URL('../main.js', import.meta.url).pathname, 'start', '--config', configFile], { stdio: ['ignore', 'ignore', 'inherit'], env: benchGatewayEnv() });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const httpUrl = `http://127.0.0.1:${http}`;
   // Up to a minute: on a loaded machine compiling the schemas alone can take ten seconds.

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { LAUNCH_NODE_FLAGS } from '../runtime/launch-flags.js';
+import { LAUNCH_ENV, LAUNCH_NODE_FLAGS } from '../runtime/launch-flags.js';
 import { closeAll, connectAll } from './load.js';
 
 const dist = new URL('../', import.meta.url);
@@ -66,6 +66,11 @@ export async function startPeer(script: string, ...args: string[]): Promise<{ ur
  * then BENCH_GATEWAY_NODE_ARGS: node options for the gateway alone, e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof` or `--max-semi-space-size=16` (the later one wins; docs/performance.md).
  */
+/** The gateway's environment: the launch environment (launch-flags.ts), unless the bench's own sets the same variable. */
+export function benchGatewayEnv(): NodeJS.ProcessEnv {
+  return { ...LAUNCH_ENV, ...process.env };
+}
+
 export function benchNodeArgs(): string[] {
   return [...LAUNCH_NODE_FLAGS, ...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
 }
@@ -86,7 +91,7 @@ export async function startGateway(dir: string, nodeArgs = benchNodeArgs()): Pro
       'http: { port: 0 }', // so does the HTTP API
     ].join('\n'),
   );
-  const child = spawn(process.execPath, [...nodeArgs, new URL('main.js', dist).pathname, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, new URL('main.js', dist).pathname, 'start', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'], env: benchGatewayEnv() });
   // The listening line is logged at info; with level warn we poll the port instead.
   child.stdout!.resume();
   const url = `ws://127.0.0.1:${port}/ocpp`;

@@ -96,6 +96,7 @@ t.test('npm start, npm run sim, and SIGTERM to each npm process', async (t) => {
   // A box's memory is small: the gateway holds V8's heap near its live set (src/runtime/heap-growth.ts).
   t.match(gateway.output(), /"heapGrowingPercent":35\b/, 'the heap growth is limited at start');
   t.match(gateway.output(), /"maxSemiSpaceMiB":4\b/, "npm start launches node with V8's young generation capped (src/runtime/launch-flags.ts)");
+  t.match(gateway.output(), /"mallocArenaMax":"2"/, 'and with two malloc arenas');
   const nodes = descendants(gateway.child.pid!);
   t.ok(nodes.length > 0, 'node runs under npm');
   // An orphaned gateway (the bug) is no longer below npm: end it by its own pid.

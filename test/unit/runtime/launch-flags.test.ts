@@ -1,12 +1,12 @@
 /**
  * chargegate runs with the same node flags wherever it is launched (src/runtime/launch-flags.ts):
- * `npm start`, the systemd unit and the container image. A launch line that lost the flag would
+ * `npm start`, the systemd unit and the container image, and in the same environment. A launch line that lost the flag would
  * cost a 1,000-charger site about 25 MiB of RSS with nothing failing; this test fails instead.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { LAUNCH_NODE_FLAGS, SEMI_SPACE_MIB, semiSpaceMiB } from '../../../src/runtime/launch-flags.js';
+import { LAUNCH_ENV, LAUNCH_NODE_FLAGS, SEMI_SPACE_MIB, semiSpaceMiB } from '../../../src/runtime/launch-flags.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const read = (path: string) => readFileSync(`${ROOT}/${path}`, 'utf8');
@@ -19,20 +19,29 @@ function nodeFlagsBefore(words: string[], script: string): string[] {
   return words.slice(node + 1, at);
 }
 
-t.test('npm start runs node with the launch flags', async (t) => {
+const ENV_WORDS = Object.entries(LAUNCH_ENV).map(([k, v]) => `${k}=${v}`);
+
+t.test('npm start runs node with the launch flags and environment', async (t) => {
   const start = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts.start!;
-  t.strictSame(nodeFlagsBefore(start.split(/\s+/), 'bin/chargegate.js'), LAUNCH_NODE_FLAGS, start);
+  const words = start.split(/\s+/);
+  t.strictSame(nodeFlagsBefore(words, 'bin/chargegate.js'), LAUNCH_NODE_FLAGS, start);
+  // `VAR=value exec node …`: sh exports the assignment to what exec runs.
+  t.strictSame(words.slice(0, words.indexOf('exec')), ENV_WORDS, start);
 });
 
 t.test('the systemd unit runs node with the launch flags', async (t) => {
   const line = read('deploy/chargegate.service').split('\n').find((l) => l.startsWith('ExecStart='))!;
   t.strictSame(nodeFlagsBefore(line.slice('ExecStart='.length).split(/\s+/), 'bin/chargegate.js'), LAUNCH_NODE_FLAGS, line);
+  const env = read('deploy/chargegate.service').split('\n').filter((l) => l.startsWith('Environment=')).map((l) => l.slice('Environment='.length));
+  for (const word of ENV_WORDS) t.ok(env.includes(word), `Environment=${word}`);
 });
 
 t.test('the container runs node with the launch flags', async (t) => {
   const line = read('deploy/Dockerfile').split('\n').find((l) => l.startsWith('ENTRYPOINT'))!;
   const words = JSON.parse(line.slice('ENTRYPOINT'.length).trim()) as string[];
   t.strictSame(nodeFlagsBefore(words, 'bin/chargegate.js'), LAUNCH_NODE_FLAGS, line);
+  const env = read('deploy/Dockerfile').split('\n').filter((l) => l.startsWith('ENV ')).map((l) => l.slice('ENV '.length).trim());
+  for (const word of ENV_WORDS) t.ok(env.includes(word), `ENV ${word}`);
 });
 
 t.test('the semi-space size in effect is read from the command line and NODE_OPTIONS', async (t) => {
