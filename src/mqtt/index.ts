@@ -23,7 +23,6 @@ import { createMirror, type Mirror } from './mirror.js';
 import type { LatestLookup } from './file-mirror.js';
 import { resolveMqttOptions, type EmbeddedOptions, type ExternalOptions } from './options.js';
 import { Publisher } from './publisher.js';
-import { Throttle } from './throttle.js';
 import { Topics } from './topics.js';
 import type { MqttTransport } from './transport.js';
 
@@ -75,7 +74,7 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
   const topics = new Topics(options.prefix);
   const transport = options.mode === 'embedded' ? embedded(options, topics, logger) : external(options, topics, logger);
   const nowMs = deps.nowMs ?? (() => performance.now());
-  const publisher = new Publisher({ transport, throttle: new Throttle(options.throttleMs), nowMs });
+  const publisher = new Publisher({ transport, throttleMs: options.throttleMs, nowMs });
   const { registry } = deps.gateway;
   const configured = new Set(deps.config.chargers.list.map((c) => c.id));
   const mirror = createMirror({

@@ -15,7 +15,6 @@ import { parseCommand, type Command } from '../../mqtt/command-parse.js';
 import { createCommandRunner } from '../../mqtt/commands.js';
 import { createInboundHandler } from '../../mqtt/inbound.js';
 import { Publisher } from '../../mqtt/publisher.js';
-import { Throttle } from '../../mqtt/throttle.js';
 import { CHARGER_COMMANDS, CONNECTOR_COMMANDS, Topics } from '../../mqtt/topics.js';
 import type { MqttTransport } from '../../mqtt/transport.js';
 import { mutateText } from '../mutate.js';
@@ -103,7 +102,7 @@ export function mqttTarget(options: { site: { get(): Promise<FuzzSite>; release(
       });
       handle = createInboundHandler({
         topics,
-        publisher: new Publisher({ transport, throttle: new Throttle(0), nowMs: () => Date.now() }),
+        publisher: new Publisher({ transport, throttleMs: 0, nowMs: () => Date.now() }),
         run: createCommandRunner({ control, startIdTag: 'TAG1' }),
         onDiscoveryBirth: () => void births++,
         discoveryPrefix: 'homeassistant',

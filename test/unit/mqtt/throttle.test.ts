@@ -43,3 +43,26 @@ t.test('interval 0 sends every change; markSent and forget', async (t) => {
   slow.forget('p');
   t.equal(slow.offer('p', 'y', 3), 'send');
 });
+
+t.test("the caller's records hold what was sent: updated in place, made when missing, gone on forget", async (t) => {
+  class Rec {
+    sentValue: string | undefined = undefined;
+    sentAt = 0;
+    constructor(public latest: string) {}
+  }
+  const records = new Map<string, Rec>();
+  const th = new Throttle(1000, records, (value) => new Rec(value));
+  const kept = new Rec('a');
+  records.set('p', kept); // a record the caller made before anything was sent
+  t.equal(th.offer('p', 'a', 0), 'send', 'a record with nothing sent yet does not count as sent');
+  t.equal(records.get('p'), kept, 'the same record, updated in place');
+  t.match(kept, { sentValue: 'a', sentAt: 0, latest: 'a' });
+  t.equal(th.offer('p', 'a', 5), 'unchanged');
+  t.equal(th.offer('q', 'x', 10), 'send');
+  t.match(records.get('q'), { latest: 'x', sentValue: 'x', sentAt: 10 }, 'a topic without a record gets one from the factory');
+  t.equal(th.offer('p', 'b', 20), 'hold');
+  t.strictSame(th.due(1000), [['p', 'b']]);
+  t.match(kept, { sentValue: 'b', sentAt: 1000 });
+  th.forget('q');
+  t.notOk(records.has('q'), 'forget removes the record');
+});
