@@ -17,13 +17,15 @@
  * So: the device's first config (the charger's `connected` binary sensor, the site's
  * `site_limit` number: both exist whatever the options) carries the full device and the
  * origin; every other config `dev: { ids, name }`. The name is on each one because a config
- * Home Assistant reads before the full one would otherwise create a device without a name
- * (entity ids like `sensor.none_power`), and without it Home Assistant logs a line per config;
- * the full one is published first, but a broker that hands out its retained store (a restarted
- * Home Assistant, another subscriber) need not keep that order. A heap snapshot of a
- * 1,000-charger site had the retained configs at 17.4 MB of its 92 MB live heap (35 per
- * charger, about 480 bytes each); this takes a typical charger's configs from 16,423 to 12,958
- * bytes (−21 %; with a configuration URL from 17,611 to 12,991, −26 %): docs/performance.md.
+ * Home Assistant reads before the full one would otherwise create a device without a name, and
+ * without it Home Assistant logs, per config, "MQTT device information always needs to include
+ * a name … the device name must be included in each entity's device configuration"
+ * (mqtt/entity.py, _set_entity_name); the full one is published first, but a broker that hands
+ * out its retained store (a restarted Home Assistant, another subscriber) need not keep that
+ * order. A heap snapshot of a 1,000-charger site had the retained configs at 17.4 MB of its
+ * 92 MB live heap (35 per charger, about 480 bytes each); this takes a typical charger's configs
+ * from 16,423 to 12,958 bytes (−21 %; with a configuration URL from 17,611 to 12,991, −26 %; the
+ * scale bench's charger, whose boot says less, 15,643 to 13,025, −17 %): docs/performance.md.
  */
 import { CHARGE_MODES } from '../balancer/solar.js';
 import { abbreviated } from './ha-abbreviations.js';
