@@ -99,6 +99,9 @@ export function discoveryProblems(component: string, given: Config): string[] {
   if (typeof config.name !== 'string' || config.name.length === 0) out.push('name missing');
   const device = config.device as Config | undefined;
   if (!device || !Array.isArray(device.identifiers) || device.identifiers.length === 0) out.push('device.identifiers missing');
+  // "Sharing of device configuration" (Home Assistant's mqtt.markdown): a config that links to a
+  // device needs at least one of connections and identifiers, and the device's name.
+  if (device && (typeof device.name !== 'string' || device.name.length === 0)) out.push('device.name missing');
   if (device?.configuration_url !== undefined && !/^(https?|homeassistant):\/\/\S+$/.test(String(device.configuration_url))) out.push('device.configuration_url is not a URL');
   if (config.availability === undefined && config.availability_topic === undefined) out.push('no availability');
   if (config.entity_category !== undefined && !['config', 'diagnostic'].includes(config.entity_category as string)) out.push(`entity_category ${String(config.entity_category)}`);
@@ -259,4 +262,42 @@ function renderer(template: string): ((value: string, nowMs: number) => string) 
   const event = /^\{\{ dict\(value_json, event_type='([a-z_]+)'\) \| tojson \}\}$/.exec(template);
   if (event) return (v) => JSON.stringify({ ...json(v), event_type: event[1] });
   return undefined;
+}
+
+/**
+ * What is wrong with how a set of discovery configs describes their devices (empty: nothing).
+ * Home Assistant ("Sharing of device configuration" in its MQTT docs) lets one config carry the
+ * full device and the others link to it with its identifiers and name; chargegate does exactly
+ * that (issue #19, memory): per device (the node level of the topic) one config with the full
+ * device (maker and model at least) and the origin, every other one `device: { identifiers, name }`
+ * and no origin, all with the same identifiers and name. With `ordered`, the full one must also
+ * come first among its device's configs (as chargegate publishes them; a broker handing out its
+ * retained store need not keep that order).
+ */
+export function deviceProblems(messages: readonly { topic: string; payload: string | Config }[], { ordered = true }: { ordered?: boolean } = {}): string[] {
+  const out: string[] = [];
+  const byNode = new Map<string, { object: string; config: Record<string, any> }[]>();
+  for (const m of messages) {
+    if (m.payload === '') continue;
+    const [, , node, object] = m.topic.split('/');
+    byNode.set(node!, [...(byNode.get(node!) ?? []), { object: object!, config: haConfig(m.payload) }]);
+  }
+  for (const [node, configs] of byNode) {
+    const full = configs.filter((c) => c.config.device?.manufacturer !== undefined || c.config.device?.model !== undefined);
+    if (full.length !== 1) out.push(`${node}: ${full.length} configs carry the full device (${full.map((c) => c.object).join(', ') || 'none'}), not one`);
+    const first = full[0];
+    if (first && !(typeof first.config.device.manufacturer === 'string' && typeof first.config.device.model === 'string')) out.push(`${node}: the full device of ${first.object} lacks the maker or the model`);
+    if (first && typeof first.config.origin?.name !== 'string') out.push(`${node}: ${first.object}, the full device, has no origin`);
+    if (ordered && first && configs[0] !== first) out.push(`${node}: the full device is on ${first.object}, not on the first config (${configs[0]!.object})`);
+    const [ids, name] = [JSON.stringify(configs[0]!.config.device?.identifiers), configs[0]!.config.device?.name];
+    for (const c of configs) {
+      const device = c.config.device as Config | undefined;
+      if (JSON.stringify(device?.identifiers) !== ids || device?.name !== name) out.push(`${node}: ${c.object} names another device (${JSON.stringify(device?.identifiers)}, ${String(device?.name)})`);
+      if (c === first) continue;
+      const keys = Object.keys(device ?? {}).sort();
+      if (JSON.stringify(keys) !== JSON.stringify(['identifiers', 'name'])) out.push(`${node}: ${c.object} links to the device with ${keys.join(', ') || 'nothing'}, not identifiers and name`);
+      if (c.config.origin !== undefined) out.push(`${node}: ${c.object} repeats the origin`);
+    }
+  }
+  return out;
 }

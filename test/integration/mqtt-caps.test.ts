@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
 import { parse } from 'yaml';
 import { PASSWORDS, eventually, startGateway, type RunningGateway } from '../helpers/gateway.js';
-import { discoveryProblems, haConfig, stateProblem } from '../helpers/ha-discovery.js';
+import { deviceProblems, discoveryProblems, haConfig, stateProblem } from '../helpers/ha-discovery.js';
 import { connectClient, type TestClient } from '../helpers/mqtt.js';
 import { mosquittoPath, startMosquitto } from '../helpers/mosquitto.js';
 import { bootPayload, boot201, rpcCharger, rpcCharger201, type RpcClient } from '../helpers/rpc-charger.js';
@@ -50,6 +50,9 @@ function checkDiscovery(t: Test, u: TestClient): number {
     if (!m.topic.startsWith('homeassistant/') || m.payload === '') continue;
     configs.set(m.topic, { component: m.topic.split('/')[1]!, config: haConfig(m.payload) });
   }
+  // Each device in full on one config, linked by ids and name from the others (issue #19; in the
+  // order the broker handed the retained ones out, which need not be the order published).
+  t.strictSame(deviceProblems([...configs].filter(([topic]) => topic.endsWith('/config')).map(([topic, { config }]) => ({ topic, payload: config })), { ordered: false }), [], 'one full device per device');
   let values = 0;
   for (const [topic, { component, config }] of configs) {
     t.strictSame(discoveryProblems(component, config), [], topic);

@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import { SimulatedCharger } from '../../src/sim/charger.js';
 import { PASSWORDS, eventually, startGateway, type RunningGateway } from '../helpers/gateway.js';
 import { connectClient, type TestClient } from '../helpers/mqtt.js';
-import { haConfig } from '../helpers/ha-discovery.js';
+import { deviceProblems, haConfig } from '../helpers/ha-discovery.js';
 
 const COMMANDER = { username: 'homeassistant', password: 'ha-secret-pw1' };
 const VIEWER = { username: 'viewer', password: 'viewer-secret-pw' };
@@ -61,8 +61,11 @@ t.test('the documented topics and Home Assistant discovery appear', async (t) =>
     state_class: 'measurement',
     unique_id: 'chargegate_CP1_c1_power',
     availability: [{ topic: 'chargegate/status' }, { topic: `${CP1}/connected` }],
-    device: { identifiers: ['chargegate_CP1'], name: 'CP1', manufacturer: info.vendor, model: info.model, sw_version: '1.2.3', serial_number: 'SN-0001' },
   });
+  t.strictSame(power.device, { identifiers: ['chargegate_CP1'], name: 'CP1' }, 'an entity links to the device by its ids and name');
+  // The full device on one config per charger (issue #19, memory): the connectivity sensor.
+  const connected = haConfig((await v.waitFor('homeassistant/binary_sensor/chargegate_CP1/connected/config', (p) => JSON.parse(p).dev?.sw === '1.2.3')).payload);
+  t.match(connected, { device: { identifiers: ['chargegate_CP1'], name: 'CP1', manufacturer: info.vendor, model: info.model, sw_version: '1.2.3', serial_number: 'SN-0001' }, origin: { name: 'chargegate' } });
   const energy = haConfig((await v.waitFor('homeassistant/sensor/chargegate_CP1/c1_energy/config')).payload);
   t.match(energy, { device_class: 'energy', state_class: 'total_increasing', unit_of_measurement: 'Wh' });
   for (const phase of ['L1', 'L2', 'L3']) await v.waitFor(`homeassistant/sensor/chargegate_CP1/c1_current_${phase.toLowerCase()}/config`);
@@ -74,8 +77,11 @@ t.test('the documented topics and Home Assistant discovery appear', async (t) =>
   await v.waitFor('homeassistant/button/chargegate_CP1/c1_stop/config');
   // CP2 is configured but never connected: it is there, offline, maker unknown.
   t.equal((await v.waitFor('chargegate/chargers/CP2/connected')).payload, 'offline');
-  t.match(haConfig((await v.waitFor('homeassistant/sensor/chargegate_CP2/c1_power/config')).payload), { device: { manufacturer: 'unknown' } });
+  t.match(haConfig((await v.waitFor('homeassistant/binary_sensor/chargegate_CP2/connected/config')).payload), { device: { name: 'CP2', manufacturer: 'unknown' } });
   t.ok(v.received.filter((m) => m.topic.startsWith('homeassistant/')).every((m) => m.retain), 'discovery configs are retained');
+  // As the broker handed them out (its retained store need not keep the order they were published in).
+  const latest = new Map(v.received.filter((m) => m.topic.startsWith('homeassistant/') && m.topic.endsWith('/config')).map((m) => [m.topic, m.payload]));
+  t.strictSame(deviceProblems([...latest].map(([topic, payload]) => ({ topic, payload })), { ordered: false }), [], 'each device said in full once, linked by ids and name elsewhere');
 
   charger.plugIn(1);
   const started = await charger.startTransaction(1, 'TAG1');
@@ -103,6 +109,28 @@ t.test('the documented topics and Home Assistant discovery appear', async (t) =>
   t.equal((await late.waitFor(`${CP1}/connected`)).payload, 'online');
   t.equal((await late.waitFor(`${CP1}/connectors/1/session`)).payload, v.latest(`${CP1}/connectors/1/session`));
   await gw.stop();
+});
+
+t.test('new firmware at a boot: the configs again, the full device first with the new version (issue #19)', async (t) => {
+  const { gw, url, charger } = await site(t);
+  const v = await viewer(t, url);
+  const isConfig = (topic: string) => topic.startsWith('homeassistant/') && topic.split('/')[2] === 'chargegate_CP1';
+  await v.waitFor('homeassistant/binary_sensor/chargegate_CP1/connected/config', (p) => JSON.parse(p).dev?.sw === '1.2.3');
+  await charger.stop();
+  await v.waitFor(`${CP1}/connected`, (p) => p === 'offline');
+  const count = new Set(v.received.filter((m) => isConfig(m.topic)).map((m) => m.topic)).size;
+  const mark = v.received.length;
+
+  const updated = new SimulatedCharger({ url: gw.url, identity: 'CP1', password: PASSWORDS.CP1, connectors: 1, phases: 3, maxCurrentA: 16, serialNumber: 'SN-0001', firmwareVersion: '1.3.0', logger: silentLogger(), backoff: { initialMs: 50, maxMs: 200 } });
+  updated.start();
+  t.teardown(() => updated.stop());
+  await v.waitFor('homeassistant/binary_sensor/chargegate_CP1/connected/config', (p) => JSON.parse(p).dev?.sw === '1.3.0');
+  await eventually(() => v.received.slice(mark).filter((m) => isConfig(m.topic)).length >= count, `all ${count} configs of CP1 again`);
+  const again = v.received.slice(mark).filter((m) => isConfig(m.topic));
+  t.equal(again.length, count, 'each config once');
+  t.equal(again[0]!.topic, 'homeassistant/binary_sensor/chargegate_CP1/connected/config', 'the full device first, live, as published');
+  t.match(haConfig(again[0]!.payload), { device: { identifiers: ['chargegate_CP1'], name: 'CP1', sw_version: '1.3.0', serial_number: 'SN-0001' }, origin: { name: 'chargegate' } });
+  t.strictSame(deviceProblems(again), [], 'the others link to it by ids and name, in order');
 });
 
 t.test('commands reach the charger and are answered on the result topic', async (t) => {

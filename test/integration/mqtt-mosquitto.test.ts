@@ -48,7 +48,8 @@ t.test('against Mosquitto', { skip: binary ? false : 'mosquitto is not installed
 
     t.equal((await user.waitFor('chargegate/status')).payload, 'online');
     await user.waitFor(`${CP1}/connected`, (p) => p === 'online');
-    t.match(haConfig((await user.waitFor('homeassistant/sensor/chargegate_CP1/c1_energy/config')).payload), { device_class: 'energy', state_class: 'total_increasing', device: { manufacturer: 'chargegate' } });
+    t.match(haConfig((await user.waitFor('homeassistant/sensor/chargegate_CP1/c1_energy/config')).payload), { device_class: 'energy', state_class: 'total_increasing', device: { identifiers: ['chargegate_CP1'], name: 'CP1' } });
+    t.match(haConfig((await user.waitFor('homeassistant/binary_sensor/chargegate_CP1/connected/config', (p) => JSON.parse(p).dev?.mf === 'chargegate')).payload), { device: { manufacturer: 'chargegate' } }, 'the full device on the connectivity sensor');
 
     charger.plugIn(1);
     await user.publish(`${CP1}/connectors/1/start/set`, '{}');

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { discoveryMessages, siteDiscoveryMessages } from '../../../src/mqtt/discovery.js';
 import { Topics } from '../../../src/mqtt/topics.js';
-import { attributesOf, discoveryProblems, haConfig, stateProblem } from '../../helpers/ha-discovery.js';
+import { attributesOf, deviceProblems, discoveryProblems, haConfig, stateProblem } from '../../helpers/ha-discovery.js';
 
 const topics = new Topics('chargegate');
 const charger = { id: 'garage', info: { vendor: 'ACME', model: 'Wallbox 11' }, connectors: 2, phases: 3 as const, maxCurrentA: 16, socReported: true, chargeModes: true, currency: 'EUR' };
@@ -20,7 +20,8 @@ const find = (object: string) => all.find((e) => e.object === object)!;
 
 t.test('every entity is one Home Assistant accepts', async (t) => {
   for (const e of all) t.strictSame(discoveryProblems(e.component, e.config), [], `${e.component} ${e.object}`);
-  t.equal(find('c1_power').config.device.configuration_url, 'http://192.168.1.10:8080/', 'the device links to the dashboard');
+  t.equal(find('connected').config.device.configuration_url, 'http://192.168.1.10:8080/', 'the device links to the dashboard');
+  t.strictSame(deviceProblems([...discoveryMessages(charger, topics, 'homeassistant', '1.0.0', { configurationUrl: 'http://192.168.1.10:8080/' }), ...siteDiscoveryMessages(site, topics, 'homeassistant', '1.0.0')]), [], 'each device said in full once, first; linked by ids and name elsewhere');
 });
 
 t.test('the entities a home user expects are there', async (t) => {
@@ -71,7 +72,9 @@ t.test('what the topics carry is a state each entity accepts', async (t) => {
 });
 
 t.test('the validator catches what Home Assistant refuses', async (t) => {
-  const base = { name: 'x', unique_id: 'x', device: { identifiers: ['x'] }, availability_topic: 'a', state_topic: 's' };
+  const base = { name: 'x', unique_id: 'x', device: { identifiers: ['x'], name: 'X' }, availability_topic: 'a', state_topic: 's' };
+  // A config that links to a device needs its name too ("Sharing of device configuration").
+  t.strictSame(discoveryProblems('sensor', { ...base, device: { identifiers: ['x'] } }), ['device.name missing']);
   t.match(discoveryProblems('sensor', { ...base, device_class: 'energy', unit_of_measurement: 'Wh', state_class: 'measurement' }), [/state_class measurement does not go with device_class energy/]);
   t.match(discoveryProblems('sensor', { ...base, device_class: 'current', unit_of_measurement: 'W' }), [/unit W does not go/]);
   t.match(discoveryProblems('sensor', { ...base, device_class: 'enum' }), [/needs options/]);

@@ -1,7 +1,8 @@
 import t from 'tap';
-import { discoveryMessages, nodeId, removalMessages } from '../../../src/mqtt/discovery.js';
+import { discoveryMessages, nodeId, removalMessages, siteDiscoveryMessages, type DiscoveryMessage } from '../../../src/mqtt/discovery.js';
+import { abbreviated } from '../../../src/mqtt/ha-abbreviations.js';
 import { Topics } from '../../../src/mqtt/topics.js';
-import { haConfig } from '../../helpers/ha-discovery.js';
+import { deviceProblems, haConfig } from '../../helpers/ha-discovery.js';
 
 const topics = new Topics('chargegate');
 const charger = { id: 'garage-left', info: { vendor: 'ACME', model: 'Wallbox 11', firmwareVersion: '2.1', serialNumber: 'S1' }, connectors: 2, phases: 1 as const, maxCurrentA: 16 };
@@ -16,9 +17,13 @@ t.test('one device per charger, with the entities Home Assistant needs', async (
     device_class: 'power',
     state_class: 'measurement',
     unit_of_measurement: 'W',
-    device: { identifiers: ['chargegate_garage-left'], manufacturer: 'ACME', model: 'Wallbox 11', sw_version: '2.1', serial_number: 'S1' },
-    origin: { name: 'chargegate', sw_version: '0.1.0' },
     availability_mode: 'all',
+  });
+  t.strictSame(power!.device, { identifiers: ['chargegate_garage-left'], name: 'garage-left' }, 'it links to the charger\'s device');
+  t.notOk('origin' in power!, 'no origin: the device\'s first config says it');
+  t.match(byTopic.get('homeassistant/binary_sensor/chargegate_garage-left/connected/config'), {
+    device: { identifiers: ['chargegate_garage-left'], name: 'garage-left', manufacturer: 'ACME', model: 'Wallbox 11', sw_version: '2.1', serial_number: 'S1' },
+    origin: { name: 'chargegate', sw_version: '0.1.0' },
   });
   t.ok(byTopic.has('homeassistant/sensor/chargegate_garage-left/c1_current_l1/config'));
   t.notOk(byTopic.has('homeassistant/sensor/chargegate_garage-left/c1_current_l2/config'), 'one phase: L1 only');
@@ -72,4 +77,51 @@ t.test('the charge mode select per connector, only where charge modes run (a sit
     options: ['off', 'now', 'minsolar', 'solar'],
     unique_id: /mode/,
   });
+});
+
+/** The configs (short form, as sent) with the full device block and the origin on every one, or on none: what the checks must catch. */
+function withDevice(messages: DiscoveryMessage[], full: boolean): DiscoveryMessage[] {
+  const { device, origin } = haConfig(messages[0]!.payload) as { device: Record<string, unknown>; origin: Record<string, unknown> };
+  return messages.map((m) => {
+    const { origin: _, ...config } = haConfig(m.payload);
+    const base = (JSON.parse(m.payload) as { '~'?: string })['~'];
+    return { topic: m.topic, payload: JSON.stringify(abbreviated(full ? { ...config, device, origin } : { ...config, device: { identifiers: device.identifiers, name: device.name } }, base)) };
+  });
+}
+
+t.test('the device block once per device (issue #19, memory): its first config in full with the origin, the others its ids and name', async (t) => {
+  const site = { maxCurrentA: 25, phases: 3 as const, gridMeter: true };
+  const cases = {
+    'a charger': discoveryMessages({ ...charger, chargeModes: true, currency: 'EUR', socReported: true, phaseSwitching: true }, topics, 'homeassistant', '0.1.0', { configurationUrl: 'http://10.0.0.2:8080/' }),
+    'a charger never booted': discoveryMessages({ id: 'cp.2', connectors: 1, phases: 3, maxCurrentA: 32 }, topics, 'homeassistant', '0.1.0'),
+    'the site': siteDiscoveryMessages(site, topics, 'homeassistant', '0.1.0', { configurationUrl: 'http://10.0.0.2:8080/' }),
+  };
+  for (const [what, messages] of Object.entries(cases)) {
+    t.strictSame(deviceProblems(messages), [], what);
+    const configs = messages.map((m) => haConfig(m.payload));
+    const full = configs.filter((c) => 'manufacturer' in c.device);
+    t.equal(full.length, 1, `${what}: one config carries the device`);
+    t.equal(configs.filter((c) => c.origin !== undefined).length, 1, `${what}: one carries the origin`);
+    t.equal(configs[0], full[0], `${what}: and it is the first`);
+    t.ok(configs.slice(1).every((c) => JSON.stringify(c.device) === JSON.stringify({ identifiers: configs[0]!.device.identifiers, name: configs[0]!.device.name })), `${what}: the others carry its ids and name only`);
+    // The checker catches the device block dropped everywhere or repeated everywhere.
+    t.match(deviceProblems(withDevice(messages, false)), [/0 configs carry the full device/], `${what}: dropped everywhere is caught`);
+    t.match(deviceProblems(withDevice(messages, true)), [new RegExp(`${messages.length} configs carry the full device`)], `${what}: repeated everywhere is caught`);
+    t.match(deviceProblems([...messages.slice(1), messages[0]!]), [/not on the first config/], `${what}: the full one last is caught`);
+  }
+  const unbooted = haConfig(cases['a charger never booted'][0]!.payload);
+  t.match(unbooted, { unique_id: /_connected$/, device: { name: 'cp.2', manufacturer: 'unknown', model: 'unknown (not booted yet)' } });
+  const siteFull = haConfig(cases['the site'][0]!.payload);
+  t.match(siteFull, { unique_id: 'chargegate_site_site_limit', device: { identifiers: ['chargegate_site'], name: 'chargegate site', manufacturer: 'chargegate', configuration_url: 'http://10.0.0.2:8080/' }, origin: { name: 'chargegate' } });
+  t.equal(haConfig(cases['a charger'][0]!.payload).device.configuration_url, 'http://10.0.0.2:8080/', "the dashboard link on the charger's full device");
+});
+
+t.test('the configs are about a fifth smaller than with the device block on each (issue #19)', async (t) => {
+  const typical = { id: 'CP-0001', info: { vendor: 'ACME', model: 'Wallbox 22', firmwareVersion: '1.4.2', serialNumber: 'SN123456' }, connectors: 1, phases: 3 as const, maxCurrentA: 32, chargeModes: true, currency: 'EUR' };
+  const bytes = (messages: DiscoveryMessage[]) => messages.reduce((sum, m) => sum + Buffer.byteLength(m.payload), 0);
+  for (const options of [{}, { configurationUrl: 'http://192.168.1.10:8080/' }]) {
+    const messages = discoveryMessages(typical, topics, 'homeassistant', '0.1.0', options);
+    const [now, before] = [bytes(messages), bytes(withDevice(messages, true))];
+    t.ok(now < 0.8 * before, `${now} bytes instead of ${before} (${Math.round((100 * (before - now)) / before)} % less)${'configurationUrl' in options ? ', with a configuration URL' : ''}`);
+  }
 });

@@ -52,7 +52,10 @@ t.test('every config chargegate sends is short, known to Home Assistant and acce
     t.strictSame(discoveryProblems(m.topic.split('/')[1]!, JSON.parse(m.payload)), [], m.topic);
   }
   const power = haConfig(messages.find((m) => m.topic.endsWith('/c1_power/config'))!.payload);
-  t.match(power, { state_topic: 'chargegate/chargers/garage/connectors/1/power', device: { identifiers: ['chargegate_garage'], manufacturer: 'ACME', serial_number: 'S1' }, origin: { sw_version: '1.0.0' } });
+  t.match(power, { state_topic: 'chargegate/chargers/garage/connectors/1/power' });
+  t.strictSame(power.device, { identifiers: ['chargegate_garage'], name: 'garage' }, 'a linking config: the device by its ids and name');
+  const connected = haConfig(messages.find((m) => m.topic.endsWith('/connected/config'))!.payload);
+  t.match(connected, { device: { identifiers: ['chargegate_garage'], manufacturer: 'ACME', serial_number: 'S1', configuration_url: 'http://10.0.0.2:8080/' }, origin: { sw_version: '1.0.0' } }, 'the full device, short keys expanded');
   const short = messages.reduce((sum, m) => sum + m.payload.length, 0);
   const long = messages.reduce((sum, m) => sum + JSON.stringify(haConfig(m.payload)).length, 0);
   t.ok(short < 0.75 * long, `${short} bytes instead of ${long} in long form (${Math.round((100 * short) / long)} %)`);
