@@ -110,7 +110,7 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
   const waiting = new Fifo<{ packet: PublishPacket; done?: () => void }>();
   /**
    * aedes' persistence, whose retained store is the one copy of every retained message
-   * (retained-store.ts: one Map entry and a two-field record per topic; issue #19). aedes hands a
+   * (retained-store.ts: one Map entry and a small record per topic; issue #19). aedes hands a
    * new subscriber the retained messages from a lazy, read-ahead stream over that live store: a
    * value read into the stream, then replaced by a newer one (which the subscriber gets at once,
    * live), still went out after it, so Home Assistant could show a session or a status that had

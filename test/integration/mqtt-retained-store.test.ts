@@ -141,6 +141,41 @@ t.test('a new subscriber gets the latest value of each topic, at its QoS, for se
   t.strictSame(later.got.map((m) => `${m.topic}=${m.payload} q${m.qos}`), [`${status('CP2', 1)}=Available q0`, `${SENTINEL}=end again q1`]);
 });
 
+t.test("a value stored after a subscriber's SUBSCRIBE reaches it once, live, though it is still taking its retained messages", async (t) => {
+  t.setTimeout(120_000);
+  const { broker, url } = await embedded(t);
+  // 150 × 300 kB: far more than loopback's socket buffers and the stream's read-ahead hold, so
+  // when the subscriber stops reading, the broker's retained stream stops well before t100.
+  const BIG = 'x'.repeat(300_000);
+  const COUNT = 150;
+  const REPLACED = 100; // t100… get new values while the subscriber stalls
+  const topic = (n: number) => `chargegate/test/t${n}`;
+  const END = 'chargegate/test/zz-end';
+  for (let n = 0; n < COUNT; n++) broker.publish(topic(n), `old-${n}-${BIG}`, { qos: 1, retain: true });
+  broker.publish(END, 'end', { qos: 1, retain: true }); // the store's last topic: the end of the subscriber's retained stream
+  const observer = await connectClient(t, url, VIEWER);
+  await observer.subscribe(END);
+  await observer.waitFor(END);
+
+  const slow = await recorder(t, url, { ...VIEWER, keepalive: 0 });
+  const first = new Promise<void>((resolve) => slow.client.once('message', () => resolve()));
+  await slow.client.subscribeAsync('chargegate/test/#', { qos: 0 });
+  await first; // its retained stream is running
+  slow.client.stream.pause(); // it reads nothing more: the stream stalls
+  for (let n = REPLACED; n < COUNT; n++) broker.publish(topic(n), `new-${n}`, { qos: 1, retain: true });
+  await observer.subscribe(topic(COUNT - 1));
+  await observer.waitFor(topic(COUNT - 1), (p) => p === `new-${COUNT - 1}`); // every new value has gone out to every subscriber
+  await new Promise((resolve) => setImmediate(resolve));
+  slow.client.stream.resume();
+  await slow.until(END);
+
+  for (let n = 0; n < COUNT; n++) {
+    const seen = slow.got.filter((m) => m.topic === topic(n)).map((m) => `${m.payload.split('-', 2).join('-')}${m.retain ? ' (retained)' : ''}`);
+    const expected = n < REPLACED ? [`old-${n} (retained)`] : [`new-${n}`];
+    t.strictSame(seen, expected, `${topic(n)}: ${expected.join(', ')}`);
+  }
+});
+
 t.test("a client's allowed retained publish reaches subscribers but is not stored (chargegate's rule), and leaves the store as it was", async (t) => {
   const { broker, url } = await embedded(t);
   broker.publish('chargegate/status', 'online', { qos: 1, retain: true });
