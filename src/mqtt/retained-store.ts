@@ -46,7 +46,11 @@ interface RetainedPublish {
 export class RetainedMessage {
   constructor(
     readonly payload: RetainedPayload,
-    /** The QoS it was published with, kept with it [MQTT-3.3.1-5] (a subscriber gets the lower of it and its subscription's). */
+    /**
+     * The QoS it was published with, kept with it [MQTT-3.3.1-5]. aedes sends it at the lower of
+     * this and the subscription's only when the filter is the topic itself; through a wildcard,
+     * at this one (it looks the subscription up by topic name; docs/performance.md).
+     */
     readonly qos: 0 | 1 | 2,
     /** How many retained lookups (one per SUBSCRIBE) had begun when it was stored. */
     readonly lookupsBefore: number,
