@@ -24,6 +24,7 @@ import { Fifo } from './fifo.js';
 import { LogLimiter } from './log-limit.js';
 import type { EmbeddedOptions } from './options.js';
 import { guardPacketSize } from './packet-guard.js';
+import { RetainedStorePersistence } from './retained-store.js';
 import type { Topics } from './topics.js';
 import type { InboundMessage, MqttTransport, PublishOptions } from './transport.js';
 
@@ -108,14 +109,15 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
    */
   const waiting = new Fifo<{ packet: PublishPacket; done?: () => void }>();
   /**
-   * The payload chargegate last published, retained, per topic (the same string aedes stores).
-   * aedes hands a new subscriber the retained messages from a lazy, read-ahead stream over its
-   * live store: a value read into that stream, then replaced by a newer one (which the
-   * subscriber gets at once, live), still went out after it, so Home Assistant could show a
-   * session or a status that had already changed, until the next change. authorizeForward
-   * drops such a stale retained copy: the subscriber already has the newer value.
+   * aedes' persistence, whose retained store is the one copy of every retained message
+   * (retained-store.ts: one Map entry and a small record per topic; issue #19). aedes hands a
+   * new subscriber the retained messages from a lazy, read-ahead stream over that live store: a
+   * value read into the stream, then replaced by a newer one (which the subscriber gets at once,
+   * live), still went out after it, so Home Assistant could show a session or a status that had
+   * already changed, until the next change. authorizeForward drops such a stale retained copy
+   * (isStale): the subscriber already has the newer value.
    */
-  const currentRetained = new Map<string, string>();
+  let persistence: RetainedStorePersistence | undefined;
   let inFlight = 0;
   let inFlightKind = '';
   let releasePlanned = false;
@@ -282,12 +284,16 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
     return forwardAllowed(packet.topic, senders.get(client), topics) ? packet : null;
   }
 
-  /** A retained copy (handed out at a SUBSCRIBE) of a value chargegate has replaced or cleared since. */
+  /**
+   * A retained copy (handed out at a SUBSCRIBE) of a value replaced or cleared since it was read:
+   * the store now holds another message for the topic, or none. aedes builds the packet it
+   * delivers from the one the store's stream yielded, payload included, so "the same message"
+   * is "the same payload": equal strings (chargegate's own), the same Buffer (a client's).
+   * A packet with an empty payload is a removal passing live (the store never holds one).
+   */
   function isStale(packet: AedesPublishPacket): boolean {
-    const current = currentRetained.get(packet.topic);
-    if (current === undefined) return false; // not chargegate's topic
-    const payload = packet.payload;
-    return typeof payload === 'string' ? payload !== current : !payload.equals(Buffer.from(current));
+    if (!persistence || packet.payload.length === 0) return false;
+    return !persistence.isCurrent(packet.topic, packet.payload);
   }
 
   /** A QoS 1/2 PUBLISH resent with DUP set, whose first copy was already handed on [MQTT-3.3.1-1]. */
@@ -342,7 +348,9 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
       return aedes !== undefined && !aedes.closed;
     },
     async start() {
+      persistence = new RetainedStorePersistence();
       const broker = await Aedes.createBroker({
+        persistence,
         authenticate: guarded('authenticate', authenticate),
         authorizePublish: guarded('authorizePublish', authorizePublish),
         authorizeSubscribe: guarded('authorizeSubscribe', authorizeSubscribe),
@@ -394,7 +402,6 @@ export function createEmbeddedBroker({ options, topics, logger }: EmbeddedBroker
       // Node's shared 8 KiB pool, and each retained one (27 state values and 33 discovery
       // configs per charger) kept its whole slab alive: about 25 MB of slabs at 1,000
       // chargers, plus a Buffer object per topic (docs/performance.md, issue #19).
-      if (retain) currentRetained.set(topic, payload);
       enqueue({ cmd: 'publish', topic, payload, qos, retain, dup: false });
     },
     onConnect: (listener) => void connectListeners.push(listener),

@@ -25,6 +25,45 @@ export function idFromLevel(level: string): string {
   return level.replace(/%2B/g, '+');
 }
 
+const SLASH = 0x2f;
+const PLUS = 0x2b;
+const HASH = 0x23;
+const DOLLAR = 0x24;
+
+/**
+ * Whether a topic name matches a subscription's topic filter (MQTT 3.1.1 §4.7): `+` is one
+ * level (an empty one too), `#` the rest, its parent level included [MQTT-4.7.1-2], and a filter
+ * that starts with a wildcard never matches a topic that starts with `$` [MQTT-4.7.2-1]. The
+ * filter is taken as valid (aedes checks it before any SUBSCRIBE is handled). It allocates
+ * nothing: the retained store (retained-store.ts) runs it over every retained topic for each
+ * filter of a SUBSCRIBE, 60 per charger.
+ */
+export function matchesFilter(filter: string, topic: string): boolean {
+  const first = filter.charCodeAt(0);
+  if ((first === HASH || first === PLUS) && topic.charCodeAt(0) === DOLLAR) return false;
+  let f = 0; // where the filter's current level starts
+  let t = 0; // where the topic's current level starts; -1 once the topic has no more levels
+  for (;;) {
+    const fEnd = levelEnd(filter, f);
+    const single = fEnd - f === 1 ? filter.charCodeAt(f) : -1;
+    if (single === HASH) return true;
+    if (t < 0) return false;
+    const tEnd = levelEnd(topic, t);
+    if (single !== PLUS) {
+      if (fEnd - f !== tEnd - t) return false;
+      for (let i = f, j = t; i < fEnd; i++, j++) if (filter.charCodeAt(i) !== topic.charCodeAt(j)) return false;
+    }
+    if (fEnd === filter.length) return tEnd === topic.length;
+    f = fEnd + 1;
+    t = tEnd === topic.length ? -1 : tEnd + 1;
+  }
+}
+
+function levelEnd(s: string, from: number): number {
+  for (let i = from; i < s.length; i++) if (s.charCodeAt(i) === SLASH) return i;
+  return s.length;
+}
+
 export class Topics {
   constructor(readonly prefix: string) {}
 

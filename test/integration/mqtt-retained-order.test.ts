@@ -26,6 +26,8 @@ const BIG = 'x'.repeat(400_000);
 const REPLACED = { from: 0, to: 60 };
 const topic = (n: number) => `chargegate/test/t${n}`;
 const SENTINEL = 'chargegate/test/z-sentinel';
+/** Stored before the subscriber subscribes, after the values: the last its retained stream sends. */
+const END = 'chargegate/test/zz-end';
 
 t.test('a retained value replaced while a subscriber takes its retained messages never reaches it after the new one', async (t) => {
   t.setTimeout(120_000);
@@ -38,9 +40,10 @@ t.test('a retained value replaced while a subscriber takes its retained messages
   t.teardown(() => broker.stop());
   const url = `mqtt://127.0.0.1:${broker.ports.mqtt}`;
   for (let n = 0; n < COUNT; n++) broker.publish(topic(n), `old-${n}-${BIG}`, { qos: 1, retain: true });
+  broker.publish(END, 'end', { qos: 1, retain: true });
   const observer = await connectClient(t, url, USER);
-  await observer.subscribe('chargegate/test/t0');
-  await observer.waitFor('chargegate/test/t0'); // the old values are stored
+  await observer.subscribe(END);
+  await observer.waitFor(END); // the old values are stored (publishes leave in order)
 
   const slow = await connectClient(t, url, { ...USER, keepalive: 0 });
   const first = new Promise<void>((resolve) => slow.client.once('message', () => resolve()));
@@ -55,13 +58,11 @@ t.test('a retained value replaced while a subscriber takes its retained messages
   await new Promise((resolve) => setImmediate(resolve));
   slow.client.stream.resume();
 
-  // The sentinel is the store's last topic: its retained copy ends the subscriber's retained stream.
+  // END is the last topic stored before the subscriber subscribed: its retained copy ends the
+  // subscriber's retained stream. (The sentinel, stored after, reaches it live only: the store
+  // leaves out of a retained lookup what was stored after it began, src/mqtt/retained-store.ts.)
   await slow.waitFor(SENTINEL);
-  await new Promise<void>((resolve) => {
-    const check = () => slow.received.some((m) => m.topic === SENTINEL && m.retain) && resolve();
-    slow.client.on('message', check);
-    check();
-  });
+  await slow.waitFor(END);
   for (let n = 0; n < COUNT; n++) {
     const seen = slow.received.filter((m) => m.topic === topic(n)).map((m) => m.payload.split('-', 2).join('-'));
     const expected = n >= REPLACED.from && n < REPLACED.to ? `new-${n}` : `old-${n}`;

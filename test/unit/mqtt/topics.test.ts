@@ -1,5 +1,5 @@
 import t from 'tap';
-import { idFromLevel, idLevel, Topics } from '../../../src/mqtt/topics.js';
+import { idFromLevel, idLevel, matchesFilter, Topics } from '../../../src/mqtt/topics.js';
 
 const topics = new Topics('site1/chargegate');
 
@@ -40,4 +40,45 @@ t.test('a removed charger’s state topics cover every connector', async (t) => 
   for (const leaf of ['controlled', 'uncontrolledReason']) t.ok(list.includes(`site1/chargegate/chargers/CP9/${leaf}`), `${leaf} is cleared too`);
   for (const leaf of ['limit', 'limitReason', 'limitAccepted', 'limitInFlight']) t.ok(list.includes(`site1/chargegate/chargers/CP9/connectors/2/${leaf}`), `${leaf} is cleared too`);
   t.notOk(list.some((topic) => topic.includes('/connectors/3/')));
+});
+
+t.test('a topic filter matches topic names as MQTT 3.1.1 §4.7 says', async (t) => {
+  const cases: [string, string, boolean][] = [
+    ['a/b', 'a/b', true],
+    ['a/b', 'a/c', false],
+    ['a/b', 'a/bc', false],
+    ['a/bc', 'a/b', false],
+    ['a/b', 'a/b/c', false],
+    ['a/b/c', 'a/b', false],
+    ['#', 'a', true],
+    ['#', 'a/b/c', true],
+    ['#', '/', true],
+    ['a/#', 'a', true], // the parent level too [MQTT-4.7.1-2]
+    ['a/#', 'a/b/c', true],
+    ['a/#', 'ab', false],
+    ['a/#', 'b/a', false],
+    ['+', 'a', true],
+    ['+', 'a/b', false],
+    ['+', '/a', false],
+    ['+/+', '/a', true], // an empty level is a level
+    ['/+', '/a', true],
+    ['a/+', 'a', false],
+    ['a/+', 'a/', true],
+    ['a/+/c', 'a/b/c', true],
+    ['a/+/c', 'a/b/d', false],
+    ['+/b/#', 'a/b', true],
+    ['+/b/#', 'a/b/c/d', true],
+    ['+/b/#', 'a/c/b', false],
+    ['hello/+/world/#', 'hello/there/world/creatures', true],
+    ['a//b', 'a//b', true],
+    ['a/+/b', 'a//b', true],
+    ['#', '$SYS/x', false], // [MQTT-4.7.2-1]
+    ['+/x', '$SYS/x', false],
+    ['$SYS/#', '$SYS/x', true],
+    ['$SYS/+', '$SYS/x', true],
+    ['a/#', 'a/$b', true],
+    ['chargegate/chargers/+/connectors/+/status', 'chargegate/chargers/CP1/connectors/2/status', true],
+    ['chargegate/chargers/+/connectors/+/status', 'chargegate/chargers/CP1/status', false],
+  ];
+  for (const [filter, topic, expected] of cases) t.equal(matchesFilter(filter, topic), expected, `${filter} ${expected ? 'matches' : 'does not match'} ${topic}`);
 });
