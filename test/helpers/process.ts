@@ -13,13 +13,24 @@ import { baseConfig } from './gateway.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
+/**
+ * A port free now, for a config, below Linux's ephemeral range (32768-60999): a kill -9 test
+ * starts the gateway again on the same port, and a port from that range (listen(0)) could
+ * meanwhile be handed to any outgoing connection on the machine. On a loaded box with the
+ * suite's thousands of connections, that happened (EADDRINUSE at the restart of
+ * upstream-201-kill.test.ts). A random port below the range is only taken by someone who asks
+ * for it by number.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 /** `chargegate start --config <file>`; killed with SIGKILL when the test ends if still running. */
