@@ -4,6 +4,10 @@
  */
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Test } from 'tap';
+import { silentLogger } from '../../src/log.js';
+import { createEmbeddedBroker, type EmbeddedBroker } from '../../src/mqtt/broker.js';
+import type { EmbeddedOptions } from '../../src/mqtt/options.js';
+import { Topics } from '../../src/mqtt/topics.js';
 import { PATIENCE_MS } from './patience.js';
 
 export interface Received {
@@ -80,4 +84,19 @@ export async function publishGridMeter(t: Test, url: string, topics: readonly st
   }, 100);
   t.teardown(() => clearInterval(timer));
   return worst;
+}
+
+/**
+ * chargegate's embedded broker on its own (no gateway), on a free port of 127.0.0.1, with these
+ * users and no anonymous access; stopped when the test ends.
+ */
+export async function startEmbeddedBroker(t: Test, users: EmbeddedOptions['users']): Promise<{ broker: EmbeddedBroker; url: string }> {
+  const broker = createEmbeddedBroker({
+    options: { host: '127.0.0.1', port: 0, users, anonymous: 'none', discoveryPrefix: 'homeassistant', maxPacketSize: 1024 * 1024, maxAuthFailures: 10 },
+    topics: new Topics('chargegate'),
+    logger: silentLogger(),
+  });
+  await broker.start();
+  t.teardown(() => broker.stop());
+  return { broker, url: `mqtt://127.0.0.1:${broker.ports.mqtt}` };
 }

@@ -6,24 +6,15 @@
  */
 import { createRequire } from 'node:module';
 import t from 'tap';
-import { silentLogger } from '../../src/log.js';
-import { createEmbeddedBroker } from '../../src/mqtt/broker.js';
-import { Topics } from '../../src/mqtt/topics.js';
-import { connectClient } from '../helpers/mqtt.js';
+import { connectClient, startEmbeddedBroker } from '../helpers/mqtt.js';
 
 const numbers = createRequire(import.meta.url)('mqtt-packet/numbers.js') as { cache: Record<number, Buffer> };
 const USER = { username: 'viewer', password: 'viewer-secret-pw' };
 
 t.test('QoS 1 deliveries through the embedded broker leave mqtt-packet without its packet-id cache', async (t) => {
   t.equal(Object.keys(numbers.cache).length, 0, 'nothing has been written yet');
-  const broker = createEmbeddedBroker({
-    options: { host: '127.0.0.1', port: 0, users: [{ ...USER, mayCommand: false }], anonymous: 'none', discoveryPrefix: 'homeassistant', maxPacketSize: 1024 * 1024, maxAuthFailures: 10 },
-    topics: new Topics('chargegate'),
-    logger: silentLogger(),
-  });
-  await broker.start();
-  t.teardown(() => broker.stop());
-  const subscriber = await connectClient(t, `mqtt://127.0.0.1:${broker.ports.mqtt}`, USER);
+  const { broker, url } = await startEmbeddedBroker(t, [{ ...USER, mayCommand: false }]);
+  const subscriber = await connectClient(t, url, USER);
   await subscriber.client.subscribeAsync('chargegate/test/#', { qos: 1 });
   for (let n = 0; n < 50; n++) broker.publish(`chargegate/test/t${n}`, `value-${n}`, { qos: 1, retain: n % 2 === 0 });
   await subscriber.waitFor('chargegate/test/t49');

@@ -10,10 +10,7 @@
  * on; the first one reads again.
  */
 import t from 'tap';
-import { silentLogger } from '../../src/log.js';
-import { createEmbeddedBroker } from '../../src/mqtt/broker.js';
-import { Topics } from '../../src/mqtt/topics.js';
-import { connectClient } from '../helpers/mqtt.js';
+import { connectClient, startEmbeddedBroker } from '../helpers/mqtt.js';
 
 const USER = { username: 'viewer', password: 'viewer-secret-pw' };
 const COUNT = 100;
@@ -31,14 +28,7 @@ const END = 'chargegate/test/zz-end';
 
 t.test('a retained value replaced while a subscriber takes its retained messages never reaches it after the new one', async (t) => {
   t.setTimeout(120_000);
-  const broker = createEmbeddedBroker({
-    options: { host: '127.0.0.1', port: 0, users: [{ ...USER, mayCommand: false }], anonymous: 'none', discoveryPrefix: 'homeassistant', maxPacketSize: 1024 * 1024, maxAuthFailures: 10 },
-    topics: new Topics('chargegate'),
-    logger: silentLogger(),
-  });
-  await broker.start();
-  t.teardown(() => broker.stop());
-  const url = `mqtt://127.0.0.1:${broker.ports.mqtt}`;
+  const { broker, url } = await startEmbeddedBroker(t, [{ ...USER, mayCommand: false }]);
   for (let n = 0; n < COUNT; n++) broker.publish(topic(n), `old-${n}-${BIG}`, { qos: 1, retain: true });
   broker.publish(END, 'end', { qos: 1, retain: true });
   const observer = await connectClient(t, url, USER);

@@ -9,11 +9,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import t, { type Test } from 'tap';
-import { silentLogger } from '../../src/log.js';
-import { createEmbeddedBroker } from '../../src/mqtt/broker.js';
 import { RetainedStorePersistence } from '../../src/mqtt/retained-store.js';
-import { Topics } from '../../src/mqtt/topics.js';
-import { connectClient } from '../helpers/mqtt.js';
+import { connectClient, startEmbeddedBroker } from '../helpers/mqtt.js';
 import { PATIENCE_MS } from '../helpers/patience.js';
 
 const VIEWER = { username: 'viewer', password: 'viewer-secret-pw' };
@@ -52,26 +49,11 @@ async function recorder(t: Test, url: string, options: IClientOptions = {}): Pro
   return { client, got, until };
 }
 
-async function embedded(t: Test) {
-  const broker = createEmbeddedBroker({
-    options: {
-      host: '127.0.0.1',
-      port: 0,
-      users: [
-        { ...VIEWER, mayCommand: false },
-        { ...COMMANDER, mayCommand: true },
-      ],
-      anonymous: 'none',
-      discoveryPrefix: 'homeassistant',
-      maxPacketSize: 1024 * 1024,
-      maxAuthFailures: 10,
-    },
-    topics: new Topics('chargegate'),
-    logger: silentLogger(),
-  });
-  await broker.start();
-  t.teardown(() => broker.stop());
-  return { broker, url: `mqtt://127.0.0.1:${broker.ports.mqtt}` };
+function embedded(t: Test) {
+  return startEmbeddedBroker(t, [
+    { ...VIEWER, mayCommand: false },
+    { ...COMMANDER, mayCommand: true },
+  ]);
 }
 
 t.test('a new subscriber gets the latest value of each topic, at its QoS, for several filters at once; never a replaced or cleared one', async (t) => {
