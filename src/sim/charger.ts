@@ -564,7 +564,7 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
   private startHeartbeat(): void {
     this.stopHeartbeat();
     const seconds = this.config.number('HeartbeatInterval');
-    if (!this.online || !(seconds > 0)) return;
+    if (!this.running || !this.online || !(seconds > 0)) return;
     this.heartbeatTimer = setInterval(() => void this.send('Heartbeat', {}), seconds * 1000);
   }
 
@@ -576,7 +576,9 @@ export class SimulatedCharger extends EventEmitter<SimChargerEvents> {
   private startAutoMeter(connector: number): void {
     this.stopAutoMeter(connector);
     const seconds = this.config.number('MeterValueSampleInterval');
-    if (!this.opts.autoMeterValues || !(seconds > 0)) return;
+    // A charger stopped meanwhile (an answer that arrived while its socket closed) starts no
+    // timer: one would keep sending into the void and keep the process alive.
+    if (!this.running || !this.opts.autoMeterValues || !(seconds > 0)) return;
     this.meterTimers.set(connector, setInterval(() => void this.sendMeterValues(connector), seconds * 1000));
   }
 

@@ -204,6 +204,7 @@ async function randomSessions(
       await wait(between(options.stepSeconds ?? [0.5, 2]));
       if (signal.aborted) break;
       const authorized = await charger.authorize(options.idTag);
+      if (signal.aborted) break;
       if (authorized !== 'Accepted') {
         log.warn({ idTag: options.idTag, status: authorized }, 'idTag not accepted; unplugging');
       } else {

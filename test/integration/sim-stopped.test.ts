@@ -1,0 +1,29 @@
+/**
+ * A stopped simulated charger keeps no timer alive, also when a transaction is started on it
+ * afterwards: a fleet or test that stops its chargers lets its process end (a leaked meter
+ * interval kept a test file alive until its timeout on a loaded CI box).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+t.test('a charger stopped, then told to start a transaction, lets its process exit', async (t) => {
+  const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'test/integration/sim-stopped.fixture.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // The fixture prints once it is done; from then on only a leaked handle keeps it running.
+  await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('\n') && resolve()));
+  const code = await Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 20_000).unref())]);
+  t.equal(code, 0, `the process ended by itself; active after stop: ${out.trim()}`);
+  t.notMatch(out, /Timeout/, 'no timer was left running');
+});
