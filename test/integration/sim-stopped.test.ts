@@ -22,8 +22,10 @@ t.test('a charger stopped, then told to start a transaction, lets its process ex
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // The fixture prints once it is done; from then on only a leaked handle keeps it running.
-  await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('\n') && resolve()));
+  const printed = new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('\n') && resolve()));
+  await Promise.race([printed, exited]);
   const code = await Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 20_000).unref())]);
   t.equal(code, 0, `the process ended by itself; active after stop: ${out.trim()}`);
+  t.match(out, /"active"/, 'the fixture ran to its end');
   t.notMatch(out, /Timeout/, 'no timer was left running');
 });
