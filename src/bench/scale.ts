@@ -127,7 +127,10 @@ async function oneSite(n: number, o: ScaleOptions): Promise<ScaleResult> {
     const answers = meters.answers.slice(answers0);
     const polls = poller.times.slice(polls0);
     const online = await poller.onlineNow();
-    const mirrorBehind = (await publishedByGateway(gw)) - mqttMessages;
+    // What the subscriber had before the gateway's count is read: messages arriving during that
+    // request would be counted as received but not as published, and the difference go negative.
+    const receivedBeforeCount = mqttMessages;
+    const mirrorBehind = (await publishedByGateway(gw)) - receivedBeforeCount;
     const r: ScaleResult = {
       chargers: n,
       online,

@@ -20,6 +20,7 @@ t.test('the scale part with 20 chargers: all connected and charging, the gateway
   t.ok(r!.rssMiB > 0 && r!.peakRssMiB >= r!.rssMiB, 'RSS measured, its peak at least as high');
   t.ok(r!.meterValues >= 20, `MeterValues answered in the window (${r!.meterValues}: 20 chargers, about one a second each)`);
   t.ok(r!.mqttMessages > 0 && r!.mirrorSeconds >= 0, 'the # subscriber received the mirror, its backlog first');
+  t.ok(r!.mirrorBehind >= 0, `the subscriber is behind by a count, never a negative one (${r!.mirrorBehind})`);
   t.ok(r!.polls >= 1 && r!.pollBytes > 0, '/api/chargers read during the window');
   const printed = printScale([r!], 3);
   t.match(printed, /\s+20 chargers \(20 online, all charging after [\d.]+ s, the MQTT backlog received [\d.]+ s later\): CPU [\d.]+ % of a core, RSS [\d.]+ MiB/);
