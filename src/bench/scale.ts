@@ -128,7 +128,7 @@ async function oneSite(n: number, o: ScaleOptions): Promise<ScaleResult> {
     const polls = poller.times.slice(polls0);
     const online = await poller.onlineNow();
     // What the subscriber had before the gateway's count is read: messages arriving during that
-    // request would be counted as received but not as published, and the difference go negative.
+    // request would count as received but not as published, and the difference would go negative.
     const receivedBeforeCount = mqttMessages;
     const mirrorBehind = (await publishedByGateway(gw)) - receivedBeforeCount;
     const r: ScaleResult = {
