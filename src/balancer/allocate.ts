@@ -62,8 +62,21 @@ export function defaultCharger(id: string): ChargerModel {
   };
 }
 
+/**
+ * An unlisted charger's model, made once per site model and id: the balancer asks for it per
+ * connector on every run, and a fresh object each time was garbage (and missed the caches keyed
+ * by the model, site-index.ts wired()). The models are immutable; a config reload makes a new site.
+ */
+const unlisted = new WeakMap<SiteModel, Map<string, ChargerModel>>();
+
 export function chargerOf(site: SiteModel, id: string): ChargerModel {
-  return site.chargers.get(id) ?? defaultCharger(id);
+  const listed = site.chargers.get(id);
+  if (listed) return listed;
+  let byId = unlisted.get(site);
+  if (!byId) unlisted.set(site, (byId = new Map()));
+  let model = byId.get(id);
+  if (!model) byId.set(id, (model = defaultCharger(id)));
+  return model;
 }
 
 /** The supply limit in force: the fuse, or the lowest external limit when lower. */
@@ -86,10 +99,27 @@ export function phasesOf(charger: ChargerModel, index: SiteIndex, measured: Conn
   const wired = index.wired(charger);
   if (wired.length === 1 || switched === 3) return wired;
   if (switched === 1) evPhases = 1;
-  const used: Phase[] = [];
-  if (measured) for (let i = 0; i < 3; i++) if (measured.currents[i]! > threshold) used.push(charger.rotation[i]!);
-  if (used.length > 0) return used;
-  return evPhases !== undefined && evPhases < wired.length ? wired.slice(0, evPhases) : wired;
+  // The phases in use, in the charger's order, as one number (2 bits a phase, a leading 1):
+  // the array for it is shared (PHASE_LISTS), not made again per connector and run.
+  let code = 1;
+  if (measured) for (let i = 0; i < 3; i++) if (measured.currents[i]! > threshold) code = (code << 2) | charger.rotation[i]!;
+  if (code > 1) return phaseList(code);
+  if (evPhases === undefined || evPhases >= wired.length) return wired;
+  code = 1;
+  for (let i = 0; i < evPhases; i++) code = (code << 2) | wired[i]!;
+  return phaseList(code);
+}
+
+/** Lists of site phases by their code (see phasesOf): at most 15, shared and never changed. */
+const PHASE_LISTS = new Map<number, readonly Phase[]>();
+function phaseList(code: number): readonly Phase[] {
+  let list = PHASE_LISTS.get(code);
+  if (!list) {
+    const phases: Phase[] = [];
+    for (let c = code; c > 1; c >>= 2) phases.unshift((c & 3) as Phase);
+    PHASE_LISTS.set(code, (list = Object.freeze(phases)));
+  }
+  return list;
 }
 
 interface Item extends Fillable {
@@ -97,16 +127,21 @@ interface Item extends Fillable {
   input: ConnectorInput;
   charger: ChargerModel;
   phases: readonly Phase[];
-  cons: number[];
+  cons: readonly number[];
   /** A running session whose limit chargegate sets (not fixed). */
   session: boolean;
   min: number;
   maxReason: Reason;
-  maxDetail: string;
+  /** What the car draws, when that is why its max is lower ('released' by its draw); else NaN. */
+  maxDraw: number;
   admitted: boolean;
   /** The constraint its minimum did not fit on, or -1. */
   blockedBy: number;
-  rank: Rank | undefined;
+  /** Its place in the admission order (rankOf), when ranking was needed: smaller goes first. */
+  starving: number;
+  rankPriority: number;
+  turnClass: number;
+  since: number;
 }
 
 export function allocate(input: AllocationInput): Allocation {
@@ -116,7 +151,10 @@ export function allocate(input: AllocationInput): Allocation {
   const index = siteIndex(site);
   const room = (limit: number) => supplyCapacity(site.supply, limit, input.otherLoad);
   const table = new ConstraintTable(index, room(siteLimit.amps));
-  const items = sortedByKey(input.connectors).map(({ c, key }) => itemOf(c, key, site, index, table, now));
+  const shared: ConsCache = new Map();
+  const { connectors, keys } = sortedByKey(input.connectors);
+  const items: Item[] = new Array(connectors.length);
+  for (let n = 0; n < connectors.length; n++) items[n] = itemOf(connectors[n]!, keys[n]!, site, index, table, now, shared);
   const { remaining } = table;
   const admit = (item: Item) => {
     item.admitted = true;
@@ -133,8 +171,8 @@ export function allocate(input: AllocationInput): Allocation {
     // Nobody is blocked whatever the order: the ranking is not needed.
     for (const item of candidates) admit(item);
   } else {
-    for (const item of candidates) item.rank = rankOf(item, input.state[item.key], now, b.turnMs, b.maxWaitMs);
-    candidates.sort((x, y) => compareRank(x.rank!, y.rank!));
+    for (const item of candidates) rankOf(item, input.state[item.key], now, b.turnMs, b.maxWaitMs);
+    candidates.sort(compareRank);
     for (const item of candidates) {
       let blocking = -1;
       for (const c of item.cons) {
@@ -182,14 +220,24 @@ export function allocate(input: AllocationInput): Allocation {
     const item = items[n]!;
     const { amps, reason, detail } = verdict(item, table, siteLimit, failsafe);
     const measured = item.input.measured;
-    const phasesMeasured = item.session && measured !== undefined && item.charger.phases === 3 && measured.currents.some((a) => a > b.phaseThreshold);
+    const phasesMeasured = item.session && measured !== undefined && item.charger.phases === 3 && anyAbove(measured.currents, b.phaseThreshold);
     if (amps > 0) for (const p of item.phases) tenths[p] += Math.round(amps * 10);
     if (item.session) state[item.key] = remember(input.state[item.key], amps, now, b.maxWaitMs);
     const switched = item.session && item.charger.phases === 3 ? item.input.switchedPhases : undefined;
     const phasesDeclared = switched === undefined && item.session && !phasesMeasured && item.input.evPhases !== undefined && item.phases.length === item.input.evPhases && item.phases.length < item.charger.phases;
-    out[n] = { key: item.key, chargerId: item.input.chargerId, connectorId: item.input.connectorId, amps, phases: item.phases, phasesMeasured, ...(phasesDeclared ? { phasesDeclared } : {}), ...(switched !== undefined ? { phasesSwitched: switched } : {}), active: item.input.session !== undefined, reason, detail };
+    const active = item.input.session !== undefined;
+    // The usual connector says neither: one literal, no spreads of empty objects.
+    out[n] =
+      phasesDeclared || switched !== undefined
+        ? { key: item.key, chargerId: item.input.chargerId, connectorId: item.input.connectorId, amps, phases: item.phases, phasesMeasured, ...(phasesDeclared ? { phasesDeclared } : {}), ...(switched !== undefined ? { phasesSwitched: switched } : {}), active, reason, detail }
+        : { key: item.key, chargerId: item.input.chargerId, connectorId: item.input.connectorId, amps, phases: item.phases, phasesMeasured, active, reason, detail };
   }
   return { connectors: out, siteLimit, load: [tenths[0] / 10, tenths[1] / 10, tenths[2] / 10], state };
+}
+
+function anyAbove(currents: readonly number[], threshold: number): boolean {
+  for (const a of currents) if (a > threshold) return true;
+  return false;
 }
 
 function take(item: Fillable, amps: number, remaining: number[]): void {
@@ -215,25 +263,49 @@ function atFullFuse(items: readonly Item[], fuse: ConstraintTable): Map<Fillable
   return copies;
 }
 
-function itemOf(c: ConnectorInput, key: string, site: SiteModel, index: SiteIndex, table: ConstraintTable, now: number): Item {
+/**
+ * The constraint lists of single-connector chargers, shared within one allocation by circuit
+ * chain and phase list (both shared arrays): a site of 1,000 such chargers has a handful.
+ */
+type ConsCache = Map<readonly number[], Map<readonly Phase[], readonly number[]>>;
+
+function itemOf(c: ConnectorInput, key: string, site: SiteModel, index: SiteIndex, table: ConstraintTable, now: number, shared: ConsCache): Item {
   const charger = chargerOf(site, c.chargerId);
   const session = c.session !== undefined && c.fixed === undefined;
   // Idle and fixed connectors may start drawing on every phase they have.
   const phases = session ? phasesOf(charger, index, c.measured, site.balancing.phaseThreshold, c.evPhases, c.switchedPhases) : index.wired(charger);
-  const cons: number[] = [];
-  for (const circuit of chainOf(index, charger.circuit)) for (const p of phases) cons.push(circuit * 3 + p);
-  if (charger.connectors > 1) for (const p of phases) cons.push(table.ofCharger(charger, p));
-  const { max, maxReason, maxDetail } = demand(c, charger, phases, now, site.balancing);
-  return { key, input: c, charger, phases, cons, session, min: charger.minCurrent, max, maxReason, maxDetail, level: 0, start: 0, frozenBy: NOT_FROZEN, admitted: false, blockedBy: -1, rank: undefined };
+  const chain = chainOf(index, charger.circuit);
+  let cons: readonly number[] | undefined;
+  if (charger.connectors > 1) cons = consOf(chain, phases, table, charger);
+  else {
+    let byPhases = shared.get(chain);
+    if (!byPhases) shared.set(chain, (byPhases = new Map()));
+    cons = byPhases.get(phases);
+    if (!cons) byPhases.set(phases, (cons = consOf(chain, phases)));
+  }
+  const item: Item = { key, input: c, charger, phases, cons, session, min: charger.minCurrent, max: charger.maxCurrent, maxReason: 'max', maxDraw: NaN, level: 0, start: 0, frozenBy: NOT_FROZEN, admitted: false, blockedBy: -1, starving: 1, rankPriority: 0, turnClass: 0, since: 0 };
+  demand(item, now, site.balancing);
+  return item;
 }
 
-/** Connectors in key order, so that nothing depends on the order they came in. */
-function sortedByKey(connectors: readonly ConnectorInput[]): { c: ConnectorInput; key: string }[] {
-  const keyed = connectors.map((c) => ({ c, key: connectorKey(c.chargerId, c.connectorId) }));
-  for (let i = 1; i < keyed.length; i++) {
-    if (keyed[i - 1]!.key > keyed[i]!.key) return keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+/** Its circuits' constraints on its phases, then (a multi-connector charger) its own. */
+function consOf(chain: readonly number[], phases: readonly Phase[], table?: ConstraintTable, charger?: ChargerModel): number[] {
+  const cons: number[] = [];
+  for (const circuit of chain) for (const p of phases) cons.push(circuit * 3 + p);
+  if (table && charger) for (const p of phases) cons.push(table.ofCharger(charger, p));
+  return cons;
+}
+
+/** Connectors in key order, so that nothing depends on the order they came in; their keys alike. */
+function sortedByKey(connectors: readonly ConnectorInput[]): { connectors: readonly ConnectorInput[]; keys: readonly string[] } {
+  const keys = connectors.map((c) => c.key ?? connectorKey(c.chargerId, c.connectorId));
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      const order = keys.map((_, n) => n).sort((x, y) => (keys[x]! < keys[y]! ? -1 : keys[x]! > keys[y]! ? 1 : 0));
+      return { connectors: order.map((n) => connectors[n]!), keys: order.map((n) => keys[n]!) };
+    }
   }
-  return keyed; // already sorted: the usual case, the balancer keeps them so
+  return { connectors, keys }; // already sorted: the usual case, the balancer keeps them so
 }
 
 /** Whether every candidate's minimum fits at once (then none is blocked, in any order). */
@@ -253,23 +325,23 @@ export function supplyCapacity(supply: SupplyModel, limit: number, other: Alloca
   });
 }
 
-/** How much a session could use: charger max, operator cap, or (settled) what its car draws or that it paused. */
-function demand(c: ConnectorInput, charger: ChargerModel, phases: readonly Phase[], now: number, b: SiteModel['balancing']) {
-  let max = charger.maxCurrent;
-  let maxReason: Reason = 'max';
-  let maxDetail = `at the charger's maximum ${charger.maxCurrent} A`;
-  if (c.cap && c.cap.amps < max) {
-    max = Math.max(0, c.cap.amps);
-    maxReason = 'cap';
-    maxDetail = `capped at ${c.cap.amps} A by ${c.cap.source}`;
+/**
+ * How much a session could use: charger max, operator cap, or (settled) what its car draws or
+ * that it paused. Sets the item's max and why; the words for it are made only where they are
+ * shown (maxDetail): most sessions end up with another reason.
+ */
+function demand(item: Item, now: number, b: SiteModel['balancing']): void {
+  const { input: c, charger, phases } = item;
+  if (c.cap && c.cap.amps < item.max) {
+    item.max = Math.max(0, c.cap.amps);
+    item.maxReason = 'cap';
   }
   // The car itself has paused (SuspendedEV) for a settle time: it keeps its minimum, so that
   // it can start again at once, and the rest goes to others until it reports Charging.
-  if (c.session && c.suspendedSince !== undefined && now - c.suspendedSince >= b.settleMs && charger.minCurrent < max) {
-    max = charger.minCurrent;
-    maxReason = 'released';
-    maxDetail = `the car has paused (SuspendedEV): it keeps its minimum ${charger.minCurrent} A, the rest goes to others`;
-    return { max, maxReason, maxDetail };
+  if (c.session && c.suspendedSince !== undefined && now - c.suspendedSince >= b.settleMs && charger.minCurrent < item.max) {
+    item.max = charger.minCurrent;
+    item.maxReason = 'released';
+    return;
   }
   const { measured, offered } = c;
   if (c.session && measured && offered && offered.amps > 0 && measured.at >= offered.raisedAt + b.settleMs && measured.at <= now) {
@@ -278,42 +350,52 @@ function demand(c: ConnectorInput, charger: ChargerModel, phases: readonly Phase
     // Below its offer by more than half the headroom: the car takes less than it may.
     if (draw < offered.amps - b.releaseHeadroom / 2) {
       const wants = Math.max(charger.minCurrent, Math.ceil((draw + b.releaseHeadroom) * 10) / 10);
-      if (wants < max) {
-        max = wants;
-        maxReason = 'released';
-        maxDetail = `the car draws ${round1(draw)} A: the rest goes to others`;
+      if (wants < item.max) {
+        item.max = wants;
+        item.maxReason = 'released';
+        item.maxDraw = draw;
       }
     }
   }
-  return { max, maxReason, maxDetail };
 }
 
-interface Rank {
-  starving: number;
-  priority: number;
-  turnClass: number;
-  since: number;
-  key: string;
+/** Why an item's max is what it is, in words (demand() decided it). */
+function maxDetail(item: Item): string {
+  const { input: c, charger } = item;
+  if (item.maxReason === 'cap') return `capped at ${c.cap!.amps} A by ${c.cap!.source}`;
+  if (item.maxReason === 'released') {
+    return Number.isNaN(item.maxDraw) ? `the car has paused (SuspendedEV): it keeps its minimum ${charger.minCurrent} A, the rest goes to others` : `the car draws ${round1(item.maxDraw)} A: the rest goes to others`;
+  }
+  return `at the charger's maximum ${charger.maxCurrent} A`;
 }
 
-function rankOf(item: Item, mem: ConnectorMemory | undefined, now: number, turnMs: number, maxWaitMs: number): Rank {
+/** Sets the item's place in the admission order (fields on the item: no object per candidate and run). */
+function rankOf(item: Item, mem: ConnectorMemory | undefined, now: number, turnMs: number, maxWaitMs: number): void {
   const priority = -item.charger.priority;
   if (mem?.activeSince !== undefined) {
     const inTurn = now - mem.activeSince < turnMs;
     // A session let in for having waited too long keeps its whole turn, else a higher
     // priority would pause it again at once.
     const boosted = inTurn && mem.boosted === true;
-    return { starving: boosted ? 0 : 1, priority: boosted ? 0 : priority, turnClass: inTurn ? 0 : 2, since: mem.activeSince, key: item.key };
+    item.starving = boosted ? 0 : 1;
+    item.rankPriority = boosted ? 0 : priority;
+    item.turnClass = inTurn ? 0 : 2;
+    item.since = mem.activeSince;
+    return;
   }
   const waitingSince = mem?.pausedSince ?? now;
   // Among those waiting too long, the longest wait goes first whatever the priority: else a
   // low priority would lose to high ones that keep starving in turn.
   const starving = now - waitingSince >= maxWaitMs;
-  return { starving: starving ? 0 : 1, priority: starving ? 0 : priority, turnClass: 1, since: waitingSince, key: item.key };
+  item.starving = starving ? 0 : 1;
+  item.rankPriority = starving ? 0 : priority;
+  item.turnClass = 1;
+  item.since = waitingSince;
 }
 
-function compareRank(a: Rank, b: Rank): number {
-  return a.starving - b.starving || a.priority - b.priority || a.turnClass - b.turnClass || a.since - b.since || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+/** Admission order: by rank, then by key. */
+function compareRank(a: Item, b: Item): number {
+  return a.starving - b.starving || a.rankPriority - b.rankPriority || a.turnClass - b.turnClass || a.since - b.since || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
 function byPriorityDesc(items: Item[]): Item[][] {
@@ -334,7 +416,7 @@ function verdict(item: Item, table: ConstraintTable, siteLimit: { amps: number; 
     return { amps: item.input.fixed.amps, reason: 'fixed', detail: said };
   }
   if (!item.admitted) {
-    if (item.max < item.min) return { amps: 0, reason: 'cap', detail: `${item.maxDetail}, below its minimum ${item.min} A: paused` };
+    if (item.max < item.min) return { amps: 0, reason: 'cap', detail: `${maxDetail(item)}, below its minimum ${item.min} A: paused` };
     if (!item.input.session) return { amps: 0, reason: 'standby', detail: 'no room left for a standing limit' };
     const c = item.blockedBy;
     const where = table.describe(c);
@@ -348,18 +430,25 @@ function verdict(item: Item, table: ConstraintTable, siteLimit: { amps: number; 
   const by = item.frozenBy;
   // At its own maximum (or what its car takes), whatever stopped the filling: after whole
   // steps a session may have been raised to it by the hand-back.
-  if (by < 0 || amps >= item.max - EPS) return { amps, reason: item.maxReason, detail: item.maxDetail };
+  if (by < 0 || amps >= item.max - EPS) return { amps, reason: item.maxReason, detail: maxDetail(item) };
   const { kind, id, phase } = table.name(by);
   if (kind === 'charger') return { amps, reason: 'max', detail: `the charger's ${item.charger.maxCurrent} A shared by its connectors` };
   if (kind === 'circuit') return { amps, reason: 'circuit-full', detail: `circuit ${id} full on ${PHASE_NAMES[phase]}` };
   if (failsafe) return { amps, reason: 'failsafe', detail: failsafe };
   if (siteLimit.source !== SUPPLY) return { amps, reason: 'external', detail: `site limited to ${siteLimit.amps} A by ${siteLimit.source}` };
-  return { amps, reason: 'fair-share', detail: `fair share of the supply on ${PHASE_NAMES[phase]}` };
+  return { amps, reason: 'fair-share', detail: FAIR_SHARE[phase]! };
 }
 
+/** The most common reason's words, one string per phase (not one per connector and run). */
+const FAIR_SHARE = PHASE_NAMES.map((name) => `fair share of the supply on ${name}`);
+
+/** The memory for next time; the same object when nothing changed (memories are never changed in place). */
 function remember(prev: ConnectorMemory | undefined, amps: number, now: number, maxWaitMs: number): ConnectorMemory {
-  if (amps <= 0) return { pausedSince: prev?.pausedSince ?? now };
-  if (prev?.activeSince !== undefined) return prev.boosted ? { activeSince: prev.activeSince, boosted: true } : { activeSince: prev.activeSince };
+  if (amps <= 0) return prev?.pausedSince !== undefined && prev.activeSince === undefined && prev.boosted === undefined ? prev : { pausedSince: prev?.pausedSince ?? now };
+  if (prev?.activeSince !== undefined) {
+    if (prev.pausedSince === undefined && (prev.boosted === true || prev.boosted === undefined)) return prev;
+    return prev.boosted ? { activeSince: prev.activeSince, boosted: true } : { activeSince: prev.activeSince };
+  }
   const starved = prev?.pausedSince !== undefined && now - prev.pausedSince >= maxWaitMs;
   return starved ? { activeSince: now, boosted: true } : { activeSince: now };
 }

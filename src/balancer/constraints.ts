@@ -7,9 +7,9 @@ import { PHASE_NAMES, type ChargerModel, type Phase } from './model.js';
 import type { SiteIndex } from './site-index.js';
 
 interface ConstraintName {
-  kind: 'supply' | 'circuit' | 'charger';
-  id: string;
-  phase: Phase;
+  readonly kind: 'supply' | 'circuit' | 'charger';
+  readonly id: string;
+  readonly phase: Phase;
 }
 
 export class ConstraintTable {
@@ -21,6 +21,7 @@ export class ConstraintTable {
   private readonly circuits: number;
   private readonly chargerBase = new Map<string, number>();
   private readonly chargerIds: string[] = [];
+  private readonly names: (ConstraintName | undefined)[] = [];
 
   constructor(private readonly index: SiteIndex, supplyRoom: readonly number[]) {
     this.circuits = index.circuitIds.length;
@@ -63,12 +64,17 @@ export class ConstraintTable {
     return base + phase;
   }
 
+  /** Its name; made once per constraint (a full one names every connector it stopped). */
   name(c: number): ConstraintName {
+    let name = this.names[c];
+    if (name) return name;
     const phase = (c % 3) as Phase;
     const circuit = Math.floor(c / 3);
-    if (circuit === 0) return { kind: 'supply', id: 'supply', phase };
-    if (circuit < this.circuits) return { kind: 'circuit', id: this.index.circuitIds[circuit]!, phase };
-    return { kind: 'charger', id: this.chargerIds[circuit - this.circuits]!, phase };
+    if (circuit === 0) name = { kind: 'supply', id: 'supply', phase };
+    else if (circuit < this.circuits) name = { kind: 'circuit', id: this.index.circuitIds[circuit]!, phase };
+    else name = { kind: 'charger', id: this.chargerIds[circuit - this.circuits]!, phase };
+    this.names[c] = name;
+    return name;
   }
 
   /** "the supply's L2", "circuit garage L1", "charger CP1 L3": for pause reasons. */

@@ -92,6 +92,8 @@ export const connectorKey = (chargerId: string, connectorId: number): ConnectorK
 export interface ConnectorInput {
   chargerId: string;
   connectorId: number;
+  /** connectorKey(chargerId, connectorId), when the caller has it already (else it is made). */
+  key?: ConnectorKey;
   /** A running transaction; undefined = idle (it gets a standby share only). */
   session?: { transactionId: number; startedAt: number };
   /** Latest Current.Import per charger phase (L1..L3 of the charger) and when it was sampled. */
