@@ -137,11 +137,7 @@ interface Item extends Fillable {
   admitted: boolean;
   /** The constraint its minimum did not fit on, or -1. */
   blockedBy: number;
-  /** Its place in the admission order (rankOf), when ranking was needed: smaller goes first. */
-  starving: number;
-  rankPriority: number;
-  turnClass: number;
-  since: number;
+  rank: Rank | undefined;
 }
 
 export function allocate(input: AllocationInput): Allocation {
@@ -171,8 +167,8 @@ export function allocate(input: AllocationInput): Allocation {
     // Nobody is blocked whatever the order: the ranking is not needed.
     for (const item of candidates) admit(item);
   } else {
-    for (const item of candidates) rankOf(item, input.state[item.key], now, b.turnMs, b.maxWaitMs);
-    candidates.sort(compareRank);
+    for (const item of candidates) item.rank = rankOf(item, input.state[item.key], now, b.turnMs, b.maxWaitMs);
+    candidates.sort((x, y) => compareRank(x.rank!, y.rank!));
     for (const item of candidates) {
       let blocking = -1;
       for (const c of item.cons) {
@@ -283,7 +279,7 @@ function itemOf(c: ConnectorInput, key: string, site: SiteModel, index: SiteInde
     cons = byPhases.get(phases);
     if (!cons) byPhases.set(phases, (cons = consOf(chain, phases)));
   }
-  const item: Item = { key, input: c, charger, phases, cons, session, min: charger.minCurrent, max: charger.maxCurrent, maxReason: 'max', maxDraw: NaN, level: 0, start: 0, frozenBy: NOT_FROZEN, admitted: false, blockedBy: -1, starving: 1, rankPriority: 0, turnClass: 0, since: 0 };
+  const item: Item = { key, input: c, charger, phases, cons, session, min: charger.minCurrent, max: charger.maxCurrent, maxReason: 'max', maxDraw: NaN, level: 0, start: 0, frozenBy: NOT_FROZEN, admitted: false, blockedBy: -1, rank: undefined };
   demand(item, now, site.balancing);
   return item;
 }
@@ -369,33 +365,32 @@ function maxDetail(item: Item): string {
   return `at the charger's maximum ${charger.maxCurrent} A`;
 }
 
-/** Sets the item's place in the admission order (fields on the item: no object per candidate and run). */
-function rankOf(item: Item, mem: ConnectorMemory | undefined, now: number, turnMs: number, maxWaitMs: number): void {
+interface Rank {
+  starving: number;
+  priority: number;
+  turnClass: number;
+  since: number;
+  key: string;
+}
+
+function rankOf(item: Item, mem: ConnectorMemory | undefined, now: number, turnMs: number, maxWaitMs: number): Rank {
   const priority = -item.charger.priority;
   if (mem?.activeSince !== undefined) {
     const inTurn = now - mem.activeSince < turnMs;
     // A session let in for having waited too long keeps its whole turn, else a higher
     // priority would pause it again at once.
     const boosted = inTurn && mem.boosted === true;
-    item.starving = boosted ? 0 : 1;
-    item.rankPriority = boosted ? 0 : priority;
-    item.turnClass = inTurn ? 0 : 2;
-    item.since = mem.activeSince;
-    return;
+    return { starving: boosted ? 0 : 1, priority: boosted ? 0 : priority, turnClass: inTurn ? 0 : 2, since: mem.activeSince, key: item.key };
   }
   const waitingSince = mem?.pausedSince ?? now;
   // Among those waiting too long, the longest wait goes first whatever the priority: else a
   // low priority would lose to high ones that keep starving in turn.
   const starving = now - waitingSince >= maxWaitMs;
-  item.starving = starving ? 0 : 1;
-  item.rankPriority = starving ? 0 : priority;
-  item.turnClass = 1;
-  item.since = waitingSince;
+  return { starving: starving ? 0 : 1, priority: starving ? 0 : priority, turnClass: 1, since: waitingSince, key: item.key };
 }
 
-/** Admission order: by rank, then by key. */
-function compareRank(a: Item, b: Item): number {
-  return a.starving - b.starving || a.rankPriority - b.rankPriority || a.turnClass - b.turnClass || a.since - b.since || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+function compareRank(a: Rank, b: Rank): number {
+  return a.starving - b.starving || a.priority - b.priority || a.turnClass - b.turnClass || a.since - b.since || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }
 
 function byPriorityDesc(items: Item[]): Item[][] {
