@@ -124,15 +124,15 @@ export function bigSite(): { site: SiteModel; connectors: ConnectorInput[] } {
 /**
  * The site of the scale part (scale.ts): 1,000 chargers not in the config (chargers.allowUnknown:
  * each one's model is the default one), on the supply alone, 4,000 A for their 6,000 A of
- * minima, so a third of the sessions wait their turn; each car draws what it was given (4 A
- * reported after a 4 A offer: released), as the bench's chargers do.
+ * minima, so a third of the sessions wait their turn; each car reports the 6 A it was offered
+ * (its limit followed, nothing released), as the bench's chargers do.
  */
 export function scaleSite(): { site: SiteModel; connectors: ConnectorInput[] } {
   const now = 1_000_000;
   const connectors: ConnectorInput[] = [];
   for (let i = 0; i < 1000; i++) {
     const id = `SCALE-${String(i).padStart(5, '0')}`;
-    connectors.push({ chargerId: id, connectorId: 1, session: { transactionId: i + 1, startedAt: 0 }, measured: { currents: [4, 4, 4], at: now - 1000 }, offered: { amps: 4, raisedAt: 0 } });
+    connectors.push({ chargerId: id, connectorId: 1, session: { transactionId: i + 1, startedAt: 0 }, measured: { currents: [6, 6, 6], at: now - 1000 }, offered: { amps: 6, raisedAt: 0 } });
   }
   const site: SiteModel = {
     supply: { maxCurrent: 4000, phases: 3, voltage: 230, margin: 0 },
