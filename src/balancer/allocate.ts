@@ -216,25 +216,18 @@ export function allocate(input: AllocationInput): Allocation {
     const item = items[n]!;
     const { amps, reason, detail } = verdict(item, table, siteLimit, failsafe);
     const measured = item.input.measured;
-    const phasesMeasured = item.session && measured !== undefined && item.charger.phases === 3 && anyAbove(measured.currents, b.phaseThreshold);
+    const phasesMeasured = item.session && measured !== undefined && item.charger.phases === 3 && measured.currents.some((a) => a > b.phaseThreshold);
     if (amps > 0) for (const p of item.phases) tenths[p] += Math.round(amps * 10);
     if (item.session) state[item.key] = remember(input.state[item.key], amps, now, b.maxWaitMs);
     const switched = item.session && item.charger.phases === 3 ? item.input.switchedPhases : undefined;
     const phasesDeclared = switched === undefined && item.session && !phasesMeasured && item.input.evPhases !== undefined && item.phases.length === item.input.evPhases && item.phases.length < item.charger.phases;
-    const active = item.input.session !== undefined;
-    // The usual connector says neither: one literal, no spreads of empty objects.
-    out[n] =
-      phasesDeclared || switched !== undefined
-        ? { key: item.key, chargerId: item.input.chargerId, connectorId: item.input.connectorId, amps, phases: item.phases, phasesMeasured, ...(phasesDeclared ? { phasesDeclared } : {}), ...(switched !== undefined ? { phasesSwitched: switched } : {}), active, reason, detail }
-        : { key: item.key, chargerId: item.input.chargerId, connectorId: item.input.connectorId, amps, phases: item.phases, phasesMeasured, active, reason, detail };
+    out[n] = { key: item.key, chargerId: item.input.chargerId, connectorId: item.input.connectorId, amps, phases: item.phases, phasesMeasured, ...(phasesDeclared ? { phasesDeclared } : NOTHING), ...(switched !== undefined ? { phasesSwitched: switched } : NOTHING), active: item.input.session !== undefined, reason, detail };
   }
   return { connectors: out, siteLimit, load: [tenths[0] / 10, tenths[1] / 10, tenths[2] / 10], state };
 }
 
-function anyAbove(currents: readonly number[], threshold: number): boolean {
-  for (const a of currents) if (a > threshold) return true;
-  return false;
-}
+/** Spread where a result has nothing to add: one shared object, not two new ones per connector and run. */
+const NOTHING = Object.freeze({});
 
 function take(item: Fillable, amps: number, remaining: number[]): void {
   item.level = amps;
@@ -272,7 +265,8 @@ function itemOf(c: ConnectorInput, key: string, site: SiteModel, index: SiteInde
   const phases = session ? phasesOf(charger, index, c.measured, site.balancing.phaseThreshold, c.evPhases, c.switchedPhases) : index.wired(charger);
   const chain = chainOf(index, charger.circuit);
   let cons: readonly number[] | undefined;
-  if (charger.connectors > 1) cons = consOf(chain, phases, table, charger);
+  // A multi-connector charger's own maximum is a constraint of its own (its list is its own).
+  if (charger.connectors > 1) cons = [...consOf(chain, phases), ...phases.map((p) => table.ofCharger(charger, p))];
   else {
     let byPhases = shared.get(chain);
     if (!byPhases) shared.set(chain, (byPhases = new Map()));
@@ -284,11 +278,10 @@ function itemOf(c: ConnectorInput, key: string, site: SiteModel, index: SiteInde
   return item;
 }
 
-/** Its circuits' constraints on its phases, then (a multi-connector charger) its own. */
-function consOf(chain: readonly number[], phases: readonly Phase[], table?: ConstraintTable, charger?: ChargerModel): number[] {
+/** The constraints of its circuits (the chain up to the supply) on its phases. */
+function consOf(chain: readonly number[], phases: readonly Phase[]): number[] {
   const cons: number[] = [];
   for (const circuit of chain) for (const p of phases) cons.push(circuit * 3 + p);
-  if (table && charger) for (const p of phases) cons.push(table.ofCharger(charger, p));
   return cons;
 }
 
