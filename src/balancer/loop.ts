@@ -30,7 +30,7 @@ import { carDraw } from './draw.js';
 import { nextStep, type InForce } from './ramp.js';
 import { ordersFor } from './to-profile.js';
 import { EV_NEEDS_SOURCE, reportedLimitSource } from '../gateway/charging-needs.js';
-import { RECENT_RUNS, paceDelay, typicalCost, type PacingPolicy, type RunCost } from './pacing.js';
+import { RECENT_RUNS, paceDelay, typicalCost, type PacingPolicy, type RunCause, type RunCost } from './pacing.js';
 
 /** The meta-table key of the limits the chargers accepted (survives a restart). */
 const ACCEPTED_KEY = 'balancer.acceptedLimits';
@@ -60,8 +60,10 @@ export interface BalancerDeps {
   processMs?: () => number;
 }
 
-/** The share of a core the runs triggered by events may keep busy (pacing.ts). */
+/** The share of a core the runs asked for by readings may keep busy (pacing.ts). */
 const RUN_SHARE = 0.025;
+/** The share of a core the runs asked for by changes may keep busy: a flood of them leaves three quarters to the chargers (pacing.ts). */
+const CHANGE_SHARE = 0.25;
 /** Runs cheaper than this (ms of process time) are not paced: a small site runs in the next turn, as always. */
 const CHEAP_RUN_MS = 1;
 /** The longest a run asked for waits (pacing.ts), and at most a tenth of site.balancing.responseTime. */
@@ -83,6 +85,8 @@ export interface Balancer extends LimitControl {
   setPrices(table: readonly { from: string; price: number }[]): ControlResult;
   /** Runs one allocation and sends what follows; resolves when the orders of that run were answered (tests, bench). */
   reconcile(): Promise<void>;
+  /** A run is scheduled or an order is still unanswered: what the balancer does next is not decided yet (tests, bench). */
+  busy(): boolean;
   /** Per charger: controlled or not, and why (also in every 'allocation.changed'). */
   control(): ChargerControl[];
   /** The caps on a charger by source (cloud, user profile 12, mqtt…; connectorId absent: the whole charger); the lowest applies. */
@@ -105,7 +109,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const log = logger.child({ component: 'balancer' });
   const responseMs = b.responseTime * 1000;
   // A decrease waits at most this long to be decided (pacing.ts says why it is safe for the fuse).
-  const pacing: PacingPolicy = { share: RUN_SHARE, cheapMs: CHEAP_RUN_MS, maxDelayMs: Math.min(MAX_PACE_MS, responseMs / 10) };
+  const pacing: PacingPolicy = { share: RUN_SHARE, changeShare: CHANGE_SHARE, cheapMs: CHEAP_RUN_MS, maxDelayMs: Math.min(MAX_PACE_MS, responseMs / 10) };
   const processMs = deps.processMs ?? processMsNow;
   /** The costs of the latest runs, ms (typicalCost). */
   const recentCosts: number[] = [];
@@ -172,6 +176,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   /** The latest run's cost and end (monotonic ms), which paces the next one. */
   let lastRun: RunCost | undefined;
   let paceTimer: NodeJS.Timeout | undefined;
+  /** When the scheduled run is due (performance.now() ms); undefined: in the next turn. */
+  let dueAt: number | undefined;
   let stopped = true;
   /** The orders of the latest run, for reconcile() (the loop itself never awaits them). */
   let sent: Promise<void>[] = [];
@@ -788,10 +794,15 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         const prev = uncontrolled.get(e.chargerId);
         const next = control.overdrew(prev, `draws ${round1(Math.max(...currents))} A with a limit of ${limit.amps} A`, at);
         uncontrolled.set(e.chargerId, next);
-        if (prev !== next) log.warn({ chargerId: e.chargerId, connectorId: e.connectorId, why: next.why }, 'charger ignores its limit: uncontrolled, counted at its maximum; the others are reduced');
+        if (prev !== next) {
+          log.warn({ chargerId: e.chargerId, connectorId: e.connectorId, why: next.why }, 'charger ignores its limit: uncontrolled, counted at its maximum; the others are reduced');
+          // Not more of a known draw: a charger newly flagged, whose overdraw the others must make room for.
+          schedule('change');
+          return;
+        }
       }
     }
-    schedule();
+    schedule('reading');
   }
 
   /**
@@ -878,7 +889,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       const fresh = otherEstimate && now - otherEstimate.at <= fs.meterTimeout * 1000 ? otherEstimate.other : undefined;
       otherEstimate = { other: estimateOtherLoad(r.currentsA, draw, fresh, inTransition), at: r.at };
       peaks = rememberPeak(peaks, otherEstimate.other, r.at, fs.peakWindow * 1000);
-      schedule();
+      schedule('reading');
     });
   }
 
@@ -947,20 +958,34 @@ export function createBalancer(deps: BalancerDeps): Balancer {
 
   /**
    * Coalesces everything that happened in this turn of the event loop into one run; after an
-   * expensive run (a large site), everything until the pace allows the next (pacing.ts). A
-   * cheap run sets no timer: the next goes in the next turn.
+   * expensive run (a large site), everything until the pace allows the next (pacing.ts): a
+   * reading waits for the reading pace, a change for the shorter change pace, and a change
+   * that comes while a reading's run waits brings that run forward. A cheap run sets no
+   * timer: the next goes in the next turn.
    */
-  function schedule(): void {
-    if (stopped || scheduled) return;
+  function schedule(cause: RunCause = 'change'): void {
+    if (stopped) return;
+    const now = performance.now();
+    const delay = paceDelay(lastRun, now, pacing, cause);
+    if (scheduled && (dueAt === undefined || dueAt <= now + delay)) return;
+    clearTimeout(paceTimer);
     scheduled = true;
     const go = () => {
+      if (!scheduled) return;
       scheduled = false;
       paceTimer = undefined;
+      dueAt = undefined;
       run();
     };
-    const delay = paceDelay(lastRun, performance.now(), pacing);
-    if (delay > 0) paceTimer = setTimeout(go, delay);
-    else setImmediate(go);
+    if (delay > 0) {
+      dueAt = now + delay;
+      paceTimer = setTimeout(go, delay);
+    } else {
+      // The next turn: nothing comes sooner, so nothing replaces it.
+      dueAt = undefined;
+      paceTimer = undefined;
+      setImmediate(go);
+    }
   }
 
   function run(): void {
@@ -1062,7 +1087,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       }
       subscribe();
       deps.meter?.start();
-      timer = setInterval(() => schedule(), b.recheckInterval * 1000);
+      timer = setInterval(() => schedule('reading'), b.recheckInterval * 1000);
       log.info({ supply: site.supply, circuits: site.circuits.size - 1, meter: deps.meter?.name ?? 'none' }, 'load balancing started');
       schedule();
     },
@@ -1087,6 +1112,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       for (let n = 1; n <= Math.max(chargerOf(site, chargerId).connectors, 8); n++) for (const [source, amps] of caps.get(connectorKey(chargerId, n)) ?? []) out.push({ connectorId: n, source, amps });
       return out;
     },
+    busy: () => scheduled || inFlight.size > 0,
     reconcile() {
       run();
       return Promise.all(sent).then(() => undefined);

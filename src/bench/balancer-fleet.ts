@@ -15,9 +15,12 @@
  * never answers a CALL from the gateway but sends its own (BootNotification,
  * StatusNotification, StartTransaction, then MeterValues at SILENT_DRAW_A every
  * SILENT_METER_MS), so that it charges and counts at its maximum. Only start trials: while
- * its first ignored CALL is in flight (up to callTimeoutMs − GUARD_MS after it arrived), then,
- * from SETTLE_MS after that CALL timed out (the gateway has flagged it uncontrolled), as many
- * again. Profiles to the silent charger are not counted.
+ * the gateway waits on it (from its first ignored CALL until callTimeoutMs − GUARD_MS after the
+ * first SetChargingProfile it ignored), then, from SETTLE_MS after that SetChargingProfile
+ * timed out (the gateway has flagged it uncontrolled), as many again. The two can differ: a
+ * gateway sends one CALL at a time (OCPP-J §4.1.1), so a first CALL that is not a limit (a
+ * GetConfiguration at boot) holds the first SetChargingProfile back by a whole time-out.
+ * Profiles to the silent charger are not counted.
  * Prints one JSON line (FleetResult or SilentFleetResult).
  */
 import { WebSocket } from 'ws';
@@ -73,9 +76,9 @@ export interface SilentFleetResult {
     calls: number;
     drawA: number;
   };
-  /** Start trials begun while its first CALL was in flight. */
+  /** Start trials begun while the gateway waited on it (its first CALL, then its first SetChargingProfile, in flight). */
   before: TrialTimes;
-  /** Start trials begun SETTLE_MS after that CALL timed out. */
+  /** Start trials begun SETTLE_MS after its first SetChargingProfile timed out. */
   after: TrialTimes;
 }
 
@@ -89,8 +92,11 @@ interface Charger {
 let lastProfileAt = 0;
 let profiles = 0;
 const open: WebSocket[] = [];
-/** The silent charger's ignored CALLs: when the first arrived (this clock) and which, and how many. */
-const ignored = { first: undefined as { at: number; action: string } | undefined, count: 0 };
+/**
+ * The silent charger's ignored CALLs: when the first arrived (this clock) and which, when the
+ * first SetChargingProfile arrived (its time-out is what flags the charger), and how many.
+ */
+const ignored = { first: undefined as { at: number; action: string } | undefined, firstProfileAt: undefined as number | undefined, count: 0 };
 
 async function connect(id: string, silent = false): Promise<Charger> {
   const ws = new WebSocket(`${url}/${id}`, ['ocpp1.6'], { perMessageDeflate: false });
@@ -117,6 +123,7 @@ async function connect(id: string, silent = false): Promise<Charger> {
     if (msg[0] === 2) {
       if (silent) {
         ignored.first ??= { at: performance.now(), action: msg[2] as string };
+        if (msg[2] === 'SetChargingProfile') ignored.firstProfileAt ??= performance.now();
         ignored.count++;
         return;
       }
@@ -245,11 +252,17 @@ async function mainSilent(callTimeoutMs: number): Promise<SilentFleetResult> {
       await new Promise((r) => setTimeout(r, 10));
     }
     await quiet();
-    const firstAt = ignored.first.at;
     const pick = (trial: number) => chargers[RUNNING - 1 + (trial % (CHARGERS - RUNNING))]!;
-    const deadline = firstAt + callTimeoutMs - GUARD_MS;
-    const before = await trials(TRIALS, pick, start, (c, answer) => stop(c, txOf(answer)), () => performance.now() < deadline);
-    const resumeAt = firstAt + callTimeoutMs + SETTLE_MS;
+    // Until its first SetChargingProfile came, the gateway is still waiting on an earlier CALL.
+    const waiting = () => ignored.firstProfileAt === undefined || performance.now() < ignored.firstProfileAt + callTimeoutMs - GUARD_MS;
+    const before = await trials(TRIALS, pick, start, (c, answer) => stop(c, txOf(answer)), waiting);
+    // Each CALL before the first SetChargingProfile waits out a time-out: a few at most.
+    const giveUp = ignored.first.at + 4 * callTimeoutMs;
+    while (ignored.firstProfileAt === undefined) {
+      if (performance.now() > giveUp) throw new Error('the gateway sent the silent charger no SetChargingProfile: it would never be flagged');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const resumeAt = ignored.firstProfileAt + callTimeoutMs + SETTLE_MS;
     await new Promise((r) => setTimeout(r, Math.max(0, resumeAt - performance.now())));
     await quiet();
     const after = await trials(TRIALS, pick, start, (c, answer) => stop(c, txOf(answer)));

@@ -11,9 +11,9 @@
  *    (balancer-fleet.ts).
  * 3. the same StartTransaction trials at step 1 A with one silent charger among the 100: it
  *    boots, starts a session and reports its maximum current, but never answers a CALL from
- *    the gateway. Trials begun while the gateway's first CALL to it is in flight (before it
- *    times out and the charger is flagged uncontrolled: the worst moment), and trials begun
- *    after; only profiles to the compliant chargers count. ocpp.callTimeout is the default
+ *    the gateway. Trials begun while the gateway waits on it (its first CALL in flight, then its
+ *    first SetChargingProfile, until that times out and the charger is flagged uncontrolled:
+ *    the worst moment), and trials begun after; only profiles to the compliant chargers count. ocpp.callTimeout is the default
  *    (30 s) unless BENCH_BALANCER_SILENT_CALL_TIMEOUT says otherwise (printed either way).
  * 4. the baseline, measured in the same run on the same disk: an fdatasync of a small write
  *    after 100 ms idle (the StartTransaction's answer waits for one, and the new car's TxProfile
@@ -159,7 +159,7 @@ function benchAllocate(external: ExternalLimit[] = [], build: () => { site: Site
 const TRIALS = Number(process.env.BENCH_BALANCER_TRIALS ?? 300);
 /**
  * Start trials at most per moment with a silent charger (default 100: p99 is then the 2nd
- * worst). Those before it is flagged are also bounded by the time its first CALL is in flight.
+ * worst). Those before it is flagged are also bounded by the time the gateway waits on it.
  */
 const SILENT_TRIALS = Number(process.env.BENCH_BALANCER_SILENT_TRIALS ?? 100);
 /** ocpp.callTimeout in the silent scenario, s: the product's default unless set (printed either way). */
@@ -219,6 +219,13 @@ function gatewayWindows(app: ReturnType<typeof createApp>, warmup: number, silen
   return out;
 }
 
+/** The fleet's script and what node needs to run it: built, or from source under the tests (test/integration/bench-balancer.test.ts). */
+function fleetScript(): string[] {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const file = new URL(`balancer-fleet.${fromSource ? 'ts' : 'js'}`, import.meta.url).pathname;
+  return fromSource ? ['--import', '@tapjs/typescript/import', file] : [file];
+}
+
 /**
  * A gateway in this process with the bench's site (400 A, `step`), the fleet in a child process
  * with `fleetArgs` after its URL; resolves with the fleet's JSON line and the gateway's windows.
@@ -246,7 +253,7 @@ async function withFleet<T>(o: { step: number; callTimeout?: number; warmup: num
     const { ocppPort } = await app.start();
     // The chargers run in their own process, as on a site: what is timed is the gateway.
     const gateway = gatewayWindows(app, o.warmup, o.silent);
-    const child = spawn(process.execPath, [new URL('balancer-fleet.js', import.meta.url).pathname, `ws://127.0.0.1:${ocppPort}/ocpp`, ...o.fleetArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...fleetScript(), `ws://127.0.0.1:${ocppPort}/ocpp`, ...o.fleetArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -264,7 +271,7 @@ const trialFigures = (kind: string, seen: readonly number[], sent: TrialTimes): 
   return { gateway: latency([...seen]), charger: latency(sent.times), profiles: sent.profiles, undo: sent.undo, trials: seen.length };
 };
 
-async function benchToLastProfile(step: number, trials: number): Promise<StepFigures> {
+export async function benchToLastProfile(step: number, trials: number): Promise<StepFigures> {
   const { fleet, gateway } = await withFleet<FleetResult>({ step, warmup: RUNNING, fleetArgs: [String(trials), String(RUNNING)] });
   const figures = (kind: 'start' | 'resume') => trialFigures(kind, gateway[kind].map((w) => w.ms), fleet[kind]);
   return { step, chargers: fleet.chargers, sessions: fleet.sessions, start: figures('start'), resume: figures('resume') };
@@ -272,9 +279,9 @@ async function benchToLastProfile(step: number, trials: number): Promise<StepFig
 
 /**
  * One charger of the 100 never answers a CALL; it charges (counted at its maximum). Start
- * trials while the gateway's first CALL to it is in flight, then after it timed out.
+ * trials while the gateway waits on it, then after its first SetChargingProfile timed out.
  */
-async function benchSilent(trials: number, callTimeout: number): Promise<SilentFigures> {
+export async function benchSilent(trials: number, callTimeout: number): Promise<SilentFigures> {
   const step = 1;
   const { fleet, gateway } = await withFleet<SilentFleetResult>({
     step,
@@ -309,7 +316,7 @@ export async function runBalancerBench(progress: (line: string) => void): Promis
   progress(`load balancing: the same with step 0.1 A, every running session's limit changes (${fine} trials of each)…`);
   const toLastProfileFine = await benchToLastProfile(0.1, fine);
   const timeout = SILENT_CALL_TIMEOUT === DEFAULT_CALL_TIMEOUT ? `ocpp.callTimeout ${SILENT_CALL_TIMEOUT} s, the default` : `ocpp.callTimeout shortened to ${SILENT_CALL_TIMEOUT} s`;
-  progress(`load balancing: StartTransaction → last SetChargingProfile with one silent charger among 100, step 1 A (${timeout}; up to ${SILENT_TRIALS} trials while its first CALL is in flight, ${SILENT_TRIALS} after)…`);
+  progress(`load balancing: StartTransaction → last SetChargingProfile with one silent charger among 100, step 1 A (${timeout}; up to ${SILENT_TRIALS} trials while the gateway waits on it, ${SILENT_TRIALS} after)…`);
   const silent = await benchSilent(SILENT_TRIALS, SILENT_CALL_TIMEOUT);
   progress('load balancing: baseline, fdatasync after idle on this disk…');
   const syncMs = await benchSync();
@@ -372,7 +379,7 @@ function silentBlock(f: SilentFigures, without: TrialFigures, trial: TrialLine):
     `One silent charger among ${f.chargers} (${f.silent.id}: never answers a CALL from the gateway; it boots, charges and reports ${f.silent.drawA} A), step ${f.step} A, ${timeout}:\n` +
     `  its first CALL (${f.silent.firstCall}) sent → flagged uncontrolled: ${(f.flaggedAfterMs / 1000).toFixed(2)} s at the gateway; ${f.silent.calls} CALL${f.silent.calls === 1 ? '' : 's'} to it in all, none answered\n` +
     `  without it (the default-step StartTransaction above, same run): at the gateway p50 ${without.gateway.p50.toFixed(2)} ms, p99 ${without.gateway.p99.toFixed(2)} ms, max ${without.gateway.max.toFixed(2)} ms\n` +
-    trial(f.before, 'StartTransaction while its first CALL is in flight (not flagged yet)', what + straddled, 'its StopTransaction', ` (target p99 ≤ 20 ms${ratio(f.before)})`, ' to a compliant charger') +
+    trial(f.before, 'StartTransaction while the gateway waits on it (not flagged yet)', what + straddled, 'its StopTransaction', ` (target p99 ≤ 20 ms${ratio(f.before)})`, ' to a compliant charger') +
     trial(f.after, 'StartTransaction after it was flagged uncontrolled', what, 'its StopTransaction', ` (target p99 ≤ 20 ms${ratio(f.after)})`, ' to a compliant charger')
   );
 }

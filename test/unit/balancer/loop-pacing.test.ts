@@ -27,13 +27,13 @@ const SUPPLY = 2400;
 const BOUND_MS = 100;
 const ids = Array.from({ length: CHARGERS }, (_, i) => `C${String(i + 1).padStart(3, '0')}`);
 
-function setup(t: Test) {
+function setup(t: Test, responseTime = 1) {
   const dir = t.testdir();
   const raw = baseConfig(dir) as Record<string, any>;
   raw.chargers.list = ids.map((id) => ({ id, password: `${id.toLowerCase()}-secret-key-0001`, maxCurrent: 16, phases: 3 }));
   raw.site = {
     supply: { maxCurrent: SUPPLY, phases: 3 },
-    balancing: { rampInterval: 0, rampStep: 32, hysteresis: 0.5, recheckInterval: 600, responseTime: 1, standingInterval: 0 },
+    balancing: { rampInterval: 0, rampStep: 32, hysteresis: 0.5, recheckInterval: 600, responseTime, standingInterval: 0 },
   };
   const config = parseConfig(stringify(raw), { env: {}, baseDir: dir });
   const events = new EventBus();
@@ -101,6 +101,11 @@ function setup(t: Test) {
   const heldSum = () => ids.reduce((sum, id) => sum + held(id), 0);
   return {
     balancer, events, allocations, sent, took, reading, held, heldSum,
+    status(chargerId: string, status: string) {
+      const state = { chargerId, connectorId: 1, status, errorCode: 'NoError', timestamp: at() };
+      registry.ensure(chargerId).connectors.set(1, state);
+      events.emit('connector.status', state);
+    },
     runs: () => clockReads / 2,
     setCost: (ms: number) => void (costPerRun = ms),
     skewBy: (ms: number) => void (skew += ms),
@@ -184,4 +189,58 @@ t.test('a small site is not paced: each reading gets its run in the next turn, a
   }
   t.equal(site.runs() - runsBefore, 20, 'a run per reading: cheap runs are never delayed');
   t.equal(site.allocations.length - publishedBefore, 20, 'and an allocation published for each');
+});
+
+/**
+ * Which comes first after the event: the balancer's next published allocation, or a timer of
+ * the test set in the same turn for `sentinelMs`. Node fires due timers in the order they fall
+ * due, also on a box that woke late: the answer does not depend on the box's speed.
+ */
+async function firstAfter(site: ReturnType<typeof setup>, sentinelMs: number, emit: () => void): Promise<'run' | 'sentinel'> {
+  let first: 'run' | 'sentinel' | undefined;
+  // Heard as it is published (in the run), not when the test next looks.
+  const off = site.events.on('allocation.changed', () => void (first ??= 'run'));
+  emit();
+  const sentinel = setTimeout(() => void (first ??= 'sentinel'), sentinelMs);
+  try {
+    await eventually(() => first !== undefined, 'a run or the sentinel');
+  } finally {
+    clearTimeout(sentinel);
+    off();
+  }
+  return first!;
+}
+
+/**
+ * Nothing scheduled, nothing in flight, then four runs of the cost set (typicalCost) that send
+ * nothing: what follows is paced from the last of them alone.
+ */
+async function settled(site: ReturnType<typeof setup>): Promise<void> {
+  await eventually(() => !site.balancer.busy(), 'the balancer is done with what came before');
+  for (let i = 0; i < 4; i++) await site.balancer.reconcile();
+  if (site.balancer.busy()) throw new Error('a run sent orders: the site was not settled');
+}
+
+t.test('a change is decided at the change pace: it brings forward the run a stream of readings waits for', async (t) => {
+  // responseTime 10 s: the bound is 250 ms. Runs cost 10 ms: a reading waits min(250, 390) =
+  // 250 ms, a change (25 % of a core) 30 ms. The sentinel falls between them, at 150 ms.
+  const site = setup(t, 10);
+  site.balancer.start();
+  site.startSessions();
+  await eventually(() => site.took.size === CHARGERS, 'every charger has a limit');
+  site.setCost(10);
+  await settled(site);
+
+  t.equal(await firstAfter(site, 150, () => site.reading('C001', 5.5)), 'sentinel', 'a reading after an expensive run waits the reading pace');
+  await eventually(() => site.allocations.at(-1)!.connectors.find((c) => c.chargerId === 'C001')?.measured === 5.5, 'the reading is in a later run');
+
+  await settled(site);
+  const order = await firstAfter(site, 150, () => {
+    site.reading('C002', 5.5);
+    // The car on C003 pauses: a change, in the same turn as the reading that waits.
+    site.status('C003', 'SuspendedEV');
+  });
+  t.equal(order, 'run', 'a car that pauses is decided at the change pace, before the sentinel');
+  const last = site.allocations.at(-1)!;
+  t.equal(last.connectors.find((c) => c.chargerId === 'C002')?.measured, 5.5, "and that run also has the reading that was waiting: it took the reading's run's place");
 });
