@@ -2,7 +2,9 @@
  * The balancer's loop on a large site (300 chargers) under a stream of readings: its runs are
  * paced by their cost (src/balancer/pacing.ts), so it runs far fewer times than readings
  * arrive, yet it sees every reading, keeps the limits the chargers took within the supply, and
- * an overdraw still lowers the others' limits within the pacing bound.
+ * an overdraw still lowers the others' limits within the pacing bound. A change of who may
+ * draw what (a car that pauses) is paced at the shorter change pace, and brings forward the
+ * run a reading waits for.
  *
  * The loop gets the real registry and event bus, a gateway whose chargers take every profile
  * (answered in the next turn, like a socket), and a process clock the test sets: a run "costs"
