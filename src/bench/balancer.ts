@@ -13,8 +13,9 @@
  *    boots, starts a session and reports its maximum current, but never answers a CALL from
  *    the gateway. Trials begun while the gateway waits on it (its first CALL in flight, then its
  *    first SetChargingProfile, until that times out and the charger is flagged uncontrolled:
- *    the worst moment), and trials begun after; only profiles to the compliant chargers count. ocpp.callTimeout is the default
- *    (30 s) unless BENCH_BALANCER_SILENT_CALL_TIMEOUT says otherwise (printed either way).
+ *    the worst moment), and trials begun after; only profiles to the compliant chargers count.
+ *    ocpp.callTimeout is the default (30 s) unless BENCH_BALANCER_SILENT_CALL_TIMEOUT says
+ *    otherwise (printed either way).
  * 4. the baseline, measured in the same run on the same disk: an fdatasync of a small write
  *    after 100 ms idle (the StartTransaction's answer waits for one, and the new car's TxProfile
  *    for that answer).
