@@ -31,6 +31,7 @@ import { nextStep, type InForce } from './ramp.js';
 import { ordersFor } from './to-profile.js';
 import { EV_NEEDS_SOURCE, reportedLimitSource } from '../gateway/charging-needs.js';
 import { RECENT_RUNS, paceDelay, typicalCost, type PacingPolicy, type RunCause, type RunCost } from './pacing.js';
+import { readingAsksForRun } from './replan.js';
 
 /** The meta-table key of the limits the chargers accepted (survives a restart). */
 const ACCEPTED_KEY = 'balancer.acceptedLimits';
@@ -109,6 +110,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const log = logger.child({ component: 'balancer' });
   const responseMs = b.responseTime * 1000;
   // A decrease waits at most this long to be decided (pacing.ts says why it is safe for the fuse).
+  const replan = { deadband: b.readingDeadband, phaseThreshold: b.phaseThreshold };
   const pacing: PacingPolicy = { share: RUN_SHARE, changeShare: CHANGE_SHARE, cheapMs: CHEAP_RUN_MS, maxDelayMs: Math.min(MAX_PACE_MS, responseMs / 10) };
   const processMs = deps.processMs ?? processMsNow;
   /** The costs of the latest runs, ms (typicalCost). */
@@ -118,6 +120,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   /** Running sessions; not `confirmed` while their StartTransaction is still being written. */
   const sessions = new Map<string, { transactionId: number; startedAt: number; confirmed: boolean }>();
   const measured = new Map<string, { currents: PhaseCurrents; at: number }>();
+  /** Per connector, the currents of the reading that last asked for a run (replan.ts). */
+  const readingBasis = new Map<string, PhaseCurrents>();
   /** Connectors whose car has paused (StatusNotification SuspendedEV), since when (ms). */
   const suspended = new Map<string, number>();
   /** What each connector accepted last (the limit in force at the charger). */
@@ -195,6 +199,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
    */
   type Place = { chargerId: string; connectorId: number; key: ConnectorKey };
   let ids: Place[] | undefined;
+  /** The keys of `ids`, while it is built. */
+  let planned: ReadonlySet<string> | undefined;
   function connectorIds(): Place[] {
     if (ids) return ids;
     const out = new Map<string, Place>();
@@ -211,6 +217,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       add(chargerId, n);
     }
     ids = [...out.values()];
+    planned = new Set(out.keys());
     return ids;
   }
 
@@ -224,6 +231,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   /** A connector or charger may have appeared or gone: the lists above are rebuilt on the next run. */
   function siteMayHaveChanged(): void {
     ids = undefined;
+    planned = undefined;
     chargerIds = undefined;
   }
 
@@ -797,12 +805,22 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         if (prev !== next) {
           log.warn({ chargerId: e.chargerId, connectorId: e.connectorId, why: next.why }, 'charger ignores its limit: uncontrolled, counted at its maximum; the others are reduced');
           // Not more of a known draw: a charger newly flagged, whose overdraw the others must make room for.
+          readingBasis.set(key, currents);
           schedule('change');
           return;
         }
       }
     }
+    // Within what the plan counts already (the limit, the phases, the deadband): kept, no run.
+    if (!readingAsksForRun(readingBasis.get(key), currents, holdingLimit(e.chargerId, key), replan)) return;
+    readingBasis.set(key, currents);
     schedule('reading');
+  }
+
+  /** The limit a controlled charger accepted for the connector: what holds its car (undefined: none known). */
+  function holdingLimit(chargerId: string, key: string): number | undefined {
+    if (notControlled(chargerId) !== undefined) return undefined;
+    return inForce.get(key)?.amps ?? accepted.get(key);
   }
 
   /**
@@ -812,11 +830,25 @@ export function createBalancer(deps: BalancerDeps): Balancer {
    */
   function onStatus(s: ConnectorState): void {
     const key = connectorKey(s.chargerId, s.connectorId);
+    let changed = false;
     if (s.status === 'SuspendedEV') {
-      if (!suspended.has(key)) suspended.set(key, nowMs());
-    } else if (suspended.delete(key)) measured.delete(key);
-    siteMayHaveChanged();
-    schedule();
+      if (!suspended.has(key)) {
+        suspended.set(key, nowMs());
+        changed = true;
+      }
+    } else if (suspended.delete(key)) {
+      measured.delete(key);
+      readingBasis.delete(key);
+      changed = true;
+    }
+    // A connector the plan has not seen yet. Any other status (Preparing, Finishing, Faulted…)
+    // changes nothing the plan counts (sessions begin and end with their transactions): a
+    // charger that flaps its status asks for no runs.
+    if (s.connectorId > 0 && !planned?.has(key)) {
+      siteMayHaveChanged();
+      changed = true;
+    }
+    if (changed) schedule();
   }
 
   function begin(s: { chargerId: string; connectorId: number; transactionId: number; receivedAt: string }, confirmed: boolean): void {
@@ -850,6 +882,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     }
     sessions.delete(key);
     measured.delete(key);
+    readingBasis.delete(key);
     suspended.delete(key);
     cannotPause.delete(key);
     if (key in overdraw) {

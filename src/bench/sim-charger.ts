@@ -101,11 +101,24 @@ export function closeChargers(chargers: readonly SimCharger[]): void {
 const PHASES = ['L1', 'L2', 'L3'] as const;
 
 /**
+ * What a car draws on each phase under a limit: a little below it, and not the same twice, as
+ * a real car's onboard charger (0–0.5 A below the pilot's limit, per phase and reading). Seeded
+ * by the charger and the reading, so a run of the bench is the same as the last.
+ */
+export function carCurrents(chargerId: string, reading: number, limit: number): [number, number, number] {
+  let seed = reading;
+  for (let i = 0; i < chargerId.length; i++) seed = (seed * 31 + chargerId.charCodeAt(i)) | 0;
+  return [0, 1, 2].map((p) => Math.max(0, limit - (Math.abs(seed + p * 7) % 6) / 10)) as [number, number, number];
+}
+
+/**
  * A 3-phase MeterValues of a charging car: energy register, power, current and voltage per
- * phase, naming its transaction. The current follows the charger's limit (16 A without one).
+ * phase, naming its transaction. The current follows the charger's limit (16 A without one),
+ * a little below it (carCurrents).
  */
 export function meterValues3Phase(c: SimCharger, transactionId: number | undefined, energyWh: number, at: Date): Record<string, unknown> {
-  const amps = Math.min(16, c.limit ?? 16);
+  const currents = carCurrents(c.id, energyWh, Math.min(16, c.limit ?? 16));
+  const watts = Math.round((currents[0] + currents[1] + currents[2]) * 230);
   return {
     connectorId: 1,
     ...(transactionId !== undefined ? { transactionId } : {}),
@@ -114,8 +127,8 @@ export function meterValues3Phase(c: SimCharger, transactionId: number | undefin
         timestamp: at.toISOString(),
         sampledValue: [
           { value: String(energyWh), measurand: 'Energy.Active.Import.Register', unit: 'Wh' },
-          { value: String(Math.round(amps * 230 * 3)), measurand: 'Power.Active.Import', unit: 'W' },
-          ...PHASES.map((phase) => ({ value: amps.toFixed(1), measurand: 'Current.Import', phase, unit: 'A' })),
+          { value: String(watts), measurand: 'Power.Active.Import', unit: 'W' },
+          ...PHASES.map((phase, i) => ({ value: currents[i]!.toFixed(1), measurand: 'Current.Import', phase, unit: 'A' })),
           ...PHASES.map((phase) => ({ value: '230', measurand: 'Voltage', phase: `${phase}-N`, unit: 'V' })),
         ],
       },

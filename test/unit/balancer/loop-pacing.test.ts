@@ -29,13 +29,13 @@ const SUPPLY = 2400;
 const BOUND_MS = 100;
 const ids = Array.from({ length: CHARGERS }, (_, i) => `C${String(i + 1).padStart(3, '0')}`);
 
-function setup(t: Test, responseTime = 1) {
+function setup(t: Test, responseTime = 1, balancing: Record<string, number> = {}) {
   const dir = t.testdir();
   const raw = baseConfig(dir) as Record<string, any>;
   raw.chargers.list = ids.map((id) => ({ id, password: `${id.toLowerCase()}-secret-key-0001`, maxCurrent: 16, phases: 3 }));
   raw.site = {
     supply: { maxCurrent: SUPPLY, phases: 3 },
-    balancing: { rampInterval: 0, rampStep: 32, hysteresis: 0.5, recheckInterval: 600, responseTime, standingInterval: 0 },
+    balancing: { rampInterval: 0, rampStep: 32, hysteresis: 0.5, recheckInterval: 600, responseTime, standingInterval: 0, ...balancing },
   };
   const config = parseConfig(stringify(raw), { env: {}, baseDir: dir });
   const events = new EventBus();
@@ -94,8 +94,9 @@ function setup(t: Test, responseTime = 1) {
   t.teardown(() => balancer.stop());
   const allocations: AllocationChanged[] = [];
   events.on('allocation.changed', (a) => allocations.push(a));
-  const reading = (chargerId: string, amps: number) => {
-    const samples: MeterSample[] = ['L1', 'L2', 'L3'].map((phase) => ({ chargerId, connectorId: 1, timestamp: at(), value: String(amps), measurand: 'Current.Import', phase, unit: 'A' }));
+  const reading = (chargerId: string, amps: number | readonly [number, number, number]) => {
+    const per = typeof amps === 'number' ? [amps, amps, amps] : amps;
+    const samples: MeterSample[] = ['L1', 'L2', 'L3'].map((phase, i) => ({ chargerId, connectorId: 1, timestamp: at(), value: String(per[i]), measurand: 'Current.Import', phase, unit: 'A' }));
     events.emit('meter.values', { chargerId, connectorId: 1, samples });
   };
   /** The limit each charger holds its car to: its TxProfile's, else its TxDefaultProfile's. */
@@ -246,3 +247,81 @@ t.test('a change is decided at the change pace: it brings forward the run a stre
   const last = site.allocations.at(-1)!;
   t.equal(last.connectors.find((c) => c.chargerId === 'C002')?.measured, 5.5, "and that run also has the reading that was waiting: it took the reading's run's place");
 });
+
+/** Whether what `emit` does asks the balancer for a run: read in the same turn, before any run (so on any box). */
+async function asksForRun(site: ReturnType<typeof setup>, emit: () => void): Promise<boolean> {
+  await eventually(() => !site.balancer.busy(), 'the balancer is done with what came before');
+  emit();
+  return site.balancer.busy();
+}
+
+async function everyCarCharging(site: ReturnType<typeof setup>): Promise<number> {
+  site.balancer.start();
+  site.startSessions();
+  await eventually(() => site.took.size === CHARGERS && [...site.took.values()].every((h) => h.tx !== undefined), 'every session has its TxProfile');
+  return site.held('C001');
+}
+
+const published = (site: ReturnType<typeof setup>, id: string) => site.allocations.at(-1)!.connectors.find((c) => c.chargerId === id)!;
+
+t.test('a reading within what the plan counts asks for no run, and the next run has it', async (t) => {
+  const site = setup(t);
+  const limit = await everyCarCharging(site);
+  t.ok(limit >= 6, `each car holds ${limit} A`);
+  // The first reading of each car: the plan has seen none, so each asks.
+  let asked = 0;
+  for (const id of ids) if (await asksForRun(site, () => site.reading(id, limit - 0.5))) asked++;
+  t.equal(asked, CHARGERS, 'every first reading asked for a run');
+
+  // Cars at their limit: a little below it, never the same twice (0–0.4 A from the first).
+  const jitter = (i: number, p: number) => round1(limit - 0.5 + (((i + p) % 5) - 2) / 10 - 0.1 * (p === 2 ? 1 : 0));
+  asked = 0;
+  for (const [i, id] of ids.entries()) {
+    if (await asksForRun(site, () => site.reading(id, [jitter(i, 0), jitter(i, 1), jitter(i, 2)]))) asked++;
+  }
+  t.equal(asked, 0, `${CHARGERS} readings within 1 A of the last that asked, below the limit, on the same phases: no run asked`);
+  await site.balancer.reconcile();
+  t.ok(
+    ids.every((id, i) => published(site, id).measured === Math.max(jitter(i, 0), jitter(i, 1), jitter(i, 2))),
+    'the next run (here the recheck) shows every one of those readings',
+  );
+});
+
+t.test('a reading asks for a run when the plan would count it differently: above its limit, on other phases, past the deadband', async (t) => {
+  const site = setup(t);
+  const limit = await everyCarCharging(site);
+  for (const id of ['C001', 'C002', 'C003']) await asksForRun(site, () => site.reading(id, limit - 0.5));
+
+  t.ok(await asksForRun(site, () => site.reading('C001', limit + 0.3)), 'above its limit (within the overdraw tolerance): its exposure rises, a run');
+  t.ok(await asksForRun(site, () => site.reading('C002', [limit - 0.5, 0, 0])), 'the car now charges on one phase: a run');
+  await eventually(() => published(site, 'C002').phases.join() === 'L1', 'and the plan counts it on L1 alone');
+
+  // A slow drift: compared with the reading that last asked, not with the one before.
+  const asked: number[] = [];
+  for (let k = 1; k <= 5; k++) if (await asksForRun(site, () => site.reading('C003', limit - 0.5 - 0.3 * k))) asked.push(k);
+  t.strictSame(asked, [4], 'a car drifting down 0.3 A a reading asks once it is 1 A (the deadband) from the last that asked');
+});
+
+t.test('site.balancing.readingDeadband 0: every reading asks for a run, as before', async (t) => {
+  const site = setup(t, 1, { readingDeadband: 0 });
+  const limit = await everyCarCharging(site);
+  await asksForRun(site, () => site.reading('C001', limit - 0.5));
+  t.ok(await asksForRun(site, () => site.reading('C001', limit - 0.5)), 'the same reading again asks');
+});
+
+t.test('a charger that flaps its status asks for no runs; a car that pauses or resumes does', async (t) => {
+  const site = setup(t);
+  await everyCarCharging(site);
+  let asked = 0;
+  for (let i = 0; i < 100; i++) {
+    for (const status of ['Preparing', 'Charging', 'Finishing', 'Charging']) if (await asksForRun(site, () => site.status('C004', status))) asked++;
+  }
+  t.equal(asked, 0, '400 StatusNotifications that change nothing the plan counts: no run');
+  t.ok(await asksForRun(site, () => site.status('C004', 'SuspendedEV')), 'the car pauses: a run');
+  t.notOk(await asksForRun(site, () => site.status('C004', 'SuspendedEV')), 'the same pause reported again: none');
+  t.ok(await asksForRun(site, () => site.status('C004', 'Charging')), 'it resumes: a run');
+});
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
