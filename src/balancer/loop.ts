@@ -109,8 +109,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const nowMs = () => deps.now().getTime();
   const log = logger.child({ component: 'balancer' });
   const responseMs = b.responseTime * 1000;
-  // A decrease waits at most this long to be decided (pacing.ts says why it is safe for the fuse).
+  /** Which charger readings ask for a run (replan.ts). */
   const replan = { deadband: b.readingDeadband, phaseThreshold: b.phaseThreshold };
+  // A decrease waits at most this long to be decided (pacing.ts says why it is safe for the fuse).
   const pacing: PacingPolicy = { share: RUN_SHARE, changeShare: CHANGE_SHARE, cheapMs: CHEAP_RUN_MS, maxDelayMs: Math.min(MAX_PACE_MS, responseMs / 10) };
   const processMs = deps.processMs ?? processMsNow;
   /** The costs of the latest runs, ms (typicalCost). */
@@ -199,7 +200,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
    */
   type Place = { chargerId: string; connectorId: number; key: ConnectorKey };
   let ids: Place[] | undefined;
-  /** The keys of `ids`, while it is built. */
+  /** The keys of `ids` (undefined with it): the connectors the plan has seen. */
   let planned: ReadonlySet<string> | undefined;
   function connectorIds(): Place[] {
     if (ids) return ids;
