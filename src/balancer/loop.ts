@@ -31,7 +31,7 @@ import { nextStep, type InForce } from './ramp.js';
 import { ordersFor } from './to-profile.js';
 import { EV_NEEDS_SOURCE, reportedLimitSource } from '../gateway/charging-needs.js';
 import { RECENT_RUNS, paceDelay, typicalCost, type PacingPolicy, type RunCause, type RunCost } from './pacing.js';
-import { readingAsksForRun } from './replan.js';
+import { readingAsksForRun, type HoldingLimit, type Reading } from './replan.js';
 
 /** The meta-table key of the limits the chargers accepted (survives a restart). */
 const ACCEPTED_KEY = 'balancer.acceptedLimits';
@@ -121,8 +121,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   /** Running sessions; not `confirmed` while their StartTransaction is still being written. */
   const sessions = new Map<string, { transactionId: number; startedAt: number; confirmed: boolean }>();
   const measured = new Map<string, { currents: PhaseCurrents; at: number }>();
-  /** Per connector, the currents of the reading that last asked for a run (replan.ts). */
-  const readingBasis = new Map<string, PhaseCurrents>();
+  /** Per connector, the reading that last asked for a run (replan.ts). */
+  const readingBasis = new Map<string, Reading>();
   /** Connectors whose car has paused (StatusNotification SuspendedEV), since when (ms). */
   const suspended = new Map<string, number>();
   /** What each connector accepted last (the limit in force at the charger). */
@@ -794,7 +794,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     if (!currents) return;
     const key = connectorKey(e.chargerId, e.connectorId);
     const at = nowMs();
-    measured.set(key, { currents, at });
+    const reading = { currents, at };
+    measured.set(key, reading);
     const limit = inForce.get(key);
     if (sessions.has(key) && limit && !inFlight.has(key) && at - limit.changedAt > b.rampInterval * 1000) {
       const judged = judgeOverdraw(overdraw, { key, draw: Math.max(currents[0], currents[1], currents[2]), limit: limit.amps, tolerance: fs.overdrawTolerance, samples: fs.overdrawSamples });
@@ -806,22 +807,25 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         if (prev !== next) {
           log.warn({ chargerId: e.chargerId, connectorId: e.connectorId, why: next.why }, 'charger ignores its limit: uncontrolled, counted at its maximum; the others are reduced');
           // Not more of a known draw: a charger newly flagged, whose overdraw the others must make room for.
-          readingBasis.set(key, currents);
+          readingBasis.set(key, reading);
           schedule('change');
           return;
         }
       }
     }
     // Within what the plan counts already (the limit, the phases, the deadband): kept, no run.
-    if (!readingAsksForRun(readingBasis.get(key), currents, holdingLimit(e.chargerId, key), replan)) return;
-    readingBasis.set(key, currents);
+    if (!readingAsksForRun(readingBasis.get(key), reading, holdingLimit(e.chargerId, key), replan)) return;
+    readingBasis.set(key, reading);
     schedule('reading');
   }
 
-  /** The limit a controlled charger accepted for the connector: what holds its car (undefined: none known). */
-  function holdingLimit(chargerId: string, key: string): number | undefined {
+  /** The limit a controlled charger accepted for the connector, and when: what holds its car (undefined: none known). */
+  function holdingLimit(chargerId: string, key: string): HoldingLimit | undefined {
     if (notControlled(chargerId) !== undefined) return undefined;
-    return inForce.get(key)?.amps ?? accepted.get(key);
+    const f = inForce.get(key);
+    if (f) return { amps: f.amps, acceptedAt: f.acceptedAt };
+    const kept = accepted.get(key);
+    return kept === undefined ? undefined : { amps: kept, acceptedAt: -Infinity };
   }
 
   /**

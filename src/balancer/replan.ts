@@ -16,6 +16,10 @@
  *   resumed, or the balancer started);
  * - its charger has no limit known to hold it (uncontrolled, not yet confirmed): the plan may
  *   count it at what it draws;
+ * - it is the first under the limit now in force (the basis was read before the charger
+ *   accepted it): after a cut, the car's draw read after the acceptance is what lets the
+ *   connector's exposure fall to the new limit (budget.ts), and a raise elsewhere may wait on
+ *   that;
  * - a phase draws above the limit in force: the connector's exposure rises with it (budget.ts),
  *   and above the tolerance it is counted at its draw (the fuse);
  * - the phases above site.balancing.phaseThreshold are not those of the basis: the car is
@@ -27,6 +31,18 @@
  */
 import type { PhaseCurrents } from './model.js';
 
+/** A reading: its currents per phase and when it was taken (ms on the balancer's clock). */
+export interface Reading {
+  currents: PhaseCurrents;
+  at: number;
+}
+
+/** The limit that holds a connector's car, A per phase, and when its charger accepted it (ms; -Infinity: unknown). */
+export interface HoldingLimit {
+  amps: number;
+  acceptedAt: number;
+}
+
 export interface ReplanSettings {
   /** A a phase may move from the basis without asking (site.balancing.readingDeadband). */
   deadband: number;
@@ -34,12 +50,12 @@ export interface ReplanSettings {
   phaseThreshold: number;
 }
 
-export function readingAsksForRun(basis: PhaseCurrents | undefined, next: PhaseCurrents, limit: number | undefined, s: ReplanSettings): boolean {
-  if (!basis || limit === undefined || !(s.deadband > 0)) return true;
+export function readingAsksForRun(basis: Reading | undefined, next: Reading, limit: HoldingLimit | undefined, s: ReplanSettings): boolean {
+  if (!basis || !limit || !(s.deadband > 0) || !(basis.at >= limit.acceptedAt)) return true;
   for (let i = 0; i < 3; i++) {
-    const now = next[i]!;
-    const was = basis[i]!;
-    if (now > limit) return true;
+    const now = next.currents[i]!;
+    const was = basis.currents[i]!;
+    if (now > limit.amps) return true;
     if (now > s.phaseThreshold !== was > s.phaseThreshold) return true;
     if (!(Math.abs(now - was) < s.deadband)) return true;
   }

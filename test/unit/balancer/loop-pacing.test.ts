@@ -302,6 +302,16 @@ t.test('a reading asks for a run when the plan would count it differently: above
   t.strictSame(asked, [4], 'a car drifting down 0.3 A a reading asks once it is 1 A (the deadband) from the last that asked');
 });
 
+t.test('after a cut the charger accepted, the first reading under it asks even within the deadband (a raise elsewhere may wait on it)', async (t) => {
+  const site = setup(t);
+  const limit = await everyCarCharging(site);
+  await asksForRun(site, () => site.reading('C005', limit - 0.5));
+  t.ok(site.balancer.setCap('C005', 1, limit - 1, 'test').accepted, 'a cap 1 A below its limit');
+  await eventually(() => site.held('C005') === limit - 1, 'the charger took the lower limit');
+  t.ok(await asksForRun(site, () => site.reading('C005', limit - 1.2)), 'its car follows, 0.7 A below the reading that last asked: a run');
+  t.notOk(await asksForRun(site, () => site.reading('C005', limit - 1.1)), 'the next reading under the same limit, within the deadband: none');
+});
+
 t.test('site.balancing.readingDeadband 0: every reading asks for a run, as before', async (t) => {
   const site = setup(t, 1, { readingDeadband: 0 });
   const limit = await everyCarCharging(site);
