@@ -112,10 +112,10 @@ async function siteWithMeter(t: Test, meter: Record<string, unknown>) {
   return { gw, home, meterClient };
 }
 
-function gridPowerEntity(t: Test, home: TestClient): void {
-  const m = home.received.find((r) => r.topic === 'homeassistant/sensor/chargegate_site/grid_power/config');
-  t.ok(m, 'a Grid power sensor is announced');
-  const config = haConfig(m!.payload);
+/** The Grid power sensor's discovery config, awaited: it and the meter's first reading race to the subscriber. */
+async function gridPowerEntity(t: Test, home: TestClient): Promise<void> {
+  const m = await home.waitFor('homeassistant/sensor/chargegate_site/grid_power/config');
+  const config = haConfig(m.payload);
   t.match(config, { state_topic: 'chargegate/site/grid/power', device_class: 'power', unit_of_measurement: 'W', state_class: 'measurement' });
   t.strictSame(discoveryProblems('sensor', config), [], 'Home Assistant\'s rules');
   for (const v of home.received.filter((r) => r.topic === config.state_topic)) t.equal(stateProblem('sensor', config, v.payload), undefined, `takes ${v.payload}`);
@@ -131,7 +131,7 @@ t.test('grid power: A × the supply voltage per phase from a meter of currents',
   }, 'the grid power published');
   t.equal(home.latest('chargegate/site/grid/power'), '1840');
   t.equal((await home.waitFor('chargegate/site/grid/current/L1')).payload, '10', 'the currents beside it');
-  gridPowerEntity(t, home);
+  await gridPowerEntity(t, home);
 });
 
 t.test('grid power: a meter of W gives its own power', async (t) => {
@@ -142,5 +142,5 @@ t.test('grid power: a meter of W gives its own power', async (t) => {
   }, 'the grid power published');
   t.equal(home.latest('chargegate/site/grid/power'), '1334');
   t.match((await api(gw.httpUrl, '/api/site', { token: TOKENS.read })).json, { grid: { powerW: 1334 } }, 'the API says the same');
-  gridPowerEntity(t, home);
+  await gridPowerEntity(t, home);
 });
