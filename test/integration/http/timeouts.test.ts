@@ -9,9 +9,12 @@ import { capturingLogger, startGateway } from '../../helpers/gateway.js';
 import { api, TOKENS } from '../../helpers/http.js';
 import { slowClient } from './raw-http.js';
 
-const TIMEOUTS = { headersTimeout: 0.5, requestTimeout: 1, keepAliveTimeout: 1 };
+// Not shorter: the gateway runs in the test's own process, and on a loaded machine (CI, load
+// 12) the turn that reads a socket's headers came more than 1 s after its connect, so Node's
+// timeout check answered 408 before the request was seen at all (a CI run of 5 December 2026).
+const TIMEOUTS = { headersTimeout: 1, requestTimeout: 2, keepAliveTimeout: 1 };
 /** requestTimeout, Node's check interval and a busy machine. */
-const CLOSED_WITHIN_MS = 3500;
+const CLOSED_WITHIN_MS = 4500;
 
 t.test('sockets that trickle a body or headers are closed within the request timeout; others are served', async (t) => {
   const log = capturingLogger('warn');
@@ -40,14 +43,9 @@ t.test('sockets that trickle a body or headers are closed within the request tim
   const times = await Promise.all(clients.map((c) => Promise.race([c.closed, new Promise<number>((r) => setTimeout(() => r(Infinity), CLOSED_WITHIN_MS + 1000))])));
   const late = times.filter((ms) => ms > CLOSED_WITHIN_MS);
   t.same(late, [], `all ${clients.length} slow sockets closed by the server within ${CLOSED_WITHIN_MS} ms (slowest ${Math.max(...times)} ms)`);
-  t.ok(
-    clients.slice(0, 20).every((c) => c.received().startsWith('HTTP/1.1 401')),
-    'the early answer was a 401',
-  );
-  t.ok(
-    clients.slice(20, 25).every((c) => /^HTTP\/1\.1 408/.test(c.received())),
-    'a body still arriving at the timeout is answered 408',
-  );
+  const statusLines = (group: typeof clients) => group.map((c) => c.received().split('\r\n')[0] || '(nothing)');
+  t.same(new Set(statusLines(clients.slice(0, 20))), new Set(['HTTP/1.1 401 Unauthorized']), 'the early answer was a 401');
+  t.same(new Set(statusLines(clients.slice(20, 25))), new Set(['HTTP/1.1 408 Request Timeout']), 'a body still arriving at the timeout is answered 408');
 
   t.equal((await api(gw.httpUrl, '/api/chargers', { token: TOKENS.read })).status, 200, 'and after they are gone');
   const reader = events.body!.getReader();
