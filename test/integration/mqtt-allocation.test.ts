@@ -39,6 +39,8 @@ t.test('each connector\'s limit and its reason follow the sessions on MQTT', asy
   // The charger accepts its profiles: what it accepted follows the plan, nothing waits.
   await eventually(() => viewer.latest(topic('CP1', 'limitAccepted')) === '16' && viewer.latest(topic('CP1', 'limitInFlight')) === 'none', 'CP1 accepted 16 A');
   await eventually(() => viewer.latest('chargegate/chargers/CP1/controlled') === 'true', 'CP1 controlled');
+  // Published after controlled, in the same turn (src/mqtt/mirror.ts): wait for it, not only for controlled.
+  await eventually(() => viewer.latest('chargegate/chargers/CP1/uncontrolledReason') === 'none', 'no reason why not once controlled');
   t.equal(viewer.latest('chargegate/chargers/CP1/uncontrolledReason'), 'none');
 
   cp2.plugIn(1, { maxCurrentA: 32, phases: 1 });
