@@ -65,8 +65,8 @@ export async function startModbusDevice(t: Test, holding: Buffer): Promise<Modbu
     server.on('connection', (s) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
-      // The gateway may drop a connection with a reset (it destroys a socket whose answer is
-      // late, and reconnects): a real device shrugs that off. Unhandled, it was an uncaught
+      // The gateway may drop a connection with a reset (it destroys its socket when it stops,
+      // also with a poll in flight): a real device shrugs that off. Unhandled, it was an uncaught
       // ECONNRESET in the test process (a loaded CI run, 5 December 2026).
       s.on('error', () => undefined);
     });
