@@ -67,7 +67,7 @@ export async function startModbusDevice(t: Test, holding: Buffer): Promise<Modbu
       s.on('close', () => sockets.delete(s));
       // The gateway may drop a connection with a reset (it destroys its socket when it stops,
       // also with a poll in flight): a real device shrugs that off. Unhandled, it was an uncaught
-      // ECONNRESET in the test process (a loaded CI run, 5 December 2026).
+      // ECONNRESET in the test process (a fresh-clone .ci/run on a loaded box, 5 December 2026).
       s.on('error', () => undefined);
     });
     const modbus = new Modbus.server.TCP(server, { holding: device.holding });

@@ -9,9 +9,9 @@ import { capturingLogger, startGateway } from '../../helpers/gateway.js';
 import { api, TOKENS } from '../../helpers/http.js';
 import { slowClient } from './raw-http.js';
 
-// Not shorter: the gateway runs in the test's own process, and on a loaded machine (CI, load
+// Not shorter: the gateway runs in the test's own process, and on a loaded machine (load
 // 12) the turn that reads a socket's headers came more than 1 s after its connect, so Node's
-// timeout check answered 408 before the request was seen at all (a CI run of 5 December 2026).
+// timeout check answered 408 before the request was seen at all (a fresh-clone .ci/run on a loaded box, 5 December 2026).
 const TIMEOUTS = { headersTimeout: 1, requestTimeout: 2, keepAliveTimeout: 1 };
 /** requestTimeout, Node's check interval and a busy machine. */
 const CLOSED_WITHIN_MS = 4500;
