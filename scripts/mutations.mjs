@@ -227,6 +227,14 @@ export default [
     replace: 'if (false) {',
     tests: ['test/integration/balancer-overdraw.test.ts'],
   },
+  {
+    name: 'late-reading-subtracted-whole',
+    rule: "a controlled charger's reading above its limit, after its response time, is late: paired with the meter at no more than its limit",
+    file: 'src/balancer/draw.ts',
+    find: 'if (!changing && c.limit && c.controlled) {',
+    replace: 'if (false) {',
+    tests: ['test/unit/balancer/draw.test.ts', 'test/integration/balancer-late-reading.test.ts'],
+  },
 
   // ---- 8b. A local user's charging profiles: caps of the balancer, never above it ------------
   {

@@ -8,6 +8,14 @@
  * "changing": it is counted at the most of the reading it can explain, and the balancer lets the
  * other load on its phases rise but not fall (failsafe.ts estimateOtherLoad). So a car's own step
  * never shows up as a house load that comes and goes, which made cars pause and flap.
+ *
+ * After that, a charger that takes its limits (not uncontrolled, control.ts) is counted at no
+ * more than its limit: a reading above it comes late (a slow link, a loaded box, a backlog sent
+ * after a reconnect, OCPP 1.6 §3.7: older samples than the meter's), and subtracting it from the
+ * meter would make the house look smaller than it is, so a neighbour, or the car itself, would
+ * be given room that is not there (seen: a stale 8 A after a cut to 0 gave its car 16 A where
+ * 15 A were left). A car that really draws more is counted twice meanwhile (here and in its
+ * exposure): on the fuse's side, until the overdraw flags its charger as uncontrolled.
  */
 
 export interface ChargerState {
@@ -17,6 +25,8 @@ export interface ChargerState {
   limit?: { amps: number; from?: number; acceptedAt: number };
   /** When its running session started (epoch ms); undefined: no session. */
   sessionStartedAt?: number;
+  /** It takes its limits (not uncontrolled): its car draws no more than `limit` once it followed. */
+  controlled?: boolean;
 }
 
 export interface CarDraw {
@@ -42,6 +52,10 @@ export function carDraw(c: ChargerState, now: number, s: DrawSettings): CarDraw 
     return { currents: changing ? currents.map(() => c.limit!.amps) : currents, changing };
   }
   const changing = c.reported.at < since + s.responseMs;
+  if (!changing && c.limit && c.controlled) {
+    const cap = c.limit.amps;
+    return { currents: currents.map((a) => Math.min(a, cap)), changing };
+  }
   if (!changing || !c.limit) return { currents, changing };
   const { amps, acceptedAt } = c.limit;
   // A session that started under this limit started from 0 A.

@@ -372,13 +372,15 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const inTransition = [false, false, false];
     const keys = new Set([...measured.keys(), ...sessions.keys()]);
     for (const key of keys) {
-      const charger = chargerOf(site, splitKey(key)[0]);
+      const chargerId = splitKey(key)[0];
+      const charger = chargerOf(site, chargerId);
       const m = measured.get(key);
       const fresh = m && now - m.at <= fs.meterTimeout * 1000 ? m : undefined;
       const limit = inForce.get(key);
       const startedAt = sessions.get(key)?.startedAt;
+      const controlled = notControlled(chargerId) === undefined;
       const car = carDraw(
-        { ...(fresh ? { reported: fresh } : {}), ...(limit ? { limit } : {}), ...(startedAt !== undefined ? { sessionStartedAt: startedAt } : {}) },
+        { ...(fresh ? { reported: fresh } : {}), ...(limit ? { limit } : {}), ...(startedAt !== undefined ? { sessionStartedAt: startedAt } : {}), controlled },
         now,
         { responseMs, slackA: b.releaseHeadroom, phases: charger.phases },
       );

@@ -37,3 +37,17 @@ t.test('a session that started under its limit: from 0 A, so up to the limit unt
 t.test('no session, nothing reported: nothing drawn', async (t) => {
   t.same(carDraw({ limit: { amps: 16, acceptedAt: 1_000 } }, 2_000, s), { currents: [0], changing: false });
 });
+
+t.test('a late reading above the limit of a charger that takes its limits: counted at the limit, not more', async (t) => {
+  // Cut from 8 to 0 A at 10 s; a reading of 8 A arrives at 16 s, after the response time: it was
+  // taken before the cut (a slow link, a backlog). Subtracted from the meter whole, it would make
+  // the house look 8 A smaller than it is, and that room would be handed out.
+  const state = { reported: { currents: [8, 8, 8], at: 16_000 }, limit: { amps: 0, from: 8, acceptedAt: 10_000 }, sessionStartedAt: 0 };
+  const three = { ...s, phases: 3 };
+  t.same(carDraw({ ...state, controlled: true }, 16_100, three), { currents: [0, 0, 0], changing: false }, 'controlled: at most its limit');
+  t.same(carDraw({ ...state, controlled: false }, 16_100, three), { currents: [8, 8, 8], changing: false }, 'uncontrolled: what it reported (its exposure is its maximum anyway)');
+  const below = carDraw({ reported: { currents: [5.2, 16.4], at: 20_000 }, limit: { amps: 16, from: 32, acceptedAt: 10_000 }, sessionStartedAt: 0, controlled: true }, 20_100, { ...s, phases: 2 });
+  t.same(below, { currents: [5.2, 16], changing: false }, 'each phase on its own: below the limit as reported');
+  const cut = carDraw({ reported: { currents: [32], at: 12_000 }, limit: { amps: 12, from: 32, acceptedAt: 10_000 }, sessionStartedAt: 0, controlled: true }, 12_100, s);
+  t.same(cut, { currents: [32], changing: true }, 'within its response time a car is still on its way down: what it reported');
+});
