@@ -36,7 +36,7 @@ async function siteWithMqttMeter(t: Test, meter: Record<string, unknown>, payloa
         supply: { maxCurrent: FUSE, phases: 3, voltage: VOLTAGE },
         meter: { type: 'mqtt', url, ...meter },
         failsafe: { meterTimeout: 1 },
-        balancing: { settleTime: 1, responseTime: 0.2, rampInterval: 0.2, rampStep: 32, hysteresis: 0.5, recheckInterval: 0.2 },
+        balancing: { settleTime: 1, responseTime: 2, rampInterval: 0.2, rampStep: 32, hysteresis: 0.5, recheckInterval: 0.2 },
       };
     },
   });

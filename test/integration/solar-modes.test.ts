@@ -46,7 +46,7 @@ async function home(t: Test, dir?: string) {
         supply: { maxCurrent: FUSE, phases: 3, voltage: VOLTAGE },
         meter: { type: 'mqtt', url, topics: TOPICS, quantity: 'power' },
         failsafe: { meterTimeout: 2 },
-        balancing: { settleTime: 60, responseTime: 0.2, rampInterval: 0.2, rampStep: 32, hysteresis: 0.5, recheckInterval: 0.2, standingInterval: 0 },
+        balancing: { settleTime: 60, responseTime: 2, rampInterval: 0.2, rampStep: 32, hysteresis: 0.5, recheckInterval: 0.2, standingInterval: 0 },
         solar: { startDelay: START_DELAY_S, stopDelay: STOP_DELAY_S },
       };
     },

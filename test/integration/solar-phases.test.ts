@@ -41,7 +41,7 @@ t.test('a falling surplus switches the car to one phase, more sun back to three;
         supply: { maxCurrent: FUSE, phases: 3, voltage: VOLTAGE },
         meter: { type: 'mqtt', url, topics: TOPICS, quantity: 'power' },
         failsafe: { meterTimeout: 2 },
-        balancing: { settleTime: 60, responseTime: 0.2, rampInterval: 0.2, rampStep: 32, hysteresis: 0.5, recheckInterval: 0.2, standingInterval: 0 },
+        balancing: { settleTime: 60, responseTime: 2, rampInterval: 0.2, rampStep: 32, hysteresis: 0.5, recheckInterval: 0.2, standingInterval: 0 },
         solar: { defaultMode: 'solar', startDelay: 0, stopDelay: 60, phaseSwitchDelay: SWITCH_DELAY_S },
       };
     },
@@ -102,7 +102,12 @@ t.test('a falling surplus switches the car to one phase, more sun back to three;
   t.ok(after >= SWITCH_DELAY_S * 1000 - 250, `switched ${after} ms after the surplus fell, not before phaseSwitchDelay (less a tick)`);
   await eventually(() => currents() === '12/0/0', 'the car draws on L1 alone, 12 A: what the fuse leaves', 20_000);
   await eventually(async () => (await mode()).cap === 16, 'the mode asks for the 16 A of surplus');
-  const one = await limit();
+  // The API's plan is waited for, not read once: right after a raise the meter can read the car
+  // at its new current before the car's own MeterValues say so, and the balancer then takes the
+  // difference for other load and holds the car lower for a moment (estimateOtherLoad keeps the
+  // higher estimate while a limit is in transition: the fuse's side). Seen on a loaded box: 10 A.
+  let one: any;
+  await eventually(async () => (one = await limit()).plannedA === 12, 'the API plans the 12 A the fuse leaves');
   t.match(one, { numberPhases: 1, phases: ['L1'], plannedA: 12 }, 'the API: one phase, L1, 12 A');
   await eventually(() => worst[0]! > 15.4, 'the meter read L1 at 13.5 + 12 − 10 = 15.5 A: close to the fuse, not above');
   t.match((await mode()).why, /on 1 phase/);
