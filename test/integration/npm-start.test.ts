@@ -129,12 +129,13 @@ t.test('npm start, npm run sim, and SIGTERM to each npm process', async (t) => {
   const simNodes = descendants(sim.child.pid!);
   t.teardown(() => simNodes.forEach(killQuietly));
   sim.child.kill('SIGTERM');
-  await once(sim.child, 'exit');
+  // 'close', not 'exit': the last of its output may still be in the pipe when it exits.
+  await once(sim.child, 'close');
   await eventually(() => simNodes.every((pid) => !alive(pid)), 'the simulator process is gone', 30_000);
   t.match(sim.output(), 'stopped', 'the simulator ended its sessions and stopped');
 
   gateway.child.kill('SIGTERM');
-  const [code] = await once(gateway.child, 'exit');
+  const [code] = await once(gateway.child, 'close');
   t.equal(code, 0, 'npm start exits 0');
   await eventually(() => nodes.every((pid) => !alive(pid)), 'the gateway process is gone', 30_000);
   t.notOk(await listening(ocppPort), 'the OCPP port is free');

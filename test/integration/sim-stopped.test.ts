@@ -20,7 +20,8 @@ t.test('a charger stopped, then told to start a transaction, lets its process ex
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the last of its output may still be in the pipe when it exits.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   // The fixture prints once it is done; from then on only a leaked handle keeps it running.
   const printed = new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('\n') && resolve()));
   await Promise.race([printed, exited]);

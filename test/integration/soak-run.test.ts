@@ -22,7 +22,8 @@ t.test('npm run soak for 0.3 minutes: one kill, nothing lost, the table printed 
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // 'close', not 'exit': the last of its output may still be in the pipe when it exits.
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   t.equal(code, 0, `exit code 0 (stderr: ${stderr.slice(-2000)})`);
   t.match(stdout, /Verdict: \*\*PASS\*\*/);
   t.match(stdout, /\| \*\*lost\*\* Start \/ Stop \/ MeterValues +\| 0 \/ 0 \/ 0 /);
