@@ -14,7 +14,7 @@
  * after a reconnect, OCPP 1.6 §3.7: older samples than the meter's), and subtracting it from the
  * meter would make the house look smaller than it is, so a neighbour, or the car itself, would
  * be given room that is not there (seen: a stale 8 A after a cut to 0 gave its car 16 A where
- * 15 A were left). A car that really draws more is counted twice meanwhile (here and in its
+ * 15.5 A were left). A car that really draws more is counted twice meanwhile (here and in its
  * exposure): on the fuse's side, until the overdraw flags its charger as uncontrolled.
  */
 
