@@ -20,20 +20,32 @@ const MAX_LINES = 150;
 export function failedAssertions(text) {
   const out = [];
   let file = '(before the first test file)';
+  let listedInFile = 0;
   let diagnostics = 0;
   let indent = 0;
+  let skippingArgs = false;
   for (const line of text.split('\n')) {
-    if (line.startsWith('# Subtest: ')) file = line.slice('# Subtest: '.length);
+    if (line.startsWith('# Subtest: ')) {
+      file = line.slice('# Subtest: '.length);
+      listedInFile = 0;
+    }
     const failure = /^(\s*)not ok /.exec(line);
     if (failure) {
       out.push(`${file}: ${line.trim()}`);
-      // A failed subtest or file (`# time=`) only sums up the failures already listed.
-      diagnostics = / # time=[\d.]+m?s$/.test(line) ? 0 : DIAGNOSTIC_LINES;
+      const sumsUp = / # time=[\d.]+m?s$/.test(line);
+      // A failed subtest or file (`# time=`) only sums up the failures already listed; a file
+      // that failed with none listed crashed, was killed or timed out: its exit code and signal.
+      diagnostics = !sumsUp || (failure[1] === '' && listedInFile === 0) ? DIAGNOSTIC_LINES : 0;
       indent = failure[1].length + 2;
+      listedInFile++;
     } else if (diagnostics > 0) {
       // tap's YAML block under a failure ends at its `...` line.
       if (/^\s*\.\.\.$/.test(line)) diagnostics = 0;
       else {
+        // How tap ran the file (its command line, directory, stdio) says nothing about why it failed.
+        if (/^\s*args:/.test(line)) skippingArgs = true;
+        else if (!/^\s*- /.test(line)) skippingArgs = false;
+        if (skippingArgs || /^\s*(stdio|cwd|externalID|command):/.test(line)) continue;
         out.push(`    ${line.slice(Math.min(indent, line.length - line.trimStart().length))}`);
         diagnostics--;
       }

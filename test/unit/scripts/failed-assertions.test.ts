@@ -1,7 +1,8 @@
 /**
  * `.ci/run` ends a red run with the list `scripts/failed-assertions.mjs` prints: CI keeps only the
  * end of the output, so that list is all a developer sees of which test failed and why. The script
- * is run as CI runs it, on a log file in tap's own format (taken from a real failed run).
+ * is run as CI runs it, on a log file in tap's own format (the solar-phases part is from a real
+ * failed run; the crashed file's block is tap's shape for a test process killed by a signal).
  */
 import t from 'tap';
 import { execFile } from 'node:child_process';
@@ -58,8 +59,23 @@ not ok 2 - test/integration/solar-phases.test.ts # time=9332.094ms
       ...
     1..1
 not ok 3 - test/unit/b.test.ts # time=30000.2ms
-1..3
-# { total: 4, pass: 2, fail: 2 }
+
+# Subtest: test/integration/crashed.test.ts
+    ok 1 - booted
+not ok 4 - test/integration/crashed.test.ts # time=812.5ms
+  ---
+  stdio: inherit
+  cwd: /work/main
+  externalID: test/integration/crashed.test.ts
+  command: /usr/bin/node
+  args:
+    - --enable-source-maps
+    - /work/main/test/integration/crashed.test.ts
+  exitCode: null
+  signal: SIGKILL
+  ...
+1..4
+# { total: 5, pass: 3, fail: 2 }
 `;
 
 t.test('each failed assertion with its file and the diff; the files and subtests that only sum them up in one line', async (t) => {
@@ -75,12 +91,15 @@ t.test('each failed assertion with its file and the diff; the files and subtests
       'test/integration/solar-phases.test.ts: not ok 2 - test/integration/solar-phases.test.ts # time=9332.094ms',
       'test/unit/b.test.ts: not ok 1 - timed out waiting for the car at 12 A',
       'test/unit/b.test.ts: not ok 3 - test/unit/b.test.ts # time=30000.2ms',
+      'test/integration/crashed.test.ts: not ok 4 - test/integration/crashed.test.ts # time=812.5ms',
     ],
     'the failures, each named by its file; nothing that passed',
   );
   t.ok(lines.includes('      -  "plannedA": 12,') && lines.includes('      +  "plannedA": 10,'), 'the diff, its indentation kept');
   t.ok(lines.includes('      eventually (test/helpers/gateway.ts:108:42)'), "a thrown error's stack");
-  t.notOk(lines.some((l) => l.includes('exitCode')), "a file's own summary adds no diagnostics");
+  t.equal(lines.filter((l) => l.includes('exitCode')).length, 1, "a file's summary of failures listed above adds no diagnostics");
+  const crashed = lines.slice(lines.indexOf('test/integration/crashed.test.ts: not ok 4 - test/integration/crashed.test.ts # time=812.5ms') + 1);
+  t.strictSame(crashed, ['    ---', '    exitCode: null', '    signal: SIGKILL'], 'a file that failed with no assertion listed (killed): its exit code and signal, not how tap ran it');
 });
 
 t.test('a log without failures says so; no log named: usage, exit 2', async (t) => {
