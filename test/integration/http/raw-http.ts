@@ -55,6 +55,8 @@ export interface SlowClient {
   received(): string;
   /** Resolves with ms from connect to the server closing the socket. */
   closed: Promise<number>;
+  /** ms from connect to the first byte of the server's answer (undefined: none yet). */
+  answeredAfter(): number | undefined;
   stop(): void;
 }
 
@@ -75,7 +77,11 @@ export function slowClient(port: number, head: string, trickle: string, everyMs 
         done(Date.now() - started);
       }),
     );
-    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    let answeredAfter: number | undefined;
+    socket.on('data', (d: Buffer) => {
+      answeredAfter ??= Date.now() - started;
+      received += d.toString('latin1');
+    });
     // The server resets some of them: that is a close too.
     socket.on('error', () => undefined);
     socket.once('connect', () => {
@@ -83,7 +89,7 @@ export function slowClient(port: number, head: string, trickle: string, everyMs 
       timer = setInterval(() => {
         if (!socket.destroyed && i < trickle.length) socket.write(trickle[i++]!);
       }, everyMs);
-      resolve({ socket, received: () => received, closed, stop: () => socket.destroy() });
+      resolve({ socket, received: () => received, closed, answeredAfter: () => answeredAfter, stop: () => socket.destroy() });
     });
     socket.once('error', reject);
   });

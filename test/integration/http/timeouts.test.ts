@@ -64,7 +64,11 @@ t.test('an idle keep-alive connection is closed after keepAliveTimeout', async (
   const port = Number(new URL(gw.httpUrl).port);
   const client = await slowClient(port, `GET /api/whoami HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`, '');
   t.teardown(() => client.stop());
-  const ms = await Promise.race([client.closed, new Promise<number>((r) => setTimeout(() => r(Infinity), 5000))]);
+  const ms = await Promise.race([client.closed, new Promise<number>((r) => setTimeout(() => r(Infinity), 6000))]);
   t.match(client.received(), /^HTTP\/1\.1 200/, 'answered');
-  t.ok(ms < 3500, `closed after ${ms} ms idle`);
+  // Idle from the answer on, not from the connect: on a loaded box the answer itself can come
+  // seconds after the connect (a fresh-clone .ci/run, 5 December 2026: "closed after 3862 ms").
+  // With keepAliveTimeout 1 s, Node 20 closed it about 2 s after the answer on this box.
+  const idle = ms - client.answeredAfter()!;
+  t.ok(idle < 3500, `closed ${idle} ms after its answer (${ms} ms after the connect)`);
 });
