@@ -235,6 +235,30 @@ export default [
     replace: 'if (false) {',
     tests: ['test/unit/balancer/draw.test.ts', 'test/integration/balancer-late-reading.test.ts'],
   },
+  {
+    name: 'charger-reading-dropped-with-the-meter',
+    rule: "a charger's latest reading counts as its car's draw for 1.5 × the sample interval chargegate sets, not only the grid meter's timeout: between reports of a charger every 30–60 s its car is not house load",
+    file: 'src/balancer/draw.ts',
+    find: 'return Math.max(meterTimeoutS, 1.5 * sampleIntervalS) * 1000;',
+    replace: 'return meterTimeoutS * 1000;',
+    tests: ['test/unit/balancer/draw.test.ts', 'test/integration/slow-metervalues.test.ts'],
+  },
+  {
+    name: 'raise-judged-by-a-reading-from-before-the-old-limit',
+    rule: 'after a raise, a car counts as taking no more only by a reading taken once it had its response time under the old limit (a slow charger may send none in a whole ramp)',
+    file: 'src/balancer/draw.ts',
+    find: 'const readUnderFrom = startedUnder || (c.limit.fromAcceptedAt !== undefined && c.reported.at >= c.limit.fromAcceptedAt + s.responseMs);',
+    replace: 'const readUnderFrom = true;',
+    tests: ['test/unit/balancer/draw.test.ts', 'test/integration/slow-metervalues.test.ts'],
+  },
+  {
+    name: 'solar-surplus-pairs-the-old-reading',
+    rule: 'the solar surplus counts a car that was given a new limit at that limit until it reports, not at its old reading (a raise is not a loss of surplus)',
+    file: 'src/balancer/draw.ts',
+    find: 'return car.currents.map((a) => Math.min(a, cap));',
+    replace: 'return c.reported ? c.reported.currents.slice(0, s.phases) : car.currents;',
+    tests: ['test/integration/slow-metervalues.test.ts'],
+  },
 
   // ---- 8b. A local user's charging profiles: caps of the balancer, never above it ------------
   {

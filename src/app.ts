@@ -374,6 +374,7 @@ function createSiteChargeModes(config: Config, deps: { balancer: Balancer; event
   const modes = createChargeModes({
     site: siteModel(config)!,
     limits: deps.balancer,
+    drawA: (chargerId, connectorId) => deps.balancer.drawA(chargerId, connectorId),
     events: deps.events,
     store: deps.store,
     settings: {

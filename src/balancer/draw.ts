@@ -18,11 +18,32 @@
  * exposure): on the fuse's side, until the overdraw flags its charger as uncontrolled.
  */
 
+/**
+ * How long a charger's latest MeterValues counts as what its car draws (ms): one and a half of
+ * the longest sample interval chargegate lets a balanced charger have
+ * (chargers.setup.meterValueSampleInterval, 60 s by default; owned-keys.ts), never less than the
+ * grid meter's own timeout. Real chargers report every 10–60 s (Easee no faster than 30 s) while
+ * the meter reads every second or two; a reading dropped after the meter's timeout (10 s) made
+ * the car's own draw count as house load until its next report, so the car was cut to half of
+ * what was left and raised again at every report (seen: 32 A fuse, 10 A house, a car reporting
+ * every 30 s held at 10–12 A instead of 22, a profile every few seconds).
+ *
+ * Why counting an older reading keeps the fuse: a car that draws more than its reading says
+ * shows as house load, the safe side. One that draws less makes the house look smaller by the
+ * difference, so a neighbour may be given that room; but the moment the car draws its reading
+ * again, the meter sees the sum and the room is gone with that reading — the same step, read
+ * and answered the same way, as a kettle switched on in the house. Past this time the reading
+ * counts as none (the car as house load), as before.
+ */
+export function readingTrustMs(meterTimeoutS: number, sampleIntervalS: number): number {
+  return Math.max(meterTimeoutS, 1.5 * sampleIntervalS) * 1000;
+}
+
 export interface ChargerState {
   /** Its latest fresh MeterValues currents per charger phase, A, and when they came (epoch ms). */
   reported?: { currents: readonly number[]; at: number };
-  /** The limit in force (A per phase), the one before it, and when that value was first accepted. */
-  limit?: { amps: number; from?: number; acceptedAt: number };
+  /** The limit in force (A per phase), the one before it, and when each was first accepted. */
+  limit?: { amps: number; from?: number; acceptedAt: number; fromAcceptedAt?: number };
   /** When its running session started (epoch ms); undefined: no session. */
   sessionStartedAt?: number;
   /** It takes its limits (not uncontrolled): its car draws no more than `limit` once it followed. */
@@ -37,6 +58,8 @@ export interface CarDraw {
 
 export interface DrawSettings {
   responseMs: number;
+  /** How long a reading counts (readingTrustMs); a session with none yet is counted at its limit as long. */
+  readingMs: number;
   /** A car drawing this much below its old limit is held back by itself: a raise will not move it. */
   slackA: number;
   phases: number;
@@ -47,8 +70,13 @@ export function carDraw(c: ChargerState, now: number, s: DrawSettings): CarDraw 
   const reported = c.reported?.currents ?? [];
   const currents = Array.from({ length: s.phases }, (_, i) => reported[i] ?? 0);
   if (!c.reported) {
-    // Nothing heard since the session started: the car went from 0 A towards its limit.
-    const changing = c.sessionStartedAt !== undefined && c.limit !== undefined && now < since + s.responseMs;
+    // Nothing heard since the session started: the car went from 0 A towards its limit, and a
+    // charger that reports every 30–60 s may say nothing for as long: until its first reading
+    // is due (readingMs) it is changing, counted at its limit while the house load may rise but
+    // not fall. Counted as none after its response time, its own draw became house load and it
+    // was cut by it (seen: 32 A fuse, 10 A house, held at 10–12 A until its first report). A
+    // charger that never reports is counted as none after that: its car as house load, the safe side.
+    const changing = c.sessionStartedAt !== undefined && c.limit !== undefined && now < since + s.readingMs;
     return { currents: changing ? currents.map(() => c.limit!.amps) : currents, changing };
   }
   const changing = c.reported.at < since + s.responseMs;
@@ -59,9 +87,35 @@ export function carDraw(c: ChargerState, now: number, s: DrawSettings): CarDraw 
   if (!changing || !c.limit) return { currents, changing };
   const { amps, acceptedAt } = c.limit;
   // A session that started under this limit started from 0 A.
-  const from = c.sessionStartedAt !== undefined && c.sessionStartedAt >= acceptedAt ? 0 : c.limit.from;
+  const startedUnder = c.sessionStartedAt !== undefined && c.sessionStartedAt >= acceptedAt;
+  const from = startedUnder ? 0 : c.limit.from;
   // After a cut the car comes down from what it reported; after a raise it may already be at
-  // its new limit, unless it drew well below the old one (then it takes no more).
+  // its new limit, unless it drew well below the old one (then it takes no more). The reading
+  // says that only if it was read once the car had had its time to follow the old limit: a
+  // charger that reports every 30–60 s may send none between two raises of a ramp (its last
+  // reading 0 A from the session's start), and counting the car at that would put its new draw
+  // into the house load and pause it (seen: 32 A fuse, 10 A house, paused at 18 A). Counting it
+  // high instead is safe: while it changes, the house load may rise but not fall (failsafe.ts).
   const raised = from !== undefined && amps > from;
-  return { currents: currents.map((a) => (raised && a >= from - s.slackA ? Math.max(a, amps) : a)), changing };
+  const readUnderFrom = startedUnder || (c.limit.fromAcceptedAt !== undefined && c.reported.at >= c.limit.fromAcceptedAt + s.responseMs);
+  return { currents: currents.map((a) => (raised && (!readUnderFrom || a >= from - s.slackA) ? Math.max(a, amps) : a)), changing };
+}
+
+/**
+ * What the car draws now as far as its readings and limits tell, A per charger phase: for the
+ * solar surplus (control/charge-modes.ts), which is the export plus what the solar cars draw.
+ * carDraw is made for the fuse: while a car changes it is counted at the most it may draw, its
+ * old current after a cut. Here the car is taken to follow its new limit: after a cut at no more
+ * than the limit, after a raise at the limit (unless it takes no more). A reading taken after the
+ * car had its response time is what it draws. With a charger that reports every 30–60 s, the
+ * surplus paired the meter, which sees the car at its new current within seconds, with the
+ * car's old reading, so every raise looked like a loss of surplus and was taken back at once
+ * (seen: a solar car between 11 and 7 A every 5 s, each a profile in the charger's flash).
+ */
+export function expectedDraw(c: ChargerState, now: number, s: DrawSettings): number[] {
+  const car = carDraw(c, now, s);
+  // An uncontrolled charger need not follow its limit: what it reported.
+  if (!car.changing || !c.limit || !c.controlled) return car.currents;
+  const cap = c.limit.amps;
+  return car.currents.map((a) => Math.min(a, cap));
 }

@@ -26,7 +26,7 @@ import * as control from './control.js';
 import { externalLimits, type RuntimeLimit } from './external.js';
 import { EMPTY_PEAKS, estimateOtherLoad, judgeMeter, judgeOverdraw, rememberPeak, type OverdrawMemory, type PeakMemory } from './failsafe.js';
 import { PHASE_NAMES, connectorKey, type Allocation, type ConnectorKey, type BalancerState, type ChargerModel, type ConnectorAllocation, type ConnectorInput, type OtherLoad, type PhaseCurrents, type SiteModel } from './model.js';
-import { carDraw } from './draw.js';
+import { carDraw, expectedDraw, readingTrustMs, type ChargerState, type DrawSettings } from './draw.js';
 import { nextStep, type InForce } from './ramp.js';
 import { ordersFor } from './to-profile.js';
 import { EV_NEEDS_SOURCE, reportedLimitSource } from '../gateway/charging-needs.js';
@@ -94,6 +94,8 @@ export interface Balancer extends LimitControl {
   caps(chargerId: string): { connectorId?: number; source: string; amps: number }[];
   /** Phase switching (charge modes): the phases a connector's charger is to use while its session runs; null: as wired. */
   setPhases(chargerId: string, connectorId: number, phases: 1 | 3 | null): void;
+  /** What a connector's car draws now as far as its readings and limits tell, A on its highest phase (draw.ts expectedDraw); 0 without a session. */
+  drawA(chargerId: string, connectorId: number): number;
 }
 
 
@@ -109,6 +111,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const nowMs = () => deps.now().getTime();
   const log = logger.child({ component: 'balancer' });
   const responseMs = b.responseTime * 1000;
+  /** How long a charger's latest MeterValues counts as what its car draws (draw.ts). */
+  const readingMs = readingTrustMs(fs.meterTimeout, config.chargers.setup.meterValueSampleInterval);
   /** Which charger readings ask for a run (replan.ts). */
   const replan = { deadband: b.readingDeadband, phaseThreshold: b.phaseThreshold };
   // A decrease waits at most this long to be decided (pacing.ts says why it is safe for the fuse).
@@ -239,7 +243,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   /** Its latest reported current (highest phase), when fresh and of the running session. */
   function freshDraw(key: string, now: number): { amps: number; at: number } | undefined {
     const m = measured.get(key);
-    if (!m || now - m.at > fs.meterTimeout * 1000) return undefined;
+    if (!m || now - m.at > readingMs) return undefined;
     return { amps: Math.max(m.currents[0], m.currents[1], m.currents[2]), at: m.at };
   }
 
@@ -372,18 +376,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const inTransition = [false, false, false];
     const keys = new Set([...measured.keys(), ...sessions.keys()]);
     for (const key of keys) {
-      const chargerId = splitKey(key)[0];
-      const charger = chargerOf(site, chargerId);
-      const m = measured.get(key);
-      const fresh = m && now - m.at <= fs.meterTimeout * 1000 ? m : undefined;
-      const limit = inForce.get(key);
-      const startedAt = sessions.get(key)?.startedAt;
-      const controlled = notControlled(chargerId) === undefined;
-      const car = carDraw(
-        { ...(fresh ? { reported: fresh } : {}), ...(limit ? { limit } : {}), ...(startedAt !== undefined ? { sessionStartedAt: startedAt } : {}), controlled },
-        now,
-        { responseMs, slackA: b.releaseHeadroom, phases: charger.phases },
-      );
+      const charger = chargerOf(site, splitKey(key)[0]);
+      const car = carDraw(chargerState(key, now), now, drawSettings(charger));
       car.currents.forEach((a, i) => {
         const phase = charger.rotation[i]!;
         draw[phase] += a;
@@ -391,6 +385,20 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       });
     }
     return { draw, inTransition };
+  }
+
+  /** What draw.ts needs to know of one connector's car. */
+  function chargerState(key: string, now: number): ChargerState {
+    const m = measured.get(key);
+    const fresh = m && now - m.at <= readingMs ? m : undefined;
+    const limit = inForce.get(key);
+    const startedAt = sessions.get(key)?.startedAt;
+    const controlled = notControlled(splitKey(key)[0]) === undefined;
+    return { ...(fresh ? { reported: fresh } : {}), ...(limit ? { limit } : {}), ...(startedAt !== undefined ? { sessionStartedAt: startedAt } : {}), controlled };
+  }
+
+  function drawSettings(charger: ChargerModel): DrawSettings {
+    return { responseMs, readingMs, slackA: b.releaseHeadroom, phases: charger.phases };
   }
 
   function otherLoad(now: number): OtherLoad | undefined {
@@ -760,7 +768,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     if (!a.active && raised && before) standingRaisedAt.set(a.key, now);
     // A re-send of the same value (a TxProfile for a new transaction) changes nothing for the car.
     const same = before !== undefined && before.amps === done.amps;
-    const change = same ? { acceptedAt: before.acceptedAt, ...(before.from !== undefined ? { from: before.from } : {}) } : { acceptedAt: nowMs(), ...(before ? { from: before.amps } : {}) };
+    const change = same
+      ? { acceptedAt: before.acceptedAt, ...(before.from !== undefined ? { from: before.from } : {}), ...(before.fromAcceptedAt !== undefined ? { fromAcceptedAt: before.fromAcceptedAt } : {}) }
+      : { acceptedAt: nowMs(), ...(before ? { from: before.amps, fromAcceptedAt: before.acceptedAt } : {}) };
     inForce.set(a.key, { amps: done.amps, raisedAt: raised ? now : before.raisedAt, changedAt: now, ...change, ...(done.txDefault !== undefined ? { txDefault: done.txDefault } : {}), ...(done.txFor !== undefined ? { txFor: done.txFor } : {}) });
     doubt.delete(a.key);
     const u = uncontrolled.get(a.chargerId);
@@ -1159,6 +1169,12 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     },
     setCap,
     setPhases,
+    drawA(chargerId, connectorId) {
+      const key = connectorKey(chargerId, connectorId);
+      if (!sessions.has(key)) return 0;
+      const now = nowMs();
+      return Math.max(0, ...expectedDraw(chargerState(key, now), now, drawSettings(chargerOf(site, chargerId))));
+    },
     setSiteLimit(amps, durationS, source) {
       return this.setExternalLimit(`demand-response (${source})`, amps, amps === null ? undefined : nowMs() + durationS * 1000);
     },

@@ -12,6 +12,8 @@ export interface InForce {
   changedAt: number;
   /** The limit before this one, A (undefined: the first). */
   from?: number;
+  /** When the charger accepted the limit before this one (draw.ts: what an older reading says of it). */
+  fromAcceptedAt?: number;
   /** When the charger accepted it (its car follows from then on, within site.balancing.responseTime). */
   acceptedAt: number;
   /** The connector's TxDefaultProfile limit, A: the live one without a TxProfile, else the standing one under it (to-profile.ts). */

@@ -22,6 +22,12 @@ export interface ChargeModesDeps {
   events: EventBus;
   store: { chargeModes: ChargeModeStore; sessions: Pick<SessionStore, 'list'>; durably: Store['durably'] };
   settings: SolarSettings & { defaultMode: ChargeMode; meterTimeoutMs: number; recheckMs: number };
+  /**
+   * What a connector's car draws now, A on its highest phase, as the balancer knows it (its
+   * readings and the limits it was to follow: balancer/draw.ts expectedDraw). Without it, its
+   * latest reading from the allocation.
+   */
+  drawA?(chargerId: string, connectorId: number): number;
   /** Whether a grid meter is configured: the solar modes need one. */
   hasGridMeter: boolean;
   /** The PV inverter's and the home battery's latest power, W, when configured. */
@@ -99,7 +105,7 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
         connectorId,
         mode: modes.get(key) ?? s.defaultMode,
         phases: live?.phases ?? charger.rotation.slice(0, charger.phases),
-        drawA: sessions.has(key) ? (live?.drawA ?? 0) : 0,
+        drawA: sessions.has(key) ? (deps.drawA?.(chargerId, connectorId) ?? live?.drawA ?? 0) : 0,
         minCurrent: charger.minCurrent,
         maxCurrent: charger.maxCurrent,
         session: sessions.has(key),

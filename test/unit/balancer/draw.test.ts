@@ -1,7 +1,8 @@
 import t from 'tap';
-import { carDraw } from '../../../src/balancer/draw.js';
+import { carDraw, readingTrustMs } from '../../../src/balancer/draw.js';
 
-const s = { responseMs: 5000, slackA: 2, phases: 1 };
+// responseTime 5 s; a reading counts 90 s (1.5 × the default 60 s sample interval).
+const s = { responseMs: 5000, readingMs: 90_000, slackA: 2, phases: 1 };
 
 t.test('settled: what the charger reported after its car had time to follow', async (t) => {
   const d = carDraw({ reported: { currents: [11.8], at: 20_000 }, limit: { amps: 12, from: 32, acceptedAt: 10_000 }, sessionStartedAt: 0 }, 21_000, s);
@@ -20,8 +21,25 @@ t.test('raise: counted at its new limit (the meter may already see it there)', a
 });
 
 t.test('raise of a car that held itself well below its old limit: it takes no more', async (t) => {
-  const d = carDraw({ reported: { currents: [10, 10, 10], at: 9_000 }, limit: { amps: 32, from: 16, acceptedAt: 10_000 }, sessionStartedAt: 0 }, 10_100, { ...s, phases: 3 });
+  // 16 A accepted at 1 s; read at 9 s, after its response time: the car took 10 A of 16.
+  const d = carDraw({ reported: { currents: [10, 10, 10], at: 9_000 }, limit: { amps: 32, from: 16, acceptedAt: 10_000, fromAcceptedAt: 1_000 }, sessionStartedAt: 0 }, 10_100, { ...s, phases: 3 });
   t.same(d, { currents: [10, 10, 10], changing: true });
+});
+
+t.test('raise after a reading older than the old limit: it says nothing of the old limit, so counted at the new one', async (t) => {
+  // A ramp 6 → 10 → 14 A (accepted at 10 s and 15 s) from a charger that reports every 30 s:
+  // its last reading (0 A at 2 s, the session's start) is from before even the 6 A.
+  const ramp = { reported: { currents: [0], at: 2_000 }, limit: { amps: 14, from: 10, acceptedAt: 15_000, fromAcceptedAt: 10_000 }, sessionStartedAt: 1_000 };
+  t.same(carDraw(ramp, 15_100, s), { currents: [14], changing: true }, 'at its new limit, as the meter may see it');
+  t.same(carDraw(ramp, 40_000, s), { currents: [14], changing: true }, 'and so until it reports, 25 s on');
+  const noPrevious = carDraw({ reported: { currents: [0], at: 2_000 }, limit: { amps: 14, from: 10, acceptedAt: 15_000 }, sessionStartedAt: 1_000 }, 15_100, s);
+  t.same(noPrevious, { currents: [14], changing: true }, 'the old limit\'s time unknown: the same');
+  const early = carDraw({ ...ramp, reported: { currents: [3], at: 12_000 } }, 16_000, s);
+  t.same(early, { currents: [14], changing: true }, 'read while it still had time to follow the old limit: the same');
+  const held = carDraw({ ...ramp, reported: { currents: [3], at: 15_500 } }, 16_000, s);
+  t.same(held, { currents: [3], changing: true }, 'read after that, well below the old limit: it takes no more');
+  const followed = carDraw({ ...ramp, reported: { currents: [13.6], at: 21_000 } }, 21_100, s);
+  t.same(followed, { currents: [13.6], changing: false }, 'a reading after its response time: what it draws');
 });
 
 t.test('a session that started under its limit: from 0 A, so up to the limit until it reports', async (t) => {
@@ -30,8 +48,16 @@ t.test('a session that started under its limit: from 0 A, so up to the limit unt
   t.same(none, { currents: [16], changing: true }, 'nothing reported yet');
   const partial = carDraw({ reported: { currents: [3], at: 31_000 }, limit: { amps: 16, from: 8, acceptedAt: 1_000 }, sessionStartedAt: 30_000 }, 31_100, s);
   t.same(partial, { currents: [16], changing: true }, 'a first report while it ramps up');
-  const quiet = carDraw({ limit: { amps: 16, acceptedAt: 1_000 }, sessionStartedAt: 30_000 }, 36_000, s);
-  t.same(quiet, { currents: [0], changing: false }, 'a charger that never reports: the meter counts its car as other load (on the safe side)');
+  const slow = carDraw({ limit: { amps: 16, acceptedAt: 1_000 }, sessionStartedAt: 30_000 }, 60_000, s);
+  t.same(slow, { currents: [16], changing: true }, 'a charger that reports every 30–60 s, 30 s on: at its limit until its first reading is due');
+  const quiet = carDraw({ limit: { amps: 16, acceptedAt: 1_000 }, sessionStartedAt: 30_000 }, 120_001, s);
+  t.same(quiet, { currents: [0], changing: false }, 'a charger that never reports: after that the meter counts its car as other load (on the safe side)');
+});
+
+t.test('how long a reading counts: 1.5 × the sample interval chargegate sets, never less than the meter timeout', async (t) => {
+  t.equal(readingTrustMs(10, 60), 90_000, 'the defaults: 10 s meter timeout, 60 s interval');
+  t.equal(readingTrustMs(10, 4), 10_000, 'a short interval: the meter timeout');
+  t.equal(readingTrustMs(1, 4), 6_000);
 });
 
 t.test('no session, nothing reported: nothing drawn', async (t) => {
