@@ -252,6 +252,14 @@ export default [
     tests: ['test/unit/balancer/draw.test.ts', 'test/integration/slow-metervalues.test.ts'],
   },
   {
+    name: 'release-forgotten-between-reports',
+    rule: "what a car takes less than offered stays with the others for as long as its charger's reading counts (1.5 × the sample interval), not six meter timeouts",
+    file: 'src/balancer/loop.ts',
+    find: 'now - m.at <= readingMs) input.measured = m;',
+    replace: 'now - m.at <= fs.meterTimeout * 1000 * 6) input.measured = m;',
+    tests: ['test/integration/slow-metervalues.test.ts'],
+  },
+  {
     name: 'solar-surplus-pairs-the-old-reading',
     rule: 'the solar surplus counts a car that was given a new limit at that limit until it reports, not at its old reading (a raise is not a loss of surplus)',
     file: 'src/balancer/draw.ts',

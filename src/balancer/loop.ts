@@ -316,7 +316,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         }
       }
       const m = measured.get(key);
-      if (m && session && m.at >= session.startedAt && now - m.at <= fs.meterTimeout * 1000 * 6) input.measured = m;
+      if (m && session && m.at >= session.startedAt && now - m.at <= readingMs) input.measured = m;
       const since = suspended.get(key);
       if (since !== undefined) input.suspendedSince = since;
       const f = inForce.get(key);

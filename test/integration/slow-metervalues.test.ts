@@ -9,11 +9,13 @@
  * The charger is independent (test/helpers/physical-charger.ts, on ocpp-rpc) and follows its
  * profiles at once; the meter (a bare aedes on 127.0.0.1) is published by the test from the house,
  * the car and the sun. What the user sees is asserted: the car gets what the fuse leaves and
- * stays there, with no profile after profile into the charger's flash, and a solar car follows
- * the surplus up and down and stays where it is, while the net current never exceeds the fuse.
- * Both failed before 5 December 2026: the car's own draw counted as house load between its
- * reports (held at 10–12 A instead of 22, a new limit every few seconds), and a solar car's raise
- * looked like a loss of surplus until its next report (11 A and 7 A in turn).
+ * stays there, with no profile after profile into the charger's flash; what a car takes less
+ * than offered stays with the other car; and a solar car follows the surplus up and down and
+ * stays where it is, while the net current never exceeds the fuse. All three failed before
+ * 5 December 2026: the car's own draw counted as house load between its reports (paused and
+ * resumed, 8 profiles), the other car was cut and raised at each report (10, 12, 10 A), and a
+ * solar car's raise looked like a loss of surplus until its next report (6, 11, 9 A in turn, 28
+ * profiles).
  */
 import t, { type Test } from 'tap';
 import { startBareAedes } from '../../src/mqtt/broker.js';
@@ -90,6 +92,50 @@ t.test('a charger reporting every 3 s: its car gets what the fuse leaves and sta
   t.equal(steady.low, FUSE - HOUSE, `over four of its reports the car never drew less: lowest ${steady.low} A`);
   t.ok(steady.limits.length <= 1, `no limit after limit into its flash: ${sent(steady.limits)}`);
   t.ok(worst[0]! <= FUSE + 1e-9, `L1 never over the fuse: worst ${worst[0]!.toFixed(1)} A`);
+});
+
+t.test('a car that takes less than offered leaves the rest to the other car, also between its reports', async (t) => {
+  t.setTimeout(180_000);
+  // No grid meter here: a 20 A supply shared by CP1 (3-phase, 16 A) and CP2 (on L1). Fair
+  // shares on L1 are 10 A each; CP2's car takes 6 A and keeps 2 more (site.balancing.
+  // releaseHeadroom, so it can show it wants more), so CP1 may have 12. Before 5 December 2026
+  // the plan dropped a reading after six meter timeouts, here 6 s, and CP2 reports every 8 s, so
+  // for two seconds of every eight its car counted at its whole offer again (a reading now
+  // counts 1.5 × 8 = 12 s).
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.chargers.list[1].phaseRotation = 'L1';
+      c.chargers.setup = { mode: 'off', meterValueSampleInterval: 8 };
+      c.site = {
+        supply: { maxCurrent: 20, phases: 3, voltage: VOLTAGE },
+        failsafe: { meterTimeout: 1 },
+        balancing: { responseTime: 1, settleTime: 1, rampInterval: 0.2, rampStep: 32, hysteresis: 0.5, recheckInterval: 0.2 },
+      };
+    },
+  });
+  const cp2 = await physicalCharger(t, { url: gw.url, identity: 'CP2', password: PASSWORDS.CP2, phases: 1, maxCurrentA: 32, meterIntervalMs: 8000 });
+  const cp1 = await physicalCharger(t, { url: gw.url, identity: 'CP1', password: PASSWORDS.CP1, phases: 3, maxCurrentA: 16, meterIntervalMs: 1000 });
+  cp2.plugIn(1, { maxCurrentA: 6, phases: 1 });
+  await cp2.startTransaction(1, 'TAG2');
+  cp1.plugIn(1, { maxCurrentA: 16, phases: 3 });
+  await cp1.startTransaction(1, 'TAG1');
+  await eventually(() => cp1.currentA(1) === 12 && cp2.currentA(1) === 6, 'CP1 at 12 A, CP2 at the 6 A its car takes', 30_000);
+
+  let low = Infinity;
+  const limits: number[] = [];
+  const onProfile = (p: { profile: { chargingSchedule: { chargingSchedulePeriod: { limit: number }[] } } }) => {
+    const limit = p.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit;
+    limits.push(limit);
+    low = Math.min(low, limit);
+  };
+  cp1.on('profile', onProfile);
+  let reports = 0;
+  const off = gw.app.events.on('meter.values', (e) => e.chargerId === 'CP2' && reports++);
+  await eventually(() => reports >= 3, 'three MeterValues of CP2', 60_000);
+  off();
+  cp1.off('profile', onProfile);
+  t.ok(low >= 12, `CP1 kept its 12 A over three of CP2's reports: lowest limit sent ${low === Infinity ? 'none' : `${low} A`}`);
+  t.ok(limits.length <= 1, `no limit after limit into CP1's flash: ${sent(limits)}`);
 });
 
 t.test('a solar car whose charger reports every 3 s follows the surplus up and down and stays there', async (t) => {
