@@ -24,10 +24,9 @@ export interface ChargeModesDeps {
   settings: SolarSettings & { defaultMode: ChargeMode; meterTimeoutMs: number; recheckMs: number };
   /**
    * What a connector's car draws now, A on its highest phase, as the balancer knows it (its
-   * readings and the limits it was to follow: balancer/draw.ts expectedDraw). Without it, its
-   * latest reading from the allocation.
+   * readings and the limits it was to follow: balancer/draw.ts expectedDraw).
    */
-  drawA?(chargerId: string, connectorId: number): number;
+  drawA(chargerId: string, connectorId: number): number;
   /** Whether a grid meter is configured: the solar modes need one. */
   hasGridMeter: boolean;
   /** The PV inverter's and the home battery's latest power, W, when configured. */
@@ -68,8 +67,8 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
   /** The cap each connector's mode set last, and its reason (what MQTT and the API show). */
   const applied = new Map<string, ChargeModeView>();
   const sessions = new Set<string>();
-  /** From the allocation: each connector's site phases and what it draws (highest phase), A. */
-  const seen = new Map<string, { chargerId: string; connectorId: number; phases: Phase[]; drawA: number }>();
+  /** From the allocation: each connector's site phases. */
+  const seen = new Map<string, { chargerId: string; connectorId: number; phases: Phase[] }>();
   let grid: { currents: PhaseCurrents; at: number } | undefined;
   let memory: SolarMemory = {};
   let surplus: number | undefined;
@@ -105,7 +104,7 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
         connectorId,
         mode: modes.get(key) ?? s.defaultMode,
         phases: live?.phases ?? charger.rotation.slice(0, charger.phases),
-        drawA: sessions.has(key) ? (deps.drawA?.(chargerId, connectorId) ?? live?.drawA ?? 0) : 0,
+        drawA: sessions.has(key) ? deps.drawA(chargerId, connectorId) : 0,
         minCurrent: charger.minCurrent,
         maxCurrent: charger.maxCurrent,
         session: sessions.has(key),
@@ -157,7 +156,7 @@ export function createChargeModes(deps: ChargeModesDeps): ChargeModes {
   function onAllocation(e: GatewayEvents['allocation.changed']): void {
     for (const c of allocationChanges(e).connectors) {
       const phases = c.phases.map((p) => PHASE_NAMES.indexOf(p as (typeof PHASE_NAMES)[number])).filter((p): p is Phase => p >= 0);
-      seen.set(connectorKey(c.chargerId, c.connectorId), { chargerId: c.chargerId, connectorId: c.connectorId, phases, drawA: c.measured ?? 0 });
+      seen.set(connectorKey(c.chargerId, c.connectorId), { chargerId: c.chargerId, connectorId: c.connectorId, phases });
     }
   }
 

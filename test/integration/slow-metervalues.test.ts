@@ -51,11 +51,11 @@ async function site(t: Test, fuse: number, solar?: Record<string, unknown>) {
 }
 
 /**
- * Watches a charger over its next `reports` MeterValues (counted as the gateway gets them, not
- * seconds of wall time): the lowest and highest current its car drew at any meter reading, and
- * the limits it was sent meanwhile.
+ * Watches a charger over the next `reports` MeterValues of `reporter` (counted as the gateway
+ * gets them, not seconds of wall time): the lowest and highest current its car drew at any meter
+ * reading, and the limits it was sent meanwhile.
  */
-async function watch(gw: Awaited<ReturnType<typeof startGateway>>, charger: PhysicalCharger, chargerId: string, reports: number) {
+async function watch(gw: Awaited<ReturnType<typeof startGateway>>, charger: PhysicalCharger, reporter: string, reports: number) {
   let low = Infinity;
   let high = -Infinity;
   let seen = 0;
@@ -65,10 +65,10 @@ async function watch(gw: Awaited<ReturnType<typeof startGateway>>, charger: Phys
     high = Math.max(high, charger.currentA(1));
   };
   const onProfile = (p: { profile: { chargingSchedule: { chargingSchedulePeriod: { limit: number }[] } } }) => limits.push(p.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit);
-  const off = [gw.app.events.on('site.state', (e) => e.grid && look()), gw.app.events.on('meter.values', (e) => e.chargerId === chargerId && seen++)];
+  const off = [gw.app.events.on('site.state', (e) => e.grid && look()), gw.app.events.on('meter.values', (e) => e.chargerId === reporter && seen++)];
   charger.on('profile', onProfile);
   look();
-  await eventually(() => seen >= reports, `${reports} MeterValues of ${chargerId}`, 60_000);
+  await eventually(() => seen >= reports, `${reports} MeterValues of ${reporter}`, 60_000);
   for (const f of off) f();
   charger.off('profile', onProfile);
   return { low, high, limits };
@@ -122,19 +122,8 @@ t.test('a car that takes less than offered leaves the rest to the other car, als
   await cp1.startTransaction(1, 'TAG1');
   await eventually(() => cp1.currentA(1) === 12 && cp2.currentA(1) === 6, 'CP1 at 12 A, CP2 at the 6 A its car takes', 30_000);
 
-  let low = Infinity;
-  const limits: number[] = [];
-  const onProfile = (p: { profile: { chargingSchedule: { chargingSchedulePeriod: { limit: number }[] } } }) => {
-    const limit = p.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit;
-    limits.push(limit);
-    low = Math.min(low, limit);
-  };
-  cp1.on('profile', onProfile);
-  let reports = 0;
-  const off = gw.app.events.on('meter.values', (e) => e.chargerId === 'CP2' && reports++);
-  await eventually(() => reports >= 3, 'three MeterValues of CP2', 60_000);
-  off();
-  cp1.off('profile', onProfile);
+  const { limits } = await watch(gw, cp1, 'CP2', 3);
+  const low = Math.min(...limits);
   t.ok(low >= 12, `CP1 kept its 12 A over three of CP2's reports: lowest limit sent ${low === Infinity ? 'none' : `${low} A`}`);
   t.ok(limits.length <= 1, `no limit after limit into CP1's flash: ${sent(limits)}`);
 });
