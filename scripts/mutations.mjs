@@ -260,6 +260,14 @@ export default [
     tests: ['test/integration/slow-metervalues.test.ts'],
   },
   {
+    name: 'house-load-held-while-a-car-changes',
+    rule: 'while a car changes, the house load on its phases may rise but not fall: a car that takes its current again before its charger reports shows on the meter as house load, and the next limits end the overload',
+    file: 'src/balancer/failsafe.ts',
+    find: '(inTransition[p] ? Math.max(a, previous[p]!) : a)',
+    replace: '(inTransition[p] ? Math.min(a, previous[p]!) : a)',
+    tests: ['test/unit/balancer/failsafe.test.ts', 'test/integration/unreported-drop.test.ts'],
+  },
+  {
     name: 'solar-surplus-pairs-the-old-reading',
     rule: 'the solar surplus counts a car that was given a new limit at that limit until it reports, not at its old reading (a raise is not a loss of surplus)',
     file: 'src/balancer/draw.ts',
