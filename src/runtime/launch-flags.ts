@@ -15,7 +15,21 @@
  */
 export const SEMI_SPACE_MIB = 4;
 
-export const LAUNCH_NODE_FLAGS: readonly string[] = [`--max-semi-space-size=${SEMI_SPACE_MIB}`];
+/**
+ * `--single-threaded-gc`: V8 collects on the main thread alone, with no parallel scavenge,
+ * marking or compaction helpers. On the 2-core development box, at 1,000 chargers (`npm run
+ * bench`, scale part, issue #19, 5 December 2026, seven runs of each alternating): RSS at the
+ * end 184-198 MiB against 199-209 (median 192 against 203), the same peak (219-231), and no
+ * more CPU (median 12.8 % of a core against 13.8: on two cores the helpers' own work and
+ * hand-offs cost more than they save); a stored MeterValues at 100 chargers cost 72-75 µs of
+ * the gateway's CPU against 91-109 (three runs each). The collector's pauses are on the main
+ * thread now; the balancer's answers (a car arrives → its limits out) stayed within the runs'
+ * spread: p99 12-22 ms against 11-24, the slowest 15-45 against 15-36 (docs/performance.md,
+ * "The collector on the main thread alone").
+ */
+export const SINGLE_THREADED_GC = '--single-threaded-gc';
+
+export const LAUNCH_NODE_FLAGS: readonly string[] = [`--max-semi-space-size=${SEMI_SPACE_MIB}`, SINGLE_THREADED_GC];
 
 /**
  * The environment chargegate is launched with, in the same four places.
@@ -40,4 +54,14 @@ export function semiSpaceMiB(execArgv: readonly string[] = process.execArgv, nod
     if (m) found = Number(m[1]);
   }
   return found;
+}
+
+/** Whether node was told to collect on the main thread alone (command line or NODE_OPTIONS; the last word wins). */
+export function singleThreadedGc(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): boolean {
+  let on = false;
+  for (const arg of [...nodeOptions.split(/\s+/), ...execArgv]) {
+    if (/^--single[-_]threaded[-_]gc$/.test(arg)) on = true;
+    else if (/^--no[-_]single[-_]threaded[-_]gc$/.test(arg)) on = false;
+  }
+  return on;
 }

@@ -1,12 +1,12 @@
 /**
  * chargegate runs with the same node flags wherever it is launched (src/runtime/launch-flags.ts):
  * `npm start`, the systemd unit and the container image, and in the same environment. A launch line that lost the flag would
- * cost a 1,000-charger site about 25 MiB of RSS with nothing failing; this test fails instead.
+ * cost a 1,000-charger site 15-25 MiB of RSS with nothing failing; this test fails instead.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { LAUNCH_ENV, LAUNCH_NODE_FLAGS, SEMI_SPACE_MIB, semiSpaceMiB } from '../../../src/runtime/launch-flags.js';
+import { LAUNCH_ENV, LAUNCH_NODE_FLAGS, SEMI_SPACE_MIB, semiSpaceMiB, SINGLE_THREADED_GC, singleThreadedGc } from '../../../src/runtime/launch-flags.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const read = (path: string) => readFileSync(`${ROOT}/${path}`, 'utf8');
@@ -49,4 +49,12 @@ t.test('the semi-space size in effect is read from the command line and NODE_OPT
   t.equal(semiSpaceMiB([], ''), undefined, 'none given: V8 picks');
   t.equal(semiSpaceMiB([], '--max-old-space-size=300 --max_semi_space_size=8'), 8, 'NODE_OPTIONS, underscores');
   t.equal(semiSpaceMiB(['--max-semi-space-size=2'], '--max-semi-space-size=8'), 2, 'the command line comes after NODE_OPTIONS');
+});
+
+t.test('the collector on the main thread alone: launched so, and read back as the log says it', async (t) => {
+  t.ok(LAUNCH_NODE_FLAGS.includes(SINGLE_THREADED_GC), 'a launch flag');
+  t.equal(singleThreadedGc([...LAUNCH_NODE_FLAGS], ''), true);
+  t.equal(singleThreadedGc([], ''), false, "none given: V8's helper threads");
+  t.equal(singleThreadedGc([], '--single_threaded_gc'), true, 'NODE_OPTIONS, underscores');
+  t.equal(singleThreadedGc(['--no-single-threaded-gc'], '--single-threaded-gc'), false, 'the command line comes after NODE_OPTIONS');
 });
