@@ -187,6 +187,7 @@ export function createApp(config: Config, deps: AppDeps): App {
     config,
     gateway,
     sessions: store.sessions,
+    meta: store.meta,
     events,
     control,
     ocpp,

@@ -5,14 +5,16 @@
 import { printBurst, runBurstBench } from './burst.js';
 import { childGateway, openFilesLimit } from './gateway-under-test.js';
 import { printScale, runScaleBench } from './scale.js';
+import { DISCOVERY_FORMATS, type DiscoveryFormat } from '../mqtt/discovery-format.js';
 
 export async function runScaleParts(parts: readonly string[], progress: (line: string) => void): Promise<void> {
   if (parts.includes('scale')) {
     const counts = (process.env.BENCH_SCALE_CHARGERS ?? '100,1000,5000').split(',').map(Number);
     const steadySeconds = Number(process.env.BENCH_SCALE_SECONDS ?? 30);
+    const haFormat = discoveryFormat(process.env.BENCH_HA_FORMAT);
     needFiles(Math.max(...counts));
-    const results = await runScaleBench({ counts, steadySeconds, meterIntervalS: 10, pollIntervalS: 5, start: childGateway, progress });
-    process.stdout.write(printScale(results, steadySeconds));
+    const results = await runScaleBench({ counts, steadySeconds, meterIntervalS: 10, pollIntervalS: 5, start: childGateway, progress, haFormat });
+    process.stdout.write(printScale(results, steadySeconds, haFormat));
   }
   if (parts.includes('burst')) {
     const chargers = Number(process.env.BENCH_BURST_CHARGERS ?? 500);
@@ -20,6 +22,13 @@ export async function runScaleParts(parts: readonly string[], progress: (line: s
     needFiles(chargers);
     process.stdout.write(printBurst(await runBurstBench({ chargers, messages, start: childGateway, progress })));
   }
+}
+
+/** BENCH_HA_FORMAT: entity (the default, as the product's) or device (mqtt.homeAssistant.format). */
+function discoveryFormat(given: string | undefined): DiscoveryFormat {
+  const format = given ?? 'entity';
+  if (!(DISCOVERY_FORMATS as readonly string[]).includes(format)) throw new Error(`BENCH_HA_FORMAT must be one of ${DISCOVERY_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+  return format as DiscoveryFormat;
 }
 
 /**

@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'mqtt';
+import type { DiscoveryFormat } from '../mqtt/discovery-format.js';
 import type { GatewayStarter, GatewayUnderTest } from './gateway-under-test.js';
 import { goalVerdict, growthTable, type ScaleFigures } from './growth.js';
 import { closeChargers, meterValues3Phase, openChargers, startCharging, type SimCharger } from './sim-charger.js';
@@ -31,6 +32,8 @@ export interface ScaleOptions {
   pollIntervalS: number;
   start: GatewayStarter;
   progress: (line: string) => void;
+  /** mqtt.homeAssistant.format (BENCH_HA_FORMAT): the product's default, per entity, unless named. */
+  haFormat?: DiscoveryFormat;
 }
 
 export interface ScaleResult extends ScaleFigures {
@@ -64,7 +67,7 @@ export interface ScaleResult extends ScaleFigures {
 }
 
 /** A site of `n` chargers with the balancer on: a supply of 12 A per charger (at most 4,000 A), under their 16 A draw. */
-export function scaleConfig(n: number, dir: string): Record<string, unknown> {
+export function scaleConfig(n: number, dir: string, haFormat?: DiscoveryFormat): Record<string, unknown> {
   return {
     // pingInterval and the per-charger call limits keep their defaults: this is a site at rest.
     ocpp: {},
@@ -72,7 +75,7 @@ export function scaleConfig(n: number, dir: string): Record<string, unknown> {
     authorization: { mode: 'accept-all' },
     storage: { dir: join(dir, 'data') },
     log: { level: 'warn' },
-    mqtt: {},
+    mqtt: haFormat ? { homeAssistant: { format: haFormat } } : {},
     // One HTTP client: the per-address connection limit (http.maxConnectionsPerAddress) is not
     // reached; OCPP has no per-address limit, so N chargers from one address are accepted.
     http: {},
@@ -88,7 +91,7 @@ export async function runScaleBench(o: ScaleOptions): Promise<ScaleResult[]> {
 
 async function oneSite(n: number, o: ScaleOptions): Promise<ScaleResult> {
   const dir = mkdtempSync(join(tmpdir(), 'chargegate-bench-scale-'));
-  const gw = await o.start(scaleConfig(n, dir), dir);
+  const gw = await o.start(scaleConfig(n, dir, o.haFormat), dir);
   const stops: (() => void | Promise<unknown>)[] = [];
   try {
     const mqtt = connect(`mqtt://127.0.0.1:${gw.mqttPort}`, { protocolVersion: 4, reconnectPeriod: 0 });
@@ -258,8 +261,8 @@ function startPoller(gw: GatewayUnderTest, intervalMs: number): { times: number[
 }
 
 /** The scale part's printout: per site size, then the growth table and the goal line. */
-export function printScale(results: readonly ScaleResult[], seconds: number): string {
-  const lines = [`\nSite scale (#19): the gateway's own process, ${seconds} s steady window; MeterValues every 10 s (3 phases), MQTT subscriber to #, /api/chargers every 5 s, balancer on\n`];
+export function printScale(results: readonly ScaleResult[], seconds: number, haFormat: DiscoveryFormat = 'entity'): string {
+  const lines = [`\nSite scale (#19): the gateway's own process, ${seconds} s steady window; MeterValues every 10 s (3 phases), MQTT subscriber to #, Home Assistant discovery per ${haFormat} (BENCH_HA_FORMAT), /api/chargers every 5 s, balancer on\n`];
   for (const r of results) {
     lines.push(
       `${String(r.chargers).padStart(5)} chargers (${r.online} online, all charging after ${r.startSeconds.toFixed(1)} s, the MQTT backlog received ${r.mirrorSeconds.toFixed(1)} s later): CPU ${r.cpuPercent.toFixed(2)} % of a core, RSS ${r.rssMiB.toFixed(1)} MiB (peak ${r.peakRssMiB.toFixed(1)}), ` +

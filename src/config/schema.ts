@@ -11,6 +11,7 @@
  *   messages where the generic wording (built from type/minimum/pattern...) would be cryptic.
  */
 import { MIRROR_COMMANDS } from '../upstream/mirror-policy.js';
+import { DISCOVERY_FORMATS } from '../mqtt/discovery-format.js';
 import { Type, type Static, type TObject, type TProperties, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
 /** A closed mapping that may be omitted entirely: it then gets all its defaults. */
@@ -356,6 +357,11 @@ const MqttSection = Section(
       {
         discovery: Type.Boolean({ default: true, description: 'Publish Home Assistant MQTT discovery configs (retained).' }),
         prefix: Type.String({ default: 'homeassistant', pattern: TOPIC_PREFIX, allowed: 'topic levels without + or # or spaces', description: 'Home Assistant\'s discovery prefix.' }),
+        format: OneOf(DISCOVERY_FORMATS, {
+          default: 'entity',
+          description:
+            "entity: one retained config per entity (<prefix>/<component>/<node>/<object>/config), which every Home Assistant version reads. device: one per charger (<prefix>/device/<node>/config), Home Assistant 2024.11 or later; a site of many chargers keeps a fraction of the retained messages and memory (docs/mqtt.md, Home Assistant). A change of format moves the entities once, keeping their ids and history.",
+        }),
         user: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Embedded broker: the mqtt.users entry Home Assistant logs in as, when its access is read. Its birth message (<prefix>/status = online) is accepted besides those of command users; anyone else\'s is dropped.' })),
       },
       'Home Assistant MQTT discovery.',

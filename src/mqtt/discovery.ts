@@ -70,9 +70,9 @@ export interface DiscoveryMessage {
   payload: string;
 }
 
-type Component = 'sensor' | 'binary_sensor' | 'switch' | 'number' | 'button' | 'event' | 'select';
+export type Component = 'sensor' | 'binary_sensor' | 'switch' | 'number' | 'button' | 'event' | 'select';
 
-interface Entity {
+export interface Entity {
   component: Component;
   object: string;
   config: Record<string, unknown>;
@@ -89,29 +89,13 @@ export function nodeId(chargerId: string): string {
 
 export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, discoveryPrefix: string, version: string, options: DiscoveryOptions = {}): DiscoveryMessage[] {
   const node = nodeId(charger.id);
-  const device = {
-    identifiers: [node],
-    name: charger.id,
-    manufacturer: charger.info?.vendor ?? 'unknown',
-    model: charger.info?.model ?? 'unknown (not booted yet)',
-    ...(charger.info?.firmwareVersion ? { sw_version: charger.info.firmwareVersion } : {}),
-    ...(charger.info?.serialNumber ? { serial_number: charger.info.serialNumber } : {}),
-    ...(options.configurationUrl ? { configuration_url: options.configurationUrl } : {}),
-  };
-  const origin = { name: 'chargegate', sw_version: version };
+  const device = chargerDevice(charger, options);
+  const origin = chargegateOrigin(version);
   const base = topics.chargerBase(charger.id);
-  // An entity is available while chargegate runs and the charger is connected to it; the
-  // connection itself and whether chargegate controls the charger only need chargegate (a
-  // charger that lost its link may still charge, uncontrolled: that must stay visible).
-  const availability = {
-    availability: [{ topic: topics.status }, { topic: topics.charger(charger.id, 'connected') }],
-    availability_mode: 'all',
-    payload_available: 'online',
-    payload_not_available: 'offline',
-  };
+  const availability = { ...chargerAvailability(topics, charger.id), payload_available: 'online', payload_not_available: 'offline' };
   // The full device and the origin on the device's first config only (see the top of this file).
   const linked = { identifiers: device.identifiers, name: device.name };
-  return deviceFirst(entities(charger, topics), DEVICE_ENTITY).map(({ component, object, config }) => ({
+  return deviceFirst(chargerEntities(charger, topics), DEVICE_ENTITY).map(({ component, object, config }) => ({
     topic: `${discoveryPrefix}/${component}/${node}/${object}/config`,
     // In Home Assistant's short form (ha-abbreviations.ts): the configs were half of a large site's retained data.
     payload: JSON.stringify(
@@ -128,14 +112,55 @@ export function discoveryMessages(charger: DiscoveredCharger, topics: Topics, di
   }));
 }
 
+/** A charger's device in Home Assistant's registry: one per charger, named by its id. */
+export function chargerDevice(charger: DiscoveredCharger, options: DiscoveryOptions = {}) {
+  return {
+    identifiers: [nodeId(charger.id)],
+    name: charger.id,
+    manufacturer: charger.info?.vendor ?? 'unknown',
+    model: charger.info?.model ?? 'unknown (not booted yet)',
+    ...(charger.info?.firmwareVersion ? { sw_version: charger.info.firmwareVersion } : {}),
+    ...(charger.info?.serialNumber ? { serial_number: charger.info.serialNumber } : {}),
+    ...(options.configurationUrl ? { configuration_url: options.configurationUrl } : {}),
+  };
+}
+
+export function chargegateOrigin(version: string) {
+  return { name: 'chargegate', sw_version: version };
+}
+
+/**
+ * An entity is available while chargegate runs and the charger is connected to it; the
+ * connection itself and whether chargegate controls the charger only need chargegate (a
+ * charger that lost its link may still charge, uncontrolled: that must stay visible, GATEWAY_ONLY).
+ */
+export function chargerAvailability(topics: Topics, chargerId: string) {
+  return { availability: [{ topic: topics.status }, { topic: topics.charger(chargerId, 'connected') }], availability_mode: 'all' };
+}
+
 /** The site's own device: its limit (a number), what is left per phase and the grid meter's currents and power. */
 export function siteDiscoveryMessages(site: DiscoveredSite, topics: Topics, discoveryPrefix: string, version: string, options: DiscoveryOptions = {}): DiscoveryMessage[] {
   const node = SITE_NODE;
-  const device = { identifiers: [node], name: 'chargegate site', manufacturer: 'chargegate', model: 'site load balancing', sw_version: version, ...(options.configurationUrl ? { configuration_url: options.configurationUrl } : {}) };
+  const device = siteDevice(version, options);
   const availability = { availability_topic: topics.status, payload_available: 'online', payload_not_available: 'offline' };
+  // As for a charger: the full device and the origin on the site limit only (see the top of this file).
+  const linked = { identifiers: device.identifiers, name: device.name };
+  const origin = chargegateOrigin(version);
+  return deviceFirst(siteEntities(site, topics), SITE_DEVICE_ENTITY).map(({ component, object, config }) => ({
+    topic: `${discoveryPrefix}/${component}/${node}/${object}/config`,
+    payload: JSON.stringify(abbreviated({ ...config, unique_id: `${node}_${object}`, ...availability, ...(object === SITE_DEVICE_ENTITY ? { device, origin } : { device: linked }) })),
+  }));
+}
+
+export function siteDevice(version: string, options: DiscoveryOptions = {}) {
+  return { identifiers: [SITE_NODE], name: 'chargegate site', manufacturer: 'chargegate', model: 'site load balancing', sw_version: version, ...(options.configurationUrl ? { configuration_url: options.configurationUrl } : {}) };
+}
+
+/** The site device's entities: its limit (a number), what is left per phase and the grid meter's currents and power. */
+export function siteEntities(site: DiscoveredSite, topics: Topics): Entity[] {
   const phases = PHASES.slice(0, site.phases);
   const current = (object: string, name: string, topic: string): Entity => ({ component: 'sensor', object, config: { name, state_topic: topic, device_class: 'current', unit_of_measurement: 'A', state_class: 'measurement' } });
-  const list: Entity[] = [
+  return [
     {
       component: 'number',
       object: 'site_limit',
@@ -161,13 +186,6 @@ export function siteDiscoveryMessages(site: DiscoveredSite, topics: Topics, disc
     // W, import positive (export negative): the meter's own power, or A × the supply voltage (meters/grid-power.ts).
     ...(site.gridMeter ? [{ component: 'sensor', object: 'grid_power', config: { name: 'Grid power', state_topic: topics.site('grid/power'), device_class: 'power', unit_of_measurement: 'W', state_class: 'measurement' } } satisfies Entity] : []),
   ];
-  // As for a charger: the full device and the origin on the site limit only (see the top of this file).
-  const linked = { identifiers: device.identifiers, name: device.name };
-  const origin = { name: 'chargegate', sw_version: version };
-  return deviceFirst(list, SITE_DEVICE_ENTITY).map(({ component, object, config }) => ({
-    topic: `${discoveryPrefix}/${component}/${node}/${object}/config`,
-    payload: JSON.stringify(abbreviated({ ...config, unique_id: `${node}_${object}`, ...availability, ...(object === SITE_DEVICE_ENTITY ? { device, origin } : { device: linked }) })),
-  }));
 }
 
 export const SITE_NODE = 'chargegate_site';
@@ -229,12 +247,13 @@ export function removalMessages(charger: DiscoveredCharger, topics: Topics, disc
 }
 
 /** Entities available whenever chargegate runs (see `availability` above). */
-const GATEWAY_ONLY = new Set(['connected', 'controlled', 'uncontrolled_reason']);
+export const GATEWAY_ONLY = new Set(['connected', 'controlled', 'uncontrolled_reason']);
 
 /** The mirror's "no value" payload (`none`) as Home Assistant's own, which makes the state unknown. */
 const NONE_AS_UNKNOWN = TEMPLATES.noneAsUnknown;
 
-function entities(charger: DiscoveredCharger, topics: Topics): Entity[] {
+/** A charger's entities, whatever the discovery format. */
+export function chargerEntities(charger: DiscoveredCharger, topics: Topics): Entity[] {
   const id = charger.id;
   const list: Entity[] = [
     { component: 'binary_sensor', object: 'connected', config: { name: 'Connected', device_class: 'connectivity', entity_category: 'diagnostic', state_topic: topics.charger(id, 'connected'), payload_on: 'online', payload_off: 'offline' } },

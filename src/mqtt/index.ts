@@ -8,7 +8,9 @@ import type { SiteCommands } from '../control/site-commands.js';
 import type { EventBus } from '../events.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
-import type { SessionStore } from '../store/ports.js';
+import type { MetaStore, SessionStore } from '../store/ports.js';
+import type { Registry } from '../gateway/registry.js';
+import type { DiscoveryFormat } from './discovery-format.js';
 import type { CostService } from '../cost/service.js';
 import { createBirthCoalescer } from './birth.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker.js';
@@ -49,6 +51,21 @@ export interface MqttDeps {
   plans?: Pick<Plans, 'set' | 'clear' | 'list'>;
   /** The tariff (src/cost): price and session costs mirrored, the price feed on <prefix>/tariff/prices/set. */
   cost?: CostService;
+  /** Where the discovery format last published is kept (a change of format moves the entities once). */
+  meta?: MetaStore;
+}
+
+const FORMAT_KEY = 'ha_discovery_format';
+
+/**
+ * The format published before: as kept, or, where nothing was kept (a chargegate from before
+ * the format setting), per entity if this store has seen a charger (its configs were published),
+ * none on a fresh store (nothing to move).
+ */
+function formatMemory(meta: MetaStore, registry: Pick<Registry, 'list'>): { previous: DiscoveryFormat | undefined; remember(format: DiscoveryFormat): void } {
+  const kept = meta.get(FORMAT_KEY);
+  const previous = kept === 'entity' || kept === 'device' ? kept : registry.list().length > 0 ? 'entity' : undefined;
+  return { previous, remember: (format) => meta.set(FORMAT_KEY, format) };
 }
 
 export interface Mqtt {
@@ -87,6 +104,7 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     publisher,
     showIdTag: options.showIdTag,
     ...(options.discoveryPrefix !== undefined ? { discoveryPrefix: options.discoveryPrefix } : {}),
+    ...(options.discoveryFormat !== undefined ? { discoveryFormat: options.discoveryFormat, ...(deps.meta ? { discoveryFormatMemory: formatMemory(deps.meta, registry) } : {}) } : {}),
     version: deps.version,
     logger,
     ...(deps.fileStates ? { fileStates: deps.fileStates } : {}),

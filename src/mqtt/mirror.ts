@@ -14,7 +14,9 @@ import { rolledUpStatus } from '../gateway/charger-status.js';
 import { ocppVersionOf, type Registry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
 import type { ChargerInfo, ConnectorState, SessionRecord, SessionStore } from '../store/ports.js';
-import { discoveryMessages, removalMessages, siteDiscoveryMessages, type DiscoveredCharger, type DiscoveredSite } from './discovery.js';
+import type { DiscoveredCharger, DiscoveredSite } from './discovery.js';
+import { createAnnouncer } from './announcer.js';
+import type { DiscoveryFormat } from './device-discovery.js';
 import type { Publisher } from './publisher.js';
 import { readingsFromSamples } from './telemetry.js';
 import { PHASES, type ChargerEventKind, type Topics } from './topics.js';
@@ -30,6 +32,10 @@ export interface MirrorDeps {
   publisher: Publisher;
   showIdTag: boolean;
   discoveryPrefix?: string;
+  /** One discovery config per entity (the default) or per device (device-discovery.ts). */
+  discoveryFormat?: DiscoveryFormat;
+  /** The format last published (the store's meta table), and where the one published now is kept. */
+  discoveryFormatMemory?: { previous: DiscoveryFormat | undefined; remember(format: DiscoveryFormat): void };
   version: string;
   logger: Logger;
   /** Firmware and diagnostics status per charger (src/transfers), when known. */
@@ -80,6 +86,11 @@ export function createMirror(deps: MirrorDeps): Mirror {
   /** Chargers that reported a state of charge: their SoC sensors are announced. */
   const socSeen = new Set<string>();
   const discoveryOptions = deps.configurationUrl ? { configurationUrl: deps.configurationUrl } : {};
+  const format = deps.discoveryFormat ?? 'entity';
+  const announcer =
+    deps.discoveryPrefix === undefined
+      ? undefined
+      : createAnnouncer({ publisher, topics, discoveryPrefix: deps.discoveryPrefix, version: deps.version, options: discoveryOptions, format, previous: deps.discoveryFormatMemory?.previous });
   /** The limits and reason last mirrored per charger and connector (as published). */
   const lastLimits = new Map<string, Map<number, MirroredLimit>>();
   /** Whether chargegate controls each charger, and why not, as last published. */
@@ -148,21 +159,17 @@ export function createMirror(deps: MirrorDeps): Mirror {
   function announce(chargerId: string): void {
     const charger = describe(chargerId);
     announced.set(chargerId, charger.connectors);
-    if (deps.discoveryPrefix === undefined) return;
-    for (const m of discoveryMessages(charger, topics, deps.discoveryPrefix, deps.version, discoveryOptions)) publisher.config(m.topic, m.payload);
+    announcer?.charger(charger);
   }
 
   function announceSite(): void {
-    if (deps.discoveryPrefix === undefined || !deps.site) return;
-    for (const m of siteDiscoveryMessages(deps.site, topics, deps.discoveryPrefix, deps.version, discoveryOptions)) publisher.config(m.topic, m.payload);
+    if (deps.site) announcer?.site(deps.site);
   }
 
   /** A charger removed from the config: its entities and its retained state go. */
   function retire(chargerId: string): void {
     const charger = describe(chargerId);
-    if (deps.discoveryPrefix !== undefined) {
-      for (const m of removalMessages({ ...charger, phases: 3, socReported: true, phaseSwitching: true }, topics, deps.discoveryPrefix)) publisher.clear(m.topic);
-    }
+    announcer?.retire(charger);
     for (const topic of topics.chargerStateTopics(chargerId, charger.connectors)) publisher.clear(topic);
     lastLimits.delete(chargerId);
     lastControl.delete(chargerId);
@@ -418,6 +425,12 @@ export function createMirror(deps: MirrorDeps): Mirror {
       publisher.stateNow(topics.status, 'online');
       announceSite();
       snapshot();
+      if (announcer) {
+        // Every device known now is in the new format: the move (if any) is done, and remembered.
+        announcer.settled();
+        if (announcer.migrated > 0) log.info({ format, devices: announcer.migrated }, 'Home Assistant discovery moved to the configured format; the entities keep their ids');
+        deps.discoveryFormatMemory?.remember(format);
+      }
       // The modes were set before this broker connection (an external broker connects late).
       for (const m of deps.chargeModes?.() ?? []) publisher.state(topics.connector(m.chargerId, m.connectorId, 'mode'), m.mode, 1);
       listen('charger.connected', (e) => connected(e.chargerId, true));

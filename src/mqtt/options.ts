@@ -5,6 +5,7 @@
  */
 import type { Problem } from '../config/errors.js';
 import type { MqttConfig } from '../config/schema.js';
+import type { DiscoveryFormat } from './discovery-format.js';
 
 export type BrokerMode = 'embedded' | 'external' | 'off';
 
@@ -22,6 +23,8 @@ interface CommonOptions {
   startIdTag?: string;
   /** Home Assistant discovery prefix, or undefined when discovery is off. */
   discoveryPrefix?: string;
+  /** How the discovery configs are published (device-discovery.ts). */
+  discoveryFormat?: DiscoveryFormat;
 }
 
 export interface EmbeddedOptions extends CommonOptions {
@@ -69,7 +72,7 @@ export function resolveMqttOptions(mqtt: MqttConfig): MqttOptions {
     throttleMs: Math.round(mqtt.throttle * 1000),
     showIdTag: mqtt.showIdTag,
     ...(mqtt.startIdTag ? { startIdTag: mqtt.startIdTag } : {}),
-    ...(mqtt.homeAssistant.discovery ? { discoveryPrefix: mqtt.homeAssistant.prefix } : {}),
+    ...(mqtt.homeAssistant.discovery ? { discoveryPrefix: mqtt.homeAssistant.prefix, discoveryFormat: mqtt.homeAssistant.format } : {}),
   };
   if (mode === 'external') {
     return {

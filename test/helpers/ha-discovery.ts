@@ -301,3 +301,56 @@ export function deviceProblems(messages: readonly { topic: string; payload: stri
   }
   return out;
 }
+
+/** mqtt/schemas.py SHARED_OPTIONS: what a device config's body gives each component that does not say it itself. */
+const SHARED_OPTIONS = ['availability', 'availability_mode', 'availability_template', 'availability_topic', 'command_topic', 'payload_available', 'payload_not_available', 'state_topic'];
+
+export interface DeviceComponent {
+  component: string;
+  object: string;
+  /** The per-entity topic with the same discovery id (`<prefix>/<component>/<node>/<object>/config`). */
+  topic: string;
+  /** As Home Assistant reads it (haConfig): long keys, `~` replaced, the device and the origin in it. */
+  config: Record<string, any>;
+}
+
+/**
+ * A device-based discovery config (`<prefix>/device/<node>/config`) as Home Assistant 2024.11+
+ * splits it (mqtt/discovery.py: _parse_device_payload, _merge_common_device_options): its body
+ * must have the device (with identifiers), the origin (with a name) and the components (each
+ * with its platform `p`); every component gets the device, the origin and the shared options it
+ * does not set; its own `~` is then replaced. Written from Home Assistant's code, not from
+ * chargegate's. A component with both an availability list and an availability topic (one of
+ * them inherited) is refused, as Home Assistant's schema refuses it.
+ */
+export function deviceComponents(topic: string, payload: string): { problems: string[]; components: DeviceComponent[] } {
+  const problems: string[] = [];
+  const [prefix, kind, node] = topic.split('/');
+  if (kind !== 'device' || topic.split('/').length !== 4) problems.push(`${topic} is not a device discovery topic`);
+  const raw = JSON.parse(payload) as Config;
+  const expand = (object: Config, names: Record<string, string>): Config => Object.fromEntries(Object.entries(object).map(([k, v]) => [names[k] ?? k, v]));
+  const body = expand(raw, { ...ABBREVIATIONS, cmps: 'components' });
+  const device = body.device && typeof body.device === 'object' ? expand(body.device as Config, DEVICE_ABBREVIATIONS) : undefined;
+  const origin = body.origin && typeof body.origin === 'object' ? expand(body.origin as Config, ORIGIN_ABBREVIATIONS) : undefined;
+  if (!device || !Array.isArray(device.identifiers) || device.identifiers.length === 0) problems.push(`${topic}: no device identifiers`);
+  if (typeof origin?.name !== 'string') problems.push(`${topic}: no origin name`);
+  if (Array.isArray(body.availability)) body.availability = body.availability.map((entry: Config) => expand(entry, { t: 'topic' }));
+  const cmps = body.components;
+  if (!cmps || typeof cmps !== 'object' || Array.isArray(cmps)) return { problems: [...problems, `${topic}: no components`], components: [] };
+  const components: DeviceComponent[] = [];
+  for (const [object, given] of Object.entries(cmps as Record<string, Config>)) {
+    const own = expand(given, { ...ABBREVIATIONS, p: 'platform' });
+    if (Array.isArray(own.availability)) own.availability = own.availability.map((entry: Config) => expand(entry, { t: 'topic' }));
+    const component = own.platform;
+    if (typeof component !== 'string') {
+      problems.push(`${topic}: component ${object} has no platform`);
+      continue;
+    }
+    delete own.platform;
+    for (const option of SHARED_OPTIONS) if (option in body && !(option in own)) own[option] = body[option];
+    if (own.availability !== undefined && own.availability_topic !== undefined) problems.push(`${topic}: component ${object} has both an availability list and an availability topic`);
+    const config = haConfig({ ...own, device, origin });
+    components.push({ component, object, topic: `${prefix}/${component}/${node}/${object}/config`, config });
+  }
+  return { problems, components };
+}

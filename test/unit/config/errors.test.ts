@@ -38,6 +38,7 @@ t.test('wrong values say what is allowed and what was given', async (t) => {
     ['chargers:\n  list:\n    - { id: CP1, password: secret-123, allowSetNetworkProfile: 1 }\n', 'chargers.list[0].allowSetNetworkProfile: must be true or false, got 1'],
     ['chargers:\n  list: CP1\n', 'chargers.list: must be a list, got "CP1"'],
     ['authorization:\n  mode: open\n', 'authorization.mode: must be one of list, accept-all, got "open"'],
+    ['mqtt:\n  homeAssistant:\n    format: devices\n', 'mqtt.homeAssistant.format: must be one of entity, device, got "devices"'],
     ['authorization:\n  list:\n    - { idTag: ABCDEFGHIJKLMNOPQRSTU }\n', 'authorization.list[0].idTag: must be a string of 1 to 20 characters, got "ABCDEFGHIJKLMNOPQRSTU"'],
     ['authorization:\n  list:\n    - { idTag: A, status: accepted }\n', 'authorization.list[0].status: must be one of Accepted, Blocked, Expired, Invalid, got "accepted"'],
     ['authorization:\n  list:\n    - { idTag: A, expiryDate: "2027-12-31" }\n', 'authorization.list[0].expiryDate: must be a date-time with a time zone, e.g. 2027-12-31T23:59:59Z, got "2027-12-31"'],

@@ -1,0 +1,76 @@
+/**
+ * Publishes the Home Assistant discovery configs in the configured format
+ * (`mqtt.homeAssistant.format`) and, once after the format changed, moves Home Assistant's
+ * entities from the old format's topics to the new one's (device-discovery.ts: flags, the new
+ * config, then the old topics emptied), so that they keep their ids, names and history.
+ */
+import { discoveryMessages, nodeId, removalMessages, SITE_NODE, siteDiscoveryMessages, type DiscoveredCharger, type DiscoveredSite, type DiscoveryOptions } from './discovery.js';
+import { chargerDeviceMessage, chargerMigration, deviceTopic, everyEntityOf, siteDeviceMessage, siteMigration, type DiscoveryFormat, type FormatMigration } from './device-discovery.js';
+import type { Publisher } from './publisher.js';
+import type { Topics } from './topics.js';
+
+export interface AnnouncerDeps {
+  publisher: Pick<Publisher, 'config' | 'clear' | 'event'>;
+  topics: Topics;
+  discoveryPrefix: string;
+  version: string;
+  options: DiscoveryOptions;
+  format: DiscoveryFormat;
+  /** The format published before (the store's memory); undefined: none, nothing to move. */
+  previous: DiscoveryFormat | undefined;
+}
+
+export interface Announcer {
+  charger(charger: DiscoveredCharger): void;
+  site(site: DiscoveredSite): void;
+  /** A charger removed from the config: its entities go, in either format. */
+  retire(charger: DiscoveredCharger): void;
+  /** Every device known at start is announced: later ones are new and have nothing to move. */
+  settled(): void;
+  /** Devices moved from the previous format so far. */
+  readonly migrated: number;
+}
+
+export function createAnnouncer(deps: AnnouncerDeps): Announcer {
+  const { publisher, topics, discoveryPrefix: prefix, version, options, format } = deps;
+  let moving = deps.previous !== undefined && deps.previous !== format;
+  /** The devices moved in this run: each once, before its first config in the new format. */
+  const moved = new Set<string>();
+
+  function publish(node: string, migration: () => FormatMigration, configs: () => { topic: string; payload: string }[]): void {
+    const move = moving && !moved.has(node) ? migration() : undefined;
+    if (move) {
+      moved.add(node);
+      for (const flag of move.flags) publisher.event(flag.topic, flag.payload);
+    }
+    for (const m of configs()) publisher.config(m.topic, m.payload);
+    for (const topic of move?.clears ?? []) publisher.clear(topic);
+  }
+
+  return {
+    charger(charger) {
+      publish(
+        nodeId(charger.id),
+        () => chargerMigration(format, charger, topics, prefix),
+        () => (format === 'device' ? [chargerDeviceMessage(charger, topics, prefix, version, options)] : discoveryMessages(charger, topics, prefix, version, options)),
+      );
+    },
+    site(site) {
+      publish(
+        SITE_NODE,
+        () => siteMigration(format, site, topics, prefix),
+        () => (format === 'device' ? [siteDeviceMessage(site, topics, prefix, version, options)] : siteDiscoveryMessages(site, topics, prefix, version, options)),
+      );
+    },
+    retire(charger) {
+      for (const m of removalMessages(everyEntityOf(charger), topics, prefix)) publisher.clear(m.topic);
+      publisher.clear(deviceTopic(prefix, nodeId(charger.id)));
+    },
+    settled() {
+      moving = false;
+    },
+    get migrated() {
+      return moved.size;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * mqtt.homeAssistant.format, as Home Assistant sees it on the site's own broker (an aedes the
+ * test runs, which keeps its retained messages while chargegate restarts, as a site's Mosquitto
+ * with persistence does): a site that ran with per-entity configs moves to device configs once,
+ * in Home Assistant's migration order (each old topic flagged, the device config, each old topic
+ * emptied) with every entity keeping its unique id; a restart in the same format moves nothing;
+ * and the way back works the same. A fresh store has nothing to move.
+ */
+import { createServer } from 'node:net';
+import { Aedes } from 'aedes';
+import t, { type Test } from 'tap';
+import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { connectClient, type Received } from '../helpers/mqtt.js';
+import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
+import { deviceComponents, discoveryProblems, haConfig } from '../helpers/ha-discovery.js';
+
+const DEVICE_TOPIC = 'homeassistant/device/chargegate_CP1/config';
+const MIGRATE = (p: string) => p !== '' && JSON.parse(p).migr_discvry === true;
+const isCp1Entity = (topic: string) => /^homeassistant\/(?!device\/)[a-z_]+\/chargegate_CP1\/[^/]+\/config$/.test(topic);
+
+async function siteBroker(t: Test) {
+  const broker = await Aedes.createBroker();
+  const server = createServer((socket) => broker.handle(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => broker.close(() => server.close(() => resolve()))));
+  /** What the broker holds retained under homeassistant/ now (what a Home Assistant that starts later reads). */
+  const retained = async () => {
+    const out = new Map<string, string>();
+    // aedes' persistence (aedes-persistence createRetainedStream), which its types do not show.
+    const { persistence } = broker as unknown as { persistence: { createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer }> } };
+    for await (const packet of persistence.createRetainedStream('homeassistant/#')) out.set(packet.topic, packet.payload.toString());
+    return out;
+  };
+  return { url: `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`, retained };
+}
+
+t.test('per-entity configs move to one device config and back, the entities keep their ids', async (t) => {
+  const { url, retained } = await siteBroker(t);
+  const ha = await connectClient(t, url);
+  await ha.subscribe(['homeassistant/#']);
+  const dir = t.testdir();
+  const run = (format?: 'entity' | 'device') =>
+    startGateway(t, { dir, patch: (c) => void (c.mqtt = { url, throttle: 0, ...(format ? { homeAssistant: { format } } : {}) }) });
+  const from = (index: number) => ha.received.slice(index);
+
+  // 1. As before the setting existed: per-entity configs, CP1 booted.
+  let gw = await run();
+  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  await cp.call('BootNotification', bootPayload);
+  await ha.waitFor('homeassistant/binary_sensor/chargegate_CP1/connected/config', (p) => haConfig(p).device?.manufacturer === bootPayload.chargePointVendor);
+  const entityIds = new Map([...(await retained())].filter(([topic]) => isCp1Entity(topic)).map(([topic, payload]) => [topic, haConfig(payload).unique_id as string]));
+  t.ok(entityIds.size > 20, `${entityIds.size} per-entity configs retained for CP1`);
+  cp.close();
+  await gw.stop();
+
+  // 2. Device configs: each old topic flagged (not retained), the device config, each old topic emptied.
+  let mark = ha.received.length;
+  gw = await run('device');
+  await ha.waitFor(DEVICE_TOPIC, () => ha.received.indexOf(ha.received.find((m) => m.topic === DEVICE_TOPIC)!) >= mark);
+  await eventually(() => [...entityIds.keys()].every((topic) => from(mark).some((m) => m.topic === topic && m.payload === '')), 'every old config emptied');
+  const seen = from(mark);
+  const at = (match: (m: Received) => boolean) => seen.findIndex(match);
+  const device = at((m) => m.topic === DEVICE_TOPIC);
+  for (const topic of entityIds.keys()) {
+    const flag = at((m) => m.topic === topic && MIGRATE(m.payload));
+    const cleared = at((m) => m.topic === topic && m.payload === '');
+    if (!(flag >= 0 && flag < device && cleared > device)) t.fail(`${topic}: flagged at ${flag}, device config at ${device}, emptied at ${cleared}`);
+  }
+  t.ok(seen.filter((m) => MIGRATE(m.payload)).every((m) => !m.retain), 'the flags are not retained');
+  const split = deviceComponents(DEVICE_TOPIC, seen[device]!.payload);
+  t.strictSame(split.problems, []);
+  for (const c of split.components) t.strictSame(discoveryProblems(c.component, c.config), [], `${c.object} is valid`);
+  t.strictSame(new Map(split.components.map((c) => [c.topic, c.config.unique_id])), entityIds, 'the same entities under the same discovery ids, with the same unique ids');
+  t.equal(split.components.find((c) => c.object === 'connected')!.config.device.manufacturer, bootPayload.chargePointVendor, 'the device as booted');
+  let kept = await retained();
+  t.strictSame([...kept.keys()].filter(isCp1Entity), [], 'no per-entity config of CP1 is left on the broker');
+  t.ok(kept.has(DEVICE_TOPIC), 'the device config is');
+  await gw.stop();
+
+  // 3. The same format again: nothing to move.
+  mark = ha.received.length;
+  gw = await run('device');
+  await ha.waitFor(DEVICE_TOPIC, () => ha.received.filter((m) => m.topic === DEVICE_TOPIC).length >= 2);
+  t.equal(from(mark).filter((m) => MIGRATE(m.payload)).length, 0, 'a restart in the same format flags nothing');
+  await gw.stop();
+
+  // 4. Back to per-entity configs: the device topic flagged, the entities' configs, the device topic emptied.
+  mark = ha.received.length;
+  gw = await run('entity');
+  await eventually(() => from(mark).some((m) => m.topic === DEVICE_TOPIC && m.payload === ''), 'the device config emptied');
+  const back = from(mark);
+  const flag = back.findIndex((m) => m.topic === DEVICE_TOPIC && MIGRATE(m.payload));
+  const firstEntity = back.findIndex((m) => isCp1Entity(m.topic) && m.payload !== '');
+  const emptied = back.findIndex((m) => m.topic === DEVICE_TOPIC && m.payload === '');
+  t.ok(flag >= 0 && flag < firstEntity && firstEntity < emptied, `flag ${flag} < first entity config ${firstEntity} < device config emptied ${emptied}`);
+  kept = await retained();
+  t.notOk(kept.has(DEVICE_TOPIC), 'no device config left');
+  t.strictSame(new Map([...kept].filter(([topic]) => isCp1Entity(topic)).map(([topic, payload]) => [topic, haConfig(payload).unique_id])), entityIds, 'the per-entity configs again, the same ids');
+  await gw.stop();
+});
+
+t.test('a fresh store with device configs: one retained config per device, nothing flagged', async (t) => {
+  const { url, retained } = await siteBroker(t);
+  const ha = await connectClient(t, url);
+  await ha.subscribe(['homeassistant/#']);
+  const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { url, throttle: 0, homeAssistant: { format: 'device' } }) });
+  const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
+  await cp.call('BootNotification', bootPayload);
+  await ha.waitFor(DEVICE_TOPIC, (p) => p !== '' && deviceComponents(DEVICE_TOPIC, p).components.some((c) => c.config.device.manufacturer === bootPayload.chargePointVendor));
+  t.equal(ha.received.filter((m) => MIGRATE(m.payload)).length, 0, 'no migration flags');
+  t.equal(ha.received.filter((m) => m.topic.startsWith('homeassistant/') && m.topic !== 'homeassistant/status' && !m.topic.startsWith('homeassistant/device/')).length, 0, 'no per-entity config');
+  const kept = await retained();
+  t.strictSame([...kept.keys()].sort(), ['homeassistant/device/chargegate_CP1/config', 'homeassistant/device/chargegate_CP2/config'], 'one retained config per configured charger');
+  cp.close();
+});
