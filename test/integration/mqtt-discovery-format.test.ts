@@ -111,5 +111,15 @@ t.test('a fresh store with device configs: one retained config per device, nothi
   t.equal(ha.received.filter((m) => m.topic.startsWith('homeassistant/') && m.topic !== 'homeassistant/status' && !m.topic.startsWith('homeassistant/device/')).length, 0, 'no per-entity config');
   const kept = await retained();
   t.strictSame([...kept.keys()].sort(), ['homeassistant/device/chargegate_CP1/config', 'homeassistant/device/chargegate_CP2/config'], 'one retained config per configured charger');
+
+  // Home Assistant's birth message: the configs again, one per device.
+  const mark = ha.received.length;
+  await ha.publish('homeassistant/status', 'online');
+  await eventually(() => ['CP1', 'CP2'].every((id) => ha.received.slice(mark).some((m) => m.topic === `homeassistant/device/chargegate_${id}/config` && m.payload !== '')), 'both device configs published again');
+  t.strictSame(
+    ha.received.slice(mark).filter((m) => m.topic !== 'homeassistant/status').map((m) => m.topic).sort(),
+    ['homeassistant/device/chargegate_CP1/config', 'homeassistant/device/chargegate_CP2/config'],
+    'a birth message is answered with one message per device',
+  );
   cp.close();
 });
