@@ -123,3 +123,16 @@ t.test('a fresh store with device configs: one retained config per device, nothi
   );
   cp.close();
 });
+
+t.test('a store from before the setting (a charger seen, no format kept) counts as per entity: its entities are moved', async (t) => {
+  const { url, retained } = await siteBroker(t);
+  const ha = await connectClient(t, url);
+  await ha.subscribe(['homeassistant/#']);
+  await startGateway(t, { bootedBefore: ['CP1'], patch: (c) => void (c.mqtt = { url, throttle: 0, homeAssistant: { format: 'device' } }) });
+  await ha.waitFor(DEVICE_TOPIC);
+  const connected = 'homeassistant/binary_sensor/chargegate_CP1/connected/config';
+  await eventually(() => ha.received.some((m) => m.topic === connected && m.payload === ''), 'the old Connected config emptied');
+  const order = ha.received.map((m) => (m.topic === connected ? (MIGRATE(m.payload) ? 'flag' : m.payload === '' ? 'emptied' : 'config') : m.topic === DEVICE_TOPIC ? 'device' : undefined)).filter((x) => x !== undefined);
+  t.strictSame(order, ['flag', 'device', 'emptied'], 'the Connected entity: flagged, the device config, emptied');
+  t.ok((await retained()).has(DEVICE_TOPIC));
+});
