@@ -268,6 +268,22 @@ export default [
     tests: ['test/unit/balancer/failsafe.test.ts', 'test/integration/unreported-drop.test.ts'],
   },
   {
+    name: 'discovery-move-empties-first',
+    rule: 'a change of discovery format flags the old topics before the new config and empties them only after it (Home Assistant migration order), so the entities keep their ids',
+    file: 'src/mqtt/announcer.ts',
+    find: 'for (const flag of move.flags) publisher.event(flag.topic, flag.payload);',
+    replace: 'for (const flag of move.flags) publisher.clear(flag.topic);',
+    tests: ['test/integration/mqtt-discovery-format.test.ts'],
+  },
+  {
+    name: 'device-config-without-shared-availability',
+    rule: 'a device config says the availability its entities share (chargegate and the charger connected), so each entity is unavailable as in the per-entity format',
+    file: 'src/mqtt/device-discovery.ts',
+    find: 'origin: chargegateOrigin(version), ...chargerAvailability(topics, charger.id) }',
+    replace: 'origin: chargegateOrigin(version) }',
+    tests: ['test/unit/mqtt/device-discovery.test.ts'],
+  },
+  {
     name: 'solar-surplus-pairs-the-old-reading',
     rule: 'the solar surplus counts a car that was given a new limit at that limit until it reports, not at its old reading (a raise is not a loss of surplus)',
     file: 'src/balancer/draw.ts',
