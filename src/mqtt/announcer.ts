@@ -74,3 +74,12 @@ export function createAnnouncer(deps: AnnouncerDeps): Announcer {
     },
   };
 }
+
+/** From this many chargers a site per entity is told about device configs at start (memory: docs/performance.md). */
+export const LARGE_SITE_CHARGERS = 100;
+
+/** The start log's hint for a large site that still publishes one config per entity, or undefined. */
+export function formatAdvice(format: DiscoveryFormat, chargers: number): string | undefined {
+  if (format !== 'entity' || chargers < LARGE_SITE_CHARGERS) return undefined;
+  return 'a large site: with Home Assistant 2024.11 or later, mqtt.homeAssistant.format: device publishes one discovery config per charger instead of one per entity, a third of the bytes and a fraction of the broker\'s memory (docs/mqtt.md, Home Assistant)';
+}

@@ -15,7 +15,7 @@ import { ocppVersionOf, type Registry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
 import type { ChargerInfo, ConnectorState, SessionRecord, SessionStore } from '../store/ports.js';
 import type { DiscoveredCharger, DiscoveredSite } from './discovery.js';
-import { createAnnouncer } from './announcer.js';
+import { createAnnouncer, formatAdvice } from './announcer.js';
 import type { DiscoveryFormat } from './device-discovery.js';
 import type { Publisher } from './publisher.js';
 import { readingsFromSamples } from './telemetry.js';
@@ -429,6 +429,8 @@ export function createMirror(deps: MirrorDeps): Mirror {
         // Every device known now is in the new format: the move (if any) is done, and remembered.
         announcer.settled();
         if (announcer.migrated > 0) log.info({ format, devices: announcer.migrated }, 'Home Assistant discovery moved to the configured format; the entities keep their ids');
+        const advice = formatAdvice(format, announced.size);
+        if (advice) log.info({ chargers: announced.size, format }, advice);
         deps.discoveryFormatMemory?.remember(format);
       }
       // The modes were set before this broker connection (an external broker connects late).

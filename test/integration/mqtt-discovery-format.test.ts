@@ -9,7 +9,7 @@
 import { createServer } from 'node:net';
 import { Aedes } from 'aedes';
 import t, { type Test } from 'tap';
-import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { capturingLogger, eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { connectClient, type Received } from '../helpers/mqtt.js';
 import { bootPayload, rpcCharger } from '../helpers/rpc-charger.js';
 import { deviceComponents, discoveryProblems, haConfig } from '../helpers/ha-discovery.js';
@@ -39,8 +39,8 @@ t.test('per-entity configs move to one device config and back, the entities keep
   const ha = await connectClient(t, url);
   await ha.subscribe(['homeassistant/#']);
   const dir = t.testdir();
-  const run = (format?: 'entity' | 'device') =>
-    startGateway(t, { dir, patch: (c) => void (c.mqtt = { url, throttle: 0, ...(format ? { homeAssistant: { format } } : {}) }) });
+  const run = (format?: 'entity' | 'device', logger?: ReturnType<typeof capturingLogger>['logger']) =>
+    startGateway(t, { dir, ...(logger ? { logger } : {}), patch: (c) => void (c.mqtt = { url, throttle: 0, ...(format ? { homeAssistant: { format } } : {}) }) });
   const from = (index: number) => ha.received.slice(index);
 
   // 1. As before the setting existed: per-entity configs, CP1 booted.
@@ -55,7 +55,8 @@ t.test('per-entity configs move to one device config and back, the entities keep
 
   // 2. Device configs: each old topic flagged (not retained), the device config, each old topic emptied.
   let mark = ha.received.length;
-  gw = await run('device');
+  const moving = capturingLogger('info');
+  gw = await run('device', moving.logger);
   await ha.waitFor(DEVICE_TOPIC, () => ha.received.indexOf(ha.received.find((m) => m.topic === DEVICE_TOPIC)!) >= mark);
   await eventually(() => [...entityIds.keys()].every((topic) => from(mark).some((m) => m.topic === topic && m.payload === '')), 'every old config emptied');
   const seen = from(mark);
@@ -75,6 +76,7 @@ t.test('per-entity configs move to one device config and back, the entities keep
   let kept = await retained();
   t.strictSame([...kept.keys()].filter(isCp1Entity), [], 'no per-entity config of CP1 is left on the broker');
   t.ok(kept.has(DEVICE_TOPIC), 'the device config is');
+  t.match(moving.entries().find((e) => /discovery moved/.test(e.msg)), { format: 'device', devices: 2 }, 'the log says so, with the devices moved (CP1 and the configured CP2)');
   await gw.stop();
 
   // 3. The same format again: nothing to move.
@@ -135,4 +137,27 @@ t.test('a store from before the setting (a charger seen, no format kept) counts 
   const order = ha.received.map((m) => (m.topic === connected ? (MIGRATE(m.payload) ? 'flag' : m.payload === '' ? 'emptied' : 'config') : m.topic === DEVICE_TOPIC ? 'device' : undefined)).filter((x) => x !== undefined);
   t.strictSame(order, ['flag', 'device', 'emptied'], 'the Connected entity: flagged, the device config, emptied');
   t.ok((await retained()).has(DEVICE_TOPIC));
+});
+
+t.test('a site of 100 chargers per entity is told at start about device configs; per device, or smaller, it is not', async (t) => {
+  const { url } = await siteBroker(t);
+  const ha = await connectClient(t, url);
+  await ha.subscribe(['homeassistant/device/+/config', 'homeassistant/binary_sensor/+/connected/config']);
+  const chargers = Array.from({ length: 100 }, (_, i) => ({ id: `CP${i + 1}`, password: PASSWORDS.CP1, maxCurrent: 16, phases: 3 }));
+  const advice = (entries: Record<string, any>[]) => entries.filter((e) => /format: device publishes one discovery config per charger/.test(e.msg));
+
+  const large = capturingLogger('info');
+  await startGateway(t, { logger: large.logger, patch: (c) => void ((c.chargers as { list: unknown[] }).list = chargers, (c.mqtt = { url, throttle: 0 })) });
+  await ha.waitFor('homeassistant/binary_sensor/chargegate_CP100/connected/config');
+  t.match(advice(large.entries()), [{ chargers: 100, format: 'entity' }], 'once, with the number of chargers');
+
+  const asDevices = capturingLogger('info');
+  await startGateway(t, { logger: asDevices.logger, patch: (c) => void ((c.chargers as { list: unknown[] }).list = chargers, (c.mqtt = { url, throttle: 0, homeAssistant: { format: 'device' } })) });
+  await ha.waitFor('homeassistant/device/chargegate_CP100/config');
+  t.strictSame(advice(asDevices.entries()), [], 'not when the site is per device');
+
+  const small = capturingLogger('info');
+  await startGateway(t, { logger: small.logger, patch: (c) => void ((c.chargers as { list: unknown[] }).list = chargers.slice(0, 99), (c.mqtt = { url, throttle: 0, prefix: 'small' })) });
+  await ha.waitFor('homeassistant/binary_sensor/chargegate_CP99/connected/config', (p) => p.includes('small/chargers'));
+  t.strictSame(advice(small.entries()), [], 'not below 100 chargers');
 });
