@@ -97,9 +97,13 @@ export function siteMigration(to: DiscoveryFormat, site: DiscoveredSite, topics:
   return migration(old);
 }
 
-/** A charger as it may have been: every optional entity (the removal's set). */
+/**
+ * A charger as it may have been under another config: every optional entity (three phases, the
+ * SoC, phase switching, the charge mode select, the session cost; the cost's topic does not
+ * depend on its currency). A move or a removal that empties these leaves none behind.
+ */
 export function everyEntityOf(charger: DiscoveredCharger): DiscoveredCharger {
-  return { ...charger, phases: 3, socReported: true, phaseSwitching: true };
+  return { ...charger, phases: 3, socReported: true, phaseSwitching: true, chargeModes: true, currency: charger.currency ?? 'EUR' };
 }
 
 function migration(oldTopics: string[]): FormatMigration {

@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import type { ChargerInfo, ConnectorState, SessionRecord, SessionStore } from '../store/ports.js';
 import type { DiscoveredCharger, DiscoveredSite } from './discovery.js';
 import { createAnnouncer, formatAdvice } from './announcer.js';
-import type { DiscoveryFormat } from './device-discovery.js';
+import type { DiscoveryFormat } from './discovery-format.js';
 import type { Publisher } from './publisher.js';
 import { readingsFromSamples } from './telemetry.js';
 import { PHASES, type ChargerEventKind, type Topics } from './topics.js';

@@ -22,7 +22,7 @@ export const SEMI_SPACE_MIB = 4;
  * end 184-198 MiB against 199-209 (median 192 against 203), the same peak (219-231), and no
  * more CPU (median 12.8 % of a core against 13.8: on two cores the helpers' own work and
  * hand-offs cost more than they save); a stored MeterValues at 100 chargers cost 72-75 µs of
- * the gateway's CPU against 91-109 (three runs each). The collector's pauses are on the main
+ * the gateway's CPU against 91-124 (three runs each). The collector's pauses are on the main
  * thread now; the balancer's answers (a car arrives → its limits out) stayed within the runs'
  * spread: p99 12-22 ms against 11-24, the slowest 15-45 against 15-36 (docs/performance.md,
  * "The collector on the main thread alone").

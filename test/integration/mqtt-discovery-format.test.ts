@@ -57,7 +57,7 @@ t.test('per-entity configs move to one device config and back, the entities keep
   let mark = ha.received.length;
   const moving = capturingLogger('info');
   gw = await run('device', moving.logger);
-  await ha.waitFor(DEVICE_TOPIC, () => ha.received.indexOf(ha.received.find((m) => m.topic === DEVICE_TOPIC)!) >= mark);
+  await eventually(() => from(mark).some((m) => m.topic === DEVICE_TOPIC), 'the device config');
   await eventually(() => [...entityIds.keys()].every((topic) => from(mark).some((m) => m.topic === topic && m.payload === '')), 'every old config emptied');
   const seen = from(mark);
   const at = (match: (m: Received) => boolean) => seen.findIndex(match);
@@ -76,6 +76,7 @@ t.test('per-entity configs move to one device config and back, the entities keep
   let kept = await retained();
   t.strictSame([...kept.keys()].filter(isCp1Entity), [], 'no per-entity config of CP1 is left on the broker');
   t.ok(kept.has(DEVICE_TOPIC), 'the device config is');
+  await eventually(() => moving.entries().some((e) => /discovery moved/.test(e.msg)), 'the move logged');
   t.match(moving.entries().find((e) => /discovery moved/.test(e.msg)), { format: 'device', devices: 2 }, 'the log says so, with the devices moved (CP1 and the configured CP2)');
   await gw.stop();
 
@@ -149,6 +150,7 @@ t.test('a site of 100 chargers per entity is told at start about device configs;
   const large = capturingLogger('info');
   await startGateway(t, { logger: large.logger, patch: (c) => void ((c.chargers as { list: unknown[] }).list = chargers, (c.mqtt = { url, throttle: 0 })) });
   await ha.waitFor('homeassistant/binary_sensor/chargegate_CP100/connected/config');
+  await eventually(() => advice(large.entries()).length > 0, 'the hint logged');
   t.match(advice(large.entries()), [{ chargers: 100, format: 'entity' }], 'once, with the number of chargers');
 
   const asDevices = capturingLogger('info');

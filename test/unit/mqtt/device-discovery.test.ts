@@ -85,6 +85,7 @@ t.test('moving to device configs: every per-entity topic the charger may have ha
   t.strictSame(move.clears, every);
   for (const topic of discoveryMessages(charger, topics, 'homeassistant', '').map((m) => m.topic)) t.ok(every.includes(topic), `${topic} is among them`);
   t.ok(every.some((topic) => topic.endsWith('/c1_current_l3/config')), 'also what a three-phase charger has: a charger configured otherwise before');
+  t.ok(every.some((topic) => topic.endsWith('/c1_mode/config')) && every.some((topic) => topic.endsWith('/c1_session_cost/config')), 'and the charge mode select and the session cost, of a site that had them');
 
   const back = chargerMigration('entity', charger, topics, 'homeassistant');
   t.strictSame(back, { flags: [{ topic: 'homeassistant/device/chargegate_garage-left/config', payload: MIGRATE_PAYLOAD }], clears: ['homeassistant/device/chargegate_garage-left/config'] }, 'back: the device topic');
