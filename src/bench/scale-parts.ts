@@ -24,11 +24,11 @@ export async function runScaleParts(parts: readonly string[], progress: (line: s
   }
 }
 
-/** BENCH_HA_FORMAT: entity (the default, as the product's) or device (mqtt.homeAssistant.format). */
-function discoveryFormat(given: string | undefined): DiscoveryFormat {
-  const format = given ?? 'entity';
-  if (!(DISCOVERY_FORMATS as readonly string[]).includes(format)) throw new Error(`BENCH_HA_FORMAT must be one of ${DISCOVERY_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
-  return format as DiscoveryFormat;
+/** BENCH_HA_FORMAT: entity or device (mqtt.homeAssistant.format); not set: the product's choice for a new install (the bench's store is new). */
+function discoveryFormat(given: string | undefined): DiscoveryFormat | undefined {
+  if (given === undefined || given === '') return undefined;
+  if (!(DISCOVERY_FORMATS as readonly string[]).includes(given)) throw new Error(`BENCH_HA_FORMAT must be one of ${DISCOVERY_FORMATS.join(', ')}, got ${JSON.stringify(given)}`);
+  return given as DiscoveryFormat;
 }
 
 /**

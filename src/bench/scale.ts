@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'mqtt';
-import type { DiscoveryFormat } from '../mqtt/discovery-format.js';
+import { NEW_INSTALL_FORMAT, type DiscoveryFormat } from '../mqtt/discovery-format.js';
 import type { GatewayStarter, GatewayUnderTest } from './gateway-under-test.js';
 import { goalVerdict, growthTable, type ScaleFigures } from './growth.js';
 import { closeChargers, meterValues3Phase, openChargers, startCharging, type SimCharger } from './sim-charger.js';
@@ -32,7 +32,7 @@ export interface ScaleOptions {
   pollIntervalS: number;
   start: GatewayStarter;
   progress: (line: string) => void;
-  /** mqtt.homeAssistant.format (BENCH_HA_FORMAT): the product's default, per entity, unless named. */
+  /** mqtt.homeAssistant.format (BENCH_HA_FORMAT); not set: the product's choice for a new install (per device). */
   haFormat?: DiscoveryFormat;
 }
 
@@ -261,8 +261,9 @@ function startPoller(gw: GatewayUnderTest, intervalMs: number): { times: number[
 }
 
 /** The scale part's printout: per site size, then the growth table and the goal line. */
-export function printScale(results: readonly ScaleResult[], seconds: number, haFormat: DiscoveryFormat = 'entity'): string {
-  const lines = [`\nSite scale (#19): the gateway's own process, ${seconds} s steady window; MeterValues every 10 s (3 phases), MQTT subscriber to #, Home Assistant discovery per ${haFormat} (BENCH_HA_FORMAT), /api/chargers every 5 s, balancer on\n`];
+export function printScale(results: readonly ScaleResult[], seconds: number, haFormat?: DiscoveryFormat): string {
+  const discovery = haFormat ? `per ${haFormat} (BENCH_HA_FORMAT)` : `per ${NEW_INSTALL_FORMAT} (a new install's default; BENCH_HA_FORMAT=entity for the other)`;
+  const lines = [`\nSite scale (#19): the gateway's own process, ${seconds} s steady window; MeterValues every 10 s (3 phases), MQTT subscriber to #, Home Assistant discovery ${discovery}, /api/chargers every 5 s, balancer on\n`];
   for (const r of results) {
     lines.push(
       `${String(r.chargers).padStart(5)} chargers (${r.online} online, all charging after ${r.startSeconds.toFixed(1)} s, the MQTT backlog received ${r.mirrorSeconds.toFixed(1)} s later): CPU ${r.cpuPercent.toFixed(2)} % of a core, RSS ${r.rssMiB.toFixed(1)} MiB (peak ${r.peakRssMiB.toFixed(1)}), ` +

@@ -357,11 +357,12 @@ const MqttSection = Section(
       {
         discovery: Type.Boolean({ default: true, description: 'Publish Home Assistant MQTT discovery configs (retained).' }),
         prefix: Type.String({ default: 'homeassistant', pattern: TOPIC_PREFIX, allowed: 'topic levels without + or # or spaces', description: 'Home Assistant\'s discovery prefix.' }),
-        format: OneOf(DISCOVERY_FORMATS, {
-          default: 'entity',
-          description:
-            "entity: one retained config per entity (<prefix>/<component>/<node>/<object>/config), which every Home Assistant version reads. device: one per charger (<prefix>/device/<node>/config), Home Assistant 2024.11 or later; a site of many chargers keeps a fraction of the retained messages and memory (docs/mqtt.md, Home Assistant). A change of format moves the entities once, keeping their ids and history.",
-        }),
+        format: Type.Optional(
+          OneOf(DISCOVERY_FORMATS, {
+            description:
+              "entity: one retained config per entity (<prefix>/<component>/<node>/<object>/config), which every Home Assistant version reads. device: one per charger (<prefix>/device/<node>/config), Home Assistant 2024.11 or later; a site of many chargers keeps a fraction of the retained messages and memory (docs/mqtt.md, Home Assistant). Not set: an install keeps the format it published before, a new install publishes per device. A change of format moves the entities once, keeping their ids and history.",
+          }),
+        ),
         user: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Embedded broker: the mqtt.users entry Home Assistant logs in as, when its access is read. Its birth message (<prefix>/status = online) is accepted besides those of command users; anyone else\'s is dropped.' })),
       },
       'Home Assistant MQTT discovery.',

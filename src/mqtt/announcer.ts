@@ -6,6 +6,7 @@
  */
 import { discoveryMessages, nodeId, removalMessages, SITE_NODE, siteDiscoveryMessages, type DiscoveredCharger, type DiscoveredSite, type DiscoveryOptions } from './discovery.js';
 import { chargerDeviceMessage, chargerMigration, deviceTopic, everyEntityOf, siteDeviceMessage, siteMigration, type DiscoveryFormat, type FormatMigration } from './device-discovery.js';
+import type { FormatChoice } from './discovery-format.js';
 import type { Publisher } from './publisher.js';
 import type { Topics } from './topics.js';
 
@@ -16,8 +17,8 @@ export interface AnnouncerDeps {
   version: string;
   options: DiscoveryOptions;
   format: DiscoveryFormat;
-  /** The format published before (the store's memory); undefined: none, nothing to move. */
-  previous: DiscoveryFormat | undefined;
+  /** The format whose topics the devices known at start are moved from (discovery-format.ts), or undefined: nothing to move. */
+  moveFrom: DiscoveryFormat | undefined;
 }
 
 export interface Announcer {
@@ -33,7 +34,7 @@ export interface Announcer {
 
 export function createAnnouncer(deps: AnnouncerDeps): Announcer {
   const { publisher, topics, discoveryPrefix: prefix, version, options, format } = deps;
-  let moving = deps.previous !== undefined && deps.previous !== format;
+  let moving = deps.moveFrom !== undefined && deps.moveFrom !== format;
   /** The devices moved in this run: each once, before its first config in the new format. */
   const moved = new Set<string>();
 
@@ -82,4 +83,11 @@ export const LARGE_SITE_CHARGERS = 100;
 export function formatAdvice(format: DiscoveryFormat, chargers: number): string | undefined {
   if (format !== 'entity' || chargers < LARGE_SITE_CHARGERS) return undefined;
   return 'a large site: with Home Assistant 2024.11 or later, mqtt.homeAssistant.format: device publishes one discovery config per charger instead of one per entity, a third of the bytes and a fraction of the broker\'s memory (docs/mqtt.md, Home Assistant)';
+}
+
+/** The start log's line on the discovery format: which one, and why (so that a user whose Home Assistant shows no entities finds the setting). */
+export function formatLine(choice: Pick<FormatChoice, 'format' | 'source'>): string {
+  const what = choice.format === 'device' ? 'one config per charger (Home Assistant 2024.11 or later; for an older one set mqtt.homeAssistant.format: entity)' : 'one config per entity';
+  const why = choice.source === 'config' ? 'as mqtt.homeAssistant.format says' : choice.source === 'kept' ? 'as this install published before (mqtt.homeAssistant.format not set)' : 'a new install (mqtt.homeAssistant.format not set)';
+  return `Home Assistant discovery: ${what}, ${why}`;
 }

@@ -55,6 +55,9 @@ export function createExternalBroker({ options, subscriptions, statusTopic, logg
     const c = connect(options.url, clientOptions);
     client = c;
     c.on('connect', () => {
+      // A CONNACK that arrives while stop() ends this client (or after it was replaced): the
+      // gateway is going, its store may be closed already; nothing is started on it.
+      if (client !== c) return;
       log.info(everConnected ? 'reconnected to the MQTT broker' : 'connected to the MQTT broker');
       everConnected = true;
       c.subscribe(subscriptions, { qos: 1, ...(protocolVersion === 5 ? { rap: true } : {}) }, (err) => {
@@ -108,7 +111,11 @@ export function createExternalBroker({ options, subscriptions, statusTopic, logg
       const c = client;
       if (!c) return;
       client = undefined;
-      if (lastWords && c.connected) {
+      // Not connected (the broker away, or its CONNACK not yet in): close the socket now. A
+      // graceful end would queue its DISCONNECT for a connection that may come later, and leave
+      // the socket open after stop() returned.
+      if (!c.connected) return void (await c.endAsync(true));
+      if (lastWords) {
         await new Promise<void>((resolve) => c.publish(lastWords.topic, lastWords.payload, { qos: 1, retain: true }, () => resolve()));
       }
       await c.endAsync();

@@ -10,7 +10,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import type { MetaStore, SessionStore } from '../store/ports.js';
 import type { Registry } from '../gateway/registry.js';
-import type { DiscoveryFormat } from './discovery-format.js';
+import { chooseDiscoveryFormat, type DiscoveryFormat } from './discovery-format.js';
 import type { CostService } from '../cost/service.js';
 import { createBirthCoalescer } from './birth.js';
 import { createEmbeddedBroker, type EmbeddedBroker } from './broker.js';
@@ -60,12 +60,17 @@ const FORMAT_KEY = 'ha_discovery_format';
 /**
  * The format published before: as kept, or, where nothing was kept (a chargegate from before
  * the format setting), per entity if this store has seen a charger (its configs were published),
- * none on a fresh store (nothing to move).
+ * none on a fresh store (a new install).
  */
-function formatMemory(meta: MetaStore, registry: Pick<Registry, 'list'>): { previous: DiscoveryFormat | undefined; remember(format: DiscoveryFormat): void } {
+function previousFormat(meta: MetaStore, registry: Pick<Registry, 'list'>): DiscoveryFormat | undefined {
   const kept = meta.get(FORMAT_KEY);
-  const previous = kept === 'entity' || kept === 'device' ? kept : registry.list().length > 0 ? 'entity' : undefined;
-  return { previous, remember: (format) => meta.set(FORMAT_KEY, format) };
+  return kept === 'entity' || kept === 'device' ? kept : registry.list().length > 0 ? 'entity' : undefined;
+}
+
+/** The discovery format of this start (discovery-format.ts) and where it is kept; without a store, as if each start were a new install. */
+function discoveryFormat(configured: DiscoveryFormat | undefined, meta: MetaStore | undefined, registry: Pick<Registry, 'list'>, brokerKeepsRetained: boolean) {
+  const choice = chooseDiscoveryFormat(configured, meta ? previousFormat(meta, registry) : undefined, brokerKeepsRetained);
+  return { discoveryFormat: choice, ...(meta ? { rememberDiscoveryFormat: (format: DiscoveryFormat) => meta.set(FORMAT_KEY, format) } : {}) };
 }
 
 export interface Mqtt {
@@ -104,7 +109,7 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     publisher,
     showIdTag: options.showIdTag,
     ...(options.discoveryPrefix !== undefined ? { discoveryPrefix: options.discoveryPrefix } : {}),
-    ...(options.discoveryFormat !== undefined ? { discoveryFormat: options.discoveryFormat, ...(deps.meta ? { discoveryFormatMemory: formatMemory(deps.meta, registry) } : {}) } : {}),
+    ...(options.discoveryPrefix !== undefined ? discoveryFormat(options.discoveryFormat, deps.meta, registry, options.mode === 'external') : {}),
     version: deps.version,
     logger,
     ...(deps.fileStates ? { fileStates: deps.fileStates } : {}),
@@ -129,7 +134,9 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
     }),
   );
   let started = false;
+  let stopped = false;
   transport.onConnect(() => {
+    if (stopped) return; // a connection completing during stop(): the mirror's stores may be closed
     if (!started) {
       started = true;
       mirror.start();
@@ -159,6 +166,7 @@ export function createMqtt(deps: MqttDeps): Mqtt | undefined {
       logger.info({ ...where, prefix: options.prefix, discovery: options.discoveryPrefix ?? 'off' }, options.mode === 'embedded' ? 'MQTT broker listening' : 'MQTT connecting to the external broker');
     },
     async stop() {
+      stopped = true;
       birth.stop();
       mirror.stop();
       publisher.stop();

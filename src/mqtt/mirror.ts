@@ -15,8 +15,8 @@ import { ocppVersionOf, type Registry } from '../gateway/registry.js';
 import type { Logger } from '../log.js';
 import type { ChargerInfo, ConnectorState, SessionRecord, SessionStore } from '../store/ports.js';
 import type { DiscoveredCharger, DiscoveredSite } from './discovery.js';
-import { createAnnouncer, formatAdvice } from './announcer.js';
-import type { DiscoveryFormat } from './discovery-format.js';
+import { createAnnouncer, formatAdvice, formatLine } from './announcer.js';
+import type { DiscoveryFormat, FormatChoice } from './discovery-format.js';
 import type { Publisher } from './publisher.js';
 import { readingsFromSamples } from './telemetry.js';
 import { PHASES, type ChargerEventKind, type Topics } from './topics.js';
@@ -32,10 +32,10 @@ export interface MirrorDeps {
   publisher: Publisher;
   showIdTag: boolean;
   discoveryPrefix?: string;
-  /** One discovery config per entity (the default) or per device (device-discovery.ts). */
-  discoveryFormat?: DiscoveryFormat;
-  /** The format last published (the store's meta table), and where the one published now is kept. */
-  discoveryFormatMemory?: { previous: DiscoveryFormat | undefined; remember(format: DiscoveryFormat): void };
+  /** One discovery config per entity or per device (device-discovery.ts), why, and what is moved from (discovery-format.ts). Without it: per entity, nothing moved. */
+  discoveryFormat?: FormatChoice;
+  /** Keeps the format published now (the store's meta table), once every device known at start has it. */
+  rememberDiscoveryFormat?: (format: DiscoveryFormat) => void;
   version: string;
   logger: Logger;
   /** Firmware and diagnostics status per charger (src/transfers), when known. */
@@ -86,11 +86,12 @@ export function createMirror(deps: MirrorDeps): Mirror {
   /** Chargers that reported a state of charge: their SoC sensors are announced. */
   const socSeen = new Set<string>();
   const discoveryOptions = deps.configurationUrl ? { configurationUrl: deps.configurationUrl } : {};
-  const format = deps.discoveryFormat ?? 'entity';
+  const formatChoice: FormatChoice = deps.discoveryFormat ?? { format: 'entity', source: 'config', moveFrom: undefined, previous: undefined };
+  const { format } = formatChoice;
   const announcer =
     deps.discoveryPrefix === undefined
       ? undefined
-      : createAnnouncer({ publisher, topics, discoveryPrefix: deps.discoveryPrefix, version: deps.version, options: discoveryOptions, format, previous: deps.discoveryFormatMemory?.previous });
+      : createAnnouncer({ publisher, topics, discoveryPrefix: deps.discoveryPrefix, version: deps.version, options: discoveryOptions, format, moveFrom: formatChoice.moveFrom });
   /** The limits and reason last mirrored per charger and connector (as published). */
   const lastLimits = new Map<string, Map<number, MirroredLimit>>();
   /** Whether chargegate controls each charger, and why not, as last published. */
@@ -428,10 +429,12 @@ export function createMirror(deps: MirrorDeps): Mirror {
       if (announcer) {
         // Every device known now is in the new format: the move (if any) is done, and remembered.
         announcer.settled();
-        if (announcer.migrated > 0) log.info({ format, devices: announcer.migrated }, 'Home Assistant discovery moved to the configured format; the entities keep their ids');
+        log.info({ format, source: formatChoice.source }, formatLine(formatChoice));
+        if (announcer.migrated > 0 && formatChoice.previous !== undefined) log.info({ format, devices: announcer.migrated }, 'Home Assistant discovery moved to the configured format; the entities keep their ids');
+        else if (announcer.migrated > 0) log.info({ format, devices: announcer.migrated, from: formatChoice.moveFrom }, 'Home Assistant discovery: a new install; configs an earlier install may have left on the broker in the other format are cleared');
         const advice = formatAdvice(format, announced.size);
         if (advice) log.info({ chargers: announced.size, format }, advice);
-        deps.discoveryFormatMemory?.remember(format);
+        deps.rememberDiscoveryFormat?.(format);
       }
       // The modes were set before this broker connection (an external broker connects late).
       for (const m of deps.chargeModes?.() ?? []) publisher.state(topics.connector(m.chargerId, m.connectorId, 'mode'), m.mode, 1);

@@ -23,7 +23,7 @@ interface CommonOptions {
   startIdTag?: string;
   /** Home Assistant discovery prefix, or undefined when discovery is off. */
   discoveryPrefix?: string;
-  /** How the discovery configs are published (device-discovery.ts). */
+  /** How the discovery configs are published (device-discovery.ts), as set; undefined: not set (discovery-format.ts chooses). */
   discoveryFormat?: DiscoveryFormat;
 }
 
@@ -72,7 +72,7 @@ export function resolveMqttOptions(mqtt: MqttConfig): MqttOptions {
     throttleMs: Math.round(mqtt.throttle * 1000),
     showIdTag: mqtt.showIdTag,
     ...(mqtt.startIdTag ? { startIdTag: mqtt.startIdTag } : {}),
-    ...(mqtt.homeAssistant.discovery ? { discoveryPrefix: mqtt.homeAssistant.prefix, discoveryFormat: mqtt.homeAssistant.format } : {}),
+    ...(mqtt.homeAssistant.discovery ? { discoveryPrefix: mqtt.homeAssistant.prefix, ...(mqtt.homeAssistant.format !== undefined ? { discoveryFormat: mqtt.homeAssistant.format } : {}) } : {}),
   };
   if (mode === 'external') {
     return {

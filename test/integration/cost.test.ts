@@ -19,7 +19,7 @@ const energy = (wh: number, timestamp: string) => ({ timestamp, sampledValue: [{
 t.test('a session over a time-of-use boundary costs the right amount in the API, the reports and MQTT', async (t) => {
   const gw = await startGateway(t, {
     patch: (c) => {
-      c.mqtt = { port: 0, throttle: 0, users: [{ ...COMMANDER, access: 'command' }] };
+      c.mqtt = { homeAssistant: { format: 'entity' }, port: 0, throttle: 0, users: [{ ...COMMANDER, access: 'command' }] };
       // Berlin: 0.30 per kWh, 0.40 from 17:00 to 20:00 (16:00–19:00 UTC in December).
       c.tariff = { currency: 'EUR', price: 0.3, timeZone: 'Europe/Berlin', periods: [{ from: '17:00', to: '20:00', price: 0.4 }], feed: {} };
     },
@@ -63,7 +63,7 @@ t.test('a session over a time-of-use boundary costs the right amount in the API,
 t.test('the dynamic price feed over MQTT and HTTP: checked, taken, the price now mirrored', async (t) => {
   const gw = await startGateway(t, {
     patch: (c) => {
-      c.mqtt = { port: 0, throttle: 0, users: [{ ...COMMANDER, access: 'command' }] };
+      c.mqtt = { homeAssistant: { format: 'entity' }, port: 0, throttle: 0, users: [{ ...COMMANDER, access: 'command' }] };
       c.tariff = { currency: 'CHF', price: 0.25, feed: { validity: 600 } };
     },
   });
@@ -109,7 +109,7 @@ const mosquitto = mosquittoPath();
 t.test('the price feed over Mosquitto: chargegate subscribes to it and answers', { skip: mosquitto ? false : 'mosquitto is not installed (apt-get install mosquitto)' }, async (t) => {
   const broker = await startMosquitto(t, mosquitto!);
   await startGateway(t, { patch: (c) => {
-    c.mqtt = { url: broker.url, throttle: 0 };
+    c.mqtt = { homeAssistant: { format: 'entity' }, url: broker.url, throttle: 0 };
     c.tariff = { currency: 'EUR', price: 0.3, feed: {} };
   } });
   const user = await connectClient(t, broker.url);

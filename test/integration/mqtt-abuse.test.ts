@@ -24,6 +24,7 @@ async function site(t: Test, mqtt: Record<string, unknown> = {}, logger?: Logger
       c.mqtt = {
         port: 0,
         throttle: 0,
+        homeAssistant: { format: 'entity' },
         users: [
           { ...COMMANDER, access: 'command' },
           { ...VIEWER, access: 'read' },
@@ -83,7 +84,7 @@ t.test('Critical: 2,000 birth messages from read clients, a homeassistant/# subs
 });
 
 t.test('the Home Assistant user floods its birth message to a homeassistant/# subscriber that then leaves: one republish, the gateway keeps serving', async (t) => {
-  const { gw, url } = await site(t, { homeAssistant: { user: VIEWER.username } });
+  const { gw, url } = await site(t, { homeAssistant: { format: 'entity', user: VIEWER.username } });
   const subscriber = await connectClient(t, url, VIEWER);
   await subscriber.subscribe(['homeassistant/#']);
   await subscriber.waitFor(CONFIG_TOPIC);
@@ -118,7 +119,7 @@ t.test('birth messages from a command user: coalesced into one republish, then a
 });
 
 t.test('mqtt.homeAssistant.user: a read user whose birth message counts; nobody else\'s does', async (t) => {
-  const { gw, url } = await site(t, { homeAssistant: { user: VIEWER.username } });
+  const { gw, url } = await site(t, { homeAssistant: { format: 'entity', user: VIEWER.username } });
   const watcher = await connectClient(t, url, COMMANDER);
   await watcher.subscribe([CONFIG_TOPIC, 'homeassistant/status']);
   await watcher.waitFor(CONFIG_TOPIC);

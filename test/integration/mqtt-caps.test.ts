@@ -17,7 +17,7 @@ const USER = { username: 'homeassistant', password: 'ha-secret-pw1' };
 const CP1 = 'chargegate/chargers/CP1';
 
 function embedded(c: Record<string, any>): void {
-  c.mqtt = { port: 0, throttle: 0, users: [{ ...USER, access: 'command' }] };
+  c.mqtt = { homeAssistant: { format: 'entity' }, port: 0, throttle: 0, users: [{ ...USER, access: 'command' }] };
 }
 
 async function user(t: Test, gw: RunningGateway): Promise<TestClient> {
@@ -166,7 +166,7 @@ t.test('with a site, the number shows the cap while the allocation under it move
 const binary = mosquittoPath();
 t.test('over Mosquitto, a cap without a site reaches the charger', { skip: binary ? false : 'mosquitto is not installed' }, async (t) => {
   const broker = await startMosquitto(t, binary!);
-  const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { url: broker.url, throttle: 0 }) });
+  const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { homeAssistant: { format: 'entity' }, url: broker.url, throttle: 0 }) });
   const u = await connectClient(t, broker.url);
   await u.subscribe(['chargegate/#']);
   const cp1 = await charger(t, gw);

@@ -4,7 +4,9 @@
  * with persistence does): a site that ran with per-entity configs moves to device configs once,
  * in Home Assistant's migration order (each old topic flagged, the device config, each old topic
  * emptied) with every entity keeping its unique id; a restart in the same format moves nothing;
- * and the way back works the same. A fresh store has nothing to move.
+ * and the way back works the same. Not set, the format is the one the install published before
+ * (an upgrade changes nothing), and a new install's is one config per device; on the site's
+ * broker a new install first sweeps what an earlier install on a wiped disk may have left.
  */
 import { createServer } from 'node:net';
 import { Aedes } from 'aedes';
@@ -43,8 +45,8 @@ t.test('per-entity configs move to one device config and back, the entities keep
     startGateway(t, { dir, ...(logger ? { logger } : {}), patch: (c) => void (c.mqtt = { url, throttle: 0, ...(format ? { homeAssistant: { format } } : {}) }) });
   const from = (index: number) => ha.received.slice(index);
 
-  // 1. As before the setting existed: per-entity configs, CP1 booted.
-  let gw = await run();
+  // 1. Per-entity configs, CP1 booted.
+  let gw = await run('entity');
   const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   await cp.call('BootNotification', bootPayload);
   await ha.waitFor('homeassistant/binary_sensor/chargegate_CP1/connected/config', (p) => haConfig(p).device?.manufacturer === bootPayload.chargePointVendor);
@@ -83,7 +85,7 @@ t.test('per-entity configs move to one device config and back, the entities keep
   // 3. The same format again: nothing to move.
   mark = ha.received.length;
   gw = await run('device');
-  await ha.waitFor(DEVICE_TOPIC, () => ha.received.filter((m) => m.topic === DEVICE_TOPIC).length >= 2);
+  await eventually(() => from(mark).some((m) => m.topic === DEVICE_TOPIC && m.payload !== '' && !MIGRATE(m.payload)), 'the device config again');
   t.equal(from(mark).filter((m) => MIGRATE(m.payload)).length, 0, 'a restart in the same format flags nothing');
   await gw.stop();
 
@@ -100,31 +102,69 @@ t.test('per-entity configs move to one device config and back, the entities keep
   t.notOk(kept.has(DEVICE_TOPIC), 'no device config left');
   t.strictSame(new Map([...kept].filter(([topic]) => isCp1Entity(topic)).map(([topic, payload]) => [topic, haConfig(payload).unique_id])), entityIds, 'the per-entity configs again, the same ids');
   await gw.stop();
+
+  // 5. The setting removed: the install keeps the format it publishes, nothing moves.
+  mark = ha.received.length;
+  const unset = capturingLogger('info');
+  gw = await run(undefined, unset.logger);
+  await ha.waitFor('homeassistant/binary_sensor/chargegate_CP1/connected/config', () => from(mark).some((m) => m.topic === 'homeassistant/binary_sensor/chargegate_CP1/connected/config' && m.payload !== ''));
+  t.equal(from(mark).filter((m) => MIGRATE(m.payload) || m.topic === DEVICE_TOPIC).length, 0, 'format not set after per-entity configs: per entity still, nothing flagged, no device config');
+  await eventually(() => unset.entries().some((e) => /^Home Assistant discovery: one config per entity/.test(e.msg)), 'the format logged');
+  t.match(unset.entries().find((e) => /^Home Assistant discovery: one config per entity/.test(e.msg)), { format: 'entity', source: 'kept' }, 'the log says why: kept from before');
+  await gw.stop();
 });
 
-t.test('a fresh store with device configs: one retained config per device, nothing flagged', async (t) => {
+t.test('a new install on the site\'s broker: one config per device, after a sweep of what a wiped earlier install left', async (t) => {
   const { url, retained } = await siteBroker(t);
   const ha = await connectClient(t, url);
   await ha.subscribe(['homeassistant/#']);
-  const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { url, throttle: 0, homeAssistant: { format: 'device' } }) });
+  // What an earlier install on this site, per entity, left retained before its disk was wiped.
+  const left = 'homeassistant/binary_sensor/chargegate_CP1/connected/config';
+  await ha.publish(left, JSON.stringify({ name: 'Connected', stat_t: 'chargegate/chargers/CP1/connected', uniq_id: 'chargegate_CP1_connected', dev: { ids: ['chargegate_CP1'] } }), { retain: true });
+  await ha.waitFor(left);
+  const mark = ha.received.length;
+  const log = capturingLogger('info');
+  const gw = await startGateway(t, { logger: log.logger, patch: (c) => void (c.mqtt = { url, throttle: 0 }) });
   const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);
   await cp.call('BootNotification', bootPayload);
   await ha.waitFor(DEVICE_TOPIC, (p) => p !== '' && deviceComponents(DEVICE_TOPIC, p).components.some((c) => c.config.device.manufacturer === bootPayload.chargePointVendor));
-  t.equal(ha.received.filter((m) => MIGRATE(m.payload)).length, 0, 'no migration flags');
-  t.equal(ha.received.filter((m) => m.topic.startsWith('homeassistant/') && m.topic !== 'homeassistant/status' && !m.topic.startsWith('homeassistant/device/')).length, 0, 'no per-entity config');
+  const swept = () => {
+    const since = ha.received.slice(mark);
+    const flagged = since.filter((m) => MIGRATE(m.payload)).map((m) => m.topic);
+    return since.some((m) => m.topic === 'homeassistant/device/chargegate_CP2/config') && flagged.length > 0 && flagged.every((topic) => since.some((m) => m.topic === topic && m.payload === ''));
+  };
+  await eventually(swept, 'every flagged topic emptied, both devices announced');
+  const seen = ha.received.slice(mark);
+  const order = seen.map((m) => (m.topic === left ? (MIGRATE(m.payload) ? 'flag' : m.payload === '' ? 'emptied' : 'config') : m.topic === DEVICE_TOPIC ? 'device' : undefined)).filter((x) => x !== undefined);
+  t.strictSame(order.slice(0, 3), ['flag', 'device', 'emptied'], 'the left config: flagged (Home Assistant keeps the entity), the device config, emptied');
+  t.equal(seen.filter((m) => isCp1Entity(m.topic) && m.payload !== '' && !MIGRATE(m.payload)).length, 0, 'no per-entity config published');
+  t.ok(seen.filter((m) => MIGRATE(m.payload)).every((m) => !m.retain), 'the flags are not retained');
   const kept = await retained();
-  t.strictSame([...kept.keys()].sort(), ['homeassistant/device/chargegate_CP1/config', 'homeassistant/device/chargegate_CP2/config'], 'one retained config per configured charger');
+  t.strictSame([...kept.keys()].sort(), ['homeassistant/device/chargegate_CP1/config', 'homeassistant/device/chargegate_CP2/config'], 'one retained config per configured charger, nothing else');
+  await eventually(() => log.entries().some((e) => /^Home Assistant discovery: one config per charger/.test(e.msg)), 'the format logged');
+  t.match(log.entries().find((e) => /^Home Assistant discovery: one config per charger/.test(e.msg)), { format: 'device', source: 'new', msg: /for an older one set mqtt\.homeAssistant\.format: entity/ }, 'the log names the format, why, and the setting for an older Home Assistant');
+  t.notOk(log.entries().some((e) => /discovery moved/.test(e.msg)), 'a sweep is not logged as a move');
 
   // Home Assistant's birth message: the configs again, one per device.
-  const mark = ha.received.length;
+  const birth = ha.received.length;
   await ha.publish('homeassistant/status', 'online');
-  await eventually(() => ['CP1', 'CP2'].every((id) => ha.received.slice(mark).some((m) => m.topic === `homeassistant/device/chargegate_${id}/config` && m.payload !== '')), 'both device configs published again');
+  await eventually(() => ['CP1', 'CP2'].every((id) => ha.received.slice(birth).some((m) => m.topic === `homeassistant/device/chargegate_${id}/config` && m.payload !== '')), 'both device configs published again');
   t.strictSame(
-    ha.received.slice(mark).filter((m) => m.topic !== 'homeassistant/status').map((m) => m.topic).sort(),
+    ha.received.slice(birth).filter((m) => m.topic !== 'homeassistant/status').map((m) => m.topic).sort(),
     ['homeassistant/device/chargegate_CP1/config', 'homeassistant/device/chargegate_CP2/config'],
     'a birth message is answered with one message per device',
   );
   cp.close();
+});
+
+t.test('a new install on the embedded broker: one config per device, nothing flagged (that broker starts empty)', async (t) => {
+  const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { port: 0, throttle: 0 }) });
+  const ha = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`);
+  await ha.subscribe(['homeassistant/#']);
+  await ha.waitFor(DEVICE_TOPIC);
+  await ha.waitFor('homeassistant/device/chargegate_CP2/config');
+  t.equal(ha.received.filter((m) => MIGRATE(m.payload)).length, 0, 'no flags');
+  t.equal(ha.received.filter((m) => m.topic.startsWith('homeassistant/') && m.topic !== 'homeassistant/status' && !m.topic.startsWith('homeassistant/device/')).length, 0, 'no per-entity config, not even emptied');
 });
 
 t.test('a store from before the setting (a charger seen, no format kept) counts as per entity: its entities are moved', async (t) => {
@@ -140,6 +180,16 @@ t.test('a store from before the setting (a charger seen, no format kept) counts 
   t.ok((await retained()).has(DEVICE_TOPIC));
 });
 
+t.test('an upgrade from before the setting, the format not set: per entity still, nothing moved', async (t) => {
+  const { url } = await siteBroker(t);
+  const ha = await connectClient(t, url);
+  await ha.subscribe(['homeassistant/#']);
+  await startGateway(t, { bootedBefore: ['CP1'], patch: (c) => void (c.mqtt = { url, throttle: 0 }) });
+  await ha.waitFor('homeassistant/binary_sensor/chargegate_CP1/connected/config', (p) => p !== '');
+  await ha.waitFor('homeassistant/binary_sensor/chargegate_CP2/connected/config', (p) => p !== '');
+  t.equal(ha.received.filter((m) => MIGRATE(m.payload) || m.topic.startsWith('homeassistant/device/')).length, 0, 'no flag, no device topic touched');
+});
+
 t.test('a site of 100 chargers per entity is told at start about device configs; per device, or smaller, it is not', async (t) => {
   const { url } = await siteBroker(t);
   const ha = await connectClient(t, url);
@@ -148,7 +198,7 @@ t.test('a site of 100 chargers per entity is told at start about device configs;
   const advice = (entries: Record<string, any>[]) => entries.filter((e) => /format: device publishes one discovery config per charger/.test(e.msg));
 
   const large = capturingLogger('info');
-  await startGateway(t, { logger: large.logger, patch: (c) => void ((c.chargers as { list: unknown[] }).list = chargers, (c.mqtt = { url, throttle: 0 })) });
+  await startGateway(t, { logger: large.logger, patch: (c) => void ((c.chargers as { list: unknown[] }).list = chargers, (c.mqtt = { url, throttle: 0, homeAssistant: { format: 'entity' } })) });
   await ha.waitFor('homeassistant/binary_sensor/chargegate_CP100/connected/config');
   await eventually(() => advice(large.entries()).length > 0, 'the hint logged');
   t.match(advice(large.entries()), [{ chargers: 100, format: 'entity' }], 'once, with the number of chargers');
@@ -159,7 +209,7 @@ t.test('a site of 100 chargers per entity is told at start about device configs;
   t.strictSame(advice(asDevices.entries()), [], 'not when the site is per device');
 
   const small = capturingLogger('info');
-  await startGateway(t, { logger: small.logger, patch: (c) => void ((c.chargers as { list: unknown[] }).list = chargers.slice(0, 99), (c.mqtt = { url, throttle: 0, prefix: 'small' })) });
+  await startGateway(t, { logger: small.logger, patch: (c) => void ((c.chargers as { list: unknown[] }).list = chargers.slice(0, 99), (c.mqtt = { url, throttle: 0, prefix: 'small', homeAssistant: { format: 'entity' } })) });
   await ha.waitFor('homeassistant/binary_sensor/chargegate_CP99/connected/config', (p) => p.includes('small/chargers'));
   t.strictSame(advice(small.entries()), [], 'not below 100 chargers');
 });

@@ -19,6 +19,7 @@ async function site(t: Test, mqtt: Record<string, unknown> = {}) {
       c.mqtt = {
         port: 0,
         throttle: 0,
+        homeAssistant: { format: 'entity' },
         users: [
           { ...COMMANDER, access: 'command' },
           { ...VIEWER, access: 'read' },
@@ -291,6 +292,6 @@ t.test('who may write what on the embedded broker', async (t) => {
 });
 
 t.test('anonymous clients are refused when mqtt.anonymous is none', async (t) => {
-  const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { port: 0, anonymous: 'none' }) });
+  const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { port: 0, anonymous: 'none', homeAssistant: { format: 'entity' } }) });
   await t.rejects(connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`));
 });

@@ -16,7 +16,7 @@ const CP1 = 'chargegate/chargers/CP1';
 const CP2 = 'chargegate/chargers/CP2';
 
 async function site(t: Test) {
-  const gw = await startGateway(t, { patch: (c) => (c.mqtt = { port: 0, throttle: 0, users: [{ ...VIEWER, access: 'read' }] }) });
+  const gw = await startGateway(t, { patch: (c) => (c.mqtt = { homeAssistant: { format: 'entity' }, port: 0, throttle: 0, users: [{ ...VIEWER, access: 'read' }] }) });
   const viewer = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`, VIEWER);
   await viewer.subscribe(['chargegate/#', 'homeassistant/#']);
   // The mirror has started (CP1's state is out) before the balancer's event is forged.

@@ -17,7 +17,7 @@ const CONFIG_TOPIC = 'homeassistant/sensor/chargegate_CP1/c1_power/config';
 
 t.test('2,000 birth messages through Mosquitto: one republish', { skip: binary ? false : 'mosquitto is not installed (apt-get install mosquitto; .ci/run does)' }, async (t) => {
   const broker = await startMosquitto(t, binary!);
-  const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { url: broker.url, throttle: 0 }) });
+  const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { homeAssistant: { format: 'entity' }, url: broker.url, throttle: 0 }) });
   const watcher = await connectClient(t, broker.url);
   await watcher.subscribe(CONFIG_TOPIC);
   await watcher.waitFor(CONFIG_TOPIC, undefined, 10_000);

@@ -40,7 +40,7 @@ async function bootCharger(t: Test, url: string, identity: 'CP1' | 'CP2', calls:
 t.test('against Mosquitto', { skip: binary ? false : 'mosquitto is not installed (apt-get install mosquitto; .ci/run does)' }, async (t) => {
   t.test('topics, discovery and commands; a broker restart is survived', async (t) => {
     const broker = await startMosquitto(t, binary!);
-    const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { url: broker.url, throttle: 0, startIdTag: 'TAG1' }) });
+    const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { homeAssistant: { format: 'entity' }, url: broker.url, throttle: 0, startIdTag: 'TAG1' }) });
     const calls: { action: string; payload: any }[] = [];
     const charger = await bootCharger(t, gw.url, 'CP1', calls);
     const user = await connectClient(t, broker.url);
@@ -84,7 +84,7 @@ t.test('against Mosquitto', { skip: binary ? false : 'mosquitto is not installed
     // Published before chargegate connects: it is delivered from the retained store.
     await writer.publish(`${CP1}/reset/set`, 'hard', { retain: true });
     await writer.subscribe(`${CP1}/reset/result`);
-    const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { url: broker.url, throttle: 0 }) });
+    const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { homeAssistant: { format: 'entity' }, url: broker.url, throttle: 0 }) });
     const calls: { action: string; payload: any }[] = [];
     await bootCharger(t, gw.url, 'CP1', calls);
     t.match(JSON.parse((await writer.waitFor(`${CP1}/reset/result`)).payload), { result: 'rejected', reason: /retained command ignored/ });
@@ -100,7 +100,7 @@ t.test('against Mosquitto', { skip: binary ? false : 'mosquitto is not installed
     // Mosquitto clears the retain flag on messages it forwards to existing subscriptions
     // [MQTT-3.3.1-9]: only MQTT 5's Retain As Published lets chargegate see it.
     const broker = await startMosquitto(t, binary!);
-    const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { url: broker.url, throttle: 0 }) });
+    const gw = await startGateway(t, { patch: (c) => void (c.mqtt = { homeAssistant: { format: 'entity' }, url: broker.url, throttle: 0 }) });
     const calls: { action: string; payload: any }[] = [];
     await bootCharger(t, gw.url, 'CP1', calls);
     const writer = await connectClient(t, broker.url);
@@ -121,14 +121,14 @@ t.test('against Mosquitto', { skip: binary ? false : 'mosquitto is not installed
   t.test('a charger removed from the config loses its Home Assistant entities and topics', async (t) => {
     const broker = await startMosquitto(t, binary!);
     const dir = t.testdir();
-    const first = await startGateway(t, { dir, patch: (c) => void (c.mqtt = { url: broker.url, throttle: 0 }) });
+    const first = await startGateway(t, { dir, patch: (c) => void (c.mqtt = { homeAssistant: { format: 'entity' }, url: broker.url, throttle: 0 }) });
     await bootCharger(t, first.url, 'CP2');
     const watcher = await connectClient(t, broker.url);
     await watcher.subscribe(['homeassistant/+/chargegate_CP2/#', 'chargegate/chargers/CP2/#']);
     await watcher.waitFor('homeassistant/sensor/chargegate_CP2/c1_power/config');
     await first.stop();
 
-    await startGateway(t, { dir, patch: (c) => void ((c.chargers.list = c.chargers.list.filter((x: { id: string }) => x.id !== 'CP2')), (c.mqtt = { url: broker.url, throttle: 0 })) });
+    await startGateway(t, { dir, patch: (c) => void ((c.chargers.list = c.chargers.list.filter((x: { id: string }) => x.id !== 'CP2')), (c.mqtt = { homeAssistant: { format: 'entity' }, url: broker.url, throttle: 0 })) });
     await watcher.waitFor('homeassistant/sensor/chargegate_CP2/c1_power/config', (p) => p === '');
     await watcher.waitFor('chargegate/chargers/CP2/connected', (p) => p === '');
     const late = await connectClient(t, broker.url);

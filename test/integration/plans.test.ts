@@ -31,7 +31,7 @@ async function home(t: Test, clock: { ms: number }, dir?: string) {
     now: () => new Date(clock.ms),
     patch: (c) => {
       c.http = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read };
-      c.mqtt = { port: 0, throttle: 0, users: [{ ...COMMANDER, access: 'command' }] };
+      c.mqtt = { homeAssistant: { format: 'entity' }, port: 0, throttle: 0, users: [{ ...COMMANDER, access: 'command' }] };
       c.site = {
         supply: { maxCurrent: 32, phases: 3, voltage: VOLTAGE },
         balancing: { settleTime: 60, responseTime: 0.2, rampInterval: 0.2, rampStep: 32, hysteresis: 0.5, recheckInterval: 0.2, standingInterval: 0 },

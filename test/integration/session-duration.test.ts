@@ -19,7 +19,7 @@ t.test('the session topic moves each minute while a session runs, and stops movi
   let fake: FakeClock | undefined;
   const base = Date.now();
   const now = () => new Date(base + (fake?.now ?? 0));
-  const gw = await startGateway(t, { now, patch: (c) => (c.mqtt = { port: 0, throttle: 0 }) });
+  const gw = await startGateway(t, { now, patch: (c) => (c.mqtt = { homeAssistant: { format: 'entity' }, port: 0, throttle: 0 }) });
   const live = await connectClient(t, `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`);
   await live.subscribe(['chargegate/chargers/CP1/#', 'homeassistant/sensor/#']);
   const cp = await rpcCharger(t, gw.url, 'CP1', PASSWORDS.CP1);

@@ -41,7 +41,7 @@ async function home(t: Test, dir?: string) {
     ...(dir ? { dir } : {}),
     patch: (c) => {
       c.http = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read };
-      c.mqtt = { port: 0, throttle: 0, users: [{ ...COMMANDER, access: 'command' }] };
+      c.mqtt = { homeAssistant: { format: 'entity' }, port: 0, throttle: 0, users: [{ ...COMMANDER, access: 'command' }] };
       c.site = {
         supply: { maxCurrent: FUSE, phases: 3, voltage: VOLTAGE },
         meter: { type: 'mqtt', url, topics: TOPICS, quantity: 'power' },
@@ -165,7 +165,7 @@ t.test('the mode over Mosquitto (an external broker, as many homes have): set, a
   const broker = await startMosquitto(t, mosquitto!);
   const gw = await startGateway(t, {
     patch: (c) => {
-      c.mqtt = { url: broker.url, throttle: 0 };
+      c.mqtt = { homeAssistant: { format: 'entity' }, url: broker.url, throttle: 0 };
       c.site = { supply: { maxCurrent: FUSE, phases: 3, voltage: VOLTAGE }, meter: { type: 'mqtt', url: broker.url, topics: TOPICS, quantity: 'power' } };
     },
   });

@@ -36,7 +36,7 @@ t.test('a falling surplus switches the car to one phase, more sun back to three;
     patch: (c) => {
       c.chargers.list = c.chargers.list.map((x: (typeof c.chargers.list)[number]) => (x.id === 'CP1' ? { ...x, maxCurrent: 32, phaseSwitching: 'numberPhases' as const } : x));
       c.http = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read };
-      c.mqtt = { port: 0, throttle: 0 };
+      c.mqtt = { homeAssistant: { format: 'entity' }, port: 0, throttle: 0 };
       c.site = {
         supply: { maxCurrent: FUSE, phases: 3, voltage: VOLTAGE },
         meter: { type: 'mqtt', url, topics: TOPICS, quantity: 'power' },

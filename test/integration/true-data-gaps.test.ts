@@ -47,7 +47,7 @@ async function c1(gw: RunningGateway): Promise<{ powerW: number | null; currentA
 const voltages = Object.fromEntries(PHASES.map((p) => [`${C1}/voltage/${p}`, 'none']));
 
 t.test('voltage is unknown after a session and offline; late and idle readings set the register only', async (t) => {
-  const gw = await startGateway(t, { patch: (c) => ((c.mqtt = { port: 0, throttle: 0 }), (c.http = HTTP)) });
+  const gw = await startGateway(t, { patch: (c) => ((c.mqtt = { homeAssistant: { format: 'entity' }, port: 0, throttle: 0 }), (c.http = HTTP)) });
   const url = `mqtt://127.0.0.1:${gw.app.mqtt!.ports!.mqtt}`;
   const live: TestClient = await connectClient(t, url);
   await live.subscribe(`${CP1}/#`);
@@ -100,7 +100,7 @@ async function siteWithMeter(t: Test, meter: Record<string, unknown>) {
   const meterUrl = `mqtt://127.0.0.1:${meterBroker.port}`;
   const gw = await startGateway(t, {
     patch: (c) => {
-      c.mqtt = { port: 0, throttle: 0 };
+      c.mqtt = { homeAssistant: { format: 'entity' }, port: 0, throttle: 0 };
       c.http = HTTP;
       c.site = { supply: { maxCurrent: 32, phases: 3, voltage: 230 }, meter: { type: 'mqtt', url: meterUrl, ...meter } };
     },
