@@ -276,6 +276,22 @@ export default [
     tests: ['test/integration/mqtt-discovery-format.test.ts'],
   },
   {
+    name: 'discovery-format-not-kept',
+    rule: 'with mqtt.homeAssistant.format not set, an install keeps the format it published before: an upgrade moves no entity',
+    file: 'src/mqtt/discovery-format.ts',
+    find: 'const format = configured ?? previous ?? NEW_INSTALL_FORMAT;',
+    replace: 'const format = configured ?? NEW_INSTALL_FORMAT;',
+    tests: ['test/integration/mqtt-discovery-format.test.ts'],
+  },
+  {
+    name: 'new-install-leaves-old-configs',
+    rule: "a new install on the site's broker sweeps the other format's configs a wiped install may have left, so Home Assistant does not keep them and refuse the new ones",
+    file: 'src/mqtt/discovery-format.ts',
+    find: ': brokerKeepsRetained ? otherFormat(format) : undefined;',
+    replace: ': undefined;',
+    tests: ['test/integration/mqtt-discovery-format.test.ts'],
+  },
+  {
     name: 'device-config-without-shared-availability',
     rule: 'a device config says the availability its entities share (chargegate and the charger connected), so each entity is unavailable as in the per-entity format',
     file: 'src/mqtt/device-discovery.ts',
