@@ -228,6 +228,14 @@ export default [
     tests: ['test/integration/balancer-overdraw.test.ts'],
   },
   {
+    name: 'overdrawer-counted-twice-after-flag',
+    rule: 'a charger flagged as uncontrolled is paired with the grid meter at its whole reading: what it draws above its limit is counted once, and its neighbours get back the room the double count took',
+    file: 'src/balancer/draw.ts',
+    find: 'if (!changing && c.limit && c.controlled) {',
+    replace: 'if (!changing && c.limit) {',
+    tests: ['test/integration/overdraw-with-meter.test.ts'],
+  },
+  {
     name: 'late-reading-subtracted-whole',
     rule: "a controlled charger's reading above its limit, after its response time, is late: paired with the meter at no more than its limit",
     file: 'src/balancer/draw.ts',
