@@ -236,6 +236,14 @@ export default [
     tests: ['test/integration/overdraw-with-meter.test.ts'],
   },
   {
+    name: 'nothing-to-hold-pairs-the-most',
+    rule: 'a meter reading with no earlier estimate to hold (after a silent meter) is paired with the least the changing cars may draw: the house load never comes out smaller than it is',
+    file: 'src/balancer/failsafe.ts',
+    find: 'if (!previous) return otherLoadOf(meter, leastDraw);',
+    replace: 'if (!previous) return otherLoadOf(meter, chargerDraw);',
+    tests: ['test/unit/balancer/failsafe.test.ts', 'test/integration/balancer-e2e.test.ts'],
+  },
+  {
     name: 'late-reading-subtracted-whole',
     rule: "a controlled charger's reading above its limit, after its response time, is late: paired with the meter at no more than its limit",
     file: 'src/balancer/draw.ts',

@@ -51,9 +51,16 @@ export interface ChargerState {
 }
 
 export interface CarDraw {
-  /** A per charger phase. */
+  /** A per charger phase: while it changes, the most it may draw (paired with the meter under failsafe.ts's hold). */
   currents: number[];
   changing: boolean;
+  /**
+   * A per charger phase: the least it may draw now; the same as `currents` unless it changes.
+   * A meter reading with no earlier estimate to hold (the first one, or the first after the
+   * meter was silent) is paired with this: the house load comes out at its most, never less
+   * than it is.
+   */
+  least: number[];
 }
 
 export interface DrawSettings {
@@ -77,14 +84,15 @@ export function carDraw(c: ChargerState, now: number, s: DrawSettings): CarDraw 
     // was cut by it (seen: 32 A fuse, 10 A house, held at 10–12 A until its first report). A
     // charger that never reports is counted as none after that: its car as house load, the safe side.
     const changing = c.sessionStartedAt !== undefined && c.limit !== undefined && now < since + s.readingMs;
-    return { currents: changing ? currents.map(() => c.limit!.amps) : currents, changing };
+    return { currents: changing ? currents.map(() => c.limit!.amps) : currents, changing, least: currents };
   }
   const changing = c.reported.at < since + s.responseMs;
   if (!changing && c.limit && c.controlled) {
     const cap = c.limit.amps;
-    return { currents: currents.map((a) => Math.min(a, cap)), changing };
+    const capped = currents.map((a) => Math.min(a, cap));
+    return { currents: capped, changing, least: capped };
   }
-  if (!changing || !c.limit) return { currents, changing };
+  if (!changing || !c.limit) return { currents, changing, least: currents };
   const { amps, acceptedAt } = c.limit;
   // A session that started under this limit started from 0 A.
   const startedUnder = c.sessionStartedAt !== undefined && c.sessionStartedAt >= acceptedAt;
@@ -98,7 +106,17 @@ export function carDraw(c: ChargerState, now: number, s: DrawSettings): CarDraw 
   // high instead is safe: while it changes, the house load may rise but not fall (failsafe.ts).
   const raised = from !== undefined && amps > from;
   const readUnderFrom = startedUnder || (c.limit.fromAcceptedAt !== undefined && c.reported.at >= c.limit.fromAcceptedAt + s.responseMs);
-  return { currents: currents.map((a) => (raised && (!readUnderFrom || a >= from - s.slackA) ? Math.max(a, amps) : a)), changing };
+  if (raised) return { currents: currents.map((a) => (!readUnderFrom || a >= from - s.slackA ? Math.max(a, amps) : a)), changing, least: currents };
+  // After a cut the car comes down from what it drew under the old limit. A reading taken before
+  // it had its response time under that limit says nothing of it: a car raised and cut again
+  // before its charger reported (a second car arriving) was counted at its reading from before
+  // the raise (0 A) while the meter saw it at the raised current, so that current became house
+  // load, held while the cars changed (seen: 40 A fuse, 10 A house, both cars paused for the 90 s
+  // a quiet charger's new session counts as changing). Counted at up to the old limit instead,
+  // which is safe only under the hold (the house load may rise but not fall while it changes,
+  // failsafe.ts); with nothing to hold, at the least it may draw: on its way down to its limit.
+  const readBeforeFrom = from !== undefined && c.limit.fromAcceptedAt !== undefined && !readUnderFrom;
+  return { currents: readBeforeFrom ? currents.map((a) => Math.max(a, from)) : currents, changing, least: currents.map((a) => Math.min(a, amps)) };
 }
 
 /**

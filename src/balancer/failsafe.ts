@@ -31,9 +31,13 @@ export function otherLoadOf(meter: PhaseCurrents, chargers: PhaseCurrents): [num
  * not reported since, allowing for its response time) the estimate may rise but not fall: a fall
  * could be the car, and room that is not there would be handed out.
  */
-export function estimateOtherLoad(meter: PhaseCurrents, chargerDraw: PhaseCurrents, previous: PhaseCurrents | undefined, inTransition: readonly boolean[]): PhaseCurrents {
+export function estimateOtherLoad(meter: PhaseCurrents, chargerDraw: PhaseCurrents, previous: PhaseCurrents | undefined, inTransition: readonly boolean[], leastDraw: PhaseCurrents = chargerDraw): PhaseCurrents {
+  // Nothing to hold (the first reading, or the first after the meter was silent): the cars that
+  // change are counted at the least they may draw (draw.ts), so the house load is not less than
+  // it is. Counted at the most, a car cut while the meter was silent made a 10 A house look like
+  // 0 A, and both cars were raised above a 32 A fuse (test/integration/balancer-e2e.test.ts).
+  if (!previous) return otherLoadOf(meter, leastDraw);
   const fresh = otherLoadOf(meter, chargerDraw);
-  if (!previous) return fresh;
   return fresh.map((a, p) => (inTransition[p] ? Math.max(a, previous[p]!) : a)) as unknown as PhaseCurrents;
 }
 

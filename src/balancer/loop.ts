@@ -371,8 +371,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
    * What the chargers' cars account for per site phase, and on which phases one is changing
    * (draw.ts): a meter reading is paired with this when it arrives.
    */
-  function chargerDraw(now: number): { draw: PhaseCurrents; inTransition: boolean[] } {
+  function chargerDraw(now: number): { draw: PhaseCurrents; least: PhaseCurrents; inTransition: boolean[] } {
     const draw: [number, number, number] = [0, 0, 0];
+    const least: [number, number, number] = [0, 0, 0];
     const inTransition = [false, false, false];
     const keys = new Set([...measured.keys(), ...sessions.keys()]);
     for (const key of keys) {
@@ -381,10 +382,11 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       car.currents.forEach((a, i) => {
         const phase = charger.rotation[i]!;
         draw[phase] += a;
+        least[phase] += car.least[i]!;
         if (car.changing) inTransition[phase] = true;
       });
     }
-    return { draw, inTransition };
+    return { draw, least, inTransition };
   }
 
   /** What draw.ts needs to know of one connector's car. */
@@ -935,9 +937,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       const now = nowMs();
       // The grid meter as people want to see it (MQTT site/grid topics, dashboard, meter age).
       events.emit('site.state', { grid: { currentA: r.currentsA, powerW: gridPowerW(r, site.supply.voltage), at: new Date(r.at).toISOString() } });
-      const { draw, inTransition } = chargerDraw(now);
+      const { draw, least, inTransition } = chargerDraw(now);
       const fresh = otherEstimate && now - otherEstimate.at <= fs.meterTimeout * 1000 ? otherEstimate.other : undefined;
-      otherEstimate = { other: estimateOtherLoad(r.currentsA, draw, fresh, inTransition), at: r.at };
+      otherEstimate = { other: estimateOtherLoad(r.currentsA, draw, fresh, inTransition, least), at: r.at };
       peaks = rememberPeak(peaks, otherEstimate.other, r.at, fs.peakWindow * 1000);
       schedule('reading');
     });

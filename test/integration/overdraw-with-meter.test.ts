@@ -66,11 +66,10 @@ t.test('an overdrawing charger on a site with a meter: counted twice until flagg
   cp1.plugIn(1, { maxCurrentA: 32, phases: 3 });
   await cp1.startTransaction(1, 'TAG1');
   await eventually(() => cp1.currentA(1) === FUSE - HOUSE, `CP1 alone at the ${FUSE - HOUSE} A the house leaves`, 30_000);
-  // Two of its reports at that current first. A car raised and cut again before its charger
-  // reported is counted at its reading from before the raise (0 A): the current the meter sees
-  // looks like house load, held while the other car's new session counts as changing, and both
-  // cars were paused (2 runs in 8 without this wait). A known limit, not this test's subject:
-  // docs/load-balancing.md, "Known limits".
+  // Two of its reports at that current first, so that the rogue arrives on a settled site.
+  // (Without this wait, CP1 raised and cut before it reported paused both cars, 2 runs in 8,
+  // until 5 December: docs/load-balancing.md, "A car raised and cut before its charger reports";
+  // and since then it was seen paused for a moment after the flag, 2 runs in 26, not diagnosed.)
   let reports1 = 0;
   gw.app.events.on('meter.values', (e) => e.chargerId === 'CP1' && reports1++);
   await eventually(() => reports1 >= 2, `two of CP1's reports at ${FUSE - HOUSE} A`, 30_000);

@@ -1,5 +1,11 @@
 import t from 'tap';
-import { carDraw, readingTrustMs } from '../../../src/balancer/draw.js';
+import { carDraw as carDrawWithLeast, readingTrustMs } from '../../../src/balancer/draw.js';
+
+/** The count paired with the meter under the hold (the most a changing car may draw); `least` has its own test below. */
+function carDraw(...args: Parameters<typeof carDrawWithLeast>) {
+  const { least: _least, ...most } = carDrawWithLeast(...args);
+  return most;
+}
 
 // responseTime 5 s; a reading counts 90 s (1.5 × the default 60 s sample interval).
 const s = { responseMs: 5000, readingMs: 90_000, slackA: 2, phases: 1 };
@@ -13,6 +19,26 @@ t.test('cut: until a report after the response time, counted at what it reported
   // Cut from 32 to 12 A at 10 s; the report at 12 s (32 A) may be from before the car moved.
   const d = carDraw({ reported: { currents: [32], at: 12_000 }, limit: { amps: 12, from: 32, acceptedAt: 10_000 }, sessionStartedAt: 0 }, 12_100, s);
   t.same(d, { currents: [32], changing: true });
+});
+
+t.test('cut after a reading older than the old limit: it may be anywhere up to the old limit, so counted there', async (t) => {
+  // A car's session starts at 1 s and it reports 0 A at 1.5 s; raised to 30 A at 2 s, cut to 15 A
+  // at 2.2 s (a second car arrived) before its charger reported again: the meter sees it at 30.
+  const raisedThenCut = { reported: { currents: [0], at: 1_500 }, limit: { amps: 15, from: 30, acceptedAt: 2_200, fromAcceptedAt: 2_000 }, sessionStartedAt: 1_000 };
+  t.same(carDraw(raisedThenCut, 2_300, s), { currents: [30], changing: true }, 'at the old limit, not at the 0 A from before the raise');
+  const readUnderOld = carDraw({ ...raisedThenCut, reported: { currents: [28], at: 7_500 }, limit: { ...raisedThenCut.limit, acceptedAt: 8_000 } }, 8_100, s);
+  t.same(readUnderOld, { currents: [28], changing: true }, 'a reading taken after its response time under the old limit: it comes down from that');
+  const unknown = carDraw({ ...raisedThenCut, limit: { amps: 15, from: 30, acceptedAt: 2_200 } }, 2_300, s);
+  t.same(unknown, { currents: [0], changing: true }, "the old limit's time unknown (after a restart): what it reported, as before");
+});
+
+t.test('the least a car may draw (paired with a meter reading that has no earlier estimate to hold)', async (t) => {
+  const least = (...args: Parameters<typeof carDrawWithLeast>) => carDrawWithLeast(...args).least;
+  t.same(least({ reported: { currents: [11.8], at: 20_000 }, limit: { amps: 12, from: 32, acceptedAt: 10_000 }, sessionStartedAt: 0 }, 21_000, s), [11.8], 'settled: what it draws');
+  t.same(least({ reported: { currents: [0], at: 9_000 }, limit: { amps: 12, from: 0, acceptedAt: 10_000 }, sessionStartedAt: 0 }, 10_100, s), [0], 'raised: still at its reading');
+  t.same(least({ reported: { currents: [32], at: 12_000 }, limit: { amps: 12, from: 32, acceptedAt: 10_000 }, sessionStartedAt: 0 }, 12_100, s), [12], 'cut: it may be down at its new limit already');
+  t.same(least({ reported: { currents: [0], at: 1_500 }, limit: { amps: 15, from: 30, acceptedAt: 2_200, fromAcceptedAt: 2_000 }, sessionStartedAt: 1_000 }, 2_300, s), [0], 'raised and cut before it reported: at its reading (it may not have moved)');
+  t.same(least({ limit: { amps: 16, acceptedAt: 1_000 }, sessionStartedAt: 30_000 }, 30_500, s), [0], 'a session that just started, nothing reported: 0 A');
 });
 
 t.test('raise: counted at its new limit (the meter may already see it there)', async (t) => {

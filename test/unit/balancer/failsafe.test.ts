@@ -20,6 +20,15 @@ t.test('a car between two limits: the estimate on its phases may rise, not fall'
   t.same(estimateOtherLoad([20, 5, 1], [12, 0, 0], [20, 7, 3], [false, false, false]), [8, 5, 1]);
 });
 
+t.test('nothing to hold (the first reading, or the first after a silent meter): the changing cars at the least they may draw', async (t) => {
+  // House 10 A on L1; a car cut from 16 to 6 A while the meter was silent draws 6, counted at
+  // the most (16) and at the least (6): paired with the most, the house would be 0.
+  t.same(estimateOtherLoad([16, 0, 0], [16, 0, 0], undefined, [true, false, false], [6, 0, 0]), [10, 0, 0]);
+  // With an earlier estimate the most is paired and the hold keeps the house from falling.
+  t.same(estimateOtherLoad([16, 0, 0], [16, 0, 0], [10, 0, 0], [true, false, false], [6, 0, 0]), [10, 0, 0]);
+  t.same(estimateOtherLoad([25, 8, 3], [10, 10, 0], undefined, [false, false, false]), [15, 0, 3], 'no least given: the draw');
+});
+
 t.test('a stale meter: the recent peak other load is assumed', async (t) => {
   let peaks = rememberPeak(EMPTY_PEAKS, [5, 2, 1], 10_000, 900_000);
   peaks = rememberPeak(peaks, [20, 1, 1], 15_000, 900_000);
