@@ -244,6 +244,22 @@ export default [
     tests: ['test/unit/balancer/failsafe.test.ts', 'test/integration/balancer-e2e.test.ts'],
   },
   {
+    name: 'quiet-meter-phase-looks-fresh',
+    rule: 'an MQTT meter with one topic per phase takes a reading only once every phase has sent a value since the last, as old as its oldest phase: a quiet phase makes the meter silent (failsafe), and a new value is never paired with the other phases\' old ones',
+    file: 'src/meters/mqtt.ts',
+    find: 'times.fill(undefined);',
+    replace: 'times.fill(at);',
+    tests: ['test/integration/meter-mqtt.test.ts', 'test/unit/meters/phase-round.test.ts'],
+  },
+  {
+    name: 'retained-meter-value-taken-as-reading',
+    rule: "a grid meter value the MQTT broker retained is not a reading: its age is unknown, and a dead meter's last values must not be trusted at start",
+    file: 'src/meters/mqtt.ts',
+    find: 'if (packet.retain) {',
+    replace: 'if (packet.retain && false) {',
+    tests: ['test/integration/meter-mqtt.test.ts'],
+  },
+  {
     name: 'late-reading-subtracted-whole',
     rule: "a controlled charger's reading above its limit, after its response time, is late: paired with the meter at no more than its limit",
     file: 'src/balancer/draw.ts',

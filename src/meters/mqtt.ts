@@ -36,21 +36,48 @@ export function valuesFromJson(payload: string, fields: readonly string[]): numb
   return numbers.every((n) => typeof n === 'number' && Number.isFinite(n)) ? (numbers as number[]) : undefined;
 }
 
+/**
+ * One topic per phase: the phases come as separate messages, so a reading is taken only once
+ * every phase has sent a value since the last reading, and it is as old as its oldest phase.
+ * Taking one at every message paired one phase's new value with the others' old ones: a car cut
+ * from 15 to 10 A showed at 10 A on L1 and still at 15 on L2, the 5 A on L2 became house load and
+ * paused the car (seen: 40 A fuse, 10 A house, a rogue at 20 A). And a phase whose topic went
+ * quiet kept its last value for good while the others made every reading look fresh, so the
+ * failsafe for a silent meter (failsafe.meterTimeout) never came for that phase: its house load
+ * could grow unseen. Pure bookkeeping: the caller passes the clock.
+ */
+export function createPhaseRound(phases: number): { arrive(phase: number, value: number, at: number): { values: number[]; at: number } | undefined } {
+  const values: number[] = new Array<number>(phases).fill(0);
+  const times: (number | undefined)[] = new Array<number | undefined>(phases).fill(undefined);
+  return {
+    arrive(phase, value, at) {
+      values[phase] = value;
+      times[phase] = at;
+      if (times.some((t) => t === undefined)) return undefined;
+      const oldest = Math.min(...(times as number[]));
+      times.fill(undefined);
+      return { values: [...values], at: oldest };
+    },
+  };
+}
+
 export function createMqttMeter(o: MqttMeterOptions): GridMeter {
   const topics = o.topics ?? (o.topic ? [o.topic] : []);
   const name = `mqtt ${o.url} ${topics.join(', ')}`;
   const log = o.logger.child({ meter: name });
   const listeners: ((r: PhaseReading) => void)[] = [];
-  const perPhase: (number | undefined)[] = [undefined, undefined, undefined];
+  const round = createPhaseRound(topics.length);
+  /** Phases whose payload was not a number, warned about once until they send one again. */
+  const unreadable = new Set<number>();
   let latest: PhaseReading | undefined;
   let client: MqttClient | undefined;
   const toAmps = (x: number) => (o.quantity === 'power' ? x / o.voltage : x);
 
-  function publish(values: number[]): void {
+  function publish(values: readonly number[], at: number): void {
     const currentsA: [number, number, number] = [toAmps(values[0] ?? 0), toAmps(values[1] ?? 0), toAmps(values[2] ?? 0)];
     // A meter of W: its own power too (the grid power shown), not A × voltage back again.
     const powerW = o.quantity === 'power' ? values.slice(0, 3).reduce((sum, w) => sum + w, 0) : undefined;
-    latest = { currentsA, at: o.now().getTime(), ...(powerW !== undefined ? { powerW } : {}) };
+    latest = { currentsA, at, ...(powerW !== undefined ? { powerW } : {}) };
     for (const l of listeners) l(latest);
   }
 
@@ -58,15 +85,22 @@ export function createMqttMeter(o: MqttMeterOptions): GridMeter {
     const text = payload.toString('utf8');
     if (o.topics) {
       const i = o.topics.indexOf(topic);
-      const n = Number(text);
-      if (i < 0 || !Number.isFinite(n)) return;
-      perPhase[i] = n;
-      // A reading is complete once every phase has reported since the start.
-      if (perPhase.slice(0, o.topics.length).every((v) => v !== undefined)) publish(perPhase as number[]);
+      if (i < 0) return;
+      const n = text.trim() === '' ? NaN : Number(text);
+      if (!Number.isFinite(n)) {
+        // Home Assistant publishes "unavailable" for a sensor it lost: that phase has no value,
+        // so no reading is complete and after failsafe.meterTimeout the meter counts as silent.
+        if (!unreadable.has(i)) log.warn({ topic, payload: text.slice(0, 40) }, 'meter phase payload is not a number: no reading until it sends one');
+        unreadable.add(i);
+        return;
+      }
+      unreadable.delete(i);
+      const reading = round.arrive(i, n, o.now().getTime());
+      if (reading) publish(reading.values, reading.at);
       return;
     }
     const values = valuesFromJson(text, o.fields);
-    if (values) publish(values);
+    if (values) publish(values, o.now().getTime());
     else log.warn({ topic, fields: o.fields }, 'meter payload without the configured fields: ignored');
   }
 
@@ -78,7 +112,19 @@ export function createMqttMeter(o: MqttMeterOptions): GridMeter {
         log.info('meter broker connected');
         client?.subscribe([...topics]);
       });
-      client.on('message', onMessage);
+      let toldRetained = false;
+      client.on('message', (topic, payload, packet) => {
+        // A retained value comes from the broker's memory, not from the meter, and may be hours
+        // old (a meter publisher that died leaves its last values retained): taken as a reading
+        // at connect, it hid a dead meter until failsafe.meterTimeout. A meter's live publishes
+        // reach a subscriber without the retain flag [MQTT-3.3.1-9], so only the broker's copy is skipped.
+        if (packet.retain) {
+          if (!toldRetained) log.info({ topic }, 'meter value retained by the broker ignored (its age is unknown): waiting for the meter to publish');
+          toldRetained = true;
+          return;
+        }
+        onMessage(topic, payload);
+      });
       client.on('error', (err) => log.warn({ err: err.message }, 'meter broker error'));
     },
     async stop() {

@@ -447,13 +447,14 @@ function authError(message: string, returnCode: number): AuthenticateError {
  * loopback port, and its publish function, so `npm run bench` can compare chargegate's MQTT
  * path with the most aedes can do on the same machine in the same run.
  */
-export async function startBareAedes(): Promise<{ port: number; publish(topic: string, payload: Buffer, done: () => void): void; close(): Promise<void> }> {
+export async function startBareAedes(): Promise<{ port: number; publish(topic: string, payload: Buffer, done: () => void, retain?: boolean): void; onSubscribe(listener: (topics: string[], clientId: string) => void): void; close(): Promise<void> }> {
   const broker = await Aedes.createBroker();
   const server = createServer((socket) => broker.handle(socket)).listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     port: (server.address() as AddressInfo).port,
-    publish: (topic, payload, done) => broker.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, () => done()),
+    publish: (topic, payload, done, retain = false) => broker.publish({ cmd: 'publish', topic, payload, qos: 0, retain, dup: false }, () => done()),
+    onSubscribe: (listener) => void broker.on('subscribe', (subscriptions, client) => listener(subscriptions.map((s) => s.topic), client?.id ?? '')),
     close: () => new Promise<void>((resolve) => broker.close(() => server.close(() => resolve()))),
   };
 }

@@ -8,10 +8,10 @@
  */
 import t, { type Test } from 'tap';
 import type { AllocationChanged } from '../../src/events.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/log.js';
 import { startBareAedes } from '../../src/mqtt/broker.js';
 import { SimulatedCharger } from '../../src/sim/charger.js';
-import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { capturingLogger, eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
 import { connectClient } from '../helpers/mqtt.js';
 
@@ -24,11 +24,12 @@ type Phases = [number, number, number];
  * A site on a 32 A supply with an MQTT meter (`meter` merged into site.meter), CP2 (1-phase,
  * 32 A, on L1) charging, and a meter publishing `payloads(grid)` every 100 ms until stopped.
  */
-async function siteWithMqttMeter(t: Test, meter: Record<string, unknown>, payloads: (grid: Phases) => [topic: string, payload: string][]) {
+async function siteWithMqttMeter(t: Test, meter: Record<string, unknown>, payloads: (grid: Phases) => [topic: string, payload: string][], logger?: Logger) {
   const broker = await startBareAedes();
   t.teardown(() => broker.close());
   const url = `mqtt://127.0.0.1:${broker.port}`;
   const gw = await startGateway(t, {
+    ...(logger ? { logger } : {}),
     patch: (c) => {
       c.http = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read };
       c.chargers.list[1].phaseRotation = 'L1';
@@ -160,4 +161,78 @@ t.test('one topic per phase with powers in W: divided by the supply voltage, sam
   s.meterOff();
   await eventually(() => s.allocations.at(-1)?.failsafe !== undefined, 'the failsafe in force');
   t.match(s.allocations.at(-1)!.failsafe, /^meter silent/);
+});
+
+t.test('one topic per phase, one of them quiet or "unavailable" while the others publish: the meter counts as silent and the failsafe comes', async (t) => {
+  // Before 6 December every phase message made a reading: L1 and L2 kept the meter "fresh" while
+  // L3 kept its last value for good, and no failsafe ever came for a house load growing on L3.
+  const topics = ['home/grid/l1/power', 'home/grid/l2/power', 'home/grid/l3/power'];
+  let l3: 'number' | 'quiet' | 'unavailable' = 'number';
+  const { logger, entries } = capturingLogger('warn');
+  const s = await siteWithMqttMeter(t, { topics, quantity: 'power' }, (g) =>
+    topics.flatMap((topic, i): [string, string][] => {
+      if (i !== 2 || l3 === 'number') return [[topic, String(g[i]! * VOLTAGE)]];
+      return l3 === 'quiet' ? [] : [[topic, 'unavailable']];
+    }), logger);
+  const failsafe = () => s.allocations.at(-1)?.failsafe;
+
+  await eventually(() => s.cp2.currentA(1) >= FUSE - 1, 'the car takes the whole free L1');
+  t.equal(failsafe(), undefined, 'no failsafe while every phase reports');
+
+  l3 = 'quiet';
+  await eventually(() => failsafe() !== undefined, 'the failsafe in force while L3 is quiet and L1, L2 keep publishing');
+  t.match(failsafe(), /^meter silent/, 'the meter counts as silent');
+  t.match((await s.site()).failsafe, /^meter silent/, '/api/site says why');
+
+  l3 = 'number';
+  await eventually(() => failsafe() === undefined, 'L3 back: the meter trusted again');
+
+  l3 = 'unavailable';
+  await eventually(() => failsafe() !== undefined, 'the failsafe in force while L3 says "unavailable"');
+  t.match(failsafe(), /^meter silent/);
+  const warned = entries().filter((e) => /not a number/.test(String(e.msg)));
+  t.equal(warned.length, 1, 'warned once, not at every message');
+  t.match(warned[0], { topic: 'home/grid/l3/power', payload: 'unavailable' }, 'naming the topic and what it sent');
+
+  l3 = 'number';
+  await eventually(() => failsafe() === undefined, 'a number again: trusted again');
+});
+
+t.test('a value the broker retained is not a reading: a dead meter\'s last values are not trusted at start', async (t) => {
+  const topics = ['home/grid/l1/power', 'home/grid/l2/power', 'home/grid/l3/power'];
+  const broker = await startBareAedes();
+  t.teardown(() => broker.close());
+  // A meter publisher that died long ago left 25 A per phase retained on the site's broker.
+  for (const topic of topics) await new Promise<void>((done) => broker.publish(topic, Buffer.from(String(25 * VOLTAGE)), done, true));
+  const subscribed = new Promise<void>((resolve) => broker.onSubscribe((subscribedTo) => subscribedTo.includes(topics[2]!) && resolve()));
+  const { logger, entries } = capturingLogger('info');
+  const gw = await startGateway(t, {
+    logger,
+    patch: (c) => {
+      c.site = {
+        supply: { maxCurrent: FUSE, phases: 3, voltage: VOLTAGE },
+        meter: { type: 'mqtt', url: `mqtt://127.0.0.1:${broker.port}`, topics, quantity: 'power' },
+        failsafe: { meterTimeout: 1 },
+      };
+    },
+  });
+  const readings: { currentA?: readonly number[] }[] = [];
+  gw.app.events.on('site.state', (e) => void (e.grid && readings.push(e.grid)));
+  const allocations: AllocationChanged[] = [];
+  gw.app.events.on('allocation.changed', (a) => allocations.push(a));
+
+  await subscribed;
+  // The retained values reach the gateway's meter at once: a reading from them, or the log line
+  // that they were set aside.
+  const setAside = () => entries().some((e) => /retained by the broker ignored/.test(String(e.msg)));
+  await eventually(() => readings.length > 0 || setAside(), 'the retained values delivered');
+  t.same(readings, [], 'no reading from them');
+  t.ok(setAside(), 'the log says they were set aside');
+  t.match(allocations.at(-1)?.failsafe, /meter silent ever since the start/, 'the meter counts as silent');
+
+  // The meter publishes again, live: 2 A per phase.
+  for (const topic of topics) await new Promise<void>((done) => broker.publish(topic, Buffer.from(String(2 * VOLTAGE)), done));
+  await eventually(() => readings.length > 0, 'a reading');
+  t.same(readings[0]!.currentA, [2, 2, 2], 'the first reading is the meter\'s own, not the retained 25 A');
+  await eventually(() => allocations.at(-1)?.failsafe === undefined, 'the meter trusted');
 });
