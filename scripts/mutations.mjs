@@ -187,6 +187,14 @@ export default [
 
   // ---- 8. An unknown charger is refused ------------------------------------------------------
   {
+    name: 'frame-depth-unlimited',
+    rule: 'a frame nested deeper than 64 levels is refused with FormationViolation before anything handles it (writing it back overflowed the stack: a Start, Stop or MeterValues got an InternalError and was not kept)',
+    file: 'src/ocpp/frame.ts',
+    find: 'if (opensMoreThan(text, MAX_FRAME_DEPTH) && nestsDeeperThan(text, MAX_FRAME_DEPTH)) {',
+    replace: 'if (false) {',
+    tests: ['test/integration/frames.test.ts'],
+  },
+  {
     name: 'unknown-charger-accepted',
     rule: 'a charger not in chargers.list is refused unless allowUnknown',
     file: 'src/gateway/credentials.ts',

@@ -42,6 +42,41 @@ const fail = (id: string | null, wasCall: boolean, code: ErrorCode, description:
 });
 const RPC = 'RpcFrameworkError';
 
+/**
+ * How deep a frame may nest arrays and objects. OCPP's deepest payloads nest about eight levels
+ * (a 2.0.1 charging profile's periods, a report's variable attributes), vendor customData a few
+ * more. JSON.parse reads thousands of levels, but what handles a frame writes it back
+ * (the raw frame of a transaction message it could not take whole, a dropped value's
+ * description, a 2.0.1 DataTransfer's data for the core): at about 5,000 levels JSON.stringify
+ * overflowed the stack, and a Start, Stop or MeterValues got an InternalError and was not kept.
+ */
+export const MAX_FRAME_DEPTH = 64;
+
+/** Whether JSON text nests arrays and objects deeper than `max` (brackets inside strings do not count). */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // a backslash: the next character is escaped
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) return true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
+}
+
+/** Whether the text holds more than `max` opening brackets at all: found by indexOf, cheaper than a scan of every character. */
+function opensMoreThan(text: string, max: number): boolean {
+  let count = 0;
+  for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (++count > max) return true;
+  for (let i = text.indexOf('{'); i !== -1; i = text.indexOf('{', i + 1)) if (++count > max) return true;
+  return false;
+}
+
 export function parseFrame(text: string): ParseResult {
   let data: unknown;
   try {
@@ -49,6 +84,16 @@ export function parseFrame(text: string): ParseResult {
   } catch {
     // Not JSON: still try to recover the id so the peer can match our CALLERROR to its call.
     return fail(salvageId(text), true, 'FormationViolation', 'frame is not valid JSON', RPC);
+  }
+  // Only a frame with more brackets than the limit can nest deeper: the usual frame is not scanned.
+  if (opensMoreThan(text, MAX_FRAME_DEPTH) && nestsDeeperThan(text, MAX_FRAME_DEPTH)) {
+    // Refused here, so nothing that handles frames ever holds it. FormationViolation (2.0.1:
+    // FormatViolation): the payload is not of the action's structure, which nests far less.
+    // An answer (type 3 or 4) is not answered; anything else is, with its id when readable.
+    const head = Array.isArray(data) ? data : [];
+    const answer = head[0] === CALLRESULT || head[0] === CALLERROR;
+    const id = typeof head[1] === 'string' && head[1].length >= 1 && head[1].length <= MAX_MESSAGE_ID_LENGTH ? head[1] : null;
+    return fail(id, !answer, 'FormationViolation', `frame nested deeper than ${MAX_FRAME_DEPTH} levels`);
   }
   if (!Array.isArray(data)) return fail(null, true, 'FormationViolation', 'frame is not a JSON array', RPC);
   if (data.length === 0) return fail(null, true, 'FormationViolation', 'frame is an empty array', RPC);

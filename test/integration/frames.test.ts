@@ -72,6 +72,37 @@ t.test('lenient (the default): the schema violations it can repair are answered;
   await stillServing(t, cp, 'hb-end');
 });
 
+t.test('a frame nested deeper than 64 levels: FormationViolation with its id before anything handles it; the connection stays up', async (t) => {
+  // Until 6 December a MeterValues, Start or Stop nested about 5,000 levels deep got an
+  // InternalError: writing it back for raw_frames overflowed the stack (1.6 and 2.0.1 alike).
+  const gw = await startGateway(t, {});
+  const errors: { code: string; description: string }[] = [];
+  gw.app.events.on('ocpp.error', (e) => errors.push(e));
+  const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+  const cp = await rawCharger(t, gw.url, 'CP1', { password: PASSWORDS.CP1 });
+  const refusals: [string, string][] = [
+    ['mv1', `[2,"mv1","MeterValues",{"connectorId":1,"meterValue":${deep(5000)}}]`],
+    ['st1', `[2,"st1","StartTransaction",{"connectorId":1,"idTag":${'{"a":'.repeat(70)}1${'}'.repeat(70)},"meterStart":0,"timestamp":"${START.timestamp}"}]`],
+    ['sp1', `[2,"sp1","StopTransaction",{"transactionId":1,"meterStop":0,"timestamp":"${START.timestamp}","transactionData":${deep(64)}}]`],
+  ];
+  for (const [id, frame] of refusals) {
+    cp.send(frame);
+    t.match(await cp.answerTo(id), [4, id, 'FormationViolation', /nested deeper than 64 levels/, {}], `${id}: refused as too deep`);
+  }
+  t.match(await cp.call('sp2', 'StopTransaction', { transactionId: 1, meterStop: 0, timestamp: START.timestamp, transactionData: JSON.parse(deep(62)) }), [3, 'sp2', {}], 'a Stop 64 levels deep in all is read (and kept raw: its transactionData is no list of meter values)');
+  cp.send(`[3,"nobody",${deep(5000)}]`);
+  await stillServing(t, cp, 'hb-16');
+  t.equal(cp.received.filter((f) => Array.isArray(f) && f[1] === 'nobody').length, 0, 'a deep answer to nothing is not answered');
+  t.equal(errors.filter((e) => /nested deeper/.test(e.description)).length, 4, 'each is an ocpp.error event');
+  t.same(gw.app.store.sessions.list(), [], 'no session from the refused Start');
+
+  const cp201 = await rawCharger(t, gw.url, 'CP2', { password: PASSWORDS.CP2, protocols: ['ocpp2.0.1'] });
+  cp201.send(`[2,"dt1","DataTransfer",{"vendorId":"v","data":${deep(5000)}}]`);
+  t.match(await cp201.answerTo('dt1'), [4, 'dt1', 'FormatViolation', /nested deeper than 64 levels/, {}], '2.0.1: FormatViolation, its spelling of the code');
+  t.match(await cp201.call('dt2', 'DataTransfer', { vendorId: 'v', data: JSON.parse(deep(20)) }), [3, 'dt2', { status: String }], '2.0.1: vendor data 20 levels deep is answered');
+  t.match(await cp201.call('hb-201', 'Heartbeat', {}), [3, 'hb-201', { currentTime: String }], 'the 2.0.1 connection still serves');
+});
+
 t.test('answers to calls never made are ignored, not answered', async (t) => {
   const gw = await startGateway(t);
   const cp = await rawCharger(t, gw.url, 'CP1', { password: PASSWORDS.CP1 });

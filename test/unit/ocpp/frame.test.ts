@@ -1,5 +1,5 @@
 import t from 'tap';
-import { encodeCall, encodeCallError, encodeCallResult, MAX_MESSAGE_ID_LENGTH, parseFrame, salvageId, type FrameProblem } from '../../../src/ocpp/frame.js';
+import { encodeCall, encodeCallError, encodeCallResult, MAX_FRAME_DEPTH, MAX_MESSAGE_ID_LENGTH, nestsDeeperThan, parseFrame, salvageId, type FrameProblem } from '../../../src/ocpp/frame.js';
 
 function problemOf(text: string): FrameProblem {
   const r = parseFrame(text);
@@ -63,10 +63,13 @@ t.test('a deeply nested message type is refused, not thrown (found by npm run fu
   // JSON.parse reads 20,000 levels; JSON.stringify of them for the description overflowed the stack.
   const deep = '['.repeat(20000) + ']'.repeat(20000);
   const p = problemOf(`[${deep},"m1","Heartbeat",{}]`);
-  t.equal(p.code, 'ProtocolError');
-  t.equal(p.id, 'm1');
-  t.match(p.description, /message type an array is not 2/);
-  t.equal(problemOf(`${deep}`).code, 'ProtocolError', 'the whole frame nested: its first element is the type');
+  t.equal(p.code, 'FormationViolation', 'refused by its depth');
+  t.equal(p.id, 'm1', 'its id read');
+  t.equal(p.wasCall, true, 'not an answer: answered');
+  t.match(p.description, /nested deeper than 64 levels/);
+  t.equal(problemOf(`${deep}`).code, 'FormationViolation', 'the whole frame nested');
+  const shallow = '['.repeat(10) + ']'.repeat(10);
+  t.match(problemOf(`[${shallow},"m1","Heartbeat",{}]`).description, /message type an array is not 2/, 'a nested type within the limit: described in a few words');
   t.ok(problemOf(`["${'x'.repeat(5000)}"]`).description.length < 200, 'a long string type is described in a few characters');
   t.match(problemOf(`[{"a":[]},"m1"]`).description, /message type an object is not 2/);
   t.match(problemOf(`[null,"m1"]`).description, /message type null is not 2/);
@@ -113,4 +116,24 @@ t.test('salvageId reads only a quoted id after a valid message type', async (t) 
   t.equal(salvageId('[4 ,  "id-4"'), 'id-4');
   t.equal(salvageId('[2,"a\\"b",'), null, 'an escaped quote is not guessed at');
   t.equal(salvageId('x[2,"a",'), null);
+});
+
+t.test('a frame nested deeper than MAX_FRAME_DEPTH (64) is refused before anything handles it', async (t) => {
+  t.equal(MAX_FRAME_DEPTH, 64);
+  const nest = (n: number): string => (n === 0 ? '1' : `[${nest(n - 1)}]`);
+  // The frame's own array is the first level, the payload object the second.
+  const at = (levels: number) => `[2,"d1","DataTransfer",{"vendorId":"v","data":${nest(levels - 2)}}]`;
+  t.equal(parseFrame(at(64)).ok, true, '64 levels in all: parsed');
+  t.same(problemOf(at(65)), { id: 'd1', wasCall: true, code: 'FormationViolation', description: 'frame nested deeper than 64 levels' }, '65: refused, with its id');
+  t.equal(problemOf(`[2,"d1","DataTransfer",{"vendorId":"v","data":${nest(100)}`).description, 'frame is not valid JSON', 'deep and broken: not JSON, as before');
+  t.equal(problemOf(`[3,"r1",${nest(100)}]`).wasCall, false, 'an answer nested too deep is no CALL: not answered');
+  t.equal(problemOf(`[4,"e1","GenericError","",${nest(100)}]`).wasCall, false, 'nor a CALLERROR');
+  t.same(problemOf(`${'{"a":'.repeat(100)}1${'}'.repeat(100)}`), { id: null, wasCall: true, code: 'FormationViolation', description: 'frame nested deeper than 64 levels' }, 'what cannot be read as an answer is answered, with "-1" (found by npm run fuzz)');
+  const brackets = '['.repeat(200) + '{'.repeat(200);
+  t.equal(parseFrame(`[2,"s1","DataTransfer",{"vendorId":"v","data":${JSON.stringify(brackets)}}]`).ok, true, 'brackets inside a string do not count');
+  t.equal(parseFrame(`[2,"s2","DataTransfer",{"vendorId":"v","data":${JSON.stringify('"' + brackets + '\\')}}]`).ok, true, 'nor after escaped quotes and backslashes');
+  t.equal(nestsDeeperThan('[[[]]]', 3), false);
+  t.equal(nestsDeeperThan('[[[[]]]]', 3), true);
+  t.equal(nestsDeeperThan('[{"a":{"b":[1]}}]', 3), true, 'objects and arrays alike');
+  t.equal(nestsDeeperThan('[[],[],[],[],[]]', 2), false, 'siblings are not depth');
 });
