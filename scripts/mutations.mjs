@@ -36,6 +36,22 @@ export default [
     replace: 'for (const item of items) if (item.input.fixed) item.level = item.input.fixed.amps;',
     tests: ['test/unit/balancer/allocate.test.ts'],
   },
+  {
+    name: 'partial-reading-read-as-idle-phases',
+    rule: "a 3-phase charger's reading that leaves out phases (L1 alone, or no phase named) says nothing of the phases its car uses: counted on all, at the current it reported",
+    file: 'src/balancer/car-reading.ts',
+    find: 'if (chargerPhases === 1 || named === 0b111) return { currents, partial: false };',
+    replace: 'if (chargerPhases > 0) return { currents, partial: false };',
+    tests: ['test/integration/partial-current-report.test.ts', 'test/unit/balancer/car-reading.test.ts'],
+  },
+  {
+    name: 'partial-reading-narrows-phases',
+    rule: 'the phases a car uses are read only from a reading that names every phase of its charger',
+    file: 'src/balancer/allocate.ts',
+    find: 'if (measured && !measured.partial) for',
+    replace: 'if (measured) for',
+    tests: ['test/unit/balancer/allocate.fuse.test.ts', 'test/unit/balancer/allocate.property.test.ts', 'test/unit/balancer/phases-of.test.ts'],
+  },
 
   // ---- 2. Decreases before increases: the budget gate (src/balancer/budget.ts) -------------
   {

@@ -102,7 +102,8 @@ export function phasesOf(charger: ChargerModel, index: SiteIndex, measured: Conn
   // The phases in use, in the charger's order, as one number (2 bits a phase, a leading 1):
   // the array for it is shared (PHASE_LISTS), not made again per connector and run.
   let code = 1;
-  if (measured) for (let i = 0; i < 3; i++) if (measured.currents[i]! > threshold) code = (code << 2) | charger.rotation[i]!;
+  // A reading that leaves out phases (car-reading.ts) tells none of them: the car may draw on all.
+  if (measured && !measured.partial) for (let i = 0; i < 3; i++) if (measured.currents[i]! > threshold) code = (code << 2) | charger.rotation[i]!;
   if (code > 1) return phaseList(code);
   if (evPhases === undefined || evPhases >= wired.length) return wired;
   code = 1;
@@ -216,7 +217,7 @@ export function allocate(input: AllocationInput): Allocation {
     const item = items[n]!;
     const { amps, reason, detail } = verdict(item, table, siteLimit, failsafe);
     const measured = item.input.measured;
-    const phasesMeasured = item.session && measured !== undefined && item.charger.phases === 3 && measured.currents.some((a) => a > b.phaseThreshold);
+    const phasesMeasured = item.session && measured !== undefined && !measured.partial && item.charger.phases === 3 && measured.currents.some((a) => a > b.phaseThreshold);
     if (amps > 0) for (const p of item.phases) tenths[p] += Math.round(amps * 10);
     if (item.session) state[item.key] = remember(input.state[item.key], amps, now, b.maxWaitMs);
     const switched = item.session && item.charger.phases === 3 ? item.input.switchedPhases : undefined;

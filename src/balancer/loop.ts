@@ -27,6 +27,7 @@ import { externalLimits, type RuntimeLimit } from './external.js';
 import { EMPTY_PEAKS, estimateOtherLoad, judgeMeter, judgeOverdraw, rememberPeak, type OverdrawMemory, type PeakMemory } from './failsafe.js';
 import { PHASE_NAMES, connectorKey, type Allocation, type ConnectorKey, type BalancerState, type ChargerModel, type ConnectorAllocation, type ConnectorInput, type OtherLoad, type PhaseCurrents, type SiteModel } from './model.js';
 import { carDraw, expectedDraw, readingTrustMs, type ChargerState, type DrawSettings } from './draw.js';
+import { carReading } from './car-reading.js';
 import { nextStep, type InForce } from './ramp.js';
 import { ordersFor } from './to-profile.js';
 import { EV_NEEDS_SOURCE, reportedLimitSource } from '../gateway/charging-needs.js';
@@ -124,7 +125,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
 
   /** Running sessions; not `confirmed` while their StartTransaction is still being written. */
   const sessions = new Map<string, { transactionId: number; startedAt: number; confirmed: boolean }>();
-  const measured = new Map<string, { currents: PhaseCurrents; at: number }>();
+  const measured = new Map<string, { currents: PhaseCurrents; at: number; partial?: true }>();
+  /** Chargers already warned of for a reading that leaves out phases (car-reading.ts): once each. */
+  const partialWarned = new Set<string>();
   /** Per connector, the reading that last asked for a run (replan.ts). */
   const readingBasis = new Map<string, Reading>();
   /** Connectors whose car has paused (StatusNotification SuspendedEV), since when (ms). */
@@ -804,11 +807,17 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   // ---- events -------------------------------------------------------------------------------
 
   function onMeterValues(e: { chargerId: string; connectorId: number; samples: MeterSample[] }): void {
-    const currents = currentsOf(e.samples);
-    if (!currents) return;
+    const charger = chargerOf(site, e.chargerId);
+    const read = carReading(e.samples, charger, site.supply.voltage);
+    if (!read) return;
+    const { currents } = read;
     const key = connectorKey(e.chargerId, e.connectorId);
     const at = nowMs();
-    const reading = { currents, at };
+    const reading = read.partial ? { currents, at, partial: true as const } : { currents, at };
+    if (read.partial && !partialWarned.has(e.chargerId)) {
+      partialWarned.add(e.chargerId);
+      log.warn({ chargerId: e.chargerId }, 'the charger reports the current of fewer phases than it is wired for, and no total power that tells how many its car uses: its cars are counted on all its phases (add Power.Active.Import to its MeterValuesSampledData)');
+    }
     measured.set(key, reading);
     const limit = inForce.get(key);
     if (sessions.has(key) && limit && !inFlight.has(key) && at - limit.changedAt > b.rampInterval * 1000) {
@@ -1200,22 +1209,6 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       return { accepted: true, reason: `${table.length} prices` };
     },
   };
-}
-
-/** Current.Import per phase L1..L3 of the charger from one MeterValues; a phase-less value counts as L1. */
-export function currentsOf(samples: readonly MeterSample[]): PhaseCurrents | undefined {
-  const out: [number, number, number] = [0, 0, 0];
-  let found = false;
-  for (const s of samples) {
-    if (s.measurand !== 'Current.Import') continue;
-    const value = Number(s.value);
-    if (!Number.isFinite(value)) continue;
-    const i = s.phase ? ['L1', 'L2', 'L3'].indexOf(s.phase.slice(0, 2)) : 0;
-    if (i < 0) continue;
-    out[i] = value;
-    found = true;
-  }
-  return found ? out : undefined;
 }
 
 function samePhases(names: readonly string[], phases: readonly number[]): boolean {

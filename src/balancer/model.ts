@@ -96,8 +96,12 @@ export interface ConnectorInput {
   key?: ConnectorKey;
   /** A running transaction; undefined = idle (it gets a standby share only). */
   session?: { transactionId: number; startedAt: number };
-  /** Latest Current.Import per charger phase (L1..L3 of the charger) and when it was sampled. */
-  measured?: { currents: PhaseCurrents; at: number };
+  /**
+   * Latest Current.Import per charger phase (L1..L3 of the charger) and when it was sampled.
+   * partial: the reading left out phases of a 3-phase charger (car-reading.ts), so its zeros
+   * say nothing of the phases the car uses.
+   */
+  measured?: { currents: PhaseCurrents; at: number; partial?: true };
   /** The limit in force at the charger (last accepted) and when it was last raised. */
   offered?: { amps: number; raisedAt: number };
   /**

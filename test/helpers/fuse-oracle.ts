@@ -17,7 +17,9 @@ const NAMES = ['L1', 'L2', 'L3'];
  * - on a 1-phase supply there is only L1;
  * - a 1-phase charger loads the site phase its L1 is wired to: rotation[0];
  * - a 3-phase charger with a running session whose car was measured loads the site phases of
- *   the charger phases carrying more than `threshold` (rotation[i] for charger phase i);
+ *   the charger phases carrying more than `threshold` (rotation[i] for charger phase i), unless
+ *   the reading was partial (it left out phases: a meter that reports L1 alone, or a current
+ *   without a phase): then its zeros say nothing, and the car may draw on every wired phase;
  * - a 3-phase charger with a running session whose car said it charges on fewer phases
  *   (evPhases, and its profile names that many) and shows no phase yet: the charger's first
  *   evPhases phases (rotation[0]… : a single-phase car charges on the charger's L1);
@@ -34,7 +36,7 @@ export function sitePhases(charger: ChargerModel, connector: ConnectorInput, sup
   if (car && connector.switchedPhases === 3) return wired;
   const used: Phase[] = [];
   for (const chargerPhase of [0, 1, 2] as const) {
-    if (car && connector.measured && connector.measured.currents[chargerPhase] > threshold) used.push(charger.rotation[chargerPhase]);
+    if (car && connector.measured && !connector.measured.partial && connector.measured.currents[chargerPhase] > threshold) used.push(charger.rotation[chargerPhase]);
   }
   if (used.length > 0) return used;
   const declared = connector.switchedPhases ?? connector.evPhases;

@@ -175,6 +175,14 @@ export interface PhysicalChargerOptions {
   tickMs?: number;
   /** Send the BootNotification and the StatusNotifications on connect (default true). */
   boot?: boolean;
+  /**
+   * How its meter reports the current (default perPhase): perPhase, Current.Import for each of
+   * its phases; l1Only, for L1 alone whatever the car draws on the others (Enercab Smart, evcc
+   * PR #16523); phaseless, one Current.Import without a phase. powerToo adds the total
+   * Power.Active.Import in W (the voltage times the currents of every phase).
+   */
+  currentReport?: 'perPhase' | 'l1Only' | 'phaseless';
+  powerToo?: boolean;
 }
 
 export interface PhysicalChargerEvents {
@@ -357,9 +365,11 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
     this.integrate();
     const a = this.drawOf(c);
     const used = this.phasesOf(c);
-    const phases = (['L1', 'L2', 'L3'] as const).slice(0, this.opts.phases);
+    const report = this.opts.currentReport ?? 'perPhase';
+    const phases = (['L1', 'L2', 'L3'] as const).slice(0, report === 'perPhase' ? this.opts.phases : 1);
     const sampledValue = [
-      ...phases.map((phase, i) => ({ value: (i < used ? a : 0).toFixed(1), context: 'Sample.Periodic', measurand: 'Current.Import', phase, location: 'Outlet', unit: 'A' })),
+      ...phases.map((phase, i) => ({ value: (i < used ? a : 0).toFixed(1), context: 'Sample.Periodic', measurand: 'Current.Import', ...(report === 'phaseless' ? {} : { phase }), location: 'Outlet', unit: 'A' })),
+      ...(this.opts.powerToo ? [{ value: (a * used * this.voltageV).toFixed(0), context: 'Sample.Periodic', measurand: 'Power.Active.Import', location: 'Outlet', unit: 'W' }] : []),
       { value: String(Math.floor(c.energyWh)), context: 'Sample.Periodic', measurand: 'Energy.Active.Import.Register', location: 'Outlet', unit: 'Wh' },
     ];
     const transactionId = c.tx?.transactionId;

@@ -38,10 +38,12 @@ function oneIn<T>(n: number, arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> 
 
 /** Charger phases a car draws on: mostly one (a 1-phase car), some two or three, some none yet. */
 const carArb = fc.record({
-  uses: fc.constantFrom<number[]>([0], [1], [2], [0], [1], [2], [0, 1], [1, 2], [0, 1, 2], [0, 1, 2], []),
+  uses: fc.constantFrom<number[]>([0], [1], [2], [0], [1], [2], [0], [1], [2], [0, 1], [1, 2], [0, 1, 2], [0, 1, 2], []),
   draws: fc.tuple(fc.integer({ min: 2, max: 32 }), fc.integer({ min: 2, max: 32 }), fc.integer({ min: 2, max: 32 })),
   // Below the threshold, or exactly at it: not a phase the car uses.
   idle: fc.tuple(fc.constantFrom(0, 0, 0.4, THRESHOLD), fc.constantFrom(0, 0, 0.4, THRESHOLD), fc.constantFrom(0, 0, 0.4, THRESHOLD)),
+  // Its charger's meter left out phases (L1 alone, or no phase named): the zeros say nothing.
+  partial: fc.constantFrom(false, false, false, false, false, false, false, true),
 });
 
 const connectorArb = fc.record({
@@ -116,7 +118,7 @@ export const tightArb = fc
         const c: ConnectorInput = { chargerId: charger.id, connectorId: k };
         if (g.kind !== 'idle') c.session = { transactionId: n, startedAt: NOW - 600_000 };
         if (g.kind === 'fixed') c.fixed = { amps: Math.min(g.fixedAmps, charger.maxCurrent), why: 'offline' }; // why does not change the sums
-        if (g.car) c.measured = { currents: g.car.draws.map((a, i) => (g.car!.uses.includes(i) ? a : g.car!.idle[i]!)) as unknown as PhaseCurrents, at: NOW };
+        if (g.car) c.measured = { currents: g.car.draws.map((a, i) => (g.car!.uses.includes(i) ? a : g.car!.idle[i]!)) as unknown as PhaseCurrents, at: NOW, ...(g.car.partial ? { partial: true as const } : {}) };
         if (g.cap !== undefined) c.cap = { amps: g.cap, source: 'test' };
         if (g.offered !== undefined) c.offered = { amps: g.offered, raisedAt: NOW - 60_000 };
         if (g.suspendedFor !== undefined) c.suspendedSince = NOW - g.suspendedFor;

@@ -60,6 +60,8 @@ const siteArb = fc
 const connectorArb = fc.record({
   active: fc.boolean(),
   measured: fc.option(fc.tuple(fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 32 })), { nil: undefined }),
+  // A meter that reported fewer phases than the charger has (car-reading.ts).
+  partial: fc.boolean(),
   cap: fc.option(fc.integer({ min: 0, max: 32 }), { nil: undefined }),
   offered: fc.option(fc.integer({ min: 6, max: 32 }), { nil: undefined }),
 });
@@ -86,7 +88,7 @@ function inputs(sc: Scenario): AllocationInput {
         chargerId: c.id,
         connectorId: k,
         ...(g.active ? { session: { transactionId: n, startedAt: NOW - 100_000 } } : {}),
-        ...(g.measured ? { measured: { currents: g.measured, at: NOW } } : {}),
+        ...(g.measured ? { measured: g.partial ? { currents: g.measured, at: NOW, partial: true as const } : { currents: g.measured, at: NOW } } : {}),
         ...(g.cap !== undefined ? { cap: { amps: g.cap, source: 'test' } } : {}),
         ...(g.offered !== undefined ? { offered: { amps: g.offered, raisedAt: NOW - 60_000 } } : {}),
       });
