@@ -276,6 +276,22 @@ export default [
     tests: ['test/integration/meter-mqtt.test.ts', 'test/unit/meters/phase-round.test.ts'],
   },
   {
+    name: 'modbus-reading-stamped-at-answer',
+    rule: "a Modbus meter's reading counts from the time it was asked for: a meter that answers later than failsafe.meterTimeout counts as silent",
+    file: 'src/meters/modbus.ts',
+    find: 'at: askedAt };',
+    replace: 'at: o.now().getTime() };',
+    tests: ['test/integration/meter-modbus-slow.test.ts'],
+  },
+  {
+    name: 'modbus-reads-queued',
+    rule: 'a Modbus meter is asked again only once it answered: a slow meter gets no backlog of reads, each answered later than the last',
+    file: 'src/meters/modbus.ts',
+    find: 'if (!connected || !client || discovering || reading) return;',
+    replace: 'if (!connected || !client || discovering) return;',
+    tests: ['test/integration/meter-modbus-slow.test.ts'],
+  },
+  {
     name: 'retained-meter-value-taken-as-reading',
     rule: "a grid meter value the MQTT broker retained is not a reading: its age is unknown, and a dead meter's last values must not be trusted at start",
     file: 'src/meters/mqtt.ts',

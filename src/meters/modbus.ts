@@ -44,6 +44,8 @@ export function createModbusMeter(o: ModbusMeterOptions): GridMeter {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let failing = false;
+  /** A read is on its way: the next tick waits for it (a slow meter is not sent a queue of reads). */
+  let reading = false;
 
   function connect(): void {
     const s = new Socket();
@@ -96,24 +98,32 @@ export function createModbusMeter(o: ModbusMeterOptions): GridMeter {
   }
 
   async function poll(): Promise<void> {
-    if (!connected || !client || discovering) return;
+    if (!connected || !client || discovering || reading) return;
     if (!map || !block) {
       if (discoveryFailedAt === undefined || o.now().getTime() - discoveryFailedAt >= discoveryRetryMs) await discover(client, socket);
       return;
     }
+    reading = true;
+    // The currents are the meter's at some moment between the request and its answer: stamped
+    // with the request's time, a slow answer counts as old as it may be. Stamped at the answer, a
+    // meter (or a Modbus gateway on a serial line) that answers seconds late looked fresh, and
+    // its currents were paired with what the chargers reported meanwhile (src/balancer/failsafe.ts).
+    const askedAt = o.now().getTime();
     try {
       const read = map.function === 'input' ? client.readInputRegisters(block.start, block.count) : client.readHoldingRegisters(block.start, block.count);
       const { response } = await read;
       const words = wordsOf(response.body.valuesAsBuffer);
-      const reading: PhaseReading = { currentsA: currentsFrom(map, words, block.start), at: o.now().getTime() };
-      if (reading.currentsA.some((a) => !Number.isFinite(a))) throw new Error('the meter sent a value that is not a number');
-      latest = reading;
+      const next: PhaseReading = { currentsA: currentsFrom(map, words, block.start), at: askedAt };
+      if (next.currentsA.some((a) => !Number.isFinite(a))) throw new Error('the meter sent a value that is not a number');
+      latest = next;
       if (failing) log.info('meter readings are back');
       failing = false;
-      for (const l of listeners) l(reading);
+      for (const l of listeners) l(next);
     } catch (err) {
       if (!failing) log.warn({ err: (err as Error).message ?? String(err) }, 'meter read failed');
       failing = true;
+    } finally {
+      reading = false;
     }
   }
 

@@ -69,6 +69,8 @@ export function createMqttMeter(o: MqttMeterOptions): GridMeter {
   const round = createPhaseRound(topics.length);
   /** Phases whose payload was not a number, warned about once until they send one again. */
   const unreadable = new Set<number>();
+  /** The JSON topic's payload lacked the fields: warned about once until one has them again. */
+  let jsonUnreadable = false;
   let latest: PhaseReading | undefined;
   let client: MqttClient | undefined;
   const toAmps = (x: number) => (o.quantity === 'power' ? x / o.voltage : x);
@@ -100,8 +102,17 @@ export function createMqttMeter(o: MqttMeterOptions): GridMeter {
       return;
     }
     const values = valuesFromJson(text, o.fields);
-    if (values) publish(values, o.now().getTime());
-    else log.warn({ topic, fields: o.fields }, 'meter payload without the configured fields: ignored');
+    if (values) {
+      if (jsonUnreadable) log.info({ topic }, 'meter payload has the configured fields again: readings resumed');
+      jsonUnreadable = false;
+      publish(values, o.now().getTime());
+      return;
+    }
+    // Once per episode, not at every message: a meter that publishes every second with a field
+    // misnamed in the config filled the log with one line a second (no reading, so after
+    // failsafe.meterTimeout the meter counts as silent, which the site's state says).
+    if (!jsonUnreadable) log.warn({ topic, fields: o.fields, payload: text.slice(0, 80) }, 'meter payload without the configured fields (or not numbers): no reading until one has them');
+    jsonUnreadable = true;
   }
 
   return {

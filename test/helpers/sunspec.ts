@@ -54,6 +54,8 @@ export interface ModbusDevice {
   back(holding?: Buffer): Promise<void>;
   /** How many reads of holding registers starting at `address` the device has answered so far. */
   readsAt(address: number): number;
+  /** How many reads of holding registers it has answered so far, wherever they started. */
+  reads(): number;
 }
 
 export async function startModbusDevice(t: Test, holding: Buffer): Promise<ModbusDevice> {
@@ -91,6 +93,7 @@ export async function startModbusDevice(t: Test, holding: Buffer): Promise<Modbu
       await listen(device.port);
     },
     readsAt: (address) => reads.get(address) ?? 0,
+    reads: () => [...reads.values()].reduce((sum, n) => sum + n, 0),
   };
   await listen(0);
   t.teardown(silent);

@@ -144,6 +144,33 @@ t.test('one JSON topic with the three phase currents (dotted fields): the car ma
   await eventually(() => s.allocations.at(-1)?.failsafe === undefined, 'the meter trusted again');
 });
 
+t.test('one JSON topic whose payload loses a field: no reading, the failsafe comes, and the log says so once per episode', async (t) => {
+  // Home Assistant's template sensors send "unavailable" for a value they lost; a renamed key
+  // drops it. Before 6 December every such message logged a warning: one a second, for good.
+  let broken = false;
+  const { logger, entries } = capturingLogger('info');
+  const s = await siteWithMqttMeter(t, { topic: 'home/grid', fields: ['l1', 'l2', 'l3'] }, (g) => [
+    ['home/grid', JSON.stringify(broken ? { l1: g[0], l2: 'unavailable', l3: g[2] } : { l1: g[0], l2: g[1], l3: g[2] })],
+  ], logger);
+  const failsafe = () => s.allocations.at(-1)?.failsafe;
+  const warnings = () => entries().filter((e) => /without the configured fields/.test(String(e.msg)));
+  await eventually(() => s.cp2.currentA(1) >= FUSE - 1, 'the car takes the whole free L1');
+
+  let messages = 0;
+  s.gw.app.events.on('site.state', (e) => void (e.grid && messages++));
+  for (const episode of [1, 2]) {
+    broken = true;
+    await eventually(() => failsafe() !== undefined, `episode ${episode}: the failsafe in force while L2 is "unavailable"`);
+    t.match(failsafe(), /^meter silent/, 'the meter counts as silent');
+    t.equal(warnings().length, episode, `episode ${episode}: warned once, though the meter kept publishing every 100 ms`);
+    t.match(warnings()[episode - 1], { topic: 'home/grid', fields: ['l1', 'l2', 'l3'], payload: /"l2":"unavailable"/ }, 'naming the topic, the fields and what came');
+    broken = false;
+    const before = messages;
+    await eventually(() => failsafe() === undefined && messages > before, `episode ${episode}: readings again, the meter trusted`);
+  }
+  t.equal(entries().filter((e) => /readings resumed/.test(String(e.msg))).length, 2, 'and each time readings resume');
+});
+
 t.test('one topic per phase with powers in W: divided by the supply voltage, same reaction', async (t) => {
   const topics = ['home/grid/l1/power', 'home/grid/l2/power', 'home/grid/l3/power'];
   const s = await siteWithMqttMeter(t, { topics, quantity: 'power' }, (g) => topics.map((topic, i) => [topic, String(g[i]! * VOLTAGE)]));
