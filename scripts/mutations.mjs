@@ -45,6 +45,22 @@ export default [
     tests: ['test/integration/partial-current-report.test.ts', 'test/unit/balancer/car-reading.test.ts'],
   },
   {
+    name: 'main-meter-counted-as-a-connector',
+    rule: "a charger's readings on connector 0 are its main meter, the sum of its connectors: never a load of its own beside them",
+    file: 'src/balancer/loop.ts',
+    find: 'if (connectorId === 0) {',
+    replace: 'if (connectorId === -1) {',
+    tests: ['test/integration/main-meter-readings.test.ts'],
+  },
+  {
+    name: 'single-connector-main-meter-ignored',
+    rule: "a 1-connector charger's main meter (connector 0) reads that connector's car",
+    file: 'src/balancer/loop.ts',
+    find: '      connectorId = 1;',
+    replace: '      return;',
+    tests: ['test/integration/main-meter-readings.test.ts'],
+  },
+  {
     name: 'partial-reading-narrows-phases',
     rule: 'the phases a car uses are read only from a reading that names every phase of its charger',
     file: 'src/balancer/allocate.ts',

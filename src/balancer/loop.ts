@@ -128,6 +128,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const measured = new Map<string, { currents: PhaseCurrents; at: number; partial?: true }>();
   /** Chargers already warned of for a reading that leaves out phases (car-reading.ts): once each. */
   const partialWarned = new Set<string>();
+  /** Chargers with more than one connector whose main meter (connector 0) reported: told once each. */
+  const mainMeterTold = new Set<string>();
   /** Per connector, the reading that last asked for a run (replan.ts). */
   const readingBasis = new Map<string, Reading>();
   /** Connectors whose car has paused (StatusNotification SuspendedEV), since when (ms). */
@@ -811,7 +813,21 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const read = carReading(e.samples, charger, site.supply.voltage);
     if (!read) return;
     const { currents } = read;
-    const key = connectorKey(e.chargerId, e.connectorId);
+    // Connector 0 is the charger's main meter (1.6 §4.7; clock-aligned readings mostly go
+    // there): the sum of its connectors, not a load of its own. Counted as one, a car was
+    // subtracted twice from the grid meter and the house looked smaller by what it draws (seen:
+    // 42 A on a 32 A fuse). With one connector it is that connector's current; with more it
+    // cannot be shared out, and each connector's own readings count.
+    let connectorId = e.connectorId;
+    if (connectorId === 0) {
+      if (charger.connectors !== 1) {
+        if (!mainMeterTold.has(e.chargerId)) log.info({ chargerId: e.chargerId, connectors: charger.connectors }, "the charger's main meter (connector 0) is not counted as a car's draw: its connectors' own readings are");
+        mainMeterTold.add(e.chargerId);
+        return;
+      }
+      connectorId = 1;
+    }
+    const key = connectorKey(e.chargerId, connectorId);
     const at = nowMs();
     const reading = read.partial ? { currents, at, partial: true as const } : { currents, at };
     if (read.partial && !partialWarned.has(e.chargerId)) {
@@ -828,7 +844,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         const next = control.overdrew(prev, `draws ${round1(Math.max(...currents))} A with a limit of ${limit.amps} A`, at);
         uncontrolled.set(e.chargerId, next);
         if (prev !== next) {
-          log.warn({ chargerId: e.chargerId, connectorId: e.connectorId, why: next.why }, 'charger ignores its limit: uncontrolled, counted at its maximum; the others are reduced');
+          log.warn({ chargerId: e.chargerId, connectorId, why: next.why }, 'charger ignores its limit: uncontrolled, counted at its maximum; the others are reduced');
           // Not more of a known draw: a charger newly flagged, whose overdraw the others must make room for.
           readingBasis.set(key, reading);
           schedule('change');

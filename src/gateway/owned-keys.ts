@@ -14,10 +14,10 @@
  *   without sending anything when the cloud asks for the profile its link already has.
  * - MeterValueSampleInterval and MeterValuesSampledData (§9.1), while the load balancer reads the
  *   charger: a value that would leave it without readings (0, longer than
- *   chargers.setup.meterValueSampleInterval, or without a measurand it reads) is Rejected;
+ *   chargers.setup.meterValueSampleInterval, or without Current.Import) is Rejected;
  *   anything else is passed to the charger.
  */
-import { BALANCER_MEASURANDS, csl, intValue } from '../setup/keys.js';
+import { csl, intValue } from '../setup/keys.js';
 
 export type KeySource = 'local' | 'cloud';
 
@@ -72,10 +72,11 @@ export function ownedKeyVerdict(source: KeySource, key: string, value: string, c
   }
   if (same(key, 'MeterValuesSampledData')) {
     const members = csl(value);
-    // The balancer follows the draw: current, or power where a charger reports no current.
-    const draw = BALANCER_MEASURANDS.filter((m) => m !== 'Energy.Active.Import.Register');
-    if (!members.some((m) => draw.some((needed) => same(m, needed)))) {
-      return { kind: 'answer', status: 'Rejected', reason: `the load balancer reads ${draw.join(' or ')}; keep at least one` };
+    // The balancer reads the cars' draw from Current.Import alone (balancer/car-reading.ts; the
+    // power only tells how many phases a car uses): a list with Power.Active.Import but no
+    // current was passed on until 6 December, and left the balancer without readings.
+    if (!members.some((m) => same(m, 'Current.Import'))) {
+      return { kind: 'answer', status: 'Rejected', reason: 'the load balancer reads Current.Import; keep it' };
     }
   }
   return { kind: 'forward' };

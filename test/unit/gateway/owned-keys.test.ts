@@ -30,7 +30,8 @@ t.test('MeterValueSampleInterval: refused only where it would starve the balance
 
 t.test('MeterValuesSampledData: must keep a measurand the balancer follows', async (t) => {
   t.same(ownedKeyVerdict('cloud', 'MeterValuesSampledData', 'Energy.Active.Import.Register,Current.Import', balanced), { kind: 'forward' });
-  t.same(ownedKeyVerdict('cloud', 'MeterValuesSampledData', 'Power.Active.Import', balanced), { kind: 'forward' });
+  t.match(ownedKeyVerdict('cloud', 'MeterValuesSampledData', 'Power.Active.Import,Energy.Active.Import.Register', balanced), { kind: 'answer', status: 'Rejected', reason: /reads Current\.Import/ }, 'power alone: the balancer reads no current from it');
+  t.same(ownedKeyVerdict('cloud', 'MeterValuesSampledData', 'current.import', balanced), { kind: 'forward' }, 'the name in any case');
   t.match(ownedKeyVerdict('cloud', 'MeterValuesSampledData', 'Energy.Active.Import.Register', balanced), { kind: 'answer', status: 'Rejected' });
   t.same(ownedKeyVerdict('cloud', 'MeterValuesSampledData', 'Energy.Active.Import.Register', free), { kind: 'forward' });
 });
