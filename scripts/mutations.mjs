@@ -61,6 +61,22 @@ export default [
     tests: ['test/integration/main-meter-readings.test.ts'],
   },
   {
+    name: 'batched-meter-values-read-in-order',
+    rule: 'of a MeterValues with several meterValue entries, each value (a phase\'s current, the power) is read from the newest entry that has it',
+    file: 'src/balancer/car-reading.ts',
+    find: 'if (before !== undefined && !Number.isNaN(ms) && !Number.isNaN(before) && ms < before) return false;',
+    replace: 'if (before !== undefined && ms < -Infinity) return false;',
+    tests: ['test/unit/balancer/car-reading.test.ts'],
+  },
+  {
+    name: 'stale-tx-profile-left-installed',
+    rule: 'when a TxDefaultProfile carries the limit of a transaction whose TxProfile the charger took before, that TxProfile is cleared first: it outranks the TxDefaultProfile',
+    file: 'src/balancer/loop.ts',
+    find: 'if (txFor === undefined && session !== undefined && before?.txFor === session.transactionId) {',
+    replace: 'if (txFor === undefined && session !== undefined && before?.txFor === -1) {',
+    tests: ['test/integration/tx-profile-refused.test.ts'],
+  },
+  {
     name: 'partial-reading-narrows-phases',
     rule: 'the phases a car uses are read only from a reading that names every phase of its charger',
     file: 'src/balancer/allocate.ts',

@@ -47,32 +47,49 @@ export function carReading(samples: readonly MeterSample[], charger: { phases: 1
   let powerW: number | undefined;
   const powerPerPhaseW: [number, number, number] = [0, 0, 0];
   let powerNamed = 0;
+  // A MeterValues may carry several meterValue entries (a charger that batches its samples, an
+  // offline backlog sent as one message): of each value (a phase's current, the power), the
+  // newest counts. Taken in the order they came, a batch sent newest first read its oldest
+  // current. Per value, not per entry: some chargers put each phase in an entry of its own, a
+  // moment apart. Times that cannot be read keep the order they came in.
+  const times: number[] = [];
+  const first = samples[0]?.timestamp;
+  const oneEntry = samples.every((s) => s.timestamp === first); // the usual case: nothing to compare
+  const newest = (slot: number, timestamp: string): boolean => {
+    if (oneEntry) return true;
+    const ms = Date.parse(timestamp);
+    const before = times[slot];
+    if (before !== undefined && !Number.isNaN(ms) && !Number.isNaN(before) && ms < before) return false;
+    times[slot] = ms;
+    return true;
+  };
   for (const s of samples) {
     if (s.measurand === 'Current.Import') {
       const value = Number(s.value);
       if (!Number.isFinite(value)) continue;
       if (!s.phase) {
-        phaseless = value;
+        if (newest(3, s.timestamp)) phaseless = value;
         continue;
       }
       // A 1-phase charger's neutral carries its line's current (the Injet Sonic names it N:
       // Home Assistant OCPP #1311); a 3-phase one's says nothing of any phase.
       if (s.phase === 'N') {
-        if (chargerPhases === 1) neutral = value;
+        if (chargerPhases === 1 && newest(4, s.timestamp)) neutral = value;
         continue;
       }
       // L1, L1-N and L1-L2 name the charger's L1 (some send the line-to-neutral form).
       const i = ['L1', 'L2', 'L3'].indexOf(s.phase.slice(0, 2));
-      if (i < 0) continue;
+      if (i < 0 || !newest(i, s.timestamp)) continue;
       currents[i] = value;
       named |= 1 << i;
     } else if (s.measurand === 'Power.Active.Import') {
       const watts = toWatts(s);
       if (watts === undefined) continue;
-      if (!s.phase) powerW = watts;
-      else {
+      if (!s.phase) {
+        if (newest(5, s.timestamp)) powerW = watts;
+      } else {
         const i = ['L1', 'L2', 'L3'].indexOf(s.phase.slice(0, 2));
-        if (i < 0) continue;
+        if (i < 0 || !newest(6 + i, s.timestamp)) continue;
         powerPerPhaseW[i] = watts;
         powerNamed |= 1 << i;
       }

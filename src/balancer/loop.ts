@@ -29,7 +29,7 @@ import { PHASE_NAMES, connectorKey, type Allocation, type ConnectorKey, type Bal
 import { carDraw, expectedDraw, readingTrustMs, type ChargerState, type DrawSettings } from './draw.js';
 import { carReading } from './car-reading.js';
 import { nextStep, type InForce } from './ramp.js';
-import { ordersFor } from './to-profile.js';
+import { TX_PROFILE_ID, ordersFor } from './to-profile.js';
 import { EV_NEEDS_SOURCE, reportedLimitSource } from '../gateway/charging-needs.js';
 import { RECENT_RUNS, paceDelay, typicalCost, type PacingPolicy, type RunCause, type RunCost } from './pacing.js';
 import { readingAsksForRun, type HoldingLimit, type Reading } from './replan.js';
@@ -738,6 +738,21 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       }
       refuse(a.chargerId, `${purpose}: ${res.why}`, now, res.kind === 'offline');
       return undefined;
+    }
+    // A TxProfile of this transaction that the charger took before is still installed, and it
+    // outranks the TxDefaultProfile that carries the limit now (§3.13.2): the car kept its old
+    // limit whatever the TxDefaultProfile said (seen: a cut whose TxProfile was refused, 48 A on
+    // a 32 A fuse until its next reading showed it). It is cleared first; if it cannot be, the
+    // charger is not controlled and counts at its maximum. (The clear makes the balancer send its
+    // other connectors' limits again, as any ClearChargingProfile does: onCallSent.)
+    if (txFor === undefined && session !== undefined && before?.txFor === session.transactionId) {
+      const res = await call(() => gateway.commands.ClearChargingProfile(a.chargerId, { id: TX_PROFILE_ID + a.connectorId }));
+      const cleared = res.ok && res.answer.status === 'Accepted';
+      clog().warn({ transactionId: session.transactionId, txProfileAmps: before.amps, cleared: res.ok ? res.answer.status : res.result }, 'the TxProfile it took before outranks the TxDefaultProfile that carries its limit now: asked to clear it');
+      if (!cleared) {
+        refuse(a.chargerId, `its TxProfile of ${before.amps} A outranks its limit and was not cleared (${res.ok ? `answered ${res.answer.status}` : res.why})`, now, !res.ok && res.kind === 'offline');
+        return undefined;
+      }
     }
     return { amps: orders.amps, ...(txDefault !== undefined ? { txDefault } : {}), ...(txFor !== undefined ? { txFor } : {}) };
   }

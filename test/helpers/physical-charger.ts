@@ -218,6 +218,10 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
   readonly identity: string;
   /** Frames that failed ocpp-rpc's schema check, either way (a test should expect none). */
   readonly validationFailures: unknown[] = [];
+  /** Answer a SetChargingProfile Rejected, installing nothing, when this says so (a full profile store, a flash that refuses writes). */
+  refuseProfile: ((profile: Profile) => boolean) | undefined;
+  /** Answer every ClearChargingProfile Unknown, clearing nothing. */
+  refuseClear = false;
   private installed: readonly Installed[] = [];
   private readonly connectors: Connector[];
   private readonly voltageV: number;
@@ -468,6 +472,11 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
       // has been taken in (both frames in one read), so the answer is taken in first.
       await this.connectors.find((c) => c.tx?.answer !== undefined)?.tx?.answer?.catch(() => undefined);
       const now = Date.now();
+      if (this.refuseProfile?.(req.csChargingProfiles)) {
+        this.emit('profile', { connectorId: req.connectorId, profile: req.csChargingProfiles, status: 'Rejected', at: now });
+        answered('SetChargingProfile', params);
+        return { status: 'Rejected' };
+      }
       const result = install(this.installed, req, now, this.connectors.length, (id) => this.txId(this.get(id)));
       this.installed = result.installed;
       for (const c of this.connectors) this.changed(c);
@@ -476,6 +485,10 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
       return { status: result.status };
     });
     this.client.handle('ClearChargingProfile', ({ params }) => {
+      if (this.refuseClear) {
+        answered('ClearChargingProfile', params);
+        return { status: 'Unknown' };
+      }
       const result = clear(this.installed, params as ClearChargingProfileRequest);
       this.installed = result.installed;
       for (const c of this.connectors) this.changed(c);

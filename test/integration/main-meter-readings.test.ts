@@ -68,28 +68,28 @@ async function siteWithMainMeter(t: Test, connectors: number, connectorReadings 
   return { gw, cp1, worstL1Over };
 }
 
+/** CP1's car charges alone: it gets what the house leaves on L1 and holds it while the main meter sends 15 readings. */
+async function carGetsWhatTheHouseLeaves(t: Test, site: Awaited<ReturnType<typeof siteWithMainMeter>>): Promise<void> {
+  const { cp1, worstL1Over } = site;
+  cp1.plugIn(1, { maxCurrentA: 32, phases: 3 });
+  await cp1.startTransaction(1, 'TAG1');
+  await eventually(() => cp1.currentA(1) === FUSE - HOUSE[0]!, `the car at the ${FUSE - HOUSE[0]!} A the house leaves`, 30_000);
+  const worst = await worstL1Over(15);
+  t.ok(worst <= FUSE + 1e-9, `L1 within the ${FUSE} A fuse with the house: worst ${worst} A`);
+  t.equal(cp1.currentA(1), FUSE - HOUSE[0]!, 'the car stays at what the house leaves');
+}
+
 for (const connectors of [1, 2]) {
   t.test(`a charger with ${connectors} connector(s) that also reports its main meter on connector 0: its car is counted once, the fuse holds`, async (t) => {
-    const { cp1, worstL1Over } = await siteWithMainMeter(t, connectors);
-    cp1.plugIn(1, { maxCurrentA: 32, phases: 3 });
-    await cp1.startTransaction(1, 'TAG1');
-    await eventually(() => cp1.currentA(1) === FUSE - HOUSE[0]!, `the car at the ${FUSE - HOUSE[0]!} A the house leaves`, 30_000);
-    const worst = await worstL1Over(15);
-    t.ok(worst <= FUSE + 1e-9, `L1 within the ${FUSE} A fuse with the house: worst ${worst} A`);
-    t.equal(cp1.currentA(1), FUSE - HOUSE[0]!, 'the car stays at what the house leaves');
+    await carGetsWhatTheHouseLeaves(t, await siteWithMainMeter(t, connectors));
   });
 }
 
 t.test('a 1-connector charger that reports its current on connector 0 alone: that is its car\'s draw, not house load', async (t) => {
-  const { gw, cp1, worstL1Over } = await siteWithMainMeter(t, 1, false);
+  const site = await siteWithMainMeter(t, 1, false);
   let ownReadings = 0;
-  gw.app.events.on('meter.values', (e) => void (e.connectorId === 1 && ownReadings++));
-  cp1.plugIn(1, { maxCurrentA: 32, phases: 3 });
-  await cp1.startTransaction(1, 'TAG1');
-  await eventually(() => cp1.currentA(1) === FUSE - HOUSE[0]!, `the car at the ${FUSE - HOUSE[0]!} A the house leaves`, 30_000);
+  site.gw.app.events.on('meter.values', (e) => void (e.connectorId === 1 && ownReadings++));
   // Counted as none, its 22 A would be house load on every phase, and it would be cut to 10 A.
-  const worst = await worstL1Over(15);
-  t.ok(worst <= FUSE + 1e-9, `L1 within the ${FUSE} A fuse with the house: worst ${worst} A`);
-  t.equal(cp1.currentA(1), FUSE - HOUSE[0]!, 'the car stays at what the house leaves');
+  await carGetsWhatTheHouseLeaves(t, site);
   t.equal(ownReadings, 0, 'with no reading on connector 1 at all');
 });

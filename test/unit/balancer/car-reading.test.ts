@@ -10,9 +10,14 @@ const V = 230;
 const THREE = { phases: 3 as const, maxCurrent: 32 };
 const ONE = { phases: 1 as const, maxCurrent: 32 };
 
-function sample(measurand: string, value: number | string, phase?: string, unit?: string): MeterSample {
-  return { chargerId: 'CP1', connectorId: 1, timestamp: '2026-12-06T10:00:00Z', measurand, value: String(value), ...(phase ? { phase } : {}), ...(unit ? { unit } : {}) };
+function sample(measurand: string, value: number | string, phase?: string, unit?: string, timestamp = '2026-12-06T10:00:00Z'): MeterSample {
+  return { chargerId: 'CP1', connectorId: 1, timestamp, measurand, value: String(value), ...(phase ? { phase } : {}), ...(unit ? { unit } : {}) };
 }
+/** One meterValue entry at `timestamp`: the given currents per phase and optionally the total power. */
+const entry = (timestamp: string, amps: [number, number, number], watts?: number): MeterSample[] => [
+  ...amps.map((a, i) => sample('Current.Import', a, `L${i + 1}`, 'A', timestamp)),
+  ...(watts !== undefined ? [sample('Power.Active.Import', watts, undefined, 'W', timestamp)] : []),
+];
 const current = (a: number, phase?: string) => sample('Current.Import', a, phase, 'A');
 const power = (w: number | string, phase?: string, unit = 'W') => sample('Power.Active.Import', w, phase, unit);
 
@@ -53,4 +58,21 @@ t.test('power that cannot tell: partial stays', async (t) => {
   t.same(carReading([current(0.5, 'L1'), power(3 * V * 0.5)], THREE, V), { currents: [0.5, 0.5, 0.5], partial: true }, 'next to no current: the ratio says nothing');
   t.same(carReading([current(16, 'L1'), power('unavailable')], THREE, V), { currents: [16, 16, 16], partial: true }, 'a power that is not a number');
   t.same(carReading([current(16, 'L1'), power(3 * V * 16)], THREE, 0), { currents: [16, 16, 16], partial: true }, 'no voltage to divide by');
+});
+
+t.test('several meterValue entries in one MeterValues: each value from the newest entry that has it', async (t) => {
+  const older = entry('2026-12-06T10:00:00Z', [32, 32, 32]);
+  const newer = entry('2026-12-06T10:01:00Z', [10, 10, 10]);
+  t.same(carReading([...older, ...newer], THREE, V), { currents: [10, 10, 10], partial: false }, 'oldest first (the usual order)');
+  t.same(carReading([...newer, ...older], THREE, V), { currents: [10, 10, 10], partial: false }, 'newest first: still the newest');
+  const energyOnly = [sample('Energy.Active.Import.Register', 5000, undefined, 'Wh', '2026-12-06T10:02:00Z')];
+  t.same(carReading([...newer, ...energyOnly], THREE, V), { currents: [10, 10, 10], partial: false }, 'a newer entry without a current does not hide it');
+  // L1 alone in both; only the newer entry's power (one phase's worth) goes with its current.
+  const a = [sample('Current.Import', 16, 'L1', 'A', '2026-12-06T10:00:00Z'), sample('Power.Active.Import', 3 * V * 16, undefined, 'W', '2026-12-06T10:00:00Z')];
+  const b = [sample('Current.Import', 16, 'L1', 'A', '2026-12-06T10:01:00Z'), sample('Power.Active.Import', V * 16, undefined, 'W', '2026-12-06T10:01:00Z')];
+  t.same(carReading([...b, ...a], THREE, V), { currents: [16, 0, 0], partial: false }, 'the power of the same moment, not the other entry\'s');
+  const apart = [sample('Current.Import', 12, 'L1', 'A', '2026-12-06T10:00:00.998Z'), sample('Current.Import', 12, 'L2', 'A', '2026-12-06T10:00:00.999Z'), sample('Current.Import', 12, 'L3', 'A', '2026-12-06T10:00:01.000Z')];
+  t.same(carReading(apart, THREE, V), { currents: [12, 12, 12], partial: false }, 'each phase in an entry of its own, a moment apart: all three read');
+  const unreadable = [...entry('soon', [32, 32, 32]), ...entry('later', [10, 10, 10])];
+  t.same(carReading(unreadable, THREE, V), { currents: [10, 10, 10], partial: false }, 'times that cannot be read: in the order they came');
 });

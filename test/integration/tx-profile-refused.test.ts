@@ -1,0 +1,57 @@
+/**
+ * A charger that took TxProfiles for a transaction, then refuses one (its profile store full, a
+ * flash that refuses writes, a firmware hiccup). The TxDefaultProfile then carries the limit
+ * (OCPP 1.6 §3.13.2), but the TxProfile it accepted before is still installed, and a TxProfile
+ * outranks a TxDefaultProfile: a cut sent as a TxDefaultProfile changes nothing at the car.
+ *
+ * Real parts: the gateway, two independent ocpp-rpc chargers (test/helpers/physical-charger.ts)
+ * that follow the profiles they installed, per OCPP 1.6's rules, and report every second; no
+ * grid meter: the fuse rests on the limits alone. The fuse is checked from the chargers' own
+ * clamp-meter currents.
+ */
+import t from 'tap';
+import { capturingLogger, eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { physicalCharger } from '../helpers/physical-charger.js';
+
+const FUSE = 32;
+
+for (const clears of [true, false]) {
+  t.test(`a charger that refuses a TxProfile after it took one for the same transaction, ${clears ? 'and clears the old one' : 'and will not clear the old one either'}: the fuse holds`, async (t) => {
+    const log = capturingLogger('info');
+    const gw = await startGateway(t, {
+      logger: log.logger,
+      patch: (c) => {
+        c.chargers.list = c.chargers.list.map((x: (typeof c.chargers.list)[number]) => ({ ...x, maxCurrent: 32, phases: 3, phaseRotation: 'L1L2L3' }));
+        c.site = {
+          supply: { maxCurrent: FUSE, phases: 3, voltage: 230 },
+          balancing: { responseTime: 0.2, rampInterval: 0, rampStep: 32, hysteresis: 0, recheckInterval: 0.2 },
+        };
+      },
+    });
+    const opts = { url: gw.url, phases: 3 as const, maxCurrentA: 32, meterIntervalMs: 1000 };
+    const cp1 = await physicalCharger(t, { ...opts, identity: 'CP1', password: PASSWORDS.CP1 });
+    const cp2 = await physicalCharger(t, { ...opts, identity: 'CP2', password: PASSWORDS.CP2 });
+    cp1.plugIn(1, { maxCurrentA: 32, phases: 3 });
+    await cp1.startTransaction(1, 'TAG1');
+    await eventually(() => cp1.currentA(1) === FUSE, 'CP1 alone at the whole fuse, by its TxProfile', 30_000);
+
+    // From now on CP1 refuses TxProfiles; its TxProfile of 32 A stays installed.
+    cp1.refuseProfile = (p) => p.chargingProfilePurpose === 'TxProfile';
+    cp1.refuseClear = !clears;
+    let worst = 0;
+    const watch = setInterval(() => (worst = Math.max(worst, cp1.currentA(1) + cp2.currentA(1))), 10);
+    t.teardown(() => clearInterval(watch));
+    cp2.plugIn(1, { maxCurrentA: 32, phases: 3 });
+    await cp2.startTransaction(1, 'TAG2');
+    if (clears) await eventually(() => cp1.currentA(1) === 16 && cp2.currentA(1) === 16, 'the fuse shared: 16 A each', 30_000);
+    else await eventually(() => log.entries().some((e) => /not cleared/.test(String(e.why))), 'CP1 counted as not controlled', 30_000);
+    let readings = 0;
+    gw.app.events.on('meter.values', () => readings++);
+    await eventually(() => readings >= 6, 'six readings', 30_000);
+    clearInterval(watch);
+    t.ok(worst <= FUSE + 1e-9, `every phase within the ${FUSE} A fuse: worst ${worst} A (CP1 ${cp1.currentA(1)} A, CP2 ${cp2.currentA(1)} A)`);
+    const asked = log.entries().filter((e) => /outranks the TxDefaultProfile/.test(String(e.msg)));
+    t.ok(asked.length >= 1, 'the log says why the old TxProfile is cleared');
+    if (!clears) t.equal(cp2.currentA(1), 0, 'CP1 counted at its 32 A: CP2 waits');
+  });
+}
