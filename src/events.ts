@@ -93,7 +93,7 @@ export interface GatewayEvents {
    * A SetChargingProfile the load balancer sent was answered (or failed): every write lands in
    * the charger's flash, so they are counted (/metrics chargegate_profile_writes_total).
    */
-  'balancer.profile': { chargerId: string; connectorId: number; purpose: string; result: 'accepted' | 'rejected' | 'callerror' | 'timeout' | 'offline' };
+  'balancer.profile': { chargerId: string; connectorId: number; purpose: string; result: 'accepted' | 'rejected' | 'callerror' | 'timeout' | 'offline' | 'unreadable' };
   /** chargegate's local authorization list changed (the cloud's SendLocalList). */
   /** A local list changed: the cloud's of `channel`, or (no channel) the config's. */
   'localList.changed': { channel?: string };

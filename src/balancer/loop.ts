@@ -17,7 +17,7 @@ import type { AllocationChanged, ChargerControl, EventBus, GatewayEvents } from 
 import type { Gateway } from '../gateway/gateway.js';
 import type { Logger } from '../log.js';
 import type { GridMeter } from '../meters/ports.js';
-import { OcppCallError, OcppOfflineError, OcppTimeoutError } from '../ocpp/errors.js';
+import { OcppCallError, OcppOfflineError, OcppTimeoutError, OcppUnreadableAnswerError } from '../ocpp/errors.js';
 import type { ConnectorState, MeterSample, Store } from '../store/ports.js';
 import { allocate, chargerOf, supplyCapacity } from './allocate.js';
 import { gridPowerW } from '../meters/grid-power.js';
@@ -44,7 +44,7 @@ export interface BalancerDeps {
   config: Config;
   site: SiteModel;
   events: EventBus;
-  gateway: Pick<Gateway, 'registry' | 'commands'>;
+  gateway: Pick<Gateway, 'registry' | 'limitCommands'>;
   store: Store;
   logger: Logger;
   now: () => Date;
@@ -140,6 +140,14 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const inFlight = new Map<string, number>();
   /** Limits sent whose answer never came: the charger may have applied them (budget.ts). */
   const doubt = new Map<string, number>();
+  /**
+   * Per connector, the transaction a TxProfile of ours may be installed for (accepted, or sent
+   * without an answer). Kept apart from inForce, whose limits are forgotten whenever they must
+   * be sent again (a reboot, a quirk change, someone else's ClearChargingProfile): the profile
+   * itself is not forgotten by the charger then, and it outranks the TxDefaultProfile that
+   * carries the limit should a later TxProfile be refused (§3.13.2). Gone with the transaction.
+   */
+  const txInstalled = new Map<string, number>();
   /** Connectors whose limits are sent again although they did not change (a reconnect). */
   const resendTo = new Set<string>();
   /** When each idle connector's standing limit was last raised (flash wear, site.balancing.standingInterval). */
@@ -693,7 +701,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     let txFor: number | undefined;
     const clog = () => log.child({ chargerId: a.chargerId, connectorId: a.connectorId });
     if (orders.availability === 'Inoperative') {
-      const res = await call(() => gateway.commands.ChangeAvailability(a.chargerId, { connectorId: a.connectorId, type: 'Inoperative' }));
+      const res = await call(() => gateway.limitCommands.ChangeAvailability(a.chargerId, { connectorId: a.connectorId, type: 'Inoperative' }));
       if (!res.ok || res.answer.status !== 'Accepted') {
         // Scheduled means "after the transaction": no pause now. Plan with it running.
         cannotPause.add(a.key);
@@ -702,13 +710,14 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       }
       inoperative.add(a.key);
     } else if (orders.availability === 'Operative' && inoperative.has(a.key)) {
-      const res = await call(() => gateway.commands.ChangeAvailability(a.chargerId, { connectorId: a.connectorId, type: 'Operative' }));
+      const res = await call(() => gateway.limitCommands.ChangeAvailability(a.chargerId, { connectorId: a.connectorId, type: 'Operative' }));
       if (!res.ok) return undefined;
       inoperative.delete(a.key);
     }
     for (const request of orders.profiles) {
       const purpose = request.csChargingProfiles.chargingProfilePurpose;
       const res = await setProfile(a, request);
+      if (purpose === 'TxProfile' && (res === 'accepted' || mayBeInForce(res))) txInstalled.set(a.key, request.csChargingProfiles.transactionId!);
       if (res === 'accepted') {
         if (purpose === 'TxProfile') {
           txFor = request.csChargingProfiles.transactionId;
@@ -716,8 +725,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         }
         continue;
       }
-      // Silence and a dropped connection are no verdict on TxProfiles: the charger is refused as a whole.
-      if (purpose === 'TxProfile' && res.kind !== 'timeout' && res.kind !== 'offline') {
+      // Silence, a dropped connection and an answer that cannot be read are no verdict on
+      // TxProfiles: the charger is refused as a whole.
+      if (purpose === 'TxProfile' && !mayBeInForce(res)) {
         // A refused TxProfile: the TxDefaultProfile carries this transaction's limit (§3.13.2).
         const transactionId = request.csChargingProfiles.transactionId;
         const previous = txRejections.get(a.chargerId);
@@ -743,29 +753,35 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     // outranks the TxDefaultProfile that carries the limit now (§3.13.2): the car kept its old
     // limit whatever the TxDefaultProfile said (seen: a cut whose TxProfile was refused, 48 A on
     // a 32 A fuse until its next reading showed it). It is cleared first; if it cannot be, the
-    // charger is not controlled and counts at its maximum. (The clear makes the balancer send its
-    // other connectors' limits again, as any ClearChargingProfile does: onCallSent.)
-    if (txFor === undefined && session !== undefined && before?.txFor === session.transactionId) {
-      const res = await call(() => gateway.commands.ClearChargingProfile(a.chargerId, { id: TX_PROFILE_ID + a.connectorId }));
+    // charger is not controlled and counts at its maximum. Unknown counts as not cleared: it
+    // says no such profile was found, which a charger that took it and kept its transaction may
+    // answer when it failed to clear it. (The clear makes the balancer send its other
+    // connectors' limits again, as any ClearChargingProfile does: onCallSent.) Not while a
+    // noZeroAmps charger is paused through ChangeAvailability: no profile carries a limit then.
+    if (txFor === undefined && orders.profiles.length > 0 && session !== undefined && txInstalled.get(a.key) === session.transactionId) {
+      const res = await call(() => gateway.limitCommands.ClearChargingProfile(a.chargerId, { id: TX_PROFILE_ID + a.connectorId }));
       const cleared = res.ok && res.answer.status === 'Accepted';
-      clog().warn({ transactionId: session.transactionId, txProfileAmps: before.amps, cleared: res.ok ? res.answer.status : res.result }, 'the TxProfile it took before outranks the TxDefaultProfile that carries its limit now: asked to clear it');
+      clog().warn({ transactionId: session.transactionId, txProfileAmps: before?.amps, cleared: res.ok ? res.answer.status : res.result }, 'the TxProfile it took before outranks the TxDefaultProfile that carries its limit now: asked to clear it');
       if (!cleared) {
-        refuse(a.chargerId, `its TxProfile of ${before.amps} A outranks its limit and was not cleared (${res.ok ? `answered ${res.answer.status}` : res.why})`, now, !res.ok && res.kind === 'offline');
+        refuse(a.chargerId, `its TxProfile${before ? ` of ${before.amps} A` : ''} outranks its limit and was not cleared (${res.ok ? `answered ${res.answer.status}` : res.why})`, now, !res.ok && res.kind === 'offline');
         return undefined;
       }
+      txInstalled.delete(a.key);
     }
     return { amps: orders.amps, ...(txDefault !== undefined ? { txDefault } : {}), ...(txFor !== undefined ? { txFor } : {}) };
   }
 
-  type Failure = { kind: 'rejected' | 'callerror' | 'timeout' | 'offline'; why: string };
+  /** unreadable: it answered, but not so that it can be read (session.ts OcppUnreadableAnswerError). */
+  type Failure = { kind: 'rejected' | 'callerror' | 'timeout' | 'offline' | 'unreadable'; why: string };
+  /** No answer, or none that can be read: the charger may have applied it. A refusal or a CALLERROR was not. */
+  const mayBeInForce = (f: Failure): boolean => f.kind === 'timeout' || f.kind === 'offline' || f.kind === 'unreadable';
 
   /** One SetChargingProfile, counted (every write is a write to the charger's flash). */
-  async function setProfile(a: ConnectorAllocation, request: Parameters<typeof gateway.commands.SetChargingProfile>[1]): Promise<'accepted' | Failure> {
+  async function setProfile(a: ConnectorAllocation, request: Parameters<typeof gateway.limitCommands.SetChargingProfile>[1]): Promise<'accepted' | Failure> {
     const purpose = request.csChargingProfiles.chargingProfilePurpose;
-    const res = await call(() => gateway.commands.SetChargingProfile(a.chargerId, request));
+    const res = await call(() => gateway.limitCommands.SetChargingProfile(a.chargerId, request));
     const outcome: 'accepted' | Failure = !res.ok ? res : res.answer.status === 'Accepted' ? 'accepted' : { kind: 'rejected', why: `answered ${res.answer.status}` };
-    // No answer: it may have been applied all the same. A refusal or a CALLERROR was not.
-    if (outcome !== 'accepted' && (outcome.kind === 'timeout' || outcome.kind === 'offline')) doubt.set(a.key, Math.max(doubt.get(a.key) ?? 0, a.amps));
+    if (outcome !== 'accepted' && mayBeInForce(outcome)) doubt.set(a.key, Math.max(doubt.get(a.key) ?? 0, a.amps));
     events.emit('balancer.profile', { chargerId: a.chargerId, connectorId: a.connectorId, purpose, result: outcome === 'accepted' ? 'accepted' : outcome.kind });
     return outcome;
   }
@@ -779,6 +795,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       // Sent only to connected chargers: the connection dropped before the answer (mid-call).
       if (e instanceof OcppOfflineError) return { ok: false, kind: 'offline', why: 'the connection dropped before it answered', result: 'offline' };
       if (e instanceof OcppTimeoutError) return { ok: false, kind: 'timeout', why: `no answer in ${config.ocpp.callTimeout} s`, result: 'timeout' };
+      if (e instanceof OcppUnreadableAnswerError) return { ok: false, kind: 'unreadable', why: `an answer that cannot be read (${e.description})`.slice(0, 200), result: 'unreadable' };
       if (e instanceof OcppCallError) return { ok: false, kind: 'callerror', why: `CALLERROR ${e.code}${e.message ? `: ${e.message}` : ''}`.slice(0, 200), result: 'callerror' };
       return { ok: false, kind: 'callerror', why: e.message.slice(0, 200), result: 'callerror' };
     }
@@ -940,6 +957,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       inForce.set(key, { ...rest, amps: limit.txDefault ?? limit.amps });
     }
     sessions.delete(key);
+    txInstalled.delete(key);
     measured.delete(key);
     readingBasis.delete(key);
     suspended.delete(key);

@@ -9,7 +9,8 @@
  */
 import type { Logger } from '../log.js';
 import { OcppOfflineError, OcppTimeoutError } from '../ocpp/errors.js';
-import { OcppHeldError } from '../ocpp/session.js';
+import { createLogBudget } from '../ocpp/log-budget.js';
+import { OcppHeldError, type CallOptions } from '../ocpp/session.js';
 import { CENTRAL_INITIATED_16, type CentralAction16 } from '../ocpp/v16/actions.js';
 import type { Requests16, Responses16 } from '../ocpp/v16/types.js';
 import type { Registry } from './registry.js';
@@ -36,12 +37,19 @@ export class ChargerNotBootedError extends OcppTimeoutError {
   }
 }
 
-export function createCommands(registry: Registry, logger: Logger): Commands {
+/**
+ * `options.urgent`: the balancer's commands (gateway.limitCommands), queued on each connection
+ * ahead of everyone else's (session.ts CallOptions).
+ */
+export function createCommands(registry: Registry, logger: Logger, options: CallOptions = {}): Commands {
+  // A flood of failing commands (a cloud or an MQTT user sending faster than a charger answers)
+  // costs the log 10 lines per charger and action every 10 s, and a count of the rest.
+  const failures = createLogBudget(10, 10_000);
   async function send<A extends CentralAction16>(chargerId: string, action: A, payload: Requests16[A]): Promise<Responses16[A]> {
     const connection = registry.connection(chargerId);
     if (!connection) throw new OcppOfflineError(chargerId);
     try {
-      const answer = await connection.session.call<Responses16[A]>(action, payload);
+      const answer = await connection.session.call<Responses16[A]>(action, payload, options);
       connection.logger.info({ action, answer }, 'command answered');
       return answer;
     } catch (err) {
@@ -52,7 +60,8 @@ export function createCommands(registry: Registry, logger: Logger): Commands {
         logger.warn({ chargerId, action }, 'command not sent: the charger has not booted');
         throw new ChargerNotBootedError(chargerId, action, e.timeoutMs);
       }
-      logger.warn({ chargerId, action, err: e.message }, 'command failed');
+      const budget = failures.take(`${chargerId}\n${action}`, Date.now());
+      if (budget.log) logger.warn({ chargerId, action, err: e.message, ...(budget.suppressed ? { suppressed: budget.suppressed } : {}) }, 'command failed');
       throw e;
     }
   }

@@ -19,7 +19,7 @@ import { dispatch16 } from './handlers/index.js';
 import { edge201 } from './edge201/index.js';
 import { createRequestPairs } from './edge201/requests.js';
 import { validatorFor } from '../ocpp/validate.js';
-import { createLeniencyNotes, createRescue, type ValidationMode } from './tolerance.js';
+import { createAnswerRepair, createLeniencyNotes, createRescue, type ValidationMode } from './tolerance.js';
 import { createOrphanWatch } from './orphan-watch.js';
 import { connectorFacts, remoteStartVerdict, type RemoteStartVerdict } from './remote-start.js';
 import { registrationOf } from './registration.js';
@@ -82,6 +82,8 @@ export interface GatewayDeps {
 export interface Gateway {
   registry: Registry;
   commands: Commands;
+  /** The same commands, queued on each connection ahead of everyone else's: the balancer's limits (session.ts CallOptions). */
+  limitCommands: Commands;
   /** Register a DataTransfer handler for a vendorId (else chargers get UnknownVendorId). */
   onDataTransfer(vendorId: string, handler: DataTransferHandler): void;
   /** Whether a RemoteStartTransaction may go to this connector (remote-start.ts): every door asks this. */
@@ -135,6 +137,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
     const networkProfile = { allowed: entry?.allowSetNetworkProfile ?? options.chargers.allowSetNetworkProfile ?? false, securityProfile: entry?.securityProfile ?? 1 };
     const edge = protocol === 'ocpp2.0.1' ? edge201(ctx, noteLeniency, { validation: validationOf(identity), requests: requests201, networkProfile, reportIdleMs: options.ocpp.callTimeout * 1000 }) : undefined;
     const handle = edge?.handler ?? ((action: string, payload: unknown) => dispatch16(ctx, action, payload));
+    const repairAnswer = createAnswerRepair({ chargerId: identity, mode: validationOf(identity), validator: validatorFor(protocol), logger: chargerLogger, note: noteLeniency });
     return {
       handler: (action, payload) => {
         registry.ensure(identity).lastMessageAt = now().toISOString();
@@ -142,6 +145,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
       },
       rescue: edge?.rescue ?? createRescue({ chargerId: identity, mode: validationOf(identity), validator: validatorFor(protocol), logger: chargerLogger, store, now, note: noteLeniency }),
       ...(edge?.outboundCodec ? { outboundCodec: edge.outboundCodec } : {}),
+      ...(repairAnswer ? { repairAnswer } : {}),
       onProtocolError: (info) => {
         events.emit('ocpp.error', { chargerId: identity, ...info });
         // A BootNotification answered with a CALLERROR: the charger cannot boot (issue 14 point 4).
@@ -221,6 +225,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
     server,
     sessionHooks,
     commands: createCommands(registry, logger),
+    limitCommands: createCommands(registry, logger, { urgent: true }),
     onDataTransfer: (vendorId, handler) => void dataTransfer.set(vendorId, handler),
     checkRemoteStart: (chargerId, connectorId) => remoteStartVerdict(chargerId, connectorId, connectorFacts(factSources, chargerId, connectorId)),
     attachUpstream: (port) => {

@@ -64,6 +64,16 @@ export class OcppCallError extends Error {
   }
 }
 
+/**
+ * The peer answered a call of ours, but the answer cannot be read: not JSON, a CALLRESULT
+ * without its payload, or one that fails the action's response schema (after the lenient
+ * repair, where the charger is lenient). Unlike a CALLERROR it is no refusal: the peer may have
+ * done what it was asked (a limit may be in force). An OcppCallError all the same, so callers
+ * that tell only answers from errors see it as before; those for whom "maybe" matters (the
+ * balancer) test for this class.
+ */
+export class OcppUnreadableAnswerError extends OcppCallError {}
+
 /** A call we sent got no answer within the timeout. */
 export class OcppTimeoutError extends Error {
   override readonly name = 'OcppTimeoutError';

@@ -24,6 +24,11 @@ export interface FrameProblem {
   id: string | null;
   /** Whether the unparseable frame was (as far as we can tell) a CALL: only CALLs get a CALLERROR. */
   wasCall: boolean;
+  /**
+   * An answer as far as we can tell (its message type 3 or 4 readable): the call it names fails
+   * at once, as unreadable (3) or refused (4), rather than at its timeout (session.ts).
+   */
+  answer?: typeof CALLRESULT | typeof CALLERROR;
   code: ErrorCode;
   description: string;
   /**
@@ -36,10 +41,16 @@ export interface FrameProblem {
 
 export type ParseResult = { ok: true; frame: Frame } | { ok: false; problem: FrameProblem };
 
-const fail = (id: string | null, wasCall: boolean, code: ErrorCode, description: string, code201?: FrameProblem['code201']): ParseResult => ({
+const fail = (id: string | null, wasCall: boolean, code: ErrorCode, description: string, code201?: FrameProblem['code201'], answer?: FrameProblem['answer']): ParseResult => ({
   ok: false,
-  problem: { id, wasCall, code, description, ...(code201 ? { code201 } : {}) },
+  problem: { id, wasCall, code, description, ...(code201 ? { code201 } : {}), ...(answer ? { answer } : {}) },
 });
+
+/** The message type an unparseable frame starts with, when it is an answer's (3 or 4). */
+export function answerTypeOf(text: string): FrameProblem['answer'] {
+  const m = /^\s*\[\s*([34])\s*,/.exec(text);
+  return m ? (Number(m[1]) as 3 | 4) : undefined;
+}
 const RPC = 'RpcFrameworkError';
 
 /**
@@ -82,8 +93,11 @@ export function parseFrame(text: string): ParseResult {
   try {
     data = JSON.parse(text);
   } catch {
-    // Not JSON: still try to recover the id so the peer can match our CALLERROR to its call.
-    return fail(salvageId(text), true, 'FormationViolation', 'frame is not valid JSON', RPC);
+    // Not JSON: still try to recover the id so the peer can match our CALLERROR to its call;
+    // an answer gets none (a Grizzl-E answers GetConfiguration with broken JSON), but the call
+    // it names fails at once.
+    const answer = answerTypeOf(text);
+    return fail(salvageId(text), answer === undefined, 'FormationViolation', 'frame is not valid JSON', RPC, answer);
   }
   // Only a frame with more brackets than the limit can nest deeper: the usual frame is not scanned.
   if (opensMoreThan(text, MAX_FRAME_DEPTH) && nestsDeeperThan(text, MAX_FRAME_DEPTH)) {
@@ -93,7 +107,7 @@ export function parseFrame(text: string): ParseResult {
     const head = Array.isArray(data) ? data : [];
     const answer = head[0] === CALLRESULT || head[0] === CALLERROR;
     const id = typeof head[1] === 'string' && head[1].length >= 1 && head[1].length <= MAX_MESSAGE_ID_LENGTH ? head[1] : null;
-    return fail(id, !answer, 'FormationViolation', `frame nested deeper than ${MAX_FRAME_DEPTH} levels`);
+    return fail(id, !answer, 'FormationViolation', `frame nested deeper than ${MAX_FRAME_DEPTH} levels`, undefined, answer ? (head[0] as 3 | 4) : undefined);
   }
   if (!Array.isArray(data)) return fail(null, true, 'FormationViolation', 'frame is not a JSON array', RPC);
   if (data.length === 0) return fail(null, true, 'FormationViolation', 'frame is an empty array', RPC);
@@ -116,12 +130,12 @@ export function parseFrame(text: string): ParseResult {
       return { ok: true, frame: { type: CALL, id, action, payload } };
     }
     case CALLRESULT: {
-      if (data.length < 3) return fail(id, false, 'ProtocolError', 'CALLRESULT must have 3 elements: [3, id, payload]');
+      if (data.length < 3) return fail(id, false, 'ProtocolError', 'CALLRESULT must have 3 elements: [3, id, payload]', undefined, CALLRESULT);
       return { ok: true, frame: { type: CALLRESULT, id, payload: data[2] } };
     }
     default: {
       const [, , code, description, details] = data;
-      if (typeof code !== 'string') return fail(id, false, 'FormationViolation', 'CALLERROR code must be a string');
+      if (typeof code !== 'string') return fail(id, false, 'FormationViolation', 'CALLERROR code must be a string', undefined, CALLERROR);
       return {
         ok: true,
         frame: { type: CALLERROR, id, code, description: typeof description === 'string' ? description : '', details: details ?? {} },

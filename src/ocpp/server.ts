@@ -43,7 +43,7 @@ export interface ClientCertificate {
 export type Transport = { secure: false } | { secure: true; clientCertificate?: ClientCertificate };
 
 /** What the owner wants for each new connection's session. */
-export type SessionHooks = Pick<SessionOptions, 'handler' | 'rescue' | 'onProtocolError' | 'onCall' | 'outboundCodec'>;
+export type SessionHooks = Pick<SessionOptions, 'handler' | 'rescue' | 'onProtocolError' | 'onCall' | 'outboundCodec' | 'repairAnswer'>;
 
 export interface AcceptedConnection {
   identity: string;

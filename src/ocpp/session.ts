@@ -13,12 +13,13 @@ import {
   OcppCallError,
   OcppOfflineError,
   OcppTimeoutError,
+  OcppUnreadableAnswerError,
   normalizeErrorCode,
   wireErrorCode,
   type ErrorCode,
   type OcppVersion,
 } from './errors.js';
-import { CALL, CALLERROR, CALLRESULT, encodeCall, encodeCallError, encodeCallResult, parseFrame, salvageId } from './frame.js';
+import { answerTypeOf, CALL, CALLERROR, CALLRESULT, encodeCall, encodeCallError, encodeCallResult, parseFrame, salvageId } from './frame.js';
 import { InboundGate, PAUSE_AT, RESUME_AT, type InboundLimits } from './inbound-gate.js';
 import { validatorFor, type Direction, type Validator } from './validate.js';
 
@@ -75,7 +76,30 @@ export interface SessionOptions {
   relaysLongStrings?: boolean;
   /** Outbound CALLs (and their answers) are translated by it; absent: sent as they are. */
   outboundCodec?: OutboundCodec;
+  /**
+   * Asked about an answer to our CALL that fails the action's response schema: the repaired
+   * payload (lenient mode, gateway/tolerance.ts), or null. Absent or null: the call fails with
+   * an OcppUnreadableAnswerError.
+   */
+  repairAnswer?: (action: string, payload: unknown) => { payload: unknown } | null;
 }
+
+export interface CallOptions {
+  /**
+   * Queued ahead of every call that is not urgent; still after the one outstanding (one CALL at
+   * a time, OCPP-J 1.6 §4.1.1). For the balancer's limits: a cut must not wait behind a
+   * cloud's, a user's or setup's calls to the same charger (measured: 100 GetConfiguration
+   * queued ahead held a cut back until the charger had answered them all).
+   */
+  urgent?: boolean;
+}
+
+/**
+ * The most calls that wait on one connection, urgent ones aside. Beyond, a call fails at once
+ * with a GenericError instead of growing the queue, and the memory it holds, without end (a
+ * cloud or an MQTT user that sends faster than the charger answers).
+ */
+export const MAX_QUEUED_CALLS = 100;
 
 /** payload: handle this instead; answer: send this as the CALLRESULT; refuse: this CALLERROR (what still fails after a repair). */
 export type Rescue = { payload: unknown } | { answer: unknown } | { refuse: OcppCallError };
@@ -95,6 +119,8 @@ interface QueuedCall {
   payload: unknown;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  /** Queued ahead of the calls that are not (CallOptions). */
+  urgent?: boolean;
   /** Set while the call is held: fails it if it is still unsent when it fires. */
   heldTimer?: NodeJS.Timeout;
 }
@@ -192,6 +218,13 @@ export class OcppSession {
     this.pump();
   }
 
+  /** How many urgent calls wait: they are the head of the queue. */
+  private get urgentQueued(): number {
+    let n = 0;
+    while (n < this.queue.length && this.queue[n]!.urgent) n++;
+    return n;
+  }
+
   /** Calls waiting to be sent plus the one outstanding. */
   get pendingCalls(): number {
     return this.queue.length + (this.outstanding ? 1 : 0);
@@ -202,9 +235,9 @@ export class OcppSession {
    * (invalid request: nothing is sent; or the peer's CALLERROR), OcppTimeoutError or
    * OcppOfflineError.
    */
-  call<T = unknown>(action: string, payload: unknown): Promise<T> {
+  call<T = unknown>(action: string, payload: unknown, options: CallOptions = {}): Promise<T> {
     const codec = this.opts.outboundCodec;
-    if (!codec) return this.callAsIs<T>(action, payload);
+    if (!codec) return this.callAsIs<T>(action, payload, options);
     let out: ReturnType<OutboundCodec['encode']>;
     try {
       out = codec.encode(action, payload);
@@ -212,10 +245,10 @@ export class OcppSession {
       return Promise.reject(err as Error);
     }
     if ('answer' in out) return this.closedReason !== null ? Promise.reject(new OcppOfflineError('peer', this.closedReason)) : Promise.resolve(out.answer as T);
-    return this.callAsIs(out.action, out.payload).then((answer) => out.decode(answer) as T);
+    return this.callAsIs(out.action, out.payload, options).then((answer) => out.decode(answer) as T);
   }
 
-  private callAsIs<T>(action: string, payload: unknown): Promise<T> {
+  private callAsIs<T>(action: string, payload: unknown, options: CallOptions): Promise<T> {
     if (this.closedReason !== null) return Promise.reject(new OcppOfflineError('peer', this.closedReason));
     // Callers may route by a name from outside (MQTT, HTTP): only what this side may initiate
     // is sent (OCPP 1.6 §4 and §5), the same rule handleCall applies to the peer.
@@ -224,9 +257,16 @@ export class OcppSession {
     }
     const invalid = this.opts.relaysLongStrings ? this.validator.checkRequestLenient(action, payload) : this.validator.checkRequest(action, payload);
     if (invalid) return Promise.reject(invalid);
+    const urgent = options.urgent === true;
+    if (!urgent && this.queue.length - this.urgentQueued >= MAX_QUEUED_CALLS) {
+      return Promise.reject(new OcppCallError('GenericError', `not sent: ${MAX_QUEUED_CALLS} calls already wait for the peer's answers; try again later`));
+    }
     return new Promise<T>((resolve, reject) => {
-      const queued: QueuedCall = { id: this.idPrefix + String(++this.lastId), action, payload, resolve: resolve as (v: unknown) => void, reject };
-      this.queue.push(queued);
+      const queued: QueuedCall = { id: this.idPrefix + String(++this.lastId), action, payload, resolve: resolve as (v: unknown) => void, reject, ...(urgent ? { urgent } : {}) };
+      if (urgent) {
+        // Ahead of every call that is not urgent, behind the urgent ones before it (their order kept).
+        this.queue.splice(this.urgentQueued, 0, queued);
+      } else this.queue.push(queued);
       if (this.isHeld(queued)) this.startHeldTimer(queued);
       this.pump();
     });
@@ -239,7 +279,9 @@ export class OcppSession {
       this.protocolError('in', 'FormationViolation', `frame of ${Buffer.byteLength(text)} bytes is larger than the limit of ${max} bytes`);
       // Not parsed (that is the point of the limit): only its start is read. Like any other
       // unreadable frame it gets a CALLERROR ("-1" without an id) unless it is an answer.
-      if (!/^\s*\[\s*[34]\s*,/.test(text)) this.sendError(salvageId(text) ?? '-1', 'FormationViolation', `frame larger than ${max} bytes`);
+      const answer = answerTypeOf(text);
+      if (answer === undefined) this.sendError(salvageId(text) ?? '-1', 'FormationViolation', `frame larger than ${max} bytes`);
+      else this.failUnreadable(salvageId(text), answer, `frame larger than ${max} bytes`);
       return;
     }
     const result = parseFrame(text);
@@ -249,6 +291,7 @@ export class OcppSession {
       this.protocolError('in', code, problem.description);
       // A CALLERROR answers a CALL only (OCPP-J 1.6 §4.2.3); "-1" when the id is unreadable (2.0.1 §4.2.3 too).
       if (problem.wasCall) this.sendError(problem.id ?? '-1', code, problem.description);
+      else if (problem.answer !== undefined) this.failUnreadable(problem.id, problem.answer, problem.description);
       return;
     }
     const frame = result.frame;
@@ -385,11 +428,27 @@ export class OcppSession {
       current.reject(outcome.error);
     } else {
       const bad = this.validator.checkResponse(current.action, outcome.payload);
-      if (bad) {
+      const repaired = bad ? this.opts.repairAnswer?.(current.action, outcome.payload) : undefined;
+      if (!bad) current.resolve(outcome.payload);
+      else if (repaired) current.resolve(repaired.payload);
+      else {
         this.protocolError('out', bad.code, `invalid answer: ${bad.description}`, current.action);
-        current.reject(bad);
-      } else current.resolve(outcome.payload);
+        current.reject(new OcppUnreadableAnswerError(bad.code, bad.description, bad.details));
+      }
     }
+    this.pump();
+  }
+
+  /**
+   * An answer frame that could not be read names the call we wait for: that call fails now, not
+   * at its timeout (the queue behind it would wait as long). A CALLRESULT is unreadable (the
+   * peer may have done what was asked); a CALLERROR without a readable code is still a refusal.
+   */
+  private failUnreadable(id: string | null, answer: typeof CALLRESULT | typeof CALLERROR, description: string): void {
+    const current = this.outstanding;
+    if (!current || id === null || current.id !== id) return;
+    this.outstanding = null;
+    current.reject(answer === CALLERROR ? new OcppCallError('GenericError', `unreadable CALLERROR: ${description}`) : new OcppUnreadableAnswerError('FormationViolation', `unreadable answer: ${description}`));
     this.pump();
   }
 

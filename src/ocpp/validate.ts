@@ -35,6 +35,10 @@ export interface Validator {
   checkRequestLenient(action: string, payload: unknown): OcppCallError | null;
   /** The request schema validation uses (errata applied), for the lenient repair to walk. */
   requestSchema(action: string): object | undefined;
+  /** As checkResponse, but strings may be longer than their maxLength (a lenient charger's answers). */
+  checkResponseLenient(action: string, payload: unknown): OcppCallError | null;
+  /** The response schema (errata applied), for the lenient repair of a charger's answer. */
+  responseSchema(action: string): object | undefined;
 }
 
 /** OCPP-J 1.6 §4.2.3 meanings: which code fits which kind of schema failure. */
@@ -229,13 +233,19 @@ function compileValidator(version: OcppVersion): Validator {
   const requests = new Map<string, () => ValidateFunction>();
   const responses = new Map<string, () => ValidateFunction>();
   const lenientRequests = new Map<string, () => ValidateFunction>();
+  const lenientResponses = new Map<string, () => ValidateFunction>();
   const requestSchemas = new Map<string, () => object>();
+  const responseSchemas = new Map<string, () => object>();
   for (const dir of dirs) {
     for (const file of readdirSync(dir)) {
       if (!file.endsWith('.json')) continue;
       const schema = load(dir, file);
-      if (file.endsWith('Response.json')) responses.set(file.slice(0, -'Response.json'.length), memo(() => compile(schema())));
-      else {
+      if (file.endsWith('Response.json')) {
+        const action = file.slice(0, -'Response.json'.length);
+        responses.set(action, memo(() => compile(schema())));
+        responseSchemas.set(action, schema);
+        lenientResponses.set(action, memo(() => compile(withoutMaxLength(schema()))));
+      } else {
         const action = file.slice(0, file.endsWith('Request.json') ? -'Request.json'.length : -'.json'.length);
         requests.set(action, memo(() => compile(schema())));
         requestSchemas.set(action, schema);
@@ -265,5 +275,7 @@ function compileValidator(version: OcppVersion): Validator {
     checkResponse: (action, payload) => check(responses, action, payload),
     checkRequestLenient: (action, payload) => check(lenientRequests, action, payload),
     requestSchema: (action) => requestSchemas.get(action)?.(),
+    checkResponseLenient: (action, payload) => check(lenientResponses, action, payload),
+    responseSchema: (action) => responseSchemas.get(action)?.(),
   };
 }

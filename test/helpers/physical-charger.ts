@@ -38,7 +38,7 @@ import type {
   StatusNotificationRequest,
   StopTransactionRequest,
 } from '../../src/ocpp/v16/types.js';
-import { rpcCharger, type RpcClient } from './rpc-charger.js';
+import { NOREPLY, rpcCharger, type RpcClient } from './rpc-charger.js';
 
 export type Profile = SetChargingProfileRequest['csChargingProfiles'];
 export type Status = StatusNotificationRequest['status'];
@@ -222,6 +222,12 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
   refuseProfile: ((profile: Profile) => boolean) | undefined;
   /** Answer every ClearChargingProfile Unknown, clearing nothing. */
   refuseClear = false;
+  /**
+   * The raw frame that answers a SetChargingProfile instead of the well-formed CALLRESULT, given
+   * the status it would have answered (after doing what it does): the deviations of real
+   * chargers' answers. undefined: the usual answer.
+   */
+  answerProfileAs: ((status: 'Accepted' | 'Rejected', messageId: string) => string | undefined) | undefined;
   private installed: readonly Installed[] = [];
   private readonly connectors: Connector[];
   private readonly voltageV: number;
@@ -295,6 +301,8 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
     }
     await this.sendStatus(0, 'Available');
     for (const c of this.connectors) await this.refreshStatus(c, true);
+    // A second boot (a restarted communication module) keeps one tick.
+    clearInterval(this.tick);
     this.tick = setInterval(() => {
       for (const c of this.connectors) void this.refreshStatus(c);
     }, this.opts.tickMs ?? 100);
@@ -465,7 +473,13 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
 
   private handlers(): void {
     const answered = (action: string, params: unknown) => setImmediate(() => this.emit('call', action, params));
-    this.client.handle('SetChargingProfile', async ({ params }) => {
+    this.client.handle('SetChargingProfile', async ({ params, messageId }) => {
+      const answer = (status: 'Accepted' | 'Rejected') => {
+        const raw = this.answerProfileAs?.(status, messageId);
+        if (raw === undefined) return { status };
+        this.client.sendRaw(raw);
+        return NOREPLY;
+      };
       const req = params as SetChargingProfileRequest;
       // A charger reads its frames in order: StartTransaction's answer (its transactionId) before
       // a TxProfile sent right after it. ocpp-rpc may call this handler before the awaited answer
@@ -475,14 +489,14 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
       if (this.refuseProfile?.(req.csChargingProfiles)) {
         this.emit('profile', { connectorId: req.connectorId, profile: req.csChargingProfiles, status: 'Rejected', at: now });
         answered('SetChargingProfile', params);
-        return { status: 'Rejected' };
+        return answer('Rejected');
       }
       const result = install(this.installed, req, now, this.connectors.length, (id) => this.txId(this.get(id)));
       this.installed = result.installed;
       for (const c of this.connectors) this.changed(c);
       this.emit('profile', { connectorId: req.connectorId, profile: req.csChargingProfiles, status: result.status, at: now });
       answered('SetChargingProfile', params);
-      return { status: result.status };
+      return answer(result.status);
     });
     this.client.handle('ClearChargingProfile', ({ params }) => {
       if (this.refuseClear) {

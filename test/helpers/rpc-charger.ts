@@ -6,12 +6,14 @@ import type { Test } from 'tap';
 import { PATIENCE_MS } from './patience.js';
 import rpc from 'ocpp-rpc';
 
-const { RPCClient } = rpc as unknown as { RPCClient: new (options: Record<string, unknown>) => RpcClient };
+const { RPCClient, NOREPLY: noReply } = rpc as unknown as { RPCClient: new (options: Record<string, unknown>) => RpcClient; NOREPLY: symbol };
+/** A handler that returns this sends no answer (it answered with sendRaw, or stays silent). */
+export const NOREPLY = noReply;
 
 export interface RpcClient {
   connect(): Promise<unknown>;
   call<T = any>(method: string, params?: unknown, options?: Record<string, unknown>): Promise<T>;
-  handle(method: string, handler: (ctx: { params: any; method: string }) => unknown): void;
+  handle(method: string, handler: (ctx: { params: any; method: string; messageId: string }) => unknown): void;
   close(options?: { code?: number; reason?: string; force?: boolean }): Promise<unknown>;
   sendRaw(message: string): void;
   on(event: string, listener: (...args: any[]) => void): void;

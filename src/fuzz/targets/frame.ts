@@ -204,15 +204,17 @@ interface Expectation {
 /**
  * What OCPP-J 1.6 §4 asks of a frame, worked out apart from the parser under test: a CALL is
  * answered; a frame that is not readable JSON, not an array, or of no known type is answered
- * with a CALLERROR (it may have been a CALL); an answer (type 3 or 4) is never answered.
+ * with a CALLERROR (it may have been a CALL); an answer (type 3 or 4) is never answered, also
+ * when it is too large or not JSON but starts as one.
  */
 function expectation(text: string): Expectation {
-  if (Buffer.byteLength(text) > MAX_FRAME_BYTES) return { answers: !/^\s*\[\s*[34]\s*,/.test(text) };
+  const startsAsAnswer = /^\s*\[\s*[34]\s*,/.test(text);
+  if (Buffer.byteLength(text) > MAX_FRAME_BYTES) return { answers: !startsAsAnswer };
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
-    return { answers: true };
+    return { answers: !startsAsAnswer };
   }
   if (!Array.isArray(data) || data.length === 0) return { answers: true };
   if (data[0] === CALLRESULT || data[0] === CALLERROR) return { answers: false };

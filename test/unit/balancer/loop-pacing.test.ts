@@ -80,7 +80,7 @@ function setup(t: Test, responseTime = 1, balancing: Record<string, number> = {}
     config,
     site: siteModel(config)!,
     events,
-    gateway: { registry, commands },
+    gateway: { registry, limitCommands: commands },
     store,
     logger: silentLogger(),
     now: () => new Date(Date.now() + skew),

@@ -98,8 +98,12 @@ t.test('a CALL must have an action and an object payload', async (t) => {
 });
 
 t.test('broken answers are not CALLs: never answered with a CALLERROR', async (t) => {
-  t.same(problemOf('[3,"m1"]'), { id: 'm1', wasCall: false, code: 'ProtocolError', description: 'CALLRESULT must have 3 elements: [3, id, payload]' });
-  t.same(problemOf('[4,"m1",5,"x",{}]'), { id: 'm1', wasCall: false, code: 'FormationViolation', description: 'CALLERROR code must be a string' });
+  t.same(problemOf('[3,"m1"]'), { id: 'm1', wasCall: false, code: 'ProtocolError', description: 'CALLRESULT must have 3 elements: [3, id, payload]', answer: 3 });
+  t.same(problemOf('[4,"m1",5,"x",{}]'), { id: 'm1', wasCall: false, code: 'FormationViolation', description: 'CALLERROR code must be a string', answer: 4 });
+  t.same(problemOf('[4,"m1"]'), { id: 'm1', wasCall: false, code: 'FormationViolation', description: 'CALLERROR code must be a string', answer: 4 }, 'a CALLERROR cut short after its id (mobilityhouse/ocpp #436)');
+  // Not JSON, but it starts as an answer (Grizzl-E's broken GetConfiguration answer): no CALLERROR back, its id kept to fail the call.
+  t.same(problemOf('[3,"m2",{"configurationKey":[{"key":"A","value":"1"'), { id: 'm2', wasCall: false, code: 'FormationViolation', description: 'frame is not valid JSON', code201: 'RpcFrameworkError', answer: 3 });
+  t.same(problemOf('[ 4 , "m3", "Internal'), { id: 'm3', wasCall: false, code: 'FormationViolation', description: 'frame is not valid JSON', code201: 'RpcFrameworkError', answer: 4 });
 });
 
 t.test('encoding gives the OCPP-J arrays back', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { OcppCallError, OcppOfflineError, OcppTimeoutError, type ErrorCode } from '../../../src/ocpp/errors.js';
-import { OcppSession, type CallHandler, type ProtocolErrorInfo, type SessionOptions } from '../../../src/ocpp/session.js';
+import { OcppCallError, OcppOfflineError, OcppTimeoutError, OcppUnreadableAnswerError, type ErrorCode } from '../../../src/ocpp/errors.js';
+import { MAX_QUEUED_CALLS, OcppSession, type CallHandler, type ProtocolErrorInfo, type SessionOptions } from '../../../src/ocpp/session.js';
 import { silentLogger } from '../../../src/log.js';
 import { installFakeTimers } from '../../helpers/fake-timers.js';
 
@@ -245,8 +245,89 @@ t.test('outbound: a schema-invalid answer fails the call and is reported; the qu
   await sentCount(1);
   s.receive(JSON.stringify([3, (sent[0] as unknown[])[1], { status: 'Perhaps' }]));
   t.match(await a, { code: 'PropertyConstraintViolation' });
+  t.ok((await a) instanceof OcppUnreadableAnswerError, 'an answer that cannot be read: no refusal, the peer may have done it');
   t.match(errors, [{ direction: 'out', code: 'PropertyConstraintViolation', action: 'Reset' }]);
   await sentCount(2);
   s.receive(JSON.stringify([3, (sent[1] as unknown[])[1], { status: 'Accepted' }]));
   t.same(await b, { status: 'Accepted' });
+});
+
+t.test('outbound: a broken answer frame fails the call it names at once, not at its timeout; no CALLERROR goes back', async (t) => {
+  const { s, sent, sentCount, errors } = session('central', () => ({}), { callTimeoutMs: 60_000 });
+  const frames: [string, (id: string) => string, typeof OcppUnreadableAnswerError | typeof OcppCallError][] = [
+    ['not JSON (Grizzl-E, a GetConfiguration answer)', (id) => `[3,"${id}",{"status":"Acc`, OcppUnreadableAnswerError],
+    ['a CALLRESULT without its payload', (id) => `[3,"${id}"]`, OcppUnreadableAnswerError],
+    ['a CALLERROR cut short after its id', (id) => `[4,"${id}"]`, OcppCallError],
+  ];
+  for (const [n, [what, frame, kind]] of frames.entries()) {
+    const call = s.call('Reset', { type: 'Soft' }).catch((e: unknown) => e);
+    await sentCount(n + 1);
+    s.receive(frame((sent[n] as unknown[])[1] as string));
+    const e = await call;
+    t.ok(e instanceof kind && (kind === OcppCallError) !== e instanceof OcppUnreadableAnswerError, `${what}: failed at once as ${kind.name}`);
+  }
+  t.equal(sent.length, 3, 'nothing but the three CALLs went out: an answer is never answered');
+  t.equal(errors.length, 3, 'each reported');
+  // A broken frame naming another id leaves the call waiting for its own answer.
+  const later = s.call('ClearCache', {});
+  await sentCount(4);
+  s.receive('[3,"not-this-one"]');
+  s.receive(JSON.stringify([3, (sent[3] as unknown[])[1], { status: 'Accepted' }]));
+  t.same(await later, { status: 'Accepted' });
+});
+
+t.test('outbound: repairAnswer may stand in for an answer that fails the schema', async (t) => {
+  const asked: unknown[] = [];
+  const { s, sent, sentCount, errors } = session('central', () => ({}), {
+    repairAnswer: (action, payload) => {
+      asked.push([action, payload]);
+      const status = (payload as { status: string }).status;
+      return status === 'accepted' ? { payload: { status: 'Accepted' } } : null;
+    },
+  });
+  const a = s.call('Reset', { type: 'Soft' });
+  await sentCount(1);
+  s.receive(JSON.stringify([3, (sent[0] as unknown[])[1], { status: 'accepted' }]));
+  t.same(await a, { status: 'Accepted' }, 'the repaired answer');
+  const b = s.call('Reset', { type: 'Soft' }).catch((e: unknown) => e);
+  await sentCount(2);
+  s.receive(JSON.stringify([3, (sent[1] as unknown[])[1], { status: 'OK' }]));
+  t.ok((await b) instanceof OcppUnreadableAnswerError, 'no repair: unreadable');
+  t.same(asked, [['Reset', { status: 'accepted' }], ['Reset', { status: 'OK' }]]);
+  t.equal(errors.length, 1, 'only the answer that could not be repaired is a protocol error');
+});
+
+t.test('outbound: urgent calls go ahead of the queued ones, in their own order, after the one outstanding', async (t) => {
+  const { s, sent, sentCount } = session('central', () => ({}));
+  const order: string[] = [];
+  const call = (name: string, urgent = false) => void s.call('ClearCache', {}, { urgent }).then(() => order.push(name));
+  call('first');
+  call('queued-1');
+  call('queued-2');
+  call('urgent-1', true);
+  call('urgent-2', true);
+  for (let i = 1; i <= 5; i++) {
+    await sentCount(i);
+    s.receive(JSON.stringify([3, (sent[i - 1] as unknown[])[1], { status: 'Accepted' }]));
+    await new Promise((r) => setImmediate(r));
+  }
+  t.same(order, ['first', 'urgent-1', 'urgent-2', 'queued-1', 'queued-2']);
+});
+
+t.test(`outbound: beyond ${MAX_QUEUED_CALLS} waiting calls a call fails at once; an urgent one still queues`, async (t) => {
+  const { s, sent, sentCount } = session('central', () => ({}), { callTimeoutMs: 600_000 });
+  const outcomes: Promise<unknown>[] = [];
+  for (let i = 0; i < MAX_QUEUED_CALLS + 1 + 5; i++) outcomes.push(s.call('ClearCache', {}).catch((e: unknown) => e));
+  await sentCount(1);
+  t.equal(s.pendingCalls, MAX_QUEUED_CALLS + 1, `one outstanding, ${MAX_QUEUED_CALLS} waiting`);
+  const refused = await Promise.all(outcomes.slice(-5));
+  for (const e of refused) t.match(e, { code: 'GenericError', description: /calls already wait/ });
+  const urgent = s.call('ClearCache', {}, { urgent: true });
+  t.equal(s.pendingCalls, MAX_QUEUED_CALLS + 2, 'the urgent call queued beyond the bound');
+  s.receive(JSON.stringify([3, (sent[0] as unknown[])[1], { status: 'Accepted' }]));
+  await sentCount(2);
+  s.receive(JSON.stringify([3, (sent[1] as unknown[])[1], { status: 'Accepted' }]));
+  t.same(await urgent, { status: 'Accepted' }, 'and went next');
+  s.closed('test over');
+  await Promise.all(outcomes);
 });
