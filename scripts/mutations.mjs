@@ -125,6 +125,14 @@ export default [
     tests: ['test/unit/ocpp/session.test.ts', 'test/integration/charger-call-flood.test.ts'],
   },
   {
+    name: 'cloud-answers-not-repaired',
+    rule: "the cloud's answers get the safe repairs (an unknown property, another spelling): a StartTransaction it took is not sent again and dead-lettered",
+    file: 'src/upstream/link.ts',
+    find: 'repairAnswer: this.repairAnswer,',
+    replace: '',
+    tests: ['test/integration/upstream-answer-deviations.test.ts'],
+  },
+  {
     name: 'partial-reading-narrows-phases',
     rule: 'the phases a car uses are read only from a reading that names every phase of its charger',
     file: 'src/balancer/allocate.ts',

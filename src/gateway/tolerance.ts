@@ -15,7 +15,7 @@ import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
 import type { OcppCallError } from '../ocpp/errors.js';
 import type { Rescue } from '../ocpp/session.js';
-import { repairAgainst, squash, type EnumVerdict } from '../ocpp/repair.js';
+import { answerName, repairAnswer } from '../ocpp/answer-repair.js';
 import { repairRequest16, salvageRequest, type Leniency } from '../ocpp/v16/leniency.js';
 import type { Validator } from '../ocpp/validate.js';
 import type { RawFrame, Store } from '../store/ports.js';
@@ -122,29 +122,18 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * The lenient repair of a charger's answer to a CALL of chargegate's (a CALLRESULT that fails
- * the response schema), or undefined in strict mode. The safe repairs only: a property the
- * schema does not know is dropped, a value that differs from a member of its enumeration only in
- * case or punctuation ("accepted") is that member, a number sent as a clean decimal string is
- * that number, a string over its length is kept. No catch-all: a status "OK" has no safe member
- * (was the limit taken or not?), so that answer stays unreadable and the call fails with an
- * OcppUnreadableAnswerError, which the balancer reads as "may be in force".
+ * The lenient repair of a charger's answer to a CALL of chargegate's (ocpp/answer-repair.ts),
+ * each repair counted as a leniency of `<Action>.conf`; undefined in strict mode, where an
+ * answer that fails its schema is unreadable as it is.
  */
 export function createAnswerRepair(deps: Pick<ToleranceDeps, 'chargerId' | 'mode' | 'validator' | 'logger' | 'note'>): ((action: string, payload: unknown) => { payload: unknown } | null) | undefined {
   if (deps.mode !== 'lenient') return undefined;
   const { validator } = deps;
   const version = validator.version === 'ocpp2.0.1' ? '2.0.1' : '1.6';
-  const sameSpelling = (_field: string, value: string, members: readonly string[]): EnumVerdict => {
-    const member = members.find((m) => squash(m) === squash(value));
-    return member ? { value: member, why: 'same value, other spelling' } : null;
-  };
   return (action, payload) => {
-    const schema = validator.responseSchema(action);
-    if (!schema) return null;
-    const repaired = repairAgainst(payload, schema, { version: `OCPP ${version}`, nearest: sameSpelling, emptiedList: 'sampledValue', wrapSingle: version === '2.0.1' });
-    if (validator.checkResponseLenient(action, repaired.payload)) return null;
-    const answer = version === '1.6' ? `${action}.conf` : `${action}Response`;
-    for (const n of repaired.notes) deps.note(deps.chargerId, deps.logger, n.kind, `in its answer: ${n.detail}`, answer, version);
+    const repaired = repairAnswer(validator, action, payload);
+    if (!repaired) return null;
+    for (const n of repaired.notes) deps.note(deps.chargerId, deps.logger, n.kind, `in its answer: ${n.detail}`, answerName(validator, action), version);
     return { payload: repaired.payload };
   };
 }

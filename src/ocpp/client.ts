@@ -22,6 +22,8 @@ export interface ClientOptions {
   maxFrameBytes?: number;
   /** Our CALLs may carry strings over their maxLength (session.ts relaysLongStrings). */
   relaysLongStrings?: boolean;
+  /** The repair of a peer's answer that fails its schema (session.ts repairAnswer). */
+  repairAnswer?: SessionOptions['repairAnswer'];
   handshakeTimeoutMs?: number;
   /**
    * wss:// only: PEM CA certificate(s) the server's certificate must chain to, instead of the
@@ -109,6 +111,7 @@ export function connectOcpp(opts: ClientOptions): Promise<ClientConnection> {
         callTimeoutMs: opts.callTimeoutMs,
         ...(opts.maxFrameBytes ? { maxFrameBytes: opts.maxFrameBytes } : {}),
         ...(opts.relaysLongStrings ? { relaysLongStrings: true } : {}),
+        ...(opts.repairAnswer ? { repairAnswer: opts.repairAnswer } : {}),
         socket: { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) },
       });
       const s = session;

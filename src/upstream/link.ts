@@ -9,8 +9,10 @@
  */
 import type { Logger } from '../log.js';
 import { connectOcpp, type ClientConnection } from '../ocpp/client.js';
+import { answerName, repairAnswer } from '../ocpp/answer-repair.js';
 import { OcppOfflineError, type OcppVersion } from '../ocpp/errors.js';
 import type { CallHandler } from '../ocpp/session.js';
+import { validatorFor } from '../ocpp/validate.js';
 import type { BootNotificationResponse } from '../ocpp/v16/types.js';
 import { reconnectDelayMs, type Backoff } from './policy.js';
 
@@ -48,7 +50,30 @@ export class UpstreamLink {
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
 
+  /** Deviations of the cloud's answers already logged, by kind and answer: each once. */
+  private readonly deviationsLogged = new Set<string>();
+
   constructor(private readonly opts: LinkOptions) {}
+
+  /**
+   * The cloud's answers get the safe repairs a lenient charger's get (ocpp/answer-repair.ts): a
+   * CSMS that adds a property to its StartTransaction.conf took the transaction. Read as a
+   * refusal, it was sent again up to transactionMessageAttempts times (a new transaction in the
+   * cloud each time) and then went to the dead letters.
+   */
+  private readonly repairAnswer = (action: string, payload: unknown): { payload: unknown } | null => {
+    const validator = validatorFor(this.opts.protocol ?? 'ocpp1.6');
+    const repaired = repairAnswer(validator, action, payload);
+    if (!repaired) return null;
+    const answer = answerName(validator, action);
+    for (const n of repaired.notes) {
+      const key = `${n.kind}\n${answer}`;
+      if (this.deviationsLogged.has(key)) continue;
+      this.deviationsLogged.add(key);
+      this.opts.logger.warn({ kind: n.kind, action: answer, detail: n.detail }, "tolerated a deviation in the cloud's answer (logged once per kind and action)");
+    }
+    return { payload: repaired.payload };
+  };
 
   /** The heartbeat interval the cloud gave in its last accepted boot, seconds. */
   heartbeatIntervalS = 0;
@@ -121,6 +146,7 @@ export class UpstreamLink {
           role: 'charger',
           // It relays what chargers sent, kept whole in lenient mode (a 25-character idTag).
           relaysLongStrings: true,
+          repairAnswer: this.repairAnswer,
           handler: this.opts.handler,
           logger: log,
           callTimeoutMs: this.opts.callTimeoutMs,

@@ -12,16 +12,18 @@ import type { AddressInfo } from 'node:net';
 import rpc from 'ocpp-rpc';
 import { PATIENCE_MS } from './patience.js';
 
-const { RPCServer, createRPCError } = rpc as unknown as {
+const { RPCServer, createRPCError, NOREPLY } = rpc as unknown as {
   RPCServer: new (options: Record<string, unknown>) => RpcServer;
   createRPCError: (type: string, message?: string, details?: unknown) => Error;
+  NOREPLY: symbol;
 };
 
 export interface RpcServerClient {
   identity: string;
   handshake: { password?: Buffer };
-  handle(method: string, handler: (ctx: { params: any; method: string }) => unknown): void;
+  handle(method: string, handler: (ctx: { params: any; method: string; messageId: string }) => unknown): void;
   call<T = any>(method: string, params?: unknown, options?: Record<string, unknown>): Promise<T>;
+  sendRaw(message: string): void;
   close(options?: { code?: number; reason?: string; force?: boolean }): Promise<unknown>;
   on(event: string, listener: (...args: any[]) => void): void;
 }
@@ -59,6 +61,8 @@ export interface TestCloud {
   sessions: Map<number, CloudSession>;
   /** Frames from chargegate that failed ocpp-rpc's schema check (should stay empty). */
   validationFailures: unknown[];
+  /** Answers changed on their way out, past the strict check (CloudBase.deviate). */
+  deviate: Map<string, (answer: any) => unknown>;
   /** With tls.clientCa: the subject CN of each client certificate a TLS handshake presented. */
   clientCertificates: string[];
   /** Connected clients by identity. */
@@ -146,6 +150,11 @@ export interface CloudBase {
   clients: Map<string, RpcServerClient>;
   passwords: Map<string, string>;
   delay: Map<string, number>;
+  /**
+   * Answers to an action changed on their way out, past the strict check (a CSMS that adds a
+   * property, or spells a status its own way): sent raw as the CALLRESULT's payload.
+   */
+  deviate: Map<string, (answer: any) => unknown>;
   failNext(action: string, times: number, code?: string): void;
   down(): Promise<void>;
   up(): Promise<void>;
@@ -167,6 +176,7 @@ export async function rpcCloud(protocol: 'ocpp1.6' | 'ocpp2.0.1', port: number, 
   const passwords = new Map<string, string>();
   const failures = new Map<string, { times: number; code: string }>();
   const delay = new Map<string, number>();
+  const deviate = new Map<string, (answer: any) => unknown>();
   const validationFailures: unknown[] = [];
   const clientCertificates: string[] = [];
 
@@ -179,7 +189,7 @@ export async function rpcCloud(protocol: 'ocpp1.6' | 'ocpp2.0.1', port: number, 
     clients.set(client.identity, client);
     client.on('strictValidationFailure', (e: unknown) => validationFailures.push(e));
     onClient(client, (action, build) =>
-      client.handle(action, async ({ params }) => {
+      client.handle(action, async ({ params, messageId }) => {
         log.record(client.identity, action, params);
         const fail = failures.get(action);
         if (fail && fail.times > 0) {
@@ -188,7 +198,10 @@ export async function rpcCloud(protocol: 'ocpp1.6' | 'ocpp2.0.1', port: number, 
         }
         const ms = delay.get(action);
         if (ms) await new Promise((r) => setTimeout(r, ms));
-        return build(params);
+        const change = deviate.get(action);
+        if (!change) return build(params);
+        client.sendRaw(JSON.stringify([3, messageId, change(build(params))]));
+        return NOREPLY;
       }),
     );
   });
@@ -206,6 +219,7 @@ export async function rpcCloud(protocol: 'ocpp1.6' | 'ocpp2.0.1', port: number, 
     clients,
     passwords,
     delay,
+    deviate,
     failNext(action: string, times: number, code = 'InternalError') {
       failures.set(action, { times, code });
     },
