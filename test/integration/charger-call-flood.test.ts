@@ -15,34 +15,20 @@
 import t from 'tap';
 import { OcppCallError } from '../../src/ocpp/errors.js';
 import { MAX_QUEUED_CALLS } from '../../src/ocpp/session.js';
-import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
-import { physicalCharger } from '../helpers/physical-charger.js';
+import { eventually } from '../helpers/gateway.js';
+import { FUSE, startCharging, twoChargerSite, watchSum } from '../helpers/two-chargers.js';
 
-const FUSE = 32;
 const ANSWER_MS = 200;
 
 t.test(`a cut overtakes ${MAX_QUEUED_CALLS} slow calls queued for the charger; more are refused at once; the fuse holds`, async (t) => {
-  const gw = await startGateway(t, {
-    patch: (c) => {
-      c.ocpp.callTimeout = 600;
-      c.chargers.list = c.chargers.list.map((x: (typeof c.chargers.list)[number]) => ({ ...x, maxCurrent: 32, phases: 3, phaseRotation: 'L1L2L3' }));
-      c.site = {
-        supply: { maxCurrent: FUSE, phases: 3, voltage: 230 },
-        balancing: { responseTime: 0.2, rampInterval: 0, rampStep: 32, hysteresis: 0, recheckInterval: 0.2 },
-      };
-    },
-  });
-  const opts = { url: gw.url, phases: 3 as const, maxCurrentA: 32, meterIntervalMs: 1000 };
-  const cp1 = await physicalCharger(t, { ...opts, identity: 'CP1', password: PASSWORDS.CP1 });
-  const cp2 = await physicalCharger(t, { ...opts, identity: 'CP2', password: PASSWORDS.CP2 });
+  const { gw, cp1, cp2 } = await twoChargerSite(t, { callTimeout: 600 });
   let answered = 0;
   cp1.client.handle('GetConfiguration', async () => {
     await new Promise((r) => setTimeout(r, ANSWER_MS));
     answered++;
     return { configurationKey: [{ key: 'HeartbeatInterval', readonly: false, value: '300' }] };
   });
-  cp1.plugIn(1, { maxCurrentA: 32, phases: 3 });
-  await cp1.startTransaction(1, 'TAG1');
+  await startCharging(cp1, 'TAG1');
   await eventually(() => cp1.currentA(1) === FUSE, 'CP1 alone at the whole fuse', 30_000);
 
   // The flood: one outstanding, MAX_QUEUED_CALLS waiting, 20 more refused.
@@ -54,18 +40,15 @@ t.test(`a cut overtakes ${MAX_QUEUED_CALLS} slow calls queued for the charger; m
   );
   t.ok(answered < 5, `refused before the charger answered more than a few (${answered})`);
 
-  let worst = 0;
-  const watch = setInterval(() => (worst = Math.max(worst, cp1.currentA(1) + cp2.currentA(1))), 10);
-  t.teardown(() => clearInterval(watch));
+  const sum = watchSum(t, cp1, cp2);
   let answeredAtCut: number | undefined;
   cp1.on('profile', (p) => {
     if (answeredAtCut === undefined && p.status === 'Accepted' && p.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit < FUSE) answeredAtCut = answered;
   });
-  cp2.plugIn(1, { maxCurrentA: 32, phases: 3 });
-  await cp2.startTransaction(1, 'TAG2');
+  await startCharging(cp2, 'TAG2');
   await eventually(() => cp1.currentA(1) === 16 && cp2.currentA(1) === 16, 'the fuse shared: 16 A each', 60_000);
-  clearInterval(watch);
-  t.ok(worst <= FUSE + 1e-9, `within the ${FUSE} A fuse: worst ${worst} A`);
+  sum.stop();
+  t.ok(sum.worst() <= FUSE + 1e-9, `within the ${FUSE} A fuse: worst ${sum.worst()} A`);
   t.ok(answeredAtCut !== undefined && answeredAtCut < MAX_QUEUED_CALLS / 2, `CP1 was cut with ${answeredAtCut} of the ${MAX_QUEUED_CALLS + 1} queued GetConfiguration answered: the cut went ahead of them`);
   const results = await Promise.all(flood.slice(0, MAX_QUEUED_CALLS + 1));
   t.ok(results.every((r) => r === 'answered'), 'and every call that was queued was answered in the end');

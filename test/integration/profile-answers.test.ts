@@ -16,40 +16,19 @@
  * checked from the chargers' own clamp currents.
  */
 import t, { type Test } from 'tap';
-import { capturingLogger, eventually, PASSWORDS, startGateway, type RunningGateway } from '../helpers/gateway.js';
-import { physicalCharger, type PhysicalCharger } from '../helpers/physical-charger.js';
+import { capturingLogger, eventually, type RunningGateway } from '../helpers/gateway.js';
+import type { PhysicalCharger } from '../helpers/physical-charger.js';
+import { FUSE, moreReadings, startCharging, twoChargerSite, watchSum } from '../helpers/two-chargers.js';
 
-const FUSE = 32;
-
+/** The two-charger site (test/helpers/two-chargers.ts), CP1 checked `validation`; a call timeout of 600 s. */
 async function site(t: Test, validation: 'lenient' | 'strict') {
   const log = capturingLogger('info');
-  const gw = await startGateway(t, {
-    logger: log.logger,
-    patch: (c) => {
-      c.ocpp.callTimeout = 600;
-      c.chargers.list = c.chargers.list.map((x: (typeof c.chargers.list)[number]) => ({ ...x, maxCurrent: 32, phases: 3, phaseRotation: 'L1L2L3', ...(x.id === 'CP1' ? { validation } : {}) }));
-      c.site = {
-        supply: { maxCurrent: FUSE, phases: 3, voltage: 230 },
-        balancing: { responseTime: 0.2, rampInterval: 0, rampStep: 32, hysteresis: 0, recheckInterval: 0.2, retryInterval: 1, retryMaxInterval: 1 },
-      };
-    },
-  });
+  const { gw, cp1, cp2 } = await twoChargerSite(t, { logger: log.logger, callTimeout: 600, cp1: { validation }, balancing: { retryInterval: 1, retryMaxInterval: 1 } });
   const leniencies: { kind: string; action?: string; detail: string }[] = [];
   gw.app.events.on('ocpp.leniency', (e) => e.chargerId === 'CP1' && leniencies.push(e));
   const results: string[] = [];
   gw.app.events.on('balancer.profile', (e) => e.chargerId === 'CP1' && results.push(e.result));
-  const opts = { url: gw.url, phases: 3 as const, maxCurrentA: 32, meterIntervalMs: 1000 };
-  const cp1 = await physicalCharger(t, { ...opts, identity: 'CP1', password: PASSWORDS.CP1 });
-  const cp2 = await physicalCharger(t, { ...opts, identity: 'CP2', password: PASSWORDS.CP2 });
   return { log, gw, cp1, cp2, leniencies, results };
-}
-
-/** The worst sum of both chargers' currents, sampled every 10 ms until stop(). */
-function watchSum(t: Test, cp1: PhysicalCharger, cp2: PhysicalCharger): { worst: () => number; stop: () => void } {
-  let worst = 0;
-  const watch = setInterval(() => (worst = Math.max(worst, cp1.currentA(1) + cp2.currentA(1))), 10);
-  t.teardown(() => clearInterval(watch));
-  return { worst: () => worst, stop: () => clearInterval(watch) };
 }
 
 function controlOf(gw: RunningGateway, chargerId: string) {
@@ -57,10 +36,8 @@ function controlOf(gw: RunningGateway, chargerId: string) {
 }
 
 async function bothCharging(cp1: PhysicalCharger, cp2: PhysicalCharger): Promise<void> {
-  cp1.plugIn(1, { maxCurrentA: 32, phases: 3 });
-  await cp1.startTransaction(1, 'TAG1');
-  cp2.plugIn(1, { maxCurrentA: 32, phases: 3 });
-  await cp2.startTransaction(1, 'TAG2');
+  await startCharging(cp1, 'TAG1');
+  await startCharging(cp2, 'TAG2');
 }
 
 const repairable: Record<string, { answer: (status: string, id: string) => string; kind: string }> = {
@@ -92,9 +69,7 @@ t.test('a charger that answers every limit with broken JSON (and applies it) is 
   await eventually(() => results.includes('unreadable'), 'the broken answer is read as unreadable, long before the call timeout', 30_000);
   await eventually(() => controlOf(gw, 'CP1')?.controlled === false, 'CP1 not controlled', 30_000);
   t.match(controlOf(gw, 'CP1')?.why, /cannot be read/, 'and why');
-  let readings = 0;
-  gw.app.events.on('meter.values', () => readings++);
-  await eventually(() => readings >= 6, 'six readings', 30_000);
+  await moreReadings(gw, 6);
   sum.stop();
   t.ok(sum.worst() <= FUSE + 1e-9, `within the ${FUSE} A fuse: worst ${sum.worst()} A (CP1 ${cp1.currentA(1)} A, CP2 ${cp2.currentA(1)} A)`);
   t.equal(cp2.currentA(1), 0, 'CP1 counted at its 32 A: CP2 waits');
@@ -110,15 +85,11 @@ t.test('a strict charger whose answer to its first TxProfile cannot be read (it 
     return JSON.stringify([3, id, { status: status.toLowerCase() }]);
   };
   const sum = watchSum(t, cp1, cp2);
-  cp1.plugIn(1, { maxCurrentA: 32, phases: 3 });
-  await cp1.startTransaction(1, 'TAG1');
+  await startCharging(cp1, 'TAG1');
   await eventually(() => garbled, 'CP1 garbled the answer to its TxProfile', 30_000);
   await eventually(() => cp1.currentA(1) === FUSE, 'CP1 alone at the whole fuse', 30_000);
-  cp2.plugIn(1, { maxCurrentA: 32, phases: 3 });
-  await cp2.startTransaction(1, 'TAG2');
-  let readings = 0;
-  gw.app.events.on('meter.values', () => readings++);
-  await eventually(() => readings >= 6, 'six readings', 30_000);
+  await startCharging(cp2, 'TAG2');
+  await moreReadings(gw, 6);
   sum.stop();
   t.ok(sum.worst() <= FUSE + 1e-9, `within the ${FUSE} A fuse: worst ${sum.worst()} A (CP1 ${cp1.currentA(1)} A, CP2 ${cp2.currentA(1)} A)`);
   t.ok(results.includes('unreadable'), 'the garbled answer was read as unreadable');

@@ -14,39 +14,17 @@
  * charger does not forget the TxProfile it took. The last two tests make it forget first.
  */
 import t, { type Test } from 'tap';
-import { capturingLogger, eventually, PASSWORDS, startGateway, type RunningGateway } from '../helpers/gateway.js';
-import { physicalCharger, type PhysicalCharger } from '../helpers/physical-charger.js';
+import { capturingLogger, eventually, type RunningGateway } from '../helpers/gateway.js';
+import type { PhysicalCharger } from '../helpers/physical-charger.js';
+import { FUSE, moreReadings, startCharging, twoChargerSite, watchSum } from '../helpers/two-chargers.js';
 
-const FUSE = 32;
-
-/** A gateway on a 32 A site with no grid meter, CP1 charging alone at the whole fuse by its TxProfile, and CP2 plugged in. */
+/** The two-charger site (test/helpers/two-chargers.ts), CP1 charging alone at the whole fuse by its TxProfile. */
 async function siteWithCp1AtTheFuse(t: Test) {
   const log = capturingLogger('info');
-  const gw = await startGateway(t, {
-    logger: log.logger,
-    patch: (c) => {
-      c.chargers.list = c.chargers.list.map((x: (typeof c.chargers.list)[number]) => ({ ...x, maxCurrent: 32, phases: 3, phaseRotation: 'L1L2L3' }));
-      c.site = {
-        supply: { maxCurrent: FUSE, phases: 3, voltage: 230 },
-        balancing: { responseTime: 0.2, rampInterval: 0, rampStep: 32, hysteresis: 0, recheckInterval: 0.2 },
-      };
-    },
-  });
-  const opts = { url: gw.url, phases: 3 as const, maxCurrentA: 32, meterIntervalMs: 1000 };
-  const cp1 = await physicalCharger(t, { ...opts, identity: 'CP1', password: PASSWORDS.CP1 });
-  const cp2 = await physicalCharger(t, { ...opts, identity: 'CP2', password: PASSWORDS.CP2 });
-  cp1.plugIn(1, { maxCurrentA: 32, phases: 3 });
-  await cp1.startTransaction(1, 'TAG1');
+  const { gw, cp1, cp2 } = await twoChargerSite(t, { logger: log.logger });
+  await startCharging(cp1, 'TAG1');
   await eventually(() => cp1.currentA(1) === FUSE, 'CP1 alone at the whole fuse, by its TxProfile', 30_000);
   return { log, gw, cp1, cp2 };
-}
-
-/** The worst sum of both chargers' currents, sampled every 10 ms until stop(). */
-function watchSum(t: Test, cp1: PhysicalCharger, cp2: PhysicalCharger): { worst: () => number; stop: () => void } {
-  let worst = 0;
-  const watch = setInterval(() => (worst = Math.max(worst, cp1.currentA(1) + cp2.currentA(1))), 10);
-  t.teardown(() => clearInterval(watch));
-  return { worst: () => worst, stop: () => clearInterval(watch) };
 }
 
 for (const clears of [true, false]) {
@@ -57,13 +35,10 @@ for (const clears of [true, false]) {
     cp1.refuseProfile = (p) => p.chargingProfilePurpose === 'TxProfile';
     cp1.refuseClear = !clears;
     const sum = watchSum(t, cp1, cp2);
-    cp2.plugIn(1, { maxCurrentA: 32, phases: 3 });
-    await cp2.startTransaction(1, 'TAG2');
+    await startCharging(cp2, 'TAG2');
     if (clears) await eventually(() => cp1.currentA(1) === 16 && cp2.currentA(1) === 16, 'the fuse shared: 16 A each', 30_000);
     else await eventually(() => log.entries().some((e) => /not cleared/.test(String(e.why))), 'CP1 counted as not controlled', 30_000);
-    let readings = 0;
-    gw.app.events.on('meter.values', () => readings++);
-    await eventually(() => readings >= 6, 'six readings', 30_000);
+    await moreReadings(gw, 6);
     sum.stop();
     t.ok(sum.worst() <= FUSE + 1e-9, `every phase within the ${FUSE} A fuse: worst ${sum.worst()} A (CP1 ${cp1.currentA(1)} A, CP2 ${cp2.currentA(1)} A)`);
     const asked = log.entries().filter((e) => /outranks the TxDefaultProfile/.test(String(e.msg)));
@@ -87,11 +62,8 @@ for (const [what, forget] of Object.entries(forgetting)) {
     await forget(gw, cp1);
     // Its limits sent again: the TxProfile refused, the TxDefaultProfile carries the limit.
     await eventually(() => log.entries().some((e) => /^TxProfile refused/.test(String(e.msg))), 'CP1 refuses the TxProfile sent again', 30_000);
-    cp2.plugIn(1, { maxCurrentA: 32, phases: 3 });
-    await cp2.startTransaction(1, 'TAG2');
-    let readings = 0;
-    gw.app.events.on('meter.values', () => readings++);
-    await eventually(() => readings >= 6, 'six readings', 30_000);
+    await startCharging(cp2, 'TAG2');
+    await moreReadings(gw, 6);
     sum.stop();
     t.ok(sum.worst() <= FUSE + 1e-9, `every phase within the ${FUSE} A fuse: worst ${sum.worst()} A (CP1 ${cp1.currentA(1)} A, CP2 ${cp2.currentA(1)} A)`);
     await eventually(() => cp1.currentA(1) === 16 && cp2.currentA(1) === 16, 'the fuse shared: 16 A each', 30_000);
