@@ -31,7 +31,8 @@ t.test(`a cut overtakes ${MAX_QUEUED_CALLS} slow calls queued for the charger; m
   await startCharging(cp1, 'TAG1');
   await eventually(() => cp1.currentA(1) === FUSE, 'CP1 alone at the whole fuse', 30_000);
 
-  // The flood: one outstanding, MAX_QUEUED_CALLS waiting, 20 more refused.
+  // The flood: one outstanding, MAX_QUEUED_CALLS waiting, 20 more refused (at least: a limit
+  // of the balancer's may be the one outstanding).
   const flood = Array.from({ length: MAX_QUEUED_CALLS + 1 + 20 }, () => gw.app.gateway.commands.send('CP1', 'GetConfiguration', {}).then(() => 'answered', (e: unknown) => e));
   const refused = await Promise.all(flood.slice(-20));
   t.ok(
@@ -50,6 +51,10 @@ t.test(`a cut overtakes ${MAX_QUEUED_CALLS} slow calls queued for the charger; m
   sum.stop();
   t.ok(sum.worst() <= FUSE + 1e-9, `within the ${FUSE} A fuse: worst ${sum.worst()} A`);
   t.ok(answeredAtCut !== undefined && answeredAtCut < MAX_QUEUED_CALLS / 2, `CP1 was cut with ${answeredAtCut} of the ${MAX_QUEUED_CALLS + 1} queued GetConfiguration answered: the cut went ahead of them`);
-  const results = await Promise.all(flood.slice(0, MAX_QUEUED_CALLS + 1));
-  t.ok(results.every((r) => r === 'answered'), 'and every call that was queued was answered in the end');
+  // One more is refused when a limit of the balancer's was outstanding as the flood came: then
+  // the first GetConfiguration waited too.
+  const results = await Promise.all(flood);
+  const busy = results.filter((r) => r instanceof OcppCallError && r.code === 'GenericError').length;
+  t.ok(busy === 20 || busy === 21, `${busy} refused as beyond the bound`);
+  t.equal(results.filter((r) => r === 'answered').length, flood.length - busy, 'every call that was queued was answered in the end');
 });
