@@ -85,6 +85,14 @@ export default [
     tests: ['test/integration/tx-profile-refused.test.ts'],
   },
   {
+    name: 'idle-draw-not-counted',
+    rule: 'a connector without a transaction whose readings show its car above its standing limit (a free-vend charger, a stop with the contactor left closed) is counted at its maximum while they do: its share is not given to a neighbour',
+    file: 'src/balancer/loop.ts',
+    find: 'if (d && now - d.at <= readingMs && d.at >= since + responseMs && d.amps > (known ?? 0) + fs.overdrawTolerance) {',
+    replace: 'if (d && false) {',
+    tests: ['test/integration/idle-draw.test.ts'],
+  },
+  {
     name: 'unreadable-answer-read-as-refusal',
     rule: 'an answer to a SetChargingProfile that cannot be read is no refusal: the limit may be in force (a first TxProfile taken and forgotten kept the car at its old limit through a later cut)',
     file: 'src/balancer/loop.ts',

@@ -126,6 +126,17 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   /** Running sessions; not `confirmed` while their StartTransaction is still being written. */
   const sessions = new Map<string, { transactionId: number; startedAt: number; confirmed: boolean }>();
   const measured = new Map<string, { currents: PhaseCurrents; at: number; partial?: true }>();
+  /**
+   * Connectors without a session whose latest reading named no transaction: what they draw
+   * (highest phase) and when it was read. A car drawing there draws outside the limits the plan
+   * sets (a charger in free-vend mode, one that sent its StopTransaction but kept the contactor
+   * closed); counted by inputs() when it is above the standing limit.
+   */
+  const idleDraw = new Map<string, { amps: number; at: number }>();
+  /** When each connector's latest session ended (ms): its car had until `responseTime` after to stop. */
+  const endedAt = new Map<string, number>();
+  /** Connectors already warned of for drawing outside a session: once until they stop. */
+  const idleDrawWarned = new Set<string>();
   /** Chargers already warned of for a reading that leaves out phases (car-reading.ts): once each. */
   const partialWarned = new Set<string>();
   /** Chargers with more than one connector whose main meter (connector 0) reported: told once each. */
@@ -316,6 +327,23 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         input.fixed = { amps, why: 'uncontrolled', detail: holds ? `${why}: assumed at the ${known} A it accepted before` : `uncontrolled (${why}): assumed at ${worst} A` };
       } else if (session && known === undefined && !probe?.has(chargerId)) {
         input.fixed = { amps: worst, why: 'unconfirmed' };
+      } else if (!session && !probe?.has(chargerId)) {
+        // No session, yet its car draws above the standing limit it was given (read
+        // `responseTime` after that limit and after its last session ended): it follows no
+        // limit of ours (1.6 §3.13.2 gives a TxDefaultProfile to transactions, and a free-vend
+        // charger runs none; a charger may also end its transaction and keep its contactor
+        // closed). Counted at its maximum while its readings show it, as an uncontrolled one:
+        // the plan had given its share to a neighbour (seen: 64 A on a 32 A fuse).
+        const d = idleDraw.get(key);
+        const since = Math.max(inForce.get(key)?.changedAt ?? -Infinity, endedAt.get(key) ?? -Infinity);
+        if (d && now - d.at <= readingMs && d.at >= since + responseMs && d.amps > (known ?? 0) + fs.overdrawTolerance) {
+          const amps = Math.max(worst, d.amps);
+          input.fixed = { amps, why: 'uncontrolled', detail: `draws ${round1(d.amps)} A without a transaction, above its ${known ?? 0} A standing limit: assumed at ${amps} A` };
+          if (!idleDrawWarned.has(key)) {
+            idleDrawWarned.add(key);
+            log.warn({ chargerId, connectorId, amps: round1(d.amps), standingLimit: known ?? 0, assumed: amps }, 'a connector without a transaction draws above its standing limit: counted at its maximum while it does');
+          }
+        } else idleDrawWarned.delete(key);
       } else if (session && known !== undefined) {
         // It draws above the limit it accepted, though its car had `responseTime` to follow: it
         // is counted at what it draws at once, so the others make room now, not only once
@@ -840,7 +868,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
 
   // ---- events -------------------------------------------------------------------------------
 
-  function onMeterValues(e: { chargerId: string; connectorId: number; samples: MeterSample[] }): void {
+  function onMeterValues(e: { chargerId: string; connectorId: number; transactionId?: number; samples: MeterSample[] }): void {
     const charger = chargerOf(site, e.chargerId);
     const read = carReading(e.samples, charger, site.supply.voltage);
     if (!read) return;
@@ -867,6 +895,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       log.warn({ chargerId: e.chargerId }, 'the charger reports the current of fewer phases than it is wired for, and no total power that tells how many its car uses: its cars are counted on all its phases (add Power.Active.Import to its MeterValuesSampledData)');
     }
     measured.set(key, reading);
+    // A reading that names a transaction on a connector without one is a late one of an ended
+    // session (a backlog sent after a reconnect, 1.6 §3.7): it says nothing of now.
+    if (!sessions.has(key) && e.transactionId === undefined) idleDraw.set(key, { amps: Math.max(currents[0], currents[1], currents[2]), at });
     const limit = inForce.get(key);
     if (sessions.has(key) && limit && !inFlight.has(key) && at - limit.changedAt > b.rampInterval * 1000) {
       const judged = judgeOverdraw(overdraw, { key, draw: Math.max(currents[0], currents[1], currents[2]), limit: limit.amps, tolerance: fs.overdrawTolerance, samples: fs.overdrawSamples });
@@ -917,6 +948,9 @@ export function createBalancer(deps: BalancerDeps): Balancer {
       readingBasis.delete(key);
       changed = true;
     }
+    // No car on the connector: whatever it drew without a transaction has stopped (a charger
+    // sends no more MeterValues then, and the last one would count for readingMs).
+    if (s.status === 'Available' && idleDraw.delete(key)) changed = true;
     // A connector the plan has not seen yet. Any other status (Preparing, Finishing, Faulted…)
     // changes nothing the plan counts (sessions begin and end with their transactions): a
     // charger that flaps its status asks for no runs.
@@ -941,6 +975,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const current = sessions.get(key);
     if (current && current.transactionId !== s.transactionId) return;
     forget(key);
+    endedAt.set(key, nowMs());
     // The car's needs were this session's (the edge forgets them too; this keeps the plan right if it did not).
     if (evPhases.delete(key) || caps.get(key)?.has(EV_NEEDS_SOURCE)) setCap(s.chargerId, s.connectorId, null, EV_NEEDS_SOURCE);
     switched.delete(key);
@@ -959,6 +994,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     sessions.delete(key);
     txInstalled.delete(key);
     measured.delete(key);
+    idleDraw.delete(key);
+    idleDrawWarned.delete(key);
     readingBasis.delete(key);
     suspended.delete(key);
     cannotPause.delete(key);

@@ -202,10 +202,20 @@ interface Tx {
   answer?: Promise<unknown>;
 }
 
+/**
+ * How a car draws on a connector without a transaction: a charger in free-vend mode, or one
+ * that sent its StopTransaction and kept its contactor closed. followsDefault: held by the
+ * TxDefaultProfiles; ignoresProfiles: by nothing but its and the car's maximum (1.6 §3.13.2
+ * gives the TxDefaultProfile to transactions).
+ */
+export type IdleDraw = 'followsDefault' | 'ignoresProfiles';
+
 interface Connector {
   id: number;
   car: Car | undefined;
   tx: Tx | undefined;
+  /** The car draws without a transaction (undefined: it does not). */
+  idleDraw: IdleDraw | undefined;
   finishing: boolean;
   energyWh: number;
   status: Status | undefined;
@@ -242,7 +252,7 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
     this.voltageV = opts.voltageV ?? 230;
     this.delayMs = opts.responseDelayMs ?? 0;
     this.connectors = Array.from({ length: opts.connectors ?? 1 }, (_, i) => ({
-      id: i + 1, car: undefined, tx: undefined, finishing: false, energyWh: 0, status: undefined, history: [], meter: undefined,
+      id: i + 1, car: undefined, tx: undefined, idleDraw: undefined, finishing: false, energyWh: 0, status: undefined, history: [], meter: undefined,
     }));
     for (const c of this.connectors) this.remember(c);
     client.on('strictValidationFailure', (e: unknown) => this.validationFailures.push(e));
@@ -319,6 +329,8 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
     const c = this.get(connectorId);
     const stopping = c.tx ? this.stopTransaction(connectorId, 'EVDisconnected') : undefined;
     c.car = undefined;
+    c.idleDraw = undefined;
+    clearInterval(c.meter);
     c.finishing = false;
     this.changed(c);
     await stopping;
@@ -331,6 +343,17 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
     this.changed(c);
   }
 
+  /** The plugged-in car starts drawing with no transaction at all (free vend): MeterValues name none. */
+  drawWithoutTransaction(connectorId: number, how: IdleDraw): void {
+    const c = this.get(connectorId);
+    if (c.tx) throw new Error(`${this.identity}/${connectorId}: a transaction is running`);
+    if (!c.car) throw new Error(`${this.identity}/${connectorId}: no car plugged in`);
+    this.integrate();
+    c.idleDraw = how;
+    this.changed(c);
+    this.startMeter(c);
+  }
+
   /** Starts charging now and sends StartTransaction; a refused idTag ends it again (DeAuthorized). */
   async startTransaction(connectorId: number, idTag: string): Promise<StartTransactionResponse> {
     const c = this.get(connectorId);
@@ -339,6 +362,7 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
     this.integrate();
     const tx: Tx = { idTag, transactionId: undefined, meterStartWh: Math.floor(c.energyWh) };
     c.tx = tx;
+    c.idleDraw = undefined;
     this.remember(c);
     // StartTransaction first, then the status it leads to (Charging), in that order on the wire.
     const answer = this.client.call<StartTransactionResponse>('StartTransaction', { connectorId, idTag, meterStart: tx.meterStartWh, timestamp: new Date().toISOString() });
@@ -354,15 +378,21 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
     return res;
   }
 
-  /** Stops charging now (its TxProfiles go with it, §3.13.2) and sends StopTransaction. */
-  async stopTransaction(connectorId: number, reason: StopReason = 'Local'): Promise<void> {
+  /**
+   * Stops charging now (its TxProfiles go with it, §3.13.2) and sends StopTransaction.
+   * keepDrawing: a faulty charger that reports the stop but keeps its contactor closed; the car
+   * draws on, without a transaction, and the MeterValues go on naming none.
+   */
+  async stopTransaction(connectorId: number, reason: StopReason = 'Local', keepDrawing?: IdleDraw): Promise<void> {
     const c = this.get(connectorId);
     const tx = c.tx;
     if (!tx) return;
     this.integrate();
     c.tx = undefined;
-    c.finishing = c.car !== undefined;
+    c.finishing = c.car !== undefined && keepDrawing === undefined;
+    c.idleDraw = c.car !== undefined ? keepDrawing : undefined;
     clearInterval(c.meter);
+    if (c.idleDraw) this.startMeter(c);
     this.installed = this.installed.filter((p) => !(p.connectorId === connectorId && p.profile.chargingProfilePurpose === 'TxProfile'));
     this.remember(c);
     // Never answered: nothing to stop upstream in this simple charger.
@@ -431,13 +461,13 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
   /** What the car draws now, A per phase. */
   private drawOf(c: Connector, now = Date.now()): number {
     // A start, a stop and an unplug take effect at once.
-    if (!c.tx || !c.car) return 0;
+    if (!c.car || (!c.tx && !c.idleDraw)) return 0;
     const then = now - this.delayMs;
     let h = c.history[0]!;
     for (const x of c.history) if (x.at <= then) h = x;
     // Schedules move with time: the limit the car follows is the one in force `delay` ago.
-    const transactionId = h.transactionId === null ? c.tx.transactionId : h.transactionId;
-    const limit = readLimit(h.installed, c.id, then, { transactionId, phases: this.phasesOf(c), voltageV: this.voltageV });
+    const transactionId = !c.tx ? null : h.transactionId === null ? c.tx.transactionId : h.transactionId;
+    const limit = c.idleDraw === 'ignoresProfiles' ? undefined : readLimit(h.installed, c.id, then, { transactionId, phases: this.phasesOf(c), voltageV: this.voltageV });
     return Math.max(0, Math.min(c.car.maxCurrentA, this.opts.maxCurrentA, limit ?? Infinity));
   }
 
@@ -452,6 +482,7 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
   private async refreshStatus(c: Connector, force = false): Promise<void> {
     let status: Status;
     if (c.tx) status = !c.car ? 'SuspendedEV' : c.car.maxCurrentA <= 0 ? 'SuspendedEV' : this.drawOf(c) > 0 ? 'Charging' : 'SuspendedEVSE';
+    else if (c.car && c.idleDraw) status = this.drawOf(c) > 0 ? 'Charging' : 'SuspendedEVSE';
     else if (c.car) status = c.finishing ? 'Finishing' : 'Preparing';
     else status = 'Available';
     if (status === c.status && !force) return;
