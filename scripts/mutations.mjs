@@ -133,6 +133,14 @@ export default [
     tests: ['test/unit/ocpp/session.test.ts', 'test/integration/charger-call-flood.test.ts'],
   },
   {
+    name: 'cloud-calls-ungated',
+    rule: "the cloud's CALLs pass an inbound gate (upstream.maxCallsInFlight, callRate, callBurst) like a charger's: a cloud in a loop cannot hold the event loop",
+    file: 'src/upstream/upstream.ts',
+    find: '      inboundLimits: { maxInFlight: u.maxCallsInFlight, ratePerSecond: u.callRate, burst: u.callBurst },',
+    replace: '',
+    tests: ['test/integration/upstream-call-flood.test.ts'],
+  },
+  {
     name: 'cloud-answers-not-repaired',
     rule: "the cloud's answers get the safe repairs (an unknown property, another spelling): a StartTransaction it took is not sent again and dead-lettered",
     file: 'src/upstream/link.ts',

@@ -574,6 +574,9 @@ const UpstreamConnection = {
   cert: Type.Optional(Type.String({ minLength: 1, description: 'PEM client certificate (chain) chargegate presents to a cloud that requires mutual TLS (wss:// only; with key). Use ${file:/path}.' })),
   key: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of upstream.cert (not encrypted). Use ${file:/path}.' })),
   callTimeout: Type.Number({ default: 30, minimum: 0.1, maximum: 600, description: 'Seconds to wait for the cloud to answer a message; then it counts as failed.' }),
+  maxCallsInFlight: Type.Integer({ default: 50, minimum: 1, maximum: 1000, description: 'CALLs of this cloud handled at the same time (a command forwarded to a charger holds one until the charger answers); more wait their turn.' }),
+  callRate: Type.Number({ default: 50, minimum: 1, maximum: 10000, description: 'CALLs per second this cloud may start on average; more wait their turn, and a cloud far ahead is no longer read until it catches up, so a cloud in a loop cannot starve the chargers and the balancer.' }),
+  callBurst: Type.Integer({ default: 500, minimum: 1, maximum: 100000, description: 'CALLs this cloud may start at once after a quiet spell (a command to every connector of the site).' }),
   transactionMessageAttempts: Type.Integer({ default: 5, minimum: 1, maximum: 100, description: 'Times a message is sent before it goes to the dead letters (1.6 TransactionMessageAttempts).' }),
   transactionMessageRetryInterval: Type.Number({ default: 60, minimum: 0, maximum: 86400, description: 'Seconds; the n-th retry waits n times this (1.6 TransactionMessageRetryInterval).' }),
   reconnect: Section(

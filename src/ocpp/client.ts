@@ -24,6 +24,8 @@ export interface ClientOptions {
   relaysLongStrings?: boolean;
   /** The repair of a peer's answer that fails its schema (session.ts repairAnswer). */
   repairAnswer?: SessionOptions['repairAnswer'];
+  /** How many of the server's CALLs are handled at once and how fast (inbound-gate.ts); unlimited when absent. */
+  inboundLimits?: SessionOptions['inboundLimits'];
   handshakeTimeoutMs?: number;
   /**
    * wss:// only: PEM CA certificate(s) the server's certificate must chain to, instead of the
@@ -112,7 +114,8 @@ export function connectOcpp(opts: ClientOptions): Promise<ClientConnection> {
         ...(opts.maxFrameBytes ? { maxFrameBytes: opts.maxFrameBytes } : {}),
         ...(opts.relaysLongStrings ? { relaysLongStrings: true } : {}),
         ...(opts.repairAnswer ? { repairAnswer: opts.repairAnswer } : {}),
-        socket: { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) },
+        ...(opts.inboundLimits ? { inboundLimits: opts.inboundLimits } : {}),
+        socket: { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason), pause: () => ws.pause(), resume: () => ws.resume() },
       });
       const s = session;
       ws.on('message', (data: Buffer) => {

@@ -331,7 +331,7 @@ export class OcppSession {
     if (!this.paused && gate.queued >= PAUSE_AT && this.closedReason === null) {
       this.paused = true;
       this.opts.socket.pause?.();
-      this.opts.logger.warn({ waiting: gate.queued }, 'the charger sends calls faster than they are handled: reading paused until it catches up');
+      this.opts.logger.warn({ waiting: gate.queued }, `${this.opts.role === 'central' ? 'the charger' : 'the central system'} sends calls faster than they are handled: reading paused until it catches up`);
     } else if (this.paused && gate.queued <= RESUME_AT) {
       this.paused = false;
       this.opts.socket.resume?.();

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { connectOcpp, type ClientConnection } from '../ocpp/client.js';
 import { answerName, repairAnswer } from '../ocpp/answer-repair.js';
 import { OcppOfflineError, type OcppVersion } from '../ocpp/errors.js';
+import type { InboundLimits } from '../ocpp/inbound-gate.js';
 import type { CallHandler } from '../ocpp/session.js';
 import { validatorFor } from '../ocpp/validate.js';
 import type { BootNotificationResponse } from '../ocpp/v16/types.js';
@@ -28,6 +29,8 @@ export interface LinkOptions {
   cert?: string;
   key?: string;
   callTimeoutMs: number;
+  /** How many of the cloud's CALLs are handled at once and how fast (upstream.maxCallsInFlight, callRate, callBurst). */
+  inboundLimits?: InboundLimits;
   backoff: Backoff;
   /** The subprotocol offered (default ocpp1.6); the cloud's frames are validated against its schemas. */
   protocol?: OcppVersion;
@@ -150,6 +153,7 @@ export class UpstreamLink {
           handler: this.opts.handler,
           logger: log,
           callTimeoutMs: this.opts.callTimeoutMs,
+          ...(this.opts.inboundLimits ? { inboundLimits: this.opts.inboundLimits } : {}),
         });
       } catch (err) {
         this.failed(`cannot reach the cloud CSMS: ${(err as Error).message}`);

@@ -346,6 +346,9 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       ...(u.ca !== undefined ? { ca: u.ca } : {}),
       ...(u.cert !== undefined && u.key !== undefined ? { cert: u.cert, key: u.key } : {}),
       callTimeoutMs: u.callTimeout * 1000,
+      // The cloud is one peer, not trusted to be well-behaved: a CSMS in a loop (or a stolen
+      // account) must not take the gateway's CPU from the chargers and the balancer.
+      inboundLimits: { maxInFlight: u.maxCallsInFlight, ratePerSecond: u.callRate, burst: u.callBurst },
       backoff: { initialMs: u.reconnect.initialDelay * 1000, maxMs: u.reconnect.maxDelay * 1000 },
       protocol: wire.protocol,
       bootPayload: () => wire.boot({ ...spec.boot() }),
