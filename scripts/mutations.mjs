@@ -141,6 +141,14 @@ export default [
     tests: ['test/integration/upstream-call-flood.test.ts'],
   },
   {
+    name: 'cloud-in-flight-held-by-silent-charger',
+    rule: "the cloud's in-flight bound (upstream.maxCallsInFlight, 1000) is above what a silent charger can hold (its queue, 101): one silent charger does not hold up the cloud's other calls",
+    file: 'src/config/schema.ts',
+    find: 'maxCallsInFlight: Type.Integer({ default: 1000, minimum: 1, maximum: 10000,',
+    replace: 'maxCallsInFlight: Type.Integer({ default: 50, minimum: 1, maximum: 10000,',
+    tests: ['test/integration/upstream-call-flood.test.ts'],
+  },
+  {
     name: 'cloud-answers-not-repaired',
     rule: "the cloud's answers get the safe repairs (an unknown property, another spelling): a StartTransaction it took is not sent again and dead-lettered",
     file: 'src/upstream/link.ts',

@@ -347,7 +347,9 @@ export function createUpstream(deps: UpstreamDeps): Upstream | undefined {
       ...(u.cert !== undefined && u.key !== undefined ? { cert: u.cert, key: u.key } : {}),
       callTimeoutMs: u.callTimeout * 1000,
       // The cloud is one peer, not trusted to be well-behaved: a CSMS in a loop (or a stolen
-      // account) must not take the gateway's CPU from the chargers and the balancer.
+      // account) must not take the gateway's CPU from the chargers and the balancer. The rate
+      // does that; the in-flight bound is high, as a forwarded call holds its slot while a
+      // silent charger keeps it waiting (at most its queue, MAX_QUEUED_CALLS + 1).
       inboundLimits: { maxInFlight: u.maxCallsInFlight, ratePerSecond: u.callRate, burst: u.callBurst },
       backoff: { initialMs: u.reconnect.initialDelay * 1000, maxMs: u.reconnect.maxDelay * 1000 },
       protocol: wire.protocol,

@@ -66,3 +66,39 @@ t.test(`${FLOOD} calls from the cloud at once: each answered, at no more than up
     "the cloud's socket was paused while the flood waited (a warning in the log)",
   );
 });
+
+t.test("a silent charger does not hold up the cloud's other calls: 150 UnlockConnector it never answers, then the cloud's next call is answered at once", async (t) => {
+  const cloud = await startCloud();
+  t.teardown(() => cloud.close());
+  const gw = await startGateway(t, {
+    patch: (c) => {
+      c.authorization.mode = 'accept-all';
+      // Long enough that an answer before it proves nothing waited for the silent charger.
+      c.ocpp.callTimeout = 120;
+      c.upstream = { url: cloud.url, identity: SITE, connectors: [{ charger: 'CP2', connector: 1, virtual: 1 }], reconnect: { initialDelay: 0.05, maxDelay: 0.2 } };
+    },
+  });
+  await eventually(() => gw.app.upstream!.online(), 'the link to be up');
+  // CP2 boots and then answers nothing chargegate asks of it.
+  const cp2 = await rawCharger(t, gw.url, 'CP2', { password: PASSWORDS.CP2 });
+  await cp2.call('b', 'BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
+
+  const client = cloud.clients.get(SITE)!;
+  const answers = new Map<string, unknown[]>();
+  client.on('message', (m: { message: string; outbound: boolean }) => {
+    if (m.outbound) return;
+    const frame = JSON.parse(String(m.message)) as unknown[];
+    if (typeof frame[1] === 'string') answers.set(frame[1], frame);
+  });
+  const UNLOCKS = 150;
+  for (let i = 0; i < UNLOCKS; i++) client.sendRaw(JSON.stringify([2, `unlock-${i}`, 'UnlockConnector', { connectorId: 1 }]));
+  // One outstanding and 100 queued for CP2; the rest refused at once (the charger's queue, commands.md).
+  const refused = (i: number) => answers.get(`unlock-${i}`)?.[0] === 4;
+  await eventually(() => Array.from({ length: UNLOCKS }, (_, i) => i).filter(refused).length === UNLOCKS - 101, `${UNLOCKS - 101} unlocks refused beyond CP2's queue`, 30_000);
+
+  client.sendRaw(JSON.stringify([2, 'list-version', 'GetLocalListVersion', {}]));
+  await eventually(() => answers.has('list-version'), "the cloud's next call answered", 30_000);
+  t.equal(answers.get('list-version')![0], 3, 'answered with its CALLRESULT');
+  const waiting = Array.from({ length: UNLOCKS }, (_, i) => `unlock-${i}`).filter((id) => !answers.has(id)).length;
+  t.equal(waiting, 101, "answered while CP2's 101 unlocks still wait for it");
+});

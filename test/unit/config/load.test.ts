@@ -17,7 +17,7 @@ t.test('an empty file gives every default, closed to strangers', async (t) => {
     log: { level: 'info', format: 'json' },
     mqtt: { host: '127.0.0.1', port: 1883, users: [], maxPacketSize: 262144, maxAuthFailures: 10, prefix: 'chargegate', throttle: 1, showIdTag: false, homeAssistant: { discovery: true, prefix: 'homeassistant' } },
     upstream: {
-      name: 'primary', ocpp: '1.6', answerTimeout: 2, callTimeout: 30, maxCallsInFlight: 50, callRate: 50, callBurst: 500, transactionMessageAttempts: 5, transactionMessageRetryInterval: 60, stopTransactionOnInvalidId: true,
+      name: 'primary', ocpp: '1.6', answerTimeout: 2, callTimeout: 30, maxCallsInFlight: 1000, callRate: 50, callBurst: 500, transactionMessageAttempts: 5, transactionMessageRetryInterval: 60, stopTransactionOnInvalidId: true,
       reconnect: { initialDelay: 1, maxDelay: 300 }, offline: { unknownIdTag: 'reject' }, outbox: { maxMessages: 500000 }, connectors: [], mirrors: [], dataTransfer: [],
     },
     http: { port: 8080, requestTimeout: 30, keepAliveTimeout: 5, maxConnections: 256, maxConnectionsPerAddress: 32, maxAuthFailures: 10, allowedHosts: [], allowedOrigins: [] },
