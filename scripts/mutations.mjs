@@ -88,8 +88,8 @@ export default [
     name: 'idle-draw-not-counted',
     rule: 'a connector without a transaction whose readings show its car above its standing limit (a free-vend charger, a stop with the contactor left closed) is counted at its maximum while they do: its share is not given to a neighbour',
     file: 'src/balancer/loop.ts',
-    find: 'if (d && now - d.at <= readingMs && d.at >= since + responseMs && d.amps > (known ?? 0) + fs.overdrawTolerance) {',
-    replace: 'if (d && false) {',
+    find: 'if (now - d.at <= readingMs && d.at >= since + responseMs && d.amps > (known ?? 0) + fs.overdrawTolerance) {',
+    replace: 'if (now < 0) {',
     tests: ['test/integration/idle-draw.test.ts'],
   },
   {

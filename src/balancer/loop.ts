@@ -327,16 +327,16 @@ export function createBalancer(deps: BalancerDeps): Balancer {
         input.fixed = { amps, why: 'uncontrolled', detail: holds ? `${why}: assumed at the ${known} A it accepted before` : `uncontrolled (${why}): assumed at ${worst} A` };
       } else if (session && known === undefined && !probe?.has(chargerId)) {
         input.fixed = { amps: worst, why: 'unconfirmed' };
-      } else if (!session && !probe?.has(chargerId)) {
+      } else if (!session && idleDraw.has(key) && !probe?.has(chargerId)) {
         // No session, yet its car draws above the standing limit it was given (read
         // `responseTime` after that limit and after its last session ended): it follows no
         // limit of ours (1.6 §3.13.2 gives a TxDefaultProfile to transactions, and a free-vend
         // charger runs none; a charger may also end its transaction and keep its contactor
         // closed). Counted at its maximum while its readings show it, as an uncontrolled one:
         // the plan had given its share to a neighbour (seen: 64 A on a 32 A fuse).
-        const d = idleDraw.get(key);
+        const d = idleDraw.get(key)!;
         const since = Math.max(inForce.get(key)?.changedAt ?? -Infinity, endedAt.get(key) ?? -Infinity);
-        if (d && now - d.at <= readingMs && d.at >= since + responseMs && d.amps > (known ?? 0) + fs.overdrawTolerance) {
+        if (now - d.at <= readingMs && d.at >= since + responseMs && d.amps > (known ?? 0) + fs.overdrawTolerance) {
           const amps = Math.max(worst, d.amps);
           input.fixed = { amps, why: 'uncontrolled', detail: `draws ${round1(d.amps)} A without a transaction, above its ${known ?? 0} A standing limit: assumed at ${amps} A` };
           if (!idleDrawWarned.has(key)) {
@@ -897,7 +897,12 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     measured.set(key, reading);
     // A reading that names a transaction on a connector without one is a late one of an ended
     // session (a backlog sent after a reconnect, 1.6 §3.7): it says nothing of now.
-    if (!sessions.has(key) && e.transactionId === undefined) idleDraw.set(key, { amps: Math.max(currents[0], currents[1], currents[2]), at });
+    // Kept only while it draws: an idle connector that reports 0 A costs the plan nothing.
+    if (!sessions.has(key) && e.transactionId === undefined) {
+      const amps = Math.max(currents[0], currents[1], currents[2]);
+      if (amps > b.phaseThreshold) idleDraw.set(key, { amps, at });
+      else forgetIdleDraw(key);
+    }
     const limit = inForce.get(key);
     if (sessions.has(key) && limit && !inFlight.has(key) && at - limit.changedAt > b.rampInterval * 1000) {
       const judged = judgeOverdraw(overdraw, { key, draw: Math.max(currents[0], currents[1], currents[2]), limit: limit.amps, tolerance: fs.overdrawTolerance, samples: fs.overdrawSamples });
@@ -950,7 +955,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     }
     // No car on the connector: whatever it drew without a transaction has stopped (a charger
     // sends no more MeterValues then, and the last one would count for readingMs).
-    if (s.status === 'Available' && idleDraw.delete(key)) changed = true;
+    if (s.status === 'Available' && idleDraw.has(key)) {
+      forgetIdleDraw(key);
+      changed = true;
+    }
     // A connector the plan has not seen yet. Any other status (Preparing, Finishing, Faulted…)
     // changes nothing the plan counts (sessions begin and end with their transactions): a
     // charger that flaps its status asks for no runs.
@@ -984,6 +992,11 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     schedule();
   }
 
+  function forgetIdleDraw(key: string): void {
+    idleDraw.delete(key);
+    idleDrawWarned.delete(key);
+  }
+
   function forget(key: string): void {
     // The session's TxProfile goes with it (§3.13.2): the connector is on its TxDefaultProfile.
     const limit = inForce.get(key);
@@ -994,8 +1007,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     sessions.delete(key);
     txInstalled.delete(key);
     measured.delete(key);
-    idleDraw.delete(key);
-    idleDrawWarned.delete(key);
+    forgetIdleDraw(key);
     readingBasis.delete(key);
     suspended.delete(key);
     cannotPause.delete(key);
