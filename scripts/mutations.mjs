@@ -93,6 +93,14 @@ export default [
     tests: ['test/integration/idle-draw.test.ts'],
   },
   {
+    name: 'no-current-counted-as-none',
+    rule: "a charger that takes its limits but whose readings carry no current (the energy register alone) has its car counted at its limit once its reading time ran out: its own draw is not taken for house load on the grid meter, which cut it to nothing",
+    file: 'src/balancer/draw.ts',
+    find: 'if (c.sessionStartedAt !== undefined && c.limit !== undefined && c.controlled) {',
+    replace: 'if (now < 0) {',
+    tests: ['test/integration/partial-current-report.test.ts', 'test/unit/balancer/draw.test.ts'],
+  },
+  {
     name: 'unreadable-answer-read-as-refusal',
     rule: 'an answer to a SetChargingProfile that cannot be read is no refusal: the limit may be in force (a first TxProfile taken and forgotten kept the car at its old limit through a later cut)',
     file: 'src/balancer/loop.ts',

@@ -48,6 +48,12 @@ export interface ChargerState {
   sessionStartedAt?: number;
   /** It takes its limits (not uncontrolled): its car draws no more than `limit` once it followed. */
   controlled?: boolean;
+  /**
+   * On how many of its phases (from its L1) the plan counts its car while no reading says which
+   * it uses (allocate.ts phasesOf): its wired phases, fewer for a car that declared fewer (its
+   * 2.0.1 charging needs) or a charger switched to one. Undefined: all of them.
+   */
+  limitPhases?: number;
 }
 
 export interface CarDraw {
@@ -82,9 +88,26 @@ export function carDraw(c: ChargerState, now: number, s: DrawSettings): CarDraw 
     // is due (readingMs) it is changing, counted at its limit while the house load may rise but
     // not fall. Counted as none after its response time, its own draw became house load and it
     // was cut by it (seen: 32 A fuse, 10 A house, held at 10–12 A until its first report). A
-    // charger that never reports is counted as none after that: its car as house load, the safe side.
+    // charger whose readings carry no current is counted at its limit after that; see below.
     const changing = c.sessionStartedAt !== undefined && c.limit !== undefined && now < since + s.readingMs;
-    return { currents: changing ? currents.map(() => c.limit!.amps) : currents, changing, least: currents };
+    if (changing) return { currents: currents.map(() => c.limit!.amps), changing, least: currents };
+    // A charger that takes its limits but whose MeterValues say nothing of the current (the
+    // energy register alone, 1.6's default MeterValuesSampledData; power without the phases it
+    // spreads over), or that stopped reporting: its car is counted at its limit, on the phases the
+    // plan counts it on. Counted as none, its own draw became house load once the reading time
+    // ran out and it was cut to nothing (seen: 32 A fuse, 10 A house, a car at 22 A held at 0 A from
+    // 90 s on). At its limit the meter minus the limit, plus
+    // the limit in the plan, is the room the fuse has whatever the car draws under it; a car that
+    // draws more shows as house load (the safe side). One that draws less leaves that room to a
+    // neighbour until it draws again, when the meter sees the step like any house load's (as
+    // with a reading it no longer draws, readingTrustMs). An uncontrolled one stays as none: the
+    // plan counts it at its maximum.
+    if (c.sessionStartedAt !== undefined && c.limit !== undefined && c.controlled) {
+      const amps = c.limit.amps;
+      const on = currents.map((_, i) => (i < (c.limitPhases ?? s.phases) ? amps : 0));
+      return { currents: on, changing: false, least: on };
+    }
+    return { currents, changing, least: currents };
   }
   const changing = c.reported.at < since + s.responseMs;
   if (!changing && c.limit && c.controlled) {

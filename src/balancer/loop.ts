@@ -19,7 +19,8 @@ import type { Logger } from '../log.js';
 import type { GridMeter } from '../meters/ports.js';
 import { OcppCallError, OcppOfflineError, OcppTimeoutError, OcppUnreadableAnswerError } from '../ocpp/errors.js';
 import type { ConnectorState, MeterSample, Store } from '../store/ports.js';
-import { allocate, chargerOf, supplyCapacity } from './allocate.js';
+import { allocate, chargerOf, phasesOf, supplyCapacity } from './allocate.js';
+import { siteIndex } from './site-index.js';
 import { gridPowerW } from '../meters/grid-power.js';
 import { exposureOf, releaseOrders, type Loaded, type Order } from './budget.js';
 import * as control from './control.js';
@@ -139,6 +140,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const idleDrawWarned = new Set<string>();
   /** Chargers already warned of for a reading that leaves out phases (car-reading.ts): once each. */
   const partialWarned = new Set<string>();
+  /** Chargers told that their readings carry no current (warnNoCurrent). */
+  const noCurrentWarned = new Set<string>();
   /** Chargers with more than one connector whose main meter (connector 0) reported: told once each. */
   const mainMeterTold = new Set<string>();
   /** Per connector, the reading that last asked for a run (replan.ts). */
@@ -437,7 +440,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const limit = inForce.get(key);
     const startedAt = sessions.get(key)?.startedAt;
     const controlled = notControlled(splitKey(key)[0]) === undefined;
-    return { ...(fresh ? { reported: fresh } : {}), ...(limit ? { limit } : {}), ...(startedAt !== undefined ? { sessionStartedAt: startedAt } : {}), controlled };
+    const state: ChargerState = { ...(fresh ? { reported: fresh } : {}), ...(limit ? { limit } : {}), ...(startedAt !== undefined ? { sessionStartedAt: startedAt } : {}), controlled };
+    // Without a reading, the phases the plan counts its car on (a car counted at its limit, draw.ts).
+    if (!fresh && startedAt !== undefined) state.limitPhases = phasesOf(chargerOf(site, splitKey(key)[0]), siteIndex(site), undefined, b.phaseThreshold, evPhases.get(key), switched.get(key)).length;
+    return state;
   }
 
   function drawSettings(charger: ChargerModel): DrawSettings {
@@ -868,10 +874,24 @@ export function createBalancer(deps: BalancerDeps): Balancer {
 
   // ---- events -------------------------------------------------------------------------------
 
+  /**
+   * Told once per charger: a reading during a session that carries no current (the energy
+   * register alone, or power) gives the balancer nothing of what its car draws. Clock-aligned
+   * readings are left out: they mostly carry the energy register alone (MeterValuesAlignedData),
+   * beside sampled ones that may well carry the current.
+   */
+  function warnNoCurrent(e: { chargerId: string; connectorId: number; samples: MeterSample[] }, charger: ChargerModel): void {
+    if (noCurrentWarned.has(e.chargerId) || e.samples.every((x) => x.context === 'Sample.Clock')) return;
+    const connectorId = e.connectorId === 0 && charger.connectors === 1 ? 1 : e.connectorId;
+    if (!sessions.has(connectorKey(e.chargerId, connectorId))) return;
+    noCurrentWarned.add(e.chargerId);
+    log.warn({ chargerId: e.chargerId, measurands: [...new Set(e.samples.map((x) => x.measurand))] }, 'the charger reports no current (Current.Import) during a session: its cars are counted at their limits, and one that draws more cannot be told (add Current.Import to its MeterValuesSampledData)');
+  }
+
   function onMeterValues(e: { chargerId: string; connectorId: number; transactionId?: number; samples: MeterSample[] }): void {
     const charger = chargerOf(site, e.chargerId);
     const read = carReading(e.samples, charger, site.supply.voltage);
-    if (!read) return;
+    if (!read) return warnNoCurrent(e, charger);
     const { currents } = read;
     // Connector 0 is the charger's main meter (1.6 §4.7; clock-aligned readings mostly go
     // there): the sum of its connectors, not a load of its own. Counted as one, a car was

@@ -178,10 +178,11 @@ export interface PhysicalChargerOptions {
   /**
    * How its meter reports the current (default perPhase): perPhase, Current.Import for each of
    * its phases; l1Only, for L1 alone whatever the car draws on the others (Enercab Smart, evcc
-   * PR #16523); phaseless, one Current.Import without a phase. powerToo adds the total
+   * PR #16523); phaseless, one Current.Import without a phase; none, no current at all (the
+   * energy register alone: 1.6's default MeterValuesSampledData). powerToo adds the total
    * Power.Active.Import in W (the voltage times the currents of every phase).
    */
-  currentReport?: 'perPhase' | 'l1Only' | 'phaseless';
+  currentReport?: 'perPhase' | 'l1Only' | 'phaseless' | 'none';
   powerToo?: boolean;
 }
 
@@ -408,7 +409,7 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
     const a = this.drawOf(c);
     const used = this.phasesOf(c);
     const report = this.opts.currentReport ?? 'perPhase';
-    const phases = (['L1', 'L2', 'L3'] as const).slice(0, report === 'perPhase' ? this.opts.phases : 1);
+    const phases = (['L1', 'L2', 'L3'] as const).slice(0, report === 'perPhase' ? this.opts.phases : report === 'none' ? 0 : 1);
     const sampledValue = [
       ...phases.map((phase, i) => ({ value: (i < used ? a : 0).toFixed(1), context: 'Sample.Periodic', measurand: 'Current.Import', ...(report === 'phaseless' ? {} : { phase }), location: 'Outlet', unit: 'A' })),
       ...(this.opts.powerToo ? [{ value: (a * used * this.voltageV).toFixed(0), context: 'Sample.Periodic', measurand: 'Power.Active.Import', location: 'Outlet', unit: 'W' }] : []),

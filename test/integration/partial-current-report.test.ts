@@ -36,6 +36,8 @@ interface SiteOptions {
   report2?: Pick<PhysicalChargerOptions, 'currentReport' | 'powerToo'>;
   /** A grid meter on a bare aedes, from the house load per site phase and both chargers. */
   house?: readonly number[];
+  /** chargers.setup.meterValueSampleInterval (s): how long a reading counts (draw.ts readingTrustMs). */
+  sampleIntervalS?: number;
 }
 
 async function twoRotatedChargers(t: Test, o: SiteOptions) {
@@ -53,6 +55,7 @@ async function twoRotatedChargers(t: Test, o: SiteOptions) {
         ...(url ? { meter: { type: 'mqtt', url, topics: TOPICS, quantity: 'power' }, failsafe: { meterTimeout: 5 } } : {}),
         balancing: { responseTime: 0.2, rampInterval: 0, rampStep: 32, hysteresis: 0, recheckInterval: 0.2 },
       };
+      if (o.sampleIntervalS !== undefined) c.chargers.setup = { ...c.chargers.setup, meterValueSampleInterval: o.sampleIntervalS };
     },
   });
   const opts = { url: gw.url, phases: 3 as const, maxCurrentA: 32, meterIntervalMs: 200, ...o.report };
@@ -61,19 +64,26 @@ async function twoRotatedChargers(t: Test, o: SiteOptions) {
   if (url) publishGridMeter(t, url, TOPICS, 230, () => sitePhases(cp1, cp2).map((a, p) => a + o.house![p]!));
   let readings = 0;
   gw.app.events.on('meter.values', () => readings++);
-  /** The worst site phase (with the house, if any) while both chargers send `n` more readings between them. */
-  const worstOver = async (n: number): Promise<number> => {
+  /** The worst site phase (with the house, if any), and the least CP1's car drew, while both chargers send `n` more readings between them. */
+  const watchOver = async (n: number): Promise<{ worst: number; cp1Least: number }> => {
     let worst = 0;
-    const watch = setInterval(() => (worst = Math.max(worst, ...sitePhases(cp1, cp2).map((a, p) => a + (o.house?.[p] ?? 0)))), 20);
+    let cp1Least = Infinity;
+    const look = (): void => {
+      worst = Math.max(worst, ...sitePhases(cp1, cp2).map((a, p) => a + (o.house?.[p] ?? 0)));
+      cp1Least = Math.min(cp1Least, cp1.currentA(1));
+    };
+    const watch = setInterval(look, 20);
     const from = readings;
     try {
-      await eventually(() => readings >= from + n, `${n} readings`, 30_000);
+      await eventually(() => readings >= from + n, `${n} readings`, 60_000);
     } finally {
       clearInterval(watch);
     }
-    return worst;
+    look();
+    return { worst, cp1Least };
   };
-  return { gw, cp1, cp2, log, worstOver };
+  const worstOver = async (n: number): Promise<number> => (await watchOver(n)).worst;
+  return { gw, cp1, cp2, log, worstOver, watchOver };
 }
 
 for (const currentReport of ['l1Only', 'phaseless'] as const) {
@@ -133,4 +143,41 @@ t.test('a grid meter, a 1-phase car reported by L1 alone without power, and a 3-
   await eventually(() => cp1.currentA(1) >= 6 && cp2.currentA(1) >= 6, 'both cars charging', 30_000);
   const worst = await worstOver(30);
   t.ok(worst <= FUSE + 1e-9, `every site phase within the ${FUSE} A fuse with the house: worst ${worst} A (CP1 ${cp1.currentA(1)} A on L1, CP2 ${cp2.currentA(1)} A on three)`);
+});
+
+// A charger whose MeterValues carry no current: the energy register alone (1.6's default
+// MeterValuesSampledData, where a charger refuses chargegate's setup or setup is off), or the
+// power without the phases it spreads over. Its reading time runs out with nothing heard of its
+// car's current; counted as none then, the car's own draw became house load on the grid meter
+// and the car was cut to nothing (seen: 22 A for 90 s, then 0 A).
+for (const powerToo of [false, true]) {
+  t.test(`a grid meter and a charger that reports no current (${powerToo ? 'power and energy' : 'the energy register alone'}): its car keeps what the house leaves`, async (t) => {
+    const HOUSE = [10, 10, 10];
+    // A sample interval of 2 s: a reading counts 5 s (the meter timeout); the charger sends every 200 ms.
+    const { cp1, log, watchOver } = await twoRotatedChargers(t, { report: { currentReport: 'none', powerToo }, house: HOUSE, sampleIntervalS: 2 });
+    cp1.plugIn(1, { maxCurrentA: 32, phases: 3 });
+    await cp1.startTransaction(1, 'TAG1');
+    await eventually(() => cp1.currentA(1) === FUSE - HOUSE[0]!, `the car at ${FUSE - HOUSE[0]!} A`, 30_000);
+    // 40 readings of 200 ms: 8 s or more, past the 5 s a reading (or its absence) counts.
+    const { worst, cp1Least } = await watchOver(40);
+    t.equal(cp1Least, FUSE - HOUSE[0]!, `the car stays at ${FUSE - HOUSE[0]!} A throughout (least ${cp1Least} A): its own draw is not taken for house load`);
+    t.ok(worst <= FUSE + 1e-9, `every site phase within the fuse with the house: worst ${worst} A`);
+    const warned = log.entries().filter((e) => e.msg?.includes('reports no current'));
+    t.same(warned.map((e) => e.chargerId), ['CP1'], 'the log says so once, and what to add');
+  });
+}
+
+t.test('a grid meter, a charger that reports no current beside one that does: they share what the house leaves, never above the fuse', async (t) => {
+  const HOUSE = [10, 10, 10];
+  const { cp1, cp2, watchOver } = await twoRotatedChargers(t, { report: { currentReport: 'none' }, report2: { currentReport: 'perPhase' }, house: HOUSE, sampleIntervalS: 2 });
+  cp1.plugIn(1, { maxCurrentA: 32, phases: 3 });
+  await cp1.startTransaction(1, 'TAG1');
+  await eventually(() => cp1.currentA(1) === FUSE - HOUSE[0]!, `CP1's car at ${FUSE - HOUSE[0]!} A`, 30_000);
+  cp2.plugIn(1, { maxCurrentA: 32, phases: 3 });
+  await cp2.startTransaction(1, 'TAG2');
+  await eventually(() => cp2.currentA(1) >= 6, "CP2's car charging", 30_000);
+  const { worst, cp1Least } = await watchOver(60);
+  t.ok(worst <= FUSE + 1e-9, `every site phase within the ${FUSE} A fuse with the house: worst ${worst} A (CP1 ${cp1.currentA(1)} A, CP2 ${cp2.currentA(1)} A)`);
+  t.ok(cp1Least >= 6, `CP1's car is not stopped by its own draw: least ${cp1Least} A`);
+  t.equal(cp1.currentA(1) + cp2.currentA(1), FUSE - HOUSE[0]!, `and the ${FUSE - HOUSE[0]!} A the house leaves are shared`);
 });

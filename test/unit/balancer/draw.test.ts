@@ -77,7 +77,19 @@ t.test('a session that started under its limit: from 0 A, so up to the limit unt
   const slow = carDraw({ limit: { amps: 16, acceptedAt: 1_000 }, sessionStartedAt: 30_000 }, 60_000, s);
   t.same(slow, { currents: [16], changing: true }, 'a charger that reports every 30–60 s, 30 s on: at its limit until its first reading is due');
   const quiet = carDraw({ limit: { amps: 16, acceptedAt: 1_000 }, sessionStartedAt: 30_000 }, 120_001, s);
-  t.same(quiet, { currents: [0], changing: false }, 'a charger that never reports: after that the meter counts its car as other load (on the safe side)');
+  t.same(quiet, { currents: [0], changing: false }, 'an uncontrolled charger that never reports: after that the meter counts its car as other load (the plan counts it at its maximum)');
+});
+
+t.test('a charger that takes its limits but reports no current: counted at its limit once its first reading was due, on the phases the plan counts', async (t) => {
+  // 16 A accepted at 1 s, the session from 30 s; its MeterValues carry the energy register alone.
+  const state = { limit: { amps: 16, acceptedAt: 1_000 }, sessionStartedAt: 30_000, controlled: true };
+  const three = { ...s, phases: 3 };
+  t.same(carDrawWithLeast(state, 120_001, three), { currents: [16, 16, 16], changing: false, least: [16, 16, 16] }, 'at its limit on its three phases, not as none (its draw as house load cut it to nothing)');
+  t.same(carDrawWithLeast({ ...state, limitPhases: 1 }, 120_001, three), { currents: [16, 0, 0], changing: false, least: [16, 0, 0] }, 'a car the plan counts on one phase (declared, or switched): on its L1 alone');
+  t.same(carDrawWithLeast(state, 120_001, s), { currents: [16], changing: false, least: [16] }, 'a 1-phase charger');
+  t.same(carDraw(state, 60_000, three), { currents: [16, 16, 16], changing: true }, 'before its first reading was due: changing, as before');
+  t.same(carDraw({ limit: state.limit, controlled: true }, 120_001, three), { currents: [0, 0, 0], changing: false }, 'no session: nothing');
+  t.same(carDraw({ sessionStartedAt: 30_000, controlled: true }, 120_001, three), { currents: [0, 0, 0], changing: false }, 'no limit in force: nothing to count it at');
 });
 
 t.test('how long a reading counts: 1.5 × the sample interval chargegate sets, never less than the meter timeout', async (t) => {
