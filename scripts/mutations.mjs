@@ -101,6 +101,22 @@ export default [
     tests: ['test/integration/partial-current-report.test.ts', 'test/unit/balancer/draw.test.ts'],
   },
   {
+    name: 'no-current-on-unplanned-phases',
+    rule: 'a car counted at its limit for want of a reading is counted on the phases the plan counts it on (one for a car that declared one): counted on all, its limit came off the meter on phases it does not use and the neighbour there was given room that is not there',
+    file: 'src/balancer/draw.ts',
+    find: 'i < (c.limitPhases ?? s.phases) ? amps : 0',
+    replace: 'amps',
+    tests: ['test/integration/no-current-phases.test.ts', 'test/unit/balancer/draw.test.ts'],
+  },
+  {
+    name: 'declared-phases-not-resent',
+    rule: "a car's declared phases (2.0.1 charging needs) change its profile's numberPhases: the profile goes out again even where the limit stays the same",
+    file: 'src/balancer/loop.ts',
+    find: 'if (evPhases.get(key) !== before && sessions.has(key)) resendTo.add(key);',
+    replace: '',
+    tests: ['test/integration/ocpp201-smart.test.ts'],
+  },
+  {
     name: 'unreadable-answer-read-as-refusal',
     rule: 'an answer to a SetChargingProfile that cannot be read is no refusal: the limit may be in force (a first TxProfile taken and forgotten kept the car at its old limit through a later cut)',
     file: 'src/balancer/loop.ts',

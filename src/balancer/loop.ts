@@ -875,15 +875,18 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   // ---- events -------------------------------------------------------------------------------
 
   /**
-   * Told once per charger: a reading during a session that carries no current (the energy
-   * register alone, or power) gives the balancer nothing of what its car draws. Clock-aligned
-   * readings are left out: they mostly carry the energy register alone (MeterValuesAlignedData),
-   * beside sampled ones that may well carry the current.
+   * Told once per charger: a session that has run for as long as a reading counts with no
+   * reading of its current (the energy register alone, or power) gives the balancer nothing of
+   * what its car draws. Not at the first reading without one: many chargers send the energy
+   * alone at a transaction's start (Transaction.Begin) or on the clock (MeterValuesAlignedData),
+   * or split their measurands over several messages, beside readings that carry the current.
    */
   function warnNoCurrent(e: { chargerId: string; connectorId: number; samples: MeterSample[] }, charger: ChargerModel): void {
-    if (noCurrentWarned.has(e.chargerId) || e.samples.every((x) => x.context === 'Sample.Clock')) return;
-    const connectorId = e.connectorId === 0 && charger.connectors === 1 ? 1 : e.connectorId;
-    if (!sessions.has(connectorKey(e.chargerId, connectorId))) return;
+    if (noCurrentWarned.has(e.chargerId)) return;
+    const key = connectorKey(e.chargerId, e.connectorId === 0 && charger.connectors === 1 ? 1 : e.connectorId);
+    const session = sessions.get(key);
+    const now = nowMs();
+    if (!session || now - session.startedAt < readingMs || (measured.get(key)?.at ?? -Infinity) >= session.startedAt) return;
     noCurrentWarned.add(e.chargerId);
     log.warn({ chargerId: e.chargerId, measurands: [...new Set(e.samples.map((x) => x.measurand))] }, 'the charger reports no current (Current.Import) during a session: its cars are counted at their limits, and one that draws more cannot be told (add Current.Import to its MeterValuesSampledData)');
   }
@@ -1238,8 +1241,11 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   function onEvNeeds(e: GatewayEvents['connector.evNeeds']): void {
     const key = connectorKey(e.chargerId, e.connectorId);
     setCap(e.chargerId, e.connectorId, e.needs?.maxCurrentA ?? null, EV_NEEDS_SOURCE);
+    const before = evPhases.get(key);
     if (e.needs?.phases !== undefined) evPhases.set(key, e.needs.phases);
     else evPhases.delete(key);
+    // Its profile names the phases (numberPhases): it goes out again even where the limit stays the same.
+    if (evPhases.get(key) !== before && sessions.has(key)) resendTo.add(key);
     schedule();
   }
 

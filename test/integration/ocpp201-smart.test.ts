@@ -117,6 +117,18 @@ t.test("a car that needs one phase and 10 A: its charger is held to them, the ot
   t.notOk((await api(gw.httpUrl, '/api/chargers/CP1', { token: TOKENS.read })).json.connectors[0].evNeeds, 'the needs are no longer shown');
 });
 
+t.test('a car that declares one phase at the limit it has: its profile goes out again naming one phase, though the limit stays', async (t) => {
+  const { cp1, holds, breaches } = await mixedSite(t);
+  t.same(holds('CP1'), { limit: 12, phases: 3 }, 'before: CP1 12 A on three phases');
+  await cp1.call('NotifyEVChargingNeeds', {
+    evseId: 1,
+    chargingNeeds: { requestedEnergyTransfer: 'AC_single_phase', acChargingParameters: { energyAmount: 20000, evMinCurrent: 6, evMaxCurrent: 12, evMaxVoltage: 230 } },
+  });
+  await eventually(() => holds('CP1')!.phases === 1 && holds('CP2')!.limit === 24, 'CP1 held to one phase, CP2 raised to the whole of L2');
+  t.equal(holds('CP1')!.limit, 12, "CP1's limit is the same 12 A");
+  t.same(breaches, [], 'no moment where what the chargers held added up above the fuse on a phase');
+});
+
 t.test('a limit an EMS sets at the charger caps it (the rest goes to the other car); cleared, the car never holds more than the fuse allows', async (t) => {
   const { gw, cp1, held, holds, breaches, planned } = await mixedSite(t);
   await cp1.call('NotifyChargingLimit', {

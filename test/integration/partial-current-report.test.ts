@@ -169,7 +169,7 @@ for (const powerToo of [false, true]) {
 
 t.test('a grid meter, a charger that reports no current beside one that does: they share what the house leaves, never above the fuse', async (t) => {
   const HOUSE = [10, 10, 10];
-  const { cp1, cp2, watchOver } = await twoRotatedChargers(t, { report: { currentReport: 'none' }, report2: { currentReport: 'perPhase' }, house: HOUSE, sampleIntervalS: 2 });
+  const { cp1, cp2, log, watchOver } = await twoRotatedChargers(t, { report: { currentReport: 'none' }, report2: { currentReport: 'perPhase' }, house: HOUSE, sampleIntervalS: 2 });
   cp1.plugIn(1, { maxCurrentA: 32, phases: 3 });
   await cp1.startTransaction(1, 'TAG1');
   await eventually(() => cp1.currentA(1) === FUSE - HOUSE[0]!, `CP1's car at ${FUSE - HOUSE[0]!} A`, 30_000);
@@ -180,4 +180,9 @@ t.test('a grid meter, a charger that reports no current beside one that does: th
   t.ok(worst <= FUSE + 1e-9, `every site phase within the ${FUSE} A fuse with the house: worst ${worst} A (CP1 ${cp1.currentA(1)} A, CP2 ${cp2.currentA(1)} A)`);
   t.ok(cp1Least >= 6, `CP1's car is not stopped by its own draw: least ${cp1Least} A`);
   t.equal(cp1.currentA(1) + cp2.currentA(1), FUSE - HOUSE[0]!, `and the ${FUSE - HOUSE[0]!} A the house leaves are shared`);
+  // A clock-aligned reading of the energy alone from CP2, which reports its current otherwise: nothing to warn of.
+  const transactionId = cp2.transactionId(1)!;
+  await cp2.client.call('MeterValues', { connectorId: 1, transactionId, meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [{ value: '1000', context: 'Sample.Clock', measurand: 'Energy.Active.Import.Register', unit: 'Wh' }] }] });
+  await eventually(() => log.entries().some((e) => e.msg?.includes('reports no current')), 'the warning for CP1', 30_000);
+  t.same(log.entries().filter((e) => e.msg?.includes('reports no current')).map((e) => e.chargerId), ['CP1'], 'the log names CP1 alone');
 });
