@@ -13,16 +13,14 @@
  */
 import t from 'tap';
 import { startBareAedes } from '../../src/mqtt/broker.js';
-import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
+import { eventually, startGateway } from '../helpers/gateway.js';
 import { publishGridMeter } from '../helpers/mqtt.js';
-import { boot201, bootPayload, rpcCharger, rpcCharger201 } from '../helpers/rpc-charger.js';
+import { mixedPair } from '../helpers/mixed-pair.js';
 
 const FUSE = 24;
 const HOUSE = [4, 4, 4];
 const TOPICS = ['home/grid/l1/power', 'home/grid/l2/power', 'home/grid/l3/power'];
 const now = () => new Date().toISOString();
-
-interface Held { limit: number; phases: number }
 
 t.test("a 1-phase car on a 3-phase charger that reports no current: its limit comes off the meter on its one phase, and the other phases' room is not given away", async (t) => {
   const broker = await startBareAedes();
@@ -41,8 +39,7 @@ t.test("a 1-phase car on a 3-phase charger that reports no current: its limit co
       };
     },
   });
-  const held: Record<'CP1' | 'CP2', { tx?: Held; standing?: Held }> = { CP1: {}, CP2: {} };
-  const holds = (id: 'CP1' | 'CP2') => held[id].tx ?? held[id].standing;
+  const { cp1, cp2, holds } = await mixedPair(t, gw.url);
   /** Per site phase: the house, CP1's 1-phase car on L1, CP2's car on L2, each at what its charger holds. */
   const site = (): number[] => {
     const load = [...HOUSE];
@@ -56,24 +53,6 @@ t.test("a 1-phase car on a 3-phase charger that reports no current: its limit co
     return site();
   });
 
-  const cp1 = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1);
-  cp1.handle('SetChargingProfile', ({ params }) => {
-    const p = params.chargingProfile;
-    const period = p.chargingSchedule[0].chargingSchedulePeriod[0];
-    held.CP1[p.chargingProfilePurpose === 'TxProfile' ? 'tx' : 'standing'] = { limit: period.limit, phases: period.numberPhases ?? 3 };
-    return { status: 'Accepted' };
-  });
-  const cp2 = await rpcCharger(t, gw.url, 'CP2', PASSWORDS.CP2);
-  cp2.handle('SetChargingProfile', ({ params }) => {
-    const p = params.csChargingProfiles;
-    held.CP2[p.chargingProfilePurpose === 'TxProfile' ? 'tx' : 'standing'] = { limit: p.chargingSchedule.chargingSchedulePeriod[0].limit, phases: 1 };
-    return { status: 'Accepted' };
-  });
-  for (const cp of [cp1, cp2]) cp.handle('ChangeAvailability', () => ({ status: 'Accepted' }));
-  await cp1.call('BootNotification', boot201);
-  await cp1.call('StatusNotification', { timestamp: now(), connectorStatus: 'Occupied', evseId: 1, connectorId: 1 });
-  await cp2.call('BootNotification', bootPayload);
-  await cp2.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Charging' });
   await cp1.call('TransactionEvent', {
     eventType: 'Started', timestamp: now(), triggerReason: 'Authorized', seqNo: 0,
     transactionInfo: { transactionId: 'no-current-1', chargingState: 'Charging' },

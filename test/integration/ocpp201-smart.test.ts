@@ -13,7 +13,8 @@ import type { AllocationChanged } from '../../src/events.js';
 import { capturingLogger, eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
 import { api, TOKENS } from '../helpers/http.js';
 import { PATIENCE_MS } from '../helpers/patience.js';
-import { boot201, bootPayload, rpcCharger, rpcCharger201, type RpcClient } from '../helpers/rpc-charger.js';
+import { mixedPair, type MixedPair } from '../helpers/mixed-pair.js';
+import { boot201, rpcCharger201, type RpcClient } from '../helpers/rpc-charger.js';
 import { planAboveFuse } from '../helpers/plan-fuse.js';
 
 const HTTP = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read };
@@ -25,8 +26,6 @@ const started201 = (transactionId: string) => ({
   evse: { id: 1, connectorId: 1 }, idToken: { idToken: 'TAG1', type: 'ISO14443' },
   meterValue: [{ timestamp: now(), sampledValue: [{ value: 100, context: 'Transaction.Begin', measurand: 'Energy.Active.Import.Register' }] }],
 });
-
-interface Held { limit: number; phases: number }
 
 /**
  * CP1: a 3-phase 16 A charger speaking 2.0.1; CP2: a 1-phase 32 A charger speaking 1.6, wired to
@@ -43,37 +42,16 @@ async function mixedSite(t: Test) {
   });
   const allocations: AllocationChanged[] = [];
   gw.app.events.on('allocation.changed', (a) => allocations.push(a));
-  const held: Record<'CP1' | 'CP2', { tx?: Held; standing?: Held }> = { CP1: {}, CP2: {} };
   const breaches: string[] = [];
-  const holds = (id: 'CP1' | 'CP2') => held[id].tx ?? held[id].standing;
   /** What the chargers hold per site phase: CP1 on L1… (its first numberPhases), CP2 on L2. */
-  const check = () => {
+  const check = (holds: MixedPair['holds']) => {
     const load = [0, 0, 0];
     const a = holds('CP1');
     if (a) for (let p = 0; p < a.phases; p++) load[p]! += a.limit;
     load[1]! += holds('CP2')?.limit ?? 0;
     if (load.some((x) => x > FUSE + 1e-9)) breaches.push(`held ${load.join('/')} A`);
   };
-  const cp1 = await rpcCharger201(t, gw.url, 'CP1', PASSWORDS.CP1);
-  cp1.handle('SetChargingProfile', ({ params }) => {
-    const p = params.chargingProfile;
-    const period = p.chargingSchedule[0].chargingSchedulePeriod[0];
-    held.CP1[p.chargingProfilePurpose === 'TxProfile' ? 'tx' : 'standing'] = { limit: period.limit, phases: period.numberPhases ?? 3 };
-    check();
-    return { status: 'Accepted' };
-  });
-  const cp2 = await rpcCharger(t, gw.url, 'CP2', PASSWORDS.CP2);
-  cp2.handle('SetChargingProfile', ({ params }) => {
-    const p = params.csChargingProfiles;
-    held.CP2[p.chargingProfilePurpose === 'TxProfile' ? 'tx' : 'standing'] = { limit: p.chargingSchedule.chargingSchedulePeriod[0].limit, phases: 1 };
-    check();
-    return { status: 'Accepted' };
-  });
-  for (const cp of [cp1, cp2]) cp.handle('ChangeAvailability', () => ({ status: 'Accepted' }));
-  await cp1.call('BootNotification', boot201);
-  await cp1.call('StatusNotification', { timestamp: now(), connectorStatus: 'Occupied', evseId: 1, connectorId: 1 });
-  await cp2.call('BootNotification', bootPayload);
-  await cp2.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Charging' });
+  const { cp1, cp2, held, holds } = await mixedPair(t, gw.url, check);
   await cp1.call('TransactionEvent', started201('livo-tx-1'));
   await cp2.call('StartTransaction', { connectorId: 1, idTag: 'TAG2', meterStart: 0, timestamp: now() });
   await eventually(() => held.CP1.tx !== undefined && held.CP2.tx !== undefined, 'TxProfiles for both cars');
