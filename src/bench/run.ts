@@ -18,6 +18,7 @@ import { benchMqtt } from './mqtt.js';
 import { cpuMs, rssMiB, startGateway, startPeer } from './processes.js';
 import { percentile } from './stats.js';
 import { runScaleParts } from './scale-parts.js';
+import { roundRatios, runAlternating, wholeLine, type Line } from './alternate.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const COUNTS = (process.env.BENCH_CHARGERS ?? '10,100,500').split(',').map(Number);
@@ -34,6 +35,10 @@ const WARM_SECONDS = Number(process.env.BENCH_201_WARM_SECONDS ?? 1);
 const ROUNDS = Number(process.env.BENCH_201_ROUNDS ?? 7);
 const ROUND_SECONDS = Number(process.env.BENCH_201_ROUND_SECONDS ?? 2);
 const TIMED_SEQ_FROM = 1_000_000;
+/** #19's verdict (verdict19): chargers per server (the goal is stated for 100), rounds, and each server's seconds per round. */
+const VERDICT_CHARGERS = Number(process.env.BENCH_19_CHARGERS ?? 100);
+const VERDICT_ROUNDS = Number(process.env.BENCH_19_ROUNDS ?? 7);
+const VERDICT_ROUND_SECONDS = Number(process.env.BENCH_19_ROUND_SECONDS ?? 2);
 
 const progress = (line: string) => process.stderr.write(`· ${line}\n`);
 
@@ -99,6 +104,7 @@ async function benchOcpp(): Promise<void> {
     const gw = await startGateway(dir);
     const hb = await measure(gw.url, 'chargegate Heartbeat', heartbeat, [boot], gw.child.pid!);
     const mv = await measure(gw.url, 'chargegate MeterValues (stored, group commit)', meterValues, [boot], gw.child.pid!);
+    const verdict = await verdict19(gw.url, gw.child.pid!, dir);
     hb.forEach((r, i) => rows.push({ scenario: 'Heartbeat', result: r, baseline: baseline[i]! }));
     mv.forEach((r, i) => rows.push({ scenario: 'MeterValues', result: r, baseline: baseline[i]! }));
     baseline.forEach((r) => rows.push({ scenario: 'bare ws (baseline)', result: r }));
@@ -114,6 +120,7 @@ async function benchOcpp(): Promise<void> {
     printTable(rows);
     printCeilings(COUNTS.map((_, i) => ({ chargegate: mv[i]!, durable: durable[i]!, ocppRpc: ocppRpc[i]!, bareWs: baseline[i]! })));
     process.stdout.write(`\nchargegate RSS with ${maxN} chargers connected: ${rss.toFixed(1)} MiB\n`);
+    process.stdout.write(verdict);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -131,9 +138,9 @@ async function benchOcpp201(): Promise<void> {
   try {
     const gw = await startGateway(dir);
     type Frame = (i: number, s: number) => [string, unknown];
-    type Line = { label: string; sockets: WebSocket[]; frame: Frame; runs: (LoadResult & { cpuUs: number })[] };
+    type PairLine = { label: string; sockets: WebSocket[]; frame: Frame; runs: (LoadResult & { cpuUs: number })[] };
     /** Connects a line's chargers, runs its warm-up CALLs and an untimed WARM_SECONDS of its load. */
-    const prepare = async (label: string, subprotocol: string, prefix: string, warmup: (sockets: WebSocket[]) => Promise<Frame>): Promise<Line> => {
+    const prepare = async (label: string, subprotocol: string, prefix: string, warmup: (sockets: WebSocket[]) => Promise<Frame>): Promise<PairLine> => {
       progress(`${label}: ${PAIR_CHARGERS} chargers, warming up…`);
       const sockets = await connectAll(gw.url, PAIR_CHARGERS, prefix, subprotocol);
       const frame = await warmup(sockets);
@@ -144,7 +151,7 @@ async function benchOcpp201(): Promise<void> {
       return { label, sockets, frame, runs: [] };
     };
     /** One timed round of a line; the 2.0.1 seqNos of each round start above the last's (a seqNo used again is a replay, answered without the work). */
-    const timed = async (line: Line, round: number) => {
+    const timed = async (line: PairLine, round: number) => {
       const cpuBefore = cpuMs(gw.child.pid!);
       const r = await runLoad(line.sockets, { seconds: ROUND_SECONDS, frame: (i, s) => line.frame(i, s + TIMED_SEQ_FROM * (round + 1)) });
       const cpuUs = ((cpuMs(gw.child.pid!) - cpuBefore) * 1000) / r.messages;
@@ -181,12 +188,7 @@ async function benchOcpp201(): Promise<void> {
     gw.child.kill('SIGTERM');
     const median = percentile(ratios, 50);
     const { mark } = ratioVerdict(median, 1);
-    const whole = (l: Line) => {
-      const messages = l.runs.reduce((n, r) => n + r.messages, 0);
-      const seconds = l.runs.reduce((n, r) => n + r.seconds, 0);
-      const cpuUs = l.runs.reduce((n, r) => n + r.cpuUs * r.messages, 0) / messages;
-      return { chargers: PAIR_CHARGERS, perSecond: messages / seconds, p50ms: percentile(l.runs.map((r) => r.p50ms), 50), p99ms: Math.max(...l.runs.map((r) => r.p99ms)), cpuUs };
-    };
+    const whole = wholeLine;
     const line = (name: string, r: ReturnType<typeof whole>) =>
       `${name.padEnd(32)}  ${String(r.chargers).padStart(8)}  ${String(Math.round(r.perSecond)).padStart(6)}  ${r.p50ms.toFixed(2).padStart(6)}  ${r.p99ms.toFixed(2).padStart(6)}  ${String(Math.round(r.cpuUs)).padStart(11)}\n`;
     const a = whole(v16);
@@ -199,6 +201,55 @@ async function benchOcpp201(): Promise<void> {
     process.stdout.write(`gateway CPU per message, 1.6 / 2.0.1: ${(a.cpuUs / b.cpuUs).toFixed(2)} (the same ratio by CPU cost, which a busy machine moves least)\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Issue #19's verdict: chargegate, the durable ceiling and ocpp-rpc, each with VERDICT_CHARGERS
+ * chargers connected and warmed up, in alternating rounds (alternate.ts); the goal is judged on
+ * the median of the rounds' ratios, which the box's drift moves least. Returns the text to print.
+ */
+async function verdict19(gatewayUrl: string, gatewayPid: number, dir: string): Promise<string> {
+  const ceilingDir = join(dir, 'verdict-ceiling');
+  mkdirSync(ceilingDir);
+  const ceiling = await startPeer('durable-server', ceilingDir);
+  const peer = await startPeer('ocpp-rpc-server');
+  try {
+    const line = async (label: string, url: string, pid: number, prefix: string): Promise<Line> => {
+      progress(`#19 verdict: ${label}, ${VERDICT_CHARGERS} chargers, warming up…`);
+      const sockets = await connectAll(url, VERDICT_CHARGERS, prefix);
+      await runLoad(sockets, { seconds: 0, frame: meterValues, warmup: [boot] });
+      await runLoad(sockets, { seconds: 1, frame: meterValues });
+      return { label, sockets, frame: meterValues, pid, runs: [] };
+    };
+    const lines = [
+      await line('chargegate', gatewayUrl, gatewayPid, 'V19G'),
+      await line('durable ceiling', ceiling.url, ceiling.child.pid!, 'V19D'),
+      await line('ocpp-rpc', peer.url, peer.child.pid!, 'V19R'),
+    ];
+    await runAlternating(lines, { rounds: VERDICT_ROUNDS, seconds: VERDICT_ROUND_SECONDS, progress });
+    for (const l of lines) closeAll(l.sockets);
+    const [gw, durable, rpcLine] = lines as [Line, Line, Line];
+    const row = (name: string, l: Line) => {
+      const r = wholeLine(l);
+      return `${name.padEnd(42)}  ${String(r.chargers).padStart(8)}  ${String(Math.round(r.perSecond)).padStart(6)}  ${r.p50ms.toFixed(2).padStart(6)}  ${r.p99ms.toFixed(2).padStart(6)}  ${String(Math.round(r.cpuUs)).padStart(10)}\n`;
+    };
+    const judged = (name: string, against: Line) => {
+      const { ratios, median } = roundRatios(gw.runs, against.runs);
+      return `rounds' ratios chargegate / ${name}: ${ratios.map((r) => r.toFixed(2)).join(' ')}\n` + `chargegate / ${name}: ${median.toFixed(2)}, the median of the rounds (goal ≥ 0.80) ${median >= 0.8 ? 'PASS' : 'BELOW'}\n`;
+    };
+    return (
+      `\n#19 verdict: MeterValues (4 samples), ${VERDICT_CHARGERS} chargers per server, ${VERDICT_ROUNDS} alternating rounds of ${VERDICT_ROUND_SECONDS} s on each\n\n` +
+      `${'server'.padEnd(42)}  chargers   msg/s  p50 ms  p99 ms  µs CPU/msg\n` +
+      row('chargegate (stored, fdatasync)', gw) +
+      row('durable ceiling (bare ws + same SQLite)', durable) +
+      row('ocpp-rpc strict (not stored)', rpcLine) +
+      judged('durable ceiling', durable) +
+      judged('ocpp-rpc', rpcLine)
+    );
+  } finally {
+    ceiling.child.kill();
+    peer.child.kill();
   }
 }
 
