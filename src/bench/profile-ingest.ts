@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stageBreakdown, type CpuProfile } from './cpu-profile.js';
 import { bootFrame, closeAll, connectAll, meterValuesFrame, runLoad } from './load.js';
-import { cpuMs, startGateway } from './processes.js';
+import { benchNodeArgs, cpuMs, startGateway } from './processes.js';
 
 const CHARGERS = Number(process.env.PROFILE_CHARGERS ?? 100);
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const profDir = process.env.PROFILE_KEEP ?? join(dir, 'profile');
   mkdirSync(profDir, { recursive: true });
   try {
-    const gw = await startGateway(dir, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+    // The launch flags too (benchNodeArgs): the profile is of the gateway as a site runs it.
+    const gw = await startGateway(dir, [...benchNodeArgs(), '--cpu-prof', `--cpu-prof-dir=${profDir}`]);
     const sockets = await connectAll(gw.url, CHARGERS, 'PROF');
     await runLoad(sockets, { seconds: WARM_SECONDS, frame: meterValuesFrame, warmup: [bootFrame] });
     const cpuBefore = cpuMs(gw.child.pid!);
