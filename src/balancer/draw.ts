@@ -93,15 +93,16 @@ export function carDraw(c: ChargerState, now: number, s: DrawSettings): CarDraw 
     if (changing) return { currents: currents.map(() => c.limit!.amps), changing, least: currents };
     // A charger that takes its limits but whose MeterValues say nothing of the current (the
     // energy register alone, 1.6's default MeterValuesSampledData; power without the phases it
-    // spreads over), or that stopped reporting: its car is counted at its limit, on the phases the
-    // plan counts it on. Counted as none, its own draw became house load once the reading time
-    // ran out and it was cut to nothing (seen: 32 A fuse, 10 A house, a car at 22 A held at 0 A from
-    // 90 s on). At its limit the meter minus the limit, plus
-    // the limit in the plan, is the room the fuse has whatever the car draws under it; a car that
-    // draws more shows as house load (the safe side). One that draws less leaves that room to a
-    // neighbour until it draws again, when the meter sees the step like any house load's (as
-    // with a reading it no longer draws, readingTrustMs). An uncontrolled one stays as none: the
-    // plan counts it at its maximum.
+    // spreads over), or that stopped reporting: its car is counted at its limit, on the phases
+    // the plan counts it on. Counted as none, its own draw became house load once the reading
+    // time ran out and it was cut to nothing (seen: 32 A fuse, 10 A house, a car at 22 A held at
+    // 0 A from 90 s on). At its limit, the meter minus the limit plus the limit in the plan is
+    // the room the fuse has whatever the car draws under it; a car that draws more shows as
+    // house load (the safe side). One that draws less leaves that room to a neighbour until it
+    // draws again, when the meter sees the step like any house load's (as with a reading it no
+    // longer draws, readingTrustMs). On phases the plan does not count it on, its limit would
+    // make the house look smaller there, and that room would go to a neighbour for good. An
+    // uncontrolled one stays as none: the plan counts it at its maximum.
     if (c.sessionStartedAt !== undefined && c.limit !== undefined && c.controlled) {
       const amps = c.limit.amps;
       const on = currents.map((_, i) => (i < (c.limitPhases ?? s.phases) ? amps : 0));

@@ -30,7 +30,7 @@ function mainMeterValues(cp: PhysicalCharger): Promise<unknown> {
   return cp.client.call('MeterValues', { connectorId: 0, meterValue: [{ timestamp: new Date().toISOString(), sampledValue }] });
 }
 
-async function siteWithMainMeter(t: Test, connectors: number, connectorReadings = true) {
+async function siteWithMainMeter(t: Test, connectors: number, connectorReadings = true, balancing: Record<string, number> = {}) {
   const broker = await startBareAedes();
   t.teardown(() => broker.close());
   const url = `mqtt://127.0.0.1:${broker.port}`;
@@ -43,7 +43,7 @@ async function siteWithMainMeter(t: Test, connectors: number, connectorReadings 
         supply: { maxCurrent: FUSE, phases: 3, voltage: 230 },
         meter: { type: 'mqtt', url, topics: TOPICS, quantity: 'power' },
         failsafe: { meterTimeout: 1 },
-        balancing: { responseTime: 0.2, rampInterval: 0, rampStep: 32, hysteresis: 0, recheckInterval: 0.2 },
+        balancing: { responseTime: 0.2, rampInterval: 0, rampStep: 32, hysteresis: 0, recheckInterval: 0.2, ...balancing },
       };
     },
   });
@@ -90,6 +90,20 @@ t.test('a 1-connector charger that reports its current on connector 0 alone: tha
   let ownReadings = 0;
   site.gw.app.events.on('meter.values', (e) => void (e.connectorId === 1 && ownReadings++));
   // Counted as none, its 22 A would be house load on every phase, and it would be cut to 10 A.
+  // (Since 6 December a car without any reading is counted at its limit, draw.ts, which keeps
+  // it at 22 A too: the next test is the one only the reading passes.)
   await carGetsWhatTheHouseLeaves(t, site);
   t.equal(ownReadings, 0, 'with no reading on connector 1 at all');
+});
+
+t.test('a 1-connector charger that reports on connector 0 alone, its car taking less than offered: that reading is what gives the rest back', async (t) => {
+  // settleTime 1 s: a car that draws less than offered for that long is released to what it
+  // draws plus releaseHeadroom (2 A). Without a reading of it, its car would be counted at its
+  // whole limit (the house leaves 22 A) for as long as it charges.
+  const { gw, cp1 } = await siteWithMainMeter(t, 1, false, { settleTime: 1 });
+  cp1.plugIn(1, { maxCurrentA: 12, phases: 3 });
+  await cp1.startTransaction(1, 'TAG1');
+  await eventually(() => cp1.limitA(1) === 14, 'its limit down to the 12 A its car takes and the 2 A headroom', 30_000);
+  const mine = gw.app.balancer!.allocation()!.connectors.find((c) => c.chargerId === 'CP1' && c.connectorId === 1)!;
+  t.equal(mine.reason, 'released', 'released by what the main meter reads of its car');
 });

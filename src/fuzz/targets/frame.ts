@@ -39,6 +39,12 @@ const ANSWERS: Record<string, unknown> = {
   StartTransaction: { transactionId: 1, idTagInfo: { status: 'Accepted' } },
   StatusNotification: {},
   StopTransaction: {},
+  // The 1.6 security extension's charger actions (src/ocpp/v16/actions.ts): without an answer
+  // here their frames ended in the stub's InternalError, not in what the session does with them.
+  LogStatusNotification: {},
+  SecurityEventNotification: {},
+  SignCertificate: { status: 'Accepted' },
+  SignedFirmwareStatusNotification: {},
 };
 
 export interface FrameInput {
