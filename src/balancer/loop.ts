@@ -1114,6 +1114,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   function forgetLimits(chargerId: string): void {
     for (const key of keysOf(chargerId, inForce.keys())) inForce.delete(key);
     for (const key of keysOf(chargerId, doubt.keys())) doubt.delete(key);
+    // A limit in flight lands in inForce when it is answered, after this: it is sent again all
+    // the same (seen: someone else's ClearChargingProfile while a TxDefaultProfile was on its
+    // way; the answer restored what the clear made unsure, and nothing went out again).
+    for (const key of keysOf(chargerId, inFlight.keys())) resendTo.add(key);
   }
 
   /**
