@@ -38,6 +38,20 @@ export async function rpcCharger(t: Test, url: string, identity: string, passwor
   return client;
 }
 
+/**
+ * A call the charger makes on its own right after answering one, as a real charger starts the
+ * session it was just asked to start: sent on the next turn. The test awaits the promise before
+ * it ends, so the charger never goes away while its call still waits for its answer: an answer
+ * after a durable write can take longer on a busy disk than all the test's later round trips
+ * (the fresh-clone CI of 6 December failed on this, "Client going away").
+ */
+export function callSoon<T = any>(client: RpcClient, method: string, params: unknown): Promise<T> {
+  const answer = new Promise<void>((resolve) => setImmediate(resolve)).then(() => client.call<T>(method, params));
+  // Handled here too: a test that fails before awaiting it reports its own failure, not this one.
+  answer.catch(() => undefined);
+  return answer;
+}
+
 export const bootPayload = { chargePointVendor: 'TestVendor', chargePointModel: 'TestModel', chargePointSerialNumber: 'SN-1', firmwareVersion: '1.2.3' };
 
 /** The same, speaking OCPP 2.0.1 only (ocpp-rpc validates every frame against its bundled 2.0.1 schemas). */

@@ -8,7 +8,7 @@
 import t, { type Test } from 'tap';
 import { startCloud, type TestCloud } from '../helpers/cloud.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
-import { boot201, rpcCharger201, type RpcClient } from '../helpers/rpc-charger.js';
+import { boot201, callSoon, rpcCharger201, type RpcClient } from '../helpers/rpc-charger.js';
 
 const SITE = 'SITE-GW-1';
 const at = (minute: number) => `2025-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
@@ -82,10 +82,11 @@ for (const mode of ['transparent', 'aggregate'] as const) {
   t.test(`${mode}: the 1.6 cloud's RemoteStart/Stop, ChangeConfiguration and Reset reach the 2.0.1 charger as 2.0.1 calls`, async (t) => {
     const { cloud, cp, identity } = await site(t, mode);
     const got: [string, unknown][] = [];
+    let started: Promise<unknown> | undefined;
     cp.handle('RequestStartTransaction', ({ params }) => {
       got.push(['RequestStartTransaction', params]);
       // The charger starts the session it was asked for, as a real one does.
-      setImmediate(() => void cp.call('TransactionEvent', { eventType: 'Started', seqNo: 0, timestamp: at(20), triggerReason: 'RemoteStart', evse: { id: 1, connectorId: 1 }, idToken: params.idToken, transactionInfo: { transactionId: 'ev-remote-1', remoteStartId: params.remoteStartId }, meterValue: energy(5, 'Transaction.Begin', 20) }));
+      started = callSoon(cp, 'TransactionEvent', { eventType: 'Started', seqNo: 0, timestamp: at(20), triggerReason: 'RemoteStart', evse: { id: 1, connectorId: 1 }, idToken: params.idToken, transactionInfo: { transactionId: 'ev-remote-1', remoteStartId: params.remoteStartId }, meterValue: energy(5, 'Transaction.Begin', 20) });
       return { status: 'Accepted' };
     });
     cp.handle('RequestStopTransaction', ({ params }) => (got.push(['RequestStopTransaction', params]), { status: 'Accepted' }));
@@ -108,6 +109,7 @@ for (const mode of ['transparent', 'aggregate'] as const) {
       ['Reset', { type: 'Immediate' }],
     ], 'the charger got 2.0.1 calls, with its own transactionId');
     t.equal(got.length, 4);
+    t.match(await started, { idTokenInfo: { status: 'Accepted' } }, 'the charger\'s Started answered, the cloud\'s tag accepted');
     t.same(cloud.validationFailures, []);
   });
 }

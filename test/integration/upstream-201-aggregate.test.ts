@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap';
 import { startCloud201, type TestCloud201 } from '../helpers/cloud201.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
-import { bootPayload, rpcCharger, type RpcClient } from '../helpers/rpc-charger.js';
+import { bootPayload, callSoon, rpcCharger, type RpcClient } from '../helpers/rpc-charger.js';
 
 const SITE = 'SITE-GW-1';
 const at = (minute: number) => `2025-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
@@ -97,10 +97,11 @@ t.test('sessions while the CSMS is down: delivered in order when it is back, seq
 t.test('the CSMS\'s commands reach the charger behind the EVSE', async (t) => {
   const { cloud, gw, cp1, cp2 } = await site(t);
   const got: [string, string, unknown][] = [];
+  const started = new Map<string, Promise<unknown>>();
   for (const [id, cp] of [['CP1', cp1], ['CP2', cp2]] as const) {
     cp.handle('RemoteStartTransaction', ({ params }) => {
       got.push([id, 'RemoteStartTransaction', params]);
-      setImmediate(() => void cp.call('StartTransaction', { connectorId: 1, idTag: params.idTag, meterStart: 5, timestamp: at(20) }));
+      started.set(id, callSoon(cp, 'StartTransaction', { connectorId: 1, idTag: params.idTag, meterStart: 5, timestamp: at(20) }));
       return { status: 'Accepted' };
     });
     cp.handle('RemoteStopTransaction', ({ params }) => (got.push([id, 'RemoteStopTransaction', params]), { status: 'Accepted' }));
@@ -141,5 +142,7 @@ t.test('the CSMS\'s commands reach the charger behind the EVSE', async (t) => {
   const variables = await cloud.command(SITE, 'GetVariables', { getVariableData: [{ component: { name: 'OCPPCommCtrlr' }, variable: { name: 'HeartbeatInterval' } }] });
   t.match(variables.getVariableResult, [{ attributeStatus: 'Accepted', attributeValue: '300' }], 'the station\'s own variables: chargegate\'s keys');
   t.same(await cloud.command(SITE, 'GetBaseReport', { requestId: 1, reportBase: 'FullInventory' }), { status: 'Accepted' }, 'the site\'s own device model (upstream-201-site-model.test.ts)');
+  t.same([...started.keys()], ['CP2'], 'only CP2 was asked to start');
+  t.match(await started.get('CP2'), { transactionId: Number, idTagInfo: { status: 'Accepted' } }, 'CP2\'s StartTransaction answered');
   t.same(cloud.validationFailures, [], 'every frame passed ocpp-rpc\'s 2.0.1 schema check');
 });

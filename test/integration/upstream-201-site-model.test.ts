@@ -9,7 +9,7 @@
 import t, { type Test } from 'tap';
 import { startCloud201, type TestCloud201 } from '../helpers/cloud201.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
-import { boot201, bootPayload, rpcCharger, rpcCharger201 } from '../helpers/rpc-charger.js';
+import { boot201, bootPayload, callSoon, rpcCharger, rpcCharger201 } from '../helpers/rpc-charger.js';
 
 const SITE = 'SITE-GW-1';
 const link = { answerTimeout: 2, callTimeout: 2, transactionMessageRetryInterval: 0, reconnect: { initialDelay: 0.05, maxDelay: 0.2 } };
@@ -49,13 +49,15 @@ const named = (data: any[], component: string, variable: string, evse?: number) 
 t.test('GetBaseReport of the site station: chargegate, its controllers, one EVSE per site connector, in validated frames', async (t) => {
   const { cloud, gw, cp1, cp2 } = await site(t);
   // The 2.0.1 charger's own report (chargegate asks it after its boot) says its connector's type.
+  let reported: Promise<unknown> | undefined;
   cp2.handle('GetBaseReport', ({ params }) => {
     const connectorType = { component: { name: 'Connector', evse: { id: 1, connectorId: 1 } }, variable: { name: 'ConnectorType' }, variableAttribute: [{ type: 'Actual', value: 'cType2', mutability: 'ReadOnly' }] };
-    setImmediate(() => void cp2.call('NotifyReport', { requestId: params.requestId, generatedAt: new Date().toISOString(), seqNo: 0, reportData: [connectorType] }));
+    reported = callSoon(cp2, 'NotifyReport', { requestId: params.requestId, generatedAt: new Date().toISOString(), seqNo: 0, reportData: [connectorType] });
     return { status: 'Accepted' };
   });
   await boot(cp1, cp2);
   await eventually(() => gw.app.store.deviceModel.report('CP2')?.state === 'complete', 'CP2\'s own report kept');
+  t.same(await reported, {}, 'CP2\'s NotifyReport answered');
   await cp1.call('StatusNotification', { connectorId: 1, status: 'Charging', errorCode: 'NoError', timestamp: new Date().toISOString() });
   await cp2.call('StatusNotification', { timestamp: new Date().toISOString(), connectorStatus: 'Available', evseId: 1, connectorId: 1 });
   await eventually(() => gw.app.gateway.registry.get('CP2')?.connectors.get(1)?.status === 'Available', 'CP2\'s status known');

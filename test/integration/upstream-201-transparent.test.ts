@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { startCloud201, type TestCloud201 } from '../helpers/cloud201.js';
 import { eventually, PASSWORDS, startGateway } from '../helpers/gateway.js';
-import { boot201, bootPayload, rpcCharger, rpcCharger201, type RpcClient } from '../helpers/rpc-charger.js';
+import { boot201, bootPayload, callSoon, rpcCharger, rpcCharger201, type RpcClient } from '../helpers/rpc-charger.js';
 import { issue, makeCa } from '../helpers/certs.js';
 
 const at = (minute: number) => `2025-06-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
@@ -97,10 +97,11 @@ t.test('the 2.0.1 CSMS commands the 1.6 charger: start and stop, reset, variable
   t.teardown(() => cloud.close());
   const { cp1 } = await site(t, cloud);
   const got: [string, unknown][] = [];
+  let started: Promise<unknown> | undefined;
   cp1.handle('RemoteStartTransaction', ({ params }) => {
     got.push(['RemoteStartTransaction', params]);
     // The charger starts the session the CSMS asked for, as a real one does.
-    setImmediate(() => void cp1.call('StartTransaction', { connectorId: 1, idTag: params.idTag, meterStart: 5, timestamp: at(20) }));
+    started = callSoon(cp1, 'StartTransaction', { connectorId: 1, idTag: params.idTag, meterStart: 5, timestamp: at(20) });
     return { status: 'Accepted' };
   });
   cp1.handle('RemoteStopTransaction', ({ params }) => (got.push(['RemoteStopTransaction', params]), { status: 'Accepted' }));
@@ -149,6 +150,7 @@ t.test('the 2.0.1 CSMS commands the 1.6 charger: start and stop, reset, variable
     ['ChangeConfiguration', { key: 'MeterValueSampleInterval', value: '30' }],
   ], 'the charger got the 1.6 commands, with chargegate\'s transactionId');
   t.match(transactionId, new RegExp(`^${local}-`));
+  t.match(await started, { transactionId: local, idTagInfo: { status: 'Accepted' } }, 'the charger\'s StartTransaction answered with the id the stop named');
   t.same(cloud.validationFailures, []);
 });
 

@@ -7,7 +7,7 @@ import type { ConfigError } from '../../../src/config/errors.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { PASSWORDS, startGateway, type RunningGateway } from '../../helpers/gateway.js';
 import { api, readEvents, TOKENS } from '../../helpers/http.js';
-import { bootPayload, rpcCharger, type RpcClient } from '../../helpers/rpc-charger.js';
+import { bootPayload, callSoon, rpcCharger, type RpcClient } from '../../helpers/rpc-charger.js';
 
 async function siteWithSessions(t: Test): Promise<{ gw: RunningGateway; cp: RpcClient }> {
   const gw = await startGateway(t, { patch: (c) => (c.http = { port: 0, host: '127.0.0.1', token: TOKENS.full, readToken: TOKENS.read }) });
@@ -137,9 +137,10 @@ t.test('without load balancing or upstream the API says so; a cap is the charger
 t.test('a start command reaches the charger and the live feed shows the session', async (t) => {
   const { gw, cp } = await siteWithSessions(t);
   await cp.call('StatusNotification', { connectorId: 2, status: 'Preparing', errorCode: 'NoError' });
+  let started: Promise<unknown> | undefined;
   cp.handle('RemoteStartTransaction', ({ params }) => {
     // A real charger answers, then starts.
-    setImmediate(() => void cp.call('StartTransaction', { connectorId: params.connectorId, idTag: params.idTag, meterStart: 0, timestamp: new Date().toISOString() }));
+    started = callSoon(cp, 'StartTransaction', { connectorId: params.connectorId, idTag: params.idTag, meterStart: 0, timestamp: new Date().toISOString() });
     return { status: 'Accepted' };
   });
   const seen: string[] = [];
@@ -151,6 +152,7 @@ t.test('a start command reaches the charger and the live feed shows the session'
   t.same(answer.json, { accepted: true, reason: 'charger answered Accepted to RemoteStartTransaction' });
   await live;
   t.equal(seen[0], 'snapshot', 'the feed starts with a snapshot');
+  t.match(await started, { transactionId: Number, idTagInfo: { status: 'Accepted' } }, 'the charger\'s StartTransaction answered');
 });
 
 t.test('the OpenAPI document parses and describes every route', async (t) => {
