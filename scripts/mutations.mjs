@@ -117,6 +117,22 @@ export default [
     tests: ['test/integration/ocpp201-smart.test.ts'],
   },
   {
+    name: 'in-flight-forgotten-not-resent',
+    rule: "a limit on its way when someone else's ClearChargingProfile is queued behind it is sent again: the clear went out right after the charger took it, and removed it with the rest",
+    file: 'src/balancer/loop.ts',
+    find: 'for (const key of keysOf(chargerId, inFlight.keys())) resendTo.add(key);',
+    replace: '',
+    tests: ['test/integration/clear-during-cut.test.ts'],
+  },
+  {
+    name: 'cleared-counted-at-its-limit',
+    rule: "after someone else's ClearChargingProfile a charger may draw its maximum until it takes a limit sent after the clear: no neighbour's increase counts it at less",
+    file: 'src/balancer/loop.ts',
+    find: 'const counted = unsure.has(a.key) ? Math.max(amps, charger.uncontrolledCurrent ?? charger.maxCurrent) : amps;',
+    replace: 'const counted = amps;',
+    tests: ['test/integration/clear-during-cut.test.ts'],
+  },
+  {
     name: 'unreadable-answer-read-as-refusal',
     rule: 'an answer to a SetChargingProfile that cannot be read is no refusal: the limit may be in force (a first TxProfile taken and forgotten kept the car at its old limit through a later cut)',
     file: 'src/balancer/loop.ts',

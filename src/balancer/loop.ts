@@ -164,6 +164,16 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const txInstalled = new Map<string, number>();
   /** Connectors whose limits are sent again although they did not change (a reconnect). */
   const resendTo = new Set<string>();
+  /**
+   * Connectors whose profiles someone else's ClearChargingProfile may have removed, with the
+   * number of the last order sent before it (orderSeq): until an order sent after the clear is
+   * accepted, the car may draw its maximum, and no one else's increase counts on less (budget.ts
+   * exposure). The plan keeps their limits: they are sent again at once, and a neighbour is not
+   * cut for one round trip.
+   */
+  const unsure = new Map<string, number>();
+  /** Numbers the orders (sendLimit) in the order they are issued. */
+  let orderSeq = 0;
   /** When each idle connector's standing limit was last raised (flash wear, site.balancing.standingInterval). */
   const standingRaisedAt = new Map<string, number>();
   /**
@@ -518,8 +528,10 @@ export function createBalancer(deps: BalancerDeps): Balancer {
               },
               responseMs,
             );
-      exposure.set(a.key, amps);
-      loads.push({ chargerId: a.chargerId, phases: a.phases, amps });
+      // Its profiles may be gone (someone else's clear): its maximum until it takes one again.
+      const counted = unsure.has(a.key) ? Math.max(amps, charger.uncontrolledCurrent ?? charger.maxCurrent) : amps;
+      exposure.set(a.key, counted);
+      loads.push({ chargerId: a.chargerId, phases: a.phases, amps: counted });
     }
     const byKey = probe ? new Map(probe.connectors.map((c) => [c.key, c])) : undefined;
     const orders: (Order & { send: () => Promise<void>; priority: number })[] = [];
@@ -705,9 +717,14 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   async function sendLimit(a: ConnectorAllocation, now: number, resend: boolean): Promise<void> {
     inFlight.set(a.key, a.amps);
     resendTo.delete(a.key);
+    const seq = ++orderSeq;
     try {
       const done = await sendOrders(a, now, resend);
-      if (done) settleAccepted(a, done, now);
+      if (done) {
+        settleAccepted(a, done, now);
+        // Sent before a clear went out, it may be among what the clear removed (forgetLimits).
+        if ((unsure.get(a.key) ?? Infinity) < seq) unsure.delete(a.key);
+      }
     } finally {
       inFlight.delete(a.key);
       schedule();
@@ -1076,14 +1093,18 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   }
 
   /**
-   * Someone else (the cloud, an MQTT or HTTP command) sent the charger a ClearChargingProfile,
-   * which may have removed our standing limit (§5.5): send the limits again. They queue behind
-   * the clear on the connection (one CALL at a time), so they land after it.
+   * A ClearChargingProfile went to the charger (chargegate's own clear of a stale TxProfile; a
+   * command through the gateway's command interface: a user's or the cloud's is kept as a cap
+   * while the balancer runs), which may have removed our limits (§5.5): they are sent again, and
+   * counted at the charger's maximum in the budget until one sent after the clear is accepted
+   * (unsure). They queue behind the clear on the connection (one CALL at a time), so they land
+   * after it.
    */
   function onCallSent(c: { chargerId: string; action: string; direction: 'in' | 'out' }): void {
     if (c.direction !== 'out' || c.action !== 'ClearChargingProfile') return;
     log.info({ chargerId: c.chargerId }, 'ClearChargingProfile sent to the charger: its limits are sent again');
     forgetLimits(c.chargerId);
+    for (const { chargerId, key } of connectorIds()) if (chargerId === c.chargerId) unsure.set(key, orderSeq);
     schedule();
   }
 

@@ -239,6 +239,12 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
    * chargers' answers. undefined: the usual answer.
    */
   answerProfileAs: ((status: 'Accepted' | 'Rejected', messageId: string) => string | undefined) | undefined;
+  /**
+   * Holds a SetChargingProfile, installing nothing and answering nothing, until the promise this
+   * returns resolves (a slow flash write); undefined: at once. The CALLs behind it on the
+   * connection wait as long (OCPP-J: one CALL at a time).
+   */
+  holdProfile: ((profile: Profile) => Promise<void> | undefined) | undefined;
   private installed: readonly Installed[] = [];
   private readonly connectors: Connector[];
   private readonly voltageV: number;
@@ -517,6 +523,7 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
       // a TxProfile sent right after it. ocpp-rpc may call this handler before the awaited answer
       // has been taken in (both frames in one read), so the answer is taken in first.
       await this.connectors.find((c) => c.tx?.answer !== undefined)?.tx?.answer?.catch(() => undefined);
+      await this.holdProfile?.(req.csChargingProfiles);
       const now = Date.now();
       if (this.refuseProfile?.(req.csChargingProfiles)) {
         this.emit('profile', { connectorId: req.connectorId, profile: req.csChargingProfiles, status: 'Rejected', at: now });
