@@ -98,7 +98,7 @@ export default [
     file: 'src/balancer/draw.ts',
     find: 'if (c.sessionStartedAt !== undefined && c.limit !== undefined && c.controlled) {',
     replace: 'if (now < 0) {',
-    tests: ['test/integration/partial-current-report.test.ts', 'test/unit/balancer/draw.test.ts'],
+    tests: ['test/integration/partial-current-report.test.ts', 'test/integration/solar-phases-no-current.test.ts', 'test/unit/balancer/draw.test.ts'],
   },
   {
     name: 'no-current-on-unplanned-phases',

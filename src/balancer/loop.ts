@@ -142,6 +142,13 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   const partialWarned = new Set<string>();
   /** Chargers told that their readings carry no current (warnNoCurrent). */
   const noCurrentWarned = new Set<string>();
+  /** When each charger's latest MeterValues arrived, any (warnNoMeterValues), ms. */
+  const meterValuesAt = new Map<string, number>();
+  /** Chargers told that they send no MeterValues during a session (warnNoMeterValues). */
+  const noMeterValuesWarned = new Set<string>();
+  /** When warnNoMeterValues last looked, and when the balancer started (a session it found running had no chance to report before), ms. */
+  let noMeterValuesCheckedAt = -Infinity;
+  const loopStartedAt = nowMs();
   /** Chargers with more than one connector whose main meter (connector 0) reported: told once each. */
   const mainMeterTold = new Set<string>();
   /** Per connector, the reading that last asked for a run (replan.ts). */
@@ -908,7 +915,28 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     log.warn({ chargerId: e.chargerId, measurands: [...new Set(e.samples.map((x) => x.measurand))] }, 'the charger reports no current (Current.Import) during a session: its cars are counted at their limits, and one that draws more cannot be told (add Current.Import to its MeterValuesSampledData)');
   }
 
+  /**
+   * Told once per charger, looked for once per reading time: a session has run for as long as a
+   * reading counts, with the charger online, and not one MeterValues from it since the session
+   * (or the balancer) started. Some chargers send none until MeterValueSampleInterval is set (0
+   * by default on some), and one that refuses setup never does: its cars are counted at their
+   * limits (draw.ts), and one that draws more cannot be seen without a grid meter.
+   */
+  function warnNoMeterValues(now: number): void {
+    if (now - noMeterValuesCheckedAt < readingMs) return;
+    noMeterValuesCheckedAt = now;
+    for (const [key, s] of sessions) {
+      const [chargerId, connectorId] = splitKey(key);
+      if (noMeterValuesWarned.has(chargerId) || !gateway.registry.get(chargerId)?.online) continue;
+      const since = Math.max(s.startedAt, loopStartedAt);
+      if (now - since < readingMs || (meterValuesAt.get(chargerId) ?? -Infinity) >= since) continue;
+      noMeterValuesWarned.add(chargerId);
+      log.warn({ chargerId, connectorId, transactionId: s.transactionId, waitedS: Math.round((now - since) / 1000) }, 'the charger sends no MeterValues during a session (none for longer than a reading counts): its cars are counted at their limits, one that draws more cannot be told, and its sessions show no energy until they stop (set its MeterValueSampleInterval; chargers.setup does where the charger takes it)');
+    }
+  }
+
   function onMeterValues(e: { chargerId: string; connectorId: number; transactionId?: number; samples: MeterSample[] }): void {
+    meterValuesAt.set(e.chargerId, nowMs());
     const charger = chargerOf(site, e.chargerId);
     const read = carReading(e.samples, charger, site.supply.voltage);
     if (!read) return warnNoCurrent(e, charger);
@@ -1201,6 +1229,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     const beganAt = performance.now();
     try {
       runOnce();
+      warnNoMeterValues(nowMs());
     } catch (err) {
       log.error({ err }, 'load balancing run failed');
     }

@@ -13,7 +13,7 @@
  */
 import t from 'tap';
 import { startBareAedes } from '../../src/mqtt/broker.js';
-import { eventually, startGateway } from '../helpers/gateway.js';
+import { capturingLogger, eventually, startGateway } from '../helpers/gateway.js';
 import { publishGridMeter } from '../helpers/mqtt.js';
 import { mixedPair } from '../helpers/mixed-pair.js';
 
@@ -26,7 +26,9 @@ t.test("a 1-phase car on a 3-phase charger that reports no current: its limit co
   const broker = await startBareAedes();
   t.teardown(() => broker.close());
   const url = `mqtt://127.0.0.1:${broker.port}`;
+  const log = capturingLogger('info');
   const gw = await startGateway(t, {
+    logger: log.logger,
     patch: (c) => {
       c.chargers.list[1].phaseRotation = 'L2';
       // A sample interval of 2 s: a reading (or the lack of one) counts 5 s, the meter timeout.
@@ -78,4 +80,7 @@ t.test("a 1-phase car on a 3-phase charger that reports no current: its limit co
   t.ok(worst.every((a) => a <= FUSE + 1e-9), `no site phase above the ${FUSE} A fuse at any meter reading: worst ${worst.map((a) => a.toFixed(1)).join(' / ')} A`);
   t.equal(left, 0, 'and the limits stayed where they were: neither car was cut by its own draw, nor raised into room that is not there');
   t.same(site(), [14, 24, 4], 'L1: the house and CP1; L2: the house and CP2; L3: the house');
+  // The installer is told, once per charger, that neither sends a MeterValues (100 readings: well past the 5 s).
+  const told = log.entries().filter((e) => String(e.msg).startsWith('the charger sends no MeterValues during a session'));
+  t.same(told.map((e) => e.chargerId).sort(), ['CP1', 'CP2'], 'the log names each charger once, and what to set');
 });

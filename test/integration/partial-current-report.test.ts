@@ -164,6 +164,7 @@ for (const powerToo of [false, true]) {
     t.ok(worst <= FUSE + 1e-9, `every site phase within the fuse with the house: worst ${worst} A`);
     const warned = log.entries().filter((e) => e.msg?.includes('reports no current'));
     t.same(warned.map((e) => e.chargerId), ['CP1'], 'the log says so once, and what to add');
+    t.notOk(log.entries().some((e) => String(e.msg).startsWith('the charger sends no MeterValues')), 'not that it sends none: it does');
   });
 }
 
