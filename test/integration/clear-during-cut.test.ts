@@ -25,14 +25,15 @@ t.test("every profile of CP1 cleared while its cut is on its way: the cut is sen
   const log = capturingLogger('info');
   const { gw, cp1, cp2 } = await twoChargerSite(t, { logger: log.logger });
   await startCharging(cp1, 'TAG1');
-  await eventually(() => cp1.currentA(1) === FUSE, 'CP1 alone at the whole fuse', 30_000);
+  const txProfileOf = (p: Profile) => p.chargingProfilePurpose === 'TxProfile';
+  await eventually(() => cp1.currentA(1) === FUSE && cp1.profiles().some((i) => txProfileOf(i.profile) && limitOf(i.profile) === FUSE), 'CP1 alone at the whole fuse, by its TxProfile', 30_000);
 
   // CP1 holds its answer to the first cut (a slow flash write) until the clear is queued behind it.
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let held: Profile | undefined;
   cp1.holdProfile = (p) => {
-    if (held || limitOf(p) >= FUSE) return undefined;
+    if (held || !txProfileOf(p) || limitOf(p) >= FUSE) return undefined;
     held = p;
     return released;
   };
