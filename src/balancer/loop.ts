@@ -172,11 +172,11 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   /** Connectors whose limits are sent again although they did not change (a reconnect). */
   const resendTo = new Set<string>();
   /**
-   * Connectors whose profiles someone else's ClearChargingProfile may have removed, with the
-   * number of the last order sent before it (orderSeq): until an order sent after the clear is
-   * accepted, the car may draw its maximum, and no one else's increase counts on less (budget.ts
-   * exposure). The plan keeps their limits: they are sent again at once, and a neighbour is not
-   * cut for one round trip.
+   * Connectors whose profiles a ClearChargingProfile sent to their charger may have removed
+   * (onCallSent), with the number of the last order sent before it (orderSeq): until an order
+   * sent after the clear is accepted, the car may draw its maximum, and no one else's increase
+   * counts on less (budget.ts exposure). The plan keeps their limits: they are sent again at
+   * once, and a neighbour is not cut for one round trip.
    */
   const unsure = new Map<string, number>();
   /** Numbers the orders (sendLimit) in the order they are issued. */
@@ -535,7 +535,7 @@ export function createBalancer(deps: BalancerDeps): Balancer {
               },
               responseMs,
             );
-      // Its profiles may be gone (someone else's clear): its maximum until it takes one again.
+      // Its profiles may be gone (a clear, onCallSent): its maximum until it takes one again.
       const counted = unsure.has(a.key) ? Math.max(amps, charger.uncontrolledCurrent ?? charger.maxCurrent) : amps;
       exposure.set(a.key, counted);
       loads.push({ chargerId: a.chargerId, phases: a.phases, amps: counted });
