@@ -54,7 +54,25 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       this.set(deps.sessions.list({ state: 'active' }).length);
     },
   });
-  const messages = new Counter({ name: 'chargegate_ocpp_messages_total', help: 'OCPP CALLs, by action and direction (in: from a charger; out: a command to one).', labelNames: ['action', 'direction'], registers: [register] });
+  // Counted here and handed to the counter when scraped: prom-client's inc() with labels hashes
+  // them into a new string and returns a new object per call, and this counts every CALL of the
+  // site (issue #19).
+  const messageCounts = new Map<string, Map<string, number>>();
+  const countMessage = (direction: string, action: string): void => {
+    let byAction = messageCounts.get(direction);
+    if (!byAction) messageCounts.set(direction, (byAction = new Map()));
+    byAction.set(action, (byAction.get(action) ?? 0) + 1);
+  };
+  new Counter({
+    name: 'chargegate_ocpp_messages_total',
+    help: 'OCPP CALLs, by action and direction (in: from a charger; out: a command to one).',
+    labelNames: ['action', 'direction'],
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const [direction, byAction] of messageCounts) for (const [action, n] of byAction) this.inc({ action, direction }, n);
+    },
+  });
   const leniencies = new Counter({
     name: 'chargegate_ocpp_leniencies_total',
     help: 'Deviations from OCPP 1.6 and 2.0.1 chargegate tolerated, and what the 2.0.1 edge could not carry over (docs/chargers.md "Field tolerance"), by charger and kind: unknown-property, long-string, number-string, string-number, enum-mapped, sample-dropped, single-item-list, filled-in, salvaged, quarantined, no-subprotocol, translation-lost, translation-mapped.',
@@ -64,8 +82,8 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   const feedPolls = new Counter({ name: 'chargegate_tariff_feed_polls_total', help: 'Fetches of tariff.feed.url, by result (ok; failed: a bad status, no JSON, prices that do not parse, a timeout: the last good prices stay).', labelNames: ['result'], registers: [register] });
   const callErrors = new Counter({ name: 'chargegate_ocpp_callerrors_total', help: 'CALLERRORs, by error code and direction (in: a charger sent a bad frame and got one; out: a charger answered a command with one).', labelNames: ['code', 'direction'], registers: [register] });
 
-  // Receive time of each charger's latest MeterValues: the age says whether its data is live.
-  const meterReceivedAt = new Map<string, string>();
+  // Receive time of each charger's latest MeterValues (ms): the age says whether its data is live.
+  const meterReceivedAt = new Map<string, number>();
   new Gauge({
     name: 'chargegate_meter_data_age_seconds',
     help: 'Seconds since the latest meter data: source "site" is the grid meter (when it reports), else a charger with a running session.',
@@ -76,7 +94,8 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       const site = ageS(deps.site.gridAt);
       if (site !== undefined) this.set({ source: 'site' }, site);
       for (const s of deps.sessions.list({ state: 'active' })) {
-        const age = ageS(meterReceivedAt.get(s.chargerId));
+        const at = meterReceivedAt.get(s.chargerId);
+        const age = at === undefined ? undefined : Math.max(0, (deps.now().getTime() - at) / 1000);
         if (age !== undefined) this.set({ source: s.chargerId }, age);
       }
     },
@@ -103,11 +122,11 @@ export function createMetrics(deps: MetricsDeps): Metrics {
 
   const unsubscribe = [
     deps.events.on('balancer.profile', (e) => profileWrites.inc({ charger: e.chargerId, purpose: e.purpose, result: e.result })),
-    deps.events.on('ocpp.call', (e) => messages.inc({ action: e.action, direction: e.direction })),
+    deps.events.on('ocpp.call', (e) => countMessage(e.direction, e.action)),
     deps.events.on('tariff.feedPoll', (e) => feedPolls.inc({ result: e.ok ? 'ok' : 'failed' })),
     deps.events.on('ocpp.error', (e) => callErrors.inc({ code: e.code, direction: e.direction })),
     deps.events.on('ocpp.leniency', (e) => leniencies.inc({ charger: e.chargerId, kind: e.kind })),
-    deps.events.on('meter.values', (e) => void meterReceivedAt.set(e.chargerId, deps.now().toISOString())),
+    deps.events.on('meter.values', (e) => void meterReceivedAt.set(e.chargerId, deps.now().getTime())),
   ];
 
   const optional = optionalMetrics(register, deps, ageS, profileWrites);

@@ -18,8 +18,8 @@ import type { DiscoveredCharger, DiscoveredSite } from './discovery.js';
 import { createAnnouncer, formatAdvice, formatLine } from './announcer.js';
 import type { DiscoveryFormat, FormatChoice } from './discovery-format.js';
 import type { Publisher } from './publisher.js';
-import { readingsFromSamples } from './telemetry.js';
-import { PHASES, type ChargerEventKind, type Topics } from './topics.js';
+import { eachReading } from './telemetry.js';
+import { PHASES, type ChargerEventKind, type ConnectorLeaf, type Topics } from './topics.js';
 
 export interface MirrorDeps {
   events: EventBus;
@@ -85,6 +85,13 @@ export function createMirror(deps: MirrorDeps): Mirror {
   const announced = new Map<string, number>();
   /** Chargers that reported a state of charge: their SoC sensors are announced. */
   const socSeen = new Set<string>();
+  /**
+   * The topics of each connector's readings, each made once: a MeterValues sets up to nine, and
+   * a topic string made afresh is allocated and hashed afresh by the retained store and the
+   * throttle, for every message of the site (issue #19, docs/performance.md). Dropped with the
+   * charger (retire).
+   */
+  const readingTopics = new Map<string, Map<number, Map<ConnectorLeaf, string>>>();
   const discoveryOptions = deps.configurationUrl ? { configurationUrl: deps.configurationUrl } : {};
   const formatChoice: FormatChoice = deps.discoveryFormat ?? { format: 'entity', source: 'config', moveFrom: undefined, previous: undefined };
   const { format } = formatChoice;
@@ -174,6 +181,7 @@ export function createMirror(deps: MirrorDeps): Mirror {
     for (const topic of topics.chargerStateTopics(chargerId, charger.connectors)) publisher.clear(topic);
     lastLimits.delete(chargerId);
     lastControl.delete(chargerId);
+    readingTopics.delete(chargerId);
     log.info({ chargerId }, 'charger no longer configured: its MQTT topics and Home Assistant entities were removed');
   }
 
@@ -233,17 +241,27 @@ export function createMirror(deps: MirrorDeps): Mirror {
   function meterValues(e: GatewayEvents['meter.values']): void {
     if (e.connectorId === 0) return; // the charger's main meter: not mapped to a connector's topics
     ensureAnnounced(e.chargerId, e.connectorId);
-    for (const { leaf, value } of readingsFromSamples(e.samples)) {
+    eachReading(e.samples, (leaf, value) => {
       // Outside a session (a late reading of an ended one, or one while idle) only the
       // register counts: power, current, voltage and SoC keep saying no session (live-flows.ts).
-      if (e.outsideSession && leaf !== 'energy') continue;
+      if (e.outsideSession && leaf !== 'energy') return;
       if (leaf === 'soc' && !socSeen.has(e.chargerId)) {
         socSeen.add(e.chargerId);
         announce(e.chargerId);
       }
-      publisher.state(topics.connector(e.chargerId, e.connectorId, leaf), String(value), 0);
+      publisher.state(readingTopic(e.chargerId, e.connectorId, leaf), String(value), 0);
       if (leaf === 'energy') sessionEnergy(e.chargerId, e.connectorId, value);
-    }
+    });
+  }
+
+  function readingTopic(chargerId: string, connectorId: number, leaf: ConnectorLeaf): string {
+    let byConnector = readingTopics.get(chargerId);
+    if (!byConnector) readingTopics.set(chargerId, (byConnector = new Map()));
+    let byLeaf = byConnector.get(connectorId);
+    if (!byLeaf) byConnector.set(connectorId, (byLeaf = new Map()));
+    let topic = byLeaf.get(leaf);
+    if (topic === undefined) byLeaf.set(leaf, (topic = topics.connector(chargerId, connectorId, leaf)));
+    return topic;
   }
 
   function sessionEnergy(chargerId: string, connectorId: number, registerWh: number): void {

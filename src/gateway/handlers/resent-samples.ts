@@ -11,8 +11,10 @@ type MeterValue = MeterValuesRequest['meterValue'][number];
 /**
  * The meter values with only the sampled values flagged new, in the order toSamples() flattened
  * them (meterValue by meterValue, sampledValue by sampledValue); a meterValue left empty is dropped.
+ * All of them new (every message but a resend): `values` itself, no copy.
  */
-export function onlyNew(values: readonly MeterValue[], fresh: readonly boolean[]): MeterValue[] {
+export function onlyNew<V extends readonly MeterValue[]>(values: V, fresh: readonly boolean[]): V | MeterValue[] {
+  if (allNew(values, fresh)) return values;
   const out: MeterValue[] = [];
   let i = 0;
   for (const mv of values) {
@@ -20,4 +22,13 @@ export function onlyNew(values: readonly MeterValue[], fresh: readonly boolean[]
     if (kept.length > 0) out.push({ ...mv, sampledValue: kept });
   }
   return out;
+}
+
+function allNew(values: readonly MeterValue[], fresh: readonly boolean[]): boolean {
+  let count = 0;
+  for (const mv of values) {
+    if (mv.sampledValue.length === 0) return false; // dropped below
+    count += mv.sampledValue.length;
+  }
+  return count === fresh.length && !fresh.includes(false);
 }

@@ -5,6 +5,7 @@
  */
 import type { MeterValuesRequest, StartTransactionRequest, StartTransactionResponse, StopTransactionRequest } from '../../ocpp/v16/types.js';
 import type { MeterSample, SessionPlace, SessionRecord } from '../../store/ports.js';
+import type { GatewayEvents } from '../../events.js';
 import { decideIdTag, decideOffline, type IdTagInfo } from '../authorize.js';
 import { listEntry } from '../local-lists.js';
 import { meterKey } from '../registry.js';
@@ -135,23 +136,21 @@ export const meterValues: Handler<'MeterValues'> = async (ctx, req) => {
     // A resend (its answer was lost to a crash) is stored once and queued for the cloud once.
     const fresh = ctx.store.meters.append(all);
     const meterValue = onlyNew(req.meterValue, fresh);
-    if (meterValue.length > 0) ctx.upstream?.meterValues(ctx.chargerId, { ...req, meterValue }, transactionId);
+    if (meterValue.length > 0) ctx.upstream?.meterValues(ctx.chargerId, meterValue === req.meterValue ? req : { ...req, meterValue }, transactionId);
     ctx.writeAlongside?.();
     // A late reading of an ended session, or one while idle, sets the register only (issue #18).
     const live = inSession(runningOn(ctx, req.connectorId, transactionId, named), transactionId);
     return { transactionId, all, fresh, live };
   });
-  const samples = all.filter((_, i) => fresh[i]);
+  const samples = fresh.includes(false) ? all.filter((_, i) => fresh[i]) : all;
   if (samples.length < all.length) ctx.logger.info({ transactionId, resent: all.length - samples.length, of: all.length }, 'MeterValues already stored (a resend): kept once');
   if (samples.length === 0) return {};
   remember(ctx, live ? samples : samples.filter((s) => !FLOW_MEASURANDS.includes(s.measurand)));
-  ctx.events.emit('meter.values', {
-    chargerId: ctx.chargerId,
-    connectorId: req.connectorId,
-    ...(transactionId !== undefined ? { transactionId } : {}),
-    samples,
-    ...(live ? {} : { outsideSession: true as const }),
-  });
+  // Built field by field: a spread of `cond ? {…} : {}` is an object thrown away per message.
+  const event: GatewayEvents['meter.values'] = { chargerId: ctx.chargerId, connectorId: req.connectorId, samples };
+  if (transactionId !== undefined) event.transactionId = transactionId;
+  if (!live) event.outsideSession = true;
+  ctx.events.emit('meter.values', event);
   return {};
 };
 
@@ -224,24 +223,24 @@ function remember(ctx: HandlerContext, samples: MeterSample[]): void {
 
 type MeterValue = MeterValuesRequest['meterValue'][number];
 
-/** Flattens OCPP meter values into samples, filling the 1.6 §7.43 defaults. */
+/**
+ * Flattens OCPP meter values into samples, filling the 1.6 §7.43 defaults. Each sample is built
+ * field by field, the optional ones only when present: a spread of `cond ? {…} : {}` made an
+ * object to throw away per field, for every sample of every MeterValues (issue #19).
+ */
 export function toSamples(chargerId: string, connectorId: number, transactionId: number | undefined, values: MeterValue[]): MeterSample[] {
   const out: MeterSample[] = [];
   for (const mv of values) {
     for (const sv of mv.sampledValue) {
-      out.push({
-        chargerId,
-        connectorId,
-        ...(transactionId !== undefined ? { transactionId } : {}),
-        timestamp: mv.timestamp,
-        value: sv.value,
-        measurand: sv.measurand ?? 'Energy.Active.Import.Register',
-        unit: sv.unit ?? (sv.measurand === undefined ? 'Wh' : defaultUnit(sv.measurand)),
-        context: sv.context ?? 'Sample.Periodic',
-        ...(sv.phase ? { phase: sv.phase } : {}),
-        ...(sv.location ? { location: sv.location } : {}),
-        ...(sv.format ? { format: sv.format } : {}),
-      });
+      const sample: MeterSample = { chargerId, connectorId, timestamp: mv.timestamp, value: sv.value, measurand: sv.measurand ?? 'Energy.Active.Import.Register' };
+      if (transactionId !== undefined) sample.transactionId = transactionId;
+      const unit = sv.unit ?? (sv.measurand === undefined ? 'Wh' : defaultUnit(sv.measurand));
+      if (unit !== undefined) sample.unit = unit;
+      sample.context = sv.context ?? 'Sample.Periodic';
+      if (sv.phase) sample.phase = sv.phase;
+      if (sv.location) sample.location = sv.location;
+      if (sv.format) sample.format = sv.format;
+      out.push(sample);
     }
   }
   return out;

@@ -17,9 +17,11 @@ import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:f
 import { dirname } from 'node:path';
 import type { Db } from './rows.js';
 
+/** A caller of durably() waiting for its fsync, and what its work returned. */
 interface Waiter {
-  resolve(): void;
+  resolve(result: unknown): void;
   reject(error: unknown): void;
+  result: unknown;
 }
 
 export interface GroupCommit {
@@ -112,7 +114,7 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
     wal.sync((error) => {
       if (syncing !== batch) return; // flush() settled it already
       syncing = undefined;
-      for (const w of batch) error ? w.reject(error) : w.resolve();
+      for (const w of batch) error ? w.reject(error) : w.resolve(w.result);
       // What was written while this fsync ran is committed now, in one COMMIT, and synced next.
       commit();
       syncSoon();
@@ -142,7 +144,8 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
       } catch (error) {
         return Promise.reject(error);
       }
-      return new Promise<T>((resolve, reject) => waiters.push({ resolve: () => resolve(result), reject }));
+      // The waiter holds the result itself: no closure per caller over it.
+      return new Promise<T>((resolve, reject) => waiters.push({ resolve: resolve as (result: unknown) => void, reject, result }));
     },
     flush() {
       commit();
@@ -156,7 +159,7 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
         for (const w of pending) w.reject(error);
         return;
       }
-      for (const w of pending) w.resolve();
+      for (const w of pending) w.resolve(w.result);
     },
   };
 }

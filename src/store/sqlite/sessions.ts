@@ -95,7 +95,7 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
   const setAuthStatus = db.prepare('UPDATE sessions SET auth_status = ? WHERE transaction_id = ?');
   // Only a session still without one: a replayed event never overwrites a token already attached.
   const attachIdTag = db.prepare("UPDATE sessions SET id_tag = ?, id_token_type = ?, auth_status = ? WHERE transaction_id = ? AND id_tag = ''");
-  const listQueries = new Map<string, BetterSqlite3.Statement<unknown[], SessionRow>>();
+  const listQueries = new Map<number, BetterSqlite3.Statement<unknown[], SessionRow>>();
 
   // IMMEDIATE: take the write lock before the replay lookup, so a second writer cannot
   // slip the same start in between the lookup and the insert.
@@ -131,22 +131,31 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
   });
 
   function listQuery(filter: SessionFilter): BetterSqlite3.Statement<unknown[], SessionRow> {
-    const conditions = [
-      filter.chargerId !== undefined && 'charger_id = @chargerId',
-      filter.from !== undefined && 'started_at >= @from',
-      filter.to !== undefined && 'started_at < @to',
-      filter.state !== undefined && 'state = @state',
-      // The running session of a connector: not one a later start superseded (it waits for its Stop).
-      filter.state === 'active' && 'superseded_by IS NULL',
-    ].filter((c): c is string => c !== false);
-    const where = conditions.join(' AND ');
-    // A bound LIMIT costs SQLite some 40 µs per call even on an empty table (measured: 51 µs
-    // against 2.5 for the same query without it), and the ingest path asks for a charger's
-    // running sessions on every MeterValues without a transaction: no LIMIT unless one is asked.
-    const key = filter.limit === undefined ? where : `${where} LIMIT`;
+    // The statement's key, a bit per filter: the ingest path asks for a charger's running
+    // sessions on every MeterValues without a transaction, and a key string built per call was
+    // garbage per message (issue #19).
+    const key =
+      (filter.chargerId !== undefined ? 1 : 0) |
+      (filter.from !== undefined ? 2 : 0) |
+      (filter.to !== undefined ? 4 : 0) |
+      (filter.state !== undefined ? 8 : 0) |
+      (filter.state === 'active' ? 16 : 0) |
+      (filter.limit !== undefined ? 32 : 0);
     let statement = listQueries.get(key);
     if (!statement) {
+      const where = [
+        filter.chargerId !== undefined && 'charger_id = @chargerId',
+        filter.from !== undefined && 'started_at >= @from',
+        filter.to !== undefined && 'started_at < @to',
+        filter.state !== undefined && 'state = @state',
+        // The running session of a connector: not one a later start superseded (it waits for its Stop).
+        filter.state === 'active' && 'superseded_by IS NULL',
+      ]
+        .filter((c): c is string => c !== false)
+        .join(' AND ');
       // One statement per combination of filters (64 at most), so each can use its index.
+      // A bound LIMIT costs SQLite some 40 µs per call even on an empty table (measured: 51 µs
+      // against 2.5 for the same query without it): no LIMIT unless one is asked.
       statement = db.prepare<unknown[], SessionRow>(
         `SELECT * FROM sessions ${where ? `WHERE ${where}` : ''}
          ORDER BY started_at, transaction_id${filter.limit === undefined ? '' : ' LIMIT @limit'}`,

@@ -38,6 +38,10 @@ t.test('/metrics parses and moves when traffic flows', async (t) => {
   t.equal(after.get('chargegate_ocpp_callerrors_total{code="FormationViolation",direction="in"}'), 1, 'the CALLERROR chargegate answered to a bad CALL (a payload that is no object)');
   t.ok((after.get('chargegate_meter_data_age_seconds{source="CP1"}') ?? -1) >= 0, 'meter data age of the charging charger');
   t.equal(after.get('chargegate_dashboard_clients'), 0);
+  await cp.call('Heartbeat', {});
+  const again = await scrape();
+  t.equal(again.get('chargegate_ocpp_messages_total{action="Heartbeat",direction="in"}'), 4, 'a scrape counts what came since, not everything again');
+  t.equal(again.get('chargegate_ocpp_messages_total{action="BootNotification",direction="in"}'), 1);
   t.notOk([...after.keys()].some((k) => /^chargegate_(outbox|allocation|profile_writes|charger_controlled)/.test(k)), 'no upstream or balancer metrics without those parts');
 });
 

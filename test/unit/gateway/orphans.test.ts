@@ -52,7 +52,10 @@ t.test('onlyNew keeps the sampled values the store took as new', async (t) => {
     { timestamp: 'a', sampledValue: [{ value: '1' }, { value: '2' }] },
     { timestamp: 'b', sampledValue: [{ value: '3' }] },
   ];
-  t.same(onlyNew(values, [true, true, true]), values);
+  t.equal(onlyNew(values, [true, true, true]), values, 'all new: the same values, not a copy');
+  t.same(onlyNew(values, [true, true]), [{ timestamp: 'a', sampledValue: [{ value: '1' }, { value: '2' }] }], 'a flag missing: that value is not kept');
+  const withEmpty = [...values, { timestamp: 'c', sampledValue: [] }];
+  t.same(onlyNew(withEmpty, [true, true, true]), values, 'a meterValue without samples is dropped, all others new');
   t.same(onlyNew(values, [false, true, false]), [{ timestamp: 'a', sampledValue: [{ value: '2' }] }]);
   t.same(onlyNew(values, [false, false, false]), []);
 });

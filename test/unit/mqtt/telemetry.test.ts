@@ -1,6 +1,13 @@
 import t from 'tap';
-import { readingsFromSamples } from '../../../src/mqtt/telemetry.js';
+import { eachReading } from '../../../src/mqtt/telemetry.js';
 import type { MeterSample } from '../../../src/store/ports.js';
+
+/** What the readings set, in the order they are visited. */
+function readingsFromSamples(samples: MeterSample[]): { leaf: string; value: number }[] {
+  const out: { leaf: string; value: number }[] = [];
+  eachReading(samples, (leaf, value) => out.push({ leaf, value }));
+  return out;
+}
 
 const sample = (measurand: string, value: string, extra: Partial<MeterSample> = {}): MeterSample => ({ chargerId: 'CP1', connectorId: 1, timestamp: '2026-01-01T00:00:00Z', measurand, value, ...extra });
 
@@ -41,4 +48,22 @@ t.test('phases a reading does not name carry 0 A; a reading without current leav
   t.strictSame(Object.fromEntries(onlyL1.map((r) => [r.leaf, r.value])), { 'current/L1': 16, 'current/L2': 0, 'current/L3': 0 }, 'a 1-phase car: L2 and L3 at 0, not an earlier session\'s 16 A');
   const energyOnly = readingsFromSamples([sample('Energy.Active.Import.Register', '1000')]);
   t.strictSame(Object.fromEntries(energyOnly.map((r) => [r.leaf, r.value])), { energy: 1000 });
+});
+
+t.test('the last sample of a measurand and phase wins, and each topic is visited once', async (t) => {
+  const readings = readingsFromSamples([
+    sample('Energy.Active.Import.Register', '1000'),
+    sample('Current.Import', '8', { phase: 'L2' }),
+    sample('Energy.Active.Import.Register', '1010'),
+    sample('Current.Import', '9', { phase: 'L2-N' }),
+    sample('Power.Active.Import', '5', { unit: 'kW' }),
+    sample('Power.Active.Import', '2000', { phase: 'L1' }),
+  ]);
+  t.strictSame(readings, [
+    { leaf: 'energy', value: 1010 },
+    { leaf: 'power', value: 5000 },
+    { leaf: 'current/L1', value: 0 },
+    { leaf: 'current/L2', value: 9 },
+    { leaf: 'current/L3', value: 0 },
+  ], 'a phase-less power wins over the phases\' sum; L2-N is L2');
 });

@@ -188,7 +188,7 @@ t.test('MeterValues naming a transaction: live flows only while it runs on that 
 
 t.test('toSamples: no unit invented for measurands without one', async (t) => {
   const [s] = toSamples('CP1', 2, undefined, [{ timestamp: '2025-06-01T11:00:00Z', sampledValue: [{ value: '20', measurand: 'Temperature' }] }]);
-  t.same(s, { chargerId: 'CP1', connectorId: 2, timestamp: '2025-06-01T11:00:00Z', value: '20', measurand: 'Temperature', unit: undefined, context: 'Sample.Periodic' });
+  t.strictSame(s, { chargerId: 'CP1', connectorId: 2, timestamp: '2025-06-01T11:00:00Z', value: '20', measurand: 'Temperature', context: 'Sample.Periodic' }, 'no unit at all');
   const [soc] = toSamples('CP1', 2, undefined, [{ timestamp: '2025-06-01T11:00:00Z', sampledValue: [{ value: '80', measurand: 'SoC' }] }]);
   t.equal(soc?.unit, 'Percent');
 });
