@@ -118,7 +118,7 @@ export default [
   },
   {
     name: 'in-flight-forgotten-not-resent',
-    rule: "a limit on its way when someone else's ClearChargingProfile is queued behind it is sent again: the clear went out right after the charger took it, and removed it with the rest",
+    rule: "a limit on its way when a ClearChargingProfile is queued behind it is sent again: the clear went out right after the charger took it, and removed it with the rest",
     file: 'src/balancer/loop.ts',
     find: 'for (const key of keysOf(chargerId, inFlight.keys())) resendTo.add(key);',
     replace: '',
@@ -126,7 +126,7 @@ export default [
   },
   {
     name: 'cleared-counted-at-its-limit',
-    rule: "after someone else's ClearChargingProfile a charger may draw its maximum until it takes a limit sent after the clear: no neighbour's increase counts it at less",
+    rule: "after a ClearChargingProfile reaches a charger it may draw its maximum until it takes a limit sent after the clear: no neighbour's increase counts it at less",
     file: 'src/balancer/loop.ts',
     find: 'const counted = unsure.has(a.key) ? Math.max(amps, charger.uncontrolledCurrent ?? charger.maxCurrent) : amps;',
     replace: 'const counted = amps;',
@@ -572,7 +572,15 @@ export default [
     rule: 'group commit: a caller hears "durable" only after the WAL fsync that covers its write',
     file: 'src/store/sqlite/group-commit.ts',
     find: 'unsynced.push(...settled);',
-    replace: 'for (const w of settled) w.resolve();',
+    replace: 'for (const w of settled) w.resolve(w.result);',
     tests: ['test/unit/store/group-commit.test.ts'],
+  },
+  {
+    name: 'partial-resend-taken-as-new',
+    rule: 'a MeterValues partly stored before (a resend) keeps only its new samples: the rest is stored once and reaches the cloud once (1.6 §3.7), also now that a message goes in one INSERT',
+    file: 'src/store/sqlite/meters.ts',
+    find: 'const kept = next < rows.length && sameKey(samples[i]!, rows[next]!);',
+    replace: 'const kept = true;',
+    tests: ['test/unit/store/meter-append.test.ts'],
   },
 ];
