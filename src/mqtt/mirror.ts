@@ -19,7 +19,7 @@ import { createAnnouncer, formatAdvice, formatLine } from './announcer.js';
 import type { DiscoveryFormat, FormatChoice } from './discovery-format.js';
 import type { Publisher } from './publisher.js';
 import { eachReading } from './telemetry.js';
-import { PHASES, type ChargerEventKind, type ConnectorLeaf, type Topics } from './topics.js';
+import { PHASES, type ChargerEventKind, type Topics } from './topics.js';
 
 export interface MirrorDeps {
   events: EventBus;
@@ -85,13 +85,6 @@ export function createMirror(deps: MirrorDeps): Mirror {
   const announced = new Map<string, number>();
   /** Chargers that reported a state of charge: their SoC sensors are announced. */
   const socSeen = new Set<string>();
-  /**
-   * The topics of each connector's readings, each made once: a MeterValues sets up to nine, and
-   * a topic string made afresh is allocated and hashed afresh by the retained store and the
-   * throttle, for every message of the site (issue #19, docs/performance.md). Dropped with the
-   * charger (retire).
-   */
-  const readingTopics = new Map<string, Map<number, Map<ConnectorLeaf, string>>>();
   const discoveryOptions = deps.configurationUrl ? { configurationUrl: deps.configurationUrl } : {};
   const formatChoice: FormatChoice = deps.discoveryFormat ?? { format: 'entity', source: 'config', moveFrom: undefined, previous: undefined };
   const { format } = formatChoice;
@@ -181,7 +174,6 @@ export function createMirror(deps: MirrorDeps): Mirror {
     for (const topic of topics.chargerStateTopics(chargerId, charger.connectors)) publisher.clear(topic);
     lastLimits.delete(chargerId);
     lastControl.delete(chargerId);
-    readingTopics.delete(chargerId);
     log.info({ chargerId }, 'charger no longer configured: its MQTT topics and Home Assistant entities were removed');
   }
 
@@ -249,19 +241,9 @@ export function createMirror(deps: MirrorDeps): Mirror {
         socSeen.add(e.chargerId);
         announce(e.chargerId);
       }
-      publisher.state(readingTopic(e.chargerId, e.connectorId, leaf), String(value), 0);
+      publisher.state(topics.connector(e.chargerId, e.connectorId, leaf), String(value), 0);
       if (leaf === 'energy') sessionEnergy(e.chargerId, e.connectorId, value);
     });
-  }
-
-  function readingTopic(chargerId: string, connectorId: number, leaf: ConnectorLeaf): string {
-    let byConnector = readingTopics.get(chargerId);
-    if (!byConnector) readingTopics.set(chargerId, (byConnector = new Map()));
-    let byLeaf = byConnector.get(connectorId);
-    if (!byLeaf) byConnector.set(connectorId, (byLeaf = new Map()));
-    let topic = byLeaf.get(leaf);
-    if (topic === undefined) byLeaf.set(leaf, (topic = topics.connector(chargerId, connectorId, leaf)));
-    return topic;
   }
 
   function sessionEnergy(chargerId: string, connectorId: number, registerWh: number): void {
