@@ -6,6 +6,8 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
+import { CENTRAL_INITIATED_16, CHARGER_INITIATED_16, SECURITY_CENTRAL_16 } from '../ocpp/v16/actions.js';
+import { CENTRAL_INITIATED_201, CHARGER_INITIATED_201 } from '../ocpp/v201/actions.js';
 import type { EventBus } from '../events.js';
 import type { Registry as ChargerRegistry } from '../gateway/registry.js';
 import type { OutboxStore, SessionStore } from '../store/ports.js';
@@ -33,6 +35,9 @@ export interface Metrics {
   close(): void;
 }
 
+/** Every action of OCPP 1.6 (with its security extension) and 2.0.1: the labels of chargegate_ocpp_messages_total. */
+const OCPP_ACTIONS: ReadonlySet<string> = new Set([...CHARGER_INITIATED_16, ...CENTRAL_INITIATED_16, ...SECURITY_CENTRAL_16, ...CHARGER_INITIATED_201, ...CENTRAL_INITIATED_201]);
+
 export function createMetrics(deps: MetricsDeps): Metrics {
   const register = new Registry();
   const ageS = (iso: string | undefined) => (iso ? Math.max(0, (deps.now().getTime() - Date.parse(iso)) / 1000) : undefined);
@@ -57,11 +62,15 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   // Counted here and handed to the counter when scraped: prom-client's inc() with labels hashes
   // them into a new string and returns a new object per call, and this counts every CALL of the
   // site (issue #19).
+  // A CALL is counted before its action is checked (an unknown one gets NotImplemented): a name
+  // that is no OCPP 1.6 or 2.0.1 action is counted as "unknown", so that a charger sending
+  // made-up names cannot grow the metric, and this map, without bound.
   const messageCounts = new Map<string, Map<string, number>>();
   const countMessage = (direction: string, action: string): void => {
     let byAction = messageCounts.get(direction);
     if (!byAction) messageCounts.set(direction, (byAction = new Map()));
-    byAction.set(action, (byAction.get(action) ?? 0) + 1);
+    const label = OCPP_ACTIONS.has(action) ? action : 'unknown';
+    byAction.set(label, (byAction.get(label) ?? 0) + 1);
   };
   new Counter({
     name: 'chargegate_ocpp_messages_total',

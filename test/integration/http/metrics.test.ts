@@ -39,7 +39,10 @@ t.test('/metrics parses and moves when traffic flows', async (t) => {
   t.ok((after.get('chargegate_meter_data_age_seconds{source="CP1"}') ?? -1) >= 0, 'meter data age of the charging charger');
   t.equal(after.get('chargegate_dashboard_clients'), 0);
   await cp.call('Heartbeat', {});
+  for (let n = 1; n <= 3; n++) t.match(await raw.call(`x${n}`, `MadeUp${n}`, {}), [4, `x${n}`, 'NotImplemented'], 'an action OCPP does not have is refused');
   const again = await scrape();
+  t.equal(again.get('chargegate_ocpp_messages_total{action="unknown",direction="in"}'), 3, 'made-up action names are counted under one label');
+  t.notOk([...again.keys()].some((k) => k.includes('MadeUp')), 'and get no label of their own: a flood of names cannot grow the metric');
   t.equal(again.get('chargegate_ocpp_messages_total{action="Heartbeat",direction="in"}'), 4, 'a scrape counts what came since, not everything again');
   t.equal(again.get('chargegate_ocpp_messages_total{action="BootNotification",direction="in"}'), 1);
   t.notOk([...after.keys()].some((k) => /^chargegate_(outbox|allocation|profile_writes|charger_controlled)/.test(k)), 'no upstream or balancer metrics without those parts');
