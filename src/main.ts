@@ -16,7 +16,7 @@ import { demoConfig, loadConfigFile } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createLogger } from './log.js';
 import { limitHeapGrowth } from './runtime/heap-growth.js';
-import { semiSpaceMiB, singleThreadedGc } from './runtime/launch-flags.js';
+import { allocationSitePretenuring, semiSpaceMiB, singleThreadedGc } from './runtime/launch-flags.js';
 import { VERSION } from './version.js';
 
 const USAGE = `chargegate ${VERSION}: an edge gateway for EV charging sites
@@ -124,7 +124,7 @@ async function start(args: string[]): Promise<number> {
   // Before the first allocations of the site: a box's memory is small (src/runtime/heap-growth.ts).
   const heapGrowingPercent = limitHeapGrowth();
   // The young generation's size comes from node's command line only (src/runtime/launch-flags.ts).
-  logger.info({ heapGrowingPercent: heapGrowingPercent ?? 'node flag', maxSemiSpaceMiB: semiSpaceMiB() ?? 'V8 default', singleThreadedGc: singleThreadedGc(), mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'glibc default' }, 'V8 heap growth past the live set');
+  logger.info({ heapGrowingPercent: heapGrowingPercent ?? 'node flag', maxSemiSpaceMiB: semiSpaceMiB() ?? 'V8 default', singleThreadedGc: singleThreadedGc(), allocationSitePretenuring: allocationSitePretenuring(), mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'glibc default' }, 'V8 heap growth past the live set');
   let app: ReturnType<typeof createApp>;
   try {
     app = createApp(config, { logger });

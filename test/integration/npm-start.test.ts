@@ -97,6 +97,8 @@ t.test('npm start, npm run sim, and SIGTERM to each npm process', async (t) => {
   t.match(gateway.output(), /"heapGrowingPercent":35\b/, 'the heap growth is limited at start');
   t.match(gateway.output(), /"maxSemiSpaceMiB":4\b/, "npm start launches node with V8's young generation capped (src/runtime/launch-flags.ts)");
   t.match(gateway.output(), /"mallocArenaMax":"2"/, 'and with two malloc arenas');
+  t.match(gateway.output(), /"singleThreadedGc":true/, 'and with the collector on the main thread alone');
+  t.match(gateway.output(), /"allocationSitePretenuring":false/, "and without V8's allocation-site pretenuring");
   const nodes = descendants(gateway.child.pid!);
   t.ok(nodes.length > 0, 'node runs under npm');
   // An orphaned gateway (the bug) is no longer below npm: end it by its own pid.

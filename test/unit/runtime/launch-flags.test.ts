@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { LAUNCH_ENV, LAUNCH_NODE_FLAGS, SEMI_SPACE_MIB, semiSpaceMiB, SINGLE_THREADED_GC, singleThreadedGc } from '../../../src/runtime/launch-flags.js';
+import { allocationSitePretenuring, LAUNCH_ENV, LAUNCH_NODE_FLAGS, NO_PRETENURING, SEMI_SPACE_MIB, semiSpaceMiB, SINGLE_THREADED_GC, singleThreadedGc } from '../../../src/runtime/launch-flags.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const read = (path: string) => readFileSync(`${ROOT}/${path}`, 'utf8');
@@ -57,4 +57,13 @@ t.test('the collector on the main thread alone: launched so, and read back as th
   t.equal(singleThreadedGc([], ''), false, "none given: V8's helper threads");
   t.equal(singleThreadedGc([], '--single_threaded_gc'), true, 'NODE_OPTIONS, underscores');
   t.equal(singleThreadedGc(['--no-single-threaded-gc'], '--single-threaded-gc'), false, 'the command line comes after NODE_OPTIONS');
+});
+
+t.test('pretenuring off: launched so, and read back as the log says it', async (t) => {
+  t.ok(LAUNCH_NODE_FLAGS.includes(NO_PRETENURING), 'a launch flag');
+  t.equal(allocationSitePretenuring([...LAUNCH_NODE_FLAGS], ''), false);
+  t.equal(allocationSitePretenuring([], ''), true, "none given: V8's default");
+  t.equal(allocationSitePretenuring([], '--no_allocation_site_pretenuring'), false, 'NODE_OPTIONS, underscores');
+  t.equal(allocationSitePretenuring(['--allocation-site-pretenuring'], '--no-allocation-site-pretenuring'), true, 'the command line comes after NODE_OPTIONS');
+  t.equal(allocationSitePretenuring(['--no-single-threaded-gc'], ''), true, 'another switch turned off does not read as this one');
 });
