@@ -30,14 +30,14 @@ export const SEMI_SPACE_MIB = 4;
 export const SINGLE_THREADED_GC = '--single-threaded-gc';
 
 /**
- * `--no-allocation-site-pretenuring`: V8 does not move the object literals of a code site to
- * the old generation when many of them survive a scavenge. Under a steady flow of MeterValues
- * it did that to the samples (`toSamples` in the 1.6 handler): each message's samples, alive
- * while their fsync runs, were allocated in the old generation; being old, they held the parsed
- * frame's strings and ws's buffers alive through every scavenge until the next full
- * collection, so those were promoted too. Measured (issue #19, 6 December 2026, 100 chargers,
- * sampling heap profile): 1.45 KB of each message reached the old generation with it, 0.2 KB
- * without; full collections 2 a second against 0.5; the gateway's CPU per stored MeterValues
+ * `--no-allocation-site-pretenuring`: V8 does not switch an object literal's code site to
+ * allocating in the old generation when many of its objects survive a scavenge. Under a steady
+ * flow of MeterValues it switched the samples' (`toSamples` in the 1.6 handler; they live until
+ * their fsync), and an old object keeps what it references alive through every scavenge until
+ * a full collection finds it dead. Measured (issue #19, 6 December 2026, 100 chargers, sampling
+ * heap profile): with pretenuring 1.45 KB of each message reached the old generation (the
+ * samples, and with them the parsed frame and ws's receive buffers), without it 0.2 KB; full
+ * collections 2 a second against 0.5; the gateway's CPU per stored MeterValues
  * 69.8 µs against 77.4 (median of seven alternating rounds), 82 against 85 at 500 chargers.
  * At 1,000 chargers at rest (the scale part) and in the burst part no difference beyond the
  * runs' spread (docs/performance.md, "Pretenuring").
