@@ -452,6 +452,14 @@ export default [
     tests: ['test/integration/meter-mqtt.test.ts'],
   },
   {
+    name: 'reboot-keeps-accepted-limit',
+    rule: 'after a BootNotification a charger may have lost its profiles: what it accepted before no longer limits it, until it accepts a limit sent after the boot',
+    file: 'src/balancer/loop.ts',
+    find: '    forgetAccepted(chargerId);',
+    replace: '    void forgetAccepted;',
+    tests: ['test/integration/balancer-reboot.test.ts'],
+  },
+  {
     name: 'late-reading-subtracted-whole',
     rule: "a controlled charger's reading above its limit, after its response time, is late: paired with the meter at no more than its limit",
     file: 'src/balancer/draw.ts',

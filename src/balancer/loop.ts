@@ -189,6 +189,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
    */
   let accepted = new Map<string, number>();
   let acceptedWritten = '';
+  /** Limits were dropped from accepted (a reboot) since the last keepAccepted. */
+  let acceptedForgotten = false;
   let keepTimer: NodeJS.Timeout | undefined;
   /** Inoperative through ChangeAvailability (noZeroAmps pauses). */
   const inoperative = new Set<string>();
@@ -589,7 +591,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   function keepAccepted(): Promise<void> {
     // Most seconds nothing was accepted anew: found without building the text (a site of
     // 1,000 connectors made about 1.5 MB of garbage a second here).
-    let changed = false;
+    let changed = acceptedForgotten;
+    acceptedForgotten = false;
     for (const [key, f] of inForce) {
       if (accepted.get(key) === f.amps) continue;
       accepted.set(key, f.amps);
@@ -1169,6 +1172,15 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     for (const key of keysOf(chargerId, inFlight.keys())) resendTo.add(key);
   }
 
+  /** Drops a charger's kept limits (accepted), and from the store at the next keepAccepted. */
+  function forgetAccepted(chargerId: string): void {
+    const keys = keysOf(chargerId, accepted.keys());
+    if (keys.length === 0) return;
+    for (const key of keys) accepted.delete(key);
+    acceptedForgotten = true;
+    keepAcceptedSoon();
+  }
+
   /**
    * A reconnect without a reboot: the charger kept its profiles (they live in its flash), so
    * what it accepted still counts; they are sent again all the same, in case it is another unit.
@@ -1180,10 +1192,18 @@ export function createBalancer(deps: BalancerDeps): Balancer {
     schedule();
   }
 
-  /** A (re)boot: it may have lost its profiles; everything is sent afresh. */
+  /**
+   * A (re)boot: it may have lost its profiles (nothing in 1.6 makes a charger keep them across
+   * a reset); everything is sent afresh. What it accepted before the boot no longer says what
+   * limits its car either: forgotten too, so until it accepts a limit sent after the boot it
+   * counts as a charger never limited (budget.ts: its maximum; a session on it `unconfirmed`).
+   * Kept, that value counted a charger that then answered nothing at its old limit while it
+   * could draw its maximum, until the call timed out (test/integration/balancer-reboot.test.ts).
+   */
   function booted(chargerId: string): void {
     siteMayHaveChanged();
     forgetLimits(chargerId);
+    forgetAccepted(chargerId);
     txRejections.delete(chargerId);
     settle(chargerId, control.reconnected, 'it rebooted');
     schedule();

@@ -325,6 +325,22 @@ export class PhysicalCharger extends EventEmitter<PhysicalChargerEvents> {
     }, this.opts.tickMs ?? 100);
   }
 
+  /**
+   * A soft reset of a charger that keeps its charging profiles in RAM, not in flash: its
+   * transactions end first (StopTransaction, reason SoftReset, as 1.6 §5.14 asks), every profile
+   * is gone, and it boots again (BootNotification, the statuses). The cars stay plugged in; a
+   * new transaction is the test's to start.
+   */
+  async reboot(): Promise<void> {
+    for (const c of this.connectors) if (c.tx) await this.stopTransaction(c.id, 'SoftReset');
+    this.installed = [];
+    for (const c of this.connectors) {
+      c.finishing = false;
+      this.remember(c);
+    }
+    await this.boot();
+  }
+
   plugIn(connectorId: number, car: Car): void {
     const c = this.get(connectorId);
     c.car = { ...car };

@@ -8,7 +8,7 @@
 import type { Test } from 'tap';
 import type { Logger } from '../../src/log.js';
 import { eventually, PASSWORDS, startGateway, type RunningGateway } from './gateway.js';
-import { physicalCharger, type PhysicalCharger } from './physical-charger.js';
+import { physicalCharger, type PhysicalCharger, type PhysicalChargerOptions } from './physical-charger.js';
 
 export const FUSE = 32;
 
@@ -20,6 +20,8 @@ export interface TwoChargerOptions {
   cp1?: Record<string, unknown>;
   /** Extra site.balancing keys (e.g. retryInterval). */
   balancing?: Record<string, number>;
+  /** Extra options of CP1's simulated charger (e.g. currentReport). */
+  cp1Charger?: Partial<PhysicalChargerOptions>;
 }
 
 export async function twoChargerSite(t: Test, options: TwoChargerOptions = {}): Promise<{ gw: RunningGateway; cp1: PhysicalCharger; cp2: PhysicalCharger }> {
@@ -35,7 +37,7 @@ export async function twoChargerSite(t: Test, options: TwoChargerOptions = {}): 
     },
   });
   const opts = { url: gw.url, phases: 3 as const, maxCurrentA: 32, meterIntervalMs: 1000 };
-  const cp1 = await physicalCharger(t, { ...opts, identity: 'CP1', password: PASSWORDS.CP1 });
+  const cp1 = await physicalCharger(t, { ...opts, ...options.cp1Charger, identity: 'CP1', password: PASSWORDS.CP1 });
   const cp2 = await physicalCharger(t, { ...opts, identity: 'CP2', password: PASSWORDS.CP2 });
   return { gw, cp1, cp2 };
 }
