@@ -140,7 +140,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
     const repairAnswer = createAnswerRepair({ chargerId: identity, mode: validationOf(identity), validator: validatorFor(protocol), logger: chargerLogger, note: noteLeniency });
     return {
       handler: (action, payload) => {
-        registry.ensure(identity).lastMessageAt = now().toISOString();
+        registry.ensure(identity).lastMessageAtMs = now().getTime();
         return handle(action, payload);
       },
       rescue: edge?.rescue ?? createRescue({ chargerId: identity, mode: validationOf(identity), validator: validatorFor(protocol), logger: chargerLogger, store, now, note: noteLeniency }),
@@ -213,7 +213,7 @@ export function createGateway({ options, store, events, logger, now, localCa }: 
       live.disconnectedAt = at;
       // Offline: nothing it said about power and current holds any longer (energy, a total, stays).
       registry.forgetFlows(conn.identity);
-      store.chargers.touch(conn.identity, live.lastMessageAt ?? at);
+      store.chargers.touch(conn.identity, live.lastMessageAtMs !== undefined ? new Date(live.lastMessageAtMs).toISOString() : at);
       delete live.bootRefused;
       events.emit('charger.disconnected', { chargerId: conn.identity, code, reason, at });
       events.emit('charger.registration', { chargerId: conn.identity, ...registrationOf(live) });

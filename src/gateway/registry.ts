@@ -14,7 +14,12 @@ export interface LiveCharger {
   protocol?: string;
   connectedAt?: string;
   disconnectedAt?: string;
-  lastMessageAt?: string;
+  /**
+   * When its last message came (epoch ms). A number, made into a time string only when shown:
+   * it is set for every message a charger sends, and a string per message was a Date, its
+   * formatting and a string to collect at every MeterValues (issue #19).
+   */
+  lastMessageAtMs?: number;
   boot?: ChargerInfo & { at: string };
   /**
    * A BootNotification from this charger was accepted since this gateway process started.

@@ -181,7 +181,7 @@ export function chargerView(deps: ViewDeps, id: string, active = activeSessions(
     ...(ocppVersionOf(live?.protocol) ? { ocpp: ocppVersionOf(live?.protocol)! } : {}),
     ...(live?.connectedAt ? { connectedAt: live.connectedAt } : {}),
     ...(live?.disconnectedAt ? { disconnectedAt: live.disconnectedAt } : {}),
-    ...(live?.lastMessageAt ? { lastMessageAt: live.lastMessageAt } : {}),
+    ...(live?.lastMessageAtMs !== undefined ? { lastMessageAt: new Date(live.lastMessageAtMs).toISOString() } : {}),
     ...(boot ? { vendor: boot.vendor, model: boot.model } : {}),
     ...(boot?.serialNumber ? { serialNumber: boot.serialNumber } : {}),
     ...(boot?.firmwareVersion ? { firmwareVersion: boot.firmwareVersion } : {}),

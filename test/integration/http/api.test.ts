@@ -31,9 +31,14 @@ t.test('tokens: none → 401, the read token reads but cannot command, the full 
   t.equal((await api(gw.httpUrl, '/api/chargers', { token: 'wrong-token-0123456789' })).status, 401, 'a wrong token');
   t.equal((await api(gw.httpUrl, '/metrics')).status, 401, '/metrics needs a token too');
 
+  const heartbeatAt = Date.now();
+  await cp.call('Heartbeat', {});
   const read = await api(gw.httpUrl, '/api/chargers', { token: TOKENS.read });
   t.equal(read.status, 200);
   const cp1 = read.json.chargers.find((c: any) => c.id === 'CP1');
+  const lastMessageAt = Date.parse(cp1.lastMessageAt);
+  t.ok(lastMessageAt >= heartbeatAt && lastMessageAt <= Date.now(), `lastMessageAt is its last message, the Heartbeat (${cp1.lastMessageAt})`);
+  t.equal(cp1.lastMessageAt, new Date(lastMessageAt).toISOString(), 'lastMessageAt as an ISO time');
   t.match(cp1, { online: true, configured: true, vendor: 'TestVendor', connectors: [{ connectorId: 1, session: { idTag: 'TAG1' } }] });
   t.match(read.json.chargers.find((c: any) => c.id === 'CP2'), { online: false, status: 'Never connected' }, 'a configured charger that never connected is listed');
 
