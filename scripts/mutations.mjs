@@ -109,6 +109,14 @@ export default [
     tests: ['test/integration/no-current-phases.test.ts', 'test/unit/balancer/draw.test.ts'],
   },
   {
+    name: 'switched-phases-forgotten-without-reading',
+    rule: 'a car counted at its limit for want of a reading, on a charger switched to one phase, is counted on that one phase: counted on all three, its neighbour on another phase was given room that is not there',
+    file: 'src/balancer/loop.ts',
+    find: 'evPhases.get(key), switched.get(key)).length;',
+    replace: 'evPhases.get(key), undefined).length;',
+    tests: ['test/integration/switched-phases-no-current.test.ts'],
+  },
+  {
     name: 'declared-phases-not-resent',
     rule: "a car's declared phases (2.0.1 charging needs) change its profile's numberPhases: the profile goes out again even where the limit stays the same",
     file: 'src/balancer/loop.ts',

@@ -11,8 +11,9 @@
  * the sun), and the product's simulated charger with `phaseSwitching: numberPhases`.
  *
  * Not shown here: that the car is counted on its one phase and not on all three (with this one
- * charger the other phases' room goes to nobody); test/integration/no-current-phases.test.ts shows
- * it for a car that declared one phase, and test/unit/balancer/draw.test.ts for the rule.
+ * charger the other phases' room goes to nobody); test/integration/switched-phases-no-current.test.ts
+ * shows it with a neighbour on L2, test/integration/no-current-phases.test.ts for a car that
+ * declared one phase, and test/unit/balancer/draw.test.ts for the rule.
  */
 import t from 'tap';
 import { startBareAedes } from '../../src/mqtt/broker.js';
