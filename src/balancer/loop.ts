@@ -1193,8 +1193,8 @@ export function createBalancer(deps: BalancerDeps): Balancer {
   }
 
   /**
-   * A (re)boot: it may have lost its profiles (nothing in 1.6 makes a charger keep them across
-   * a reset); everything is sent afresh. What it accepted before the boot no longer says what
+   * A (re)boot: it may have lost its profiles (a charger that keeps them in RAM, not in flash,
+   * loses them with any reset); everything is sent afresh. What it accepted before the boot no longer says what
    * limits its car either: forgotten too, so until it accepts a limit sent after the boot it
    * counts as a charger never limited (budget.ts: its maximum; a session on it `unconfirmed`).
    * Kept, that value counted a charger that then answered nothing at its old limit while it

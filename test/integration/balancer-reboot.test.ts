@@ -1,7 +1,6 @@
 /**
- * A charger reboots and its charging profiles are gone (kept in RAM, not in flash: nothing in
- * OCPP 1.6 makes a charger keep them across a reset, and chargegate's balancer says so itself:
- * after a BootNotification everything is sent afresh). Until it accepts a limit sent after its
+ * A charger reboots and its charging profiles are gone (it kept them in RAM, not in flash; the
+ * balancer allows for it: after a BootNotification everything is sent afresh). Until it accepts a limit sent after its
  * boot, nothing chargegate knows limits it: a car that starts charging on it may draw the
  * charger's maximum. Seen in review: the balancer forgot the limits in force at the boot, but
  * still counted the charger at the limit it had accepted before (kept for chargegate's own
