@@ -111,7 +111,9 @@ export function parseFrame(text: string): ParseResult {
   }
   if (!Array.isArray(data)) return fail(null, true, 'FormationViolation', 'frame is not a JSON array', RPC);
   if (data.length === 0) return fail(null, true, 'FormationViolation', 'frame is an empty array', RPC);
-  const [type, id] = data;
+  // Indexed, not destructured: `const [a, b] = data` runs the array iterator, for every frame.
+  const type: unknown = data[0];
+  const id: unknown = data[1];
   const idText = typeof id === 'string' ? id : typeof id === 'number' ? String(id) : null;
   if (type !== CALL && type !== CALLRESULT && type !== CALLERROR) {
     return fail(idText, true, 'ProtocolError', `message type ${describeValue(type)} is not 2 (CALL), 3 (CALLRESULT) or 4 (CALLERROR)`, typeof type === 'number' ? 'MessageTypeNotSupported' : RPC);
@@ -123,7 +125,8 @@ export function parseFrame(text: string): ParseResult {
   }
   switch (type) {
     case CALL: {
-      const [, , action, payload] = data;
+      const action: unknown = data[2];
+      const payload: unknown = data[3];
       if (data.length < 4) return fail(id, true, 'ProtocolError', 'CALL must have 4 elements: [2, id, action, payload]', RPC);
       if (typeof action !== 'string' || action.length === 0) return fail(id, true, 'FormationViolation', 'action must be a non-empty string', RPC);
       if (!isPlainObject(payload)) return fail(id, true, 'FormationViolation', 'payload must be a JSON object');

@@ -19,6 +19,9 @@ export interface InboundLimits {
 export const PAUSE_AT = 32;
 export const RESUME_AT = 8;
 
+/** What drain() gives when nothing may start (most answers): one array for all, not one per call. */
+const NONE: readonly never[] = Object.freeze([]);
+
 export class InboundGate<T> {
   private inFlight = 0;
   private tokens: number;
@@ -38,13 +41,13 @@ export class InboundGate<T> {
   }
 
   /** A CALL arrived: the ones that may start now (it, or none while others wait). */
-  arrive(call: T, now: number): T[] {
+  arrive(call: T, now: number): readonly T[] {
     this.waiting.push(call);
     return this.drain(now);
   }
 
   /** A CALL was answered: the ones that may start now. */
-  done(now: number): T[] {
+  done(now: number): readonly T[] {
     this.inFlight--;
     return this.drain(now);
   }
@@ -60,9 +63,10 @@ export class InboundGate<T> {
     this.waiting.length = 0;
   }
 
-  drain(now: number): T[] {
+  drain(now: number): readonly T[] {
     this.tokens = Math.min(this.limits.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.limits.ratePerSecond);
     this.refilledAt = now;
+    if (this.waiting.length === 0 || this.inFlight >= this.limits.maxInFlight || this.tokens < 1) return NONE;
     const start: T[] = [];
     while (this.waiting.length > 0 && this.inFlight < this.limits.maxInFlight && this.tokens >= 1) {
       this.tokens--;

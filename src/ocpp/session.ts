@@ -173,7 +173,12 @@ export class OcppSession {
   private callTimer: NodeJS.Timeout | undefined;
   private readonly idPrefix = messageIdPrefix();
   private lastId = 0;
-  private readonly inboundInFlight = new Set<string>();
+  /**
+   * The ids of the peer's CALLs being handled. An array, not a Set: a charger has one or a few
+   * in flight (ocpp.maxCallsInFlight), and a Set that goes from one entry to none reallocated
+   * its table at every delete, for every message (issue #19).
+   */
+  private readonly inboundInFlight: string[] = [];
   private closedReason: string | null = null;
   private hold: OutboundHold | null = null;
 
@@ -325,9 +330,17 @@ export class OcppSession {
     this.start(this.inbound.arrive(call, Date.now()));
   }
 
-  private start(calls: { id: string; action: string; payload: unknown }[]): void {
+  /** A CALL let in by the gate was answered (or refused): its place goes to the next. Made once, not a closure per call. */
+  private readonly inboundDone = (): void => this.start(this.inbound!.done(Date.now()));
+  private readonly inboundFailed = (err: unknown): void => {
+    this.opts.logger.error({ err }, 'handling a call failed past its own error handling');
+    this.inboundDone();
+  };
+
+  private start(calls: readonly { id: string; action: string; payload: unknown }[]): void {
     const gate = this.inbound!;
-    for (const c of calls) void this.handleCall(c.id, c.action, c.payload).finally(() => this.start(gate.done(Date.now())));
+    // Two handlers made once rather than finally(closure): no closure and no extra promise per call.
+    for (const c of calls) void this.handleCall(c.id, c.action, c.payload).then(this.inboundDone, this.inboundFailed);
     if (!this.paused && gate.queued >= PAUSE_AT && this.closedReason === null) {
       this.paused = true;
       this.opts.socket.pause?.();
@@ -347,7 +360,7 @@ export class OcppSession {
 
   private async handleCall(id: string, action: string, payload: unknown): Promise<void> {
     const log = this.opts.logger;
-    if (this.inboundInFlight.has(id)) {
+    if (this.inboundInFlight.includes(id)) {
       // A resend of a CALL still being handled: the one answer we are about to send serves both.
       log.warn({ messageId: id, action }, 'duplicate message id while the first call is still being handled; ignored');
       return;
@@ -358,7 +371,7 @@ export class OcppSession {
       return this.refuse(id, action, new OcppCallError('NotSupported', `${action} is not initiated by the ${this.opts.role === 'central' ? 'charge point' : 'central system'}`));
     }
     // In flight from here: a rescue may wait for the disk, and a resend meanwhile is ignored too.
-    this.inboundInFlight.add(id);
+    this.inboundInFlight.push(id);
     try {
       const invalid = this.validator.checkRequest(action, payload);
       if (invalid) {
@@ -384,7 +397,7 @@ export class OcppSession {
       log.error({ err, messageId: id, action }, 'handler failed');
       this.refuse(id, action, new OcppCallError('InternalError', `${action} could not be processed`));
     } finally {
-      this.inboundInFlight.delete(id);
+      removeOne(this.inboundInFlight, id);
     }
   }
 
@@ -513,4 +526,12 @@ export class OcppSession {
 
 function asDetails(details: unknown): Record<string, unknown> {
   return typeof details === 'object' && details !== null && !Array.isArray(details) ? (details as Record<string, unknown>) : {};
+}
+
+/** Removes one `item` from `list`, order not kept (the last takes its place): no allocation. */
+function removeOne(list: string[], item: string): void {
+  const at = list.indexOf(item);
+  if (at === -1) return;
+  const last = list.pop()!;
+  if (at < list.length) list[at] = last;
 }

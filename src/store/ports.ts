@@ -193,6 +193,12 @@ export interface SessionStore {
    * and whether it is the connector's running session), three columns instead of the whole row.
    */
   placeOf(transactionId: number): SessionPlace | undefined;
+  /**
+   * The transaction running on a connector: the first of list({ chargerId, state: 'active' })
+   * on it, not superseded. What a MeterValues that names no transaction asks on every message:
+   * one column bound by position, not every running session of the charger made into a record.
+   */
+  runningOn(chargerId: string, connectorId: number): number | undefined;
   list(filter?: SessionFilter): SessionRecord[];
   /** Stops received for transaction ids this gateway does not know. */
   unmatchedStops(): StopInput[];

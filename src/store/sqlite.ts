@@ -56,18 +56,10 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     throw error;
   }
   const wal = walFileSync(`${file}-wal`);
-  const group = createGroupCommit(db, wal);
   const sessions = createSessionStore(db);
   // What an undone write had added to the replay check's memory must go with it (handled-events.ts):
-  // a write that throws rolls its savepoint back at once; a failed COMMIT rejects every caller.
-  const forgetOnFailure = <T>(work: () => T) => () => {
-    try {
-      return work();
-    } catch (error) {
-      sessions.forgetHandledEvents();
-      throw error;
-    }
-  };
+  // a write that throws rolls its savepoint back at once; a failed COMMIT or fsync fails every caller.
+  const group = createGroupCommit(db, wal, () => sessions.forgetHandledEvents());
   return {
     chargers: createChargerStore(db),
     security: createSecurityEventStore(db),
@@ -87,11 +79,7 @@ export function openSqliteStore(dir: string, options: SqliteStoreOptions = {}): 
     chargeModes: createChargeModeStore(db),
     dashboardLogins: createDashboardLoginStore(db),
     plans: createPlanStore(db),
-    durably: (work) => {
-      const written = group.durably(forgetOnFailure(work));
-      written.catch(() => sessions.forgetHandledEvents());
-      return written;
-    },
+    durably: (work) => group.durably(work),
     close() {
       if (!db.open) return;
       group.flush();

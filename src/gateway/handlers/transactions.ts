@@ -158,7 +158,8 @@ export const meterValues: Handler<'MeterValues'> = async (ctx, req) => {
 function runningOn(ctx: HandlerContext, connectorId: number, named: number | undefined, place: SessionPlace | undefined): { transactionId: number } | undefined {
   if (connectorId === 0) return undefined;
   if (named !== undefined && place?.active && place.connectorId === connectorId) return { transactionId: named };
-  return ctx.store.sessions.list({ chargerId: ctx.chargerId, state: 'active' }).find((s) => s.connectorId === connectorId);
+  const running = ctx.store.sessions.runningOn(ctx.chargerId, connectorId);
+  return running === undefined ? undefined : { transactionId: running };
 }
 
 export const stopTransaction: Handler<'StopTransaction'> = async (ctx, req) => {

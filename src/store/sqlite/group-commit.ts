@@ -78,7 +78,12 @@ export function walFileSync(walPath: string): WalSync {
   };
 }
 
-export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
+/**
+ * `undone` is told whenever a write did not become durable (its work threw, its COMMIT or its
+ * fsync failed): once per failure, not a callback per write (issue #19: a closure and a
+ * promise per stored message).
+ */
+export function createGroupCommit(db: Db, wal: WalSync, undone: () => void = () => undefined): GroupCommit {
   let waiters: Waiter[] = [];
   let open = false;
   /** Committed, waiting for an fsync that has not started yet. */
@@ -100,6 +105,7 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
     } catch (error) {
       // Disk full, I/O error: nothing of this group is durable, and every caller hears so.
       if (db.inTransaction) db.exec('ROLLBACK');
+      undone();
       for (const w of settled) w.reject(error);
       return;
     }
@@ -114,6 +120,7 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
     wal.sync((error) => {
       if (syncing !== batch) return; // flush() settled it already
       syncing = undefined;
+      if (error) undone();
       for (const w of batch) error ? w.reject(error) : w.resolve(w.result);
       // What was written while this fsync ran is committed now, in one COMMIT, and synced next.
       commit();
@@ -142,6 +149,7 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
       try {
         result = inSavepoint(work) as T;
       } catch (error) {
+        undone();
         return Promise.reject(error);
       }
       // The waiter holds the result itself: no closure per caller over it.
@@ -156,6 +164,7 @@ export function createGroupCommit(db: Db, wal: WalSync): GroupCommit {
       try {
         wal.syncNow();
       } catch (error) {
+        undone();
         for (const w of pending) w.reject(error);
         return;
       }

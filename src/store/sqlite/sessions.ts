@@ -68,6 +68,13 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
   const loadSeqNos = (chargerId: string, reference: string) => readSeqNos.get(chargerId, reference);
   const getSession = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE transaction_id = ?');
   const getPlace = db.prepare<[number], [string, number, number]>("SELECT charger_id, connector_id, state = 'active' FROM sessions WHERE transaction_id = ?").raw();
+  // list()'s order and filter for one connector; no LIMIT (see listQuery): get() stops at the first row.
+  const getRunning = db
+    .prepare<[string, number], number>(
+      `SELECT transaction_id FROM sessions WHERE charger_id = ? AND connector_id = ? AND state = 'active' AND superseded_by IS NULL
+       ORDER BY started_at, transaction_id`,
+    )
+    .pluck();
   const closeSession = db.prepare(`
     UPDATE sessions SET state = 'completed', stopped_at = @stoppedAt, meter_stop = @meterStop,
       energy_wh = @meterStop - meter_start, stop_reason = @reason, stop_id_tag = @idTag,
@@ -180,6 +187,7 @@ export function createSessionStore(db: Db): SessionStore & { forgetHandledEvents
       const row = getPlace.get(transactionId);
       return row && { chargerId: row[0], connectorId: row[1], active: row[2] === 1 };
     },
+    runningOn: (chargerId, connectorId) => getRunning.get(chargerId, connectorId),
     list(filter = {}) {
       return listQuery(filter).all(filter).map(toSession);
     },

@@ -133,7 +133,7 @@ t.test('MeterValues reads the sessions only inside its durable write (a read out
   let writing = false;
   const outside: string[] = [];
   const watched = { ...sessions };
-  for (const name of ['get', 'list', 'placeOf'] as const) {
+  for (const name of ['get', 'list', 'placeOf', 'runningOn'] as const) {
     const read = sessions[name] as (...args: unknown[]) => unknown;
     (watched as Record<string, unknown>)[name] = (...args: unknown[]) => {
       if (!writing) outside.push(name);
