@@ -1,6 +1,5 @@
 import type { Registration } from './gateway/registration.js';
 import type { SetChargingProfileRequest } from './ocpp/v16/types.js';
-import { EventEmitter } from 'node:events';
 import type { ChargerInfo, ChargerReportedLimit, ConnectorState, DeadLetter, EvNeeds, MeterSample, SecurityEvent, SessionCost, SessionRecord } from './store/ports.js';
 import type { UpstreamSummary } from './upstream/upstream.js';
 
@@ -249,33 +248,52 @@ export interface ChargerControl {
 }
 
 export class EventBus {
-  private readonly emitter = new EventEmitter({ captureRejections: false });
+  /**
+   * The listeners of each event, copied on subscribe and unsubscribe, never changed in place:
+   * an emit walks the array it found, so a listener added or removed meanwhile takes effect
+   * from the next emit (as with Node's EventEmitter, which copied the array at every emit with
+   * more than one listener instead: a MeterValues has five, issue #19).
+   */
+  private readonly listeners = new Map<string, readonly ((payload: never) => void)[]>();
 
   /**
    * @param onListenerError told when a listener throws. The error never reaches the emitter:
    *   a broken MQTT mirror must not turn a charger's StartTransaction into a CALLERROR.
    */
-  constructor(private readonly onListenerError: (event: string, error: unknown) => void = () => undefined) {
-    this.emitter.setMaxListeners(100);
-  }
+  constructor(private readonly onListenerError: (event: string, error: unknown) => void = () => undefined) {}
 
   emit<K extends EventName>(name: K, payload: GatewayEvents[K]): void {
-    this.emitter.emit(name, payload);
-  }
-
-  on<K extends EventName>(name: K, listener: (payload: GatewayEvents[K]) => void): () => void {
-    const guarded = (payload: GatewayEvents[K]) => {
+    const listeners = this.listeners.get(name) as readonly ((payload: GatewayEvents[K]) => void)[] | undefined;
+    if (listeners === undefined) return;
+    for (let i = 0; i < listeners.length; i++) {
       try {
-        listener(payload);
+        listeners[i]!(payload);
       } catch (error) {
         this.onListenerError(name, error);
       }
+    }
+  }
+
+  on<K extends EventName>(name: K, listener: (payload: GatewayEvents[K]) => void): () => void {
+    // Its own function per subscription: the same listener subscribed twice is called twice and unsubscribed once per call.
+    const entry = (payload: GatewayEvents[K]): void => listener(payload);
+    this.listeners.set(name, [...(this.listeners.get(name) ?? []), entry as (payload: never) => void]);
+    return () => {
+      const now = this.listeners.get(name);
+      if (!now) return;
+      const rest = now.filter((l) => l !== entry);
+      if (rest.length === 0) this.listeners.delete(name);
+      else this.listeners.set(name, rest);
     };
-    this.emitter.on(name, guarded);
-    return () => this.emitter.off(name, guarded);
   }
 
   once<K extends EventName>(name: K): Promise<GatewayEvents[K]> {
-    return new Promise((resolve) => this.emitter.once(name, resolve));
+    return new Promise((resolve) => {
+      const off = this.on(name, (payload) => {
+        off();
+        resolve(payload);
+      });
+    });
   }
 }
+

@@ -109,7 +109,11 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
   const connections = new Map<string, AcceptedConnection>();
   /** Marks a connection as replaced, so its later close event is not reported twice. */
   const replacers = new WeakMap<AcceptedConnection, () => void>();
-  const alive = new WeakMap<WebSocket, boolean>();
+  /**
+   * Whether a frame or a pong came since the last ping, per socket. An object per connection
+   * that its listeners hold, so a frame sets a field instead of a WeakMap entry (issue #19).
+   */
+  const liveness = new WeakMap<WebSocket, { alive: boolean }>();
   const chosen = new WeakMap<IncomingMessage, string>();
   const refusalLog = createLogBudget(5, 60_000);
   const wss = new WebSocketServer({
@@ -233,10 +237,13 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
       opts.onClose(previous, 1000, 'replaced by a new connection');
     }
     connections.set(identity, connection);
-    alive.set(ws, true);
-    ws.on('pong', () => alive.set(ws, true));
+    const live = { alive: true };
+    liveness.set(ws, live);
+    ws.on('pong', () => {
+      live.alive = true;
+    });
     ws.on('message', (data: Buffer, isBinary: boolean) => {
-      alive.set(ws, true);
+      live.alive = true;
       if (isBinary) logger.debug('binary frame received; read as UTF-8 text');
       session.receive(data.toString('utf8'));
     });
@@ -257,12 +264,14 @@ export function createOcppServer(opts: OcppServerOptions): OcppServer {
   if (opts.pingIntervalMs > 0) {
     pinger = setInterval(() => {
       for (const ws of wss.clients) {
-        if (alive.get(ws) === false) {
+        let live = liveness.get(ws);
+        if (!live) liveness.set(ws, (live = { alive: true }));
+        if (!live.alive) {
           // No pong and no frame since the last ping: the TCP connection is dead.
           ws.terminate();
           continue;
         }
-        alive.set(ws, false);
+        live.alive = false;
         ws.ping();
       }
     }, opts.pingIntervalMs);

@@ -177,7 +177,8 @@ export function createPlans(deps: PlansDeps): Plans {
           if (p) void remove(key, p, 'its session ended').catch(failed);
         }),
         deps.events.on('meter.values', (e) => {
-          if (plans.has(connectorKey(e.chargerId, e.connectorId))) evaluate();
+          // Most sites have no plan: no key string per MeterValues then.
+          if (plans.size > 0 && plans.has(connectorKey(e.chargerId, e.connectorId))) evaluate();
         }),
         deps.events.on('tariff.price', () => evaluate()),
         deps.events.on('tariff.feed', () => evaluate()),
