@@ -11,7 +11,9 @@
  *
  * Real parts: the gateway, two independent ocpp-rpc chargers (test/helpers/physical-charger.ts)
  * that follow the profiles they hold and report every second; no grid meter: the fuse rests on
- * the limits alone, checked from the chargers' clamp currents.
+ * the limits alone, checked from the chargers' clamp currents. Three chargers' ways after the
+ * reboot: one that never answers a limit, one that answers late (within the call timeout), one
+ * that answers at once.
  */
 import t from 'tap';
 import { eventually } from '../helpers/gateway.js';
@@ -47,6 +49,36 @@ t.test('CP1 reboots without its profiles and answers no limit after it: its new 
   await eventually(() => kept()['CP1/1'] === undefined, "CP1's old limit no longer kept for a restart of the gateway", 20_000);
   t.ok(held > 0, `CP1 was sent limits after its boot and answered none of them (${held} held)`);
   t.equal(cp1.currentA(1), 32, 'CP1 still unlimited: the room was made by its neighbour');
+  t.same(cp1.validationFailures, [], "every frame passed ocpp-rpc's schema check");
+});
+
+t.test('CP1 reboots without its profiles and answers its limits late, within the call timeout: CP2 waits cut until CP1 is limited, then both share again, the fuse held throughout', async (t) => {
+  const { gw, cp1, cp2 } = await twoChargerSite(t, { callTimeout: 600, cp1Charger: { currentReport: 'none' } });
+  await startCharging(cp1, 'TAG1');
+  await startCharging(cp2, 'TAG2');
+  await eventually(() => cp1.currentA(1) === 16 && cp2.currentA(1) === 16, 'the fuse shared: 16 A each', 30_000);
+  // As above: the reboot comes after the balancer kept CP1's 16 A for its own restarts.
+  await eventually(() => JSON.parse(gw.app.store.meta.get('balancer.acceptedLimits') ?? '{}')['CP1/1'] === 16, 'the balancer to keep what CP1 accepted', 20_000);
+
+  // From its reboot on, CP1 sits on every SetChargingProfile (a slow flash write) until let go.
+  const waiting: (() => void)[] = [];
+  cp1.holdProfile = () => new Promise<void>((resolve) => waiting.push(resolve));
+  await cp1.reboot();
+  await startCharging(cp1, 'TAG1');
+  t.equal(cp1.currentA(1), 32, 'its car draws the charger maximum while no limit is in force');
+  await eventually(() => cp1.currentA(1) + cp2.currentA(1) <= FUSE, 'CP2 cut to make room for CP1 at its maximum', 20_000);
+  const sum = watchSum(t, cp1, cp2);
+  await moreReadings(gw, 4);
+  t.ok(waiting.length > 0, 'a limit was sent to CP1 after its boot and is still unanswered');
+  t.equal(cp1.currentA(1), 32, 'CP1 still at its maximum while its answer is late');
+
+  // The late answers come, one by one, as the gateway sends them (one CALL at a time).
+  cp1.holdProfile = undefined;
+  for (const resolve of waiting.splice(0)) resolve();
+  await eventually(() => cp1.currentA(1) === 16 && cp2.currentA(1) === 16, 'both at 16 A again once CP1 took its limit', 30_000);
+  await moreReadings(gw, 6);
+  sum.stop();
+  t.ok(sum.worst() <= FUSE + 1e-9, `every phase within the ${FUSE} A fuse from the reboot's session on, the late answers included: worst ${sum.worst()} A`);
   t.same(cp1.validationFailures, [], "every frame passed ocpp-rpc's schema check");
 });
 
