@@ -17,7 +17,11 @@
  */
 import t from 'tap';
 import { eventually } from '../helpers/gateway.js';
+import type { RunningGateway } from '../helpers/gateway.js';
 import { FUSE, moreReadings, startCharging, twoChargerSite, watchSum } from '../helpers/two-chargers.js';
+
+/** The limits the balancer keeps for its own restarts (it writes them at most once a second). */
+const kept = (gw: RunningGateway) => JSON.parse(gw.app.store.meta.get('balancer.acceptedLimits') ?? '{}') as Record<string, number>;
 
 t.test('CP1 reboots without its profiles and answers no limit after it: its new session counts at its maximum, CP2 makes room, the fuse holds', async (t) => {
   // A call timeout longer than the test: the fuse must not wait for CP1 to be given up on.
@@ -26,9 +30,8 @@ t.test('CP1 reboots without its profiles and answers no limit after it: its new 
   await startCharging(cp2, 'TAG2');
   await eventually(() => cp1.currentA(1) === 16 && cp2.currentA(1) === 16, 'the fuse shared: 16 A each', 30_000);
   // The balancer keeps what CP1 accepted (it writes it at most once a second): waited for, not timed.
-  const kept = () => JSON.parse(gw.app.store.meta.get('balancer.acceptedLimits') ?? '{}') as Record<string, number>;
-  await eventually(() => kept()['CP1/1'] !== undefined, 'the balancer to keep what CP1 accepted', 20_000);
-  t.equal(kept()['CP1/1'], 16, "CP1's accepted 16 A kept for a restart of the gateway");
+  await eventually(() => kept(gw)['CP1/1'] !== undefined, 'the balancer to keep what CP1 accepted', 20_000);
+  t.equal(kept(gw)['CP1/1'], 16, "CP1's accepted 16 A kept for a restart of the gateway");
 
   // From its reboot on, CP1 takes every SetChargingProfile and answers none (a hung firmware).
   let held = 0;
@@ -46,7 +49,7 @@ t.test('CP1 reboots without its profiles and answers no limit after it: its new 
   await moreReadings(gw, 6);
   sum.stop();
   t.ok(sum.worst() <= FUSE + 1e-9, `every phase within the ${FUSE} A fuse from then on: worst ${sum.worst()} A (CP1 ${cp1.currentA(1)} A, CP2 ${cp2.currentA(1)} A)`);
-  await eventually(() => kept()['CP1/1'] === undefined, "CP1's old limit no longer kept for a restart of the gateway", 20_000);
+  await eventually(() => kept(gw)['CP1/1'] === undefined, "CP1's old limit no longer kept for a restart of the gateway", 20_000);
   t.ok(held > 0, `CP1 was sent limits after its boot and answered none of them (${held} held)`);
   t.equal(cp1.currentA(1), 32, 'CP1 still unlimited: the room was made by its neighbour');
   t.same(cp1.validationFailures, [], "every frame passed ocpp-rpc's schema check");
@@ -58,7 +61,7 @@ t.test('CP1 reboots without its profiles and answers its limits late, within the
   await startCharging(cp2, 'TAG2');
   await eventually(() => cp1.currentA(1) === 16 && cp2.currentA(1) === 16, 'the fuse shared: 16 A each', 30_000);
   // As above: the reboot comes after the balancer kept CP1's 16 A for its own restarts.
-  await eventually(() => JSON.parse(gw.app.store.meta.get('balancer.acceptedLimits') ?? '{}')['CP1/1'] === 16, 'the balancer to keep what CP1 accepted', 20_000);
+  await eventually(() => kept(gw)['CP1/1'] === 16, 'the balancer to keep what CP1 accepted', 20_000);
 
   // From its reboot on, CP1 sits on every SetChargingProfile (a slow flash write) until let go.
   const waiting: (() => void)[] = [];
