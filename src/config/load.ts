@@ -105,7 +105,17 @@ export function demoConfig(): Config {
 
 function compileValidator(): ValidateFunction<FileConfig> {
   // useDefaults fills omitted keys in place; verbose gives each error its schema node and value.
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true });
+  // code.optimize off: ajv's optimiser counts the variables of the code it generates in plain
+  // objects keyed by their names (`err575`, `data142`, …). In V8 each key first added to an
+  // empty `{}` is a transition of one map all plain objects share, which holds at most 1,536;
+  // this schema's names used them all up at start-up. Until V8's next full collection, every
+  // `{}` given a new first key then got a map of its own, and the code that met such objects
+  // in those seconds (ws's send, Node's streams, chargegate's own) stayed in V8's slow,
+  // megamorphic path for the life of the process: ws built each answer's frame options in V8's
+  // runtime, some 1.3 µs a message (issue #19; docs/performance.md, "A used-up map"). Without
+  // the optimiser the generated code keeps a few variables nothing reads: the same verdicts
+  // and errors. test/unit/config/shared-map.test.ts holds this.
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true, code: { optimize: false } });
   ajv.addKeyword('allowed'); // our wording of what a value may be (see schema.ts)
   addFormatsModule.default(ajv, ['date-time']);
   return ajv.compile<FileConfig>(configJsonSchema());

@@ -182,11 +182,28 @@ export class OcppSession {
   private closedReason: string | null = null;
   private hold: OutboundHold | null = null;
 
+  /**
+   * What every message reads, kept on the session itself rather than read from `opts`: the
+   * options of different sessions come in several shapes (spread from their owner's hooks), and
+   * V8 read them at these sites through its slow megamorphic path, some 0.5 µs a stored
+   * MeterValues (issue #19, docs/performance.md).
+   */
+  private readonly socket: FrameSocket;
+  private readonly handler: CallHandler;
+  private readonly log: Logger;
+  private readonly onCall: SessionOptions['onCall'];
+  private readonly maxFrameBytes: number | undefined;
+
   private readonly inbound: InboundGate<{ id: string; action: string; payload: unknown }> | undefined;
   private inboundTimer: NodeJS.Timeout | undefined;
   private paused = false;
 
   constructor(private readonly opts: SessionOptions) {
+    this.socket = opts.socket;
+    this.handler = opts.handler;
+    this.log = opts.logger;
+    this.onCall = opts.onCall;
+    this.maxFrameBytes = opts.maxFrameBytes;
     this.inbound = opts.inboundLimits ? new InboundGate(opts.inboundLimits, Date.now()) : undefined;
     this.validator = opts.validator ?? validatorFor(opts.version);
     this.inboundDirection = opts.role === 'central' ? 'toCentral' : 'toCharger';
@@ -279,7 +296,7 @@ export class OcppSession {
 
   /** The transport received a text frame. */
   receive(text: string): void {
-    const max = this.opts.maxFrameBytes;
+    const max = this.maxFrameBytes;
     if (max !== undefined && text.length > max / 4 && Buffer.byteLength(text) > max) {
       this.protocolError('in', 'FormationViolation', `frame of ${Buffer.byteLength(text)} bytes is larger than the limit of ${max} bytes`);
       // Not parsed (that is the point of the limit): only its start is read. Like any other
@@ -333,7 +350,7 @@ export class OcppSession {
   /** A CALL let in by the gate was answered (or refused): its place goes to the next. Made once, not a closure per call. */
   private readonly inboundDone = (): void => this.start(this.inbound!.done(Date.now()));
   private readonly inboundFailed = (err: unknown): void => {
-    this.opts.logger.error({ err }, 'handling a call failed past its own error handling');
+    this.log.error({ err }, 'handling a call failed past its own error handling');
     this.inboundDone();
   };
 
@@ -343,11 +360,11 @@ export class OcppSession {
     for (const c of calls) void this.handleCall(c.id, c.action, c.payload).then(this.inboundDone, this.inboundFailed);
     if (!this.paused && gate.queued >= PAUSE_AT && this.closedReason === null) {
       this.paused = true;
-      this.opts.socket.pause?.();
-      this.opts.logger.warn({ waiting: gate.queued }, `${this.opts.role === 'central' ? 'the charger' : 'the central system'} sends calls faster than they are handled: reading paused until it catches up`);
+      this.socket.pause?.();
+      this.log.warn({ waiting: gate.queued }, `${this.opts.role === 'central' ? 'the charger' : 'the central system'} sends calls faster than they are handled: reading paused until it catches up`);
     } else if (this.paused && gate.queued <= RESUME_AT) {
       this.paused = false;
-      this.opts.socket.resume?.();
+      this.socket.resume?.();
     }
     const wait = gate.nextTokenInMs();
     if (wait !== undefined && !this.inboundTimer && this.closedReason === null) {
@@ -359,13 +376,13 @@ export class OcppSession {
   }
 
   private async handleCall(id: string, action: string, payload: unknown): Promise<void> {
-    const log = this.opts.logger;
+    const log = this.log;
     if (this.inboundInFlight.includes(id)) {
       // A resend of a CALL still being handled: the one answer we are about to send serves both.
       log.warn({ messageId: id, action }, 'duplicate message id while the first call is still being handled; ignored');
       return;
     }
-    this.opts.onCall?.(action, 'in');
+    this.onCall?.(action, 'in');
     if (!this.validator.knows(action)) return this.refuse(id, action, new OcppCallError('NotImplemented', `action ${action} is not an ${this.validator.version} action`));
     if (!this.validator.allows(action, this.inboundDirection)) {
       return this.refuse(id, action, new OcppCallError('NotSupported', `${action} is not initiated by the ${this.opts.role === 'central' ? 'charge point' : 'central system'}`));
@@ -384,7 +401,7 @@ export class OcppSession {
         if ('refuse' in rescued) return this.refuse(id, action, rescued.refuse);
         payload = rescued.payload;
       }
-      const response = await this.opts.handler(action, payload);
+      const response = await this.handler(action, payload);
       const bad = this.validator.checkResponse(action, response);
       if (bad) {
         log.error({ messageId: id, action, problem: bad.description }, 'our own response failed schema validation');
@@ -409,7 +426,7 @@ export class OcppSession {
     try {
       release = hold.releaseAfterAnswer(action, response);
     } catch (err) {
-      this.opts.logger.error({ err, action }, 'releaseAfterAnswer failed; calls stay held');
+      this.log.error({ err, action }, 'releaseAfterAnswer failed; calls stay held');
     }
     if (release && this.hold === hold) this.releaseOutbound();
   }
@@ -424,14 +441,14 @@ export class OcppSession {
   }
 
   private protocolError(direction: 'in' | 'out', code: ErrorCode, description: string, action?: string): void {
-    this.opts.logger.warn({ direction, code, action, description }, 'OCPP protocol error');
+    this.log.warn({ direction, code, action, description }, 'OCPP protocol error');
     this.opts.onProtocolError?.({ direction, code, description, ...(action ? { action } : {}) });
   }
 
   private settle(id: string, outcome: { payload: unknown } | { error: OcppCallError }): void {
     const current = this.outstanding;
     if (!current || current.id !== id) {
-      this.opts.logger.warn({ messageId: id }, 'answer to a call we are not waiting for (late or unknown); ignored');
+      this.log.warn({ messageId: id }, 'answer to a call we are not waiting for (late or unknown); ignored');
       return;
     }
     // The timer is left running: the next CALL restarts it, and if none comes it fires once, idle.
@@ -477,7 +494,7 @@ export class OcppSession {
       if (at < 0) return;
       this.queue.splice(at, 1);
       delete q.heldTimer;
-      this.opts.logger.warn({ action: q.action, reason }, 'held call not sent in time; failed');
+      this.log.warn({ action: q.action, reason }, 'held call not sent in time; failed');
       q.reject(new OcppHeldError(q.action, this.opts.callTimeoutMs, reason));
     }, this.opts.callTimeoutMs);
     q.heldTimer.unref?.();
@@ -501,7 +518,7 @@ export class OcppSession {
       // The socket keeps the process alive while it is open, not a pending answer.
       this.callTimer.unref?.();
     }
-    this.opts.onCall?.(next.action, 'out');
+    this.onCall?.(next.action, 'out');
     this.send(encodeCall(next.id, next.action, next.payload));
   }
 
@@ -517,9 +534,9 @@ export class OcppSession {
   private send(text: string): void {
     if (this.closedReason !== null) return;
     try {
-      this.opts.socket.send(text);
+      this.socket.send(text);
     } catch (err) {
-      this.opts.logger.warn({ err }, 'send failed');
+      this.log.warn({ err }, 'send failed');
     }
   }
 }
